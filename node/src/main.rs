@@ -1,0 +1,15 @@
+//! `micro-node`: the Micro Network's full node and Aura/GRANDPA validator.
+
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() {
+	if let Err(error) = command::run() {
+		// A clear one-line reason and a non-zero exit, never a panic trace.
+		eprintln!("Error: {error}");
+		std::process::exit(1);
+	}
+}

@@ -1,0 +1,120 @@
+//! Genesis presets: `development` (one validator, Alice), `local_testnet` (Alice, Bob, Charlie
+//! and Dave on one machine) and `testnet` (the public test network).
+//!
+//! Every key here derives from a well-known development seed (`//Alice`, ...): none of these
+//! chains holds value, and no secret key is committed anywhere.
+
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+
+/// Identifier of the public test network's preset.
+pub const TESTNET_PRESET: &str = "testnet";
+
+/// What every funded account receives at genesis: one million `MICRO`.
+pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
+
+/// A validator's consensus keys.
+#[derive(Clone)]
+pub struct Authority {
+	/// Aura block-authoring key.
+	pub aura: AuraId,
+	/// GRANDPA finality key.
+	pub grandpa: GrandpaId,
+}
+
+impl Authority {
+	/// The development authority of a well-known account (`Alice`, `Bob`, ...).
+	pub fn dev(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Self {
+		Self { aura: sr.public().into(), grandpa: ed.public().into() }
+	}
+}
+
+/// The genesis configuration of a chain: its validators, funded accounts and sudo key.
+fn genesis(
+	authorities: Vec<Authority>,
+	endowed_accounts: Vec<AccountId>,
+	sudo: Option<AccountId>,
+) -> Value {
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
+		},
+		aura: pallet_aura::GenesisConfig {
+			authorities: authorities.iter().map(|a| a.aura.clone()).collect::<Vec<_>>(),
+		},
+		grandpa: pallet_grandpa::GenesisConfig {
+			authorities: authorities.iter().map(|a| (a.grandpa.clone(), 1)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: sudo },
+	})
+}
+
+fn dev_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
+}
+
+/// `development`: Alice alone produces and finalizes blocks; she holds the sudo key.
+pub fn development_config_genesis() -> Value {
+	genesis(
+		vec![Authority::dev(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		dev_accounts(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+	)
+}
+
+/// The four validators of the `local_testnet` preset.
+pub fn local_testnet_authorities() -> Vec<Authority> {
+	vec![
+		Authority::dev(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+		Authority::dev(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		Authority::dev(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		Authority::dev(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+	]
+}
+
+/// `local_testnet`: Alice, Bob, Charlie and Dave validate on one machine.
+pub fn local_config_genesis() -> Value {
+	genesis(local_testnet_authorities(), dev_accounts(), Some(Sr25519Keyring::Alice.to_account_id()))
+}
+
+/// `testnet`: the public test network. Its bootstrap validators are Alice, Bob and Charlie's
+/// development keys until a validator-key ceremony replaces them: anyone can derive these
+/// keys, so the testnet is for testing only and holds nothing of value.
+pub fn testnet_config_genesis() -> Value {
+	genesis(
+		local_testnet_authorities().into_iter().take(3).collect(),
+		dev_accounts(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+	)
+}
+
+/// The preset with the given id, as JSON.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		TESTNET_PRESET => testnet_config_genesis(),
+		_ => return None,
+	};
+	Some(
+		serde_json::to_string(&patch)
+			.expect("serialization to json is expected to work. qed.")
+			.into_bytes(),
+	)
+}
+
+/// The ids of all presets.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(TESTNET_PRESET),
+	]
+}

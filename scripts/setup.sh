@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Idempotent set-up of everything the build needs on a fresh Debian machine.
+#
+#   ./scripts/setup.sh
+#
+# - protoc (Debian's protobuf-compiler);
+# - a `wasm32v1-none` target for the runtime: the active toolchain's own if it has one (or
+#   `rustup target add` can fetch it), otherwise Debian's rust-web toolchain with a sysroot
+#   built once from its library sources, linked as the rustup toolchain `deb-web`
+#   (MICRO_SETUP_DEB_WEB=1 forces this route).
+set -euo pipefail
+
+say() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || die "not root and no sudo: install packages by hand: $*"
+	SUDO="sudo"
+fi
+
+APT_UPDATED=0
+apt_install() {
+	local missing=()
+	for pkg in "$@"; do
+		dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	command -v apt-get >/dev/null || die "apt-get not found; install ${missing[*]} with your package manager"
+	if [ "$APT_UPDATED" -eq 0 ]; then
+		say "apt-get update"
+		$SUDO apt-get update -qq || die "apt-get update failed"
+		APT_UPDATED=1
+	fi
+	say "installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null ||
+		die "apt-get install ${missing[*]} failed"
+}
+
+command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first"
+command -v rustup >/dev/null || die "rustup not found: the wasm toolchain set-up needs it"
+
+# 1. protoc
+if command -v protoc >/dev/null; then
+	say "protoc present: $(protoc --version)"
+else
+	apt_install protobuf-compiler
+	say "protoc installed: $(protoc --version)"
+fi
+
+# 2. wasm32v1-none for the runtime
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=env.sh
+. "$here/env.sh"
+
+# MICRO_SETUP_DEB_WEB=1 takes the Debian route even where rustup could provide the target.
+if [ "${MICRO_SETUP_DEB_WEB:-0}" != 1 ]; then
+	if micro_active_has_wasm_target; then
+		say "active toolchain already has wasm32v1-none: nothing more to do"
+		exit 0
+	fi
+	say "active toolchain lacks wasm32v1-none; trying rustup target add"
+	if timeout 120 rustup target add wasm32v1-none >/dev/null 2>&1 && micro_active_has_wasm_target; then
+		say "wasm32v1-none added to the active toolchain"
+		exit 0
+	fi
+fi
+
+say "rustup cannot fetch it here: using Debian's rust-web toolchain"
+apt_install rustc-web cargo-web rust-web-src rust-web-llvm lld-22
+
+SYSROOT_LIB=/usr/lib/rustlib/wasm32v1-none/lib
+if ls "$SYSROOT_LIB"/libcore-*.rlib "$SYSROOT_LIB"/liballoc-*.rlib \
+	"$SYSROOT_LIB"/libcompiler_builtins-*.rlib >/dev/null 2>&1; then
+	say "wasm32v1-none sysroot present in $SYSROOT_LIB"
+else
+	say "building core, alloc and compiler_builtins for wasm32v1-none (once, about a minute)"
+	scratch="$(mktemp -d)"
+	trap 'rm -rf "$scratch"' EXIT
+	mkdir -p "$scratch/src"
+	cat >"$scratch/Cargo.toml" <<'TOML'
+[package]
+name = "wasm-sysroot"
+version = "0.0.0"
+edition = "2021"
+
+[lib]
+path = "src/lib.rs"
+
+[profile.release]
+panic = "abort"
+TOML
+	printf '#![no_std]\n' >"$scratch/src/lib.rs"
+	(
+		cd "$scratch"
+		env -u CARGO_TARGET_DIR -u RUSTFLAGS RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C embed-bitcode=yes" \
+			RUSTC=/usr/bin/rustc /usr/bin/cargo build -q --release --target wasm32v1-none \
+			-Zbuild-std=core,alloc
+	) || die "building the wasm32v1-none sysroot failed (see the cargo output above)"
+	deps="$scratch/target/wasm32v1-none/release/deps"
+	$SUDO mkdir -p "$SYSROOT_LIB"
+	for crate in core alloc compiler_builtins; do
+		rlib="$(ls "$deps"/lib"$crate"-*.rlib 2>/dev/null | head -n1)"
+		[ -n "$rlib" ] || die "lib$crate rlib not produced in $deps"
+		$SUDO cp "$rlib" "$SYSROOT_LIB/"
+	done
+	say "sysroot installed in $SYSROOT_LIB"
+	# A runtime built against old rlibs must be rebuilt.
+	if [ -d "$CARGO_TARGET_DIR/debug/wbuild" ] || [ -d "$CARGO_TARGET_DIR/release/wbuild" ]; then
+		say "removing stale wbuild/ in $CARGO_TARGET_DIR"
+		rm -rf "$CARGO_TARGET_DIR/debug/wbuild" "$CARGO_TARGET_DIR/release/wbuild"
+	fi
+fi
+
+if rustup toolchain list | grep -q '^deb-web'; then
+	say "rustup toolchain deb-web already linked"
+else
+	rustup toolchain link deb-web /usr || die "rustup toolchain link deb-web /usr failed"
+	say "linked /usr as rustup toolchain deb-web"
+fi
+
+micro_deb_web_ready || die "deb-web toolchain still not usable"
+say "done: builds use WASM_BUILD_TOOLCHAIN=deb-web (scripts/env.sh sets it)"
