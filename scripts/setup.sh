@@ -66,7 +66,11 @@ if [ "${MICRO_SETUP_DEB_WEB:-0}" != 1 ]; then
 	fi
 fi
 
-say "rustup cannot fetch it here: using Debian's rust-web toolchain"
+if [ "${MICRO_SETUP_DEB_WEB:-0}" = 1 ]; then
+	say "MICRO_SETUP_DEB_WEB=1: using Debian's rust-web toolchain"
+else
+	say "rustup cannot fetch it here: using Debian's rust-web toolchain"
+fi
 apt_install rustc-web cargo-web rust-web-src rust-web-llvm lld-22
 
 SYSROOT_LIB=/usr/lib/rustlib/wasm32v1-none/lib

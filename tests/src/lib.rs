@@ -1,1 +1,233 @@
+//! Harness for the end-to-end tests: starts real `micro-node` processes on free loopback ports
+//! and talks to them over JSON-RPC, as a user would.
+//!
+//! The tests find the node binary in `MICRO_NODE_BIN`, or else beside the test executable in
+//! the cargo target dir (`target/debug/micro-node`); `./scripts/test.sh` builds it first.
 
+use std::{
+	net::TcpListener,
+	path::{Path, PathBuf},
+	process::{Child, Command, Output, Stdio},
+	time::{Duration, Instant},
+};
+
+use jsonrpsee::{
+	core::client::ClientT,
+	http_client::{HttpClient, HttpClientBuilder},
+	rpc_params,
+};
+use serde_json::Value;
+
+/// Boxed error for test helpers.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The path of the `micro-node` binary under test.
+pub fn node_binary() -> PathBuf {
+	if let Some(path) = std::env::var_os("MICRO_NODE_BIN") {
+		return PathBuf::from(path);
+	}
+	// Test executables live in `<target>/<profile>/deps/`; binaries one level up.
+	let exe = std::env::current_exe().expect("the test knows its own path");
+	let profile_dir = exe.parent().and_then(Path::parent).expect("test exe is in <profile>/deps");
+	let path = profile_dir.join("micro-node");
+	assert!(
+		path.is_file(),
+		"{} not found: build it first (`cargo build -p micro-node`, which ./scripts/test.sh does) \
+		 or point MICRO_NODE_BIN at it",
+		path.display()
+	);
+	path
+}
+
+/// A free TCP port on loopback, found by binding port 0.
+pub fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0")
+		.and_then(|listener| listener.local_addr())
+		.map(|addr| addr.port())
+		.expect("binding an ephemeral port on 127.0.0.1 works")
+}
+
+/// Runs `micro-node` with `args` to completion and returns its output.
+pub fn run_node_command(args: &[&str]) -> Output {
+	Command::new(node_binary())
+		.args(args)
+		.stdin(Stdio::null())
+		.output()
+		.expect("micro-node can be started")
+}
+
+/// A running `micro-node` process, killed when dropped. Its log is kept in its base path and
+/// printed if the test fails while the node is alive.
+pub struct TestNode {
+	/// Name, for messages.
+	pub name: String,
+	child: Child,
+	/// Port of the JSON-RPC server (HTTP and WebSocket).
+	pub rpc_port: u16,
+	/// Port of the libp2p listener.
+	pub p2p_port: u16,
+	base_path: tempdir::TempDir,
+	rpc: HttpClient,
+}
+
+/// Scratch directory removed on drop.
+mod tempdir {
+	use std::path::{Path, PathBuf};
+
+	/// A directory under the system temp dir, removed with its contents on drop.
+	pub struct TempDir(PathBuf);
+
+	impl TempDir {
+		/// Creates a fresh directory whose name starts with `prefix`.
+		pub fn new(prefix: &str) -> std::io::Result<Self> {
+			let nanos = std::time::SystemTime::now()
+				.duration_since(std::time::UNIX_EPOCH)
+				.map(|d| d.as_nanos())
+				.unwrap_or_default();
+			let path = std::env::temp_dir()
+				.join(format!("{prefix}-{}-{nanos}", std::process::id()));
+			std::fs::create_dir_all(&path)?;
+			Ok(Self(path))
+		}
+
+		/// The directory's path.
+		pub fn path(&self) -> &Path {
+			&self.0
+		}
+	}
+
+	impl Drop for TempDir {
+		fn drop(&mut self) {
+			let _ = std::fs::remove_dir_all(&self.0);
+		}
+	}
+}
+
+impl TestNode {
+	/// Starts a node with `args` (besides ports, base path and quiet defaults) and waits until
+	/// its RPC server answers.
+	pub async fn start(name: &str, args: &[&str]) -> Result<Self, Error> {
+		let base_path = tempdir::TempDir::new(&format!("micro-node-{name}"))?;
+		let rpc_port = free_port();
+		let p2p_port = free_port();
+		let log = std::fs::File::create(base_path.path().join("node.log"))?;
+		let child = Command::new(node_binary())
+			.args(args)
+			.arg("--base-path")
+			.arg(base_path.path())
+			.args(["--rpc-port", &rpc_port.to_string()])
+			.args(["--port", &p2p_port.to_string()])
+			.args(["--no-prometheus", "--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
+			.args(["--name", name])
+			.stdin(Stdio::null())
+			.stdout(log.try_clone()?)
+			.stderr(log)
+			.spawn()?;
+		let rpc = HttpClientBuilder::default()
+			.request_timeout(Duration::from_secs(30))
+			.build(format!("http://127.0.0.1:{rpc_port}"))?;
+		let mut node = TestNode { name: name.into(), child, rpc_port, p2p_port, base_path, rpc };
+		node.wait_for_rpc(Duration::from_secs(180)).await?;
+		Ok(node)
+	}
+
+	async fn wait_for_rpc(&mut self, timeout: Duration) -> Result<(), Error> {
+		let deadline = Instant::now() + timeout;
+		loop {
+			if let Some(status) = self.child.try_wait()? {
+				return Err(format!("{} exited with {status}:\n{}", self.name, self.log()).into());
+			}
+			if self.rpc::<Value>("system_health", rpc_params![]).await.is_ok() {
+				return Ok(());
+			}
+			if Instant::now() > deadline {
+				return Err(format!("{}: RPC not up after {timeout:?}:\n{}", self.name, self.log()).into());
+			}
+			tokio::time::sleep(Duration::from_millis(250)).await;
+		}
+	}
+
+	/// The node's log so far (its last 8 KiB).
+	pub fn log(&self) -> String {
+		let log = std::fs::read_to_string(self.base_path.path().join("node.log")).unwrap_or_default();
+		let start = log.len().saturating_sub(8192);
+		let start = (start..log.len()).find(|&i| log.is_char_boundary(i)).unwrap_or(log.len());
+		log[start..].to_string()
+	}
+
+	/// WebSocket URL of the node's RPC server.
+	pub fn ws_url(&self) -> String {
+		format!("ws://127.0.0.1:{}", self.rpc_port)
+	}
+
+	/// Calls a JSON-RPC method.
+	pub async fn rpc<T: serde::de::DeserializeOwned>(
+		&self,
+		method: &str,
+		params: jsonrpsee::core::params::ArrayParams,
+	) -> Result<T, Error> {
+		Ok(self.rpc.request(method, params).await?)
+	}
+
+	/// Number of the best block.
+	pub async fn best_number(&self) -> Result<u32, Error> {
+		let header: Value = self.rpc("chain_getHeader", rpc_params![]).await?;
+		parse_block_number(&header)
+	}
+
+	/// Number and hash of the last finalized block.
+	pub async fn finalized(&self) -> Result<(u32, String), Error> {
+		let hash: String = self.rpc("chain_getFinalizedHead", rpc_params![]).await?;
+		let header: Value = self.rpc("chain_getHeader", rpc_params![hash.clone()]).await?;
+		Ok((parse_block_number(&header)?, hash))
+	}
+
+	/// Hash of the block with the given number on the node's best chain.
+	pub async fn block_hash(&self, number: u32) -> Result<Option<String>, Error> {
+		self.rpc("chain_getBlockHash", rpc_params![number]).await
+	}
+
+	/// Waits until the node has finalized at least block `number`.
+	pub async fn wait_finalized(&self, number: u32, timeout: Duration) -> Result<u32, Error> {
+		let deadline = Instant::now() + timeout;
+		loop {
+			let (finalized, _) = self.finalized().await?;
+			if finalized >= number {
+				return Ok(finalized);
+			}
+			if Instant::now() > deadline {
+				return Err(format!(
+					"{}: finalized #{finalized}, not #{number}, within {timeout:?}:\n{}",
+					self.name,
+					self.log()
+				)
+				.into());
+			}
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		}
+	}
+}
+
+impl Drop for TestNode {
+	fn drop(&mut self) {
+		if std::thread::panicking() {
+			eprintln!("---- log of {} ----\n{}", self.name, self.log());
+		}
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+/// Parses the `number` field (hex) of a header as JSON-RPC returns it.
+pub fn parse_block_number(header: &Value) -> Result<u32, Error> {
+	let number = header
+		.get("number")
+		.and_then(Value::as_str)
+		.ok_or_else(|| format!("header without a number: {header}"))?;
+	Ok(u32::from_str_radix(number.trim_start_matches("0x"), 16)?)
+}
+
+/// The workspace root (parent of this crate).
+pub fn workspace_root() -> PathBuf {
+	Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").into()
+}

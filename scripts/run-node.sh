@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds micro-node (after the one-time set-up) and runs it. Without arguments: a dev chain.
+#
+#   ./scripts/run-node.sh                 # --dev: one validator, blocks every 6 s, finality
+#   ./scripts/run-node.sh --chain local --alice --validator --base-path /tmp/alice
+#   MICRO_PROFILE=release ./scripts/run-node.sh --dev
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+./scripts/setup.sh
+# shellcheck source=env.sh
+. scripts/env.sh
+
+profile="${MICRO_PROFILE:-debug}"
+case "$profile" in
+	debug) cargo build --locked -p micro-node ;;
+	release) cargo build --locked --release -p micro-node ;;
+	*) echo "MICRO_PROFILE must be debug or release, not '$profile'" >&2; exit 2 ;;
+esac
+
+[ $# -eq 0 ] && set -- --dev
+exec "$CARGO_TARGET_DIR/$profile/micro-node" "$@"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds everything (after the one-time set-up) and runs all tests: unit tests, and the
+# end-to-end tests under tests/ that start real nodes on loopback ports.
+#
+#   ./scripts/test.sh                 # everything
+#   ./scripts/test.sh -p micro-tests  # extra arguments go to `cargo test`
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+./scripts/setup.sh
+# shellcheck source=env.sh
+. scripts/env.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "build micro-node (the end-to-end tests run this binary)"
+start=$(date +%s)
+cargo build --locked -p micro-node
+echo "built in $(( $(date +%s) - start )) s"
+
+step "cargo test"
+if [ $# -eq 0 ]; then
+	set -- --workspace
+fi
+cargo test --locked "$@"

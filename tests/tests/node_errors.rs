@@ -1,0 +1,89 @@
+//! A node given bad input exits with a clear one-line reason, never a panic trace.
+
+use std::net::TcpListener;
+
+use micro_tests::{free_port, run_node_command};
+
+fn assert_clean_failure(output: &std::process::Output, expected: &[&str]) {
+	let stderr = String::from_utf8_lossy(&output.stderr);
+	let stdout = String::from_utf8_lossy(&output.stdout);
+	let all = format!("{stdout}{stderr}");
+	assert!(!output.status.success(), "the node should fail:\n{all}");
+	assert!(!all.contains("panicked"), "a panic instead of an error:\n{all}");
+	assert!(!all.contains("RUST_BACKTRACE"), "a panic trace instead of an error:\n{all}");
+	assert!(stderr.contains("Error:"), "no error line on stderr:\n{all}");
+	for needle in expected {
+		assert!(all.contains(needle), "`{needle}` missing from the error:\n{all}");
+	}
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+	let dir = std::env::temp_dir().join(format!("micro-node-{name}-{}", std::process::id()));
+	let _ = std::fs::remove_dir_all(&dir);
+	std::fs::create_dir_all(&dir).unwrap();
+	dir
+}
+
+#[test]
+fn bad_chain_spec_path_is_a_clear_error() {
+	let output = run_node_command(&["--chain", "/nonexistent/spec.json", "--tmp"]);
+	assert_clean_failure(&output, &["/nonexistent/spec.json"]);
+}
+
+#[test]
+fn malformed_chain_spec_is_a_clear_error() {
+	let dir = scratch("bad-spec");
+	let spec = dir.join("spec.json");
+	std::fs::write(&spec, "{ this is not json").unwrap();
+	let output = run_node_command(&["--chain", spec.to_str().unwrap(), "--tmp"]);
+	assert_clean_failure(&output, &["spec.json"]);
+	let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn taken_rpc_port_is_a_clear_error() {
+	let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+	let port = listener.local_addr().unwrap().port().to_string();
+	let p2p = free_port().to_string();
+	let output = run_node_command(&[
+		"--dev",
+		"--tmp",
+		"--rpc-port",
+		&port,
+		"--port",
+		&p2p,
+		"--no-prometheus",
+		"--no-telemetry",
+		"--no-mdns",
+	]);
+	assert_clean_failure(&output, &[&port]);
+	drop(listener);
+}
+
+#[test]
+fn corrupt_database_is_a_clear_error() {
+	let dir = scratch("corrupt-db");
+	let db = dir.join("chains").join("micro_dev").join("paritydb").join("full");
+	std::fs::create_dir_all(&db).unwrap();
+	// ParityDB keeps its layout in `metadata`; garbage there is a corrupt database.
+	std::fs::write(db.join("metadata"), b"\x00\xffnot a parity-db metadata file\x07").unwrap();
+	for table in ["index_00_16", "table_00_00"] {
+		std::fs::write(db.join(table), vec![0xa5; 4096]).unwrap();
+	}
+	let rpc = free_port().to_string();
+	let p2p = free_port().to_string();
+	let output = run_node_command(&[
+		"--dev",
+		"--base-path",
+		dir.to_str().unwrap(),
+		"--rpc-port",
+		&rpc,
+		"--port",
+		&p2p,
+		"--no-prometheus",
+		"--no-telemetry",
+		"--no-mdns",
+	]);
+	assert_clean_failure(&output, &["database"]);
+	let _ = std::fs::remove_dir_all(dir);
+}
