@@ -20,7 +20,8 @@ pub fn properties() -> Properties {
 
 fn wasm_binary() -> Result<&'static [u8], String> {
 	WASM_BINARY.ok_or_else(|| {
-		"the runtime's wasm was not built: this binary was compiled with SKIP_WASM_BUILD".to_string()
+		"the runtime's wasm was not built: this binary was compiled with SKIP_WASM_BUILD"
+			.to_string()
 	})
 }
 

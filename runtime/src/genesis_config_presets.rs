@@ -81,7 +81,11 @@ pub fn local_testnet_authorities() -> Vec<Authority> {
 
 /// `local_testnet`: Alice, Bob, Charlie and Dave validate on one machine.
 pub fn local_config_genesis() -> Value {
-	genesis(local_testnet_authorities(), dev_accounts(), Some(Sr25519Keyring::Alice.to_account_id()))
+	genesis(
+		local_testnet_authorities(),
+		dev_accounts(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+	)
 }
 
 /// `testnet`: the public test network. Its bootstrap validators are Alice, Bob and Charlie's

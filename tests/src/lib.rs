@@ -84,8 +84,8 @@ mod tempdir {
 				.duration_since(std::time::UNIX_EPOCH)
 				.map(|d| d.as_nanos())
 				.unwrap_or_default();
-			let path = std::env::temp_dir()
-				.join(format!("{prefix}-{}-{nanos}", std::process::id()));
+			let path =
+				std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
 			std::fs::create_dir_all(&path)?;
 			Ok(Self(path))
 		}
@@ -117,7 +117,7 @@ impl TestNode {
 			.arg(base_path.path())
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.args(["--port", &p2p_port.to_string()])
-			.args(["--no-prometheus", "--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
+			.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
 			.args(["--name", name])
 			.stdin(Stdio::null())
 			.stdout(log.try_clone()?)
@@ -141,7 +141,12 @@ impl TestNode {
 				return Ok(());
 			}
 			if Instant::now() > deadline {
-				return Err(format!("{}: RPC not up after {timeout:?}:\n{}", self.name, self.log()).into());
+				return Err(format!(
+					"{}: RPC not up after {timeout:?}:\n{}",
+					self.name,
+					self.log()
+				)
+				.into());
 			}
 			tokio::time::sleep(Duration::from_millis(250)).await;
 		}
@@ -149,7 +154,8 @@ impl TestNode {
 
 	/// The node's log so far (its last 8 KiB).
 	pub fn log(&self) -> String {
-		let log = std::fs::read_to_string(self.base_path.path().join("node.log")).unwrap_or_default();
+		let log =
+			std::fs::read_to_string(self.base_path.path().join("node.log")).unwrap_or_default();
 		let start = log.len().saturating_sub(8192);
 		let start = (start..log.len()).find(|&i| log.is_char_boundary(i)).unwrap_or(log.len());
 		log[start..].to_string()

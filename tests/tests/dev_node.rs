@@ -86,10 +86,8 @@ async fn dev_node_produces_finalizes_and_settles_a_transfer() {
 		.expect("subxt connects");
 	let alice = sr25519::dev::alice();
 	let alice_id: AccountId32 = alice.public_key().into();
-	let nanos = std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.unwrap()
-		.as_nanos();
+	let nanos =
+		std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
 	let uri: SecretUri = format!("//Alice//fresh-{nanos}").parse().unwrap();
 	let fresh = sr25519::Keypair::from_uri(&uri).unwrap();
 	let fresh_id: AccountId32 = fresh.public_key().into();
