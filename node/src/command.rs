@@ -48,7 +48,10 @@ impl SubstrateCli for Cli {
 						path.display()
 					));
 				}
-				Box::new(chain_spec::ChainSpec::from_json_file(path)?)
+				Box::new(
+					chain_spec::ChainSpec::from_json_file(path.clone())
+						.map_err(|e| format!("chain spec `{}`: {e}", path.display()))?,
+				)
 			}
 		})
 	}
@@ -136,21 +139,65 @@ pub fn run() -> sc_cli::Result<()> {
 		}
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			runner.run_node_until_exit(|config| async move {
-				match config.network.network_backend {
+			let rpc_port_given = cli.run.rpc_params.rpc_port.is_some();
+			runner.run_node_until_exit(|mut config| async move {
+				if rpc_port_given {
+					// A port the operator named must be the port the node serves, or it fails:
+					// never a silent fallback to a random one.
+					for endpoint in config.rpc.addr.iter_mut().flatten() {
+						endpoint.retry_random_port = false;
+					}
+				}
+				let database = config.database.path().map(|path| path.to_path_buf());
+				let rpc_addrs: Vec<_> =
+					config.rpc.addr.iter().flatten().map(|endpoint| endpoint.listen_addr).collect();
+				let started = match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config)
-					.map_err(sc_cli::Error::Service),
+					>(config),
 					sc_network::config::NetworkBackendType::Litep2p => {
 						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
-							.map_err(sc_cli::Error::Service)
 					}
-				}
+				};
+				started
+					.map_err(|error| explain_start_failure(error, database.as_deref(), &rpc_addrs))
 			})
 		}
+	}
+}
+
+/// Turns a failure to start the node into an error that says what to do about it.
+fn explain_start_failure(
+	error: sc_service::Error,
+	database: Option<&std::path::Path>,
+	rpc_addrs: &[std::net::SocketAddr],
+) -> sc_cli::Error {
+	if error.to_string().contains("Address already in use") && !rpc_addrs.is_empty() {
+		let addrs: Vec<String> = rpc_addrs.iter().map(ToString::to_string).collect();
+		return sc_cli::Error::Application(
+			format!(
+				"cannot serve JSON-RPC on {}: the port is already in use ({error}); stop the \
+				 process holding it or choose another --rpc-port",
+				addrs.join(", ")
+			)
+			.into(),
+		);
+	}
+	match (&error, database) {
+		(sc_service::Error::Client(sp_blockchain::Error::Backend(reason)), Some(path)) => {
+			sc_cli::Error::Application(
+				format!(
+					"cannot open the database at {}: {reason}. It is damaged or not a ParityDB \
+					 database: remove it with `micro-node purge-chain` (same --chain and \
+					 --base-path) or start with another --base-path",
+					path.display()
+				)
+				.into(),
+			)
+		}
+		_ => sc_cli::Error::Service(error),
 	}
 }
