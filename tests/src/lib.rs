@@ -110,11 +110,28 @@ impl TestNode {
 		let base_path = tempdir::TempDir::new(&format!("micro-node-{name}"))?;
 		let rpc_port = free_port();
 		let p2p_port = free_port();
+		// A stable network identity, generated as an operator would before the first start.
+		let node_key = base_path.path().join("node-key");
+		let generated = run_node_command(&[
+			"key",
+			"generate-node-key",
+			"--file",
+			node_key.to_str().ok_or("temp path is not UTF-8")?,
+		]);
+		if !generated.status.success() {
+			return Err(format!(
+				"generate-node-key failed: {}",
+				String::from_utf8_lossy(&generated.stderr)
+			)
+			.into());
+		}
 		let log = std::fs::File::create(base_path.path().join("node.log"))?;
 		let child = Command::new(node_binary())
 			.args(args)
 			.arg("--base-path")
 			.arg(base_path.path())
+			.arg("--node-key-file")
+			.arg(&node_key)
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.args(["--port", &p2p_port.to_string()])
 			.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
