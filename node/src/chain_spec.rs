@@ -60,3 +60,98 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 pub fn testnet_chain_spec() -> Result<ChainSpec, String> {
 	spec("Micro Testnet", "micro_testnet", ChainType::Live, TESTNET_PRESET)
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use micro_runtime::{
+		genesis_config_presets::ENDOWMENT, AccountId, Aura, Grandpa, Runtime, EXISTENTIAL_DEPOSIT,
+	};
+	use sc_service::ChainSpec as _;
+	use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+	use sp_runtime::BuildStorage;
+
+	/// Builds the chain's genesis storage with the wasm runtime and inspects it.
+	fn with_genesis<R>(spec: &ChainSpec, inspect: impl FnOnce() -> R) -> R {
+		let storage = spec.build_storage().expect("genesis builds");
+		sp_io::TestExternalities::new(storage).execute_with(inspect)
+	}
+
+	fn free(who: &AccountId) -> micro_runtime::Balance {
+		frame_system::Account::<Runtime>::get(who).data.free
+	}
+
+	fn grandpa_keys() -> Vec<sp_consensus_grandpa::AuthorityId> {
+		Grandpa::grandpa_authorities()
+			.into_iter()
+			.map(|(key, weight)| {
+				assert_eq!(weight, 1);
+				key
+			})
+			.collect()
+	}
+
+	#[test]
+	fn development_has_alice_as_only_validator_and_sudo() {
+		let spec = development_chain_spec().unwrap();
+		assert_eq!(spec.id(), "micro_dev");
+		assert_eq!(spec.chain_type(), ChainType::Development);
+		with_genesis(&spec, || {
+			assert_eq!(
+				pallet_aura::Authorities::<Runtime>::get().into_inner(),
+				vec![Sr25519Keyring::Alice.public().into()]
+			);
+			assert_eq!(grandpa_keys(), vec![Ed25519Keyring::Alice.public().into()]);
+			assert_eq!(
+				pallet_sudo::Key::<Runtime>::get(),
+				Some(Sr25519Keyring::Alice.to_account_id())
+			);
+			for account in Sr25519Keyring::well_known() {
+				assert_eq!(free(&account.to_account_id()), ENDOWMENT);
+			}
+			assert!(ENDOWMENT > EXISTENTIAL_DEPOSIT);
+		});
+	}
+
+	#[test]
+	fn local_has_four_validators() {
+		let spec = local_chain_spec().unwrap();
+		assert_eq!(spec.id(), "micro_local");
+		let names = [
+			(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		];
+		with_genesis(&spec, || {
+			assert_eq!(Aura::authorities_len(), 4);
+			assert_eq!(
+				pallet_aura::Authorities::<Runtime>::get().into_inner(),
+				names.iter().map(|(sr, _)| sr.public().into()).collect::<Vec<_>>()
+			);
+			assert_eq!(
+				grandpa_keys(),
+				names.iter().map(|(_, ed)| ed.public().into()).collect::<Vec<_>>()
+			);
+		});
+	}
+
+	#[test]
+	fn testnet_is_a_live_chain_of_its_own() {
+		let spec = testnet_chain_spec().unwrap();
+		assert_eq!(spec.id(), "micro_testnet");
+		assert_eq!(spec.chain_type(), ChainType::Live);
+		assert_eq!(spec.protocol_id(), Some(PROTOCOL_ID));
+		with_genesis(&spec, || assert_eq!(Aura::authorities_len(), 3));
+	}
+
+	#[test]
+	fn every_chain_carries_the_wallet_properties() {
+		for spec in [development_chain_spec(), local_chain_spec(), testnet_chain_spec()] {
+			let properties = spec.unwrap().properties();
+			assert_eq!(properties["tokenSymbol"], "MICRO");
+			assert_eq!(properties["tokenDecimals"], 12);
+			assert_eq!(properties["ss58Format"], 42);
+		}
+	}
+}

@@ -122,3 +122,34 @@ pub fn preset_names() -> Vec<PresetId> {
 		PresetId::from(TESTNET_PRESET),
 	]
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn every_listed_preset_resolves_to_json() {
+		for name in preset_names() {
+			let json = get_preset(&name).unwrap_or_else(|| panic!("preset {name:?} missing"));
+			let value: Value = serde_json::from_slice(&json).expect("preset is JSON");
+			assert!(value.get("aura").is_some() && value.get("grandpa").is_some(), "{value}");
+		}
+	}
+
+	#[test]
+	fn unknown_preset_is_none() {
+		assert!(get_preset(&PresetId::from("mainnet")).is_none());
+	}
+
+	#[test]
+	fn development_preset_funds_every_dev_account() {
+		let json = get_preset(&PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET)).unwrap();
+		let value: Value = serde_json::from_slice(&json).unwrap();
+		let balances = value["balances"]["balances"].as_array().unwrap();
+		assert_eq!(balances.len(), Sr25519Keyring::well_known().count());
+		let endowment = u64::try_from(ENDOWMENT).expect("the endowment fits a JSON number");
+		for entry in balances {
+			assert_eq!(entry[1].as_u64(), Some(endowment), "{entry}");
+		}
+	}
+}

@@ -8,6 +8,7 @@ use std::{
 	net::TcpListener,
 	path::{Path, PathBuf},
 	process::{Child, Command, Output, Stdio},
+	sync::Mutex,
 	time::{Duration, Instant},
 };
 
@@ -61,53 +62,21 @@ pub fn run_node_command(args: &[&str]) -> Output {
 pub struct TestNode {
 	/// Name, for messages.
 	pub name: String,
-	child: Child,
+	child: Mutex<Child>,
 	/// Port of the JSON-RPC server (HTTP and WebSocket).
 	pub rpc_port: u16,
 	/// Port of the libp2p listener.
 	pub p2p_port: u16,
-	base_path: tempdir::TempDir,
+	base_path: tempfile::TempDir,
 	rpc: HttpClient,
-}
-
-/// Scratch directory removed on drop.
-mod tempdir {
-	use std::path::{Path, PathBuf};
-
-	/// A directory under the system temp dir, removed with its contents on drop.
-	pub struct TempDir(PathBuf);
-
-	impl TempDir {
-		/// Creates a fresh directory whose name starts with `prefix`.
-		pub fn new(prefix: &str) -> std::io::Result<Self> {
-			let nanos = std::time::SystemTime::now()
-				.duration_since(std::time::UNIX_EPOCH)
-				.map(|d| d.as_nanos())
-				.unwrap_or_default();
-			let path =
-				std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
-			std::fs::create_dir_all(&path)?;
-			Ok(Self(path))
-		}
-
-		/// The directory's path.
-		pub fn path(&self) -> &Path {
-			&self.0
-		}
-	}
-
-	impl Drop for TempDir {
-		fn drop(&mut self) {
-			let _ = std::fs::remove_dir_all(&self.0);
-		}
-	}
 }
 
 impl TestNode {
 	/// Starts a node with `args` (besides ports, base path and quiet defaults) and waits until
 	/// its RPC server answers.
 	pub async fn start(name: &str, args: &[&str]) -> Result<Self, Error> {
-		let base_path = tempdir::TempDir::new(&format!("micro-node-{name}"))?;
+		let base_path =
+			tempfile::Builder::new().prefix(&format!("micro-node-{name}-")).tempdir()?;
 		let rpc_port = free_port();
 		let p2p_port = free_port();
 		// A stable network identity, generated as an operator would before the first start.
@@ -143,23 +112,50 @@ impl TestNode {
 		let rpc = HttpClientBuilder::default()
 			.request_timeout(Duration::from_secs(30))
 			.build(format!("http://127.0.0.1:{rpc_port}"))?;
-		let mut node = TestNode { name: name.into(), child, rpc_port, p2p_port, base_path, rpc };
-		node.wait_for_rpc(Duration::from_secs(180)).await?;
+		let node = TestNode {
+			name: name.into(),
+			child: Mutex::new(child),
+			rpc_port,
+			p2p_port,
+			base_path,
+			rpc,
+		};
+		node.wait_for("RPC server", Duration::from_secs(180), || async {
+			node.rpc::<Value>("system_health", rpc_params![]).await.ok()
+		})
+		.await?;
 		Ok(node)
 	}
 
-	async fn wait_for_rpc(&mut self, timeout: Duration) -> Result<(), Error> {
+	/// Polls `check` until it yields a value, failing with `what` and the node's log when the
+	/// node exits or `timeout` passes first.
+	pub async fn wait_for<T, F, Fut>(
+		&self,
+		what: &str,
+		timeout: Duration,
+		mut check: F,
+	) -> Result<T, Error>
+	where
+		F: FnMut() -> Fut,
+		Fut: std::future::Future<Output = Option<T>>,
+	{
 		let deadline = Instant::now() + timeout;
 		loop {
-			if let Some(status) = self.child.try_wait()? {
-				return Err(format!("{} exited with {status}:\n{}", self.name, self.log()).into());
+			let exited = self.child.lock().map_err(|_| "node handle poisoned")?.try_wait()?;
+			if let Some(status) = exited {
+				return Err(format!(
+					"{} exited with {status} while waiting for {what}:\n{}",
+					self.name,
+					self.log()
+				)
+				.into());
 			}
-			if self.rpc::<Value>("system_health", rpc_params![]).await.is_ok() {
-				return Ok(());
+			if let Some(value) = check().await {
+				return Ok(value);
 			}
 			if Instant::now() > deadline {
 				return Err(format!(
-					"{}: RPC not up after {timeout:?}:\n{}",
+					"{}: no {what} within {timeout:?}:\n{}",
 					self.name,
 					self.log()
 				)
@@ -210,24 +206,12 @@ impl TestNode {
 		self.rpc("chain_getBlockHash", rpc_params![number]).await
 	}
 
-	/// Waits until the node has finalized at least block `number`.
+	/// Waits until the node has finalized at least block `number`; returns the finalized number.
 	pub async fn wait_finalized(&self, number: u32, timeout: Duration) -> Result<u32, Error> {
-		let deadline = Instant::now() + timeout;
-		loop {
-			let (finalized, _) = self.finalized().await?;
-			if finalized >= number {
-				return Ok(finalized);
-			}
-			if Instant::now() > deadline {
-				return Err(format!(
-					"{}: finalized #{finalized}, not #{number}, within {timeout:?}:\n{}",
-					self.name,
-					self.log()
-				)
-				.into());
-			}
-			tokio::time::sleep(Duration::from_millis(500)).await;
-		}
+		self.wait_for(&format!("finality of #{number}"), timeout, || async {
+			self.finalized().await.ok().map(|(finalized, _)| finalized).filter(|&n| n >= number)
+		})
+		.await
 	}
 }
 
@@ -236,8 +220,10 @@ impl Drop for TestNode {
 		if std::thread::panicking() {
 			eprintln!("---- log of {} ----\n{}", self.name, self.log());
 		}
-		let _ = self.child.kill();
-		let _ = self.child.wait();
+		if let Ok(child) = self.child.get_mut() {
+			let _ = child.kill();
+			let _ = child.wait();
+		}
 	}
 }
 

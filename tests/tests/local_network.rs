@@ -49,14 +49,11 @@ async fn four_validators_finalize_the_same_blocks() {
 
 	// The network meshes: each node finds the three others (through Alice and Kademlia).
 	for node in &nodes {
-		let deadline = std::time::Instant::now() + Duration::from_secs(60);
-		loop {
-			let health: serde_json::Value = node.rpc("system_health", rpc_params![]).await.unwrap();
-			if health["peers"] == 3 {
-				break;
-			}
-			assert!(std::time::Instant::now() < deadline, "{} peers: {health}", node.name);
-			tokio::time::sleep(Duration::from_millis(500)).await;
-		}
+		node.wait_for("three peers", Duration::from_secs(60), || async {
+			let health: serde_json::Value = node.rpc("system_health", rpc_params![]).await.ok()?;
+			(health["peers"] == 3).then_some(())
+		})
+		.await
+		.unwrap();
 	}
 }
