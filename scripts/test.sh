@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds everything (after the one-time set-up) and runs all tests: unit tests, and the
-# end-to-end tests under tests/ that start real nodes on loopback ports.
+# Builds everything (after the one-time set-up), checks formatting and clippy, and runs all
+# tests: unit tests, and the end-to-end tests under tests/ that start real nodes on loopback
+# ports.
 #
 #   ./scripts/test.sh                 # everything
 #   ./scripts/test.sh -p micro-tests  # extra arguments go to `cargo test`
@@ -16,6 +17,9 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --locked --workspace --all-targets -- -D warnings
 
 step "build micro-node (the end-to-end tests run this binary)"
 start=$(date +%s)

@@ -64,9 +64,7 @@ pub fn testnet_chain_spec() -> Result<ChainSpec, String> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use micro_runtime::{
-		genesis_config_presets::ENDOWMENT, AccountId, Aura, Grandpa, Runtime, EXISTENTIAL_DEPOSIT,
-	};
+	use micro_runtime::{genesis_config_presets::ENDOWMENT, AccountId, Aura, Grandpa, Runtime};
 	use sc_service::ChainSpec as _;
 	use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 	use sp_runtime::BuildStorage;
@@ -109,7 +107,6 @@ mod tests {
 			for account in Sr25519Keyring::well_known() {
 				assert_eq!(free(&account.to_account_id()), ENDOWMENT);
 			}
-			assert!(ENDOWMENT > EXISTENTIAL_DEPOSIT);
 		});
 	}
 

@@ -148,6 +148,7 @@ pub fn run() -> sc_cli::Result<()> {
 						endpoint.retry_random_port = false;
 					}
 				}
+				check_p2p_ports_free(&config.network.listen_addresses)?;
 				let database = config.database.path().map(|path| path.to_path_buf());
 				let rpc_addrs: Vec<_> =
 					config.rpc.addr.iter().flatten().map(|endpoint| endpoint.listen_addr).collect();
@@ -200,4 +201,37 @@ fn explain_start_failure(
 		}
 		_ => sc_cli::Error::Service(error),
 	}
+}
+
+/// Fails when a TCP port the node should listen on for peers is already taken. libp2p would
+/// only log that and run unreachable.
+fn check_p2p_ports_free(listen_addresses: &[sc_network::Multiaddr]) -> sc_cli::Result<()> {
+	use sc_network::multiaddr::Protocol;
+	use std::net::{IpAddr, SocketAddr, TcpListener};
+
+	for address in listen_addresses {
+		let mut ip = None;
+		let mut port = None;
+		for protocol in address.iter() {
+			match protocol {
+				Protocol::Ip4(v4) => ip = Some(IpAddr::V4(v4)),
+				Protocol::Ip6(v6) => ip = Some(IpAddr::V6(v6)),
+				Protocol::Tcp(p) if p != 0 => port = Some(p),
+				_ => {}
+			}
+		}
+		let (Some(ip), Some(port)) = (ip, port) else { continue };
+		if let Err(error) = TcpListener::bind(SocketAddr::new(ip, port)) {
+			if error.kind() == std::io::ErrorKind::AddrInUse {
+				return Err(sc_cli::Error::Application(
+					format!(
+						"cannot listen for peers on {address}: the port is already in use; stop \
+						 the process holding it or choose another --port"
+					)
+					.into(),
+				));
+			}
+		}
+	}
+	Ok(())
 }

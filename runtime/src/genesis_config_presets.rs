@@ -19,6 +19,7 @@ pub const TESTNET_PRESET: &str = "testnet";
 
 /// What every funded account receives at genesis: one million `MICRO`.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
+const _: () = assert!(ENDOWMENT > crate::EXISTENTIAL_DEPOSIT, "endowed accounts must exist");
 
 /// A validator's consensus keys.
 #[derive(Clone)]

@@ -57,6 +57,26 @@ fn taken_rpc_port_is_a_clear_error() {
 }
 
 #[test]
+fn taken_p2p_port_is_a_clear_error() {
+	let listener = TcpListener::bind("0.0.0.0:0").unwrap();
+	let port = listener.local_addr().unwrap().port().to_string();
+	let rpc = free_port().to_string();
+	let output = run_node_command(&[
+		"--dev",
+		"--tmp",
+		"--port",
+		&port,
+		"--rpc-port",
+		&rpc,
+		"--no-prometheus",
+		"--no-telemetry",
+		"--no-mdns",
+	]);
+	assert_clean_failure(&output, &[&format!("/tcp/{port}"), "already in use", "--port"]);
+	drop(listener);
+}
+
+#[test]
 fn corrupt_database_is_a_clear_error() {
 	let dir = scratch("corrupt-db");
 	let db = dir.path().join("chains").join("micro_dev").join("paritydb").join("full");
