@@ -146,12 +146,13 @@ pub fn run() -> sc_cli::Result<()> {
 					// never a silent fallback to a random one.
 					for endpoint in config.rpc.addr.iter_mut().flatten() {
 						endpoint.retry_random_port = false;
+						if !endpoint.is_optional {
+							ensure_port_free(endpoint.listen_addr, "serve JSON-RPC", "--rpc-port")?;
+						}
 					}
 				}
 				check_p2p_ports_free(&config.network.listen_addresses)?;
 				let database = config.database.path().map(|path| path.to_path_buf());
-				let rpc_addrs: Vec<_> =
-					config.rpc.addr.iter().flatten().map(|endpoint| endpoint.listen_addr).collect();
 				let started = match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<
@@ -163,8 +164,7 @@ pub fn run() -> sc_cli::Result<()> {
 						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
 					}
 				};
-				started
-					.map_err(|error| explain_start_failure(error, database.as_deref(), &rpc_addrs))
+				started.map_err(|error| explain_start_failure(error, database.as_deref()))
 			})
 		}
 	}
@@ -174,19 +174,7 @@ pub fn run() -> sc_cli::Result<()> {
 fn explain_start_failure(
 	error: sc_service::Error,
 	database: Option<&std::path::Path>,
-	rpc_addrs: &[std::net::SocketAddr],
 ) -> sc_cli::Error {
-	if error.to_string().contains("Address already in use") && !rpc_addrs.is_empty() {
-		let addrs: Vec<String> = rpc_addrs.iter().map(ToString::to_string).collect();
-		return sc_cli::Error::Application(
-			format!(
-				"cannot serve JSON-RPC on {}: the port is already in use ({error}); stop the \
-				 process holding it or choose another --rpc-port",
-				addrs.join(", ")
-			)
-			.into(),
-		);
-	}
 	match (&error, database) {
 		(sc_service::Error::Client(sp_blockchain::Error::Backend(reason)), Some(path)) => {
 			sc_cli::Error::Application(
@@ -203,11 +191,31 @@ fn explain_start_failure(
 	}
 }
 
-/// Fails when a TCP port the node should listen on for peers is already taken. libp2p would
-/// only log that and run unreachable.
+/// Fails with a clear message when `address` is already taken. Without this check libp2p only
+/// logs a taken port and runs unreachable, and the RPC server's error names no address.
+fn ensure_port_free(
+	address: std::net::SocketAddr,
+	purpose: &str,
+	flag: &str,
+) -> sc_cli::Result<()> {
+	match std::net::TcpListener::bind(address) {
+		Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => {
+			Err(sc_cli::Error::Application(
+				format!(
+					"cannot {purpose} on {address}: the port is already in use; stop the process \
+					 holding it or choose another {flag}"
+				)
+				.into(),
+			))
+		}
+		_ => Ok(()),
+	}
+}
+
+/// Checks that the TCP ports the node should listen on for peers are free.
 fn check_p2p_ports_free(listen_addresses: &[sc_network::Multiaddr]) -> sc_cli::Result<()> {
 	use sc_network::multiaddr::Protocol;
-	use std::net::{IpAddr, SocketAddr, TcpListener};
+	use std::net::{IpAddr, SocketAddr};
 
 	for address in listen_addresses {
 		let mut ip = None;
@@ -220,17 +228,8 @@ fn check_p2p_ports_free(listen_addresses: &[sc_network::Multiaddr]) -> sc_cli::R
 				_ => {}
 			}
 		}
-		let (Some(ip), Some(port)) = (ip, port) else { continue };
-		if let Err(error) = TcpListener::bind(SocketAddr::new(ip, port)) {
-			if error.kind() == std::io::ErrorKind::AddrInUse {
-				return Err(sc_cli::Error::Application(
-					format!(
-						"cannot listen for peers on {address}: the port is already in use; stop \
-						 the process holding it or choose another --port"
-					)
-					.into(),
-				));
-			}
+		if let (Some(ip), Some(port)) = (ip, port) {
+			ensure_port_free(SocketAddr::new(ip, port), "listen for peers", "--port")?;
 		}
 	}
 	Ok(())

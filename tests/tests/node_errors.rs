@@ -17,6 +17,22 @@ fn assert_clean_failure(output: &std::process::Output, expected: &[&str]) {
 	}
 }
 
+/// Runs a `--dev` node on the given RPC and p2p ports, quiet otherwise, until it exits.
+fn run_dev_node(rpc_port: &str, p2p_port: &str, extra: &[&str]) -> std::process::Output {
+	let mut args = vec![
+		"--dev",
+		"--rpc-port",
+		rpc_port,
+		"--port",
+		p2p_port,
+		"--no-prometheus",
+		"--no-telemetry",
+		"--no-mdns",
+	];
+	args.extend_from_slice(extra);
+	run_node_command(&args)
+}
+
 fn scratch(name: &str) -> tempfile::TempDir {
 	tempfile::Builder::new().prefix(&format!("micro-node-{name}-")).tempdir().unwrap()
 }
@@ -40,18 +56,7 @@ fn malformed_chain_spec_is_a_clear_error() {
 fn taken_rpc_port_is_a_clear_error() {
 	let listener = TcpListener::bind("127.0.0.1:0").unwrap();
 	let port = listener.local_addr().unwrap().port().to_string();
-	let p2p = free_port().to_string();
-	let output = run_node_command(&[
-		"--dev",
-		"--tmp",
-		"--rpc-port",
-		&port,
-		"--port",
-		&p2p,
-		"--no-prometheus",
-		"--no-telemetry",
-		"--no-mdns",
-	]);
+	let output = run_dev_node(&port, &free_port().to_string(), &["--tmp"]);
 	assert_clean_failure(&output, &[&port, "already in use", "--rpc-port"]);
 	drop(listener);
 }
@@ -60,19 +65,8 @@ fn taken_rpc_port_is_a_clear_error() {
 fn taken_p2p_port_is_a_clear_error() {
 	let listener = TcpListener::bind("0.0.0.0:0").unwrap();
 	let port = listener.local_addr().unwrap().port().to_string();
-	let rpc = free_port().to_string();
-	let output = run_node_command(&[
-		"--dev",
-		"--tmp",
-		"--port",
-		&port,
-		"--rpc-port",
-		&rpc,
-		"--no-prometheus",
-		"--no-telemetry",
-		"--no-mdns",
-	]);
-	assert_clean_failure(&output, &[&format!("/tcp/{port}"), "already in use", "--port"]);
+	let output = run_dev_node(&free_port().to_string(), &port, &["--tmp"]);
+	assert_clean_failure(&output, &[&format!(":{port}"), "already in use", "--port"]);
 	drop(listener);
 }
 
@@ -86,19 +80,10 @@ fn corrupt_database_is_a_clear_error() {
 	for table in ["index_00_16", "table_00_00"] {
 		std::fs::write(db.join(table), vec![0xa5; 4096]).unwrap();
 	}
-	let rpc = free_port().to_string();
-	let p2p = free_port().to_string();
-	let output = run_node_command(&[
-		"--dev",
-		"--base-path",
-		dir.path().to_str().unwrap(),
-		"--rpc-port",
-		&rpc,
-		"--port",
-		&p2p,
-		"--no-prometheus",
-		"--no-telemetry",
-		"--no-mdns",
-	]);
+	let output = run_dev_node(
+		&free_port().to_string(),
+		&free_port().to_string(),
+		&["--base-path", dir.path().to_str().unwrap()],
+	);
 	assert_clean_failure(&output, &["cannot open the database", "purge-chain"]);
 }
