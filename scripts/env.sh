@@ -6,15 +6,24 @@
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/micro-network/target}"
 
+# Where setup.sh installs the wasm32v1-none sysroot built from Debian's library sources.
+MICRO_DEB_WEB_SYSROOT_LIB=/usr/lib/rustlib/wasm32v1-none/lib
+
+# Whether directory $1 holds the core, alloc and compiler_builtins rlibs of wasm32v1-none.
+micro_has_wasm_rlibs() {
+	ls "$1"/libcore-*.rlib "$1"/liballoc-*.rlib "$1"/libcompiler_builtins-*.rlib \
+		>/dev/null 2>&1
+}
+
 micro_active_has_wasm_target() {
 	local sysroot
 	sysroot="$(rustc --print sysroot 2>/dev/null)" || return 1
-	ls "$sysroot"/lib/rustlib/wasm32v1-none/lib/libcore-*.rlib >/dev/null 2>&1
+	micro_has_wasm_rlibs "$sysroot/lib/rustlib/wasm32v1-none/lib"
 }
 
 micro_deb_web_ready() {
 	rustup toolchain list 2>/dev/null | grep -q '^deb-web' &&
-		ls /usr/lib/rustlib/wasm32v1-none/lib/libcore-*.rlib >/dev/null 2>&1
+		micro_has_wasm_rlibs "$MICRO_DEB_WEB_SYSROOT_LIB"
 }
 
 if [ -z "${WASM_BUILD_TOOLCHAIN:-}" ] && ! micro_active_has_wasm_target && micro_deb_web_ready; then

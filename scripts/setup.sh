@@ -73,9 +73,8 @@ else
 fi
 apt_install rustc-web cargo-web rust-web-src rust-web-llvm lld-22
 
-SYSROOT_LIB=/usr/lib/rustlib/wasm32v1-none/lib
-if ls "$SYSROOT_LIB"/libcore-*.rlib "$SYSROOT_LIB"/liballoc-*.rlib \
-	"$SYSROOT_LIB"/libcompiler_builtins-*.rlib >/dev/null 2>&1; then
+SYSROOT_LIB="$MICRO_DEB_WEB_SYSROOT_LIB"
+if micro_has_wasm_rlibs "$SYSROOT_LIB"; then
 	say "wasm32v1-none sysroot present in $SYSROOT_LIB"
 else
 	say "building core, alloc and compiler_builtins for wasm32v1-none (once, about a minute)"
