@@ -1,0 +1,420 @@
+//! # Nodes pallet: layer 0 of the Micro Network
+//!
+//! Anyone can run a node. Its operator registers it here by the ed25519 key it signs its MUCP
+//! traffic, heartbeats and usage reports with, its libp2p peer id, the multiaddrs it listens on
+//! and the capacity it offers.
+//!
+//! ## Proof of key
+//! Nobody can register a key they do not hold: with [`Pallet::register_node`] and
+//! [`Pallet::rotate_key`] comes a signature by the key over
+//! `(NODE_KEY_PROOF_CONTEXT, genesis_hash, operator, proof_nonce)` (SCALE encoded, see
+//! [`micro_primitives::NODE_KEY_PROOF_CONTEXT`]). The operator's proof nonce
+//! ([`ProofNonce`]) moves on with every proof used, so a proof works once, for one operator,
+//! on one chain.
+//!
+//! ## Heartbeats and uptime
+//! A node sends [`Pallet::heartbeat`] signed by its key over
+//! `(HEARTBEAT_CONTEXT, genesis_hash, node, at)`, where `at` is a recent block. The node needs no
+//! funded account: the call is authorized by that signature alone (a general transaction checked
+//! by `frame_system::AuthorizeCall`), though any signed account may relay it too. A heartbeat is
+//! accepted at most once every `TTL / 8` blocks per node, only while `at` is within the TTL,
+//! and only if `at` is later than the node's last heartbeat, so none can be replayed.
+//!
+//! A node whose last heartbeat is more than [`HeartbeatTtl`] blocks old is offline: it drops out of
+//! the nodes services can be placed on. Each gap between heartbeats counts as online time up to
+//! the TTL and as offline time beyond it; the [`types::Uptime`] record keeps both, and a node that
+//! comes back after being offline while services were placed on it gets a reputation penalty.
+//!
+//! ## Deposits
+//! Registering holds [`Config::NodeDeposit`] from the operator; it is released when the node is
+//! deregistered. A node can only be deregistered once no service is placed on it.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod functions;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// The balance type of the currency deposits are held in.
+pub type BalanceOf<T> = <<T as Config>::Currency as frame_support::traits::fungible::Inspect<
+	<T as frame_system::Config>::AccountId,
+>>::Balance;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Mutate, MutateHold},
+			tokens::Precision,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use micro_primitives::{NodeId, NodeKey, NodePlacements, NodeSignature, ReputationLedger};
+	use sp_runtime::{
+		traits::{Saturating, Zero},
+		transaction_validity::TransactionValidityWithRefund,
+	};
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit of a registered node.
+		NodeDeposit,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency deposits are held in.
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// Held from the operator for each registered node.
+		#[pallet::constant]
+		type NodeDeposit: Get<BalanceOf<Self>>;
+		/// Most nodes one operator may register.
+		#[pallet::constant]
+		type MaxNodesPerOperator: Get<u32>;
+		/// Most multiaddrs one node may list.
+		#[pallet::constant]
+		type MaxAddresses: Get<u32>;
+		/// Longest multiaddr, in bytes.
+		#[pallet::constant]
+		type MaxAddressLen: Get<u32>;
+		/// Longest peer id, in bytes.
+		#[pallet::constant]
+		type MaxPeerIdLen: Get<u32>;
+		/// Who may change the heartbeat TTL (governance).
+		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The services placed on nodes.
+		type Placements: NodePlacements;
+		/// Where penalties for being offline while serving go.
+		type Reputation: ReputationLedger;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The registered nodes.
+	#[pallet::storage]
+	pub type Nodes<T: Config> = StorageMap<_, Twox64Concat, NodeId, NodeInfo<T>>;
+
+	/// Which node each registered key belongs to.
+	#[pallet::storage]
+	pub type NodeByKey<T: Config> = StorageMap<_, Blake2_128Concat, NodeKey, NodeId>;
+
+	/// Which node each registered peer id belongs to.
+	#[pallet::storage]
+	pub type NodeByPeerId<T: Config> = StorageMap<_, Blake2_128Concat, PeerIdOf<T>, NodeId>;
+
+	/// The nodes each operator runs.
+	#[pallet::storage]
+	pub type OperatorNodes<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<NodeId, T::MaxNodesPerOperator>,
+		ValueQuery,
+	>;
+
+	/// The id the next registered node gets.
+	#[pallet::storage]
+	pub type NextNodeId<T: Config> = StorageValue<_, NodeId, ValueQuery>;
+
+	/// The nonce the next proof of key by each operator must sign.
+	#[pallet::storage]
+	pub type ProofNonce<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Blocks after its last heartbeat that a node still counts as online.
+	#[pallet::storage]
+	pub type HeartbeatTtl<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, DefaultHeartbeatTtl<T>>;
+
+	/// One hour of six-second blocks.
+	#[pallet::type_value]
+	pub fn DefaultHeartbeatTtl<T: Config>() -> BlockNumberFor<T> {
+		600u32.into()
+	}
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The heartbeat TTL, in blocks; the default if zero.
+		pub heartbeat_ttl: BlockNumberFor<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if !self.heartbeat_ttl.is_zero() {
+				HeartbeatTtl::<T>::put(self.heartbeat_ttl);
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A node was registered.
+		NodeRegistered { node: NodeId, operator: T::AccountId, key: NodeKey },
+		/// A node's addresses or capacity changed.
+		NodeUpdated { node: NodeId },
+		/// A node now signs with a new key.
+		NodeKeyRotated { node: NodeId, old_key: NodeKey, new_key: NodeKey },
+		/// A node sent a heartbeat.
+		Heartbeat { node: NodeId, at: BlockNumberFor<T> },
+		/// A node came back after being offline for `offline_blocks`.
+		NodeBackOnline { node: NodeId, offline_blocks: BlockNumberFor<T> },
+		/// A node left the network and its deposit went back to its operator.
+		NodeDeregistered { node: NodeId, operator: T::AccountId, deposit: BalanceOf<T> },
+		/// The heartbeat TTL changed.
+		HeartbeatTtlSet { ttl: BlockNumberFor<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No node is registered under this id.
+		UnknownNode,
+		/// Only the node's operator may do this.
+		NotOperator,
+		/// Another node is registered with this key.
+		KeyInUse,
+		/// Another node is registered with this peer id.
+		PeerIdInUse,
+		/// The proof is not a valid signature by the key over this operator and proof nonce.
+		InvalidProof,
+		/// The operator runs as many nodes as allowed.
+		TooManyNodes,
+		/// A node must list at least one address.
+		NoAddresses,
+		/// An address is not a multiaddr in text form (`/ip4/.../tcp/...`).
+		InvalidAddress,
+		/// The peer id is not a base58 libp2p peer id.
+		InvalidPeerId,
+		/// A node must offer some capacity.
+		NoCapacity,
+		/// Nothing to update was given.
+		NothingToUpdate,
+		/// The new key is the key the node already has.
+		SameKey,
+		/// The heartbeat's signature is not by the node's key.
+		InvalidHeartbeatSignature,
+		/// The heartbeat names a block that has not happened yet.
+		HeartbeatFromFuture,
+		/// The heartbeat names a block older than the TTL.
+		StaleHeartbeat,
+		/// The heartbeat names a block no later than the node's last heartbeat: a replay.
+		HeartbeatReplayed,
+		/// The node's last heartbeat is too recent: at most one every `TTL / 8` blocks.
+		HeartbeatTooSoon,
+		/// Services are still placed on the node; withdraw them first.
+		NodeStillServing,
+		/// The heartbeat TTL must be at least one block.
+		ZeroTtl,
+		/// Node ids are exhausted.
+		NodeIdOverflow,
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Register a node run by the caller, proving control of `key` with `proof`.
+		///
+		/// Holds [`Config::NodeDeposit`] from the caller.
+		#[pallet::call_index(0)]
+		pub fn register_node(
+			origin: OriginFor<T>,
+			key: NodeKey,
+			proof: NodeSignature,
+			peer_id: PeerIdOf<T>,
+			addresses: AddressesOf<T>,
+			capacity: Capacity,
+		) -> DispatchResult {
+			let operator = ensure_signed(origin)?;
+			Self::do_register(operator, key, proof, peer_id, addresses, capacity)?;
+			Ok(())
+		}
+
+		/// Change where a node can be reached, what it offers, or both.
+		#[pallet::call_index(1)]
+		pub fn update_node(
+			origin: OriginFor<T>,
+			node: NodeId,
+			addresses: Option<AddressesOf<T>>,
+			capacity: Option<Capacity>,
+		) -> DispatchResult {
+			let operator = ensure_signed(origin)?;
+			ensure!(addresses.is_some() || capacity.is_some(), Error::<T>::NothingToUpdate);
+			Nodes::<T>::try_mutate(node, |maybe| {
+				let info = maybe.as_mut().ok_or(Error::<T>::UnknownNode)?;
+				ensure!(info.operator == operator, Error::<T>::NotOperator);
+				if let Some(addresses) = addresses {
+					Self::check_addresses(&addresses)?;
+					info.addresses = addresses;
+				}
+				if let Some(capacity) = capacity {
+					ensure!(!capacity.is_empty(), Error::<T>::NoCapacity);
+					info.capacity = capacity;
+				}
+				Ok::<_, DispatchError>(())
+			})?;
+			Self::deposit_event(Event::NodeUpdated { node });
+			Ok(())
+		}
+
+		/// Move a node to a new key, proving control of it like at registration.
+		#[pallet::call_index(2)]
+		pub fn rotate_key(
+			origin: OriginFor<T>,
+			node: NodeId,
+			new_key: NodeKey,
+			proof: NodeSignature,
+		) -> DispatchResult {
+			let operator = ensure_signed(origin)?;
+			Self::do_rotate_key(operator, node, new_key, proof)
+		}
+
+		/// Record that `node` is alive, signed by its key over `at`, a recent block.
+		///
+		/// Authorized by the signature alone (no account needed), or relayed by any signed
+		/// account.
+		#[pallet::call_index(3)]
+		#[pallet::authorize(Pallet::<T>::authorize_heartbeat)]
+		pub fn heartbeat(
+			origin: OriginFor<T>,
+			node: NodeId,
+			at: BlockNumberFor<T>,
+			signature: NodeSignature,
+		) -> DispatchResult {
+			ensure_authorized(origin.clone()).or_else(|_| ensure_signed(origin).map(drop))?;
+			Self::do_heartbeat(node, at, &signature)
+		}
+
+		/// Take a node off the network and return its deposit. No service may be placed on it.
+		#[pallet::call_index(4)]
+		pub fn deregister_node(origin: OriginFor<T>, node: NodeId) -> DispatchResult {
+			let operator = ensure_signed(origin)?;
+			let info = Nodes::<T>::get(node).ok_or(Error::<T>::UnknownNode)?;
+			ensure!(info.operator == operator, Error::<T>::NotOperator);
+			ensure!(!T::Placements::is_serving(node), Error::<T>::NodeStillServing);
+			let deposit = T::Currency::release(
+				&HoldReason::NodeDeposit.into(),
+				&operator,
+				info.deposit,
+				Precision::BestEffort,
+			)?;
+			Nodes::<T>::remove(node);
+			NodeByKey::<T>::remove(info.key);
+			NodeByPeerId::<T>::remove(&info.peer_id);
+			OperatorNodes::<T>::mutate_exists(&operator, |maybe| {
+				if let Some(nodes) = maybe {
+					nodes.retain(|n| *n != node);
+					if nodes.is_empty() {
+						*maybe = None;
+					}
+				}
+			});
+			Self::deposit_event(Event::NodeDeregistered { node, operator, deposit });
+			Ok(())
+		}
+
+		/// Set the heartbeat TTL. Only [`Config::ParamsOrigin`] (governance) may.
+		#[pallet::call_index(5)]
+		pub fn set_heartbeat_ttl(origin: OriginFor<T>, ttl: BlockNumberFor<T>) -> DispatchResult {
+			T::ParamsOrigin::ensure_origin(origin)?;
+			ensure!(!ttl.is_zero(), Error::<T>::ZeroTtl);
+			HeartbeatTtl::<T>::put(ttl);
+			Self::deposit_event(Event::HeartbeatTtlSet { ttl });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Checks a heartbeat before it enters the pool or a block: the same checks as dispatch.
+		fn authorize_heartbeat(
+			_source: TransactionSource,
+			node: &NodeId,
+			at: &BlockNumberFor<T>,
+			signature: &NodeSignature,
+		) -> TransactionValidityWithRefund {
+			let info = Self::check_heartbeat(*node, *at, signature).map_err(|error| {
+				let code = match error {
+					Error::<T>::InvalidHeartbeatSignature => InvalidTransaction::BadProof,
+					Error::<T>::StaleHeartbeat | Error::<T>::HeartbeatReplayed => {
+						InvalidTransaction::Stale
+					},
+					Error::<T>::HeartbeatFromFuture | Error::<T>::HeartbeatTooSoon => {
+						InvalidTransaction::Future
+					},
+					_ => InvalidTransaction::Call,
+				};
+				TransactionValidityError::Invalid(code)
+			})?;
+			let ttl = HeartbeatTtl::<T>::get();
+			let age = frame_system::Pallet::<T>::block_number().saturating_sub(*at);
+			let longevity: u64 = ttl.saturating_sub(age).try_into().unwrap_or(u64::MAX).max(1);
+			let validity = ValidTransaction::with_tag_prefix("MicroNodeHeartbeat")
+				.priority(TransactionPriority::MAX / 2)
+				.and_provides((node, info.last_heartbeat))
+				.longevity(longevity)
+				.propagate(true)
+				.into();
+			Ok((validity, Weight::zero()))
+		}
+	}
+
+	#[pallet::view_functions]
+	impl<T: Config> Pallet<T> {
+		/// A registered node.
+		pub fn node(node: NodeId) -> Option<NodeInfo<T>> {
+			Nodes::<T>::get(node)
+		}
+
+		/// The node registered with `key`, if any.
+		pub fn node_by_key(key: NodeKey) -> Option<NodeId> {
+			NodeByKey::<T>::get(key)
+		}
+
+		/// The nodes `operator` runs.
+		pub fn nodes_of(operator: T::AccountId) -> Vec<NodeId> {
+			OperatorNodes::<T>::get(operator).into_inner()
+		}
+
+		/// Every registered node with whether it is online now.
+		pub fn nodes() -> Vec<(NodeId, bool)> {
+			Nodes::<T>::iter_keys().map(|node| (node, Self::node_is_online(node))).collect()
+		}
+
+		/// The nodes online now: those services can be placed on.
+		pub fn online_nodes() -> Vec<NodeId> {
+			Nodes::<T>::iter_keys().filter(|node| Self::node_is_online(*node)).collect()
+		}
+
+		/// The nonce `operator`'s next proof of key must sign.
+		pub fn proof_nonce(operator: T::AccountId) -> u32 {
+			ProofNonce::<T>::get(operator)
+		}
+
+		/// Blocks after its last heartbeat that a node still counts as online.
+		pub fn heartbeat_ttl() -> BlockNumberFor<T> {
+			HeartbeatTtl::<T>::get()
+		}
+	}
+}

@@ -1,0 +1,639 @@
+//! Tests of every call of the nodes pallet: success, each error, and the events.
+
+use crate::{mock::*, *};
+use frame_support::{
+	assert_noop, assert_ok,
+	pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
+	traits::{fungible::InspectHold, Authorize},
+};
+use frame_system::RawOrigin;
+use micro_primitives::{NodeDirectory, NodeId, NodeKey, NodeSignature, ReputationEvent, Subject};
+use sp_core::{ed25519, Pair};
+use sp_runtime::DispatchError;
+
+fn pair(seed: u8) -> ed25519::Pair {
+	ed25519::Pair::from_seed(&[seed; 32])
+}
+
+fn proof(pair: &ed25519::Pair, operator: u64) -> NodeSignature {
+	pair.sign(&MicroNodes::key_proof_message(&operator, ProofNonce::<Test>::get(operator)))
+}
+
+fn peer(text: &str) -> PeerIdOf<Test> {
+	text.as_bytes().to_vec().try_into().unwrap()
+}
+
+fn addrs(list: &[&str]) -> AddressesOf<Test> {
+	list.iter()
+		.map(|a| a.as_bytes().to_vec().try_into().unwrap())
+		.collect::<Vec<_>>()
+		.try_into()
+		.unwrap()
+}
+
+fn capacity() -> Capacity {
+	Capacity { cpu_millicores: 2000, memory_mib: 4096, storage_mib: 10_000, bandwidth_mbps: 100 }
+}
+
+const PEER_A: &str = "12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const PEER_B: &str = "12D3KooWBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+
+/// Registers `seed`'s key for `operator` with a peer id made from the seed.
+fn register(operator: u64, seed: u8) -> NodeId {
+	let key = pair(seed);
+	let peer_id = format!("12D3KooW{}", "abcdefghijkmnopqrstuvwxyz".repeat(2))
+		[..20]
+		.to_string() + &seed.to_string().replace('0', "z");
+	assert_ok!(MicroNodes::register_node(
+		RuntimeOrigin::signed(operator),
+		key.public(),
+		proof(&key, operator),
+		peer(&peer_id),
+		addrs(&["/ip4/127.0.0.1/tcp/30333"]),
+		capacity(),
+	));
+	NodeByKey::<Test>::get(key.public()).unwrap()
+}
+
+fn heartbeat_signature(seed: u8, node: NodeId, at: u64) -> NodeSignature {
+	pair(seed).sign(&MicroNodes::heartbeat_message(node, at))
+}
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+
+fn held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::NodeDeposit.into(), &who)
+}
+
+mod register_node {
+	use super::*;
+
+	#[test]
+	fn registers_holds_the_deposit_and_emits() {
+		new_test_ext().execute_with(|| {
+			let key = pair(1);
+			assert_ok!(MicroNodes::register_node(
+				RuntimeOrigin::signed(ALICE),
+				key.public(),
+				proof(&key, ALICE),
+				peer(PEER_A),
+				addrs(&["/ip4/10.0.0.1/tcp/30333", "/dns4/a.example/tcp/30333"]),
+				capacity(),
+			));
+			let info = MicroNodes::node(0).unwrap();
+			assert_eq!(info.operator, ALICE);
+			assert_eq!(info.key, key.public());
+			assert_eq!(info.registered_at, 1);
+			assert_eq!(info.addresses.len(), 2);
+			assert_eq!(held(ALICE), 100);
+			assert_eq!(NodeByPeerId::<Test>::get(peer(PEER_A)), Some(0));
+			assert_eq!(MicroNodes::nodes_of(ALICE), vec![0]);
+			assert_eq!(ProofNonce::<Test>::get(ALICE), 1);
+			assert!(MicroNodes::is_online(0));
+			assert_eq!(
+				last_event(),
+				Event::NodeRegistered { node: 0, operator: ALICE, key: key.public() }.into()
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_a_key_not_held() {
+		new_test_ext().execute_with(|| {
+			let key = pair(1);
+			let impostor = pair(2);
+			assert_noop!(
+				MicroNodes::register_node(
+					RuntimeOrigin::signed(ALICE),
+					key.public(),
+					proof(&impostor, ALICE),
+					peer(PEER_A),
+					addrs(&["/ip4/10.0.0.1/tcp/30333"]),
+					capacity(),
+				),
+				Error::<Test>::InvalidProof
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_a_proof_made_for_another_operator_or_used_before() {
+		new_test_ext().execute_with(|| {
+			let key = pair(1);
+			let for_bob = proof(&key, BOB);
+			assert_noop!(
+				MicroNodes::register_node(
+					RuntimeOrigin::signed(ALICE),
+					key.public(),
+					for_bob,
+					peer(PEER_A),
+					addrs(&["/ip4/10.0.0.1/tcp/30333"]),
+					capacity(),
+				),
+				Error::<Test>::InvalidProof
+			);
+			// A proof for Alice's nonce 0 stops working once that nonce is used.
+			let old = proof(&pair(2), ALICE);
+			register(ALICE, 1);
+			assert_noop!(
+				MicroNodes::register_node(
+					RuntimeOrigin::signed(ALICE),
+					pair(2).public(),
+					old,
+					peer(PEER_B),
+					addrs(&["/ip4/10.0.0.2/tcp/30333"]),
+					capacity(),
+				),
+				Error::<Test>::InvalidProof
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_a_key_or_peer_id_in_use() {
+		new_test_ext().execute_with(|| {
+			let key = pair(1);
+			assert_ok!(MicroNodes::register_node(
+				RuntimeOrigin::signed(ALICE),
+				key.public(),
+				proof(&key, ALICE),
+				peer(PEER_A),
+				addrs(&["/ip4/10.0.0.1/tcp/30333"]),
+				capacity(),
+			));
+			assert_noop!(
+				MicroNodes::register_node(
+					RuntimeOrigin::signed(BOB),
+					key.public(),
+					proof(&key, BOB),
+					peer(PEER_B),
+					addrs(&["/ip4/10.0.0.2/tcp/30333"]),
+					capacity(),
+				),
+				Error::<Test>::KeyInUse
+			);
+			let other = pair(2);
+			assert_noop!(
+				MicroNodes::register_node(
+					RuntimeOrigin::signed(BOB),
+					other.public(),
+					proof(&other, BOB),
+					peer(PEER_A),
+					addrs(&["/ip4/10.0.0.2/tcp/30333"]),
+					capacity(),
+				),
+				Error::<Test>::PeerIdInUse
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_malformed_claims() {
+		new_test_ext().execute_with(|| {
+			let key = pair(1);
+			let attempt = |peer_id: &str, addresses: &[&str], capacity: Capacity| {
+				MicroNodes::register_node(
+					RuntimeOrigin::signed(ALICE),
+					key.public(),
+					proof(&key, ALICE),
+					peer(peer_id),
+					addrs(addresses),
+					capacity,
+				)
+			};
+			let good = ["/ip4/10.0.0.1/tcp/30333"];
+			assert_noop!(attempt("12D3KooW0OIl", &good, capacity()), Error::<Test>::InvalidPeerId);
+			assert_noop!(attempt("short", &good, capacity()), Error::<Test>::InvalidPeerId);
+			assert_noop!(attempt(PEER_A, &[], capacity()), Error::<Test>::NoAddresses);
+			for bad in ["ip4/10.0.0.1", "/", "/ip4/10.0.0.1 /tcp/1", "/ip4//tcp/1", "/ip4/\u{e9}"] {
+				assert_noop!(attempt(PEER_A, &[bad], capacity()), Error::<Test>::InvalidAddress);
+			}
+			assert_noop!(
+				attempt(PEER_A, &good, Capacity::default()),
+				Error::<Test>::NoCapacity
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_past_the_operator_limit_or_without_the_deposit() {
+		new_test_ext().execute_with(|| {
+			for seed in 1..=3 {
+				register(ALICE, seed);
+			}
+			let key = pair(4);
+			assert_noop!(
+				MicroNodes::register_node(
+					RuntimeOrigin::signed(ALICE),
+					key.public(),
+					proof(&key, ALICE),
+					peer(PEER_B),
+					addrs(&["/ip4/10.0.0.4/tcp/30333"]),
+					capacity(),
+				),
+				Error::<Test>::TooManyNodes
+			);
+			assert!(MicroNodes::register_node(
+				RuntimeOrigin::signed(PAUPER),
+				key.public(),
+				proof(&key, PAUPER),
+				peer(PEER_B),
+				addrs(&["/ip4/10.0.0.4/tcp/30333"]),
+				capacity(),
+			)
+			.is_err());
+			assert!(NodeByKey::<Test>::get(key.public()).is_none());
+		});
+	}
+
+	#[test]
+	fn needs_a_signed_origin() {
+		new_test_ext().execute_with(|| {
+			let key = pair(1);
+			assert_noop!(
+				MicroNodes::register_node(
+					RuntimeOrigin::root(),
+					key.public(),
+					proof(&key, ALICE),
+					peer(PEER_A),
+					addrs(&["/ip4/10.0.0.1/tcp/30333"]),
+					capacity(),
+				),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+}
+
+mod update_node {
+	use super::*;
+
+	#[test]
+	fn updates_addresses_and_capacity() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			let bigger = Capacity { cpu_millicores: 8000, ..capacity() };
+			assert_ok!(MicroNodes::update_node(
+				RuntimeOrigin::signed(ALICE),
+				node,
+				Some(addrs(&["/ip6/::1/tcp/4001"])),
+				Some(bigger),
+			));
+			let info = MicroNodes::node(node).unwrap();
+			assert_eq!(info.capacity, bigger);
+			assert_eq!(info.addresses, addrs(&["/ip6/::1/tcp/4001"]));
+			assert_eq!(last_event(), Event::NodeUpdated { node }.into());
+		});
+	}
+
+	#[test]
+	fn refuses_strangers_nothing_and_bad_values() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			assert_noop!(
+				MicroNodes::update_node(RuntimeOrigin::signed(BOB), node, None, Some(capacity())),
+				Error::<Test>::NotOperator
+			);
+			assert_noop!(
+				MicroNodes::update_node(RuntimeOrigin::signed(ALICE), 7, None, Some(capacity())),
+				Error::<Test>::UnknownNode
+			);
+			assert_noop!(
+				MicroNodes::update_node(RuntimeOrigin::signed(ALICE), node, None, None),
+				Error::<Test>::NothingToUpdate
+			);
+			assert_noop!(
+				MicroNodes::update_node(RuntimeOrigin::signed(ALICE), node, Some(addrs(&[])), None),
+				Error::<Test>::NoAddresses
+			);
+			assert_noop!(
+				MicroNodes::update_node(
+					RuntimeOrigin::signed(ALICE),
+					node,
+					Some(addrs(&["nope"])),
+					None
+				),
+				Error::<Test>::InvalidAddress
+			);
+			assert_noop!(
+				MicroNodes::update_node(
+					RuntimeOrigin::signed(ALICE),
+					node,
+					None,
+					Some(Capacity::default())
+				),
+				Error::<Test>::NoCapacity
+			);
+		});
+	}
+}
+
+mod rotate_key {
+	use super::*;
+
+	#[test]
+	fn moves_the_node_to_the_new_key() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			let new = pair(2);
+			assert_ok!(MicroNodes::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				node,
+				new.public(),
+				proof(&new, ALICE)
+			));
+			assert_eq!(MicroNodes::node_key(node), Some(new.public()));
+			assert_eq!(NodeByKey::<Test>::get(new.public()), Some(node));
+			assert!(NodeByKey::<Test>::get(pair(1).public()).is_none());
+			assert_eq!(
+				last_event(),
+				Event::NodeKeyRotated { node, old_key: pair(1).public(), new_key: new.public() }
+					.into()
+			);
+			// The old key's heartbeats no longer count; the new key's do.
+			System::set_block_number(50);
+			assert_noop!(
+				MicroNodes::heartbeat(RawOrigin::Authorized.into(), node, 50, heartbeat_signature(1, node, 50)),
+				Error::<Test>::InvalidHeartbeatSignature
+			);
+			assert_ok!(MicroNodes::heartbeat(
+				RawOrigin::Authorized.into(),
+				node,
+				50,
+				heartbeat_signature(2, node, 50)
+			));
+		});
+	}
+
+	#[test]
+	fn refuses_bad_rotations() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			let other = register(BOB, 3);
+			let new = pair(2);
+			assert_noop!(
+				MicroNodes::rotate_key(RuntimeOrigin::signed(BOB), node, new.public(), proof(&new, BOB)),
+				Error::<Test>::NotOperator
+			);
+			assert_noop!(
+				MicroNodes::rotate_key(
+					RuntimeOrigin::signed(ALICE),
+					node,
+					pair(1).public(),
+					proof(&pair(1), ALICE)
+				),
+				Error::<Test>::SameKey
+			);
+			assert_noop!(
+				MicroNodes::rotate_key(
+					RuntimeOrigin::signed(ALICE),
+					node,
+					pair(3).public(),
+					proof(&pair(3), ALICE)
+				),
+				Error::<Test>::KeyInUse
+			);
+			assert_noop!(
+				MicroNodes::rotate_key(
+					RuntimeOrigin::signed(ALICE),
+					node,
+					new.public(),
+					proof(&pair(9), ALICE)
+				),
+				Error::<Test>::InvalidProof
+			);
+			assert_noop!(
+				MicroNodes::rotate_key(
+					RuntimeOrigin::signed(ALICE),
+					42,
+					new.public(),
+					proof(&new, ALICE)
+				),
+				Error::<Test>::UnknownNode
+			);
+			assert_eq!(MicroNodes::node_key(other), Some(pair(3).public()));
+		});
+	}
+}
+
+mod heartbeat {
+	use super::*;
+
+	#[test]
+	fn keeps_a_node_online_and_counts_uptime() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			System::set_block_number(60);
+			assert_ok!(MicroNodes::heartbeat(
+				RawOrigin::Authorized.into(),
+				node,
+				59,
+				heartbeat_signature(1, node, 59)
+			));
+			assert_eq!(last_event(), Event::Heartbeat { node, at: 59 }.into());
+			let info = MicroNodes::node(node).unwrap();
+			assert_eq!(info.last_heartbeat, 60);
+			assert_eq!(info.uptime, Uptime { online_blocks: 59, offline_blocks: 0, heartbeats: 1, outages: 0 });
+			// A relayer with an account may submit it too.
+			System::set_block_number(100);
+			assert_ok!(MicroNodes::heartbeat(
+				RuntimeOrigin::signed(BOB),
+				node,
+				100,
+				heartbeat_signature(1, node, 100)
+			));
+			assert!(MicroNodes::is_online(node));
+		});
+	}
+
+	#[test]
+	fn an_expired_heartbeat_takes_the_node_offline() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			System::set_block_number(101);
+			assert!(MicroNodes::is_online(node));
+			assert_eq!(MicroNodes::online_nodes(), vec![node]);
+			System::set_block_number(102);
+			assert!(!MicroNodes::is_online(node));
+			assert!(MicroNodes::online_nodes().is_empty());
+			assert_eq!(MicroNodes::nodes(), vec![(node, false)]);
+			let standing = MicroNodes::standing(node).unwrap();
+			assert!(!standing.online);
+			assert_eq!(standing.age, 101);
+			// 100 of 101 blocks online.
+			assert_eq!(standing.uptime, 990_099);
+		});
+	}
+
+	#[test]
+	fn coming_back_records_the_outage() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			System::set_block_number(301);
+			assert_ok!(MicroNodes::heartbeat(
+				RawOrigin::Authorized.into(),
+				node,
+				300,
+				heartbeat_signature(1, node, 300)
+			));
+			let info = MicroNodes::node(node).unwrap();
+			assert_eq!(info.uptime.online_blocks, 100);
+			assert_eq!(info.uptime.offline_blocks, 200);
+			assert_eq!(info.uptime.outages, 1);
+			assert!(System::events().iter().any(|r| r.event ==
+				Event::NodeBackOnline { node, offline_blocks: 200 }.into()));
+			// Nothing was placed on it, so no penalty.
+			assert!(LEDGER.with(|l| l.borrow().is_empty()));
+			assert!(MicroNodes::is_online(node));
+		});
+	}
+
+	#[test]
+	fn offline_while_serving_is_penalised() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			SERVING.with(|s| s.borrow_mut().push(node));
+			System::set_block_number(250);
+			assert_ok!(MicroNodes::heartbeat(
+				RawOrigin::Authorized.into(),
+				node,
+				250,
+				heartbeat_signature(1, node, 250)
+			));
+			assert_eq!(
+				LEDGER.with(|l| l.borrow().clone()),
+				vec![(Subject::Node(node), ReputationEvent::OfflineWhileServing)]
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_bad_heartbeats() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			System::set_block_number(200);
+			let beat = |at: u64, signature| MicroNodes::heartbeat(RawOrigin::Authorized.into(), node, at, signature);
+			assert_noop!(beat(201, heartbeat_signature(1, node, 201)), Error::<Test>::HeartbeatFromFuture);
+			assert_noop!(beat(99, heartbeat_signature(1, node, 99)), Error::<Test>::StaleHeartbeat);
+			assert_noop!(beat(200, heartbeat_signature(2, node, 200)), Error::<Test>::InvalidHeartbeatSignature);
+			assert_noop!(beat(199, heartbeat_signature(1, node, 200)), Error::<Test>::InvalidHeartbeatSignature);
+			assert_noop!(
+				MicroNodes::heartbeat(RawOrigin::Authorized.into(), 5, 200, heartbeat_signature(1, 5, 200)),
+				Error::<Test>::UnknownNode
+			);
+			assert_noop!(
+				MicroNodes::heartbeat(RawOrigin::Root.into(), node, 200, heartbeat_signature(1, node, 200)),
+				DispatchError::BadOrigin
+			);
+			let signature = heartbeat_signature(1, node, 200);
+			assert_ok!(beat(200, signature));
+			// The same heartbeat again is a replay, now or later; a fresh one within TTL / 8 blocks
+			// is too soon.
+			assert_noop!(beat(200, signature), Error::<Test>::HeartbeatReplayed);
+			System::set_block_number(211);
+			assert_noop!(beat(211, heartbeat_signature(1, node, 211)), Error::<Test>::HeartbeatTooSoon);
+			System::set_block_number(212);
+			assert_noop!(beat(200, signature), Error::<Test>::HeartbeatReplayed);
+			assert_ok!(beat(212, heartbeat_signature(1, node, 212)));
+		});
+	}
+
+	#[test]
+	fn authorization_checks_the_heartbeat_before_the_pool() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			System::set_block_number(40);
+			let valid = Call::<Test>::heartbeat { node, at: 40, signature: heartbeat_signature(1, node, 40) };
+			let (validity, _) = valid.authorize(TransactionSource::External).unwrap().unwrap();
+			assert_eq!(validity.longevity, 100);
+			assert!(!validity.provides.is_empty());
+			let forged = Call::<Test>::heartbeat { node, at: 40, signature: heartbeat_signature(2, node, 40) };
+			assert_eq!(
+				forged.authorize(TransactionSource::External).unwrap().unwrap_err(),
+				TransactionValidityError::Invalid(InvalidTransaction::BadProof)
+			);
+			let stale = Call::<Test>::heartbeat { node, at: 40, signature: heartbeat_signature(1, node, 40) };
+			System::set_block_number(141);
+			assert_eq!(
+				stale.authorize(TransactionSource::External).unwrap().unwrap_err(),
+				TransactionValidityError::Invalid(InvalidTransaction::Stale)
+			);
+		});
+	}
+}
+
+mod deregister_node {
+	use super::*;
+
+	#[test]
+	fn returns_the_deposit_and_forgets_the_node() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			let key = pair(1).public();
+			assert_ok!(MicroNodes::deregister_node(RuntimeOrigin::signed(ALICE), node));
+			assert_eq!(held(ALICE), 0);
+			assert!(MicroNodes::node(node).is_none());
+			assert!(NodeByKey::<Test>::get(key).is_none());
+			assert!(MicroNodes::nodes_of(ALICE).is_empty());
+			assert_eq!(
+				last_event(),
+				Event::NodeDeregistered { node, operator: ALICE, deposit: 100 }.into()
+			);
+			// The key and peer id are free again.
+			register(BOB, 1);
+		});
+	}
+
+	#[test]
+	fn refuses_strangers_and_serving_nodes() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			assert_noop!(
+				MicroNodes::deregister_node(RuntimeOrigin::signed(BOB), node),
+				Error::<Test>::NotOperator
+			);
+			assert_noop!(
+				MicroNodes::deregister_node(RuntimeOrigin::signed(ALICE), 9),
+				Error::<Test>::UnknownNode
+			);
+			SERVING.with(|s| s.borrow_mut().push(node));
+			assert_noop!(
+				MicroNodes::deregister_node(RuntimeOrigin::signed(ALICE), node),
+				Error::<Test>::NodeStillServing
+			);
+		});
+	}
+}
+
+mod set_heartbeat_ttl {
+	use super::*;
+
+	#[test]
+	fn only_the_params_origin_sets_a_nonzero_ttl() {
+		new_test_ext().execute_with(|| {
+			assert_eq!(MicroNodes::heartbeat_ttl(), 100);
+			assert_noop!(
+				MicroNodes::set_heartbeat_ttl(RuntimeOrigin::signed(ALICE), 5),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(MicroNodes::set_heartbeat_ttl(RuntimeOrigin::root(), 0), Error::<Test>::ZeroTtl);
+			assert_ok!(MicroNodes::set_heartbeat_ttl(RuntimeOrigin::root(), 5));
+			assert_eq!(last_event(), Event::HeartbeatTtlSet { ttl: 5 }.into());
+			let node = register(ALICE, 1);
+			System::set_block_number(7);
+			assert!(!MicroNodes::is_online(node));
+		});
+	}
+}
+
+#[test]
+fn keys_registered_are_the_ones_signing() {
+	new_test_ext().execute_with(|| {
+		let node = register(ALICE, 1);
+		let key: NodeKey = MicroNodes::node_key(node).unwrap();
+		assert_eq!(key, pair(1).public());
+		assert_eq!(MicroNodes::operator(node), Some(ALICE));
+	});
+}

@@ -1,0 +1,168 @@
+//! Types and traits shared by the Micro Network's pallets.
+//!
+//! The identity pallets depend on each other only through the traits here, so each one builds
+//! and tests on its own and the runtime wires them together:
+//!
+//! - [`NodeDirectory`]: layer 0, the registered nodes (implemented by `pallet-micro-nodes`);
+//! - [`ServiceDirectory`] and [`NodePlacements`]: layer 1, the services and where they run
+//!   (implemented by `pallet-micro-services`);
+//! - [`ReputationLedger`] and [`AccessControl`]: layer 2, what the chain learns about nodes and
+//!   services, and the access it grants accounts (implemented by `pallet-micro-reputation`).
+//!
+//! It also fixes the signing contexts of the messages a node signs with its layer-0 key, so the
+//! node's worker and the runtime agree on them byte for byte.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::DispatchResult;
+
+/// The ed25519 public key a node signs its MUCP traffic, heartbeats and usage reports with.
+pub type NodeKey = sp_core::ed25519::Public;
+/// A signature by a [`NodeKey`].
+pub type NodeSignature = sp_core::ed25519::Signature;
+/// The on-chain id of a registered node.
+pub type NodeId = u32;
+/// The on-chain id of a service; it is also the item id of the service's NFT.
+pub type ServiceId = u32;
+/// A service version's number, counted from 1 for each service.
+pub type VersionNumber = u32;
+/// An amount of API tokens, the utility credits calls are paid in.
+pub type ApiTokens = u128;
+/// A reputation score, from 0 to [`MAX_SCORE`].
+pub type Score = u32;
+/// The highest reputation score.
+pub const MAX_SCORE: Score = 1000;
+/// Parts per million.
+pub type PartsPerMillion = u32;
+
+/// Signing context of the proof that an operator holds a node key: the key signs
+/// `(NODE_KEY_PROOF_CONTEXT, genesis_hash, operator_account, proof_nonce)`, SCALE encoded.
+pub const NODE_KEY_PROOF_CONTEXT: &[u8] = b"micro-network/node-key/v1";
+/// Signing context of a heartbeat: the node key signs
+/// `(HEARTBEAT_CONTEXT, genesis_hash, node_id, at_block)`, SCALE encoded.
+pub const HEARTBEAT_CONTEXT: &[u8] = b"micro-network/heartbeat/v1";
+
+/// Whose reputation a score or a ledger entry is about.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Subject {
+	/// A registered node (layer 0).
+	Node(NodeId),
+	/// A registered service (layer 1).
+	Service(ServiceId),
+}
+
+/// Something the chain saw that moves a reputation score.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub enum ReputationEvent {
+	/// Calls were settled on-chain without dispute.
+	SettledCalls(u64),
+	/// A settlement was disputed and the subject was found at fault.
+	Dispute,
+	/// A usage report or settlement failed its checks.
+	FailedSettlement,
+	/// A node was offline longer than the heartbeat TTL while services were placed on it.
+	OfflineWhileServing,
+	/// A recorded contract the subject was party to was fulfilled.
+	ContractFulfilled,
+	/// The subject breached a recorded contract.
+	ContractBreached,
+}
+
+/// How long a node has been in the network and how reliably it sent heartbeats.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Encode, Decode, TypeInfo, Debug)]
+pub struct NodeStanding<BlockNumber> {
+	/// The block the node was registered in.
+	pub registered_at: BlockNumber,
+	/// Blocks since registration.
+	pub age: BlockNumber,
+	/// Share of the observed time the node was online, in parts per million.
+	pub uptime: PartsPerMillion,
+	/// Whether its last heartbeat is within the TTL now.
+	pub online: bool,
+}
+
+/// Read access to the registered nodes (layer 0).
+pub trait NodeDirectory<AccountId, BlockNumber> {
+	/// The account that operates `node`.
+	fn operator(node: NodeId) -> Option<AccountId>;
+	/// The key `node` signs with.
+	fn node_key(node: NodeId) -> Option<NodeKey>;
+	/// Whether `node` is registered and its last heartbeat is within the TTL.
+	fn is_online(node: NodeId) -> bool;
+	/// Age, uptime and status of `node`.
+	fn standing(node: NodeId) -> Option<NodeStanding<BlockNumber>>;
+	/// The nodes `operator` runs.
+	fn nodes_of(operator: &AccountId) -> Vec<NodeId>;
+	/// Benchmarks only: register an online node run by `operator`, funding it as needed.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_for_benchmark(operator: &AccountId) -> NodeId;
+}
+
+/// Read access to the registered services (layer 1).
+pub trait ServiceDirectory<AccountId, BlockNumber> {
+	/// The service's owner: whoever holds its NFT now.
+	fn owner(service: ServiceId) -> Option<AccountId>;
+	/// The block the service was registered in.
+	fn registered_at(service: ServiceId) -> Option<BlockNumber>;
+	/// The price of one call, in API tokens.
+	fn price_per_call(service: ServiceId) -> Option<ApiTokens>;
+	/// Whether `node` announced that it runs `version` of `service`, and that version is live.
+	fn runs(node: NodeId, service: ServiceId, version: VersionNumber) -> bool;
+	/// Whether an online node runs a live version of `service`.
+	fn is_available(service: ServiceId) -> bool;
+	/// Up to `max` services whose NFT `owner` holds.
+	fn services_of(owner: &AccountId, max: u32) -> Vec<ServiceId>;
+}
+
+/// What the node registry needs to know about the services placed on a node.
+pub trait NodePlacements {
+	/// Whether any service is placed on `node`.
+	fn is_serving(node: NodeId) -> bool;
+	/// Benchmarks only: make `node` serve something, for the worst case of a heartbeat.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn serve_for_benchmark(_node: NodeId) {}
+}
+
+/// Where the chain records what it sees about nodes and services.
+pub trait ReputationLedger {
+	/// Record `event` against `subject`.
+	fn record(subject: Subject, event: ReputationEvent);
+}
+
+/// The access an account's reputation grants it.
+pub trait AccessControl<AccountId> {
+	/// How many services `who` may register before an extra deposit applies.
+	fn service_allowance(who: &AccountId) -> u32;
+	/// Free calls `who` has left in the current period.
+	fn free_calls_left(who: &AccountId) -> u32;
+	/// Spend `calls` of `who`'s free quota; fails, spending nothing, if too few are left.
+	fn use_free_calls(who: &AccountId, calls: u32) -> DispatchResult;
+}
+
+impl NodePlacements for () {
+	fn is_serving(_: NodeId) -> bool {
+		false
+	}
+}
+
+impl ReputationLedger for () {
+	fn record(_: Subject, _: ReputationEvent) {}
+}
