@@ -24,7 +24,7 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 }
 
 fn fund<T: Config>(who: &T::AccountId) {
-	T::Currency::set_balance(who, BalanceOf::<T>::max_value() / 4u32.into());
+	T::Currency::set_balance(who, BalanceOf::<T>::max_value() / 1_000_000u32.into());
 }
 
 /// Funds `operator` and registers an online node for it.

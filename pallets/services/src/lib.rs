@@ -1,1 +1,432 @@
+//! # Services pallet: layer 1 of the Micro Network, each service an NFT
+//!
+//! A service is registered once under a unique name and owned through an NFT in one
+//! `pallet-nfts` collection that this pallet's account owns and nobody can sign for. The NFT's
+//! item id is the service id. Whoever holds the NFT owns the service: they alone publish and
+//! retire versions, set the price and unregister it, and the settlement pallet pays them. Moving
+//! the NFT (with `pallet-nfts`' own `transfer`, an approved `transfer` with a deadline, a sale with
+//! `buy_item`, or [`Pallet::transfer_service`]) moves all of that.
+//!
+//! Nobody else can take a service down: the collection's owner and admin is this pallet's
+//! account, which no key controls, and the runtime gives `pallet-nfts` no force origin, so not
+//! even root can move, lock or burn a service's NFT. [`Pallet::unregister_service`] removes the
+//! service and burns its NFT. Should the holder burn the NFT with `pallet-nfts`' own `burn`, that
+//! takes the service down just the same: it has no owner, nothing can be placed or settled for it,
+//! and anyone may then clear its record with [`Pallet::unregister_service`], which returns the
+//! deposit to the account that registered it.
+//!
+//! ## Versions
+//! A service starts with version 1 and gains a version with each [`Pallet::publish_version`]: a
+//! new source (repository and commit or tag), the hash of its wasm code and its endpoints. Each
+//! endpoint describes the messages it takes and returns, field by field with protobuf numbers,
+//! so a service can be understood and called from chain state alone. Versions stay callable until
+//! their owner retires them ([`Pallet::retire_version`]) or no online node runs them.
+//!
+//! ## Placement
+//! A node's operator announces which versions of which services the node runs
+//! ([`Pallet::announce_placement`]) and withdraws them ([`Pallet::withdraw_placement`]). Only online
+//! nodes can take a placement. The chain then knows where each service lives.
+//!
+//! ## Deposits and access
+//! Registering holds [`Config::ServiceDeposit`] from the registering account (returned to it when
+//! the service is unregistered) and the NFT's item deposit. Each account may register as many
+//! services as its access tier allows (see `pallet-micro-reputation`); past that it pays
+//! [`Config::ExtraServiceDeposit`] on top for each further service.
 
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod functions;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// The balance type of the currency deposits are held in.
+pub type BalanceOf<T> = <<T as Config>::NativeBalance as frame_support::traits::fungible::Inspect<
+	<T as frame_system::Config>::AccountId,
+>>::Balance;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::fungible::{Mutate, MutateHold},
+		PalletId,
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_core::H256;
+	use micro_primitives::{
+		AccessControl, ApiTokens, NodeDirectory, NodeId, ServiceId, VersionNumber,
+	};
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit of a registered service.
+		ServiceDeposit,
+	}
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>>
+		+ pallet_nfts::Config<ItemId = ServiceId>
+	{
+		/// The currency deposits are held in.
+		type NativeBalance: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// The registered nodes.
+		type Nodes: NodeDirectory<Self::AccountId, BlockNumberFor<Self>>;
+		/// The access each account's reputation grants.
+		type Access: AccessControl<Self::AccountId>;
+		/// This pallet's id: its account owns the services' NFT collection.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+		/// Held from the registering account for each service.
+		#[pallet::constant]
+		type ServiceDeposit: Get<BalanceOf<Self>>;
+		/// Held on top for each service past the account's allowance.
+		#[pallet::constant]
+		type ExtraServiceDeposit: Get<BalanceOf<Self>>;
+		/// Longest service name.
+		#[pallet::constant]
+		type MaxNameLen: Get<u32>;
+		/// Longest repository URL.
+		#[pallet::constant]
+		type MaxUrlLen: Get<u32>;
+		/// Longest commit or tag.
+		#[pallet::constant]
+		type MaxRefLen: Get<u32>;
+		/// Longest endpoint, message or field name.
+		#[pallet::constant]
+		type MaxIdentLen: Get<u32>;
+		/// Most endpoints per version.
+		#[pallet::constant]
+		type MaxEndpoints: Get<u32>;
+		/// Most fields per message.
+		#[pallet::constant]
+		type MaxFields: Get<u32>;
+		/// Most versions a service may ever publish.
+		#[pallet::constant]
+		type MaxVersions: Get<u32>;
+		/// Most versions of one service one node may run.
+		#[pallet::constant]
+		type MaxVersionsPerPlacement: Get<u32>;
+		/// Most services one node may run.
+		#[pallet::constant]
+		type MaxServicesPerNode: Get<u32>;
+		/// Most nodes one service may be placed on.
+		#[pallet::constant]
+		type MaxNodesPerService: Get<u32>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The `pallet-nfts` collection the services' NFTs are in, created at genesis.
+	#[pallet::storage]
+	pub type ServiceCollection<T: Config> = StorageValue<_, T::CollectionId>;
+
+	/// The id the next registered service gets.
+	#[pallet::storage]
+	pub type NextServiceId<T: Config> = StorageValue<_, ServiceId, ValueQuery>;
+
+	/// The registered services.
+	#[pallet::storage]
+	pub type Services<T: Config> = StorageMap<_, Twox64Concat, ServiceId, ServiceInfo<T>>;
+
+	/// Which service each name belongs to.
+	#[pallet::storage]
+	pub type ServiceByName<T: Config> = StorageMap<_, Blake2_128Concat, ServiceNameOf<T>, ServiceId>;
+
+	/// Every published version of every service.
+	#[pallet::storage]
+	pub type Versions<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		ServiceId,
+		Twox64Concat,
+		VersionNumber,
+		VersionInfo<T>,
+	>;
+
+	/// Which versions of a service a node runs.
+	#[pallet::storage]
+	pub type Placements<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ServiceId, Twox64Concat, NodeId, Placement<T>>;
+
+	/// The services each node runs.
+	#[pallet::storage]
+	pub type NodeServices<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		NodeId,
+		BoundedVec<ServiceId, T::MaxServicesPerNode>,
+		ValueQuery,
+	>;
+
+	/// How many existing services each account registered.
+	#[pallet::storage]
+	pub type RegisteredBy<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			Pallet::<T>::service_collection().expect("the services collection is created at genesis");
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A service was registered and its NFT minted to `owner`.
+		ServiceRegistered {
+			service: ServiceId,
+			name: ServiceNameOf<T>,
+			owner: T::AccountId,
+			code_hash: H256,
+		},
+		/// A version was published.
+		VersionPublished { service: ServiceId, version: VersionNumber, code_hash: H256 },
+		/// A version was retired by the owner.
+		VersionRetired { service: ServiceId, version: VersionNumber },
+		/// The price per call changed.
+		PriceSet { service: ServiceId, price_per_call: ApiTokens },
+		/// The service's NFT moved to a new owner through this pallet.
+		ServiceTransferred { service: ServiceId, from: T::AccountId, to: T::AccountId },
+		/// The service was unregistered and its NFT burned.
+		ServiceUnregistered { service: ServiceId, name: ServiceNameOf<T> },
+		/// A node announced the versions of a service it runs.
+		PlacementAnnounced { service: ServiceId, node: NodeId, versions: PlacedVersionsOf<T> },
+		/// A node stopped running a service.
+		PlacementWithdrawn { service: ServiceId, node: NodeId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// Another service has this name.
+		NameTaken,
+		/// Names are lowercase ASCII letters, digits and `-`, starting with a letter.
+		InvalidName,
+		/// The repository must be an `https://`, `http://`, `git://`, `ssh://`, `file://` or `git@`
+		/// URL, and the commit or tag non-empty printable ASCII.
+		InvalidSource,
+		/// The code hash must not be zero.
+		InvalidCodeHash,
+		/// A version must have at least one endpoint.
+		NoEndpoints,
+		/// An endpoint, message or field name is empty or not `[A-Za-z0-9_.]`, or a field number
+		/// is zero.
+		InvalidEndpoint,
+		/// Two endpoints share a name, or two fields of a message share a name or number.
+		DuplicateEndpoint,
+		/// No service has this id.
+		UnknownService,
+		/// Only the holder of the service's NFT may do this.
+		NotOwner,
+		/// The service has published as many versions as allowed.
+		TooManyVersions,
+		/// The new version has the same code as the latest.
+		SameCode,
+		/// The service has no such version.
+		UnknownVersion,
+		/// The version is retired.
+		VersionRetired,
+		/// No node is registered under this id.
+		UnknownNode,
+		/// Only the node's operator may do this.
+		NotNodeOperator,
+		/// The node is offline: its last heartbeat is older than the TTL.
+		NodeOffline,
+		/// A placement must name at least one version, each once.
+		InvalidVersions,
+		/// The node runs as many services as allowed.
+		TooManyServicesOnNode,
+		/// The service runs on as many nodes as allowed.
+		TooManyNodesForService,
+		/// The node does not run this service.
+		NotPlaced,
+		/// The new owner is the current owner.
+		AlreadyOwner,
+		/// Service ids are exhausted.
+		ServiceIdOverflow,
+		/// The services' NFT collection could not be created.
+		NoCollection,
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Register a service and mint its NFT to the caller, with its first version.
+		#[pallet::call_index(0)]
+		pub fn register_service(
+			origin: OriginFor<T>,
+			name: ServiceNameOf<T>,
+			source: Source<T>,
+			code_hash: H256,
+			endpoints: EndpointsOf<T>,
+			price_per_call: ApiTokens,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register(who, name, source, code_hash, endpoints, price_per_call)?;
+			Ok(())
+		}
+
+		/// Publish a new version of a service the caller owns.
+		#[pallet::call_index(1)]
+		pub fn publish_version(
+			origin: OriginFor<T>,
+			service: ServiceId,
+			source: Source<T>,
+			code_hash: H256,
+			endpoints: EndpointsOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_publish(&who, service, source, code_hash, endpoints)?;
+			Ok(())
+		}
+
+		/// Retire a version of a service the caller owns: it stops being callable.
+		#[pallet::call_index(2)]
+		pub fn retire_version(
+			origin: OriginFor<T>,
+			service: ServiceId,
+			version: VersionNumber,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_retire(&who, service, version)
+		}
+
+		/// Set the price per call, in API tokens, of a service the caller owns.
+		#[pallet::call_index(3)]
+		pub fn set_price(
+			origin: OriginFor<T>,
+			service: ServiceId,
+			price_per_call: ApiTokens,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::ensure_owner(&who, service)?;
+			Services::<T>::try_mutate(service, |info| {
+				let info = info.as_mut().ok_or(Error::<T>::UnknownService)?;
+				info.price_per_call = price_per_call;
+				Ok::<_, Error<T>>(())
+			})?;
+			Self::deposit_event(Event::PriceSet { service, price_per_call });
+			Ok(())
+		}
+
+		/// Move a service the caller owns to `to` by transferring its NFT.
+		#[pallet::call_index(4)]
+		pub fn transfer_service(
+			origin: OriginFor<T>,
+			service: ServiceId,
+			to: T::AccountId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_transfer(who, service, to)
+		}
+
+		/// Remove a service the caller owns, with its versions and placements, and burn its
+		/// NFT. The registering account gets its deposit back.
+		#[pallet::call_index(5)]
+		pub fn unregister_service(origin: OriginFor<T>, service: ServiceId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_unregister(&who, service)
+		}
+
+		/// Announce that `node`, which the caller operates, runs `versions` of `service`.
+		/// Replaces the node's earlier announcement for that service.
+		#[pallet::call_index(6)]
+		pub fn announce_placement(
+			origin: OriginFor<T>,
+			node: NodeId,
+			service: ServiceId,
+			versions: PlacedVersionsOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_announce(&who, node, service, versions)
+		}
+
+		/// Announce that `node`, which the caller operates, no longer runs `service`.
+		#[pallet::call_index(7)]
+		pub fn withdraw_placement(
+			origin: OriginFor<T>,
+			node: NodeId,
+			service: ServiceId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw(&who, node, service)
+		}
+	}
+
+	#[pallet::view_functions]
+	impl<T: Config> Pallet<T> {
+		/// A registered service with its current owner.
+		pub fn service(service: ServiceId) -> Option<(ServiceInfo<T>, Option<T::AccountId>)> {
+			Services::<T>::get(service).map(|info| (info, Self::owner_of(service)))
+		}
+
+		/// The service registered under `name`.
+		pub fn service_by_name(name: Vec<u8>) -> Option<ServiceId> {
+			let name: ServiceNameOf<T> = name.try_into().ok()?;
+			ServiceByName::<T>::get(name)
+		}
+
+		/// Every registered service: id, name and owner.
+		pub fn services() -> Vec<(ServiceId, ServiceNameOf<T>, Option<T::AccountId>)> {
+			Services::<T>::iter()
+				.map(|(id, info)| (id, info.name, Self::owner_of(id)))
+				.collect()
+		}
+
+		/// Every version of a service with its status now.
+		pub fn versions(service: ServiceId) -> Vec<(VersionNumber, VersionInfo<T>, VersionStatus)> {
+			Versions::<T>::iter_prefix(service)
+				.map(|(number, info)| {
+					let status = Self::version_status(service, number, &info);
+					(number, info, status)
+				})
+				.collect()
+		}
+
+		/// The nodes a service is placed on, the versions each runs, and whether it is online.
+		pub fn placements(service: ServiceId) -> Vec<(NodeId, PlacedVersionsOf<T>, bool)> {
+			Placements::<T>::iter_prefix(service)
+				.map(|(node, placement)| (node, placement.versions, T::Nodes::is_online(node)))
+				.collect()
+		}
+
+		/// The services a node runs.
+		pub fn services_on(node: NodeId) -> Vec<ServiceId> {
+			NodeServices::<T>::get(node).into_inner()
+		}
+
+		/// The `pallet-nfts` collection of the services' NFTs.
+		pub fn collection() -> Option<T::CollectionId> {
+			ServiceCollection::<T>::get()
+		}
+	}
+}

@@ -8,6 +8,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{ApiTokens, VersionNumber};
 use scale_info::TypeInfo;
+use sp_core::H256;
 
 use crate::{BalanceOf, Config};
 

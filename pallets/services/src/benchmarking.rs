@@ -1,0 +1,236 @@
+//! Benchmarks of the services pallet, each at its worst case: the longest names and sources,
+//! the most endpoints and fields, the most versions and placements.
+
+use super::*;
+use crate::Pallet as MicroServices;
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
+use frame_system::RawOrigin;
+use micro_primitives::{NodeDirectory, NodeId, ServiceId, VersionNumber};
+use sp_core::H256;
+use sp_runtime::traits::Bounded;
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	T::NativeBalance::set_balance(&who, BalanceOf::<T>::max_value() / 1_000_000u32.into());
+	who
+}
+
+/// `prefix` and the decimal digits of `index`, padded with `pad` to `len` bytes.
+fn padded(prefix: u8, index: u32, pad: u8, len: u32) -> Vec<u8> {
+	let mut bytes = alloc::vec![prefix];
+	let mut digits = Vec::new();
+	let mut rest = index;
+	loop {
+		digits.push(b'0' + (rest % 10) as u8);
+		rest /= 10;
+		if rest == 0 {
+			break;
+		}
+	}
+	bytes.extend(digits.into_iter().rev());
+	bytes.resize(len as usize, pad);
+	bytes
+}
+
+fn name<T: Config>(index: u32) -> ServiceNameOf<T> {
+	padded(b's', index, b'x', T::MaxNameLen::get()).try_into().expect("sized to the bound")
+}
+
+fn ident<T: Config>(index: u32) -> IdentOf<T> {
+	padded(b'e', index, b'a', T::MaxIdentLen::get()).try_into().expect("sized to the bound")
+}
+
+fn source<T: Config>() -> Source<T> {
+	let mut repository = b"https://example.org/".to_vec();
+	repository.resize(T::MaxUrlLen::get() as usize, b'r');
+	let mut reference = b"v".to_vec();
+	reference.resize(T::MaxRefLen::get() as usize, b'1');
+	Source {
+		repository: repository.try_into().expect("sized to the bound"),
+		reference: reference.try_into().expect("sized to the bound"),
+	}
+}
+
+fn message<T: Config>() -> MessageType<T> {
+	let fields: Vec<Field<T>> = (0..T::MaxFields::get())
+		.map(|i| Field { number: i + 1, name: ident::<T>(i), kind: FieldKind::Json, repeated: true })
+		.collect();
+	MessageType { name: ident::<T>(0), fields: fields.try_into().expect("sized to the bound") }
+}
+
+fn endpoints<T: Config>() -> EndpointsOf<T> {
+	let endpoints: Vec<Endpoint<T>> = (0..T::MaxEndpoints::get())
+		.map(|i| Endpoint { name: ident::<T>(i), request: message::<T>(), response: message::<T>() })
+		.collect();
+	endpoints.try_into().expect("sized to the bound")
+}
+
+fn code(n: u32) -> H256 {
+	H256::from_low_u64_be(u64::from(n) + 1)
+}
+
+/// Registers a service for `owner` at the worst case.
+fn register<T: Config>(owner: &T::AccountId, index: u32) -> ServiceId {
+	MicroServices::<T>::do_register(
+		owner.clone(),
+		name::<T>(index),
+		source::<T>(),
+		code(0),
+		endpoints::<T>(),
+		10,
+	)
+	.expect("a fresh service registers")
+}
+
+/// Publishes versions until `service` has `count`.
+fn publish_up_to<T: Config>(owner: &T::AccountId, service: ServiceId, count: VersionNumber) {
+	for v in 2..=count {
+		MicroServices::<T>::do_publish(owner, service, source::<T>(), code(v), endpoints::<T>())
+			.expect("the owner publishes");
+	}
+}
+
+/// Every version from 1 to the most one placement may name, up to `count`.
+fn placed_versions<T: Config>(count: VersionNumber) -> PlacedVersionsOf<T> {
+	let most = T::MaxVersionsPerPlacement::get().min(count);
+	(1..=most).collect::<Vec<_>>().try_into().expect("sized to the bound")
+}
+
+/// A node for `operator` already running one short of the most services a node may run.
+fn busy_node<T: Config>(operator: &T::AccountId) -> NodeId {
+	let node = T::Nodes::register_for_benchmark(operator);
+	let filler = funded::<T>("filler", node);
+	for i in 1..T::MaxServicesPerNode::get() {
+		let service = register::<T>(&filler, 10_000 + node * 100 + i);
+		MicroServices::<T>::do_announce(operator, node, service, placed_versions::<T>(1))
+			.expect("the operator announces");
+	}
+	node
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_service() {
+		let owner = funded::<T>("owner", 0);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(owner.clone()),
+			name::<T>(0),
+			source::<T>(),
+			code(0),
+			endpoints::<T>(),
+			10,
+		);
+
+		assert_eq!(MicroServices::<T>::owner_of(0), Some(owner));
+	}
+
+	#[benchmark]
+	fn publish_version() {
+		let owner = funded::<T>("owner", 0);
+		let service = register::<T>(&owner, 0);
+		let last = T::MaxVersions::get();
+		publish_up_to::<T>(&owner, service, last - 1);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), service, source::<T>(), code(last), endpoints::<T>());
+
+		assert!(Versions::<T>::contains_key(service, last));
+	}
+
+	#[benchmark]
+	fn retire_version() {
+		let owner = funded::<T>("owner", 0);
+		let service = register::<T>(&owner, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), service, 1);
+
+		assert!(Versions::<T>::get(service, 1).is_some_and(|v| v.retired_at.is_some()));
+	}
+
+	#[benchmark]
+	fn set_price() {
+		let owner = funded::<T>("owner", 0);
+		let service = register::<T>(&owner, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), service, 99);
+
+		assert_eq!(Services::<T>::get(service).map(|s| s.price_per_call), Some(99));
+	}
+
+	#[benchmark]
+	fn transfer_service() {
+		let owner = funded::<T>("owner", 0);
+		let buyer = funded::<T>("buyer", 0);
+		let service = register::<T>(&owner, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), service, buyer.clone());
+
+		assert_eq!(MicroServices::<T>::owner_of(service), Some(buyer));
+	}
+
+	#[benchmark]
+	fn unregister_service() {
+		let owner = funded::<T>("owner", 0);
+		let service = register::<T>(&owner, 0);
+		publish_up_to::<T>(&owner, service, T::MaxVersions::get());
+		for i in 0..T::MaxNodesPerService::get() {
+			let operator = funded::<T>("operator", i);
+			let node = busy_node::<T>(&operator);
+			MicroServices::<T>::do_announce(
+				&operator,
+				node,
+				service,
+				placed_versions::<T>(T::MaxVersions::get()),
+			)
+			.expect("the operator announces");
+		}
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), service);
+
+		assert!(Services::<T>::get(service).is_none());
+	}
+
+	#[benchmark]
+	fn announce_placement() {
+		let owner = funded::<T>("owner", 0);
+		let service = register::<T>(&owner, 0);
+		let count = T::MaxVersionsPerPlacement::get();
+		publish_up_to::<T>(&owner, service, count);
+		let operator = funded::<T>("operator", 0);
+		let node = busy_node::<T>(&operator);
+		let versions = placed_versions::<T>(count);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(operator), node, service, versions);
+
+		assert!(Placements::<T>::contains_key(service, node));
+	}
+
+	#[benchmark]
+	fn withdraw_placement() {
+		let owner = funded::<T>("owner", 0);
+		let service = register::<T>(&owner, 0);
+		let operator = funded::<T>("operator", 0);
+		let node = busy_node::<T>(&operator);
+		MicroServices::<T>::do_announce(&operator, node, service, placed_versions::<T>(1))
+			.expect("the operator announces");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(operator), node, service);
+
+		assert!(!Placements::<T>::contains_key(service, node));
+	}
+
+	impl_benchmark_test_suite!(MicroServices, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,444 @@
+//! The service registry's logic: checks, the NFT collection, versions, placements, and the
+//! [`ServiceDirectory`] and [`NodePlacements`] the runtime wires to other pallets.
+
+use alloc::{collections::BTreeSet, vec::Vec};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::MutateHold,
+		tokens::{
+			nonfungibles_v2::{Inspect, InspectEnumerable, Mutate, Transfer},
+			Precision,
+		},
+		Incrementable,
+	},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use micro_primitives::{
+	AccessControl, ApiTokens, NodeDirectory, NodeId, NodePlacements, ServiceDirectory, ServiceId,
+	VersionNumber,
+};
+use pallet_nfts::{CollectionConfig, CollectionSettings, ItemConfig, ItemSettings, MintSettings};
+use sp_core::H256;
+use sp_runtime::{
+	traits::{AccountIdConversion, Zero},
+	Saturating,
+};
+
+use crate::{
+	Config, EndpointsOf, Error, Event, HoldReason, IdentOf, MessageType, NextServiceId,
+	NodeServices, Pallet, PlacedVersionsOf, Placement, Placements, RegisteredBy, ServiceByName,
+	ServiceCollection, ServiceInfo, ServiceNameOf, Services, Source, VersionInfo, VersionStatus,
+	Versions,
+};
+
+/// URL schemes a service's repository may use.
+const REPOSITORY_SCHEMES: [&[u8]; 6] =
+	[b"https://", b"http://", b"git://", b"ssh://", b"file://", b"git@"];
+
+type Nfts<T> = pallet_nfts::Pallet<T>;
+
+impl<T: Config> Pallet<T> {
+	/// This pallet's account: the owner and admin of the services' collection.
+	pub fn account_id() -> T::AccountId {
+		T::PalletId::get().into_account_truncating()
+	}
+
+	/// The services' collection, created (without a deposit) the first time it is needed.
+	pub fn service_collection() -> Result<T::CollectionId, DispatchError> {
+		if let Some(collection) = ServiceCollection::<T>::get() {
+			return Ok(collection);
+		}
+		let collection = pallet_nfts::NextCollectionId::<T>::get()
+			.or(T::CollectionId::initial_value())
+			.ok_or(Error::<T>::NoCollection)?;
+		let owner = Self::account_id();
+		let config = CollectionConfig {
+			settings: CollectionSettings::all_enabled(),
+			max_supply: None,
+			mint_settings: MintSettings::default(),
+		};
+		Nfts::<T>::do_create_collection(
+			collection,
+			owner.clone(),
+			owner.clone(),
+			config,
+			Zero::zero(),
+			pallet_nfts::Event::ForceCreated { collection, owner },
+		)?;
+		pallet_nfts::NextCollectionId::<T>::set(collection.increment());
+		ServiceCollection::<T>::put(collection);
+		Ok(collection)
+	}
+
+	/// Whoever holds the service's NFT.
+	pub fn owner_of(service: ServiceId) -> Option<T::AccountId> {
+		let collection = ServiceCollection::<T>::get()?;
+		<Nfts<T> as Inspect<T::AccountId>>::owner(&collection, &service)
+	}
+
+	/// Fails unless `who` holds the NFT of an existing service.
+	pub(crate) fn ensure_owner(who: &T::AccountId, service: ServiceId) -> DispatchResult {
+		ensure!(Services::<T>::contains_key(service), Error::<T>::UnknownService);
+		ensure!(Self::owner_of(service).as_ref() == Some(who), Error::<T>::NotOwner);
+		Ok(())
+	}
+
+	fn check_name(name: &ServiceNameOf<T>) -> DispatchResult {
+		let valid = name.first().is_some_and(u8::is_ascii_lowercase) &&
+			name.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-') &&
+			!name.ends_with(b"-");
+		ensure!(valid, Error::<T>::InvalidName);
+		Ok(())
+	}
+
+	fn check_source(source: &Source<T>, code_hash: &H256) -> DispatchResult {
+		let repository = &source.repository[..];
+		let scheme = REPOSITORY_SCHEMES.iter().find(|scheme| repository.starts_with(scheme));
+		let valid = scheme.is_some_and(|scheme| repository.len() > scheme.len()) &&
+			repository.iter().all(u8::is_ascii_graphic) &&
+			!source.reference.is_empty() &&
+			source.reference.iter().all(u8::is_ascii_graphic);
+		ensure!(valid, Error::<T>::InvalidSource);
+		ensure!(!code_hash.is_zero(), Error::<T>::InvalidCodeHash);
+		Ok(())
+	}
+
+	fn check_ident(ident: &IdentOf<T>) -> DispatchResult {
+		let valid = !ident.is_empty() &&
+			ident.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'.');
+		ensure!(valid, Error::<T>::InvalidEndpoint);
+		Ok(())
+	}
+
+	fn check_message(message: &MessageType<T>) -> DispatchResult {
+		Self::check_ident(&message.name)?;
+		let mut names = BTreeSet::new();
+		let mut numbers = BTreeSet::new();
+		for field in &message.fields {
+			Self::check_ident(&field.name)?;
+			ensure!(field.number > 0, Error::<T>::InvalidEndpoint);
+			ensure!(
+				names.insert(&field.name[..]) && numbers.insert(field.number),
+				Error::<T>::DuplicateEndpoint
+			);
+		}
+		Ok(())
+	}
+
+	fn check_endpoints(endpoints: &EndpointsOf<T>) -> DispatchResult {
+		ensure!(!endpoints.is_empty(), Error::<T>::NoEndpoints);
+		let mut names = BTreeSet::new();
+		for endpoint in endpoints {
+			Self::check_ident(&endpoint.name)?;
+			Self::check_message(&endpoint.request)?;
+			Self::check_message(&endpoint.response)?;
+			ensure!(names.insert(&endpoint.name[..]), Error::<T>::DuplicateEndpoint);
+		}
+		Ok(())
+	}
+
+	/// Registers a service for `who`, mints its NFT to them and publishes version 1.
+	pub(crate) fn do_register(
+		who: T::AccountId,
+		name: ServiceNameOf<T>,
+		source: Source<T>,
+		code_hash: H256,
+		endpoints: EndpointsOf<T>,
+		price_per_call: ApiTokens,
+	) -> Result<ServiceId, DispatchError> {
+		Self::check_name(&name)?;
+		ensure!(!ServiceByName::<T>::contains_key(&name), Error::<T>::NameTaken);
+		Self::check_source(&source, &code_hash)?;
+		Self::check_endpoints(&endpoints)?;
+
+		let collection = Self::service_collection()?;
+		let service = NextServiceId::<T>::get();
+		let next = service.checked_add(1).ok_or(Error::<T>::ServiceIdOverflow)?;
+		let registered = RegisteredBy::<T>::get(&who);
+		let mut deposit = T::ServiceDeposit::get();
+		if registered >= T::Access::service_allowance(&who) {
+			deposit = deposit.saturating_add(T::ExtraServiceDeposit::get());
+		}
+		T::NativeBalance::hold(&HoldReason::ServiceDeposit.into(), &who, deposit)?;
+		<Nfts<T> as Mutate<T::AccountId, ItemConfig>>::mint_into(
+			&collection,
+			&service,
+			&who,
+			&ItemConfig { settings: ItemSettings::all_enabled() },
+			false,
+		)?;
+
+		let now = frame_system::Pallet::<T>::block_number();
+		NextServiceId::<T>::put(next);
+		RegisteredBy::<T>::insert(&who, registered.saturating_add(1));
+		ServiceByName::<T>::insert(&name, service);
+		Versions::<T>::insert(
+			service,
+			1,
+			VersionInfo { source, code_hash, endpoints, published_at: now, retired_at: None },
+		);
+		Services::<T>::insert(
+			service,
+			ServiceInfo {
+				name: name.clone(),
+				creator: who.clone(),
+				deposit,
+				price_per_call,
+				registered_at: now,
+				latest_version: 1,
+				live_versions: 1,
+				placements: 0,
+			},
+		);
+		Self::deposit_event(Event::ServiceRegistered { service, name, owner: who, code_hash });
+		Ok(service)
+	}
+
+	/// Adds a version to `service`, which `who` must own.
+	pub(crate) fn do_publish(
+		who: &T::AccountId,
+		service: ServiceId,
+		source: Source<T>,
+		code_hash: H256,
+		endpoints: EndpointsOf<T>,
+	) -> Result<VersionNumber, DispatchError> {
+		Self::ensure_owner(who, service)?;
+		Self::check_source(&source, &code_hash)?;
+		Self::check_endpoints(&endpoints)?;
+		let mut info = Services::<T>::get(service).ok_or(Error::<T>::UnknownService)?;
+		ensure!(info.latest_version < T::MaxVersions::get(), Error::<T>::TooManyVersions);
+		let latest = Versions::<T>::get(service, info.latest_version);
+		ensure!(latest.is_none_or(|latest| latest.code_hash != code_hash), Error::<T>::SameCode);
+		let version = info.latest_version.saturating_add(1);
+		let now = frame_system::Pallet::<T>::block_number();
+		Versions::<T>::insert(
+			service,
+			version,
+			VersionInfo { source, code_hash, endpoints, published_at: now, retired_at: None },
+		);
+		info.latest_version = version;
+		info.live_versions.saturating_inc();
+		Services::<T>::insert(service, info);
+		Self::deposit_event(Event::VersionPublished { service, version, code_hash });
+		Ok(version)
+	}
+
+	/// Retires `version` of `service`, which `who` must own.
+	pub(crate) fn do_retire(
+		who: &T::AccountId,
+		service: ServiceId,
+		version: VersionNumber,
+	) -> DispatchResult {
+		Self::ensure_owner(who, service)?;
+		Versions::<T>::try_mutate(service, version, |maybe| {
+			let info = maybe.as_mut().ok_or(Error::<T>::UnknownVersion)?;
+			ensure!(info.retired_at.is_none(), Error::<T>::VersionRetired);
+			info.retired_at = Some(frame_system::Pallet::<T>::block_number());
+			Ok::<_, Error<T>>(())
+		})?;
+		Services::<T>::mutate(service, |info| {
+			if let Some(info) = info {
+				info.live_versions.saturating_dec();
+			}
+		});
+		Self::deposit_event(Event::VersionRetired { service, version });
+		Ok(())
+	}
+
+	/// Moves `service`'s NFT from `who`, its owner, to `to`.
+	pub(crate) fn do_transfer(
+		who: T::AccountId,
+		service: ServiceId,
+		to: T::AccountId,
+	) -> DispatchResult {
+		Self::ensure_owner(&who, service)?;
+		ensure!(who != to, Error::<T>::AlreadyOwner);
+		let collection = Self::service_collection()?;
+		<Nfts<T> as Transfer<T::AccountId>>::transfer(&collection, &service, &to)?;
+		Self::deposit_event(Event::ServiceTransferred { service, from: who, to });
+		Ok(())
+	}
+
+	/// Removes `service`, which `who` must own, and burns its NFT. If its holder already burned
+	/// the NFT through `pallet-nfts`, anyone may clear what is left.
+	pub(crate) fn do_unregister(who: &T::AccountId, service: ServiceId) -> DispatchResult {
+		ensure!(Services::<T>::contains_key(service), Error::<T>::UnknownService);
+		let owner = Self::owner_of(service);
+		ensure!(owner.is_none() || owner.as_ref() == Some(who), Error::<T>::NotOwner);
+		let info = Services::<T>::take(service).ok_or(Error::<T>::UnknownService)?;
+		for (node, _) in Placements::<T>::drain_prefix(service) {
+			NodeServices::<T>::mutate_exists(node, |services| {
+				if let Some(list) = services {
+					list.retain(|s| *s != service);
+					if list.is_empty() {
+						*services = None;
+					}
+				}
+			});
+		}
+		let _ = Versions::<T>::clear_prefix(service, T::MaxVersions::get(), None);
+		ServiceByName::<T>::remove(&info.name);
+		RegisteredBy::<T>::mutate_exists(&info.creator, |count| {
+			*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
+		});
+		T::NativeBalance::release(
+			&HoldReason::ServiceDeposit.into(),
+			&info.creator,
+			info.deposit,
+			Precision::BestEffort,
+		)?;
+		if owner.is_some() {
+			let collection = Self::service_collection()?;
+			<Nfts<T> as Mutate<T::AccountId, ItemConfig>>::burn(&collection, &service, Some(who))?;
+		}
+		Self::deposit_event(Event::ServiceUnregistered { service, name: info.name });
+		Ok(())
+	}
+
+	/// Fails unless `who` operates `node`.
+	fn ensure_operator(who: &T::AccountId, node: NodeId) -> DispatchResult {
+		let operator = T::Nodes::operator(node).ok_or(Error::<T>::UnknownNode)?;
+		ensure!(&operator == who, Error::<T>::NotNodeOperator);
+		Ok(())
+	}
+
+	/// Records that `node`, operated by `who`, runs `versions` of `service`.
+	pub(crate) fn do_announce(
+		who: &T::AccountId,
+		node: NodeId,
+		service: ServiceId,
+		mut versions: PlacedVersionsOf<T>,
+	) -> DispatchResult {
+		Self::ensure_operator(who, node)?;
+		ensure!(T::Nodes::is_online(node), Error::<T>::NodeOffline);
+		let mut info = Services::<T>::get(service).ok_or(Error::<T>::UnknownService)?;
+		ensure!(Self::owner_of(service).is_some(), Error::<T>::UnknownService);
+		versions.sort_by(|a, b| a.cmp(b));
+		let unique = versions.windows(2).all(|pair| pair[0] != pair[1]);
+		ensure!(!versions.is_empty() && unique, Error::<T>::InvalidVersions);
+		for version in versions.iter() {
+			let version_info =
+				Versions::<T>::get(service, version).ok_or(Error::<T>::UnknownVersion)?;
+			ensure!(version_info.retired_at.is_none(), Error::<T>::VersionRetired);
+		}
+		if !Placements::<T>::contains_key(service, node) {
+			ensure!(
+				info.placements < T::MaxNodesPerService::get(),
+				Error::<T>::TooManyNodesForService
+			);
+			NodeServices::<T>::try_mutate(node, |services| services.try_push(service))
+				.map_err(|_| Error::<T>::TooManyServicesOnNode)?;
+			info.placements.saturating_inc();
+			Services::<T>::insert(service, info);
+		}
+		let since = frame_system::Pallet::<T>::block_number();
+		Placements::<T>::insert(service, node, Placement { versions: versions.clone(), since });
+		Self::deposit_event(Event::PlacementAnnounced { service, node, versions });
+		Ok(())
+	}
+
+	/// Records that `node`, operated by `who`, no longer runs `service`.
+	pub(crate) fn do_withdraw(
+		who: &T::AccountId,
+		node: NodeId,
+		service: ServiceId,
+	) -> DispatchResult {
+		Self::ensure_operator(who, node)?;
+		ensure!(Placements::<T>::contains_key(service, node), Error::<T>::NotPlaced);
+		Placements::<T>::remove(service, node);
+		NodeServices::<T>::mutate_exists(node, |services| {
+			if let Some(list) = services {
+				list.retain(|s| *s != service);
+				if list.is_empty() {
+					*services = None;
+				}
+			}
+		});
+		Services::<T>::mutate(service, |info| {
+			if let Some(info) = info {
+				info.placements.saturating_dec();
+			}
+		});
+		Self::deposit_event(Event::PlacementWithdrawn { service, node });
+		Ok(())
+	}
+
+	/// Whether `version` of `service` can be called now.
+	pub fn version_status(
+		service: ServiceId,
+		version: VersionNumber,
+		info: &VersionInfo<T>,
+	) -> VersionStatus {
+		if info.retired_at.is_some() {
+			return VersionStatus::Retired;
+		}
+		let running = Placements::<T>::iter_prefix(service).any(|(node, placement)| {
+			placement.versions.contains(&version) && T::Nodes::is_online(node)
+		});
+		if running {
+			VersionStatus::Live
+		} else {
+			VersionStatus::Idle
+		}
+	}
+}
+
+impl<T: Config> ServiceDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+	fn owner(service: ServiceId) -> Option<T::AccountId> {
+		Services::<T>::contains_key(service).then(|| Self::owner_of(service)).flatten()
+	}
+
+	fn registered_at(service: ServiceId) -> Option<BlockNumberFor<T>> {
+		Services::<T>::get(service).map(|info| info.registered_at)
+	}
+
+	fn price_per_call(service: ServiceId) -> Option<ApiTokens> {
+		Services::<T>::get(service).map(|info| info.price_per_call)
+	}
+
+	fn runs(node: NodeId, service: ServiceId, version: VersionNumber) -> bool {
+		let placed = Placements::<T>::get(service, node)
+			.is_some_and(|placement| placement.versions.contains(&version));
+		placed &&
+			Versions::<T>::get(service, version).is_some_and(|info| info.retired_at.is_none())
+	}
+
+	fn is_available(service: ServiceId) -> bool {
+		Self::owner_of(service).is_some() &&
+			Placements::<T>::iter_prefix(service).any(|(node, placement)| {
+			T::Nodes::is_online(node) &&
+				placement.versions.iter().any(|version| {
+					Versions::<T>::get(service, version)
+						.is_some_and(|info| info.retired_at.is_none())
+				})
+		})
+	}
+
+	fn services_of(owner: &T::AccountId, max: u32) -> Vec<ServiceId> {
+		let Some(collection) = ServiceCollection::<T>::get() else { return Vec::new() };
+		<Nfts<T> as InspectEnumerable<T::AccountId>>::owned_in_collection(&collection, owner)
+			.take(max as usize)
+			.collect()
+	}
+}
+
+impl<T: Config> NodePlacements for Pallet<T> {
+	fn is_serving(node: NodeId) -> bool {
+		!NodeServices::<T>::get(node).is_empty()
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn serve_for_benchmark(node: NodeId) {
+		NodeServices::<T>::mutate(node, |services| {
+			let _ = services.try_push(ServiceId::MAX);
+		});
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The versions `node` runs of `service`, if it runs any.
+	pub fn placement(service: ServiceId, node: NodeId) -> Option<PlacedVersionsOf<T>> {
+		Placements::<T>::get(service, node).map(|placement| placement.versions)
+	}
+}

@@ -1,0 +1,659 @@
+//! Tests of every call of the services pallet: success, each error, and the events; and that
+//! nobody but the NFT's holder can change, retire, move or take down a service.
+
+use crate::{mock::*, *};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::InspectHold, tokens::nonfungibles_v2::Inspect},
+};
+use frame_support::{traits::ConstU32, BoundedVec};
+use micro_primitives::{NodePlacements, ServiceDirectory, ServiceId};
+use sp_core::H256;
+
+fn bounded<S: frame_support::traits::Get<u32>>(text: &str) -> BoundedVec<u8, S> {
+	text.as_bytes().to_vec().try_into().unwrap()
+}
+
+fn source(reference: &str) -> Source<Test> {
+	Source {
+		repository: bounded("https://github.com/micro/greeter"),
+		reference: bounded(reference),
+	}
+}
+
+fn field(number: u32, name: &str, kind: FieldKind) -> Field<Test> {
+	Field { number, name: bounded(name), kind, repeated: false }
+}
+
+fn message(name: &str, fields: Vec<Field<Test>>) -> MessageType<Test> {
+	MessageType { name: bounded(name), fields: fields.try_into().unwrap() }
+}
+
+fn endpoint(name: &str) -> Endpoint<Test> {
+	Endpoint {
+		name: bounded(name),
+		request: message("Request", vec![field(1, "name", FieldKind::String)]),
+		response: message("Response", vec![field(1, "msg", FieldKind::String)]),
+	}
+}
+
+fn endpoints(names: &[&str]) -> EndpointsOf<Test> {
+	names.iter().map(|n| endpoint(n)).collect::<Vec<_>>().try_into().unwrap()
+}
+
+fn code(n: u8) -> H256 {
+	H256::repeat_byte(n)
+}
+
+fn register_as(who: AccountId, name: &str) -> ServiceId {
+	let service = NextServiceId::<Test>::get();
+	assert_ok!(MicroServices::register_service(
+		RuntimeOrigin::signed(who),
+		bounded(name),
+		source("v1.0.0"),
+		code(1),
+		endpoints(&["Say.Hello"]),
+		5,
+	));
+	service
+}
+
+fn nft_owner(service: ServiceId) -> Option<AccountId> {
+	let collection = ServiceCollection::<Test>::get().unwrap();
+	<Nfts as Inspect<AccountId>>::owner(&collection, &service)
+}
+
+fn versions(list: &[u32]) -> PlacedVersionsOf<Test> {
+	list.to_vec().try_into().unwrap()
+}
+
+fn held(who: &AccountId) -> u64 {
+	Balances::balance_on_hold(&HoldReason::ServiceDeposit.into(), who)
+}
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+
+#[test]
+fn genesis_creates_the_collection_owned_by_the_pallet() {
+	new_test_ext().execute_with(|| {
+		let collection = ServiceCollection::<Test>::get().expect("created at genesis");
+		assert_eq!(
+			<Nfts as Inspect<AccountId>>::collection_owner(&collection),
+			Some(MicroServices::account_id())
+		);
+		// pallet-nfts hands out the next collection id after it.
+		assert_eq!(pallet_nfts::NextCollectionId::<Test>::get(), Some(collection + 1));
+	});
+}
+
+mod register_service {
+	use super::*;
+
+	#[test]
+	fn mints_the_nft_and_records_version_one() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			assert_eq!(nft_owner(service), Some(alice()));
+			assert_eq!(MicroServices::owner(service), Some(alice()));
+			let info = Services::<Test>::get(service).unwrap();
+			assert_eq!(info.name, bounded::<ConstU32<32>>("greeter"));
+			assert_eq!((info.latest_version, info.live_versions, info.price_per_call), (1, 1, 5));
+			assert_eq!(ServiceByName::<Test>::get(&info.name), Some(service));
+			let version = Versions::<Test>::get(service, 1).unwrap();
+			assert_eq!(version.code_hash, code(1));
+			assert_eq!(version.endpoints, endpoints(&["Say.Hello"]));
+			assert_eq!(held(&alice()), 50);
+			assert_eq!(RegisteredBy::<Test>::get(alice()), 1);
+			assert_eq!(MicroServices::service_by_name(b"greeter".to_vec()), Some(service));
+			assert_eq!(
+				last_event(),
+				Event::ServiceRegistered {
+					service,
+					name: bounded("greeter"),
+					owner: alice(),
+					code_hash: code(1)
+				}
+				.into()
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_taken_and_malformed_names() {
+		new_test_ext().execute_with(|| {
+			register_as(alice(), "greeter");
+			let attempt = |name: &str| {
+				MicroServices::register_service(
+					RuntimeOrigin::signed(bob()),
+					bounded(name),
+					source("v1"),
+					code(1),
+					endpoints(&["Say.Hello"]),
+					1,
+				)
+			};
+			assert_noop!(attempt("greeter"), Error::<Test>::NameTaken);
+			for bad in ["", "Greeter", "1greeter", "greet er", "greeter-", "gr\u{e9}eter", "a_b"] {
+				assert_noop!(attempt(bad), Error::<Test>::InvalidName);
+			}
+			assert_ok!(attempt("greeter-2"));
+		});
+	}
+
+	#[test]
+	fn refuses_bad_sources_and_code_hashes() {
+		new_test_ext().execute_with(|| {
+			let attempt = |repository: &str, reference: &str, code_hash: H256| {
+				MicroServices::register_service(
+					RuntimeOrigin::signed(alice()),
+					bounded("greeter"),
+					Source { repository: bounded(repository), reference: bounded(reference) },
+					code_hash,
+					endpoints(&["Say.Hello"]),
+					1,
+				)
+			};
+			for bad in ["github.com/x", "https://", "ftp://host/x", "https://host/a b"] {
+				assert_noop!(attempt(bad, "v1", code(1)), Error::<Test>::InvalidSource);
+			}
+			assert_noop!(attempt("https://h/x", "", code(1)), Error::<Test>::InvalidSource);
+			assert_noop!(attempt("https://h/x", "v 1", code(1)), Error::<Test>::InvalidSource);
+			assert_noop!(attempt("https://h/x", "v1", H256::zero()), Error::<Test>::InvalidCodeHash);
+			assert_ok!(attempt("file:///srv/greeter", "4f2a9c1", code(1)));
+		});
+	}
+
+	#[test]
+	fn refuses_bad_endpoints() {
+		new_test_ext().execute_with(|| {
+			let attempt = |endpoints: Vec<Endpoint<Test>>| {
+				MicroServices::register_service(
+					RuntimeOrigin::signed(alice()),
+					bounded("greeter"),
+					source("v1"),
+					code(1),
+					endpoints.try_into().unwrap(),
+					1,
+				)
+			};
+			assert_noop!(attempt(vec![]), Error::<Test>::NoEndpoints);
+			assert_noop!(attempt(vec![endpoint("Say Hello")]), Error::<Test>::InvalidEndpoint);
+			assert_noop!(attempt(vec![endpoint("")]), Error::<Test>::InvalidEndpoint);
+			assert_noop!(
+				attempt(vec![endpoint("Say.Hello"), endpoint("Say.Hello")]),
+				Error::<Test>::DuplicateEndpoint
+			);
+			let mut zero_field = endpoint("Say.Hello");
+			zero_field.request = message("Request", vec![field(0, "name", FieldKind::String)]);
+			assert_noop!(attempt(vec![zero_field]), Error::<Test>::InvalidEndpoint);
+			let mut same_number = endpoint("Say.Hello");
+			same_number.request = message(
+				"Request",
+				vec![field(1, "name", FieldKind::String), field(1, "age", FieldKind::Uint64)],
+			);
+			assert_noop!(attempt(vec![same_number]), Error::<Test>::DuplicateEndpoint);
+			let mut same_name = endpoint("Say.Hello");
+			same_name.response = message(
+				"Response",
+				vec![field(1, "msg", FieldKind::String), field(2, "msg", FieldKind::Bytes)],
+			);
+			assert_noop!(attempt(vec![same_name]), Error::<Test>::DuplicateEndpoint);
+			let mut bad_message = endpoint("Say.Hello");
+			bad_message.response = message("Re-sponse", vec![]);
+			assert_noop!(attempt(vec![bad_message]), Error::<Test>::InvalidEndpoint);
+		});
+	}
+
+	#[test]
+	fn past_the_allowance_costs_the_extra_deposit() {
+		new_test_ext().execute_with(|| {
+			register_as(alice(), "one");
+			register_as(alice(), "two");
+			assert_eq!(held(&alice()), 100);
+			let third = register_as(alice(), "three");
+			assert_eq!(Services::<Test>::get(third).unwrap().deposit, 250);
+			assert_eq!(held(&alice()), 350);
+			// A higher tier lifts the allowance.
+			ALLOWANCE.with(|a| *a.borrow_mut() = 10);
+			let fourth = register_as(alice(), "four");
+			assert_eq!(Services::<Test>::get(fourth).unwrap().deposit, 50);
+		});
+	}
+
+	#[test]
+	fn refuses_an_account_that_cannot_pay() {
+		new_test_ext().execute_with(|| {
+			let pauper = account(9);
+			assert!(MicroServices::register_service(
+				RuntimeOrigin::signed(pauper),
+				bounded("greeter"),
+				source("v1"),
+				code(1),
+				endpoints(&["Say.Hello"]),
+				1,
+			)
+			.is_err());
+			assert!(ServiceByName::<Test>::get(bounded::<ConstU32<32>>("greeter")).is_none());
+			assert_eq!(NextServiceId::<Test>::get(), 0);
+		});
+	}
+}
+
+mod versions {
+	use super::*;
+
+	#[test]
+	fn the_owner_publishes_and_retires_versions() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			System::set_block_number(5);
+			assert_ok!(MicroServices::publish_version(
+				RuntimeOrigin::signed(alice()),
+				service,
+				source("v2.0.0"),
+				code(2),
+				endpoints(&["Say.Hello", "Say.Bye"]),
+			));
+			assert_eq!(
+				last_event(),
+				Event::VersionPublished { service, version: 2, code_hash: code(2) }.into()
+			);
+			let info = Services::<Test>::get(service).unwrap();
+			assert_eq!((info.latest_version, info.live_versions), (2, 2));
+			assert_eq!(Versions::<Test>::get(service, 2).unwrap().published_at, 5);
+			assert_ok!(MicroServices::retire_version(RuntimeOrigin::signed(alice()), service, 1));
+			assert_eq!(last_event(), Event::VersionRetired { service, version: 1 }.into());
+			assert_eq!(Services::<Test>::get(service).unwrap().live_versions, 1);
+			let listed = MicroServices::versions(service);
+			assert_eq!(listed.len(), 2);
+			assert_eq!(listed[0].2, VersionStatus::Retired);
+			assert_eq!(listed[1].2, VersionStatus::Idle);
+			assert_noop!(
+				MicroServices::retire_version(RuntimeOrigin::signed(alice()), service, 1),
+				Error::<Test>::VersionRetired
+			);
+			assert_noop!(
+				MicroServices::retire_version(RuntimeOrigin::signed(alice()), service, 3),
+				Error::<Test>::UnknownVersion
+			);
+		});
+	}
+
+	#[test]
+	fn publishing_checks_code_limits_and_input() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			let publish = |code_hash: H256| {
+				MicroServices::publish_version(
+					RuntimeOrigin::signed(alice()),
+					service,
+					source("next"),
+					code_hash,
+					endpoints(&["Say.Hello"]),
+				)
+			};
+			assert_noop!(publish(code(1)), Error::<Test>::SameCode);
+			assert_noop!(publish(H256::zero()), Error::<Test>::InvalidCodeHash);
+			assert_noop!(
+				MicroServices::publish_version(
+					RuntimeOrigin::signed(alice()),
+					service,
+					source("next"),
+					code(2),
+					endpoints(&[]),
+				),
+				Error::<Test>::NoEndpoints
+			);
+			assert_noop!(
+				MicroServices::publish_version(
+					RuntimeOrigin::signed(alice()),
+					7,
+					source("next"),
+					code(2),
+					endpoints(&["Say.Hello"]),
+				),
+				Error::<Test>::UnknownService
+			);
+			for n in 2..=5 {
+				assert_ok!(publish(code(n)));
+			}
+			assert_noop!(publish(code(6)), Error::<Test>::TooManyVersions);
+		});
+	}
+}
+
+mod ownership {
+	use super::*;
+
+	#[test]
+	fn a_stranger_cannot_change_retire_move_or_remove_a_service() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			let stranger = RuntimeOrigin::signed(bob());
+			assert_noop!(
+				MicroServices::publish_version(
+					stranger.clone(),
+					service,
+					source("evil"),
+					code(9),
+					endpoints(&["Say.Hello"]),
+				),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				MicroServices::retire_version(stranger.clone(), service, 1),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(MicroServices::set_price(stranger.clone(), service, 0), Error::<Test>::NotOwner);
+			assert_noop!(
+				MicroServices::transfer_service(stranger.clone(), service, bob()),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				MicroServices::unregister_service(stranger.clone(), service),
+				Error::<Test>::NotOwner
+			);
+			// Nor through pallet-nfts: not the holder, and root has no force origin there.
+			let collection = ServiceCollection::<Test>::get().unwrap();
+			assert!(Nfts::transfer(stranger.clone(), collection, service, bob()).is_err());
+			assert!(Nfts::burn(stranger, collection, service).is_err());
+			assert!(Nfts::force_collection_owner(RuntimeOrigin::root(), collection, bob()).is_err());
+			assert!(MicroServices::unregister_service(RuntimeOrigin::root(), service).is_err());
+			assert_eq!(MicroServices::owner(service), Some(alice()));
+		});
+	}
+
+	#[test]
+	fn burning_the_nft_directly_takes_the_service_down() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			set_node(1, bob(), true);
+			assert_ok!(MicroServices::announce_placement(
+				RuntimeOrigin::signed(bob()),
+				1,
+				service,
+				versions(&[1])
+			));
+			let collection = ServiceCollection::<Test>::get().unwrap();
+			assert_ok!(Nfts::burn(RuntimeOrigin::signed(alice()), collection, service));
+			assert_eq!(MicroServices::owner(service), None);
+			assert!(!MicroServices::is_available(service));
+			assert_noop!(
+				MicroServices::set_price(RuntimeOrigin::signed(alice()), service, 1),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				MicroServices::announce_placement(
+					RuntimeOrigin::signed(bob()),
+					1,
+					service,
+					versions(&[1])
+				),
+				Error::<Test>::UnknownService
+			);
+			// Anyone may clear what is left; the deposit goes back to the creator.
+			assert_ok!(MicroServices::unregister_service(RuntimeOrigin::signed(charlie()), service));
+			assert!(Services::<Test>::get(service).is_none());
+			assert!(!MicroServices::is_serving(1));
+			assert_eq!(held(&alice()), 0);
+		});
+	}
+
+	#[test]
+	fn transfer_service_moves_the_nft_and_every_right() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			assert_noop!(
+				MicroServices::transfer_service(RuntimeOrigin::signed(alice()), service, alice()),
+				Error::<Test>::AlreadyOwner
+			);
+			assert_noop!(
+				MicroServices::transfer_service(RuntimeOrigin::signed(alice()), 9, bob()),
+				Error::<Test>::UnknownService
+			);
+			assert_ok!(MicroServices::transfer_service(
+				RuntimeOrigin::signed(alice()),
+				service,
+				bob()
+			));
+			assert_eq!(
+				last_event(),
+				Event::ServiceTransferred { service, from: alice(), to: bob() }.into()
+			);
+			assert_eq!(nft_owner(service), Some(bob()));
+			// Revenue goes to whoever the directory names as owner: now Bob.
+			assert_eq!(<MicroServices as ServiceDirectory<_, _>>::owner(service), Some(bob()));
+			assert_eq!(MicroServices::services_of(&bob(), 10), vec![service]);
+			assert!(MicroServices::services_of(&alice(), 10).is_empty());
+			assert_noop!(
+				MicroServices::set_price(RuntimeOrigin::signed(alice()), service, 1),
+				Error::<Test>::NotOwner
+			);
+			assert_ok!(MicroServices::set_price(RuntimeOrigin::signed(bob()), service, 9));
+			assert_eq!(MicroServices::price_per_call(service), Some(9));
+			assert_eq!(last_event(), Event::PriceSet { service, price_per_call: 9 }.into());
+			assert_ok!(MicroServices::publish_version(
+				RuntimeOrigin::signed(bob()),
+				service,
+				source("v2"),
+				code(2),
+				endpoints(&["Say.Hello"]),
+			));
+		});
+	}
+
+	#[test]
+	fn a_plain_nft_transfer_or_approved_transfer_moves_ownership_too() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			let collection = ServiceCollection::<Test>::get().unwrap();
+			assert_ok!(Nfts::transfer(RuntimeOrigin::signed(alice()), collection, service, bob()));
+			assert_eq!(MicroServices::owner(service), Some(bob()));
+			// Bob approves Charlie until block 10; Charlie moves it to himself.
+			assert_ok!(Nfts::approve_transfer(
+				RuntimeOrigin::signed(bob()),
+				collection,
+				service,
+				charlie(),
+				Some(10)
+			));
+			assert_ok!(Nfts::transfer(
+				RuntimeOrigin::signed(charlie()),
+				collection,
+				service,
+				charlie()
+			));
+			assert_eq!(MicroServices::owner(service), Some(charlie()));
+			assert_noop!(
+				MicroServices::retire_version(RuntimeOrigin::signed(bob()), service, 1),
+				Error::<Test>::NotOwner
+			);
+			assert_ok!(MicroServices::retire_version(RuntimeOrigin::signed(charlie()), service, 1));
+		});
+	}
+
+	#[test]
+	fn unregistering_burns_the_nft_and_returns_the_deposit_to_the_creator() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			set_node(0, charlie(), true);
+			assert_ok!(MicroServices::announce_placement(
+				RuntimeOrigin::signed(charlie()),
+				0,
+				service,
+				versions(&[1])
+			));
+			assert_ok!(MicroServices::transfer_service(
+				RuntimeOrigin::signed(alice()),
+				service,
+				bob()
+			));
+			assert_noop!(
+				MicroServices::unregister_service(RuntimeOrigin::signed(alice()), service),
+				Error::<Test>::NotOwner
+			);
+			assert_ok!(MicroServices::unregister_service(RuntimeOrigin::signed(bob()), service));
+			assert_eq!(
+				last_event(),
+				Event::ServiceUnregistered { service, name: bounded("greeter") }.into()
+			);
+			assert_eq!(nft_owner(service), None);
+			assert!(Services::<Test>::get(service).is_none());
+			assert!(Versions::<Test>::iter_prefix(service).next().is_none());
+			assert!(Placements::<Test>::iter_prefix(service).next().is_none());
+			assert!(!MicroServices::is_serving(0));
+			assert_eq!(held(&alice()), 0);
+			assert_eq!(RegisteredBy::<Test>::get(alice()), 0);
+			// The name is free again.
+			register_as(charlie(), "greeter");
+		});
+	}
+}
+
+mod placement {
+	use super::*;
+
+	#[test]
+	fn operators_announce_and_withdraw_what_their_nodes_run() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			assert_ok!(MicroServices::publish_version(
+				RuntimeOrigin::signed(alice()),
+				service,
+				source("v2"),
+				code(2),
+				endpoints(&["Say.Hello"]),
+			));
+			set_node(7, bob(), true);
+			assert_ok!(MicroServices::announce_placement(
+				RuntimeOrigin::signed(bob()),
+				7,
+				service,
+				versions(&[2, 1])
+			));
+			assert_eq!(
+				last_event(),
+				Event::PlacementAnnounced { service, node: 7, versions: versions(&[1, 2]) }.into()
+			);
+			assert!(MicroServices::runs(7, service, 1));
+			assert!(MicroServices::is_available(service));
+			assert!(MicroServices::is_serving(7));
+			assert_eq!(MicroServices::placements(service), vec![(7, versions(&[1, 2]), true)]);
+			assert_eq!(MicroServices::services_on(7), vec![service]);
+			assert_eq!(MicroServices::versions(service)[0].2, VersionStatus::Live);
+
+			// Retiring a version stops it counting as run, even where placed.
+			assert_ok!(MicroServices::retire_version(RuntimeOrigin::signed(alice()), service, 1));
+			assert!(!MicroServices::runs(7, service, 1));
+			assert!(MicroServices::runs(7, service, 2));
+
+			// A re-announcement replaces the versions without counting the node twice.
+			assert_ok!(MicroServices::announce_placement(
+				RuntimeOrigin::signed(bob()),
+				7,
+				service,
+				versions(&[2])
+			));
+			assert_eq!(Services::<Test>::get(service).unwrap().placements, 1);
+
+			// An offline node no longer makes the service available.
+			set_node(7, bob(), false);
+			assert!(!MicroServices::is_available(service));
+			assert_eq!(MicroServices::versions(service)[1].2, VersionStatus::Idle);
+
+			assert_ok!(MicroServices::withdraw_placement(RuntimeOrigin::signed(bob()), 7, service));
+			assert_eq!(last_event(), Event::PlacementWithdrawn { service, node: 7 }.into());
+			assert!(!MicroServices::is_serving(7));
+			assert_eq!(Services::<Test>::get(service).unwrap().placements, 0);
+			assert_noop!(
+				MicroServices::withdraw_placement(RuntimeOrigin::signed(bob()), 7, service),
+				Error::<Test>::NotPlaced
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_bad_announcements() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			set_node(1, bob(), true);
+			set_node(2, bob(), false);
+			let announce = |who: AccountId, node, service, list: &[u32]| {
+				MicroServices::announce_placement(
+					RuntimeOrigin::signed(who),
+					node,
+					service,
+					versions(list),
+				)
+			};
+			assert_noop!(announce(bob(), 9, service, &[1]), Error::<Test>::UnknownNode);
+			assert_noop!(announce(alice(), 1, service, &[1]), Error::<Test>::NotNodeOperator);
+			assert_noop!(announce(bob(), 2, service, &[1]), Error::<Test>::NodeOffline);
+			assert_noop!(announce(bob(), 1, 5, &[1]), Error::<Test>::UnknownService);
+			assert_noop!(announce(bob(), 1, service, &[]), Error::<Test>::InvalidVersions);
+			assert_noop!(announce(bob(), 1, service, &[1, 1]), Error::<Test>::InvalidVersions);
+			assert_noop!(announce(bob(), 1, service, &[3]), Error::<Test>::UnknownVersion);
+			assert_ok!(MicroServices::publish_version(
+				RuntimeOrigin::signed(alice()),
+				service,
+				source("v2"),
+				code(2),
+				endpoints(&["Say.Hello"]),
+			));
+			assert_ok!(MicroServices::retire_version(RuntimeOrigin::signed(alice()), service, 1));
+			assert_noop!(announce(bob(), 1, service, &[1, 2]), Error::<Test>::VersionRetired);
+			assert_noop!(
+				MicroServices::withdraw_placement(RuntimeOrigin::signed(alice()), 1, service),
+				Error::<Test>::NotNodeOperator
+			);
+		});
+	}
+
+	#[test]
+	fn placements_are_bounded_per_node_and_per_service() {
+		new_test_ext().execute_with(|| {
+			let first = register_as(alice(), "one");
+			let second = register_as(alice(), "two");
+			let third = register_as(bob(), "three");
+			set_node(1, charlie(), true);
+			for service in [first, second] {
+				assert_ok!(MicroServices::announce_placement(
+					RuntimeOrigin::signed(charlie()),
+					1,
+					service,
+					versions(&[1])
+				));
+			}
+			assert_noop!(
+				MicroServices::announce_placement(
+					RuntimeOrigin::signed(charlie()),
+					1,
+					third,
+					versions(&[1])
+				),
+				Error::<Test>::TooManyServicesOnNode
+			);
+			for node in 2..=3 {
+				set_node(node, charlie(), true);
+				assert_ok!(MicroServices::announce_placement(
+					RuntimeOrigin::signed(charlie()),
+					node,
+					first,
+					versions(&[1])
+				));
+			}
+			set_node(4, charlie(), true);
+			assert_noop!(
+				MicroServices::announce_placement(
+					RuntimeOrigin::signed(charlie()),
+					4,
+					first,
+					versions(&[1])
+				),
+				Error::<Test>::TooManyNodesForService
+			);
+		});
+	}
+}
