@@ -70,7 +70,9 @@ pub enum Subject {
 }
 
 /// Something the chain saw that moves a reputation score.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
 pub enum ReputationEvent {
 	/// Calls were settled on-chain without dispute.
 	SettledCalls(u64),

@@ -1,1 +1,211 @@
+//! # Reputation pallet: layer 2 of the Micro Network
+//!
+//! Every node and service has a score from 0 to 1000, computed from what the chain itself saw:
+//! how long it has been in the network, its uptime (nodes, from heartbeats) or availability
+//! (services), the calls settled for it without dispute, the contracts it fulfilled, and
+//! penalties for disputes, failed settlements, outages while serving and breached contracts. The
+//! formula is in [`score`], in one place, with saturating integer arithmetic.
+//!
+//! Other pallets feed the ledger through [`micro_primitives::ReputationLedger`]: the nodes
+//! pallet reports outages while serving, settlement reports settled calls and failures,
+//! governance reports contract results. Scores are computed when read, so they move with time
+//! without any per-block work.
+//!
+//! ## Access tiers
+//! An account's score is the best score among the nodes it operates and the services it owns (a
+//! new account's is 0). [`AccessTiers`] map scores to access: how many services the account may
+//! register before each further one costs an extra deposit, and how many calls it may make for
+//! free per quota period. The lowest tier starts at score 0: every new account gets base-level
+//! access. The tiers and the period are parameters that only [`Config::ParamsOrigin`]
+//! (governance) can change, with [`Pallet::set_access_tiers`].
 
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod functions;
+#[cfg(test)]
+mod mock;
+pub mod score;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+	use micro_primitives::{NodeDirectory, ReputationEvent, Score, ServiceDirectory, Subject};
+	use sp_runtime::traits::Zero;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The registered nodes.
+		type Nodes: NodeDirectory<Self::AccountId, BlockNumberFor<Self>>;
+		/// The registered services.
+		type Services: ServiceDirectory<Self::AccountId, BlockNumberFor<Self>>;
+		/// Who may change the access tiers (governance).
+		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Blocks in a day: the unit of age in the score.
+		#[pallet::constant]
+		type BlocksPerDay: Get<BlockNumberFor<Self>>;
+		/// Most access tiers.
+		#[pallet::constant]
+		type MaxTiers: Get<u32>;
+		/// Most services looked at when computing an account's score.
+		#[pallet::constant]
+		type MaxServicesScanned: Get<u32>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// What the chain saw about each node and service.
+	#[pallet::storage]
+	pub type Records<T: Config> = StorageMap<_, Blake2_128Concat, Subject, Record, ValueQuery>;
+
+	/// The access tiers, by ascending minimum score; the first starts at 0.
+	#[pallet::storage]
+	pub type AccessTiers<T: Config> =
+		StorageValue<_, BoundedVec<AccessTier, T::MaxTiers>, ValueQuery>;
+
+	/// The length of a free-call quota period, in blocks.
+	#[pallet::storage]
+	pub type QuotaPeriod<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// Free calls each account used: the period they were used in, and how many.
+	#[pallet::storage]
+	pub type FreeCallsUsed<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The access tiers as `(min_score, max_services, free_calls_per_period)`.
+		pub access_tiers: Vec<(Score, u32, u32)>,
+		/// The quota period, in blocks.
+		pub quota_period: BlockNumberFor<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if self.access_tiers.is_empty() {
+				return;
+			}
+			let tiers: Vec<AccessTier> = self
+				.access_tiers
+				.iter()
+				.map(|&(min_score, max_services, free_calls_per_period)| AccessTier {
+					min_score,
+					max_services,
+					free_calls_per_period,
+				})
+				.collect();
+			let tiers: BoundedVec<_, T::MaxTiers> =
+				tiers.try_into().expect("genesis access tiers fit MaxTiers");
+			Pallet::<T>::check_tiers(&tiers, self.quota_period)
+				.expect("genesis access tiers are valid");
+			AccessTiers::<T>::put(tiers);
+			QuotaPeriod::<T>::put(self.quota_period);
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// Something that moves a score was recorded.
+		Recorded { subject: Subject, event: ReputationEvent },
+		/// The access tiers or the quota period changed.
+		AccessTiersSet { tiers: BoundedVec<AccessTier, T::MaxTiers>, quota_period: BlockNumberFor<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// There must be at least one tier, the first starting at score 0, with strictly
+		/// ascending minimum scores no higher than the maximum score.
+		InvalidTiers,
+		/// The quota period must be at least one block.
+		ZeroQuotaPeriod,
+		/// The account has fewer free calls left this period than asked for.
+		FreeQuotaExhausted,
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Replace the access tiers and the quota period. Only [`Config::ParamsOrigin`] may.
+		#[pallet::call_index(0)]
+		pub fn set_access_tiers(
+			origin: OriginFor<T>,
+			tiers: BoundedVec<AccessTier, T::MaxTiers>,
+			quota_period: BlockNumberFor<T>,
+		) -> DispatchResult {
+			T::ParamsOrigin::ensure_origin(origin)?;
+			Self::check_tiers(&tiers, quota_period)?;
+			AccessTiers::<T>::put(&tiers);
+			QuotaPeriod::<T>::put(quota_period);
+			Self::deposit_event(Event::AccessTiersSet { tiers, quota_period });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Checks tiers and a quota period before they are stored.
+		pub(crate) fn check_tiers(
+			tiers: &[AccessTier],
+			quota_period: BlockNumberFor<T>,
+		) -> DispatchResult {
+			ensure!(!quota_period.is_zero(), Error::<T>::ZeroQuotaPeriod);
+			let ascending = tiers.windows(2).all(|pair| pair[0].min_score < pair[1].min_score);
+			let starts_at_zero = tiers.first().is_some_and(|tier| tier.min_score == 0);
+			let in_range = tiers.iter().all(|tier| tier.min_score <= micro_primitives::MAX_SCORE);
+			ensure!(ascending && starts_at_zero && in_range, Error::<T>::InvalidTiers);
+			Ok(())
+		}
+	}
+
+	#[pallet::view_functions]
+	impl<T: Config> Pallet<T> {
+		/// The score of a node or service, part by part; `None` if it is not registered.
+		pub fn score(subject: Subject) -> Option<ScoreBreakdown> {
+			Self::score_of(subject)
+		}
+
+		/// What the chain recorded about a node or service.
+		pub fn record_of(subject: Subject) -> Record {
+			Records::<T>::get(subject)
+		}
+
+		/// An account's score: the best of its nodes' and services'.
+		pub fn account_score(who: T::AccountId) -> Score {
+			Self::account_score_of(&who)
+		}
+
+		/// The index and terms of an account's access tier.
+		pub fn access_tier(who: T::AccountId) -> Option<(u32, AccessTier)> {
+			Self::tier_of(&who)
+		}
+
+		/// Free calls an account has left this period.
+		pub fn free_calls(who: T::AccountId) -> u32 {
+			Self::free_calls_left_of(&who)
+		}
+
+		/// The access tiers and the quota period.
+		pub fn tiers() -> (Vec<AccessTier>, BlockNumberFor<T>) {
+			(AccessTiers::<T>::get().into_inner(), QuotaPeriod::<T>::get())
+		}
+	}
+}

@@ -1,0 +1,210 @@
+//! Tests of the reputation pallet: the tiers call, the ledger, scores that grow and fall as
+//! documented, account tiers and the free-call quota.
+
+use crate::{mock::*, *};
+use frame_support::{assert_noop, assert_ok, BoundedVec};
+use micro_primitives::{AccessControl, ReputationEvent, ReputationLedger, Subject};
+use sp_runtime::DispatchError;
+
+fn tiers(list: &[(u32, u32, u32)]) -> BoundedVec<AccessTier, frame_support::traits::ConstU32<4>> {
+	list.iter()
+		.map(|&(min_score, max_services, free_calls_per_period)| AccessTier {
+			min_score,
+			max_services,
+			free_calls_per_period,
+		})
+		.collect::<Vec<_>>()
+		.try_into()
+		.unwrap()
+}
+
+fn total(subject: Subject) -> u32 {
+	Reputation::score(subject).expect("a registered subject").total
+}
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+
+mod set_access_tiers {
+	use super::*;
+
+	#[test]
+	fn the_params_origin_replaces_the_tiers() {
+		new_test_ext().execute_with(|| {
+			let new = tiers(&[(0, 1, 1), (500, 99, 9_999)]);
+			assert_ok!(Reputation::set_access_tiers(RuntimeOrigin::root(), new.clone(), 7));
+			assert_eq!(AccessTiers::<Test>::get(), new);
+			assert_eq!(QuotaPeriod::<Test>::get(), 7);
+			assert_eq!(last_event(), Event::AccessTiersSet { tiers: new, quota_period: 7 }.into());
+		});
+	}
+
+	#[test]
+	fn refuses_other_origins_and_invalid_tiers() {
+		new_test_ext().execute_with(|| {
+			assert_noop!(
+				Reputation::set_access_tiers(RuntimeOrigin::signed(1), tiers(&[(0, 1, 1)]), 7),
+				DispatchError::BadOrigin
+			);
+			for bad in [
+				tiers(&[]),
+				tiers(&[(1, 1, 1)]),
+				tiers(&[(0, 1, 1), (0, 2, 2)]),
+				tiers(&[(0, 1, 1), (200, 2, 2), (100, 3, 3)]),
+				tiers(&[(0, 1, 1), (1001, 2, 2)]),
+			] {
+				assert_noop!(
+					Reputation::set_access_tiers(RuntimeOrigin::root(), bad, 7),
+					Error::<Test>::InvalidTiers
+				);
+			}
+			assert_noop!(
+				Reputation::set_access_tiers(RuntimeOrigin::root(), tiers(&[(0, 1, 1)]), 0),
+				Error::<Test>::ZeroQuotaPeriod
+			);
+		});
+	}
+}
+
+mod scores {
+	use super::*;
+
+	#[test]
+	fn unknown_subjects_have_no_score() {
+		new_test_ext().execute_with(|| {
+			assert!(Reputation::score(Subject::Node(1)).is_none());
+			assert!(Reputation::score(Subject::Service(1)).is_none());
+		});
+	}
+
+	#[test]
+	fn a_node_score_grows_with_time_and_uptime() {
+		new_test_ext().execute_with(|| {
+			set_node(1, 7, 1, 1_000_000);
+			assert_eq!(total(Subject::Node(1)), 0);
+			// Ten days (100 blocks): 10 for age, 10 per day of full uptime.
+			System::set_block_number(101);
+			assert_eq!(total(Subject::Node(1)), 10 + 100);
+			// Half the uptime, half the reliability points.
+			set_node(1, 7, 1, 500_000);
+			assert_eq!(total(Subject::Node(1)), 10 + 50);
+			// A year on, age and reliability are at their caps.
+			set_node(1, 7, 1, 1_000_000);
+			System::set_block_number(3_651);
+			assert_eq!(total(Subject::Node(1)), 200 + 300);
+		});
+	}
+
+	#[test]
+	fn settled_usage_raises_and_penalties_lower_the_score() {
+		new_test_ext().execute_with(|| {
+			set_node(1, 7, 1, 1_000_000);
+			System::set_block_number(401);
+			let base = total(Subject::Node(1));
+			assert_eq!(base, 40 + 300);
+			Reputation::record(Subject::Node(1), ReputationEvent::SettledCalls(1_000));
+			assert_eq!(
+				last_event(),
+				Event::Recorded {
+					subject: Subject::Node(1),
+					event: ReputationEvent::SettledCalls(1_000)
+				}
+				.into()
+			);
+			assert_eq!(total(Subject::Node(1)), base + 150);
+			Reputation::record(Subject::Node(1), ReputationEvent::OfflineWhileServing);
+			assert_eq!(total(Subject::Node(1)), base + 150 - 20);
+			Reputation::record(Subject::Node(1), ReputationEvent::Dispute);
+			Reputation::record(Subject::Node(1), ReputationEvent::FailedSettlement);
+			assert_eq!(total(Subject::Node(1)), base + 150 - 20 - 100 - 25);
+			Reputation::record(Subject::Node(1), ReputationEvent::ContractFulfilled);
+			assert_eq!(total(Subject::Node(1)), base + 150 - 20 - 100 - 25 + 10);
+			for _ in 0..10 {
+				Reputation::record(Subject::Node(1), ReputationEvent::ContractBreached);
+			}
+			assert_eq!(total(Subject::Node(1)), 0);
+			let record = Reputation::record_of(Subject::Node(1));
+			assert_eq!(
+				(record.settled_calls, record.disputes, record.failed_settlements),
+				(1_000, 1, 1)
+			);
+			assert_eq!(
+				(record.offline_while_serving, record.contracts_fulfilled, record.contracts_breached),
+				(1, 1, 10)
+			);
+		});
+	}
+
+	#[test]
+	fn a_service_scores_availability() {
+		new_test_ext().execute_with(|| {
+			set_service(4, 7, 1, true);
+			System::set_block_number(51);
+			assert_eq!(total(Subject::Service(4)), 5 + 50);
+			set_service(4, 7, 1, false);
+			assert_eq!(total(Subject::Service(4)), 5);
+		});
+	}
+}
+
+mod access {
+	use super::*;
+
+	#[test]
+	fn a_new_account_gets_the_base_tier() {
+		new_test_ext().execute_with(|| {
+			assert_eq!(Reputation::account_score(9), 0);
+			assert_eq!(Reputation::access_tier(9).map(|(index, _)| index), Some(0));
+			assert_eq!(Reputation::service_allowance(&9), 2);
+			assert_eq!(Reputation::free_calls(9), 5);
+		});
+	}
+
+	#[test]
+	fn the_best_node_or_service_sets_the_account_tier() {
+		new_test_ext().execute_with(|| {
+			set_node(1, 7, 1, 1_000_000);
+			set_node(2, 7, 301, 1_000_000);
+			set_service(3, 7, 1, true);
+			System::set_block_number(101);
+			// Node 1: 10 + 100; node 2: not yet registered long; service 3: 10 + 100.
+			assert_eq!(Reputation::account_score(7), 110);
+			assert_eq!(Reputation::access_tier(7).map(|(index, _)| index), Some(1));
+			assert_eq!(Reputation::service_allowance(&7), 10);
+			System::set_block_number(301);
+			assert_eq!(Reputation::access_tier(7).map(|(index, _)| index), Some(2));
+			assert_eq!(Reputation::service_allowance(&7), 50);
+			// A heavy penalty on one node does not hide the others.
+			for _ in 0..5 {
+				Reputation::record(Subject::Node(1), ReputationEvent::Dispute);
+			}
+			assert_eq!(Reputation::account_score(7), 30 + 300);
+		});
+	}
+
+	#[test]
+	fn free_calls_are_a_quota_per_period() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(Reputation::use_free_calls(&9, 3));
+			assert_eq!(Reputation::free_calls_left(&9), 2);
+			assert_noop!(Reputation::use_free_calls(&9, 3), Error::<Test>::FreeQuotaExhausted);
+			assert_ok!(Reputation::use_free_calls(&9, 2));
+			assert_eq!(Reputation::free_calls_left(&9), 0);
+			// The period is 20 blocks: at block 20 a new one starts.
+			System::set_block_number(19);
+			assert_eq!(Reputation::free_calls_left(&9), 0);
+			System::set_block_number(20);
+			assert_eq!(Reputation::free_calls_left(&9), 5);
+			assert_ok!(Reputation::use_free_calls(&9, 5));
+			assert_eq!(Reputation::free_calls_left(&9), 0);
+			// A higher tier brings a bigger quota: a node 100 days old scores 400, tier 2.
+			set_node(1, 9, 0, 1_000_000);
+			System::set_block_number(1_000);
+			assert_eq!(Reputation::account_score(9), 400);
+			assert_eq!(Reputation::free_calls_left(&9), 500);
+			assert_ok!(Reputation::use_free_calls(&9, 10));
+			assert_eq!(Reputation::free_calls_left(&9), 490);
+		});
+	}
+}
