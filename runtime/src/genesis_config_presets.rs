@@ -12,7 +12,10 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, BalancesConfig, BlockNumber, MicroNodesConfig, ReputationConfig,
+	RuntimeGenesisConfig, SudoConfig, DAYS, MINUTES, UNIT,
+};
 
 /// Identifier of the public test network's preset.
 pub const TESTNET_PRESET: &str = "testnet";
@@ -20,6 +23,16 @@ pub const TESTNET_PRESET: &str = "testnet";
 /// What every funded account receives at genesis: one million `MICRO`.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 const _: () = assert!(ENDOWMENT > crate::EXISTENTIAL_DEPOSIT, "endowed accounts must exist");
+
+/// Blocks after its last heartbeat that a node counts as online on the public chains: an hour.
+pub const HEARTBEAT_TTL: BlockNumber = 60 * MINUTES;
+/// The heartbeat TTL of a development chain: ten minutes.
+pub const DEV_HEARTBEAT_TTL: BlockNumber = 10 * MINUTES;
+
+/// The access tiers every chain starts with, as `(min_score, max_services, free_calls_per_day)`:
+/// base access for every new account, more for proven nodes and services.
+pub const ACCESS_TIERS: [(u32, u32, u32); 3] =
+	[(0, 3, 1_000), (250, 20, 100_000), (600, 200, 10_000_000)];
 
 /// A validator's consensus keys.
 #[derive(Clone)]
@@ -42,6 +55,7 @@ fn genesis(
 	authorities: Vec<Authority>,
 	endowed_accounts: Vec<AccountId>,
 	sudo: Option<AccountId>,
+	heartbeat_ttl: BlockNumber,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -54,6 +68,8 @@ fn genesis(
 			authorities: authorities.iter().map(|a| (a.grandpa.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: sudo },
+		micro_nodes: MicroNodesConfig { heartbeat_ttl },
+		reputation: ReputationConfig { access_tiers: ACCESS_TIERS.to_vec(), quota_period: DAYS },
 	})
 }
 
@@ -67,6 +83,7 @@ pub fn development_config_genesis() -> Value {
 		vec![Authority::dev(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
+		DEV_HEARTBEAT_TTL,
 	)
 }
 
@@ -86,6 +103,7 @@ pub fn local_config_genesis() -> Value {
 		local_testnet_authorities(),
 		dev_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
+		HEARTBEAT_TTL,
 	)
 }
 
@@ -97,6 +115,7 @@ pub fn testnet_config_genesis() -> Value {
 		local_testnet_authorities().into_iter().take(3).collect(),
 		dev_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
+		HEARTBEAT_TTL,
 	)
 }
 
@@ -151,6 +170,23 @@ mod tests {
 		let endowment = u64::try_from(ENDOWMENT).expect("the endowment fits a JSON number");
 		for entry in balances {
 			assert_eq!(entry[1].as_u64(), Some(endowment), "{entry}");
+		}
+	}
+
+	#[test]
+	fn presets_set_the_heartbeat_ttl_and_access_tiers() {
+		for (name, ttl) in [
+			(sp_genesis_builder::DEV_RUNTIME_PRESET, DEV_HEARTBEAT_TTL),
+			(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, HEARTBEAT_TTL),
+			(TESTNET_PRESET, HEARTBEAT_TTL),
+		] {
+			let value: Value = serde_json::from_slice(&get_preset(&PresetId::from(name)).unwrap())
+				.unwrap();
+			assert_eq!(value["microNodes"]["heartbeatTtl"].as_u64(), Some(u64::from(ttl)), "{name}");
+			let tiers = value["reputation"]["accessTiers"].as_array().unwrap();
+			assert_eq!(tiers.len(), ACCESS_TIERS.len(), "{name}");
+			assert_eq!(tiers[0][0].as_u64(), Some(0), "the base tier starts at score 0");
+			assert_eq!(value["reputation"]["quotaPeriod"].as_u64(), Some(u64::from(DAYS)));
 		}
 	}
 }

@@ -2,6 +2,8 @@
 
 use frame_support::{
 	derive_impl,
+	traits::AsEnsureOriginWithArg,
+	PalletId,
 	dispatch::DispatchClass,
 	parameter_types,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
@@ -10,16 +12,24 @@ use frame_support::{
 		IdentityFee, Weight,
 	},
 };
-use frame_system::limits::{BlockLength, BlockWeights};
+use frame_system::{
+	limits::{BlockLength, BlockWeights},
+	EnsureNever, EnsureRoot,
+};
+use pallet_nfts::PalletFeatures;
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{
+	traits::{One, Verify},
+	Perbill,
+};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, MicroNodes, MicroServices, Nonce,
+	PalletInfo, Reputation, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Signature, System, DAYS, EXISTENTIAL_DEPOSIT,
+	MILLI_UNIT, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
 };
 
 /// Share of a block's weight and length open to normal (not operational) transactions.
@@ -122,4 +132,94 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub NftFeatures: PalletFeatures = PalletFeatures::all_enabled();
+	pub const NftMaxDeadline: BlockNumber = 365 * DAYS;
+}
+
+/// NFT mechanics for the services' NFTs: ownership, transfer, approvals with a deadline, sales
+/// and burning. Only the services pallet creates collections, and there is no force origin:
+/// no account, root included, can move or take down a service's NFT.
+impl pallet_nfts::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type CollectionId = u32;
+	type ItemId = micro_primitives::ServiceId;
+	type Currency = Balances;
+	type ForceOrigin = EnsureNever<()>;
+	type CreateOrigin = AsEnsureOriginWithArg<EnsureNever<AccountId>>;
+	type Locker = ();
+	type CollectionDeposit = ConstU128<{ 100 * UNIT }>;
+	type ItemDeposit = ConstU128<{ UNIT / 100 }>;
+	type MetadataDepositBase = ConstU128<{ UNIT / 100 }>;
+	type AttributeDepositBase = ConstU128<{ UNIT / 100 }>;
+	type DepositPerByte = ConstU128<{ MILLI_UNIT / 10 }>;
+	type StringLimit = ConstU32<256>;
+	type KeyLimit = ConstU32<64>;
+	type ValueLimit = ConstU32<256>;
+	type ApprovalsLimit = ConstU32<20>;
+	type ItemAttributesApprovalsLimit = ConstU32<20>;
+	type MaxTips = ConstU32<10>;
+	type MaxDeadlineDuration = NftMaxDeadline;
+	type MaxAttributesPerCall = ConstU32<10>;
+	type Features = NftFeatures;
+	type OffchainSignature = Signature;
+	type OffchainPublic = <Signature as Verify>::Signer;
+	type WeightInfo = pallet_nfts::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type Helper = ();
+	type BlockNumberProvider = System;
+}
+
+/// Layer 0: nodes. Parameters change through `ParamsOrigin`, root until governance takes over.
+impl pallet_micro_nodes::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type NodeDeposit = ConstU128<{ 10 * UNIT }>;
+	type MaxNodesPerOperator = ConstU32<16>;
+	type MaxAddresses = ConstU32<8>;
+	type MaxAddressLen = ConstU32<128>;
+	type MaxPeerIdLen = ConstU32<64>;
+	type ParamsOrigin = EnsureRoot<AccountId>;
+	type Placements = MicroServices;
+	type Reputation = Reputation;
+	type WeightInfo = pallet_micro_nodes::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub const ServicesPalletId: PalletId = PalletId(*b"mcro/svc");
+}
+
+/// Layer 1: services, each an NFT.
+impl pallet_micro_services::Config for Runtime {
+	type NativeBalance = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Nodes = MicroNodes;
+	type Access = Reputation;
+	type PalletId = ServicesPalletId;
+	type ServiceDeposit = ConstU128<{ 10 * UNIT }>;
+	type ExtraServiceDeposit = ConstU128<{ 100 * UNIT }>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxUrlLen = ConstU32<256>;
+	type MaxRefLen = ConstU32<64>;
+	type MaxIdentLen = ConstU32<32>;
+	type MaxEndpoints = ConstU32<16>;
+	type MaxFields = ConstU32<12>;
+	type MaxVersions = ConstU32<64>;
+	type MaxVersionsPerPlacement = ConstU32<8>;
+	type MaxServicesPerNode = ConstU32<64>;
+	type MaxNodesPerService = ConstU32<128>;
+	type WeightInfo = pallet_micro_services::weights::SubstrateWeight<Runtime>;
+}
+
+/// Layer 2: reputation and access tiers.
+impl pallet_micro_reputation::Config for Runtime {
+	type Nodes = MicroNodes;
+	type Services = MicroServices;
+	type ParamsOrigin = EnsureRoot<AccountId>;
+	type BlocksPerDay = ConstU32<DAYS>;
+	type MaxTiers = ConstU32<8>;
+	type MaxServicesScanned = ConstU32<16>;
+	type WeightInfo = pallet_micro_reputation::weights::SubstrateWeight<Runtime>;
 }

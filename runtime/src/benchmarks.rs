@@ -1,0 +1,8 @@
+//! The pallets whose extrinsics `micro-node benchmark pallet` measures.
+
+frame_benchmarking::define_benchmarks!(
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_micro_nodes, MicroNodes]
+	[pallet_micro_services, MicroServices]
+	[pallet_micro_reputation, Reputation]
+);
