@@ -68,7 +68,9 @@ fn endpoints<T: Config>() -> EndpointsOf<T> {
 }
 
 fn code(n: u32) -> H256 {
-	H256::from_low_u64_be(u64::from(n) + 1)
+	let mut bytes = [0u8; 32];
+	bytes[28..].copy_from_slice(&(n + 1).to_be_bytes());
+	H256(bytes)
 }
 
 /// Registers a service for `owner` at the worst case.
