@@ -180,9 +180,13 @@ mod tests {
 			(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, HEARTBEAT_TTL),
 			(TESTNET_PRESET, HEARTBEAT_TTL),
 		] {
-			let value: Value = serde_json::from_slice(&get_preset(&PresetId::from(name)).unwrap())
-				.unwrap();
-			assert_eq!(value["microNodes"]["heartbeatTtl"].as_u64(), Some(u64::from(ttl)), "{name}");
+			let value: Value =
+				serde_json::from_slice(&get_preset(&PresetId::from(name)).unwrap()).unwrap();
+			assert_eq!(
+				value["microNodes"]["heartbeatTtl"].as_u64(),
+				Some(u64::from(ttl)),
+				"{name}"
+			);
 			let tiers = value["reputation"]["accessTiers"].as_array().unwrap();
 			assert_eq!(tiers.len(), ACCESS_TIERS.len(), "{name}");
 			assert_eq!(tiers[0][0].as_u64(), Some(0), "the base tier starts at score 0");

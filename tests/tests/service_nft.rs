@@ -113,9 +113,14 @@ async fn view<R: DecodeAsType>(api: &Client, pallet: &str, function: &str, args:
 
 /// The service's record and owner as the services pallet's view function reports them.
 async fn service_by_view(api: &Client, service: u32) -> (ServiceInfo, Option<AccountId32>) {
-	view::<Option<(ServiceInfo, Option<AccountId32>)>>(api, "MicroServices", "service", &service.encode())
-		.await
-		.expect("the service exists")
+	view::<Option<(ServiceInfo, Option<AccountId32>)>>(
+		api,
+		"MicroServices",
+		"service",
+		&service.encode(),
+	)
+	.await
+	.expect("the service exists")
 }
 
 /// The service's owner as the services pallet's view function reports it.
@@ -136,7 +141,8 @@ async fn a_service_nft_is_minted_transferred_and_read_back() {
 	let node = TestNode::start("service-nft", &["--dev"]).await.expect("dev node starts");
 	node.wait_finalized(1, Duration::from_secs(120)).await.expect("dev node finalizes");
 	let api = Client::from_insecure_url(node.ws_url()).await.expect("subxt connects");
-	let (alice, bob, charlie) = (sr25519::dev::alice(), sr25519::dev::bob(), sr25519::dev::charlie());
+	let (alice, bob, charlie) =
+		(sr25519::dev::alice(), sr25519::dev::bob(), sr25519::dev::charlie());
 	let alice_id: AccountId32 = alice.public_key().into();
 	let bob_id: AccountId32 = bob.public_key().into();
 	let charlie_id: AccountId32 = charlie.public_key().into();
@@ -174,15 +180,17 @@ async fn a_service_nft_is_minted_transferred_and_read_back() {
 	assert_eq!(registered.code_hash, [7u8; 32]);
 	let service = registered.service;
 	assert!(
-		events.iter().filter_map(Result::ok).any(|e| e.pallet_name() == "Nfts" &&
-			e.event_name() == "Issued"),
+		events
+			.iter()
+			.filter_map(Result::ok)
+			.any(|e| e.pallet_name() == "Nfts" && e.event_name() == "Issued"),
 		"pallet-nfts issued the NFT"
 	);
 
 	let collection: Option<u32> = view(&api, "MicroServices", "collection", &[]).await;
 	let collection = collection.expect("the services collection exists from genesis");
 	let (info, owner) = service_by_view(&api, service).await;
-	assert_eq!(owner, Some(alice_id.clone()));
+	assert_eq!(owner, Some(alice_id));
 	assert_eq!(info.name, b"greeter");
 	assert_eq!(info.creator, alice_id);
 	assert_eq!(info.deposit, 10 * UNIT, "the service deposit is held from its creator");
@@ -198,14 +206,14 @@ async fn a_service_nft_is_minted_transferred_and_read_back() {
 		(collection, service, bob.public_key().to_address::<()>()),
 	);
 	submit(&api, nft_transfer, &alice).await.expect("the NFT transfer succeeds");
-	assert_eq!(owner_by_view(&api, service).await, Some(bob_id.clone()));
+	assert_eq!(owner_by_view(&api, service).await, Some(bob_id));
 	assert_eq!(owner_in_nfts(&api, collection, service).await, bob_id);
 
 	// Bob moves it on with the services pallet's checked transfer.
 	let transfer_service =
-		dynamic::transaction("MicroServices", "transfer_service", (service, charlie_id.clone()));
+		dynamic::transaction("MicroServices", "transfer_service", (service, charlie_id));
 	submit(&api, transfer_service, &bob).await.expect("transfer_service succeeds");
-	assert_eq!(owner_by_view(&api, service).await, Some(charlie_id.clone()));
+	assert_eq!(owner_by_view(&api, service).await, Some(charlie_id));
 	assert_eq!(owner_in_nfts(&api, collection, service).await, charlie_id);
 
 	// Alice no longer owns it: the chain refuses her price change.

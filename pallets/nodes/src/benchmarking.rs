@@ -70,7 +70,8 @@ fn capacity() -> Capacity {
 /// Registers a node for `operator` and returns it with its key.
 fn register<T: Config>(operator: &T::AccountId, index: u32) -> (NodeId, NodeKey) {
 	let key = new_key();
-	let proof = sign(&key, &MicroNodes::<T>::key_proof_message(operator, ProofNonce::<T>::get(operator)));
+	let proof =
+		sign(&key, &MicroNodes::<T>::key_proof_message(operator, ProofNonce::<T>::get(operator)));
 	let node = MicroNodes::<T>::do_register(
 		operator.clone(),
 		key,
@@ -96,9 +97,7 @@ fn late_heartbeat<T: Config>() -> (NodeId, BlockNumberFor<T>, NodeSignature) {
 	let (node, key) = register::<T>(&operator, 0);
 	T::Placements::serve_for_benchmark(node);
 	let ttl = HeartbeatTtl::<T>::get();
-	let now = frame_system::Pallet::<T>::block_number()
-		.saturating_add(ttl)
-		.saturating_add(ttl);
+	let now = frame_system::Pallet::<T>::block_number().saturating_add(ttl).saturating_add(ttl);
 	frame_system::Pallet::<T>::set_block_number(now);
 	let signature = sign(&key, &MicroNodes::<T>::heartbeat_message(node, now));
 	(node, now, signature)
@@ -113,8 +112,10 @@ mod benchmarks {
 		let operator = funded::<T>("operator", 0);
 		fill_operator::<T>(&operator);
 		let key = new_key();
-		let proof =
-			sign(&key, &MicroNodes::<T>::key_proof_message(&operator, ProofNonce::<T>::get(&operator)));
+		let proof = sign(
+			&key,
+			&MicroNodes::<T>::key_proof_message(&operator, ProofNonce::<T>::get(&operator)),
+		);
 
 		#[extrinsic_call]
 		_(
@@ -145,8 +146,10 @@ mod benchmarks {
 		let operator = funded::<T>("operator", 0);
 		let (node, old_key) = register::<T>(&operator, 0);
 		let new_key = new_key();
-		let proof =
-			sign(&new_key, &MicroNodes::<T>::key_proof_message(&operator, ProofNonce::<T>::get(&operator)));
+		let proof = sign(
+			&new_key,
+			&MicroNodes::<T>::key_proof_message(&operator, ProofNonce::<T>::get(&operator)),
+		);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(operator), node, new_key, proof);

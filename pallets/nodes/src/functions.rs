@@ -52,10 +52,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn check_addresses(addresses: &AddressesOf<T>) -> DispatchResult {
 		ensure!(!addresses.is_empty(), Error::<T>::NoAddresses);
 		for address in addresses {
-			let well_formed = address.len() > 1 &&
-				address[0] == b'/' &&
-				address.iter().all(|b| b.is_ascii_graphic()) &&
-				!address.windows(2).any(|w| w == b"//");
+			let well_formed = address.len() > 1
+				&& address[0] == b'/'
+				&& address.iter().all(|b| b.is_ascii_graphic())
+				&& !address.windows(2).any(|w| w == b"//");
 			ensure!(well_formed, Error::<T>::InvalidAddress);
 		}
 		Ok(())
@@ -63,8 +63,7 @@ impl<T: Config> Pallet<T> {
 
 	/// A peer id must be base58 text.
 	fn check_peer_id(peer_id: &PeerIdOf<T>) -> DispatchResult {
-		let well_formed =
-			peer_id.len() >= 8 && peer_id.iter().all(|b| BASE58_ALPHABET.contains(b));
+		let well_formed = peer_id.len() >= 8 && peer_id.iter().all(|b| BASE58_ALPHABET.contains(b));
 		ensure!(well_formed, Error::<T>::InvalidPeerId);
 		Ok(())
 	}
@@ -147,8 +146,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(at <= now, Error::<T>::HeartbeatFromFuture);
 		ensure!(now.saturating_sub(at) <= ttl, Error::<T>::StaleHeartbeat);
 		ensure!(at > info.last_heartbeat, Error::<T>::HeartbeatReplayed);
-		ensure!(now >= info.last_heartbeat.saturating_add(Self::min_heartbeat_interval(ttl)),
-			Error::<T>::HeartbeatTooSoon);
+		ensure!(
+			now >= info.last_heartbeat.saturating_add(Self::min_heartbeat_interval(ttl)),
+			Error::<T>::HeartbeatTooSoon
+		);
 		let message = Self::heartbeat_message(node, at);
 		ensure!(
 			sp_io::crypto::ed25519_verify(signature, &message, &info.key),

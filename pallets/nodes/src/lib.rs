@@ -359,10 +359,10 @@ pub mod pallet {
 					Error::<T>::InvalidHeartbeatSignature => InvalidTransaction::BadProof,
 					Error::<T>::StaleHeartbeat | Error::<T>::HeartbeatReplayed => {
 						InvalidTransaction::Stale
-					},
+					}
 					Error::<T>::HeartbeatFromFuture | Error::<T>::HeartbeatTooSoon => {
 						InvalidTransaction::Future
-					},
+					}
 					_ => InvalidTransaction::Call,
 				};
 				TransactionValidityError::Invalid(code)

@@ -41,9 +41,8 @@ const PEER_B: &str = "12D3KooWBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 /// Registers `seed`'s key for `operator` with a peer id made from the seed.
 fn register(operator: u64, seed: u8) -> NodeId {
 	let key = pair(seed);
-	let peer_id = format!("12D3KooW{}", "abcdefghijkmnopqrstuvwxyz".repeat(2))
-		[..20]
-		.to_string() + &seed.to_string().replace('0', "z");
+	let peer_id = format!("12D3KooW{}", "abcdefghijkmnopqrstuvwxyz".repeat(2))[..20].to_string()
+		+ &seed.to_string().replace('0', "z");
 	assert_ok!(MicroNodes::register_node(
 		RuntimeOrigin::signed(operator),
 		key.public(),
@@ -210,10 +209,7 @@ mod register_node {
 			for bad in ["ip4/10.0.0.1", "/", "/ip4/10.0.0.1 /tcp/1", "/ip4//tcp/1", "/ip4/\u{e9}"] {
 				assert_noop!(attempt(PEER_A, &[bad], capacity()), Error::<Test>::InvalidAddress);
 			}
-			assert_noop!(
-				attempt(PEER_A, &good, Capacity::default()),
-				Error::<Test>::NoCapacity
-			);
+			assert_noop!(attempt(PEER_A, &good, Capacity::default()), Error::<Test>::NoCapacity);
 		});
 	}
 
@@ -355,7 +351,12 @@ mod rotate_key {
 			// The old key's heartbeats no longer count; the new key's do.
 			System::set_block_number(50);
 			assert_noop!(
-				MicroNodes::heartbeat(RawOrigin::Authorized.into(), node, 50, heartbeat_signature(1, node, 50)),
+				MicroNodes::heartbeat(
+					RawOrigin::Authorized.into(),
+					node,
+					50,
+					heartbeat_signature(1, node, 50)
+				),
 				Error::<Test>::InvalidHeartbeatSignature
 			);
 			assert_ok!(MicroNodes::heartbeat(
@@ -374,7 +375,12 @@ mod rotate_key {
 			let other = register(BOB, 3);
 			let new = pair(2);
 			assert_noop!(
-				MicroNodes::rotate_key(RuntimeOrigin::signed(BOB), node, new.public(), proof(&new, BOB)),
+				MicroNodes::rotate_key(
+					RuntimeOrigin::signed(BOB),
+					node,
+					new.public(),
+					proof(&new, BOB)
+				),
 				Error::<Test>::NotOperator
 			);
 			assert_noop!(
@@ -435,7 +441,10 @@ mod heartbeat {
 			assert_eq!(last_event(), Event::Heartbeat { node, at: 59 }.into());
 			let info = MicroNodes::node(node).unwrap();
 			assert_eq!(info.last_heartbeat, 60);
-			assert_eq!(info.uptime, Uptime { online_blocks: 59, offline_blocks: 0, heartbeats: 1, outages: 0 });
+			assert_eq!(
+				info.uptime,
+				Uptime { online_blocks: 59, offline_blocks: 0, heartbeats: 1, outages: 0 }
+			);
 			// A relayer with an account may submit it too.
 			System::set_block_number(100);
 			assert_ok!(MicroNodes::heartbeat(
@@ -482,8 +491,9 @@ mod heartbeat {
 			assert_eq!(info.uptime.online_blocks, 100);
 			assert_eq!(info.uptime.offline_blocks, 200);
 			assert_eq!(info.uptime.outages, 1);
-			assert!(System::events().iter().any(|r| r.event ==
-				Event::NodeBackOnline { node, offline_blocks: 200 }.into()));
+			assert!(System::events()
+				.iter()
+				.any(|r| r.event == Event::NodeBackOnline { node, offline_blocks: 200 }.into()));
 			// Nothing was placed on it, so no penalty.
 			assert!(LEDGER.with(|l| l.borrow().is_empty()));
 			assert!(MicroNodes::is_online(node));
@@ -514,17 +524,38 @@ mod heartbeat {
 		new_test_ext().execute_with(|| {
 			let node = register(ALICE, 1);
 			System::set_block_number(200);
-			let beat = |at: u64, signature| MicroNodes::heartbeat(RawOrigin::Authorized.into(), node, at, signature);
-			assert_noop!(beat(201, heartbeat_signature(1, node, 201)), Error::<Test>::HeartbeatFromFuture);
-			assert_noop!(beat(99, heartbeat_signature(1, node, 99)), Error::<Test>::StaleHeartbeat);
-			assert_noop!(beat(200, heartbeat_signature(2, node, 200)), Error::<Test>::InvalidHeartbeatSignature);
-			assert_noop!(beat(199, heartbeat_signature(1, node, 200)), Error::<Test>::InvalidHeartbeatSignature);
+			let beat = |at: u64, signature| {
+				MicroNodes::heartbeat(RawOrigin::Authorized.into(), node, at, signature)
+			};
 			assert_noop!(
-				MicroNodes::heartbeat(RawOrigin::Authorized.into(), 5, 200, heartbeat_signature(1, 5, 200)),
+				beat(201, heartbeat_signature(1, node, 201)),
+				Error::<Test>::HeartbeatFromFuture
+			);
+			assert_noop!(beat(99, heartbeat_signature(1, node, 99)), Error::<Test>::StaleHeartbeat);
+			assert_noop!(
+				beat(200, heartbeat_signature(2, node, 200)),
+				Error::<Test>::InvalidHeartbeatSignature
+			);
+			assert_noop!(
+				beat(199, heartbeat_signature(1, node, 200)),
+				Error::<Test>::InvalidHeartbeatSignature
+			);
+			assert_noop!(
+				MicroNodes::heartbeat(
+					RawOrigin::Authorized.into(),
+					5,
+					200,
+					heartbeat_signature(1, 5, 200)
+				),
 				Error::<Test>::UnknownNode
 			);
 			assert_noop!(
-				MicroNodes::heartbeat(RawOrigin::Root.into(), node, 200, heartbeat_signature(1, node, 200)),
+				MicroNodes::heartbeat(
+					RawOrigin::Root.into(),
+					node,
+					200,
+					heartbeat_signature(1, node, 200)
+				),
 				DispatchError::BadOrigin
 			);
 			let signature = heartbeat_signature(1, node, 200);
@@ -533,7 +564,10 @@ mod heartbeat {
 			// is too soon.
 			assert_noop!(beat(200, signature), Error::<Test>::HeartbeatReplayed);
 			System::set_block_number(211);
-			assert_noop!(beat(211, heartbeat_signature(1, node, 211)), Error::<Test>::HeartbeatTooSoon);
+			assert_noop!(
+				beat(211, heartbeat_signature(1, node, 211)),
+				Error::<Test>::HeartbeatTooSoon
+			);
 			System::set_block_number(212);
 			assert_noop!(beat(200, signature), Error::<Test>::HeartbeatReplayed);
 			assert_ok!(beat(212, heartbeat_signature(1, node, 212)));
@@ -545,16 +579,28 @@ mod heartbeat {
 		new_test_ext().execute_with(|| {
 			let node = register(ALICE, 1);
 			System::set_block_number(40);
-			let valid = Call::<Test>::heartbeat { node, at: 40, signature: heartbeat_signature(1, node, 40) };
+			let valid = Call::<Test>::heartbeat {
+				node,
+				at: 40,
+				signature: heartbeat_signature(1, node, 40),
+			};
 			let (validity, _) = valid.authorize(TransactionSource::External).unwrap().unwrap();
 			assert_eq!(validity.longevity, 100);
 			assert!(!validity.provides.is_empty());
-			let forged = Call::<Test>::heartbeat { node, at: 40, signature: heartbeat_signature(2, node, 40) };
+			let forged = Call::<Test>::heartbeat {
+				node,
+				at: 40,
+				signature: heartbeat_signature(2, node, 40),
+			};
 			assert_eq!(
 				forged.authorize(TransactionSource::External).unwrap().unwrap_err(),
 				TransactionValidityError::Invalid(InvalidTransaction::BadProof)
 			);
-			let stale = Call::<Test>::heartbeat { node, at: 40, signature: heartbeat_signature(1, node, 40) };
+			let stale = Call::<Test>::heartbeat {
+				node,
+				at: 40,
+				signature: heartbeat_signature(1, node, 40),
+			};
 			System::set_block_number(141);
 			assert_eq!(
 				stale.authorize(TransactionSource::External).unwrap().unwrap_err(),
@@ -618,7 +664,10 @@ mod set_heartbeat_ttl {
 				MicroNodes::set_heartbeat_ttl(RuntimeOrigin::signed(ALICE), 5),
 				DispatchError::BadOrigin
 			);
-			assert_noop!(MicroNodes::set_heartbeat_ttl(RuntimeOrigin::root(), 0), Error::<Test>::ZeroTtl);
+			assert_noop!(
+				MicroNodes::set_heartbeat_ttl(RuntimeOrigin::root(), 0),
+				Error::<Test>::ZeroTtl
+			);
 			assert_ok!(MicroNodes::set_heartbeat_ttl(RuntimeOrigin::root(), 5));
 			assert_eq!(last_event(), Event::HeartbeatTtlSet { ttl: 5 }.into());
 			let node = register(ALICE, 1);

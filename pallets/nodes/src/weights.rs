@@ -47,8 +47,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn authorize_heartbeat() -> Weight {
-		Weight::from_parts(80_000_000, 4_000)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		Weight::from_parts(80_000_000, 4_000).saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	fn deregister_node() -> Weight {
 		Weight::from_parts(60_000_000, 4_000)

@@ -71,7 +71,16 @@ pub enum Subject {
 
 /// Something the chain saw that moves a reputation score.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub enum ReputationEvent {
 	/// Calls were settled on-chain without dispute.

@@ -15,7 +15,11 @@ mod benchmarks {
 		let origin =
 			T::ParamsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let tiers: Vec<AccessTier> = (0..T::MaxTiers::get())
-			.map(|i| AccessTier { min_score: i, max_services: i + 1, free_calls_per_period: i * 10 })
+			.map(|i| AccessTier {
+				min_score: i,
+				max_services: i + 1,
+				free_calls_per_period: i * 10,
+			})
 			.collect();
 		let tiers: BoundedVec<_, T::MaxTiers> = tiers.try_into().expect("sized to the bound");
 		let period: BlockNumberFor<T> = 100u32.into();

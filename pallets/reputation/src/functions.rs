@@ -36,7 +36,7 @@ impl<T: Config> Pallet<T> {
 					Reliability::Uptime(standing.uptime),
 					&record,
 				))
-			},
+			}
 			Subject::Service(service) => {
 				let registered_at = T::Services::registered_at(service)?;
 				let age = frame_system::Pallet::<T>::block_number().saturating_sub(registered_at);
@@ -45,7 +45,7 @@ impl<T: Config> Pallet<T> {
 					Reliability::Available(T::Services::is_available(service)),
 					&record,
 				))
-			},
+			}
 		}
 	}
 

@@ -129,7 +129,10 @@ pub mod pallet {
 		/// Something that moves a score was recorded.
 		Recorded { subject: Subject, event: ReputationEvent },
 		/// The access tiers or the quota period changed.
-		AccessTiersSet { tiers: BoundedVec<AccessTier, T::MaxTiers>, quota_period: BlockNumberFor<T> },
+		AccessTiersSet {
+			tiers: BoundedVec<AccessTier, T::MaxTiers>,
+			quota_period: BlockNumberFor<T>,
+		},
 	}
 
 	#[pallet::error]

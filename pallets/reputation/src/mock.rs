@@ -145,9 +145,8 @@ pub fn set_node(node: NodeId, operator: u64, registered_at: u64, uptime: u32) {
 
 /// Puts a service in the directory.
 pub fn set_service(service: ServiceId, owner: u64, registered_at: u64, available: bool) {
-	SERVICES.with(|s| {
-		s.borrow_mut().insert(service, TestService { owner, registered_at, available })
-	});
+	SERVICES
+		.with(|s| s.borrow_mut().insert(service, TestService { owner, registered_at, available }));
 }
 
 /// Storage at block 1 with three tiers (0: 2 services and 5 free calls, 100: 10 and 50,

@@ -61,7 +61,7 @@ pub fn compute(age_days: u32, reliability: Reliability, record: &Record) -> Scor
 		Reliability::Uptime(ppm) => {
 			let ppm = u64::from(ppm.min(1_000_000));
 			(u64::from(ramp * full) * ppm / 1_000_000) as Score
-		},
+		}
 		Reliability::Available(true) => ramp * full,
 		Reliability::Available(false) => 0,
 	};
@@ -109,7 +109,10 @@ mod tests {
 
 	#[test]
 	fn usage_counts_by_orders_of_magnitude() {
-		let usage = |calls| compute(0, Reliability::Available(false), &Record { settled_calls: calls, ..record() }).usage;
+		let usage = |calls| {
+			compute(0, Reliability::Available(false), &Record { settled_calls: calls, ..record() })
+				.usage
+		};
 		assert_eq!(usage(0), 0);
 		assert_eq!(usage(1), 15);
 		assert_eq!(usage(1_000), 150);
@@ -124,14 +127,20 @@ mod tests {
 		assert_eq!(base.total, 40 + 300 + 150 + 30);
 		let disputed = compute(40, Reliability::Uptime(1_000_000), &Record { disputes: 1, ..good });
 		assert_eq!(disputed.total, base.total - 100);
-		let outages =
-			compute(40, Reliability::Uptime(1_000_000), &Record { offline_while_serving: 2, ..good });
+		let outages = compute(
+			40,
+			Reliability::Uptime(1_000_000),
+			&Record { offline_while_serving: 2, ..good },
+		);
 		assert_eq!(outages.total, base.total - 40);
 		let failures =
 			compute(40, Reliability::Uptime(1_000_000), &Record { failed_settlements: 4, ..good });
 		assert_eq!(failures.total, base.total - 100);
-		let breached =
-			compute(40, Reliability::Uptime(1_000_000), &Record { contracts_breached: u32::MAX, ..good });
+		let breached = compute(
+			40,
+			Reliability::Uptime(1_000_000),
+			&Record { contracts_breached: u32::MAX, ..good },
+		);
 		assert_eq!(breached.total, 0);
 	}
 

@@ -130,7 +130,11 @@ mod scores {
 				(1_000, 1, 1)
 			);
 			assert_eq!(
-				(record.offline_while_serving, record.contracts_fulfilled, record.contracts_breached),
+				(
+					record.offline_while_serving,
+					record.contracts_fulfilled,
+					record.contracts_breached
+				),
 				(1, 1, 10)
 			);
 		});

@@ -55,14 +55,23 @@ fn source<T: Config>() -> Source<T> {
 
 fn message<T: Config>() -> MessageType<T> {
 	let fields: Vec<Field<T>> = (0..T::MaxFields::get())
-		.map(|i| Field { number: i + 1, name: ident::<T>(i), kind: FieldKind::Json, repeated: true })
+		.map(|i| Field {
+			number: i + 1,
+			name: ident::<T>(i),
+			kind: FieldKind::Json,
+			repeated: true,
+		})
 		.collect();
 	MessageType { name: ident::<T>(0), fields: fields.try_into().expect("sized to the bound") }
 }
 
 fn endpoints<T: Config>() -> EndpointsOf<T> {
 	let endpoints: Vec<Endpoint<T>> = (0..T::MaxEndpoints::get())
-		.map(|i| Endpoint { name: ident::<T>(i), request: message::<T>(), response: message::<T>() })
+		.map(|i| Endpoint {
+			name: ident::<T>(i),
+			request: message::<T>(),
+			response: message::<T>(),
+		})
 		.collect();
 	endpoints.try_into().expect("sized to the bound")
 }

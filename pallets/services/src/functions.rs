@@ -85,9 +85,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn check_name(name: &ServiceNameOf<T>) -> DispatchResult {
-		let valid = name.first().is_some_and(u8::is_ascii_lowercase) &&
-			name.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-') &&
-			!name.ends_with(b"-");
+		let valid = name.first().is_some_and(u8::is_ascii_lowercase)
+			&& name.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+			&& !name.ends_with(b"-");
 		ensure!(valid, Error::<T>::InvalidName);
 		Ok(())
 	}
@@ -95,18 +95,18 @@ impl<T: Config> Pallet<T> {
 	fn check_source(source: &Source<T>, code_hash: &H256) -> DispatchResult {
 		let repository = &source.repository[..];
 		let scheme = REPOSITORY_SCHEMES.iter().find(|scheme| repository.starts_with(scheme));
-		let valid = scheme.is_some_and(|scheme| repository.len() > scheme.len()) &&
-			repository.iter().all(u8::is_ascii_graphic) &&
-			!source.reference.is_empty() &&
-			source.reference.iter().all(u8::is_ascii_graphic);
+		let valid = scheme.is_some_and(|scheme| repository.len() > scheme.len())
+			&& repository.iter().all(u8::is_ascii_graphic)
+			&& !source.reference.is_empty()
+			&& source.reference.iter().all(u8::is_ascii_graphic);
 		ensure!(valid, Error::<T>::InvalidSource);
 		ensure!(!code_hash.is_zero(), Error::<T>::InvalidCodeHash);
 		Ok(())
 	}
 
 	fn check_ident(ident: &IdentOf<T>) -> DispatchResult {
-		let valid = !ident.is_empty() &&
-			ident.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'.');
+		let valid = !ident.is_empty()
+			&& ident.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'.');
 		ensure!(valid, Error::<T>::InvalidEndpoint);
 		Ok(())
 	}
@@ -400,19 +400,18 @@ impl<T: Config> ServiceDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> 
 	fn runs(node: NodeId, service: ServiceId, version: VersionNumber) -> bool {
 		let placed = Placements::<T>::get(service, node)
 			.is_some_and(|placement| placement.versions.contains(&version));
-		placed &&
-			Versions::<T>::get(service, version).is_some_and(|info| info.retired_at.is_none())
+		placed && Versions::<T>::get(service, version).is_some_and(|info| info.retired_at.is_none())
 	}
 
 	fn is_available(service: ServiceId) -> bool {
-		Self::owner_of(service).is_some() &&
-			Placements::<T>::iter_prefix(service).any(|(node, placement)| {
-			T::Nodes::is_online(node) &&
-				placement.versions.iter().any(|version| {
-					Versions::<T>::get(service, version)
-						.is_some_and(|info| info.retired_at.is_none())
-				})
-		})
+		Self::owner_of(service).is_some()
+			&& Placements::<T>::iter_prefix(service).any(|(node, placement)| {
+				T::Nodes::is_online(node)
+					&& placement.versions.iter().any(|version| {
+						Versions::<T>::get(service, version)
+							.is_some_and(|info| info.retired_at.is_none())
+					})
+			})
 	}
 
 	fn services_of(owner: &T::AccountId, max: u32) -> Vec<ServiceId> {

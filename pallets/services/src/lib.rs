@@ -53,9 +53,10 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 /// The balance type of the currency deposits are held in.
-pub type BalanceOf<T> = <<T as Config>::NativeBalance as frame_support::traits::fungible::Inspect<
-	<T as frame_system::Config>::AccountId,
->>::Balance;
+pub type BalanceOf<T> =
+	<<T as Config>::NativeBalance as frame_support::traits::fungible::Inspect<
+		<T as frame_system::Config>::AccountId,
+	>>::Balance;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -67,10 +68,10 @@ pub mod pallet {
 		PalletId,
 	};
 	use frame_system::pallet_prelude::*;
-	use sp_core::H256;
 	use micro_primitives::{
 		AccessControl, ApiTokens, NodeDirectory, NodeId, ServiceId, VersionNumber,
 	};
+	use sp_core::H256;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -153,18 +154,13 @@ pub mod pallet {
 
 	/// Which service each name belongs to.
 	#[pallet::storage]
-	pub type ServiceByName<T: Config> = StorageMap<_, Blake2_128Concat, ServiceNameOf<T>, ServiceId>;
+	pub type ServiceByName<T: Config> =
+		StorageMap<_, Blake2_128Concat, ServiceNameOf<T>, ServiceId>;
 
 	/// Every published version of every service.
 	#[pallet::storage]
-	pub type Versions<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		ServiceId,
-		Twox64Concat,
-		VersionNumber,
-		VersionInfo<T>,
-	>;
+	pub type Versions<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ServiceId, Twox64Concat, VersionNumber, VersionInfo<T>>;
 
 	/// Which versions of a service a node runs.
 	#[pallet::storage]
@@ -196,7 +192,8 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
-			Pallet::<T>::service_collection().expect("the services collection is created at genesis");
+			Pallet::<T>::service_collection()
+				.expect("the services collection is created at genesis");
 		}
 	}
 
@@ -397,9 +394,7 @@ pub mod pallet {
 
 		/// Every registered service: id, name and owner.
 		pub fn services() -> Vec<(ServiceId, ServiceNameOf<T>, Option<T::AccountId>)> {
-			Services::<T>::iter()
-				.map(|(id, info)| (id, info.name, Self::owner_of(id)))
-				.collect()
+			Services::<T>::iter().map(|(id, info)| (id, info.name, Self::owner_of(id))).collect()
 		}
 
 		/// Every version of a service with its status now.

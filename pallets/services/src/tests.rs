@@ -160,7 +160,10 @@ mod register_service {
 			}
 			assert_noop!(attempt("https://h/x", "", code(1)), Error::<Test>::InvalidSource);
 			assert_noop!(attempt("https://h/x", "v 1", code(1)), Error::<Test>::InvalidSource);
-			assert_noop!(attempt("https://h/x", "v1", H256::zero()), Error::<Test>::InvalidCodeHash);
+			assert_noop!(
+				attempt("https://h/x", "v1", H256::zero()),
+				Error::<Test>::InvalidCodeHash
+			);
 			assert_ok!(attempt("file:///srv/greeter", "4f2a9c1", code(1)));
 		});
 	}
@@ -346,7 +349,10 @@ mod ownership {
 				MicroServices::retire_version(stranger.clone(), service, 1),
 				Error::<Test>::NotOwner
 			);
-			assert_noop!(MicroServices::set_price(stranger.clone(), service, 0), Error::<Test>::NotOwner);
+			assert_noop!(
+				MicroServices::set_price(stranger.clone(), service, 0),
+				Error::<Test>::NotOwner
+			);
 			assert_noop!(
 				MicroServices::transfer_service(stranger.clone(), service, bob()),
 				Error::<Test>::NotOwner
@@ -394,7 +400,10 @@ mod ownership {
 				Error::<Test>::UnknownService
 			);
 			// Anyone may clear what is left; the deposit goes back to the creator.
-			assert_ok!(MicroServices::unregister_service(RuntimeOrigin::signed(charlie()), service));
+			assert_ok!(MicroServices::unregister_service(
+				RuntimeOrigin::signed(charlie()),
+				service
+			));
 			assert!(Services::<Test>::get(service).is_none());
 			assert!(!MicroServices::is_serving(1));
 			assert_eq!(held(&alice()), 0);

@@ -2,15 +2,15 @@
 
 use frame_support::{
 	derive_impl,
-	traits::AsEnsureOriginWithArg,
-	PalletId,
 	dispatch::DispatchClass,
 	parameter_types,
+	traits::AsEnsureOriginWithArg,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		IdentityFee, Weight,
 	},
+	PalletId,
 };
 use frame_system::{
 	limits::{BlockLength, BlockWeights},
