@@ -237,6 +237,13 @@ pub fn parse_block_number(header: &Value) -> Result<u32, Error> {
 }
 
 /// The workspace root (parent of this crate).
+///
+/// `cargo test` sets `CARGO_MANIFEST_DIR` when it runs a test, and that is the checkout being
+/// tested. The path compiled in is only a fallback: one target dir serves every checkout on a
+/// machine, so a test binary built in another checkout (CI's clone, say) may be reused here.
 pub fn workspace_root() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").into()
+	let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+	manifest_dir.parent().expect("tests/ is in the workspace").into()
 }
