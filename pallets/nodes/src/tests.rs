@@ -54,6 +54,23 @@ fn register(operator: u64, seed: u8) -> NodeId {
 	NodeByKey::<Test>::get(key.public()).unwrap()
 }
 
+/// Registers `key` for `operator` with `proof`, one address and the default capacity.
+fn try_register(
+	operator: u64,
+	key: ed25519::Public,
+	proof: NodeSignature,
+	peer_id: &str,
+) -> sp_runtime::DispatchResult {
+	MicroNodes::register_node(
+		RuntimeOrigin::signed(operator),
+		key,
+		proof,
+		peer(peer_id),
+		addrs(&["/ip4/10.0.0.1/tcp/30333"]),
+		capacity(),
+	)
+}
+
 fn heartbeat_signature(seed: u8, node: NodeId, at: u64) -> NodeSignature {
 	pair(seed).sign(&MicroNodes::heartbeat_message(node, at))
 }
@@ -104,14 +121,7 @@ mod register_node {
 			let key = pair(1);
 			let impostor = pair(2);
 			assert_noop!(
-				MicroNodes::register_node(
-					RuntimeOrigin::signed(ALICE),
-					key.public(),
-					proof(&impostor, ALICE),
-					peer(PEER_A),
-					addrs(&["/ip4/10.0.0.1/tcp/30333"]),
-					capacity(),
-				),
+				try_register(ALICE, key.public(), proof(&impostor, ALICE), PEER_A),
 				Error::<Test>::InvalidProof
 			);
 		});
@@ -123,28 +133,14 @@ mod register_node {
 			let key = pair(1);
 			let for_bob = proof(&key, BOB);
 			assert_noop!(
-				MicroNodes::register_node(
-					RuntimeOrigin::signed(ALICE),
-					key.public(),
-					for_bob,
-					peer(PEER_A),
-					addrs(&["/ip4/10.0.0.1/tcp/30333"]),
-					capacity(),
-				),
+				try_register(ALICE, key.public(), for_bob, PEER_A),
 				Error::<Test>::InvalidProof
 			);
 			// A proof for Alice's nonce 0 stops working once that nonce is used.
 			let old = proof(&pair(2), ALICE);
 			register(ALICE, 1);
 			assert_noop!(
-				MicroNodes::register_node(
-					RuntimeOrigin::signed(ALICE),
-					pair(2).public(),
-					old,
-					peer(PEER_B),
-					addrs(&["/ip4/10.0.0.2/tcp/30333"]),
-					capacity(),
-				),
+				try_register(ALICE, pair(2).public(), old, PEER_B),
 				Error::<Test>::InvalidProof
 			);
 		});
@@ -154,35 +150,14 @@ mod register_node {
 	fn refuses_a_key_or_peer_id_in_use() {
 		new_test_ext().execute_with(|| {
 			let key = pair(1);
-			assert_ok!(MicroNodes::register_node(
-				RuntimeOrigin::signed(ALICE),
-				key.public(),
-				proof(&key, ALICE),
-				peer(PEER_A),
-				addrs(&["/ip4/10.0.0.1/tcp/30333"]),
-				capacity(),
-			));
+			assert_ok!(try_register(ALICE, key.public(), proof(&key, ALICE), PEER_A));
 			assert_noop!(
-				MicroNodes::register_node(
-					RuntimeOrigin::signed(BOB),
-					key.public(),
-					proof(&key, BOB),
-					peer(PEER_B),
-					addrs(&["/ip4/10.0.0.2/tcp/30333"]),
-					capacity(),
-				),
+				try_register(BOB, key.public(), proof(&key, BOB), PEER_B),
 				Error::<Test>::KeyInUse
 			);
 			let other = pair(2);
 			assert_noop!(
-				MicroNodes::register_node(
-					RuntimeOrigin::signed(BOB),
-					other.public(),
-					proof(&other, BOB),
-					peer(PEER_A),
-					addrs(&["/ip4/10.0.0.2/tcp/30333"]),
-					capacity(),
-				),
+				try_register(BOB, other.public(), proof(&other, BOB), PEER_A),
 				Error::<Test>::PeerIdInUse
 			);
 		});
@@ -221,25 +196,10 @@ mod register_node {
 			}
 			let key = pair(4);
 			assert_noop!(
-				MicroNodes::register_node(
-					RuntimeOrigin::signed(ALICE),
-					key.public(),
-					proof(&key, ALICE),
-					peer(PEER_B),
-					addrs(&["/ip4/10.0.0.4/tcp/30333"]),
-					capacity(),
-				),
+				try_register(ALICE, key.public(), proof(&key, ALICE), PEER_B),
 				Error::<Test>::TooManyNodes
 			);
-			assert!(MicroNodes::register_node(
-				RuntimeOrigin::signed(PAUPER),
-				key.public(),
-				proof(&key, PAUPER),
-				peer(PEER_B),
-				addrs(&["/ip4/10.0.0.4/tcp/30333"]),
-				capacity(),
-			)
-			.is_err());
+			assert!(try_register(PAUPER, key.public(), proof(&key, PAUPER), PEER_B).is_err());
 			assert!(NodeByKey::<Test>::get(key.public()).is_none());
 		});
 	}

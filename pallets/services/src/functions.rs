@@ -268,14 +268,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(owner.is_none() || owner.as_ref() == Some(who), Error::<T>::NotOwner);
 		let info = Services::<T>::take(service).ok_or(Error::<T>::UnknownService)?;
 		for (node, _) in Placements::<T>::drain_prefix(service) {
-			NodeServices::<T>::mutate_exists(node, |services| {
-				if let Some(list) = services {
-					list.retain(|s| *s != service);
-					if list.is_empty() {
-						*services = None;
-					}
-				}
-			});
+			Self::forget_on_node(node, service);
 		}
 		let _ = Versions::<T>::clear_prefix(service, T::MaxVersions::get(), None);
 		ServiceByName::<T>::remove(&info.name);
@@ -347,6 +340,18 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_operator(who, node)?;
 		ensure!(Placements::<T>::contains_key(service, node), Error::<T>::NotPlaced);
 		Placements::<T>::remove(service, node);
+		Self::forget_on_node(node, service);
+		Services::<T>::mutate(service, |info| {
+			if let Some(info) = info {
+				info.placements.saturating_dec();
+			}
+		});
+		Self::deposit_event(Event::PlacementWithdrawn { service, node });
+		Ok(())
+	}
+
+	/// Takes `service` off `node`'s list of services.
+	fn forget_on_node(node: NodeId, service: ServiceId) {
 		NodeServices::<T>::mutate_exists(node, |services| {
 			if let Some(list) = services {
 				list.retain(|s| *s != service);
@@ -355,13 +360,6 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		});
-		Services::<T>::mutate(service, |info| {
-			if let Some(info) = info {
-				info.placements.saturating_dec();
-			}
-		});
-		Self::deposit_event(Event::PlacementWithdrawn { service, node });
-		Ok(())
 	}
 
 	/// Whether `version` of `service` can be called now.
