@@ -1,6 +1,6 @@
 //! Weights for `pallet_micro_nodes`, measured by `scripts/benchmark-pallets.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0 on 2026-11-22: 2 steps, 1 repeats,
+//! Benchmark CLI 64.0.0 on 2026-11-22: 50 steps, 20 repeats,
 //! `Compiled` wasm execution, chain `Some("dev")`, CPU `AMD EPYC`.
 //! Each figure is the slowest path of its call (see the pallet's `benchmarking.rs`).
 
@@ -45,8 +45,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `MicroNodes::Nodes` (r:0 w:1)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
 	fn register_node() -> Weight {
-		// Measured proof size: 1303 bytes; estimated: 3593.
-		Weight::from_parts(4_469_327_000, 3593)
+		// Measured proof size: 1285 bytes; estimated: 3593.
+		Weight::from_parts(367_836_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -54,7 +54,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
 	fn update_node() -> Weight {
 		// Measured proof size: 1409 bytes; estimated: 4704.
-		Weight::from_parts(875_193_000, 4704)
+		Weight::from_parts(78_537_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -68,7 +68,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn rotate_key() -> Weight {
 		// Measured proof size: 1582 bytes; estimated: 4704.
-		Weight::from_parts(1_894_123_000, 4704)
+		Weight::from_parts(209_240_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -84,7 +84,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Measured proof size: 1696 bytes; estimated: 4704.
-		Weight::from_parts(1_959_765_000, 4704)
+		Weight::from_parts(194_984_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -96,7 +96,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_heartbeat() -> Weight {
 		// Measured proof size: 1463 bytes; estimated: 4704.
-		Weight::from_parts(786_878_000, 4704)
+		Weight::from_parts(89_327_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:1)
@@ -115,7 +115,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroNodes::NodeByKey` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn deregister_node() -> Weight {
 		// Measured proof size: 2186 bytes; estimated: 4704.
-		Weight::from_parts(2_903_636_000, 4704)
+		Weight::from_parts(173_053_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -123,7 +123,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroNodes::HeartbeatTtl` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_heartbeat_ttl() -> Weight {
 		// Measured proof size: 0 bytes; estimated: 0.
-		Weight::from_parts(332_670_000, 0)
+		Weight::from_parts(19_506_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -131,36 +131,36 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_node() -> Weight {
-		Weight::from_parts(4_469_327_000, 3593)
+		Weight::from_parts(367_836_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn update_node() -> Weight {
-		Weight::from_parts(875_193_000, 4704)
+		Weight::from_parts(78_537_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn rotate_key() -> Weight {
-		Weight::from_parts(1_894_123_000, 4704)
+		Weight::from_parts(209_240_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(1_959_765_000, 4704)
+		Weight::from_parts(194_984_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn authorize_heartbeat() -> Weight {
-		Weight::from_parts(786_878_000, 4704)
+		Weight::from_parts(89_327_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	fn deregister_node() -> Weight {
-		Weight::from_parts(2_903_636_000, 4704)
+		Weight::from_parts(173_053_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn set_heartbeat_ttl() -> Weight {
-		Weight::from_parts(332_670_000, 0)
+		Weight::from_parts(19_506_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

@@ -1,6 +1,6 @@
 //! Weights for `pallet_micro_services`, measured by `scripts/benchmark-pallets.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0 on 2026-11-22: 2 steps, 1 repeats,
+//! Benchmark CLI 64.0.0 on 2026-11-22: 50 steps, 20 repeats,
 //! `Compiled` wasm execution, chain `Some("dev")`, CPU `AMD EPYC`.
 //! Each figure is the slowest path of its call (see the pallet's `benchmarking.rs`).
 
@@ -59,7 +59,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::Services` (`max_values`: None, `max_size`: Some(158), added: 2633, mode: `MaxEncodedLen`)
 	fn register_service() -> Weight {
 		// Measured proof size: 680 bytes; estimated: 4326.
-		Weight::from_parts(10_707_322_000, 4326)
+		Weight::from_parts(560_796_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -73,7 +73,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::Versions` (`max_values`: None, `max_size`: Some(16982), added: 19457, mode: `MaxEncodedLen`)
 	fn publish_version() -> Weight {
 		// Measured proof size: 18470 bytes; estimated: 20447.
-		Weight::from_parts(11_146_681_000, 20447)
+		Weight::from_parts(529_608_000, 20447)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -87,7 +87,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::Versions` (`max_values`: None, `max_size`: Some(16982), added: 19457, mode: `MaxEncodedLen`)
 	fn retire_version() -> Weight {
 		// Measured proof size: 17729 bytes; estimated: 20447.
-		Weight::from_parts(5_317_869_000, 20447)
+		Weight::from_parts(263_842_000, 20447)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -99,7 +99,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
 	fn set_price() -> Weight {
 		// Measured proof size: 758 bytes; estimated: 4326.
-		Weight::from_parts(1_099_731_000, 4326)
+		Weight::from_parts(68_988_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -125,7 +125,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Nfts::PendingSwapOf` (`max_values`: None, `max_size`: Some(71), added: 2546, mode: `MaxEncodedLen`)
 	fn transfer_service() -> Weight {
 		// Measured proof size: 853 bytes; estimated: 4326.
-		Weight::from_parts(2_727_117_000, 4326)
+		Weight::from_parts(153_536_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -167,7 +167,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Nfts::PendingSwapOf` (`max_values`: None, `max_size`: Some(71), added: 2546, mode: `MaxEncodedLen`)
 	fn unregister_service() -> Weight {
 		// Measured proof size: 13736 bytes; estimated: 1246238.
-		Weight::from_parts(79_817_541_000, 1246238)
+		Weight::from_parts(3_310_064_000, 1246238)
 			.saturating_add(T::DbWeight::get().reads(331_u64))
 			.saturating_add(T::DbWeight::get().writes(332_u64))
 	}
@@ -189,7 +189,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::NodeServices` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	fn announce_placement() -> Weight {
 		// Measured proof size: 140929 bytes; estimated: 156646.
-		Weight::from_parts(23_227_044_000, 156646)
+		Weight::from_parts(1_320_122_000, 156646)
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -203,7 +203,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::Services` (`max_values`: None, `max_size`: Some(158), added: 2633, mode: `MaxEncodedLen`)
 	fn withdraw_placement() -> Weight {
 		// Measured proof size: 3548 bytes; estimated: 4704.
-		Weight::from_parts(1_608_750_000, 4704)
+		Weight::from_parts(143_829_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -212,42 +212,42 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_service() -> Weight {
-		Weight::from_parts(10_707_322_000, 4326)
+		Weight::from_parts(560_796_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn publish_version() -> Weight {
-		Weight::from_parts(11_146_681_000, 20447)
+		Weight::from_parts(529_608_000, 20447)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn retire_version() -> Weight {
-		Weight::from_parts(5_317_869_000, 20447)
+		Weight::from_parts(263_842_000, 20447)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn set_price() -> Weight {
-		Weight::from_parts(1_099_731_000, 4326)
+		Weight::from_parts(68_988_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn transfer_service() -> Weight {
-		Weight::from_parts(2_727_117_000, 4326)
+		Weight::from_parts(153_536_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn unregister_service() -> Weight {
-		Weight::from_parts(79_817_541_000, 1246238)
+		Weight::from_parts(3_310_064_000, 1246238)
 			.saturating_add(RocksDbWeight::get().reads(331_u64))
 			.saturating_add(RocksDbWeight::get().writes(332_u64))
 	}
 	fn announce_placement() -> Weight {
-		Weight::from_parts(23_227_044_000, 156646)
+		Weight::from_parts(1_320_122_000, 156646)
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_placement() -> Weight {
-		Weight::from_parts(1_608_750_000, 4704)
+		Weight::from_parts(143_829_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
