@@ -93,10 +93,16 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// `who`'s free-call quota per period and how much of it this period used.
+	fn free_quota(who: &T::AccountId) -> (u32, u32) {
+		let quota = Self::tier_of(who).map_or(0, |(_, tier)| tier.free_calls_per_period);
+		(quota, Self::free_calls_used(who))
+	}
+
 	/// Free calls `who` has left this period.
 	pub fn free_calls_left_of(who: &T::AccountId) -> u32 {
-		let quota = Self::tier_of(who).map_or(0, |(_, tier)| tier.free_calls_per_period);
-		quota.saturating_sub(Self::free_calls_used(who))
+		let (quota, used) = Self::free_quota(who);
+		quota.saturating_sub(used)
 	}
 }
 
@@ -124,9 +130,9 @@ impl<T: Config> AccessControl<T::AccountId> for Pallet<T> {
 	}
 
 	fn use_free_calls(who: &T::AccountId, calls: u32) -> DispatchResult {
-		ensure!(Self::free_calls_left_of(who) >= calls, Error::<T>::FreeQuotaExhausted);
-		let used = Self::free_calls_used(who).saturating_add(calls);
-		FreeCallsUsed::<T>::insert(who, (Self::current_period(), used));
+		let (quota, used) = Self::free_quota(who);
+		ensure!(quota.saturating_sub(used) >= calls, Error::<T>::FreeQuotaExhausted);
+		FreeCallsUsed::<T>::insert(who, (Self::current_period(), used.saturating_add(calls)));
 		Ok(())
 	}
 }

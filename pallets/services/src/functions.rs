@@ -77,11 +77,19 @@ impl<T: Config> Pallet<T> {
 		<Nfts<T> as Inspect<T::AccountId>>::owner(&collection, &service)
 	}
 
-	/// Fails unless `who` holds the NFT of an existing service.
-	pub(crate) fn ensure_owner(who: &T::AccountId, service: ServiceId) -> DispatchResult {
-		ensure!(Services::<T>::contains_key(service), Error::<T>::UnknownService);
+	/// The record of `service`, if `who` holds its NFT; fails otherwise.
+	pub(crate) fn ensure_owner(
+		who: &T::AccountId,
+		service: ServiceId,
+	) -> Result<ServiceInfo<T>, DispatchError> {
+		let info = Services::<T>::get(service).ok_or(Error::<T>::UnknownService)?;
 		ensure!(Self::owner_of(service).as_ref() == Some(who), Error::<T>::NotOwner);
-		Ok(())
+		Ok(info)
+	}
+
+	/// Whether `version` of `service` exists and is not retired.
+	fn is_live(service: ServiceId, version: VersionNumber) -> bool {
+		Versions::<T>::get(service, version).is_some_and(|info| info.retired_at.is_none())
 	}
 
 	fn check_name(name: &ServiceNameOf<T>) -> DispatchResult {
@@ -203,10 +211,9 @@ impl<T: Config> Pallet<T> {
 		code_hash: H256,
 		endpoints: EndpointsOf<T>,
 	) -> Result<VersionNumber, DispatchError> {
-		Self::ensure_owner(who, service)?;
+		let mut info = Self::ensure_owner(who, service)?;
 		Self::check_source(&source, &code_hash)?;
 		Self::check_endpoints(&endpoints)?;
-		let mut info = Services::<T>::get(service).ok_or(Error::<T>::UnknownService)?;
 		ensure!(info.latest_version < T::MaxVersions::get(), Error::<T>::TooManyVersions);
 		let latest = Versions::<T>::get(service, info.latest_version);
 		ensure!(latest.is_none_or(|latest| latest.code_hash != code_hash), Error::<T>::SameCode);
@@ -230,18 +237,15 @@ impl<T: Config> Pallet<T> {
 		service: ServiceId,
 		version: VersionNumber,
 	) -> DispatchResult {
-		Self::ensure_owner(who, service)?;
+		let mut info = Self::ensure_owner(who, service)?;
 		Versions::<T>::try_mutate(service, version, |maybe| {
 			let info = maybe.as_mut().ok_or(Error::<T>::UnknownVersion)?;
 			ensure!(info.retired_at.is_none(), Error::<T>::VersionRetired);
 			info.retired_at = Some(frame_system::Pallet::<T>::block_number());
 			Ok::<_, Error<T>>(())
 		})?;
-		Services::<T>::mutate(service, |info| {
-			if let Some(info) = info {
-				info.live_versions.saturating_dec();
-			}
-		});
+		info.live_versions.saturating_dec();
+		Services::<T>::insert(service, info);
 		Self::deposit_event(Event::VersionRetired { service, version });
 		Ok(())
 	}
@@ -398,17 +402,14 @@ impl<T: Config> ServiceDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> 
 	fn runs(node: NodeId, service: ServiceId, version: VersionNumber) -> bool {
 		let placed = Placements::<T>::get(service, node)
 			.is_some_and(|placement| placement.versions.contains(&version));
-		placed && Versions::<T>::get(service, version).is_some_and(|info| info.retired_at.is_none())
+		placed && Self::is_live(service, version)
 	}
 
 	fn is_available(service: ServiceId) -> bool {
 		Self::owner_of(service).is_some()
 			&& Placements::<T>::iter_prefix(service).any(|(node, placement)| {
 				T::Nodes::is_online(node)
-					&& placement.versions.iter().any(|version| {
-						Versions::<T>::get(service, version)
-							.is_some_and(|info| info.retired_at.is_none())
-					})
+					&& placement.versions.iter().any(|version| Self::is_live(service, *version))
 			})
 	}
 

@@ -325,12 +325,9 @@ pub mod pallet {
 			price_per_call: ApiTokens,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::ensure_owner(&who, service)?;
-			Services::<T>::try_mutate(service, |info| {
-				let info = info.as_mut().ok_or(Error::<T>::UnknownService)?;
-				info.price_per_call = price_per_call;
-				Ok::<_, Error<T>>(())
-			})?;
+			let mut info = Self::ensure_owner(&who, service)?;
+			info.price_per_call = price_per_call;
+			Services::<T>::insert(service, info);
 			Self::deposit_event(Event::PriceSet { service, price_per_call });
 			Ok(())
 		}
