@@ -15,7 +15,7 @@ use sp_core::crypto::KeyTypeId;
 use sp_runtime::{traits::Bounded, Saturating};
 
 /// The keystore key type benchmark keys are made under.
-const KEY_TYPE: KeyTypeId = KeyTypeId(*b"mcro");
+const KEY_TYPE: KeyTypeId = micro_primitives::BENCHMARK_KEY_TYPE;
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);

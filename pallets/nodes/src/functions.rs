@@ -254,6 +254,10 @@ impl<T: Config> NodeDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		OperatorNodes::<T>::get(operator).into_inner()
 	}
 
+	fn count() -> u32 {
+		Nodes::<T>::count()
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_for_benchmark(operator: &T::AccountId) -> NodeId {
 		crate::benchmarking::register_funded::<T>(operator)

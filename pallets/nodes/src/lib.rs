@@ -115,7 +115,7 @@ pub mod pallet {
 
 	/// The registered nodes.
 	#[pallet::storage]
-	pub type Nodes<T: Config> = StorageMap<_, Twox64Concat, NodeId, NodeInfo<T>>;
+	pub type Nodes<T: Config> = CountedStorageMap<_, Twox64Concat, NodeId, NodeInfo<T>>;
 
 	/// Which node each registered key belongs to.
 	#[pallet::storage]

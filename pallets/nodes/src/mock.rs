@@ -68,6 +68,9 @@ impl ReputationLedger for TestLedger {
 	fn record(subject: Subject, event: ReputationEvent) {
 		LEDGER.with(|l| l.borrow_mut().push((subject, event)));
 	}
+	fn score(_: Subject) -> micro_primitives::Score {
+		0
+	}
 }
 
 parameter_types! {

@@ -7,14 +7,22 @@
 //! - [`ServiceDirectory`] and [`NodePlacements`]: layer 1, the services and where they run
 //!   (implemented by `pallet-micro-services`);
 //! - [`ReputationLedger`] and [`AccessControl`]: layer 2, what the chain learns about nodes and
-//!   services, and the access it grants accounts (implemented by `pallet-micro-reputation`).
+//!   services, and the access it grants accounts (implemented by `pallet-micro-reputation`);
+//! - [`UsagePayments`]: paying for settled calls in API tokens (implemented by
+//!   `pallet-micro-tokens`).
 //!
-//! It also fixes the signing contexts of the messages a node signs with its layer-0 key, so the
-//! node's worker and the runtime agree on them byte for byte.
+//! [`split`] holds the arithmetic of the 2.5% charity and 2.5% operations split of all profit.
+//!
+//! It also fixes the signing contexts of the messages nodes and consumers sign, and the
+//! [`UsageAllowance`] a consumer signs, so the node's worker and the runtime agree on them byte
+//! for byte.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
+
+pub mod split;
+pub use split::ProfitShares;
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -46,6 +54,50 @@ pub const NODE_KEY_PROOF_CONTEXT: &[u8] = b"micro-network/node-key/v1";
 /// Signing context of a heartbeat: the node key signs
 /// `(HEARTBEAT_CONTEXT, genesis_hash, node_id, at_block)`, SCALE encoded.
 pub const HEARTBEAT_CONTEXT: &[u8] = b"micro-network/heartbeat/v1";
+
+/// Signing context of a consumer's allowance: the consumer's account key signs
+/// `(USAGE_ALLOWANCE_CONTEXT, genesis_hash, allowance)`, SCALE encoded, where `allowance` is a
+/// [`UsageAllowance`].
+pub const USAGE_ALLOWANCE_CONTEXT: &[u8] = b"micro-network/allowance/v1";
+/// Signing context of a usage report: the node key signs the blake2-256 hash of
+/// `(USAGE_REPORT_CONTEXT, genesis_hash, report)`, SCALE encoded.
+pub const USAGE_REPORT_CONTEXT: &[u8] = b"micro-network/usage-report/v1";
+/// The keystore key type benchmarks make node keys under, so one pallet's benchmark can sign
+/// with a node another pallet registered.
+#[cfg(feature = "runtime-benchmarks")]
+pub const BENCHMARK_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"mcro");
+
+/// A consumer's permission for one node to charge it for calls to one service.
+///
+/// The consumer signs it off-chain (see [`USAGE_ALLOWANCE_CONTEXT`]) and sends it with its calls;
+/// the node that served them settles them on-chain against it. An allowance is identified by
+/// its consumer, node and `nonce`: a higher nonce replaces the consumer's allowance for that
+/// node, and a lower one is refused.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct UsageAllowance<AccountId, BlockNumber> {
+	/// The account that pays, and signs.
+	pub consumer: AccountId,
+	/// The service the calls are to.
+	pub service: ServiceId,
+	/// The node that may settle the calls.
+	pub node: NodeId,
+	/// Most calls that may be settled against it, in total.
+	pub max_calls: u64,
+	/// The last block calls may be settled against it in.
+	pub expires_at: BlockNumber,
+	/// Orders the consumer's allowances for one node.
+	pub nonce: u64,
+}
 
 /// Whose reputation a score or a ledger entry is about.
 #[derive(
@@ -122,6 +174,8 @@ pub trait NodeDirectory<AccountId, BlockNumber> {
 	fn standing(node: NodeId) -> Option<NodeStanding<BlockNumber>>;
 	/// The nodes `operator` runs.
 	fn nodes_of(operator: &AccountId) -> Vec<NodeId>;
+	/// How many nodes are registered.
+	fn count() -> u32;
 	/// Benchmarks only: register an online node run by `operator`, funding it as needed.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_for_benchmark(operator: &AccountId) -> NodeId;
@@ -141,6 +195,8 @@ pub trait ServiceDirectory<AccountId, BlockNumber> {
 	fn is_available(service: ServiceId) -> bool;
 	/// Up to `max` services whose NFT `owner` holds.
 	fn services_of(owner: &AccountId, max: u32) -> Vec<ServiceId>;
+	/// How many services are registered.
+	fn count() -> u32;
 }
 
 /// What the node registry needs to know about the services placed on a node.
@@ -156,6 +212,8 @@ pub trait NodePlacements {
 pub trait ReputationLedger {
 	/// Record `event` against `subject`.
 	fn record(subject: Subject, event: ReputationEvent);
+	/// `subject`'s score now, 0 if it has none.
+	fn score(subject: Subject) -> Score;
 }
 
 /// The access an account's reputation grants it.
@@ -168,6 +226,23 @@ pub trait AccessControl<AccountId> {
 	fn use_free_calls(who: &AccountId, calls: u32) -> DispatchResult;
 }
 
+/// Paying for settled calls in API tokens.
+pub trait UsagePayments<AccountId> {
+	/// The currency's balance type.
+	type Balance;
+	/// Spend `tokens` of `consumer`'s unexpired API tokens, earliest expiry first, and pay the
+	/// MICRO that backed them to `payee`, less the charity and operations shares. Fails,
+	/// changing nothing, if `consumer` holds too few.
+	fn pay_for_usage(
+		consumer: &AccountId,
+		payee: &AccountId,
+		tokens: ApiTokens,
+	) -> Result<ProfitShares<Self::Balance>, sp_runtime::DispatchError>;
+	/// Benchmarks only: give `who` `tokens` backed API tokens.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn fund_for_benchmark(who: &AccountId, tokens: ApiTokens);
+}
+
 impl NodePlacements for () {
 	fn is_serving(_: NodeId) -> bool {
 		false
@@ -176,4 +251,7 @@ impl NodePlacements for () {
 
 impl ReputationLedger for () {
 	fn record(_: Subject, _: ReputationEvent) {}
+	fn score(_: Subject) -> Score {
+		0
+	}
 }

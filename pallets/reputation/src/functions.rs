@@ -118,6 +118,10 @@ impl<T: Config> ReputationLedger for Pallet<T> {
 		});
 		Self::deposit_event(Event::Recorded { subject, event });
 	}
+
+	fn score(subject: Subject) -> Score {
+		Self::score_of(subject).map_or(0, |breakdown| breakdown.total)
+	}
 }
 
 impl<T: Config> AccessControl<T::AccountId> for Pallet<T> {

@@ -90,6 +90,9 @@ impl NodeDirectory<u64, u64> for TestNodes {
 			n.borrow().iter().filter(|(_, n)| n.operator == *operator).map(|(id, _)| *id).collect()
 		})
 	}
+	fn count() -> u32 {
+		NODES.with(|n| n.borrow().len() as u32)
+	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_for_benchmark(operator: &u64) -> NodeId {
 		let id = NODES.with(|n| n.borrow().len() as NodeId);
@@ -115,6 +118,9 @@ impl ServiceDirectory<u64, u64> for TestServices {
 	}
 	fn is_available(service: ServiceId) -> bool {
 		SERVICES.with(|s| s.borrow().get(&service).is_some_and(|s| s.available))
+	}
+	fn count() -> u32 {
+		SERVICES.with(|s| s.borrow().len() as u32)
 	}
 	fn services_of(owner: &u64, max: u32) -> Vec<ServiceId> {
 		SERVICES.with(|s| {

@@ -413,6 +413,10 @@ impl<T: Config> ServiceDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> 
 			})
 	}
 
+	fn count() -> u32 {
+		Services::<T>::count()
+	}
+
 	fn services_of(owner: &T::AccountId, max: u32) -> Vec<ServiceId> {
 		let Some(collection) = ServiceCollection::<T>::get() else { return Vec::new() };
 		<Nfts<T> as InspectEnumerable<T::AccountId>>::owned_in_collection(&collection, owner)

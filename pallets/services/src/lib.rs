@@ -150,7 +150,7 @@ pub mod pallet {
 
 	/// The registered services.
 	#[pallet::storage]
-	pub type Services<T: Config> = StorageMap<_, Twox64Concat, ServiceId, ServiceInfo<T>>;
+	pub type Services<T: Config> = CountedStorageMap<_, Twox64Concat, ServiceId, ServiceInfo<T>>;
 
 	/// Which service each name belongs to.
 	#[pallet::storage]

@@ -124,6 +124,9 @@ impl NodeDirectory<AccountId, u64> for TestNodes {
 			n.borrow().iter().filter(|(_, (o, _))| o == operator).map(|(id, _)| *id).collect()
 		})
 	}
+	fn count() -> u32 {
+		NODES.with(|n| n.borrow().len() as u32)
+	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_for_benchmark(operator: &AccountId) -> NodeId {
 		let id = NODES.with(|n| n.borrow().len() as NodeId);

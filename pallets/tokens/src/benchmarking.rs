@@ -1,0 +1,162 @@
+//! Benchmarks of the tokens pallet, each at its worst case: an account holding as many batches
+//! as allowed.
+
+use super::*;
+use crate::Pallet as MicroTokens;
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::{
+	pallet_prelude::*,
+	traits::fungible::Mutate,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use micro_primitives::{ApiTokens, NodeDirectory};
+use sp_runtime::Saturating;
+
+fn funded<T: Config>(name: &'static str) -> T::AccountId {
+	let who: T::AccountId = account(name, 0, 0);
+	T::Currency::set_balance(&who, Balance::MAX / 1_000_000_000);
+	who
+}
+
+/// Gives `who` `count` backed batches of `tokens` each, expiring `granularity` apart from
+/// `first`, with their backing minted into the pot.
+fn batches_for<T: Config>(
+	who: &T::AccountId,
+	count: u32,
+	tokens: ApiTokens,
+	first: BlockNumberFor<T>,
+) {
+	let params = Params::<T>::get();
+	let price = MicroTokens::<T>::current_price();
+	let mut batches = Vec::new();
+	let mut expires_at = first;
+	for _ in 0..count {
+		batches.push(TokenBatch {
+			tokens,
+			backing: tokens.saturating_mul(price),
+			expires_at,
+			kind: BatchKind::Backed,
+		});
+		expires_at = expires_at.saturating_add(params.granularity);
+	}
+	let backing: Balance = batches.iter().map(|b| b.backing).sum();
+	T::Currency::mint_into(&MicroTokens::<T>::pot(), backing).expect("the pot exists");
+	TotalBacking::<T>::mutate(|total| total.saturating_accrue(backing));
+	let mut all = Batches::<T>::get(who).into_inner();
+	all.extend(batches);
+	all.sort_by_key(|b| b.expires_at);
+	Batches::<T>::insert(who, BoundedVec::truncate_from(all));
+}
+
+/// Fills every batch slot of `who` with backed tokens, `tokens` in all, the last batch taking
+/// what does not divide evenly: spending them all touches every batch.
+pub(crate) fn fill_batches<T: Config>(who: &T::AccountId, tokens: ApiTokens) {
+	MicroTokens::<T>::ensure_exists(&MicroTokens::<T>::pot());
+	let count = T::MaxBatches::get().max(1);
+	let each = tokens / count as ApiTokens;
+	let first = frame_system::Pallet::<T>::block_number().saturating_add(Params::<T>::get().lifetime);
+	if each > 0 {
+		batches_for::<T>(who, count - 1, each, first);
+	}
+	let last = tokens - each * (count - 1) as ApiTokens;
+	let far = first.saturating_add(Params::<T>::get().granularity.saturating_mul(count.into()));
+	batches_for::<T>(who, 1, last, far);
+}
+
+/// The block after which batches expiring at or before `first` lapse, while later ones live.
+fn lapsed_after<T: Config>(expires_at: BlockNumberFor<T>) -> BlockNumberFor<T> {
+	expires_at.saturating_add(Params::<T>::get().refresh_grace).saturating_add(1u32.into())
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn buy_tokens() {
+		let buyer = funded::<T>("buyer");
+		let far = frame_system::Pallet::<T>::block_number()
+			.saturating_add(Params::<T>::get().lifetime.saturating_mul(2u32.into()));
+		batches_for::<T>(&buyer, T::MaxBatches::get() - 1, 1_000, far);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(buyer.clone()), 1_000_000, Balance::MAX);
+
+		assert_eq!(Batches::<T>::get(&buyer).len() as u32, T::MaxBatches::get());
+	}
+
+	#[benchmark]
+	fn refresh_batch() {
+		let holder = funded::<T>("holder");
+		let now = frame_system::Pallet::<T>::block_number();
+		let expired = now.saturating_add(1u32.into());
+		batches_for::<T>(&holder, 1, 1_000, expired);
+		let far = now.saturating_add(Params::<T>::get().lifetime.saturating_mul(3u32.into()));
+		batches_for::<T>(&holder, T::MaxBatches::get() - 1, 1_000, far);
+		frame_system::Pallet::<T>::set_block_number(expired.saturating_add(1u32.into()));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(holder.clone()), expired);
+
+		assert!(Batches::<T>::get(&holder).iter().all(|b| b.expires_at != expired));
+	}
+
+	#[benchmark]
+	fn claim_free_tokens() {
+		let who = funded::<T>("newcomer");
+		let far = frame_system::Pallet::<T>::block_number()
+			.saturating_add(Params::<T>::get().lifetime.saturating_mul(2u32.into()));
+		batches_for::<T>(&who, T::MaxBatches::get() - 1, 1_000, far);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert_eq!(Batches::<T>::get(&who).len() as u32, T::MaxBatches::get());
+	}
+
+	#[benchmark]
+	fn claim_node_allowance() {
+		let operator = funded::<T>("operator");
+		let node = T::Nodes::register_for_benchmark(&operator);
+		let far = frame_system::Pallet::<T>::block_number()
+			.saturating_add(Params::<T>::get().lifetime.saturating_mul(2u32.into()));
+		batches_for::<T>(&operator, T::MaxBatches::get() - 1, 1_000, far);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(operator.clone()), node);
+
+		assert!(AllowanceClaimed::<T>::contains_key(node));
+	}
+
+	#[benchmark]
+	fn reap_expired() {
+		let caller = funded::<T>("caller");
+		let holder = funded::<T>("holder");
+		let first = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
+		batches_for::<T>(&holder, T::MaxBatches::get(), 1_000, first);
+		let last = Batches::<T>::get(&holder).last().map(|b| b.expires_at).unwrap_or(first);
+		frame_system::Pallet::<T>::set_block_number(lapsed_after::<T>(last));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), holder.clone());
+
+		assert!(!Batches::<T>::contains_key(&holder));
+	}
+
+	#[benchmark]
+	fn set_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::ParamsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let params = TokenParams::<BlockNumberFor<T>>::default();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+
+		assert_eq!(Params::<T>::get(), params);
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(MicroTokens, crate::mock::new_test_ext(), crate::mock::Test);
+}
+

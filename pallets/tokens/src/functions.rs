@@ -1,0 +1,364 @@
+//! Batches, prices, payments out of the pot, and the [`UsagePayments`] the settlement pallet
+//! spends tokens through.
+
+use alloc::vec::Vec;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, Mutate},
+		tokens::Preservation,
+	},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use micro_primitives::{
+	AccessControl, ApiTokens, NodeDirectory, NodeId, ProfitShares, ReputationLedger,
+	ServiceDirectory, Subject, UsagePayments,
+};
+use sp_runtime::{
+	traits::{AccountIdConversion, Saturating, Zero},
+	DispatchError, DispatchResult,
+};
+
+use crate::{
+	AllowanceClaimed, Balance, BatchKind, Batches, Config, Error, Event, Owed, Pallet, Params,
+	TokenBatch, TotalBacking,
+};
+
+/// An account's batches while they are worked on.
+pub(crate) type BatchList<T> = Vec<TokenBatch<BlockNumberFor<T>>>;
+
+impl<T: Config> Pallet<T> {
+	/// The pot: the account holding the MICRO that backs tokens.
+	pub fn pot() -> T::AccountId {
+		T::PalletId::get().into_account_truncating()
+	}
+
+	/// The price of a token now, on the curve, for the registered nodes and services.
+	pub fn current_price() -> Balance {
+		let size = T::Nodes::count().saturating_add(T::Services::count());
+		Params::<T>::get().price.price(size)
+	}
+
+	/// `now + lifetime`, rounded up to a multiple of `granularity`.
+	pub(crate) fn expiry_after(
+		now: BlockNumberFor<T>,
+		lifetime: BlockNumberFor<T>,
+		granularity: BlockNumberFor<T>,
+	) -> BlockNumberFor<T> {
+		let end = now.saturating_add(lifetime);
+		if granularity.is_zero() {
+			return end;
+		}
+		let over = end % granularity;
+		if over.is_zero() {
+			end
+		} else {
+			end.saturating_add(granularity - over)
+		}
+	}
+
+	/// Whether `batch` can no longer be spent or refreshed at `now`.
+	fn has_lapsed(batch: &TokenBatch<BlockNumberFor<T>>, now: BlockNumberFor<T>) -> bool {
+		match batch.kind {
+			BatchKind::Free => now > batch.expires_at,
+			BatchKind::Backed => {
+				now > batch.expires_at.saturating_add(Params::<T>::get().refresh_grace)
+			},
+		}
+	}
+
+	/// Makes sure `account` exists, minting it the existential deposit if it holds less.
+	pub(crate) fn ensure_exists(account: &T::AccountId) {
+		let minimum = T::Currency::minimum_balance();
+		let balance = T::Currency::balance(account);
+		if balance < minimum {
+			let _ = T::Currency::mint_into(account, minimum - balance);
+		}
+	}
+
+	/// Writes `who`'s batches back, removing the entry when there are none.
+	pub(crate) fn store_batches(who: &T::AccountId, batches: BatchList<T>) {
+		if batches.is_empty() {
+			Batches::<T>::remove(who);
+		} else {
+			// The list only ever shrinks or grows through `add_batch`, which checks the bound.
+			Batches::<T>::insert(who, BoundedVec::truncate_from(batches));
+		}
+	}
+
+	/// Adds `batch` to `batches`, merging it into one of the same kind and expiry if there is
+	/// one and otherwise keeping the list ordered by expiry.
+	pub(crate) fn add_batch(
+		batches: &mut BatchList<T>,
+		batch: TokenBatch<BlockNumberFor<T>>,
+	) -> DispatchResult {
+		if let Some(same) = batches
+			.iter_mut()
+			.find(|b| b.expires_at == batch.expires_at && b.kind == batch.kind)
+		{
+			same.tokens = same.tokens.checked_add(batch.tokens).ok_or(Error::<T>::Overflow)?;
+			same.backing = same.backing.checked_add(batch.backing).ok_or(Error::<T>::Overflow)?;
+			return Ok(());
+		}
+		ensure!((batches.len() as u32) < T::MaxBatches::get(), Error::<T>::TooManyBatches);
+		let at = batches.partition_point(|b| b.expires_at <= batch.expires_at);
+		batches.insert(at, batch);
+		Ok(())
+	}
+
+	/// Removes `who`'s lapsed batches, sending their backing from the pot to the operations
+	/// account. Returns how many were removed.
+	pub(crate) fn reap(who: &T::AccountId, batches: &mut BatchList<T>) -> Result<u32, DispatchError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		let (mut tokens, mut backing, mut removed) = (0u128, 0u128, 0u32);
+		batches.retain(|batch| {
+			if Self::has_lapsed(batch, now) {
+				tokens = tokens.saturating_add(batch.tokens);
+				backing = backing.saturating_add(batch.backing);
+				removed += 1;
+				false
+			} else {
+				true
+			}
+		});
+		if removed > 0 {
+			if backing > 0 {
+				T::Currency::transfer(
+					&Self::pot(),
+					&T::OperationsAccount::get(),
+					backing,
+					Preservation::Preserve,
+				)?;
+				TotalBacking::<T>::mutate(|total| total.saturating_reduce(backing));
+			}
+			Self::deposit_event(Event::TokensLapsed { who: who.clone(), tokens, backing });
+		}
+		Ok(removed)
+	}
+
+	/// `who`'s batches with the lapsed ones reaped.
+	fn live_batches(who: &T::AccountId) -> Result<BatchList<T>, DispatchError> {
+		let mut batches = Batches::<T>::get(who).into_inner();
+		Self::reap(who, &mut batches)?;
+		Ok(batches)
+	}
+
+	/// Tokens `who` can spend now, and tokens in expired batches it can still refresh.
+	pub fn balance_of(who: &T::AccountId) -> (ApiTokens, ApiTokens) {
+		let now = frame_system::Pallet::<T>::block_number();
+		Batches::<T>::get(who).iter().filter(|batch| !Self::has_lapsed(batch, now)).fold(
+			(0, 0),
+			|(spendable, refreshable), batch| {
+				if now <= batch.expires_at {
+					(spendable.saturating_add(batch.tokens), refreshable)
+				} else {
+					(spendable, refreshable.saturating_add(batch.tokens))
+				}
+			},
+		)
+	}
+
+	pub(crate) fn do_buy(who: T::AccountId, tokens: ApiTokens, max_price: Balance) -> DispatchResult {
+		ensure!(tokens > 0, Error::<T>::ZeroTokens);
+		let price = Self::current_price();
+		ensure!(price <= max_price, Error::<T>::PriceAboveLimit);
+		let cost = tokens.checked_mul(price).ok_or(Error::<T>::Overflow)?;
+		let params = Params::<T>::get();
+		let now = frame_system::Pallet::<T>::block_number();
+		let expires_at = Self::expiry_after(now, params.lifetime, params.granularity);
+		let mut batches = Self::live_batches(&who)?;
+		Self::add_batch(
+			&mut batches,
+			TokenBatch { tokens, backing: cost, expires_at, kind: BatchKind::Backed },
+		)?;
+		T::Currency::transfer(&who, &Self::pot(), cost, Preservation::Preserve)?;
+		TotalBacking::<T>::mutate(|total| total.saturating_accrue(cost));
+		Self::store_batches(&who, batches);
+		Self::deposit_event(Event::TokensBought { who, tokens, price, cost, expires_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_refresh(who: T::AccountId, expires_at: BlockNumberFor<T>) -> DispatchResult {
+		let mut batches = Self::live_batches(&who)?;
+		let index = batches
+			.iter()
+			.position(|b| b.expires_at == expires_at && b.kind == BatchKind::Backed)
+			.ok_or_else(|| {
+				if batches.iter().any(|b| b.expires_at == expires_at) {
+					Error::<T>::NotRefreshable
+				} else {
+					Error::<T>::NoSuchBatch
+				}
+			})?;
+		let params = Params::<T>::get();
+		let now = frame_system::Pallet::<T>::block_number();
+		let new_expiry = Self::expiry_after(now, params.lifetime, params.granularity);
+		ensure!(new_expiry > expires_at, Error::<T>::StillFresh);
+		let mut batch = batches.remove(index);
+		let fee = params.refresh_fee.mul_floor(batch.backing);
+		let shares = ProfitShares::of(fee);
+		let operations = shares.operations.saturating_add(shares.remainder);
+		Self::pay(&who, &T::CharityAccount::get(), shares.charity)?;
+		Self::pay(&who, &T::OperationsAccount::get(), operations)?;
+		let tokens = batch.tokens;
+		batch.expires_at = new_expiry;
+		Self::add_batch(&mut batches, batch)?;
+		Self::store_batches(&who, batches);
+		Self::deposit_event(Event::BatchRefreshed {
+			who,
+			tokens,
+			old_expiry: expires_at,
+			new_expiry,
+			fee,
+			charity: shares.charity,
+			operations,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_claim_free(who: T::AccountId) -> DispatchResult {
+		let tokens = T::Access::free_calls_left(&who);
+		ensure!(tokens > 0, Error::<T>::NoFreeQuota);
+		let now = frame_system::Pallet::<T>::block_number();
+		let expires_at = now.saturating_add(T::FreeTokenLifetime::get());
+		let mut batches = Self::live_batches(&who)?;
+		Self::add_batch(
+			&mut batches,
+			TokenBatch { tokens: tokens.into(), backing: 0, expires_at, kind: BatchKind::Free },
+		)?;
+		T::Access::use_free_calls(&who, tokens)?;
+		Self::store_batches(&who, batches);
+		Self::deposit_event(Event::FreeTokensClaimed { who, tokens: tokens.into(), expires_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_claim_allowance(who: T::AccountId, node: NodeId) -> DispatchResult {
+		let operator = T::Nodes::operator(node).ok_or(Error::<T>::UnknownNode)?;
+		ensure!(operator == who, Error::<T>::NotOperator);
+		ensure!(T::Nodes::is_online(node), Error::<T>::NodeOffline);
+		let now = frame_system::Pallet::<T>::block_number();
+		let period = now / T::AllowancePeriod::get().max(1u32.into());
+		ensure!(AllowanceClaimed::<T>::get(node) != Some(period), Error::<T>::AlreadyClaimed);
+		let params = Params::<T>::get();
+		let score = T::Reputation::score(Subject::Node(node)) as ApiTokens;
+		let tokens = params
+			.allowance_per_point
+			.saturating_mul(score)
+			.saturating_add(params.allowance_base);
+		ensure!(tokens > 0, Error::<T>::ZeroTokens);
+		let minted = tokens.checked_mul(Self::current_price()).ok_or(Error::<T>::Overflow)?;
+		let expires_at = Self::expiry_after(now, params.lifetime, params.granularity);
+		let mut batches = Self::live_batches(&who)?;
+		Self::add_batch(
+			&mut batches,
+			TokenBatch { tokens, backing: minted, expires_at, kind: BatchKind::Backed },
+		)?;
+		T::Currency::mint_into(&Self::pot(), minted)?;
+		TotalBacking::<T>::mutate(|total| total.saturating_accrue(minted));
+		AllowanceClaimed::<T>::insert(node, period);
+		Self::store_batches(&who, batches);
+		Self::deposit_event(Event::AllowanceClaimed { node, operator, tokens, minted, expires_at });
+		Ok(())
+	}
+
+	/// Moves `amount` from `from` to `to`, keeping `from` alive.
+	fn pay(from: &T::AccountId, to: &T::AccountId, amount: Balance) -> DispatchResult {
+		if amount > 0 {
+			T::Currency::transfer(from, to, amount, Preservation::Preserve)?;
+		}
+		Ok(())
+	}
+
+	/// Pays `amount` from the pot to `payee`, with anything owed to it before. If `payee`
+	/// cannot take it yet, it is owed.
+	fn pay_out(payee: &T::AccountId, amount: Balance) {
+		let owed = Owed::<T>::get(payee).saturating_add(amount);
+		if owed.is_zero() {
+			return;
+		}
+		if T::Currency::transfer(&Self::pot(), payee, owed, Preservation::Preserve).is_ok() {
+			Owed::<T>::remove(payee);
+		} else {
+			Owed::<T>::insert(payee, owed);
+			Self::deposit_event(Event::PaymentOwed { who: payee.clone(), owed });
+		}
+	}
+
+	/// Takes `tokens` from `batches`, unexpired ones only, earliest expiry first; returns the
+	/// MICRO that backed them.
+	pub(crate) fn take_tokens(
+		batches: &mut BatchList<T>,
+		tokens: ApiTokens,
+		now: BlockNumberFor<T>,
+	) -> Result<Balance, DispatchError> {
+		let spendable: ApiTokens = batches
+			.iter()
+			.filter(|b| now <= b.expires_at)
+			.fold(0, |sum, b| sum.saturating_add(b.tokens));
+		ensure!(spendable >= tokens, Error::<T>::InsufficientTokens);
+		let (mut left, mut released) = (tokens, 0u128);
+		for batch in batches.iter_mut().filter(|b| now <= b.expires_at) {
+			if left == 0 {
+				break;
+			}
+			let (taken, backing) = batch.take(left);
+			left -= taken;
+			released = released.saturating_add(backing);
+		}
+		batches.retain(|b| b.tokens > 0);
+		Ok(released)
+	}
+
+	/// Checks the pot holds what it owes, and the books agree with the batches.
+	#[cfg(any(test, feature = "try-runtime"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut backing = 0u128;
+		for (_, batches) in Batches::<T>::iter() {
+			ensure!(!batches.is_empty(), "an empty batch list is stored");
+			ensure!(
+				batches.windows(2).all(|w| w[0].expires_at <= w[1].expires_at),
+				"batches are out of order"
+			);
+			for batch in batches.iter() {
+				ensure!(batch.tokens > 0, "an empty batch is stored");
+				ensure!(
+					batch.kind == BatchKind::Backed || batch.backing == 0,
+					"a free batch has backing"
+				);
+				backing = backing.saturating_add(batch.backing);
+			}
+		}
+		ensure!(backing == TotalBacking::<T>::get(), "TotalBacking is not the batches' backing");
+		let owed = Owed::<T>::iter_values().fold(0u128, |sum, o| sum.saturating_add(o));
+		let needed = T::Currency::minimum_balance().saturating_add(backing).saturating_add(owed);
+		ensure!(T::Currency::balance(&Self::pot()) >= needed, "the pot holds less than it owes");
+		Ok(())
+	}
+}
+
+impl<T: Config> UsagePayments<T::AccountId> for Pallet<T> {
+	type Balance = Balance;
+
+	fn pay_for_usage(
+		consumer: &T::AccountId,
+		payee: &T::AccountId,
+		tokens: ApiTokens,
+	) -> Result<ProfitShares<Balance>, DispatchError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut batches = Self::live_batches(consumer)?;
+		let released = Self::take_tokens(&mut batches, tokens, now)?;
+		let shares = ProfitShares::of(released);
+		let pot = Self::pot();
+		Self::pay(&pot, &T::CharityAccount::get(), shares.charity)?;
+		Self::pay(&pot, &T::OperationsAccount::get(), shares.operations)?;
+		TotalBacking::<T>::mutate(|total| total.saturating_reduce(released));
+		Self::pay_out(payee, shares.remainder);
+		Self::store_batches(consumer, batches);
+		Ok(shares)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn fund_for_benchmark(who: &T::AccountId, tokens: ApiTokens) {
+		crate::benchmarking::fill_batches::<T>(who, tokens);
+	}
+}

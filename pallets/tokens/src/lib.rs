@@ -1,0 +1,346 @@
+//! # Tokens pallet: API tokens and the split of all profit
+//!
+//! API tokens are the credits calls to services are paid in. An account holds them in
+//! [`TokenBatch`]es, each with the last block it can be spent in; spending takes from the batch
+//! that expires first.
+//!
+//! ## Getting tokens
+//! - **Buying** ([`Pallet::buy_tokens`]): at the price of the [`PriceCurve`], which rises with
+//!   the number of registered nodes and services. The MICRO paid goes to the pot, this pallet's
+//!   account, and backs the batch.
+//! - **Earning by running a node** ([`Pallet::claim_node_allowance`]): once per
+//!   [`Config::AllowancePeriod`], a node's operator gets `allowance_base + allowance_per_point *
+//!   score` tokens, where `score` is the node's reputation. *Issuance rule:* these tokens are
+//!   backed by MICRO minted into the pot at the current token price, the only MICRO this pallet
+//!   ever creates; it is bounded per node and period by the score.
+//! - **The free quota** ([`Pallet::claim_free_tokens`]): the calls left in the account's access
+//!   tier quota (from the reputation pallet) become a [`BatchKind::Free`] batch. Free tokens are
+//!   backed by nothing: they pay a service's owner reputation, not MICRO, so making accounts
+//!   cannot make money.
+//!
+//! ## Where the MICRO goes
+//! MICRO in the pot stays there until its tokens are spent or lapse; nothing is created or lost
+//! on the way:
+//! - tokens spent on calls ([`micro_primitives::UsagePayments`]) release the backing of the
+//!   tokens taken (pro rata within a batch, the rest with its last token) to the service's owner,
+//!   less 2.5% to charity and 2.5% to operations. If the owner's account cannot receive it yet
+//!   (the amount is below the existential deposit of an empty account), it waits in [`Owed`] and
+//!   is paid with the owner's next payment;
+//! - a backed batch expired longer than `refresh_grace` ago lapses: its backing goes to the
+//!   operations account ([`Pallet::reap_expired`], or when the holder next uses its tokens);
+//! - [`Pallet::refresh_batch`] extends an expired (or still live) backed batch for another
+//!   lifetime for a fee of `refresh_fee` of its backing, paid by the holder; the fee is profit
+//!   of the network, split 2.5% to charity and the rest to operations.
+//!
+//! The invariant, checked by `try_state` and by the tests after every operation: the pot holds
+//! the existential deposit plus [`TotalBacking`] plus everything [`Owed`], and [`TotalBacking`]
+//! is the sum of every batch's backing.
+//!
+//! ## The split of all profit
+//! [`micro_primitives::split`] fixes the arithmetic (2.5% each, rounded down; the parts add up to
+//! the amount exactly). The charity and operations accounts are accounts no key controls
+//! (derived from pallet ids in the runtime). [`SplitFees`] applies the split to transaction fees
+//! and tips, the rest going to the block's author.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod functions;
+#[cfg(test)]
+mod mock;
+mod profit;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use profit::{BlockAuthor, SplitFees};
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::fungible::{Balanced, Mutate},
+		PalletId,
+	};
+	use frame_system::pallet_prelude::*;
+	use micro_primitives::{
+		AccessControl, ApiTokens, NodeDirectory, NodeId, ReputationLedger, ServiceDirectory,
+	};
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The native currency, MICRO.
+		type Currency: Mutate<Self::AccountId, Balance = Balance> + Balanced<Self::AccountId>;
+		/// The registered nodes: their operators, and how many there are.
+		type Nodes: NodeDirectory<Self::AccountId, BlockNumberFor<Self>>;
+		/// The registered services: how many there are.
+		type Services: ServiceDirectory<Self::AccountId, BlockNumberFor<Self>>;
+		/// Nodes' reputation scores, which size their allowance.
+		type Reputation: ReputationLedger;
+		/// Each account's free quota.
+		type Access: AccessControl<Self::AccountId>;
+		/// The id the pot's account is derived from.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+		/// The charity account: 2.5% of all profit.
+		type CharityAccount: Get<Self::AccountId>;
+		/// The network-operations account: 2.5% of all profit, and lapsed tokens' backing.
+		type OperationsAccount: Get<Self::AccountId>;
+		/// Who may change the [`TokenParams`] (governance).
+		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Most batches one account may hold at once.
+		#[pallet::constant]
+		type MaxBatches: Get<u32>;
+		/// How often a node's operator may claim its allowance, in blocks.
+		#[pallet::constant]
+		type AllowancePeriod: Get<BlockNumberFor<Self>>;
+		/// Blocks free-quota tokens can be spent for.
+		#[pallet::constant]
+		type FreeTokenLifetime: Get<BlockNumberFor<Self>>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Each account's API tokens, in batches ordered by expiry.
+	#[pallet::storage]
+	pub type Batches<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<TokenBatch<BlockNumberFor<T>>, T::MaxBatches>,
+		ValueQuery,
+	>;
+
+	/// The MICRO in the pot that backs tokens: the sum of every batch's backing.
+	#[pallet::storage]
+	pub type TotalBacking<T: Config> = StorageValue<_, Balance, ValueQuery>;
+
+	/// Payments for usage an owner's account could not take yet, kept in the pot.
+	#[pallet::storage]
+	pub type Owed<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Balance, ValueQuery>;
+
+	/// The last period each node's allowance was claimed in.
+	#[pallet::storage]
+	pub type AllowanceClaimed<T: Config> =
+		StorageMap<_, Twox64Concat, NodeId, BlockNumberFor<T>>;
+
+	/// The economy's parameters.
+	#[pallet::storage]
+	pub type Params<T: Config> = StorageValue<_, TokenParams<BlockNumberFor<T>>, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The parameters; the defaults if `None`.
+		pub params: Option<TokenParams<BlockNumberFor<T>>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(params) = self.params {
+				assert!(params.is_valid(), "the token parameters are invalid");
+				Params::<T>::put(params);
+			}
+			// The pot, charity and operations accounts exist from the start, so any amount,
+			// however small, can be paid into them.
+			for account in [Pallet::<T>::pot(), T::CharityAccount::get(), T::OperationsAccount::get()]
+			{
+				Pallet::<T>::ensure_exists(&account);
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// Tokens were bought at `price` MICRO units each.
+		TokensBought {
+			who: T::AccountId,
+			tokens: ApiTokens,
+			price: Balance,
+			cost: Balance,
+			expires_at: BlockNumberFor<T>,
+		},
+		/// An account took its free quota as tokens.
+		FreeTokensClaimed { who: T::AccountId, tokens: ApiTokens, expires_at: BlockNumberFor<T> },
+		/// A node's operator earned its allowance; `minted` MICRO now backs it.
+		AllowanceClaimed {
+			node: NodeId,
+			operator: T::AccountId,
+			tokens: ApiTokens,
+			minted: Balance,
+			expires_at: BlockNumberFor<T>,
+		},
+		/// A batch got a new lifetime for a fee, split between charity and operations.
+		BatchRefreshed {
+			who: T::AccountId,
+			tokens: ApiTokens,
+			old_expiry: BlockNumberFor<T>,
+			new_expiry: BlockNumberFor<T>,
+			fee: Balance,
+			charity: Balance,
+			operations: Balance,
+		},
+		/// Batches lapsed: their tokens are gone and their backing went to operations.
+		TokensLapsed { who: T::AccountId, tokens: ApiTokens, backing: Balance },
+		/// A payment could not be made to an account yet; it is owed from the pot.
+		PaymentOwed { who: T::AccountId, owed: Balance },
+		/// The parameters changed.
+		ParamsSet { params: TokenParams<BlockNumberFor<T>> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// At least one token must be bought.
+		ZeroTokens,
+		/// The price is above the most the buyer would pay.
+		PriceAboveLimit,
+		/// The amount does not fit the balance type.
+		Overflow,
+		/// The account holds as many batches as allowed; spend or let some lapse first.
+		TooManyBatches,
+		/// The account holds no batch expiring at that block.
+		NoSuchBatch,
+		/// Free-quota tokens cannot be refreshed; the quota renews every period.
+		NotRefreshable,
+		/// A new lifetime would not end later than the batch's current one.
+		StillFresh,
+		/// The account's free quota is used up for this period.
+		NoFreeQuota,
+		/// No node is registered under this id.
+		UnknownNode,
+		/// Only the node's operator may claim its allowance.
+		NotOperator,
+		/// The node must be online to earn.
+		NodeOffline,
+		/// The node's allowance for this period was claimed already.
+		AlreadyClaimed,
+		/// None of the account's batches has lapsed.
+		NothingToReap,
+		/// The account holds too few unexpired tokens.
+		InsufficientTokens,
+		/// The parameters are malformed: see [`TokenParams::is_valid`].
+		InvalidParams,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Buy `tokens` API tokens at the current price, paying at most `max_price` MICRO units
+		/// per token. The tokens can be spent for the lifetime in [`Params`].
+		#[pallet::call_index(0)]
+		pub fn buy_tokens(
+			origin: OriginFor<T>,
+			tokens: ApiTokens,
+			max_price: Balance,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_buy(who, tokens, max_price)
+		}
+
+		/// Give the backed batch expiring at `expires_at` a new lifetime, for the refresh fee.
+		#[pallet::call_index(1)]
+		pub fn refresh_batch(origin: OriginFor<T>, expires_at: BlockNumberFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_refresh(who, expires_at)
+		}
+
+		/// Take the free calls left in the caller's access-tier quota as free tokens.
+		#[pallet::call_index(2)]
+		pub fn claim_free_tokens(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_claim_free(who)
+		}
+
+		/// Claim `node`'s allowance for this period: tokens that grow with its reputation.
+		#[pallet::call_index(3)]
+		pub fn claim_node_allowance(origin: OriginFor<T>, node: NodeId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_claim_allowance(who, node)
+		}
+
+		/// Remove `who`'s lapsed batches, sending their backing to the operations account.
+		/// Anyone may do this for anyone.
+		#[pallet::call_index(4)]
+		pub fn reap_expired(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			ensure_signed(origin)?;
+			let mut batches = Batches::<T>::get(&who).into_inner();
+			let removed = Self::reap(&who, &mut batches)?;
+			ensure!(removed > 0, Error::<T>::NothingToReap);
+			Self::store_batches(&who, batches);
+			Ok(())
+		}
+
+		/// Set the economy's parameters. Only [`Config::ParamsOrigin`] (governance) may.
+		#[pallet::call_index(5)]
+		pub fn set_params(
+			origin: OriginFor<T>,
+			params: TokenParams<BlockNumberFor<T>>,
+		) -> DispatchResult {
+			T::ParamsOrigin::ensure_origin(origin)?;
+			ensure!(params.is_valid(), Error::<T>::InvalidParams);
+			Params::<T>::put(params);
+			Self::deposit_event(Event::ParamsSet { params });
+			Ok(())
+		}
+	}
+
+	#[pallet::view_functions]
+	impl<T: Config> Pallet<T> {
+		/// `who`'s batches, ordered by expiry.
+		pub fn batches(who: T::AccountId) -> Vec<TokenBatch<BlockNumberFor<T>>> {
+			Batches::<T>::get(who).into_inner()
+		}
+
+		/// Tokens `who` can spend now, and tokens in expired batches it can still refresh.
+		pub fn balance(who: T::AccountId) -> (ApiTokens, ApiTokens) {
+			Self::balance_of(&who)
+		}
+
+		/// The price of one token now, in MICRO units.
+		pub fn price() -> Balance {
+			Self::current_price()
+		}
+
+		/// What `tokens` tokens cost now, if it fits the balance type.
+		pub fn quote(tokens: ApiTokens) -> Option<Balance> {
+			tokens.checked_mul(Self::current_price())
+		}
+
+		/// The economy's parameters.
+		pub fn params() -> TokenParams<BlockNumberFor<T>> {
+			Params::<T>::get()
+		}
+
+		/// The pot, charity and operations accounts.
+		pub fn accounts() -> (T::AccountId, T::AccountId, T::AccountId) {
+			(Self::pot(), T::CharityAccount::get(), T::OperationsAccount::get())
+		}
+
+		/// The MICRO backing tokens, and the MICRO owed to `who`.
+		pub fn backing(who: T::AccountId) -> (Balance, Balance) {
+			(TotalBacking::<T>::get(), Owed::<T>::get(who))
+		}
+	}
+}

@@ -1,0 +1,541 @@
+//! Tests of the tokens pallet: every call and error, the books after every operation, the fee
+//! split, and property tests of batches.
+
+use crate::{mock::*, BatchKind, Batches, Error, Event, Owed, Params, SplitFees, TokenBatch, TotalBacking};
+use frame_support::{
+	assert_noop, assert_ok,
+	storage::with_storage_layer,
+	traits::{
+		fungible::{Balanced, Inspect},
+		tokens::{Fortitude, Precision, Preservation},
+		OnUnbalanced,
+	},
+};
+use micro_primitives::{AccessControl, ApiTokens, ProfitShares, UsagePayments};
+use proptest::prelude::*;
+use sp_runtime::{DispatchError, Permill};
+
+fn balance(who: AccountId) -> u128 {
+	Balances::balance(&who)
+}
+
+fn issuance() -> u128 {
+	Balances::total_issuance()
+}
+
+/// The books balance: the pot holds exactly the existential deposit, the backing and what is
+/// owed, and the batches agree with the totals.
+fn check_books() {
+	MicroTokens::do_try_state().expect("the books balance");
+	let owed: u128 = Owed::<Test>::iter_values().sum();
+	assert_eq!(
+		balance(MicroTokens::pot()),
+		ExistentialDeposit::get() + TotalBacking::<Test>::get() + owed,
+		"the pot holds exactly what it owes"
+	);
+}
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+
+fn batches(who: AccountId) -> Vec<(ApiTokens, u128, u64, BatchKind)> {
+	Batches::<Test>::get(who).iter().map(|b| (b.tokens, b.backing, b.expires_at, b.kind)).collect()
+}
+
+fn run_to(block: u64) {
+	System::set_block_number(block);
+}
+
+#[test]
+fn genesis_opens_the_pot_charity_and_operations_accounts() {
+	new_test_ext().execute_with(|| {
+		for account in [MicroTokens::pot(), CHARITY, OPERATIONS] {
+			assert_eq!(balance(account), ExistentialDeposit::get());
+		}
+		assert_eq!(Params::<Test>::get(), test_params());
+		check_books();
+	});
+}
+
+#[test]
+fn buying_moves_micro_into_the_pot_and_makes_a_batch() {
+	new_test_ext().execute_with(|| {
+		let before = issuance();
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1_000, 100));
+		// Price 100 on an empty network; 1 + 100 blocks rounded up to 110.
+		assert_eq!(batches(ALICE), vec![(1_000, 100_000, 110, BatchKind::Backed)]);
+		assert_eq!(balance(ALICE), 10_000_000 - 100_000);
+		assert_eq!(
+			last_event(),
+			Event::TokensBought { who: ALICE, tokens: 1_000, price: 100, cost: 100_000, expires_at: 110 }
+				.into()
+		);
+		// Bought a few blocks later, within the same rounding: the same batch.
+		run_to(5);
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 10, 100));
+		assert_eq!(batches(ALICE), vec![(1_010, 101_000, 110, BatchKind::Backed)]);
+		assert_eq!(MicroTokens::balance_of(&ALICE), (1_010, 0));
+		assert_eq!(issuance(), before);
+		check_books();
+	});
+}
+
+#[test]
+fn the_price_follows_the_network_size() {
+	new_test_ext().execute_with(|| {
+		assert_eq!(MicroTokens::current_price(), 100);
+		for node in 0..6 {
+			set_node(node, BOB, true, 0);
+		}
+		SERVICES.with(|s| *s.borrow_mut() = 4);
+		// 10 nodes and services: halfway from 100 to 1,100.
+		assert_eq!(MicroTokens::current_price(), 600);
+		assert_noop!(
+			MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1, 599),
+			Error::<Test>::PriceAboveLimit
+		);
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 2, 600));
+		assert_eq!(batches(ALICE), vec![(2, 1_200, 110, BatchKind::Backed)]);
+		check_books();
+	});
+}
+
+#[test]
+fn buying_refuses_bad_amounts_and_too_many_batches() {
+	new_test_ext().execute_with(|| {
+		let signed = RuntimeOrigin::signed;
+		assert_noop!(MicroTokens::buy_tokens(signed(ALICE), 0, 100), Error::<Test>::ZeroTokens);
+		assert_noop!(
+			MicroTokens::buy_tokens(signed(ALICE), ApiTokens::MAX, 100),
+			Error::<Test>::Overflow
+		);
+		assert!(MicroTokens::buy_tokens(signed(ALICE), 1_000_000, 100).is_err());
+		for block in [1, 11, 21, 31] {
+			run_to(block);
+			assert_ok!(MicroTokens::buy_tokens(signed(ALICE), 1, 100));
+		}
+		run_to(41);
+		assert_noop!(MicroTokens::buy_tokens(signed(ALICE), 1, 100), Error::<Test>::TooManyBatches);
+		assert_eq!(Batches::<Test>::get(ALICE).len(), 4);
+		check_books();
+	});
+}
+
+#[test]
+fn spending_takes_the_earliest_unexpired_batch_first_and_splits_the_payment() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 100, 100));
+		run_to(20);
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 100, 100));
+		assert_eq!(
+			batches(ALICE),
+			vec![(100, 10_000, 110, BatchKind::Backed), (100, 10_000, 120, BatchKind::Backed)]
+		);
+		let (bob, charity, operations) = (balance(BOB), balance(CHARITY), balance(OPERATIONS));
+		let shares = MicroTokens::pay_for_usage(&ALICE, &BOB, 150).unwrap();
+		// 150 tokens: all of the first batch, half of the second, 15,000 units of backing.
+		assert_eq!(shares, ProfitShares { charity: 375, operations: 375, remainder: 14_250 });
+		assert_eq!(batches(ALICE), vec![(50, 5_000, 120, BatchKind::Backed)]);
+		assert_eq!(balance(BOB), bob + 14_250);
+		assert_eq!(balance(CHARITY), charity + 375);
+		assert_eq!(balance(OPERATIONS), operations + 375);
+		check_books();
+
+		// Expired tokens cannot be spent, and a failed payment changes nothing.
+		run_to(121);
+		assert_eq!(MicroTokens::balance_of(&ALICE), (0, 50));
+		let before = batches(ALICE);
+		assert_eq!(
+			with_storage_layer(|| MicroTokens::pay_for_usage(&ALICE, &BOB, 1)),
+			Err(Error::<Test>::InsufficientTokens.into())
+		);
+		assert_eq!(batches(ALICE), before);
+		check_books();
+	});
+}
+
+#[test]
+fn a_payment_an_empty_account_cannot_take_is_owed_until_it_can() {
+	new_test_ext().execute_with(|| {
+		let nobody: AccountId = 777;
+		// Tokens at 1 unit each: a call of 5 tokens pays 5 units, under the existential
+		// deposit of 10 an empty account needs.
+		let mut params = test_params();
+		params.price = crate::PriceCurve { floor: 1, ceiling: 1, midpoint: 1 };
+		assert_ok!(MicroTokens::set_params(RuntimeOrigin::root(), params));
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1_000, 1));
+		MicroTokens::pay_for_usage(&ALICE, &nobody, 5).unwrap();
+		assert_eq!(balance(nobody), 0);
+		assert_eq!(Owed::<Test>::get(nobody), 5);
+		assert_eq!(last_event(), Event::PaymentOwed { who: nobody, owed: 5 }.into());
+		check_books();
+		MicroTokens::pay_for_usage(&ALICE, &nobody, 6).unwrap();
+		assert_eq!(balance(nobody), 11);
+		assert_eq!(Owed::<Test>::get(nobody), 0);
+		check_books();
+	});
+}
+
+#[test]
+fn refreshing_extends_a_batch_for_a_fee_that_is_split() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1_000, 100));
+		assert_noop!(
+			MicroTokens::refresh_batch(RuntimeOrigin::signed(ALICE), 110),
+			Error::<Test>::StillFresh
+		);
+		assert_noop!(
+			MicroTokens::refresh_batch(RuntimeOrigin::signed(ALICE), 111),
+			Error::<Test>::NoSuchBatch
+		);
+		run_to(115);
+		assert_eq!(MicroTokens::balance_of(&ALICE), (0, 1_000));
+		let (alice, charity, operations) = (balance(ALICE), balance(CHARITY), balance(OPERATIONS));
+		assert_ok!(MicroTokens::refresh_batch(RuntimeOrigin::signed(ALICE), 110));
+		// 10% of 100,000 backing: 250 to charity, the rest to operations.
+		assert_eq!(balance(ALICE), alice - 10_000);
+		assert_eq!(balance(CHARITY), charity + 250);
+		assert_eq!(balance(OPERATIONS), operations + 9_750);
+		assert_eq!(batches(ALICE), vec![(1_000, 100_000, 220, BatchKind::Backed)]);
+		assert_eq!(
+			last_event(),
+			Event::BatchRefreshed {
+				who: ALICE,
+				tokens: 1_000,
+				old_expiry: 110,
+				new_expiry: 220,
+				fee: 10_000,
+				charity: 250,
+				operations: 9_750,
+			}
+			.into()
+		);
+		assert_eq!(MicroTokens::balance_of(&ALICE), (1_000, 0));
+		check_books();
+	});
+}
+
+#[test]
+fn a_batch_past_its_grace_lapses_to_operations() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1_000, 100));
+		assert_noop!(
+			MicroTokens::reap_expired(RuntimeOrigin::signed(BOB), ALICE),
+			Error::<Test>::NothingToReap
+		);
+		// Expires after 110, refreshable through 130.
+		run_to(130);
+		assert_noop!(
+			MicroTokens::reap_expired(RuntimeOrigin::signed(BOB), ALICE),
+			Error::<Test>::NothingToReap
+		);
+		run_to(131);
+		let (operations, before) = (balance(OPERATIONS), issuance());
+		assert_ok!(MicroTokens::reap_expired(RuntimeOrigin::signed(BOB), ALICE));
+		assert_eq!(balance(OPERATIONS), operations + 100_000);
+		assert!(!Batches::<Test>::contains_key(ALICE));
+		assert_eq!(
+			last_event(),
+			Event::TokensLapsed { who: ALICE, tokens: 1_000, backing: 100_000 }.into()
+		);
+		assert_eq!(issuance(), before);
+		assert_noop!(
+			MicroTokens::refresh_batch(RuntimeOrigin::signed(ALICE), 110),
+			Error::<Test>::NoSuchBatch
+		);
+		check_books();
+	});
+}
+
+#[test]
+fn using_tokens_reaps_lapsed_batches_on_the_way() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1_000, 100));
+		run_to(140);
+		let operations = balance(OPERATIONS);
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 5, 100));
+		assert_eq!(batches(ALICE), vec![(5, 500, 240, BatchKind::Backed)]);
+		assert_eq!(balance(OPERATIONS), operations + 100_000);
+		check_books();
+	});
+}
+
+#[test]
+fn the_free_quota_becomes_unbacked_tokens() {
+	new_test_ext().execute_with(|| {
+		set_free_calls(ALICE, 0);
+		assert_noop!(
+			MicroTokens::claim_free_tokens(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::NoFreeQuota
+		);
+		set_free_calls(ALICE, 30);
+		assert_ok!(MicroTokens::claim_free_tokens(RuntimeOrigin::signed(ALICE)));
+		assert_eq!(batches(ALICE), vec![(30, 0, 51, BatchKind::Free)]);
+		assert_eq!(TestAccess::free_calls_left(&ALICE), 0);
+		assert_noop!(
+			MicroTokens::claim_free_tokens(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::NoFreeQuota
+		);
+		run_to(30);
+		assert_noop!(
+			MicroTokens::refresh_batch(RuntimeOrigin::signed(ALICE), 51),
+			Error::<Test>::NotRefreshable
+		);
+		// Free tokens lapse as soon as they expire, with nothing to pay anyone.
+		run_to(52);
+		let operations = balance(OPERATIONS);
+		assert_ok!(MicroTokens::reap_expired(RuntimeOrigin::signed(BOB), ALICE));
+		assert_eq!(balance(OPERATIONS), operations);
+		check_books();
+	});
+}
+
+#[test]
+fn free_tokens_are_spent_first_when_they_expire_first_and_pay_nothing() {
+	new_test_ext().execute_with(|| {
+		set_free_calls(ALICE, 10);
+		assert_ok!(MicroTokens::claim_free_tokens(RuntimeOrigin::signed(ALICE)));
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 10, 100));
+		let bob = balance(BOB);
+		assert_eq!(MicroTokens::pay_for_usage(&ALICE, &BOB, 10).unwrap(), ProfitShares::default());
+		assert_eq!(balance(BOB), bob);
+		assert_eq!(batches(ALICE), vec![(10, 1_000, 110, BatchKind::Backed)]);
+		check_books();
+	});
+}
+
+#[test]
+fn a_node_earns_an_allowance_that_grows_with_its_score() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			MicroTokens::claim_node_allowance(RuntimeOrigin::signed(BOB), 7),
+			Error::<Test>::UnknownNode
+		);
+		set_node(7, BOB, false, 100);
+		assert_noop!(
+			MicroTokens::claim_node_allowance(RuntimeOrigin::signed(ALICE), 7),
+			Error::<Test>::NotOperator
+		);
+		assert_noop!(
+			MicroTokens::claim_node_allowance(RuntimeOrigin::signed(BOB), 7),
+			Error::<Test>::NodeOffline
+		);
+		set_node(7, BOB, true, 100);
+		let before = issuance();
+		// One node: price 100 + 1000 * 1 / 11 = 190. 50 + 2 * 100 = 250 tokens.
+		assert_ok!(MicroTokens::claim_node_allowance(RuntimeOrigin::signed(BOB), 7));
+		assert_eq!(batches(BOB), vec![(250, 47_500, 110, BatchKind::Backed)]);
+		assert_eq!(issuance(), before + 47_500, "the backing is minted, nothing else");
+		assert_eq!(
+			last_event(),
+			Event::AllowanceClaimed { node: 7, operator: BOB, tokens: 250, minted: 47_500, expires_at: 110 }
+				.into()
+		);
+		assert_noop!(
+			MicroTokens::claim_node_allowance(RuntimeOrigin::signed(BOB), 7),
+			Error::<Test>::AlreadyClaimed
+		);
+		run_to(100);
+		assert_ok!(MicroTokens::claim_node_allowance(RuntimeOrigin::signed(BOB), 7));
+		assert_eq!(issuance(), before + 95_000);
+		check_books();
+	});
+}
+
+#[test]
+fn only_governance_sets_valid_parameters() {
+	new_test_ext().execute_with(|| {
+		let mut params = test_params();
+		params.refresh_fee = Permill::from_percent(5);
+		assert_noop!(
+			MicroTokens::set_params(RuntimeOrigin::signed(ALICE), params),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(MicroTokens::set_params(RuntimeOrigin::root(), params));
+		assert_eq!(Params::<Test>::get(), params);
+		assert_eq!(last_event(), Event::ParamsSet { params }.into());
+		for broken in [
+			crate::TokenParams { lifetime: 0, ..params },
+			crate::TokenParams { granularity: 0, ..params },
+			crate::TokenParams { granularity: 101, ..params },
+			crate::TokenParams {
+				price: crate::PriceCurve { floor: 0, ..params.price },
+				..params
+			},
+			crate::TokenParams {
+				price: crate::PriceCurve { ceiling: 99, ..params.price },
+				..params
+			},
+			crate::TokenParams {
+				price: crate::PriceCurve { midpoint: 0, ..params.price },
+				..params
+			},
+		] {
+			assert_noop!(
+				MicroTokens::set_params(RuntimeOrigin::root(), broken),
+				Error::<Test>::InvalidParams
+			);
+		}
+	});
+}
+
+/// A block author for the fee tests.
+pub struct TestAuthor;
+impl crate::BlockAuthor<AccountId> for TestAuthor {
+	fn author() -> Option<AccountId> {
+		Some(AUTHOR)
+	}
+}
+
+fn withdraw(who: AccountId, amount: u128) -> frame_support::traits::fungible::Credit<AccountId, Balances> {
+	Balances::withdraw(
+		&who,
+		amount,
+		Precision::Exact,
+		Preservation::Preserve,
+		Fortitude::Polite,
+	)
+	.unwrap()
+}
+
+#[test]
+fn fees_and_tips_are_split_and_the_rest_goes_to_the_author() {
+	new_test_ext().execute_with(|| {
+		let before = issuance();
+		let (charity, operations, author) = (balance(CHARITY), balance(OPERATIONS), balance(AUTHOR));
+		SplitFees::<Test, TestAuthor>::on_unbalanceds([withdraw(ALICE, 1_000), withdraw(ALICE, 39)].into_iter());
+		// 1,039: 25 each to charity and operations, 989 to the author.
+		assert_eq!(balance(CHARITY), charity + 25);
+		assert_eq!(balance(OPERATIONS), operations + 25);
+		assert_eq!(balance(AUTHOR), author + 989);
+		assert_eq!(issuance(), before, "fees are moved, not burned");
+	});
+}
+
+#[test]
+fn without_an_author_the_rest_of_a_fee_goes_to_operations() {
+	new_test_ext().execute_with(|| {
+		let before = issuance();
+		let (charity, operations) = (balance(CHARITY), balance(OPERATIONS));
+		SplitFees::<Test, ()>::on_unbalanced(withdraw(ALICE, 80));
+		assert_eq!(balance(CHARITY), charity + 2);
+		assert_eq!(balance(OPERATIONS), operations + 78);
+		assert_eq!(issuance(), before);
+	});
+}
+
+/// One step of a random history.
+#[derive(Clone, Debug)]
+enum Step {
+	Buy(u64, ApiTokens),
+	Spend(u64, ApiTokens),
+	Refresh(u64, usize),
+	Wait(u64),
+	Reap(u64),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+	let who = 1u64..=3;
+	prop_oneof![
+		(who.clone(), 1u128..500).prop_map(|(w, t)| Step::Buy(w, t)),
+		(who.clone(), 1u128..800).prop_map(|(w, t)| Step::Spend(w, t)),
+		(who.clone(), 0usize..4).prop_map(|(w, i)| Step::Refresh(w, i)),
+		(1u64..60).prop_map(Step::Wait),
+		who.prop_map(Step::Reap),
+	]
+}
+
+/// The tokens `batches` would give for `tokens`, earliest expiry first, as the reference.
+fn reference_spend(batches: &[TokenBatch<u64>], tokens: ApiTokens, now: u64) -> Option<Vec<ApiTokens>> {
+	let spendable: ApiTokens = batches.iter().filter(|b| now <= b.expires_at).map(|b| b.tokens).sum();
+	if spendable < tokens {
+		return None;
+	}
+	let mut left = tokens;
+	Some(
+		batches
+			.iter()
+			.map(|b| {
+				if now > b.expires_at {
+					return b.tokens;
+				}
+				let take = left.min(b.tokens);
+				left -= take;
+				b.tokens - take
+			})
+			.filter(|t| *t > 0)
+			.collect(),
+	)
+}
+
+proptest! {
+	#![proptest_config(ProptestConfig::with_cases(128))]
+
+	/// Any history of buying, spending, refreshing, waiting and reaping keeps the books: the pot
+	/// holds exactly the backing, no MICRO is created or destroyed, tokens are spent earliest
+	/// expiry first and only while unexpired, and every lapsed batch's backing reaches
+	/// operations.
+	#[test]
+	fn any_history_keeps_the_books(steps in proptest::collection::vec(step(), 1..40)) {
+		new_test_ext().execute_with(|| {
+			let issued = issuance();
+			for step in steps {
+				let now = System::block_number();
+				match step {
+					Step::Buy(who, tokens) => {
+						let _ = MicroTokens::buy_tokens(RuntimeOrigin::signed(who), tokens, 100);
+					},
+					Step::Spend(who, tokens) => {
+						let mut live = Batches::<Test>::get(who).into_inner();
+						let grace = test_params().refresh_grace;
+						live.retain(|b| now <= b.expires_at + grace);
+						let expected = reference_spend(&live, tokens, now);
+						let result = with_storage_layer(|| MicroTokens::pay_for_usage(&who, &CHARLIE, tokens));
+						match expected {
+							Some(left) => {
+								prop_assert!(result.is_ok());
+								let after: Vec<ApiTokens> = Batches::<Test>::get(who).iter().map(|b| b.tokens).collect();
+								prop_assert_eq!(after, left);
+							},
+							None => prop_assert!(result.is_err()),
+						}
+					},
+					Step::Refresh(who, index) => {
+						if let Some(batch) = Batches::<Test>::get(who).get(index) {
+							let _ = MicroTokens::refresh_batch(RuntimeOrigin::signed(who), batch.expires_at);
+						}
+					},
+					Step::Wait(blocks) => run_to(now + blocks),
+					Step::Reap(who) => {
+						let _ = MicroTokens::reap_expired(RuntimeOrigin::signed(CHARLIE), who);
+					},
+				}
+				check_books();
+				prop_assert_eq!(issuance(), issued);
+				for who in 1u64..=3 {
+					let batches = Batches::<Test>::get(who);
+					prop_assert!(batches.windows(2).all(|w| w[0].expires_at <= w[1].expires_at));
+				}
+			}
+			Ok(())
+		})?;
+	}
+
+	/// Spending any split of a batch in any number of pieces releases exactly its backing.
+	#[test]
+	fn pieces_of_a_batch_release_exactly_its_backing(
+		tokens in 1u128..1_000_000,
+		backing in 0u128..u128::MAX / 2,
+		pieces in proptest::collection::vec(1u128..1_000_000, 1..20),
+	) {
+		let mut batch = TokenBatch { tokens, backing, expires_at: 1u64, kind: BatchKind::Backed };
+		let mut released = 0u128;
+		for piece in pieces {
+			released += batch.take(piece).1;
+		}
+		released += batch.take(ApiTokens::MAX).1;
+		prop_assert_eq!(released, backing);
+		prop_assert_eq!((batch.tokens, batch.backing), (0, 0));
+	}
+}
