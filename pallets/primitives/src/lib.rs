@@ -229,7 +229,16 @@ pub trait AccessControl<AccountId> {
 /// Paying for settled calls in API tokens.
 pub trait UsagePayments<AccountId> {
 	/// The currency's balance type.
-	type Balance;
+	type Balance: Copy
+		+ Eq
+		+ core::fmt::Debug
+		+ Encode
+		+ Decode
+		+ DecodeWithMemTracking
+		+ MaxEncodedLen
+		+ TypeInfo;
+	/// Tokens `who` can spend now.
+	fn spendable(who: &AccountId) -> ApiTokens;
 	/// Spend `tokens` of `consumer`'s unexpired API tokens, earliest expiry first, and pay the
 	/// MICRO that backed them to `payee`, less the charity and operations shares. Fails,
 	/// changing nothing, if `consumer` holds too few.

@@ -310,7 +310,6 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks the pot holds what it owes, and the books agree with the batches.
-	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut backing = 0u128;
 		for (_, batches) in Batches::<T>::iter() {
@@ -338,6 +337,10 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> UsagePayments<T::AccountId> for Pallet<T> {
 	type Balance = Balance;
+
+	fn spendable(who: &T::AccountId) -> ApiTokens {
+		Self::balance_of(who).0
+	}
 
 	fn pay_for_usage(
 		consumer: &T::AccountId,

@@ -1,0 +1,148 @@
+//! Usage reports, their records, and what the chain remembers of each allowance.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::{BoundedVec, Get},
+	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use micro_primitives::{NodeId, UsageAllowance, VersionNumber};
+use scale_info::TypeInfo;
+
+/// The allowance type of a runtime.
+pub type AllowanceOf<T> =
+	UsageAllowance<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+/// The usage record type of a runtime.
+pub type RecordOf<T> = UsageRecord<
+	<T as frame_system::Config>::AccountId,
+	BlockNumberFor<T>,
+	<T as crate::Config>::Signature,
+>;
+/// The usage report type of a runtime.
+pub type ReportOf<T> = UsageReport<
+	<T as frame_system::Config>::AccountId,
+	BlockNumberFor<T>,
+	<T as crate::Config>::Signature,
+	<T as crate::Config>::MaxRecords,
+>;
+
+/// Calls a node served one consumer under one allowance, since its last report.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct UsageRecord<AccountId, BlockNumber, Signature> {
+	/// The consumer's allowance: it names the consumer, service and node.
+	pub allowance: UsageAllowance<AccountId, BlockNumber>,
+	/// The consumer's signature over the allowance.
+	pub signature: Signature,
+	/// The version of the service that answered.
+	pub version: VersionNumber,
+	/// How many calls were served.
+	pub calls: u64,
+}
+
+/// A node's batch of usage records, signed by its layer-0 key.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxRecords))]
+pub struct UsageReport<AccountId, BlockNumber, Signature, MaxRecords: Get<u32>>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	Signature: Clone + PartialEq + Eq + core::fmt::Debug,
+{
+	/// The node that served the calls.
+	pub node: NodeId,
+	/// Higher than the node's previous report's: a report is settled once.
+	pub sequence: u64,
+	/// The records.
+	pub records: BoundedVec<UsageRecord<AccountId, BlockNumber, Signature>, MaxRecords>,
+}
+
+/// What the chain remembers of a consumer's current allowance for a node.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct AllowanceState<BlockNumber> {
+	/// The allowance's nonce.
+	pub nonce: u64,
+	/// blake2-256 of the allowance's encoding: a different allowance with the same nonce is
+	/// refused.
+	pub terms: [u8; 32],
+	/// Calls settled against it so far.
+	pub used: u64,
+	/// The last block it can be settled in.
+	pub expires_at: BlockNumber,
+}
+
+/// Why one record of a report was not settled. The other records are unaffected.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum RecordError {
+	/// A record must settle at least one call.
+	ZeroCalls,
+	/// The allowance names another node.
+	WrongNode,
+	/// The signature is not the consumer's over this allowance.
+	BadSignature,
+	/// The allowance expired before the report was settled.
+	AllowanceExpired,
+	/// The node does not run that live version of the service.
+	NotServing,
+	/// The allowance's nonce is below the consumer's current one for this node, or reuses it
+	/// with other terms.
+	AllowanceReplayed,
+	/// The calls would take the allowance past its maximum.
+	AllowanceExceeded,
+	/// The service is not registered.
+	UnknownService,
+	/// The price of the calls does not fit the token type.
+	Overflow,
+	/// The consumer holds too few unexpired API tokens.
+	InsufficientTokens,
+	/// The tokens could not be paid out.
+	PaymentFailed,
+}
+
+impl RecordError {
+	/// Whether the node should have caught this before serving: such rejections cost it
+	/// reputation.
+	pub fn is_nodes_fault(&self) -> bool {
+		!matches!(self, Self::InsufficientTokens | Self::PaymentFailed | Self::UnknownService)
+	}
+}
