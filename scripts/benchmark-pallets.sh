@@ -8,6 +8,7 @@
 #   scripts/benchmark-pallets.sh                 # all pallets, 50 steps, 20 repeats
 #   STEPS=2 REPEAT=1 scripts/benchmark-pallets.sh   # a quick check that every benchmark runs
 #   MICRO_PROFILE=release scripts/benchmark-pallets.sh  # optimised host (slower to build)
+#   PALLETS="tokens settlement" scripts/benchmark-pallets.sh  # only some pallets
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -21,7 +22,7 @@ profile_flag=()
 cargo build "${profile_flag[@]}" -p micro-node --features runtime-benchmarks
 node="$CARGO_TARGET_DIR/$profile/micro-node"
 
-for pallet in nodes services reputation; do
+for pallet in ${PALLETS:-nodes services reputation tokens settlement}; do
 	"$node" benchmark pallet \
 		--chain dev \
 		--pallet "pallet_micro_$pallet" \

@@ -5,4 +5,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_micro_nodes, MicroNodes]
 	[pallet_micro_services, MicroServices]
 	[pallet_micro_reputation, Reputation]
+	[pallet_micro_tokens, MicroTokens]
+	[pallet_micro_settlement, Settlement]
 );

@@ -65,7 +65,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("micro-runtime"),
 	impl_name: alloc::borrow::Cow::Borrowed("micro-runtime"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -207,4 +207,10 @@ mod runtime {
 
 	#[runtime::pallet_index(10)]
 	pub type Reputation = pallet_micro_reputation;
+
+	#[runtime::pallet_index(11)]
+	pub type MicroTokens = pallet_micro_tokens;
+
+	#[runtime::pallet_index(12)]
+	pub type Settlement = pallet_micro_settlement;
 }

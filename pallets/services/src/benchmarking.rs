@@ -121,6 +121,27 @@ fn busy_node<T: Config>(operator: &T::AccountId) -> NodeId {
 	node
 }
 
+/// A service of `owner`'s at a price of one token a call, its version 1 placed on `node`.
+pub(crate) fn live_service<T: Config>(
+	owner: &T::AccountId,
+	node: NodeId,
+) -> (ServiceId, VersionNumber) {
+	T::NativeBalance::set_balance(owner, BalanceOf::<T>::max_value() / 1_000_000u32.into());
+	let service = MicroServices::<T>::do_register(
+		owner.clone(),
+		name::<T>(1_000_000 + node),
+		source::<T>(),
+		code(0),
+		endpoints::<T>(),
+		1,
+	)
+	.expect("a fresh service registers");
+	let operator = T::Nodes::operator(node).expect("the node is registered");
+	MicroServices::<T>::do_announce(&operator, node, service, placed_versions::<T>(1))
+		.expect("the operator announces");
+	(service, 1)
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;

@@ -439,6 +439,15 @@ impl<T: Config> NodePlacements for Pallet<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Benchmarks only: a service of `owner`'s at one token a call, version 1 placed on `node`.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub fn live_service_for_benchmark(
+		owner: &T::AccountId,
+		node: NodeId,
+	) -> (ServiceId, VersionNumber) {
+		crate::benchmarking::live_service::<T>(owner, node)
+	}
+
 	/// The versions `node` runs of `service`, if it runs any.
 	pub fn placement(service: ServiceId, node: NodeId) -> Option<PlacedVersionsOf<T>> {
 		Placements::<T>::get(service, node).map(|placement| placement.versions)

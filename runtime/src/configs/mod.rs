@@ -4,7 +4,7 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::AsEnsureOriginWithArg,
+	traits::{AsEnsureOriginWithArg, FindAuthor},
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -19,14 +19,16 @@ use frame_system::{
 use pallet_nfts::PalletFeatures;
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_core::crypto::ByteArray;
 use sp_runtime::{
-	traits::{One, Verify},
+	traits::{AccountIdConversion, One, Verify},
 	Perbill,
 };
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, MicroNodes, MicroServices, Nonce,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, MicroNodes, MicroServices,
+	MicroTokens, Nonce,
 	PalletInfo, Reputation, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
 	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Signature, System, DAYS, EXISTENTIAL_DEPOSIT,
 	MILLI_UNIT, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
@@ -117,10 +119,22 @@ parameter_types! {
 	pub FeeMultiplier: Multiplier = Multiplier::one();
 }
 
+/// The author of the block being built or imported: the account of its Aura key.
+pub struct AuraAuthor;
+impl pallet_micro_tokens::BlockAuthor<AccountId> for AuraAuthor {
+	fn author() -> Option<AccountId> {
+		let digest = System::digest();
+		let pre_runtime = digest.logs().iter().filter_map(|item| item.as_pre_runtime());
+		let key = pallet_aura::AuraAuthorId::<Runtime>::find_author(pre_runtime)?;
+		AccountId::try_from(key.as_slice()).ok()
+	}
+}
+
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	/// Fees are withdrawn and, until the economy pallets route them, dropped (burned).
-	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	/// Fees and tips are profit: 2.5% to charity, 2.5% to operations, the rest to the author.
+	type OnChargeTransaction =
+		FungibleAdapter<Balances, pallet_micro_tokens::SplitFees<Runtime, AuraAuthor>>;
 	type WeightToFee = IdentityFee<Balance>;
 	type LengthToFee = IdentityFee<Balance>;
 	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
@@ -222,4 +236,70 @@ impl pallet_micro_reputation::Config for Runtime {
 	type MaxTiers = ConstU32<8>;
 	type MaxServicesScanned = ConstU32<16>;
 	type WeightInfo = pallet_micro_reputation::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// The pot holding the MICRO that backs API tokens.
+	pub const TokensPalletId: PalletId = PalletId(*b"mcro/tok");
+	/// The charity account: 2.5% of all profit. No key controls it.
+	pub CharityAccount: AccountId = PalletId(*b"mcro/cha").into_account_truncating();
+	/// The network-operations account: 2.5% of all profit. No key controls it.
+	pub OperationsAccount: AccountId = PalletId(*b"mcro/ops").into_account_truncating();
+}
+
+/// API tokens: bought, earned, spent on calls; and the accounts the profit split pays.
+impl pallet_micro_tokens::Config for Runtime {
+	type Currency = Balances;
+	type Nodes = MicroNodes;
+	type Services = MicroServices;
+	type Reputation = Reputation;
+	type Access = Reputation;
+	type PalletId = TokensPalletId;
+	type CharityAccount = CharityAccount;
+	type OperationsAccount = OperationsAccount;
+	type ParamsOrigin = EnsureRoot<AccountId>;
+	type MaxBatches = ConstU32<32>;
+	type AllowancePeriod = ConstU32<DAYS>;
+	type FreeTokenLifetime = ConstU32<DAYS>;
+	type WeightInfo = pallet_micro_tokens::weights::SubstrateWeight<Runtime>;
+}
+
+/// Usage settlement: nodes report the calls they served; consumers pay in API tokens.
+impl pallet_micro_settlement::Config for Runtime {
+	type Signature = Signature;
+	type Nodes = MicroNodes;
+	type Services = MicroServices;
+	type Tokens = MicroTokens;
+	type Reputation = Reputation;
+	type MaxRecords = ConstU32<1000>;
+	type MinReportInterval = ConstU32<10>;
+	type WeightInfo = pallet_micro_settlement::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = SettlementBenchmarkHelper;
+}
+
+/// Benchmark consumers are sr25519 keys in the benchmark's keystore.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct SettlementBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_micro_settlement::BenchmarkHelper<AccountId, Signature> for SettlementBenchmarkHelper {
+	fn consumer(index: u32) -> AccountId {
+		let seed = alloc::format!("//consumer{index}").into_bytes();
+		let key = sp_io::crypto::sr25519_generate(micro_primitives::BENCHMARK_KEY_TYPE, Some(seed));
+		AccountId::from(key)
+	}
+
+	fn sign(consumer: &AccountId, message: &[u8]) -> Signature {
+		let key = sp_core::sr25519::Public::from_raw(consumer.clone().into());
+		sp_io::crypto::sr25519_sign(micro_primitives::BENCHMARK_KEY_TYPE, &key, message)
+			.expect("the consumer's key is in the keystore")
+			.into()
+	}
+
+	fn live_service(
+		owner: &AccountId,
+		node: micro_primitives::NodeId,
+	) -> (micro_primitives::ServiceId, micro_primitives::VersionNumber) {
+		MicroServices::live_service_for_benchmark(owner, node)
+	}
 }
