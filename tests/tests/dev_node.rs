@@ -84,8 +84,10 @@ async fn dev_node_produces_finalizes_and_settles_a_transfer() {
 	let api = OnlineClient::<PolkadotConfig>::from_insecure_url(node.ws_url())
 		.await
 		.expect("subxt connects");
-	let alice = sr25519::dev::alice();
-	let alice_id: AccountId32 = alice.public_key().into();
+	// Bob sends; Alice, the only `--dev` validator, authors the block and earns the fee.
+	let alice_id: AccountId32 = sr25519::dev::alice().public_key().into();
+	let bob = sr25519::dev::bob();
+	let bob_id: AccountId32 = bob.public_key().into();
 	let nanos =
 		std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
 	let uri: SecretUri = format!("//Alice//fresh-{nanos}").parse().unwrap();
@@ -93,9 +95,10 @@ async fn dev_node_produces_finalizes_and_settles_a_transfer() {
 	let fresh_id: AccountId32 = fresh.public_key().into();
 
 	let alice_before = free_balance(&api, &alice_id).await.unwrap();
+	let bob_before = free_balance(&api, &bob_id).await.unwrap();
 	assert_eq!(free_balance(&api, &fresh_id).await.unwrap(), 0, "the account is fresh");
 	let nonce_before: u64 =
-		node.rpc("system_accountNextIndex", rpc_params![alice_id.to_string()]).await.unwrap();
+		node.rpc("system_accountNextIndex", rpc_params![bob_id.to_string()]).await.unwrap();
 
 	let amount = 5 * UNIT;
 	let call = dynamic::transaction(
@@ -106,7 +109,7 @@ async fn dev_node_produces_finalizes_and_settles_a_transfer() {
 	let at = api.at_current_block().await.unwrap();
 	let signed = at
 		.transactions()
-		.create_signed(&call, &alice, Default::default())
+		.create_signed(&call, &bob, Default::default())
 		.await
 		.expect("transaction signs");
 
@@ -136,7 +139,7 @@ async fn dev_node_produces_finalizes_and_settles_a_transfer() {
 		.expect("a TransactionFeePaid event")
 		.decode_fields_unchecked_as::<TransactionFeePaid>()
 		.expect("decodes");
-	assert_eq!(fee_paid.who, alice_id);
+	assert_eq!(fee_paid.who, bob_id);
 	assert_eq!(fee_paid.tip, 0);
 	assert!(fee_paid.actual_fee > 0);
 	assert!(
@@ -147,12 +150,20 @@ async fn dev_node_produces_finalizes_and_settles_a_transfer() {
 
 	assert_eq!(free_balance(&api, &fresh_id).await.unwrap(), amount);
 	assert_eq!(
+		free_balance(&api, &bob_id).await.unwrap(),
+		bob_before - amount - fee_paid.actual_fee,
+		"Bob pays exactly the amount and the fee"
+	);
+	// The fee is profit: 2.5% to charity and 2.5% to operations, rounded down; the rest to the
+	// block's author.
+	let shares = fee_paid.actual_fee / 40;
+	assert_eq!(
 		free_balance(&api, &alice_id).await.unwrap(),
-		alice_before - amount - fee_paid.actual_fee,
-		"Alice pays exactly the amount and the fee"
+		alice_before + fee_paid.actual_fee - 2 * shares,
+		"Alice, the author, earns the fee less the charity and operations shares"
 	);
 	let nonce_after: u64 =
-		node.rpc("system_accountNextIndex", rpc_params![alice_id.to_string()]).await.unwrap();
+		node.rpc("system_accountNextIndex", rpc_params![bob_id.to_string()]).await.unwrap();
 	assert_eq!(nonce_after, nonce_before + 1);
 }
 

@@ -289,7 +289,10 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 						("nonce", Value::u128(1)),
 					]),
 				),
-				("signature", Value::unnamed_variant("Sr25519", [Value::from_bytes(allowance_signature)])),
+				(
+					"signature",
+					Value::unnamed_variant("Sr25519", [Value::from_bytes(allowance_signature)]),
+				),
 				("version", Value::u128(1)),
 				("calls", Value::u128(CALLS.into())),
 			])]),
@@ -326,9 +329,12 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 		.all_events_in_block()
 		.iter()
 		.filter_map(Result::ok)
-		.filter(|e| e.pallet_name() == "TransactionPayment" && e.event_name() == "TransactionFeePaid")
+		.filter(|e| {
+			e.pallet_name() == "TransactionPayment" && e.event_name() == "TransactionFeePaid"
+		})
 		.map(|e| {
-			let fee = e.decode_fields_unchecked_as::<TransactionFeePaid>().expect("the fee decodes");
+			let fee =
+				e.decode_fields_unchecked_as::<TransactionFeePaid>().expect("the fee decodes");
 			share(fee.actual_fee + fee.tip)
 		})
 		.sum();

@@ -74,15 +74,7 @@ pub const BENCHMARK_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyT
 /// its consumer, node and `nonce`: a higher nonce replaces the consumer's allowance for that
 /// node, and a lower one is refused.
 #[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct UsageAllowance<AccountId, BlockNumber> {
 	/// The account that pays, and signs.

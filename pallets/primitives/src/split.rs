@@ -77,9 +77,9 @@ mod tests {
 		assert_eq!(BigUint::from(shares.charity), charity, "charity of {amount}");
 		assert_eq!(BigUint::from(shares.operations), operations, "operations of {amount}");
 		assert_eq!(BigUint::from(shares.remainder), remainder, "remainder of {amount}");
-		let sum = BigUint::from(shares.charity) +
-			BigUint::from(shares.operations) +
-			BigUint::from(shares.remainder);
+		let sum = BigUint::from(shares.charity)
+			+ BigUint::from(shares.operations)
+			+ BigUint::from(shares.remainder);
 		assert_eq!(sum, BigUint::from(amount), "the parts of {amount} add up to it");
 	}
 
@@ -89,9 +89,15 @@ mod tests {
 		{
 			check(amount);
 		}
-		assert_eq!(ProfitShares::of(0u128), ProfitShares { charity: 0, operations: 0, remainder: 0 });
+		assert_eq!(
+			ProfitShares::of(0u128),
+			ProfitShares { charity: 0, operations: 0, remainder: 0 }
+		);
 		assert_eq!(ProfitShares::of(39u128).remainder, 39);
-		assert_eq!(ProfitShares::of(40u128), ProfitShares { charity: 1, operations: 1, remainder: 38 });
+		assert_eq!(
+			ProfitShares::of(40u128),
+			ProfitShares { charity: 1, operations: 1, remainder: 38 }
+		);
 		assert_eq!(ProfitShares::of(u128::MAX).charity, u128::MAX / 40);
 	}
 

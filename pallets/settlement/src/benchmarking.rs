@@ -35,8 +35,10 @@ fn signed_report<T: Config>(n: u32) -> (ReportOf<T>, NodeSignature) {
 				expires_at,
 				nonce: 1,
 			};
-			let signature =
-				T::BenchmarkHelper::sign(&consumer, &Settlement::<T>::allowance_payload(&allowance));
+			let signature = T::BenchmarkHelper::sign(
+				&consumer,
+				&Settlement::<T>::allowance_payload(&allowance),
+			);
 			UsageRecord { allowance, signature, version, calls: CALLS }
 		})
 		.collect();
@@ -67,7 +69,9 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn authorize_submit_usage(n: Linear<1, { T::MaxRecords::get() }>) -> Result<(), BenchmarkError> {
+	fn authorize_submit_usage(
+		n: Linear<1, { T::MaxRecords::get() }>,
+	) -> Result<(), BenchmarkError> {
 		let (report, signature) = signed_report::<T>(n);
 		let call = Call::<T>::submit_usage { report, signature };
 

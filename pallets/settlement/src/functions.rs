@@ -69,7 +69,7 @@ impl<T: Config> Pallet<T> {
 					settled += 1;
 					let calls = calls_by_service.entry(record.allowance.service).or_default();
 					calls.saturating_accrue(record.calls);
-				},
+				}
 				Err(SettleError(reason)) => {
 					rejected += 1;
 					nodes_fault |= reason.is_nodes_fault();
@@ -79,7 +79,7 @@ impl<T: Config> Pallet<T> {
 						consumer,
 						reason,
 					});
-				},
+				}
 			}
 		}
 		let mut node_calls = 0u64;
@@ -125,11 +125,11 @@ impl<T: Config> Pallet<T> {
 		let used_before = match Allowances::<T>::get(consumer, node) {
 			Some(state) if state.nonce > allowance.nonce => {
 				return Err(RecordError::AllowanceReplayed.into())
-			},
+			}
 			Some(state) if state.nonce == allowance.nonce => {
 				ensure!(state.terms == terms, RecordError::AllowanceReplayed);
 				state.used
-			},
+			}
 			_ => 0,
 		};
 		let used = used_before

@@ -108,8 +108,7 @@ pub mod pallet {
 
 	/// Each node's last settled report: its sequence and block.
 	#[pallet::storage]
-	pub type LastReport<T: Config> =
-		StorageMap<_, Twox64Concat, NodeId, (u64, BlockNumberFor<T>)>;
+	pub type LastReport<T: Config> = StorageMap<_, Twox64Concat, NodeId, (u64, BlockNumberFor<T>)>;
 
 	/// Each consumer's current allowance for each node.
 	#[pallet::storage]

@@ -126,7 +126,8 @@ impl ServiceDirectory<AccountId, u64> for TestServices {
 		SERVICES.with(|s| s.borrow().get(&service).map(|s| s.price))
 	}
 	fn runs(node: NodeId, service: ServiceId, version: VersionNumber) -> bool {
-		SERVICES.with(|s| s.borrow().get(&service).is_some_and(|s| s.runs.contains(&(node, version))))
+		SERVICES
+			.with(|s| s.borrow().get(&service).is_some_and(|s| s.runs.contains(&(node, version))))
 	}
 	fn is_available(_: ServiceId) -> bool {
 		true
@@ -203,7 +204,8 @@ pub struct TestBenchmarkHelper;
 impl crate::BenchmarkHelper<AccountId, Signature> for TestBenchmarkHelper {
 	fn consumer(index: u32) -> AccountId {
 		let seed = format!("//consumer{index}").into_bytes();
-		let public = sp_io::crypto::sr25519_generate(micro_primitives::BENCHMARK_KEY_TYPE, Some(seed));
+		let public =
+			sp_io::crypto::sr25519_generate(micro_primitives::BENCHMARK_KEY_TYPE, Some(seed));
 		AccountId::from(public)
 	}
 	fn sign(consumer: &AccountId, message: &[u8]) -> Signature {
@@ -253,7 +255,12 @@ pub fn set_node(node: NodeId, operator: AccountId, seed: &str) -> sp_core::ed255
 }
 
 /// Registers a service the tests control.
-pub fn set_service(id: ServiceId, owner: AccountId, price: ApiTokens, runs: &[(NodeId, VersionNumber)]) {
+pub fn set_service(
+	id: ServiceId,
+	owner: AccountId,
+	price: ApiTokens,
+	runs: &[(NodeId, VersionNumber)],
+) {
 	SERVICES.with(|s| {
 		s.borrow_mut()
 			.insert(id, TestService { owner, price, runs: runs.iter().copied().collect() })

@@ -2,13 +2,16 @@
 //! with its own reason, every refusal of a report with its own error, and replays.
 
 use crate::{
-	mock::*, AllowanceState, Allowances, Error, Event, LastReport, RecordError, RecordOf,
-	ReportOf, UsageRecord, UsageReport, WeightInfo,
+	mock::*, AllowanceState, Allowances, Error, Event, LastReport, RecordError, RecordOf, ReportOf,
+	UsageRecord, UsageReport, WeightInfo,
 };
 use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::GetDispatchInfo,
-	traits::{fungible::{Inspect, Mutate}, Authorize},
+	traits::{
+		fungible::{Inspect, Mutate},
+		Authorize,
+	},
 };
 use frame_system::RawOrigin;
 use micro_primitives::{NodeId, ReputationEvent, Subject, UsageAllowance};
@@ -50,7 +53,11 @@ fn fund_tokens(consumer: &sr25519::Pair, tokens: u128) {
 	assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(who), tokens, TOKEN_PRICE));
 }
 
-fn allowance(consumer: &sr25519::Pair, max_calls: u64, nonce: u64) -> UsageAllowance<AccountId, u64> {
+fn allowance(
+	consumer: &sr25519::Pair,
+	max_calls: u64,
+	nonce: u64,
+) -> UsageAllowance<AccountId, u64> {
 	UsageAllowance {
 		consumer: account_of(consumer),
 		service: SERVICE,
@@ -61,7 +68,11 @@ fn allowance(consumer: &sr25519::Pair, max_calls: u64, nonce: u64) -> UsageAllow
 	}
 }
 
-fn record(signer: &sr25519::Pair, allowance: UsageAllowance<AccountId, u64>, calls: u64) -> RecordOf<Test> {
+fn record(
+	signer: &sr25519::Pair,
+	allowance: UsageAllowance<AccountId, u64>,
+	calls: u64,
+) -> RecordOf<Test> {
 	let signature = signer.sign(&Settlement::allowance_payload(&allowance)).into();
 	UsageRecord { allowance, signature, version: 1, calls }
 }
@@ -110,7 +121,10 @@ fn a_report_charges_tokens_and_pays_the_owner_charity_and_operations_to_the_unit
 		let (node_key, consumer) = setup();
 		let (owner_before, charity_before, operations_before) =
 			(balance(&owner()), balance(&charity()), balance(&operations()));
-		assert_ok!(submit(&node_key, report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 10)])));
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 10)])
+		));
 
 		// 10 calls at 3 tokens: 30 tokens backed by 30,000 units; 750 + 750 + 28,500.
 		assert_eq!(tokens_of(&consumer), 70);
@@ -156,7 +170,10 @@ fn the_current_nft_owner_is_paid() {
 		let new_owner = account(8);
 		set_service(SERVICE, new_owner.clone(), PRICE, &[(NODE, 1)]);
 		let before = balance(&new_owner);
-		assert_ok!(submit(&node_key, report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 1)])));
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 1)])
+		));
 		assert_eq!(balance(&new_owner), before + 2_850);
 	});
 }
@@ -182,7 +199,12 @@ fn a_bad_record_is_rejected_with_its_reason_and_the_others_settle() {
 		assert_eq!(rejections(), vec![(1, RecordError::BadSignature)]);
 		assert_eq!(tokens_of(&consumer), 94);
 		assert_eq!(tokens_of(&other), 88);
-		assert!(events().contains(&Event::ReportSettled { node: NODE, sequence: 1, settled: 2, rejected: 1 }));
+		assert!(events().contains(&Event::ReportSettled {
+			node: NODE,
+			sequence: 1,
+			settled: 2,
+			rejected: 1
+		}));
 		assert!(take_ledger().contains(&(Subject::Node(NODE), ReputationEvent::FailedSettlement)));
 	});
 }
@@ -240,11 +262,16 @@ fn calls_to_a_free_service_settle_for_no_tokens_and_still_count() {
 		let (node_key, consumer) = setup();
 		set_service(SERVICE, owner(), 0, &[(NODE, 1)]);
 		let before = balance(&owner());
-		assert_ok!(submit(&node_key, report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 4)])));
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 4)])
+		));
 		assert_eq!(tokens_of(&consumer), 100);
 		assert_eq!(balance(&owner()), before);
 		assert_eq!(rejections(), vec![]);
-		assert!(take_ledger().contains(&(Subject::Service(SERVICE), ReputationEvent::SettledCalls(4))));
+		assert!(
+			take_ledger().contains(&(Subject::Service(SERVICE), ReputationEvent::SettledCalls(4)))
+		);
 	});
 }
 
@@ -252,10 +279,16 @@ fn calls_to_a_free_service_settle_for_no_tokens_and_still_count() {
 fn an_allowance_is_used_up_across_reports_and_cannot_be_replayed() {
 	new_test_ext().execute_with(|| {
 		let (node_key, consumer) = setup();
-		assert_ok!(submit(&node_key, report(1, vec![record(&consumer, allowance(&consumer, 5, 1), 3)])));
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 5, 1), 3)])
+		));
 		System::set_block_number(10);
 		// 3 more would make 6 of 5.
-		assert_ok!(submit(&node_key, report(2, vec![record(&consumer, allowance(&consumer, 5, 1), 3)])));
+		assert_ok!(submit(
+			&node_key,
+			report(2, vec![record(&consumer, allowance(&consumer, 5, 1), 3)])
+		));
 		assert_eq!(rejections(), vec![(0, RecordError::AllowanceExceeded)]);
 		System::reset_events();
 		System::set_block_number(20);
@@ -304,7 +337,11 @@ fn a_report_that_fails_its_own_checks_is_refused_whole() {
 		let mut unregistered = good();
 		unregistered.node = 42;
 		assert_noop!(
-			Settlement::submit_usage(origin(), unregistered.clone(), sign_report(&node_key, &unregistered)),
+			Settlement::submit_usage(
+				origin(),
+				unregistered.clone(),
+				sign_report(&node_key, &unregistered)
+			),
 			Error::<Test>::UnknownNode
 		);
 		// Empty.
@@ -339,14 +376,21 @@ fn a_node_submits_with_no_account_by_its_signature_alone() {
 
 		let forged = crate::Call::<Test>::submit_usage {
 			report: report.clone(),
-			signature: sign_report(&ed25519::Pair::from_string("//Impostor", None).unwrap(), &report),
+			signature: sign_report(
+				&ed25519::Pair::from_string("//Impostor", None).unwrap(),
+				&report,
+			),
 		};
 		assert_eq!(
 			forged.authorize(TransactionSource::External).unwrap().unwrap_err(),
 			InvalidTransaction::BadProof.into()
 		);
 
-		assert_ok!(Settlement::submit_usage(RawOrigin::Authorized.into(), report.clone(), signature));
+		assert_ok!(Settlement::submit_usage(
+			RawOrigin::Authorized.into(),
+			report.clone(),
+			signature
+		));
 		assert_eq!(tokens_of(&consumer), 97);
 		assert_eq!(
 			call.authorize(TransactionSource::External).unwrap().unwrap_err(),
@@ -364,7 +408,8 @@ fn the_weight_grows_with_the_records() {
 	new_test_ext().execute_with(|| {
 		let (node_key, consumer) = setup();
 		let call = |n: usize| {
-			let records = (0..n).map(|_| record(&consumer, allowance(&consumer, 50, 1), 1)).collect();
+			let records =
+				(0..n).map(|_| record(&consumer, allowance(&consumer, 50, 1), 1)).collect();
 			let report = report(1, records);
 			let signature = sign_report(&node_key, &report);
 			crate::Call::<Test>::submit_usage { report, signature }.get_dispatch_info().call_weight
@@ -379,12 +424,17 @@ fn the_weight_grows_with_the_records() {
 fn the_allowance_state_is_kept_per_consumer_and_node() {
 	new_test_ext().execute_with(|| {
 		let (node_key, consumer) = setup();
-		assert_ok!(submit(&node_key, report(1, vec![record(&consumer, allowance(&consumer, 50, 7), 4)])));
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 50, 7), 4)])
+		));
 		assert_eq!(
 			Settlement::allowance(account_of(&consumer), NODE),
 			Some(AllowanceState {
 				nonce: 7,
-				terms: sp_io::hashing::blake2_256(&codec::Encode::encode(&allowance(&consumer, 50, 7))),
+				terms: sp_io::hashing::blake2_256(&codec::Encode::encode(&allowance(
+					&consumer, 50, 7
+				))),
 				used: 4,
 				expires_at: 100,
 			})

@@ -10,8 +10,7 @@ use micro_primitives::{NodeId, UsageAllowance, VersionNumber};
 use scale_info::TypeInfo;
 
 /// The allowance type of a runtime.
-pub type AllowanceOf<T> =
-	UsageAllowance<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+pub type AllowanceOf<T> = UsageAllowance<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 /// The usage record type of a runtime.
 pub type RecordOf<T> = UsageRecord<
 	<T as frame_system::Config>::AccountId,
@@ -28,15 +27,7 @@ pub type ReportOf<T> = UsageReport<
 
 /// Calls a node served one consumer under one allowance, since its last report.
 #[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct UsageRecord<AccountId, BlockNumber, Signature> {
 	/// The consumer's allowance: it names the consumer, service and node.
@@ -78,15 +69,7 @@ where
 
 /// What the chain remembers of a consumer's current allowance for a node.
 #[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct AllowanceState<BlockNumber> {
 	/// The allowance's nonce.

@@ -5,10 +5,7 @@ use super::*;
 use crate::Pallet as MicroTokens;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::{
-	pallet_prelude::*,
-	traits::fungible::Mutate,
-};
+use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use micro_primitives::{ApiTokens, NodeDirectory};
 use sp_runtime::Saturating;
@@ -55,7 +52,8 @@ pub(crate) fn fill_batches<T: Config>(who: &T::AccountId, tokens: ApiTokens) {
 	MicroTokens::<T>::ensure_exists(&MicroTokens::<T>::pot());
 	let count = T::MaxBatches::get().max(1);
 	let each = tokens / count as ApiTokens;
-	let first = frame_system::Pallet::<T>::block_number().saturating_add(Params::<T>::get().lifetime);
+	let first =
+		frame_system::Pallet::<T>::block_number().saturating_add(Params::<T>::get().lifetime);
 	if each > 0 {
 		batches_for::<T>(who, count - 1, each, first);
 	}
@@ -159,4 +157,3 @@ mod benchmarks {
 
 	impl_benchmark_test_suite!(MicroTokens, crate::mock::new_test_ext(), crate::mock::Test);
 }
-

@@ -63,7 +63,7 @@ impl<T: Config> Pallet<T> {
 			BatchKind::Free => now > batch.expires_at,
 			BatchKind::Backed => {
 				now > batch.expires_at.saturating_add(Params::<T>::get().refresh_grace)
-			},
+			}
 		}
 	}
 
@@ -92,9 +92,8 @@ impl<T: Config> Pallet<T> {
 		batches: &mut BatchList<T>,
 		batch: TokenBatch<BlockNumberFor<T>>,
 	) -> DispatchResult {
-		if let Some(same) = batches
-			.iter_mut()
-			.find(|b| b.expires_at == batch.expires_at && b.kind == batch.kind)
+		if let Some(same) =
+			batches.iter_mut().find(|b| b.expires_at == batch.expires_at && b.kind == batch.kind)
 		{
 			same.tokens = same.tokens.checked_add(batch.tokens).ok_or(Error::<T>::Overflow)?;
 			same.backing = same.backing.checked_add(batch.backing).ok_or(Error::<T>::Overflow)?;
@@ -108,7 +107,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes `who`'s lapsed batches, sending their backing from the pot to the operations
 	/// account. Returns how many were removed.
-	pub(crate) fn reap(who: &T::AccountId, batches: &mut BatchList<T>) -> Result<u32, DispatchError> {
+	pub(crate) fn reap(
+		who: &T::AccountId,
+		batches: &mut BatchList<T>,
+	) -> Result<u32, DispatchError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let (mut tokens, mut backing, mut removed) = (0u128, 0u128, 0u32);
 		batches.retain(|batch| {
@@ -158,7 +160,11 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	pub(crate) fn do_buy(who: T::AccountId, tokens: ApiTokens, max_price: Balance) -> DispatchResult {
+	pub(crate) fn do_buy(
+		who: T::AccountId,
+		tokens: ApiTokens,
+		max_price: Balance,
+	) -> DispatchResult {
 		ensure!(tokens > 0, Error::<T>::ZeroTokens);
 		let price = Self::current_price();
 		ensure!(price <= max_price, Error::<T>::PriceAboveLimit);
@@ -241,10 +247,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(AllowanceClaimed::<T>::get(node) != Some(period), Error::<T>::AlreadyClaimed);
 		let params = Params::<T>::get();
 		let score = T::Reputation::score(Subject::Node(node)) as ApiTokens;
-		let tokens = params
-			.allowance_per_point
-			.saturating_mul(score)
-			.saturating_add(params.allowance_base);
+		let tokens =
+			params.allowance_per_point.saturating_mul(score).saturating_add(params.allowance_base);
 		ensure!(tokens > 0, Error::<T>::ZeroTokens);
 		let minted = tokens.checked_mul(Self::current_price()).ok_or(Error::<T>::Overflow)?;
 		let expires_at = Self::expiry_after(now, params.lifetime, params.granularity);

@@ -134,8 +134,7 @@ pub mod pallet {
 
 	/// The last period each node's allowance was claimed in.
 	#[pallet::storage]
-	pub type AllowanceClaimed<T: Config> =
-		StorageMap<_, Twox64Concat, NodeId, BlockNumberFor<T>>;
+	pub type AllowanceClaimed<T: Config> = StorageMap<_, Twox64Concat, NodeId, BlockNumberFor<T>>;
 
 	/// The economy's parameters.
 	#[pallet::storage]
@@ -157,7 +156,8 @@ pub mod pallet {
 			}
 			// The pot, charity and operations accounts exist from the start, so any amount,
 			// however small, can be paid into them.
-			for account in [Pallet::<T>::pot(), T::CharityAccount::get(), T::OperationsAccount::get()]
+			for account in
+				[Pallet::<T>::pot(), T::CharityAccount::get(), T::OperationsAccount::get()]
 			{
 				Pallet::<T>::ensure_exists(&account);
 			}
@@ -261,7 +261,10 @@ pub mod pallet {
 
 		/// Give the backed batch expiring at `expires_at` a new lifetime, for the refresh fee.
 		#[pallet::call_index(1)]
-		pub fn refresh_batch(origin: OriginFor<T>, expires_at: BlockNumberFor<T>) -> DispatchResult {
+		pub fn refresh_batch(
+			origin: OriginFor<T>,
+			expires_at: BlockNumberFor<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_refresh(who, expires_at)
 		}

@@ -82,7 +82,9 @@ impl NodeDirectory<AccountId, u64> for TestNodes {
 		None
 	}
 	fn nodes_of(operator: &AccountId) -> Vec<NodeId> {
-		NODES.with(|n| n.borrow().iter().filter(|(_, v)| v.0 == *operator).map(|(k, _)| *k).collect())
+		NODES.with(|n| {
+			n.borrow().iter().filter(|(_, v)| v.0 == *operator).map(|(k, _)| *k).collect()
+		})
 	}
 	fn count() -> u32 {
 		NODES.with(|n| n.borrow().len() as u32)

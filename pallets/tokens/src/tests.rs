@@ -1,7 +1,9 @@
 //! Tests of the tokens pallet: every call and error, the books after every operation, the fee
 //! split, and property tests of batches.
 
-use crate::{mock::*, BatchKind, Batches, Error, Event, Owed, Params, SplitFees, TokenBatch, TotalBacking};
+use crate::{
+	mock::*, BatchKind, Batches, Error, Event, Owed, Params, SplitFees, TokenBatch, TotalBacking,
+};
 use frame_support::{
 	assert_noop, assert_ok,
 	storage::with_storage_layer,
@@ -68,8 +70,14 @@ fn buying_moves_micro_into_the_pot_and_makes_a_batch() {
 		assert_eq!(balance(ALICE), 10_000_000 - 100_000);
 		assert_eq!(
 			last_event(),
-			Event::TokensBought { who: ALICE, tokens: 1_000, price: 100, cost: 100_000, expires_at: 110 }
-				.into()
+			Event::TokensBought {
+				who: ALICE,
+				tokens: 1_000,
+				price: 100,
+				cost: 100_000,
+				expires_at: 110
+			}
+			.into()
 		);
 		// Bought a few blocks later, within the same rounding: the same batch.
 		run_to(5);
@@ -329,8 +337,14 @@ fn a_node_earns_an_allowance_that_grows_with_its_score() {
 		assert_eq!(issuance(), before + 47_500, "the backing is minted, nothing else");
 		assert_eq!(
 			last_event(),
-			Event::AllowanceClaimed { node: 7, operator: BOB, tokens: 250, minted: 47_500, expires_at: 110 }
-				.into()
+			Event::AllowanceClaimed {
+				node: 7,
+				operator: BOB,
+				tokens: 250,
+				minted: 47_500,
+				expires_at: 110
+			}
+			.into()
 		);
 		assert_noop!(
 			MicroTokens::claim_node_allowance(RuntimeOrigin::signed(BOB), 7),
@@ -359,10 +373,7 @@ fn only_governance_sets_valid_parameters() {
 			crate::TokenParams { lifetime: 0, ..params },
 			crate::TokenParams { granularity: 0, ..params },
 			crate::TokenParams { granularity: 101, ..params },
-			crate::TokenParams {
-				price: crate::PriceCurve { floor: 0, ..params.price },
-				..params
-			},
+			crate::TokenParams { price: crate::PriceCurve { floor: 0, ..params.price }, ..params },
 			crate::TokenParams {
 				price: crate::PriceCurve { ceiling: 99, ..params.price },
 				..params
@@ -388,23 +399,23 @@ impl crate::BlockAuthor<AccountId> for TestAuthor {
 	}
 }
 
-fn withdraw(who: AccountId, amount: u128) -> frame_support::traits::fungible::Credit<AccountId, Balances> {
-	Balances::withdraw(
-		&who,
-		amount,
-		Precision::Exact,
-		Preservation::Preserve,
-		Fortitude::Polite,
-	)
-	.unwrap()
+fn withdraw(
+	who: AccountId,
+	amount: u128,
+) -> frame_support::traits::fungible::Credit<AccountId, Balances> {
+	Balances::withdraw(&who, amount, Precision::Exact, Preservation::Preserve, Fortitude::Polite)
+		.unwrap()
 }
 
 #[test]
 fn fees_and_tips_are_split_and_the_rest_goes_to_the_author() {
 	new_test_ext().execute_with(|| {
 		let before = issuance();
-		let (charity, operations, author) = (balance(CHARITY), balance(OPERATIONS), balance(AUTHOR));
-		SplitFees::<Test, TestAuthor>::on_unbalanceds([withdraw(ALICE, 1_000), withdraw(ALICE, 39)].into_iter());
+		let (charity, operations, author) =
+			(balance(CHARITY), balance(OPERATIONS), balance(AUTHOR));
+		SplitFees::<Test, TestAuthor>::on_unbalanceds(
+			[withdraw(ALICE, 1_000), withdraw(ALICE, 39)].into_iter(),
+		);
 		// 1,039: 25 each to charity and operations, 989 to the author.
 		assert_eq!(balance(CHARITY), charity + 25);
 		assert_eq!(balance(OPERATIONS), operations + 25);
@@ -447,8 +458,13 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 /// The tokens `batches` would give for `tokens`, earliest expiry first, as the reference.
-fn reference_spend(batches: &[TokenBatch<u64>], tokens: ApiTokens, now: u64) -> Option<Vec<ApiTokens>> {
-	let spendable: ApiTokens = batches.iter().filter(|b| now <= b.expires_at).map(|b| b.tokens).sum();
+fn reference_spend(
+	batches: &[TokenBatch<u64>],
+	tokens: ApiTokens,
+	now: u64,
+) -> Option<Vec<ApiTokens>> {
+	let spendable: ApiTokens =
+		batches.iter().filter(|b| now <= b.expires_at).map(|b| b.tokens).sum();
 	if spendable < tokens {
 		return None;
 	}

@@ -33,15 +33,7 @@ pub enum BatchKind {
 
 /// API tokens that expire together.
 #[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct TokenBatch<BlockNumber> {
 	/// Tokens left in the batch.
@@ -110,8 +102,9 @@ impl PriceCurve {
 		if denominator.is_zero() {
 			return self.floor;
 		}
-		let extra = multiply_by_rational_with_rounding(rise, size as u128, denominator, Rounding::Down)
-			.unwrap_or(rise);
+		let extra =
+			multiply_by_rational_with_rounding(rise, size as u128, denominator, Rounding::Down)
+				.unwrap_or(rise);
 		self.floor.saturating_add(extra)
 	}
 
@@ -160,10 +153,10 @@ pub struct TokenParams<BlockNumber> {
 impl<BlockNumber: Zero + PartialOrd + Copy> TokenParams<BlockNumber> {
 	/// Whether the parameters are well formed.
 	pub fn is_valid(&self) -> bool {
-		self.price.is_valid() &&
-			!self.lifetime.is_zero() &&
-			!self.granularity.is_zero() &&
-			self.granularity <= self.lifetime
+		self.price.is_valid()
+			&& !self.lifetime.is_zero()
+			&& !self.granularity.is_zero()
+			&& self.granularity <= self.lifetime
 	}
 }
 
@@ -203,7 +196,8 @@ mod tests {
 
 	#[test]
 	fn taking_from_a_batch_releases_its_backing_exactly() {
-		let mut batch = TokenBatch { tokens: 3, backing: 100, expires_at: 10u32, kind: BatchKind::Backed };
+		let mut batch =
+			TokenBatch { tokens: 3, backing: 100, expires_at: 10u32, kind: BatchKind::Backed };
 		assert_eq!(batch.take(1), (1, 33));
 		assert_eq!(batch.take(1), (1, 33));
 		assert_eq!(batch.take(5), (1, 34));
