@@ -147,7 +147,7 @@ async fn view<R: DecodeAsType>(api: &Client, pallet: &str, function: &str, args:
 async fn free(api: &Client, who: &AccountId32) -> u128 {
 	let at = api.at_current_block().await.unwrap();
 	let address = dynamic::storage::<(AccountId32,), AccountInfo>("System", "Account");
-	let value = at.storage().fetch(address, (who.clone(),)).await.expect("the account exists");
+	let value = at.storage().fetch(address, (*who,)).await.expect("the account exists");
 	value.decode().expect("the account decodes").data.free
 }
 
@@ -256,7 +256,7 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 
 	// Charlie signs an allowance for Dave's node: at most 100 calls, valid 1,000 blocks.
 	let best = node.best_number().await.expect("a best block");
-	let allowance = (charlie_id.clone(), service, node_id, 100u64, best + 1_000, 1u64);
+	let allowance = (charlie_id, service, node_id, 100u64, best + 1_000, 1u64);
 	let allowance_signature =
 		charlie.sign(&(USAGE_ALLOWANCE_CONTEXT, genesis, &allowance).encode()).0;
 
@@ -319,7 +319,7 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 		(settled.node, settled.service, settled.calls, settled.tokens),
 		(node_id, service, CALLS, tokens)
 	);
-	assert_eq!((settled.consumer, settled.owner.clone()), (charlie_id.clone(), bob_id.clone()));
+	assert_eq!((settled.consumer, settled.owner), (charlie_id, bob_id));
 	assert_eq!(settled.charity, share(backing));
 	assert_eq!(settled.operations, share(backing));
 	assert_eq!(settled.paid, backing - 2 * share(backing));
