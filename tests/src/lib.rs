@@ -19,6 +19,8 @@ use jsonrpsee::{
 };
 use serde_json::Value;
 
+pub mod chain;
+
 /// Boxed error for test helpers.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 

@@ -5,18 +5,17 @@
 
 use std::time::Duration;
 
-use micro_tests::TestNode;
+use micro_tests::{
+	chain::{submit, view, Client},
+	TestNode,
+};
 use subxt::{
 	dynamic::{self, Value},
-	ext::codec::{Compact, Decode, Encode},
+	ext::codec::Encode,
 	ext::scale_decode::{self, DecodeAsType},
-	tx::Signer,
 	utils::AccountId32,
-	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::sr25519;
-
-type Client = OnlineClient<PolkadotConfig>;
 
 /// One MICRO in plancks (12 decimals).
 const UNIT: u128 = 1_000_000_000_000;
@@ -64,51 +63,6 @@ fn string_field(number: u32, name: &str) -> Value {
 
 fn message(name: &str, fields: Vec<Value>) -> Value {
 	Value::named_composite([("name", bytes(name)), ("fields", Value::unnamed_composite(fields))])
-}
-
-/// Signs `call` with `signer`, waits until it is finalized, and returns its events, or the
-/// dispatch error as text.
-async fn submit<S: Signer<PolkadotConfig>>(
-	api: &Client,
-	call: impl subxt::transactions::Payload,
-	signer: &S,
-) -> Result<subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>, String> {
-	let at = api.at_current_block().await.map_err(|e| e.to_string())?;
-	let signed = at
-		.transactions()
-		.create_signed(&call, signer, Default::default())
-		.await
-		.map_err(|e| e.to_string())?;
-	signed
-		.submit_and_watch()
-		.await
-		.map_err(|e| e.to_string())?
-		.wait_for_finalized_success()
-		.await
-		.map_err(|e| e.to_string())
-}
-
-/// Calls a pallet's view function with SCALE-encoded `args` and decodes what it returns.
-///
-/// The runtime API takes `(query_id, input: Vec<u8>)`; subxt 0.50's `view_functions().call`
-/// leaves out the length prefix of `input` (and the runtime refuses the call), so this builds the
-/// input and unwraps the `Result` itself.
-async fn view<R: DecodeAsType>(api: &Client, pallet: &str, function: &str, args: &[u8]) -> R {
-	let at = api.at_current_block().await.unwrap();
-	let metadata = at.metadata();
-	let view_function = metadata
-		.pallet_by_name(pallet)
-		.and_then(|p| p.view_function_by_name(function))
-		.unwrap_or_else(|| panic!("{pallet}.{function} is a view function"));
-	let mut input = view_function.query_id().to_vec();
-	Compact(args.len() as u32).encode_to(&mut input);
-	input.extend_from_slice(args);
-	let raw = at.view_functions().call_raw(Some(&input)).await.expect("the view function runs");
-	let (ok, mut rest) = raw.split_first().expect("a Result");
-	assert_eq!(*ok, 0, "{pallet}.{function} returned an error: {raw:?}");
-	let output = Vec::<u8>::decode(&mut rest).expect("the output bytes");
-	R::decode_as_type(&mut &output[..], view_function.output_ty(), metadata.types())
-		.expect("the output decodes")
 }
 
 /// The service's record and owner as the services pallet's view function reports them.

@@ -11,18 +11,18 @@
 use std::time::Duration;
 
 use ed25519_dalek::{Signer as _, SigningKey};
-use micro_tests::TestNode;
+use micro_tests::{
+	chain::{submit, view, Client},
+	TestNode,
+};
 use subxt::{
 	dynamic::{self, Value},
-	ext::codec::{Compact, Decode, Encode},
+	ext::codec::{Compact, Encode},
 	ext::scale_decode::{self, DecodeAsType},
-	tx::Signer,
 	utils::{AccountId32, H256},
-	OnlineClient, PolkadotConfig,
+	PolkadotConfig,
 };
 use subxt_signer::sr25519;
-
-type Client = OnlineClient<PolkadotConfig>;
 
 const NODE_KEY_PROOF_CONTEXT: &[u8] = b"micro-network/node-key/v1";
 const USAGE_ALLOWANCE_CONTEXT: &[u8] = b"micro-network/allowance/v1";
@@ -84,31 +84,6 @@ struct AccountInfo {
 	data: AccountData,
 }
 
-/// Signs `call`, waits until it is finalized, and returns its block and events, or the dispatch
-/// error as text.
-async fn submit<S: Signer<PolkadotConfig>>(
-	api: &Client,
-	call: impl subxt::transactions::Payload,
-	signer: &S,
-) -> Result<(H256, subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>), String> {
-	let at = api.at_current_block().await.map_err(|e| e.to_string())?;
-	let signed = at
-		.transactions()
-		.create_signed(&call, signer, Default::default())
-		.await
-		.map_err(|e| e.to_string())?;
-	let in_block = signed
-		.submit_and_watch()
-		.await
-		.map_err(|e| e.to_string())?
-		.wait_for_finalized()
-		.await
-		.map_err(|e| e.to_string())?;
-	let block = in_block.block_hash();
-	let events = in_block.wait_for_success().await.map_err(|e| e.to_string())?;
-	Ok((block, events))
-}
-
 /// The first event `pallet.name` of the extrinsic, decoded.
 fn event<E: scale_decode::DecodeAsFields>(
 	events: &subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>,
@@ -122,25 +97,6 @@ fn event<E: scale_decode::DecodeAsFields>(
 		.unwrap_or_else(|| panic!("a {pallet}.{name} event"))
 		.decode_fields_unchecked_as::<E>()
 		.expect("the event decodes")
-}
-
-/// Calls a pallet's view function (see `service_nft.rs` for why the input is built by hand).
-async fn view<R: DecodeAsType>(api: &Client, pallet: &str, function: &str, args: &[u8]) -> R {
-	let at = api.at_current_block().await.unwrap();
-	let metadata = at.metadata();
-	let view_function = metadata
-		.pallet_by_name(pallet)
-		.and_then(|p| p.view_function_by_name(function))
-		.unwrap_or_else(|| panic!("{pallet}.{function} is a view function"));
-	let mut input = view_function.query_id().to_vec();
-	Compact(args.len() as u32).encode_to(&mut input);
-	input.extend_from_slice(args);
-	let raw = at.view_functions().call_raw(Some(&input)).await.expect("the view function runs");
-	let (ok, mut rest) = raw.split_first().expect("a Result");
-	assert_eq!(*ok, 0, "{pallet}.{function} returned an error: {raw:?}");
-	let output = Vec::<u8>::decode(&mut rest).expect("the output bytes");
-	R::decode_as_type(&mut &output[..], view_function.output_ty(), metadata.types())
-		.expect("the output decodes")
 }
 
 /// `who`'s free balance now.
@@ -216,7 +172,7 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 			]),
 		),
 	);
-	let (_, events) = submit(&api, register_node, &dave).await.expect("the node registers");
+	let events = submit(&api, register_node, &dave).await.expect("the node registers");
 	let node_id = event::<NodeRegistered>(&events, "MicroNodes", "NodeRegistered").node;
 
 	// Bob registers greeter at 3 tokens a call; Dave places version 1 on his node.
@@ -234,7 +190,7 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 			PRICE_PER_CALL,
 		),
 	);
-	let (_, events) = submit(&api, register_service, &bob).await.expect("greeter registers");
+	let events = submit(&api, register_service, &bob).await.expect("greeter registers");
 	let service = event::<ServiceRegistered>(&events, "MicroServices", "ServiceRegistered").service;
 	let announce = dynamic::transaction(
 		"MicroServices",
@@ -247,7 +203,7 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 	let price: u128 = view(&api, "MicroTokens", "price", &[]).await;
 	assert!(price > 0);
 	let buy = dynamic::transaction("MicroTokens", "buy_tokens", (1_000u128, price));
-	let (_, events) = submit(&api, buy, &charlie).await.expect("Charlie buys tokens");
+	let events = submit(&api, buy, &charlie).await.expect("Charlie buys tokens");
 	let bought = event::<TokensBought>(&events, "MicroTokens", "TokensBought");
 	assert_eq!((bought.tokens, bought.price, bought.cost), (1_000, price, 1_000 * price));
 	let (spendable, _): (u128, u128) =
@@ -309,7 +265,7 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 		"submit_usage",
 		(report_value.clone(), Value::from_bytes(report_signature)),
 	);
-	let (_, events) = submit(&api, submit_usage, &dave).await.expect("the report is settled");
+	let events = submit(&api, submit_usage, &dave).await.expect("the report is settled");
 
 	// What the chain says it did.
 	let settled = event::<UsageSettled>(&events, "Settlement", "UsageSettled");

@@ -26,7 +26,12 @@ impl<T: Config> Pallet<T> {
 
 	/// The bytes a consumer signs for `allowance`.
 	pub fn allowance_payload(allowance: &AllowanceOf<T>) -> Vec<u8> {
-		(USAGE_ALLOWANCE_CONTEXT, Self::genesis_hash(), allowance).encode()
+		Self::allowance_payload_on(Self::genesis_hash(), allowance)
+	}
+
+	/// The bytes a consumer signs for `allowance` on the chain with `genesis`.
+	fn allowance_payload_on(genesis: T::Hash, allowance: &AllowanceOf<T>) -> Vec<u8> {
+		(USAGE_ALLOWANCE_CONTEXT, genesis, allowance).encode()
 	}
 
 	/// The hash a node signs for `report`.
@@ -59,12 +64,13 @@ impl<T: Config> Pallet<T> {
 	/// Settles every record of a checked report.
 	pub(crate) fn settle(report: ReportOf<T>) {
 		let now = frame_system::Pallet::<T>::block_number();
+		let genesis = Self::genesis_hash();
 		let node = report.node;
 		let (mut settled, mut rejected, mut nodes_fault) = (0u32, 0u32, false);
 		let mut calls_by_service: BTreeMap<u32, u64> = BTreeMap::new();
 		for (index, record) in report.records.into_iter().enumerate() {
 			let consumer = record.allowance.consumer.clone();
-			match with_storage_layer(|| Self::settle_record(node, &record, now)) {
+			match with_storage_layer(|| Self::settle_record(node, &record, now, genesis)) {
 				Ok(()) => {
 					settled += 1;
 					let calls = calls_by_service.entry(record.allowance.service).or_default();
@@ -107,13 +113,14 @@ impl<T: Config> Pallet<T> {
 		node: NodeId,
 		record: &RecordOf<T>,
 		now: BlockNumberFor<T>,
+		genesis: T::Hash,
 	) -> Result<(), SettleError> {
 		let allowance = &record.allowance;
 		let consumer = &allowance.consumer;
 		ensure!(record.calls > 0, RecordError::ZeroCalls);
 		ensure!(allowance.node == node, RecordError::WrongNode);
 		ensure!(
-			record.signature.verify(&Self::allowance_payload(allowance)[..], consumer),
+			record.signature.verify(&Self::allowance_payload_on(genesis, allowance)[..], consumer),
 			RecordError::BadSignature
 		);
 		ensure!(now <= allowance.expires_at, RecordError::AllowanceExpired);

@@ -57,13 +57,15 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Whether `batch` can no longer be spent or refreshed at `now`.
-	fn has_lapsed(batch: &TokenBatch<BlockNumberFor<T>>, now: BlockNumberFor<T>) -> bool {
+	/// Whether `batch` can no longer be spent or refreshed at `now`, given the refresh `grace`.
+	fn has_lapsed(
+		batch: &TokenBatch<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+		grace: BlockNumberFor<T>,
+	) -> bool {
 		match batch.kind {
 			BatchKind::Free => now > batch.expires_at,
-			BatchKind::Backed => {
-				now > batch.expires_at.saturating_add(Params::<T>::get().refresh_grace)
-			}
+			BatchKind::Backed => now > batch.expires_at.saturating_add(grace),
 		}
 	}
 
@@ -112,9 +114,10 @@ impl<T: Config> Pallet<T> {
 		batches: &mut BatchList<T>,
 	) -> Result<u32, DispatchError> {
 		let now = frame_system::Pallet::<T>::block_number();
+		let grace = Params::<T>::get().refresh_grace;
 		let (mut tokens, mut backing, mut removed) = (0u128, 0u128, 0u32);
 		batches.retain(|batch| {
-			if Self::has_lapsed(batch, now) {
+			if Self::has_lapsed(batch, now, grace) {
 				tokens = tokens.saturating_add(batch.tokens);
 				backing = backing.saturating_add(batch.backing);
 				removed += 1;
@@ -148,7 +151,8 @@ impl<T: Config> Pallet<T> {
 	/// Tokens `who` can spend now, and tokens in expired batches it can still refresh.
 	pub fn balance_of(who: &T::AccountId) -> (ApiTokens, ApiTokens) {
 		let now = frame_system::Pallet::<T>::block_number();
-		Batches::<T>::get(who).iter().filter(|batch| !Self::has_lapsed(batch, now)).fold(
+		let grace = Params::<T>::get().refresh_grace;
+		Batches::<T>::get(who).iter().filter(|batch| !Self::has_lapsed(batch, now, grace)).fold(
 			(0, 0),
 			|(spendable, refreshable), batch| {
 				if now <= batch.expires_at {

@@ -1,0 +1,57 @@
+//! Helpers for talking to the chain with subxt, as a wallet or client would.
+
+use subxt::{
+	ext::codec::{Compact, Decode, Encode},
+	ext::scale_decode::DecodeAsType,
+	extrinsics::ExtrinsicEvents,
+	tx::Signer,
+	OnlineClient, PolkadotConfig,
+};
+
+/// A subxt client for the Micro Network.
+pub type Client = OnlineClient<PolkadotConfig>;
+
+/// Signs `call` with `signer`, waits until it is finalized, and returns its events, or the
+/// dispatch error as text.
+pub async fn submit<S: Signer<PolkadotConfig>>(
+	api: &Client,
+	call: impl subxt::transactions::Payload,
+	signer: &S,
+) -> Result<ExtrinsicEvents<PolkadotConfig>, String> {
+	let at = api.at_current_block().await.map_err(|e| e.to_string())?;
+	let signed = at
+		.transactions()
+		.create_signed(&call, signer, Default::default())
+		.await
+		.map_err(|e| e.to_string())?;
+	signed
+		.submit_and_watch()
+		.await
+		.map_err(|e| e.to_string())?
+		.wait_for_finalized_success()
+		.await
+		.map_err(|e| e.to_string())
+}
+
+/// Calls a pallet's view function with SCALE-encoded `args` and decodes what it returns.
+///
+/// The runtime API takes `(query_id, input: Vec<u8>)`; subxt 0.50's `view_functions().call`
+/// leaves out the length prefix of `input` (and the runtime refuses the call), so this builds the
+/// input and unwraps the `Result` itself.
+pub async fn view<R: DecodeAsType>(api: &Client, pallet: &str, function: &str, args: &[u8]) -> R {
+	let at = api.at_current_block().await.unwrap();
+	let metadata = at.metadata();
+	let view_function = metadata
+		.pallet_by_name(pallet)
+		.and_then(|p| p.view_function_by_name(function))
+		.unwrap_or_else(|| panic!("{pallet}.{function} is a view function"));
+	let mut input = view_function.query_id().to_vec();
+	Compact(args.len() as u32).encode_to(&mut input);
+	input.extend_from_slice(args);
+	let raw = at.view_functions().call_raw(Some(&input)).await.expect("the view function runs");
+	let (ok, mut rest) = raw.split_first().expect("a Result");
+	assert_eq!(*ok, 0, "{pallet}.{function} returned an error: {raw:?}");
+	let output = Vec::<u8>::decode(&mut rest).expect("the output bytes");
+	R::decode_as_type(&mut &output[..], view_function.output_ty(), metadata.types())
+		.expect("the output decodes")
+}
