@@ -39,10 +39,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::ServiceCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Nfts::Item` (r:1 w:0)
 	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
-	/// Storage: `MicroTokens::Batches` (r:1000 w:1000)
-	/// Proof: `MicroTokens::Batches` (`max_values`: None, `max_size`: Some(1233), added: 3708, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::Params` (r:1 w:0)
 	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::Batches` (r:1000 w:1000)
+	/// Proof: `MicroTokens::Batches` (`max_values`: None, `max_size`: Some(1233), added: 3708, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:4 w:4)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::TotalBacking` (r:1 w:1)
@@ -53,8 +53,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn submit_usage(n: u32, ) -> Weight {
 		// Measured proof size: 21090 bytes; estimated: 20447.
-		Weight::from_parts(78_839_143_920, 20447)
-			.saturating_add(Weight::from_parts(489_426_988, 0).saturating_mul(n.into()))
+		Weight::from_parts(959_289_000, 20447)
+			.saturating_add(Weight::from_parts(530_218_804, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -69,8 +69,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_submit_usage(n: u32, ) -> Weight {
 		// Measured proof size: 1469 bytes; estimated: 4704.
-		Weight::from_parts(150_391_726, 4704)
-			.saturating_add(Weight::from_parts(198_594, 0).saturating_mul(n.into()))
+		Weight::from_parts(122_522_388, 4704)
+			.saturating_add(Weight::from_parts(252_744, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 }
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn submit_usage(n: u32, ) -> Weight {
-		Weight::from_parts(78_839_143_920, 20447)
-			.saturating_add(Weight::from_parts(489_426_988, 0).saturating_mul(n.into()))
+		Weight::from_parts(959_289_000, 20447)
+			.saturating_add(Weight::from_parts(530_218_804, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
@@ -87,8 +87,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3708).saturating_mul(n.into()))
 	}
 	fn authorize_submit_usage(n: u32, ) -> Weight {
-		Weight::from_parts(150_391_726, 4704)
-			.saturating_add(Weight::from_parts(198_594, 0).saturating_mul(n.into()))
+		Weight::from_parts(122_522_388, 4704)
+			.saturating_add(Weight::from_parts(252_744, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 }

@@ -1,6 +1,6 @@
 //! Weights for `pallet_micro_tokens`, measured by `scripts/benchmark-pallets.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0 on 2026-11-22: 50 steps, 20 repeats,
+//! Benchmark CLI 64.0.0 on 2026-11-22: 10 steps, 5 repeats,
 //! `Compiled` wasm execution, chain `Some("dev")`, CPU `AMD EPYC`.
 //! Each figure is the slowest path of its call (see the pallet's `benchmarking.rs`).
 
@@ -39,7 +39,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::TotalBacking` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn buy_tokens() -> Weight {
 		// Measured proof size: 1752 bytes; estimated: 6196.
-		Weight::from_parts(166_160_000, 6196)
+		Weight::from_parts(157_273_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -51,7 +51,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn refresh_batch() -> Weight {
 		// Measured proof size: 1594 bytes; estimated: 8799.
-		Weight::from_parts(229_468_000, 8799)
+		Weight::from_parts(218_737_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -73,7 +73,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	fn claim_free_tokens() -> Weight {
 		// Measured proof size: 1752 bytes; estimated: 4698.
-		Weight::from_parts(140_732_000, 4698)
+		Weight::from_parts(120_164_000, 4698)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -99,7 +99,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::TotalBacking` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn claim_node_allowance() -> Weight {
 		// Measured proof size: 3106 bytes; estimated: 4704.
-		Weight::from_parts(217_586_000, 4704)
+		Weight::from_parts(157_504_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -113,7 +113,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::TotalBacking` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn reap_expired() -> Weight {
 		// Measured proof size: 1580 bytes; estimated: 6196.
-		Weight::from_parts(135_362_000, 6196)
+		Weight::from_parts(139_260_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -121,7 +121,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Measured proof size: 0 bytes; estimated: 0.
-		Weight::from_parts(14_217_000, 0)
+		Weight::from_parts(21_149_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -129,32 +129,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn buy_tokens() -> Weight {
-		Weight::from_parts(166_160_000, 6196)
+		Weight::from_parts(157_273_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn refresh_batch() -> Weight {
-		Weight::from_parts(229_468_000, 8799)
+		Weight::from_parts(218_737_000, 8799)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn claim_free_tokens() -> Weight {
-		Weight::from_parts(140_732_000, 4698)
+		Weight::from_parts(120_164_000, 4698)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn claim_node_allowance() -> Weight {
-		Weight::from_parts(217_586_000, 4704)
+		Weight::from_parts(157_504_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn reap_expired() -> Weight {
-		Weight::from_parts(135_362_000, 6196)
+		Weight::from_parts(139_260_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_params() -> Weight {
-		Weight::from_parts(14_217_000, 0)
+		Weight::from_parts(21_149_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }
