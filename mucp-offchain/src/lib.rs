@@ -1,5 +1,11 @@
 //! The Micro Network's off-chain MUCP worker.
 //!
-//! This crate is a placeholder in the workspace: the protocol, registry, broker, transport,
-//! executor and settlement modules arrive with their own issues. It deliberately exports nothing,
-//! so no other crate can come to depend on behaviour that does not exist yet.
+//! One module per concern, in the style of tokio's mini-redis:
+//!
+//! - [`protocol`]: the micro communication protocol: headers, the three forms (call, stream,
+//!   publish), protobuf or JSON bodies, `Micro-Error`, and the prost-encoded envelope of
+//!   `proto/mucp.proto`.
+//!
+//! The registry, broker, transport, executor and settlement modules arrive with their issues.
+
+pub mod protocol;
