@@ -4,8 +4,11 @@
 //!
 //! - [`protocol`]: the micro communication protocol: headers, the three forms (call, stream,
 //!   publish), protobuf or JSON bodies, `Micro-Error`, and the prost-encoded envelope of
-//!   `proto/mucp.proto`.
+//!   `proto/mucp.proto`;
+//! - [`registry`]: self-describing services and the nodes running them, with TTL expiry and
+//!   records peers exchange to converge.
 //!
-//! The registry, broker, transport, executor and settlement modules arrive with their issues.
+//! The broker, transport, executor and settlement modules arrive with their issues.
 
 pub mod protocol;
+pub mod registry;
