@@ -6,9 +6,11 @@
 //!   publish), protobuf or JSON bodies, `Micro-Error`, and the prost-encoded envelope of
 //!   `proto/mucp.proto`;
 //! - [`registry`]: self-describing services and the nodes running them, with TTL expiry and
-//!   records peers exchange to converge.
+//!   records peers exchange to converge;
+//! - [`broker`]: topics, queue groups, the persistent inbox, acknowledgement and redelivery.
 //!
-//! The broker, transport, executor and settlement modules arrive with their issues.
+//! The transport, executor and settlement modules arrive with their issues.
 
+pub mod broker;
 pub mod protocol;
 pub mod registry;
