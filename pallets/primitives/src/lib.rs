@@ -232,8 +232,9 @@ pub trait UsagePayments<AccountId> {
 	/// Tokens `who` can spend now.
 	fn spendable(who: &AccountId) -> ApiTokens;
 	/// Spend `tokens` of `consumer`'s unexpired API tokens, earliest expiry first, and pay the
-	/// MICRO that backed them to `payee`, less the charity and operations shares. Fails,
-	/// changing nothing, if `consumer` holds too few.
+	/// MICRO that backed them to `payee`, less the charity and operations shares. Fails if
+	/// `consumer` holds too few; call it in a storage layer (as dispatch does) so a failure
+	/// leaves nothing behind.
 	fn pay_for_usage(
 		consumer: &AccountId,
 		payee: &AccountId,
