@@ -27,7 +27,7 @@ pub use split::ProfitShares;
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::DispatchResult;
+use sp_runtime::{DispatchError, DispatchResult};
 
 /// The ed25519 public key a node signs its MUCP traffic, heartbeats and usage reports with.
 pub type NodeKey = sp_core::ed25519::Public;
@@ -218,6 +218,21 @@ pub trait AccessControl<AccountId> {
 	fn use_free_calls(who: &AccountId, calls: u32) -> DispatchResult;
 }
 
+/// Why [`UsagePayments::pay_for_usage`] failed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PaymentError {
+	/// The consumer holds too few unexpired tokens.
+	InsufficientTokens,
+	/// Moving the MICRO failed.
+	Failed(DispatchError),
+}
+
+impl From<DispatchError> for PaymentError {
+	fn from(error: DispatchError) -> Self {
+		Self::Failed(error)
+	}
+}
+
 /// Paying for settled calls in API tokens.
 pub trait UsagePayments<AccountId> {
 	/// The currency's balance type.
@@ -229,17 +244,15 @@ pub trait UsagePayments<AccountId> {
 		+ DecodeWithMemTracking
 		+ MaxEncodedLen
 		+ TypeInfo;
-	/// Tokens `who` can spend now.
-	fn spendable(who: &AccountId) -> ApiTokens;
 	/// Spend `tokens` of `consumer`'s unexpired API tokens, earliest expiry first, and pay the
-	/// MICRO that backed them to `payee`, less the charity and operations shares. Fails if
-	/// `consumer` holds too few; call it in a storage layer (as dispatch does) so a failure
-	/// leaves nothing behind.
+	/// MICRO that backed them to `payee`, less the charity and operations shares. Fails with
+	/// [`PaymentError::InsufficientTokens`] if `consumer` holds too few; call it in a storage
+	/// layer (as dispatch does) so a failure leaves nothing behind.
 	fn pay_for_usage(
 		consumer: &AccountId,
 		payee: &AccountId,
 		tokens: ApiTokens,
-	) -> Result<ProfitShares<Self::Balance>, sp_runtime::DispatchError>;
+	) -> Result<ProfitShares<Self::Balance>, PaymentError>;
 	/// Benchmarks only: give `who` `tokens` backed API tokens.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn fund_for_benchmark(who: &AccountId, tokens: ApiTokens);

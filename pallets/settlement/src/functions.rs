@@ -5,8 +5,8 @@ use codec::Encode;
 use frame_support::{pallet_prelude::*, storage::with_storage_layer};
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{
-	NodeDirectory, NodeId, NodeSignature, ReputationEvent, ReputationLedger, ServiceDirectory,
-	Subject, UsagePayments, USAGE_ALLOWANCE_CONTEXT, USAGE_REPORT_CONTEXT,
+	NodeDirectory, NodeId, NodeSignature, PaymentError, ReputationEvent, ReputationLedger,
+	ServiceDirectory, Subject, UsagePayments, USAGE_ALLOWANCE_CONTEXT, USAGE_REPORT_CONTEXT,
 };
 use sp_runtime::{
 	traits::{Saturating, Verify, Zero},
@@ -147,9 +147,11 @@ impl<T: Config> Pallet<T> {
 			T::Services::price_per_call(allowance.service).ok_or(RecordError::UnknownService)?;
 		let owner = T::Services::owner(allowance.service).ok_or(RecordError::UnknownService)?;
 		let tokens = (record.calls as u128).checked_mul(price).ok_or(RecordError::Overflow)?;
-		ensure!(T::Tokens::spendable(consumer) >= tokens, RecordError::InsufficientTokens);
-		let shares = T::Tokens::pay_for_usage(consumer, &owner, tokens)
-			.map_err(|_: DispatchError| RecordError::PaymentFailed)?;
+		let shares =
+			T::Tokens::pay_for_usage(consumer, &owner, tokens).map_err(|error| match error {
+				PaymentError::InsufficientTokens => RecordError::InsufficientTokens,
+				PaymentError::Failed(_) => RecordError::PaymentFailed,
+			})?;
 		Allowances::<T>::insert(
 			consumer,
 			node,

@@ -11,7 +11,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{
-	AccessControl, ApiTokens, NodeDirectory, NodeId, ProfitShares, ReputationLedger,
+	AccessControl, ApiTokens, NodeDirectory, NodeId, PaymentError, ProfitShares, ReputationLedger,
 	ServiceDirectory, Subject, UsagePayments,
 };
 use sp_runtime::{
@@ -298,7 +298,7 @@ impl<T: Config> Pallet<T> {
 		batches: &mut BatchList<T>,
 		tokens: ApiTokens,
 		now: BlockNumberFor<T>,
-	) -> Result<Balance, DispatchError> {
+	) -> Result<Balance, Error<T>> {
 		let spendable: ApiTokens = batches
 			.iter()
 			.filter(|b| now <= b.expires_at)
@@ -346,18 +346,15 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> UsagePayments<T::AccountId> for Pallet<T> {
 	type Balance = Balance;
 
-	fn spendable(who: &T::AccountId) -> ApiTokens {
-		Self::balance_of(who).0
-	}
-
 	fn pay_for_usage(
 		consumer: &T::AccountId,
 		payee: &T::AccountId,
 		tokens: ApiTokens,
-	) -> Result<ProfitShares<Balance>, DispatchError> {
+	) -> Result<ProfitShares<Balance>, PaymentError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut batches = Self::live_batches(consumer)?;
-		let released = Self::take_tokens(&mut batches, tokens, now)?;
+		let released = Self::take_tokens(&mut batches, tokens, now)
+			.map_err(|_: Error<T>| PaymentError::InsufficientTokens)?;
 		let shares = ProfitShares::of(released);
 		let pot = Self::pot();
 		Self::pay(&pot, &T::CharityAccount::get(), shares.charity)?;

@@ -13,7 +13,7 @@ use frame_support::{
 		OnUnbalanced,
 	},
 };
-use micro_primitives::{AccessControl, ApiTokens, ProfitShares, UsagePayments};
+use micro_primitives::{AccessControl, ApiTokens, PaymentError, ProfitShares, UsagePayments};
 use proptest::prelude::*;
 use sp_runtime::{DispatchError, Permill};
 
@@ -156,7 +156,7 @@ fn spending_takes_the_earliest_unexpired_batch_first_and_splits_the_payment() {
 		let before = batches(ALICE);
 		assert_eq!(
 			with_storage_layer(|| MicroTokens::pay_for_usage(&ALICE, &BOB, 1)),
-			Err(Error::<Test>::InsufficientTokens.into())
+			Err(PaymentError::InsufficientTokens)
 		);
 		assert_eq!(batches(ALICE), before);
 		check_books();
