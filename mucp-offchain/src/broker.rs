@@ -278,7 +278,6 @@ impl Broker {
 		Ok(())
 	}
 
-	#[allow(clippy::too_many_arguments)]
 	fn deliver(
 		&self,
 		state: &mut State,

@@ -300,24 +300,23 @@ impl Message {
 	pub fn reply_to(request: &Message, body: impl Into<Vec<u8>>) -> Self {
 		let body = body.into();
 		let content_type = ContentType::detect(&body);
-		let mut reply = Self::new(body).with(header::CONTENT_TYPE, content_type.as_str());
+		Self::correlated(request, body).with(header::CONTENT_TYPE, content_type.as_str())
+	}
+
+	/// The error reply to `request`: its id, service, endpoint and stream, and `Micro-Error`.
+	pub fn error_reply(request: &Message, error: &MicroError) -> Self {
+		Self::correlated(request, Vec::new()).with(header::ERROR, &error.to_json())
+	}
+
+	/// A message with `body` and the headers that tie it to `request`.
+	fn correlated(request: &Message, body: Vec<u8>) -> Self {
+		let mut reply = Self::new(body);
 		for name in [header::ID, header::SERVICE, header::ENDPOINT, header::STREAM] {
 			if let Some(value) = request.header(name) {
 				reply.set(name, value);
 			}
 		}
 		reply
-	}
-
-	/// The error reply to `request`: its id, service, endpoint and stream, and `Micro-Error`.
-	pub fn error_reply(request: &Message, error: &MicroError) -> Self {
-		let mut reply = Self::new(Vec::new());
-		for name in [header::ID, header::SERVICE, header::ENDPOINT, header::STREAM] {
-			if let Some(value) = request.header(name) {
-				reply.set(name, value);
-			}
-		}
-		reply.with(header::ERROR, &error.to_json())
 	}
 
 	/// This message with header `name` set to `value`.

@@ -313,15 +313,11 @@ impl Registry {
 
 	/// Every live version of `name`, each with the nodes running it, newest version last.
 	pub fn get(&self, name: &str, now: Instant) -> Vec<Service> {
-		self.services(now).into_iter().filter(|s| s.description.name == name).collect()
+		self.list(now).into_iter().filter(|s| s.description.name == name).collect()
 	}
 
 	/// Every live service version, by name and version.
 	pub fn list(&self, now: Instant) -> Vec<Service> {
-		self.services(now)
-	}
-
-	fn services(&self, now: Instant) -> Vec<Service> {
 		let mut by_version: BTreeMap<(String, String), Service> = BTreeMap::new();
 		let mut keys: Vec<&Key> = self.entries.keys().collect();
 		keys.sort();
