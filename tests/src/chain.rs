@@ -1,10 +1,12 @@
 //! Helpers for talking to the chain with subxt, as a wallet or client would.
 
 use subxt::{
+	dynamic,
 	ext::codec::{Compact, Decode, Encode},
-	ext::scale_decode::DecodeAsType,
+	ext::scale_decode::{self, DecodeAsType},
 	extrinsics::ExtrinsicEvents,
 	tx::Signer,
+	utils::AccountId32,
 	OnlineClient, PolkadotConfig,
 };
 
@@ -54,4 +56,24 @@ pub async fn view<R: DecodeAsType>(api: &Client, pallet: &str, function: &str, a
 	let output = Vec::<u8>::decode(&mut rest).expect("the output bytes");
 	R::decode_as_type(&mut &output[..], view_function.output_ty(), metadata.types())
 		.expect("the output decodes")
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct AccountInfo {
+	data: AccountData,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct AccountData {
+	free: u128,
+}
+
+/// `who`'s free balance now (0 for an account that does not exist).
+pub async fn free_balance(api: &Client, who: &AccountId32) -> Result<u128, subxt::Error> {
+	let at = api.at_current_block().await?;
+	let address = dynamic::storage::<([u8; 32],), AccountInfo>("System", "Account");
+	let value = at.storage().fetch(address, (who.0,)).await?;
+	Ok(value.decode()?.data.free)
 }

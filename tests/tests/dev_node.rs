@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use jsonrpsee::rpc_params;
-use micro_tests::TestNode;
+use micro_tests::{chain::free_balance, TestNode};
 use serde_json::Value;
 use subxt::{
 	dynamic,
@@ -19,32 +19,10 @@ const UNIT: u128 = 1_000_000_000_000;
 
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "scale_decode")]
-struct AccountInfo {
-	data: AccountData,
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct AccountData {
-	free: u128,
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
 struct TransactionFeePaid {
 	who: AccountId32,
 	actual_fee: u128,
 	tip: u128,
-}
-
-async fn free_balance(
-	api: &OnlineClient<PolkadotConfig>,
-	who: &AccountId32,
-) -> Result<u128, subxt::Error> {
-	let at = api.at_current_block().await?;
-	let address = dynamic::storage::<([u8; 32],), AccountInfo>("System", "Account");
-	let value = at.storage().fetch(address, (who.0,)).await?;
-	Ok(value.decode()?.data.free)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use ed25519_dalek::{Signer as _, SigningKey};
 use micro_tests::{
-	chain::{submit, view, Client},
+	chain::{free_balance, submit, view, Client},
 	TestNode,
 };
 use subxt::{
@@ -72,18 +72,6 @@ struct TransactionFeePaid {
 	tip: u128,
 }
 
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct AccountData {
-	free: u128,
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct AccountInfo {
-	data: AccountData,
-}
-
 /// The first event `pallet.name` of the extrinsic, decoded.
 fn event<E: scale_decode::DecodeAsFields>(
 	events: &subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>,
@@ -97,14 +85,6 @@ fn event<E: scale_decode::DecodeAsFields>(
 		.unwrap_or_else(|| panic!("a {pallet}.{name} event"))
 		.decode_fields_unchecked_as::<E>()
 		.expect("the event decodes")
-}
-
-/// `who`'s free balance now.
-async fn free(api: &Client, who: &AccountId32) -> u128 {
-	let at = api.at_current_block().await.unwrap();
-	let address = dynamic::storage::<(AccountId32,), AccountInfo>("System", "Account");
-	let value = at.storage().fetch(address, (*who,)).await.expect("the account exists");
-	value.decode().expect("the account decodes").data.free
 }
 
 fn bytes(data: &[u8]) -> Value {
@@ -257,9 +237,9 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 
 	let (_, charity, operations): (AccountId32, AccountId32, AccountId32) =
 		view(&api, "MicroTokens", "accounts", &[]).await;
-	let owner_before = free(&api, &bob_id).await;
-	let charity_before = free(&api, &charity).await;
-	let operations_before = free(&api, &operations).await;
+	let owner_before = free_balance(&api, &bob_id).await.unwrap();
+	let charity_before = free_balance(&api, &charity).await.unwrap();
+	let operations_before = free_balance(&api, &operations).await.unwrap();
 	let submit_usage = dynamic::transaction(
 		"Settlement",
 		"submit_usage",
@@ -295,9 +275,18 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 		})
 		.sum();
 	assert!(fee_shares > 0, "the relayed report paid a fee");
-	assert_eq!(free(&api, &bob_id).await, owner_before + backing - 2 * share(backing));
-	assert_eq!(free(&api, &charity).await, charity_before + share(backing) + fee_shares);
-	assert_eq!(free(&api, &operations).await, operations_before + share(backing) + fee_shares);
+	assert_eq!(
+		free_balance(&api, &bob_id).await.unwrap(),
+		owner_before + backing - 2 * share(backing)
+	);
+	assert_eq!(
+		free_balance(&api, &charity).await.unwrap(),
+		charity_before + share(backing) + fee_shares
+	);
+	assert_eq!(
+		free_balance(&api, &operations).await.unwrap(),
+		operations_before + share(backing) + fee_shares
+	);
 	let (spendable, _): (u128, u128) =
 		view(&api, "MicroTokens", "balance", &charlie_id.encode()).await;
 	assert_eq!(spendable, 1_000 - tokens);
