@@ -62,6 +62,28 @@ pub trait BenchmarkHelper<AccountId, Signature> {
 	) -> (micro_primitives::ServiceId, micro_primitives::VersionNumber);
 }
 
+/// Benchmark consumers for runtimes whose accounts are `AccountId32`s signing with
+/// `MultiSignature`: sr25519 keys made in the benchmark keystore.
+#[cfg(feature = "runtime-benchmarks")]
+pub mod sr25519_consumers {
+	use sp_runtime::{AccountId32, MultiSignature};
+
+	/// The `index`th consumer, its key made in the keystore from a seed of its index.
+	pub fn consumer(index: u32) -> AccountId32 {
+		let seed = alloc::format!("//consumer{index}").into_bytes();
+		let key = sp_io::crypto::sr25519_generate(micro_primitives::BENCHMARK_KEY_TYPE, Some(seed));
+		AccountId32::from(key)
+	}
+
+	/// `consumer`'s signature over `message`.
+	pub fn sign(consumer: &AccountId32, message: &[u8]) -> MultiSignature {
+		let key = sp_core::sr25519::Public::from_raw(consumer.clone().into());
+		sp_io::crypto::sr25519_sign(micro_primitives::BENCHMARK_KEY_TYPE, &key, message)
+			.expect("the consumer's key is in the keystore")
+			.into()
+	}
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

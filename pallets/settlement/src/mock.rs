@@ -203,16 +203,10 @@ pub struct TestBenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId, Signature> for TestBenchmarkHelper {
 	fn consumer(index: u32) -> AccountId {
-		let seed = format!("//consumer{index}").into_bytes();
-		let public =
-			sp_io::crypto::sr25519_generate(micro_primitives::BENCHMARK_KEY_TYPE, Some(seed));
-		AccountId::from(public)
+		crate::sr25519_consumers::consumer(index)
 	}
 	fn sign(consumer: &AccountId, message: &[u8]) -> Signature {
-		let public = sp_core::sr25519::Public::from_raw(consumer.clone().into());
-		sp_io::crypto::sr25519_sign(micro_primitives::BENCHMARK_KEY_TYPE, &public, message)
-			.expect("the consumer's key is in the keystore")
-			.into()
+		crate::sr25519_consumers::sign(consumer, message)
 	}
 	fn live_service(owner: &AccountId, node: NodeId) -> (ServiceId, VersionNumber) {
 		let id = SERVICES.with(|s| s.borrow().len() as ServiceId);

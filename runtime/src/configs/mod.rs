@@ -283,16 +283,11 @@ pub struct SettlementBenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_micro_settlement::BenchmarkHelper<AccountId, Signature> for SettlementBenchmarkHelper {
 	fn consumer(index: u32) -> AccountId {
-		let seed = alloc::format!("//consumer{index}").into_bytes();
-		let key = sp_io::crypto::sr25519_generate(micro_primitives::BENCHMARK_KEY_TYPE, Some(seed));
-		AccountId::from(key)
+		pallet_micro_settlement::sr25519_consumers::consumer(index)
 	}
 
 	fn sign(consumer: &AccountId, message: &[u8]) -> Signature {
-		let key = sp_core::sr25519::Public::from_raw(consumer.clone().into());
-		sp_io::crypto::sr25519_sign(micro_primitives::BENCHMARK_KEY_TYPE, &key, message)
-			.expect("the consumer's key is in the keystore")
-			.into()
+		pallet_micro_settlement::sr25519_consumers::sign(consumer, message)
 	}
 
 	fn live_service(
