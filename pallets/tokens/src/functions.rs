@@ -148,6 +148,14 @@ impl<T: Config> Pallet<T> {
 		Ok(batches)
 	}
 
+	/// Adds `batch` to `who`'s batches, reaping the lapsed ones first.
+	fn credit(who: &T::AccountId, batch: TokenBatch<BlockNumberFor<T>>) -> DispatchResult {
+		let mut batches = Self::live_batches(who)?;
+		Self::add_batch(&mut batches, batch)?;
+		Self::store_batches(who, batches);
+		Ok(())
+	}
+
 	/// Tokens `who` can spend now, and tokens in expired batches it can still refresh.
 	pub fn balance_of(who: &T::AccountId) -> (ApiTokens, ApiTokens) {
 		let now = frame_system::Pallet::<T>::block_number();
@@ -176,14 +184,12 @@ impl<T: Config> Pallet<T> {
 		let params = Params::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
 		let expires_at = Self::expiry_after(now, params.lifetime, params.granularity);
-		let mut batches = Self::live_batches(&who)?;
-		Self::add_batch(
-			&mut batches,
+		Self::credit(
+			&who,
 			TokenBatch { tokens, backing: cost, expires_at, kind: BatchKind::Backed },
 		)?;
 		T::Currency::transfer(&who, &Self::pot(), cost, Preservation::Preserve)?;
 		TotalBacking::<T>::mutate(|total| total.saturating_accrue(cost));
-		Self::store_batches(&who, batches);
 		Self::deposit_event(Event::TokensBought { who, tokens, price, cost, expires_at });
 		Ok(())
 	}
@@ -231,13 +237,11 @@ impl<T: Config> Pallet<T> {
 		ensure!(tokens > 0, Error::<T>::NoFreeQuota);
 		let now = frame_system::Pallet::<T>::block_number();
 		let expires_at = now.saturating_add(T::FreeTokenLifetime::get());
-		let mut batches = Self::live_batches(&who)?;
-		Self::add_batch(
-			&mut batches,
+		Self::credit(
+			&who,
 			TokenBatch { tokens: tokens.into(), backing: 0, expires_at, kind: BatchKind::Free },
 		)?;
 		T::Access::use_free_calls(&who, tokens)?;
-		Self::store_batches(&who, batches);
 		Self::deposit_event(Event::FreeTokensClaimed { who, tokens: tokens.into(), expires_at });
 		Ok(())
 	}
@@ -256,15 +260,13 @@ impl<T: Config> Pallet<T> {
 		ensure!(tokens > 0, Error::<T>::ZeroTokens);
 		let minted = tokens.checked_mul(Self::current_price()).ok_or(Error::<T>::Overflow)?;
 		let expires_at = Self::expiry_after(now, params.lifetime, params.granularity);
-		let mut batches = Self::live_batches(&who)?;
-		Self::add_batch(
-			&mut batches,
+		Self::credit(
+			&who,
 			TokenBatch { tokens, backing: minted, expires_at, kind: BatchKind::Backed },
 		)?;
 		T::Currency::mint_into(&Self::pot(), minted)?;
 		TotalBacking::<T>::mutate(|total| total.saturating_accrue(minted));
 		AllowanceClaimed::<T>::insert(node, period);
-		Self::store_batches(&who, batches);
 		Self::deposit_event(Event::AllowanceClaimed { node, operator, tokens, minted, expires_at });
 		Ok(())
 	}
