@@ -68,6 +68,16 @@ pub enum Published {
 	Duplicate,
 }
 
+/// Which of a node's subscribers a message goes to.
+pub enum Route<'a> {
+	/// Every subscriber without a queue and one member of every queue group; stored if there
+	/// is nobody.
+	Everyone,
+	/// Every subscriber without a queue, and one member of each queue group this says yes to
+	/// (the groups this node was chosen to serve for the message).
+	Groups(&'a dyn Fn(&str) -> bool),
+}
+
 /// A message handed to a subscriber, to be acknowledged with [`Broker::ack`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
@@ -209,6 +219,19 @@ impl Broker {
 		message: Message,
 		now: SystemTime,
 	) -> Result<Published, BrokerError> {
+		self.publish_routed(topic, message, now, Route::Everyone)
+	}
+
+	/// Publishes `message` to `topic` as `route` says which of this node's subscribers get it.
+	/// [`Route::Everyone`] stores it when nobody here subscribes; the other routes are for a
+	/// message other nodes may serve too, and store nothing.
+	pub fn publish_routed(
+		&self,
+		topic: &str,
+		message: Message,
+		now: SystemTime,
+		route: Route<'_>,
+	) -> Result<Published, BrokerError> {
 		let id = message
 			.id()
 			.filter(|id| !id.is_empty())
@@ -225,19 +248,61 @@ impl Broker {
 		if topic_state.seen_set.contains(&id) {
 			return Ok(Published::Duplicate);
 		}
-		if topic_state.subscribers.is_empty() {
+		if topic_state.subscribers.is_empty() && matches!(route, Route::Everyone) {
 			self.store(state, topic, message, now)?;
 			let topic_state = state.topics.get_mut(topic).expect("created above");
 			remember(topic_state, &id, self.config.dedup_window);
 			return Ok(Published::Stored);
 		}
 		remember(topic_state, &id, self.config.dedup_window);
-		let targets = targets(topic_state);
+		let targets: Vec<_> = targets(topic_state)
+			.into_iter()
+			.filter(|(_, queue)| match (&route, queue) {
+				(_, None) | (Route::Everyone, _) => true,
+				(Route::Groups(serves), Some(queue)) => serves(queue),
+			})
+			.collect();
 		let count = targets.len();
 		for (subscriber, queue) in targets {
 			self.deliver(state, topic, subscriber, queue, message.clone(), None, false, now);
 		}
 		Ok(Published::Delivered(count))
+	}
+
+	/// Whether `topic` has a subscriber here, and the queue groups its subscribers here form.
+	pub fn interest(&self, topic: &str) -> (bool, Vec<String>) {
+		let state = self.state.lock().expect("the broker's lock is never poisoned");
+		let Some(topic) = state.topics.get(topic) else { return (false, Vec::new()) };
+		let mut groups: Vec<String> =
+			topic.subscribers.iter().filter_map(|s| s.queue.clone()).collect();
+		groups.sort();
+		groups.dedup();
+		(!topic.subscribers.is_empty(), groups)
+	}
+
+	/// Takes every message waiting in `topic`'s inbox out of it, on disk too, oldest first: for
+	/// a subscriber on another node. Messages past their age are dropped.
+	pub fn drain_inbox(&self, topic: &str, now: SystemTime) -> Result<Vec<Message>, BrokerError> {
+		let mut state = self.state.lock().expect("the broker's lock is never poisoned");
+		let Some(topic_state) = state.topics.get_mut(topic) else { return Ok(Vec::new()) };
+		if topic_state.inbox.is_empty() {
+			return Ok(Vec::new());
+		}
+		let write = self.db.begin_write().map_err(store_error)?;
+		{
+			let mut table = write.open_table(INBOX).map_err(store_error)?;
+			for stored in &topic_state.inbox {
+				table.remove((topic, stored.sequence)).map_err(store_error)?;
+			}
+		}
+		write.commit().map_err(store_error)?;
+		let max_age = self.config.inbox_max_age;
+		Ok(topic_state
+			.inbox
+			.drain(..)
+			.filter(|stored| now.duration_since(stored.published_at).unwrap_or_default() < max_age)
+			.map(|stored| stored.message)
+			.collect())
 	}
 
 	/// Writes `message` to `topic`'s inbox, dropping expired messages and, if it is full, the
@@ -712,5 +777,59 @@ mod tests {
 		let error = broker.publish("events", Message::new(b"{}".to_vec()), now()).unwrap_err();
 		assert_eq!(error.to_string(), "400 Bad Request (mucp.protocol): missing header `Micro-Id`");
 		assert!(broker.publish("", event("1"), now()).is_err());
+	}
+
+	#[test]
+	fn a_routed_message_reaches_only_the_groups_this_node_serves() {
+		let dir = tempfile::tempdir().unwrap();
+		let broker = open(&dir, BrokerConfig::default());
+		let mut plain = broker.subscribe("events", None, now());
+		let mut workers = broker.subscribe("events", Some("workers"), now());
+		let mut auditors = broker.subscribe("events", Some("auditors"), now());
+		assert_eq!(broker.interest("events"), (true, vec!["auditors".into(), "workers".into()]));
+		assert_eq!(broker.interest("other"), (false, vec![]));
+		let serves_workers = |group: &str| group == "workers";
+		let published = broker
+			.publish_routed("events", event("1"), now(), Route::Groups(&serves_workers))
+			.unwrap();
+		assert_eq!(published, Published::Delivered(2));
+		assert_eq!(ids(&received(&mut plain)), vec!["1"]);
+		assert_eq!(ids(&received(&mut workers)), vec!["1"]);
+		assert!(received(&mut auditors).is_empty());
+		let serves_none = |_: &str| false;
+		let routed =
+			broker.publish_routed("events", event("1"), now(), Route::Groups(&serves_none));
+		assert_eq!(routed.unwrap(), Published::Duplicate);
+	}
+
+	#[test]
+	fn a_routed_message_with_nobody_here_is_not_stored() {
+		let dir = tempfile::tempdir().unwrap();
+		let broker = open(&dir, BrokerConfig::default());
+		let serves_all = |_: &str| true;
+		let published =
+			broker.publish_routed("events", event("1"), now(), Route::Groups(&serves_all)).unwrap();
+		assert_eq!(published, Published::Delivered(0));
+		assert_eq!(broker.inbox_len("events"), 0);
+	}
+
+	#[test]
+	fn draining_the_inbox_empties_it_on_disk_too() {
+		let dir = tempfile::tempdir().unwrap();
+		let config = BrokerConfig { inbox_max_age: Duration::from_secs(60), ..Default::default() };
+		{
+			let broker = open(&dir, config);
+			broker.publish("events", event("old"), now()).unwrap();
+			let later = now() + Duration::from_secs(30);
+			broker.publish("events", event("1"), later).unwrap();
+			broker.publish("events", event("2"), later).unwrap();
+			let drained = broker.drain_inbox("events", now() + Duration::from_secs(61)).unwrap();
+			let drained: Vec<_> = drained.iter().map(|m| m.id().unwrap().to_owned()).collect();
+			assert_eq!(drained, vec!["1", "2"], "oldest first, the expired one dropped");
+			assert_eq!(broker.inbox_len("events"), 0);
+			assert!(broker.drain_inbox("nothing", now()).unwrap().is_empty());
+		}
+		let reopened = open(&dir, config);
+		assert_eq!(reopened.inbox_len("events"), 0);
 	}
 }

@@ -8,11 +8,19 @@
 //! - [`registry`]: self-describing services and the nodes running them, with TTL expiry and
 //!   records peers exchange to converge;
 //! - [`broker`]: topics, queue groups, the persistent inbox, acknowledgement and redelivery;
-//! - [`selector`]: which node a call goes to: round robin, preferring healthy nodes.
+//! - [`selector`]: which node a call goes to: round robin, preferring healthy nodes;
+//! - [`transport`]: rust-libp2p: request-response for calls, substreams for streams, gossipsub
+//!   for registry gossip and cross-node publish, noise, yamux, identify, kademlia and ping;
+//! - [`peer`]: the client and server API that hides the rest: serve a service, call, stream,
+//!   publish and subscribe across the network, and shut down gracefully;
+//! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph.
 //!
-//! The transport, executor and settlement modules arrive with their issues.
+//! The executor and settlement modules arrive with their issues.
 
 pub mod broker;
+pub mod network;
+pub mod peer;
 pub mod protocol;
 pub mod registry;
 pub mod selector;
+pub mod transport;

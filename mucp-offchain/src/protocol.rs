@@ -23,7 +23,7 @@ pub mod proto {
 	include!(concat!(env!("OUT_DIR"), "/micro.mucp.v1.rs"));
 }
 
-pub use proto::Envelope;
+pub use proto::{Envelope, Publication, Publications};
 
 /// The names of the MUCP headers.
 pub mod header {

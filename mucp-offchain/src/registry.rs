@@ -35,6 +35,20 @@ pub struct Endpoint {
 	pub metadata: Metadata,
 }
 
+impl Endpoint {
+	/// Endpoint `name` taking message type `request` and answering `response`, fields not
+	/// described.
+	pub fn new(name: &str, request: &str, response: &str) -> Self {
+		let named = |name: &str| TypeDescription { name: name.to_owned(), fields: Vec::new() };
+		Self {
+			name: name.to_owned(),
+			request: named(request),
+			response: named(response),
+			metadata: Metadata::new(),
+		}
+	}
+}
+
 /// A message type: its name and fields, protobuf style.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeDescription {

@@ -1,0 +1,1505 @@
+//! A MUCP peer: the client and server API over the registry, broker and transport.
+//!
+//! A service declares its name, version and a handler per endpoint ([`Service`]) and is
+//! [served](Peer::serve): the peer registers it, keeps the registration alive while it runs
+//! and answers calls and streams to it. A client [calls](Peer::call) a service's endpoint by
+//! name: the registry says which nodes run it, the [`Selector`] picks one (round robin,
+//! preferring healthy nodes), and a call that fails in transport, times out or finds the
+//! service gone is retried on another node. [`Peer::publish`] and [`Peer::subscribe`] reach
+//! subscribers on every node.
+//!
+//! Inside, one task owns the libp2p swarm and serves commands from the API; handlers run on
+//! their own tasks. [`Peer::shutdown`] deregisters this node's services, tells the network and
+//! stops; dropping a [`Peer`] (or [`Peer::kill`]) stops it at once, as a crash would, and the
+//! network forgets its services when their TTL runs out.
+//!
+//! **Across nodes**, a published message goes out on the topic's gossipsub channel to every
+//! node with subscribers. Each node hands it to its own subscribers without a queue; for each
+//! queue group, the publisher picks one node with members (in turn) and only that node
+//! delivers it, so each message reaches one member of each group network-wide. A message
+//! nobody subscribes to anywhere waits in the publisher's inbox and goes out when a subscriber
+//! appears, on this node or another.
+//!
+//! **Registry records** are gossiped by the node they describe (gossipsub signs each message
+//! with its source's key, and a record is taken only from its own node) every third of the
+//! TTL, and two peers swap their own records directly when they connect.
+
+use std::{
+	collections::{BTreeMap, HashMap},
+	future::Future,
+	panic::AssertUnwindSafe,
+	path::PathBuf,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc, Mutex, RwLock,
+	},
+	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use futures::{future::BoxFuture, AsyncReadExt, AsyncWriteExt, FutureExt, StreamExt};
+use libp2p::{
+	gossipsub, identify, kad, ping, request_response,
+	swarm::{dial_opts::DialOpts, SwarmEvent},
+	Swarm,
+};
+pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
+use prost::Message as _;
+use serde::{Deserialize, Serialize};
+use tokio::{
+	sync::{broadcast, mpsc, oneshot},
+	task::JoinHandle,
+};
+
+use crate::{
+	broker::{Broker, BrokerConfig, BrokerError, Delivery, Published, Route},
+	network::{Announced, Inputs, NetworkView},
+	protocol::{header, Form, Limits, Message, MicroError, Publication, Publications, PROTOCOL},
+	registry::{self, Endpoint, Event, Record, Registration, Registry, ServiceDescription},
+	selector::{Selector, SelectorConfig},
+	transport::{
+		build_swarm, parse_queue_marker, queue_marker, read_frame, topic_channel, write_frame,
+		Behaviour, BehaviourEvent, TransportConfig, REGISTRY_TOPIC, STREAM_PROTOCOL,
+	},
+};
+
+/// The service name of the registry's own exchange on the call protocol.
+const REGISTRY_SERVICE: &str = "mucp.registry";
+/// The endpoint two peers swap their records on when they connect.
+const REGISTRY_SYNC: &str = "Registry.Sync";
+
+/// How a peer runs.
+#[derive(Clone, Debug)]
+pub struct PeerConfig {
+	/// The peer's identity; its peer id names the node in the registry.
+	pub keypair: Keypair,
+	/// Where to listen. Default: loopback, a free TCP port.
+	pub listen: Vec<Multiaddr>,
+	/// Peers to join through, each address ending in `/p2p/<peer id>`.
+	pub bootstrap: Vec<Multiaddr>,
+	/// Where the broker keeps its inbox.
+	pub broker_path: PathBuf,
+	/// The broker's bounds.
+	pub broker: BrokerConfig,
+	/// Message size limits.
+	pub limits: Limits,
+	/// How long a registration lives unless refreshed; refreshed every third of it.
+	pub registry_ttl: Duration,
+	/// How long a call waits for each node's answer.
+	pub call_timeout: Duration,
+	/// How many other nodes a failed call is retried on.
+	pub retries: usize,
+	/// How long failing nodes are avoided.
+	pub selector: SelectorConfig,
+	/// How long a handler may run before the caller is told it timed out.
+	pub handler_timeout: Duration,
+	/// How long an idle connection stays open.
+	pub idle_timeout: Duration,
+	/// Gossipsub's heartbeat.
+	pub heartbeat: Duration,
+}
+
+impl PeerConfig {
+	/// A new identity on loopback with the broker's inbox at `broker_path`: registrations live
+	/// 30 s, calls wait 10 s and retry on 2 other nodes, handlers run up to 30 s.
+	pub fn new(broker_path: impl Into<PathBuf>) -> Self {
+		Self {
+			keypair: Keypair::generate_ed25519(),
+			listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("a valid multiaddr")],
+			bootstrap: Vec::new(),
+			broker_path: broker_path.into(),
+			broker: BrokerConfig::default(),
+			limits: Limits::default(),
+			registry_ttl: Duration::from_secs(30),
+			call_timeout: Duration::from_secs(10),
+			retries: 2,
+			selector: SelectorConfig::default(),
+			handler_timeout: Duration::from_secs(30),
+			idle_timeout: Duration::from_secs(3600),
+			heartbeat: Duration::from_millis(500),
+		}
+	}
+}
+
+/// Answers a call: the request in, the response body out (protobuf, or JSON starting `{`).
+pub type CallHandler =
+	Arc<dyn Fn(Message) -> BoxFuture<'static, Result<Vec<u8>, MicroError>> + Send + Sync>;
+/// Serves a stream: the opening message, and the stream to talk on.
+pub type StreamHandler = Arc<dyn Fn(Message, MicroStream) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// A service: its description and a handler per endpoint.
+#[derive(Clone)]
+pub struct Service {
+	description: ServiceDescription,
+	calls: HashMap<String, CallHandler>,
+	streams: HashMap<String, StreamHandler>,
+}
+
+impl Service {
+	/// Service `name` at `version`, with no endpoints yet.
+	pub fn new(name: &str, version: &str) -> Self {
+		Self {
+			description: ServiceDescription {
+				name: name.to_owned(),
+				version: version.to_owned(),
+				endpoints: Vec::new(),
+				metadata: Default::default(),
+			},
+			calls: HashMap::new(),
+			streams: HashMap::new(),
+		}
+	}
+
+	/// Adds metadata to the description.
+	pub fn metadata(mut self, key: &str, value: &str) -> Self {
+		self.description.metadata.insert(key.to_owned(), value.to_owned());
+		self
+	}
+
+	/// Adds a call endpoint, answered by `handler`.
+	pub fn call<F, Fut>(mut self, endpoint: Endpoint, handler: F) -> Self
+	where
+		F: Fn(Message) -> Fut + Send + Sync + 'static,
+		Fut: Future<Output = Result<Vec<u8>, MicroError>> + Send + 'static,
+	{
+		self.calls.insert(endpoint.name.clone(), Arc::new(move |request| handler(request).boxed()));
+		self.description.endpoints.push(endpoint);
+		self
+	}
+
+	/// Adds a stream endpoint, served by `handler` (its description gains `stream: true`).
+	pub fn stream<F, Fut>(mut self, mut endpoint: Endpoint, handler: F) -> Self
+	where
+		F: Fn(Message, MicroStream) -> Fut + Send + Sync + 'static,
+		Fut: Future<Output = ()> + Send + 'static,
+	{
+		endpoint.metadata.insert("stream".into(), "true".into());
+		self.streams.insert(
+			endpoint.name.clone(),
+			Arc::new(move |opening, stream| handler(opening, stream).boxed()),
+		);
+		self.description.endpoints.push(endpoint);
+		self
+	}
+
+	/// The description the registry holds.
+	pub fn description(&self) -> &ServiceDescription {
+		&self.description
+	}
+}
+
+/// One end of a MUCP stream: messages both ways, each its own envelope with the stream's id.
+pub struct MicroStream {
+	id: String,
+	service: String,
+	endpoint: String,
+	sent: u64,
+	outgoing: Option<mpsc::Sender<Message>>,
+	incoming: mpsc::Receiver<Result<Message, MicroError>>,
+}
+
+impl MicroStream {
+	/// `Micro-Stream`: the stream's id.
+	pub fn id(&self) -> &str {
+		&self.id
+	}
+
+	/// Sends `body` to the other end.
+	pub async fn send(&mut self, body: impl Into<Vec<u8>>) -> Result<(), MicroError> {
+		self.sent += 1;
+		let message = Message::stream(
+			&format!("{}-{}", self.id, self.sent),
+			&self.id,
+			&self.service,
+			&self.endpoint,
+			body,
+		);
+		self.send_message(message).await
+	}
+
+	/// Sends `message` as it is.
+	pub async fn send_message(&mut self, message: Message) -> Result<(), MicroError> {
+		let closed = || MicroError::new(&self.id, 499, "the stream is closed");
+		let outgoing = self.outgoing.as_ref().ok_or_else(closed)?;
+		outgoing.send(message).await.map_err(|_| closed())
+	}
+
+	/// The next message from the other end; an `Err` if it sent a `Micro-Error` or a
+	/// malformed frame, `None` once it finished sending.
+	pub async fn recv(&mut self) -> Option<Result<Message, MicroError>> {
+		let next = self.incoming.recv().await?;
+		Some(next.and_then(|message| match message.error() {
+			Some(Ok(error)) | Some(Err(error)) => Err(error),
+			None => Ok(message),
+		}))
+	}
+
+	/// Finishes sending; the other end's [`recv`](Self::recv) then ends. Receiving goes on.
+	pub fn finish(&mut self) {
+		self.outgoing = None;
+	}
+
+	/// Two ends joined in memory, for a stream to a service on this same node.
+	fn pair(id: &str, service: &str, endpoint: &str) -> (Self, Self) {
+		let (to_server, from_client) = mpsc::channel(64);
+		let (to_client, from_server) = mpsc::channel(64);
+		let (client_in, server_in) = (adapt(from_server), adapt(from_client));
+		let end = |outgoing, incoming| Self {
+			id: id.to_owned(),
+			service: service.to_owned(),
+			endpoint: endpoint.to_owned(),
+			sent: 0,
+			outgoing: Some(outgoing),
+			incoming,
+		};
+		(end(to_server, client_in), end(to_client, server_in))
+	}
+
+	/// An end over a libp2p substream: one task reads frames, one writes them.
+	fn over(stream: libp2p::Stream, opening: &Message, limits: Limits) -> Self {
+		let (mut reader, mut writer) = stream.split();
+		let (outgoing, mut to_write) = mpsc::channel::<Message>(64);
+		let (deliver, incoming) = mpsc::channel(64);
+		tokio::spawn(async move {
+			while let Some(message) = to_write.recv().await {
+				if write_frame(&mut writer, &message.encode()).await.is_err() {
+					return;
+				}
+			}
+			let _ = writer.close().await;
+		});
+		tokio::spawn(async move {
+			loop {
+				let next = match read_frame(&mut reader, limits.max_frame).await {
+					Err(_) => return,
+					Ok(Err(error)) => Err(error),
+					Ok(Ok(frame)) => Message::decode(&frame, &limits).map(|(message, _)| message),
+				};
+				if deliver.send(next).await.is_err() {
+					return;
+				}
+			}
+		});
+		Self {
+			id: opening.header(header::STREAM).unwrap_or_default().to_owned(),
+			service: opening.header(header::SERVICE).unwrap_or_default().to_owned(),
+			endpoint: opening.header(header::ENDPOINT).unwrap_or_default().to_owned(),
+			sent: 0,
+			outgoing: Some(outgoing),
+			incoming,
+		}
+	}
+}
+
+/// Wraps a channel of messages as one of results, forwarding in a task.
+fn adapt(mut from: mpsc::Receiver<Message>) -> mpsc::Receiver<Result<Message, MicroError>> {
+	let (to, receiver) = mpsc::channel(64);
+	tokio::spawn(async move {
+		while let Some(message) = from.recv().await {
+			if to.send(Ok(message)).await.is_err() {
+				return;
+			}
+		}
+	});
+	receiver
+}
+
+/// A subscription to a topic: deliveries from every node, each to be acknowledged.
+/// Dropping it unsubscribes.
+pub struct Subscription {
+	id: u64,
+	topic: String,
+	queue: Option<String>,
+	deliveries: mpsc::UnboundedReceiver<Delivery>,
+	shared: Arc<Shared>,
+	commands: mpsc::UnboundedSender<Command>,
+}
+
+impl Subscription {
+	/// The next delivery; `None` once the peer stops.
+	pub async fn next(&mut self) -> Option<Delivery> {
+		self.deliveries.recv().await
+	}
+
+	/// Acknowledges `delivery`: it will not come again.
+	pub fn ack(&self, delivery: &Delivery) -> Result<(), MicroError> {
+		self.shared.broker.ack(delivery.tag).map_err(broker_error)
+	}
+}
+
+impl Drop for Subscription {
+	fn drop(&mut self) {
+		self.shared.broker.unsubscribe(self.id, SystemTime::now());
+		let _ = self
+			.commands
+			.send(Command::Unlisten { topic: self.topic.clone(), queue: self.queue.take() });
+	}
+}
+
+/// How one call is made.
+#[derive(Clone, Copy, Debug)]
+pub struct CallOptions {
+	/// How long to wait for each node.
+	pub timeout: Duration,
+	/// How many other nodes to try after a failure.
+	pub retries: usize,
+}
+
+/// What a node gossips about itself besides its records.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Gossip {
+	records: Vec<Record>,
+	addresses: Vec<String>,
+	peers: Vec<String>,
+}
+
+/// What the API asks of the swarm's task.
+enum Command {
+	Call {
+		node: PeerId,
+		frame: Vec<u8>,
+		reply: oneshot::Sender<Result<Vec<u8>, String>>,
+	},
+	Dial {
+		node: PeerId,
+	},
+	Publish {
+		topic: String,
+		message: Message,
+		reply: oneshot::Sender<Result<Published, MicroError>>,
+	},
+	Listen {
+		topic: String,
+		queue: Option<String>,
+	},
+	Unlisten {
+		topic: String,
+		queue: Option<String>,
+	},
+	Announce,
+	Withdrawn(Vec<Record>),
+	Connectivity {
+		reply: oneshot::Sender<BTreeMap<String, Option<Duration>>>,
+	},
+	Listeners {
+		topic: String,
+		reply: oneshot::Sender<Vec<(PeerId, Vec<String>)>>,
+	},
+	Shutdown {
+		reply: oneshot::Sender<()>,
+	},
+}
+
+/// State the API and the swarm's task share.
+struct Shared {
+	local: PeerId,
+	config: PeerConfig,
+	registry: Mutex<Registry>,
+	broker: Broker,
+	selector: Mutex<Selector>,
+	services: RwLock<HashMap<String, Service>>,
+	own: Mutex<Vec<(Registration, u64)>>,
+	sequence: AtomicU64,
+	next_id: AtomicU64,
+	announced: Mutex<HashMap<String, (Announced, Instant)>>,
+	addresses: Mutex<Vec<Multiaddr>>,
+	queue_turns: Mutex<HashMap<(String, String), usize>>,
+}
+
+impl Shared {
+	fn unique_id(&self) -> String {
+		format!("{}-{}", self.local, self.next_id.fetch_add(1, Ordering::Relaxed))
+	}
+
+	fn node(&self) -> registry::Node {
+		let addresses = self.addresses.lock().expect("not poisoned");
+		registry::Node {
+			id: self.local.to_string(),
+			addresses: addresses.iter().map(|a| format!("{a}/p2p/{}", self.local)).collect(),
+			metadata: Default::default(),
+		}
+	}
+
+	/// Refreshes this node's registrations and returns them as records to gossip.
+	fn refresh_own(&self) -> Vec<Record> {
+		let now = Instant::now();
+		let own = self.own.lock().expect("not poisoned");
+		let mut registry = self.registry.lock().expect("not poisoned");
+		own.iter()
+			.filter_map(|(registration, sequence)| {
+				registry
+					.register(registration.clone(), self.config.registry_ttl, *sequence, now)
+					.ok()
+			})
+			.collect()
+	}
+
+	/// Applies records from `source`, keeping only those about `source` itself.
+	fn apply_from(&self, source: &PeerId, records: Vec<Record>) {
+		let source = source.to_string();
+		let now = Instant::now();
+		let mut registry = self.registry.lock().expect("not poisoned");
+		for record in records.into_iter().filter(|r| r.key.node == source) {
+			let ttl = Duration::from_millis(record.ttl_ms).min(self.config.registry_ttl * 2);
+			let record = Record { ttl_ms: ttl.as_millis() as u64, ..record };
+			registry.apply(record, now);
+		}
+	}
+
+	/// The handler of `service`'s `endpoint` among those `kind` picks (calls or streams):
+	/// 503 if the service does not run here (another node may), 404 if it has no such
+	/// endpoint.
+	fn handler<H: Clone>(
+		&self,
+		service: &str,
+		endpoint: &str,
+		kind: impl Fn(&Service) -> &HashMap<String, H>,
+	) -> Result<H, MicroError> {
+		let name = format!("{service}.{endpoint}");
+		let services = self.services.read().expect("not poisoned");
+		let found = services.get(service).ok_or_else(|| {
+			MicroError::new(&name, 503, format!("service `{service}` does not run on this node"))
+		})?;
+		kind(found).get(endpoint).cloned().ok_or_else(|| {
+			MicroError::not_found(
+				&name,
+				format!("service `{service}` has no endpoint `{endpoint}` of this kind"),
+			)
+		})
+	}
+
+	/// Answers a call that arrived from `from` (or from this node).
+	async fn dispatch(
+		self: Arc<Self>,
+		from: PeerId,
+		request: Result<Vec<u8>, MicroError>,
+	) -> Message {
+		let limits = self.config.limits;
+		let bare_error =
+			|error: &MicroError| Message::new(Vec::new()).with(header::ERROR, &error.to_json());
+		let request = match request.and_then(|frame| Message::decode(&frame, &limits)) {
+			Ok((request, Form::Call { .. })) => request,
+			Ok((request, _)) => {
+				let error = MicroError::bad_request(
+					PROTOCOL,
+					"only calls travel on the call protocol: streams open a stream, publish \
+					 goes to a topic",
+				);
+				return Message::error_reply(&request, &error);
+			}
+			Err(error) => return bare_error(&error),
+		};
+		let service = request.header(header::SERVICE).unwrap_or_default().to_owned();
+		let endpoint = request.header(header::ENDPOINT).unwrap_or_default().to_owned();
+		if service == REGISTRY_SERVICE && endpoint == REGISTRY_SYNC {
+			return match serde_json::from_slice::<Vec<Record>>(&request.body) {
+				Ok(records) => {
+					self.apply_from(&from, records);
+					let own = serde_json::to_vec(&self.refresh_own()).expect("records serialise");
+					Message::reply_to(&request, own)
+				}
+				Err(e) => Message::error_reply(
+					&request,
+					&MicroError::bad_request(REGISTRY_SERVICE, format!("malformed records: {e}")),
+				),
+			};
+		}
+		let name = format!("{service}.{endpoint}");
+		let handler = self.handler(&service, &endpoint, |s| &s.calls);
+		let handler = match handler {
+			Ok(handler) => handler,
+			Err(error) => return Message::error_reply(&request, &error),
+		};
+		let run = AssertUnwindSafe(handler(request.clone())).catch_unwind();
+		match tokio::time::timeout(self.config.handler_timeout, run).await {
+			Ok(Ok(Ok(body))) => Message::reply_to(&request, body),
+			Ok(Ok(Err(error))) => Message::error_reply(&request, &error),
+			Ok(Err(_)) => {
+				Message::error_reply(&request, &MicroError::internal(&name, "the handler panicked"))
+			}
+			Err(_) => Message::error_reply(
+				&request,
+				&MicroError::timeout(&name, "the handler did not finish in time"),
+			),
+		}
+	}
+
+	/// Serves one inbound stream: reads its opening message, answers it (an empty reply, or
+	/// the error), and hands the stream to its handler.
+	async fn serve_stream(self: Arc<Self>, mut stream: libp2p::Stream) {
+		let limits = self.config.limits;
+		let opening = tokio::time::timeout(
+			Duration::from_secs(10),
+			read_frame(&mut stream, limits.max_frame),
+		)
+		.await;
+		let frame = match opening {
+			Ok(Ok(Ok(frame))) => frame,
+			Ok(Ok(Err(error))) => {
+				let reply = Message::new(Vec::new()).with(header::ERROR, &error.to_json());
+				let _ = write_frame(&mut stream, &reply.encode()).await;
+				return;
+			}
+			_ => return,
+		};
+		let opening = match Message::decode(&frame, &limits) {
+			Ok((opening, Form::Stream { service, endpoint, .. })) => {
+				match self.handler(&service, &endpoint, |s| &s.streams) {
+					Ok(handler) => Ok((opening, handler)),
+					Err(error) => Err((Some(opening), error)),
+				}
+			}
+			Ok((opening, _)) => Err((
+				Some(opening),
+				MicroError::bad_request(PROTOCOL, "a stream opens with a `Micro-Stream` message"),
+			)),
+			Err(error) => Err((None, error)),
+		};
+		match opening {
+			Ok((opening, handler)) => {
+				if write_frame(&mut stream, &Message::reply_to(&opening, Vec::new()).encode())
+					.await
+					.is_err()
+				{
+					return;
+				}
+				let end = MicroStream::over(stream, &opening, limits);
+				let _ = AssertUnwindSafe(handler(opening, end)).catch_unwind().await;
+			}
+			Err((opening, error)) => {
+				let reply = match opening {
+					Some(opening) => Message::error_reply(&opening, &error),
+					None => Message::new(Vec::new()).with(header::ERROR, &error.to_json()),
+				};
+				let _ = write_frame(&mut stream, &reply.encode()).await;
+				let _ = stream.close().await;
+			}
+		}
+	}
+}
+
+fn broker_error(error: BrokerError) -> MicroError {
+	match error {
+		BrokerError::Message(error) => error,
+		other => MicroError::internal("mucp.broker", other.to_string()),
+	}
+}
+
+/// A running MUCP peer.
+pub struct Peer {
+	shared: Arc<Shared>,
+	commands: mpsc::UnboundedSender<Command>,
+	control: libp2p_stream::Control,
+	tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Peer {
+	fn drop(&mut self) {
+		for task in &self.tasks {
+			task.abort();
+		}
+	}
+}
+
+impl Peer {
+	/// Starts a peer: opens its broker, listens, and joins the network through
+	/// `config.bootstrap`. Returns once it listens.
+	pub async fn start(config: PeerConfig) -> Result<Self, MicroError> {
+		let failed = |what: String| MicroError::internal("mucp.peer", what);
+		let broker = Broker::open(&config.broker_path, config.broker).map_err(broker_error)?;
+		let local = config.keypair.public().to_peer_id();
+		let mut swarm = build_swarm(
+			config.keypair.clone(),
+			TransportConfig {
+				limits: config.limits,
+				request_timeout: config.call_timeout,
+				idle_timeout: config.idle_timeout,
+				heartbeat: config.heartbeat,
+			},
+		)
+		.map_err(failed)?;
+		for address in &config.listen {
+			swarm
+				.listen_on(address.clone())
+				.map_err(|e| failed(format!("listen on {address}: {e}")))?;
+		}
+		let mut addresses = Vec::new();
+		let deadline = tokio::time::sleep(Duration::from_secs(10));
+		tokio::pin!(deadline);
+		while addresses.len() < config.listen.len() {
+			tokio::select! {
+				event = swarm.select_next_some() => match event {
+					SwarmEvent::NewListenAddr { address, .. } => addresses.push(address),
+					SwarmEvent::ListenerError { error, .. } => return Err(failed(format!("listening: {error}"))),
+					SwarmEvent::ListenerClosed { reason: Err(error), .. } => return Err(failed(format!("listening: {error}"))),
+					_ => {}
+				},
+				_ = &mut deadline => return Err(failed("no listen address within 10 s".into())),
+			}
+		}
+		swarm
+			.behaviour_mut()
+			.gossip
+			.subscribe(&gossipsub::IdentTopic::new(REGISTRY_TOPIC))
+			.map_err(|e| failed(format!("gossip: {e}")))?;
+		for address in &config.bootstrap {
+			if let Some(libp2p::multiaddr::Protocol::P2p(peer)) = address.iter().last() {
+				swarm.behaviour_mut().kad.add_address(&peer, address.clone());
+				swarm.add_peer_address(peer, address.clone());
+			}
+			swarm.dial(address.clone()).map_err(|e| failed(format!("dial {address}: {e}")))?;
+		}
+		let mut control = swarm.behaviour().streams.new_control();
+		let incoming = control
+			.accept(STREAM_PROTOCOL)
+			.map_err(|_| failed("the stream protocol is taken".into()))?;
+		let shared = Arc::new(Shared {
+			local,
+			selector: Mutex::new(Selector::new(config.selector)),
+			config,
+			registry: Mutex::new(Registry::new()),
+			broker,
+			services: RwLock::new(HashMap::new()),
+			own: Mutex::new(Vec::new()),
+			sequence: AtomicU64::new(
+				SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_micros() as u64,
+			),
+			next_id: AtomicU64::new(0),
+			announced: Mutex::new(HashMap::new()),
+			addresses: Mutex::new(addresses),
+			queue_turns: Mutex::new(HashMap::new()),
+		});
+		let (commands, receiver) = mpsc::unbounded_channel();
+		let driver = Driver {
+			swarm,
+			shared: shared.clone(),
+			calls: HashMap::new(),
+			responses: mpsc::unbounded_channel(),
+			rtts: HashMap::new(),
+			bootstrapped: false,
+		};
+		let accepting = {
+			let shared = shared.clone();
+			let mut incoming = incoming;
+			tokio::spawn(async move {
+				while let Some((_, stream)) = incoming.next().await {
+					tokio::spawn(shared.clone().serve_stream(stream));
+				}
+			})
+		};
+		let driving = tokio::spawn(driver.run(receiver));
+		Ok(Self { shared, commands, control, tasks: vec![driving, accepting] })
+	}
+
+	/// This peer's id: its node id in the registry.
+	pub fn id(&self) -> PeerId {
+		self.shared.local
+	}
+
+	/// Where this peer listens, each address ending in `/p2p/<peer id>` (ready for another
+	/// peer's `bootstrap`).
+	pub fn addresses(&self) -> Vec<Multiaddr> {
+		self.shared.node().addresses.iter().filter_map(|a| a.parse().ok()).collect()
+	}
+
+	/// Serves `service` on this node: registers it (and keeps it registered) and answers its
+	/// endpoints. Serving a name again replaces the earlier version here.
+	pub fn serve(&self, service: Service) -> Result<(), MicroError> {
+		let registration =
+			Registration { service: service.description.clone(), node: self.shared.node() };
+		let sequence = self.shared.sequence.fetch_add(1, Ordering::Relaxed);
+		let now = Instant::now();
+		{
+			let mut registry = self.shared.registry.lock().expect("not poisoned");
+			registry
+				.register(registration.clone(), self.shared.config.registry_ttl, sequence, now)
+				.map_err(|e| MicroError::bad_request("mucp.registry", e.to_string()))?;
+			let mut own = self.shared.own.lock().expect("not poisoned");
+			let name = &service.description.name;
+			for (old, _) in own.iter().filter(|(r, _)| &r.service.name == name) {
+				if old.service.version != service.description.version {
+					let tombstone = self.shared.sequence.fetch_add(1, Ordering::Relaxed);
+					registry.deregister(old.key(), self.shared.config.registry_ttl, tombstone, now);
+				}
+			}
+			own.retain(|(r, _)| &r.service.name != name);
+			own.push((registration, sequence));
+		}
+		self.shared
+			.services
+			.write()
+			.expect("not poisoned")
+			.insert(service.description.name.clone(), service);
+		let _ = self.commands.send(Command::Announce);
+		Ok(())
+	}
+
+	/// Stops serving service `name` here and tells the network.
+	pub fn withdraw(&self, name: &str) {
+		self.shared.services.write().expect("not poisoned").remove(name);
+		let mut own = self.shared.own.lock().expect("not poisoned");
+		let mut registry = self.shared.registry.lock().expect("not poisoned");
+		for (registration, _) in own.iter().filter(|(r, _)| r.service.name == name) {
+			let sequence = self.shared.sequence.fetch_add(1, Ordering::Relaxed);
+			let record = registry.deregister(
+				registration.key(),
+				self.shared.config.registry_ttl,
+				sequence,
+				Instant::now(),
+			);
+			let _ = self.commands.send(Command::Withdrawn(vec![record]));
+		}
+		own.retain(|(r, _)| r.service.name != name);
+	}
+
+	/// Every live service version, with its nodes.
+	pub fn services(&self) -> Vec<registry::Service> {
+		self.shared.registry.lock().expect("not poisoned").list(Instant::now())
+	}
+
+	/// The live versions of service `name`.
+	pub fn service(&self, name: &str) -> Vec<registry::Service> {
+		self.shared.registry.lock().expect("not poisoned").get(name, Instant::now())
+	}
+
+	/// Registry changes from now on.
+	pub fn watch(&self) -> broadcast::Receiver<Event> {
+		self.shared.registry.lock().expect("not poisoned").watch()
+	}
+
+	/// The default options of a call: the configured timeout and retries.
+	pub fn call_options(&self) -> CallOptions {
+		CallOptions {
+			timeout: self.shared.config.call_timeout,
+			retries: self.shared.config.retries,
+		}
+	}
+
+	/// Calls `service`'s `endpoint` with `body`, on a node the registry lists, with the
+	/// configured timeout and retries.
+	pub async fn call(
+		&self,
+		service: &str,
+		endpoint: &str,
+		body: impl Into<Vec<u8>>,
+	) -> Result<Message, MicroError> {
+		let request = Message::call(&self.shared.unique_id(), service, endpoint, body);
+		self.call_with(request, self.call_options()).await
+	}
+
+	/// Sends `request` (a call message) as `options` say. A node that fails in transport,
+	/// does not answer in time or no longer runs the service is avoided for a while and the
+	/// call goes to another; an error the service itself answers is returned as it is.
+	pub async fn call_with(
+		&self,
+		request: Message,
+		options: CallOptions,
+	) -> Result<Message, MicroError> {
+		let Form::Call { service, endpoint } = request.form()? else {
+			return Err(MicroError::bad_request(PROTOCOL, "not a call: it has a stream or topic"));
+		};
+		let frame = request.encode();
+		if frame.len() > self.shared.config.limits.max_frame {
+			return Err(MicroError::too_large(
+				PROTOCOL,
+				format!(
+					"request of {} bytes exceeds the limit of {}",
+					frame.len(),
+					self.shared.config.limits.max_frame
+				),
+			));
+		}
+		let name = format!("{service}.{endpoint}");
+		let nodes = self.nodes_running(&service);
+		if nodes.is_empty() {
+			return Err(MicroError::not_found(&name, format!("no node runs service `{service}`")));
+		}
+		let mut tried = Vec::new();
+		let mut last_error = None;
+		for _ in 0..=options.retries {
+			let Some(node) = self.pick(&service, &nodes, &tried) else { break };
+			tried.push(node.id.clone());
+			let outcome = if node.id == self.shared.local.to_string() {
+				let reply = self.shared.clone().dispatch(self.shared.local, Ok(frame.clone()));
+				Ok(reply.await)
+			} else {
+				self.remote_call(&node, frame.clone(), options.timeout, &name).await
+			};
+			let failure = match outcome {
+				Ok(reply) => match reply.error() {
+					None => {
+						self.shared.selector.lock().expect("not poisoned").succeeded(&node.id);
+						return Ok(reply);
+					}
+					Some(Ok(error)) if error.code == 503 && error.id == name => error,
+					Some(Ok(error)) | Some(Err(error)) => {
+						self.shared.selector.lock().expect("not poisoned").succeeded(&node.id);
+						return Err(error);
+					}
+				},
+				Err(error) => error,
+			};
+			self.shared.selector.lock().expect("not poisoned").failed(&node.id, Instant::now());
+			last_error = Some(failure);
+		}
+		Err(last_error.unwrap_or_else(|| {
+			MicroError::new(&name, 503, format!("no node of `{service}` is left to try"))
+		}))
+	}
+
+	/// The nodes running any live version of `service`, each once.
+	fn nodes_running(&self, service: &str) -> Vec<registry::Node> {
+		let mut nodes: Vec<registry::Node> =
+			self.service(service).into_iter().flat_map(|s| s.nodes).collect();
+		nodes.sort_by(|a, b| a.id.cmp(&b.id));
+		nodes.dedup_by(|a, b| a.id == b.id);
+		nodes
+	}
+
+	fn pick(
+		&self,
+		service: &str,
+		nodes: &[registry::Node],
+		tried: &[String],
+	) -> Option<registry::Node> {
+		let mut selector = self.shared.selector.lock().expect("not poisoned");
+		selector.next(service, nodes, tried, Instant::now()).cloned()
+	}
+
+	async fn remote_call(
+		&self,
+		node: &registry::Node,
+		frame: Vec<u8>,
+		timeout: Duration,
+		name: &str,
+	) -> Result<Message, MicroError> {
+		let unreachable = |detail: String| MicroError::new(name, 503, detail);
+		let peer: PeerId = node
+			.id
+			.parse()
+			.map_err(|_| unreachable(format!("node `{}` has a malformed id", node.id)))?;
+		let (reply, answer) = oneshot::channel();
+		self.commands
+			.send(Command::Call { node: peer, frame, reply })
+			.map_err(|_| unreachable("the peer has stopped".into()))?;
+		let frame = match tokio::time::timeout(timeout, answer).await {
+			Err(_) => {
+				return Err(MicroError::timeout(
+					name,
+					format!("node {peer} did not answer in {timeout:?}"),
+				))
+			}
+			Ok(Err(_)) => return Err(unreachable("the peer has stopped".into())),
+			Ok(Ok(Err(error))) => return Err(unreachable(format!("node {peer}: {error}"))),
+			Ok(Ok(Ok(frame))) => frame,
+		};
+		let envelope = crate::protocol::Envelope::decode(frame.as_slice())
+			.map_err(|e| unreachable(format!("node {peer} sent a malformed reply: {e}")))?;
+		Message::from_envelope(envelope, &self.shared.config.limits)
+	}
+
+	/// Opens a stream to `service`'s `endpoint` on a node the registry lists, trying other
+	/// nodes if one cannot be reached.
+	pub async fn stream(&self, service: &str, endpoint: &str) -> Result<MicroStream, MicroError> {
+		let name = format!("{service}.{endpoint}");
+		let nodes = self.nodes_running(service);
+		if nodes.is_empty() {
+			return Err(MicroError::not_found(&name, format!("no node runs service `{service}`")));
+		}
+		let stream_id = self.shared.unique_id();
+		let opening =
+			Message::stream(&format!("{stream_id}-0"), &stream_id, service, endpoint, Vec::new());
+		let mut tried = Vec::new();
+		let mut last_error = None;
+		for _ in 0..=self.shared.config.retries {
+			let Some(node) = self.pick(service, &nodes, &tried) else { break };
+			tried.push(node.id.clone());
+			let outcome = if node.id == self.shared.local.to_string() {
+				self.local_stream(&opening, service, endpoint)
+			} else {
+				self.remote_stream(&node, &opening, &name).await
+			};
+			match outcome {
+				Ok(stream) => {
+					self.shared.selector.lock().expect("not poisoned").succeeded(&node.id);
+					return Ok(stream);
+				}
+				Err(error) if error.code == 503 || error.code == 408 => {
+					self.shared
+						.selector
+						.lock()
+						.expect("not poisoned")
+						.failed(&node.id, Instant::now());
+					last_error = Some(error);
+				}
+				Err(error) => return Err(error),
+			}
+		}
+		Err(last_error.unwrap_or_else(|| {
+			MicroError::new(&name, 503, format!("no node of `{service}` is left to try"))
+		}))
+	}
+
+	fn local_stream(
+		&self,
+		opening: &Message,
+		service: &str,
+		endpoint: &str,
+	) -> Result<MicroStream, MicroError> {
+		let handler = self.shared.handler(service, endpoint, |s| &s.streams)?;
+		let stream_id = opening.header(header::STREAM).unwrap_or_default();
+		let (client, server) = MicroStream::pair(stream_id, service, endpoint);
+		let opening = opening.clone();
+		tokio::spawn(async move {
+			let _ = AssertUnwindSafe(handler(opening, server)).catch_unwind().await;
+		});
+		Ok(client)
+	}
+
+	async fn remote_stream(
+		&self,
+		node: &registry::Node,
+		opening: &Message,
+		name: &str,
+	) -> Result<MicroStream, MicroError> {
+		let unreachable = |detail: String| MicroError::new(name, 503, detail);
+		let peer: PeerId = node
+			.id
+			.parse()
+			.map_err(|_| unreachable(format!("node `{}` has a malformed id", node.id)))?;
+		let _ = self.commands.send(Command::Dial { node: peer });
+		let timeout = self.shared.config.call_timeout;
+		let mut control = self.control.clone();
+		let limits = self.shared.config.limits;
+		let open = async {
+			let mut stream = control
+				.open_stream(peer, STREAM_PROTOCOL)
+				.await
+				.map_err(|e| unreachable(format!("node {peer}: {e}")))?;
+			write_frame(&mut stream, &opening.encode())
+				.await
+				.map_err(|e| unreachable(format!("node {peer}: {e}")))?;
+			let answer = read_frame(&mut stream, limits.max_frame)
+				.await
+				.map_err(|e| unreachable(format!("node {peer}: {e}")))??;
+			let envelope = crate::protocol::Envelope::decode(answer.as_slice())
+				.map_err(|e| unreachable(format!("node {peer} sent a malformed answer: {e}")))?;
+			let answer = Message::from_envelope(envelope, &limits)?;
+			match answer.error() {
+				Some(Ok(error)) | Some(Err(error)) => Err(error),
+				None => Ok(stream),
+			}
+		};
+		let stream = tokio::time::timeout(timeout, open).await.map_err(|_| {
+			MicroError::timeout(name, format!("node {peer} did not open the stream in {timeout:?}"))
+		})??;
+		Ok(MicroStream::over(stream, opening, limits))
+	}
+
+	/// Publishes `body` to `topic` under a new `Micro-Id`.
+	pub async fn publish(
+		&self,
+		topic: &str,
+		body: impl Into<Vec<u8>>,
+	) -> Result<Published, MicroError> {
+		self.publish_message(Message::publish(&self.shared.unique_id(), topic, body)).await
+	}
+
+	/// Publishes `message` (with its `Micro-Topic` and `Micro-Id`) to subscribers on every
+	/// node. `Delivered(n)` counts this node's subscribers it reached plus the other nodes with
+	/// subscribers it went to; `Stored` means nobody subscribes anywhere yet, and it waits in
+	/// this node's inbox, on disk; `Duplicate` means this node already published that id.
+	pub async fn publish_message(&self, message: Message) -> Result<Published, MicroError> {
+		let Form::Publish { topic, .. } = message.form()? else {
+			return Err(MicroError::bad_request(PROTOCOL, "not a publication: it has no topic"));
+		};
+		let (reply, answer) = oneshot::channel();
+		self.commands
+			.send(Command::Publish { topic, message, reply })
+			.map_err(|_| MicroError::new("mucp.broker", 503, "the peer has stopped"))?;
+		answer.await.map_err(|_| MicroError::new("mucp.broker", 503, "the peer has stopped"))?
+	}
+
+	/// Subscribes to `topic`, in queue group `queue` if given. Messages waiting in this node's
+	/// inbox come at once; those waiting on other nodes follow as they hear of it.
+	pub fn subscribe(&self, topic: &str, queue: Option<&str>) -> Result<Subscription, MicroError> {
+		if topic.is_empty() {
+			return Err(MicroError::bad_request(PROTOCOL, "empty topic"));
+		}
+		let subscription = self.shared.broker.subscribe(topic, queue, SystemTime::now());
+		let _ = self
+			.commands
+			.send(Command::Listen { topic: topic.to_owned(), queue: queue.map(str::to_owned) });
+		Ok(Subscription {
+			id: subscription.id,
+			topic: topic.to_owned(),
+			queue: queue.map(str::to_owned),
+			deliveries: subscription.deliveries,
+			shared: self.shared.clone(),
+			commands: self.commands.clone(),
+		})
+	}
+
+	/// The other nodes this peer knows to subscribe to `topic` (those it is connected to),
+	/// each with the queue groups it has members in.
+	pub async fn listeners(&self, topic: &str) -> Vec<(PeerId, Vec<String>)> {
+		let (reply, answer) = oneshot::channel();
+		let _ = self.commands.send(Command::Listeners { topic: topic.to_owned(), reply });
+		answer.await.unwrap_or_default()
+	}
+
+	/// How many messages wait in this node's inbox for `topic`.
+	pub fn inbox_len(&self, topic: &str) -> usize {
+		self.shared.broker.inbox_len(topic)
+	}
+
+	/// The network as this peer sees it.
+	pub async fn network(&self) -> NetworkView {
+		let (reply, answer) = oneshot::channel();
+		let _ = self.commands.send(Command::Connectivity { reply });
+		let connected = answer.await.unwrap_or_default();
+		let now = Instant::now();
+		let announced = self
+			.shared
+			.announced
+			.lock()
+			.expect("not poisoned")
+			.iter()
+			.filter(|(_, (_, until))| *until > now)
+			.map(|(id, (announced, _))| (id.clone(), announced.clone()))
+			.collect();
+		let selector = self.shared.selector.lock().expect("not poisoned");
+		let healthy = |id: &str| selector.is_healthy(id, now);
+		NetworkView::build(Inputs {
+			local: &self.shared.local.to_string(),
+			local_addresses: self.shared.node().addresses,
+			services: self.services(),
+			announced,
+			connected,
+			healthy: &healthy,
+		})
+	}
+
+	/// Stops gracefully: withdraws this node's services (the network hears of it at once),
+	/// then stops the transport.
+	pub async fn shutdown(mut self) {
+		let names: Vec<String> =
+			self.shared.services.read().expect("not poisoned").keys().cloned().collect();
+		for name in names {
+			self.withdraw(&name);
+		}
+		let (reply, done) = oneshot::channel();
+		if self.commands.send(Command::Shutdown { reply }).is_ok() {
+			let _ = tokio::time::timeout(Duration::from_secs(5), done).await;
+		}
+		// Wait for the tasks to end, so the broker's store is closed when this returns.
+		for task in self.tasks.drain(..) {
+			task.abort();
+			let _ = task.await;
+		}
+	}
+
+	/// Stops at once without telling anyone, as a crash would.
+	pub fn kill(self) {
+		drop(self)
+	}
+}
+
+/// The task that owns the swarm.
+struct Driver {
+	swarm: Swarm<Behaviour>,
+	shared: Arc<Shared>,
+	calls: HashMap<request_response::OutboundRequestId, oneshot::Sender<Result<Vec<u8>, String>>>,
+	responses: (
+		mpsc::UnboundedSender<(request_response::ResponseChannel<Vec<u8>>, Message)>,
+		mpsc::UnboundedReceiver<(request_response::ResponseChannel<Vec<u8>>, Message)>,
+	),
+	rtts: HashMap<PeerId, Duration>,
+	bootstrapped: bool,
+}
+
+impl Driver {
+	async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+		let mut housekeeping = tokio::time::interval(Duration::from_millis(250));
+		let mut refresh = tokio::time::interval(self.shared.config.registry_ttl / 3);
+		loop {
+			tokio::select! {
+				command = commands.recv() => match command {
+					Some(Command::Shutdown { reply }) => {
+						self.announce();
+						let flush = tokio::time::sleep(Duration::from_millis(300));
+						tokio::pin!(flush);
+						loop {
+							tokio::select! {
+								_ = self.swarm.select_next_some() => {}
+								_ = &mut flush => break,
+							}
+						}
+						let _ = reply.send(());
+						return;
+					}
+					Some(command) => self.command(command),
+					None => return,
+				},
+				event = self.swarm.select_next_some() => self.event(event),
+				Some((channel, reply)) = self.responses.1.recv() => {
+					let _ = self.swarm.behaviour_mut().calls.send_response(channel, reply.encode());
+				}
+				_ = housekeeping.tick() => {
+					let now = Instant::now();
+					self.shared.registry.lock().expect("not poisoned").expire(now);
+					self.shared.announced.lock().expect("not poisoned").retain(|_, (_, until)| *until > now);
+					self.shared.broker.redeliver(SystemTime::now());
+				}
+				_ = refresh.tick() => self.announce(),
+			}
+		}
+	}
+
+	/// Gossips this node's records, addresses and connections.
+	fn announce(&mut self) {
+		let gossip = Gossip {
+			records: self.shared.refresh_own(),
+			addresses: self.shared.node().addresses,
+			peers: self.swarm.connected_peers().map(|p| p.to_string()).collect(),
+		};
+		self.gossip_registry(&gossip);
+	}
+
+	fn gossip_registry(&mut self, gossip: &Gossip) {
+		let data = serde_json::to_vec(gossip).expect("gossip serialises");
+		let _ = self
+			.swarm
+			.behaviour_mut()
+			.gossip
+			.publish(gossipsub::IdentTopic::new(REGISTRY_TOPIC), data);
+	}
+
+	fn command(&mut self, command: Command) {
+		match command {
+			Command::Call { node, frame, reply } => {
+				let id = self.swarm.behaviour_mut().calls.send_request(&node, Ok(frame));
+				self.calls.insert(id, reply);
+			}
+			Command::Dial { node } => {
+				if !self.swarm.is_connected(&node) {
+					let _ = self.swarm.dial(DialOpts::peer_id(node).build());
+				}
+			}
+			Command::Withdrawn(records) => {
+				self.gossip_registry(&Gossip { records, ..Default::default() })
+			}
+			Command::Publish { topic, message, reply } => {
+				let _ = reply.send(self.publish(&topic, message));
+			}
+			Command::Listen { topic, queue } => {
+				let gossip = &mut self.swarm.behaviour_mut().gossip;
+				if let Some(queue) = &queue {
+					let _ = gossip.subscribe(&queue_marker(&topic, queue));
+				}
+				let _ = gossip.subscribe(&topic_channel(&topic));
+			}
+			Command::Unlisten { topic, queue } => {
+				let (listening, groups) = self.shared.broker.interest(&topic);
+				let gossip = &mut self.swarm.behaviour_mut().gossip;
+				if let Some(queue) = queue.filter(|q| !groups.contains(q)) {
+					let _ = gossip.unsubscribe(&queue_marker(&topic, &queue));
+				}
+				if !listening {
+					let _ = gossip.unsubscribe(&topic_channel(&topic));
+				}
+			}
+			Command::Announce => self.announce(),
+			Command::Connectivity { reply } => {
+				let connected = self
+					.swarm
+					.connected_peers()
+					.map(|peer| (peer.to_string(), self.rtts.get(peer).copied()))
+					.collect();
+				let _ = reply.send(connected);
+			}
+			Command::Listeners { topic, reply } => {
+				let (listeners, groups) = self.remote_interest(&topic);
+				let answer = listeners
+					.into_iter()
+					.map(|peer| {
+						let member_of = groups
+							.iter()
+							.filter(|(_, peers)| peers.contains(&peer))
+							.map(|(group, _)| group.clone())
+							.collect();
+						(peer, member_of)
+					})
+					.collect();
+				let _ = reply.send(answer);
+			}
+			Command::Shutdown { .. } => unreachable!("handled by the loop"),
+		}
+	}
+
+	/// Who on other nodes subscribes to `topic`: the peers on its channel, and for each
+	/// queue group the peers with members.
+	fn remote_interest(&self, topic: &str) -> (Vec<PeerId>, BTreeMap<String, Vec<PeerId>>) {
+		let channel = topic_channel(topic).hash();
+		let mut listeners = Vec::new();
+		let mut groups: BTreeMap<String, Vec<PeerId>> = BTreeMap::new();
+		for (peer, topics) in self.swarm.behaviour().gossip.all_peers() {
+			if topics.contains(&&channel) {
+				listeners.push(*peer);
+			}
+			for hash in topics {
+				if let Some((marked, queue)) = parse_queue_marker(hash) {
+					if marked == topic {
+						groups.entry(queue).or_default().push(*peer);
+					}
+				}
+			}
+		}
+		(listeners, groups)
+	}
+
+	/// Publishes `message` to `topic` network-wide (see the module's documentation).
+	fn publish(&mut self, topic: &str, message: Message) -> Result<Published, MicroError> {
+		let now = SystemTime::now();
+		let (listeners, remote_groups) = self.remote_interest(topic);
+		let (_, local_groups) = self.shared.broker.interest(topic);
+		if listeners.is_empty() {
+			return self.shared.broker.publish(topic, message, now).map_err(broker_error);
+		}
+		let queue_nodes = self.choose_queue_nodes(topic, &listeners, remote_groups, &local_groups);
+		let local = self.shared.local.to_string();
+		let serves = |group: &str| queue_nodes.get(group).is_none_or(|node| *node == local);
+		let here = self
+			.shared
+			.broker
+			.publish_routed(topic, message.clone(), now, Route::Groups(&serves))
+			.map_err(broker_error)?;
+		let Published::Delivered(local_count) = here else { return Ok(here) };
+		let publication = Publication { message: Some(message.to_envelope()), queue_nodes };
+		let batch = Publications { publications: vec![publication] };
+		match self.swarm.behaviour_mut().gossip.publish(topic_channel(topic), batch.encode_to_vec())
+		{
+			Ok(_) => Ok(Published::Delivered(local_count + listeners.len())),
+			Err(gossipsub::PublishError::InsufficientPeers) if local_count > 0 => {
+				Ok(Published::Delivered(local_count))
+			}
+			Err(error) => Err(MicroError::new("mucp.broker", 503, format!("gossip: {error}"))),
+		}
+	}
+
+	/// A message that arrived on a topic's channel: hand it to this node's subscribers.
+	fn deliver(&mut self, topic: &str, data: &[u8]) {
+		let limits = self.shared.config.limits;
+		let Ok(batch) = Publications::decode(data) else { return };
+		let local = self.shared.local.to_string();
+		for publication in batch.publications {
+			let Some(envelope) = publication.message else { continue };
+			let Ok(message) = Message::from_envelope(envelope, &limits) else { continue };
+			if message.header(header::TOPIC) != Some(topic) {
+				continue;
+			}
+			let serves =
+				|group: &str| publication.queue_nodes.get(group).is_none_or(|node| *node == local);
+			let _ = self.shared.broker.publish_routed(
+				topic,
+				message,
+				SystemTime::now(),
+				Route::Groups(&serves),
+			);
+		}
+	}
+
+	/// The node each of `topic`'s queue groups gets the next message on, in turn among the
+	/// nodes with members (`local_groups` are this node's).
+	fn choose_queue_nodes(
+		&self,
+		topic: &str,
+		listeners: &[PeerId],
+		remote_groups: BTreeMap<String, Vec<PeerId>>,
+		local_groups: &[String],
+	) -> HashMap<String, String> {
+		let local = self.shared.local.to_string();
+		let mut candidates: BTreeMap<String, Vec<String>> = BTreeMap::new();
+		for group in local_groups {
+			candidates.entry(group.clone()).or_default().push(local.clone());
+		}
+		for (group, peers) in remote_groups {
+			let entry = candidates.entry(group).or_default();
+			entry.extend(peers.iter().filter(|p| listeners.contains(p)).map(|p| p.to_string()));
+		}
+		let mut turns = self.shared.queue_turns.lock().expect("not poisoned");
+		let mut chosen = HashMap::new();
+		for (group, mut nodes) in candidates {
+			if nodes.is_empty() {
+				continue;
+			}
+			nodes.sort();
+			let turn = turns.entry((topic.to_owned(), group.clone())).or_default();
+			chosen.insert(group, nodes[*turn % nodes.len()].clone());
+			*turn = turn.wrapping_add(1);
+		}
+		chosen
+	}
+
+	/// Messages waiting here for `topic` go out now that another node subscribes to it.
+	fn flush_inbox(&mut self, topic: &str) {
+		let (listeners, remote_groups) = self.remote_interest(topic);
+		if listeners.is_empty() {
+			return;
+		}
+		let Ok(waiting) = self.shared.broker.drain_inbox(topic, SystemTime::now()) else { return };
+		// In batches under the frame limit, so the backlog arrives in order.
+		let mut batches = vec![Publications::default()];
+		let mut size = 0;
+		for message in waiting {
+			let queue_nodes =
+				self.choose_queue_nodes(topic, &listeners, remote_groups.clone(), &[]);
+			let publication = Publication { message: Some(message.to_envelope()), queue_nodes };
+			let length = publication.encoded_len();
+			if size + length > self.shared.config.limits.max_frame && size > 0 {
+				batches.push(Publications::default());
+				size = 0;
+			}
+			size += length;
+			batches.last_mut().expect("one at least").publications.push(publication);
+		}
+		for batch in batches {
+			let count = batch.publications.len();
+			let gossip = &mut self.swarm.behaviour_mut().gossip;
+			if let Err(error) = gossip.publish(topic_channel(topic), batch.encode_to_vec()) {
+				log::warn!(
+					"{count} messages waiting for `{topic}` were lost sending them: {error}"
+				);
+			}
+		}
+	}
+
+	fn event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+		match event {
+			SwarmEvent::NewListenAddr { address, .. } => {
+				let mut addresses = self.shared.addresses.lock().expect("not poisoned");
+				if !addresses.contains(&address) {
+					addresses.push(address);
+				}
+			}
+			SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
+				if num_established.get() == 1 {
+					let own = serde_json::to_vec(&self.shared.refresh_own()).expect("serialises");
+					let sync = Message::call(
+						&self.shared.unique_id(),
+						REGISTRY_SERVICE,
+						REGISTRY_SYNC,
+						own,
+					);
+					self.swarm.behaviour_mut().calls.send_request(&peer_id, Ok(sync.encode()));
+				}
+				if !self.bootstrapped {
+					self.bootstrapped = true;
+					let _ = self.swarm.behaviour_mut().kad.bootstrap();
+				}
+			}
+			SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+				self.rtts.remove(&peer_id);
+			}
+			SwarmEvent::Behaviour(BehaviourEvent::Calls(event)) => self.call_event(event),
+			SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Message {
+				message,
+				..
+			})) => {
+				let topic = message.topic.as_str().to_owned();
+				if topic == REGISTRY_TOPIC {
+					let Some(source) = message.source else { return };
+					let Ok(gossip) = serde_json::from_slice::<Gossip>(&message.data) else {
+						return;
+					};
+					for address in
+						gossip.addresses.iter().filter_map(|a| a.parse::<Multiaddr>().ok())
+					{
+						self.swarm.add_peer_address(source, address);
+					}
+					if source != self.shared.local && !self.swarm.is_connected(&source) {
+						let _ = self.swarm.dial(DialOpts::peer_id(source).build());
+					}
+					let until = Instant::now() + self.shared.config.registry_ttl;
+					self.shared.announced.lock().expect("not poisoned").insert(
+						source.to_string(),
+						(Announced { addresses: gossip.addresses, peers: gossip.peers }, until),
+					);
+					self.shared.apply_from(&source, gossip.records);
+				} else if let Some(topic) = topic.strip_prefix("mucp/topic/") {
+					self.deliver(topic, &message.data);
+				}
+			}
+			SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Subscribed {
+				topic,
+				..
+			})) => {
+				if let Some(topic) = topic.as_str().strip_prefix("mucp/topic/") {
+					if self.shared.broker.inbox_len(topic) > 0 {
+						let topic = topic.to_owned();
+						self.flush_inbox(&topic);
+					}
+				}
+			}
+			SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+				peer_id,
+				info,
+				..
+			})) => {
+				for address in info.listen_addrs {
+					self.swarm.behaviour_mut().kad.add_address(&peer_id, address.clone());
+					self.swarm.add_peer_address(peer_id, address);
+				}
+			}
+			SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
+				peer, ..
+			})) if peer != self.shared.local && !self.swarm.is_connected(&peer) => {
+				let _ = self.swarm.dial(DialOpts::peer_id(peer).build());
+			}
+			SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
+				peer,
+				result: Ok(rtt),
+				..
+			})) => {
+				self.rtts.insert(peer, rtt);
+			}
+			_ => {}
+		}
+	}
+
+	fn call_event(&mut self, event: request_response::Event<Result<Vec<u8>, MicroError>, Vec<u8>>) {
+		use request_response::{Event as E, Message as M};
+		match event {
+			E::Message { peer, message: M::Request { request, channel, .. } } => {
+				let shared = self.shared.clone();
+				let responses = self.responses.0.clone();
+				tokio::spawn(async move {
+					let reply = shared.dispatch(peer, request).await;
+					let _ = responses.send((channel, reply));
+				});
+			}
+			E::Message { peer, message: M::Response { request_id, response } } => {
+				match self.calls.remove(&request_id) {
+					Some(reply) => {
+						let _ = reply.send(Ok(response));
+					}
+					None => {
+						// The answer to this node's registry sync.
+						let Ok(envelope) = crate::protocol::Envelope::decode(response.as_slice())
+						else {
+							return;
+						};
+						if let Ok(records) = serde_json::from_slice::<Vec<Record>>(&envelope.body) {
+							self.shared.apply_from(&peer, records);
+						}
+					}
+				}
+			}
+			E::OutboundFailure { request_id, error, .. } => {
+				if let Some(reply) = self.calls.remove(&request_id) {
+					let _ = reply.send(Err(error.to_string()));
+				}
+			}
+			E::InboundFailure { .. } | E::ResponseSent { .. } => {}
+		}
+	}
+}
