@@ -1503,3 +1503,94 @@ impl Driver {
 		}
 	}
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	async fn lone_peer(dir: &tempfile::TempDir) -> Peer {
+		let mut config = PeerConfig::new(dir.path().join("broker.redb"));
+		config.limits.max_body = 1024;
+		config.limits.max_frame = 2048;
+		Peer::start(config).await.unwrap()
+	}
+
+	fn echo() -> Service {
+		Service::new("echo", "1.0.0")
+			.call(Endpoint::new("Echo.Call", "Bytes", "Bytes"), |request| async move {
+				Ok(request.body)
+			})
+			.call(Endpoint::new("Echo.Panic", "Bytes", "Bytes"), |_| async move {
+				panic!("a handler's bug")
+			})
+			.stream(Endpoint::new("Echo.Stream", "Bytes", "Bytes"), |_, mut stream| async move {
+				while let Some(Ok(message)) = stream.recv().await {
+					let _ = stream.send(message.body).await;
+				}
+			})
+	}
+
+	#[tokio::test]
+	async fn a_service_on_this_node_is_called_and_streamed_without_the_network() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		peer.serve(echo()).unwrap();
+		let described = &peer.service("echo")[0].description;
+		let endpoints: Vec<&str> = described.endpoints.iter().map(|e| e.name.as_str()).collect();
+		assert_eq!(endpoints, vec!["Echo.Call", "Echo.Panic", "Echo.Stream"]);
+		assert_eq!(described.endpoints[2].metadata.get("stream").map(String::as_str), Some("true"));
+
+		let reply = peer.call("echo", "Echo.Call", br#"{"a":1}"#.to_vec()).await.unwrap();
+		assert_eq!(reply.body, br#"{"a":1}"#);
+		let panicked = peer.call("echo", "Echo.Panic", Vec::new()).await.unwrap_err();
+		assert_eq!((panicked.code, panicked.detail.as_str()), (500, "the handler panicked"));
+		let mut stream = peer.stream("echo", "Echo.Stream").await.unwrap();
+		stream.send(b"\x0a\x01x".to_vec()).await.unwrap();
+		assert_eq!(stream.recv().await.unwrap().unwrap().body, b"\x0a\x01x");
+		stream.finish();
+		assert!(stream.recv().await.is_none());
+	}
+
+	#[tokio::test]
+	async fn bad_requests_get_precise_errors_and_nothing_else_breaks() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		peer.serve(echo()).unwrap();
+		let too_big = peer.call("echo", "Echo.Call", vec![0x0a; 4096]).await.unwrap_err();
+		assert_eq!(too_big.code, 413);
+		let shared = peer.shared.clone();
+		let local = peer.id();
+		let garbage = shared.clone().dispatch(local, Ok(vec![0xff, 0xff, 0xff])).await;
+		let error = garbage.error().unwrap().unwrap();
+		assert_eq!(error.code, 400);
+		assert!(error.detail.starts_with("malformed envelope"), "{error:?}");
+		let stream_message = Message::stream("1", "s", "echo", "Echo.Call", Vec::new());
+		let refused = shared.clone().dispatch(local, Ok(stream_message.encode())).await;
+		assert_eq!(refused.error().unwrap().unwrap().code, 400);
+		assert_eq!(refused.id(), Some("1"), "the error answers its request");
+		let elsewhere = Message::call("2", "other", "Any.Thing", Vec::new());
+		let not_here = shared.clone().dispatch(local, Ok(elsewhere.encode())).await;
+		let error = not_here.error().unwrap().unwrap();
+		assert_eq!((error.code, error.id.as_str()), (503, "other.Any.Thing"));
+		let not_json = Message::call("3", "echo", "Echo.Call", b"\x0a".to_vec())
+			.with(header::CONTENT_TYPE, "text/plain");
+		let unsupported = shared.dispatch(local, Ok(not_json.encode())).await;
+		assert_eq!(unsupported.error().unwrap().unwrap().code, 415);
+		let reply = peer.call("echo", "Echo.Call", b"\x0a\x00".to_vec()).await.unwrap();
+		assert_eq!(reply.body, b"\x0a\x00", "the peer still serves");
+	}
+
+	#[tokio::test]
+	async fn publishing_with_nobody_listening_stores_and_a_local_subscriber_drains() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		assert_eq!(peer.publish("news", "{}").await.unwrap(), Published::Stored);
+		let mut subscription = peer.subscribe("news", None).unwrap();
+		let delivery = subscription.next().await.unwrap();
+		subscription.ack(&delivery).unwrap();
+		assert_eq!(peer.publish("news", "{}").await.unwrap(), Published::Delivered(1));
+		assert!(peer.subscribe("", None).is_err());
+		let call = Message::call("9", "echo", "Echo.Call", Vec::new());
+		assert_eq!(peer.publish_message(call).await.unwrap_err().code, 400);
+	}
+}
