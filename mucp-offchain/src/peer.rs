@@ -577,6 +577,13 @@ impl Shared {
 	}
 }
 
+/// The peer id of registry node `node`, or the 503 a call to `name` on it gets.
+fn peer_of(node: &registry::Node, name: &str) -> Result<PeerId, MicroError> {
+	node.id
+		.parse()
+		.map_err(|_| MicroError::new(name, 503, format!("node `{}` has a malformed id", node.id)))
+}
+
 fn broker_error(error: BrokerError) -> MicroError {
 	match error {
 		BrokerError::Message(error) => error,
@@ -873,10 +880,7 @@ impl Peer {
 		name: &str,
 	) -> Result<Message, MicroError> {
 		let unreachable = |detail: String| MicroError::new(name, 503, detail);
-		let peer: PeerId = node
-			.id
-			.parse()
-			.map_err(|_| unreachable(format!("node `{}` has a malformed id", node.id)))?;
+		let peer = peer_of(node, name)?;
 		let (reply, answer) = oneshot::channel();
 		self.commands
 			.send(Command::Call { node: peer, frame, reply })
@@ -962,10 +966,7 @@ impl Peer {
 		name: &str,
 	) -> Result<MicroStream, MicroError> {
 		let unreachable = |detail: String| MicroError::new(name, 503, detail);
-		let peer: PeerId = node
-			.id
-			.parse()
-			.map_err(|_| unreachable(format!("node `{}` has a malformed id", node.id)))?;
+		let peer = peer_of(node, name)?;
 		let _ = self.commands.send(Command::Dial { node: peer });
 		let timeout = self.shared.config.call_timeout;
 		let mut control = self.control.clone();
