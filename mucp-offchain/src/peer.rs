@@ -345,7 +345,7 @@ pub struct CallOptions {
 }
 
 /// What a node gossips about itself besides its records.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Gossip {
 	records: Vec<Record>,
 	addresses: Vec<String>,
@@ -375,8 +375,8 @@ enum Command {
 		topic: String,
 		queue: Option<String>,
 	},
-	Announce,
-	Withdrawn(Vec<Record>),
+	/// Gossip this node's announcement now, with these records (tombstones) besides its own.
+	Announce(Vec<Record>),
 	Connectivity {
 		reply: oneshot::Sender<BTreeMap<String, Option<Duration>>>,
 	},
@@ -715,17 +715,24 @@ impl Peer {
 			Registration { service: service.description.clone(), node: self.shared.node() };
 		let sequence = self.shared.sequence.fetch_add(1, Ordering::Relaxed);
 		let now = Instant::now();
+		let mut tombstones = Vec::new();
 		{
+			// Always `own` before `registry`, as the swarm's task takes them.
+			let mut own = self.shared.own.lock().expect("not poisoned");
 			let mut registry = self.shared.registry.lock().expect("not poisoned");
 			registry
 				.register(registration.clone(), self.shared.config.registry_ttl, sequence, now)
 				.map_err(|e| MicroError::bad_request("mucp.registry", e.to_string()))?;
-			let mut own = self.shared.own.lock().expect("not poisoned");
 			let name = &service.description.name;
 			for (old, _) in own.iter().filter(|(r, _)| &r.service.name == name) {
 				if old.service.version != service.description.version {
 					let tombstone = self.shared.sequence.fetch_add(1, Ordering::Relaxed);
-					registry.deregister(old.key(), self.shared.config.registry_ttl, tombstone, now);
+					tombstones.push(registry.deregister(
+						old.key(),
+						self.shared.config.registry_ttl,
+						tombstone,
+						now,
+					));
 				}
 			}
 			own.retain(|(r, _)| &r.service.name != name);
@@ -736,7 +743,7 @@ impl Peer {
 			.write()
 			.expect("not poisoned")
 			.insert(service.description.name.clone(), service);
-		let _ = self.commands.send(Command::Announce);
+		let _ = self.commands.send(Command::Announce(tombstones));
 		Ok(())
 	}
 
@@ -745,17 +752,21 @@ impl Peer {
 		self.shared.services.write().expect("not poisoned").remove(name);
 		let mut own = self.shared.own.lock().expect("not poisoned");
 		let mut registry = self.shared.registry.lock().expect("not poisoned");
-		for (registration, _) in own.iter().filter(|(r, _)| r.service.name == name) {
-			let sequence = self.shared.sequence.fetch_add(1, Ordering::Relaxed);
-			let record = registry.deregister(
-				registration.key(),
-				self.shared.config.registry_ttl,
-				sequence,
-				Instant::now(),
-			);
-			let _ = self.commands.send(Command::Withdrawn(vec![record]));
-		}
+		let tombstones = own
+			.iter()
+			.filter(|(r, _)| r.service.name == name)
+			.map(|(registration, _)| {
+				let sequence = self.shared.sequence.fetch_add(1, Ordering::Relaxed);
+				registry.deregister(
+					registration.key(),
+					self.shared.config.registry_ttl,
+					sequence,
+					Instant::now(),
+				)
+			})
+			.collect();
 		own.retain(|(r, _)| r.service.name != name);
+		let _ = self.commands.send(Command::Announce(tombstones));
 	}
 
 	/// Every live service version, with its nodes.
@@ -1126,7 +1137,7 @@ impl Driver {
 			tokio::select! {
 				command = commands.recv() => match command {
 					Some(Command::Shutdown { reply }) => {
-						self.announce();
+						self.announce(Vec::new());
 						let flush = tokio::time::sleep(Duration::from_millis(300));
 						tokio::pin!(flush);
 						loop {
@@ -1151,28 +1162,22 @@ impl Driver {
 					self.shared.announced.lock().expect("not poisoned").retain(|_, (_, until)| *until > now);
 					self.shared.broker.redeliver(SystemTime::now());
 				}
-				_ = refresh.tick() => self.announce(),
+				_ = refresh.tick() => self.announce(Vec::new()),
 			}
 		}
 	}
 
-	/// Gossips this node's records, addresses and connections.
-	fn announce(&mut self) {
+	/// Gossips this node's records (after `tombstones`), addresses and connections.
+	fn announce(&mut self, mut tombstones: Vec<Record>) {
+		tombstones.extend(self.shared.refresh_own());
 		let gossip = Gossip {
-			records: self.shared.refresh_own(),
+			records: tombstones,
 			addresses: self.shared.node().addresses,
 			peers: self.swarm.connected_peers().map(|p| p.to_string()).collect(),
 		};
-		self.gossip_registry(&gossip);
-	}
-
-	fn gossip_registry(&mut self, gossip: &Gossip) {
-		let data = serde_json::to_vec(gossip).expect("gossip serialises");
-		let _ = self
-			.swarm
-			.behaviour_mut()
-			.gossip
-			.publish(gossipsub::IdentTopic::new(REGISTRY_TOPIC), data);
+		let data = serde_json::to_vec(&gossip).expect("gossip serialises");
+		let topic = gossipsub::IdentTopic::new(REGISTRY_TOPIC);
+		let _ = self.swarm.behaviour_mut().gossip.publish(topic, data);
 	}
 
 	fn command(&mut self, command: Command) {
@@ -1185,9 +1190,6 @@ impl Driver {
 				if !self.swarm.is_connected(&node) {
 					let _ = self.swarm.dial(DialOpts::peer_id(node).build());
 				}
-			}
-			Command::Withdrawn(records) => {
-				self.gossip_registry(&Gossip { records, ..Default::default() })
 			}
 			Command::Publish { topic, message, reply } => {
 				let _ = reply.send(self.publish(&topic, message));
@@ -1209,7 +1211,7 @@ impl Driver {
 					let _ = gossip.unsubscribe(&topic_channel(&topic));
 				}
 			}
-			Command::Announce => self.announce(),
+			Command::Announce(tombstones) => self.announce(tombstones),
 			Command::Connectivity { reply } => {
 				let connected = self
 					.swarm

@@ -139,8 +139,9 @@ async fn a_stream_carries_messages_both_ways() {
 	eventually("A hears of shouter", || sees_service(&a, "shouter", 1)).await;
 
 	let mut stream = a.stream("shouter", "Shout.Back").await.unwrap();
+	let stream_id = stream.id().to_owned();
 	let text = |message: mucp_offchain::protocol::Message| {
-		assert_eq!(message.header("Micro-Stream"), Some(stream_id_of(&message)));
+		assert_eq!(message.header("Micro-Stream"), Some(stream_id.as_str()), "the stream's id");
 		message.json().unwrap()["text"].as_str().unwrap().to_owned()
 	};
 	assert_eq!(text(stream.recv().await.unwrap().unwrap()), "ready");
@@ -154,10 +155,6 @@ async fn a_stream_carries_messages_both_ways() {
 
 	let missing = a.stream("shouter", "Shout.Louder").await.err().unwrap();
 	assert_eq!(missing.code, 404);
-}
-
-fn stream_id_of(message: &mucp_offchain::protocol::Message) -> &str {
-	message.header("Micro-Stream").unwrap()
 }
 
 /// Every delivery waiting on `subscription` now, acknowledged, as message ids.
@@ -265,6 +262,16 @@ async fn a_killed_nodes_registrations_expire_on_every_peer() {
 	}
 	let gone_after = killed.elapsed();
 	assert!(gone_after <= TTL + Duration::from_secs(2), "expired on time: {gone_after:?}");
+
+	let upgraded = Instant::now();
+	b.serve(Service::new("polite", "2.0.0")).unwrap();
+	eventually("a new version replaces the old one everywhere", || async {
+		let versions: Vec<String> =
+			a.service("polite").into_iter().map(|s| s.description.version).collect();
+		versions == ["2.0.0"]
+	})
+	.await;
+	assert!(upgraded.elapsed() < TTL, "the old version's tombstone was gossiped");
 
 	let left = Instant::now();
 	b.shutdown().await;
