@@ -187,14 +187,18 @@ impl Service {
 	}
 }
 
+/// What one end of a stream receives: a message, or why a frame was refused. The same
+/// channel type carries both directions, so two in-memory ends join without a relay.
+type Received = Result<Message, MicroError>;
+
 /// One end of a MUCP stream: messages both ways, each its own envelope with the stream's id.
 pub struct MicroStream {
 	id: String,
 	service: String,
 	endpoint: String,
 	sent: u64,
-	outgoing: Option<mpsc::Sender<Message>>,
-	incoming: mpsc::Receiver<Result<Message, MicroError>>,
+	outgoing: Option<mpsc::Sender<Received>>,
+	incoming: mpsc::Receiver<Received>,
 }
 
 impl MicroStream {
@@ -220,7 +224,7 @@ impl MicroStream {
 	pub async fn send_message(&mut self, message: Message) -> Result<(), MicroError> {
 		let closed = || MicroError::new(&self.id, 499, "the stream is closed");
 		let outgoing = self.outgoing.as_ref().ok_or_else(closed)?;
-		outgoing.send(message).await.map_err(|_| closed())
+		outgoing.send(Ok(message)).await.map_err(|_| closed())
 	}
 
 	/// The next message from the other end; an `Err` if it sent a `Micro-Error` or a
@@ -242,7 +246,6 @@ impl MicroStream {
 	fn pair(id: &str, service: &str, endpoint: &str) -> (Self, Self) {
 		let (to_server, from_client) = mpsc::channel(64);
 		let (to_client, from_server) = mpsc::channel(64);
-		let (client_in, server_in) = (adapt(from_server), adapt(from_client));
 		let end = |outgoing, incoming| Self {
 			id: id.to_owned(),
 			service: service.to_owned(),
@@ -251,16 +254,17 @@ impl MicroStream {
 			outgoing: Some(outgoing),
 			incoming,
 		};
-		(end(to_server, client_in), end(to_client, server_in))
+		(end(to_server, from_server), end(to_client, from_client))
 	}
 
 	/// An end over a libp2p substream: one task reads frames, one writes them.
 	fn over(stream: libp2p::Stream, opening: &Message, limits: Limits) -> Self {
 		let (mut reader, mut writer) = stream.split();
-		let (outgoing, mut to_write) = mpsc::channel::<Message>(64);
+		let (outgoing, mut to_write) = mpsc::channel::<Received>(64);
 		let (deliver, incoming) = mpsc::channel(64);
 		tokio::spawn(async move {
-			while let Some(message) = to_write.recv().await {
+			// `send_message` only ever sends `Ok`.
+			while let Some(Ok(message)) = to_write.recv().await {
 				if write_frame(&mut writer, &message.encode()).await.is_err() {
 					return;
 				}
@@ -288,19 +292,6 @@ impl MicroStream {
 			incoming,
 		}
 	}
-}
-
-/// Wraps a channel of messages as one of results, forwarding in a task.
-fn adapt(mut from: mpsc::Receiver<Message>) -> mpsc::Receiver<Result<Message, MicroError>> {
-	let (to, receiver) = mpsc::channel(64);
-	tokio::spawn(async move {
-		while let Some(message) = from.recv().await {
-			if to.send(Ok(message)).await.is_err() {
-				return;
-			}
-		}
-	});
-	receiver
 }
 
 /// A subscription to a topic: deliveries from every node, each to be acknowledged.
@@ -344,6 +335,16 @@ pub struct CallOptions {
 	pub retries: usize,
 }
 
+/// What one attempt on one node came to.
+enum Attempt<T> {
+	/// The node answered (with a result or the service's own error): it is healthy.
+	Answered(Result<T, MicroError>),
+	/// Refused before the node could be judged: returned as it is.
+	Refused(MicroError),
+	/// The node could not serve it: avoid it and try another.
+	Failed(MicroError),
+}
+
 /// What a node gossips about itself besides its records.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Gossip {
@@ -358,9 +359,6 @@ enum Command {
 		node: PeerId,
 		frame: Vec<u8>,
 		reply: oneshot::Sender<Result<Vec<u8>, String>>,
-	},
-	Dial {
-		node: PeerId,
 	},
 	Publish {
 		topic: String,
@@ -827,40 +825,65 @@ impl Peer {
 			));
 		}
 		let name = format!("{service}.{endpoint}");
-		let nodes = self.nodes_running(&service);
+		let (frame, name) = (&frame, name.as_str());
+		self.on_some_node(&service, name, options.retries, |node| async move {
+			let outcome = if node.id == self.shared.local.to_string() {
+				Ok(self.shared.clone().dispatch(self.shared.local, Ok(frame.clone())).await)
+			} else {
+				self.remote_call(&node, frame.clone(), options.timeout, name).await
+			};
+			match outcome {
+				Err(error) => Attempt::Failed(error),
+				Ok(reply) => match reply.error() {
+					None => Attempt::Answered(Ok(reply)),
+					Some(Ok(error)) if error.code == 503 && error.id == name => {
+						Attempt::Failed(error)
+					}
+					Some(Ok(error)) | Some(Err(error)) => Attempt::Answered(Err(error)),
+				},
+			}
+		})
+		.await
+	}
+
+	/// Tries `attempt` on the nodes running `service` (`name` is `service.endpoint`), one
+	/// after another as the selector picks them, until one answers or `retries` more have
+	/// failed. The selector learns from each attempt.
+	async fn on_some_node<T, F, Fut>(
+		&self,
+		service: &str,
+		name: &str,
+		retries: usize,
+		mut attempt: F,
+	) -> Result<T, MicroError>
+	where
+		F: FnMut(registry::Node) -> Fut,
+		Fut: Future<Output = Attempt<T>>,
+	{
+		let nodes = self.nodes_running(service);
 		if nodes.is_empty() {
-			return Err(MicroError::not_found(&name, format!("no node runs service `{service}`")));
+			return Err(MicroError::not_found(name, format!("no node runs service `{service}`")));
 		}
 		let mut tried = Vec::new();
 		let mut last_error = None;
-		for _ in 0..=options.retries {
-			let Some(node) = self.pick(&service, &nodes, &tried) else { break };
+		for _ in 0..=retries {
+			let Some(node) = self.pick(service, &nodes, &tried) else { break };
 			tried.push(node.id.clone());
-			let outcome = if node.id == self.shared.local.to_string() {
-				let reply = self.shared.clone().dispatch(self.shared.local, Ok(frame.clone()));
-				Ok(reply.await)
-			} else {
-				self.remote_call(&node, frame.clone(), options.timeout, &name).await
-			};
-			let failure = match outcome {
-				Ok(reply) => match reply.error() {
-					None => {
-						self.shared.selector.lock().expect("not poisoned").succeeded(&node.id);
-						return Ok(reply);
-					}
-					Some(Ok(error)) if error.code == 503 && error.id == name => error,
-					Some(Ok(error)) | Some(Err(error)) => {
-						self.shared.selector.lock().expect("not poisoned").succeeded(&node.id);
-						return Err(error);
-					}
-				},
-				Err(error) => error,
-			};
-			self.shared.selector.lock().expect("not poisoned").failed(&node.id, Instant::now());
-			last_error = Some(failure);
+			let id = node.id.clone();
+			match attempt(node).await {
+				Attempt::Answered(result) => {
+					self.shared.selector.lock().expect("not poisoned").succeeded(&id);
+					return result;
+				}
+				Attempt::Refused(error) => return Err(error),
+				Attempt::Failed(error) => {
+					self.shared.selector.lock().expect("not poisoned").failed(&id, Instant::now());
+					last_error = Some(error);
+				}
+			}
 		}
 		Err(last_error.unwrap_or_else(|| {
-			MicroError::new(&name, 503, format!("no node of `{service}` is left to try"))
+			MicroError::new(name, 503, format!("no node of `{service}` is left to try"))
 		}))
 	}
 
@@ -916,42 +939,24 @@ impl Peer {
 	/// nodes if one cannot be reached.
 	pub async fn stream(&self, service: &str, endpoint: &str) -> Result<MicroStream, MicroError> {
 		let name = format!("{service}.{endpoint}");
-		let nodes = self.nodes_running(service);
-		if nodes.is_empty() {
-			return Err(MicroError::not_found(&name, format!("no node runs service `{service}`")));
-		}
 		let stream_id = self.shared.unique_id();
 		let opening =
 			Message::stream(&format!("{stream_id}-0"), &stream_id, service, endpoint, Vec::new());
-		let mut tried = Vec::new();
-		let mut last_error = None;
-		for _ in 0..=self.shared.config.retries {
-			let Some(node) = self.pick(service, &nodes, &tried) else { break };
-			tried.push(node.id.clone());
+		let (opening, name) = (&opening, name.as_str());
+		let retries = self.shared.config.retries;
+		self.on_some_node(service, name, retries, |node| async move {
 			let outcome = if node.id == self.shared.local.to_string() {
-				self.local_stream(&opening, service, endpoint)
+				self.local_stream(opening, service, endpoint)
 			} else {
-				self.remote_stream(&node, &opening, &name).await
+				self.remote_stream(&node, opening, name).await
 			};
 			match outcome {
-				Ok(stream) => {
-					self.shared.selector.lock().expect("not poisoned").succeeded(&node.id);
-					return Ok(stream);
-				}
-				Err(error) if error.code == 503 || error.code == 408 => {
-					self.shared
-						.selector
-						.lock()
-						.expect("not poisoned")
-						.failed(&node.id, Instant::now());
-					last_error = Some(error);
-				}
-				Err(error) => return Err(error),
+				Ok(stream) => Attempt::Answered(Ok(stream)),
+				Err(error) if error.code == 503 || error.code == 408 => Attempt::Failed(error),
+				Err(error) => Attempt::Refused(error),
 			}
-		}
-		Err(last_error.unwrap_or_else(|| {
-			MicroError::new(&name, 503, format!("no node of `{service}` is left to try"))
-		}))
+		})
+		.await
 	}
 
 	fn local_stream(
@@ -978,7 +983,6 @@ impl Peer {
 	) -> Result<MicroStream, MicroError> {
 		let unreachable = |detail: String| MicroError::new(name, 503, detail);
 		let peer = peer_of(node, name)?;
-		let _ = self.commands.send(Command::Dial { node: peer });
 		let timeout = self.shared.config.call_timeout;
 		let mut control = self.control.clone();
 		let limits = self.shared.config.limits;
@@ -1185,11 +1189,6 @@ impl Driver {
 			Command::Call { node, frame, reply } => {
 				let id = self.swarm.behaviour_mut().calls.send_request(&node, Ok(frame));
 				self.calls.insert(id, reply);
-			}
-			Command::Dial { node } => {
-				if !self.swarm.is_connected(&node) {
-					let _ = self.swarm.dial(DialOpts::peer_id(node).build());
-				}
 			}
 			Command::Publish { topic, message, reply } => {
 				let _ = reply.send(self.publish(&topic, message));
