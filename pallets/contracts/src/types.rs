@@ -1,0 +1,90 @@
+//! Contracts, their states, results and the records of the hash chain.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+/// Numbers contracts, from 0.
+pub type ContractId = u64;
+
+/// Where a contract stands.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Status {
+	/// Waiting for every party's approval.
+	Proposed,
+	/// Every party approved; waiting for its result.
+	Active,
+	/// A party rejected it before it became active.
+	Rejected,
+	/// Its deadline passed before every party approved.
+	Lapsed,
+	/// Its result is recorded; nothing changes it again.
+	Concluded,
+}
+
+/// How an active contract ended.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum Outcome<AccountId> {
+	/// Every party did what the terms said.
+	Fulfilled,
+	/// The named party broke the terms.
+	Breached(AccountId),
+	/// Every party agreed to call it off.
+	Cancelled,
+}
+
+/// A contract between `parties`.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxParties))]
+pub struct Contract<AccountId, BlockNumber, ServiceId, MaxParties: Get<u32>>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	ServiceId: Clone + PartialEq + Eq + core::fmt::Debug,
+{
+	/// The parties, each once; at least two.
+	pub parties: BoundedVec<AccountId, MaxParties>,
+	/// Which parties approved, by position in `parties`.
+	pub approvals: BoundedVec<bool, MaxParties>,
+	/// The hash of the terms the parties agreed off-chain.
+	pub terms: H256,
+	/// The service the contract is about, if any.
+	pub service: Option<ServiceId>,
+	/// The last block in which it can become active.
+	pub deadline: BlockNumber,
+	/// Where it stands.
+	pub status: Status,
+}
+
+/// One entry of the result chain: a contract's result, linked to the record before it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct ResultRecord<AccountId, BlockNumber> {
+	/// Its position in the global chain, from 0.
+	pub index: u64,
+	/// The contract.
+	pub contract: ContractId,
+	/// The result.
+	pub outcome: Outcome<AccountId>,
+	/// The block it was recorded in.
+	pub recorded_at: BlockNumber,
+	/// The hash of the previous record in the global chain (zero for the first).
+	pub previous: H256,
+}
