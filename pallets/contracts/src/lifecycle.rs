@@ -11,10 +11,12 @@ use codec::Encode;
 use frame_support::pallet_prelude::Get;
 use sp_core::H256;
 
-use crate::types::{Contract, Outcome, ResultRecord, Status};
+use crate::types::{Contract, ContractId, HistoryEntry, Outcome, ResultRecord, Status};
 
 /// The domain every result record's hash is taken in.
 pub const RECORD_CONTEXT: &[u8] = b"micro-network/contract-result/v1";
+/// The domain every history entry's hash is taken in.
+pub const HISTORY_CONTEXT: &[u8] = b"micro-network/contract-history/v1";
 
 /// Why a step of the lifecycle was refused.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -76,7 +78,62 @@ where
 		service,
 		deadline,
 		status: Status::Proposed,
+		head: H256::zero(),
+		entries: 0,
 	})
+}
+
+/// What a contract's first history entry links to: a hash of what never changes after it is
+/// proposed (its id, parties, terms, service and deadline).
+pub fn genesis_link<AccountId, BlockNumber, ServiceId, MaxParties>(
+	id: ContractId,
+	contract: &Contract<AccountId, BlockNumber, ServiceId, MaxParties>,
+) -> H256
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug + Encode,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug + Encode,
+	ServiceId: Clone + PartialEq + Eq + core::fmt::Debug + Encode,
+	MaxParties: Get<u32>,
+{
+	let fixed = (
+		HISTORY_CONTEXT,
+		id,
+		&contract.parties,
+		contract.terms,
+		&contract.service,
+		&contract.deadline,
+	);
+	H256(sp_io::hashing::blake2_256(&fixed.encode()))
+}
+
+/// The hash of a history entry: what the next entry links to.
+pub fn entry_hash<AccountId: Encode, BlockNumber: Encode>(
+	entry: &HistoryEntry<AccountId, BlockNumber>,
+) -> H256 {
+	H256(sp_io::hashing::blake2_256(&(HISTORY_CONTEXT, entry).encode()))
+}
+
+/// Checks a contract's history, oldest first: each entry must belong to `id`, sit at its
+/// position and link to the one before (the first to `genesis`), and the last must hash to
+/// `head`. Returns the position of the first entry that does not fit.
+pub fn verify_history<AccountId: Encode, BlockNumber: Encode>(
+	id: ContractId,
+	entries: &[HistoryEntry<AccountId, BlockNumber>],
+	genesis: H256,
+	head: H256,
+) -> Result<(), u32> {
+	let mut previous = genesis;
+	for (position, entry) in entries.iter().enumerate() {
+		if entry.contract != id || entry.seq != position as u32 || entry.previous != previous {
+			return Err(position as u32);
+		}
+		previous = entry_hash(entry);
+	}
+	if previous == head && !entries.is_empty() {
+		Ok(())
+	} else {
+		Err(entries.len().saturating_sub(1) as u32)
+	}
 }
 
 fn party_index<AccountId, BlockNumber, ServiceId, MaxParties>(
@@ -208,24 +265,29 @@ pub fn record_hash<AccountId: Encode, BlockNumber: Encode>(
 	H256(sp_io::hashing::blake2_256(&(RECORD_CONTEXT, record).encode()))
 }
 
-/// Checks a chain of records, oldest first, against the head hash the chain holds: each must
-/// sit at its index and link to the one before, and the last must hash to `head`. Returns the
-/// index of the first record that does not fit.
+/// Checks a run of consecutive records of the global chain, oldest first, starting at index
+/// `first` whose predecessor hashes to `previous` (zero before the first record ever): each
+/// must sit at its index and link to the one before, and the last must hash to `head` (pass
+/// the chain's head when the run reaches its end, or the hash of the record after it links to).
+/// Returns the index of the first record that does not fit.
 pub fn verify_chain<AccountId: Encode, BlockNumber: Encode>(
+	first: u64,
 	records: &[ResultRecord<AccountId, BlockNumber>],
+	previous: H256,
 	head: H256,
 ) -> Result<(), u64> {
-	let mut previous = H256::zero();
+	let mut previous = previous;
 	for (position, record) in records.iter().enumerate() {
-		if record.index != position as u64 || record.previous != previous {
-			return Err(position as u64);
+		let index = first.saturating_add(position as u64);
+		if record.index != index || record.previous != previous {
+			return Err(index);
 		}
 		previous = record_hash(record);
 	}
 	if previous == head {
 		Ok(())
 	} else {
-		Err(records.len().saturating_sub(1) as u64)
+		Err(first.saturating_add(records.len().saturating_sub(1) as u64))
 	}
 }
 
@@ -314,6 +376,7 @@ mod tests {
 				contract: index * 3,
 				outcome,
 				recorded_at: 5,
+				contract_head: H256::repeat_byte(index as u8),
 				previous: head,
 			};
 			head = record_hash(&record);
@@ -325,21 +388,28 @@ mod tests {
 	#[test]
 	fn the_result_chain_verifies_and_any_tampering_is_found() {
 		let (records, head) = chain(5);
-		assert_eq!(verify_chain(&records, head), Ok(()));
-		assert_eq!(verify_chain::<u64, u32>(&[], H256::zero()), Ok(()));
+		let verify =
+			|records: &[ResultRecord<u64, u32>]| verify_chain(0, records, H256::zero(), head);
+		assert_eq!(verify(&records), Ok(()));
+		assert_eq!(verify_chain::<u64, u32>(0, &[], H256::zero(), H256::zero()), Ok(()));
+		let after_first = record_hash(&records[0]);
+		assert_eq!(verify_chain(1, &records[1..], after_first, head), Ok(()), "a run from 1");
 
 		let mut changed = records.clone();
 		changed[2].outcome = Outcome::Cancelled;
-		assert_eq!(verify_chain(&changed, head), Err(3), "the next link no longer fits");
+		assert_eq!(verify(&changed), Err(3), "the next link no longer fits");
 		let mut last_changed = records.clone();
 		last_changed[4].recorded_at = 6;
-		assert_eq!(verify_chain(&last_changed, head), Err(4), "the head no longer fits");
+		assert_eq!(verify(&last_changed), Err(4), "the head no longer fits");
+		let mut relinked = records.clone();
+		relinked[1].contract_head = H256::zero();
+		assert_eq!(verify(&relinked), Err(2), "the contract's head is part of the record");
 		let mut removed = records.clone();
 		removed.remove(1);
-		assert_eq!(verify_chain(&removed, head), Err(1));
+		assert_eq!(verify(&removed), Err(1));
 		let mut swapped = records.clone();
 		swapped.swap(1, 2);
-		assert_eq!(verify_chain(&swapped, head), Err(1));
-		assert_eq!(verify_chain(&records[..4], head), Err(3), "a cut chain misses the head");
+		assert_eq!(verify(&swapped), Err(1));
+		assert_eq!(verify(&records[..4]), Err(3), "a cut chain misses the head");
 	}
 }

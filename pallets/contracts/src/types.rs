@@ -72,6 +72,10 @@ where
 	pub deadline: BlockNumber,
 	/// Where it stands.
 	pub status: Status,
+	/// The hash of the last entry of its history (see [`HistoryEntry`]).
+	pub head: H256,
+	/// How many entries its history holds.
+	pub entries: u32,
 }
 
 /// One entry of the result chain: a contract's result, linked to the record before it.
@@ -85,6 +89,42 @@ pub struct ResultRecord<AccountId, BlockNumber> {
 	pub outcome: Outcome<AccountId>,
 	/// The block it was recorded in.
 	pub recorded_at: BlockNumber,
+	/// The head of the contract's own history when the result was recorded.
+	pub contract_head: H256,
 	/// The hash of the previous record in the global chain (zero for the first).
+	pub previous: H256,
+}
+
+/// What happened to a contract, as its history records it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum ContractEvent<AccountId> {
+	/// The named party proposed it (and so approved it).
+	Proposed(AccountId),
+	/// The named party approved it.
+	Approved(AccountId),
+	/// The named party rejected it.
+	Rejected(AccountId),
+	/// Its deadline passed before every party approved.
+	Lapsed,
+	/// Its result was recorded at this index of the global result chain.
+	Concluded(u64),
+}
+
+/// One entry of a contract's own history, linked to the entry before it. The first entry links
+/// to [`crate::lifecycle::genesis_link`], a hash of what the contract fixed when proposed
+/// (parties, terms, service, deadline), so the whole history commits to the terms.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct HistoryEntry<AccountId, BlockNumber> {
+	/// The contract.
+	pub contract: ContractId,
+	/// Its position in the contract's history, from 0.
+	pub seq: u32,
+	/// What happened.
+	pub event: ContractEvent<AccountId>,
+	/// The block it happened in.
+	pub at: BlockNumber,
+	/// The hash of the entry before it, or the genesis link for the first.
 	pub previous: H256,
 }

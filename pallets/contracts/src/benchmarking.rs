@@ -1,0 +1,107 @@
+//! Benchmarks of the contracts pallet, each at its slowest path.
+
+use super::*;
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::pallet_prelude::*;
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use micro_primitives::NodeDirectory;
+use sp_core::H256;
+
+fn parties<T: Config>(count: u32) -> Vec<T::AccountId> {
+	(0..count).map(|index| account("party", index, 0)).collect()
+}
+
+/// A proposed contract between `count` parties, approved by all but the last.
+fn nearly_active<T: Config>(count: u32) -> (ContractId, Vec<T::AccountId>) {
+	let parties = parties::<T>(count);
+	let id = NextContractId::<T>::get();
+	let deadline: BlockNumberFor<T> = 1_000u32.into();
+	Pallet::<T>::do_propose(
+		parties[0].clone(),
+		parties.clone(),
+		H256::repeat_byte(1),
+		None,
+		deadline,
+	)
+	.expect("a valid proposal");
+	for party in &parties[1..parties.len() - 1] {
+		Pallet::<T>::do_approve(party.clone(), id).expect("a party approves");
+	}
+	(id, parties)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn propose(p: Linear<2, { T::MaxParties::get() }>) {
+		let parties = parties::<T>(p);
+		let bounded: BoundedVec<_, T::MaxParties> = parties.clone().try_into().expect("bounded");
+		let deadline: BlockNumberFor<T> = 1_000u32.into();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(parties[0].clone()), bounded, H256::repeat_byte(1), None, deadline);
+
+		assert!(Contracts::<T>::contains_key(0));
+	}
+
+	#[benchmark]
+	fn approve() {
+		let (id, parties) = nearly_active::<T>(T::MaxParties::get());
+		let last = parties.last().expect("parties").clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), id);
+
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.status), Some(Status::Active));
+	}
+
+	#[benchmark]
+	fn reject() {
+		let (id, parties) = nearly_active::<T>(T::MaxParties::get());
+		let last = parties.last().expect("parties").clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), id);
+
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.status), Some(Status::Rejected));
+	}
+
+	#[benchmark]
+	fn lapse() {
+		let (id, parties) = nearly_active::<T>(T::MaxParties::get());
+		frame_system::Pallet::<T>::set_block_number(1_001u32.into());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(parties[0].clone()), id);
+
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.status), Some(Status::Lapsed));
+	}
+
+	/// The last declaration of a fulfilled contract between the most parties, each running the
+	/// most nodes a result is recorded against.
+	#[benchmark]
+	fn declare_result() {
+		let (id, parties) = nearly_active::<T>(T::MaxParties::get());
+		let last = parties.last().expect("parties").clone();
+		Pallet::<T>::do_approve(last.clone(), id).expect("the last party approves");
+		for party in &parties {
+			for _ in 0..T::MaxSubjectsPerParty::get() {
+				T::Nodes::register_for_benchmark(party);
+			}
+		}
+		for party in &parties[..parties.len() - 1] {
+			Pallet::<T>::do_declare_result(party.clone(), id, Outcome::Fulfilled)
+				.expect("a party declares");
+		}
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), id, Outcome::Fulfilled);
+
+		assert_eq!(ResultCount::<T>::get(), 1);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,401 @@
+//! Tests of the contracts pallet: every transition and every refused one, the history and
+//! result chains (tampering is found), and the reputation results move.
+
+use crate::{mock::*, *};
+use frame_support::{assert_noop, assert_ok, BoundedVec};
+use micro_primitives::{ReputationEvent, Subject};
+use sp_core::H256;
+
+const TERMS: H256 = H256::repeat_byte(0x42);
+
+fn propose_between(
+	proposer: u64,
+	parties: &[u64],
+	service: Option<u32>,
+	deadline: u64,
+) -> ContractId {
+	let id = NextContractId::<Test>::get();
+	let parties: BoundedVec<u64, _> = parties.to_vec().try_into().unwrap();
+	assert_ok!(MicroContracts::propose(
+		RuntimeOrigin::signed(proposer),
+		parties,
+		TERMS,
+		service,
+		deadline
+	));
+	id
+}
+
+/// An active contract between 1, 2 and 3 about service 7 (owned by 2).
+fn active() -> ContractId {
+	set_service(7, 2);
+	let id = propose_between(1, &[1, 2, 3], Some(7), 50);
+	assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(2), id));
+	assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(3), id));
+	id
+}
+
+fn status(id: ContractId) -> Status {
+	MicroContracts::contract(id).expect("the contract exists").status
+}
+
+fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::MicroContracts(event) => Some(event),
+			_ => None,
+		})
+		.collect()
+}
+
+mod propose {
+	use super::*;
+
+	#[test]
+	fn records_the_contract_with_the_proposer_approving() {
+		new_test_ext().execute_with(|| {
+			set_service(7, 2);
+			let id = propose_between(1, &[1, 2], Some(7), 10);
+			let contract = MicroContracts::contract(id).unwrap();
+			assert_eq!(contract.parties.to_vec(), vec![1, 2]);
+			assert_eq!(contract.approvals.to_vec(), vec![true, false]);
+			assert_eq!((contract.terms, contract.service, contract.deadline), (TERMS, Some(7), 10));
+			assert_eq!(contract.status, Status::Proposed);
+			assert_eq!(NextContractId::<Test>::get(), 1);
+			assert!(matches!(
+				events().last(),
+				Some(Event::Proposed { contract: 0, proposer: 1, .. })
+			));
+			assert_eq!(MicroContracts::history(id)[0].event, ContractEvent::Proposed(1));
+		});
+	}
+
+	#[test]
+	fn refuses_bad_proposals_and_stores_nothing() {
+		new_test_ext().execute_with(|| {
+			let bounded = |parties: Vec<u64>| -> BoundedVec<u64, _> { parties.try_into().unwrap() };
+			let propose = |who: u64, parties: Vec<u64>, service, deadline| {
+				MicroContracts::propose(
+					RuntimeOrigin::signed(who),
+					bounded(parties),
+					TERMS,
+					service,
+					deadline,
+				)
+			};
+			assert_noop!(propose(1, vec![1], None, 10), Error::<Test>::TooFewParties);
+			assert_noop!(propose(1, vec![1, 2, 1], None, 10), Error::<Test>::DuplicateParty);
+			assert_noop!(propose(3, vec![1, 2], None, 10), Error::<Test>::ProposerNotAParty);
+			assert_noop!(propose(1, vec![1, 2], Some(9), 10), Error::<Test>::UnknownService);
+			System::set_block_number(11);
+			assert_noop!(propose(1, vec![1, 2], None, 10), Error::<Test>::DeadlineInThePast);
+			assert_noop!(
+				MicroContracts::propose(
+					RuntimeOrigin::root(),
+					bounded(vec![1, 2]),
+					TERMS,
+					None,
+					20
+				),
+				sp_runtime::DispatchError::BadOrigin
+			);
+			assert_eq!(NextContractId::<Test>::get(), 0);
+		});
+	}
+}
+
+mod approval {
+	use super::*;
+
+	#[test]
+	fn the_last_approval_activates() {
+		new_test_ext().execute_with(|| {
+			let id = propose_between(1, &[1, 2, 3], None, 50);
+			assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(2), id));
+			assert_eq!(status(id), Status::Proposed);
+			assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(3), id));
+			assert_eq!(status(id), Status::Active);
+			let tail: Vec<_> = events().into_iter().rev().take(2).collect();
+			assert_eq!(
+				tail,
+				vec![Event::Activated { contract: id }, Event::Approved { contract: id, party: 3 }]
+			);
+		});
+	}
+
+	#[test]
+	fn refused_approvals_change_nothing() {
+		new_test_ext().execute_with(|| {
+			let id = propose_between(1, &[1, 2, 3], None, 50);
+			assert_noop!(
+				MicroContracts::approve(RuntimeOrigin::signed(1), id),
+				Error::<Test>::AlreadyApproved
+			);
+			assert_noop!(
+				MicroContracts::approve(RuntimeOrigin::signed(9), id),
+				Error::<Test>::NotAParty
+			);
+			assert_noop!(
+				MicroContracts::approve(RuntimeOrigin::signed(2), 99),
+				Error::<Test>::UnknownContract
+			);
+			System::set_block_number(51);
+			assert_noop!(
+				MicroContracts::approve(RuntimeOrigin::signed(2), id),
+				Error::<Test>::DeadlinePassed
+			);
+			System::set_block_number(50);
+			assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(2), id));
+			assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(3), id));
+			assert_noop!(
+				MicroContracts::approve(RuntimeOrigin::signed(3), id),
+				Error::<Test>::NotProposed
+			);
+		});
+	}
+
+	#[test]
+	fn a_party_rejects_before_activation_only() {
+		new_test_ext().execute_with(|| {
+			let id = propose_between(1, &[1, 2, 3], None, 50);
+			assert_noop!(
+				MicroContracts::reject(RuntimeOrigin::signed(9), id),
+				Error::<Test>::NotAParty
+			);
+			assert_ok!(MicroContracts::reject(RuntimeOrigin::signed(3), id));
+			assert_eq!(status(id), Status::Rejected);
+			assert_noop!(
+				MicroContracts::approve(RuntimeOrigin::signed(2), id),
+				Error::<Test>::NotProposed
+			);
+			assert_noop!(
+				MicroContracts::reject(RuntimeOrigin::signed(2), id),
+				Error::<Test>::NotProposed
+			);
+
+			let active = active();
+			assert_noop!(
+				MicroContracts::reject(RuntimeOrigin::signed(2), active),
+				Error::<Test>::NotProposed
+			);
+		});
+	}
+
+	#[test]
+	fn anyone_lapses_a_proposal_after_its_deadline() {
+		new_test_ext().execute_with(|| {
+			let id = propose_between(1, &[1, 2], None, 50);
+			System::set_block_number(50);
+			assert_noop!(
+				MicroContracts::lapse(RuntimeOrigin::signed(9), id),
+				Error::<Test>::DeadlineNotPassed
+			);
+			System::set_block_number(51);
+			assert_noop!(
+				MicroContracts::reject(RuntimeOrigin::signed(2), id),
+				Error::<Test>::DeadlinePassed
+			);
+			assert_ok!(MicroContracts::lapse(RuntimeOrigin::signed(9), id));
+			assert_eq!(status(id), Status::Lapsed);
+			assert_noop!(
+				MicroContracts::lapse(RuntimeOrigin::signed(9), id),
+				Error::<Test>::NotProposed
+			);
+			assert_eq!(events().last(), Some(&Event::Lapsed { contract: id }));
+		});
+	}
+}
+
+mod results {
+	use super::*;
+
+	fn declare(who: u64, id: ContractId, outcome: Outcome<u64>) -> sp_runtime::DispatchResult {
+		MicroContracts::declare_result(RuntimeOrigin::signed(who), id, outcome)
+	}
+
+	#[test]
+	fn a_result_needs_every_party_and_is_recorded_once() {
+		new_test_ext().execute_with(|| {
+			let id = active();
+			assert_ok!(declare(1, id, Outcome::Fulfilled));
+			assert_ok!(declare(2, id, Outcome::Fulfilled));
+			assert_eq!(ResultCount::<Test>::get(), 0, "party 3 has not declared");
+			assert_noop!(declare(2, id, Outcome::Fulfilled), Error::<Test>::AlreadyDeclared);
+			assert_ok!(declare(3, id, Outcome::Fulfilled));
+			assert_eq!(status(id), Status::Concluded);
+			assert_eq!(ResultCount::<Test>::get(), 1);
+			let record = Results::<Test>::get(0).unwrap();
+			assert_eq!(
+				(record.index, record.contract, record.outcome.clone()),
+				(0, id, Outcome::Fulfilled)
+			);
+			assert_eq!(ResultHead::<Test>::get(), lifecycle::record_hash(&record));
+			assert!(Declarations::<Test>::get(id).is_none());
+			// Recorded once: nothing changes it again.
+			for outcome in [Outcome::Fulfilled, Outcome::Cancelled, Outcome::Breached(2)] {
+				assert_noop!(declare(1, id, outcome), Error::<Test>::NotActive);
+			}
+			assert_noop!(
+				MicroContracts::reject(RuntimeOrigin::signed(1), id),
+				Error::<Test>::NotProposed
+			);
+		});
+	}
+
+	#[test]
+	fn a_changed_declaration_replaces_the_earlier_one() {
+		new_test_ext().execute_with(|| {
+			let id = active();
+			assert_ok!(declare(1, id, Outcome::Cancelled));
+			assert_ok!(declare(2, id, Outcome::Cancelled));
+			assert_ok!(declare(1, id, Outcome::Fulfilled));
+			assert_ok!(declare(3, id, Outcome::Cancelled));
+			assert_eq!(status(id), Status::Active, "party 1 no longer wants to cancel");
+			assert_ok!(declare(1, id, Outcome::Cancelled));
+			assert_eq!(Results::<Test>::get(0).unwrap().outcome, Outcome::Cancelled);
+			assert!(ledger().is_empty(), "a cancellation moves no reputation");
+		});
+	}
+
+	#[test]
+	fn a_breach_is_agreed_by_everyone_but_the_breacher() {
+		new_test_ext().execute_with(|| {
+			let id = active();
+			assert_noop!(
+				declare(2, id, Outcome::Breached(2)),
+				Error::<Test>::BreacherCannotDeclare
+			);
+			assert_noop!(declare(1, id, Outcome::Breached(9)), Error::<Test>::BreacherNotAParty);
+			assert_noop!(declare(9, id, Outcome::Fulfilled), Error::<Test>::NotAParty);
+			assert_ok!(declare(1, id, Outcome::Breached(2)));
+			assert_ok!(declare(3, id, Outcome::Breached(2)));
+			assert_eq!(Results::<Test>::get(0).unwrap().outcome, Outcome::Breached(2));
+		});
+	}
+
+	#[test]
+	fn only_active_contracts_take_results() {
+		new_test_ext().execute_with(|| {
+			let id = propose_between(1, &[1, 2], None, 50);
+			assert_noop!(declare(1, id, Outcome::Fulfilled), Error::<Test>::NotActive);
+			assert_noop!(declare(1, 77, Outcome::Fulfilled), Error::<Test>::UnknownContract);
+		});
+	}
+
+	#[test]
+	fn results_feed_reputation() {
+		new_test_ext().execute_with(|| {
+			set_node(10, 1);
+			set_node(20, 2);
+			set_node(21, 2);
+			set_node(22, 2);
+			let fulfilled = active();
+			for party in [1, 2, 3] {
+				assert_ok!(declare(party, fulfilled, Outcome::Fulfilled));
+			}
+			// Party 2's first two nodes (the bound) and the service it owns; party 3 has none.
+			let raised = vec![
+				(Subject::Node(10), ReputationEvent::ContractFulfilled),
+				(Subject::Node(20), ReputationEvent::ContractFulfilled),
+				(Subject::Node(21), ReputationEvent::ContractFulfilled),
+				(Subject::Service(7), ReputationEvent::ContractFulfilled),
+			];
+			assert_eq!(ledger(), raised);
+
+			let breached = active();
+			assert_ok!(declare(1, breached, Outcome::Breached(2)));
+			assert_ok!(declare(3, breached, Outcome::Breached(2)));
+			let lowered = vec![
+				(Subject::Node(20), ReputationEvent::ContractBreached),
+				(Subject::Node(21), ReputationEvent::ContractBreached),
+				(Subject::Service(7), ReputationEvent::ContractBreached),
+			];
+			assert_eq!(ledger()[raised.len()..].to_vec(), lowered, "only the breacher loses");
+		});
+	}
+}
+
+mod chains {
+	use super::*;
+
+	/// Three concluded contracts and one rejected.
+	fn some_history() -> Vec<ContractId> {
+		let mut ids = Vec::new();
+		for outcome in [Outcome::Fulfilled, Outcome::Cancelled, Outcome::Breached(3)] {
+			let id = active();
+			for party in [1, 2, 3] {
+				if Outcome::Breached(party) != outcome {
+					assert_ok!(MicroContracts::declare_result(
+						RuntimeOrigin::signed(party),
+						id,
+						outcome.clone()
+					));
+				}
+			}
+			ids.push(id);
+		}
+		let rejected = propose_between(2, &[1, 2], None, 90);
+		assert_ok!(MicroContracts::reject(RuntimeOrigin::signed(1), rejected));
+		ids.push(rejected);
+		ids
+	}
+
+	#[test]
+	fn histories_and_the_result_chain_verify() {
+		new_test_ext().execute_with(|| {
+			let ids = some_history();
+			for id in &ids {
+				assert!(MicroContracts::verify_history(*id), "contract {id}");
+			}
+			let events: Vec<_> =
+				MicroContracts::history(ids[0]).into_iter().map(|e| e.event).collect();
+			assert_eq!(
+				events,
+				vec![
+					ContractEvent::Proposed(1),
+					ContractEvent::Approved(2),
+					ContractEvent::Approved(3),
+					ContractEvent::Concluded(0),
+				]
+			);
+			assert_eq!(MicroContracts::result_head().0, 3);
+			assert_eq!(MicroContracts::verify_results(0, 10), Ok(()));
+			assert_eq!(MicroContracts::verify_results(1, 1), Ok(()), "a run in the middle");
+			assert_eq!(MicroContracts::results(1, 5).len(), 2);
+			let record = &MicroContracts::results(2, 1)[0];
+			assert_eq!(record.contract_head, {
+				let history = MicroContracts::history(ids[2]);
+				lifecycle::entry_hash(&history[history.len() - 2])
+			});
+			assert!(!MicroContracts::verify_history(99));
+		});
+	}
+
+	#[test]
+	fn tampering_with_stored_records_is_found() {
+		new_test_ext().execute_with(|| {
+			let ids = some_history();
+			Results::<Test>::mutate(1, |record| {
+				record.as_mut().unwrap().outcome = Outcome::Fulfilled;
+			});
+			assert_eq!(MicroContracts::verify_results(0, 10), Err(2));
+
+			History::<Test>::mutate(ids[0], 1, |entry| {
+				entry.as_mut().unwrap().event = ContractEvent::Approved(9);
+			});
+			assert!(!MicroContracts::verify_history(ids[0]));
+
+			// Changing the terms breaks the link of the first entry.
+			MicroContracts::contract(ids[1]).map(|mut contract| {
+				contract.terms = H256::zero();
+				crate::Contracts::<Test>::insert(ids[1], contract);
+			});
+			assert!(!MicroContracts::verify_history(ids[1]));
+
+			History::<Test>::remove(ids[2], 1);
+			assert!(!MicroContracts::verify_history(ids[2]));
+			assert!(MicroContracts::verify_history(ids[3]), "the untouched one still verifies");
+		});
+	}
+}
