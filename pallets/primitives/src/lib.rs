@@ -8,6 +8,8 @@
 //!   (implemented by `pallet-micro-services`);
 //! - [`ReputationLedger`] and [`AccessControl`]: layer 2, what the chain learns about nodes and
 //!   services, and the access it grants accounts (implemented by `pallet-micro-reputation`);
+//! - [`VotingWeight`]: an account's say in governance (implemented by
+//!   `pallet-micro-reputation`);
 //! - [`UsagePayments`]: paying for settled calls in API tokens (implemented by
 //!   `pallet-micro-tokens`).
 //!
@@ -216,6 +218,15 @@ pub trait AccessControl<AccountId> {
 	fn free_calls_left(who: &AccountId) -> u32;
 	/// Spend `calls` of `who`'s free quota; fails, spending nothing, if too few are left.
 	fn use_free_calls(who: &AccountId, calls: u32) -> DispatchResult;
+}
+
+/// How much say an account has in governance.
+pub trait VotingWeight<AccountId> {
+	/// `who`'s voting weight now; 0 if it may not vote.
+	fn voting_weight(who: &AccountId) -> u64;
+	/// Benchmarks only: give `who` voting weight.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn give_weight_for_benchmark(who: &AccountId);
 }
 
 /// Why [`UsagePayments::pay_for_usage`] failed.

@@ -5,7 +5,7 @@ use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{
 	AccessControl, NodeDirectory, ReputationEvent, ReputationLedger, Score, ServiceDirectory,
-	Subject,
+	Subject, VotingWeight,
 };
 use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedInto, Zero},
@@ -138,5 +138,27 @@ impl<T: Config> AccessControl<T::AccountId> for Pallet<T> {
 		ensure!(quota.saturating_sub(used) >= calls, Error::<T>::FreeQuotaExhausted);
 		FreeCallsUsed::<T>::insert(who, (Self::current_period(), used.saturating_add(calls)));
 		Ok(())
+	}
+}
+
+/// Governance weight: an account that operates a registered node or owns a service votes with
+/// its score plus one (so a newcomer's first node already counts); any other account has no
+/// say. Weight comes from reputation alone: holding more MICRO buys none.
+impl<T: Config> VotingWeight<T::AccountId> for Pallet<T> {
+	fn voting_weight(who: &T::AccountId) -> u64 {
+		let takes_part =
+			!T::Nodes::nodes_of(who).is_empty() || !T::Services::services_of(who, 1).is_empty();
+		if takes_part {
+			u64::from(Self::account_score_of(who)).saturating_add(1)
+		} else {
+			0
+		}
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn give_weight_for_benchmark(who: &T::AccountId) {
+		if T::Nodes::nodes_of(who).is_empty() {
+			T::Nodes::register_for_benchmark(who);
+		}
 	}
 }

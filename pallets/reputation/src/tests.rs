@@ -3,7 +3,7 @@
 
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
-use micro_primitives::{AccessControl, ReputationEvent, ReputationLedger, Subject};
+use micro_primitives::{AccessControl, ReputationEvent, ReputationLedger, Subject, VotingWeight};
 use sp_runtime::DispatchError;
 
 fn tiers(list: &[(u32, u32, u32)]) -> BoundedVec<AccessTier, frame_support::traits::ConstU32<4>> {
@@ -209,6 +209,30 @@ mod access {
 			assert_eq!(Reputation::free_calls_left(&9), 500);
 			assert_ok!(Reputation::use_free_calls(&9, 10));
 			assert_eq!(Reputation::free_calls_left(&9), 490);
+		});
+	}
+}
+
+mod voting_weight {
+	use super::*;
+
+	#[test]
+	fn only_nodes_and_services_give_weight_and_it_grows_with_the_score() {
+		new_test_ext().execute_with(|| {
+			assert_eq!(<Reputation as VotingWeight<u64>>::voting_weight(&1), 0, "no node, no say");
+			set_node(0, 1, 1, 1_000_000);
+			assert_eq!(
+				<Reputation as VotingWeight<u64>>::voting_weight(&1),
+				1,
+				"a new node: 0 + 1"
+			);
+			set_service(5, 2, 1, true);
+			assert_eq!(<Reputation as VotingWeight<u64>>::voting_weight(&2), 1);
+			// Twenty days on (ten blocks a day), the node's score has grown and so has the weight.
+			System::set_block_number(201);
+			let score = Reputation::account_score_of(&1);
+			assert!(score > 0);
+			assert_eq!(<Reputation as VotingWeight<u64>>::voting_weight(&1), u64::from(score) + 1);
 		});
 	}
 }

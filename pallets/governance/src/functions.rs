@@ -1,0 +1,221 @@
+//! What the calls and the block hook do: proposing, voting, deciding, enacting and spending.
+
+use codec::Encode;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, Mutate, MutateHold},
+		schedule::{v3::Named as ScheduleNamed, DispatchTime, HIGHEST_PRIORITY},
+		tokens::{Precision, Preservation},
+		QueryPreimage, StorePreimage,
+	},
+};
+use frame_system::pallet_prelude::{BlockNumberFor, OriginFor};
+use micro_primitives::VotingWeight;
+use sp_runtime::{
+	traits::{Hash, One, Saturating, Zero},
+	Perbill,
+};
+
+use crate::{
+	ActiveCount, BalanceOf, Config, CurrentRules, Ending, Error, Event, Fund, HoldReason, Origin,
+	Pallet, Proposal, ProposalCount, ProposalIndex, ProposalOf, ProposalStatus, Proposals, RulesOf,
+	SpendRecord, Spends, Tally, Track, Vote, Votes, WeightInfo,
+};
+
+/// The scheduler task name of a proposal's enactment.
+pub fn task_name(index: ProposalIndex) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&(b"micro-network/governance/enact", index).encode())
+}
+
+impl<T: Config> Pallet<T> {
+	/// The index of the passed proposal `origin` is, or `BadOrigin`.
+	pub(crate) fn ensure_proposal(origin: OriginFor<T>) -> Result<ProposalIndex, DispatchError> {
+		let origin = <T as Config>::RuntimeOrigin::from(origin);
+		Into::<Result<Origin, _>>::into(origin)
+			.map(|Origin::Proposal(index)| index)
+			.map_err(|_| DispatchError::BadOrigin)
+	}
+
+	/// Checks rules before they are stored.
+	pub(crate) fn check_rules(rules: &RulesOf<T>) -> DispatchResult {
+		let valid = !rules.voting_period.is_zero()
+			&& !rules.enactment_delay.is_zero()
+			&& rules.quorum > 0
+			&& rules.approval >= Perbill::from_percent(50)
+			&& rules.root_quorum >= rules.quorum
+			&& rules.root_approval >= rules.approval;
+		ensure!(valid, Error::<T>::InvalidRules);
+		Ok(())
+	}
+
+	pub(crate) fn do_propose(
+		who: T::AccountId,
+		track: Track,
+		call: <T as Config>::RuntimeCall,
+	) -> DispatchResult {
+		let rules = CurrentRules::<T>::get().ok_or(Error::<T>::NoRules)?;
+		ensure!(T::VotingWeight::voting_weight(&who) > 0, Error::<T>::NoVotingWeight);
+		let active = ActiveCount::<T>::get();
+		ensure!(active < T::MaxActive::get(), Error::<T>::TooManyActive);
+		let now = frame_system::Pallet::<T>::block_number();
+		let ends = now.saturating_add(rules.voting_period);
+		let index = ProposalCount::<T>::get();
+		Ending::<T>::try_mutate(ends, |ending| ending.try_push(index))
+			.map_err(|_| Error::<T>::TooManyActive)?;
+		let deposit = T::ProposalDeposit::get();
+		T::Currency::hold(&HoldReason::ProposalDeposit.into(), &who, deposit)?;
+		let call_hash = T::Hashing::hash_of(&call);
+		let call = T::Preimages::bound(call)?;
+		Proposals::<T>::insert(
+			index,
+			Proposal {
+				proposer: who.clone(),
+				track,
+				call,
+				deposit,
+				submitted: now,
+				tally: Tally::default(),
+				status: ProposalStatus::Voting { ends },
+			},
+		);
+		ProposalCount::<T>::put(index.saturating_add(1));
+		ActiveCount::<T>::put(active.saturating_add(1));
+		Self::deposit_event(Event::Proposed { index, proposer: who, track, call_hash, ends });
+		Ok(())
+	}
+
+	pub(crate) fn do_vote(who: T::AccountId, index: ProposalIndex, aye: bool) -> DispatchResult {
+		let mut proposal = Proposals::<T>::get(index).ok_or(Error::<T>::UnknownProposal)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		match proposal.status {
+			ProposalStatus::Voting { ends } if now < ends => {}
+			_ => return Err(Error::<T>::VotingClosed.into()),
+		}
+		ensure!(!Votes::<T>::contains_key(index, &who), Error::<T>::AlreadyVoted);
+		ensure!(proposal.tally.voters < T::MaxVoters::get(), Error::<T>::TooManyVoters);
+		let weight = T::VotingWeight::voting_weight(&who);
+		ensure!(weight > 0, Error::<T>::NoVotingWeight);
+		let tally = &mut proposal.tally;
+		if aye {
+			tally.ayes = tally.ayes.saturating_add(weight);
+		} else {
+			tally.nays = tally.nays.saturating_add(weight);
+		}
+		tally.voters = tally.voters.saturating_add(1);
+		Votes::<T>::insert(index, &who, Vote { aye, weight });
+		Proposals::<T>::insert(index, proposal);
+		Self::deposit_event(Event::Voted { index, voter: who, aye, weight });
+		Ok(())
+	}
+
+	/// Decides every proposal whose vote ends at `now`; returns the weight used.
+	pub(crate) fn decide_ending(now: BlockNumberFor<T>) -> Weight {
+		let ending = Ending::<T>::take(now);
+		if ending.is_empty() {
+			return T::WeightInfo::on_initialize_idle();
+		}
+		let rules = CurrentRules::<T>::get();
+		for index in ending.iter().copied() {
+			if let Some(proposal) = Proposals::<T>::get(index) {
+				Self::decide(index, proposal, now, rules);
+			}
+		}
+		T::WeightInfo::on_initialize_decide(ending.len() as u32)
+	}
+
+	fn decide(
+		index: ProposalIndex,
+		mut proposal: ProposalOf<T>,
+		now: BlockNumberFor<T>,
+		rules: Option<RulesOf<T>>,
+	) {
+		ActiveCount::<T>::mutate(|active| *active = active.saturating_sub(1));
+		// The deposit only deters spam; every decided proposal gets it back.
+		let _ = T::Currency::release(
+			&HoldReason::ProposalDeposit.into(),
+			&proposal.proposer,
+			proposal.deposit,
+			Precision::BestEffort,
+		);
+		let tally = proposal.tally;
+		let (quorum, approval) = match rules {
+			Some(rules) => rules.of(proposal.track),
+			None => (u64::MAX, Perbill::one()),
+		};
+		proposal.status = if tally.turnout() < quorum {
+			T::Preimages::drop(&proposal.call);
+			Self::deposit_event(Event::NoQuorum { index, tally });
+			ProposalStatus::NoQuorum
+		} else if !tally.passes(quorum, approval) {
+			T::Preimages::drop(&proposal.call);
+			Self::deposit_event(Event::Rejected { index, tally });
+			ProposalStatus::Rejected
+		} else {
+			let delay = rules.map_or(One::one(), |rules| rules.enactment_delay);
+			let enact_at = now.saturating_add(delay);
+			let origin: T::PalletsOrigin = match proposal.track {
+				Track::Standard => Origin::Proposal(index).into(),
+				Track::Root => frame_system::RawOrigin::Root.into(),
+			};
+			match T::Scheduler::schedule_named(
+				task_name(index),
+				DispatchTime::At(enact_at),
+				None,
+				HIGHEST_PRIORITY,
+				origin,
+				proposal.call.clone(),
+			) {
+				Ok(_) => {
+					// The scheduler holds the preimage now, and lets it go once dispatched.
+					T::Preimages::drop(&proposal.call);
+					Self::deposit_event(Event::Passed { index, tally, enact_at });
+					ProposalStatus::Passed { enact_at }
+				}
+				Err(error) => {
+					T::Preimages::drop(&proposal.call);
+					Self::deposit_event(Event::EnactmentFailed { index, error });
+					ProposalStatus::EnactmentFailed
+				}
+			}
+		};
+		Proposals::<T>::insert(index, proposal);
+	}
+
+	pub(crate) fn do_spend(
+		index: ProposalIndex,
+		fund: Fund,
+		payouts: BoundedVec<(T::AccountId, BalanceOf<T>), T::MaxPayouts>,
+	) -> DispatchResult {
+		ensure!(!Spends::<T>::contains_key(index), Error::<T>::AlreadySpent);
+		ensure!(
+			!payouts.is_empty() && payouts.iter().all(|(_, amount)| !amount.is_zero()),
+			Error::<T>::EmptySpend
+		);
+		let source = match fund {
+			Fund::Charity => T::CharityAccount::get(),
+			Fund::Operations => T::OperationsAccount::get(),
+		};
+		let total = payouts
+			.iter()
+			.fold(BalanceOf::<T>::zero(), |sum, (_, amount)| sum.saturating_add(*amount));
+		let available = T::Currency::reducible_balance(
+			&source,
+			Preservation::Expendable,
+			frame_support::traits::tokens::Fortitude::Polite,
+		);
+		ensure!(total <= available, Error::<T>::InsufficientFunds);
+		for (recipient, amount) in payouts.iter() {
+			T::Currency::transfer(&source, recipient, *amount, Preservation::Expendable)?;
+			Self::deposit_event(Event::Spent {
+				index,
+				fund,
+				recipient: recipient.clone(),
+				amount: *amount,
+			});
+		}
+		let at = frame_system::Pallet::<T>::block_number();
+		Spends::<T>::insert(index, SpendRecord { fund, payouts, at });
+		Ok(())
+	}
+}
