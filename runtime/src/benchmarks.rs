@@ -7,4 +7,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_micro_reputation, Reputation]
 	[pallet_micro_tokens, MicroTokens]
 	[pallet_micro_settlement, Settlement]
+	[pallet_micro_contracts, MicroContracts]
+	[pallet_micro_governance, Governance]
 );

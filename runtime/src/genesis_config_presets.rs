@@ -1,6 +1,9 @@
 //! Genesis presets: `development` (one validator, Alice), `local_testnet` (Alice, Bob, Charlie
 //! and Dave on one machine) and `testnet` (the public test network).
 //!
+//! Only `development` has a sudo key. On `local_testnet` and `testnet` nothing is done by hand:
+//! parameters and runtime upgrades change through governance proposals alone.
+//!
 //! Every key here derives from a well-known development seed (`//Alice`, ...): none of these
 //! chains holds value, and no secret key is committed anywhere.
 
@@ -13,8 +16,8 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	AccountId, BalancesConfig, BlockNumber, MicroNodesConfig, ReputationConfig,
-	RuntimeGenesisConfig, SudoConfig, DAYS, MINUTES, UNIT,
+	AccountId, BalancesConfig, BlockNumber, GovernanceConfig, MicroNodesConfig, ReputationConfig,
+	RuntimeGenesisConfig, SudoConfig, DAYS, HOURS, MINUTES, UNIT,
 };
 
 /// Identifier of the public test network's preset.
@@ -33,6 +36,46 @@ pub const DEV_HEARTBEAT_TTL: BlockNumber = 10 * MINUTES;
 /// base access for every new account, more for proven nodes and services.
 pub const ACCESS_TIERS: [(u32, u32, u32); 3] =
 	[(0, 3, 1_000), (250, 20, 100_000), (600, 200, 10_000_000)];
+
+/// The voting rules a chain starts with: periods in blocks, quorums in voting weight (an
+/// account's reputation score plus one), approvals in percent of the weight voted.
+#[derive(Clone, Copy)]
+pub struct GovernanceRules {
+	/// Blocks a proposal is open for votes.
+	pub voting_period: BlockNumber,
+	/// Blocks from passing to enactment.
+	pub enactment_delay: BlockNumber,
+	/// Least weight voting on a standard proposal.
+	pub quorum: u64,
+	/// Percent of the weight voted that the ayes must exceed.
+	pub approval_percent: u8,
+	/// Least weight voting on a root proposal (runtime upgrades).
+	pub root_quorum: u64,
+	/// Percent the ayes must exceed on a root proposal.
+	pub root_approval_percent: u8,
+}
+
+/// Development and local chains decide in a minute (ten blocks) and enact two blocks later;
+/// three participants make a quorum, four for a runtime upgrade.
+pub const LOCAL_GOVERNANCE: GovernanceRules = GovernanceRules {
+	voting_period: 10,
+	enactment_delay: 2,
+	quorum: 3,
+	approval_percent: 50,
+	root_quorum: 4,
+	root_approval_percent: 66,
+};
+
+/// The public testnet votes for two days and enacts a day later.
+pub const TESTNET_GOVERNANCE: GovernanceRules = GovernanceRules {
+	voting_period: 2 * DAYS,
+	enactment_delay: DAYS,
+	quorum: 3,
+	approval_percent: 50,
+	root_quorum: 5,
+	root_approval_percent: 66,
+};
+const _: () = assert!(TESTNET_GOVERNANCE.enactment_delay >= HOURS);
 
 /// A validator's consensus keys.
 #[derive(Clone)]
@@ -56,6 +99,7 @@ fn genesis(
 	endowed_accounts: Vec<AccountId>,
 	sudo: Option<AccountId>,
 	heartbeat_ttl: BlockNumber,
+	rules: GovernanceRules,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -70,6 +114,14 @@ fn genesis(
 		sudo: SudoConfig { key: sudo },
 		micro_nodes: MicroNodesConfig { heartbeat_ttl },
 		reputation: ReputationConfig { access_tiers: ACCESS_TIERS.to_vec(), quota_period: DAYS },
+		governance: GovernanceConfig {
+			voting_period: rules.voting_period,
+			enactment_delay: rules.enactment_delay,
+			quorum: rules.quorum,
+			approval_percent: rules.approval_percent,
+			root_quorum: rules.root_quorum,
+			root_approval_percent: rules.root_approval_percent,
+		},
 	})
 }
 
@@ -84,6 +136,7 @@ pub fn development_config_genesis() -> Value {
 		dev_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		DEV_HEARTBEAT_TTL,
+		LOCAL_GOVERNANCE,
 	)
 }
 
@@ -97,25 +150,21 @@ pub fn local_testnet_authorities() -> Vec<Authority> {
 	]
 }
 
-/// `local_testnet`: Alice, Bob, Charlie and Dave validate on one machine.
+/// `local_testnet`: Alice, Bob, Charlie and Dave validate on one machine. No sudo.
 pub fn local_config_genesis() -> Value {
-	genesis(
-		local_testnet_authorities(),
-		dev_accounts(),
-		Some(Sr25519Keyring::Alice.to_account_id()),
-		HEARTBEAT_TTL,
-	)
+	genesis(local_testnet_authorities(), dev_accounts(), None, HEARTBEAT_TTL, LOCAL_GOVERNANCE)
 }
 
 /// `testnet`: the public test network. Its bootstrap validators are Alice, Bob and Charlie's
 /// development keys until a validator-key ceremony replaces them: anyone can derive these
-/// keys, so the testnet is for testing only and holds nothing of value.
+/// keys, so the testnet is for testing only and holds nothing of value. No sudo.
 pub fn testnet_config_genesis() -> Value {
 	genesis(
 		local_testnet_authorities().into_iter().take(3).collect(),
 		dev_accounts(),
-		Some(Sr25519Keyring::Alice.to_account_id()),
+		None,
 		HEARTBEAT_TTL,
+		TESTNET_GOVERNANCE,
 	)
 }
 
@@ -153,6 +202,20 @@ mod tests {
 			let json = get_preset(&name).unwrap_or_else(|| panic!("preset {name:?} missing"));
 			let value: Value = serde_json::from_slice(&json).expect("preset is JSON");
 			assert!(value.get("aura").is_some() && value.get("grandpa").is_some(), "{value}");
+		}
+	}
+
+	#[test]
+	fn only_development_has_sudo_and_every_preset_has_voting_rules() {
+		for (name, sudo) in [
+			(sp_genesis_builder::DEV_RUNTIME_PRESET, true),
+			(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, false),
+			(TESTNET_PRESET, false),
+		] {
+			let value: Value =
+				serde_json::from_slice(&get_preset(&PresetId::from(name)).unwrap()).unwrap();
+			assert_eq!(value["sudo"]["key"].is_string(), sudo, "{name}: {}", value["sudo"]);
+			assert!(value["governance"]["votingPeriod"].as_u64().is_some_and(|p| p > 0), "{name}");
 		}
 	}
 

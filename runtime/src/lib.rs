@@ -17,6 +17,8 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(test)]
+mod tests;
 
 extern crate alloc;
 
@@ -65,7 +67,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("micro-runtime"),
 	impl_name: alloc::borrow::Cow::Borrowed("micro-runtime"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -213,4 +215,16 @@ mod runtime {
 
 	#[runtime::pallet_index(12)]
 	pub type Settlement = pallet_micro_settlement;
+
+	#[runtime::pallet_index(13)]
+	pub type Preimage = pallet_preimage;
+
+	#[runtime::pallet_index(14)]
+	pub type Scheduler = pallet_scheduler;
+
+	#[runtime::pallet_index(15)]
+	pub type MicroContracts = pallet_micro_contracts;
+
+	#[runtime::pallet_index(16)]
+	pub type Governance = pallet_micro_governance;
 }

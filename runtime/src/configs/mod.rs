@@ -4,7 +4,7 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{AsEnsureOriginWithArg, FindAuthor},
+	traits::{AsEnsureOriginWithArg, EqualPrivilegeOnly, FindAuthor},
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -28,10 +28,15 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, MicroNodes, MicroServices,
-	MicroTokens, Nonce, PalletInfo, Reputation, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Signature, System, DAYS,
-	EXISTENTIAL_DEPOSIT, MILLI_UNIT, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
+	MicroTokens, Nonce, OriginCaller, PalletInfo, Preimage, Reputation, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Scheduler,
+	Signature, System, DAYS, EXISTENTIAL_DEPOSIT, MILLI_UNIT, SLOT_DURATION, SS58_PREFIX, UNIT,
+	VERSION,
 };
+
+/// Who changes the network's parameters: a passed governance proposal (root, on the public
+/// chains, is itself only a passed root-track proposal; sudo exists on development chains only).
+pub type GovernanceOrigin = pallet_micro_governance::EnsureProposalOrRoot<AccountId>;
 
 /// Share of a block's weight and length open to normal (not operational) transactions.
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -185,7 +190,7 @@ impl pallet_nfts::Config for Runtime {
 	type BlockNumberProvider = System;
 }
 
-/// Layer 0: nodes. Parameters change through `ParamsOrigin`, root until governance takes over.
+/// Layer 0: nodes. Parameters change through governance.
 impl pallet_micro_nodes::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -194,7 +199,7 @@ impl pallet_micro_nodes::Config for Runtime {
 	type MaxAddresses = ConstU32<8>;
 	type MaxAddressLen = ConstU32<128>;
 	type MaxPeerIdLen = ConstU32<64>;
-	type ParamsOrigin = EnsureRoot<AccountId>;
+	type ParamsOrigin = GovernanceOrigin;
 	type Placements = MicroServices;
 	type Reputation = Reputation;
 	type WeightInfo = pallet_micro_nodes::weights::SubstrateWeight<Runtime>;
@@ -230,7 +235,7 @@ impl pallet_micro_services::Config for Runtime {
 impl pallet_micro_reputation::Config for Runtime {
 	type Nodes = MicroNodes;
 	type Services = MicroServices;
-	type ParamsOrigin = EnsureRoot<AccountId>;
+	type ParamsOrigin = GovernanceOrigin;
 	type BlocksPerDay = ConstU32<DAYS>;
 	type MaxTiers = ConstU32<8>;
 	type MaxServicesScanned = ConstU32<16>;
@@ -256,7 +261,7 @@ impl pallet_micro_tokens::Config for Runtime {
 	type PalletId = TokensPalletId;
 	type CharityAccount = CharityAccount;
 	type OperationsAccount = OperationsAccount;
-	type ParamsOrigin = EnsureRoot<AccountId>;
+	type ParamsOrigin = GovernanceOrigin;
 	type MaxBatches = ConstU32<32>;
 	type AllowancePeriod = ConstU32<DAYS>;
 	type FreeTokenLifetime = ConstU32<DAYS>;
@@ -296,4 +301,64 @@ impl pallet_micro_settlement::BenchmarkHelper<AccountId, Signature> for Settleme
 	) -> (micro_primitives::ServiceId, micro_primitives::VersionNumber) {
 		MicroServices::live_service_for_benchmark(owner, node)
 	}
+}
+
+parameter_types! {
+	/// Scheduled enactments may use up to 80% of a block.
+	pub MaximumSchedulerWeight: Weight = Perbill::from_percent(80) *
+		RuntimeBlockWeights::get().max_block;
+}
+
+/// Preimages: the large calls of governance proposals (runtime upgrades). Proposals note them
+/// without a deposit (the proposal deposit covers them); only root may note or request by hand.
+impl pallet_preimage::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type WeightInfo = pallet_preimage::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	type ManagerOrigin = EnsureRoot<AccountId>;
+	type Consideration = ();
+}
+
+/// The scheduler: enacts passed proposals after their delay. Only root schedules by hand.
+impl pallet_scheduler::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeOrigin = RuntimeOrigin;
+	type PalletsOrigin = OriginCaller;
+	type RuntimeCall = RuntimeCall;
+	type MaximumWeight = MaximumSchedulerWeight;
+	type ScheduleOrigin = EnsureRoot<AccountId>;
+	type OriginPrivilegeCmp = EqualPrivilegeOnly;
+	type MaxScheduledPerBlock = ConstU32<50>;
+	type WeightInfo = pallet_scheduler::weights::SubstrateWeight<Runtime>;
+	type Preimages = Preimage;
+	type BlockNumberProvider = System;
+}
+
+/// Recorded contracts; their results feed reputation.
+impl pallet_micro_contracts::Config for Runtime {
+	type Nodes = MicroNodes;
+	type Services = MicroServices;
+	type Reputation = Reputation;
+	type MaxParties = ConstU32<16>;
+	type MaxSubjectsPerParty = ConstU32<4>;
+	type WeightInfo = pallet_micro_contracts::weights::SubstrateWeight<Runtime>;
+}
+
+/// Governance: reputation-weighted proposals, enacted by the scheduler.
+impl pallet_micro_governance::Config for Runtime {
+	type RuntimeCall = RuntimeCall;
+	type RuntimeOrigin = RuntimeOrigin;
+	type PalletsOrigin = OriginCaller;
+	type Scheduler = Scheduler;
+	type Preimages = Preimage;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type VotingWeight = Reputation;
+	type ProposalDeposit = ConstU128<{ 100 * UNIT }>;
+	type CharityAccount = CharityAccount;
+	type OperationsAccount = OperationsAccount;
+	type MaxActive = ConstU32<16>;
+	type MaxVoters = ConstU32<10_000>;
+	type MaxPayouts = ConstU32<16>;
+	type WeightInfo = pallet_micro_governance::weights::SubstrateWeight<Runtime>;
 }
