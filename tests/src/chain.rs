@@ -77,3 +77,69 @@ pub async fn free_balance(api: &Client, who: &AccountId32) -> Result<u128, subxt
 	let value = at.storage().fetch(address, (who.0,)).await?;
 	Ok(value.decode()?.data.free)
 }
+
+/// The first event `pallet.name` among `events`, decoded as `E`.
+pub fn event<E: scale_decode::DecodeAsFields>(
+	events: &ExtrinsicEvents<PolkadotConfig>,
+	pallet: &str,
+	name: &str,
+) -> E {
+	events
+		.iter()
+		.filter_map(Result::ok)
+		.find(|e| e.pallet_name() == pallet && e.event_name() == name)
+		.unwrap_or_else(|| panic!("a {pallet}.{name} event"))
+		.decode_fields_unchecked_as::<E>()
+		.expect("the event decodes")
+}
+
+/// Signing context of the proof that an operator holds a node key.
+pub const NODE_KEY_PROOF_CONTEXT: &[u8] = b"micro-network/node-key/v1";
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct NodeRegistered {
+	node: u32,
+}
+
+/// `operator` registers a node whose ed25519 key is `node_key`, proving it holds the key, with
+/// a peer id of base58 text derived from the key; returns the node's id.
+pub async fn register_node(
+	api: &Client,
+	operator: &subxt_signer::sr25519::Keypair,
+	node_key: &ed25519_dalek::SigningKey,
+) -> Result<u32, String> {
+	use ed25519_dalek::Signer as _;
+	const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+	let operator_id: AccountId32 = operator.public_key().into();
+	let key = node_key.verifying_key().to_bytes();
+	let nonce: u32 = view(api, "MicroNodes", "proof_nonce", &operator_id.encode()).await;
+	let proof = node_key
+		.sign(&(NODE_KEY_PROOF_CONTEXT, api.genesis_hash(), &operator_id, nonce).encode())
+		.to_bytes();
+	let peer_id: Vec<u8> = b"12D3KooW"
+		.iter()
+		.copied()
+		.chain(key.iter().map(|byte| BASE58[usize::from(*byte) % BASE58.len()]))
+		.collect();
+	let call = dynamic::transaction(
+		"MicroNodes",
+		"register_node",
+		(
+			key,
+			proof,
+			dynamic::Value::from_bytes(peer_id),
+			dynamic::Value::unnamed_composite([dynamic::Value::from_bytes(
+				b"/ip4/127.0.0.1/tcp/40333",
+			)]),
+			dynamic::Value::named_composite([
+				("cpu_millicores", dynamic::Value::u128(2_000)),
+				("memory_mib", dynamic::Value::u128(4_096)),
+				("storage_mib", dynamic::Value::u128(10_240)),
+				("bandwidth_mbps", dynamic::Value::u128(100)),
+			]),
+		),
+	);
+	let events = submit(api, call, operator).await?;
+	Ok(event::<NodeRegistered>(&events, "MicroNodes", "NodeRegistered").node)
+}

@@ -240,6 +240,21 @@ pub fn parse_block_number(header: &Value) -> Result<u32, Error> {
 
 /// The workspace root (parent of this crate).
 ///
+/// Starts the four validators of the `local` chain (Alice, Bob, Charlie and Dave), the others
+/// booting from Alice; returns them in that order.
+pub async fn start_local_network() -> Result<Vec<TestNode>, Error> {
+	let alice = TestNode::start("alice", &["--chain", "local", "--alice", "--validator"]).await?;
+	let peer_id: String = alice.rpc("system_localPeerId", rpc_params![]).await?;
+	let bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", alice.p2p_port);
+	let mut nodes = vec![alice];
+	for name in ["bob", "charlie", "dave"] {
+		let flag = format!("--{name}");
+		let args = ["--chain", "local", &flag, "--validator", "--bootnodes", &bootnode];
+		nodes.push(TestNode::start(name, &args).await?);
+	}
+	Ok(nodes)
+}
+
 /// `cargo test` sets `CARGO_MANIFEST_DIR` when it runs a test, and that is the checkout being
 /// tested. The path compiled in is only a fallback: one target dir serves every checkout on a
 /// machine, so a test binary built in another checkout (CI's clone, say) may be reused here.

@@ -4,27 +4,11 @@
 use std::time::Duration;
 
 use jsonrpsee::rpc_params;
-use micro_tests::TestNode;
+use micro_tests::start_local_network;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn four_validators_finalize_the_same_blocks() {
-	let alice = TestNode::start("alice", &["--chain", "local", "--alice", "--validator"])
-		.await
-		.expect("alice starts");
-	let peer_id: String = alice.rpc("system_localPeerId", rpc_params![]).await.unwrap();
-	let bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", alice.p2p_port);
-
-	let mut nodes = vec![alice];
-	for name in ["bob", "charlie", "dave"] {
-		let flag = format!("--{name}");
-		let node = TestNode::start(
-			name,
-			&["--chain", "local", &flag, "--validator", "--bootnodes", &bootnode],
-		)
-		.await
-		.unwrap_or_else(|e| panic!("{name} starts: {e}"));
-		nodes.push(node);
-	}
+	let nodes = start_local_network().await.expect("the four validators start");
 
 	// GRANDPA needs more than two thirds of the four voters; finality past a few blocks shows
 	// the network formed and votes flow.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use ed25519_dalek::{Signer as _, SigningKey};
 use micro_tests::{
-	chain::{free_balance, submit, view, Client},
+	chain::{event, free_balance, register_node, submit, view, Client},
 	TestNode,
 };
 use subxt::{
@@ -20,22 +20,14 @@ use subxt::{
 	ext::codec::{Compact, Encode},
 	ext::scale_decode::{self, DecodeAsType},
 	utils::{AccountId32, H256},
-	PolkadotConfig,
 };
 use subxt_signer::sr25519;
 
-const NODE_KEY_PROOF_CONTEXT: &[u8] = b"micro-network/node-key/v1";
 const USAGE_ALLOWANCE_CONTEXT: &[u8] = b"micro-network/allowance/v1";
 const USAGE_REPORT_CONTEXT: &[u8] = b"micro-network/usage-report/v1";
 /// Tokens per call of `greeter`.
 const PRICE_PER_CALL: u128 = 3;
 const CALLS: u64 = 10;
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct NodeRegistered {
-	node: u32,
-}
 
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "scale_decode")]
@@ -70,21 +62,6 @@ struct UsageSettled {
 struct TransactionFeePaid {
 	actual_fee: u128,
 	tip: u128,
-}
-
-/// The first event `pallet.name` of the extrinsic, decoded.
-fn event<E: scale_decode::DecodeAsFields>(
-	events: &subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>,
-	pallet: &str,
-	name: &str,
-) -> E {
-	events
-		.iter()
-		.filter_map(Result::ok)
-		.find(|e| e.pallet_name() == pallet && e.event_name() == name)
-		.unwrap_or_else(|| panic!("a {pallet}.{name} event"))
-		.decode_fields_unchecked_as::<E>()
-		.expect("the event decodes")
 }
 
 fn bytes(data: &[u8]) -> Value {
@@ -127,33 +104,10 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 	let (bob, charlie, dave) = (sr25519::dev::bob(), sr25519::dev::charlie(), sr25519::dev::dave());
 	let bob_id: AccountId32 = bob.public_key().into();
 	let charlie_id: AccountId32 = charlie.public_key().into();
-	let dave_id: AccountId32 = dave.public_key().into();
 
 	// Dave registers his node, proving he holds its ed25519 key.
 	let node_key = SigningKey::from_bytes(&sp_crypto_hashing::blake2_256(b"usage-settlement node"));
-	let key = node_key.verifying_key().to_bytes();
-	let proof_nonce: u32 = view(&api, "MicroNodes", "proof_nonce", &dave_id.encode()).await;
-	let proof = node_key
-		.sign(&(NODE_KEY_PROOF_CONTEXT, genesis, &dave_id, proof_nonce).encode())
-		.to_bytes();
-	let register_node = dynamic::transaction(
-		"MicroNodes",
-		"register_node",
-		(
-			key,
-			proof,
-			bytes(b"12D3KooWSett1ementTestNodePeerHash111111111111111"),
-			Value::unnamed_composite([bytes(b"/ip4/127.0.0.1/tcp/40333")]),
-			Value::named_composite([
-				("cpu_millicores", Value::u128(2_000)),
-				("memory_mib", Value::u128(4_096)),
-				("storage_mib", Value::u128(10_240)),
-				("bandwidth_mbps", Value::u128(100)),
-			]),
-		),
-	);
-	let events = submit(&api, register_node, &dave).await.expect("the node registers");
-	let node_id = event::<NodeRegistered>(&events, "MicroNodes", "NodeRegistered").node;
+	let node_id = register_node(&api, &dave, &node_key).await.expect("the node registers");
 
 	// Bob registers greeter at 3 tokens a call; Dave places version 1 on his node.
 	let register_service = dynamic::transaction(

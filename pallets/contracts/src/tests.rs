@@ -387,10 +387,9 @@ mod chains {
 			assert!(!MicroContracts::verify_history(ids[0]));
 
 			// Changing the terms breaks the link of the first entry.
-			MicroContracts::contract(ids[1]).map(|mut contract| {
-				contract.terms = H256::zero();
-				crate::Contracts::<Test>::insert(ids[1], contract);
-			});
+			let mut contract = MicroContracts::contract(ids[1]).unwrap();
+			contract.terms = H256::zero();
+			crate::Contracts::<Test>::insert(ids[1], contract);
 			assert!(!MicroContracts::verify_history(ids[1]));
 
 			History::<Test>::remove(ids[2], 1);

@@ -98,7 +98,7 @@ mod proposing {
 			run_to_block(14);
 			assert!(enacted(index), "the preimage was fetched and dispatched");
 			assert!(
-				!<Preimage as frame_support::traits::QueryPreimage>::len(&hash).is_some(),
+				<Preimage as frame_support::traits::QueryPreimage>::len(&hash).is_none(),
 				"and then let go"
 			);
 		});
