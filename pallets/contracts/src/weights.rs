@@ -1,4 +1,8 @@
 //! Weights for `pallet_micro_contracts`, measured by `scripts/benchmark-pallets.sh`; do not edit by hand.
+//!
+//! Benchmark CLI 64.0.0 on 2026-11-22: 50 steps, 20 repeats,
+//! `Compiled` wasm execution, chain `Some("dev")`, CPU `AMD EPYC`.
+//! Each figure is the slowest path of its call (see the pallet's `benchmarking.rs`).
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -20,52 +24,99 @@ pub trait WeightInfo {
 /// Measured weights, priced with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `MicroContracts::NextContractId` (r:1 w:1)
+	/// Proof: `MicroContracts::NextContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `MicroContracts::Contracts` (r:0 w:1)
+	/// Proof: `MicroContracts::Contracts` (`max_values`: None, `max_size`: Some(632), added: 3107, mode: `MaxEncodedLen`)
+	/// Storage: `MicroContracts::History` (r:0 w:1)
+	/// Proof: `MicroContracts::History` (`max_values`: None, `max_size`: Some(117), added: 2592, mode: `MaxEncodedLen`)
 	fn propose(p: u32, ) -> Weight {
-		Weight::from_parts(40_000_000, 4000)
-			.saturating_add(Weight::from_parts(500_000, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Measured proof size: 4 bytes; estimated: 1493.
+		Weight::from_parts(38_257_384, 1493)
+			.saturating_add(Weight::from_parts(165_812, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	/// Storage: `MicroContracts::Contracts` (r:1 w:1)
+	/// Proof: `MicroContracts::Contracts` (`max_values`: None, `max_size`: Some(632), added: 3107, mode: `MaxEncodedLen`)
+	/// Storage: `MicroContracts::History` (r:0 w:1)
+	/// Proof: `MicroContracts::History` (`max_values`: None, `max_size`: Some(117), added: 2592, mode: `MaxEncodedLen`)
 	fn approve() -> Weight {
-		Weight::from_parts(40_000_000, 4000)
+		// Measured proof size: 724 bytes; estimated: 4097.
+		Weight::from_parts(51_066_000, 4097)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	/// Storage: `MicroContracts::Contracts` (r:1 w:1)
+	/// Proof: `MicroContracts::Contracts` (`max_values`: None, `max_size`: Some(632), added: 3107, mode: `MaxEncodedLen`)
+	/// Storage: `MicroContracts::History` (r:0 w:1)
+	/// Proof: `MicroContracts::History` (`max_values`: None, `max_size`: Some(117), added: 2592, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
-		Weight::from_parts(40_000_000, 4000)
+		// Measured proof size: 724 bytes; estimated: 4097.
+		Weight::from_parts(46_898_000, 4097)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	/// Storage: `MicroContracts::Contracts` (r:1 w:1)
+	/// Proof: `MicroContracts::Contracts` (`max_values`: None, `max_size`: Some(632), added: 3107, mode: `MaxEncodedLen`)
+	/// Storage: `MicroContracts::History` (r:0 w:1)
+	/// Proof: `MicroContracts::History` (`max_values`: None, `max_size`: Some(117), added: 2592, mode: `MaxEncodedLen`)
 	fn lapse() -> Weight {
-		Weight::from_parts(40_000_000, 4000)
+		// Measured proof size: 724 bytes; estimated: 4097.
+		Weight::from_parts(46_576_000, 4097)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	/// Storage: `MicroContracts::Contracts` (r:1 w:1)
+	/// Proof: `MicroContracts::Contracts` (`max_values`: None, `max_size`: Some(632), added: 3107, mode: `MaxEncodedLen`)
+	/// Storage: `MicroContracts::Declarations` (r:1 w:1)
+	/// Proof: `MicroContracts::Declarations` (`max_values`: None, `max_size`: Some(569), added: 3044, mode: `MaxEncodedLen`)
+	/// Storage: `MicroContracts::ResultCount` (r:1 w:1)
+	/// Proof: `MicroContracts::ResultCount` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `MicroContracts::ResultHead` (r:1 w:1)
+	/// Proof: `MicroContracts::ResultHead` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::OperatorNodes` (r:16 w:0)
+	/// Proof: `MicroNodes::OperatorNodes` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:64 w:64)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `MicroContracts::Results` (r:0 w:1)
+	/// Proof: `MicroContracts::Results` (`max_values`: None, `max_size`: Some(133), added: 2608, mode: `MaxEncodedLen`)
+	/// Storage: `MicroContracts::History` (r:0 w:1)
+	/// Proof: `MicroContracts::History` (`max_values`: None, `max_size`: Some(117), added: 2592, mode: `MaxEncodedLen`)
 	fn declare_result() -> Weight {
-		Weight::from_parts(400_000_000, 40000)
-			.saturating_add(T::DbWeight::get().reads(100_u64))
-			.saturating_add(T::DbWeight::get().writes(100_u64))
+		// Measured proof size: 2198 bytes; estimated: 162526.
+		Weight::from_parts(1_020_663_000, 162526)
+			.saturating_add(T::DbWeight::get().reads(84_u64))
+			.saturating_add(T::DbWeight::get().writes(70_u64))
 	}
 }
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn propose(p: u32, ) -> Weight {
-		Weight::from_parts(40_000_000, 4000)
-			.saturating_add(Weight::from_parts(500_000, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(38_257_384, 1493)
+			.saturating_add(Weight::from_parts(165_812, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn approve() -> Weight {
-		Weight::from_parts(40_000_000, 4000)
+		Weight::from_parts(51_066_000, 4097)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(40_000_000, 4000)
+		Weight::from_parts(46_898_000, 4097)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn lapse() -> Weight {
-		Weight::from_parts(40_000_000, 4000)
+		Weight::from_parts(46_576_000, 4097)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn declare_result() -> Weight {
-		Weight::from_parts(400_000_000, 40000)
+		Weight::from_parts(1_020_663_000, 162526)
+			.saturating_add(RocksDbWeight::get().reads(84_u64))
+			.saturating_add(RocksDbWeight::get().writes(70_u64))
 	}
 }

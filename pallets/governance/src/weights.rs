@@ -1,4 +1,8 @@
 //! Weights for `pallet_micro_governance`, measured by `scripts/benchmark-pallets.sh`; do not edit by hand.
+//!
+//! Benchmark CLI 64.0.0 on 2026-11-22: 50 steps, 20 repeats,
+//! `Compiled` wasm execution, chain `Some("dev")`, CPU `AMD EPYC`.
+//! Each figure is the slowest path of its call (see the pallet's `benchmarking.rs`).
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -21,61 +25,164 @@ pub trait WeightInfo {
 /// Measured weights, priced with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `Governance::CurrentRules` (r:1 w:0)
+	/// Proof: `Governance::CurrentRules` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::OperatorNodes` (r:1 w:0)
+	/// Proof: `MicroNodes::OperatorNodes` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `MicroServices::ServiceCollection` (r:1 w:0)
+	/// Proof: `MicroServices::ServiceCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Account` (r:1 w:0)
+	/// Proof: `Nfts::Account` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:1 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
+	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::HeartbeatTtl` (r:1 w:0)
+	/// Proof: `MicroNodes::HeartbeatTtl` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Governance::ActiveCount` (r:1 w:1)
+	/// Proof: `Governance::ActiveCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Governance::ProposalCount` (r:1 w:1)
+	/// Proof: `Governance::ProposalCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Governance::Ending` (r:1 w:1)
+	/// Proof: `Governance::Ending` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Preimage::StatusFor` (r:1 w:0)
+	/// Proof: `Preimage::StatusFor` (`max_values`: None, `max_size`: Some(91), added: 2566, mode: `MaxEncodedLen`)
+	/// Storage: `Preimage::RequestStatusFor` (r:1 w:1)
+	/// Proof: `Preimage::RequestStatusFor` (`max_values`: None, `max_size`: Some(75), added: 2550, mode: `MaxEncodedLen`)
+	/// Storage: `Governance::Proposals` (r:0 w:1)
+	/// Proof: `Governance::Proposals` (`max_values`: None, `max_size`: Some(221), added: 2696, mode: `MaxEncodedLen`)
+	/// Storage: `Preimage::PreimageFor` (r:0 w:1)
+	/// Proof: `Preimage::PreimageFor` (`max_values`: None, `max_size`: Some(4194344), added: 4196819, mode: `MaxEncodedLen`)
 	fn propose(b: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 8000)
-			.saturating_add(Weight::from_parts(2_000, 1).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Measured proof size: 2190 bytes; estimated: 4704.
+		Weight::from_parts(673_348_668, 4704)
+			.saturating_add(Weight::from_parts(4_486, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(14_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
+	/// Storage: `Governance::Proposals` (r:1 w:1)
+	/// Proof: `Governance::Proposals` (`max_values`: None, `max_size`: Some(221), added: 2696, mode: `MaxEncodedLen`)
+	/// Storage: `Governance::Votes` (r:1 w:1)
+	/// Proof: `Governance::Votes` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::OperatorNodes` (r:1 w:0)
+	/// Proof: `MicroNodes::OperatorNodes` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `MicroServices::ServiceCollection` (r:1 w:0)
+	/// Proof: `MicroServices::ServiceCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Account` (r:1 w:0)
+	/// Proof: `Nfts::Account` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Records` (r:1 w:0)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
+	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::HeartbeatTtl` (r:1 w:0)
+	/// Proof: `MicroNodes::HeartbeatTtl` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn vote() -> Weight {
-		Weight::from_parts(60_000_000, 8000)
-			.saturating_add(T::DbWeight::get().reads(20_u64))
+		// Measured proof size: 3151 bytes; estimated: 4704.
+		Weight::from_parts(179_805_000, 4704)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	/// Storage: `Governance::Spends` (r:1 w:1)
+	/// Proof: `Governance::Spends` (`max_values`: None, `max_size`: Some(786), added: 3261, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:17 w:17)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn spend(p: u32, ) -> Weight {
-		Weight::from_parts(30_000_000, 4000)
-			.saturating_add(Weight::from_parts(40_000_000, 2600).saturating_mul(p.into()))
+		// Measured proof size: 138 bytes; estimated: 4251.
+		Weight::from_parts(27_312_501, 4251)
+			.saturating_add(Weight::from_parts(87_950_402, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(p.into()))
 	}
+	/// Storage: `Governance::CurrentRules` (r:0 w:1)
+	/// Proof: `Governance::CurrentRules` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn set_rules() -> Weight {
-		Weight::from_parts(15_000_000, 0)
+		// Measured proof size: 0 bytes; estimated: 0.
+		Weight::from_parts(20_428_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Governance::Ending` (r:1 w:0)
+	/// Proof: `Governance::Ending` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(5_000_000, 3000)
+		// Measured proof size: 43 bytes; estimated: 3542.
+		Weight::from_parts(9_217_000, 3542)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
+	/// Storage: `Governance::Ending` (r:1 w:1)
+	/// Proof: `Governance::Ending` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
+	/// Storage: `Governance::CurrentRules` (r:1 w:0)
+	/// Proof: `Governance::CurrentRules` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Governance::Proposals` (r:16 w:16)
+	/// Proof: `Governance::Proposals` (`max_values`: None, `max_size`: Some(221), added: 2696, mode: `MaxEncodedLen`)
+	/// Storage: `Governance::ActiveCount` (r:1 w:1)
+	/// Proof: `Governance::ActiveCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:16 w:16)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:16 w:16)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Scheduler::Lookup` (r:16 w:16)
+	/// Proof: `Scheduler::Lookup` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Scheduler::Agenda` (r:1 w:1)
+	/// Proof: `Scheduler::Agenda` (`max_values`: None, `max_size`: Some(10463), added: 12938, mode: `MaxEncodedLen`)
+	/// Storage: `Preimage::StatusFor` (r:1 w:0)
+	/// Proof: `Preimage::StatusFor` (`max_values`: None, `max_size`: Some(91), added: 2566, mode: `MaxEncodedLen`)
+	/// Storage: `Preimage::RequestStatusFor` (r:1 w:1)
+	/// Proof: `Preimage::RequestStatusFor` (`max_values`: None, `max_size`: Some(75), added: 2550, mode: `MaxEncodedLen`)
 	fn on_initialize_decide(n: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 3000)
-			.saturating_add(Weight::from_parts(60_000_000, 8000).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Measured proof size: 364 bytes; estimated: 13928.
+		Weight::from_parts(174_194_000, 13928)
+			.saturating_add(Weight::from_parts(123_428_300, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2696).saturating_mul(n.into()))
 	}
 }
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn propose(b: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 8000)
-			.saturating_add(Weight::from_parts(2_000, 1).saturating_mul(b.into()))
+		Weight::from_parts(673_348_668, 4704)
+			.saturating_add(Weight::from_parts(4_486, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn vote() -> Weight {
-		Weight::from_parts(60_000_000, 8000)
+		Weight::from_parts(179_805_000, 4704)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn spend(p: u32, ) -> Weight {
-		Weight::from_parts(40_000_000, 2600).saturating_mul(p.into())
+		Weight::from_parts(27_312_501, 4251)
+			.saturating_add(Weight::from_parts(87_950_402, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(p.into()))
 	}
 	fn set_rules() -> Weight {
-		Weight::from_parts(15_000_000, 0)
+		Weight::from_parts(20_428_000, 0)
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(5_000_000, 3000)
+		Weight::from_parts(9_217_000, 3542)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	fn on_initialize_decide(n: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 8000).saturating_mul(n.into())
+		Weight::from_parts(174_194_000, 13928)
+			.saturating_add(Weight::from_parts(123_428_300, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2696).saturating_mul(n.into()))
 	}
 }
