@@ -13,11 +13,13 @@
 //!   for registry gossip and cross-node publish, noise, yamux, identify, kademlia and ping;
 //! - [`peer`]: the client and server API that hides the rest: serve a service, call, stream,
 //!   publish and subscribe across the network, and shut down gracefully;
-//! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph.
+//! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
+//! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source.
 //!
-//! The executor and settlement modules arrive with their issues.
+//! The settlement module arrives with its issue.
 
 pub mod broker;
+pub mod executor;
 pub mod network;
 pub mod peer;
 pub mod protocol;

@@ -1,0 +1,356 @@
+//! The wasm executor: the example services built to wasm by the test itself, sandbox limits,
+//! refused modules, state across calls, builds from a local git repository, and greeter served
+//! over MUCP.
+
+use std::{
+	path::{Path, PathBuf},
+	process::Command,
+	sync::{Arc, OnceLock},
+	time::Duration,
+};
+
+use mucp_offchain::{
+	executor::{
+		code_hash,
+		source::{BuildError, Builder, Language},
+		wasm_service, Executor, ExecutorConfig, Isolated, LoadError, Storage,
+	},
+	peer::{Peer, PeerConfig},
+	protocol::ContentType,
+	registry::Endpoint,
+};
+
+fn workspace() -> PathBuf {
+	Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace root").to_path_buf()
+}
+
+/// Builds `examples/<name>` to wasm32v1-none (incrementally, in the shared target dir).
+fn example(name: &str) -> Vec<u8> {
+	let target = std::env::var_os("CARGO_TARGET_DIR")
+		.map_or_else(|| workspace().join("target"), PathBuf::from)
+		.join("examples");
+	let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+	let status = Command::new(cargo)
+		.current_dir(workspace().join("examples").join(name))
+		.args(["build", "--quiet", "--release", "--offline", "--target", "wasm32v1-none"])
+		.env("CARGO_TARGET_DIR", &target)
+		.env_remove("RUSTFLAGS")
+		.status()
+		.expect("cargo runs");
+	assert!(status.success(), "examples/{name} builds to wasm");
+	std::fs::read(target.join(format!("wasm32v1-none/release/{name}.wasm"))).expect("the module")
+}
+
+fn greeter() -> &'static [u8] {
+	static GREETER: OnceLock<Vec<u8>> = OnceLock::new();
+	GREETER.get_or_init(|| example("greeter"))
+}
+
+/// A module written by hand to the ABI: `Loop` spins forever, `Grow` asks for a gigabyte,
+/// anything else answers `ok`.
+const MISBEHAVING: &str = r#"
+(module
+  (import "micro" "respond" (func $respond (param i32 i32)))
+  (memory (export "memory") 1)
+  (global $next (mut i32) (i32.const 1024))
+  (data (i32.const 16) "ok")
+  (func (export "micro_abi_version") (result i32) (i32.const 1))
+  (func (export "micro_alloc") (param $len i32) (result i32)
+    (local $at i32)
+    (local.set $at (global.get $next))
+    (global.set $next (i32.add (global.get $next) (local.get $len)))
+    (local.get $at))
+  (func (export "micro_handle") (param $ep i32) (param $ep_len i32) (param i32 i32 i32) (result i32)
+    (if (i32.eq (i32.load8_u (local.get $ep)) (i32.const 76)) ;; 'L'
+      (then (loop $spin (br $spin))))
+    (if (i32.eq (i32.load8_u (local.get $ep)) (i32.const 71)) ;; 'G'
+      (then (if (i32.eq (memory.grow (i32.const 16384)) (i32.const -1)) (then unreachable))))
+    (call $respond (i32.const 16) (i32.const 2))
+    (i32.const 0)))
+"#;
+
+fn executor() -> Arc<Executor> {
+	let config = ExecutorConfig {
+		memory_limit: 16 << 20,
+		deadline: Duration::from_millis(200),
+		..ExecutorConfig::default()
+	};
+	Arc::new(Executor::new(config).expect("the executor starts"))
+}
+
+fn call(
+	executor: &Executor,
+	hash: &[u8; 32],
+	endpoint: &str,
+	body: &[u8],
+) -> Result<Vec<u8>, (u16, String)> {
+	executor
+		.call(
+			hash,
+			"t",
+			endpoint,
+			body,
+			ContentType::detect(body),
+			Arc::new(Isolated),
+			Arc::new(Storage::new(1 << 20)),
+		)
+		.map_err(|e| (e.code, e.detail))
+}
+
+#[test]
+fn greeter_answers_json_and_protobuf_and_errors_precisely() {
+	let executor = executor();
+	let hash = executor.load(greeter(), Some(code_hash(greeter()))).expect("greeter loads");
+	let reply = call(&executor, &hash, "Say.Hello", br#"{"name":"Alice"}"#).unwrap();
+	assert_eq!(reply, br#"{"msg":"Hello Alice"}"#);
+	// Protobuf: field 1 holds the name.
+	let reply = call(&executor, &hash, "Say.Hello", b"\x0a\x03Bob").unwrap();
+	assert_eq!(reply, b"\x0a\x09Hello Bob");
+	let (code, detail) = call(&executor, &hash, "Say.Goodbye", b"{}").unwrap_err();
+	assert_eq!((code, detail.as_str()), (404, "no endpoint Say.Goodbye"));
+	let (code, detail) = call(&executor, &hash, "Say.Hello", br#"{"nom":"x"}"#).unwrap_err();
+	assert_eq!((code, detail.as_str()), (400, "missing string field `name`"));
+}
+
+#[test]
+fn a_runaway_loop_is_stopped_and_the_next_call_succeeds() {
+	let executor = executor();
+	let wasm = wat::parse_str(MISBEHAVING).unwrap();
+	let hash = executor.load(&wasm, None).expect("the module loads");
+	let started = std::time::Instant::now();
+	let (code, detail) = call(&executor, &hash, "Loop", b"{}").unwrap_err();
+	assert_eq!(code, 408, "{detail}");
+	assert!(detail.contains("deadline"), "{detail}");
+	assert!(started.elapsed() < Duration::from_secs(5), "stopped near its deadline");
+	assert_eq!(call(&executor, &hash, "Ok", b"{}").unwrap(), b"ok");
+}
+
+#[test]
+fn memory_past_the_limit_fails_that_call_only() {
+	let executor = executor();
+	let hash = executor.load(&wat::parse_str(MISBEHAVING).unwrap(), None).unwrap();
+	let (code, detail) = call(&executor, &hash, "Grow", b"{}").unwrap_err();
+	assert_eq!(code, 500, "{detail}");
+	assert_eq!(call(&executor, &hash, "Ok", b"{}").unwrap(), b"ok");
+}
+
+#[test]
+fn bad_modules_are_refused_with_a_reason() {
+	let executor = executor();
+	match executor.load(b"\0asm but not really", None) {
+		Err(LoadError::Invalid(reason)) => assert!(!reason.is_empty()),
+		other => panic!("{other:?}"),
+	}
+	let wrong = [7u8; 32];
+	match executor.load(greeter(), Some(wrong)) {
+		Err(error @ LoadError::HashMismatch { .. }) => {
+			assert!(error.to_string().contains("not the 0x0707"), "{error}")
+		}
+		other => panic!("{other:?}"),
+	}
+	// No files, no sockets: nothing outside `micro` is linked.
+	for (import, signature) in [
+		("wasi_snapshot_preview1\" \"fd_read", "(param i32 i32 i32 i32) (result i32)"),
+		("wasi_snapshot_preview1\" \"sock_open", "(param i32 i32 i32) (result i32)"),
+		("env\" \"open", "(param i32) (result i32)"),
+		("micro\" \"exec", "(param i32) (result i32)"),
+	] {
+		let text = format!(
+			r#"(module (import "{import}" (func {signature})) (memory (export "memory") 1)
+			   (func (export "micro_abi_version") (result i32) (i32.const 1))
+			   (func (export "micro_alloc") (param i32) (result i32) (i32.const 0))
+			   (func (export "micro_handle") (param i32 i32 i32 i32 i32) (result i32) (i32.const 0)))"#
+		);
+		match executor.load(&wat::parse_str(&text).unwrap(), None) {
+			Err(error @ LoadError::ForbiddenImport(_)) => {
+				assert!(error.to_string().contains("does not grant"), "{error}")
+			}
+			other => panic!("{import}: {other:?}"),
+		}
+	}
+	let no_handle = r#"(module (memory (export "memory") 1))"#;
+	assert!(matches!(
+		executor.load(&wat::parse_str(no_handle).unwrap(), None),
+		Err(LoadError::Abi(_))
+	));
+}
+
+#[test]
+fn the_counter_keeps_its_state_across_calls_of_a_version() {
+	let executor = executor();
+	let counter = example("counter");
+	let hash = executor.load(&counter, None).unwrap();
+	let (v1, v2) = (Arc::new(Storage::new(1 << 20)), Arc::new(Storage::new(1 << 20)));
+	let run = |storage: &Arc<Storage>, endpoint: &str| {
+		let body = br#"{"name":"visits"}"#;
+		executor
+			.call(
+				&hash,
+				"t",
+				endpoint,
+				body,
+				ContentType::Json,
+				Arc::new(Isolated),
+				storage.clone(),
+			)
+			.unwrap()
+	};
+	assert_eq!(run(&v1, "Counter.Increment"), br#"{"count":1}"#);
+	assert_eq!(run(&v1, "Counter.Increment"), br#"{"count":2}"#);
+	assert_eq!(run(&v1, "Counter.Get"), br#"{"count":2}"#);
+	assert_eq!(run(&v2, "Counter.Get"), br#"{"count":0}"#, "another version starts afresh");
+	assert_eq!(run(&v1, "Counter.Reset"), br#"{"count":0}"#);
+	assert_eq!(run(&v1, "Counter.Increment"), br#"{"count":1}"#);
+}
+
+/// A git repository holding `examples/greeter` at its root, the SDK vendored beside it;
+/// returns its path and the commit.
+fn greeter_repository(dir: &Path) -> (PathBuf, String) {
+	let repo = dir.join("greeter-repo");
+	let copy = |from: &Path, to: &Path| {
+		let status = Command::new("cp").arg("-r").arg(from).arg(to).status().unwrap();
+		assert!(status.success());
+	};
+	copy(&workspace().join("examples/greeter"), &repo);
+	copy(&workspace().join("sdk"), &repo.join("sdk"));
+	let manifest = std::fs::read_to_string(repo.join("Cargo.toml")).unwrap();
+	std::fs::write(repo.join("Cargo.toml"), manifest.replace("../../sdk", "sdk")).unwrap();
+	let git = |args: &[&str]| {
+		let output = Command::new("git")
+			.current_dir(&repo)
+			.args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+			.args(args)
+			.output()
+			.unwrap();
+		assert!(
+			output.status.success(),
+			"git {args:?}: {}",
+			String::from_utf8_lossy(&output.stderr)
+		);
+		String::from_utf8(output.stdout).unwrap().trim().to_owned()
+	};
+	git(&["init", "--quiet"]);
+	git(&["add", "."]);
+	git(&["commit", "--quiet", "-m", "greeter"]);
+	let commit = git(&["rev-parse", "HEAD"]);
+	(repo, commit)
+}
+
+#[test]
+fn greeter_builds_from_source_reproducibly_and_is_checked_against_its_hash() {
+	let dir = tempfile::tempdir().unwrap();
+	let (repo, commit) = greeter_repository(dir.path());
+	let url = format!("file://{}", repo.display());
+	let first =
+		Builder::new(&dir.path().join("node-a")).build(&url, &commit, None).expect("builds");
+	assert_eq!(first.language, Some(Language::Rust));
+	let second = Builder::new(&dir.path().join("node-b"))
+		.build(&url, &commit, Some(first.hash))
+		.expect("builds the same");
+	assert_eq!(second.hash, first.hash, "two builds in different directories agree");
+	let executor = executor();
+	let hash = executor.load(&second.wasm, Some(first.hash)).unwrap();
+	assert_eq!(
+		call(&executor, &hash, "Say.Hello", br#"{"name":"source"}"#).unwrap(),
+		br#"{"msg":"Hello source"}"#
+	);
+
+	// The cache answers without building.
+	let cached =
+		Builder::new(&dir.path().join("node-a")).build(&url, &commit, Some(first.hash)).unwrap();
+	assert_eq!((cached.hash, cached.language), (first.hash, None));
+
+	match Builder::new(&dir.path().join("node-c")).build(&url, &commit, Some([1; 32])) {
+		Err(error @ BuildError::HashMismatch { .. }) => {
+			assert!(error.to_string().contains("0x0101"))
+		}
+		other => panic!("{other:?}"),
+	}
+	match Builder::new(&dir.path().join("node-c")).build(&url, "0123456789abcdef", None) {
+		Err(BuildError::Fetch(reason)) => assert!(!reason.is_empty()),
+		other => panic!("{other:?}"),
+	}
+}
+
+#[test]
+fn a_failing_build_and_unknown_sources_are_refused_with_the_reason() {
+	let dir = tempfile::tempdir().unwrap();
+	let (repo, _) = greeter_repository(dir.path());
+	std::fs::write(repo.join("src/lib.rs"), "this is not rust").unwrap();
+	let commit_all = |message: &str| {
+		for args in [vec!["add", "-A"], vec!["commit", "--quiet", "-m", message]] {
+			let status = Command::new("git")
+				.current_dir(&repo)
+				.args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+				.args(&args)
+				.status()
+				.unwrap();
+			assert!(status.success());
+		}
+		let out =
+			Command::new("git").current_dir(&repo).args(["rev-parse", "HEAD"]).output().unwrap();
+		String::from_utf8(out.stdout).unwrap().trim().to_owned()
+	};
+	let broken = commit_all("broken");
+	let url = format!("file://{}", repo.display());
+	match Builder::new(&dir.path().join("b")).build(&url, &broken, None) {
+		Err(BuildError::Failed(log)) => assert!(log.contains("error"), "{log}"),
+		other => panic!("{other:?}"),
+	}
+
+	// A text module and a prebuilt one are detected and taken as they are.
+	for entry in std::fs::read_dir(&repo).unwrap().filter_map(Result::ok) {
+		if entry.file_name() != ".git" {
+			let path = entry.path();
+			if path.is_dir() {
+				std::fs::remove_dir_all(path).unwrap()
+			} else {
+				std::fs::remove_file(path).unwrap()
+			}
+		}
+	}
+	std::fs::write(repo.join("service.wat"), MISBEHAVING).unwrap();
+	let wat_commit = commit_all("wat");
+	let built = Builder::new(&dir.path().join("b")).build(&url, &wat_commit, None).unwrap();
+	assert_eq!(built.language, Some(Language::Wat));
+	assert_eq!(built.wasm, wat::parse_str(MISBEHAVING).unwrap());
+	std::fs::remove_file(repo.join("service.wat")).unwrap();
+	std::fs::write(repo.join("greeter.wasm"), greeter()).unwrap();
+	let wasm_commit = commit_all("prebuilt");
+	let built = Builder::new(&dir.path().join("b"))
+		.build(&url, &wasm_commit, Some(code_hash(greeter())))
+		.unwrap();
+	assert_eq!(built.language, Some(Language::Wasm));
+	std::fs::remove_file(repo.join("greeter.wasm")).unwrap();
+	std::fs::write(repo.join("README"), "nothing to build").unwrap();
+	let nothing = commit_all("nothing");
+	match Builder::new(&dir.path().join("b")).build(&url, &nothing, None) {
+		Err(error @ BuildError::UnknownLanguage(_)) => {
+			assert!(error.to_string().contains("supported"), "{error}")
+		}
+		other => panic!("{other:?}"),
+	}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn greeter_answers_over_mucp() {
+	let dir = tempfile::tempdir().unwrap();
+	let peer = Peer::start(PeerConfig::new(dir.path().join("broker.redb"))).await.unwrap();
+	let executor = executor();
+	let hash = executor.load(greeter(), None).unwrap();
+	let service = wasm_service(
+		executor,
+		hash,
+		"greeter",
+		"1",
+		vec![Endpoint::new("Say.Hello", "Request", "Response")],
+		Arc::new(Isolated),
+		Arc::new(Storage::new(1 << 20)),
+	);
+	peer.serve(service).unwrap();
+	let reply = peer.call("greeter", "Say.Hello", br#"{"name":"MUCP"}"#.to_vec()).await.unwrap();
+	assert_eq!(reply.body, br#"{"msg":"Hello MUCP"}"#);
+	let error = peer.call("greeter", "Say.Hello", br#"{}"#.to_vec()).await.unwrap_err();
+	assert_eq!(error.code, 400);
+	peer.shutdown().await;
+}
