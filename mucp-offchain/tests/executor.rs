@@ -13,10 +13,11 @@ use mucp_offchain::{
 	executor::{
 		code_hash,
 		source::{BuildError, Builder, Language},
-		wasm_service, Executor, ExecutorConfig, Isolated, LoadError, Storage,
+		wasm_service, Deployment, Executor, ExecutorConfig, Isolated, LoadError, Storage,
+		VERSION_HEADER,
 	},
 	peer::{Peer, PeerConfig},
-	protocol::ContentType,
+	protocol::{ContentType, Message},
 	registry::Endpoint,
 };
 
@@ -332,25 +333,84 @@ fn a_failing_build_and_unknown_sources_are_refused_with_the_reason() {
 	}
 }
 
+/// A module that answers `v2` to everything.
+const V2: &str = r#"
+(module
+  (import "micro" "respond" (func $respond (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "v2")
+  (func (export "micro_abi_version") (result i32) (i32.const 1))
+  (func (export "micro_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "micro_handle") (param i32 i32 i32 i32 i32) (result i32)
+    (call $respond (i32.const 16) (i32.const 2))
+    (i32.const 0)))
+"#;
+
+/// A module that traps on every call.
+const BROKEN: &str = r#"
+(module
+  (memory (export "memory") 1)
+  (func (export "micro_abi_version") (result i32) (i32.const 1))
+  (func (export "micro_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "micro_handle") (param i32 i32 i32 i32 i32) (result i32) unreachable))
+"#;
+
+#[test]
+fn calls_go_to_the_newest_healthy_version_unless_one_is_named() {
+	let executor = executor();
+	let v1 = executor.load(greeter(), None).unwrap();
+	let v2 = executor.load(&wat::parse_str(V2).unwrap(), None).unwrap();
+	let v3 = executor.load(&wat::parse_str(BROKEN).unwrap(), None).unwrap();
+	let deployment = Deployment::new("greeter", executor, Arc::new(Isolated), 1 << 20);
+	let hello = |version: Option<u32>| {
+		deployment.call("t", version, "Say.Hello", br#"{"name":"v"}"#, ContentType::Json)
+	};
+	deployment.start(1, v1).unwrap();
+	assert_eq!(hello(None).unwrap(), br#"{"msg":"Hello v"}"#);
+	deployment.start(2, v2).unwrap();
+	assert_eq!(hello(None).unwrap(), b"v2", "the new version takes the calls");
+	assert_eq!(hello(Some(1)).unwrap(), br#"{"msg":"Hello v"}"#, "the old one still serves");
+	assert_eq!(hello(Some(7)).unwrap_err().code, 404);
+	assert!(deployment.start(2, v1).is_err(), "a version's code never changes");
+
+	// A broken version 3 fails its calls until it is judged unhealthy; then calls go to 2.
+	deployment.start(3, v3).unwrap();
+	for _ in 0..3 {
+		assert_eq!(hello(None).unwrap_err().code, 500);
+	}
+	assert_eq!(hello(None).unwrap(), b"v2");
+	assert_eq!(hello(Some(3)).unwrap_err().code, 500, "named, it is still tried");
+	let healthy: Vec<(u32, bool)> =
+		deployment.versions().iter().map(|v| (v.version, v.healthy)).collect();
+	assert_eq!(healthy, vec![(1, true), (2, true), (3, false)]);
+	assert!(deployment.retire(2));
+	assert_eq!(hello(None).unwrap(), br#"{"msg":"Hello v"}"#, "after 2 retires, 1 answers");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn greeter_answers_over_mucp() {
 	let dir = tempfile::tempdir().unwrap();
 	let peer = Peer::start(PeerConfig::new(dir.path().join("broker.redb"))).await.unwrap();
 	let executor = executor();
-	let hash = executor.load(greeter(), None).unwrap();
-	let service = wasm_service(
-		executor,
-		hash,
-		"greeter",
-		"1",
-		vec![Endpoint::new("Say.Hello", "Request", "Response")],
-		Arc::new(Isolated),
-		Arc::new(Storage::new(1 << 20)),
-	);
-	peer.serve(service).unwrap();
+	let v1 = executor.load(greeter(), None).unwrap();
+	let v2 = executor.load(&wat::parse_str(V2).unwrap(), None).unwrap();
+	let deployment = Arc::new(Deployment::new("greeter", executor, Arc::new(Isolated), 1 << 20));
+	deployment.start(1, v1).unwrap();
+	let endpoints = vec![Endpoint::new("Say.Hello", "Request", "Response")];
+	peer.serve(wasm_service(deployment.clone(), "1", endpoints.clone())).unwrap();
 	let reply = peer.call("greeter", "Say.Hello", br#"{"name":"MUCP"}"#.to_vec()).await.unwrap();
 	assert_eq!(reply.body, br#"{"msg":"Hello MUCP"}"#);
 	let error = peer.call("greeter", "Say.Hello", br#"{}"#.to_vec()).await.unwrap_err();
 	assert_eq!(error.code, 400);
+
+	// Version 2 starts beside 1: calls go to it unless they name 1.
+	deployment.start(2, v2).unwrap();
+	peer.serve(wasm_service(deployment, "2", endpoints)).unwrap();
+	let reply = peer.call("greeter", "Say.Hello", br#"{"name":"MUCP"}"#.to_vec()).await.unwrap();
+	assert_eq!(reply.body, b"v2");
+	let named = Message::call("named", "greeter", "Say.Hello", br#"{"name":"one"}"#.to_vec())
+		.with(VERSION_HEADER, "1");
+	let reply = peer.call_with(named, peer.call_options()).await.unwrap();
+	assert_eq!(reply.body, br#"{"msg":"Hello one"}"#);
 	peer.shutdown().await;
 }

@@ -14,7 +14,10 @@
 //! and checks the code hash the chain recorded.
 
 mod abi;
+pub mod deploy;
 pub mod source;
+
+pub use deploy::{Deployment, VERSION_HEADER};
 
 use std::{
 	collections::{BTreeMap, HashMap},
@@ -413,31 +416,37 @@ impl Drop for Executor {
 	}
 }
 
-/// A MUCP service whose `endpoints` run the loaded module `hash` in `executor`: each call runs
-/// on a blocking thread in a fresh instance, with `host`'s capabilities and the version's
-/// `storage`.
+/// A MUCP service answering `endpoints` with `deployment`'s versions: each call runs on a
+/// blocking thread, in a fresh instance of the version the caller names in
+/// [`VERSION_HEADER`] or else the newest healthy one. `version` is the label the registry
+/// shows.
 pub fn wasm_service(
-	executor: Arc<Executor>,
-	hash: CodeHash,
-	name: &str,
+	deployment: Arc<Deployment>,
 	version: &str,
 	endpoints: Vec<crate::registry::Endpoint>,
-	host: Arc<dyn Host>,
-	storage: Arc<Storage>,
 ) -> crate::peer::Service {
-	let mut service = crate::peer::Service::new(name, version);
+	let mut service = crate::peer::Service::new(deployment.name(), version);
 	for endpoint in endpoints {
 		let endpoint_name = endpoint.name.clone();
-		let (executor, host, storage) = (executor.clone(), host.clone(), storage.clone());
+		let deployment = deployment.clone();
 		service = service.call(endpoint, move |request: crate::protocol::Message| {
-			let (executor, host, storage) = (executor.clone(), host.clone(), storage.clone());
+			let deployment = deployment.clone();
 			let endpoint = endpoint_name.clone();
 			async move {
 				let id = request.header(crate::protocol::header::ID).unwrap_or_default().to_owned();
 				let content_type = request.content_type()?;
+				let requested = match request.header(VERSION_HEADER) {
+					None => None,
+					Some(text) => Some(text.trim().parse::<u32>().map_err(|_| {
+						MicroError::bad_request(
+							&id,
+							format!("`{VERSION_HEADER}: {text}` is not a version number"),
+						)
+					})?),
+				};
 				let failed_id = id.clone();
 				tokio::task::spawn_blocking(move || {
-					executor.call(&hash, &id, &endpoint, &request.body, content_type, host, storage)
+					deployment.call(&id, requested, &endpoint, &request.body, content_type)
 				})
 				.await
 				.map_err(|e| MicroError::internal(failed_id, format!("the executor failed: {e}")))?
