@@ -123,7 +123,7 @@ impl Request<'_> {
 			return Err(Error::bad_request("expected a protobuf body"));
 		}
 		protobuf::bytes_field(self.body, number)
-			.map_err(|detail| Error::bad_request(detail))?
+			.map_err(Error::bad_request)?
 			.ok_or_else(|| Error::bad_request(alloc::format!("missing field {number}")))
 	}
 
@@ -454,14 +454,12 @@ pub mod storage {
 	}
 }
 
+/// An endpoint's handler.
+pub type Handler = fn(&Request) -> Result<Vec<u8>, Error>;
+
 /// Runs a handler and hands its result to the host; used by [`service!`].
 #[doc(hidden)]
-pub fn __dispatch(
-	endpoint: &str,
-	body: &[u8],
-	content_type: i32,
-	handler: Option<fn(&Request) -> Result<Vec<u8>, Error>>,
-) -> i32 {
+pub fn __dispatch(endpoint: &str, body: &[u8], content_type: i32, handler: Option<Handler>) -> i32 {
 	let content_type = if content_type == 1 { ContentType::Json } else { ContentType::Protobuf };
 	let request = Request { endpoint, body, content_type };
 	let result = match handler {
@@ -513,6 +511,7 @@ macro_rules! service {
 		}
 
 		#[no_mangle]
+		#[allow(clippy::not_unsafe_ptr_arg_deref)]
 		pub extern "C" fn micro_handle(
 			endpoint_ptr: *const u8,
 			endpoint_len: usize,
@@ -527,8 +526,7 @@ macro_rules! service {
 			let Ok(endpoint) = core::str::from_utf8(endpoint) else {
 				return $crate::__dispatch("", body, content_type, None);
 			};
-			let handler: Option<fn(&$crate::Request) -> Result<::alloc::vec::Vec<u8>, $crate::Error>> =
-				match endpoint {
+			let handler: Option<$crate::Handler> = match endpoint {
 					$($endpoint => Some($handler),)*
 					_ => None,
 				};
