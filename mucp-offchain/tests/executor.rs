@@ -13,7 +13,7 @@ use mucp_offchain::{
 	executor::{
 		code_hash,
 		source::{BuildError, Builder, Language},
-		wasm_service, Deployment, Executor, ExecutorConfig, Isolated, LoadError, Storage,
+		wasm_service, Deployment, Executor, ExecutorConfig, Isolated, LoadError, PeerHost, Storage,
 		VERSION_HEADER,
 	},
 	peer::{Peer, PeerConfig},
@@ -216,6 +216,17 @@ fn greeter_repository(dir: &Path) -> (PathBuf, String) {
 	copy(&workspace().join("sdk"), &repo.join("sdk"));
 	let manifest = std::fs::read_to_string(repo.join("Cargo.toml")).unwrap();
 	std::fs::write(repo.join("Cargo.toml"), manifest.replace("../../sdk", "sdk")).unwrap();
+	// Pin the toolchain that runs these tests, by its rustup name, as a repository would.
+	let active = Command::new("rustup").args(["show", "active-toolchain"]).output();
+	if let Some(name) = active
+		.ok()
+		.filter(|output| output.status.success())
+		.and_then(|output| String::from_utf8(output.stdout).ok())
+		.and_then(|text| text.split_whitespace().next().map(str::to_owned))
+	{
+		let pin = format!("[toolchain]\nchannel = \"{name}\"\n");
+		std::fs::write(repo.join("rust-toolchain.toml"), pin).unwrap();
+	}
 	let git = |args: &[&str]| {
 		let output = Command::new("git")
 			.current_dir(&repo)
@@ -245,6 +256,11 @@ fn greeter_builds_from_source_reproducibly_and_is_checked_against_its_hash() {
 	let first =
 		Builder::new(&dir.path().join("node-a")).build(&url, &commit, None).expect("builds");
 	assert_eq!(first.language, Some(Language::Rust));
+	assert!(
+		first.toolchain.as_deref().is_some_and(|t| t.starts_with("rustc ")),
+		"{:?}",
+		first.toolchain
+	);
 	let second = Builder::new(&dir.path().join("node-b"))
 		.build(&url, &commit, Some(first.hash))
 		.expect("builds the same");
@@ -413,4 +429,59 @@ async fn greeter_answers_over_mucp() {
 	let reply = peer.call_with(named, peer.call_options()).await.unwrap();
 	assert_eq!(reply.body, br#"{"msg":"Hello one"}"#);
 	peer.shutdown().await;
+}
+
+/// A module that calls greeter over MUCP, publishes the answer to `events`, and returns it.
+const RELAY: &str = r#"
+(module
+  (import "micro" "call" (func $call (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "micro" "take_result" (func $take (param i32)))
+  (import "micro" "publish" (func $publish (param i32 i32 i32 i32) (result i32)))
+  (import "micro" "respond" (func $respond (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "greeter")
+  (data (i32.const 16) "Say.Hello")
+  (data (i32.const 32) "{\"name\":\"relay\"}")
+  (data (i32.const 64) "events")
+  (func (export "micro_abi_version") (result i32) (i32.const 1))
+  (func (export "micro_alloc") (param i32) (result i32) (i32.const 4096))
+  (func (export "micro_handle") (param i32 i32 i32 i32 i32) (result i32)
+    (local $len i32)
+    (local.set $len
+      (call $call (i32.const 0) (i32.const 7) (i32.const 16) (i32.const 9) (i32.const 32) (i32.const 16)))
+    (if (i32.lt_s (local.get $len) (i32.const 0)) (then unreachable))
+    (call $take (i32.const 8192))
+    (if (call $publish (i32.const 64) (i32.const 6) (i32.const 8192) (local.get $len)) (then unreachable))
+    (call $respond (i32.const 8192) (local.get $len))
+    (i32.const 0)))
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_calls_another_and_publishes_over_mucp() {
+	let dir = tempfile::tempdir().unwrap();
+	let peer =
+		Arc::new(Peer::start(PeerConfig::new(dir.path().join("broker.redb"))).await.unwrap());
+	let executor = executor();
+	let host: Arc<PeerHost> = Arc::new(PeerHost::new(&peer, tokio::runtime::Handle::current()));
+	let endpoint = |name: &str| vec![Endpoint::new(name, "Request", "Response")];
+	for (name, wasm, endpoints) in [
+		("greeter", greeter().to_vec(), endpoint("Say.Hello")),
+		("relay", wat::parse_str(RELAY).unwrap(), endpoint("Relay.Hello")),
+	] {
+		let hash = executor.load(&wasm, None).unwrap();
+		let deployment = Arc::new(Deployment::new(name, executor.clone(), host.clone(), 1 << 20));
+		deployment.start(1, hash).unwrap();
+		peer.serve(wasm_service(deployment, "1", endpoints)).unwrap();
+	}
+	let mut events = peer.subscribe("events", None).unwrap();
+	let reply = peer.call("relay", "Relay.Hello", b"{}".to_vec()).await.unwrap();
+	assert_eq!(reply.body, br#"{"msg":"Hello relay"}"#);
+	let delivery = tokio::time::timeout(Duration::from_secs(10), events.next())
+		.await
+		.expect("the publication arrives")
+		.expect("a delivery");
+	assert_eq!(delivery.message.body, br#"{"msg":"Hello relay"}"#);
+	drop(events);
+	drop(host);
+	Arc::try_unwrap(peer).ok().expect("the only reference").shutdown().await;
 }

@@ -455,3 +455,34 @@ pub fn wasm_service(
 	}
 	service
 }
+
+/// The host a node's services get: calls and publishes go over MUCP through `peer`. The
+/// executor runs a call on a blocking thread, where this waits on `runtime` for the answer.
+/// Once the peer is gone, calls and publishes fail with a 503.
+pub struct PeerHost {
+	peer: std::sync::Weak<crate::peer::Peer>,
+	runtime: tokio::runtime::Handle,
+}
+
+impl PeerHost {
+	/// A host reaching the network through `peer`, waiting on `runtime`.
+	pub fn new(peer: &Arc<crate::peer::Peer>, runtime: tokio::runtime::Handle) -> Self {
+		Self { peer: Arc::downgrade(peer), runtime }
+	}
+
+	fn peer(&self) -> Result<Arc<crate::peer::Peer>, MicroError> {
+		self.peer.upgrade().ok_or_else(|| MicroError::new("", 503, "the node is shutting down"))
+	}
+}
+
+impl Host for PeerHost {
+	fn call(&self, service: &str, endpoint: &str, body: &[u8]) -> Result<Vec<u8>, MicroError> {
+		let peer = self.peer()?;
+		self.runtime.block_on(peer.call(service, endpoint, body.to_vec())).map(|reply| reply.body)
+	}
+
+	fn publish(&self, topic: &str, body: &[u8]) -> Result<(), MicroError> {
+		let peer = self.peer()?;
+		self.runtime.block_on(peer.publish(topic, body.to_vec())).map(|_| ())
+	}
+}

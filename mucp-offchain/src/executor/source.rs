@@ -6,7 +6,8 @@
 //!
 //! - a Rust crate (`Cargo.toml` at the root): `cargo build --release --target wasm32v1-none
 //!   --offline`, with paths remapped and a fresh target directory so the same commit gives the
-//!   same bytes on every node with the same toolchain;
+//!   same bytes on every node; the repository pins the toolchain with `rust-toolchain.toml`
+//!   (rustup's cargo honours it) and [`Built::toolchain`] reports the one used;
 //! - a prebuilt module (exactly one `*.wasm` at the root), taken as it is;
 //! - a text module (exactly one `*.wat` at the root), assembled.
 //!
@@ -84,6 +85,9 @@ pub struct Built {
 	pub hash: CodeHash,
 	/// The language detected (`None` when it came from the cache).
 	pub language: Option<Language>,
+	/// For Rust, the `rustc --version` of the toolchain that built it: the repository's
+	/// `rust-toolchain.toml` pins it (rustup honours the file); otherwise the node's default.
+	pub toolchain: Option<String>,
 }
 
 /// Builds services from source, in scratch directories under one root, with a cache.
@@ -95,8 +99,11 @@ pub struct Builder {
 	pub cache: PathBuf,
 	/// The longest a fetch plus build may take.
 	pub time_limit: Duration,
-	/// The cargo that builds Rust services.
+	/// The cargo that builds Rust services: rustup's proxy by default, so a repository's
+	/// `rust-toolchain.toml` pins the toolchain.
 	pub cargo: PathBuf,
+	/// The rustc reported with each build.
+	pub rustc: PathBuf,
 }
 
 /// Lines of a failed build's log kept in its error.
@@ -109,7 +116,8 @@ impl Builder {
 			scratch: root.join("scratch"),
 			cache: root.join("cache"),
 			time_limit: Duration::from_secs(600),
-			cargo: std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from),
+			cargo: PathBuf::from("cargo"),
+			rustc: PathBuf::from("rustc"),
 		}
 	}
 
@@ -127,7 +135,7 @@ impl Builder {
 		expected: Option<CodeHash>,
 	) -> Result<Built, BuildError> {
 		if let Some(wasm) = expected.as_ref().and_then(|hash| self.cached(hash)) {
-			return Ok(Built { hash: code_hash(&wasm), wasm, language: None });
+			return Ok(Built { hash: code_hash(&wasm), wasm, language: None, toolchain: None });
 		}
 		let deadline = (Instant::now() + self.time_limit, self.time_limit);
 		fs::create_dir_all(&self.scratch).map_err(|e| BuildError::Fetch(e.to_string()))?;
@@ -172,8 +180,12 @@ impl Builder {
 			BuildError::Failed(log) => BuildError::Fetch(log),
 			other => other,
 		})?;
+		let mut toolchain = None;
 		let (language, wasm) = match detect(&source)? {
-			(Language::Rust, _) => (Language::Rust, self.build_rust(work, &source, deadline)?),
+			(Language::Rust, _) => {
+				toolchain = Some(self.toolchain(&source)?);
+				(Language::Rust, self.build_rust(work, &source, deadline)?)
+			}
 			(Language::Wasm, Some(file)) => {
 				(Language::Wasm, fs::read(&file).map_err(|e| BuildError::Failed(e.to_string()))?)
 			}
@@ -185,7 +197,24 @@ impl Builder {
 				return Err(BuildError::UnknownLanguage(format!("{language:?} without a file")))
 			}
 		};
-		Ok(Built { hash: code_hash(&wasm), wasm, language: Some(language) })
+		Ok(Built { hash: code_hash(&wasm), wasm, language: Some(language), toolchain })
+	}
+
+	/// The `rustc --version` that builds in `source` (its `rust-toolchain.toml` decides).
+	fn toolchain(&self, source: &Path) -> Result<String, BuildError> {
+		let output = Command::new(&self.rustc)
+			.current_dir(source)
+			.env_remove("RUSTUP_TOOLCHAIN")
+			.arg("--version")
+			.output()
+			.map_err(|e| BuildError::Failed(format!("cannot run rustc: {e}")))?;
+		if !output.status.success() {
+			return Err(BuildError::Failed(format!(
+				"the toolchain the repository pins is not installed: {}",
+				String::from_utf8_lossy(&output.stderr).trim()
+			)));
+		}
+		Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 	}
 
 	fn build_rust(
@@ -208,6 +237,7 @@ impl Builder {
 			.current_dir(source)
 			.args(["build", "--release", "--offline", "--target", "wasm32v1-none"])
 			.env("CARGO_TARGET_DIR", &target)
+			.env_remove("RUSTUP_TOOLCHAIN")
 			.env("CARGO_ENCODED_RUSTFLAGS", rustflags.replace(' ', "\u{1f}"))
 			.env_remove("RUSTFLAGS")
 			.env_remove("CARGO_BUILD_RUSTFLAGS")
