@@ -37,27 +37,10 @@ pub const DEV_HEARTBEAT_TTL: BlockNumber = 10 * MINUTES;
 pub const ACCESS_TIERS: [(u32, u32, u32); 3] =
 	[(0, 3, 1_000), (250, 20, 100_000), (600, 200, 10_000_000)];
 
-/// The voting rules a chain starts with: periods in blocks, quorums in voting weight (an
-/// account's reputation score plus one), approvals in percent of the weight voted.
-#[derive(Clone, Copy)]
-pub struct GovernanceRules {
-	/// Blocks a proposal is open for votes.
-	pub voting_period: BlockNumber,
-	/// Blocks from passing to enactment.
-	pub enactment_delay: BlockNumber,
-	/// Least weight voting on a standard proposal.
-	pub quorum: u64,
-	/// Percent of the weight voted that the ayes must exceed.
-	pub approval_percent: u8,
-	/// Least weight voting on a root proposal (runtime upgrades).
-	pub root_quorum: u64,
-	/// Percent the ayes must exceed on a root proposal.
-	pub root_approval_percent: u8,
-}
-
 /// Development and local chains decide in a minute (ten blocks) and enact two blocks later;
-/// three participants make a quorum, four for a runtime upgrade.
-pub const LOCAL_GOVERNANCE: GovernanceRules = GovernanceRules {
+/// three participants make a quorum, four for a runtime upgrade. Quorums are in voting weight
+/// (an account's reputation score plus one), approvals in percent of the weight voted.
+pub const LOCAL_GOVERNANCE: GovernanceConfig = GovernanceConfig {
 	voting_period: 10,
 	enactment_delay: 2,
 	quorum: 3,
@@ -67,7 +50,7 @@ pub const LOCAL_GOVERNANCE: GovernanceRules = GovernanceRules {
 };
 
 /// The public testnet votes for two days and enacts a day later.
-pub const TESTNET_GOVERNANCE: GovernanceRules = GovernanceRules {
+pub const TESTNET_GOVERNANCE: GovernanceConfig = GovernanceConfig {
 	voting_period: 2 * DAYS,
 	enactment_delay: DAYS,
 	quorum: 3,
@@ -99,7 +82,7 @@ fn genesis(
 	endowed_accounts: Vec<AccountId>,
 	sudo: Option<AccountId>,
 	heartbeat_ttl: BlockNumber,
-	rules: GovernanceRules,
+	rules: GovernanceConfig,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -114,14 +97,7 @@ fn genesis(
 		sudo: SudoConfig { key: sudo },
 		micro_nodes: MicroNodesConfig { heartbeat_ttl },
 		reputation: ReputationConfig { access_tiers: ACCESS_TIERS.to_vec(), quota_period: DAYS },
-		governance: GovernanceConfig {
-			voting_period: rules.voting_period,
-			enactment_delay: rules.enactment_delay,
-			quorum: rules.quorum,
-			approval_percent: rules.approval_percent,
-			root_quorum: rules.root_quorum,
-			root_approval_percent: rules.root_approval_percent,
-		},
+		governance: rules,
 	})
 }
 

@@ -4,7 +4,6 @@
 use alloc::boxed::Box;
 use frame_support::{assert_noop, assert_ok, traits::OnInitialize};
 use micro_primitives::NodeKey;
-use serde_json::Value;
 use sp_core::{ed25519, Pair};
 use sp_genesis_builder::PresetId;
 use sp_keyring::Sr25519Keyring;
@@ -17,24 +16,13 @@ use crate::{
 };
 use pallet_micro_governance::{ProposalStatus, Track};
 
-/// Merges a preset's patch into the full default config, as the node's chain-spec builder does.
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(base), Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(Value::Null), value);
-			}
-		}
-		(base, patch) => *base = patch,
-	}
-}
-
 /// Storage built from the `local_testnet` preset, at block 1.
 fn local_testnet() -> sp_io::TestExternalities {
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
 	let preset = get_preset(&PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET))
 		.expect("the local preset");
-	merge(&mut config, serde_json::from_slice(&preset).unwrap());
+	// Merged into the full default config, as the node's chain-spec builder does.
+	sc_chain_spec::json_merge(&mut config, serde_json::from_slice(&preset).unwrap());
 	let mut ext = sp_io::TestExternalities::new_empty();
 	ext.execute_with(|| {
 		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
