@@ -31,9 +31,7 @@ pub fn task_name(index: ProposalIndex) -> [u8; 32] {
 impl<T: Config> Pallet<T> {
 	/// The index of the passed proposal `origin` is, or `BadOrigin`.
 	pub(crate) fn ensure_proposal(origin: OriginFor<T>) -> Result<ProposalIndex, DispatchError> {
-		let origin = <T as Config>::RuntimeOrigin::from(origin);
-		Into::<Result<Origin, _>>::into(origin)
-			.map(|Origin::Proposal(index)| index)
+		crate::EnsureProposal::try_origin(<T as Config>::RuntimeOrigin::from(origin))
 			.map_err(|_| DispatchError::BadOrigin)
 	}
 
@@ -144,11 +142,9 @@ impl<T: Config> Pallet<T> {
 			None => (u64::MAX, Perbill::one()),
 		};
 		proposal.status = if tally.turnout() < quorum {
-			T::Preimages::drop(&proposal.call);
 			Self::deposit_event(Event::NoQuorum { index, tally });
 			ProposalStatus::NoQuorum
 		} else if !tally.passes(quorum, approval) {
-			T::Preimages::drop(&proposal.call);
 			Self::deposit_event(Event::Rejected { index, tally });
 			ProposalStatus::Rejected
 		} else {
@@ -167,18 +163,18 @@ impl<T: Config> Pallet<T> {
 				proposal.call.clone(),
 			) {
 				Ok(_) => {
-					// The scheduler holds the preimage now, and lets it go once dispatched.
-					T::Preimages::drop(&proposal.call);
 					Self::deposit_event(Event::Passed { index, tally, enact_at });
 					ProposalStatus::Passed { enact_at }
 				}
 				Err(error) => {
-					T::Preimages::drop(&proposal.call);
 					Self::deposit_event(Event::EnactmentFailed { index, error });
 					ProposalStatus::EnactmentFailed
 				}
 			}
 		};
+		// The proposal's hold on its preimage ends here whatever the outcome: a scheduled
+		// enactment took a hold of its own, which the scheduler lets go once dispatched.
+		T::Preimages::drop(&proposal.call);
 		Proposals::<T>::insert(index, proposal);
 	}
 

@@ -49,8 +49,8 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The best score among `who`'s nodes and services; 0 if it has none.
-	pub fn account_score_of(who: &T::AccountId) -> Score {
+	/// The best score among `who`'s nodes and services; `None` if it has none.
+	fn best_score_of(who: &T::AccountId) -> Option<Score> {
 		let nodes = T::Nodes::nodes_of(who).into_iter().map(Subject::Node);
 		let services = T::Services::services_of(who, T::MaxServicesScanned::get())
 			.into_iter()
@@ -59,7 +59,11 @@ impl<T: Config> Pallet<T> {
 			.chain(services)
 			.filter_map(|subject| Self::score_of(subject).map(|breakdown| breakdown.total))
 			.max()
-			.unwrap_or(0)
+	}
+
+	/// The best score among `who`'s nodes and services; 0 if it has none.
+	pub fn account_score_of(who: &T::AccountId) -> Score {
+		Self::best_score_of(who).unwrap_or(0)
 	}
 
 	/// The highest tier `who`'s score reaches, with its index.
