@@ -5,33 +5,20 @@
 //! `examples/greeter` to wasm32v1-none first, and prints p50, p99 and calls per second of each,
 //! with the ratio.
 
+#[path = "../tests/support/examples.rs"]
+mod examples;
+
 use std::{
-	path::{Path, PathBuf},
-	process::Command,
 	sync::Arc,
 	time::{Duration, Instant},
 };
+
+use examples::build_example;
 
 use mucp_offchain::{
 	executor::{Executor, ExecutorConfig, Isolated, Storage},
 	protocol::ContentType,
 };
-
-fn greeter_wasm() -> Vec<u8> {
-	let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf();
-	let target = std::env::var_os("CARGO_TARGET_DIR")
-		.map_or_else(|| root.join("target"), PathBuf::from)
-		.join("examples");
-	let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-		.current_dir(root.join("examples/greeter"))
-		.args(["build", "--quiet", "--release", "--offline", "--target", "wasm32v1-none"])
-		.env("CARGO_TARGET_DIR", &target)
-		.env_remove("RUSTFLAGS")
-		.status()
-		.expect("cargo runs");
-	assert!(status.success(), "examples/greeter builds");
-	std::fs::read(target.join("wasm32v1-none/release/greeter.wasm")).expect("greeter.wasm")
-}
 
 /// The greeter's handler, natively: the same SDK parsing and the same formatting.
 fn native_hello(body: &[u8]) -> Result<Vec<u8>, String> {
@@ -68,7 +55,7 @@ fn measure(calls: usize, mut call: impl FnMut()) -> Figures {
 
 fn main() {
 	let calls = if std::env::var_os("BENCH_QUICK").is_some() { 2_000 } else { 20_000 };
-	let wasm = greeter_wasm();
+	let wasm = build_example("greeter");
 	let executor = Executor::new(ExecutorConfig::default()).expect("executor");
 	let hash = executor.load(&wasm, None).expect("greeter loads");
 	let host: Arc<Isolated> = Arc::new(Isolated);

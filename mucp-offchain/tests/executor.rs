@@ -2,6 +2,9 @@
 //! refused modules, state across calls, builds from a local git repository, and greeter served
 //! over MUCP.
 
+#[path = "support/examples.rs"]
+mod examples;
+
 use std::{
 	path::{Path, PathBuf},
 	process::Command,
@@ -9,6 +12,7 @@ use std::{
 	time::Duration,
 };
 
+use examples::{build_example, workspace};
 use mucp_offchain::{
 	executor::{
 		code_hash,
@@ -21,30 +25,9 @@ use mucp_offchain::{
 	registry::Endpoint,
 };
 
-fn workspace() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace root").to_path_buf()
-}
-
-/// Builds `examples/<name>` to wasm32v1-none (incrementally, in the shared target dir).
-fn example(name: &str) -> Vec<u8> {
-	let target = std::env::var_os("CARGO_TARGET_DIR")
-		.map_or_else(|| workspace().join("target"), PathBuf::from)
-		.join("examples");
-	let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-	let status = Command::new(cargo)
-		.current_dir(workspace().join("examples").join(name))
-		.args(["build", "--quiet", "--release", "--offline", "--target", "wasm32v1-none"])
-		.env("CARGO_TARGET_DIR", &target)
-		.env_remove("RUSTFLAGS")
-		.status()
-		.expect("cargo runs");
-	assert!(status.success(), "examples/{name} builds to wasm");
-	std::fs::read(target.join(format!("wasm32v1-none/release/{name}.wasm"))).expect("the module")
-}
-
 fn greeter() -> &'static [u8] {
 	static GREETER: OnceLock<Vec<u8>> = OnceLock::new();
-	GREETER.get_or_init(|| example("greeter"))
+	GREETER.get_or_init(|| build_example("greeter"))
 }
 
 /// A module written by hand to the ABI: `Loop` spins forever, `Grow` asks for a gigabyte,
@@ -179,7 +162,7 @@ fn bad_modules_are_refused_with_a_reason() {
 #[test]
 fn the_counter_keeps_its_state_across_calls_of_a_version() {
 	let executor = executor();
-	let counter = example("counter");
+	let counter = build_example("counter");
 	let hash = executor.load(&counter, None).unwrap();
 	let (v1, v2) = (Arc::new(Storage::new(1 << 20)), Arc::new(Storage::new(1 << 20)));
 	let run = |storage: &Arc<Storage>, endpoint: &str| {

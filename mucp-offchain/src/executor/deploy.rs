@@ -125,7 +125,14 @@ impl Deployment {
 	/// The version a call goes to: `requested`, or the newest healthy one (the newest of all
 	/// if none is healthy).
 	pub fn route(&self, requested: Option<u32>) -> Result<u32, MicroError> {
-		let versions = self.versions.lock().expect("versions lock");
+		self.pick(&self.versions.lock().expect("versions lock"), requested)
+	}
+
+	fn pick(
+		&self,
+		versions: &BTreeMap<u32, Running>,
+		requested: Option<u32>,
+	) -> Result<u32, MicroError> {
 		if let Some(version) = requested {
 			return versions.contains_key(&version).then_some(version).ok_or_else(|| {
 				MicroError::not_found(&self.name, format!("version {version} is not running here"))
@@ -150,11 +157,14 @@ impl Deployment {
 		body: &[u8],
 		content_type: ContentType,
 	) -> Result<Vec<u8>, MicroError> {
-		let version = self.route(requested).map_err(|e| MicroError { id: id.to_owned(), ..e })?;
-		let (hash, storage) = {
+		// Routed and read under one lock, so a version retired meanwhile is never half seen.
+		let (version, hash, storage) = {
 			let versions = self.versions.lock().expect("versions lock");
-			let running = versions.get(&version).expect("routed to a running version");
-			(running.hash, running.storage.clone())
+			let version = self
+				.pick(&versions, requested)
+				.map_err(|e| MicroError { id: id.to_owned(), ..e })?;
+			let running = &versions[&version];
+			(version, running.hash, running.storage.clone())
 		};
 		let result =
 			self.executor.call(&hash, id, endpoint, body, content_type, self.host.clone(), storage);

@@ -168,39 +168,47 @@ impl Host for Isolated {
 /// A service version's key-value state, kept across its calls, bounded in size.
 #[derive(Default)]
 pub struct Storage {
-	entries: Mutex<BTreeMap<Vec<u8>, Vec<u8>>>,
+	contents: Mutex<StorageContents>,
 	limit: usize,
+}
+
+/// The entries, and the bytes their keys and values take, counted as they change.
+#[derive(Default)]
+struct StorageContents {
+	entries: BTreeMap<Vec<u8>, Vec<u8>>,
+	used: usize,
 }
 
 impl Storage {
 	/// An empty store holding at most `limit` bytes of keys and values.
 	pub fn new(limit: usize) -> Self {
-		Self { entries: Mutex::new(BTreeMap::new()), limit }
+		Self { contents: Mutex::new(StorageContents::default()), limit }
 	}
 
 	/// The value at `key`.
 	pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-		self.entries.lock().expect("storage lock").get(key).cloned()
+		self.contents.lock().expect("storage lock").entries.get(key).cloned()
 	}
 
 	/// Stores `value` at `key`; refuses (returns false) past the size limit.
 	pub fn set(&self, key: &[u8], value: &[u8]) -> bool {
-		let mut entries = self.entries.lock().expect("storage lock");
-		let used: usize = entries
-			.iter()
-			.filter(|(k, _)| k.as_slice() != key)
-			.map(|(k, v)| k.len() + v.len())
-			.sum();
-		if used + key.len() + value.len() > self.limit {
+		let mut contents = self.contents.lock().expect("storage lock");
+		let replaced = contents.entries.get(key).map_or(0, |old| key.len() + old.len());
+		let used = contents.used - replaced + key.len() + value.len();
+		if used > self.limit {
 			return false;
 		}
-		entries.insert(key.to_vec(), value.to_vec());
+		contents.entries.insert(key.to_vec(), value.to_vec());
+		contents.used = used;
 		true
 	}
 
 	/// Removes the value at `key`.
 	pub fn remove(&self, key: &[u8]) {
-		self.entries.lock().expect("storage lock").remove(key);
+		let mut contents = self.contents.lock().expect("storage lock");
+		if let Some(old) = contents.entries.remove(key) {
+			contents.used -= key.len() + old.len();
+		}
 	}
 }
 
@@ -484,5 +492,26 @@ impl Host for PeerHost {
 	fn publish(&self, topic: &str, body: &[u8]) -> Result<(), MicroError> {
 		let peer = self.peer()?;
 		self.runtime.block_on(peer.publish(topic, body.to_vec())).map(|_| ())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::Storage;
+
+	#[test]
+	fn storage_counts_keys_and_values_against_its_limit() {
+		let storage = Storage::new(10);
+		assert!(storage.set(b"ab", b"cdef"), "6 of 10");
+		assert!(storage.set(b"ab", b"cdefghij"), "replacing counts the new value only: 10");
+		assert!(!storage.set(b"x", b""), "11 would pass the limit");
+		assert_eq!(
+			storage.get(b"ab").as_deref(),
+			Some(&b"cdefghij"[..]),
+			"a refusal changes nothing"
+		);
+		storage.remove(b"ab");
+		assert!(storage.set(b"0123456789", b""), "removing frees its bytes");
+		assert_eq!(storage.get(b"ab"), None);
 	}
 }

@@ -139,10 +139,12 @@ impl Builder {
 		}
 		let deadline = (Instant::now() + self.time_limit, self.time_limit);
 		fs::create_dir_all(&self.scratch).map_err(|e| BuildError::Fetch(e.to_string()))?;
-		let work = tempdir_in(&self.scratch).map_err(|e| BuildError::Fetch(e.to_string()))?;
-		let result = self.build_in(&work, repository, commit, deadline);
-		let _ = fs::remove_dir_all(&work);
-		let built = result?;
+		// Removed, with everything fetched and built in it, when dropped.
+		let work = tempfile::Builder::new()
+			.prefix("build-")
+			.tempdir_in(&self.scratch)
+			.map_err(|e| BuildError::Fetch(e.to_string()))?;
+		let built = self.build_in(work.path(), repository, commit, deadline)?;
 		if let Some(expected) = expected.filter(|expected| *expected != built.hash) {
 			return Err(BuildError::HashMismatch { expected, actual: built.hash });
 		}
@@ -170,16 +172,10 @@ impl Builder {
 			.args(["clone", "--quiet", "--no-checkout", "--", repository])
 			.arg(&source)
 			.env("GIT_TERMINAL_PROMPT", "0");
-		run(&mut clone, &work.join("fetch.log"), deadline).map_err(|e| match e {
-			BuildError::Failed(log) => BuildError::Fetch(log),
-			other => other,
-		})?;
+		run(&mut clone, &work.join("fetch.log"), deadline).map_err(as_fetch_error)?;
 		let mut checkout = Command::new("git");
 		checkout.arg("-C").arg(&source).args(["checkout", "--quiet", "--detach", commit]);
-		run(&mut checkout, &work.join("fetch.log"), deadline).map_err(|e| match e {
-			BuildError::Failed(log) => BuildError::Fetch(log),
-			other => other,
-		})?;
+		run(&mut checkout, &work.join("fetch.log"), deadline).map_err(as_fetch_error)?;
 		let mut toolchain = None;
 		let (language, wasm) = match detect(&source)? {
 			(Language::Rust, _) => {
@@ -265,20 +261,12 @@ fn env_home() -> String {
 	std::env::var("HOME").unwrap_or_else(|_| String::from("/root"))
 }
 
-/// A fresh directory under `parent`.
-fn tempdir_in(parent: &Path) -> std::io::Result<PathBuf> {
-	for attempt in 0..1000u32 {
-		let nanos = std::time::SystemTime::now()
-			.duration_since(std::time::UNIX_EPOCH)
-			.map_or(0, |d| d.subsec_nanos());
-		let path = parent.join(format!("build-{}-{nanos}-{attempt}", std::process::id()));
-		match fs::create_dir(&path) {
-			Ok(()) => return Ok(path),
-			Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-			Err(e) => return Err(e),
-		}
+/// A git command that failed failed to fetch.
+fn as_fetch_error(error: BuildError) -> BuildError {
+	match error {
+		BuildError::Failed(log) => BuildError::Fetch(log),
+		other => other,
 	}
-	Err(std::io::Error::other("no free scratch directory"))
 }
 
 /// What kind of source `dir` holds, and the module file for prebuilt and text modules.
