@@ -507,6 +507,10 @@ impl Shared {
 			Ok(handler) => handler,
 			Err(error) => return Message::error_reply(&request, &error),
 		};
+		// The handler learns which node the call came from, as the transport authenticated
+		// it: whatever the caller wrote there is overwritten.
+		let mut request = request;
+		request.set(crate::settlement::CALLER_HEADER, &from.to_string());
 		let run = AssertUnwindSafe(handler(request.clone())).catch_unwind();
 		match tokio::time::timeout(self.config.handler_timeout, run).await {
 			Ok(Ok(Ok(body))) => Message::reply_to(&request, body),
