@@ -247,6 +247,10 @@ fn content_type_of(request: &Request<Incoming>, id: &str) -> Result<Option<Conte
 		Some(value) => {
 			let text = value.to_str().unwrap_or_default();
 			let essence = text.split(';').next().unwrap_or_default().trim();
+			// What curl and forms send when nobody says: the body tells.
+			if matches!(essence, "application/x-www-form-urlencoded" | "text/plain" | "") {
+				return Ok(None);
+			}
 			ContentType::parse(essence).map(Some).ok_or_else(|| {
 				MicroError::unsupported_media_type(
 					id,

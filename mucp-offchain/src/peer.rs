@@ -375,6 +375,8 @@ enum Command {
 	},
 	/// Gossip this node's announcement now, with these records (tombstones) besides its own.
 	Announce(Vec<Record>),
+	/// Connect to a peer at this address (ending in `/p2p/<peer id>`) unless connected.
+	Dial(Multiaddr),
 	Connectivity {
 		reply: oneshot::Sender<BTreeMap<String, Option<Duration>>>,
 	},
@@ -708,6 +710,21 @@ impl Peer {
 	/// peer's `bootstrap`).
 	pub fn addresses(&self) -> Vec<Multiaddr> {
 		self.shared.node().addresses.iter().filter_map(|a| a.parse().ok()).collect()
+	}
+
+	/// Connects to the peer at `address` (ending in `/p2p/<peer id>`) unless it is this peer
+	/// or already connected: how a node joins peers it learns of after starting.
+	pub fn dial(&self, address: Multiaddr) {
+		let _ = self.commands.send(Command::Dial(address));
+	}
+
+	/// The peers this peer is connected to now.
+	pub async fn connected(&self) -> Vec<PeerId> {
+		let (reply, answer) = oneshot::channel();
+		if self.commands.send(Command::Connectivity { reply }).is_err() {
+			return Vec::new();
+		}
+		answer.await.unwrap_or_default().keys().filter_map(|p| p.parse().ok()).collect()
 	}
 
 	/// Serves `service` on this node: registers it (and keeps it registered) and answers its
@@ -1215,6 +1232,19 @@ impl Driver {
 				}
 			}
 			Command::Announce(tombstones) => self.announce(tombstones),
+			Command::Dial(address) => {
+				let Some(libp2p::multiaddr::Protocol::P2p(peer)) = address.iter().last() else {
+					return;
+				};
+				if peer == self.shared.local || self.swarm.is_connected(&peer) {
+					return;
+				}
+				self.swarm.behaviour_mut().kad.add_address(&peer, address.clone());
+				self.swarm.add_peer_address(peer, address.clone());
+				if let Err(error) = self.swarm.dial(address.clone()) {
+					log::debug!(target: "mucp", "dial {address}: {error}");
+				}
+			}
 			Command::Connectivity { reply } => {
 				let connected = self
 					.swarm

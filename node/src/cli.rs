@@ -12,6 +12,10 @@ pub struct Cli {
 	/// Flags for running a node.
 	#[clap(flatten)]
 	pub run: RunCmd,
+
+	/// Flags of the MUCP worker: its peer, gateway and settlement.
+	#[clap(flatten)]
+	pub worker: crate::worker::WorkerParams,
 }
 
 /// The node's subcommands.

@@ -140,6 +140,7 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let rpc_port_given = cli.run.rpc_params.rpc_port.is_some();
+			let worker = cli.worker.clone();
 			runner.run_node_until_exit(|mut config| async move {
 				if rpc_port_given {
 					// A port the operator named must be the port the node serves, or it fails:
@@ -152,6 +153,9 @@ pub fn run() -> sc_cli::Result<()> {
 					}
 				}
 				check_p2p_ports_free(&config.network.listen_addresses)?;
+				if !worker.no_mucp {
+					ensure_port_free(worker.gateway, "serve the HTTP gateway", "--gateway")?;
+				}
 				let database = config.database.path().map(|path| path.to_path_buf());
 				let started = match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
@@ -159,9 +163,9 @@ pub fn run() -> sc_cli::Result<()> {
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config),
+					>(config, worker),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, worker)
 					}
 				};
 				started.map_err(|error| explain_start_failure(error, database.as_deref()))

@@ -5,6 +5,7 @@ mod cli;
 mod command;
 mod rpc;
 mod service;
+mod worker;
 
 fn main() {
 	if let Err(error) = command::run() {

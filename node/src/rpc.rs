@@ -1,14 +1,30 @@
 //! The node's own JSON-RPC methods, on top of the standard set `sc-service` provides (legacy
 //! `chain_*`/`state_*`/`author_*`/`system_*` and the new `chainHead_v1`/`transaction_v1`).
+//!
+//! Besides `system_accountNextIndex` and `payment_queryInfo`/`payment_queryFeeDetails`, the
+//! MUCP worker's off-chain view:
+//!
+//! | Method | Answers |
+//! |---|---|
+//! | `micro_identity` | the node key, MUCP peer id and addresses, gateway, on-chain node id |
+//! | `micro_networkNodes` | the nodes this peer knows, with their services and round trips |
+//! | `micro_networkServices` | every service in the registry, with its endpoints and nodes |
+//! | `micro_networkRoutes` | the ranked routes to a service (all services without one) |
+//! | `micro_networkGraph` | who is connected to whom |
+//! | `micro_deployments` | the versions placed on this node: building, running or failed |
+//! | `micro_usage` | calls served and not settled yet, and the report in flight |
+//! | `micro_nodeKeyProof` | unsafe: the node key's signature registering it to an operator |
 
 use std::sync::Arc;
 
-use jsonrpsee::RpcModule;
+use jsonrpsee::{types::ErrorObjectOwned, Extensions, RpcModule};
 use micro_runtime::{opaque::Block, AccountId, Balance, Nonce};
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+
+use crate::worker::{Worker, WorkerSlot};
 
 /// What the RPC methods need from the node.
 pub struct FullDeps<C, P> {
@@ -16,9 +32,81 @@ pub struct FullDeps<C, P> {
 	pub client: Arc<C>,
 	/// The transaction pool.
 	pub pool: Arc<P>,
+	/// The MUCP worker, once started.
+	pub worker: WorkerSlot,
 }
 
-/// The node's RPC methods: `system_accountNextIndex` and `payment_queryInfo`/`payment_queryFeeDetails`.
+fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
+	ErrorObjectOwned::owned(code, message.into(), None::<()>)
+}
+
+fn worker(slot: &WorkerSlot) -> Result<&Arc<Worker>, ErrorObjectOwned> {
+	slot.get().ok_or_else(|| error(-32010, "the MUCP worker is not running on this node"))
+}
+
+/// The worker's methods.
+pub fn micro_module(slot: WorkerSlot) -> Result<RpcModule<WorkerSlot>, jsonrpsee::core::RegisterMethodError> {
+	let mut module = RpcModule::new(slot);
+	module.register_method("micro_identity", |_, slot, _| {
+		worker(slot).map(|w| w.identity())
+	})?;
+	module.register_async_method("micro_networkNodes", |_, slot, _| async move {
+		Ok::<_, ErrorObjectOwned>(worker(&slot)?.peer.network().await.nodes)
+	})?;
+	module.register_method("micro_networkServices", |_, slot, _| {
+		worker(slot).map(|w| w.peer.services())
+	})?;
+	module.register_async_method("micro_networkRoutes", |params, slot, _| async move {
+		let service: Option<String> = params.sequence().optional_next().unwrap_or_default();
+		let view = worker(&slot)?.peer.network().await;
+		Ok::<_, ErrorObjectOwned>(match service {
+			Some(service) => view.routes_to(service.as_str()).cloned().collect::<Vec<_>>(),
+			None => view.routes,
+		})
+	})?;
+	module.register_async_method("micro_networkGraph", |_, slot, _| async move {
+		let view = worker(&slot)?.peer.network().await;
+		Ok::<_, ErrorObjectOwned>(serde_json::json!({ "local": view.local, "edges": view.edges }))
+	})?;
+	module.register_method("micro_deployments", |_, slot, _| {
+		worker(slot).map(|w| w.deployer.states())
+	})?;
+	module.register_method("micro_usage", |_, slot, _| {
+		let worker = worker(slot)?;
+		let ledger = worker.meter.ledger();
+		let in_flight = ledger.in_flight().map(|r| {
+			serde_json::json!({
+				"sequence": r.sequence,
+				"records": r.records.len(),
+				"calls": r.records.iter().map(|r| r.calls).sum::<u64>(),
+			})
+		});
+		Ok::<_, ErrorObjectOwned>(serde_json::json!({
+			"unsettledCalls": ledger.unsettled(),
+			"inFlight": in_flight,
+		}))
+	})?;
+	module.register_method("micro_nodeKeyProof", |params, slot, ext: &Extensions| {
+		sc_rpc_api::check_if_safe(ext).map_err(|e| error(-32601, e.to_string()))?;
+		let worker = worker(slot)?;
+		let (operator, nonce): (String, u32) =
+			params.parse().map_err(|e| error(-32602, format!("[operator, nonce]: {e}")))?;
+		let operator = <AccountId as sp_core::crypto::Ss58Codec>::from_ss58check(&operator)
+			.map_err(|e| error(-32602, format!("operator `{operator}`: {e:?}")))?;
+		let genesis = mucp_offchain::settlement::ChainView::genesis(worker.chain.as_ref());
+		let proof = crate::worker::keys::key_proof(&worker.key, &genesis, &operator, nonce);
+		let identity = worker.identity();
+		Ok::<_, ErrorObjectOwned>(serde_json::json!({
+			"nodeKey": identity.node_key,
+			"proof": format!("0x{}", mucp_offchain::settlement::hex(&proof.0)),
+			"peerId": identity.peer_id,
+			"addresses": identity.addresses,
+		}))
+	})?;
+	Ok(module)
+}
+
+/// The node's RPC methods.
 pub fn create_full<C, P>(
 	deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
@@ -35,10 +123,11 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	let FullDeps { client, pool, worker } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(micro_module(worker)?)?;
 
 	Ok(module)
 }

@@ -134,6 +134,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	worker_params: crate::worker::WorkerParams,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -218,11 +219,35 @@ pub fn new_full<
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
+	let worker_slot = crate::worker::WorkerSlot::default();
+	if !worker_params.no_mucp {
+		let deps = crate::worker::WorkerDeps {
+			client: client.clone(),
+			pool: transaction_pool.clone(),
+			keystore: keystore_container.local_keystore(),
+			dev_seed: config.dev_key_seed.clone(),
+			base: config.base_path.config_dir(config.chain_spec.id()).join("mucp"),
+		};
+		let slot = worker_slot.clone();
+		// Essential: a worker that cannot start (its port taken, say) stops the node with the
+		// reason, rather than leaving a node that silently serves nothing.
+		task_manager.spawn_essential_handle().spawn("mucp-worker", Some("mucp"), async move {
+			if let Err(error) = crate::worker::run(worker_params, deps, slot).await {
+				log::error!(target: "mucp", "the MUCP worker stopped: {error}");
+			}
+		});
+	}
+
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
+		let worker = worker_slot.clone();
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				worker: worker.clone(),
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};

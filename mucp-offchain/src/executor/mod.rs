@@ -433,13 +433,26 @@ pub fn wasm_service(
 	version: &str,
 	endpoints: Vec<crate::registry::Endpoint>,
 ) -> crate::peer::Service {
+	metered_wasm_service(deployment, version, endpoints, None)
+}
+
+/// [`wasm_service`] whose calls `meter` admits first (refusing those nobody pays for) and
+/// counts once answered, at `priced`'s service and price.
+pub fn metered_wasm_service(
+	deployment: Arc<Deployment>,
+	version: &str,
+	endpoints: Vec<crate::registry::Endpoint>,
+	meter: Option<(Arc<crate::settlement::Meter>, crate::settlement::Priced)>,
+) -> crate::peer::Service {
 	let mut service = crate::peer::Service::new(deployment.name(), version);
 	for endpoint in endpoints {
 		let endpoint_name = endpoint.name.clone();
 		let deployment = deployment.clone();
+		let meter = meter.clone();
 		service = service.call(endpoint, move |request: crate::protocol::Message| {
 			let deployment = deployment.clone();
 			let endpoint = endpoint_name.clone();
+			let meter = meter.clone();
 			async move {
 				let id = request.header(crate::protocol::header::ID).unwrap_or_default().to_owned();
 				let content_type = request.content_type()?;
@@ -452,12 +465,22 @@ pub fn wasm_service(
 						)
 					})?),
 				};
+				let version =
+					deployment.route(requested).map_err(|e| MicroError { id: id.clone(), ..e })?;
+				let charge = match &meter {
+					Some((meter, priced)) => Some(meter.admit(&request, *priced)?),
+					None => None,
+				};
 				let failed_id = id.clone();
-				tokio::task::spawn_blocking(move || {
-					deployment.call(&id, requested, &endpoint, &request.body, content_type)
+				let answer = tokio::task::spawn_blocking(move || {
+					deployment.call(&id, Some(version), &endpoint, &request.body, content_type)
 				})
 				.await
-				.map_err(|e| MicroError::internal(failed_id, format!("the executor failed: {e}")))?
+				.map_err(|e| MicroError::internal(failed_id, format!("the executor failed: {e}")))?;
+				if let (Ok(_), Some((meter, _)), Some(charge)) = (&answer, &meter, &charge) {
+					meter.record(charge, version)?;
+				}
+				answer
 			}
 		});
 	}

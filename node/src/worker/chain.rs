@@ -1,0 +1,163 @@
+//! What the worker reads from the chain: the pallets' view functions, run natively against the
+//! node's own client at its best block, and authorized transactions it puts in the pool.
+
+use std::{
+	collections::HashMap,
+	sync::{Arc, RwLock},
+};
+
+use codec::{Decode, Encode};
+use frame_support::view_functions::{runtime_api::RuntimeViewFunction, ViewFunction};
+use micro_primitives::{NodeId, NodeKey};
+use micro_runtime::{opaque::Block, AccountId, BlockNumber, Runtime, RuntimeCall};
+use mucp_offchain::settlement::ChainView;
+use sc_client_api::HeaderBackend;
+use sc_transaction_pool_api::{TransactionPool, TransactionSource};
+use sp_api::ProvideRuntimeApi;
+use sp_runtime::traits::Block as BlockT;
+
+use crate::service::FullClient;
+
+/// The transaction pool the worker submits to.
+pub type Pool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
+type Hash = <Block as BlockT>::Hash;
+
+/// What the worker knows of the registered nodes at one block.
+#[derive(Clone, Debug, Default)]
+pub struct NodesSnapshot {
+	/// The best block's number.
+	pub best: BlockNumber,
+	/// This node's id, once registered.
+	pub own: Option<NodeId>,
+	/// Each registered node's operator, by its MUCP peer id (base58).
+	pub operators: HashMap<String, AccountId>,
+	/// Each registered node's peer id and addresses, for joining the network.
+	pub addresses: Vec<(String, Vec<String>)>,
+}
+
+/// The chain as the worker sees it.
+pub struct Chain {
+	client: Arc<FullClient>,
+	pool: Arc<Pool>,
+	genesis: [u8; 32],
+	key: NodeKey,
+	snapshot: RwLock<NodesSnapshot>,
+}
+
+impl Chain {
+	/// The chain of `client`, for the node whose key is `key`.
+	pub fn new(client: Arc<FullClient>, pool: Arc<Pool>, key: NodeKey) -> Self {
+		let genesis = client.info().genesis_hash.into();
+		Self { client, pool, genesis, key, snapshot: RwLock::new(NodesSnapshot::default()) }
+	}
+
+	/// The best block's hash and number.
+	pub fn best(&self) -> (Hash, BlockNumber) {
+		let info = self.client.info();
+		(info.best_hash, info.best_number)
+	}
+
+	/// Runs view function `view` at block `at`.
+	pub fn view<V>(&self, at: Hash, view: V) -> Result<V::ReturnType, String>
+	where
+		V: ViewFunction + Encode,
+		V::ReturnType: Decode,
+	{
+		let output = self
+			.client
+			.runtime_api()
+			.execute_view_function(at, V::id(), view.encode())
+			.map_err(|e| format!("the runtime API failed: {e}"))?
+			.map_err(|e| format!("the view function failed: {e:?}"))?;
+		V::ReturnType::decode(&mut &output[..]).map_err(|e| format!("its output: {e}"))
+	}
+
+	/// Reads the registered nodes at the best block and keeps them for [`ChainView`].
+	pub fn refresh(&self) -> Result<NodesSnapshot, String> {
+		use pallet_micro_nodes::{NodeByKeyViewFunction, NodeViewFunction, NodesViewFunction};
+		let (at, best) = self.best();
+		let own = self.view(at, NodeByKeyViewFunction::<Runtime>::new(self.key))?;
+		let mut snapshot = NodesSnapshot { best, own, ..Default::default() };
+		for (node, _online) in self.view(at, NodesViewFunction::<Runtime>::new())? {
+			let Some(info) = self.view(at, NodeViewFunction::<Runtime>::new(node))? else {
+				continue;
+			};
+			let peer = String::from_utf8_lossy(&info.peer_id).into_owned();
+			let addresses =
+				info.addresses.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+			snapshot.operators.insert(peer.clone(), info.operator);
+			snapshot.addresses.push((peer, addresses));
+		}
+		*self.snapshot.write().expect("not poisoned") = snapshot.clone();
+		Ok(snapshot)
+	}
+
+	/// The last snapshot [`refresh`](Self::refresh) took.
+	pub fn snapshot(&self) -> NodesSnapshot {
+		self.snapshot.read().expect("not poisoned").clone()
+	}
+
+	/// Puts `call` in the pool as a general transaction with no signer: the call's own
+	/// `#[pallet::authorize]` check (a node signature) is what admits it.
+	pub async fn submit_authorized(&self, call: RuntimeCall) -> Result<(), String> {
+		let extension: micro_runtime::TxExtension = (
+			frame_system::AuthorizeCall::<Runtime>::new(),
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+			frame_system::CheckNonce::<Runtime>::from(0),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+			frame_system::WeightReclaim::<Runtime>::new(),
+		);
+		let extrinsic = micro_runtime::UncheckedExtrinsic::new_transaction(call, extension);
+		let opaque = sp_runtime::OpaqueExtrinsic::try_from_encoded_extrinsic(&extrinsic.encode())
+			.map_err(|e| format!("encoding the transaction: {e}"))?;
+		let (at, _) = self.best();
+		self.pool
+			.submit_one(at, TransactionSource::Local, opaque)
+			.await
+			.map(drop)
+			.map_err(|e| format!("{e}"))
+	}
+}
+
+impl ChainView for Chain {
+	fn genesis(&self) -> [u8; 32] {
+		self.genesis
+	}
+
+	fn best_block(&self) -> BlockNumber {
+		self.client.info().best_number
+	}
+
+	fn node_id(&self) -> Option<NodeId> {
+		self.snapshot.read().expect("not poisoned").own
+	}
+
+	fn tokens_of(&self, who: &AccountId) -> u128 {
+		let (at, _) = self.best();
+		self.view(at, pallet_micro_tokens::BalanceViewFunction::<Runtime>::new(who.clone()))
+			.map(|(spendable, _refreshable)| spendable)
+			.unwrap_or(0)
+	}
+
+	fn operator_of_peer(&self, peer: &str) -> Option<AccountId> {
+		self.snapshot.read().expect("not poisoned").operators.get(peer).cloned()
+	}
+
+	fn free_calls(&self, who: &AccountId) -> (u32, u64) {
+		let (at, best) = self.best();
+		let left = self
+			.view(at, pallet_micro_reputation::FreeCallsViewFunction::<Runtime>::new(who.clone()))
+			.unwrap_or(0);
+		let period = self
+			.view(at, pallet_micro_reputation::TiersViewFunction::<Runtime>::new())
+			.map(|(_, period)| period)
+			.unwrap_or(0);
+		(left, if period == 0 { 0 } else { u64::from(best / period) })
+	}
+}

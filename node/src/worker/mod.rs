@@ -1,0 +1,242 @@
+//! The MUCP worker every node runs beside block production and import.
+//!
+//! - [`keys`]: the layer-0 node key, in the node's keystore under its own key type; it is the
+//!   MUCP peer's libp2p identity too, so it authenticates all MUCP traffic;
+//! - [`chain`]: the pallets' view functions, run against the node's own client, and authorized
+//!   transactions (heartbeats, usage reports) put in the node's pool;
+//! - [`deploy`]: the services the chain places here, built, checked against their code hash
+//!   and served with the settlement meter in front;
+//! - [`settle`]: heartbeats and batched usage reports, with the ledger's persisted cursor.
+//!
+//! On each new best block the worker refreshes what it knows of the chain, joins the
+//! registered nodes it is not connected to (with `--peer`), reconciles its services, and
+//! heartbeats and settles when due. The HTTP gateway serves the local API meanwhile.
+
+pub mod chain;
+pub mod deploy;
+pub mod keys;
+pub mod settle;
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use futures::StreamExt;
+use mucp_offchain::{
+	executor::{source::Builder, Executor, ExecutorConfig, PeerHost},
+	gateway::{Gateway, GatewayConfig},
+	peer::{Multiaddr, Peer, PeerConfig},
+	settlement::{Ledger, Meter},
+};
+use sc_client_api::BlockchainEvents;
+use serde::Serialize;
+use sp_core::{crypto::Ss58Codec, Pair as _};
+
+use crate::service::FullClient;
+use chain::{Chain, Pool};
+
+/// The worker's command-line flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WorkerParams {
+	/// Run no MUCP worker (no services, gateway or settlement): a plain chain node.
+	#[arg(long)]
+	pub no_mucp: bool,
+
+	/// Where the MUCP peer listens, as a multiaddr.
+	#[arg(long, value_name = "MULTIADDR", default_value = "/ip4/0.0.0.0/tcp/30433")]
+	pub mucp_listen: Multiaddr,
+
+	/// MUCP peers to join through, each ending in `/p2p/<peer id>`.
+	#[arg(long, value_name = "MULTIADDR", num_args = 1..)]
+	pub mucp_bootnodes: Vec<Multiaddr>,
+
+	/// Join the MUCP network through the nodes registered on-chain: dial every registered
+	/// node this one is not connected to, at startup and as new ones register.
+	#[arg(long)]
+	pub peer: bool,
+
+	/// Where the local HTTP gateway listens. It spends this node's free quota, so keep it on
+	/// loopback unless a proxy in front guards it.
+	#[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+	pub gateway: SocketAddr,
+
+	/// How often to submit usage reports, in blocks (the chain refuses reports from one node
+	/// closer together than its minimum).
+	#[arg(long, value_name = "BLOCKS", default_value_t = 10)]
+	pub settlement_interval: u32,
+
+	/// How long a service registration lives in the MUCP registry unless refreshed, in
+	/// seconds: a node that dies drops out of other nodes' routes after this.
+	#[arg(long, value_name = "SECONDS", default_value_t = 30)]
+	pub registry_ttl: u64,
+}
+
+/// What the RPC shows of the worker.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+	/// The node key, hex.
+	pub node_key: String,
+	/// The node key as an SS58 address.
+	pub node_key_ss58: String,
+	/// The MUCP peer id.
+	pub peer_id: String,
+	/// Where the MUCP peer listens.
+	pub addresses: Vec<String>,
+	/// Where the gateway listens.
+	pub gateway: String,
+	/// The node's on-chain id, once registered.
+	pub node_id: Option<u32>,
+}
+
+/// The running worker, as the RPC sees it.
+pub struct Worker {
+	/// The MUCP peer.
+	pub peer: Arc<Peer>,
+	/// The chain view.
+	pub chain: Arc<Chain>,
+	/// The services placed here.
+	pub deployer: Arc<deploy::Deployer>,
+	/// The usage meter.
+	pub meter: Arc<Meter>,
+	/// The node key.
+	pub key: keys::NodeKeyPair,
+	/// Where the gateway listens.
+	pub gateway: SocketAddr,
+}
+
+impl Worker {
+	/// The node's identity and addresses.
+	pub fn identity(&self) -> Identity {
+		let public = self.key.public();
+		Identity {
+			node_key: format!("0x{}", mucp_offchain::settlement::hex(&public.0)),
+			node_key_ss58: public.to_ss58check(),
+			peer_id: self.peer.id().to_string(),
+			addresses: self.peer.addresses().iter().map(ToString::to_string).collect(),
+			gateway: self.gateway.to_string(),
+			node_id: self.chain.snapshot().own,
+		}
+	}
+}
+
+/// Where the worker's handle appears once it has started, for the RPC.
+pub type WorkerSlot = Arc<std::sync::OnceLock<Arc<Worker>>>;
+
+/// Everything the worker needs from the node.
+pub struct WorkerDeps {
+	/// The client.
+	pub client: Arc<FullClient>,
+	/// The pool.
+	pub pool: Arc<Pool>,
+	/// The keystore.
+	pub keystore: Arc<sc_keystore::LocalKeystore>,
+	/// The dev seed the node was started with (`--alice`), if any.
+	pub dev_seed: Option<String>,
+	/// Where the worker keeps its state: the broker's inbox, the usage ledger, builds.
+	pub base: PathBuf,
+}
+
+/// Starts the worker and runs it until the node stops.
+pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Result<(), String> {
+	let key = keys::node_key(&deps.keystore, deps.dev_seed.as_deref())?;
+	std::fs::create_dir_all(&deps.base).map_err(|e| format!("{}: {e}", deps.base.display()))?;
+	let chain = Arc::new(Chain::new(deps.client.clone(), deps.pool.clone(), key.public()));
+	let snapshot = chain.refresh()?;
+
+	let mut config = PeerConfig::new(deps.base.join("broker.redb"));
+	config.keypair = keys::libp2p_keypair(&key);
+	config.listen = vec![params.mucp_listen.clone()];
+	config.bootstrap = params.mucp_bootnodes.clone();
+	config.registry_ttl = Duration::from_secs(params.registry_ttl.max(3));
+	let peer = Arc::new(Peer::start(config).await.map_err(|e| format!("the MUCP peer: {e}"))?);
+	log::info!(
+		target: "mucp",
+		"MUCP peer {} listening on {:?}; node key {}",
+		peer.id(),
+		peer.addresses(),
+		key.public().to_ss58check()
+	);
+
+	let ledger = Ledger::open(&deps.base.join("usage.redb"))
+		.map_err(|e| format!("the usage ledger: {e}"))?;
+	let margin = params.settlement_interval.saturating_mul(3).max(10);
+	let meter = Arc::new(Meter::new(ledger, chain.clone(), margin));
+	let executor = Arc::new(Executor::new(ExecutorConfig::default())?);
+	let host = Arc::new(PeerHost::new(&peer, tokio::runtime::Handle::current()));
+	let deployer = Arc::new(deploy::Deployer::new(
+		executor,
+		Builder::new(&deps.base.join("builds")),
+		host,
+		meter.clone(),
+	));
+	let gateway = Gateway::start(
+		peer.clone(),
+		GatewayConfig { listen: params.gateway, ..GatewayConfig::default() },
+	)
+	.await
+	.map_err(|e| format!("the gateway on {}: {e}", params.gateway))?;
+	log::info!(target: "mucp", "HTTP gateway on http://{}", gateway.address());
+
+	let worker = Arc::new(Worker {
+		peer: peer.clone(),
+		chain: chain.clone(),
+		deployer: deployer.clone(),
+		meter: meter.clone(),
+		key: key.clone(),
+		gateway: gateway.address(),
+	});
+	let _ = slot.set(worker);
+
+	let mut settler = settle::Settler::new(chain.clone(), meter.clone(), key, params.settlement_interval);
+	let mut blocks = deps.client.import_notification_stream();
+	let mut last_synced = None;
+	join_registered(&peer, &params, &snapshot);
+	while let Some(notification) = blocks.next().await {
+		if !notification.is_new_best {
+			continue;
+		}
+		let snapshot = match chain.refresh() {
+			Ok(snapshot) => snapshot,
+			Err(error) => {
+				log::warn!(target: "mucp", "reading the chain: {error}");
+				continue;
+			}
+		};
+		if last_synced == Some(snapshot.best) {
+			continue;
+		}
+		last_synced = Some(snapshot.best);
+		join_registered(&peer, &params, &snapshot);
+		if let Some(node) = snapshot.own {
+			match deploy::placed_on(&chain, node) {
+				Ok(placed) => {
+					let (deployer, peer) = (deployer.clone(), peer.clone());
+					// Builds can take minutes: they run beside the block loop.
+					tokio::spawn(async move { deployer.reconcile(&peer, placed).await });
+				}
+				Err(error) => log::warn!(target: "mucp", "reading placements: {error}"),
+			}
+			settler.on_block(node, snapshot.best).await;
+		}
+	}
+	gateway.shutdown().await;
+	Ok(())
+}
+
+/// With `--peer`, dials every registered node this one is not connected to.
+fn join_registered(peer: &Peer, params: &WorkerParams, snapshot: &chain::NodesSnapshot) {
+	if !params.peer {
+		return;
+	}
+	let own = peer.id().to_string();
+	for (peer_id, addresses) in &snapshot.addresses {
+		if *peer_id == own {
+			continue;
+		}
+		for address in addresses {
+			match format!("{address}/p2p/{peer_id}").parse::<Multiaddr>() {
+				Ok(address) => peer.dial(address),
+				Err(error) => log::debug!(target: "mucp", "{address}/p2p/{peer_id}: {error}"),
+			}
+		}
+	}
+}
