@@ -69,6 +69,10 @@ pub struct TestNode {
 	pub rpc_port: u16,
 	/// Port of the libp2p listener.
 	pub p2p_port: u16,
+	/// Port of the MUCP peer's listener.
+	pub mucp_port: u16,
+	/// Port of the HTTP gateway.
+	pub gateway_port: u16,
 	base_path: tempfile::TempDir,
 	rpc: HttpClient,
 }
@@ -81,6 +85,8 @@ impl TestNode {
 			tempfile::Builder::new().prefix(&format!("micro-node-{name}-")).tempdir()?;
 		let rpc_port = free_port();
 		let p2p_port = free_port();
+		let mucp_port = free_port();
+		let gateway_port = free_port();
 		// A stable network identity, generated as an operator would before the first start.
 		let node_key = base_path.path().join("node-key");
 		let generated = run_node_command(&[
@@ -105,6 +111,8 @@ impl TestNode {
 			.arg(&node_key)
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.args(["--port", &p2p_port.to_string()])
+			.args(["--mucp-listen", &format!("/ip4/127.0.0.1/tcp/{mucp_port}")])
+			.args(["--gateway", &format!("127.0.0.1:{gateway_port}")])
 			.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
 			.args(["--name", name])
 			.stdin(Stdio::null())
@@ -119,6 +127,8 @@ impl TestNode {
 			child: Mutex::new(child),
 			rpc_port,
 			p2p_port,
+			mucp_port,
+			gateway_port,
 			base_path,
 			rpc,
 		};
@@ -174,6 +184,11 @@ impl TestNode {
 		let start = log.len().saturating_sub(8192);
 		let start = (start..log.len()).find(|&i| log.is_char_boundary(i)).unwrap_or(log.len());
 		log[start..].to_string()
+	}
+
+	/// URL of the node's HTTP gateway.
+	pub fn gateway_url(&self) -> String {
+		format!("http://127.0.0.1:{}", self.gateway_port)
 	}
 
 	/// WebSocket URL of the node's RPC server.

@@ -1,0 +1,191 @@
+//! `micro.json`: what a service's repository says about the service, at its root.
+//!
+//! ```json
+//! {
+//!   "name": "greeter",
+//!   "price_per_call": 1,
+//!   "endpoints": [{
+//!     "name": "Say.Hello",
+//!     "request": { "name": "Request", "fields": [{ "number": 1, "name": "name", "kind": "string" }] },
+//!     "response": { "name": "Response", "fields": [{ "number": 1, "name": "msg", "kind": "string" }] }
+//!   }]
+//! }
+//! ```
+//!
+//! Field kinds: `string`, `bytes`, `bool`, `int64`, `uint64`, `double`, `json`.
+
+use std::{path::Path, process::Command};
+
+use serde::Deserialize;
+use subxt::dynamic::Value;
+
+/// A service's manifest.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+	/// The service's unique name: lowercase letters, digits and `-`, starting with a letter.
+	pub name: String,
+	/// API tokens per call.
+	#[serde(default)]
+	pub price_per_call: u128,
+	/// The endpoints.
+	pub endpoints: Vec<EndpointSpec>,
+}
+
+/// One endpoint.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointSpec {
+	/// Its name, such as `Say.Hello`.
+	pub name: String,
+	/// The request message.
+	pub request: MessageSpec,
+	/// The response message.
+	pub response: MessageSpec,
+}
+
+/// A message type.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MessageSpec {
+	/// Its name.
+	pub name: String,
+	/// Its fields.
+	#[serde(default)]
+	pub fields: Vec<FieldSpec>,
+}
+
+/// A field.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+	/// Its protobuf number.
+	pub number: u32,
+	/// Its name.
+	pub name: String,
+	/// Its kind.
+	pub kind: String,
+	/// Whether it repeats.
+	#[serde(default)]
+	pub repeated: bool,
+}
+
+const KINDS: [(&str, &str); 7] = [
+	("string", "String"),
+	("bytes", "Bytes"),
+	("bool", "Bool"),
+	("int64", "Int64"),
+	("uint64", "Uint64"),
+	("double", "Double"),
+	("json", "Json"),
+];
+
+impl Manifest {
+	/// Reads a manifest from JSON text, checking the field kinds.
+	pub fn parse(text: &str) -> Result<Self, String> {
+		let manifest: Self =
+			serde_json::from_str(text).map_err(|e| format!("micro.json: {e}"))?;
+		for endpoint in &manifest.endpoints {
+			for field in endpoint.request.fields.iter().chain(&endpoint.response.fields) {
+				if !KINDS.iter().any(|(kind, _)| *kind == field.kind) {
+					return Err(format!(
+						"micro.json: {}: field `{}` has kind `{}`; kinds are {}",
+						endpoint.name,
+						field.name,
+						field.kind,
+						KINDS.map(|(k, _)| k).join(", ")
+					));
+				}
+			}
+		}
+		if manifest.endpoints.is_empty() {
+			return Err("micro.json: a service needs at least one endpoint".into());
+		}
+		Ok(manifest)
+	}
+
+	/// Reads `micro.json` from `repository` at `commit`.
+	pub fn fetch(repository: &str, commit: &str) -> Result<Self, String> {
+		let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+		let clone = Command::new("git")
+			.args(["clone", "--quiet", "--no-checkout", "--", repository])
+			.arg(dir.path().join("r"))
+			.env("GIT_TERMINAL_PROMPT", "0")
+			.output()
+			.map_err(|e| format!("git: {e}"))?;
+		if !clone.status.success() {
+			return Err(format!(
+				"cloning {repository}: {}",
+				String::from_utf8_lossy(&clone.stderr).trim()
+			));
+		}
+		let show = Command::new("git")
+			.current_dir(dir.path().join("r"))
+			.args(["show", &format!("{commit}:micro.json")])
+			.output()
+			.map_err(|e| format!("git: {e}"))?;
+		if !show.status.success() {
+			return Err(format!(
+				"{repository} has no micro.json at {commit}: {}",
+				String::from_utf8_lossy(&show.stderr).trim()
+			));
+		}
+		Self::parse(&String::from_utf8_lossy(&show.stdout))
+	}
+
+	/// The endpoints as the services pallet takes them.
+	pub fn endpoints_value(&self) -> Value {
+		let message = |m: &MessageSpec| {
+			Value::named_composite([
+				("name", Value::from_bytes(m.name.as_bytes())),
+				(
+					"fields",
+					Value::unnamed_composite(m.fields.iter().map(|f| {
+						let kind = KINDS.iter().find(|(k, _)| *k == f.kind).map_or("Json", |k| k.1);
+						Value::named_composite([
+							("number", Value::u128(f.number.into())),
+							("name", Value::from_bytes(f.name.as_bytes())),
+							("kind", Value::unnamed_variant(kind, [])),
+							("repeated", Value::bool(f.repeated)),
+						])
+					})),
+				),
+			])
+		};
+		Value::unnamed_composite(self.endpoints.iter().map(|e| {
+			Value::named_composite([
+				("name", Value::from_bytes(e.name.as_bytes())),
+				("request", message(&e.request)),
+				("response", message(&e.response)),
+			])
+		}))
+	}
+}
+
+/// `repository` as the chain takes it: a local directory becomes a `file://` URL.
+pub fn repository_url(repository: &str) -> Result<String, String> {
+	let path = Path::new(repository);
+	if path.is_dir() {
+		let absolute = path.canonicalize().map_err(|e| format!("{repository}: {e}"))?;
+		return Ok(format!("file://{}", absolute.display()));
+	}
+	Ok(repository.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_manifest_is_read_and_bad_kinds_are_named() {
+		let text = r#"{"name":"greeter","price_per_call":2,"endpoints":[{"name":"Say.Hello",
+			"request":{"name":"Request","fields":[{"number":1,"name":"name","kind":"string"}]},
+			"response":{"name":"Response","fields":[{"number":1,"name":"msg","kind":"string"}]}}]}"#;
+		let manifest = Manifest::parse(text).unwrap();
+		assert_eq!((manifest.name.as_str(), manifest.price_per_call), ("greeter", 2));
+		let bad = text.replace(r#""kind":"string"}]},"#, r#""kind":"text"}]},"#);
+		assert!(Manifest::parse(&bad).unwrap_err().contains("kind `text`"));
+		assert!(Manifest::parse(r#"{"name":"x","endpoints":[]}"#).is_err());
+		assert!(Manifest::parse(r#"{"name":"x","endpoints":[],"extra":1}"#).is_err());
+	}
+}
