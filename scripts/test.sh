@@ -21,9 +21,9 @@ cargo fmt --all -- --check
 step "cargo clippy (warnings are errors)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 
-step "build micro-node (the end-to-end tests run this binary)"
+step "build micro-node and micro (the end-to-end tests run these binaries)"
 start=$(date +%s)
-cargo build --locked -p micro-node
+cargo build --locked -p micro-node -p micro-cli
 echo "built in $(( $(date +%s) - start )) s"
 
 step "cargo test"

@@ -105,4 +105,3 @@ pub fn event<E: scale_decode::DecodeAsFields>(
 		.decode_fields_unchecked_as::<E>()
 		.expect("the event decodes")
 }
-

@@ -59,7 +59,10 @@ impl Gateway {
 		let request = request
 			.body(Full::new(Bytes::from(body)))
 			.map_err(|e| GatewayError::Unreachable(e.to_string()))?;
-		self.client.request(request).await.map_err(|e| GatewayError::Unreachable(format!("{}: {e}", self.base)))
+		self.client
+			.request(request)
+			.await
+			.map_err(|e| GatewayError::Unreachable(format!("{}: {e}", self.base)))
 	}
 
 	async fn whole(
@@ -109,8 +112,29 @@ impl Gateway {
 		Self::checked(status, body)
 	}
 
+	/// GETs `path` and parses the JSON answer.
+	pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, GatewayError> {
+		let request = Request::builder()
+			.method(Method::GET)
+			.uri(format!("{}{path}", self.base))
+			.body(Full::new(Bytes::new()))
+			.map_err(|e| GatewayError::Unreachable(e.to_string()))?;
+		let response = self
+			.client
+			.request(request)
+			.await
+			.map_err(|e| GatewayError::Unreachable(format!("{}: {e}", self.base)))?;
+		let (status, body) = Self::whole(response).await?;
+		let body = Self::checked(status, body)?;
+		serde_json::from_slice(&body).map_err(|e| GatewayError::Unreachable(e.to_string()))
+	}
+
 	/// Publishes JSON `body` to `topic`; returns the gateway's account of it.
-	pub async fn publish(&self, topic: &str, body: &str) -> Result<serde_json::Value, GatewayError> {
+	pub async fn publish(
+		&self,
+		topic: &str,
+		body: &str,
+	) -> Result<serde_json::Value, GatewayError> {
 		let path = format!("/_/publish/{topic}");
 		let response = self.send(Method::POST, &path, &[], body.as_bytes().to_vec()).await?;
 		let (status, body) = Self::whole(response).await?;
@@ -153,7 +177,8 @@ impl Gateway {
 			Some(queue) => format!("/_/subscribe/{topic}?queue={queue}"),
 			None => format!("/_/subscribe/{topic}"),
 		};
-		let mut request = Request::builder().method(Method::GET).uri(format!("{}{path}", self.base));
+		let mut request =
+			Request::builder().method(Method::GET).uri(format!("{}{path}", self.base));
 		request = request.header("accept", "text/event-stream");
 		let request = request
 			.body(Full::new(Bytes::new()))

@@ -43,7 +43,13 @@ struct Cli {
 	#[arg(long, global = true, env = "MICRO_GATEWAY", default_value = "http://127.0.0.1:8080")]
 	gateway: String,
 	/// The account that signs: a secret URI such as `//Alice` or a mnemonic.
-	#[arg(long, global = true, env = "MICRO_SEED", default_value = "//Alice", hide_default_value = true)]
+	#[arg(
+		long,
+		global = true,
+		env = "MICRO_SEED",
+		default_value = "//Alice",
+		hide_default_value = true
+	)]
 	seed: String,
 	/// Print JSON instead of tables.
 	#[arg(long, global = true)]
@@ -315,16 +321,20 @@ fn account(text: &str) -> Result<AccountId32, Failure> {
 	if let Ok(id) = sp_core::crypto::AccountId32::from_ss58check(text) {
 		return Ok(AccountId32(id.into()));
 	}
-	signer(text)
-		.map(|(keypair, _)| account_of(&keypair))
-		.map_err(|_| Failure::BadInput(format!("`{text}` is neither an SS58 address nor a secret URI")))
+	signer(text).map(|(keypair, _)| account_of(&keypair)).map_err(|_| {
+		Failure::BadInput(format!("`{text}` is neither an SS58 address nor a secret URI"))
+	})
 }
 
 async fn connect(url: &str) -> Result<Client, Failure> {
 	Client::from_insecure_url(url).await.map_err(|e| Failure::Unreachable(format!("{url}: {e}")))
 }
 
-async fn rpc(url: &str, method: &str, params: Vec<serde_json::Value>) -> Result<serde_json::Value, Failure> {
+async fn rpc(
+	url: &str,
+	method: &str,
+	params: Vec<serde_json::Value>,
+) -> Result<serde_json::Value, Failure> {
 	use jsonrpsee::core::client::ClientT;
 	let client = jsonrpsee::ws_client::WsClientBuilder::default()
 		.build(url)
@@ -378,7 +388,10 @@ fn event_field(
 		.filter_map(Result::ok)
 		.find(|e| e.pallet_name() == pallet && e.event_name() == name)
 		.and_then(|e| e.decode_fields_unchecked_as::<subxt::ext::scale_value::Composite<()>>().ok())
-		.map(|fields| Value { value: subxt::ext::scale_value::ValueDef::Composite(fields), context: () })
+		.map(|fields| Value {
+			value: subxt::ext::scale_value::ValueDef::Composite(fields),
+			context: (),
+		})
 }
 
 #[tokio::main]
@@ -407,7 +420,12 @@ async fn run(cli: Cli) -> Outcome {
 		}
 		Command::Stream { service, endpoint, requests } => {
 			let requests = if requests.is_empty() {
-				std::io::stdin().lock().lines().map_while(Result::ok).filter(|l| !l.trim().is_empty()).collect()
+				std::io::stdin()
+					.lock()
+					.lines()
+					.map_while(Result::ok)
+					.filter(|l| !l.trim().is_empty())
+					.collect()
 			} else {
 				requests.clone()
 			};
@@ -435,7 +453,10 @@ async fn run(cli: Cli) -> Outcome {
 			} else if let Some(n) = outcome.get("delivered") {
 				println!("published {} to {topic}: delivered to {n}", outcome["id"]);
 			} else if outcome.get("stored").is_some() {
-				println!("published {} to {topic}: nobody subscribes yet, kept in the inbox", outcome["id"]);
+				println!(
+					"published {} to {topic}: nobody subscribes yet, kept in the inbox",
+					outcome["id"]
+				);
 			} else {
 				println!("{} was published to {topic} before: dropped", outcome["id"]);
 			}
@@ -489,7 +510,13 @@ async fn network(cli: &Cli, command: &NetworkCommand) -> Outcome {
 				.map(|n| {
 					let services: Vec<String> =
 						n["services"].as_array().into_iter().flatten().map(s).collect();
-					vec![s(&n["id"]), s(&n["connected"]), s(&n["healthy"]), s(&n["rtt_us"]), services.join(" ")]
+					vec![
+						s(&n["id"]),
+						s(&n["connected"]),
+						s(&n["healthy"]),
+						s(&n["rtt_us"]),
+						services.join(" "),
+					]
 				})
 				.collect::<Vec<_>>(),
 		),
@@ -505,7 +532,12 @@ async fn network(cli: &Cli, command: &NetworkCommand) -> Outcome {
 						.map(|e| s(&e["name"]))
 						.collect();
 					let nodes = service["nodes"].as_array().map_or(0, Vec::len);
-					vec![s(&service["name"]), s(&service["version"]), endpoints.join(" "), nodes.to_string()]
+					vec![
+						s(&service["name"]),
+						s(&service["version"]),
+						endpoints.join(" "),
+						nodes.to_string(),
+					]
 				})
 				.collect::<Vec<_>>(),
 		),
@@ -566,14 +598,18 @@ async fn node(cli: &Cli, command: &NodeCommand) -> Outcome {
 			let nonce: u32 = try_view(&api, "MicroNodes", "proof_nonce", &operator.encode())
 				.await
 				.map_err(refused)?;
-			let proof = rpc(&cli.url, "micro_nodeKeyProof", vec![ss58(&operator).into(), nonce.into()]).await?;
+			let proof =
+				rpc(&cli.url, "micro_nodeKeyProof", vec![ss58(&operator).into(), nonce.into()])
+					.await?;
 			let hex_bytes = |name: &str| -> Result<Vec<u8>, Failure> {
 				let text = proof[name].as_str().unwrap_or_default();
 				mucp_offchain::settlement::unhex(text.trim_start_matches("0x"))
 					.ok_or_else(|| refused(format!("the node sent a malformed {name}")))
 			};
-			let key: [u8; 32] = hex_bytes("nodeKey")?.try_into().map_err(|_| refused("a node key is 32 bytes"))?;
-			let signature: [u8; 64] = hex_bytes("proof")?.try_into().map_err(|_| refused("a proof is 64 bytes"))?;
+			let key: [u8; 32] =
+				hex_bytes("nodeKey")?.try_into().map_err(|_| refused("a node key is 32 bytes"))?;
+			let signature: [u8; 64] =
+				hex_bytes("proof")?.try_into().map_err(|_| refused("a proof is 64 bytes"))?;
 			let peer_id = proof["peerId"].as_str().unwrap_or_default().to_owned();
 			let addresses: Vec<Value> = proof["addresses"]
 				.as_array()
@@ -604,7 +640,9 @@ async fn node(cli: &Cli, command: &NodeCommand) -> Outcome {
 				.and_then(|e| field(&e, "node").and_then(number))
 				.ok_or_else(|| refused("no NodeRegistered event"))?;
 			if cli.json {
-				print_json(&serde_json::json!({ "node": id, "peerId": peer_id, "operator": ss58(&operator) }));
+				print_json(
+					&serde_json::json!({ "node": id, "peerId": peer_id, "operator": ss58(&operator) }),
+				);
 			} else {
 				println!("node {id} registered: peer {peer_id}, operated by {}", ss58(&operator));
 			}
@@ -614,7 +652,13 @@ async fn node(cli: &Cli, command: &NodeCommand) -> Outcome {
 }
 
 /// Builds `repo` at `commit` and registers or publishes it; returns the service and version.
-async fn register_or_publish(cli: &Cli, api: &Client, keypair: &Keypair, repo: &str, commit: &str) -> Result<(u32, u32, Manifest), Failure> {
+async fn register_or_publish(
+	cli: &Cli,
+	api: &Client,
+	keypair: &Keypair,
+	repo: &str,
+	commit: &str,
+) -> Result<(u32, u32, Manifest), Failure> {
 	let repository = repository_url(repo).map_err(Failure::BadInput)?;
 	progress(&format!("reading micro.json of {repository} at {commit}"));
 	let manifest = Manifest::fetch(&repository, commit).map_err(Failure::BadInput)?;
@@ -622,10 +666,12 @@ async fn register_or_publish(cli: &Cli, api: &Client, keypair: &Keypair, repo: &
 	let started = Instant::now();
 	let root = std::env::temp_dir().join("micro-cli-builds");
 	let (build_repo, build_commit) = (repository.clone(), commit.to_owned());
-	let built = tokio::task::spawn_blocking(move || Builder::new(&root).build(&build_repo, &build_commit, None))
-		.await
-		.map_err(|e| refused(format!("the build: {e}")))?
-		.map_err(|e| refused(format!("the build failed: {e}")))?;
+	let built = tokio::task::spawn_blocking(move || {
+		Builder::new(&root).build(&build_repo, &build_commit, None)
+	})
+	.await
+	.map_err(|e| refused(format!("the build: {e}")))?
+	.map_err(|e| refused(format!("the build failed: {e}")))?;
 	progress(&format!(
 		"built {} ({} bytes, code hash {}) in {:.1} s",
 		manifest.name,
@@ -637,10 +683,14 @@ async fn register_or_publish(cli: &Cli, api: &Client, keypair: &Keypair, repo: &
 		("repository", Value::from_bytes(repository.as_bytes())),
 		("reference", Value::from_bytes(commit.as_bytes())),
 	]);
-	let existing: Value =
-		try_view(api, "MicroServices", "service_by_name", &manifest.name.as_bytes().to_vec().encode())
-			.await
-			.map_err(refused)?;
+	let existing: Value = try_view(
+		api,
+		"MicroServices",
+		"service_by_name",
+		&manifest.name.as_bytes().to_vec().encode(),
+	)
+	.await
+	.map_err(refused)?;
 	let (service, version) = match some(&existing).and_then(number) {
 		None => {
 			let call = dynamic::transaction(
@@ -678,7 +728,8 @@ async fn register_or_publish(cli: &Cli, api: &Client, keypair: &Keypair, repo: &
 }
 
 async fn place(api: &Client, keypair: &Keypair, service: u32, version: u32, node: u32) -> Outcome {
-	let placements: Value = try_view(api, "MicroServices", "placements", &service.encode()).await.map_err(refused)?;
+	let placements: Value =
+		try_view(api, "MicroServices", "placements", &service.encode()).await.map_err(refused)?;
 	let mut versions: Vec<u32> = items(&placements)
 		.into_iter()
 		.find(|p| item(p, 0).and_then(number) == Some(node.into()))
@@ -691,7 +742,11 @@ async fn place(api: &Client, keypair: &Keypair, service: u32, version: u32, node
 	let call = dynamic::transaction(
 		"MicroServices",
 		"announce_placement",
-		(node, service, Value::unnamed_composite(versions.iter().map(|v| Value::u128((*v).into())))),
+		(
+			node,
+			service,
+			Value::unnamed_composite(versions.iter().map(|v| Value::u128((*v).into()))),
+		),
 	);
 	submit_progress(api, &format!("announce_placement on node {node}"), call, keypair).await?;
 	Ok(())
@@ -702,14 +757,20 @@ async fn services(cli: &Cli, command: &ServicesCommand) -> Outcome {
 	match command {
 		ServicesCommand::Deploy { repo, commit, place: nodes } => {
 			let (keypair, _) = signer(&cli.seed)?;
-			let (service, version, manifest) = register_or_publish(cli, &api, &keypair, repo, commit).await?;
+			let (service, version, manifest) =
+				register_or_publish(cli, &api, &keypair, repo, commit).await?;
 			for node in nodes {
 				place(&api, &keypair, service, version, *node).await?;
 			}
 			if cli.json {
-				print_json(&serde_json::json!({ "name": manifest.name, "service": service, "version": version, "placed": nodes }));
+				print_json(
+					&serde_json::json!({ "name": manifest.name, "service": service, "version": version, "placed": nodes }),
+				);
 			} else {
-				println!("{}: service {service}, version {version}, placed on {nodes:?}", manifest.name);
+				println!(
+					"{}: service {service}, version {version}, placed on {nodes:?}",
+					manifest.name
+				);
 			}
 			Ok(())
 		}
@@ -721,16 +782,23 @@ async fn services(cli: &Cli, command: &ServicesCommand) -> Outcome {
 			Ok(())
 		}
 		ServicesCommand::List => {
-			let list: Value = try_view(&api, "MicroServices", "services", &[]).await.map_err(refused)?;
+			let list: Value =
+				try_view(&api, "MicroServices", "services", &[]).await.map_err(refused)?;
 			let mut rows = Vec::new();
 			let mut json = Vec::new();
 			for entry in items(&list) {
 				let id = item(entry, 0).and_then(number).unwrap_or_default() as u32;
-				let found: Value = try_view(&api, "MicroServices", "service", &id.encode()).await.map_err(refused)?;
+				let found: Value = try_view(&api, "MicroServices", "service", &id.encode())
+					.await
+					.map_err(refused)?;
 				let Some(pair) = some(&found) else { continue };
 				let info = item(pair, 0);
-				let owner = item(pair, 1).and_then(some).map(|o| ss58(&AccountId32(bytes(o).try_into().unwrap_or([0; 32]))));
-				let get = |name: &str| info.and_then(|i| field(i, name)).and_then(number).unwrap_or_default();
+				let owner = item(pair, 1)
+					.and_then(some)
+					.map(|o| ss58(&AccountId32(bytes(o).try_into().unwrap_or([0; 32]))));
+				let get = |name: &str| {
+					info.and_then(|i| field(i, name)).and_then(number).unwrap_or_default()
+				};
 				let name = info.and_then(|i| field(i, "name")).map(text).unwrap_or_default();
 				rows.push(vec![
 					id.to_string(),
@@ -748,28 +816,44 @@ async fn services(cli: &Cli, command: &ServicesCommand) -> Outcome {
 			if cli.json {
 				print_json(&serde_json::Value::Array(json));
 			} else {
-				println!("{}", table::render(&["ID", "NAME", "OWNER", "PRICE", "LATEST", "NODES"], &rows));
+				println!(
+					"{}",
+					table::render(&["ID", "NAME", "OWNER", "PRICE", "LATEST", "NODES"], &rows)
+				);
 			}
 			Ok(())
 		}
 		ServicesCommand::Versions { service } => {
 			let id = service_id(&api, service).await?;
-			let list: Value = try_view(&api, "MicroServices", "versions", &id.encode()).await.map_err(refused)?;
+			let list: Value =
+				try_view(&api, "MicroServices", "versions", &id.encode()).await.map_err(refused)?;
 			let mut rows = Vec::new();
 			for entry in items(&list) {
 				let version = item(entry, 0).and_then(number).unwrap_or_default();
 				let info = item(entry, 1);
 				let status = item(entry, 2).and_then(variant).unwrap_or("?").to_owned();
-				let hash = info.and_then(|i| field(i, "code_hash")).map(|h| hex(&bytes(h))).unwrap_or_default();
+				let hash = info
+					.and_then(|i| field(i, "code_hash"))
+					.map(|h| hex(&bytes(h)))
+					.unwrap_or_default();
 				let source = info.and_then(|i| field(i, "source"));
-				let repository = source.and_then(|s| field(s, "repository")).map(text).unwrap_or_default();
-				let reference = source.and_then(|s| field(s, "reference")).map(text).unwrap_or_default();
-				rows.push(vec![version.to_string(), status, hash, format!("{repository}@{reference}")]);
+				let repository =
+					source.and_then(|s| field(s, "repository")).map(text).unwrap_or_default();
+				let reference =
+					source.and_then(|s| field(s, "reference")).map(text).unwrap_or_default();
+				rows.push(vec![
+					version.to_string(),
+					status,
+					hash,
+					format!("{repository}@{reference}"),
+				]);
 			}
 			if cli.json {
 				let json: Vec<_> = rows
 					.iter()
-					.map(|r| serde_json::json!({ "version": r[0], "status": r[1], "codeHash": r[2], "source": r[3] }))
+					.map(
+						|r| serde_json::json!({ "version": r[0], "status": r[1], "codeHash": r[2], "source": r[3] }),
+					)
 					.collect();
 				print_json(&serde_json::Value::Array(json));
 			} else {
@@ -785,28 +869,38 @@ async fn nft(cli: &Cli, command: &NftCommand) -> Outcome {
 	match command {
 		NftCommand::Mint { repo, commit } => {
 			let (keypair, _) = signer(&cli.seed)?;
-			let (service, version, manifest) = register_or_publish(cli, &api, &keypair, repo, commit).await?;
-			println!("{}: service {service} (NFT item {service}), version {version}", manifest.name);
+			let (service, version, manifest) =
+				register_or_publish(cli, &api, &keypair, repo, commit).await?;
+			println!(
+				"{}: service {service} (NFT item {service}), version {version}",
+				manifest.name
+			);
 			Ok(())
 		}
 		NftCommand::Transfer { service, to } => {
 			let (keypair, _) = signer(&cli.seed)?;
 			let id = service_id(&api, service).await?;
 			let to = account(to)?;
-			let call = dynamic::transaction("MicroServices", "transfer_service", (id, Value::from_bytes(to.0)));
+			let call = dynamic::transaction(
+				"MicroServices",
+				"transfer_service",
+				(id, Value::from_bytes(to.0)),
+			);
 			submit_progress(&api, "transfer_service", call, &keypair).await?;
 			println!("service {id}'s NFT now belongs to {}", ss58(&to));
 			Ok(())
 		}
 		NftCommand::Show { service } => {
 			let id = service_id(&api, service).await?;
-			let found: Value = try_view(&api, "MicroServices", "service", &id.encode()).await.map_err(refused)?;
+			let found: Value =
+				try_view(&api, "MicroServices", "service", &id.encode()).await.map_err(refused)?;
 			let pair = some(&found).ok_or_else(|| refused(format!("no service {id}")))?;
 			let owner = item(pair, 1)
 				.and_then(some)
 				.map(|o| ss58(&AccountId32(bytes(o).try_into().unwrap_or([0; 32]))));
 			let name = item(pair, 0).and_then(|i| field(i, "name")).map(text).unwrap_or_default();
-			let collection: Value = try_view(&api, "MicroServices", "collection", &[]).await.map_err(refused)?;
+			let collection: Value =
+				try_view(&api, "MicroServices", "collection", &[]).await.map_err(refused)?;
 			let collection = some(&collection).and_then(number);
 			let json = serde_json::json!({ "service": id, "name": name, "collection": collection, "item": id, "owner": owner });
 			if cli.json {
@@ -832,8 +926,16 @@ async fn tokens(cli: &Cli, command: &TokensCommand) -> Outcome {
 			let call = dynamic::transaction("MicroTokens", "buy_tokens", (*tokens, price));
 			let events = submit_progress(&api, "buy_tokens", call, &keypair).await?;
 			let bought = event_field(&events, "MicroTokens", "TokensBought");
-			let get = |name: &str| bought.as_ref().and_then(|e| field(e, name)).and_then(number).unwrap_or_default();
-			println!("bought {} API tokens at {} each: {} paid, expiring at block {}", get("tokens"), get("price"), get("cost"), get("expires_at"));
+			let get = |name: &str| {
+				bought.as_ref().and_then(|e| field(e, name)).and_then(number).unwrap_or_default()
+			};
+			println!(
+				"bought {} API tokens at {} each: {} paid, expiring at block {}",
+				get("tokens"),
+				get("price"),
+				get("cost"),
+				get("expires_at")
+			);
 			Ok(())
 		}
 		TokensCommand::Balance { who } => {
@@ -843,11 +945,14 @@ async fn tokens(cli: &Cli, command: &TokensCommand) -> Outcome {
 			};
 			let (spendable, refreshable): (u128, u128) =
 				try_view(&api, "MicroTokens", "balance", &who.encode()).await.map_err(refused)?;
-			let batches: Value = try_view(&api, "MicroTokens", "batches", &who.encode()).await.map_err(refused)?;
+			let batches: Value =
+				try_view(&api, "MicroTokens", "batches", &who.encode()).await.map_err(refused)?;
 			let rows: Vec<Vec<String>> = items(&batches)
 				.into_iter()
 				.map(|b| {
-					let get = |name: &str| field(b, name).and_then(number).unwrap_or_default().to_string();
+					let get = |name: &str| {
+						field(b, name).and_then(number).unwrap_or_default().to_string()
+					};
 					let kind = field(b, "kind").and_then(variant).unwrap_or("?").to_owned();
 					vec![get("tokens"), get("expires_at"), kind, get("backing")]
 				})
@@ -868,8 +973,14 @@ async fn tokens(cli: &Cli, command: &TokensCommand) -> Outcome {
 			let call = dynamic::transaction("MicroTokens", "refresh_batch", (*expires_at,));
 			let events = submit_progress(&api, "refresh_batch", call, &keypair).await?;
 			let refreshed = event_field(&events, "MicroTokens", "BatchRefreshed");
-			let get = |name: &str| refreshed.as_ref().and_then(|e| field(e, name)).and_then(number).unwrap_or_default();
-			println!("batch refreshed: {} tokens now expire at block {}", get("tokens"), get("expires_at"));
+			let get = |name: &str| {
+				refreshed.as_ref().and_then(|e| field(e, name)).and_then(number).unwrap_or_default()
+			};
+			println!(
+				"batch refreshed: {} tokens now expire at block {}",
+				get("tokens"),
+				get("expires_at")
+			);
 			Ok(())
 		}
 	}

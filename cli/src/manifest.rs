@@ -83,8 +83,7 @@ const KINDS: [(&str, &str); 7] = [
 impl Manifest {
 	/// Reads a manifest from JSON text, checking the field kinds.
 	pub fn parse(text: &str) -> Result<Self, String> {
-		let manifest: Self =
-			serde_json::from_str(text).map_err(|e| format!("micro.json: {e}"))?;
+		let manifest: Self = serde_json::from_str(text).map_err(|e| format!("micro.json: {e}"))?;
 		for endpoint in &manifest.endpoints {
 			for field in endpoint.request.fields.iter().chain(&endpoint.response.fields) {
 				if !KINDS.iter().any(|(kind, _)| *kind == field.kind) {

@@ -11,15 +11,20 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
 		}
 	}
 	let line = |cells: Vec<&str>| {
-		let padded: Vec<String> = cells
-			.iter()
-			.zip(&widths)
-			.map(|(cell, width)| format!("{cell:<width$}"))
-			.collect();
+		let padded: Vec<String> =
+			cells.iter().zip(&widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
 		padded.join("  ").trim_end().to_owned()
 	};
 	let mut out = vec![line(headers.to_vec())];
-	out.push(line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect()));
+	out.push(line(
+		widths
+			.iter()
+			.map(|w| "-".repeat(*w))
+			.collect::<Vec<_>>()
+			.iter()
+			.map(String::as_str)
+			.collect(),
+	));
 	for row in rows {
 		out.push(line(row.iter().map(String::as_str).collect()));
 	}

@@ -48,7 +48,9 @@ pub fn bytes<T>(value: &Value<T>) -> Vec<u8> {
 				_ => values.iter().filter_map(number).map(|n| n as u8).collect(),
 			}
 		}
-		ValueDef::Composite(_) => items(value).into_iter().filter_map(number).map(|n| n as u8).collect(),
+		ValueDef::Composite(_) => {
+			items(value).into_iter().filter_map(number).map(|n| n as u8).collect()
+		}
 		_ => Vec::new(),
 	}
 }

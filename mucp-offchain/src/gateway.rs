@@ -164,7 +164,9 @@ async fn route(
 	let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
 	let method = request.method().clone();
 	match (&method, segments.as_slice()) {
-		(&Method::GET, ["openapi.json"]) => json_response(StatusCode::OK, &openapi(&peer.services())),
+		(&Method::GET, ["openapi.json"]) => {
+			json_response(StatusCode::OK, &openapi(&peer.services()))
+		}
 		(&Method::GET, ["_", "health"]) => json_response(
 			StatusCode::OK,
 			&json!({ "peer": peer.id().to_string(), "services": peer.services().len() }),
@@ -241,7 +243,10 @@ async fn read_body(request: Request<Incoming>, max: usize, id: &str) -> Result<B
 }
 
 /// The content type a request says its body is in, or what its first byte says.
-fn content_type_of(request: &Request<Incoming>, id: &str) -> Result<Option<ContentType>, MicroError> {
+fn content_type_of(
+	request: &Request<Incoming>,
+	id: &str,
+) -> Result<Option<ContentType>, MicroError> {
 	match request.headers().get(CONTENT_TYPE) {
 		None => Ok(None),
 		Some(value) => {
@@ -473,9 +478,7 @@ async fn stream(
 		Some((Ok::<_, Infallible>(Frame::data(frame)), receiver))
 	});
 	let mut response = Response::new(BodyExt::boxed(StreamBody::new(stream)));
-	response
-		.headers_mut()
-		.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
+	response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
 	response
 }
 

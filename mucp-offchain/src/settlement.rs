@@ -67,7 +67,8 @@ impl SignedAllowance {
 
 	/// Whether the signature is the consumer's over this allowance on the chain with `genesis`.
 	pub fn verify(&self, genesis: &[u8; 32]) -> bool {
-		self.signature.verify(&Self::message(genesis, &self.allowance)[..], &self.allowance.consumer)
+		self.signature
+			.verify(&Self::message(genesis, &self.allowance)[..], &self.allowance.consumer)
 	}
 
 	/// The header text: `0x` and the hex of the SCALE encoding.
@@ -211,7 +212,11 @@ impl Meter {
 				))
 			})?;
 		if !signed.verify(&self.chain.genesis()) {
-			return Err(MicroError::new(&id, 403, "the allowance's signature is not its consumer's"));
+			return Err(MicroError::new(
+				&id,
+				403,
+				"the allowance's signature is not its consumer's",
+			));
 		}
 		let allowance = &signed.allowance;
 		let best = self.chain.best_block();
@@ -257,10 +262,9 @@ impl Meter {
 			)
 		};
 		let caller = request.header(CALLER_HEADER).ok_or_else(|| refused("no caller is known"))?;
-		let account = self
-			.chain
-			.operator_of_peer(caller)
-			.ok_or_else(|| refused("the calling node is not registered, so it has no free quota"))?;
+		let account = self.chain.operator_of_peer(caller).ok_or_else(|| {
+			refused("the calling node is not registered, so it has no free quota")
+		})?;
 		let (left, period) = self.chain.free_calls(&account);
 		let mut used = self.free_used.lock().expect("not poisoned");
 		used.retain(|(_, p), _| *p >= period);
@@ -437,7 +441,9 @@ impl Ledger {
 		write.set_durability(Durability::Eventual);
 		{
 			let mut table = write.open_table(ALLOWANCES).map_err(|e| failed(e.to_string()))?;
-			table.insert(key.as_slice(), entry.encode().as_slice()).map_err(|e| failed(e.to_string()))?;
+			table
+				.insert(key.as_slice(), entry.encode().as_slice())
+				.map_err(|e| failed(e.to_string()))?;
 		}
 		write.commit().map_err(|e| failed(e.to_string()))?;
 		state.entries.insert(key, entry);
@@ -476,7 +482,8 @@ impl Ledger {
 		}
 		// The chain settles a consumer's lower nonces before a higher one replaces them.
 		records.sort_by(|a, b| {
-			(&a.allowance.consumer, a.allowance.nonce).cmp(&(&b.allowance.consumer, b.allowance.nonce))
+			(&a.allowance.consumer, a.allowance.nonce)
+				.cmp(&(&b.allowance.consumer, b.allowance.nonce))
 		});
 		let sequence = state.next_sequence.max(chain_sequence.map_or(0, |s| s + 1));
 		let report = PendingReport { sequence, records, prepared_at: best };
@@ -519,7 +526,9 @@ impl Ledger {
 			for (key, entry) in &changed {
 				// An allowance settled in full and past use stays until a newer nonce
 				// replaces it, so its count still bounds later calls under it.
-				table.insert(key.as_slice(), entry.encode().as_slice()).map_err(|e| e.to_string())?;
+				table
+					.insert(key.as_slice(), entry.encode().as_slice())
+					.map_err(|e| e.to_string())?;
 			}
 			let mut meta = write.open_table(META).map_err(|e| e.to_string())?;
 			meta.remove(IN_FLIGHT).map_err(|e| e.to_string())?;
@@ -664,7 +673,8 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let meter = meter(&dir, chain());
 		let signed = allowance(3, 2, 1);
-		let request = call_with(Some(format!("{},{}", allowance(4, 9, 1).to_text(), signed.to_text())));
+		let request =
+			call_with(Some(format!("{},{}", allowance(4, 9, 1).to_text(), signed.to_text())));
 		for _ in 0..2 {
 			let charge = meter.admit(&request, PRICED).expect("admitted");
 			assert_eq!(charge, Charge::Allowance(signed.clone()), "the one naming this node");
@@ -686,7 +696,8 @@ mod tests {
 	#[test]
 	fn expiry_tokens_and_replaced_nonces_are_checked_before_serving() {
 		let dir = tempfile::tempdir().unwrap();
-		let expiring = meter(&dir, FakeChain { best: 990, ..chain() }).admit(&call_with(Some(allowance(3, 9, 1).to_text())), PRICED);
+		let expiring = meter(&dir, FakeChain { best: 990, ..chain() })
+			.admit(&call_with(Some(allowance(3, 9, 1).to_text())), PRICED);
 		assert!(expiring.unwrap_err().detail.contains("too soon"));
 
 		let dir = tempfile::tempdir().unwrap();

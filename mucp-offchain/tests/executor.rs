@@ -12,7 +12,7 @@ use std::{
 	time::Duration,
 };
 
-use examples::{build_example, workspace};
+use examples::{build_example, greeter_repository, workspace};
 use mucp_offchain::{
 	executor::{
 		code_hash,
@@ -185,50 +185,6 @@ fn the_counter_keeps_its_state_across_calls_of_a_version() {
 	assert_eq!(run(&v2, "Counter.Get"), br#"{"count":0}"#, "another version starts afresh");
 	assert_eq!(run(&v1, "Counter.Reset"), br#"{"count":0}"#);
 	assert_eq!(run(&v1, "Counter.Increment"), br#"{"count":1}"#);
-}
-
-/// A git repository holding `examples/greeter` at its root, the SDK vendored beside it;
-/// returns its path and the commit.
-fn greeter_repository(dir: &Path) -> (PathBuf, String) {
-	let repo = dir.join("greeter-repo");
-	let copy = |from: &Path, to: &Path| {
-		let status = Command::new("cp").arg("-r").arg(from).arg(to).status().unwrap();
-		assert!(status.success());
-	};
-	copy(&workspace().join("examples/greeter"), &repo);
-	copy(&workspace().join("sdk"), &repo.join("sdk"));
-	let manifest = std::fs::read_to_string(repo.join("Cargo.toml")).unwrap();
-	std::fs::write(repo.join("Cargo.toml"), manifest.replace("../../sdk", "sdk")).unwrap();
-	// Pin the toolchain that runs these tests, by its rustup name, as a repository would.
-	let active = Command::new("rustup").args(["show", "active-toolchain"]).output();
-	if let Some(name) = active
-		.ok()
-		.filter(|output| output.status.success())
-		.and_then(|output| String::from_utf8(output.stdout).ok())
-		.and_then(|text| text.split_whitespace().next().map(str::to_owned))
-	{
-		let pin = format!("[toolchain]\nchannel = \"{name}\"\n");
-		std::fs::write(repo.join("rust-toolchain.toml"), pin).unwrap();
-	}
-	let git = |args: &[&str]| {
-		let output = Command::new("git")
-			.current_dir(&repo)
-			.args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-			.args(args)
-			.output()
-			.unwrap();
-		assert!(
-			output.status.success(),
-			"git {args:?}: {}",
-			String::from_utf8_lossy(&output.stderr)
-		);
-		String::from_utf8(output.stdout).unwrap().trim().to_owned()
-	};
-	git(&["init", "--quiet"]);
-	git(&["add", "."]);
-	git(&["commit", "--quiet", "-m", "greeter"]);
-	let commit = git(&["rev-parse", "HEAD"]);
-	(repo, commit)
 }
 
 #[test]

@@ -45,11 +45,11 @@ fn worker(slot: &WorkerSlot) -> Result<&Arc<Worker>, ErrorObjectOwned> {
 }
 
 /// The worker's methods.
-pub fn micro_module(slot: WorkerSlot) -> Result<RpcModule<WorkerSlot>, jsonrpsee::core::RegisterMethodError> {
+pub fn micro_module(
+	slot: WorkerSlot,
+) -> Result<RpcModule<WorkerSlot>, jsonrpsee::core::RegisterMethodError> {
 	let mut module = RpcModule::new(slot);
-	module.register_method("micro_identity", |_, slot, _| {
-		worker(slot).map(|w| w.identity())
-	})?;
+	module.register_method("micro_identity", |_, slot, _| worker(slot).map(|w| w.identity()))?;
 	module.register_async_method("micro_networkNodes", |_, slot, _| async move {
 		Ok::<_, ErrorObjectOwned>(worker(&slot)?.peer.network().await.nodes)
 	})?;

@@ -2,7 +2,12 @@
 //! key made in the test.
 
 pub use micro_cli::chain::*;
-use subxt::{dynamic, ext::codec::Encode, ext::scale_decode::{self, DecodeAsType}, utils::AccountId32};
+use subxt::{
+	dynamic,
+	ext::codec::Encode,
+	ext::scale_decode::{self, DecodeAsType},
+	utils::AccountId32,
+};
 
 /// Signing context of the proof that an operator holds a node key.
 pub const NODE_KEY_PROOF_CONTEXT: &[u8] = b"micro-network/node-key/v1";

@@ -1,8 +1,9 @@
 //! Harness for the end-to-end tests: starts real `micro-node` processes on free loopback ports
 //! and talks to them over JSON-RPC, as a user would.
 //!
-//! The tests find the node binary in `MICRO_NODE_BIN`, or else beside the test executable in
-//! the cargo target dir (`target/debug/micro-node`); `./scripts/test.sh` builds it first.
+//! The tests find the node binary in `MICRO_NODE_BIN` and the `micro` command line in
+//! `MICRO_CLI_BIN`, or else beside the test executable in the cargo target dir
+//! (`target/debug/micro-node`); `./scripts/test.sh` builds them first.
 
 use std::{
 	net::TcpListener,
@@ -26,17 +27,27 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// The path of the `micro-node` binary under test.
 pub fn node_binary() -> PathBuf {
-	if let Some(path) = std::env::var_os("MICRO_NODE_BIN") {
+	binary("micro-node", "MICRO_NODE_BIN")
+}
+
+/// The path of the `micro` command line under test.
+pub fn cli_binary() -> PathBuf {
+	binary("micro", "MICRO_CLI_BIN")
+}
+
+/// Binary `name`: where `variable` points, or beside the test executable.
+fn binary(name: &str, variable: &str) -> PathBuf {
+	if let Some(path) = std::env::var_os(variable) {
 		return PathBuf::from(path);
 	}
 	// Test executables live in `<target>/<profile>/deps/`; binaries one level up.
 	let exe = std::env::current_exe().expect("the test knows its own path");
 	let profile_dir = exe.parent().and_then(Path::parent).expect("test exe is in <profile>/deps");
-	let path = profile_dir.join("micro-node");
+	let path = profile_dir.join(name);
 	assert!(
 		path.is_file(),
-		"{} not found: build it first (`cargo build -p micro-node`, which ./scripts/test.sh does) \
-		 or point MICRO_NODE_BIN at it",
+		"{} not found: build it first (`cargo build -p micro-node -p micro-cli`, which \
+		 ./scripts/test.sh does) or point {variable} at it",
 		path.display()
 	);
 	path
@@ -258,13 +269,21 @@ pub fn parse_block_number(header: &Value) -> Result<u32, Error> {
 /// Starts the four validators of the `local` chain (Alice, Bob, Charlie and Dave), the others
 /// booting from Alice; returns them in that order.
 pub async fn start_local_network() -> Result<Vec<TestNode>, Error> {
-	let alice = TestNode::start("alice", &["--chain", "local", "--alice", "--validator"]).await?;
+	start_local_network_with(&[]).await
+}
+
+/// [`start_local_network`], each node started with `extra` arguments too.
+pub async fn start_local_network_with(extra: &[&str]) -> Result<Vec<TestNode>, Error> {
+	let mut args = vec!["--chain", "local", "--alice", "--validator"];
+	args.extend_from_slice(extra);
+	let alice = TestNode::start("alice", &args).await?;
 	let peer_id: String = alice.rpc("system_localPeerId", rpc_params![]).await?;
 	let bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", alice.p2p_port);
 	let mut nodes = vec![alice];
 	for name in ["bob", "charlie", "dave"] {
 		let flag = format!("--{name}");
-		let args = ["--chain", "local", &flag, "--validator", "--bootnodes", &bootnode];
+		let mut args = vec!["--chain", "local", &flag, "--validator", "--bootnodes", &bootnode];
+		args.extend_from_slice(extra);
 		nodes.push(TestNode::start(name, &args).await?);
 	}
 	Ok(nodes)

@@ -476,7 +476,9 @@ pub fn metered_wasm_service(
 					deployment.call(&id, Some(version), &endpoint, &request.body, content_type)
 				})
 				.await
-				.map_err(|e| MicroError::internal(failed_id, format!("the executor failed: {e}")))?;
+				.map_err(|e| {
+					MicroError::internal(failed_id, format!("the executor failed: {e}"))
+				})?;
 				if let (Ok(_), Some((meter, _)), Some(charge)) = (&answer, &meter, &charge) {
 					meter.record(charge, version)?;
 				}

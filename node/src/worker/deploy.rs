@@ -10,9 +10,7 @@ use std::{
 use micro_primitives::{NodeId, ServiceId, VersionNumber};
 use micro_runtime::Runtime;
 use mucp_offchain::{
-	executor::{
-		hex, metered_wasm_service, source::Builder, CodeHash, Deployment, Executor, Host,
-	},
+	executor::{hex, metered_wasm_service, source::Builder, CodeHash, Deployment, Executor, Host},
 	peer::Peer,
 	registry,
 	settlement::{Meter, Priced},
@@ -251,8 +249,11 @@ impl Deployer {
 		}
 		for version in placed.versions.iter().filter(|v| !started.contains(&v.version)) {
 			let key = (placed.service, version.version);
-			if self.failed.lock().expect("not poisoned").contains(&(key.0, key.1, version.code_hash))
-				|| !self.building.lock().expect("not poisoned").insert(key)
+			if self.failed.lock().expect("not poisoned").contains(&(
+				key.0,
+				key.1,
+				version.code_hash,
+			)) || !self.building.lock().expect("not poisoned").insert(key)
 			{
 				continue;
 			}
@@ -274,7 +275,8 @@ impl Deployer {
 			.map_err(|e| e.to_string())
 			.and_then(|result| result);
 			self.building.lock().expect("not poisoned").remove(&key);
-			match outcome.and_then(|hash| deployment.start(version.version, hash).map_err(|e| e.detail))
+			match outcome
+				.and_then(|hash| deployment.start(version.version, hash).map_err(|e| e.detail))
 			{
 				Ok(()) => {
 					log::info!(target: "mucp", "{} version {} runs", placed.name, version.version);
@@ -296,13 +298,10 @@ impl Deployer {
 				}
 			}
 		}
-		let previous = self
-			.running
-			.lock()
-			.expect("not poisoned")
-			.get(&placed.name)
-			.map(|(_, p)| p.clone());
-		let price_changed = previous.as_ref().is_some_and(|p| p.price_per_call != placed.price_per_call);
+		let previous =
+			self.running.lock().expect("not poisoned").get(&placed.name).map(|(_, p)| p.clone());
+		let price_changed =
+			previous.as_ref().is_some_and(|p| p.price_per_call != placed.price_per_call);
 		if let Some(entry) = self.running.lock().expect("not poisoned").get_mut(&placed.name) {
 			entry.1 = placed.clone();
 		}
@@ -314,10 +313,8 @@ impl Deployer {
 			return;
 		}
 		let local = peer.id().to_string();
-		let served_here = peer
-			.service(&placed.name)
-			.iter()
-			.any(|s| s.nodes.iter().any(|n| n.id == local));
+		let served_here =
+			peer.service(&placed.name).iter().any(|s| s.nodes.iter().any(|n| n.id == local));
 		if changed || price_changed || !served_here {
 			let newest = versions.iter().map(|v| v.version).max().unwrap_or_default();
 			let endpoints = placed
@@ -326,8 +323,7 @@ impl Deployer {
 				.find(|v| v.version == newest)
 				.map(|v| v.endpoints.clone())
 				.unwrap_or_default();
-			let priced =
-				Priced { service: placed.service, price_per_call: placed.price_per_call };
+			let priced = Priced { service: placed.service, price_per_call: placed.price_per_call };
 			let service = metered_wasm_service(
 				deployment,
 				&newest.to_string(),

@@ -26,7 +26,8 @@ pub fn node_key(keystore: &LocalKeystore, dev_seed: Option<&str>) -> Result<Node
 	let mut publics = keystore.ed25519_public_keys(KEY_TYPE);
 	if publics.is_empty() {
 		let seed = dev_seed.map(|seed| format!("{seed}//mucp"));
-		let public = keystore.ed25519_generate_new(KEY_TYPE, seed.as_deref()).map_err(|e| failed(&e))?;
+		let public =
+			keystore.ed25519_generate_new(KEY_TYPE, seed.as_deref()).map_err(|e| failed(&e))?;
 		publics.push(public);
 	}
 	publics.sort();

@@ -186,7 +186,8 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 	});
 	let _ = slot.set(worker);
 
-	let mut settler = settle::Settler::new(chain.clone(), meter.clone(), key, params.settlement_interval);
+	let mut settler =
+		settle::Settler::new(chain.clone(), meter.clone(), key, params.settlement_interval);
 	let mut blocks = deps.client.import_notification_stream();
 	let mut last_synced = None;
 	join_registered(&peer, &params, &snapshot);

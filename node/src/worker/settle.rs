@@ -124,9 +124,13 @@ impl Settler {
 			.map_err(|_| format!("more than {MAX_RECORDS} records"))?;
 		let report: pallet_micro_settlement::ReportOf<Runtime> =
 			pallet_micro_settlement::UsageReport { node, sequence: pending.sequence, records };
-		let payload =
-			sp_io::hashing::blake2_256(&(USAGE_REPORT_CONTEXT, self.chain.genesis(), &report).encode());
+		let payload = sp_io::hashing::blake2_256(
+			&(USAGE_REPORT_CONTEXT, self.chain.genesis(), &report).encode(),
+		);
 		let signature = self.key.sign(&payload);
-		Ok(RuntimeCall::Settlement(pallet_micro_settlement::Call::submit_usage { report, signature }))
+		Ok(RuntimeCall::Settlement(pallet_micro_settlement::Call::submit_usage {
+			report,
+			signature,
+		}))
 	}
 }
