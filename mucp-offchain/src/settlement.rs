@@ -111,7 +111,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// The bytes of lowercase or uppercase hex `digits`, or `None`.
 pub fn unhex(digits: &str) -> Option<Vec<u8>> {
-	if digits.len() % 2 != 0 {
+	if !digits.len().is_multiple_of(2) {
 		return None;
 	}
 	(0..digits.len())

@@ -6,13 +6,12 @@
 mod examples;
 
 use std::{
-	path::{Path, PathBuf},
 	process::Command,
 	sync::{Arc, OnceLock},
 	time::Duration,
 };
 
-use examples::{build_example, greeter_repository, workspace};
+use examples::{build_example, greeter_repository};
 use mucp_offchain::{
 	executor::{
 		code_hash,

@@ -158,6 +158,6 @@ impl ChainView for Chain {
 			.view(at, pallet_micro_reputation::TiersViewFunction::<Runtime>::new())
 			.map(|(_, period)| period)
 			.unwrap_or(0);
-		(left, if period == 0 { 0 } else { u64::from(best / period) })
+		(left, best.checked_div(period).map_or(0, u64::from))
 	}
 }

@@ -181,7 +181,7 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 		chain: chain.clone(),
 		deployer: deployer.clone(),
 		meter: meter.clone(),
-		key: key.clone(),
+		key,
 		gateway: gateway.address(),
 	});
 	let _ = slot.set(worker);

@@ -61,7 +61,7 @@ impl Settler {
 		let ttl = self.chain.view(at, HeartbeatTtlViewFunction::<Runtime>::new())?;
 		let every = (ttl / 4).max(1);
 		let due = best >= info.last_heartbeat.saturating_add(every);
-		let retry = self.last_heartbeat_attempt.is_none_or(|a| best >= a + every / 2 + 1);
+		let retry = self.last_heartbeat_attempt.is_none_or(|a| best > a + every / 2);
 		if !due || !retry {
 			return Ok(());
 		}
