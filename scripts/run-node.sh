@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds micro-node (after the one-time set-up) and runs it. Without arguments: a dev chain.
+# Builds micro-node and the `micro` command line (after the one-time set-up) and runs the node.
+# Without arguments: a dev chain.
 #
 #   ./scripts/run-node.sh                 # --dev: one validator, blocks every 6 s, finality
 #   ./scripts/run-node.sh --chain local --alice --validator --base-path /tmp/alice
@@ -14,8 +15,8 @@ cd "$root"
 
 profile="${MICRO_PROFILE:-debug}"
 case "$profile" in
-	debug) cargo build --locked -p micro-node ;;
-	release) cargo build --locked --release -p micro-node ;;
+	debug) cargo build --locked -p micro-node -p micro-cli ;;
+	release) cargo build --locked --release -p micro-node -p micro-cli ;;
 	*) echo "MICRO_PROFILE must be debug or release, not '$profile'" >&2; exit 2 ;;
 esac
 

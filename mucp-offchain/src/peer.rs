@@ -42,7 +42,7 @@ use libp2p::{
 	swarm::{dial_opts::DialOpts, SwarmEvent},
 	Swarm,
 };
-pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
+pub use libp2p::{identity::Keypair, multiaddr::Protocol, Multiaddr, PeerId};
 use prost::Message as _;
 use serde::{Deserialize, Serialize};
 use tokio::{

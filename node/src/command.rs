@@ -155,6 +155,9 @@ pub fn run() -> sc_cli::Result<()> {
 				check_p2p_ports_free(&config.network.listen_addresses)?;
 				if !worker.no_mucp {
 					ensure_port_free(worker.gateway, "serve the HTTP gateway", "--gateway")?;
+					if let Some(address) = tcp_socket(&worker.mucp_listen) {
+						ensure_port_free(address, "listen for MUCP peers", "--mucp-listen")?;
+					}
 				}
 				let database = config.database.path().map(|path| path.to_path_buf());
 				let started = match config.network.network_backend {
@@ -214,6 +217,21 @@ fn ensure_port_free(
 		}
 		_ => Ok(()),
 	}
+}
+
+/// The IP and TCP port of a `/ip4/…/tcp/…` or `/ip6/…/tcp/…` multiaddr.
+fn tcp_socket(address: &crate::worker::Multiaddr) -> Option<std::net::SocketAddr> {
+	use mucp_offchain::peer::Protocol;
+	let mut ip = None;
+	for part in address.iter() {
+		match part {
+			Protocol::Ip4(v4) => ip = Some(std::net::IpAddr::V4(v4)),
+			Protocol::Ip6(v6) => ip = Some(std::net::IpAddr::V6(v6)),
+			Protocol::Tcp(port) if port != 0 => return ip.map(|ip| (ip, port).into()),
+			_ => {}
+		}
+	}
+	None
 }
 
 /// Checks that the TCP ports the node should listen on for peers are free.

@@ -17,8 +17,11 @@ fn assert_clean_failure(output: &std::process::Output, expected: &[&str]) {
 	}
 }
 
-/// Runs a `--dev` node on the given RPC and p2p ports, quiet otherwise, until it exits.
+/// Runs a `--dev` node on the given RPC and p2p ports, its worker on free ones, quiet
+/// otherwise, until it exits.
 fn run_dev_node(rpc_port: &str, p2p_port: &str, extra: &[&str]) -> std::process::Output {
+	let gateway = format!("127.0.0.1:{}", free_port());
+	let mucp = format!("/ip4/127.0.0.1/tcp/{}", free_port());
 	let mut args = vec![
 		"--dev",
 		"--rpc-port",
@@ -28,6 +31,10 @@ fn run_dev_node(rpc_port: &str, p2p_port: &str, extra: &[&str]) -> std::process:
 		"--no-prometheus",
 		"--no-telemetry",
 		"--no-mdns",
+		"--gateway",
+		&gateway,
+		"--mucp-listen",
+		&mucp,
 	];
 	args.extend_from_slice(extra);
 	run_node_command(&args)
@@ -67,6 +74,20 @@ fn taken_p2p_port_is_a_clear_error() {
 	let port = listener.local_addr().unwrap().port().to_string();
 	let output = run_dev_node(&free_port().to_string(), &port, &["--tmp"]);
 	assert_clean_failure(&output, &[&format!(":{port}"), "already in use", "--port"]);
+	drop(listener);
+}
+
+#[test]
+fn taken_gateway_port_is_a_clear_error() {
+	let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+	let port = listener.local_addr().unwrap().port().to_string();
+	let gateway = format!("127.0.0.1:{port}");
+	let output = run_dev_node(
+		&free_port().to_string(),
+		&free_port().to_string(),
+		&["--tmp", "--gateway", &gateway],
+	);
+	assert_clean_failure(&output, &[&port, "already in use", "--gateway"]);
 	drop(listener);
 }
 

@@ -25,9 +25,20 @@ pub fn node_key(keystore: &LocalKeystore, dev_seed: Option<&str>) -> Result<Node
 	let failed = |e: &dyn std::fmt::Display| format!("the node key in the keystore: {e}");
 	let mut publics = keystore.ed25519_public_keys(KEY_TYPE);
 	if publics.is_empty() {
-		let seed = dev_seed.map(|seed| format!("{seed}//mucp"));
-		let public =
-			keystore.ed25519_generate_new(KEY_TYPE, seed.as_deref()).map_err(|e| failed(&e))?;
+		let public = match dev_seed {
+			// Written to the keystore's directory like a generated key (a key generated from a
+			// seed would be kept in memory only).
+			Some(seed) => {
+				let suri = format!("{seed}//mucp");
+				let pair = ed25519::Pair::from_string(&suri, None)
+					.map_err(|e| failed(&format!("{e:?}")))?;
+				keystore
+					.insert(KEY_TYPE, &suri, pair.public().as_ref())
+					.map_err(|()| "the node key could not be written to the keystore".to_owned())?;
+				pair.public()
+			}
+			None => keystore.ed25519_generate_new(KEY_TYPE, None).map_err(|e| failed(&e))?,
+		};
 		publics.push(public);
 	}
 	publics.sort();
@@ -71,7 +82,10 @@ mod tests {
 		let again = node_key(&LocalKeystore::open(dir.path(), None).unwrap(), None).unwrap();
 		assert_eq!(again.public(), first.public(), "kept across restarts");
 		let peer = libp2p_keypair(&first).public().to_peer_id();
-		let other = libp2p_keypair(&node_key(&LocalKeystore::in_memory(), None).unwrap());
-		assert_ne!(peer, other.public().to_peer_id(), "a fresh key otherwise");
+		let other_dir = tempfile::tempdir().unwrap();
+		let fresh = node_key(&LocalKeystore::open(other_dir.path(), None).unwrap(), None).unwrap();
+		assert_ne!(peer, libp2p_keypair(&fresh).public().to_peer_id(), "a fresh key otherwise");
+		let reopened = LocalKeystore::open(other_dir.path(), None).unwrap();
+		assert_eq!(node_key(&reopened, None).unwrap().public(), fresh.public(), "kept too");
 	}
 }

@@ -23,7 +23,7 @@ use futures::StreamExt;
 use mucp_offchain::{
 	executor::{source::Builder, Executor, ExecutorConfig, PeerHost},
 	gateway::{Gateway, GatewayConfig},
-	peer::{Multiaddr, Peer, PeerConfig},
+	peer::{Peer, PeerConfig},
 	settlement::{Ledger, Meter},
 };
 use sc_client_api::BlockchainEvents;
@@ -32,6 +32,7 @@ use sp_core::{crypto::Ss58Codec, Pair as _};
 
 use crate::service::FullClient;
 use chain::{Chain, Pool};
+pub use mucp_offchain::peer::Multiaddr;
 
 /// The worker's command-line flags.
 #[derive(Debug, Clone, clap::Args)]

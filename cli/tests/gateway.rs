@@ -1,0 +1,116 @@
+//! The HTTP gateway and `micro`'s client of it, against a real MUCP peer on loopback: calls,
+//! errors, streams, publish and subscribe with the inbox, and the OpenAPI document.
+
+use std::{sync::Arc, time::Duration};
+
+use micro_cli::gateway::{Gateway as Client, GatewayError};
+use mucp_offchain::{
+	gateway::{Gateway, GatewayConfig},
+	peer::{Peer, PeerConfig, Service},
+	registry::{Endpoint, FieldDescription},
+	settlement::CALLER_HEADER,
+};
+use serde_json::{json, Value};
+
+fn echo() -> Service {
+	let mut call = Endpoint::new("Echo.Call", "Request", "Response");
+	call.request.fields.push(FieldDescription {
+		number: 1,
+		name: "text".into(),
+		kind: "string".into(),
+		repeated: false,
+	});
+	Service::new("echo", "1")
+		.call(call, |request| async move {
+			let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+			let caller = request.header(CALLER_HEADER).unwrap_or_default().to_owned();
+			Ok(json!({ "echo": body, "caller": caller }).to_string().into_bytes())
+		})
+		.stream(Endpoint::new("Echo.Stream", "Request", "Response"), |_, mut stream| async move {
+			while let Some(Ok(message)) = stream.recv().await {
+				let body: Value = serde_json::from_slice(&message.body).unwrap_or(Value::Null);
+				let _ = stream.send(json!({ "again": body }).to_string()).await;
+			}
+		})
+}
+
+async fn started() -> (tempfile::TempDir, Arc<Peer>, Gateway, Client) {
+	let dir = tempfile::tempdir().unwrap();
+	let peer = Arc::new(Peer::start(PeerConfig::new(dir.path().join("b.redb"))).await.unwrap());
+	peer.serve(echo()).unwrap();
+	let config = GatewayConfig { listen: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
+	let gateway = Gateway::start(peer.clone(), config).await.unwrap();
+	let client = Client::new(&format!("http://{}", gateway.address()));
+	(dir, peer, gateway, client)
+}
+
+fn micro_error(result: Result<impl std::fmt::Debug, GatewayError>) -> (u16, String) {
+	match result {
+		Err(GatewayError::Micro(error)) => (error.code, error.detail),
+		other => panic!("expected a Micro-Error, got {other:?}"),
+	}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn calls_and_their_errors_go_through_the_gateway() {
+	let (_dir, peer, gateway, client) = started().await;
+	let answer = client.call("echo", "Echo.Call", r#"{"text":"hi"}"#, &[], None).await.unwrap();
+	let answer: Value = serde_json::from_slice(&answer).unwrap();
+	assert_eq!(answer["echo"], json!({ "text": "hi" }));
+	assert_eq!(answer["caller"], peer.id().to_string(), "the serving peer names the caller");
+
+	let (code, detail) = micro_error(client.call("nothing", "X.Y", "{}", &[], None).await);
+	assert_eq!(code, 404, "{detail}");
+	let (code, detail) =
+		micro_error(client.call("echo", "Echo.Call", "{not json", &[], None).await);
+	assert_eq!((code, detail.contains("malformed JSON")), (400, true), "{detail}");
+	let (code, _) = micro_error(client.call("echo", "Echo.Nope", "{}", &[], None).await);
+	assert_eq!(code, 404);
+	let unmetered = client.call("echo", "Echo.Call", "{}", &["0xnothex".into()], None).await;
+	assert!(unmetered.is_ok(), "a service with no meter reads no allowance: {unmetered:?}");
+	gateway.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gateway_streams_publishes_subscribes_and_describes() {
+	let (_dir, _peer, gateway, client) = started().await;
+	let mut answers = Vec::new();
+	client
+		.stream("echo", "Echo.Stream", &["{\"n\":1}".into(), "{\"n\":2}".into()], |line| {
+			answers.push(line.to_owned())
+		})
+		.await
+		.unwrap();
+	assert_eq!(answers, vec![r#"{"again":{"n":1}}"#, r#"{"again":{"n":2}}"#]);
+
+	// Nobody listens: the message waits in the inbox for the first subscriber.
+	let stored = client.publish("news", r#"{"item":1}"#).await.unwrap();
+	assert_eq!(stored["stored"], true, "{stored}");
+	let subscriber = client.clone();
+	let received = tokio::spawn(async move {
+		let mut got = Vec::new();
+		subscriber
+			.subscribe("news", None, |data| {
+				got.push(data.to_owned());
+				got.len() < 2
+			})
+			.await
+			.unwrap();
+		got
+	});
+	tokio::time::sleep(Duration::from_millis(500)).await;
+	let delivered = client.publish("news", r#"{"item":2}"#).await.unwrap();
+	assert_eq!(delivered["delivered"], 1, "{delivered}");
+	let got = tokio::time::timeout(Duration::from_secs(10), received).await.unwrap().unwrap();
+	assert_eq!(got, vec![r#"{"item":1}"#, r#"{"item":2}"#]);
+
+	let openapi = client.get_json("/openapi.json").await.unwrap();
+	let request = &openapi["paths"]["/echo/Echo.Call"]["post"]["requestBody"]["content"]
+		["application/json"]["schema"];
+	assert_eq!(request["properties"]["text"]["type"], "string", "{openapi}");
+	let (code, _) = micro_error(client.get_json("/echo/Echo.Call").await);
+	assert_eq!(code, 405, "calls are POST");
+	let (code, _) = micro_error(client.get_json("/_/nowhere").await);
+	assert_eq!(code, 404);
+	gateway.shutdown().await;
+}
