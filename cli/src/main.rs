@@ -653,7 +653,6 @@ async fn node(cli: &Cli, command: &NodeCommand) -> Outcome {
 
 /// Builds `repo` at `commit` and registers or publishes it; returns the service and version.
 async fn register_or_publish(
-	cli: &Cli,
 	api: &Client,
 	keypair: &Keypair,
 	repo: &str,
@@ -723,7 +722,6 @@ async fn register_or_publish(
 			(service as u32, version)
 		}
 	};
-	let _ = cli;
 	Ok((service, version, manifest))
 }
 
@@ -758,7 +756,7 @@ async fn services(cli: &Cli, command: &ServicesCommand) -> Outcome {
 		ServicesCommand::Deploy { repo, commit, place: nodes } => {
 			let (keypair, _) = signer(&cli.seed)?;
 			let (service, version, manifest) =
-				register_or_publish(cli, &api, &keypair, repo, commit).await?;
+				register_or_publish(&api, &keypair, repo, commit).await?;
 			for node in nodes {
 				place(&api, &keypair, service, version, *node).await?;
 			}
@@ -870,7 +868,7 @@ async fn nft(cli: &Cli, command: &NftCommand) -> Outcome {
 		NftCommand::Mint { repo, commit } => {
 			let (keypair, _) = signer(&cli.seed)?;
 			let (service, version, manifest) =
-				register_or_publish(cli, &api, &keypair, repo, commit).await?;
+				register_or_publish(&api, &keypair, repo, commit).await?;
 			println!(
 				"{}: service {service} (NFT item {service}), version {version}",
 				manifest.name

@@ -20,7 +20,16 @@ fn assert_clean_failure(output: &std::process::Output, expected: &[&str]) {
 /// Runs a `--dev` node on the given RPC and p2p ports, its worker on free ones, quiet
 /// otherwise, until it exits.
 fn run_dev_node(rpc_port: &str, p2p_port: &str, extra: &[&str]) -> std::process::Output {
-	let gateway = format!("127.0.0.1:{}", free_port());
+	run_dev_node_with_gateway(rpc_port, p2p_port, &format!("127.0.0.1:{}", free_port()), extra)
+}
+
+/// [`run_dev_node`] with its gateway on `gateway`.
+fn run_dev_node_with_gateway(
+	rpc_port: &str,
+	p2p_port: &str,
+	gateway: &str,
+	extra: &[&str],
+) -> std::process::Output {
 	let mucp = format!("/ip4/127.0.0.1/tcp/{}", free_port());
 	let mut args = vec![
 		"--dev",
@@ -32,7 +41,7 @@ fn run_dev_node(rpc_port: &str, p2p_port: &str, extra: &[&str]) -> std::process:
 		"--no-telemetry",
 		"--no-mdns",
 		"--gateway",
-		&gateway,
+		gateway,
 		"--mucp-listen",
 		&mucp,
 	];
@@ -82,10 +91,11 @@ fn taken_gateway_port_is_a_clear_error() {
 	let listener = TcpListener::bind("127.0.0.1:0").unwrap();
 	let port = listener.local_addr().unwrap().port().to_string();
 	let gateway = format!("127.0.0.1:{port}");
-	let output = run_dev_node(
+	let output = run_dev_node_with_gateway(
 		&free_port().to_string(),
 		&free_port().to_string(),
-		&["--tmp", "--gateway", &gateway],
+		&gateway,
+		&["--tmp"],
 	);
 	assert_clean_failure(&output, &[&port, "already in use", "--gateway"]);
 	drop(listener);
