@@ -112,21 +112,18 @@ impl Gateway {
 		Self::checked(status, body)
 	}
 
-	/// GETs `path` and parses the JSON answer.
-	pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, GatewayError> {
-		let request = Request::builder()
-			.method(Method::GET)
-			.uri(format!("{}{path}", self.base))
-			.body(Full::new(Bytes::new()))
-			.map_err(|e| GatewayError::Unreachable(e.to_string()))?;
-		let response = self
-			.client
-			.request(request)
-			.await
-			.map_err(|e| GatewayError::Unreachable(format!("{}: {e}", self.base)))?;
+	/// The JSON of a successful answer, or its `Micro-Error`.
+	async fn json_answer(
+		response: hyper::Response<hyper::body::Incoming>,
+	) -> Result<serde_json::Value, GatewayError> {
 		let (status, body) = Self::whole(response).await?;
 		let body = Self::checked(status, body)?;
 		serde_json::from_slice(&body).map_err(|e| GatewayError::Unreachable(e.to_string()))
+	}
+
+	/// GETs `path` and parses the JSON answer.
+	pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, GatewayError> {
+		Self::json_answer(self.send(Method::GET, path, &[], Vec::new()).await?).await
 	}
 
 	/// Publishes JSON `body` to `topic`; returns the gateway's account of it.
@@ -136,10 +133,8 @@ impl Gateway {
 		body: &str,
 	) -> Result<serde_json::Value, GatewayError> {
 		let path = format!("/_/publish/{topic}");
-		let response = self.send(Method::POST, &path, &[], body.as_bytes().to_vec()).await?;
-		let (status, body) = Self::whole(response).await?;
-		let body = Self::checked(status, body)?;
-		serde_json::from_slice(&body).map_err(|e| GatewayError::Unreachable(e.to_string()))
+		Self::json_answer(self.send(Method::POST, &path, &[], body.as_bytes().to_vec()).await?)
+			.await
 	}
 
 	/// Opens a stream to `service`'s `endpoint`, sends `requests` (JSON, one each) and hands
@@ -177,17 +172,8 @@ impl Gateway {
 			Some(queue) => format!("/_/subscribe/{topic}?queue={queue}"),
 			None => format!("/_/subscribe/{topic}"),
 		};
-		let mut request =
-			Request::builder().method(Method::GET).uri(format!("{}{path}", self.base));
-		request = request.header("accept", "text/event-stream");
-		let request = request
-			.body(Full::new(Bytes::new()))
-			.map_err(|e| GatewayError::Unreachable(e.to_string()))?;
-		let response = self
-			.client
-			.request(request)
-			.await
-			.map_err(|e| GatewayError::Unreachable(format!("{}: {e}", self.base)))?;
+		let accept = [("accept", "text/event-stream".to_owned())];
+		let response = self.send(Method::GET, &path, &accept, Vec::new()).await?;
 		if !response.status().is_success() {
 			let (status, body) = Self::whole(response).await?;
 			return Self::checked(status, body).map(drop);

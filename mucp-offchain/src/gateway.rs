@@ -359,11 +359,7 @@ fn event_text(message: &Message) -> String {
 	if let Some(id) = message.id() {
 		text.push_str(&format!("id: {}\n", id.replace(['\n', '\r'], " ")));
 	}
-	let data = match message.content_type() {
-		Ok(ContentType::Json) => String::from_utf8_lossy(&message.body).into_owned(),
-		_ => json!({ "protobuf": hex(&message.body) }).to_string(),
-	};
-	for line in data.lines() {
+	for line in json_text(message).lines() {
 		text.push_str("data: ");
 		text.push_str(line);
 		text.push('\n');
@@ -372,8 +368,26 @@ fn event_text(message: &Message) -> String {
 	text
 }
 
-fn hex(bytes: &[u8]) -> String {
-	crate::settlement::hex(bytes)
+/// A message's body as JSON text: itself if JSON, else `{"protobuf": "<hex>"}`.
+fn json_text(message: &Message) -> String {
+	match message.content_type() {
+		Ok(ContentType::Json) => String::from_utf8_lossy(&message.body).into_owned(),
+		_ => json!({ "protobuf": crate::settlement::hex(&message.body) }).to_string(),
+	}
+}
+
+/// A response of `content_type` whose body is what arrives on `receiver`, as it arrives.
+fn streamed(
+	receiver: tokio::sync::mpsc::Receiver<Bytes>,
+	content_type: &'static str,
+) -> Response<Body> {
+	let stream = futures::stream::unfold(receiver, |mut receiver| async move {
+		let frame = receiver.recv().await?;
+		Some((Ok::<_, Infallible>(Frame::data(frame)), receiver))
+	});
+	let mut response = Response::new(BodyExt::boxed(StreamBody::new(stream)));
+	response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+	response
 }
 
 fn subscribe(
@@ -414,14 +428,8 @@ fn subscribe(
 			}
 		}
 	});
-	let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-		let frame = receiver.recv().await?;
-		Some((Ok::<_, Infallible>(Frame::data(frame)), receiver))
-	});
-	let mut response = Response::new(BodyExt::boxed(StreamBody::new(stream)));
-	let headers = response.headers_mut();
-	headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-	headers.insert("cache-control", HeaderValue::from_static("no-cache"));
+	let mut response = streamed(receiver, "text/event-stream");
+	response.headers_mut().insert("cache-control", HeaderValue::from_static("no-cache"));
 	response
 }
 
@@ -460,12 +468,7 @@ async fn stream(
 		micro_stream.finish();
 		while let Some(next) = micro_stream.recv().await {
 			let line = match next {
-				Ok(message) => match message.content_type() {
-					Ok(ContentType::Json) => {
-						String::from_utf8_lossy(&message.body).replace('\n', " ")
-					}
-					_ => json!({ "protobuf": hex(&message.body) }).to_string(),
-				},
+				Ok(message) => json_text(&message).replace('\n', " "),
 				Err(error) => error_json(&error),
 			};
 			if frames.send(Bytes::from(format!("{line}\n"))).await.is_err() {
@@ -473,13 +476,7 @@ async fn stream(
 			}
 		}
 	});
-	let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-		let frame = receiver.recv().await?;
-		Some((Ok::<_, Infallible>(Frame::data(frame)), receiver))
-	});
-	let mut response = Response::new(BodyExt::boxed(StreamBody::new(stream)));
-	response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
-	response
+	streamed(receiver, "application/x-ndjson")
 }
 
 fn error_json(error: &MicroError) -> String {

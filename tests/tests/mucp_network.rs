@@ -129,6 +129,17 @@ where
 	}
 }
 
+/// How many nodes run greeter, as `node`'s registry shows it (`None` if it shows none).
+async fn greeter_nodes(node: &TestNode) -> Option<usize> {
+	let services = json(node, "//Alice", &["network", "services"]).await;
+	services
+		.as_array()
+		.into_iter()
+		.flatten()
+		.find(|s| s["name"] == "greeter")
+		.map(|s| s["nodes"].as_array().map_or(0, Vec::len))
+}
+
 /// `node`'s unsettled calls and whether a report is in flight (`micro_usage`).
 async fn usage(node: &TestNode) -> (u64, bool) {
 	let usage: Value =
@@ -205,12 +216,7 @@ async fn services_are_deployed_called_published_and_settled_across_four_validato
 
 	// Charlie's node learns of both over MUCP once they built and serve it.
 	eventually("greeter on two nodes, seen from Charlie's", Duration::from_secs(300), || async {
-		let services = json(&nodes[2], "//Alice", &["network", "services"]).await;
-		services
-			.as_array()
-			.into_iter()
-			.flatten()
-			.any(|s| s["name"] == "greeter" && s["nodes"].as_array().map_or(0, Vec::len) == 2)
+		greeter_nodes(&nodes[2]).await == Some(2)
 	})
 	.await;
 	let openapi = micro_cli::gateway::Gateway::new(&nodes[2].gateway_url())
@@ -329,12 +335,7 @@ async fn services_are_deployed_called_published_and_settled_across_four_validato
 		calls += 1;
 	}
 	eventually("Bob's node drops out of Charlie's registry", Duration::from_secs(60), || async {
-		let services = json(&nodes[1], "//Alice", &["network", "services"]).await;
-		services
-			.as_array()
-			.into_iter()
-			.flatten()
-			.any(|s| s["name"] == "greeter" && s["nodes"].as_array().map_or(0, Vec::len) == 1)
+		greeter_nodes(&nodes[1]).await == Some(1)
 	})
 	.await;
 	for _ in 0..2 {

@@ -50,11 +50,7 @@ pub fn code_hash(wasm: &[u8]) -> CodeHash {
 
 /// Writes a code hash as `0x`-prefixed hex.
 pub fn hex(hash: &CodeHash) -> String {
-	let mut out = String::from("0x");
-	for byte in hash {
-		out.push_str(&format!("{byte:02x}"));
-	}
-	out
+	format!("0x{}", crate::settlement::hex(hash))
 }
 
 /// Limits of the executor and of every call.
