@@ -252,9 +252,15 @@ enum AllowanceCommand {
 		/// Blocks it stays valid.
 		#[arg(long, default_value_t = 1_000)]
 		blocks: u32,
-		/// Its nonce; the best block's number by default, so a newer one always replaces.
+		/// Its nonce; the best block's number by default, so a newer one always replaces (the
+		/// calls settled under the one it replaces count toward its `--calls` until that one
+		/// expires).
 		#[arg(long)]
 		nonce: Option<u64>,
+		/// The highest price per call, in API tokens, you agree to pay: a node cannot settle
+		/// calls at a higher price. The service's current price by default.
+		#[arg(long = "max-price")]
+		max_price: Option<u128>,
 	},
 }
 
@@ -363,6 +369,17 @@ async fn service_id(api: &Client, service: &str) -> Result<u32, Failure> {
 		.and_then(number)
 		.map(|n| n as u32)
 		.ok_or_else(|| refused(format!("no service is named `{service}`")))
+}
+
+/// The current price per call of service `id`, in API tokens.
+async fn service_price(api: &Client, id: u32) -> Result<u128, Failure> {
+	let found: Value =
+		try_view(api, "MicroServices", "service", &id.encode()).await.map_err(refused)?;
+	some(&found)
+		.and_then(|pair| item(pair, 0))
+		.and_then(|info| field(info, "price_per_call"))
+		.and_then(number)
+		.ok_or_else(|| refused(format!("no service has id {id}")))
 }
 
 async fn submit_progress(
@@ -985,10 +1002,14 @@ async fn tokens(cli: &Cli, command: &TokensCommand) -> Outcome {
 }
 
 async fn allowance(cli: &Cli, command: &AllowanceCommand) -> Outcome {
-	let AllowanceCommand::Sign { service, nodes, calls, blocks, nonce } = command;
+	let AllowanceCommand::Sign { service, nodes, calls, blocks, nonce, max_price } = command;
 	let (keypair, pair) = signer(&cli.seed)?;
 	let api = connect(&cli.url).await?;
 	let service = service_id(&api, service).await?;
+	let max_price_per_call = match max_price {
+		Some(price) => *price,
+		None => service_price(&api, service).await?,
+	};
 	let best = api
 		.at_current_block()
 		.await
@@ -1004,6 +1025,7 @@ async fn allowance(cli: &Cli, command: &AllowanceCommand) -> Outcome {
 				service,
 				node: *node,
 				max_calls: *calls,
+				max_price_per_call,
 				expires_at: best.saturating_add(*blocks),
 				nonce: nonce.unwrap_or(best.into()),
 			};

@@ -139,6 +139,8 @@ pub trait ChainView: Send + Sync {
 /// How a served call is paid.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Charge {
+	/// Not at all: the service's price is zero, and the chain settles no unpaid usage.
+	Unpriced,
 	/// Against a consumer's allowance.
 	Allowance(SignedAllowance),
 	/// From `account`'s free quota in period `period`.
@@ -154,6 +156,7 @@ impl Charge {
 	/// `allowance` or `free`, for logs.
 	pub fn label(&self) -> &'static str {
 		match self {
+			Self::Unpriced => "unpriced",
 			Self::Allowance(_) => "allowance",
 			Self::Free { .. } => "free",
 		}
@@ -198,6 +201,10 @@ impl Meter {
 		let Some(node) = self.chain.node_id() else {
 			return Err(MicroError::new(&id, 503, "this node is not registered on-chain yet"));
 		};
+		if priced.price_per_call == 0 {
+			// The chain refuses to settle unpaid usage: nothing to count.
+			return Ok(Charge::Unpriced);
+		}
 		let Some(header) = request.header(ALLOWANCE_HEADER) else {
 			return self.admit_free(request, &id);
 		};
@@ -219,6 +226,16 @@ impl Meter {
 			));
 		}
 		let allowance = &signed.allowance;
+		if allowance.max_price_per_call < priced.price_per_call {
+			return Err(payment(format!(
+				"the allowance caps the price at {} API tokens per call, below service {}'s {}: \
+				 sign one with a max_price_per_call of at least {}",
+				allowance.max_price_per_call,
+				priced.service,
+				priced.price_per_call,
+				priced.price_per_call
+			)));
+		}
 		let best = self.chain.best_block();
 		if allowance.expires_at < best.saturating_add(self.expiry_margin) {
 			return Err(payment(format!(
@@ -226,7 +243,7 @@ impl Meter {
 				allowance.expires_at, self.expiry_margin
 			)));
 		}
-		let standing = self.ledger.standing(&signed)?;
+		let standing = self.ledger.standing(&signed, best)?;
 		if let Some(newer) = standing.newer_nonce {
 			return Err(payment(format!(
 				"allowance nonce {} was replaced by nonce {newer}",
@@ -238,8 +255,9 @@ impl Meter {
 		}
 		if standing.counted >= allowance.max_calls {
 			return Err(payment(format!(
-				"the allowance's {} calls are used up",
-				allowance.max_calls
+				"the allowance's {} calls are used up (counting {} served under the allowances \
+				 it replaced, until they expire)",
+				allowance.max_calls, standing.carried
 			)));
 		}
 		let owed = standing.unsettled_for_consumer.saturating_add(1);
@@ -278,6 +296,7 @@ impl Meter {
 	/// Counts one served call of `version` under `charge`.
 	pub fn record(&self, charge: &Charge, version: VersionNumber) -> Result<(), MicroError> {
 		match charge {
+			Charge::Unpriced => Ok(()),
 			Charge::Allowance(signed) => self.ledger.count(signed, version, 1),
 			Charge::Free { account, period } => {
 				*self
@@ -332,8 +351,11 @@ pub struct PendingReport {
 /// What the ledger knows of an allowance when a call under it arrives.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Standing {
-	/// Calls counted under it.
+	/// Calls that count toward its `max_calls`: its own and those it carries.
 	pub counted: u64,
+	/// Of those, calls served under the lower nonces it replaced, which count while any of them
+	/// is unexpired (as the chain counts them; see `UsageAllowance`).
+	pub carried: u64,
 	/// A higher nonce of the same consumer seen here, which replaced it.
 	pub newer_nonce: Option<u64>,
 	/// Whether another allowance with the same nonce was used here.
@@ -396,11 +418,21 @@ impl Ledger {
 		Ok(Self { db, state: Mutex::new(state) })
 	}
 
-	/// What the ledger knows of `signed`.
-	pub fn standing(&self, signed: &SignedAllowance) -> Result<Standing, MicroError> {
+	/// What the ledger knows of `signed` at best block `best`.
+	///
+	/// A higher nonce replaces, it does not add: the calls served here under the consumer's lower
+	/// nonces count toward `signed`'s maximum while the latest of them to expire has not, as on
+	/// the chain (which counts no more than this: only what it settled, and only until the
+	/// allowances it replaced expire).
+	pub fn standing(
+		&self,
+		signed: &SignedAllowance,
+		best: BlockNumber,
+	) -> Result<Standing, MicroError> {
 		let state = self.state.lock().expect("not poisoned");
 		let consumer = &signed.allowance.consumer;
 		let mut standing = Standing::default();
+		let (mut older, mut older_until) = (0u64, None);
 		for entry in state.entries.values().filter(|e| &e.signed.allowance.consumer == consumer) {
 			standing.unsettled_for_consumer += entry.unsettled();
 			let nonce = entry.signed.allowance.nonce;
@@ -410,8 +442,15 @@ impl Ledger {
 				if entry.signed.allowance != signed.allowance {
 					standing.conflicting = true;
 				}
-				standing.counted = entry.counted();
+				standing.counted += entry.counted();
+			} else {
+				older += entry.counted();
+				older_until = older_until.max(Some(entry.signed.allowance.expires_at));
 			}
+		}
+		if older_until.is_some_and(|until| best <= until) {
+			standing.carried = older;
+			standing.counted += older;
 		}
 		Ok(standing)
 	}
@@ -541,22 +580,23 @@ impl Ledger {
 		Ok(Some(report))
 	}
 
-	/// Drops allowances that expired before `best` and are settled in full, and those a newer
-	/// nonce of their consumer replaced and are settled: returns how many went.
+	/// Drops allowances that are settled in full and expired before `best`, once every
+	/// allowance of their consumer has (until then a newer nonce still carries their calls):
+	/// returns how many went.
 	pub fn prune(&self, best: BlockNumber) -> Result<usize, String> {
 		let mut state = self.state.lock().expect("not poisoned");
-		let mut newest: HashMap<AccountId, u64> = HashMap::new();
+		let mut latest_expiry: HashMap<AccountId, BlockNumber> = HashMap::new();
 		for entry in state.entries.values() {
 			let a = &entry.signed.allowance;
-			let n = newest.entry(a.consumer.clone()).or_default();
-			*n = (*n).max(a.nonce);
+			let until = latest_expiry.entry(a.consumer.clone()).or_default();
+			*until = (*until).max(a.expires_at);
 		}
 		let gone: Vec<Vec<u8>> = state
 			.entries
 			.iter()
 			.filter(|(_, e)| {
 				let a = &e.signed.allowance;
-				e.unsettled() == 0 && (a.expires_at < best || newest[&a.consumer] > a.nonce)
+				e.unsettled() == 0 && latest_expiry[&a.consumer] < best
 			})
 			.map(|(k, _)| k.clone())
 			.collect();
@@ -628,6 +668,7 @@ mod tests {
 			service: 0,
 			node,
 			max_calls,
+			max_price_per_call: 10,
 			expires_at: 1_000,
 			nonce,
 		};
@@ -774,9 +815,14 @@ mod tests {
 		drop(ledger);
 		let ledger = Ledger::open(&path).unwrap();
 		assert_eq!(ledger.unsettled(), 0, "settled counts survive a restart");
-		assert_eq!(ledger.standing(&a).unwrap().counted, 6, "and still bound the allowance");
-		assert_eq!(ledger.prune(5).unwrap(), 1, "nonce 1 was replaced by 2 and is settled");
-		assert_eq!(ledger.prune(2_000).unwrap(), 1, "nonce 2 expired");
+		assert_eq!(ledger.standing(&a, 12).unwrap().counted, 6, "and still bound the allowance");
+		assert_eq!(
+			ledger.standing(&b, 12).unwrap(),
+			Standing { counted: 10, carried: 6, ..Standing::default() },
+			"nonce 2 carries nonce 1's calls while nonce 1 is unexpired"
+		);
+		assert_eq!(ledger.prune(5).unwrap(), 0, "nonce 1 still counts toward nonce 2");
+		assert_eq!(ledger.prune(2_000).unwrap(), 2, "both expired");
 	}
 
 	#[test]
@@ -790,5 +836,59 @@ mod tests {
 		assert_eq!(report.records.len(), 3);
 		ledger.confirm(report.sequence).unwrap();
 		assert_eq!(ledger.unsettled(), 2);
+	}
+
+	/// The chain refuses a record priced above its allowance's cap (an owner who raised the
+	/// price after the consumer signed): the worker refuses to serve it in the first place.
+	#[test]
+	fn a_call_priced_above_its_allowances_cap_is_refused() {
+		let dir = tempfile::tempdir().unwrap();
+		let meter = meter(&dir, chain());
+		let request = call_with(Some(allowance(3, 9, 1).to_text()));
+		assert!(meter.admit(&request, PRICED).is_ok(), "at the cap");
+		let raised = Priced { service: 0, price_per_call: 11 };
+		let refused = meter.admit(&request, raised).unwrap_err();
+		assert_eq!(refused.code, 402);
+		assert!(
+			refused.detail.contains("caps the price at 10 API tokens per call, below service 0's 11"),
+			"{}",
+			refused.detail
+		);
+	}
+
+	/// A free service's calls are served without an allowance and counted nowhere: the chain
+	/// settles no unpaid usage.
+	#[test]
+	fn calls_to_a_free_service_are_not_counted_for_settlement() {
+		let dir = tempfile::tempdir().unwrap();
+		let meter = meter(&dir, chain());
+		let free = Priced { service: 0, price_per_call: 0 };
+		let charge = meter.admit(&call_with(Some(allowance(3, 9, 1).to_text())), free).unwrap();
+		assert_eq!(charge, Charge::Unpriced);
+		meter.record(&charge, 1).unwrap();
+		assert_eq!(meter.admit(&call_with(None), free).unwrap(), Charge::Unpriced);
+		assert_eq!(meter.ledger().unsettled(), 0);
+		assert_eq!(meter.ledger().prepare(10, None, 10).unwrap(), None);
+	}
+
+	/// A higher nonce replaces: the calls served under the lower one count toward its maximum
+	/// while the lower one is unexpired, as the chain counts them.
+	#[test]
+	fn a_higher_nonce_replaces_and_does_not_add() {
+		let dir = tempfile::tempdir().unwrap();
+		let meter = meter(&dir, chain());
+		let first = call_with(Some(allowance(3, 2, 1).to_text()));
+		for _ in 0..2 {
+			let charge = meter.admit(&first, PRICED).unwrap();
+			meter.record(&charge, 1).unwrap();
+		}
+		let second = call_with(Some(allowance(3, 3, 2).to_text()));
+		let charge = meter.admit(&second, PRICED).expect("2 of 3 used");
+		meter.record(&charge, 1).unwrap();
+		let used_up = meter.admit(&second, PRICED).unwrap_err();
+		assert!(used_up.detail.contains("3 calls are used up (counting 2"), "{}", used_up.detail);
+
+		// Once the lower nonce has expired, its calls no longer count.
+		assert_eq!(meter.ledger().standing(&allowance(3, 3, 2), 1_001).unwrap().counted, 1);
 	}
 }

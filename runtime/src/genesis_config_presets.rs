@@ -37,25 +37,30 @@ pub const DEV_HEARTBEAT_TTL: BlockNumber = 10 * MINUTES;
 pub const ACCESS_TIERS: [(u32, u32, u32); 3] =
 	[(0, 3, 1_000), (250, 20, 100_000), (600, 200, 10_000_000)];
 
-/// Development and local chains decide in a minute (ten blocks) and enact two blocks later;
-/// three participants make a quorum, four for a runtime upgrade. Quorums are in voting weight
-/// (an account's reputation score plus one), approvals in percent of the weight voted.
+/// Development and local chains decide in a minute (ten blocks) and enact two blocks later; a
+/// node or service registered a block before a proposal votes on it. Half the electorate (the
+/// registered nodes and services) must vote, two thirds for a runtime upgrade; approvals are in
+/// percent of the weight voted.
 pub const LOCAL_GOVERNANCE: GovernanceConfig = GovernanceConfig {
 	voting_period: 10,
 	enactment_delay: 2,
-	quorum: 3,
+	min_age: 1,
+	quorum_percent: 50,
 	approval_percent: 50,
-	root_quorum: 4,
+	root_quorum_percent: 66,
 	root_approval_percent: 66,
 };
 
-/// The public testnet votes for two days and enacts a day later.
+/// The public testnet votes for two days and enacts a day later; only nodes and services
+/// registered a week before a proposal vote on it; a fifth of the electorate must vote, a third
+/// for a runtime upgrade.
 pub const TESTNET_GOVERNANCE: GovernanceConfig = GovernanceConfig {
 	voting_period: 2 * DAYS,
 	enactment_delay: DAYS,
-	quorum: 3,
+	min_age: 7 * DAYS,
+	quorum_percent: 20,
 	approval_percent: 50,
-	root_quorum: 5,
+	root_quorum_percent: 33,
 	root_approval_percent: 66,
 };
 const _: () = assert!(TESTNET_GOVERNANCE.enactment_delay >= HOURS);

@@ -67,7 +67,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("micro-runtime"),
 	impl_name: alloc::borrow::Cow::Borrowed("micro-runtime"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -145,9 +145,9 @@ pub type UncheckedExtrinsic =
 /// The payload a transaction's signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations run on runtime upgrade, besides the pallets' own.
-#[allow(unused_parens)]
-type Migrations = ();
+/// Storage migrations run on runtime upgrade, besides the pallets' own. Each is versioned: it
+/// runs once, when the pallet's on-chain storage version is the one it migrates from.
+type Migrations = (pallet_micro_governance::migrations::MigrateV0ToV1<Runtime>,);
 
 /// Dispatches extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -155,3 +155,151 @@ fn parameters_change_only_through_proposals() {
 		assert!(RuntimeCall::Governance(spend).dispatch(signed(Sr25519Keyring::Alice)).is_err());
 	});
 }
+
+/// `who` registers a service named `name`; returns its id.
+fn register_service(who: Sr25519Keyring, name: &str) -> micro_primitives::ServiceId {
+	use pallet_micro_services::{Endpoint, Field, FieldKind, MessageType, Source};
+	let service = pallet_micro_services::NextServiceId::<Runtime>::get();
+	let ident = |text: &str| text.as_bytes().to_vec().try_into().unwrap();
+	let message = |name: &str| MessageType::<Runtime> {
+		name: ident(name),
+		fields: alloc::vec![Field {
+			number: 1,
+			name: ident("text"),
+			kind: FieldKind::String,
+			repeated: false
+		}]
+		.try_into()
+		.unwrap(),
+	};
+	let endpoint = Endpoint::<Runtime> {
+		name: ident("Say.Hello"),
+		request: message("Request"),
+		response: message("Response"),
+	};
+	assert_ok!(crate::MicroServices::register_service(
+		signed(who),
+		name.as_bytes().to_vec().try_into().unwrap(),
+		Source {
+			repository: b"https://github.com/micro/greeter".to_vec().try_into().unwrap(),
+			reference: b"v1.0.0".to_vec().try_into().unwrap(),
+		},
+		sp_core::H256::repeat_byte(1),
+		alloc::vec![endpoint].try_into().unwrap(),
+		1,
+	));
+	service
+}
+
+fn free(who: &AccountId) -> crate::Balance {
+	pallet_balances::Pallet::<Runtime>::free_balance(who)
+}
+
+#[test]
+fn a_service_sale_splits_the_price_to_the_unit() {
+	use crate::{configs::CharityAccount, configs::OperationsAccount, MicroServices, UNIT};
+	local_testnet().execute_with(|| {
+		let service = register_service(Sr25519Keyring::Alice, "greeter");
+		let (alice, bob) =
+			(Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id());
+		let (charity, operations) = (CharityAccount::get(), OperationsAccount::get());
+		let before = (free(&alice), free(&bob), free(&charity), free(&operations));
+		assert_ok!(MicroServices::offer_service(
+			signed(Sr25519Keyring::Alice),
+			service,
+			1_000 * UNIT,
+			None
+		));
+		assert_ok!(MicroServices::buy_service(signed(Sr25519Keyring::Bob), service, 1_000 * UNIT));
+		assert_eq!(MicroServices::owner_of(service), Some(bob.clone()));
+		assert_eq!(free(&charity), before.2 + 25 * UNIT);
+		assert_eq!(free(&operations), before.3 + 25 * UNIT);
+		assert_eq!(free(&alice), before.0 + 950 * UNIT);
+		assert_eq!(free(&bob), before.1 - 1_000 * UNIT);
+	});
+}
+
+#[test]
+fn pallet_nfts_sales_and_swaps_are_refused() {
+	local_testnet().execute_with(|| {
+		let service = register_service(Sr25519Keyring::Alice, "greeter");
+		let collection = pallet_micro_services::ServiceCollection::<Runtime>::get().unwrap();
+		let disabled: DispatchError = pallet_nfts::Error::<Runtime>::MethodDisabled.into();
+		let set_price = RuntimeCall::Nfts(pallet_nfts::Call::set_price {
+			collection,
+			item: service,
+			price: Some(crate::UNIT),
+			whitelisted_buyer: None,
+		});
+		assert_eq!(
+			set_price.dispatch(signed(Sr25519Keyring::Alice)).map_err(|e| e.error),
+			Err(disabled)
+		);
+		let buy = RuntimeCall::Nfts(pallet_nfts::Call::buy_item {
+			collection,
+			item: service,
+			bid_price: crate::UNIT,
+		});
+		assert_eq!(buy.dispatch(signed(Sr25519Keyring::Bob)).map_err(|e| e.error), Err(disabled));
+		let swap = RuntimeCall::Nfts(pallet_nfts::Call::create_swap {
+			offered_collection: collection,
+			offered_item: service,
+			desired_collection: collection,
+			maybe_desired_item: None,
+			maybe_price: None,
+			duration: 10,
+		});
+		assert_eq!(
+			swap.dispatch(signed(Sr25519Keyring::Alice)).map_err(|e| e.error),
+			Err(disabled)
+		);
+		assert_eq!(
+			crate::MicroServices::owner_of(service),
+			Some(Sr25519Keyring::Alice.to_account_id())
+		);
+	});
+}
+
+#[test]
+fn a_preimage_noted_by_hand_holds_a_deposit_until_unnoted() {
+	use frame_support::traits::fungible::InspectHold;
+	local_testnet().execute_with(|| {
+		let eve = Sr25519Keyring::Eve.to_account_id();
+		let reason = crate::RuntimeHoldReason::Preimage(pallet_preimage::HoldReason::Preimage);
+		let held = || pallet_balances::Pallet::<Runtime>::balance_on_hold(&reason, &eve);
+		let bytes = alloc::vec![7u8; 64 * 1024];
+		let hash = sp_core::H256::from(sp_io::hashing::blake2_256(&bytes));
+		assert_ok!(crate::Preimage::note_preimage(signed(Sr25519Keyring::Eve), bytes));
+		// 1 MICRO plus 65,536 bytes at 100 millionths of a MICRO.
+		assert_eq!(held(), crate::UNIT + 65_536 * (crate::UNIT / 10_000));
+		assert_eq!(held(), 7_553_600_000_000);
+		assert_ok!(crate::Preimage::unnote_preimage(signed(Sr25519Keyring::Eve), hash));
+		assert_eq!(held(), 0);
+	});
+}
+
+#[test]
+fn governance_notes_a_large_call_without_a_deposit() {
+	use frame_support::traits::{Bounded, QueryPreimage, StorePreimage};
+	local_testnet().execute_with(|| {
+		// Far over the 128 bytes a call may take inline: bounding it, as governance does for a
+		// proposal's call (`T::Preimages::bound`), notes it as a preimage with no depositor.
+		let mut code = b"\0asm a large new runtime".to_vec();
+		code.resize(8 * 1024, 0xAA);
+		let upgrade = RuntimeCall::System(frame_system::Call::set_code_without_checks { code });
+		let issuance = pallet_balances::Pallet::<Runtime>::total_issuance();
+		let bounded = <crate::Preimage as StorePreimage>::bound(upgrade.clone()).unwrap();
+		assert!(matches!(bounded, Bounded::Lookup { .. }));
+		assert!(<crate::Preimage as QueryPreimage>::is_requested(&bounded.hash()));
+		let (call, _) = <crate::Preimage as QueryPreimage>::peek::<RuntimeCall>(&bounded).unwrap();
+		assert_eq!(call, upgrade);
+		assert!(matches!(
+			pallet_preimage::RequestStatusFor::<Runtime>::get(bounded.hash()),
+			Some(pallet_preimage::RequestStatus::Requested { maybe_ticket: None, count: 1, .. })
+		));
+		assert_eq!(pallet_balances::Pallet::<Runtime>::total_issuance(), issuance);
+		// Dropping it, as governance does once a proposal is decided, removes it.
+		<crate::Preimage as QueryPreimage>::drop(&bounded);
+		assert!(<crate::Preimage as QueryPreimage>::peek::<RuntimeCall>(&bounded).is_err());
+	});
+}

@@ -33,10 +33,25 @@ pub async fn register_node(
 	let proof = node_key
 		.sign(&(NODE_KEY_PROOF_CONTEXT, api.genesis_hash(), &operator_id, nonce).encode())
 		.to_bytes();
-	let peer_id: Vec<u8> = b"12D3KooW"
-		.iter()
-		.copied()
-		.chain(key.iter().map(|byte| BASE58[usize::from(*byte) % BASE58.len()]))
+	// The libp2p peer id of the node key, the only one the chain accepts: the identity multihash
+	// of the protobuf ed25519 public key, in base58.
+	let multihash: Vec<u8> = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20].into_iter().chain(key).collect();
+	let mut digits: Vec<u8> = Vec::new();
+	for byte in &multihash {
+		let mut carry = u32::from(*byte);
+		for digit in digits.iter_mut() {
+			carry += u32::from(*digit) << 8;
+			*digit = (carry % 58) as u8;
+			carry /= 58;
+		}
+		while carry > 0 {
+			digits.push((carry % 58) as u8);
+			carry /= 58;
+		}
+	}
+	let zeros = multihash.iter().take_while(|byte| **byte == 0).count();
+	let peer_id: Vec<u8> = std::iter::repeat_n(BASE58[0], zeros)
+		.chain(digits.iter().rev().map(|digit| BASE58[usize::from(*digit)]))
 		.collect();
 	let call = dynamic::transaction(
 		"MicroNodes",

@@ -2,6 +2,11 @@
 //! Charlie register nodes (which gives them voting weight), Alice proposes a new heartbeat TTL,
 //! the three vote for it over RPC, and the chain enacts it by itself after the voting period
 //! and the enactment delay. Nobody holds a privileged key at any point.
+//!
+//! Then, on the same network, the capture attempts an attacker with a few accounts would make,
+//! each refused: a proposal installing a sudo key, a service NFT passed to another account to
+//! vote again, a node registered after the proposal, and a standard-track proposal lowering
+//! the root track's quorum.
 
 use std::time::Duration;
 
@@ -33,6 +38,93 @@ struct Proposed {
 #[decode_as_type(crate_path = "scale_decode")]
 struct Voted {
 	weight: u64,
+	voices: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct Perbill(u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct Rules {
+	voting_period: u32,
+	enactment_delay: u32,
+	min_age: u32,
+	quorum: Perbill,
+	approval: Perbill,
+	root_quorum: Perbill,
+	root_approval: Perbill,
+}
+
+impl Rules {
+	fn to_value(self) -> Value {
+		let perbill = |p: Perbill| Value::unnamed_composite([Value::u128(p.0.into())]);
+		Value::named_composite([
+			("voting_period", Value::u128(self.voting_period.into())),
+			("enactment_delay", Value::u128(self.enactment_delay.into())),
+			("min_age", Value::u128(self.min_age.into())),
+			("quorum", perbill(self.quorum)),
+			("approval", perbill(self.approval)),
+			("root_quorum", perbill(self.root_quorum)),
+			("root_approval", perbill(self.root_approval)),
+		])
+	}
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+enum ProposalStatus {
+	Voting { ends: u32 },
+	Passed { enact_at: u32 },
+	NoQuorum,
+	Rejected,
+	EnactmentFailed,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct ProposalView {
+	electorate: u32,
+	status: ProposalStatus,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct ServiceRegistered {
+	service: u32,
+}
+
+/// One endpoint, `Capture.Take`, taking and returning a string.
+fn endpoint() -> Value {
+	let message = |name: &str| {
+		Value::named_composite([
+			("name", Value::from_bytes(name)),
+			(
+				"fields",
+				Value::unnamed_composite([Value::named_composite([
+					("number", Value::u128(1)),
+					("name", Value::from_bytes("text")),
+					("kind", Value::unnamed_variant("String", [])),
+					("repeated", Value::bool(false)),
+				])]),
+			),
+		])
+	};
+	Value::named_composite([
+		("name", Value::from_bytes("Capture.Take")),
+		("request", message("Request")),
+		("response", message("Response")),
+	])
+}
+
+fn propose(track: &str, call: Value) -> subxt::transactions::DynamicPayload {
+	dynamic::transaction("Governance", "propose", (Value::unnamed_variant(track, []), call))
+}
+
+async fn rules(api: &Client) -> Rules {
+	let rules: Option<Rules> = view(api, "Governance", "rules", &[]).await;
+	rules.expect("the chain has rules")
 }
 
 async fn heartbeat_ttl(api: &Client) -> u32 {
@@ -77,12 +169,7 @@ async fn a_parameter_change_is_voted_by_reputation_and_enacted_by_the_chain() {
 		"MicroNodes",
 		[Value::named_variant("set_heartbeat_ttl", [("ttl", Value::u128(NEW_TTL.into()))])],
 	);
-	let propose = dynamic::transaction(
-		"Governance",
-		"propose",
-		(Value::unnamed_variant("Standard", []), change),
-	);
-	let events = submit(&api, propose, &voters[0]).await.expect("Alice proposes");
+	let events = submit(&api, propose("Standard", change), &voters[0]).await.expect("Alice proposes");
 	let proposed = event::<Proposed>(&events, "Governance", "Proposed");
 
 	// Dave, who has no weight, cannot vote; the three others do, once each.
@@ -95,7 +182,7 @@ async fn a_parameter_change_is_voted_by_reputation_and_enacted_by_the_chain() {
 	});
 	for events in join_all(votes).await {
 		let voted = event::<Voted>(&events.expect("the vote counts"), "Governance", "Voted");
-		assert_eq!(voted.weight, 1);
+		assert_eq!((voted.weight, voted.voices), (1, 1), "one new node: weight 0 + 1");
 	}
 	let again = submit(&api, vote(false), &voters[1]).await;
 	assert!(again.unwrap_err().contains("AlreadyVoted"), "a second vote is refused");
@@ -118,4 +205,97 @@ async fn a_parameter_change_is_voted_by_reputation_and_enacted_by_the_chain() {
 		.await
 		.expect("every validator agrees");
 	}
+
+	capture_attempts(&api, &nodes[0], &voters).await;
+}
+
+/// What an attacker with a few accounts tries against the network's governance, each refused.
+async fn capture_attempts(api: &Client, node: &micro_tests::TestNode, voters: &[sr25519::Keypair]) {
+	let [alice, bob, charlie] = voters else { panic!("three voters") };
+	let (dave, eve) = (sr25519::dev::dave(), sr25519::dev::eve());
+	let eve_id: AccountId32 = eve.public_key().into();
+
+	// A root-track proposal installing a sudo key on a chain without one is refused outright.
+	let set_key = Value::unnamed_variant(
+		"Sudo",
+		[Value::named_variant(
+			"set_key",
+			[("new", Value::unnamed_variant("Id", [Value::from_bytes(eve_id.0)]))],
+		)],
+	);
+	let refused = submit(api, propose("Root", set_key), alice).await.expect_err("no sudo key");
+	assert!(refused.contains("CallNotAllowed"), "refused with {refused}");
+
+	// Alice owns a service, registered before the proposal, so it is a second voice of hers.
+	let register = dynamic::transaction(
+		"MicroServices",
+		"register_service",
+		(
+			Value::from_bytes("capture"),
+			Value::named_composite([
+				("repository", Value::from_bytes("https://github.com/micro/capture")),
+				("reference", Value::from_bytes("0123456789abcdef0123456789abcdef01234567")),
+			]),
+			[9u8; 32],
+			Value::unnamed_composite([endpoint()]),
+			1u128,
+		),
+	);
+	let events = submit(api, register, alice).await.expect("Alice registers a service");
+	let service = event::<ServiceRegistered>(&events, "MicroServices", "ServiceRegistered").service;
+
+	// A standard-track proposal lowering the root track's quorum to the standard one.
+	let before = rules(api).await;
+	let lowered = Rules { root_quorum: before.quorum, ..before };
+	let set_rules = Value::unnamed_variant(
+		"Governance",
+		[Value::named_variant("set_rules", [("rules", lowered.to_value())])],
+	);
+	let events = submit(api, propose("Standard", set_rules), alice).await.expect("proposed");
+	let proposed = event::<Proposed>(&events, "Governance", "Proposed");
+	let vote = |aye: bool| dynamic::transaction("Governance", "vote", (proposed.index, aye));
+
+	// A node registered once the proposal is known (a recycled deposit, say) has no voice.
+	let key = SigningKey::from_bytes(&sp_crypto_hashing::blake2_256(b"dave's late node"));
+	register_node(api, &dave, &key).await.expect("Dave registers a node");
+	let refused = submit(api, vote(true), &dave).await.expect_err("too late to vote");
+	assert!(refused.contains("NoVotingWeight"), "refused with {refused}");
+
+	// Alice votes with her node and her service.
+	let events = submit(api, vote(true), alice).await.expect("Alice votes");
+	let voted = event::<Voted>(&events, "Governance", "Voted");
+	assert_eq!(voted.voices, 2, "a node and a service");
+
+	// She passes the service NFT to Eve, who tries to vote with it again.
+	let transfer = dynamic::transaction("MicroServices", "transfer_service", (service, eve_id));
+	submit(api, transfer, alice).await.expect("the service moves to Eve");
+	let refused = submit(api, vote(true), &eve).await.expect_err("the service already voted");
+	assert!(refused.contains("VoicesAlreadyUsed"), "refused with {refused}");
+
+	// Bob and Charlie vote aye too: the proposal passes, but the standard track may not
+	// change what binds the root track, so its enactment fails and the rules stay.
+	for voter in [bob, charlie] {
+		submit(api, vote(true), voter).await.expect("the vote counts");
+	}
+	let proposal: Option<ProposalView> =
+		view(api, "Governance", "proposal", &proposed.index.encode()).await;
+	assert_eq!(proposal.expect("the proposal exists").electorate, 4, "three nodes, one service");
+	let enact_at = node
+		.wait_for("the proposal to be decided", Duration::from_secs(240), || async {
+			let proposal: Option<ProposalView> =
+				view(api, "Governance", "proposal", &proposed.index.encode()).await;
+			match proposal.map(|p| p.status) {
+				Some(ProposalStatus::Voting { .. }) | None => None,
+				Some(ProposalStatus::Passed { enact_at }) => Some(enact_at),
+				Some(other) => panic!("the proposal should pass its vote, but is {other:?}"),
+			}
+		})
+		.await
+		.expect("the proposal passes");
+	node.wait_for("the enactment block", Duration::from_secs(120), || async {
+		(node.best_number().await.ok()? > enact_at).then_some(())
+	})
+	.await
+	.expect("the chain moves past the enactment");
+	assert_eq!(rules(api).await, before, "the root quorum is unchanged");
 }

@@ -2,7 +2,8 @@
 //!
 //! 1. Dave registers a node (an ed25519 key, proved by a signature), Bob registers `greeter`
 //!    at 3 tokens a call and Dave places it on his node;
-//! 2. Charlie, a consumer, buys 1,000 API tokens and signs an allowance for Dave's node;
+//! 2. Charlie, a consumer, buys 1,000 API tokens and signs an allowance for Dave's node, its
+//!    price capped at the service's;
 //! 3. the node submits a usage report of 10 calls, signed by its key (Dave relays it);
 //! 4. the test checks, to the unit: Charlie's tokens (1,000 - 30), Bob's payment (the backing of
 //!    30 tokens less 2.5% + 2.5%), and the charity and operations accounts, which also take their
@@ -144,9 +145,10 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 		view(&api, "MicroTokens", "balance", &charlie_id.encode()).await;
 	assert_eq!(spendable, 1_000);
 
-	// Charlie signs an allowance for Dave's node: at most 100 calls, valid 1,000 blocks.
+	// Charlie signs an allowance for Dave's node: at most 100 calls at most at the service's
+	// price, valid 1,000 blocks.
 	let best = node.best_number().await.expect("a best block");
-	let allowance = (charlie_id, service, node_id, 100u64, best + 1_000, 1u64);
+	let allowance = (charlie_id, service, node_id, 100u64, PRICE_PER_CALL, best + 1_000, 1u64);
 	let allowance_signature =
 		charlie.sign(&(USAGE_ALLOWANCE_CONTEXT, genesis, &allowance).encode()).0;
 
@@ -175,6 +177,7 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 						("service", Value::u128(service.into())),
 						("node", Value::u128(node_id.into())),
 						("max_calls", Value::u128(100)),
+						("max_price_per_call", Value::u128(PRICE_PER_CALL)),
 						("expires_at", Value::u128((best + 1_000).into())),
 						("nonce", Value::u128(1)),
 					]),

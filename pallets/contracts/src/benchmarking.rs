@@ -3,13 +3,40 @@
 use super::*;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::pallet_prelude::*;
+use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use micro_primitives::NodeDirectory;
 use sp_core::H256;
+use sp_runtime::{traits::Bounded, Saturating};
 
+/// `count` parties, each funded for many deposits.
 fn parties<T: Config>(count: u32) -> Vec<T::AccountId> {
-	(0..count).map(|index| account("party", index, 0)).collect()
+	(0..count)
+		.map(|index| {
+			let who: T::AccountId = account("party", index, 0);
+			T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1_000_000u32.into());
+			who
+		})
+		.collect()
+}
+
+/// An active contract between the most parties, each running the most nodes a result is
+/// recorded against, whose last party is accused of a breach by all the others.
+fn breach_pending<T: Config>() -> (ContractId, T::AccountId) {
+	let (id, parties) = nearly_active::<T>(T::MaxParties::get());
+	let accused = parties.last().expect("parties").clone();
+	Pallet::<T>::do_approve(accused.clone(), id).expect("the last party approves");
+	for party in &parties {
+		for _ in 0..T::MaxSubjectsPerParty::get() {
+			T::Nodes::register_for_benchmark(party);
+		}
+	}
+	for party in &parties[..parties.len() - 1] {
+		Pallet::<T>::do_declare_result(party.clone(), id, Outcome::Breached(accused.clone()))
+			.expect("a party declares the breach");
+	}
+	assert_eq!(Contracts::<T>::get(id).map(|c| c.status), Some(Status::BreachPending));
+	(id, accused)
 }
 
 /// A proposed contract between `count` parties, approved by all but the last.
@@ -99,6 +126,31 @@ mod benchmarks {
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(last), id, Outcome::Fulfilled);
+
+		assert_eq!(ResultCount::<T>::get(), 1);
+	}
+
+	/// A contest the accused loses (the breach is corroborated), with every deposit released.
+	#[benchmark]
+	fn contest_breach() {
+		let (id, accused) = breach_pending::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(accused), id);
+
+		assert_eq!(ResultCount::<T>::get(), 1);
+	}
+
+	#[benchmark]
+	fn confirm_breach() {
+		let (id, accused) = breach_pending::<T>();
+		let after = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::DisputeWindow::get())
+			.saturating_add(1u32.into());
+		frame_system::Pallet::<T>::set_block_number(after);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(accused), id);
 
 		assert_eq!(ResultCount::<T>::get(), 1);
 	}

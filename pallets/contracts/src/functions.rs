@@ -2,18 +2,23 @@
 //! reputation a result moves.
 
 use alloc::vec::Vec;
-use frame_support::pallet_prelude::*;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision},
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{
 	NodeDirectory, ReputationEvent, ReputationLedger, ServiceDirectory, ServiceId, Subject,
 };
 use sp_core::H256;
+use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
 	lifecycle::{self, LifecycleError},
-	Config, ContractEvent, ContractId, ContractOf, Contracts, Declarations, Error, Event, History,
-	HistoryEntry, HistoryEntryOf, NextContractId, Outcome, OutcomeOf, Pallet, ResultCount,
-	ResultHead, ResultRecord, ResultRecordOf, Results,
+	Config, ContractEvent, ContractId, ContractOf, Contracts, Declarations, Deposits, Error, Event,
+	History, HistoryEntry, HistoryEntryOf, HoldReason, NextContractId, Outcome, OutcomeOf, Pallet,
+	PendingBreach, PendingBreaches, ResultCount, ResultHead, ResultRecord, ResultRecordOf, Results,
+	Status,
 };
 
 impl<T: Config> From<LifecycleError> for Error<T> {
@@ -30,6 +35,7 @@ impl<T: Config> From<LifecycleError> for Error<T> {
 			LifecycleError::DeadlineNotPassed => Error::DeadlineNotPassed,
 			LifecycleError::NotActive => Error::NotActive,
 			LifecycleError::BreacherNotAParty => Error::BreacherNotAParty,
+			LifecycleError::NotDeclarable => Error::NotDeclarable,
 		}
 	}
 }
@@ -41,6 +47,33 @@ impl<T: Config> Pallet<T> {
 
 	fn get(id: ContractId) -> Result<ContractOf<T>, Error<T>> {
 		Contracts::<T>::get(id).ok_or(Error::<T>::UnknownContract)
+	}
+
+	/// Holds the contract's deposit from `who`, an approving party.
+	fn hold_deposit(id: ContractId, who: &T::AccountId) -> DispatchResult {
+		let amount = Deposits::<T>::get(id).unwrap_or_default();
+		if !amount.is_zero() {
+			T::Currency::hold(&HoldReason::ContractDeposit.into(), who, amount)
+				.map_err(|_| Error::<T>::CannotPayDeposit)?;
+		}
+		Ok(())
+	}
+
+	/// Gives every approving party of a contract that ended its deposit back.
+	fn release_deposits(id: ContractId, contract: &ContractOf<T>) {
+		let Some(amount) = Deposits::<T>::take(id) else { return };
+		for (party, approved) in contract.parties.iter().zip(contract.approvals.iter()) {
+			if *approved && !amount.is_zero() {
+				// Held at its approval, so all of it is there; best effort never fails.
+				let _ = T::Currency::release(
+					&HoldReason::ContractDeposit.into(),
+					party,
+					amount,
+					Precision::BestEffort,
+				);
+			}
+		}
+		Self::deposit_event(Event::DepositsReleased { contract: id, amount });
 	}
 
 	/// Appends `event` to `contract`'s history, linking it to the entry before.
@@ -74,6 +107,8 @@ impl<T: Config> Pallet<T> {
 				.map_err(Error::<T>::from)?;
 		let id = NextContractId::<T>::get();
 		lifecycle::approve(&mut contract, &who, &now).map_err(Error::<T>::from)?;
+		Deposits::<T>::insert(id, T::ContractDeposit::get());
+		Self::hold_deposit(id, &who)?;
 		Self::append(id, &mut contract, ContractEvent::Proposed(who.clone()));
 		let parties = contract.parties.clone();
 		Contracts::<T>::insert(id, contract);
@@ -93,6 +128,7 @@ impl<T: Config> Pallet<T> {
 		let mut contract = Self::get(id)?;
 		let active =
 			lifecycle::approve(&mut contract, &who, &Self::now()).map_err(Error::<T>::from)?;
+		Self::hold_deposit(id, &who)?;
 		Self::append(id, &mut contract, ContractEvent::Approved(who.clone()));
 		Contracts::<T>::insert(id, contract);
 		Self::deposit_event(Event::Approved { contract: id, party: who });
@@ -106,6 +142,7 @@ impl<T: Config> Pallet<T> {
 		let mut contract = Self::get(id)?;
 		lifecycle::reject(&mut contract, &who, &Self::now()).map_err(Error::<T>::from)?;
 		Self::append(id, &mut contract, ContractEvent::Rejected(who.clone()));
+		Self::release_deposits(id, &contract);
 		Contracts::<T>::insert(id, contract);
 		Self::deposit_event(Event::Rejected { contract: id, party: who });
 		Ok(())
@@ -115,6 +152,7 @@ impl<T: Config> Pallet<T> {
 		let mut contract = Self::get(id)?;
 		lifecycle::lapse(&mut contract, &Self::now()).map_err(Error::<T>::from)?;
 		Self::append(id, &mut contract, ContractEvent::Lapsed);
+		Self::release_deposits(id, &contract);
 		Contracts::<T>::insert(id, contract);
 		Self::deposit_event(Event::Lapsed { contract: id });
 		Ok(())
@@ -151,7 +189,52 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		Declarations::<T>::remove(id);
-		Self::record_result(id, &mut contract, outcome);
+		match outcome {
+			Outcome::Breached(breacher) => Self::open_dispute_window(id, &mut contract, breacher),
+			outcome => Self::record_result(id, &mut contract, outcome),
+		}
+		Ok(())
+	}
+
+	/// An agreed breach waits [`Config::DisputeWindow`] blocks for its breacher to contest it.
+	fn open_dispute_window(id: ContractId, contract: &mut ContractOf<T>, breacher: T::AccountId) {
+		let ends = Self::now().saturating_add(T::DisputeWindow::get());
+		contract.status = Status::BreachPending;
+		Self::append(id, contract, ContractEvent::BreachPending(breacher.clone()));
+		Contracts::<T>::insert(id, &*contract);
+		PendingBreaches::<T>::insert(id, PendingBreach { breacher: breacher.clone(), ends });
+		Self::deposit_event(Event::BreachPending { contract: id, breacher, ends });
+	}
+
+	/// The accused contests a pending breach: it loses the dispute if two or more parties
+	/// agreed the breach, and otherwise the contract ends `Disputed` with nothing recorded.
+	pub(crate) fn do_contest_breach(who: T::AccountId, id: ContractId) -> DispatchResult {
+		let mut contract = Self::get(id)?;
+		let pending = PendingBreaches::<T>::get(id).ok_or(Error::<T>::NoPendingBreach)?;
+		ensure!(who == pending.breacher, Error::<T>::NotTheAccused);
+		ensure!(Self::now() <= pending.ends, Error::<T>::DisputeWindowClosed);
+		PendingBreaches::<T>::remove(id);
+		Self::append(id, &mut contract, ContractEvent::Contested(who.clone()));
+		Self::deposit_event(Event::BreachContested { contract: id, breacher: who.clone() });
+		let accusers = contract.parties.len().saturating_sub(1);
+		if accusers >= 2 {
+			Self::record_result(id, &mut contract, Outcome::Breached(who.clone()));
+			for subject in Self::subjects_of(&who, contract.service) {
+				T::Reputation::record(subject, ReputationEvent::Dispute);
+			}
+		} else {
+			Self::record_result(id, &mut contract, Outcome::Disputed(who));
+		}
+		Ok(())
+	}
+
+	/// Records a pending breach nobody contested within its window.
+	pub(crate) fn do_confirm_breach(id: ContractId) -> DispatchResult {
+		let mut contract = Self::get(id)?;
+		let pending = PendingBreaches::<T>::get(id).ok_or(Error::<T>::NoPendingBreach)?;
+		ensure!(Self::now() > pending.ends, Error::<T>::DisputeWindowOpen);
+		PendingBreaches::<T>::remove(id);
+		Self::record_result(id, &mut contract, Outcome::Breached(pending.breacher));
 		Ok(())
 	}
 
@@ -171,8 +254,9 @@ impl<T: Config> Pallet<T> {
 		Results::<T>::insert(index, record);
 		ResultHead::<T>::put(hash);
 		ResultCount::<T>::put(index.saturating_add(1));
-		contract.status = crate::Status::Concluded;
+		contract.status = Status::Concluded;
 		Self::append(id, contract, ContractEvent::Concluded(index));
+		Self::release_deposits(id, contract);
 		Contracts::<T>::insert(id, &*contract);
 		Self::feed_reputation(contract, &outcome);
 		Self::deposit_event(Event::ResultRecorded { contract: id, index, outcome, hash });
@@ -201,7 +285,7 @@ impl<T: Config> Pallet<T> {
 			Outcome::Breached(breacher) => {
 				(alloc::vec![breacher], ReputationEvent::ContractBreached)
 			}
-			Outcome::Cancelled => return,
+			Outcome::Cancelled | Outcome::Disputed(_) => return,
 		};
 		for party in parties {
 			for subject in Self::subjects_of(party, contract.service) {

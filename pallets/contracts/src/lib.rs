@@ -10,7 +10,31 @@
 //!   anyone can mark it lapsed with [`Pallet::lapse`].
 //! - [`Pallet::declare_result`]: the parties declare the result of an active contract. It is
 //!   recorded when every party whose agreement it needs declared the same result: all of them
-//!   for `Fulfilled` and `Cancelled`, all but the breaching party for `Breached`.
+//!   for `Fulfilled` and `Cancelled`, all but the breaching party for `Breached` (which then
+//!   waits out a dispute window, below).
+//!
+//! ## Deposits
+//! Every party holds [`Config::ContractDeposit`] (reason [`HoldReason::ContractDeposit`]) from
+//! its approval (the proposer's is its proposal) until the contract ends: rejected, lapsed or
+//! its result recorded. A party that cannot pay cannot approve, so nobody gains reputation from
+//! a contract without having held the deposit. This puts a price on self-dealing (an account
+//! and its Sybil agreeing contracts to farm `ContractFulfilled`): each contract ties up a
+//! deposit per party until it ends.
+//!
+//! ## Breaches are disputable
+//! In a two-party contract the accuser alone agrees a breach, so a breach is never recorded at
+//! once. Once agreed, the contract waits [`Config::DisputeWindow`] blocks (`BreachPending`),
+//! during which the accused may [`Pallet::contest_breach`]:
+//! - not contested: after the window anyone may [`Pallet::confirm_breach`]; the breach is
+//!   recorded (`ContractBreached` against the accused);
+//! - contested, but the breach was agreed by two or more parties (contracts of three or more):
+//!   the accused loses the dispute; the breach is recorded with `ContractBreached` and `Dispute`
+//!   against it;
+//! - contested and agreed by one party only (two-party contracts): no one can tell who is
+//!   right; `Disputed(accused)` is recorded and moves no reputation.
+//!
+//! So one party alone cannot cost another reputation: the victim of a false accusation
+//! contests it.
 //!
 //! ## Records that cannot change
 //! A recorded result is never changed or removed. Each contract keeps a history (proposed,
@@ -24,7 +48,8 @@
 //! A fulfilled contract raises every party's reputation, a breach lowers the breaching party's:
 //! the result is recorded against each node the party operates (up to
 //! [`Config::MaxSubjectsPerParty`]) and against the contract's service if the party owns it.
-//! A cancelled contract moves nothing.
+//! A cancelled or disputed contract moves nothing. The loser of a dispute also gets `Dispute`
+//! recorded against its subjects.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -50,7 +75,10 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use frame_support::pallet_prelude::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::fungible::{Inspect, Mutate, MutateHold},
+	};
 	use frame_system::pallet_prelude::*;
 	use micro_primitives::{NodeDirectory, ReputationLedger, ServiceDirectory, ServiceId};
 	use sp_core::H256;
@@ -70,9 +98,22 @@ pub mod pallet {
 		ResultRecord<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 	/// A result as this runtime names it.
 	pub type OutcomeOf<T> = Outcome<<T as frame_system::Config>::AccountId>;
+	/// A pending breach as this runtime stores it.
+	pub type PendingBreachOf<T> =
+		PendingBreach<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	/// The balance type of the currency deposits are held in.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A party's deposit on an open contract.
+		ContractDeposit,
+	}
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
@@ -88,6 +129,17 @@ pub mod pallet {
 		/// Most nodes of one party a result is recorded against.
 		#[pallet::constant]
 		type MaxSubjectsPerParty: Get<u32>;
+		/// The currency deposits are held in.
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// Held from each party from its approval until the contract ends.
+		#[pallet::constant]
+		type ContractDeposit: Get<BalanceOf<Self>>;
+		/// Blocks the accused party has to contest an agreed breach.
+		#[pallet::constant]
+		type DisputeWindow: Get<BlockNumberFor<Self>>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -113,6 +165,16 @@ pub mod pallet {
 		ContractId,
 		BoundedVec<Option<OutcomeOf<T>>, T::MaxParties>,
 	>;
+
+	/// The deposit each approving party of an open contract holds (fixed when it is proposed;
+	/// contracts proposed before deposits existed have none).
+	#[pallet::storage]
+	pub type Deposits<T: Config> = StorageMap<_, Blake2_128Concat, ContractId, BalanceOf<T>>;
+
+	/// The agreed breaches waiting out their dispute window.
+	#[pallet::storage]
+	pub type PendingBreaches<T: Config> =
+		StorageMap<_, Blake2_128Concat, ContractId, PendingBreachOf<T>>;
 
 	/// The global chain of recorded results, by index.
 	#[pallet::storage]
@@ -151,6 +213,12 @@ pub mod pallet {
 		/// The result was recorded at `index` of the global chain, as a record hashing to
 		/// `hash`.
 		ResultRecorded { contract: ContractId, index: u64, outcome: OutcomeOf<T>, hash: H256 },
+		/// A breach by `breacher` was agreed; it may contest it until block `ends`.
+		BreachPending { contract: ContractId, breacher: T::AccountId, ends: BlockNumberFor<T> },
+		/// The accused party contested the breach.
+		BreachContested { contract: ContractId, breacher: T::AccountId },
+		/// The open contract's deposits went back to the parties that held them.
+		DepositsReleased { contract: ContractId, amount: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -187,6 +255,18 @@ pub mod pallet {
 		BreacherCannotDeclare,
 		/// This party already declared this result.
 		AlreadyDeclared,
+		/// This result is recorded by the chain, never declared by a party.
+		NotDeclarable,
+		/// The party cannot pay the contract deposit.
+		CannotPayDeposit,
+		/// No breach of this contract waits out a dispute window.
+		NoPendingBreach,
+		/// Only the accused party may contest a breach.
+		NotTheAccused,
+		/// The breach's dispute window has closed.
+		DisputeWindowClosed,
+		/// The breach's dispute window is still open.
+		DisputeWindowOpen,
 	}
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
@@ -238,6 +318,20 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			Self::do_declare_result(who, contract, outcome)
 		}
+
+		/// Contest the pending breach declared against the caller, within its dispute window.
+		#[pallet::call_index(5)]
+		pub fn contest_breach(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_contest_breach(who, contract)
+		}
+
+		/// Record a pending breach nobody contested once its dispute window closed. Anyone may.
+		#[pallet::call_index(6)]
+		pub fn confirm_breach(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_confirm_breach(contract)
+		}
 	}
 
 	#[pallet::view_functions]
@@ -245,6 +339,11 @@ pub mod pallet {
 		/// A contract, if it exists.
 		pub fn contract(id: ContractId) -> Option<ContractOf<T>> {
 			Contracts::<T>::get(id)
+		}
+
+		/// The breach of a contract waiting out its dispute window, if any.
+		pub fn pending_breach(id: ContractId) -> Option<PendingBreachOf<T>> {
+			PendingBreaches::<T>::get(id)
 		}
 
 		/// A contract's history, oldest first.

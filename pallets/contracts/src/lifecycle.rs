@@ -3,7 +3,9 @@
 //! - A contract is `Proposed` until every party approves (it is then `Active`), a party
 //!   rejects it (`Rejected`), or its deadline passes first (`Lapsed`).
 //! - An active contract's result is agreed by the parties: `Fulfilled` and `Cancelled` by all
-//!   of them, `Breached(p)` by every party but `p`. It is then recorded once (`Concluded`).
+//!   of them, `Breached(p)` by every party but `p`. It is then recorded once (`Concluded`); an
+//!   agreed breach first waits out a dispute window (`BreachPending`, see the pallet's docs).
+//!   `Disputed(p)` is never declared: it is what a contested, uncorroborated breach records.
 //! - Every result is a [`ResultRecord`] carrying the hash of the record before it, so the
 //!   chain of results can be checked from its records and its head alone.
 
@@ -43,6 +45,8 @@ pub enum LifecycleError {
 	NotActive,
 	/// A breach must name one of the parties.
 	BreacherNotAParty,
+	/// This result is recorded by the chain, never declared by a party.
+	NotDeclarable,
 }
 
 /// A proposed contract, checked.
@@ -233,7 +237,8 @@ where
 }
 
 /// Whether `who` is one of the parties whose agreement `outcome` needs: all parties for
-/// `Fulfilled` and `Cancelled`, all but the breaching one for `Breached`.
+/// `Fulfilled` and `Cancelled`, all but the breaching one for `Breached`. `Disputed` is never
+/// declared.
 pub fn must_agree<AccountId, BlockNumber, ServiceId, MaxParties>(
 	contract: &Contract<AccountId, BlockNumber, ServiceId, MaxParties>,
 	outcome: &Outcome<AccountId>,
@@ -255,6 +260,7 @@ where
 			Ok(breacher != who)
 		}
 		Outcome::Fulfilled | Outcome::Cancelled => Ok(true),
+		Outcome::Disputed(_) => Err(LifecycleError::NotDeclarable),
 	}
 }
 
@@ -363,6 +369,10 @@ mod tests {
 			Err(LifecycleError::BreacherNotAParty)
 		);
 		assert_eq!(must_agree(&contract, &Outcome::Fulfilled, &9), Err(LifecycleError::NotAParty));
+		assert_eq!(
+			must_agree(&contract, &Outcome::Disputed(2), &1),
+			Err(LifecycleError::NotDeclarable)
+		);
 	}
 
 	fn chain(length: u64) -> (Vec<ResultRecord<u64, u32>>, H256) {

@@ -3,7 +3,10 @@
 
 use crate as pallet_micro_contracts;
 use core::cell::RefCell;
-use frame_support::{derive_impl, traits::ConstU32};
+use frame_support::{
+	derive_impl,
+	traits::{ConstU32, ConstU64},
+};
 use micro_primitives::{
 	ApiTokens, NodeDirectory, NodeId, NodeKey, NodeStanding, ReputationEvent, ReputationLedger,
 	Score, ServiceDirectory, ServiceId, Subject, VersionNumber,
@@ -34,11 +37,20 @@ mod runtime {
 	pub type System = frame_system;
 	#[runtime::pallet_index(1)]
 	pub type MicroContracts = pallet_micro_contracts;
+	#[runtime::pallet_index(2)]
+	pub type Balances = pallet_balances;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
 thread_local! {
@@ -131,8 +143,21 @@ impl pallet_micro_contracts::Config for Test {
 	type Reputation = TestLedger;
 	type MaxParties = ConstU32<4>;
 	type MaxSubjectsPerParty = ConstU32<2>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ContractDeposit = ConstU64<DEPOSIT>;
+	type DisputeWindow = ConstU64<DISPUTE_WINDOW>;
 	type WeightInfo = ();
 }
+
+/// The deposit each party holds on an open contract.
+pub const DEPOSIT: u64 = 50;
+/// Blocks the accused has to contest a breach.
+pub const DISPUTE_WINDOW: u64 = 10;
+/// What every funded account starts with.
+pub const ENDOWMENT: u64 = 1_000;
+/// An account with nothing.
+pub const PAUPER: u64 = 99;
 
 /// Puts a node run by `operator` in the directory.
 pub fn set_node(node: NodeId, operator: u64) {
@@ -149,9 +174,15 @@ pub fn ledger() -> Vec<(Subject, ReputationEvent)> {
 	LEDGER.with(|l| l.borrow().clone())
 }
 
-/// Storage at block 1 with empty directories.
+/// Storage at block 1 with empty directories and accounts 1 to 9 funded with [`ENDOWMENT`].
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: (1..=9).map(|who| (who, ENDOWMENT)).collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);

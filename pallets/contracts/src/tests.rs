@@ -2,7 +2,7 @@
 //! result chains (tampering is found), and the reputation results move.
 
 use crate::{mock::*, *};
-use frame_support::{assert_noop, assert_ok, BoundedVec};
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
 use micro_primitives::{ReputationEvent, Subject};
 use sp_core::H256;
 
@@ -37,6 +37,14 @@ fn active() -> ContractId {
 
 fn status(id: ContractId) -> Status {
 	MicroContracts::contract(id).expect("the contract exists").status
+}
+
+fn held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::ContractDeposit.into(), &who)
+}
+
+fn declare(who: u64, id: ContractId, outcome: Outcome<u64>) -> sp_runtime::DispatchResult {
+	MicroContracts::declare_result(RuntimeOrigin::signed(who), id, outcome)
 }
 
 fn events() -> Vec<Event<Test>> {
@@ -210,10 +218,6 @@ mod approval {
 mod results {
 	use super::*;
 
-	fn declare(who: u64, id: ContractId, outcome: Outcome<u64>) -> sp_runtime::DispatchResult {
-		MicroContracts::declare_result(RuntimeOrigin::signed(who), id, outcome)
-	}
-
 	#[test]
 	fn a_result_needs_every_party_and_is_recorded_once() {
 		new_test_ext().execute_with(|| {
@@ -270,6 +274,9 @@ mod results {
 			assert_noop!(declare(9, id, Outcome::Fulfilled), Error::<Test>::NotAParty);
 			assert_ok!(declare(1, id, Outcome::Breached(2)));
 			assert_ok!(declare(3, id, Outcome::Breached(2)));
+			assert_eq!(status(id), Status::BreachPending, "it waits out the dispute window");
+			System::set_block_number(1 + DISPUTE_WINDOW + 1);
+			assert_ok!(MicroContracts::confirm_breach(RuntimeOrigin::signed(9), id));
 			assert_eq!(Results::<Test>::get(0).unwrap().outcome, Outcome::Breached(2));
 		});
 	}
@@ -306,6 +313,9 @@ mod results {
 			let breached = active();
 			assert_ok!(declare(1, breached, Outcome::Breached(2)));
 			assert_ok!(declare(3, breached, Outcome::Breached(2)));
+			assert_eq!(ledger().len(), raised.len(), "not before the dispute window closes");
+			System::set_block_number(1 + DISPUTE_WINDOW + 1);
+			assert_ok!(MicroContracts::confirm_breach(RuntimeOrigin::signed(1), breached));
 			let lowered = vec![
 				(Subject::Node(20), ReputationEvent::ContractBreached),
 				(Subject::Node(21), ReputationEvent::ContractBreached),
@@ -332,6 +342,10 @@ mod chains {
 						outcome.clone()
 					));
 				}
+			}
+			if let Outcome::Breached(_) = outcome {
+				System::set_block_number(System::block_number() + DISPUTE_WINDOW + 1);
+				assert_ok!(MicroContracts::confirm_breach(RuntimeOrigin::signed(9), id));
 			}
 			ids.push(id);
 		}
@@ -395,6 +409,212 @@ mod chains {
 			History::<Test>::remove(ids[2], 1);
 			assert!(!MicroContracts::verify_history(ids[2]));
 			assert!(MicroContracts::verify_history(ids[3]), "the untouched one still verifies");
+		});
+	}
+}
+
+mod deposits {
+	use super::*;
+
+	#[test]
+	fn every_party_holds_the_deposit_until_the_contract_ends() {
+		new_test_ext().execute_with(|| {
+			let id = active();
+			assert_eq!((held(1), held(2), held(3)), (DEPOSIT, DEPOSIT, DEPOSIT));
+			assert_eq!(Balances::free_balance(1), ENDOWMENT - DEPOSIT);
+			for party in [1, 2, 3] {
+				assert_ok!(declare(party, id, Outcome::Fulfilled));
+			}
+			assert_eq!((held(1), held(2), held(3)), (0, 0, 0));
+			assert_eq!(Balances::free_balance(2), ENDOWMENT);
+			assert!(Deposits::<Test>::get(id).is_none());
+			assert!(events().contains(&Event::DepositsReleased { contract: id, amount: DEPOSIT }));
+		});
+	}
+
+	#[test]
+	fn a_rejected_or_lapsed_contract_releases_what_was_held() {
+		new_test_ext().execute_with(|| {
+			let rejected = propose_between(1, &[1, 2, 3], None, 50);
+			assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(2), rejected));
+			assert_eq!((held(1), held(2), held(3)), (DEPOSIT, DEPOSIT, 0));
+			assert_ok!(MicroContracts::reject(RuntimeOrigin::signed(3), rejected));
+			assert_eq!((held(1), held(2), held(3)), (0, 0, 0));
+			assert_eq!(Balances::free_balance(3), ENDOWMENT);
+
+			let lapsed = propose_between(4, &[4, 5], None, 50);
+			assert_eq!(held(4), DEPOSIT);
+			System::set_block_number(51);
+			assert_ok!(MicroContracts::lapse(RuntimeOrigin::signed(9), lapsed));
+			assert_eq!((held(4), held(5)), (0, 0));
+		});
+	}
+
+	/// H2: account 1 and its Sybil agree contracts with each other to farm `ContractFulfilled`
+	/// for 1's nodes. Each party must hold the deposit, so a Sybil with nothing cannot, and
+	/// every farmed contract ties up a deposit per party while it runs.
+	#[test]
+	fn self_dealing_costs_a_deposit_per_party() {
+		new_test_ext().execute_with(|| {
+			set_node(10, 1);
+			let bounded = |parties: Vec<u64>| -> BoundedVec<u64, _> { parties.try_into().unwrap() };
+			assert_noop!(
+				MicroContracts::propose(
+					RuntimeOrigin::signed(PAUPER),
+					bounded(vec![PAUPER, 1]),
+					TERMS,
+					None,
+					20
+				),
+				Error::<Test>::CannotPayDeposit
+			);
+			let free_sybil = propose_between(1, &[1, PAUPER], None, 20);
+			assert_noop!(
+				MicroContracts::approve(RuntimeOrigin::signed(PAUPER), free_sybil),
+				Error::<Test>::CannotPayDeposit
+			);
+			assert_eq!(status(free_sybil), Status::Proposed, "it never becomes active");
+
+			// A funded Sybil pays too: both deposits are held until the contract ends.
+			let farmed = propose_between(1, &[1, 2], None, 20);
+			assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(2), farmed));
+			assert_eq!(Balances::free_balance(1), ENDOWMENT - 2 * DEPOSIT);
+			assert_eq!(Balances::free_balance(2), ENDOWMENT - DEPOSIT);
+			assert!(ledger().is_empty());
+		});
+	}
+}
+
+mod disputes {
+	use super::*;
+
+	/// A two-party contract between 1 and 2 (who runs node 20).
+	fn two_party() -> ContractId {
+		set_node(20, 2);
+		let id = propose_between(1, &[1, 2], None, 50);
+		assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(2), id));
+		id
+	}
+
+	/// M10: in a two-party contract the accuser alone agrees a breach. It is not recorded
+	/// until the accused had the whole window to contest it.
+	#[test]
+	fn a_unilateral_breach_waits_out_the_window() {
+		new_test_ext().execute_with(|| {
+			let id = two_party();
+			assert_ok!(declare(1, id, Outcome::Breached(2)));
+			let ends = 1 + DISPUTE_WINDOW;
+			assert_eq!(status(id), Status::BreachPending);
+			assert_eq!(
+				MicroContracts::pending_breach(id),
+				Some(PendingBreach { breacher: 2, ends })
+			);
+			assert_eq!(
+				events().last(),
+				Some(&Event::BreachPending { contract: id, breacher: 2, ends })
+			);
+			assert!(ledger().is_empty());
+			assert_eq!(ResultCount::<Test>::get(), 0);
+			assert_noop!(declare(1, id, Outcome::Cancelled), Error::<Test>::NotActive);
+			System::set_block_number(ends);
+			assert_noop!(
+				MicroContracts::confirm_breach(RuntimeOrigin::signed(9), id),
+				Error::<Test>::DisputeWindowOpen
+			);
+			assert!(ledger().is_empty());
+
+			System::set_block_number(ends + 1);
+			assert_ok!(MicroContracts::confirm_breach(RuntimeOrigin::signed(9), id));
+			assert_eq!(Results::<Test>::get(0).unwrap().outcome, Outcome::Breached(2));
+			assert_eq!(ledger(), vec![(Subject::Node(20), ReputationEvent::ContractBreached)]);
+			assert_eq!(status(id), Status::Concluded);
+			assert_eq!((held(1), held(2)), (0, 0));
+			assert!(MicroContracts::verify_history(id));
+		});
+	}
+
+	/// M10: the victim of a false accusation contests it: nothing is recorded against anyone.
+	#[test]
+	fn a_contested_unilateral_breach_costs_nothing() {
+		new_test_ext().execute_with(|| {
+			set_node(10, 1);
+			let id = two_party();
+			assert_ok!(declare(1, id, Outcome::Breached(2)));
+			System::set_block_number(1 + DISPUTE_WINDOW);
+			assert_ok!(MicroContracts::contest_breach(RuntimeOrigin::signed(2), id));
+			assert_eq!(Results::<Test>::get(0).unwrap().outcome, Outcome::Disputed(2));
+			assert!(ledger().is_empty());
+			assert_eq!(status(id), Status::Concluded);
+			assert!(MicroContracts::pending_breach(id).is_none());
+			assert_eq!((held(1), held(2)), (0, 0));
+			let history: Vec<_> =
+				MicroContracts::history(id).into_iter().map(|e| e.event).collect();
+			assert_eq!(
+				history[2..].to_vec(),
+				vec![
+					ContractEvent::BreachPending(2),
+					ContractEvent::Contested(2),
+					ContractEvent::Concluded(0)
+				]
+			);
+			assert!(MicroContracts::verify_history(id));
+			System::set_block_number(100);
+			assert_noop!(
+				MicroContracts::confirm_breach(RuntimeOrigin::signed(1), id),
+				Error::<Test>::NoPendingBreach
+			);
+		});
+	}
+
+	/// A breach two parties agreed stands against a contest: the accused loses the dispute.
+	#[test]
+	fn a_corroborated_breach_contested_is_a_lost_dispute() {
+		new_test_ext().execute_with(|| {
+			set_node(20, 2);
+			let id = active();
+			assert_ok!(declare(1, id, Outcome::Breached(2)));
+			assert_ok!(declare(3, id, Outcome::Breached(2)));
+			assert_ok!(MicroContracts::contest_breach(RuntimeOrigin::signed(2), id));
+			assert_eq!(Results::<Test>::get(0).unwrap().outcome, Outcome::Breached(2));
+			assert_eq!(
+				ledger(),
+				vec![
+					(Subject::Node(20), ReputationEvent::ContractBreached),
+					(Subject::Service(7), ReputationEvent::ContractBreached),
+					(Subject::Node(20), ReputationEvent::Dispute),
+					(Subject::Service(7), ReputationEvent::Dispute),
+				]
+			);
+		});
+	}
+
+	#[test]
+	fn only_the_accused_contests_and_only_within_the_window() {
+		new_test_ext().execute_with(|| {
+			let id = two_party();
+			assert_noop!(
+				MicroContracts::contest_breach(RuntimeOrigin::signed(2), id),
+				Error::<Test>::NoPendingBreach
+			);
+			assert_noop!(declare(1, id, Outcome::Disputed(2)), Error::<Test>::NotDeclarable);
+			assert_ok!(declare(1, id, Outcome::Breached(2)));
+			assert_noop!(
+				MicroContracts::contest_breach(RuntimeOrigin::signed(1), id),
+				Error::<Test>::NotTheAccused
+			);
+			assert_noop!(
+				MicroContracts::contest_breach(RuntimeOrigin::signed(2), 77),
+				Error::<Test>::UnknownContract
+			);
+			System::set_block_number(1 + DISPUTE_WINDOW + 1);
+			assert_noop!(
+				MicroContracts::contest_breach(RuntimeOrigin::signed(2), id),
+				Error::<Test>::DisputeWindowClosed
+			);
+			assert_noop!(
+				MicroContracts::confirm_breach(RuntimeOrigin::root(), id),
+				sp_runtime::DispatchError::BadOrigin
+			);
 		});
 	}
 }

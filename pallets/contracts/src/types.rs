@@ -34,6 +34,9 @@ pub enum Status {
 	Lapsed,
 	/// Its result is recorded; nothing changes it again.
 	Concluded,
+	/// A breach was agreed and waits out its dispute window (see [`PendingBreach`]); no other
+	/// result can be declared meanwhile.
+	BreachPending,
 }
 
 /// How an active contract ended.
@@ -47,6 +50,9 @@ pub enum Outcome<AccountId> {
 	Breached(AccountId),
 	/// Every party agreed to call it off.
 	Cancelled,
+	/// The named party contested a breach only one party declared: no one can tell who is
+	/// right, so nothing is recorded against anyone. Never declared, only recorded.
+	Disputed(AccountId),
 }
 
 /// A contract between `parties`.
@@ -110,6 +116,19 @@ pub enum ContractEvent<AccountId> {
 	Lapsed,
 	/// Its result was recorded at this index of the global result chain.
 	Concluded(u64),
+	/// A breach by the named party was agreed: its dispute window opened.
+	BreachPending(AccountId),
+	/// The named party contested the breach declared against it.
+	Contested(AccountId),
+}
+
+/// A breach agreed by the other parties, waiting out its dispute window.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct PendingBreach<AccountId, BlockNumber> {
+	/// The party accused of the breach: the only one who may contest it.
+	pub breacher: AccountId,
+	/// The last block in which it may be contested; after it, anyone may confirm the breach.
+	pub ends: BlockNumber,
 }
 
 /// One entry of a contract's own history, linked to the entry before it. The first entry links

@@ -19,6 +19,8 @@ pub trait WeightInfo {
 	fn reject() -> Weight;
 	fn lapse() -> Weight;
 	fn declare_result() -> Weight;
+	fn contest_breach() -> Weight;
+	fn confirm_breach() -> Weight;
 }
 
 /// Measured weights, priced with the runtime's database weights.
@@ -32,10 +34,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroContracts::History` (`max_values`: None, `max_size`: Some(117), added: 2592, mode: `MaxEncodedLen`)
 	fn propose(p: u32, ) -> Weight {
 		// Measured proof size: 4 bytes; estimated: 1493.
-		Weight::from_parts(38_257_384, 1493)
+		// Not yet measured: the measured figure plus the deposit's hold (`System::Account`,
+		// `Balances::Holds`: r:2 w:2) and `Deposits` (w:1), priced like pallet-balances' holds.
+		Weight::from_parts(98_257_384, 6656)
 			.saturating_add(Weight::from_parts(165_812, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `MicroContracts::Contracts` (r:1 w:1)
 	/// Proof: `MicroContracts::Contracts` (`max_values`: None, `max_size`: Some(632), added: 3107, mode: `MaxEncodedLen`)
@@ -43,9 +47,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroContracts::History` (`max_values`: None, `max_size`: Some(117), added: 2592, mode: `MaxEncodedLen`)
 	fn approve() -> Weight {
 		// Measured proof size: 724 bytes; estimated: 4097.
-		Weight::from_parts(51_066_000, 4097)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Not yet measured: the measured figure plus `Deposits` (r:1) and the hold (r:2 w:2).
+		Weight::from_parts(111_066_000, 9260)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `MicroContracts::Contracts` (r:1 w:1)
 	/// Proof: `MicroContracts::Contracts` (`max_values`: None, `max_size`: Some(632), added: 3107, mode: `MaxEncodedLen`)
@@ -53,9 +58,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroContracts::History` (`max_values`: None, `max_size`: Some(117), added: 2592, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
 		// Measured proof size: 724 bytes; estimated: 4097.
-		Weight::from_parts(46_898_000, 4097)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Not yet measured: the measured figure plus `Deposits` (r:1 w:1) and a release for
+		// each party (16 at most: r:32 w:32), priced like pallet-balances' releases.
+		Weight::from_parts(1_010_000_000, 86705)
+			.saturating_add(T::DbWeight::get().reads(34_u64))
+			.saturating_add(T::DbWeight::get().writes(35_u64))
 	}
 	/// Storage: `MicroContracts::Contracts` (r:1 w:1)
 	/// Proof: `MicroContracts::Contracts` (`max_values`: None, `max_size`: Some(632), added: 3107, mode: `MaxEncodedLen`)
@@ -63,9 +70,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroContracts::History` (`max_values`: None, `max_size`: Some(117), added: 2592, mode: `MaxEncodedLen`)
 	fn lapse() -> Weight {
 		// Measured proof size: 724 bytes; estimated: 4097.
-		Weight::from_parts(46_576_000, 4097)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Not yet measured: the measured figure plus `Deposits` (r:1 w:1) and a release for
+		// each party (16 at most: r:32 w:32), priced like pallet-balances' releases.
+		Weight::from_parts(1_010_000_000, 86705)
+			.saturating_add(T::DbWeight::get().reads(34_u64))
+			.saturating_add(T::DbWeight::get().writes(35_u64))
 	}
 	/// Storage: `MicroContracts::Contracts` (r:1 w:1)
 	/// Proof: `MicroContracts::Contracts` (`max_values`: None, `max_size`: Some(632), added: 3107, mode: `MaxEncodedLen`)
@@ -85,38 +94,77 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroContracts::History` (`max_values`: None, `max_size`: Some(117), added: 2592, mode: `MaxEncodedLen`)
 	fn declare_result() -> Weight {
 		// Measured proof size: 2198 bytes; estimated: 162526.
-		Weight::from_parts(1_020_663_000, 162526)
-			.saturating_add(T::DbWeight::get().reads(84_u64))
-			.saturating_add(T::DbWeight::get().writes(70_u64))
+		// Not yet measured: the measured figure plus `Deposits` (r:1 w:1) and a release for
+		// each party (16 at most: r:32 w:32), priced like pallet-balances' releases.
+		Weight::from_parts(1_980_663_000, 245134)
+			.saturating_add(T::DbWeight::get().reads(117_u64))
+			.saturating_add(T::DbWeight::get().writes(103_u64))
+	}
+	fn contest_breach() -> Weight {
+		// Not yet measured: estimated from declare_result (one party's subjects, twice, and every
+		// release) plus `PendingBreaches` (r:1 w:1).
+		Weight::from_parts(1_980_663_000, 245134)
+			.saturating_add(T::DbWeight::get().reads(118_u64))
+			.saturating_add(T::DbWeight::get().writes(104_u64))
+	}
+	fn confirm_breach() -> Weight {
+		// Not yet measured: estimated from declare_result (one party's subjects and every
+		// release) plus `PendingBreaches` (r:1 w:1).
+		Weight::from_parts(1_980_663_000, 245134)
+			.saturating_add(T::DbWeight::get().reads(118_u64))
+			.saturating_add(T::DbWeight::get().writes(104_u64))
 	}
 }
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn propose(p: u32, ) -> Weight {
-		Weight::from_parts(38_257_384, 1493)
+		// Not yet measured: the measured figure plus the deposit's hold (`System::Account`,
+		// `Balances::Holds`: r:2 w:2) and `Deposits` (w:1), priced like pallet-balances' holds.
+		Weight::from_parts(98_257_384, 6656)
 			.saturating_add(Weight::from_parts(165_812, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn approve() -> Weight {
-		Weight::from_parts(51_066_000, 4097)
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+		// Not yet measured: the measured figure plus `Deposits` (r:1) and the hold (r:2 w:2).
+		Weight::from_parts(111_066_000, 9260)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(46_898_000, 4097)
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+		// Not yet measured: the measured figure plus `Deposits` (r:1 w:1) and a release for
+		// each party (16 at most: r:32 w:32), priced like pallet-balances' releases.
+		Weight::from_parts(1_010_000_000, 86705)
+			.saturating_add(RocksDbWeight::get().reads(34_u64))
+			.saturating_add(RocksDbWeight::get().writes(35_u64))
 	}
 	fn lapse() -> Weight {
-		Weight::from_parts(46_576_000, 4097)
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+		// Not yet measured: the measured figure plus `Deposits` (r:1 w:1) and a release for
+		// each party (16 at most: r:32 w:32), priced like pallet-balances' releases.
+		Weight::from_parts(1_010_000_000, 86705)
+			.saturating_add(RocksDbWeight::get().reads(34_u64))
+			.saturating_add(RocksDbWeight::get().writes(35_u64))
 	}
 	fn declare_result() -> Weight {
-		Weight::from_parts(1_020_663_000, 162526)
-			.saturating_add(RocksDbWeight::get().reads(84_u64))
-			.saturating_add(RocksDbWeight::get().writes(70_u64))
+		// Not yet measured: the measured figure plus `Deposits` (r:1 w:1) and a release for
+		// each party (16 at most: r:32 w:32), priced like pallet-balances' releases.
+		Weight::from_parts(1_980_663_000, 245134)
+			.saturating_add(RocksDbWeight::get().reads(117_u64))
+			.saturating_add(RocksDbWeight::get().writes(103_u64))
+	}
+	fn contest_breach() -> Weight {
+		// Not yet measured: estimated from declare_result (one party's subjects, twice, and every
+		// release) plus `PendingBreaches` (r:1 w:1).
+		Weight::from_parts(1_980_663_000, 245134)
+			.saturating_add(RocksDbWeight::get().reads(118_u64))
+			.saturating_add(RocksDbWeight::get().writes(104_u64))
+	}
+	fn confirm_breach() -> Weight {
+		// Not yet measured: estimated from declare_result (one party's subjects and every
+		// release) plus `PendingBreaches` (r:1 w:1).
+		Weight::from_parts(1_980_663_000, 245134)
+			.saturating_add(RocksDbWeight::get().reads(118_u64))
+			.saturating_add(RocksDbWeight::get().writes(104_u64))
 	}
 }

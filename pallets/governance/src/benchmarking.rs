@@ -11,7 +11,7 @@ use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use micro_primitives::VotingWeight;
 use sp_runtime::{traits::Saturating, Perbill};
 
-/// An account with voting weight and enough to pay deposits.
+/// An account with the most voices an account can have and enough to pay deposits.
 fn participant<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
 	T::VotingWeight::give_weight_for_benchmark(&who);
@@ -22,14 +22,16 @@ fn participant<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
-/// Rules under which one aye passes a proposal, decided ten blocks after it is made.
+/// Rules under which one aye passes a proposal, decided ten blocks after it is made, and any
+/// voice registered by then counts.
 fn easy_rules<T: Config>() {
 	CurrentRules::<T>::put(Rules {
 		voting_period: 10u32.into(),
 		enactment_delay: 1u32.into(),
-		quorum: 1,
+		min_age: 0u32.into(),
+		quorum: Perbill::zero(),
 		approval: Perbill::from_percent(50),
-		root_quorum: 1,
+		root_quorum: Perbill::zero(),
 		root_approval: Perbill::from_percent(50),
 	});
 }
@@ -56,26 +58,24 @@ mod benchmarks {
 		assert_eq!(ProposalCount::<T>::get(), 1);
 	}
 
+	/// A vote with the most voices an account can have, none of them used yet.
 	#[benchmark]
 	fn vote() -> Result<(), BenchmarkError> {
 		easy_rules::<T>();
 		let proposer = participant::<T>("proposer", 0);
 		Pallet::<T>::do_propose(proposer, Track::Standard, large_call::<T>())?;
-		for index in 0..T::MaxVoters::get().saturating_sub(1).min(10) {
+		for index in 0..10 {
 			Pallet::<T>::do_vote(participant::<T>("voter", index), 0, index % 2 == 0)?;
 		}
-		// The last place left: what a vote costs does not depend on how many came before.
-		Proposals::<T>::mutate(0, |proposal| {
-			if let Some(proposal) = proposal {
-				proposal.tally.voters = T::MaxVoters::get().saturating_sub(1);
-			}
-		});
 		let last = participant::<T>("last", 0);
+		let voices = T::VotingWeight::voices(&last, frame_system::Pallet::<T>::block_number());
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(last), 0, true);
 
-		assert_eq!(Proposals::<T>::get(0).map(|p| p.tally.voters), Some(T::MaxVoters::get()));
+		let tally = Proposals::<T>::get(0).map(|p| p.tally).unwrap_or_default();
+		assert_eq!(tally.voters, 11);
+		assert!(!voices.is_empty() && VoiceVotes::<T>::contains_key(0, voices[0].subject));
 		Ok(())
 	}
 
@@ -102,10 +102,11 @@ mod benchmarks {
 		let rules = Rules {
 			voting_period: 100u32.into(),
 			enactment_delay: 10u32.into(),
-			quorum: 5,
+			min_age: 100u32.into(),
+			quorum: Perbill::from_percent(50).max(T::MinQuorum::get()),
 			approval: Perbill::from_percent(60),
-			root_quorum: 10,
-			root_approval: Perbill::from_percent(75),
+			root_quorum: Perbill::one(),
+			root_approval: Perbill::from_percent(75).max(T::MinRootApproval::get()),
 		};
 
 		#[extrinsic_call]

@@ -7,20 +7,20 @@ use frame_support::{
 		fungible::{Inspect, Mutate, MutateHold},
 		schedule::{v3::Named as ScheduleNamed, DispatchTime, HIGHEST_PRIORITY},
 		tokens::{Precision, Preservation},
-		QueryPreimage, StorePreimage,
+		Contains, QueryPreimage, StorePreimage,
 	},
 };
 use frame_system::pallet_prelude::{BlockNumberFor, OriginFor};
 use micro_primitives::VotingWeight;
 use sp_runtime::{
-	traits::{Hash, One, Saturating, Zero},
+	traits::{CheckedSub, Hash, One, Saturating, Zero},
 	Perbill,
 };
 
 use crate::{
 	ActiveCount, BalanceOf, Config, CurrentRules, Ending, Error, Event, Fund, HoldReason, Origin,
 	Pallet, Proposal, ProposalCount, ProposalIndex, ProposalOf, ProposalStatus, Proposals, RulesOf,
-	SpendRecord, Spends, Tally, Track, Vote, Votes, WeightInfo,
+	SpendBudgets, SpendRecord, Spends, Tally, Track, VoiceVotes, Vote, Votes, WeightInfo,
 };
 
 /// The scheduler task name of a proposal's enactment.
@@ -37,13 +37,32 @@ impl<T: Config> Pallet<T> {
 
 	/// Checks rules before they are stored.
 	pub(crate) fn check_rules(rules: &RulesOf<T>) -> DispatchResult {
-		let valid = !rules.voting_period.is_zero()
-			&& !rules.enactment_delay.is_zero()
-			&& rules.quorum > 0
-			&& rules.approval >= Perbill::from_percent(50)
-			&& rules.root_quorum >= rules.quorum
-			&& rules.root_approval >= rules.approval;
+		let valid = !rules.voting_period.is_zero() &&
+			!rules.enactment_delay.is_zero() &&
+			rules.quorum >= T::MinQuorum::get() &&
+			rules.approval >= Perbill::from_percent(50) &&
+			rules.root_quorum >= rules.quorum &&
+			rules.root_approval >= rules.approval &&
+			rules.root_approval >= T::MinRootApproval::get();
 		ensure!(valid, Error::<T>::InvalidRules);
+		Ok(())
+	}
+
+	/// Stores `rules`; unless `by_root`, only the standard quorum and approval may differ from
+	/// the current rules.
+	pub(crate) fn do_set_rules(rules: RulesOf<T>, by_root: bool) -> DispatchResult {
+		Self::check_rules(&rules)?;
+		if !by_root {
+			let current = CurrentRules::<T>::get().ok_or(Error::<T>::NoRules)?;
+			let same_for_root = rules.voting_period == current.voting_period &&
+				rules.enactment_delay == current.enactment_delay &&
+				rules.min_age == current.min_age &&
+				rules.root_quorum == current.root_quorum &&
+				rules.root_approval == current.root_approval;
+			ensure!(same_for_root, Error::<T>::RootRulesNeedRootTrack);
+		}
+		CurrentRules::<T>::put(rules);
+		Self::deposit_event(Event::RulesSet { rules });
 		Ok(())
 	}
 
@@ -53,10 +72,15 @@ impl<T: Config> Pallet<T> {
 		call: <T as Config>::RuntimeCall,
 	) -> DispatchResult {
 		let rules = CurrentRules::<T>::get().ok_or(Error::<T>::NoRules)?;
-		ensure!(T::VotingWeight::voting_weight(&who) > 0, Error::<T>::NoVotingWeight);
+		ensure!(T::ProposalFilter::contains(&call), Error::<T>::CallNotAllowed);
+		let now = frame_system::Pallet::<T>::block_number();
+		let registered_by = now.saturating_sub(rules.min_age);
+		ensure!(
+			!T::VotingWeight::voices(&who, registered_by).is_empty(),
+			Error::<T>::NoVotingWeight
+		);
 		let active = ActiveCount::<T>::get();
 		ensure!(active < T::MaxActive::get(), Error::<T>::TooManyActive);
-		let now = frame_system::Pallet::<T>::block_number();
 		let ends = now.saturating_add(rules.voting_period);
 		let index = ProposalCount::<T>::get();
 		Ending::<T>::try_mutate(ends, |ending| ending.try_push(index))
@@ -73,6 +97,8 @@ impl<T: Config> Pallet<T> {
 				call,
 				deposit,
 				submitted: now,
+				registered_by,
+				electorate: T::VotingWeight::electorate(),
 				tally: Tally::default(),
 				status: ProposalStatus::Voting { ends },
 			},
@@ -83,6 +109,8 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Casts `who`'s vote with each of its voices that may vote on proposal `index` and has not
+	/// voted on it yet, through any account.
 	pub(crate) fn do_vote(who: T::AccountId, index: ProposalIndex, aye: bool) -> DispatchResult {
 		let mut proposal = Proposals::<T>::get(index).ok_or(Error::<T>::UnknownProposal)?;
 		let now = frame_system::Pallet::<T>::block_number();
@@ -91,19 +119,29 @@ impl<T: Config> Pallet<T> {
 			_ => return Err(Error::<T>::VotingClosed.into()),
 		}
 		ensure!(!Votes::<T>::contains_key(index, &who), Error::<T>::AlreadyVoted);
-		ensure!(proposal.tally.voters < T::MaxVoters::get(), Error::<T>::TooManyVoters);
-		let weight = T::VotingWeight::voting_weight(&who);
-		ensure!(weight > 0, Error::<T>::NoVotingWeight);
+		let voices = T::VotingWeight::voices(&who, proposal.registered_by);
+		ensure!(!voices.is_empty(), Error::<T>::NoVotingWeight);
+		let (mut weight, mut count) = (0u64, 0u32);
+		for voice in voices {
+			if VoiceVotes::<T>::contains_key(index, voice.subject) {
+				continue;
+			}
+			VoiceVotes::<T>::insert(index, voice.subject, &who);
+			weight = weight.saturating_add(voice.weight);
+			count.saturating_inc();
+		}
+		ensure!(count > 0, Error::<T>::VoicesAlreadyUsed);
 		let tally = &mut proposal.tally;
 		if aye {
 			tally.ayes = tally.ayes.saturating_add(weight);
 		} else {
 			tally.nays = tally.nays.saturating_add(weight);
 		}
-		tally.voters = tally.voters.saturating_add(1);
-		Votes::<T>::insert(index, &who, Vote { aye, weight });
+		tally.voters.saturating_inc();
+		tally.voices.saturating_accrue(count);
+		Votes::<T>::insert(index, &who, Vote { aye, weight, voices: count });
 		Proposals::<T>::insert(index, proposal);
-		Self::deposit_event(Event::Voted { index, voter: who, aye, weight });
+		Self::deposit_event(Event::Voted { index, voter: who, aye, weight, voices: count });
 		Ok(())
 	}
 
@@ -137,14 +175,13 @@ impl<T: Config> Pallet<T> {
 			Precision::BestEffort,
 		);
 		let tally = proposal.tally;
-		let (quorum, approval) = match rules {
-			Some(rules) => rules.of(proposal.track),
-			None => (u64::MAX, Perbill::one()),
-		};
-		proposal.status = if tally.turnout() < quorum {
+		// Without rules nothing passes: every voice would have to vote, all of them aye.
+		let (quorum, approval) =
+			rules.map_or((Perbill::one(), Perbill::one()), |rules| rules.of(proposal.track));
+		proposal.status = if !tally.has_quorum(quorum, proposal.electorate) {
 			Self::deposit_event(Event::NoQuorum { index, tally });
 			ProposalStatus::NoQuorum
-		} else if !tally.passes(quorum, approval) {
+		} else if !tally.passes(quorum, approval, proposal.electorate) {
 			Self::deposit_event(Event::Rejected { index, tally });
 			ProposalStatus::Rejected
 		} else {
@@ -195,14 +232,23 @@ impl<T: Config> Pallet<T> {
 		let total = payouts
 			.iter()
 			.fold(BalanceOf::<T>::zero(), |sum, (_, amount)| sum.saturating_add(*amount));
+		// The fund is never reaped: settlement pays its shares into it with `Preserve`.
 		let available = T::Currency::reducible_balance(
 			&source,
-			Preservation::Expendable,
+			Preservation::Preserve,
 			frame_support::traits::tokens::Fortitude::Polite,
 		);
 		ensure!(total <= available, Error::<T>::InsufficientFunds);
+		let now = frame_system::Pallet::<T>::block_number();
+		let period = now / T::SpendPeriod::get().max(One::one());
+		let left = match SpendBudgets::<T>::get(fund) {
+			Some((budget_period, left)) if budget_period == period => left,
+			_ => T::MaxSpendPerPeriod::get().mul_floor(available),
+		};
+		let left = left.checked_sub(&total).ok_or(Error::<T>::OverSpendBudget)?;
+		SpendBudgets::<T>::insert(fund, (period, left));
 		for (recipient, amount) in payouts.iter() {
-			T::Currency::transfer(&source, recipient, *amount, Preservation::Expendable)?;
+			T::Currency::transfer(&source, recipient, *amount, Preservation::Preserve)?;
 			Self::deposit_event(Event::Spent {
 				index,
 				fund,
@@ -210,8 +256,7 @@ impl<T: Config> Pallet<T> {
 				amount: *amount,
 			});
 		}
-		let at = frame_system::Pallet::<T>::block_number();
-		Spends::<T>::insert(index, SpendRecord { fund, payouts, at });
+		Spends::<T>::insert(index, SpendRecord { fund, payouts, at: now });
 		Ok(())
 	}
 }

@@ -1,27 +1,56 @@
 //! # Governance of the Micro Network
 //!
-//! The network's rules change only through proposals voted on by the accounts that take part in
-//! it, weighted by their reputation, and enacted by the chain itself. No key can enact, veto or
-//! cancel anything.
+//! The network's rules change only through proposals voted on by the nodes and services that
+//! make up the network, weighted by their reputation, and enacted by the chain itself. No key can
+//! enact, veto or cancel anything.
 //!
-//! - [`Pallet::propose`]: any account with voting weight proposes a call on a [`Track`],
+//! - [`Pallet::propose`]: an account with a voice (below) proposes a call on a [`Track`],
 //!   holding [`Config::ProposalDeposit`] until the vote is decided. The call is kept inline or,
 //!   when large (a runtime upgrade), as a preimage (pallet-preimage).
-//! - [`Pallet::vote`]: each account votes once, aye or nay, with its weight at that moment:
-//!   its reputation score plus one if it operates a registered node or owns a service, else
-//!   nothing ([`micro_primitives::VotingWeight`]). Money buys no weight.
+//! - [`Pallet::vote`]: an account votes aye or nay with its voices: each node it operates and
+//!   each service it owns that was registered at least the rules' `min_age` before the proposal
+//!   was made, each weighing its reputation score plus one
+//!   ([`micro_primitives::VotingWeight`]). Money buys no weight.
 //! - At the end of the voting period the chain decides: a proposal passes if at least the
-//!   track's quorum of weight voted and the ayes exceed the track's approval share of it. A
-//!   passed proposal is scheduled (pallet-scheduler) to be dispatched after the enactment
-//!   delay: on the standard track with the [`Origin::Proposal`] origin, which names the
-//!   proposal; on the root track as root (runtime upgrades).
+//!   track's quorum *share of the electorate* (the nodes and services registered when it was
+//!   made) voted, and the ayes exceed the track's approval share of the weight voted. A passed
+//!   proposal is scheduled (pallet-scheduler) to be dispatched after the enactment delay: on the
+//!   standard track with the [`Origin::Proposal`] origin, which names the proposal; on the root
+//!   track as root (runtime upgrades).
 //! - [`Pallet::spend`]: the charity and operations accounts pay out only to a passed
-//!   proposal's origin, and each spend is recorded under the proposal's index.
-//! - [`Pallet::set_rules`]: the voting period, enactment delay, quorums and thresholds are
-//!   themselves changed only by a passed proposal.
+//!   proposal's origin, within a budget per period, and each spend is recorded under the
+//!   proposal's index.
+//! - [`Pallet::set_rules`]: the rules are themselves changed only by a passed proposal.
 //!
 //! Other pallets take [`EnsureProposal`] (or root, which on the public chains only a root-track
 //! proposal holds) as the origin of their parameter changes.
+//!
+//! ## The attacks each rule stops
+//! The rules follow Polkadot's OpenGov where it applies (support as a share of an electorate,
+//! stricter tracks for stronger origins, deposits against spam) and bind weight to subjects that
+//! cost a deposit and time, as pallet-ranked-collective binds it to members.
+//! - **Passing one service NFT (or recycling one node deposit) from account to account to vote
+//!   again:** votes are kept per voice ([`VoiceVotes`]): a node or service votes once per
+//!   proposal whoever holds it, and a node registered after the proposal's cut-off (a recycled
+//!   deposit) has no voice on it.
+//! - **Buying weight once a proposal appears:** only voices registered `min_age` blocks before
+//!   the proposal count.
+//! - **A tiny absolute quorum reached by one farmed account:** quorums are shares of the
+//!   electorate, at least [`Config::MinQuorum`].
+//! - **Shutting honest voters out by filling voter slots:** there are none; every voice may
+//!   vote.
+//! - **The standard track rewriting the root track's rules:** a standard proposal may change only
+//!   the standard quorum and approval; the voting period, enactment delay, minimum age and the
+//!   root thresholds change only by a root-track proposal, and root thresholds are never below
+//!   the standard ones nor the root approval below [`Config::MinRootApproval`].
+//! - **Emptying the funds with one proposal:** spends from each fund are limited to
+//!   [`Config::MaxSpendPerPeriod`] of its balance per [`Config::SpendPeriod`], and never reap the
+//!   fund's account.
+//! - **Installing a human key:** [`Config::ProposalFilter`] refuses calls no proposal may make
+//!   (the runtime refuses sudo calls unless the chain already has a sudo key, i.e. outside the
+//!   development chain, and scheduling calls by hand).
+//! - **Other parameter changes minting or draining:** each pallet bounds its own parameters in
+//!   code (the tokens pallet bounds `TokenParams`).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -32,6 +61,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod functions;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -57,8 +87,12 @@ pub mod pallet {
 		Parameter,
 	};
 	use frame_system::pallet_prelude::*;
-	use micro_primitives::VotingWeight;
-	use sp_runtime::traits::{Dispatchable, Zero};
+	use frame_support::traits::Contains;
+	use micro_primitives::{Subject, VotingWeight};
+	use sp_runtime::{
+		traits::{Dispatchable, Zero},
+		Perbill,
+	};
 
 	/// An amount of the currency deposits are held in.
 	pub type BalanceOf<T> =
@@ -85,7 +119,11 @@ pub mod pallet {
 	/// The rules as this runtime stores them.
 	pub type RulesOf<T> = Rules<BlockNumberFor<T>>;
 
+	/// The storage layout: 1 counts votes per voice and quorums as shares of an electorate.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -117,8 +155,10 @@ pub mod pallet {
 			+ Mutate<Self::AccountId>;
 		/// The runtime's hold reasons.
 		type RuntimeHoldReason: From<HoldReason>;
-		/// Each account's voting weight.
-		type VotingWeight: VotingWeight<Self::AccountId>;
+		/// The voices each account votes with.
+		type VotingWeight: VotingWeight<Self::AccountId, BlockNumberFor<Self>>;
+		/// The calls a proposal may make; the others are refused when proposed.
+		type ProposalFilter: Contains<<Self as Config>::RuntimeCall>;
 		/// The deposit held from a proposer until the vote is decided.
 		#[pallet::constant]
 		type ProposalDeposit: Get<BalanceOf<Self>>;
@@ -131,9 +171,19 @@ pub mod pallet {
 		/// Most proposals open for votes at once.
 		#[pallet::constant]
 		type MaxActive: Get<u32>;
-		/// Most accounts voting on one proposal.
+		/// The lowest quorum rules may set, as a share of the electorate.
 		#[pallet::constant]
-		type MaxVoters: Get<u32>;
+		type MinQuorum: Get<Perbill>;
+		/// The lowest approval threshold rules may set for the root track.
+		#[pallet::constant]
+		type MinRootApproval: Get<Perbill>;
+		/// The period spend budgets are counted over, in blocks.
+		#[pallet::constant]
+		type SpendPeriod: Get<BlockNumberFor<Self>>;
+		/// The most of a fund's balance (as at its first spend in a period) that spends may pay
+		/// out in one period.
+		#[pallet::constant]
+		type MaxSpendPerPeriod: Get<Perbill>;
 		/// Most recipients of one spend.
 		#[pallet::constant]
 		type MaxPayouts: Get<u32>;
@@ -175,6 +225,17 @@ pub mod pallet {
 	pub type Votes<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, ProposalIndex, Blake2_128Concat, T::AccountId, Vote>;
 
+	/// The account each node and service voted through on each proposal: a voice votes once.
+	#[pallet::storage]
+	pub type VoiceVotes<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ProposalIndex, Twox64Concat, Subject, T::AccountId>;
+
+	/// What each fund may still pay out in the current spend period: the period's number and
+	/// the amount left.
+	#[pallet::storage]
+	pub type SpendBudgets<T: Config> =
+		StorageMap<_, Twox64Concat, Fund, (BlockNumberFor<T>, BalanceOf<T>)>;
+
 	/// The proposals whose vote is decided in each block.
 	#[pallet::storage]
 	pub type Ending<T: Config> = StorageMap<
@@ -202,12 +263,14 @@ pub mod pallet {
 		pub voting_period: BlockNumberFor<T>,
 		/// Blocks between a proposal passing and its enactment.
 		pub enactment_delay: BlockNumberFor<T>,
-		/// Least weight that must vote on a standard proposal.
-		pub quorum: VoteWeight,
+		/// Blocks a node or service must have been registered before a proposal to vote on it.
+		pub min_age: BlockNumberFor<T>,
+		/// Percent of the electorate that must vote on a standard proposal.
+		pub quorum_percent: u8,
 		/// Percent of the weight voted the ayes must exceed on a standard proposal.
 		pub approval_percent: u8,
-		/// Least weight that must vote on a root proposal.
-		pub root_quorum: VoteWeight,
+		/// Percent of the electorate that must vote on a root proposal.
+		pub root_quorum_percent: u8,
 		/// Percent of the weight voted the ayes must exceed on a root proposal.
 		pub root_approval_percent: u8,
 	}
@@ -218,13 +281,15 @@ pub mod pallet {
 			if self.voting_period == Zero::zero() {
 				return;
 			}
+			let percent = |p: u8| Perbill::from_percent(p.into());
 			let rules = Rules {
 				voting_period: self.voting_period,
 				enactment_delay: self.enactment_delay,
-				quorum: self.quorum,
-				approval: sp_runtime::Perbill::from_percent(self.approval_percent.into()),
-				root_quorum: self.root_quorum,
-				root_approval: sp_runtime::Perbill::from_percent(self.root_approval_percent.into()),
+				min_age: self.min_age,
+				quorum: percent(self.quorum_percent),
+				approval: percent(self.approval_percent),
+				root_quorum: percent(self.root_quorum_percent),
+				root_approval: percent(self.root_approval_percent),
 			};
 			Pallet::<T>::check_rules(&rules).expect("the genesis rules are valid");
 			CurrentRules::<T>::put(rules);
@@ -242,8 +307,14 @@ pub mod pallet {
 			call_hash: T::Hash,
 			ends: BlockNumberFor<T>,
 		},
-		/// An account voted.
-		Voted { index: ProposalIndex, voter: T::AccountId, aye: bool, weight: VoteWeight },
+		/// An account voted with `voices` nodes and services weighing `weight` in all.
+		Voted {
+			index: ProposalIndex,
+			voter: T::AccountId,
+			aye: bool,
+			weight: VoteWeight,
+			voices: u32,
+		},
 		/// A proposal passed; the chain enacts it at `enact_at`.
 		Passed { index: ProposalIndex, tally: Tally, enact_at: BlockNumberFor<T> },
 		/// A proposal did not pass: too little weight voted.
@@ -260,7 +331,8 @@ pub mod pallet {
 
 	#[pallet::error]
 	pub enum Error<T> {
-		/// The account has no voting weight: it operates no node and owns no service.
+		/// The account has no voice on this proposal: it operates no node and owns no service
+		/// registered at least the rules' minimum age before the proposal was made.
 		NoVotingWeight,
 		/// No proposal has this index.
 		UnknownProposal,
@@ -268,22 +340,31 @@ pub mod pallet {
 		VotingClosed,
 		/// The account already voted on this proposal.
 		AlreadyVoted,
-		/// The proposal has as many voters as the runtime allows.
-		TooManyVoters,
+		/// Every node and service the account holds already voted on this proposal, through
+		/// this or another account.
+		VoicesAlreadyUsed,
 		/// As many proposals are open as the runtime allows; wait for one to be decided.
 		TooManyActive,
 		/// The chain has no voting rules yet.
 		NoRules,
-		/// Rules need a voting period and an enactment delay of at least a block, a quorum of
-		/// at least one, an approval share of at least half, and root thresholds at least as
-		/// strict as the standard ones.
+		/// Rules need a voting period and an enactment delay of at least a block, quorums of at
+		/// least the runtime's minimum, an approval share of at least half, a root approval of
+		/// at least the runtime's minimum, and root thresholds at least as strict as the
+		/// standard ones.
 		InvalidRules,
+		/// Only a root-track proposal may change the voting period, enactment delay, minimum
+		/// age or root thresholds.
+		RootRulesNeedRootTrack,
+		/// Proposals may not make this call.
+		CallNotAllowed,
 		/// A spend needs at least one payout, each of a non-zero amount.
 		EmptySpend,
 		/// This proposal already spent.
 		AlreadySpent,
-		/// The fund holds less than the spend.
+		/// The fund holds less than the spend (it keeps its existential deposit).
 		InsufficientFunds,
+		/// The spend is more than the fund may still pay out this spend period.
+		OverSpendBudget,
 	}
 
 	#[pallet::hooks]
@@ -326,16 +407,15 @@ pub mod pallet {
 			Self::do_spend(index, fund, payouts)
 		}
 
-		/// Replace the voting rules. Only a passed proposal (or root) may.
+		/// Replace the voting rules. A passed standard proposal may change the standard
+		/// quorum and approval only; root (a passed root-track proposal) may change any rule.
 		#[pallet::call_index(3)]
 		pub fn set_rules(origin: OriginFor<T>, rules: RulesOf<T>) -> DispatchResult {
-			if ensure_root(origin.clone()).is_err() {
+			let by_root = ensure_root(origin.clone()).is_ok();
+			if !by_root {
 				Self::ensure_proposal(origin)?;
 			}
-			Self::check_rules(&rules)?;
-			CurrentRules::<T>::put(rules);
-			Self::deposit_event(Event::RulesSet { rules });
-			Ok(())
+			Self::do_set_rules(rules, by_root)
 		}
 	}
 
@@ -351,9 +431,17 @@ pub mod pallet {
 			CurrentRules::<T>::get()
 		}
 
-		/// An account's voting weight now.
+		/// The weight of all of an account's voices now, however recently registered.
 		pub fn voting_weight(who: T::AccountId) -> VoteWeight {
-			T::VotingWeight::voting_weight(&who)
+			let now = frame_system::Pallet::<T>::block_number();
+			T::VotingWeight::voices(&who, now)
+				.iter()
+				.fold(0, |sum, voice| sum.saturating_add(voice.weight))
+		}
+
+		/// The account a node or service voted through on a proposal, if it voted.
+		pub fn voice_vote(index: ProposalIndex, subject: Subject) -> Option<T::AccountId> {
+			VoiceVotes::<T>::get(index, subject)
 		}
 
 		/// An account's vote on a proposal.

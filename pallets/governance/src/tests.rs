@@ -1,5 +1,6 @@
-//! Tests of governance: proposing, weighted voting, quorum and threshold, enactment at the
-//! right block with the right origin, and that only a passed proposal spends or changes rules.
+//! Tests of governance: proposing, voting with voices, quorum and threshold, enactment at the
+//! right block with the right origin, that only a passed proposal spends or changes rules, and
+//! the capture attempts each rule stops.
 
 use crate::{mock::*, *};
 use frame_support::{
@@ -7,6 +8,7 @@ use frame_support::{
 	traits::fungible::{Inspect as _, InspectHold},
 	BoundedVec,
 };
+use micro_primitives::Subject;
 use sp_runtime::{DispatchError, Perbill};
 
 fn remark(text: &[u8]) -> RuntimeCall {
@@ -27,6 +29,10 @@ fn status(index: ProposalIndex) -> ProposalStatus<u64> {
 	Governance::proposal(index).expect("the proposal exists").status
 }
 
+fn tally(index: ProposalIndex) -> Tally {
+	Governance::proposal(index).expect("the proposal exists").tally
+}
+
 /// Whether the scheduler dispatched proposal `index`'s call, successfully, in this block.
 fn enacted(index: ProposalIndex) -> bool {
 	let id = functions::task_name(index);
@@ -35,8 +41,8 @@ fn enacted(index: ProposalIndex) -> bool {
 	})
 }
 
-/// Accounts 1..=3 get weights 6, 5 and 3: 1 and 2 together reach the quorum of 10, 1 and 3
-/// do not.
+/// Accounts 1..=3 get one node each, of weights 6, 5 and 3; the electorate is three, so two
+/// voices make the standard quorum and three the root one.
 fn voters() {
 	set_weight(1, 6);
 	set_weight(2, 5);
@@ -51,17 +57,25 @@ mod proposing {
 		new_test_ext().execute_with(|| {
 			voters();
 			let index = propose(1, Track::Standard, remark(b"hello"));
-			assert_eq!(status(index), ProposalStatus::Voting { ends: 11 });
+			let proposal = Governance::proposal(index).unwrap();
+			assert_eq!(proposal.status, ProposalStatus::Voting { ends: 20 });
+			assert_eq!((proposal.registered_by, proposal.electorate), (5, 3));
 			assert_eq!(Balances::total_balance_on_hold(&1), DEPOSIT);
-			assert_eq!(Ending::<Test>::get(11).to_vec(), vec![index]);
+			assert_eq!(Ending::<Test>::get(20).to_vec(), vec![index]);
 			assert_eq!(ActiveCount::<Test>::get(), 1);
 		});
 	}
 
 	#[test]
-	fn needs_weight_rules_and_room() {
+	fn needs_an_old_enough_voice_rules_and_room() {
 		new_test_ext().execute_with(|| {
 			let call = || Box::new(remark(b"x"));
+			assert_noop!(
+				Governance::propose(RuntimeOrigin::signed(4), Track::Standard, call()),
+				Error::<Test>::NoVotingWeight
+			);
+			// A node registered three blocks ago is too young to propose with.
+			set_voices(4, &[(Subject::Node(4), 7, 1)]);
 			assert_noop!(
 				Governance::propose(RuntimeOrigin::signed(4), Track::Standard, call()),
 				Error::<Test>::NoVotingWeight
@@ -83,6 +97,18 @@ mod proposing {
 	}
 
 	#[test]
+	fn calls_the_filter_refuses_cannot_be_proposed() {
+		new_test_ext().execute_with(|| {
+			voters();
+			let schedule = RuntimeCall::Scheduler(pallet_scheduler::Call::cancel { when: 1, index: 0 });
+			assert_noop!(
+				Governance::propose(RuntimeOrigin::signed(1), Track::Root, Box::new(schedule)),
+				Error::<Test>::CallNotAllowed
+			);
+		});
+	}
+
+	#[test]
 	fn a_large_call_is_kept_as_a_preimage() {
 		new_test_ext().execute_with(|| {
 			voters();
@@ -95,7 +121,7 @@ mod proposing {
 			assert!(<Preimage as frame_support::traits::QueryPreimage>::len(&hash).is_some());
 			vote(1, index, true).unwrap();
 			vote(2, index, true).unwrap();
-			run_to_block(14);
+			run_to_block(23);
 			assert!(enacted(index), "the preimage was fetched and dispatched");
 			assert!(
 				<Preimage as frame_support::traits::QueryPreimage>::len(&hash).is_none(),
@@ -109,18 +135,23 @@ mod voting {
 	use super::*;
 
 	#[test]
-	fn votes_count_with_the_voters_weight_once() {
+	fn votes_count_each_voice_once_with_its_weight() {
 		new_test_ext().execute_with(|| {
 			voters();
+			set_voices(
+				3,
+				&[(Subject::Node(3), 0, 3), (Subject::Service(30), 0, 4), (Subject::Node(31), 0, 2)],
+			);
 			let index = propose(1, Track::Standard, remark(b"a"));
 			assert_ok!(vote(1, index, true));
 			assert_ok!(vote(3, index, false));
-			assert_eq!(Votes::<Test>::get(index, 1), Some(Vote { aye: true, weight: 6 }));
+			assert_eq!(Votes::<Test>::get(index, 1), Some(Vote { aye: true, weight: 6, voices: 1 }));
+			assert_eq!(Votes::<Test>::get(index, 3), Some(Vote { aye: false, weight: 9, voices: 3 }));
+			assert_eq!(Governance::voice_vote(index, Subject::Service(30)), Some(3));
 			assert_noop!(vote(1, index, false), Error::<Test>::AlreadyVoted);
 			assert_noop!(vote(4, index, true), Error::<Test>::NoVotingWeight);
 			assert_noop!(vote(1, 99, true), Error::<Test>::UnknownProposal);
-			let tally = Governance::proposal(index).unwrap().tally;
-			assert_eq!(tally, Tally { ayes: 6, nays: 3, voters: 2 });
+			assert_eq!(tally(index), Tally { ayes: 6, nays: 9, voters: 2, voices: 4 });
 		});
 	}
 
@@ -131,7 +162,7 @@ mod voting {
 			let index = propose(1, Track::Standard, remark(b"a"));
 			assert_ok!(vote(2, index, true));
 			set_weight(2, 100);
-			assert_eq!(Governance::proposal(index).unwrap().tally.ayes, 5);
+			assert_eq!(tally(index).ayes, 5);
 		});
 	}
 
@@ -140,24 +171,64 @@ mod voting {
 		new_test_ext().execute_with(|| {
 			voters();
 			let index = propose(1, Track::Standard, remark(b"a"));
-			run_to_block(10);
+			run_to_block(19);
 			assert_ok!(vote(1, index, true));
-			run_to_block(11);
+			run_to_block(20);
 			assert_noop!(vote(2, index, true), Error::<Test>::VotingClosed);
 		});
 	}
 
+	/// The attack: one service NFT passed from account to account votes again from each.
 	#[test]
-	fn voters_are_bounded() {
+	fn a_service_passed_to_another_account_does_not_vote_again() {
 		new_test_ext().execute_with(|| {
-			for who in 1..=6 {
+			voters();
+			let service = Subject::Service(77);
+			set_voices(5, &[(service, 0, 500)]);
+			let index = propose(1, Track::Standard, remark(b"capture"));
+			assert_ok!(vote(5, index, true));
+			// The NFT moves to account 6, which votes with it again.
+			set_voices(5, &[]);
+			set_voices(6, &[(service, 0, 500)]);
+			assert_noop!(vote(6, index, true), Error::<Test>::VoicesAlreadyUsed);
+			// An account holding it and another voice votes with the other one only.
+			set_voices(6, &[(service, 0, 500), (Subject::Node(60), 0, 2)]);
+			assert_ok!(vote(6, index, true));
+			assert_eq!(tally(index), Tally { ayes: 502, nays: 0, voters: 2, voices: 2 });
+		});
+	}
+
+	/// The attack: a refundable node deposit recycled into a new node, or a node bought once
+	/// the proposal is known, to vote with.
+	#[test]
+	fn nodes_registered_after_the_cut_off_have_no_voice() {
+		new_test_ext().execute_with(|| {
+			voters();
+			let index = propose(1, Track::Standard, remark(b"capture"));
+			assert_ok!(vote(1, index, true));
+			// Account 1's node is deregistered; the deposit becomes account 7's new node.
+			set_voices(7, &[(Subject::Node(70), 10, 1)]);
+			assert_noop!(vote(7, index, true), Error::<Test>::NoVotingWeight);
+			// Registered 6 blocks before the proposal: old enough.
+			set_voices(8, &[(Subject::Node(80), 4, 1)]);
+			assert_ok!(vote(8, index, true));
+		});
+	}
+
+	/// The attack: filling a fixed number of voter slots with Sybil ayes to lock honest nays
+	/// out. There are no slots: every voice votes.
+	#[test]
+	fn many_voters_never_lock_out_another() {
+		new_test_ext().execute_with(|| {
+			for who in 1..=40 {
 				set_weight(who, 1);
 			}
 			let index = propose(1, Track::Standard, remark(b"a"));
-			for who in 1..=5 {
+			for who in 1..=39 {
 				assert_ok!(vote(who, index, true));
 			}
-			assert_noop!(vote(6, index, true), Error::<Test>::TooManyVoters);
+			assert_ok!(vote(40, index, false));
+			assert_eq!(tally(index), Tally { ayes: 39, nays: 1, voters: 40, voices: 40 });
 		});
 	}
 }
@@ -172,27 +243,33 @@ mod deciding {
 			let index = propose(1, Track::Standard, remark(b"enact me"));
 			assert_ok!(vote(1, index, true));
 			assert_ok!(vote(2, index, true));
-			run_to_block(11);
-			assert_eq!(status(index), ProposalStatus::Passed { enact_at: 14 });
+			run_to_block(20);
+			assert_eq!(status(index), ProposalStatus::Passed { enact_at: 23 });
 			assert_eq!(Balances::total_balance_on_hold(&1), 0, "the deposit is released");
 			assert_eq!(ActiveCount::<Test>::get(), 0);
-			run_to_block(13);
+			run_to_block(22);
 			assert!(!enacted(index));
-			run_to_block(14);
-			assert!(enacted(index), "enacted at block 14 by the chain");
+			run_to_block(23);
+			assert!(enacted(index), "enacted at block 23 by the chain");
 		});
 	}
 
+	/// The attack: one account with a farmed score meets a tiny absolute quorum on its own.
+	/// The quorum is a share of the electorate, whatever the weight.
 	#[test]
-	fn too_little_weight_is_no_quorum() {
+	fn a_heavy_voice_alone_is_no_quorum() {
 		new_test_ext().execute_with(|| {
 			voters();
+			set_weight(1, 1_000);
+			set_idle_electorate(5);
 			let index = propose(1, Track::Standard, remark(b"quiet"));
+			assert_eq!(Governance::proposal(index).unwrap().electorate, 8);
 			assert_ok!(vote(1, index, true));
+			assert_ok!(vote(2, index, true));
 			assert_ok!(vote(3, index, true));
-			run_to_block(11);
-			assert_eq!(status(index), ProposalStatus::NoQuorum, "9 of a quorum of 10");
-			run_to_block(14);
+			run_to_block(20);
+			assert_eq!(status(index), ProposalStatus::NoQuorum, "3 voices of 4 needed");
+			run_to_block(23);
 			assert!(!enacted(index));
 		});
 	}
@@ -209,9 +286,9 @@ mod deciding {
 			let majority = propose(1, Track::Standard, remark(b"majority"));
 			assert_ok!(vote(3, majority, true));
 			assert_ok!(vote(1, majority, false));
-			run_to_block(14);
+			run_to_block(23);
 			assert_eq!(status(tie), ProposalStatus::Rejected, "half is not more than half");
-			assert_eq!(status(majority), ProposalStatus::Passed { enact_at: 14 });
+			assert_eq!(status(majority), ProposalStatus::Passed { enact_at: 23 });
 			assert!(enacted(majority) && !enacted(tie));
 		});
 	}
@@ -220,22 +297,22 @@ mod deciding {
 	fn the_root_track_needs_more_and_enacts_as_root() {
 		new_test_ext().execute_with(|| {
 			voters();
+			set_weight(4, 10);
 			let set_storage = |value: &[u8]| {
 				RuntimeCall::System(frame_system::Call::set_storage {
 					items: vec![(b":governed".to_vec(), value.to_vec())],
 				})
 			};
-			// 14 of a root quorum of 20: not enough, though every vote is aye.
+			// Two voices of four: the standard quorum, not the root one (three).
 			let short = propose(1, Track::Root, set_storage(b"short"));
-			for who in 1..=3 {
+			for who in 1..=2 {
 				assert_ok!(vote(who, short, true));
 			}
-			run_to_block(11);
+			run_to_block(20);
 			assert_eq!(status(short), ProposalStatus::NoQuorum);
 
-			set_weight(4, 10);
 			let root = propose(1, Track::Root, set_storage(b"root"));
-			for who in 1..=4 {
+			for who in 1..=3 {
 				assert_ok!(vote(who, root, true));
 			}
 			// A root-only call on the standard track passes but fails to dispatch.
@@ -243,7 +320,7 @@ mod deciding {
 			for who in 1..=4 {
 				assert_ok!(vote(who, standard, true));
 			}
-			run_to_block(24);
+			run_to_block(33);
 			assert_eq!(sp_io::storage::get(b":governed").as_deref(), Some(&b"root"[..]));
 			assert!(System::events().iter().any(|record| matches!(
 				&record.event,
@@ -265,7 +342,7 @@ mod deciding {
 				assert_ok!(vote(1, index, true));
 				assert_ok!(vote(2, index, true));
 			}
-			run_to_block(14);
+			run_to_block(23);
 			assert!(enacted(first) && enacted(second));
 		});
 	}
@@ -295,14 +372,14 @@ mod origins {
 				propose(1, Track::Standard, spend_call(Fund::Charity, &[(7, 100), (8, 250)]));
 			assert_ok!(vote(1, index, true));
 			assert_ok!(vote(2, index, true));
-			run_to_block(14);
+			run_to_block(23);
 			assert_eq!(Balances::balance(&CHARITY), 10_000 - 350);
 			assert_eq!(Balances::balance(&7), 1_100);
 			assert_eq!(Balances::balance(&8), 1_250);
 			let record = Governance::spend_of(index).expect("recorded with its proposal");
 			assert_eq!(
 				(record.fund, record.payouts.to_vec(), record.at),
-				(Fund::Charity, vec![(7, 100), (8, 250)], 14)
+				(Fund::Charity, vec![(7, 100), (8, 250)], 23)
 			);
 			assert!(System::events().iter().any(|r| r.event
 				== Event::Spent { index, fund: Fund::Charity, recipient: 8, amount: 250 }.into()));
@@ -322,11 +399,11 @@ mod origins {
 				Error::<Test>::EmptySpend
 			);
 			assert_noop!(
-				Governance::spend(origin(), Fund::Operations, payouts(&[(7, 3_000), (8, 2_001)])),
+				Governance::spend(origin(), Fund::Operations, payouts(&[(7, 3_000), (8, 2_000)])),
 				Error::<Test>::InsufficientFunds
 			);
-			assert_ok!(Governance::spend(origin(), Fund::Operations, payouts(&[(7, 3_000)])));
-			assert_eq!(Balances::balance(&OPERATIONS), 2_000);
+			assert_ok!(Governance::spend(origin(), Fund::Operations, payouts(&[(7, 1_000)])));
+			assert_eq!(Balances::balance(&OPERATIONS), 4_000);
 			assert_noop!(
 				Governance::spend(origin(), Fund::Operations, payouts(&[(7, 1)])),
 				Error::<Test>::AlreadySpent
@@ -334,12 +411,43 @@ mod origins {
 		});
 	}
 
+	/// The attack: one standard proposal (or several at once) empties a fund. Spends are
+	/// limited to half a fund per period in this mock, and never reap its account.
 	#[test]
-	fn only_a_passed_proposal_or_root_changes_the_rules() {
+	fn spends_stay_within_the_period_budget() {
+		new_test_ext().execute_with(|| {
+			let origin = |index| RuntimeOrigin::from(Origin::Proposal(index));
+			// The whole charity fund, less its existential deposit, is over budget.
+			assert_noop!(
+				Governance::spend(origin(0), Fund::Charity, payouts(&[(7, 9_999)])),
+				Error::<Test>::OverSpendBudget
+			);
+			// Half of 9,999 reducible is 4,999 in all this period, however many proposals.
+			assert_ok!(Governance::spend(origin(1), Fund::Charity, payouts(&[(7, 3_000)])));
+			assert_noop!(
+				Governance::spend(origin(2), Fund::Charity, payouts(&[(7, 2_000)])),
+				Error::<Test>::OverSpendBudget
+			);
+			assert_ok!(Governance::spend(origin(3), Fund::Charity, payouts(&[(7, 1_999)])));
+			// The operations fund has its own budget.
+			assert_ok!(Governance::spend(origin(4), Fund::Operations, payouts(&[(8, 2_000)])));
+			// The next period has a new budget, half of what is left.
+			System::set_block_number(100);
+			assert_noop!(
+				Governance::spend(origin(5), Fund::Charity, payouts(&[(7, 2_501)])),
+				Error::<Test>::OverSpendBudget
+			);
+			assert_ok!(Governance::spend(origin(6), Fund::Charity, payouts(&[(7, 2_500)])));
+			assert_eq!(Balances::balance(&CHARITY), 10_000 - 3_000 - 1_999 - 2_500);
+		});
+	}
+
+	#[test]
+	fn a_passed_proposal_changes_the_standard_rules() {
 		new_test_ext().execute_with(|| {
 			voters();
 			let mut rules = test_rules();
-			rules.voting_period = 5;
+			rules.quorum = Perbill::from_percent(60);
 			assert_noop!(
 				Governance::set_rules(RuntimeOrigin::signed(1), rules),
 				DispatchError::BadOrigin
@@ -348,20 +456,45 @@ mod origins {
 				propose(1, Track::Standard, RuntimeCall::Governance(Call::set_rules { rules }));
 			assert_ok!(vote(1, index, true));
 			assert_ok!(vote(2, index, true));
-			run_to_block(13);
+			run_to_block(22);
 			assert_eq!(Governance::rules(), Some(test_rules()));
-			run_to_block(14);
-			assert_eq!(Governance::rules(), Some(rules), "enacted at 11 + 3");
-			// The new period applies to the next proposal.
-			let next = propose(1, Track::Standard, remark(b"b"));
-			assert_eq!(status(next), ProposalStatus::Voting { ends: 19 });
+			run_to_block(23);
+			assert_eq!(Governance::rules(), Some(rules), "enacted at 20 + 3");
+		});
+	}
+
+	/// The attack: a standard proposal lowers the root track's thresholds (or shortens the
+	/// voting period both tracks share) to its own, so the next root proposal passes as easily.
+	#[test]
+	fn only_the_root_track_changes_what_binds_the_root_track() {
+		new_test_ext().execute_with(|| {
+			let standard = || RuntimeOrigin::from(Origin::Proposal(0));
+			let with = |change: fn(&mut RulesOf<Test>)| {
+				let mut rules = test_rules();
+				change(&mut rules);
+				rules
+			};
+			for change in [
+				with(|r| r.root_quorum = Perbill::from_percent(50)),
+				with(|r| r.root_approval = Perbill::from_percent(60)),
+				with(|r| r.voting_period = 1),
+				with(|r| r.enactment_delay = 1),
+				with(|r| r.min_age = 0),
+			] {
+				assert_noop!(
+					Governance::set_rules(standard(), change),
+					Error::<Test>::RootRulesNeedRootTrack
+				);
+				assert_ok!(Governance::set_rules(RuntimeOrigin::root(), change));
+				assert_ok!(Governance::set_rules(RuntimeOrigin::root(), test_rules()));
+			}
 		});
 	}
 
 	#[test]
 	fn rules_are_checked() {
 		new_test_ext().execute_with(|| {
-			let origin = || RuntimeOrigin::from(Origin::Proposal(0));
+			let origin = || RuntimeOrigin::root();
 			let with = |change: fn(&mut RulesOf<Test>)| {
 				let mut rules = test_rules();
 				change(&mut rules);
@@ -370,26 +503,36 @@ mod origins {
 			for bad in [
 				with(|r| r.voting_period = 0),
 				with(|r| r.enactment_delay = 0),
-				with(|r| r.quorum = 0),
+				with(|r| r.quorum = Perbill::from_percent(9)),
 				with(|r| r.approval = Perbill::from_percent(49)),
-				with(|r| r.root_quorum = 9),
-				with(|r| r.root_approval = Perbill::from_percent(40)),
+				with(|r| r.root_quorum = Perbill::from_percent(40)),
+				with(|r| {
+					r.approval = Perbill::from_percent(50);
+					r.root_approval = Perbill::from_percent(55)
+				}),
+				with(|r| {
+					r.approval = Perbill::from_percent(70);
+					r.root_approval = Perbill::from_percent(66)
+				}),
 			] {
 				assert_noop!(Governance::set_rules(origin(), bad), Error::<Test>::InvalidRules);
 			}
-			assert_ok!(Governance::set_rules(origin(), with(|r| r.quorum = 1)));
+			assert_ok!(Governance::set_rules(
+				origin(),
+				with(|r| r.quorum = Perbill::from_percent(10))
+			));
 		});
 	}
 }
 
 #[test]
 fn the_tally_rule() {
-	let tally = |ayes, nays| Tally { ayes, nays, voters: 2 };
+	let tally = |ayes, nays, voices| Tally { ayes, nays, voters: voices, voices };
 	let half = Perbill::from_percent(50);
-	assert!(tally(6, 4).passes(10, half));
-	assert!(!tally(5, 5).passes(10, half));
-	assert!(!tally(6, 3).passes(10, half), "9 of a quorum of 10");
-	assert!(!tally(0, 0).passes(0, half));
-	assert!(tally(67, 33).passes(1, Perbill::from_percent(66)));
-	assert!(!tally(66, 34).passes(1, Perbill::from_percent(66)));
+	assert!(tally(6, 4, 2).passes(half, half, 4));
+	assert!(!tally(5, 5, 2).passes(half, half, 4));
+	assert!(!tally(6, 3, 2).passes(half, half, 5), "2 voices of 3 needed");
+	assert!(!tally(0, 0, 0).passes(Perbill::zero(), half, 0));
+	assert!(tally(67, 33, 1).passes(Perbill::zero(), Perbill::from_percent(66), 10));
+	assert!(!tally(66, 34, 1).passes(Perbill::zero(), Perbill::from_percent(66), 10));
 }

@@ -9,7 +9,8 @@ use sp_runtime::Perbill;
 
 /// Numbers proposals, from 0.
 pub type ProposalIndex = u32;
-/// Voting weight: an account's reputation score plus one, for accounts that take part.
+/// Voting weight: the sum of the reputation scores plus one of the nodes and services a vote
+/// is cast with.
 pub type VoteWeight = u64;
 
 /// How a passed proposal is enacted.
@@ -33,7 +34,8 @@ pub enum Track {
 	Root,
 }
 
-/// The rules proposals are decided by. They change only through a passed proposal.
+/// The rules proposals are decided by. They change only through a passed proposal, and every
+/// rule that binds the root track only through a root-track one.
 #[derive(
 	Clone,
 	Copy,
@@ -51,19 +53,23 @@ pub struct Rules<BlockNumber> {
 	pub voting_period: BlockNumber,
 	/// Blocks between a proposal passing and the chain enacting it.
 	pub enactment_delay: BlockNumber,
-	/// Least weight that must vote on a standard proposal.
-	pub quorum: VoteWeight,
+	/// Blocks a node or service must have been registered before a proposal was made to vote
+	/// on it: weight cannot be bought after a proposal appears.
+	pub min_age: BlockNumber,
+	/// Least share of the electorate (the nodes and services registered when the proposal was
+	/// made) that must vote on a standard proposal.
+	pub quorum: Perbill,
 	/// Share of the weight voted that must be exceeded by ayes on a standard proposal.
 	pub approval: Perbill,
-	/// Least weight that must vote on a root proposal.
-	pub root_quorum: VoteWeight,
+	/// Least share of the electorate that must vote on a root proposal.
+	pub root_quorum: Perbill,
 	/// Share of the weight voted that must be exceeded by ayes on a root proposal.
 	pub root_approval: Perbill,
 }
 
 impl<BlockNumber> Rules<BlockNumber> {
 	/// The quorum and approval threshold of `track`.
-	pub fn of(&self, track: Track) -> (VoteWeight, Perbill) {
+	pub fn of(&self, track: Track) -> (Perbill, Perbill) {
 		match track {
 			Track::Standard => (self.quorum, self.approval),
 			Track::Root => (self.root_quorum, self.root_approval),
@@ -92,6 +98,8 @@ pub struct Tally {
 	pub nays: VoteWeight,
 	/// Accounts that voted.
 	pub voters: u32,
+	/// Nodes and services that voted: the turnout quorums count.
+	pub voices: u32,
 }
 
 impl Tally {
@@ -100,10 +108,16 @@ impl Tally {
 		self.ayes.saturating_add(self.nays)
 	}
 
-	/// Whether at least `quorum` voted and the ayes exceed `approval` of the turnout.
-	pub fn passes(&self, quorum: VoteWeight, approval: Perbill) -> bool {
+	/// Whether at least `quorum` of `electorate` voted.
+	pub fn has_quorum(&self, quorum: Perbill, electorate: u32) -> bool {
+		self.voices > 0 && self.voices >= quorum.mul_ceil(electorate)
+	}
+
+	/// Whether the quorum is met and the ayes exceed `approval` of the weight voted.
+	pub fn passes(&self, quorum: Perbill, approval: Perbill, electorate: u32) -> bool {
 		let turnout = self.turnout();
-		turnout >= quorum && turnout > 0 && self.ayes > approval.mul_floor(turnout)
+		self.has_quorum(quorum, electorate) &&
+			turnout > 0 && self.ayes > approval.mul_floor(turnout)
 	}
 }
 
@@ -123,8 +137,10 @@ impl Tally {
 pub struct Vote {
 	/// For or against.
 	pub aye: bool,
-	/// The voter's weight when the vote was cast.
+	/// The weight of the voices it was cast with, when it was cast.
 	pub weight: VoteWeight,
+	/// How many nodes and services it was cast with.
+	pub voices: u32,
 }
 
 /// Where a proposal stands.
@@ -166,6 +182,12 @@ pub struct Proposal<AccountId, Balance, BlockNumber, BoundedCall> {
 	pub deposit: Balance,
 	/// The block it was proposed in.
 	pub submitted: BlockNumber,
+	/// Only nodes and services registered in this block or earlier vote on it: `submitted`
+	/// less the rules' minimum age.
+	pub registered_by: BlockNumber,
+	/// How many nodes and services were registered when it was made: the quorum is a share of
+	/// it.
+	pub electorate: u32,
 	/// The votes so far.
 	pub tally: Tally,
 	/// Where it stands.

@@ -30,7 +30,7 @@ fn fund<T: Config>(who: &T::AccountId) {
 /// Funds `operator` and registers an online node for it.
 pub(crate) fn register_funded<T: Config>(operator: &T::AccountId) -> NodeId {
 	fund::<T>(operator);
-	register::<T>(operator, NextNodeId::<T>::get()).0
+	register::<T>(operator).0
 }
 
 fn new_key() -> NodeKey {
@@ -41,18 +41,9 @@ fn sign(key: &NodeKey, message: &[u8]) -> NodeSignature {
 	sp_io::crypto::ed25519_sign(KEY_TYPE, key, message).expect("the key is in the keystore")
 }
 
-/// A peer id of the longest allowed length, distinct for each `index`.
-fn peer_id<T: Config>(index: u32) -> PeerIdOf<T> {
-	let alphabet = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-	let mut id: Vec<u8> = b"12D3KooW".to_vec();
-	let mut rest = index;
-	for _ in 0..8 {
-		id.push(alphabet[(rest % 58) as usize]);
-		rest /= 58;
-	}
-	id.resize(T::MaxPeerIdLen::get().max(16) as usize, b'z');
-	id.truncate(T::MaxPeerIdLen::get() as usize);
-	id.try_into().expect("sized to the bound")
+/// The peer id of `key`: the only one it registers with.
+fn peer_id<T: Config>(key: &NodeKey) -> PeerIdOf<T> {
+	MicroNodes::<T>::derived_peer_id(key).expect("the integrity test checks the bound")
 }
 
 /// As many addresses as allowed, each as long as allowed.
@@ -68,7 +59,7 @@ fn capacity() -> Capacity {
 }
 
 /// Registers a node for `operator` and returns it with its key.
-fn register<T: Config>(operator: &T::AccountId, index: u32) -> (NodeId, NodeKey) {
+fn register<T: Config>(operator: &T::AccountId) -> (NodeId, NodeKey) {
 	let key = new_key();
 	let proof =
 		sign(&key, &MicroNodes::<T>::key_proof_message(operator, ProofNonce::<T>::get(operator)));
@@ -76,7 +67,7 @@ fn register<T: Config>(operator: &T::AccountId, index: u32) -> (NodeId, NodeKey)
 		operator.clone(),
 		key,
 		proof,
-		peer_id::<T>(index),
+		peer_id::<T>(&key),
 		addresses::<T>(),
 		capacity(),
 	)
@@ -86,15 +77,15 @@ fn register<T: Config>(operator: &T::AccountId, index: u32) -> (NodeId, NodeKey)
 
 /// Fills `operator`'s node list up to one short of the limit.
 fn fill_operator<T: Config>(operator: &T::AccountId) {
-	for i in 1..T::MaxNodesPerOperator::get() {
-		register::<T>(operator, 1_000 + i);
+	for _ in 1..T::MaxNodesPerOperator::get() {
+		register::<T>(operator);
 	}
 }
 
 /// A heartbeat for `node` after an outage while serving: the slowest kind.
 fn late_heartbeat<T: Config>() -> (NodeId, BlockNumberFor<T>, NodeSignature) {
 	let operator = funded::<T>("operator", 0);
-	let (node, key) = register::<T>(&operator, 0);
+	let (node, key) = register::<T>(&operator);
 	T::Placements::serve_for_benchmark(node);
 	let ttl = HeartbeatTtl::<T>::get();
 	let now = frame_system::Pallet::<T>::block_number().saturating_add(ttl).saturating_add(ttl);
@@ -107,6 +98,7 @@ fn late_heartbeat<T: Config>() -> (NodeId, BlockNumberFor<T>, NodeSignature) {
 mod benchmarks {
 	use super::*;
 
+	/// A fresh key (a returning key reads the same and writes less).
 	#[benchmark]
 	fn register_node() {
 		let operator = funded::<T>("operator", 0);
@@ -122,7 +114,7 @@ mod benchmarks {
 			RawOrigin::Signed(operator.clone()),
 			key,
 			proof,
-			peer_id::<T>(0),
+			peer_id::<T>(&key),
 			addresses::<T>(),
 			capacity(),
 		);
@@ -133,7 +125,7 @@ mod benchmarks {
 	#[benchmark]
 	fn update_node() {
 		let operator = funded::<T>("operator", 0);
-		let (node, _) = register::<T>(&operator, 0);
+		let (node, _) = register::<T>(&operator);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(operator), node, Some(addresses::<T>()), Some(capacity()));
@@ -144,7 +136,7 @@ mod benchmarks {
 	#[benchmark]
 	fn rotate_key() {
 		let operator = funded::<T>("operator", 0);
-		let (node, old_key) = register::<T>(&operator, 0);
+		let (node, old_key) = register::<T>(&operator);
 		let new_key = new_key();
 		let proof = sign(
 			&new_key,
@@ -156,6 +148,7 @@ mod benchmarks {
 
 		assert_eq!(NodeByKey::<T>::get(new_key), Some(node));
 		assert!(NodeByKey::<T>::get(old_key).is_none());
+		assert_eq!(NodeByPeerId::<T>::get(peer_id::<T>(&new_key)), Some(node));
 	}
 
 	#[benchmark]
@@ -187,7 +180,7 @@ mod benchmarks {
 	fn deregister_node() {
 		let operator = funded::<T>("operator", 0);
 		fill_operator::<T>(&operator);
-		let (node, _) = register::<T>(&operator, 0);
+		let (node, _) = register::<T>(&operator);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(operator.clone()), node);

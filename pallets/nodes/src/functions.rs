@@ -12,12 +12,10 @@ use micro_primitives::{
 use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
 
 use crate::{
-	AddressesOf, Capacity, Config, Error, Event, HeartbeatTtl, HoldReason, NextNodeId, NodeByKey,
-	NodeByPeerId, NodeInfo, Nodes, OperatorNodes, Pallet, PeerIdOf, ProofNonce, Uptime,
+	peer_id::{peer_id_of, BASE58_ALPHABET},
+	AddressesOf, Capacity, Config, Error, Event, HeartbeatTtl, HoldReason, KeyNodeIds, NextNodeId,
+	NodeByKey, NodeByPeerId, NodeInfo, Nodes, OperatorNodes, Pallet, PeerIdOf, ProofNonce, Uptime,
 };
-
-/// The base58 alphabet libp2p peer ids are written in.
-const BASE58_ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
 impl<T: Config> Pallet<T> {
 	/// The hash of this chain's genesis block, which every signed message names.
@@ -61,11 +59,29 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// A peer id must be base58 text.
-	fn check_peer_id(peer_id: &PeerIdOf<T>) -> DispatchResult {
+	/// A peer id must be base58 text, and the libp2p peer id of `key`.
+	fn check_peer_id(key: &NodeKey, peer_id: &PeerIdOf<T>) -> DispatchResult {
 		let well_formed = peer_id.len() >= 8 && peer_id.iter().all(|b| BASE58_ALPHABET.contains(b));
 		ensure!(well_formed, Error::<T>::InvalidPeerId);
+		ensure!(peer_id.as_slice() == peer_id_of(key).as_slice(), Error::<T>::PeerIdNotOfKey);
 		Ok(())
+	}
+
+	/// The libp2p peer id of `key`, within the bound.
+	pub fn derived_peer_id(key: &NodeKey) -> Result<PeerIdOf<T>, Error<T>> {
+		peer_id_of(key).try_into().map_err(|_| Error::<T>::PeerIdNotOfKey)
+	}
+
+	/// The id a registration with `key` gets: the key's old id if it had one (that node being
+	/// gone), or a fresh one; with whether it is fresh.
+	fn id_for_key(key: &NodeKey) -> Result<(NodeId, bool), Error<T>> {
+		match KeyNodeIds::<T>::get(key) {
+			Some(node) => {
+				ensure!(!Nodes::<T>::contains_key(node), Error::<T>::KeyRetired);
+				Ok((node, false))
+			}
+			None => Ok((NextNodeId::<T>::get(), true)),
+		}
 	}
 
 	/// Registers a node for `operator` after checking everything it claims.
@@ -78,21 +94,26 @@ impl<T: Config> Pallet<T> {
 		capacity: Capacity,
 	) -> Result<NodeId, DispatchError> {
 		ensure!(!NodeByKey::<T>::contains_key(key), Error::<T>::KeyInUse);
-		Self::check_peer_id(&peer_id)?;
+		Self::check_peer_id(&key, &peer_id)?;
 		ensure!(!NodeByPeerId::<T>::contains_key(&peer_id), Error::<T>::PeerIdInUse);
 		Self::check_addresses(&addresses)?;
 		ensure!(!capacity.is_empty(), Error::<T>::NoCapacity);
+		let (node, fresh) = Self::id_for_key(&key)?;
 		Self::use_key_proof(&operator, &key, &proof)?;
 
-		let node = NextNodeId::<T>::get();
-		let next = node.checked_add(1).ok_or(Error::<T>::NodeIdOverflow)?;
+		if fresh {
+			let next = node.checked_add(1).ok_or(Error::<T>::NodeIdOverflow)?;
+			NextNodeId::<T>::put(next);
+			KeyNodeIds::<T>::insert(key, node);
+		}
 		OperatorNodes::<T>::try_mutate(&operator, |nodes| nodes.try_push(node))
 			.map_err(|_| Error::<T>::TooManyNodes)?;
 		let deposit = T::NodeDeposit::get();
 		T::Currency::hold(&HoldReason::NodeDeposit.into(), &operator, deposit)?;
 
+		// A returning key's node starts again: new deposit, age and uptime; its reputation,
+		// kept under its id, is back.
 		let now = frame_system::Pallet::<T>::block_number();
-		NextNodeId::<T>::put(next);
 		NodeByKey::<T>::insert(key, node);
 		NodeByPeerId::<T>::insert(&peer_id, node);
 		Nodes::<T>::insert(
@@ -124,10 +145,21 @@ impl<T: Config> Pallet<T> {
 		ensure!(info.operator == operator, Error::<T>::NotOperator);
 		ensure!(info.key != new_key, Error::<T>::SameKey);
 		ensure!(!NodeByKey::<T>::contains_key(new_key), Error::<T>::KeyInUse);
+		ensure!(
+			KeyNodeIds::<T>::get(new_key).is_none_or(|owner| owner == node),
+			Error::<T>::KeyRetired
+		);
+		let new_peer_id = Self::derived_peer_id(&new_key)?;
+		ensure!(!NodeByPeerId::<T>::contains_key(&new_peer_id), Error::<T>::PeerIdInUse);
 		Self::use_key_proof(&operator, &new_key, &proof)?;
 		let old_key = core::mem::replace(&mut info.key, new_key);
+		let old_peer_id = core::mem::replace(&mut info.peer_id, new_peer_id.clone());
 		NodeByKey::<T>::remove(old_key);
 		NodeByKey::<T>::insert(new_key, node);
+		// The old key keeps pointing at this node: it can never serve another.
+		KeyNodeIds::<T>::insert(new_key, node);
+		NodeByPeerId::<T>::remove(&old_peer_id);
+		NodeByPeerId::<T>::insert(&new_peer_id, node);
 		Nodes::<T>::insert(node, info);
 		Self::deposit_event(Event::NodeKeyRotated { node, old_key, new_key });
 		Ok(())

@@ -25,9 +25,29 @@
 //! the TTL and as offline time beyond it; the [`types::Uptime`] record keeps both, and a node that
 //! comes back after being offline while services were placed on it gets a reputation penalty.
 //!
+//! ## Peer ids follow from the key
+//! A node's libp2p peer id is derived from its key ([`peer_id::peer_id_of`]), as the worker's
+//! libp2p stack derives it. Registration refuses any other peer id
+//! ([`Error::PeerIdNotOfKey`]), and [`Pallet::rotate_key`] moves the node to the new key's peer
+//! id. This stops a squatter from registering (front-running) a victim's peer id: it would block
+//! the victim's registration and make the workers map the victim's peer to the squatter.
+//!
+//! ## A key keeps its node id
+//! Reputation (penalties included) is recorded against node ids. A key belongs to one node id for
+//! good ([`KeyNodeIds`], kept after deregistration): registering a key that was registered before
+//! gives back its old id, so a penalised node cannot deregister and come back clean with the same
+//! key. Its age starts again from the new registration. A key a node rotated away from cannot
+//! register another node or be rotated into one ([`Error::KeyRetired`]). A new key is a new
+//! node: it starts with no age and no record, good or bad.
+//!
 //! ## Deposits
 //! Registering holds [`Config::NodeDeposit`] from the operator; it is released when the node is
 //! deregistered. A node can only be deregistered once no service is placed on it.
+//!
+//! ## Heartbeats compete like other transactions
+//! A heartbeat costs no fee, so it enters the pool at the lowest priority
+//! ([`HEARTBEAT_PRIORITY`]): it cannot push fee-paying transactions out of full blocks. With a
+//! TTL-long validity and eight chances per TTL, it still gets in whenever blocks have room.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -38,8 +58,10 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod functions;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
+pub mod peer_id;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -47,6 +69,12 @@ pub mod weights;
 
 pub use types::*;
 pub use weights::WeightInfo;
+
+/// The pool priority of heartbeats: the lowest, as they pay no fee.
+pub const HEARTBEAT_PRIORITY: sp_runtime::transaction_validity::TransactionPriority = 0;
+
+/// The longest peer id [`peer_id::peer_id_of`] derives: [`Config::MaxPeerIdLen`] must allow it.
+pub const DERIVED_PEER_ID_LEN: u32 = 52;
 
 /// The balance type of the currency deposits are held in.
 pub type BalanceOf<T> = <<T as Config>::Currency as frame_support::traits::fungible::Inspect<
@@ -71,7 +99,11 @@ pub mod pallet {
 		transaction_validity::TransactionValidityWithRefund,
 	};
 
+	/// The storage version: 1 added [`KeyNodeIds`] and derived every peer id from its key.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet holds funds.
@@ -100,7 +132,7 @@ pub mod pallet {
 		/// Longest multiaddr, in bytes.
 		#[pallet::constant]
 		type MaxAddressLen: Get<u32>;
-		/// Longest peer id, in bytes.
+		/// Longest peer id, in bytes: at least [`DERIVED_PEER_ID_LEN`].
 		#[pallet::constant]
 		type MaxPeerIdLen: Get<u32>;
 		/// Who may change the heartbeat TTL (governance).
@@ -120,6 +152,12 @@ pub mod pallet {
 	/// Which node each registered key belongs to.
 	#[pallet::storage]
 	pub type NodeByKey<T: Config> = StorageMap<_, Blake2_128Concat, NodeKey, NodeId>;
+
+	/// The node id each key was ever registered under or rotated into, kept after the node is
+	/// deregistered: a key that comes back gets its old id, and with it its reputation. One
+	/// entry per key ever proven (each proof costs a transaction and a held deposit).
+	#[pallet::storage]
+	pub type KeyNodeIds<T: Config> = StorageMap<_, Blake2_128Concat, NodeKey, NodeId>;
 
 	/// Which node each registered peer id belongs to.
 	#[pallet::storage]
@@ -231,11 +269,27 @@ pub mod pallet {
 		ZeroTtl,
 		/// Node ids are exhausted.
 		NodeIdOverflow,
+		/// The peer id is not the libp2p peer id of the node key.
+		PeerIdNotOfKey,
+		/// The key was rotated away from a node that is still registered: it belongs to that
+		/// node's id for good and cannot serve another node.
+		KeyRetired,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(
+				T::MaxPeerIdLen::get() >= DERIVED_PEER_ID_LEN,
+				"MaxPeerIdLen must hold a derived ed25519 peer id"
+			);
+		}
 	}
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Register a node run by the caller, proving control of `key` with `proof`.
+		/// Register a node run by the caller, proving control of `key` with `proof`. `peer_id`
+		/// must be the libp2p peer id of `key`. A key registered before gets its old node id.
 		///
 		/// Holds [`Config::NodeDeposit`] from the caller.
 		#[pallet::call_index(0)]
@@ -279,7 +333,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Move a node to a new key, proving control of it like at registration.
+		/// Move a node to a new key, proving control of it like at registration. The node's peer
+		/// id becomes the new key's.
 		#[pallet::call_index(2)]
 		pub fn rotate_key(
 			origin: OriginFor<T>,
@@ -321,6 +376,7 @@ pub mod pallet {
 				Precision::BestEffort,
 			)?;
 			Nodes::<T>::remove(node);
+			// `KeyNodeIds` keeps the key's id: a comeback with the key gets it again.
 			NodeByKey::<T>::remove(info.key);
 			NodeByPeerId::<T>::remove(&info.peer_id);
 			OperatorNodes::<T>::mutate_exists(&operator, |maybe| {
@@ -371,7 +427,7 @@ pub mod pallet {
 			let age = frame_system::Pallet::<T>::block_number().saturating_sub(*at);
 			let longevity: u64 = ttl.saturating_sub(age).try_into().unwrap_or(u64::MAX).max(1);
 			let validity = ValidTransaction::with_tag_prefix("MicroNodeHeartbeat")
-				.priority(TransactionPriority::MAX / 2)
+				.priority(HEARTBEAT_PRIORITY)
 				.and_provides((node, info.last_heartbeat))
 				.longevity(longevity)
 				.propagate(true)

@@ -35,19 +35,19 @@ fn capacity() -> Capacity {
 	Capacity { cpu_millicores: 2000, memory_mib: 4096, storage_mib: 10_000, bandwidth_mbps: 100 }
 }
 
-const PEER_A: &str = "12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-const PEER_B: &str = "12D3KooWBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+/// The libp2p peer id of `seed`'s key.
+fn peer_of(seed: u8) -> String {
+	String::from_utf8(peer_id::peer_id_of(&pair(seed).public())).unwrap()
+}
 
-/// Registers `seed`'s key for `operator` with a peer id made from the seed.
+/// Registers `seed`'s key for `operator` with its peer id.
 fn register(operator: u64, seed: u8) -> NodeId {
 	let key = pair(seed);
-	let peer_id = format!("12D3KooW{}", "abcdefghijkmnopqrstuvwxyz".repeat(2))[..20].to_string()
-		+ &seed.to_string().replace('0', "z");
 	assert_ok!(MicroNodes::register_node(
 		RuntimeOrigin::signed(operator),
 		key.public(),
 		proof(&key, operator),
-		peer(&peer_id),
+		peer(&peer_of(seed)),
 		addrs(&["/ip4/127.0.0.1/tcp/30333"]),
 		capacity(),
 	));
@@ -94,7 +94,7 @@ mod register_node {
 				RuntimeOrigin::signed(ALICE),
 				key.public(),
 				proof(&key, ALICE),
-				peer(PEER_A),
+				peer(&peer_of(1)),
 				addrs(&["/ip4/10.0.0.1/tcp/30333", "/dns4/a.example/tcp/30333"]),
 				capacity(),
 			));
@@ -104,7 +104,7 @@ mod register_node {
 			assert_eq!(info.registered_at, 1);
 			assert_eq!(info.addresses.len(), 2);
 			assert_eq!(held(ALICE), 100);
-			assert_eq!(NodeByPeerId::<Test>::get(peer(PEER_A)), Some(0));
+			assert_eq!(NodeByPeerId::<Test>::get(peer(&peer_of(1))), Some(0));
 			assert_eq!(MicroNodes::nodes_of(ALICE), vec![0]);
 			assert_eq!(ProofNonce::<Test>::get(ALICE), 1);
 			assert!(MicroNodes::is_online(0));
@@ -121,7 +121,7 @@ mod register_node {
 			let key = pair(1);
 			let impostor = pair(2);
 			assert_noop!(
-				try_register(ALICE, key.public(), proof(&impostor, ALICE), PEER_A),
+				try_register(ALICE, key.public(), proof(&impostor, ALICE), &peer_of(1)),
 				Error::<Test>::InvalidProof
 			);
 		});
@@ -133,33 +133,49 @@ mod register_node {
 			let key = pair(1);
 			let for_bob = proof(&key, BOB);
 			assert_noop!(
-				try_register(ALICE, key.public(), for_bob, PEER_A),
+				try_register(ALICE, key.public(), for_bob, &peer_of(1)),
 				Error::<Test>::InvalidProof
 			);
 			// A proof for Alice's nonce 0 stops working once that nonce is used.
 			let old = proof(&pair(2), ALICE);
 			register(ALICE, 1);
 			assert_noop!(
-				try_register(ALICE, pair(2).public(), old, PEER_B),
+				try_register(ALICE, pair(2).public(), old, &peer_of(2)),
 				Error::<Test>::InvalidProof
 			);
 		});
 	}
 
 	#[test]
-	fn refuses_a_key_or_peer_id_in_use() {
+	fn refuses_a_key_in_use() {
 		new_test_ext().execute_with(|| {
 			let key = pair(1);
-			assert_ok!(try_register(ALICE, key.public(), proof(&key, ALICE), PEER_A));
+			assert_ok!(try_register(ALICE, key.public(), proof(&key, ALICE), &peer_of(1)));
 			assert_noop!(
-				try_register(BOB, key.public(), proof(&key, BOB), PEER_B),
+				try_register(BOB, key.public(), proof(&key, BOB), &peer_of(1)),
 				Error::<Test>::KeyInUse
 			);
-			let other = pair(2);
+		});
+	}
+
+	/// M6: Bob front-runs Alice's registration with her node's peer id and his own key, to
+	/// block her and have workers map her peer to his node. The peer id is not his key's.
+	#[test]
+	fn refuses_a_peer_id_not_derived_from_the_key() {
+		new_test_ext().execute_with(|| {
+			let (victim, squatter) = (pair(1), pair(2));
 			assert_noop!(
-				try_register(BOB, other.public(), proof(&other, BOB), PEER_A),
-				Error::<Test>::PeerIdInUse
+				try_register(BOB, squatter.public(), proof(&squatter, BOB), &peer_of(1)),
+				Error::<Test>::PeerIdNotOfKey
 			);
+			// A well-formed peer id of no key is refused too.
+			assert_noop!(
+				try_register(BOB, squatter.public(), proof(&squatter, BOB), "12D3KooWAAAAAAAAAAAA"),
+				Error::<Test>::PeerIdNotOfKey
+			);
+			assert_ok!(try_register(ALICE, victim.public(), proof(&victim, ALICE), &peer_of(1)));
+			assert_eq!(NodeByPeerId::<Test>::get(peer(&peer_of(1))), Some(0));
+			assert_eq!(MicroNodes::node(0).unwrap().peer_id, peer(&peer_of(1)));
 		});
 	}
 
@@ -180,11 +196,17 @@ mod register_node {
 			let good = ["/ip4/10.0.0.1/tcp/30333"];
 			assert_noop!(attempt("12D3KooW0OIl", &good, capacity()), Error::<Test>::InvalidPeerId);
 			assert_noop!(attempt("short", &good, capacity()), Error::<Test>::InvalidPeerId);
-			assert_noop!(attempt(PEER_A, &[], capacity()), Error::<Test>::NoAddresses);
+			assert_noop!(attempt(&peer_of(1), &[], capacity()), Error::<Test>::NoAddresses);
 			for bad in ["ip4/10.0.0.1", "/", "/ip4/10.0.0.1 /tcp/1", "/ip4//tcp/1", "/ip4/\u{e9}"] {
-				assert_noop!(attempt(PEER_A, &[bad], capacity()), Error::<Test>::InvalidAddress);
+				assert_noop!(
+					attempt(&peer_of(1), &[bad], capacity()),
+					Error::<Test>::InvalidAddress
+				);
 			}
-			assert_noop!(attempt(PEER_A, &good, Capacity::default()), Error::<Test>::NoCapacity);
+			assert_noop!(
+				attempt(&peer_of(1), &good, Capacity::default()),
+				Error::<Test>::NoCapacity
+			);
 		});
 	}
 
@@ -196,10 +218,10 @@ mod register_node {
 			}
 			let key = pair(4);
 			assert_noop!(
-				try_register(ALICE, key.public(), proof(&key, ALICE), PEER_B),
+				try_register(ALICE, key.public(), proof(&key, ALICE), &peer_of(4)),
 				Error::<Test>::TooManyNodes
 			);
-			assert!(try_register(PAUPER, key.public(), proof(&key, PAUPER), PEER_B).is_err());
+			assert!(try_register(PAUPER, key.public(), proof(&key, PAUPER), &peer_of(4)).is_err());
 			assert!(NodeByKey::<Test>::get(key.public()).is_none());
 		});
 	}
@@ -213,7 +235,7 @@ mod register_node {
 					RuntimeOrigin::root(),
 					key.public(),
 					proof(&key, ALICE),
-					peer(PEER_A),
+					peer(&peer_of(1)),
 					addrs(&["/ip4/10.0.0.1/tcp/30333"]),
 					capacity(),
 				),
@@ -303,6 +325,12 @@ mod rotate_key {
 			assert_eq!(MicroNodes::node_key(node), Some(new.public()));
 			assert_eq!(NodeByKey::<Test>::get(new.public()), Some(node));
 			assert!(NodeByKey::<Test>::get(pair(1).public()).is_none());
+			// The peer id follows the key.
+			assert_eq!(MicroNodes::node(node).unwrap().peer_id, peer(&peer_of(2)));
+			assert_eq!(NodeByPeerId::<Test>::get(peer(&peer_of(2))), Some(node));
+			assert_eq!(NodeByPeerId::<Test>::get(peer(&peer_of(1))), None);
+			assert_eq!(KeyNodeIds::<Test>::get(new.public()), Some(node));
+			assert_eq!(KeyNodeIds::<Test>::get(pair(1).public()), Some(node));
 			assert_eq!(
 				last_event(),
 				Event::NodeKeyRotated { node, old_key: pair(1).public(), new_key: new.public() }
@@ -380,6 +408,48 @@ mod rotate_key {
 				Error::<Test>::UnknownNode
 			);
 			assert_eq!(MicroNodes::node_key(other), Some(pair(3).public()));
+		});
+	}
+
+	/// H2: a key a node rotated away from stays that node's: it cannot register a fresh node
+	/// nor be rotated into another, which would let a penalised key start again elsewhere.
+	#[test]
+	fn a_key_rotated_away_from_stays_with_its_node() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			let other = register(BOB, 3);
+			assert_ok!(MicroNodes::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				node,
+				pair(2).public(),
+				proof(&pair(2), ALICE)
+			));
+			let old = pair(1);
+			assert_noop!(
+				try_register(BOB, old.public(), proof(&old, BOB), &peer_of(1)),
+				Error::<Test>::KeyRetired
+			);
+			assert_noop!(
+				MicroNodes::rotate_key(
+					RuntimeOrigin::signed(BOB),
+					other,
+					old.public(),
+					proof(&old, BOB)
+				),
+				Error::<Test>::KeyRetired
+			);
+			// Its own node may take it back, peer id and all.
+			assert_ok!(MicroNodes::rotate_key(
+				RuntimeOrigin::signed(ALICE),
+				node,
+				old.public(),
+				proof(&old, ALICE)
+			));
+			assert_eq!(NodeByPeerId::<Test>::get(peer(&peer_of(1))), Some(node));
+			assert_eq!(NodeByPeerId::<Test>::get(peer(&peer_of(2))), None);
+			// Once the node is gone, either of its keys brings its id back.
+			assert_ok!(MicroNodes::deregister_node(RuntimeOrigin::signed(ALICE), node));
+			assert_eq!(register(BOB, 2), node);
 		});
 	}
 }
@@ -546,6 +616,8 @@ mod heartbeat {
 			};
 			let (validity, _) = valid.authorize(TransactionSource::External).unwrap().unwrap();
 			assert_eq!(validity.longevity, 100);
+			// L1: no priority above fee-paying transactions.
+			assert_eq!(validity.priority, 0);
 			assert!(!validity.provides.is_empty());
 			let forged = Call::<Test>::heartbeat {
 				node,
@@ -587,8 +659,46 @@ mod deregister_node {
 				last_event(),
 				Event::NodeDeregistered { node, operator: ALICE, deposit: 100 }.into()
 			);
-			// The key and peer id are free again.
-			register(BOB, 1);
+			// The key and peer id are free again; the key gets its old id back.
+			assert_eq!(register(BOB, 1), node);
+			assert_eq!(MicroNodes::node(node).unwrap().operator, BOB);
+		});
+	}
+
+	/// H2: a node penalised while serving deregisters and registers its key again, to start
+	/// clean under a fresh id. It gets its old id back, so the penalty (kept by id) follows the
+	/// key; only its age starts again.
+	#[test]
+	fn a_returning_key_gets_its_old_id_back() {
+		new_test_ext().execute_with(|| {
+			let node = register(ALICE, 1);
+			let second = register(ALICE, 2);
+			SERVING.with(|s| s.borrow_mut().push(node));
+			System::set_block_number(250);
+			assert_ok!(MicroNodes::heartbeat(
+				RawOrigin::Authorized.into(),
+				node,
+				250,
+				heartbeat_signature(1, node, 250)
+			));
+			assert_eq!(
+				LEDGER.with(|l| l.borrow().clone()),
+				vec![(Subject::Node(node), ReputationEvent::OfflineWhileServing)]
+			);
+			SERVING.with(|s| s.borrow_mut().clear());
+			assert_ok!(MicroNodes::deregister_node(RuntimeOrigin::signed(ALICE), node));
+
+			System::set_block_number(300);
+			assert_eq!(register(ALICE, 1), node, "the penalised id, not a clean one");
+			assert_eq!(NextNodeId::<Test>::get(), second + 1, "no id used up");
+			let info = MicroNodes::node(node).unwrap();
+			assert_eq!(info.registered_at, 300, "no age kept");
+			assert_eq!(info.uptime, Uptime::default());
+			assert_eq!(MicroNodes::standing(node).unwrap().age, 0);
+			assert_eq!(held(ALICE), 200);
+			assert_eq!(MicroNodes::nodes_of(ALICE), vec![second, node]);
+			// A new key is a new node.
+			assert_eq!(register(ALICE, 3), second + 1);
 		});
 	}
 

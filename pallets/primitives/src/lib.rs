@@ -75,6 +75,15 @@ pub const BENCHMARK_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyT
 /// the node that served them settles them on-chain against it. An allowance is identified by
 /// its consumer, node and `nonce`: a higher nonce replaces the consumer's allowance for that
 /// node, and a lower one is refused.
+///
+/// **Replacement.** A higher nonce replaces, it does not add: while the replaced allowance has
+/// not expired, the calls already settled under it count toward the new one's `max_calls`
+/// (so a node never charges more than the highest `max_calls` it was given in that time). Once
+/// the replaced allowance has expired, the new one starts from zero.
+///
+/// **Price cap.** A record is settled only while the service's price per call is at most
+/// `max_price_per_call`: an owner who raises the price after the consumer signed cannot charge
+/// it more than it agreed to.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
@@ -87,6 +96,8 @@ pub struct UsageAllowance<AccountId, BlockNumber> {
 	pub node: NodeId,
 	/// Most calls that may be settled against it, in total.
 	pub max_calls: u64,
+	/// The highest price per call, in API tokens, the consumer agrees to pay.
+	pub max_price_per_call: ApiTokens,
 	/// The last block calls may be settled against it in.
 	pub expires_at: BlockNumber,
 	/// Orders the consumer's allowances for one node.
@@ -129,8 +140,14 @@ pub enum Subject {
 	Debug,
 )]
 pub enum ReputationEvent {
-	/// Calls were settled on-chain without dispute.
-	SettledCalls(u64),
+	/// Calls paid for by a consumer other than the service's owner and the node's operator
+	/// were settled on-chain: `value` is the MICRO that backed the tokens spent on them.
+	PaidUsage {
+		/// How many calls.
+		calls: u64,
+		/// The MICRO (in its smallest unit) the consumer's tokens released for them.
+		value: u128,
+	},
 	/// A settlement was disputed and the subject was found at fault.
 	Dispute,
 	/// A usage report or settlement failed its checks.
@@ -173,6 +190,10 @@ pub trait NodeDirectory<AccountId, BlockNumber> {
 	/// Benchmarks only: register an online node run by `operator`, funding it as needed.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_for_benchmark(operator: &AccountId) -> NodeId;
+	/// Benchmarks only: make `node` `age` blocks old with full uptime, so it may earn an
+	/// allowance (the tokens pallet's `claim_node_allowance`).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn mature_for_benchmark(_node: NodeId, _age: BlockNumber) {}
 }
 
 /// Read access to the registered services (layer 1).
@@ -220,14 +241,33 @@ pub trait AccessControl<AccountId> {
 	fn use_free_calls(who: &AccountId, calls: u32) -> DispatchResult;
 }
 
-/// How much say an account has in governance.
-pub trait VotingWeight<AccountId> {
-	/// `who`'s voting weight now; 0 if it may not vote.
-	fn voting_weight(who: &AccountId) -> u64;
-	/// Benchmarks only: give `who` voting weight.
+/// A say in governance: one node or service an account votes with, and its weight now.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct Voice {
+	/// The node or service that carries the weight. It votes once per proposal, whoever holds
+	/// it when it does.
+	pub subject: Subject,
+	/// Its weight: its reputation score plus one.
+	pub weight: u64,
+}
+
+/// How much say an account has in governance: weight belongs to the nodes and services an
+/// account runs or owns, not to the account, so a subject passed between accounts votes once.
+pub trait VotingWeight<AccountId, BlockNumber> {
+	/// The voices of the nodes `who` operates and the services it owns that were registered in
+	/// block `registered_by` or earlier, at most [`MAX_VOICES`], each with its weight now.
+	fn voices(who: &AccountId, registered_by: BlockNumber) -> Vec<Voice>;
+	/// How many nodes and services are registered now: the electorate quorums are shares of.
+	fn electorate() -> u32;
+	/// Benchmarks only: give `who` the most voices an account can have, every one registered
+	/// long enough ago to count.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn give_weight_for_benchmark(who: &AccountId);
 }
+
+/// Most voices one account votes with: the first 16 of its nodes and the first 16 of its
+/// services.
+pub const MAX_VOICES: u32 = 32;
 
 /// Why [`UsagePayments::pay_for_usage`] failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

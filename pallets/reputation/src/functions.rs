@@ -1,11 +1,12 @@
 //! Scores, account tiers, the free-call quota, and the [`ReputationLedger`] and
 //! [`AccessControl`] the other pallets use.
 
+use alloc::vec::Vec;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{
 	AccessControl, NodeDirectory, ReputationEvent, ReputationLedger, Score, ServiceDirectory,
-	Subject, VotingWeight,
+	Subject, Voice, VotingWeight, MAX_VOICES,
 };
 use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedInto, Zero},
@@ -35,6 +36,7 @@ impl<T: Config> Pallet<T> {
 					Self::days(standing.age),
 					Reliability::Uptime(standing.uptime),
 					&record,
+					T::UsageValueUnit::get(),
 				))
 			}
 			Subject::Service(service) => {
@@ -44,6 +46,7 @@ impl<T: Config> Pallet<T> {
 					Self::days(age),
 					Reliability::Available(T::Services::is_available(service)),
 					&record,
+					T::UsageValueUnit::get(),
 				))
 			}
 		}
@@ -113,7 +116,10 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> ReputationLedger for Pallet<T> {
 	fn record(subject: Subject, event: ReputationEvent) {
 		Records::<T>::mutate(subject, |record: &mut Record| match event {
-			ReputationEvent::SettledCalls(calls) => record.settled_calls.saturating_accrue(calls),
+			ReputationEvent::PaidUsage { calls, value } => {
+				record.paid_calls.saturating_accrue(calls);
+				record.paid_value.saturating_accrue(value);
+			}
 			ReputationEvent::Dispute => record.disputes.saturating_inc(),
 			ReputationEvent::FailedSettlement => record.failed_settlements.saturating_inc(),
 			ReputationEvent::OfflineWhileServing => record.offline_while_serving.saturating_inc(),
@@ -145,24 +151,48 @@ impl<T: Config> AccessControl<T::AccountId> for Pallet<T> {
 	}
 }
 
-/// Governance weight: an account that operates a registered node or owns a service votes with
-/// its score plus one (so a newcomer's first node already counts); any other account has no
-/// say. Weight comes from reputation alone: holding more MICRO buys none.
-impl<T: Config> VotingWeight<T::AccountId> for Pallet<T> {
-	fn voting_weight(who: &T::AccountId) -> u64 {
-		let takes_part =
-			!T::Nodes::nodes_of(who).is_empty() || !T::Services::services_of(who, 1).is_empty();
-		if takes_part {
-			u64::from(Self::account_score_of(who)).saturating_add(1)
-		} else {
-			0
-		}
+/// Governance weight belongs to nodes and services, not accounts: each node an account operates
+/// and each service it owns is a voice of weight score plus one (so a newcomer's first node
+/// already counts). Holding more MICRO buys none. The governance pallet counts each voice once
+/// per proposal and only if it was registered long enough before the proposal, so a service NFT
+/// passed from account to account, or a node deposit recycled into a new node, votes once.
+impl<T: Config> VotingWeight<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+	fn voices(who: &T::AccountId, registered_by: BlockNumberFor<T>) -> Vec<Voice> {
+		let half = MAX_VOICES / 2;
+		let nodes = T::Nodes::nodes_of(who)
+			.into_iter()
+			.take(half as usize)
+			.filter(|node| {
+				T::Nodes::standing(*node).is_some_and(|s| s.registered_at <= registered_by)
+			})
+			.map(Subject::Node);
+		let services = T::Services::services_of(who, half.min(T::MaxServicesScanned::get()))
+			.into_iter()
+			.filter(|service| {
+				T::Services::registered_at(*service).is_some_and(|at| at <= registered_by)
+			})
+			.map(Subject::Service);
+		nodes
+			.chain(services)
+			.filter_map(|subject| {
+				let score = Self::score_of(subject)?.total;
+				Some(Voice { subject, weight: u64::from(score).saturating_add(1) })
+			})
+			.collect()
+	}
+
+	fn electorate() -> u32 {
+		T::Nodes::count().saturating_add(T::Services::count())
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn give_weight_for_benchmark(who: &T::AccountId) {
-		if T::Nodes::nodes_of(who).is_empty() {
+		while (T::Nodes::nodes_of(who).len() as u32) < MAX_VOICES / 2 {
+			let before = T::Nodes::nodes_of(who).len();
 			T::Nodes::register_for_benchmark(who);
+			if T::Nodes::nodes_of(who).len() == before {
+				break;
+			}
 		}
 	}
 }

@@ -28,6 +28,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod functions;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod score;
@@ -68,6 +69,10 @@ pub mod pallet {
 		/// Most services looked at when computing an account's score.
 		#[pallet::constant]
 		type MaxServicesScanned: Get<u32>;
+		/// The value of paid usage (MICRO, in its smallest unit) that counts as one unit in the
+		/// usage part of the score (see [`score`]).
+		#[pallet::constant]
+		type UsageValueUnit: Get<u128>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}

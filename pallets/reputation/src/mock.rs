@@ -141,6 +141,7 @@ impl pallet_micro_reputation::Config for Test {
 	type BlocksPerDay = frame_support::traits::ConstU64<10>;
 	type MaxTiers = ConstU32<4>;
 	type MaxServicesScanned = ConstU32<8>;
+	type UsageValueUnit = frame_support::traits::ConstU128<100>;
 	type WeightInfo = ();
 }
 

@@ -103,12 +103,16 @@ mod scores {
 			System::set_block_number(401);
 			let base = total(Subject::Node(1));
 			assert_eq!(base, 40 + 300);
-			Reputation::record(Subject::Node(1), ReputationEvent::SettledCalls(1_000));
+			// 1,000 units of 100: 150 points.
+			Reputation::record(
+				Subject::Node(1),
+				ReputationEvent::PaidUsage { calls: 7, value: 100_000 },
+			);
 			assert_eq!(
 				last_event(),
 				Event::Recorded {
 					subject: Subject::Node(1),
-					event: ReputationEvent::SettledCalls(1_000)
+					event: ReputationEvent::PaidUsage { calls: 7, value: 100_000 }
 				}
 				.into()
 			);
@@ -126,8 +130,8 @@ mod scores {
 			assert_eq!(total(Subject::Node(1)), 0);
 			let record = Reputation::record_of(Subject::Node(1));
 			assert_eq!(
-				(record.settled_calls, record.disputes, record.failed_settlements),
-				(1_000, 1, 1)
+				(record.paid_calls, record.paid_value, record.disputes, record.failed_settlements),
+				(7, 100_000, 1, 1)
 			);
 			assert_eq!(
 				(
@@ -215,24 +219,48 @@ mod access {
 
 mod voting_weight {
 	use super::*;
+	use micro_primitives::Voice;
+
+	fn voices(who: u64, registered_by: u64) -> Vec<Voice> {
+		<Reputation as VotingWeight<u64, u64>>::voices(&who, registered_by)
+	}
 
 	#[test]
-	fn only_nodes_and_services_give_weight_and_it_grows_with_the_score() {
+	fn each_node_and_service_is_a_voice_that_grows_with_its_score() {
 		new_test_ext().execute_with(|| {
-			assert_eq!(<Reputation as VotingWeight<u64>>::voting_weight(&1), 0, "no node, no say");
+			assert!(voices(1, 1).is_empty(), "no node, no say");
 			set_node(0, 1, 1, 1_000_000);
+			set_service(5, 1, 1, true);
 			assert_eq!(
-				<Reputation as VotingWeight<u64>>::voting_weight(&1),
-				1,
-				"a new node: 0 + 1"
+				voices(1, 1),
+				vec![
+					Voice { subject: Subject::Node(0), weight: 1 },
+					Voice { subject: Subject::Service(5), weight: 1 },
+				],
+				"a new node and a new service: 0 + 1 each"
 			);
-			set_service(5, 2, 1, true);
-			assert_eq!(<Reputation as VotingWeight<u64>>::voting_weight(&2), 1);
-			// Twenty days on (ten blocks a day), the node's score has grown and so has the weight.
+			// Twenty days on (ten blocks a day), the node's score has grown and so has its voice.
 			System::set_block_number(201);
-			let score = Reputation::account_score_of(&1);
+			let score = Reputation::score_of(Subject::Node(0)).unwrap().total;
 			assert!(score > 0);
-			assert_eq!(<Reputation as VotingWeight<u64>>::voting_weight(&1), u64::from(score) + 1);
+			assert_eq!(
+				voices(1, 1)[0],
+				Voice { subject: Subject::Node(0), weight: score as u64 + 1 }
+			);
+			assert_eq!(<Reputation as VotingWeight<u64, u64>>::electorate(), 2);
+		});
+	}
+
+	#[test]
+	fn subjects_registered_after_the_cut_off_have_no_voice() {
+		new_test_ext().execute_with(|| {
+			System::set_block_number(50);
+			set_node(0, 1, 10, 1_000_000);
+			// A deposit recycled into a new node, and a service registered after the cut-off.
+			set_node(1, 1, 40, 1_000_000);
+			set_service(5, 1, 41, true);
+			let subjects: Vec<Subject> = voices(1, 30).into_iter().map(|v| v.subject).collect();
+			assert_eq!(subjects, vec![Subject::Node(0)]);
 		});
 	}
 }

@@ -21,7 +21,8 @@ use scale_info::TypeInfo;
 	Debug,
 )]
 pub struct Record {
-	/// Calls settled on-chain without dispute.
+	/// Calls settled before storage version 1, paid or not, by anyone: kept as a statistic, it
+	/// no longer counts toward the score.
 	pub settled_calls: u64,
 	/// Settlements disputed with the subject at fault.
 	pub disputes: u32,
@@ -33,6 +34,11 @@ pub struct Record {
 	pub contracts_fulfilled: u32,
 	/// Recorded contracts breached.
 	pub contracts_breached: u32,
+	/// Calls paid for by consumers other than the service's owner and the node's operator.
+	pub paid_calls: u64,
+	/// The MICRO (in its smallest unit) those calls' tokens released: the usage part of the
+	/// score comes from it.
+	pub paid_value: u128,
 }
 
 /// A level of access, unlocked at a minimum score.
@@ -64,7 +70,7 @@ pub struct ScoreBreakdown {
 	pub age: Score,
 	/// Points for uptime (nodes) or availability (services).
 	pub reliability: Score,
-	/// Points for calls settled without dispute.
+	/// Points for the value of paid usage by others.
 	pub usage: Score,
 	/// Points for fulfilled contracts.
 	pub contracts: Score,

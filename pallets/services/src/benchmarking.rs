@@ -5,11 +5,14 @@ use super::*;
 use crate::Pallet as MicroServices;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
+use frame_support::{
+	pallet_prelude::*,
+	traits::fungible::{Inspect, Mutate},
+};
 use frame_system::RawOrigin;
 use micro_primitives::{NodeDirectory, NodeId, ServiceId, VersionNumber};
 use sp_core::H256;
-use sp_runtime::traits::Bounded;
+use sp_runtime::{traits::Bounded, Saturating};
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
@@ -264,6 +267,53 @@ mod benchmarks {
 		_(RawOrigin::Signed(operator), node, service);
 
 		assert!(!Placements::<T>::contains_key(service, node));
+	}
+
+	#[benchmark]
+	fn offer_service() {
+		let owner = funded::<T>("owner", 0);
+		let service = register::<T>(&owner, 0);
+		let buyer = funded::<T>("buyer", 0);
+		let price: BalanceOf<T> = 1_000_000u32.into();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), service, price, Some(buyer));
+
+		assert!(Offers::<T>::contains_key(service));
+	}
+
+	#[benchmark]
+	fn withdraw_offer() {
+		let owner = funded::<T>("owner", 0);
+		let service = register::<T>(&owner, 0);
+		MicroServices::<T>::do_offer(owner.clone(), service, 1_000_000u32.into(), None)
+			.expect("the owner offers");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), service);
+
+		assert!(!Offers::<T>::contains_key(service));
+	}
+
+	/// The worst case pays all three parts, each to an account that exists, and moves the NFT.
+	#[benchmark]
+	fn buy_service() {
+		let owner = funded::<T>("owner", 0);
+		let service = register::<T>(&owner, 0);
+		let buyer = funded::<T>("buyer", 0);
+		for account in [T::CharityAccount::get(), T::OperationsAccount::get()] {
+			T::NativeBalance::set_balance(&account, T::NativeBalance::minimum_balance());
+		}
+		let price: BalanceOf<T> =
+			T::NativeBalance::minimum_balance().saturating_mul(1_000u32.into());
+		MicroServices::<T>::do_offer(owner.clone(), service, price, Some(buyer.clone()))
+			.expect("the owner offers");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(buyer.clone()), service, price);
+
+		assert_eq!(MicroServices::<T>::owner_of(service), Some(buyer));
+		assert!(!Offers::<T>::contains_key(service));
 	}
 
 	impl_benchmark_test_suite!(MicroServices, crate::mock::new_test_ext(), crate::mock::Test);

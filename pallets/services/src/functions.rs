@@ -5,18 +5,18 @@ use alloc::{collections::BTreeSet, vec::Vec};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
-		fungible::MutateHold,
+		fungible::{Mutate as _, MutateHold},
 		tokens::{
 			nonfungibles_v2::{Inspect, InspectEnumerable, Mutate, Transfer},
-			Precision,
+			Precision, Preservation,
 		},
 		Incrementable,
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{
-	AccessControl, ApiTokens, NodeDirectory, NodeId, NodePlacements, ServiceDirectory, ServiceId,
-	VersionNumber,
+	AccessControl, ApiTokens, NodeDirectory, NodeId, NodePlacements, ProfitShares,
+	ServiceDirectory, ServiceId, VersionNumber,
 };
 use pallet_nfts::{CollectionConfig, CollectionSettings, ItemConfig, ItemSettings, MintSettings};
 use sp_core::H256;
@@ -26,10 +26,10 @@ use sp_runtime::{
 };
 
 use crate::{
-	Config, EndpointsOf, Error, Event, HoldReason, IdentOf, MessageType, NextServiceId,
-	NodeServices, Pallet, PlacedVersionsOf, Placement, Placements, RegisteredBy, ServiceByName,
-	ServiceCollection, ServiceInfo, ServiceNameOf, Services, Source, VersionInfo, VersionStatus,
-	Versions,
+	BalanceOf, Config, EndpointsOf, Error, Event, HoldReason, IdentOf, MessageType, NextServiceId,
+	NodeServices, Offer, Offers, Pallet, PlacedVersionsOf, Placement, Placements, RegisteredBy,
+	ServiceByName, ServiceCollection, ServiceInfo, ServiceNameOf, Services, Source, VersionInfo,
+	VersionStatus, Versions,
 };
 
 /// URL schemes a service's repository may use.
@@ -258,9 +258,82 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		Self::ensure_owner(&who, service)?;
 		ensure!(who != to, Error::<T>::AlreadyOwner);
-		let collection = Self::service_collection()?;
-		<Nfts<T> as Transfer<T::AccountId>>::transfer(&collection, &service, &to)?;
+		Self::move_nft(service, &to)?;
 		Self::deposit_event(Event::ServiceTransferred { service, from: who, to });
+		Ok(())
+	}
+
+	/// Moves `service`'s NFT to `to`, ending any offer to sell it.
+	fn move_nft(service: ServiceId, to: &T::AccountId) -> DispatchResult {
+		let collection = Self::service_collection()?;
+		<Nfts<T> as Transfer<T::AccountId>>::transfer(&collection, &service, to)?;
+		Offers::<T>::remove(service);
+		Ok(())
+	}
+
+	/// The offer to sell `service`, if its seller still holds the NFT.
+	pub fn live_offer(service: ServiceId) -> Option<Offer<T>> {
+		let offer = Offers::<T>::get(service)?;
+		(Self::owner_of(service).as_ref() == Some(&offer.seller)).then_some(offer)
+	}
+
+	/// Offers `service`, which `who` must own, for `price`, to `buyer` only if given.
+	pub(crate) fn do_offer(
+		who: T::AccountId,
+		service: ServiceId,
+		price: BalanceOf<T>,
+		buyer: Option<T::AccountId>,
+	) -> DispatchResult {
+		Self::ensure_owner(&who, service)?;
+		ensure!(!price.is_zero(), Error::<T>::ZeroPrice);
+		ensure!(buyer.as_ref() != Some(&who), Error::<T>::AlreadyOwner);
+		Offers::<T>::insert(service, Offer { seller: who.clone(), price, buyer: buyer.clone() });
+		Self::deposit_event(Event::ServiceOffered { service, seller: who, price, buyer });
+		Ok(())
+	}
+
+	/// Ends the offer to sell `service`; `who` must be its seller or the service's owner.
+	pub(crate) fn do_withdraw_offer(who: &T::AccountId, service: ServiceId) -> DispatchResult {
+		let offer = Offers::<T>::get(service).ok_or(Error::<T>::NotForSale)?;
+		let owner = Self::owner_of(service);
+		ensure!(&offer.seller == who || owner.as_ref() == Some(who), Error::<T>::NotSeller);
+		Offers::<T>::remove(service);
+		Self::deposit_event(Event::OfferWithdrawn { service });
+		Ok(())
+	}
+
+	/// `who` buys the offered `service` for at most `max_price`: the price is split with
+	/// [`ProfitShares::of`] between the charity and operations accounts and the seller, and the
+	/// NFT moves to `who`.
+	pub(crate) fn do_buy(
+		who: T::AccountId,
+		service: ServiceId,
+		max_price: BalanceOf<T>,
+	) -> DispatchResult {
+		ensure!(Services::<T>::contains_key(service), Error::<T>::UnknownService);
+		let offer = Self::live_offer(service).ok_or(Error::<T>::NotForSale)?;
+		ensure!(offer.seller != who, Error::<T>::AlreadyOwner);
+		ensure!(offer.buyer.as_ref().is_none_or(|b| b == &who), Error::<T>::NotOfferedToYou);
+		ensure!(offer.price <= max_price, Error::<T>::PriceAboveLimit);
+		let shares = ProfitShares::of(offer.price);
+		for (to, amount) in [
+			(T::CharityAccount::get(), shares.charity),
+			(T::OperationsAccount::get(), shares.operations),
+			(offer.seller.clone(), shares.remainder),
+		] {
+			if !amount.is_zero() {
+				T::NativeBalance::transfer(&who, &to, amount, Preservation::Preserve)?;
+			}
+		}
+		Self::move_nft(service, &who)?;
+		Self::deposit_event(Event::ServiceSold {
+			service,
+			seller: offer.seller,
+			buyer: who,
+			price: offer.price,
+			charity: shares.charity,
+			operations: shares.operations,
+		});
 		Ok(())
 	}
 
@@ -271,6 +344,7 @@ impl<T: Config> Pallet<T> {
 		let owner = Self::owner_of(service);
 		ensure!(owner.is_none() || owner.as_ref() == Some(who), Error::<T>::NotOwner);
 		let info = Services::<T>::take(service).ok_or(Error::<T>::UnknownService)?;
+		Offers::<T>::remove(service);
 		for (node, _) in Placements::<T>::drain_prefix(service) {
 			Self::forget_on_node(node, service);
 		}

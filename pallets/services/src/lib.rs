@@ -4,8 +4,20 @@
 //! `pallet-nfts` collection that this pallet's account owns and nobody can sign for. The NFT's
 //! item id is the service id. Whoever holds the NFT owns the service: they alone publish and
 //! retire versions, set the price and unregister it, and the settlement pallet pays them. Moving
-//! the NFT (with `pallet-nfts`' own `transfer`, an approved `transfer` with a deadline, a sale with
-//! `buy_item`, or [`Pallet::transfer_service`]) moves all of that.
+//! the NFT (with `pallet-nfts`' own `transfer`, an approved `transfer` with a deadline,
+//! [`Pallet::transfer_service`], or a sale with [`Pallet::buy_service`]) moves all of that.
+//!
+//! ## Selling a service
+//! A sale is profit, so it is split like all profit (finding M9: sales through `pallet-nfts`'
+//! `set_price` and `buy_item`, or its swaps with a price, paid the seller in full; the runtime
+//! disables those features of `pallet-nfts`). The owner offers the service with
+//! [`Pallet::offer_service`] at a price in MICRO, to anyone or to one buyer, and may withdraw
+//! the offer ([`Pallet::withdraw_offer`]). [`Pallet::buy_service`] pays
+//! [`micro_primitives::ProfitShares::of`] the price: 2.5% to [`Config::CharityAccount`], 2.5% to
+//! [`Config::OperationsAccount`] and the rest to the seller, exact to the unit, and moves the
+//! NFT. An offer ends with any transfer through this pallet, and it is only good while its
+//! seller holds the NFT, so an NFT moved through `pallet-nfts` cannot be bought from its new
+//! holder at the old holder's price.
 //!
 //! Nobody else can take a service down: the collection's owner and admin is this pallet's
 //! account, which no key controls, and the runtime gives `pallet-nfts` no force origin, so not
@@ -136,6 +148,10 @@ pub mod pallet {
 		/// Most nodes one service may be placed on.
 		#[pallet::constant]
 		type MaxNodesPerService: Get<u32>;
+		/// The charity account: 2.5% of every sale of a service.
+		type CharityAccount: Get<Self::AccountId>;
+		/// The network-operations account: 2.5% of every sale of a service.
+		type OperationsAccount: Get<Self::AccountId>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -176,6 +192,10 @@ pub mod pallet {
 		BoundedVec<ServiceId, T::MaxServicesPerNode>,
 		ValueQuery,
 	>;
+
+	/// The standing offers to sell services.
+	#[pallet::storage]
+	pub type Offers<T: Config> = StorageMap<_, Twox64Concat, ServiceId, Offer<T>>;
 
 	/// How many existing services each account registered.
 	#[pallet::storage]
@@ -221,6 +241,25 @@ pub mod pallet {
 		PlacementAnnounced { service: ServiceId, node: NodeId, versions: PlacedVersionsOf<T> },
 		/// A node stopped running a service.
 		PlacementWithdrawn { service: ServiceId, node: NodeId },
+		/// The owner offered the service for `price` MICRO units, to `buyer` only if set.
+		ServiceOffered {
+			service: ServiceId,
+			seller: T::AccountId,
+			price: BalanceOf<T>,
+			buyer: Option<T::AccountId>,
+		},
+		/// The offer to sell the service ended without a sale.
+		OfferWithdrawn { service: ServiceId },
+		/// The service was sold: the buyer paid `price`, of which `charity` and `operations`
+		/// went to those accounts and the rest to the seller.
+		ServiceSold {
+			service: ServiceId,
+			seller: T::AccountId,
+			buyer: T::AccountId,
+			price: BalanceOf<T>,
+			charity: BalanceOf<T>,
+			operations: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -273,6 +312,16 @@ pub mod pallet {
 		ServiceIdOverflow,
 		/// The services' NFT collection could not be created.
 		NoCollection,
+		/// The service is not offered for sale, or its offer lapsed when the NFT moved.
+		NotForSale,
+		/// The offer is for another buyer.
+		NotOfferedToYou,
+		/// The price is above the most the buyer would pay.
+		PriceAboveLimit,
+		/// A service must be offered for more than nothing; to give it away, transfer it.
+		ZeroPrice,
+		/// Only the seller or the service's owner may withdraw an offer.
+		NotSeller,
 	}
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
@@ -374,6 +423,38 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			Self::do_withdraw(&who, node, service)
 		}
+
+		/// Offer a service the caller owns for `price` MICRO units, to `buyer` only if given,
+		/// replacing an earlier offer. The sale is split like all profit.
+		#[pallet::call_index(8)]
+		pub fn offer_service(
+			origin: OriginFor<T>,
+			service: ServiceId,
+			price: BalanceOf<T>,
+			buyer: Option<T::AccountId>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_offer(who, service, price, buyer)
+		}
+
+		/// Withdraw the offer to sell a service. Its seller or its current owner may.
+		#[pallet::call_index(9)]
+		pub fn withdraw_offer(origin: OriginFor<T>, service: ServiceId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw_offer(&who, service)
+		}
+
+		/// Buy an offered service for its price, paying at most `max_price` MICRO units: 2.5% to
+		/// charity, 2.5% to operations and the rest to the seller; the NFT moves to the caller.
+		#[pallet::call_index(10)]
+		pub fn buy_service(
+			origin: OriginFor<T>,
+			service: ServiceId,
+			max_price: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_buy(who, service, max_price)
+		}
 	}
 
 	#[pallet::view_functions]
@@ -414,6 +495,11 @@ pub mod pallet {
 		/// The services a node runs.
 		pub fn services_on(node: NodeId) -> Vec<ServiceId> {
 			NodeServices::<T>::get(node).into_inner()
+		}
+
+		/// The standing offer to sell a service, if its seller still owns it.
+		pub fn offer(service: ServiceId) -> Option<Offer<T>> {
+			Self::live_offer(service)
 		}
 
 		/// The `pallet-nfts` collection of the services' NFTs.

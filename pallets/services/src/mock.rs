@@ -151,6 +151,8 @@ impl AccessControl<AccountId> for TestAccess {
 
 parameter_types! {
 	pub const ServicesPalletId: PalletId = PalletId(*b"mcro/svc");
+	pub Charity: AccountId = charity();
+	pub Operations: AccountId = operations();
 }
 
 impl pallet_micro_services::Config for Test {
@@ -171,6 +173,8 @@ impl pallet_micro_services::Config for Test {
 	type MaxVersionsPerPlacement = ConstU32<3>;
 	type MaxServicesPerNode = ConstU32<2>;
 	type MaxNodesPerService = ConstU32<3>;
+	type CharityAccount = Charity;
+	type OperationsAccount = Operations;
 	type WeightInfo = ();
 }
 
@@ -186,6 +190,14 @@ pub fn bob() -> AccountId {
 }
 pub fn charlie() -> AccountId {
 	account(3)
+}
+/// The account charity's part of a sale goes to.
+pub fn charity() -> AccountId {
+	account(201)
+}
+/// The account operations' part of a sale goes to.
+pub fn operations() -> AccountId {
+	account(202)
 }
 
 /// Registers (or updates) a node the tests control.

@@ -666,3 +666,198 @@ mod placement {
 		});
 	}
 }
+
+mod selling {
+	use super::*;
+	use frame_support::traits::fungible::Inspect as _;
+
+	fn free(who: &AccountId) -> u64 {
+		Balances::balance(who)
+	}
+
+	#[test]
+	fn a_sale_splits_the_price_to_the_unit_and_moves_the_nft() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			assert_ok!(MicroServices::offer_service(
+				RuntimeOrigin::signed(alice()),
+				service,
+				1_000,
+				None
+			));
+			assert_eq!(
+				last_event(),
+				Event::ServiceOffered { service, seller: alice(), price: 1_000, buyer: None }
+					.into()
+			);
+			let (alice_before, bob_before) = (free(&alice()), free(&bob()));
+			assert_noop!(
+				MicroServices::buy_service(RuntimeOrigin::signed(bob()), service, 999),
+				Error::<Test>::PriceAboveLimit
+			);
+			assert_ok!(MicroServices::buy_service(RuntimeOrigin::signed(bob()), service, 1_000));
+			// 2.5% of 1,000 to charity and to operations, 950 to the seller.
+			assert_eq!(free(&charity()), 25);
+			assert_eq!(free(&operations()), 25);
+			assert_eq!(free(&alice()), alice_before + 950);
+			assert_eq!(free(&bob()), bob_before - 1_000);
+			assert_eq!(nft_owner(service), Some(bob()));
+			assert_eq!(Offers::<Test>::get(service), None);
+			assert_eq!(
+				last_event(),
+				Event::ServiceSold {
+					service,
+					seller: alice(),
+					buyer: bob(),
+					price: 1_000,
+					charity: 25,
+					operations: 25
+				}
+				.into()
+			);
+			// The offer ended with the sale: nobody buys it again at that price.
+			assert_noop!(
+				MicroServices::buy_service(RuntimeOrigin::signed(charlie()), service, 1_000),
+				Error::<Test>::NotForSale
+			);
+		});
+	}
+
+	#[test]
+	fn an_odd_price_splits_exactly() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			assert_ok!(MicroServices::offer_service(
+				RuntimeOrigin::signed(alice()),
+				service,
+				1_079,
+				Some(bob())
+			));
+			let alice_before = free(&alice());
+			assert_noop!(
+				MicroServices::buy_service(RuntimeOrigin::signed(charlie()), service, 2_000),
+				Error::<Test>::NotOfferedToYou
+			);
+			assert_ok!(MicroServices::buy_service(RuntimeOrigin::signed(bob()), service, 2_000));
+			// 1,079 / 40 = 26 each; the seller keeps 1,027, the rounding included.
+			assert_eq!(free(&charity()), 26);
+			assert_eq!(free(&operations()), 26);
+			assert_eq!(free(&alice()), alice_before + 1_027);
+		});
+	}
+
+	#[test]
+	fn only_the_owner_offers_and_only_seller_or_owner_withdraws() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			assert_noop!(
+				MicroServices::offer_service(RuntimeOrigin::signed(bob()), service, 10, None),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				MicroServices::offer_service(RuntimeOrigin::signed(alice()), service, 0, None),
+				Error::<Test>::ZeroPrice
+			);
+			assert_noop!(
+				MicroServices::offer_service(
+					RuntimeOrigin::signed(alice()),
+					service,
+					10,
+					Some(alice())
+				),
+				Error::<Test>::AlreadyOwner
+			);
+			assert_noop!(
+				MicroServices::offer_service(RuntimeOrigin::signed(alice()), 9, 10, None),
+				Error::<Test>::UnknownService
+			);
+			assert_noop!(
+				MicroServices::withdraw_offer(RuntimeOrigin::signed(alice()), service),
+				Error::<Test>::NotForSale
+			);
+			assert_ok!(MicroServices::offer_service(
+				RuntimeOrigin::signed(alice()),
+				service,
+				10,
+				None
+			));
+			assert_noop!(
+				MicroServices::buy_service(RuntimeOrigin::signed(alice()), service, 10),
+				Error::<Test>::AlreadyOwner
+			);
+			assert_noop!(
+				MicroServices::withdraw_offer(RuntimeOrigin::signed(bob()), service),
+				Error::<Test>::NotSeller
+			);
+			assert_ok!(MicroServices::withdraw_offer(RuntimeOrigin::signed(alice()), service));
+			assert_eq!(last_event(), Event::OfferWithdrawn { service }.into());
+			assert_noop!(
+				MicroServices::buy_service(RuntimeOrigin::signed(bob()), service, 10),
+				Error::<Test>::NotForSale
+			);
+		});
+	}
+
+	#[test]
+	fn any_transfer_ends_the_offer() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			let offer = |who: AccountId| {
+				assert_ok!(MicroServices::offer_service(
+					RuntimeOrigin::signed(who),
+					service,
+					100,
+					None
+				));
+			};
+			// Through this pallet: the offer is removed.
+			offer(alice());
+			assert_ok!(MicroServices::transfer_service(
+				RuntimeOrigin::signed(alice()),
+				service,
+				bob()
+			));
+			assert_eq!(Offers::<Test>::get(service), None);
+			// Through pallet-nfts: the offer lapses, since its seller no longer holds the NFT;
+			// the new holder may withdraw it.
+			offer(bob());
+			let collection = ServiceCollection::<Test>::get().unwrap();
+			assert_ok!(Nfts::transfer(
+				RuntimeOrigin::signed(bob()),
+				collection,
+				service,
+				charlie()
+			));
+			assert_eq!(MicroServices::offer(service), None);
+			assert_noop!(
+				MicroServices::buy_service(RuntimeOrigin::signed(alice()), service, 100),
+				Error::<Test>::NotForSale
+			);
+			assert_ok!(MicroServices::withdraw_offer(RuntimeOrigin::signed(charlie()), service));
+			// Unregistering removes it too.
+			offer(charlie());
+			assert_ok!(MicroServices::unregister_service(
+				RuntimeOrigin::signed(charlie()),
+				service
+			));
+			assert_eq!(Offers::<Test>::get(service), None);
+		});
+	}
+
+	#[test]
+	fn a_buyer_who_cannot_pay_buys_nothing() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			assert_ok!(MicroServices::offer_service(
+				RuntimeOrigin::signed(alice()),
+				service,
+				1_000_000,
+				None
+			));
+			assert!(MicroServices::buy_service(RuntimeOrigin::signed(bob()), service, 1_000_000)
+				.is_err());
+			assert_eq!(nft_owner(service), Some(alice()));
+			assert_eq!(free(&charity()), 0);
+		});
+	}
+}

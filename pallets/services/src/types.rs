@@ -206,3 +206,18 @@ pub struct Placement<T: Config> {
 	/// The block of the announcement.
 	pub since: BlockNumberFor<T>,
 }
+
+/// An owner's offer to sell a service: its NFT for `price` MICRO, to anyone or to one buyer.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct Offer<T: Config> {
+	/// The owner who made the offer; it lapses when the NFT leaves them.
+	pub seller: T::AccountId,
+	/// The price in MICRO units, split like all profit when paid.
+	pub price: BalanceOf<T>,
+	/// The only account that may buy, if the offer is not open to all.
+	pub buyer: Option<T::AccountId>,
+}

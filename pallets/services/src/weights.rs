@@ -22,6 +22,9 @@ pub trait WeightInfo {
 	fn unregister_service() -> Weight;
 	fn announce_placement() -> Weight;
 	fn withdraw_placement() -> Weight;
+	fn offer_service() -> Weight;
+	fn withdraw_offer() -> Weight;
+	fn buy_service() -> Weight;
 }
 
 /// Measured weights, priced with the runtime's database weights.
@@ -123,11 +126,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Nfts::ItemPriceOf` (`max_values`: None, `max_size`: Some(89), added: 2564, mode: `MaxEncodedLen`)
 	/// Storage: `Nfts::PendingSwapOf` (r:0 w:1)
 	/// Proof: `Nfts::PendingSwapOf` (`max_values`: None, `max_size`: Some(71), added: 2546, mode: `MaxEncodedLen`)
+	/// Storage: `MicroServices::Offers` (r:0 w:1)
+	// Not yet measured: the figure measured before, plus removing the offer.
 	fn transfer_service() -> Weight {
 		// Measured proof size: 853 bytes; estimated: 4326.
 		Weight::from_parts(153_536_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `MicroServices::Services` (r:1 w:1)
 	/// Proof: `MicroServices::Services` (`max_values`: None, `max_size`: Some(158), added: 2633, mode: `MaxEncodedLen`)
@@ -165,11 +170,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Nfts::ItemAttributesApprovalsOf` (`max_values`: None, `max_size`: Some(681), added: 3156, mode: `MaxEncodedLen`)
 	/// Storage: `Nfts::PendingSwapOf` (r:0 w:1)
 	/// Proof: `Nfts::PendingSwapOf` (`max_values`: None, `max_size`: Some(71), added: 2546, mode: `MaxEncodedLen`)
+	// Not yet measured: the figure measured before, plus removing the offer (one write).
 	fn unregister_service() -> Weight {
 		// Measured proof size: 13736 bytes; estimated: 1246238.
 		Weight::from_parts(3_310_064_000, 1246238)
 			.saturating_add(T::DbWeight::get().reads(331_u64))
-			.saturating_add(T::DbWeight::get().writes(332_u64))
+			.saturating_add(T::DbWeight::get().writes(333_u64))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
@@ -207,6 +213,36 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	/// Storage: `MicroServices::Services` (r:1 w:0)
+	/// Storage: `MicroServices::ServiceCollection` (r:1 w:0)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Storage: `MicroServices::Offers` (r:0 w:1)
+	// Not yet measured: estimated from `set_price` (the same owner check, one write).
+	fn offer_service() -> Weight {
+		// Measured proof size: 0 bytes; estimated: 4326.
+		Weight::from_parts(80_000_000, 4326)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `MicroServices::Offers` (r:1 w:1)
+	/// Storage: `MicroServices::ServiceCollection` (r:1 w:0)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	// Not yet measured: estimated from `set_price` (the same owner check, one write).
+	fn withdraw_offer() -> Weight {
+		// Measured proof size: 0 bytes; estimated: 4326.
+		Weight::from_parts(80_000_000, 4326)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `MicroServices::Services` (r:1 w:0), `MicroServices::Offers` (r:1 w:1),
+	/// `System::Account` (r:4 w:4), and what `transfer_service` reads and writes.
+	// Not yet measured: estimated from `transfer_service` plus three transfers.
+	fn buy_service() -> Weight {
+		// Measured proof size: 0 bytes; estimated: 14738.
+		Weight::from_parts(330_000_000, 14738)
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
 }
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
@@ -234,12 +270,12 @@ impl WeightInfo for () {
 	fn transfer_service() -> Weight {
 		Weight::from_parts(153_536_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn unregister_service() -> Weight {
 		Weight::from_parts(3_310_064_000, 1246238)
 			.saturating_add(RocksDbWeight::get().reads(331_u64))
-			.saturating_add(RocksDbWeight::get().writes(332_u64))
+			.saturating_add(RocksDbWeight::get().writes(333_u64))
 	}
 	fn announce_placement() -> Weight {
 		Weight::from_parts(1_320_122_000, 156646)
@@ -250,5 +286,20 @@ impl WeightInfo for () {
 		Weight::from_parts(143_829_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	fn offer_service() -> Weight {
+		Weight::from_parts(80_000_000, 4326)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn withdraw_offer() -> Weight {
+		Weight::from_parts(80_000_000, 4326)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn buy_service() -> Weight {
+		Weight::from_parts(330_000_000, 14738)
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 }

@@ -1,37 +1,48 @@
-//! Benchmarks of the settlement pallet: a report of `n` records, each from its own consumer,
-//! each settled, each spending tokens from every one of the consumer's batches.
+//! Benchmarks of the settlement pallet: a report of `n` records, each from its own consumer to
+//! its own service with its own owner, each settled, each spending tokens from every one of the
+//! consumer's batches, submitted unsigned so the operator pays the fee.
 
 use super::*;
 use crate::Pallet as Settlement;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::{Inspect, Mutate};
 use frame_support::{pallet_prelude::*, traits::Authorize};
 use frame_system::RawOrigin;
 use micro_primitives::{
-	NodeDirectory, NodeSignature, UsageAllowance, UsagePayments, BENCHMARK_KEY_TYPE,
+	NodeDirectory, NodeSignature, ServiceDirectory, UsageAllowance, UsagePayments,
+	BENCHMARK_KEY_TYPE,
 };
 use sp_runtime::Saturating;
 
-/// Calls in each record: at a price of one token each, the tokens every consumer holds.
+/// Calls in each record: at the service's price, the tokens every consumer holds.
 const CALLS: u64 = 1_000;
 
-/// A signed report of `n` records that all settle.
+/// A signed report of `n` records that all settle, the worst case: each record from its own
+/// consumer, to its own service with its own owner (so each pays a different owner and moves a
+/// different service's reputation), its node's operator funded to pay the unsigned fee.
 fn signed_report<T: Config>(n: u32) -> (ReportOf<T>, NodeSignature) {
 	let operator: T::AccountId = account("operator", 0, 0);
 	let node = T::Nodes::register_for_benchmark(&operator);
 	let key = T::Nodes::node_key(node).expect("the node was just registered");
-	let owner: T::AccountId = account("owner", 0, 0);
-	let (service, version) = T::BenchmarkHelper::live_service(&owner, node);
+	let len = ReportOf::<T>::max_encoded_len().saturating_add(66) as u32;
+	let fee = Settlement::<T>::report_fee(n, n, len);
+	let funds = T::Currency::minimum_balance().saturating_add(fee).saturating_add(fee);
+	T::Currency::set_balance(&operator, funds);
 	let expires_at = frame_system::Pallet::<T>::block_number().saturating_add(1_000u32.into());
 	let records: Vec<RecordOf<T>> = (0..n)
 		.map(|i| {
+			let owner: T::AccountId = account("owner", i, 0);
+			let (service, version) = T::BenchmarkHelper::live_service(&owner, node);
+			let price = T::Services::price_per_call(service).unwrap_or(1);
 			let consumer = T::BenchmarkHelper::consumer(i);
-			T::Tokens::fund_for_benchmark(&consumer, CALLS as u128);
+			T::Tokens::fund_for_benchmark(&consumer, u128::from(CALLS).saturating_mul(price));
 			let allowance = UsageAllowance {
 				consumer: consumer.clone(),
 				service,
 				node,
 				max_calls: u64::MAX,
+				max_price_per_call: price,
 				expires_at,
 				nonce: 1,
 			};
@@ -66,6 +77,11 @@ mod benchmarks {
 		_(RawOrigin::Authorized, report, signature);
 
 		assert_eq!(LastReport::<T>::get(node).map(|(sequence, _)| sequence), Some(1));
+		assert_eq!(
+			Allowances::<T>::iter().count() as u32,
+			n,
+			"every record settled, each its own consumer"
+		);
 	}
 
 	#[benchmark]
@@ -83,6 +99,34 @@ mod benchmarks {
 		}
 
 		Ok(())
+	}
+
+	/// The idle sweep visiting `n` states, every one expired and removed.
+	#[benchmark]
+	fn prune_allowances(n: Linear<0, { crate::functions::MAX_PRUNE_VISITS }>) {
+		let now = frame_system::Pallet::<T>::block_number().saturating_add(10u32.into());
+		for i in 0..n {
+			let consumer: T::AccountId = account("consumer", i, 0);
+			Allowances::<T>::insert(
+				consumer,
+				i,
+				AllowanceState {
+					nonce: 1,
+					terms: [0; 32],
+					used: 1,
+					expires_at: now.saturating_sub(1u32.into()),
+					carried: 1,
+					carried_until: now.saturating_sub(1u32.into()),
+				},
+			);
+		}
+
+		#[block]
+		{
+			Settlement::<T>::prune_expired(now, T::WeightInfo::prune_allowances(n));
+		}
+
+		assert_eq!(Allowances::<T>::iter().count(), 0);
 	}
 
 	impl_benchmark_test_suite!(Settlement, crate::mock::new_test_ext(), crate::mock::Test);

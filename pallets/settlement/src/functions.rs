@@ -2,20 +2,29 @@
 
 use alloc::{collections::BTreeMap, vec::Vec};
 use codec::Encode;
-use frame_support::{pallet_prelude::*, storage::with_storage_layer};
+use frame_support::{
+	pallet_prelude::*,
+	storage::with_storage_layer,
+	traits::{
+		fungible::{Balanced, Inspect},
+		tokens::{Fortitude, Precision, Preservation},
+		Imbalance, OnUnbalanced,
+	},
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{
 	NodeDirectory, NodeId, NodeSignature, PaymentError, ReputationEvent, ReputationLedger,
-	ServiceDirectory, Subject, UsagePayments, USAGE_ALLOWANCE_CONTEXT, USAGE_REPORT_CONTEXT,
+	ServiceDirectory, ServiceId, Subject, UsagePayments, USAGE_ALLOWANCE_CONTEXT,
+	USAGE_REPORT_CONTEXT,
 };
 use sp_runtime::{
-	traits::{Saturating, Verify, Zero},
-	DispatchError,
+	traits::{Convert, Saturating, UniqueSaturatedInto, Verify, Zero},
+	DispatchError, DispatchResult,
 };
 
 use crate::{
-	AllowanceOf, AllowanceState, Allowances, Config, Error, Event, LastReport, Pallet, RecordError,
-	RecordOf, ReportOf,
+	AllowanceOf, AllowanceState, Allowances, BalanceOf, Config, Error, Event, LastReport, Pallet,
+	PruneCursor, RecordError, RecordOf, ReportOf, WeightInfo,
 };
 
 impl<T: Config> Pallet<T> {
@@ -61,20 +70,86 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Settles every record of a checked report.
-	pub(crate) fn settle(report: ReportOf<T>) {
+	/// The length the fee of a report is computed on: its call's encoding.
+	pub(crate) fn report_len(report: &ReportOf<T>, signature: &NodeSignature) -> u32 {
+		// The pallet and call indices, then the arguments.
+		(2 + report.encoded_size() + signature.encoded_size()) as u32
+	}
+
+	/// The fee of an unsigned report of `records` records, `rejected` of them rejected: what a
+	/// signed transaction of the same weight and length would pay, plus the surcharge for each
+	/// rejected record.
+	pub fn report_fee(records: u32, rejected: u32, len: u32) -> BalanceOf<T> {
+		let weight = T::WeightInfo::submit_usage(records);
+		let surcharge = T::RejectedRecordFee::get().saturating_mul(rejected.into());
+		T::ReportFee::convert((weight, len)).saturating_add(surcharge)
+	}
+
+	/// Whether the node's operator can pay the fee of `report` if every record were rejected.
+	pub(crate) fn can_pay_fee(report: &ReportOf<T>, signature: &NodeSignature) -> bool {
+		let Some(operator) = T::Nodes::operator(report.node) else { return false };
+		let records = report.records.len() as u32;
+		let worst = Self::report_fee(records, records, Self::report_len(report, signature));
+		T::Currency::reducible_balance(&operator, Preservation::Preserve, Fortitude::Polite)
+			>= worst
+	}
+
+	/// Settles a checked report submitted without an account: takes the worst-case fee from
+	/// the node's operator first, settles, then keeps the fee for what was rejected and gives
+	/// the rest back.
+	pub(crate) fn settle_paying_fee(
+		report: ReportOf<T>,
+		signature: &NodeSignature,
+	) -> DispatchResult {
+		let node = report.node;
+		let operator = T::Nodes::operator(node).ok_or(Error::<T>::UnknownNode)?;
+		let records = report.records.len() as u32;
+		let len = Self::report_len(&report, signature);
+		let held = T::Currency::withdraw(
+			&operator,
+			Self::report_fee(records, records, len),
+			Precision::Exact,
+			Preservation::Preserve,
+			Fortitude::Polite,
+		)
+		.map_err(|_| Error::<T>::CannotPayFee)?;
+		let (_, rejected) = Self::settle(report);
+		let fee = Self::report_fee(records, rejected, len);
+		let (due, refund) = held.split(fee);
+		if let Err(unplaced) = T::Currency::resolve(&operator, refund) {
+			// The operator's account cannot take it back (it cannot happen: it was preserved):
+			// it goes with the fee rather than vanish.
+			T::OnReportFee::on_unbalanced(unplaced);
+		}
+		let fee = due.peek();
+		T::OnReportFee::on_unbalanced(due);
+		Self::deposit_event(Event::ReportFeePaid { node, operator, fee });
+		Ok(())
+	}
+
+	/// Settles every record of a checked report: returns how many records were settled and
+	/// how many rejected.
+	pub(crate) fn settle(report: ReportOf<T>) -> (u32, u32) {
 		let now = frame_system::Pallet::<T>::block_number();
 		let genesis = Self::genesis_hash();
 		let node = report.node;
+		let operator = T::Nodes::operator(node);
 		let (mut settled, mut rejected, mut nodes_fault) = (0u32, 0u32, false);
-		let mut calls_by_service: BTreeMap<u32, u64> = BTreeMap::new();
+		// Paid calls by strangers, and their value, per service.
+		let mut paid_by_service: BTreeMap<ServiceId, (u64, u128)> = BTreeMap::new();
 		for (index, record) in report.records.into_iter().enumerate() {
 			let consumer = record.allowance.consumer.clone();
 			match with_storage_layer(|| Self::settle_record(node, &record, now, genesis)) {
-				Ok(()) => {
+				Ok(settlement) => {
 					settled += 1;
-					let calls = calls_by_service.entry(record.allowance.service).or_default();
-					calls.saturating_accrue(record.calls);
+					let by_stranger = consumer != settlement.owner
+						&& operator.as_ref().is_none_or(|operator| consumer != *operator);
+					if by_stranger && settlement.value > 0 {
+						let (calls, value) =
+							paid_by_service.entry(record.allowance.service).or_default();
+						calls.saturating_accrue(record.calls);
+						value.saturating_accrue(settlement.value);
+					}
 				}
 				Err(SettleError(reason)) => {
 					rejected += 1;
@@ -88,13 +163,20 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		let mut node_calls = 0u64;
-		for (service, calls) in calls_by_service {
-			T::Reputation::record(Subject::Service(service), ReputationEvent::SettledCalls(calls));
+		let (mut node_calls, mut node_value) = (0u64, 0u128);
+		for (service, (calls, value)) in paid_by_service {
+			T::Reputation::record(
+				Subject::Service(service),
+				ReputationEvent::PaidUsage { calls, value },
+			);
 			node_calls.saturating_accrue(calls);
+			node_value.saturating_accrue(value);
 		}
-		if node_calls > 0 {
-			T::Reputation::record(Subject::Node(node), ReputationEvent::SettledCalls(node_calls));
+		if node_value > 0 {
+			T::Reputation::record(
+				Subject::Node(node),
+				ReputationEvent::PaidUsage { calls: node_calls, value: node_value },
+			);
 		}
 		if nodes_fault {
 			T::Reputation::record(Subject::Node(node), ReputationEvent::FailedSettlement);
@@ -106,6 +188,7 @@ impl<T: Config> Pallet<T> {
 			settled,
 			rejected,
 		});
+		(settled, rejected)
 	}
 
 	/// Checks one record and, if it passes, charges and pays for it.
@@ -114,7 +197,7 @@ impl<T: Config> Pallet<T> {
 		record: &RecordOf<T>,
 		now: BlockNumberFor<T>,
 		genesis: T::Hash,
-	) -> Result<(), SettleError> {
+	) -> Result<Settlement<T::AccountId>, SettleError> {
 		let allowance = &record.allowance;
 		let consumer = &allowance.consumer;
 		ensure!(record.calls > 0, RecordError::ZeroCalls);
@@ -129,22 +212,38 @@ impl<T: Config> Pallet<T> {
 			RecordError::NotServing
 		);
 		let terms = sp_io::hashing::blake2_256(&allowance.encode());
-		let used_before = match Allowances::<T>::get(consumer, node) {
+		let mut state = match Allowances::<T>::get(consumer, node) {
 			Some(state) if state.nonce > allowance.nonce => {
 				return Err(RecordError::AllowanceReplayed.into())
 			}
 			Some(state) if state.nonce == allowance.nonce => {
 				ensure!(state.terms == terms, RecordError::AllowanceReplayed);
-				state.used
+				state
 			}
-			_ => 0,
+			// A higher nonce replaces: what still counts of the replaced one carries over.
+			replaced => {
+				let (carried, carried_until) =
+					replaced.and_then(|state| state.carry_over(now)).unwrap_or((0, Zero::zero()));
+				AllowanceState {
+					nonce: allowance.nonce,
+					terms,
+					used: 0,
+					expires_at: allowance.expires_at,
+					carried,
+					carried_until,
+				}
+			}
 		};
-		let used = used_before
+		state
+			.counted_at(now)
 			.checked_add(record.calls)
-			.filter(|used| *used <= allowance.max_calls)
+			.filter(|counted| *counted <= allowance.max_calls)
 			.ok_or(RecordError::AllowanceExceeded)?;
+		state.used.saturating_accrue(record.calls);
 		let price =
 			T::Services::price_per_call(allowance.service).ok_or(RecordError::UnknownService)?;
+		ensure!(price <= allowance.max_price_per_call, RecordError::PriceAboveCap);
+		ensure!(price > 0, RecordError::Unpaid);
 		let owner = T::Services::owner(allowance.service).ok_or(RecordError::UnknownService)?;
 		let tokens = (record.calls as u128).checked_mul(price).ok_or(RecordError::Overflow)?;
 		let shares =
@@ -152,16 +251,7 @@ impl<T: Config> Pallet<T> {
 				PaymentError::InsufficientTokens => RecordError::InsufficientTokens,
 				PaymentError::Failed(_) => RecordError::PaymentFailed,
 			})?;
-		Allowances::<T>::insert(
-			consumer,
-			node,
-			AllowanceState {
-				nonce: allowance.nonce,
-				terms,
-				used,
-				expires_at: allowance.expires_at,
-			},
-		);
+		Allowances::<T>::insert(consumer, node, state);
 		Self::deposit_event(Event::UsageSettled {
 			node,
 			consumer: consumer.clone(),
@@ -169,13 +259,71 @@ impl<T: Config> Pallet<T> {
 			version: record.version,
 			calls: record.calls,
 			tokens,
-			owner,
+			owner: owner.clone(),
 			paid: shares.remainder,
 			charity: shares.charity,
 			operations: shares.operations,
 		});
-		Ok(())
+		let value = [shares.charity, shares.operations, shares.remainder]
+			.into_iter()
+			.fold(0u128, |total, part| total.saturating_add(part.unique_saturated_into()));
+		Ok(Settlement { owner, value })
 	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Removes allowance states that can no longer matter at block `now` (the allowance and
+	/// every one it replaced have expired), visiting as many as `limit` allows and at most
+	/// [`MAX_PRUNE_VISITS`], from where the last sweep stopped. Returns the weight used.
+	pub fn prune_expired(now: BlockNumberFor<T>, limit: Weight) -> Weight {
+		let base = T::WeightInfo::prune_allowances(0);
+		let per_visit = T::WeightInfo::prune_allowances(1).saturating_sub(base);
+		let visits = limit
+			.checked_sub(&base)
+			.and_then(|left| left.checked_div_per_component(&per_visit))
+			.unwrap_or(0)
+			.min(u64::from(MAX_PRUNE_VISITS)) as u32;
+		if visits == 0 {
+			return Weight::zero();
+		}
+		let mut states = match PruneCursor::<T>::take() {
+			Some(cursor) => Allowances::<T>::iter_from(cursor.into_inner()),
+			None => Allowances::<T>::iter(),
+		};
+		let (mut visited, mut pruned, mut finished) = (0u32, 0u32, false);
+		while visited < visits {
+			let Some((consumer, node, state)) = states.next() else {
+				finished = true;
+				break;
+			};
+			visited += 1;
+			if now > state.last_relevant_block() {
+				Allowances::<T>::remove(&consumer, node);
+				pruned += 1;
+			}
+		}
+		if !finished {
+			// A key too long for the cursor restarts the sweep from the beginning.
+			if let Ok(cursor) = states.last_raw_key().to_vec().try_into() {
+				PruneCursor::<T>::put::<BoundedVec<u8, ConstU32<256>>>(cursor);
+			}
+		}
+		if pruned > 0 {
+			Self::deposit_event(Event::AllowancesPruned { count: pruned });
+		}
+		T::WeightInfo::prune_allowances(visited)
+	}
+}
+
+/// Most allowance states one sweep visits.
+pub const MAX_PRUNE_VISITS: u32 = 512;
+
+/// What a settled record paid: to whom, and the MICRO its tokens released.
+pub(crate) struct Settlement<AccountId> {
+	/// The service's owner, who was paid.
+	owner: AccountId,
+	/// The MICRO the consumer's tokens released, in its smallest unit.
+	value: u128,
 }
 
 /// A record's rejection, as the error `with_storage_layer` rolls back on.

@@ -1,7 +1,7 @@
 //! # Settlement pallet: nodes are paid for the calls they served
 //!
 //! A consumer authorizes spending off-chain: it signs a [`UsageAllowance`] (service, node, most
-//! calls, expiry block, nonce) with its account key, over
+//! calls, highest price per call, expiry block, nonce) with its account key, over
 //! `(USAGE_ALLOWANCE_CONTEXT, genesis_hash, allowance)`. The node's MUCP worker takes it with
 //! the calls and, from time to time, submits a [`UsageReport`]: a batch of records (allowance,
 //! signature, version, calls), signed by the node's layer-0 key over the blake2-256 hash of
@@ -15,18 +15,55 @@
 //! Each record on its own ([`RecordError`]): at least one call; the allowance names this node
 //! and carries the consumer's valid signature; it has not expired; the node runs that live
 //! version of the service; its nonce is the consumer's current one for this node (with the same
-//! terms) or a higher one, which replaces it; the calls keep it within its maximum; and the
-//! consumer holds enough unexpired tokens. A record that fails is reported with its reason in
+//! terms) or a higher one, which replaces it; the calls keep it within its maximum; the
+//! service's price is not zero and not above the allowance's cap; and the consumer holds enough
+//! unexpired tokens. A record that fails is reported with its reason in
 //! [`Event::RecordRejected`] and changes nothing; the other records are settled regardless.
 //!
 //! ## What a settled record does
 //! It charges `calls * price_per_call` API tokens to the consumer, pays the MICRO backing them to
 //! the service's current NFT owner less 2.5% to charity and 2.5% to operations, and emits
-//! [`Event::UsageSettled`]. The calls count toward the reputation of the service and the node;
-//! a report with records the node should have refused costs the node a failed-settlement mark.
+//! [`Event::UsageSettled`]. The value of the calls (the MICRO released) counts toward the
+//! reputation of the service and the node when a stranger paid it; a report with records the
+//! node should have refused costs the node a failed-settlement mark.
 //!
-//! Reports can be submitted with no account, authorized by the node's signature alone, or
-//! relayed by any signed account. Their weight is linear in the number of records.
+//! Reports can be submitted with no account, authorized by the node's signature alone (the
+//! node's operator pays the fee), or relayed by any signed account (which pays its own
+//! transaction fee). Their weight is linear in the number of records.
+//!
+//! ## The attacks each rule stops
+//! - **Pool flooding (C2).** An unsigned report's pool tag is its node alone, so a node has one
+//!   report in the pool at a time whatever sequences it signs, and its priority is 0, no higher
+//!   than a signed transaction with no tip: reports cannot crowd out paying transactions.
+//! - **Free blockspace (C2).** An unsigned report costs the node's operator what a signed
+//!   transaction of the same weight and length would pay ([`Config::ReportFee`]), plus
+//!   [`Config::RejectedRecordFee`] per rejected record, so junk records make a report cost more,
+//!   not less. The pool refuses (`InvalidTransaction::Payment`) a report whose operator cannot pay
+//!   the worst case (every record rejected). The fee goes to [`Config::OnReportFee`], the
+//!   runtime's fee split. A relayed report pays its own signed fee and nothing more.
+//! - **Block stuffing.** [`Config::MaxRecords`] bounds a report; `integrity_test` asserts that a
+//!   full report at the benchmarked worst case (every record its own consumer, service and owner)
+//!   fits one normal extrinsic.
+//! - **Unpaid usage (C2, H2).** A record of a free service (price 0) is refused
+//!   ([`RecordError::Unpaid`], not the node's fault): it writes no allowance state and earns no
+//!   reputation, so self-settled free calls neither bloat state nor farm the usage score.
+//! - **Self-dealing for reputation (H2).** Only calls whose tokens released MICRO and whose
+//!   consumer is neither the service's owner nor the node's operator are reported to reputation,
+//!   as [`micro_primitives::ReputationEvent::PaidUsage`] weighted by that value.
+//! - **Price raised after signing (H1).** The allowance carries `max_price_per_call`; a record
+//!   whose service now costs more is refused ([`RecordError::PriceAboveCap`], not the node's
+//!   fault) and the consumer keeps its tokens.
+//! - **A higher nonce adding to the old one (M3).** A higher nonce replaces: the calls settled
+//!   under the replaced allowance (and what it carried) count toward the new one's `max_calls`
+//!   until the replaced one expires ([`AllowanceState::carried`]), so a node cannot charge the
+//!   old maximum and then the new maximum again.
+//! - **State that never goes (L2).** Expired allowance states are swept in `on_idle`, with the
+//!   block's leftover weight only, resuming where the last sweep stopped ([`PruneCursor`]). A
+//!   state goes once the allowance and every one it replaced have expired, so nothing it
+//!   guards can still be settled: a lower nonce it replaced is then expired too (if it was ever
+//!   settled; a never-settled lower nonce with a later expiry than its replacement becomes
+//!   settleable again, within its own signed terms). A sweep, not a permissionless call, because
+//!   nobody would pay a fee to delete someone else's state, and idle weight costs no one.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -37,6 +74,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod functions;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -88,17 +126,22 @@ pub mod sr25519_consumers {
 pub mod pallet {
 	use super::*;
 	use frame_support::pallet_prelude::*;
+	use frame_support::traits::{fungible, OnUnbalanced};
 	use frame_system::pallet_prelude::*;
 	use micro_primitives::{
 		NodeDirectory, NodeId, NodeSignature, ReputationLedger, ServiceDirectory, ServiceId,
 		UsagePayments, VersionNumber,
 	};
 	use sp_runtime::{
-		traits::{IdentifyAccount, Verify},
+		traits::{Convert, IdentifyAccount, UniqueSaturatedInto, Verify},
 		transaction_validity::TransactionValidityWithRefund,
 	};
 
+	/// The storage version: 1 added the carried calls to [`AllowanceState`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -111,10 +154,21 @@ pub mod pallet {
 		type Nodes: NodeDirectory<Self::AccountId, BlockNumberFor<Self>>;
 		/// The registered services: owners, prices and placements.
 		type Services: ServiceDirectory<Self::AccountId, BlockNumberFor<Self>>;
-		/// The API tokens consumers pay in.
-		type Tokens: UsagePayments<Self::AccountId>;
+		/// The API tokens consumers pay in; the MICRO backing they release is the value of the
+		/// calls for reputation.
+		type Tokens: UsagePayments<Self::AccountId, Balance: UniqueSaturatedInto<u128>>;
 		/// Where settled calls and failed settlements are recorded.
 		type Reputation: ReputationLedger;
+		/// The native currency a node's operator pays the fee of an unsigned report in.
+		type Currency: fungible::Balanced<Self::AccountId> + fungible::Mutate<Self::AccountId>;
+		/// The fee a signed transaction of this weight and length would pay, with no tip: what
+		/// the operator pays for a report submitted without an account.
+		type ReportFee: Convert<(Weight, u32), BalanceOf<Self>>;
+		/// Extra fee for each rejected record of an unsigned report: junk costs more.
+		#[pallet::constant]
+		type RejectedRecordFee: Get<BalanceOf<Self>>;
+		/// Where the fees of unsigned reports go (the runtime's fee split).
+		type OnReportFee: OnUnbalanced<CreditOf<Self>>;
 		/// Most records in one report.
 		#[pallet::constant]
 		type MaxRecords: Get<u32>;
@@ -143,6 +197,10 @@ pub mod pallet {
 		AllowanceState<BlockNumberFor<T>>,
 	>;
 
+	/// Where the sweep of expired allowance states resumes: the raw key it stopped after.
+	#[pallet::storage]
+	pub type PruneCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<256>>>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -164,6 +222,10 @@ pub mod pallet {
 		RecordRejected { node: NodeId, index: u32, consumer: T::AccountId, reason: RecordError },
 		/// A report was processed.
 		ReportSettled { node: NodeId, sequence: u64, settled: u32, rejected: u32 },
+		/// The operator of a node paid `fee` for its report submitted without an account.
+		ReportFeePaid { node: NodeId, operator: T::AccountId, fee: BalanceOf<T> },
+		/// The sweep removed `count` allowance states that can no longer matter.
+		AllowancesPruned { count: u32 },
 	}
 
 	#[pallet::error]
@@ -178,14 +240,35 @@ pub mod pallet {
 		ReportTooSoon,
 		/// A report must carry at least one record.
 		EmptyReport,
+		/// The node's operator cannot pay the fee of a report submitted without an account.
+		CannotPayFee,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Sweeps expired allowance states with the block's leftover weight.
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::prune_expired(now, remaining)
+		}
+
+		/// A full report must fit in one normal transaction.
+		fn integrity_test() {
+			let full = T::WeightInfo::submit_usage(T::MaxRecords::get());
+			let limits = T::BlockWeights::get();
+			let max = limits.get(DispatchClass::Normal).max_extrinsic.unwrap_or(limits.max_block);
+			assert!(
+				full.all_lte(max),
+				"submit_usage(MaxRecords) weighs {full:?}, above a normal extrinsic's {max:?}"
+			);
+		}
 	}
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Settle a node's usage report, signed by the node's key.
 		///
-		/// Authorized by that signature alone (no account needed), or relayed by any signed
-		/// account.
+		/// Authorized by that signature alone (no account needed: the node's operator pays the
+		/// fee), or relayed by any signed account (which pays its own transaction fee).
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::submit_usage(report.records.len() as u32))]
 		#[pallet::authorize(Pallet::<T>::authorize_report)]
@@ -195,15 +278,29 @@ pub mod pallet {
 			report: ReportOf<T>,
 			signature: NodeSignature,
 		) -> DispatchResult {
-			ensure_authorized(origin.clone()).or_else(|_| ensure_signed(origin).map(drop))?;
+			let unsigned = match ensure_authorized(origin.clone()) {
+				Ok(()) => true,
+				Err(_) => {
+					ensure_signed(origin)?;
+					false
+				}
+			};
 			Self::check_report(&report, &signature)?;
-			Self::settle(report);
-			Ok(())
+			if unsigned {
+				Self::settle_paying_fee(report, &signature)
+			} else {
+				Self::settle(report);
+				Ok(())
+			}
 		}
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// Checks a report before it enters the pool or a block: the same checks as dispatch.
+		/// Checks a report before it enters the pool or a block: the same checks as dispatch,
+		/// and that the node's operator can pay the worst-case fee.
+		///
+		/// A node has at most one report in the pool (its tag is the node alone), at the
+		/// priority of a signed transaction with no tip.
 		fn authorize_report(
 			_source: TransactionSource,
 			report: &ReportOf<T>,
@@ -218,9 +315,12 @@ pub mod pallet {
 				};
 				TransactionValidityError::Invalid(code)
 			})?;
+			if !Self::can_pay_fee(report, signature) {
+				return Err(InvalidTransaction::Payment.into());
+			}
 			let validity = ValidTransaction::with_tag_prefix("MicroUsageReport")
-				.priority(TransactionPriority::MAX / 4)
-				.and_provides((report.node, report.sequence))
+				.priority(0)
+				.and_provides(report.node)
 				.longevity(64)
 				.propagate(true)
 				.into();

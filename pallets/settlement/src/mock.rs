@@ -67,7 +67,15 @@ impl pallet_balances::Config for Test {
 	type ExistentialDeposit = ConstU128<10>;
 }
 
-use frame_support::traits::ConstU128;
+use frame_support::traits::{
+	fungible::{Balanced, Credit},
+	ConstU128, OnUnbalanced,
+};
+use frame_support::weights::Weight;
+use sp_runtime::traits::Convert;
+
+/// The fee of each rejected record of an unsigned report.
+pub const REJECTED_RECORD_FEE: u128 = 500;
 
 /// A test service: owner, price, and the (node, version) pairs it runs on.
 #[derive(Clone)]
@@ -179,6 +187,7 @@ parameter_types! {
 	pub const TokensPalletId: PalletId = PalletId(*b"mcro/tok");
 	pub Charity: AccountId = charity();
 	pub Operations: AccountId = operations();
+	pub const NoMinUptime: Permill = Permill::zero();
 }
 
 impl pallet_micro_tokens::Config for Test {
@@ -193,6 +202,10 @@ impl pallet_micro_tokens::Config for Test {
 	type ParamsOrigin = EnsureRoot<AccountId>;
 	type MaxBatches = ConstU32<4>;
 	type AllowancePeriod = ConstU64<100>;
+	type MinNodeAge = ConstU64<0>;
+	type MinUptime = NoMinUptime;
+	type AllowanceBudget = ConstU128<0>;
+	type BlocksPerDay = ConstU64<100>;
 	type FreeTokenLifetime = ConstU64<50>;
 	type WeightInfo = ();
 }
@@ -215,13 +228,38 @@ impl crate::BenchmarkHelper<AccountId, Signature> for TestBenchmarkHelper {
 	}
 }
 
+/// Where report fees go in the tests: the fee account.
+pub fn fee_pot() -> AccountId {
+	account(203)
+}
+
+/// Report fees are paid into [`fee_pot`].
+pub struct ToFeePot;
+impl OnUnbalanced<Credit<AccountId, Balances>> for ToFeePot {
+	fn on_nonzero_unbalanced(amount: Credit<AccountId, Balances>) {
+		let _ = <Balances as Balanced<AccountId>>::resolve(&fee_pot(), amount);
+	}
+}
+
+/// A signed transaction's fee in the tests: one unit per microsecond of weight and one per byte.
+pub struct TestReportFee;
+impl Convert<(Weight, u32), u128> for TestReportFee {
+	fn convert((weight, len): (Weight, u32)) -> u128 {
+		u128::from(weight.ref_time() / 1_000_000) + u128::from(len)
+	}
+}
+
 impl pallet_micro_settlement::Config for Test {
 	type Signature = Signature;
 	type Nodes = TestNodes;
 	type Services = TestServices;
 	type Tokens = MicroTokens;
 	type Reputation = TestLedger;
-	type MaxRecords = ConstU32<1000>;
+	type Currency = Balances;
+	type ReportFee = TestReportFee;
+	type RejectedRecordFee = ConstU128<REJECTED_RECORD_FEE>;
+	type OnReportFee = ToFeePot;
+	type MaxRecords = ConstU32<100>;
 	type MinReportInterval = ConstU64<5>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -270,7 +308,7 @@ pub fn take_ledger() -> Vec<(Subject, ReputationEvent)> {
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
-		balances: (1..=10).map(|n| (account(n), 100_000_000)).collect(),
+		balances: (1..=10).chain([203]).map(|n| (account(n), 100_000_000)).collect(),
 		..Default::default()
 	}
 	.assimilate_storage(&mut storage)

@@ -5,6 +5,7 @@ use crate::{
 	mock::*, AllowanceState, Allowances, Error, Event, LastReport, RecordError, RecordOf, ReportOf,
 	UsageRecord, UsageReport, WeightInfo,
 };
+use frame_support::weights::Weight;
 use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::GetDispatchInfo,
@@ -16,7 +17,7 @@ use frame_support::{
 use frame_system::RawOrigin;
 use micro_primitives::{NodeId, ReputationEvent, Subject, UsageAllowance};
 use sp_core::{ed25519, sr25519, Pair};
-use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource};
+use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource, ValidTransaction};
 
 const NODE: NodeId = 1;
 const SERVICE: u32 = 7;
@@ -63,6 +64,7 @@ fn allowance(
 		service: SERVICE,
 		node: NODE,
 		max_calls,
+		max_price_per_call: PRICE,
 		expires_at: 100,
 		nonce,
 	}
@@ -155,8 +157,11 @@ fn a_report_charges_tokens_and_pays_the_owner_charity_and_operations_to_the_unit
 		assert_eq!(
 			take_ledger(),
 			vec![
-				(Subject::Service(SERVICE), ReputationEvent::SettledCalls(10)),
-				(Subject::Node(NODE), ReputationEvent::SettledCalls(10)),
+				(
+					Subject::Service(SERVICE),
+					ReputationEvent::PaidUsage { calls: 10, value: 30_000 }
+				),
+				(Subject::Node(NODE), ReputationEvent::PaidUsage { calls: 10, value: 30_000 }),
 			]
 		);
 		MicroTokens::do_try_state().unwrap();
@@ -220,7 +225,11 @@ fn each_bad_record_gets_its_own_reason() {
 		let unknown_service = UsageAllowance { service: 99, ..allowance(&consumer, 50, 1) };
 		let mut wrong_version = record(&consumer, allowance(&consumer, 50, 1), 1);
 		wrong_version.version = 2;
-		let overflow = UsageAllowance { service: 8, ..allowance(&consumer, u64::MAX, 1) };
+		let overflow = UsageAllowance {
+			service: 8,
+			max_price_per_call: u128::MAX,
+			..allowance(&consumer, u64::MAX, 1)
+		};
 		set_service(8, owner(), u128::MAX, &[(NODE, 1)]);
 		assert_ok!(submit(
 			&node_key,
@@ -256,8 +265,11 @@ fn each_bad_record_gets_its_own_reason() {
 	});
 }
 
+/// Attack (C2/H2): a node's operator who owns a free service settles calls to it by itself:
+/// no tokens change hands, yet it used to write allowance state and earn the usage points. Now
+/// unpaid usage is refused, writes nothing, and is not held against the node.
 #[test]
-fn calls_to_a_free_service_settle_for_no_tokens_and_still_count() {
+fn calls_to_a_free_service_are_refused_and_write_no_state_and_no_reputation() {
 	new_test_ext().execute_with(|| {
 		let (node_key, consumer) = setup();
 		set_service(SERVICE, owner(), 0, &[(NODE, 1)]);
@@ -268,10 +280,139 @@ fn calls_to_a_free_service_settle_for_no_tokens_and_still_count() {
 		));
 		assert_eq!(tokens_of(&consumer), 100);
 		assert_eq!(balance(&owner()), before);
+		assert_eq!(rejections(), vec![(0, RecordError::Unpaid)]);
+		assert!(!RecordError::Unpaid.is_nodes_fault());
+		assert_eq!(Allowances::<Test>::get(account_of(&consumer), NODE), None);
+		assert_eq!(take_ledger(), vec![], "no reputation, and no failure mark either");
+	});
+}
+
+/// Attack (H2): calls the service's owner or the node's operator pay for themselves settle, but
+/// earn no reputation; a stranger's paid calls do, by their value.
+#[test]
+fn only_paid_usage_by_strangers_counts_toward_reputation() {
+	new_test_ext().execute_with(|| {
+		let (node_key, stranger) = setup();
+		let owner_pair = consumer_pair("//Owner");
+		let operator_pair = consumer_pair("//Operator");
+		set_node(NODE, account_of(&operator_pair), "//Node");
+		set_service(SERVICE, account_of(&owner_pair), PRICE, &[(NODE, 1)]);
+		fund_tokens(&owner_pair, 100);
+		fund_tokens(&operator_pair, 100);
+		take_ledger();
+		assert_ok!(submit(
+			&node_key,
+			report(
+				1,
+				vec![
+					record(&owner_pair, allowance(&owner_pair, 50, 1), 5),
+					record(&operator_pair, allowance(&operator_pair, 50, 1), 6),
+					record(&stranger, allowance(&stranger, 50, 1), 2),
+				]
+			)
+		));
 		assert_eq!(rejections(), vec![]);
-		assert!(
-			take_ledger().contains(&(Subject::Service(SERVICE), ReputationEvent::SettledCalls(4)))
+		assert_eq!((tokens_of(&owner_pair), tokens_of(&operator_pair)), (85, 82));
+		// Only the stranger's 2 calls at 3 tokens of 1,000 units each.
+		assert_eq!(
+			take_ledger(),
+			vec![
+				(Subject::Service(SERVICE), ReputationEvent::PaidUsage { calls: 2, value: 6_000 }),
+				(Subject::Node(NODE), ReputationEvent::PaidUsage { calls: 2, value: 6_000 }),
+			]
 		);
+	});
+}
+
+/// Attack (H1): the owner raises the price after the consumer signed; the node reports the
+/// calls at the new price. The record is refused and the consumer keeps its tokens.
+#[test]
+fn a_price_raised_after_signing_is_refused_and_the_consumer_keeps_its_tokens() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let signed = record(&consumer, allowance(&consumer, 50, 1), 1);
+		set_service(SERVICE, owner(), 100, &[(NODE, 1)]);
+		let before = balance(&owner());
+		assert_ok!(submit(&node_key, report(1, vec![signed])));
+		assert_eq!(rejections(), vec![(0, RecordError::PriceAboveCap)]);
+		assert!(!RecordError::PriceAboveCap.is_nodes_fault());
+		assert_eq!(tokens_of(&consumer), 100);
+		assert_eq!(balance(&owner()), before);
+		assert_eq!(Allowances::<Test>::get(account_of(&consumer), NODE), None);
+		assert_eq!(take_ledger(), vec![]);
+
+		// At or below the cap, it settles.
+		System::set_block_number(10);
+		set_service(SERVICE, owner(), PRICE, &[(NODE, 1)]);
+		assert_ok!(submit(
+			&node_key,
+			report(2, vec![record(&consumer, allowance(&consumer, 50, 1), 1)])
+		));
+		assert_eq!(tokens_of(&consumer), 97);
+	});
+}
+
+/// Attack (M3): the node settles an allowance's maximum under nonce 1, then the maximum again
+/// under nonce 2. A higher nonce replaces: while nonce 1 is unexpired, its calls count toward
+/// nonce 2's maximum, so the consumer pays for at most the larger maximum.
+#[test]
+fn a_higher_nonce_replaces_and_does_not_add_while_the_old_one_is_unexpired() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 5, 1), 5)])
+		));
+		System::set_block_number(10);
+		assert_ok!(submit(
+			&node_key,
+			report(
+				2,
+				vec![
+					// 5 settled under nonce 1 + 5 = 10, above nonce 2's 8.
+					record(&consumer, allowance(&consumer, 8, 2), 5),
+					record(&consumer, allowance(&consumer, 8, 2), 3),
+				]
+			)
+		));
+		assert_eq!(rejections(), vec![(0, RecordError::AllowanceExceeded)]);
+		assert_eq!(tokens_of(&consumer), 100 - 8 * 3, "8 calls in all, nonce 2's maximum");
+		assert_eq!(
+			Allowances::<Test>::get(account_of(&consumer), NODE),
+			Some(AllowanceState {
+				nonce: 2,
+				terms: sp_io::hashing::blake2_256(&codec::Encode::encode(&allowance(
+					&consumer, 8, 2
+				))),
+				used: 3,
+				expires_at: 100,
+				carried: 5,
+				carried_until: 100,
+			})
+		);
+	});
+}
+
+/// Once the replaced allowance has expired, its calls no longer count toward the new one.
+#[test]
+fn a_replaced_allowance_stops_counting_once_it_has_expired() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let short = UsageAllowance { expires_at: 20, ..allowance(&consumer, 5, 1) };
+		let long = |nonce| UsageAllowance { expires_at: 200, ..allowance(&consumer, 6, nonce) };
+		assert_ok!(submit(&node_key, report(1, vec![record(&consumer, short, 5)])));
+		// Replaced at block 10: nonce 1's 5 calls count until block 20.
+		System::set_block_number(10);
+		assert_ok!(submit(&node_key, report(2, vec![record(&consumer, long(2), 1)])));
+		System::set_block_number(15);
+		assert_ok!(submit(&node_key, report(3, vec![record(&consumer, long(2), 1)])));
+		assert_eq!(rejections(), vec![(0, RecordError::AllowanceExceeded)]);
+		// After block 20 only nonce 2's own call counts: 5 more fit its 6.
+		System::set_block_number(21);
+		assert_ok!(submit(&node_key, report(4, vec![record(&consumer, long(2), 5)])));
+		assert_eq!(tokens_of(&consumer), 100 - 11 * 3);
+		let state = Allowances::<Test>::get(account_of(&consumer), NODE).unwrap();
+		assert_eq!((state.used, state.carried, state.counted_at(21)), (6, 5, 6));
 	});
 }
 
@@ -292,14 +433,15 @@ fn an_allowance_is_used_up_across_reports_and_cannot_be_replayed() {
 		assert_eq!(rejections(), vec![(0, RecordError::AllowanceExceeded)]);
 		System::reset_events();
 		System::set_block_number(20);
-		// The same nonce with other terms, and a higher nonce that replaces the allowance.
+		// The same nonce with other terms, and a higher nonce that replaces the allowance (the
+		// 3 calls settled under nonce 1 count toward its 8).
 		assert_ok!(submit(
 			&node_key,
 			report(
 				3,
 				vec![
 					record(&consumer, allowance(&consumer, 500, 1), 1),
-					record(&consumer, allowance(&consumer, 5, 2), 5),
+					record(&consumer, allowance(&consumer, 8, 2), 5),
 					record(&consumer, allowance(&consumer, 5, 1), 1),
 				]
 			)
@@ -309,7 +451,7 @@ fn an_allowance_is_used_up_across_reports_and_cannot_be_replayed() {
 			vec![(0, RecordError::AllowanceReplayed), (2, RecordError::AllowanceReplayed)]
 		);
 		let state = Allowances::<Test>::get(account_of(&consumer), NODE).unwrap();
-		assert_eq!((state.nonce, state.used), (2, 5));
+		assert_eq!((state.nonce, state.used, state.carried), (2, 5, 3));
 		assert_eq!(tokens_of(&consumer), 100 - 8 * 3);
 	});
 }
@@ -437,9 +579,242 @@ fn the_allowance_state_is_kept_per_consumer_and_node() {
 				))),
 				used: 4,
 				expires_at: 100,
+				carried: 0,
+				carried_until: 0,
 			})
 		);
 		assert_eq!(Settlement::last_report(NODE), Some((1, 1)));
 		assert_eq!(Settlement::allowance(account_of(&consumer), 2), None);
+	});
+}
+
+/// The pool validity of an unsigned report.
+fn validity(report: &ReportOf<Test>, key: &ed25519::Pair) -> ValidTransaction {
+	let signature = sign_report(key, report);
+	crate::Call::<Test>::submit_usage { report: report.clone(), signature }
+		.authorize(TransactionSource::External)
+		.unwrap()
+		.unwrap()
+		.0
+}
+
+/// Attack (C2): a node floods the pool with reports under many sequences, each its own tag, at
+/// a priority above every fee-paying transaction. Now a node's reports share one tag (one in
+/// the pool at a time) and have the lowest priority, no higher than a signed transaction with
+/// no tip.
+#[test]
+fn a_node_has_one_report_in_the_pool_at_normal_priority() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let first = validity(
+			&report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 1)]),
+			&node_key,
+		);
+		let second = validity(
+			&report(2, vec![record(&consumer, allowance(&consumer, 50, 1), 2)]),
+			&node_key,
+		);
+		assert_eq!(first.provides, second.provides, "one tag per node, whatever the sequence");
+		assert_eq!(first.provides.len(), 1);
+		assert_eq!((first.priority, second.priority), (0, 0));
+		assert!(first.requires.is_empty());
+
+		// Another node's report does not compete for the same slot.
+		let other_key = set_node(2, account(4), "//Other");
+		let mut other = report(
+			1,
+			vec![record(&consumer, UsageAllowance { node: 2, ..allowance(&consumer, 50, 1) }, 1)],
+		);
+		other.node = 2;
+		assert_ne!(validity(&other, &other_key).provides, first.provides);
+	});
+}
+
+/// The fee of an unsigned report of `records` records, `rejected` of them rejected, as the
+/// mock's fee conversion prices it.
+fn expected_fee(report: &ReportOf<Test>, rejected: u128) -> u128 {
+	let signature = ed25519::Signature::from_raw([0; 64]);
+	let len = 2 + codec::Encode::encoded_size(report) + codec::Encode::encoded_size(&signature);
+	let weight = <() as WeightInfo>::submit_usage(report.records.len() as u32);
+	u128::from(weight.ref_time() / 1_000_000) + len as u128 + rejected * REJECTED_RECORD_FEE
+}
+
+/// Attack (C2): reports authorized by the node key alone used to pay nothing. Now the node's
+/// operator pays what a signed transaction of the same weight and length would, plus a
+/// surcharge per rejected record, into the fee handler.
+#[test]
+fn an_unsigned_report_costs_its_operator_a_fee_and_each_rejected_record_more() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let operator = account(5);
+		let forger = consumer_pair("//Forger");
+		let report = report(
+			1,
+			vec![
+				record(&consumer, allowance(&consumer, 50, 1), 1),
+				record(&forger, allowance(&consumer, 50, 1), 1),
+				record(&consumer, allowance(&consumer, 50, 1), 0),
+			],
+		);
+		let fee = expected_fee(&report, 2);
+		let (operator_before, pot_before) = (balance(&operator), balance(&fee_pot()));
+		let signature = sign_report(&node_key, &report);
+		assert_ok!(Settlement::submit_usage(RawOrigin::Authorized.into(), report, signature));
+
+		assert_eq!(rejections(), vec![(1, RecordError::BadSignature), (2, RecordError::ZeroCalls)]);
+		assert_eq!(balance(&operator), operator_before - fee);
+		assert_eq!(balance(&fee_pot()), pot_before + fee);
+		assert!(events().contains(&Event::ReportFeePaid { node: NODE, operator, fee }));
+		assert_eq!(tokens_of(&consumer), 97);
+	});
+}
+
+#[test]
+fn junk_records_make_a_report_cost_more_not_less() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let operator = account(5);
+		let clean = report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 1)]);
+		let junk = report(2, vec![record(&consumer, allowance(&consumer, 50, 1), 0)]);
+		let before = balance(&operator);
+		let signature = sign_report(&node_key, &clean);
+		assert_ok!(Settlement::submit_usage(
+			RawOrigin::Authorized.into(),
+			clean.clone(),
+			signature
+		));
+		let clean_fee = before - balance(&operator);
+		assert_eq!(clean_fee, expected_fee(&clean, 0));
+
+		System::set_block_number(10);
+		let before = balance(&operator);
+		let signature = sign_report(&node_key, &junk);
+		assert_ok!(Settlement::submit_usage(RawOrigin::Authorized.into(), junk, signature));
+		assert_eq!(before - balance(&operator), clean_fee + REJECTED_RECORD_FEE);
+	});
+}
+
+#[test]
+fn a_relayed_report_charges_the_operator_nothing() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let (operator_before, pot_before) = (balance(&account(5)), balance(&fee_pot()));
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 0)])
+		));
+		assert_eq!(balance(&account(5)), operator_before);
+		assert_eq!(balance(&fee_pot()), pot_before);
+	});
+}
+
+/// A node whose operator cannot pay the worst case (every record rejected) is refused at the
+/// pool, and at dispatch.
+#[test]
+fn a_report_whose_operator_cannot_pay_the_worst_case_fee_is_refused() {
+	new_test_ext().execute_with(|| {
+		let (_, consumer) = setup();
+		let poor = account(11);
+		let node_key = set_node(NODE, poor.clone(), "//Node");
+		let report = report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 1)]);
+		let worst = expected_fee(&report, 1);
+		// Enough for the fee if the record settles, not if it were rejected.
+		Balances::set_balance(&poor, worst - REJECTED_RECORD_FEE + 10);
+		let signature = sign_report(&node_key, &report);
+		let call = crate::Call::<Test>::submit_usage { report: report.clone(), signature };
+		assert_eq!(
+			call.authorize(TransactionSource::External).unwrap().unwrap_err(),
+			InvalidTransaction::Payment.into()
+		);
+		assert_noop!(
+			Settlement::submit_usage(RawOrigin::Authorized.into(), report.clone(), signature),
+			Error::<Test>::CannotPayFee
+		);
+
+		// With the worst case covered (and the existential deposit kept), it goes through and
+		// only the fee of what happened is kept.
+		Balances::set_balance(&poor, worst + 10);
+		assert!(call.authorize(TransactionSource::External).unwrap().is_ok());
+		assert_ok!(Settlement::submit_usage(RawOrigin::Authorized.into(), report, signature));
+		assert_eq!(balance(&poor), REJECTED_RECORD_FEE + 10);
+	});
+}
+
+/// An allowance state the sweep can see: `nonce` 1, used once, expiring at `expires_at`.
+fn put_state(who: u8, expires_at: u64, carried_until: u64) {
+	Allowances::<Test>::insert(
+		account(who),
+		NODE,
+		AllowanceState { nonce: 1, terms: [0; 32], used: 1, expires_at, carried: 1, carried_until },
+	);
+}
+
+/// Attack (L2): every settled allowance used to stay in state forever. The idle sweep removes
+/// the states nothing can settle against any more, and keeps the others.
+#[test]
+fn the_idle_sweep_removes_states_that_can_no_longer_matter() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		put_state(1, 10, 0);
+		put_state(2, 30, 0);
+		// Expired itself, but it carries calls of an allowance it replaced until block 40.
+		put_state(3, 10, 40);
+		System::set_block_number(20);
+		let used = Settlement::on_idle(20, Weight::MAX);
+		assert_eq!(used, <() as WeightInfo>::prune_allowances(3));
+		assert_eq!(Allowances::<Test>::get(account(1), NODE), None);
+		assert!(Allowances::<Test>::get(account(2), NODE).is_some());
+		assert!(Allowances::<Test>::get(account(3), NODE).is_some());
+		assert!(events().contains(&Event::AllowancesPruned { count: 1 }));
+		assert_eq!(crate::PruneCursor::<Test>::get(), None, "the whole map was swept");
+
+		Settlement::on_idle(41, Weight::MAX);
+		assert_eq!(Allowances::<Test>::iter().count(), 0);
+	});
+}
+
+/// The sweep uses only the weight it is given, and resumes where it stopped.
+#[test]
+fn the_idle_sweep_stays_within_its_weight_and_resumes() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		for who in 1..=5 {
+			put_state(who, 10, 0);
+		}
+		assert_eq!(
+			Settlement::on_idle(
+				20,
+				<() as WeightInfo>::prune_allowances(1) - Weight::from_parts(1, 0)
+			),
+			Weight::zero()
+		);
+		assert_eq!(Allowances::<Test>::iter().count(), 5, "too little weight: nothing visited");
+
+		let two = <() as WeightInfo>::prune_allowances(2);
+		assert_eq!(Settlement::on_idle(20, two), two);
+		assert_eq!(Allowances::<Test>::iter().count(), 3);
+		assert!(crate::PruneCursor::<Test>::get().is_some());
+		assert_eq!(Settlement::on_idle(20, two), two);
+		assert_eq!(Allowances::<Test>::iter().count(), 1);
+		Settlement::on_idle(20, two);
+		assert_eq!(Allowances::<Test>::iter().count(), 0);
+		assert_eq!(crate::PruneCursor::<Test>::get(), None);
+	});
+}
+
+/// Pruning does not reopen a settled allowance: once its state goes, it has expired.
+#[test]
+fn a_pruned_allowance_cannot_be_settled_again() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let short = UsageAllowance { expires_at: 20, ..allowance(&consumer, 5, 1) };
+		assert_ok!(submit(&node_key, report(1, vec![record(&consumer, short.clone(), 5)])));
+		System::set_block_number(21);
+		Settlement::on_idle(21, Weight::MAX);
+		assert_eq!(Allowances::<Test>::get(account_of(&consumer), NODE), None);
+		assert_ok!(submit(&node_key, report(2, vec![record(&consumer, short, 5)])));
+		assert_eq!(rejections(), vec![(0, RecordError::AllowanceExpired)]);
+		assert_eq!(tokens_of(&consumer), 85);
 	});
 }

@@ -3,11 +3,20 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	pallet_prelude::{BoundedVec, Get},
+	traits::fungible,
 	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{NodeId, UsageAllowance, VersionNumber};
 use scale_info::TypeInfo;
+
+/// The native currency's balance.
+pub type BalanceOf<T> = <<T as crate::Config>::Currency as fungible::Inspect<
+	<T as frame_system::Config>::AccountId,
+>>::Balance;
+/// An amount of the native currency taken from an account and not yet placed.
+pub type CreditOf<T> =
+	fungible::Credit<<T as frame_system::Config>::AccountId, <T as crate::Config>::Currency>;
 
 /// The allowance type of a runtime.
 pub type AllowanceOf<T> = UsageAllowance<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
@@ -81,6 +90,48 @@ pub struct AllowanceState<BlockNumber> {
 	pub used: u64,
 	/// The last block it can be settled in.
 	pub expires_at: BlockNumber,
+	/// Calls settled under the allowances it replaced, which count toward its `max_calls`
+	/// until `carried_until`.
+	pub carried: u64,
+	/// The last block `carried` counts in: the latest expiry of the allowances it replaced.
+	pub carried_until: BlockNumber,
+}
+
+impl<BlockNumber: PartialOrd + Copy> AllowanceState<BlockNumber> {
+	/// Calls that count toward this allowance's `max_calls` at block `now`.
+	pub fn counted_at(&self, now: BlockNumber) -> u64 {
+		let carried = if now <= self.carried_until { self.carried } else { 0 };
+		self.used.saturating_add(carried)
+	}
+
+	/// What a higher nonce replacing this allowance at block `now` carries over: the calls that
+	/// still count (this allowance's while it is unexpired, and what it carried while that
+	/// counts), and the last block they count in. `None` if nothing counts any more.
+	pub fn carry_over(&self, now: BlockNumber) -> Option<(u64, BlockNumber)> {
+		let mut carried = 0u64;
+		let mut until = None;
+		if now <= self.expires_at {
+			carried = carried.saturating_add(self.used);
+			until = Some(self.expires_at);
+		}
+		if now <= self.carried_until {
+			carried = carried.saturating_add(self.carried);
+			until = Some(match until {
+				Some(at) if at >= self.carried_until => at,
+				_ => self.carried_until,
+			});
+		}
+		until.map(|until| (carried, until))
+	}
+
+	/// The last block anything about this state matters in: after it, the state may be pruned.
+	pub fn last_relevant_block(&self) -> BlockNumber {
+		if self.carried_until > self.expires_at {
+			self.carried_until
+		} else {
+			self.expires_at
+		}
+	}
 }
 
 /// Why one record of a report was not settled. The other records are unaffected.
@@ -120,12 +171,25 @@ pub enum RecordError {
 	InsufficientTokens,
 	/// The tokens could not be paid out.
 	PaymentFailed,
+	/// The service's price is zero: there is nothing to pay, so nothing is settled (unpaid
+	/// usage earns no reputation and writes no state).
+	Unpaid,
+	/// The service's price per call is above the allowance's `max_price_per_call`: the owner
+	/// raised it after the consumer signed.
+	PriceAboveCap,
 }
 
 impl RecordError {
 	/// Whether the node should have caught this before serving: such rejections cost it
 	/// reputation.
 	pub fn is_nodes_fault(&self) -> bool {
-		!matches!(self, Self::InsufficientTokens | Self::PaymentFailed | Self::UnknownService)
+		!matches!(
+			self,
+			Self::InsufficientTokens
+				| Self::PaymentFailed
+				| Self::UnknownService
+				| Self::Unpaid
+				| Self::PriceAboveCap
+		)
 	}
 }

@@ -1,11 +1,15 @@
 //! Benchmarks of the tokens pallet, each at its worst case: an account holding as many batches
-//! as allowed.
+//! as allowed, and, for the calls that add a batch, one of them lapsed, so the call reaps it
+//! (two payments out of the pot) before adding the new one.
 
 use super::*;
 use crate::Pallet as MicroTokens;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
+use frame_support::{
+	pallet_prelude::*,
+	traits::fungible::{Inspect, Mutate},
+};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use micro_primitives::{ApiTokens, NodeDirectory};
 use sp_runtime::Saturating;
@@ -67,6 +71,17 @@ fn lapsed_after<T: Config>(expires_at: BlockNumberFor<T>) -> BlockNumberFor<T> {
 	expires_at.saturating_add(Params::<T>::get().refresh_grace).saturating_add(1u32.into())
 }
 
+/// Gives `who` one batch that has lapsed by the block this moves to and `MaxBatches - 1` that
+/// live long after it: adding a batch then reaps the lapsed one and fills the list.
+fn lapsed_and_live<T: Config>(who: &T::AccountId) {
+	let lapsing = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
+	batches_for::<T>(who, 1, 1_000, lapsing);
+	let later = lapsed_after::<T>(lapsing);
+	let far = later.saturating_add(Params::<T>::get().lifetime.saturating_mul(2u32.into()));
+	batches_for::<T>(who, T::MaxBatches::get() - 1, 1_000, far);
+	frame_system::Pallet::<T>::set_block_number(later);
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -74,9 +89,7 @@ mod benchmarks {
 	#[benchmark]
 	fn buy_tokens() {
 		let buyer = funded::<T>("buyer");
-		let far = frame_system::Pallet::<T>::block_number()
-			.saturating_add(Params::<T>::get().lifetime.saturating_mul(2u32.into()));
-		batches_for::<T>(&buyer, T::MaxBatches::get() - 1, 1_000, far);
+		lapsed_and_live::<T>(&buyer);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(buyer.clone()), 1_000_000, Balance::MAX);
@@ -103,9 +116,7 @@ mod benchmarks {
 	#[benchmark]
 	fn claim_free_tokens() {
 		let who = funded::<T>("newcomer");
-		let far = frame_system::Pallet::<T>::block_number()
-			.saturating_add(Params::<T>::get().lifetime.saturating_mul(2u32.into()));
-		batches_for::<T>(&who, T::MaxBatches::get() - 1, 1_000, far);
+		lapsed_and_live::<T>(&who);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
@@ -116,15 +127,19 @@ mod benchmarks {
 	#[benchmark]
 	fn claim_node_allowance() {
 		let operator = funded::<T>("operator");
+		let start = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::MinNodeAge::get())
+			.saturating_add(1u32.into());
+		frame_system::Pallet::<T>::set_block_number(start);
 		let node = T::Nodes::register_for_benchmark(&operator);
-		let far = frame_system::Pallet::<T>::block_number()
-			.saturating_add(Params::<T>::get().lifetime.saturating_mul(2u32.into()));
-		batches_for::<T>(&operator, T::MaxBatches::get() - 1, 1_000, far);
+		lapsed_and_live::<T>(&operator);
+		T::Nodes::mature_for_benchmark(node, T::MinNodeAge::get());
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(operator.clone()), node);
 
-		assert!(AllowanceClaimed::<T>::contains_key(node));
+		assert!(OperatorClaimed::<T>::contains_key(&operator));
+		assert_eq!(Batches::<T>::get(&operator).len() as u32, T::MaxBatches::get());
 	}
 
 	#[benchmark]
@@ -146,13 +161,35 @@ mod benchmarks {
 	fn set_params() -> Result<(), BenchmarkError> {
 		let origin =
 			T::ParamsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		let params = TokenParams::<BlockNumberFor<T>>::default();
+		// The parameters in force with another allowance: valid for any chain's day length.
+		let mut params = Params::<T>::get();
+		params.allowance_base = if params.allowance_base < MAX_ALLOWANCE_BASE {
+			params.allowance_base + 1
+		} else {
+			params.allowance_base - 1
+		};
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, params);
 
 		assert_eq!(Params::<T>::get(), params);
 		Ok(())
+	}
+
+	#[benchmark]
+	fn claim_owed() {
+		let caller = funded::<T>("caller");
+		let payee: T::AccountId = account("payee", 0, 0);
+		let amount = T::Currency::minimum_balance().saturating_mul(10);
+		MicroTokens::<T>::ensure_exists(&MicroTokens::<T>::pot());
+		T::Currency::mint_into(&MicroTokens::<T>::pot(), amount).expect("the pot exists");
+		Owed::<T>::insert(&payee, amount);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), payee.clone());
+
+		assert!(!Owed::<T>::contains_key(&payee));
+		assert_eq!(T::Currency::balance(&payee), amount);
 	}
 
 	impl_benchmark_test_suite!(MicroTokens, crate::mock::new_test_ext(), crate::mock::Test);

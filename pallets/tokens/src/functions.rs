@@ -20,8 +20,8 @@ use sp_runtime::{
 };
 
 use crate::{
-	AllowanceClaimed, Balance, BatchKind, Batches, Config, Error, Event, Owed, Pallet, Params,
-	TokenBatch, TotalBacking,
+	Balance, BatchKind, Batches, Config, Error, Event, KeyClaimed, OperatorClaimed, Owed, Pallet,
+	Params, PeriodMinted, TokenBatch, TotalBacking,
 };
 
 /// An account's batches while they are worked on.
@@ -107,7 +107,8 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Removes `who`'s lapsed batches, sending their backing from the pot to the operations
+	/// Removes `who`'s lapsed batches, splitting their backing from the pot like all profit:
+	/// [`ProfitShares::of`]'s charity part to the charity account, the rest to the operations
 	/// account. Returns how many were removed.
 	pub(crate) fn reap(
 		who: &T::AccountId,
@@ -127,16 +128,19 @@ impl<T: Config> Pallet<T> {
 			}
 		});
 		if removed > 0 {
-			if backing > 0 {
-				T::Currency::transfer(
-					&Self::pot(),
-					&T::OperationsAccount::get(),
-					backing,
-					Preservation::Preserve,
-				)?;
-				TotalBacking::<T>::mutate(|total| total.saturating_reduce(backing));
-			}
-			Self::deposit_event(Event::TokensLapsed { who: who.clone(), tokens, backing });
+			let shares = ProfitShares::of(backing);
+			let operations = shares.operations.saturating_add(shares.remainder);
+			let pot = Self::pot();
+			Self::pay(&pot, &T::CharityAccount::get(), shares.charity)?;
+			Self::pay(&pot, &T::OperationsAccount::get(), operations)?;
+			TotalBacking::<T>::mutate(|total| total.saturating_reduce(backing));
+			Self::deposit_event(Event::TokensLapsed {
+				who: who.clone(),
+				tokens,
+				backing,
+				charity: shares.charity,
+				operations,
+			});
 		}
 		Ok(removed)
 	}
@@ -246,19 +250,46 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// The allowance period `now` falls in.
+	pub fn period_of(now: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		now / T::AllowancePeriod::get().max(1u32.into())
+	}
+
+	/// The MICRO allowances minted in the current period so far.
+	pub fn minted_this_period() -> Balance {
+		let (period, minted) = PeriodMinted::<T>::get();
+		if period == Self::period_of(frame_system::Pallet::<T>::block_number()) {
+			minted
+		} else {
+			0
+		}
+	}
+
+	/// Mints `node`'s allowance to its operator `who`. The node must be online, at least
+	/// [`Config::MinNodeAge`] old and online at least [`Config::MinUptime`] of its life; its
+	/// operator and its key each earn once a period; and the period's mint stays within
+	/// [`Config::AllowanceBudget`].
 	pub(crate) fn do_claim_allowance(who: T::AccountId, node: NodeId) -> DispatchResult {
 		let operator = T::Nodes::operator(node).ok_or(Error::<T>::UnknownNode)?;
 		ensure!(operator == who, Error::<T>::NotOperator);
+		let standing = T::Nodes::standing(node).ok_or(Error::<T>::UnknownNode)?;
+		let key = T::Nodes::node_key(node).ok_or(Error::<T>::UnknownNode)?;
 		ensure!(T::Nodes::is_online(node), Error::<T>::NodeOffline);
+		ensure!(standing.age >= T::MinNodeAge::get(), Error::<T>::NodeTooYoung);
+		ensure!(standing.uptime >= T::MinUptime::get().deconstruct(), Error::<T>::UptimeTooLow);
 		let now = frame_system::Pallet::<T>::block_number();
-		let period = now / T::AllowancePeriod::get().max(1u32.into());
-		ensure!(AllowanceClaimed::<T>::get(node) != Some(period), Error::<T>::AlreadyClaimed);
+		let period = Self::period_of(now);
+		ensure!(OperatorClaimed::<T>::get(&who) != Some(period), Error::<T>::AlreadyClaimed);
+		ensure!(KeyClaimed::<T>::get(key) != Some(period), Error::<T>::KeyAlreadyClaimed);
 		let params = Params::<T>::get();
 		let score = T::Reputation::score(Subject::Node(node)) as ApiTokens;
 		let tokens =
 			params.allowance_per_point.saturating_mul(score).saturating_add(params.allowance_base);
 		ensure!(tokens > 0, Error::<T>::ZeroTokens);
 		let minted = tokens.checked_mul(Self::current_price()).ok_or(Error::<T>::Overflow)?;
+		let period_total =
+			Self::minted_this_period().checked_add(minted).ok_or(Error::<T>::Overflow)?;
+		ensure!(period_total <= T::AllowanceBudget::get(), Error::<T>::AllowanceBudgetExhausted);
 		let expires_at = Self::expiry_after(now, params.lifetime, params.granularity);
 		Self::credit(
 			&who,
@@ -266,7 +297,9 @@ impl<T: Config> Pallet<T> {
 		)?;
 		T::Currency::mint_into(&Self::pot(), minted)?;
 		TotalBacking::<T>::mutate(|total| total.saturating_accrue(minted));
-		AllowanceClaimed::<T>::insert(node, period);
+		PeriodMinted::<T>::put((period, period_total));
+		OperatorClaimed::<T>::insert(&who, period);
+		KeyClaimed::<T>::insert(key, period);
 		Self::deposit_event(Event::AllowanceClaimed { node, operator, tokens, minted, expires_at });
 		Ok(())
 	}
@@ -276,6 +309,16 @@ impl<T: Config> Pallet<T> {
 		if amount > 0 {
 			T::Currency::transfer(from, to, amount, Preservation::Preserve)?;
 		}
+		Ok(())
+	}
+
+	/// Pays `who` everything the pot owes it.
+	pub(crate) fn do_claim_owed(who: T::AccountId) -> DispatchResult {
+		let amount = Owed::<T>::get(&who);
+		ensure!(amount > 0, Error::<T>::NothingOwed);
+		T::Currency::transfer(&Self::pot(), &who, amount, Preservation::Preserve)?;
+		Owed::<T>::remove(&who);
+		Self::deposit_event(Event::OwedPaid { who, amount });
 		Ok(())
 	}
 
@@ -341,6 +384,10 @@ impl<T: Config> Pallet<T> {
 		let owed = Owed::<T>::iter_values().fold(0u128, |sum, o| sum.saturating_add(o));
 		let needed = T::Currency::minimum_balance().saturating_add(backing).saturating_add(owed);
 		ensure!(T::Currency::balance(&Self::pot()) >= needed, "the pot holds less than it owes");
+		ensure!(
+			PeriodMinted::<T>::get().1 <= T::AllowanceBudget::get(),
+			"allowances minted more than the budget in a period"
+		);
 		Ok(())
 	}
 }

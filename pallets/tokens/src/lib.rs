@@ -12,7 +12,21 @@
 //!   [`Config::AllowancePeriod`], a node's operator gets `allowance_base + allowance_per_point *
 //!   score` tokens, where `score` is the node's reputation. *Issuance rule:* these tokens are
 //!   backed by MICRO minted into the pot at the current token price, the only MICRO this pallet
-//!   ever creates; it is bounded per node and period by the score.
+//!   ever creates. What it mints is bounded (finding H3, minting without limit by registering,
+//!   claiming and deregistering nodes, or by Sybil nodes):
+//!   - only a node at least [`Config::MinNodeAge`] old, online now and online at least
+//!     [`Config::MinUptime`] of its life earns: a node registered for the claim earns nothing,
+//!     and its deposit is locked for that long;
+//!   - each operator earns once a period ([`OperatorClaimed`]), whichever of its nodes claims,
+//!     and so does each node key ([`KeyClaimed`]): a new node id, a second node of the same
+//!     operator, or the same key under another operator claims nothing more;
+//!   - all claims of a period together mint at most [`Config::AllowanceBudget`]
+//!     ([`PeriodMinted`]); past it claims fail until the next period, so Sybil nodes share the
+//!     budget instead of adding to it;
+//!   - governance cannot lift these bounds through the parameters: [`TokenParams::is_valid`]
+//!     caps the allowance, the price, the refresh fee and the lifetimes with constants fixed in
+//!     code ([`MAX_ALLOWANCE_BASE`], [`MAX_ALLOWANCE_PER_POINT`], [`MAX_TOKEN_PRICE`],
+//!     [`MAX_REFRESH_FEE`], [`MIN_LIFETIME_DAYS`], [`MAX_LIFETIME_DAYS`]; finding C1).
 //! - **The free quota** ([`Pallet::claim_free_tokens`]): the calls left in the account's access
 //!   tier quota (from the reputation pallet) become a [`BatchKind::Free`] batch. Free tokens are
 //!   backed by nothing: they pay a service's owner reputation, not MICRO, so making accounts
@@ -25,9 +39,10 @@
 //!   tokens taken (pro rata within a batch, the rest with its last token) to the service's owner,
 //!   less 2.5% to charity and 2.5% to operations. If the owner's account cannot receive it yet
 //!   (the amount is below the existential deposit of an empty account), it waits in [`Owed`] and
-//!   is paid with the owner's next payment;
-//! - a backed batch expired longer than `refresh_grace` ago lapses: its backing goes to the
-//!   operations account ([`Pallet::reap_expired`], or when the holder next uses its tokens);
+//!   is paid with the owner's next payment, or when anyone calls [`Pallet::claim_owed`] for it;
+//! - a backed batch expired longer than `refresh_grace` ago lapses: its backing is profit of the
+//!   network, split 2.5% to charity and the rest to operations ([`Pallet::reap_expired`], or when
+//!   the holder next uses its tokens);
 //! - [`Pallet::refresh_batch`] extends an expired (or still live) backed batch for another
 //!   lifetime for a fee of `refresh_fee` of its backing, paid by the holder; the fee is profit
 //!   of the network, split 2.5% to charity and the rest to operations.
@@ -51,6 +66,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod functions;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod profit;
@@ -74,10 +90,16 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use micro_primitives::{
-		AccessControl, ApiTokens, NodeDirectory, NodeId, ReputationLedger, ServiceDirectory,
+		AccessControl, ApiTokens, NodeDirectory, NodeId, NodeKey, ReputationLedger,
+		ServiceDirectory,
 	};
+	use sp_runtime::Permill;
+
+	/// Version 1 keys the allowance claims by operator and node key instead of node id.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -97,7 +119,8 @@ pub mod pallet {
 		type PalletId: Get<PalletId>;
 		/// The charity account: 2.5% of all profit.
 		type CharityAccount: Get<Self::AccountId>;
-		/// The network-operations account: 2.5% of all profit, and lapsed tokens' backing.
+		/// The network-operations account: 2.5% of all profit, and the rest of lapsed tokens'
+		/// backing and of refresh fees.
 		type OperationsAccount: Get<Self::AccountId>;
 		/// Who may change the [`TokenParams`] (governance).
 		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -107,6 +130,18 @@ pub mod pallet {
 		/// How often a node's operator may claim its allowance, in blocks.
 		#[pallet::constant]
 		type AllowancePeriod: Get<BlockNumberFor<Self>>;
+		/// How old, in blocks since registration, a node must be before it earns an allowance.
+		#[pallet::constant]
+		type MinNodeAge: Get<BlockNumberFor<Self>>;
+		/// The least share of its life a node must have been online to earn an allowance.
+		#[pallet::constant]
+		type MinUptime: Get<Permill>;
+		/// The most MICRO all allowances together may mint in one period, whole network.
+		#[pallet::constant]
+		type AllowanceBudget: Get<Balance>;
+		/// Blocks in a day: the unit of the lifetime bounds of [`TokenParams::is_valid`].
+		#[pallet::constant]
+		type BlocksPerDay: Get<BlockNumberFor<Self>>;
 		/// Blocks free-quota tokens can be spent for.
 		#[pallet::constant]
 		type FreeTokenLifetime: Get<BlockNumberFor<Self>>;
@@ -132,9 +167,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Owed<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Balance, ValueQuery>;
 
-	/// The last period each node's allowance was claimed in.
+	/// The last period each operator claimed an allowance in.
 	#[pallet::storage]
-	pub type AllowanceClaimed<T: Config> = StorageMap<_, Twox64Concat, NodeId, BlockNumberFor<T>>;
+	pub type OperatorClaimed<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>>;
+
+	/// The last period an allowance was claimed for a node signing with each key.
+	#[pallet::storage]
+	pub type KeyClaimed<T: Config> = StorageMap<_, Blake2_128Concat, NodeKey, BlockNumberFor<T>>;
+
+	/// The MICRO minted for allowances in a period: the period, and the amount so far.
+	#[pallet::storage]
+	pub type PeriodMinted<T: Config> = StorageValue<_, (BlockNumberFor<T>, Balance), ValueQuery>;
 
 	/// The economy's parameters.
 	#[pallet::storage]
@@ -151,7 +195,10 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			if let Some(params) = self.params {
-				assert!(params.is_valid(), "the token parameters are invalid");
+				assert!(
+					params.is_valid(T::BlocksPerDay::get()),
+					"the token parameters are invalid"
+				);
 				Params::<T>::put(params);
 			}
 			// The pot, charity and operations accounts exist from the start, so any amount,
@@ -195,10 +242,19 @@ pub mod pallet {
 			charity: Balance,
 			operations: Balance,
 		},
-		/// Batches lapsed: their tokens are gone and their backing went to operations.
-		TokensLapsed { who: T::AccountId, tokens: ApiTokens, backing: Balance },
+		/// Batches lapsed: their tokens are gone and their backing was split, `charity` to the
+		/// charity account and `operations` (the rest) to the operations account.
+		TokensLapsed {
+			who: T::AccountId,
+			tokens: ApiTokens,
+			backing: Balance,
+			charity: Balance,
+			operations: Balance,
+		},
 		/// A payment could not be made to an account yet; it is owed from the pot.
 		PaymentOwed { who: T::AccountId, owed: Balance },
+		/// What the pot owed an account was paid to it.
+		OwedPaid { who: T::AccountId, amount: Balance },
 		/// The parameters changed.
 		ParamsSet { params: TokenParams<BlockNumberFor<T>> },
 	}
@@ -227,8 +283,18 @@ pub mod pallet {
 		NotOperator,
 		/// The node must be online to earn.
 		NodeOffline,
-		/// The node's allowance for this period was claimed already.
+		/// The operator claimed an allowance this period already, for this node or another.
 		AlreadyClaimed,
+		/// An allowance was claimed this period already for a node with this node's key.
+		KeyAlreadyClaimed,
+		/// The node is younger than [`Config::MinNodeAge`].
+		NodeTooYoung,
+		/// The node was online less than [`Config::MinUptime`] of its life.
+		UptimeTooLow,
+		/// This period's allowances have minted [`Config::AllowanceBudget`]; claim next period.
+		AllowanceBudgetExhausted,
+		/// Nothing is owed to the account.
+		NothingOwed,
 		/// None of the account's batches has lapsed.
 		NothingToReap,
 		/// The account holds too few unexpired tokens.
@@ -283,7 +349,8 @@ pub mod pallet {
 			Self::do_claim_allowance(who, node)
 		}
 
-		/// Remove `who`'s lapsed batches, sending their backing to the operations account.
+		/// Remove `who`'s lapsed batches, splitting their backing between the charity and
+		/// operations accounts.
 		/// Anyone may do this for anyone.
 		#[pallet::call_index(4)]
 		pub fn reap_expired(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
@@ -302,10 +369,18 @@ pub mod pallet {
 			params: TokenParams<BlockNumberFor<T>>,
 		) -> DispatchResult {
 			T::ParamsOrigin::ensure_origin(origin)?;
-			ensure!(params.is_valid(), Error::<T>::InvalidParams);
+			ensure!(params.is_valid(T::BlocksPerDay::get()), Error::<T>::InvalidParams);
 			Params::<T>::put(params);
 			Self::deposit_event(Event::ParamsSet { params });
 			Ok(())
+		}
+
+		/// Pay `who` what the pot owes it ([`Owed`]), now that its account can take it. Anyone
+		/// may do this for anyone.
+		#[pallet::call_index(6)]
+		pub fn claim_owed(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_claim_owed(who)
 		}
 	}
 

@@ -5,7 +5,7 @@ use crate as pallet_micro_tokens;
 use core::cell::RefCell;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU32, ConstU64},
+	traits::{ConstU128, ConstU32, ConstU64},
 	PalletId,
 };
 use frame_system::EnsureRoot;
@@ -57,9 +57,23 @@ impl pallet_balances::Config for Test {
 	type ExistentialDeposit = ExistentialDeposit;
 }
 
+/// A node the tests control.
+#[derive(Clone, Copy)]
+pub struct TestNode {
+	pub operator: AccountId,
+	pub online: bool,
+	pub score: Score,
+	/// The node's key; distinct per node id unless a test sets it.
+	pub key: NodeKey,
+	/// Blocks since registration.
+	pub age: u64,
+	/// Share of its life online, in parts per million.
+	pub uptime: u32,
+}
+
 thread_local! {
-	/// Registered nodes: operator, online, score.
-	pub static NODES: RefCell<BTreeMap<NodeId, (AccountId, bool, Score)>> = const { RefCell::new(BTreeMap::new()) };
+	/// Registered nodes.
+	pub static NODES: RefCell<BTreeMap<NodeId, TestNode>> = const { RefCell::new(BTreeMap::new()) };
 	/// How many services are registered.
 	pub static SERVICES: RefCell<u32> = const { RefCell::new(0) };
 	/// Free calls each account has left; 100 for accounts the tests did not set.
@@ -70,20 +84,26 @@ thread_local! {
 pub struct TestNodes;
 impl NodeDirectory<AccountId, u64> for TestNodes {
 	fn operator(node: NodeId) -> Option<AccountId> {
-		NODES.with(|n| n.borrow().get(&node).map(|n| n.0))
+		get_node(node).map(|n| n.operator)
 	}
-	fn node_key(_: NodeId) -> Option<NodeKey> {
-		None
+	fn node_key(node: NodeId) -> Option<NodeKey> {
+		get_node(node).map(|n| n.key)
 	}
 	fn is_online(node: NodeId) -> bool {
-		NODES.with(|n| n.borrow().get(&node).is_some_and(|n| n.1))
+		get_node(node).is_some_and(|n| n.online)
 	}
-	fn standing(_: NodeId) -> Option<NodeStanding<u64>> {
-		None
+	fn standing(node: NodeId) -> Option<NodeStanding<u64>> {
+		let now = System::block_number();
+		get_node(node).map(|n| NodeStanding {
+			registered_at: now.saturating_sub(n.age),
+			age: n.age,
+			uptime: n.uptime,
+			online: n.online,
+		})
 	}
 	fn nodes_of(operator: &AccountId) -> Vec<NodeId> {
 		NODES.with(|n| {
-			n.borrow().iter().filter(|(_, v)| v.0 == *operator).map(|(k, _)| *k).collect()
+			n.borrow().iter().filter(|(_, v)| v.operator == *operator).map(|(k, _)| *k).collect()
 		})
 	}
 	fn count() -> u32 {
@@ -93,7 +113,12 @@ impl NodeDirectory<AccountId, u64> for TestNodes {
 	fn register_for_benchmark(operator: &AccountId) -> NodeId {
 		let id = Self::count();
 		set_node(id, *operator, true, 500);
+		set_standing(id, 0, 1_000_000);
 		id
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn mature_for_benchmark(node: NodeId, age: u64) {
+		set_standing(node, age, 1_000_000);
 	}
 }
 
@@ -129,7 +154,7 @@ impl ReputationLedger for TestReputation {
 	fn record(_: Subject, _: ReputationEvent) {}
 	fn score(subject: Subject) -> Score {
 		match subject {
-			Subject::Node(node) => NODES.with(|n| n.borrow().get(&node).map_or(0, |n| n.2)),
+			Subject::Node(node) => get_node(node).map_or(0, |n| n.score),
 			Subject::Service(_) => 0,
 		}
 	}
@@ -158,7 +183,13 @@ pub const CHARITY: AccountId = 9001;
 pub const OPERATIONS: AccountId = 9002;
 pub const AUTHOR: AccountId = 9003;
 
+/// Nodes earn from 7 periods (of 100 blocks) old.
+pub const MIN_NODE_AGE: u64 = 700;
+/// The MICRO units all allowances may mint in one period.
+pub const ALLOWANCE_BUDGET: u128 = 200_000;
+
 parameter_types! {
+	pub const MinUptime: Permill = Permill::from_percent(90);
 	pub static ExistentialDeposit: u128 = 10;
 	pub const TokensPalletId: PalletId = PalletId(*b"mcro/tok");
 	pub const Charity: AccountId = CHARITY;
@@ -177,6 +208,10 @@ impl pallet_micro_tokens::Config for Test {
 	type ParamsOrigin = EnsureRoot<AccountId>;
 	type MaxBatches = ConstU32<4>;
 	type AllowancePeriod = ConstU64<100>;
+	type MinNodeAge = ConstU64<MIN_NODE_AGE>;
+	type MinUptime = MinUptime;
+	type AllowanceBudget = ConstU128<ALLOWANCE_BUDGET>;
+	type BlocksPerDay = ConstU64<100>;
 	type FreeTokenLifetime = ConstU64<50>;
 	type WeightInfo = ();
 }
@@ -199,9 +234,59 @@ pub const ALICE: AccountId = 1;
 pub const BOB: AccountId = 2;
 pub const CHARLIE: AccountId = 3;
 
-/// Registers (or updates) a node the tests control.
+/// The key a test node has unless a test sets another.
+pub fn node_key(node: NodeId) -> NodeKey {
+	let mut key = [0xAB; 32];
+	key[..4].copy_from_slice(&node.to_le_bytes());
+	NodeKey::from_raw(key)
+}
+
+/// A node the tests registered.
+pub fn get_node(node: NodeId) -> Option<TestNode> {
+	NODES.with(|n| n.borrow().get(&node).copied())
+}
+
+/// Registers (or updates) a node the tests control. A new node has its own key, the age to earn
+/// an allowance and full uptime.
 pub fn set_node(node: NodeId, operator: AccountId, online: bool, score: Score) {
-	NODES.with(|n| n.borrow_mut().insert(node, (operator, online, score)));
+	NODES.with(|n| {
+		let mut nodes = n.borrow_mut();
+		let entry = nodes.entry(node).or_insert(TestNode {
+			operator,
+			online,
+			score,
+			key: node_key(node),
+			age: MIN_NODE_AGE,
+			uptime: 1_000_000,
+		});
+		entry.operator = operator;
+		entry.online = online;
+		entry.score = score;
+	});
+}
+
+/// Sets a node's age and uptime (in parts per million).
+pub fn set_standing(node: NodeId, age: u64, uptime: u32) {
+	NODES.with(|n| {
+		if let Some(entry) = n.borrow_mut().get_mut(&node) {
+			entry.age = age;
+			entry.uptime = uptime;
+		}
+	});
+}
+
+/// Gives a node another key.
+pub fn set_key(node: NodeId, key: NodeKey) {
+	NODES.with(|n| {
+		if let Some(entry) = n.borrow_mut().get_mut(&node) {
+			entry.key = key;
+		}
+	});
+}
+
+/// Takes a node off the register.
+pub fn remove_node(node: NodeId) {
+	NODES.with(|n| n.borrow_mut().remove(&node));
 }
 
 /// Sets how many free calls `who` has left.

@@ -225,7 +225,7 @@ fn refreshing_extends_a_batch_for_a_fee_that_is_split() {
 }
 
 #[test]
-fn a_batch_past_its_grace_lapses_to_operations() {
+fn a_batch_past_its_grace_lapses_to_charity_and_operations() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1_000, 100));
 		assert_noop!(
@@ -239,13 +239,22 @@ fn a_batch_past_its_grace_lapses_to_operations() {
 			Error::<Test>::NothingToReap
 		);
 		run_to(131);
-		let (operations, before) = (balance(OPERATIONS), issuance());
+		let (charity, operations, before) = (balance(CHARITY), balance(OPERATIONS), issuance());
 		assert_ok!(MicroTokens::reap_expired(RuntimeOrigin::signed(BOB), ALICE));
-		assert_eq!(balance(OPERATIONS), operations + 100_000);
+		// Lapsed backing is profit, split like all profit: 2.5% of 100,000 to charity.
+		assert_eq!(balance(CHARITY), charity + 2_500);
+		assert_eq!(balance(OPERATIONS), operations + 97_500);
 		assert!(!Batches::<Test>::contains_key(ALICE));
 		assert_eq!(
 			last_event(),
-			Event::TokensLapsed { who: ALICE, tokens: 1_000, backing: 100_000 }.into()
+			Event::TokensLapsed {
+				who: ALICE,
+				tokens: 1_000,
+				backing: 100_000,
+				charity: 2_500,
+				operations: 97_500
+			}
+			.into()
 		);
 		assert_eq!(issuance(), before);
 		assert_noop!(
@@ -261,10 +270,11 @@ fn using_tokens_reaps_lapsed_batches_on_the_way() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1_000, 100));
 		run_to(140);
-		let operations = balance(OPERATIONS);
+		let (charity, operations) = (balance(CHARITY), balance(OPERATIONS));
 		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 5, 100));
 		assert_eq!(batches(ALICE), vec![(5, 500, 240, BatchKind::Backed)]);
-		assert_eq!(balance(OPERATIONS), operations + 100_000);
+		assert_eq!(balance(CHARITY), charity + 2_500);
+		assert_eq!(balance(OPERATIONS), operations + 97_500);
 		check_books();
 	});
 }
@@ -391,6 +401,193 @@ fn only_governance_sets_valid_parameters() {
 	});
 }
 
+#[test]
+fn lapsed_backing_is_split_to_the_unit() {
+	new_test_ext().execute_with(|| {
+		// 1,001 tokens at 100 and 3 at 100: 100,100 + 300 = 100,400 lapse together.
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1_001, 100));
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 3, 100));
+		run_to(131);
+		let (charity, operations, before) = (balance(CHARITY), balance(OPERATIONS), issuance());
+		assert_ok!(MicroTokens::reap_expired(RuntimeOrigin::signed(BOB), ALICE));
+		// 100,400 / 40 = 2,510 to charity; operations gets its 2,510 and the remainder 95,380.
+		assert_eq!(balance(CHARITY), charity + 2_510);
+		assert_eq!(balance(OPERATIONS), operations + 97_890);
+		assert_eq!(2_510 + 97_890, 100_400);
+		assert_eq!(issuance(), before);
+		check_books();
+	});
+}
+
+/// Claims `node`'s allowance for `who`.
+fn claim(who: AccountId, node: u32) -> sp_runtime::DispatchResult {
+	MicroTokens::claim_node_allowance(RuntimeOrigin::signed(who), node)
+}
+
+#[test]
+fn register_claim_deregister_register_claims_once_a_period() {
+	new_test_ext().execute_with(|| {
+		// The attack of finding H3: register a node, claim, deregister (getting the deposit
+		// back), register again under a new node id, claim again, and so on.
+		set_node(1, BOB, true, 0);
+		let before = issuance();
+		assert_ok!(claim(BOB, 1));
+		let minted = issuance() - before;
+		assert!(minted > 0);
+		remove_node(1);
+		// A new registration is a new node id, too young to earn.
+		set_node(2, BOB, true, 0);
+		set_standing(2, 0, 1_000_000);
+		assert_noop!(claim(BOB, 2), Error::<Test>::NodeTooYoung);
+		// Even a node old enough earns nothing more for the same operator this period.
+		set_node(3, BOB, true, 0);
+		assert_noop!(claim(BOB, 3), Error::<Test>::AlreadyClaimed);
+		// Nor does the same key under another operator.
+		set_node(4, CHARLIE, true, 0);
+		set_key(4, node_key(1));
+		assert_noop!(claim(CHARLIE, 4), Error::<Test>::KeyAlreadyClaimed);
+		assert_eq!(issuance(), before + minted, "one claim minted, once");
+		// Next period the operator earns again, once.
+		run_to(100);
+		assert_ok!(claim(BOB, 3));
+		assert_noop!(claim(BOB, 3), Error::<Test>::AlreadyClaimed);
+		set_standing(2, MIN_NODE_AGE, 1_000_000);
+		assert_noop!(claim(BOB, 2), Error::<Test>::AlreadyClaimed);
+		check_books();
+	});
+}
+
+#[test]
+fn a_fresh_or_unreliable_node_cannot_claim() {
+	new_test_ext().execute_with(|| {
+		set_node(1, BOB, true, 0);
+		set_standing(1, 0, 1_000_000);
+		assert_noop!(claim(BOB, 1), Error::<Test>::NodeTooYoung);
+		set_standing(1, MIN_NODE_AGE - 1, 1_000_000);
+		assert_noop!(claim(BOB, 1), Error::<Test>::NodeTooYoung);
+		set_standing(1, MIN_NODE_AGE, 899_999);
+		assert_noop!(claim(BOB, 1), Error::<Test>::UptimeTooLow);
+		set_node(1, BOB, false, 0);
+		set_standing(1, MIN_NODE_AGE, 900_000);
+		assert_noop!(claim(BOB, 1), Error::<Test>::NodeOffline);
+		set_node(1, BOB, true, 0);
+		assert_ok!(claim(BOB, 1));
+		check_books();
+	});
+}
+
+#[test]
+fn sybil_nodes_mint_at_most_the_budget() {
+	new_test_ext().execute_with(|| {
+		// Twenty operators, each with a node old and reliable enough, all claim in one period.
+		let operators: Vec<AccountId> = (100..120).collect();
+		for (index, operator) in operators.iter().enumerate() {
+			set_node(100 + index as u32, *operator, true, 0);
+		}
+		let before = issuance();
+		// 20 nodes: price 100 + 1000 * 20 / 30 = 766; each claim is 50 tokens, 38,300 minted.
+		// Five fit in the budget of 200,000 (191,500), a sixth does not.
+		let mut paid = 0;
+		for (index, operator) in operators.iter().enumerate() {
+			match claim(*operator, 100 + index as u32) {
+				Ok(()) => paid += 1,
+				Err(error) => {
+					assert_eq!(error, Error::<Test>::AllowanceBudgetExhausted.into())
+				}
+			}
+		}
+		assert_eq!(paid, 5);
+		assert_eq!(issuance() - before, 191_500);
+		assert!(issuance() - before <= ALLOWANCE_BUDGET);
+		assert_eq!(MicroTokens::minted_this_period(), 191_500);
+		// The next period has a budget of its own.
+		run_to(100);
+		assert_eq!(MicroTokens::minted_this_period(), 0);
+		assert_ok!(claim(operators[19], 119));
+		assert_eq!(MicroTokens::minted_this_period(), 38_300);
+		check_books();
+	});
+}
+
+#[test]
+fn parameters_beyond_the_bounds_in_code_are_refused() {
+	new_test_ext().execute_with(|| {
+		// The attack of finding C1: a standard-track proposal sets a huge allowance, and every
+		// claim mints without limit.
+		let params = test_params();
+		let at_the_bounds = crate::TokenParams {
+			price: crate::PriceCurve { floor: 1, ceiling: crate::MAX_TOKEN_PRICE, midpoint: 1 },
+			lifetime: 365 * 100,
+			granularity: 1,
+			refresh_grace: 365 * 100,
+			refresh_fee: crate::MAX_REFRESH_FEE,
+			allowance_base: crate::MAX_ALLOWANCE_BASE,
+			allowance_per_point: crate::MAX_ALLOWANCE_PER_POINT,
+		};
+		assert_ok!(MicroTokens::set_params(RuntimeOrigin::root(), at_the_bounds));
+		for broken in [
+			crate::TokenParams { allowance_base: u128::MAX, ..params },
+			crate::TokenParams { allowance_base: crate::MAX_ALLOWANCE_BASE + 1, ..params },
+			crate::TokenParams {
+				allowance_per_point: crate::MAX_ALLOWANCE_PER_POINT + 1,
+				..params
+			},
+			crate::TokenParams {
+				price: crate::PriceCurve { ceiling: crate::MAX_TOKEN_PRICE + 1, ..params.price },
+				..params
+			},
+			crate::TokenParams { refresh_fee: Permill::from_percent(11), ..params },
+			// Shorter than a day (100 blocks in the mock), longer than a year.
+			crate::TokenParams { lifetime: 99, granularity: 9, ..params },
+			crate::TokenParams { lifetime: 365 * 100 + 1, ..params },
+			crate::TokenParams { refresh_grace: 365 * 100 + 1, ..params },
+		] {
+			assert_noop!(
+				MicroTokens::set_params(RuntimeOrigin::root(), broken),
+				Error::<Test>::InvalidParams
+			);
+		}
+		assert_eq!(Params::<Test>::get(), at_the_bounds);
+	});
+}
+
+#[test]
+fn the_default_parameters_are_within_the_bounds() {
+	let defaults = crate::TokenParams::<u32>::default();
+	assert!(defaults.is_valid(14_400), "valid for six-second blocks");
+	assert!(!crate::TokenParams { allowance_base: 100_001, ..defaults }.is_valid(14_400));
+}
+
+#[test]
+fn anyone_may_pay_out_what_is_owed_once_the_account_can_take_it() {
+	new_test_ext().execute_with(|| {
+		let nobody: AccountId = 777;
+		let mut params = test_params();
+		params.price = crate::PriceCurve { floor: 1, ceiling: 1, midpoint: 1 };
+		assert_ok!(MicroTokens::set_params(RuntimeOrigin::root(), params));
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1_000, 1));
+		MicroTokens::pay_for_usage(&ALICE, &nobody, 5).unwrap();
+		assert_eq!(Owed::<Test>::get(nobody), 5);
+		assert_noop!(
+			MicroTokens::claim_owed(RuntimeOrigin::signed(BOB), ALICE),
+			Error::<Test>::NothingOwed
+		);
+		// Still below the existential deposit of an empty account.
+		assert!(MicroTokens::claim_owed(RuntimeOrigin::signed(BOB), nobody).is_err());
+		assert_ok!(<Balances as frame_support::traits::fungible::Mutate<_>>::transfer(
+			&ALICE,
+			&nobody,
+			10,
+			Preservation::Preserve
+		));
+		assert_ok!(MicroTokens::claim_owed(RuntimeOrigin::signed(BOB), nobody));
+		assert_eq!(balance(nobody), 15);
+		assert_eq!(Owed::<Test>::get(nobody), 0);
+		assert_eq!(last_event(), Event::OwedPaid { who: nobody, amount: 5 }.into());
+		check_books();
+	});
+}
+
 /// A block author for the fee tests.
 pub struct TestAuthor;
 impl crate::BlockAuthor<AccountId> for TestAuthor {
@@ -490,8 +687,8 @@ proptest! {
 
 	/// Any history of buying, spending, refreshing, waiting and reaping keeps the books: the pot
 	/// holds exactly the backing, no MICRO is created or destroyed, tokens are spent earliest
-	/// expiry first and only while unexpired, and every lapsed batch's backing reaches
-	/// operations.
+	/// expiry first and only while unexpired, and every lapsed batch's backing reaches the
+	/// charity and operations accounts.
 	#[test]
 	fn any_history_keeps_the_books(steps in proptest::collection::vec(step(), 1..40)) {
 		new_test_ext().execute_with(|| {

@@ -5,7 +5,9 @@ use micro_primitives::ApiTokens;
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_runtime::{
-	helpers_128bit::multiply_by_rational_with_rounding, traits::Zero, Permill, Rounding,
+	helpers_128bit::multiply_by_rational_with_rounding,
+	traits::{Saturating, Zero},
+	Permill, Rounding,
 };
 
 /// Balances of the native currency, MICRO, in its smallest unit.
@@ -150,13 +152,46 @@ pub struct TokenParams<BlockNumber> {
 	pub allowance_per_point: ApiTokens,
 }
 
-impl<BlockNumber: Zero + PartialOrd + Copy> TokenParams<BlockNumber> {
-	/// Whether the parameters are well formed.
-	pub fn is_valid(&self) -> bool {
+/// The most tokens a node's allowance may give per period whatever its score: 100 times the
+/// default. With [`MAX_ALLOWANCE_PER_POINT`] and [`MAX_TOKEN_PRICE`] it bounds what one claim can
+/// mint, so no parameter change can make the allowance mint without limit (finding C1).
+pub const MAX_ALLOWANCE_BASE: ApiTokens = 100_000;
+/// The most tokens per point of reputation score a node's allowance may give: 100 times the
+/// default.
+pub const MAX_ALLOWANCE_PER_POINT: ApiTokens = 1_000;
+/// The highest price of a token, the most the curve's `ceiling` may be: 1 MICRO (10^12 units of
+/// a 12-decimal currency), 100,000 times the default ceiling.
+pub const MAX_TOKEN_PRICE: Balance = 1_000_000_000_000;
+/// The highest refresh fee: 10% of a batch's backing, ten times the default.
+pub const MAX_REFRESH_FEE: Permill = Permill::from_percent(10);
+/// The shortest lifetime of a batch, in days.
+pub const MIN_LIFETIME_DAYS: u32 = 1;
+/// The longest lifetime of a batch, and the longest refresh grace, in days.
+pub const MAX_LIFETIME_DAYS: u32 = 365;
+
+impl<BlockNumber: Zero + PartialOrd + Copy + From<u32> + Saturating> TokenParams<BlockNumber> {
+	/// Whether the parameters are well formed and within the bounds fixed in code, for a chain
+	/// with `blocks_per_day` blocks a day:
+	/// - the price curve is well formed and its ceiling at most [`MAX_TOKEN_PRICE`];
+	/// - `lifetime` is from [`MIN_LIFETIME_DAYS`] to [`MAX_LIFETIME_DAYS`] days, `granularity` is
+	///   not zero and at most `lifetime`, `refresh_grace` at most [`MAX_LIFETIME_DAYS`] days;
+	/// - `refresh_fee` is at most [`MAX_REFRESH_FEE`];
+	/// - `allowance_base` and `allowance_per_point` are at most [`MAX_ALLOWANCE_BASE`] and
+	///   [`MAX_ALLOWANCE_PER_POINT`].
+	pub fn is_valid(&self, blocks_per_day: BlockNumber) -> bool {
+		let min_lifetime = blocks_per_day.saturating_mul(MIN_LIFETIME_DAYS.into());
+		let max_lifetime = blocks_per_day.saturating_mul(MAX_LIFETIME_DAYS.into());
 		self.price.is_valid()
+			&& self.price.ceiling <= MAX_TOKEN_PRICE
 			&& !self.lifetime.is_zero()
+			&& self.lifetime >= min_lifetime
+			&& self.lifetime <= max_lifetime
 			&& !self.granularity.is_zero()
 			&& self.granularity <= self.lifetime
+			&& self.refresh_grace <= max_lifetime
+			&& self.refresh_fee <= MAX_REFRESH_FEE
+			&& self.allowance_base <= MAX_ALLOWANCE_BASE
+			&& self.allowance_per_point <= MAX_ALLOWANCE_PER_POINT
 	}
 }
 

@@ -4,7 +4,7 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{AsEnsureOriginWithArg, EqualPrivilegeOnly, FindAuthor},
+	traits::{AsEnsureOriginWithArg, Contains, EqualPrivilegeOnly, FindAuthor},
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -153,13 +153,19 @@ impl pallet_sudo::Config for Runtime {
 }
 
 parameter_types! {
-	pub NftFeatures: PalletFeatures = PalletFeatures::all_enabled();
+	/// Trading (`set_price`, `buy_item`) and swaps are off: they would pay a service's seller in
+	/// full. Services are sold through `MicroServices::buy_service`, which splits the price like
+	/// all profit (finding M9).
+	pub NftFeatures: PalletFeatures = PalletFeatures::from_disabled(
+		pallet_nfts::PalletFeature::Trading | pallet_nfts::PalletFeature::Swaps,
+	);
 	pub const NftMaxDeadline: BlockNumber = 365 * DAYS;
 }
 
-/// NFT mechanics for the services' NFTs: ownership, transfer, approvals with a deadline, sales
-/// and burning. Only the services pallet creates collections, and there is no force origin:
-/// no account, root included, can move or take down a service's NFT.
+/// NFT mechanics for the services' NFTs: ownership, transfer, approvals with a deadline and
+/// burning; no sales or swaps (see `NftFeatures`). Only the services pallet creates collections,
+/// and there is no force origin: no account, root included, can move or take down a service's
+/// NFT.
 impl pallet_nfts::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type CollectionId = u32;
@@ -228,6 +234,8 @@ impl pallet_micro_services::Config for Runtime {
 	type MaxVersionsPerPlacement = ConstU32<8>;
 	type MaxServicesPerNode = ConstU32<64>;
 	type MaxNodesPerService = ConstU32<128>;
+	type CharityAccount = CharityAccount;
+	type OperationsAccount = OperationsAccount;
 	type WeightInfo = pallet_micro_services::weights::SubstrateWeight<Runtime>;
 }
 
@@ -239,6 +247,8 @@ impl pallet_micro_reputation::Config for Runtime {
 	type BlocksPerDay = ConstU32<DAYS>;
 	type MaxTiers = ConstU32<8>;
 	type MaxServicesScanned = ConstU32<16>;
+	/// A hundredth of a MICRO of paid usage is one unit of the score's usage part.
+	type UsageValueUnit = ConstU128<{ UNIT / 100 }>;
 	type WeightInfo = pallet_micro_reputation::weights::SubstrateWeight<Runtime>;
 }
 
@@ -249,6 +259,8 @@ parameter_types! {
 	pub CharityAccount: AccountId = PalletId(*b"mcro/cha").into_account_truncating();
 	/// The network-operations account: 2.5% of all profit. No key controls it.
 	pub OperationsAccount: AccountId = PalletId(*b"mcro/ops").into_account_truncating();
+	/// A node earns an allowance once online at least 90% of its life.
+	pub const AllowanceMinUptime: sp_runtime::Permill = sp_runtime::Permill::from_percent(90);
 }
 
 /// API tokens: bought, earned, spent on calls; and the accounts the profit split pays.
@@ -264,18 +276,42 @@ impl pallet_micro_tokens::Config for Runtime {
 	type ParamsOrigin = GovernanceOrigin;
 	type MaxBatches = ConstU32<32>;
 	type AllowancePeriod = ConstU32<DAYS>;
+	/// A node earns from a week after its registration, its deposit locked all that time.
+	type MinNodeAge = ConstU32<{ 7 * DAYS }>;
+	type MinUptime = AllowanceMinUptime;
+	/// All allowances together mint at most 1,000 MICRO a day: some 10,000 claims at the
+	/// highest default allowance (11,000 tokens at 10 millionths of a MICRO).
+	type AllowanceBudget = ConstU128<{ 1_000 * UNIT }>;
+	type BlocksPerDay = ConstU32<DAYS>;
 	type FreeTokenLifetime = ConstU32<DAYS>;
 	type WeightInfo = pallet_micro_tokens::weights::SubstrateWeight<Runtime>;
 }
 
-/// Usage settlement: nodes report the calls they served; consumers pay in API tokens.
+/// What a signed transaction of a report's weight and length would pay with no tip: the fee a
+/// node's operator pays for a usage report submitted without an account.
+pub struct SettlementReportFee;
+impl sp_runtime::traits::Convert<(Weight, u32), Balance> for SettlementReportFee {
+	fn convert((weight, len): (Weight, u32)) -> Balance {
+		let info = frame_support::dispatch::DispatchInfo { call_weight: weight, ..Default::default() };
+		pallet_transaction_payment::Pallet::<Runtime>::compute_fee(len, &info, 0)
+	}
+}
+
+/// Usage settlement: nodes report the calls they served; consumers pay in API tokens. A report
+/// without an account costs its node's operator a signed transaction's fee, plus one
+/// thousandth of a MICRO per rejected record, split like every fee. A full report (128 records
+/// at the worst case) takes under a tenth of a block's normal weight.
 impl pallet_micro_settlement::Config for Runtime {
 	type Signature = Signature;
 	type Nodes = MicroNodes;
 	type Services = MicroServices;
 	type Tokens = MicroTokens;
 	type Reputation = Reputation;
-	type MaxRecords = ConstU32<1000>;
+	type Currency = Balances;
+	type ReportFee = SettlementReportFee;
+	type RejectedRecordFee = ConstU128<MILLI_UNIT>;
+	type OnReportFee = pallet_micro_tokens::SplitFees<Runtime, AuraAuthor>;
+	type MaxRecords = ConstU32<128>;
 	type MinReportInterval = ConstU32<10>;
 	type WeightInfo = pallet_micro_settlement::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -309,14 +345,35 @@ parameter_types! {
 		RuntimeBlockWeights::get().max_block;
 }
 
+parameter_types! {
+	/// Why a preimage's deposit is held.
+	pub const PreimageHoldReason: RuntimeHoldReason =
+		RuntimeHoldReason::Preimage(pallet_preimage::HoldReason::Preimage);
+	/// Held for any preimage noted by hand: 1 MICRO...
+	pub const PreimageBaseDeposit: Balance = UNIT;
+	/// ...plus 100 millionths of a MICRO a byte: about 420 MICRO for the largest, 4 MiB.
+	pub const PreimageByteDeposit: Balance = UNIT / 10_000;
+}
+
 /// Preimages: the large calls of governance proposals (runtime upgrades). Proposals note them
-/// without a deposit (the proposal deposit covers them); only root may note or request by hand.
+/// without a deposit (the proposal deposit covers them). Anyone else who notes a preimage by hand
+/// has a deposit held for its size until it is unnoted (finding H5: without one, 4 MiB of state
+/// cost about 0.01 MICRO); only root may request one.
 impl pallet_preimage::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type WeightInfo = pallet_preimage::weights::SubstrateWeight<Runtime>;
 	type Currency = Balances;
 	type ManagerOrigin = EnsureRoot<AccountId>;
-	type Consideration = ();
+	type Consideration = frame_support::traits::fungible::HoldConsideration<
+		AccountId,
+		Balances,
+		PreimageHoldReason,
+		frame_support::traits::LinearStoragePrice<
+			PreimageBaseDeposit,
+			PreimageByteDeposit,
+			Balance,
+		>,
+	>;
 }
 
 /// The scheduler: enacts passed proposals after their delay. Only root schedules by hand.
@@ -341,10 +398,39 @@ impl pallet_micro_contracts::Config for Runtime {
 	type Reputation = Reputation;
 	type MaxParties = ConstU32<16>;
 	type MaxSubjectsPerParty = ConstU32<4>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ContractDeposit = ConstU128<{ 10 * UNIT }>;
+	type DisputeWindow = ConstU32<DAYS>;
 	type WeightInfo = pallet_micro_contracts::weights::SubstrateWeight<Runtime>;
 }
 
-/// Governance: reputation-weighted proposals, enacted by the scheduler.
+parameter_types! {
+	/// No rules may let less than a tenth of the electorate decide.
+	pub const MinGovernanceQuorum: Perbill = Perbill::from_percent(10);
+	/// A root-track proposal (a runtime upgrade) always needs more than 60% of the weight voted.
+	pub const MinRootApproval: Perbill = Perbill::from_percent(60);
+	/// Spends from each fund are at most a tenth of it every thirty days.
+	pub const MaxSpendPerPeriod: Perbill = Perbill::from_percent(10);
+}
+
+/// The calls governance proposals may make. A proposal may not make a sudo call on a chain
+/// without a sudo key: no vote can install a human key outside the development chain (root can
+/// otherwise call `sudo.set_key`). Nor may it schedule calls by hand, which would dispatch them
+/// as root past this filter; the governance pallet schedules its own enactments.
+pub struct ProposableCalls;
+impl Contains<RuntimeCall> for ProposableCalls {
+	fn contains(call: &RuntimeCall) -> bool {
+		match call {
+			RuntimeCall::Sudo(_) => pallet_sudo::Key::<Runtime>::get().is_some(),
+			RuntimeCall::Scheduler(_) => false,
+			_ => true,
+		}
+	}
+}
+
+/// Governance: proposals voted by the network's nodes and services, weighted by reputation,
+/// enacted by the scheduler.
 impl pallet_micro_governance::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
 	type RuntimeOrigin = RuntimeOrigin;
@@ -354,11 +440,15 @@ impl pallet_micro_governance::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type VotingWeight = Reputation;
+	type ProposalFilter = ProposableCalls;
 	type ProposalDeposit = ConstU128<{ 100 * UNIT }>;
 	type CharityAccount = CharityAccount;
 	type OperationsAccount = OperationsAccount;
 	type MaxActive = ConstU32<16>;
-	type MaxVoters = ConstU32<10_000>;
+	type MinQuorum = MinGovernanceQuorum;
+	type MinRootApproval = MinRootApproval;
+	type SpendPeriod = ConstU32<{ 30 * DAYS }>;
+	type MaxSpendPerPeriod = MaxSpendPerPeriod;
 	type MaxPayouts = ConstU32<16>;
 	type WeightInfo = pallet_micro_governance::weights::SubstrateWeight<Runtime>;
 }
