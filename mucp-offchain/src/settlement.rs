@@ -850,7 +850,9 @@ mod tests {
 		let refused = meter.admit(&request, raised).unwrap_err();
 		assert_eq!(refused.code, 402);
 		assert!(
-			refused.detail.contains("caps the price at 10 API tokens per call, below service 0's 11"),
+			refused
+				.detail
+				.contains("caps the price at 10 API tokens per call, below service 0's 11"),
 			"{}",
 			refused.detail
 		);

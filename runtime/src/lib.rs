@@ -147,7 +147,11 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run on runtime upgrade, besides the pallets' own. Each is versioned: it
 /// runs once, when the pallet's on-chain storage version is the one it migrates from.
-type Migrations = (pallet_micro_governance::migrations::MigrateV0ToV1<Runtime>,);
+type Migrations = (
+	pallet_micro_governance::migrations::MigrateV0ToV1<Runtime>,
+	pallet_micro_nodes::migrations::MigrateV0ToV1<Runtime>,
+	pallet_micro_tokens::migrations::MigrateV0ToV1<Runtime>,
+);
 
 /// Dispatches extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -44,12 +44,13 @@ fn register_node(who: Sr25519Keyring, index: u8) {
 	let pair = ed25519::Pair::from_seed(&[index; 32]);
 	let nonce = pallet_micro_nodes::ProofNonce::<Runtime>::get(&operator);
 	let proof = pair.sign(&MicroNodes::key_proof_message(&operator, nonce));
-	let peer_id = alloc::format!("12D3KooWGovernanceTestNodePeerHash11111111111111{index}");
+	let key = NodeKey::from(pair.public());
+	let peer_id = pallet_micro_nodes::peer_id::peer_id_of(&key);
 	assert_ok!(MicroNodes::register_node(
 		signed(who),
-		NodeKey::from(pair.public()),
+		key,
 		proof,
-		peer_id.into_bytes().try_into().unwrap(),
+		peer_id.try_into().unwrap(),
 		alloc::vec![b"/ip4/127.0.0.1/tcp/30333".to_vec().try_into().unwrap()].try_into().unwrap(),
 		pallet_micro_nodes::Capacity {
 			cpu_millicores: 1_000,

@@ -294,6 +294,21 @@ impl<T: Config> NodeDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 	fn register_for_benchmark(operator: &T::AccountId) -> NodeId {
 		crate::benchmarking::register_funded::<T>(operator)
 	}
+
+	/// Makes `node` registered `age` blocks ago (or at genesis, if the chain is younger), online
+	/// all that time, with its last heartbeat now.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn mature_for_benchmark(node: NodeId, age: BlockNumberFor<T>) {
+		let now = frame_system::Pallet::<T>::block_number();
+		Nodes::<T>::mutate(node, |info| {
+			if let Some(info) = info {
+				info.registered_at = now.saturating_sub(age);
+				info.last_heartbeat = now;
+				info.uptime.online_blocks = now.saturating_sub(info.registered_at);
+				info.uptime.offline_blocks = Zero::zero();
+			}
+		});
+	}
 }
 
 #[cfg(test)]
