@@ -147,7 +147,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run on runtime upgrade, besides the pallets' own. Each is versioned: it
 /// runs once, when the pallet's on-chain storage version is the one it migrates from.
-type Migrations = (
+pub type Migrations = (
 	pallet_micro_governance::migrations::MigrateV0ToV1<Runtime>,
 	pallet_micro_nodes::migrations::MigrateV0ToV1<Runtime>,
 	pallet_micro_tokens::migrations::MigrateV0ToV1<Runtime>,

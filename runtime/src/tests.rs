@@ -64,8 +64,16 @@ fn register_node(who: Sr25519Keyring, index: u8) {
 const VOTERS: [Sr25519Keyring; 4] =
 	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
 
-/// Every voter registers a node, Alice proposes `call` on `track`, all vote aye; returns the
-/// proposal's index.
+/// Every voter registers a node, which votes on proposals made from the next block on (the
+/// local preset's minimum age is one block); the chain moves to block 2.
+fn register_voters() {
+	for (index, voter) in VOTERS.into_iter().enumerate() {
+		register_node(voter, index as u8 + 1);
+	}
+	run_to(2);
+}
+
+/// Alice proposes `call` on `track` and every voter votes aye; returns the proposal's index.
 fn pass(track: Track, call: RuntimeCall) -> u32 {
 	let index = pallet_micro_governance::ProposalCount::<Runtime>::get();
 	assert_ok!(Governance::propose(signed(Sr25519Keyring::Alice), track, Box::new(call)));
@@ -104,14 +112,12 @@ fn the_local_testnet_has_no_sudo_key() {
 #[test]
 fn a_runtime_upgrade_goes_through_a_root_proposal() {
 	local_testnet().execute_with(|| {
-		for (index, voter) in VOTERS.into_iter().enumerate() {
-			register_node(voter, index as u8 + 1);
-		}
+		register_voters();
 		let code = b"\0asm a new runtime's code".to_vec();
 		let upgrade =
 			RuntimeCall::System(frame_system::Call::set_code_without_checks { code: code.clone() });
 		let index = pass(Track::Root, upgrade);
-		let decided = 1 + LOCAL_GOVERNANCE.voting_period;
+		let decided = 2 + LOCAL_GOVERNANCE.voting_period;
 		let enacted = decided + LOCAL_GOVERNANCE.enactment_delay;
 		run_to(decided);
 		assert_eq!(
@@ -140,11 +146,9 @@ fn parameters_change_only_through_proposals() {
 		assert!(change.clone().dispatch(signed(Sr25519Keyring::Alice)).is_err());
 		assert!(change.clone().dispatch(RuntimeOrigin::none()).is_err());
 
-		for (index, voter) in VOTERS.into_iter().enumerate() {
-			register_node(voter, index as u8 + 1);
-		}
+		register_voters();
 		pass(Track::Standard, change);
-		run_to(1 + LOCAL_GOVERNANCE.voting_period + LOCAL_GOVERNANCE.enactment_delay);
+		run_to(2 + LOCAL_GOVERNANCE.voting_period + LOCAL_GOVERNANCE.enactment_delay);
 		assert_eq!(pallet_micro_nodes::HeartbeatTtl::<Runtime>::get(), ttl);
 
 		// The charity account pays out to a passed proposal only.
@@ -302,5 +306,45 @@ fn governance_notes_a_large_call_without_a_deposit() {
 		// Dropping it, as governance does once a proposal is decided, removes it.
 		<crate::Preimage as QueryPreimage>::drop(&bounded);
 		assert!(<crate::Preimage as QueryPreimage>::peek::<RuntimeCall>(&bounded).is_err());
+	});
+}
+
+/// The attack: a root-track vote installs a human key (`sudo.set_key`), or schedules a call by
+/// hand to dispatch one past the proposal filter. Neither can be proposed on a chain without a
+/// sudo key.
+#[test]
+fn no_proposal_installs_a_sudo_key_outside_the_development_chain() {
+	local_testnet().execute_with(|| {
+		register_voters();
+		let eve = sp_runtime::MultiAddress::Id(Sr25519Keyring::Eve.to_account_id());
+		let set_key = RuntimeCall::Sudo(pallet_sudo::Call::set_key { new: eve });
+		let propose = |call: RuntimeCall| {
+			Governance::propose(signed(Sr25519Keyring::Alice), Track::Root, Box::new(call))
+		};
+		assert_noop!(propose(set_key), pallet_micro_governance::Error::<Runtime>::CallNotAllowed);
+		let schedule = RuntimeCall::Scheduler(pallet_scheduler::Call::cancel_named { id: [0; 32] });
+		assert_noop!(propose(schedule), pallet_micro_governance::Error::<Runtime>::CallNotAllowed);
+		// Ordinary calls are proposed as before.
+		assert_ok!(propose(RuntimeCall::System(frame_system::Call::remark {
+			remark: alloc::vec![]
+		})));
+	});
+}
+
+/// A new chain starts at every pallet's code storage version, so the runtime's migrations
+/// (each versioned) change nothing on it.
+#[test]
+fn migrations_leave_a_new_chain_as_it_is() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade};
+	local_testnet().execute_with(|| {
+		let rules = pallet_micro_governance::CurrentRules::<Runtime>::get();
+		crate::Migrations::on_runtime_upgrade();
+		assert_eq!(Governance::on_chain_storage_version(), Governance::in_code_storage_version());
+		assert_eq!(MicroNodes::on_chain_storage_version(), MicroNodes::in_code_storage_version());
+		assert_eq!(
+			crate::MicroTokens::on_chain_storage_version(),
+			crate::MicroTokens::in_code_storage_version()
+		);
+		assert_eq!(pallet_micro_governance::CurrentRules::<Runtime>::get(), rules);
 	});
 }

@@ -169,7 +169,8 @@ async fn a_parameter_change_is_voted_by_reputation_and_enacted_by_the_chain() {
 		"MicroNodes",
 		[Value::named_variant("set_heartbeat_ttl", [("ttl", Value::u128(NEW_TTL.into()))])],
 	);
-	let events = submit(&api, propose("Standard", change), &voters[0]).await.expect("Alice proposes");
+	let events =
+		submit(&api, propose("Standard", change), &voters[0]).await.expect("Alice proposes");
 	let proposed = event::<Proposed>(&events, "Governance", "Proposed");
 
 	// Dave, who has no weight, cannot vote; the three others do, once each.

@@ -37,13 +37,13 @@ impl<T: Config> Pallet<T> {
 
 	/// Checks rules before they are stored.
 	pub(crate) fn check_rules(rules: &RulesOf<T>) -> DispatchResult {
-		let valid = !rules.voting_period.is_zero() &&
-			!rules.enactment_delay.is_zero() &&
-			rules.quorum >= T::MinQuorum::get() &&
-			rules.approval >= Perbill::from_percent(50) &&
-			rules.root_quorum >= rules.quorum &&
-			rules.root_approval >= rules.approval &&
-			rules.root_approval >= T::MinRootApproval::get();
+		let valid = !rules.voting_period.is_zero()
+			&& !rules.enactment_delay.is_zero()
+			&& rules.quorum >= T::MinQuorum::get()
+			&& rules.approval >= Perbill::from_percent(50)
+			&& rules.root_quorum >= rules.quorum
+			&& rules.root_approval >= rules.approval
+			&& rules.root_approval >= T::MinRootApproval::get();
 		ensure!(valid, Error::<T>::InvalidRules);
 		Ok(())
 	}
@@ -54,11 +54,11 @@ impl<T: Config> Pallet<T> {
 		Self::check_rules(&rules)?;
 		if !by_root {
 			let current = CurrentRules::<T>::get().ok_or(Error::<T>::NoRules)?;
-			let same_for_root = rules.voting_period == current.voting_period &&
-				rules.enactment_delay == current.enactment_delay &&
-				rules.min_age == current.min_age &&
-				rules.root_quorum == current.root_quorum &&
-				rules.root_approval == current.root_approval;
+			let same_for_root = rules.voting_period == current.voting_period
+				&& rules.enactment_delay == current.enactment_delay
+				&& rules.min_age == current.min_age
+				&& rules.root_quorum == current.root_quorum
+				&& rules.root_approval == current.root_approval;
 			ensure!(same_for_root, Error::<T>::RootRulesNeedRootTrack);
 		}
 		CurrentRules::<T>::put(rules);

@@ -76,6 +76,7 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use alloc::boxed::Box;
+	use frame_support::traits::Contains;
 	use frame_support::{
 		dispatch::GetDispatchInfo,
 		pallet_prelude::*,
@@ -87,7 +88,6 @@ pub mod pallet {
 		Parameter,
 	};
 	use frame_system::pallet_prelude::*;
-	use frame_support::traits::Contains;
 	use micro_primitives::{Subject, VotingWeight};
 	use sp_runtime::{
 		traits::{Dispatchable, Zero},

@@ -166,18 +166,16 @@ mod tests {
 				&old_rules.encode(),
 			);
 			let call = <Test as frame_system::Config>::Hashing::hash_of(&1u8);
-			let old_proposal: v0::Proposal<u64, u64, u64, crate::BoundedCallOf<Test>> = v0::Proposal {
-				proposer: 1u64,
-				track: Track::Root,
-				call: frame_support::traits::Bounded::Lookup {
-					hash: call,
-					len: 1,
-				},
-				deposit: 50u64,
-				submitted: 7u64,
-				tally: v0::Tally { ayes: 5, nays: 1, voters: 2 },
-				status: ProposalStatus::Voting { ends: 17 },
-			};
+			let old_proposal: v0::Proposal<u64, u64, u64, crate::BoundedCallOf<Test>> =
+				v0::Proposal {
+					proposer: 1u64,
+					track: Track::Root,
+					call: frame_support::traits::Bounded::Lookup { hash: call, len: 1 },
+					deposit: 50u64,
+					submitted: 7u64,
+					tally: v0::Tally { ayes: 5, nays: 1, voters: 2 },
+					status: ProposalStatus::Voting { ends: 17 },
+				};
 			frame_support::storage::unhashed::put_raw(
 				&Proposals::<Test>::hashed_key_for(0),
 				&old_proposal.encode(),

@@ -106,7 +106,8 @@ impl VotingWeight<u64, u64> for TestWeights {
 	}
 
 	fn electorate() -> u32 {
-		let voices = VOICES.with(|v| v.borrow().values().map(|list| list.len() as u32).sum::<u32>());
+		let voices =
+			VOICES.with(|v| v.borrow().values().map(|list| list.len() as u32).sum::<u32>());
 		voices + IDLE_ELECTORATE.with(|idle| *idle.borrow())
 	}
 

@@ -100,7 +100,8 @@ mod proposing {
 	fn calls_the_filter_refuses_cannot_be_proposed() {
 		new_test_ext().execute_with(|| {
 			voters();
-			let schedule = RuntimeCall::Scheduler(pallet_scheduler::Call::cancel { when: 1, index: 0 });
+			let schedule =
+				RuntimeCall::Scheduler(pallet_scheduler::Call::cancel { when: 1, index: 0 });
 			assert_noop!(
 				Governance::propose(RuntimeOrigin::signed(1), Track::Root, Box::new(schedule)),
 				Error::<Test>::CallNotAllowed
@@ -140,13 +141,23 @@ mod voting {
 			voters();
 			set_voices(
 				3,
-				&[(Subject::Node(3), 0, 3), (Subject::Service(30), 0, 4), (Subject::Node(31), 0, 2)],
+				&[
+					(Subject::Node(3), 0, 3),
+					(Subject::Service(30), 0, 4),
+					(Subject::Node(31), 0, 2),
+				],
 			);
 			let index = propose(1, Track::Standard, remark(b"a"));
 			assert_ok!(vote(1, index, true));
 			assert_ok!(vote(3, index, false));
-			assert_eq!(Votes::<Test>::get(index, 1), Some(Vote { aye: true, weight: 6, voices: 1 }));
-			assert_eq!(Votes::<Test>::get(index, 3), Some(Vote { aye: false, weight: 9, voices: 3 }));
+			assert_eq!(
+				Votes::<Test>::get(index, 1),
+				Some(Vote { aye: true, weight: 6, voices: 1 })
+			);
+			assert_eq!(
+				Votes::<Test>::get(index, 3),
+				Some(Vote { aye: false, weight: 9, voices: 3 })
+			);
 			assert_eq!(Governance::voice_vote(index, Subject::Service(30)), Some(3));
 			assert_noop!(vote(1, index, false), Error::<Test>::AlreadyVoted);
 			assert_noop!(vote(4, index, true), Error::<Test>::NoVotingWeight);

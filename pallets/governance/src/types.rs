@@ -116,8 +116,9 @@ impl Tally {
 	/// Whether the quorum is met and the ayes exceed `approval` of the weight voted.
 	pub fn passes(&self, quorum: Perbill, approval: Perbill, electorate: u32) -> bool {
 		let turnout = self.turnout();
-		self.has_quorum(quorum, electorate) &&
-			turnout > 0 && self.ayes > approval.mul_floor(turnout)
+		self.has_quorum(quorum, electorate)
+			&& turnout > 0
+			&& self.ayes > approval.mul_floor(turnout)
 	}
 }
 

@@ -85,7 +85,12 @@ pub mod pallet {
 	};
 	use sp_core::H256;
 
+	/// The storage layout's version: 0, the first. Storage changes come with a migration from
+	/// the version before.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet holds funds.

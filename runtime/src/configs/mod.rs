@@ -292,7 +292,8 @@ impl pallet_micro_tokens::Config for Runtime {
 pub struct SettlementReportFee;
 impl sp_runtime::traits::Convert<(Weight, u32), Balance> for SettlementReportFee {
 	fn convert((weight, len): (Weight, u32)) -> Balance {
-		let info = frame_support::dispatch::DispatchInfo { call_weight: weight, ..Default::default() };
+		let info =
+			frame_support::dispatch::DispatchInfo { call_weight: weight, ..Default::default() };
 		pallet_transaction_payment::Pallet::<Runtime>::compute_fee(len, &info, 0)
 	}
 }
