@@ -151,6 +151,8 @@ pub type Migrations = (
 	pallet_micro_governance::migrations::MigrateV0ToV1<Runtime>,
 	pallet_micro_nodes::migrations::MigrateV0ToV1<Runtime>,
 	pallet_micro_tokens::migrations::MigrateV0ToV1<Runtime>,
+	pallet_micro_settlement::migrations::MigrateV0ToV1<Runtime>,
+	pallet_micro_reputation::migrations::MigrateV0ToV1<Runtime>,
 );
 
 /// Dispatches extrinsics to the pallets.

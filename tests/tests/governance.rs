@@ -118,7 +118,7 @@ fn endpoint() -> Value {
 	])
 }
 
-fn propose(track: &str, call: Value) -> subxt::transactions::DynamicPayload {
+fn propose(track: &str, call: Value) -> subxt::transactions::DynamicPayload<(Value, Value)> {
 	dynamic::transaction("Governance", "propose", (Value::unnamed_variant(track, []), call))
 }
 

@@ -12,7 +12,8 @@
 //! 5. Bob's node is killed once its calls are settled: calls keep succeeding through Alice's,
 //!    before and after its registry entry expires;
 //! 6. the usage is settled on-chain: Bob (greeter's owner) is paid, 2.5% goes to charity and
-//!    2.5% to operations to the unit, and Ferdie's tokens are down by exactly the calls made.
+//!    2.5% to operations to the unit, and Ferdie's tokens are down by exactly the calls made;
+//!    each node's operator paid its reports' fees, split like every transaction fee.
 
 #[path = "../../mucp-offchain/tests/support/examples.rs"]
 mod examples;
@@ -25,7 +26,12 @@ use micro_tests::{
 };
 use serde_json::Value;
 use subxt::{
-	ext::{codec::Encode, scale_value},
+	dynamic,
+	ext::{
+		codec::Encode,
+		scale_decode::{self, DecodeAsType},
+		scale_value,
+	},
 	utils::AccountId32,
 };
 use subxt_signer::sr25519::dev;
@@ -164,6 +170,53 @@ async fn usage_settled(api: &Client, node: &TestNode, from: u32) -> Vec<scale_va
 					context: (),
 				});
 			}
+		}
+	}
+	found
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct ReportFeePaid {
+	operator: AccountId32,
+	fee: u128,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct Slot(u64);
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct AuraKey([u8; 32]);
+
+/// A usage report's fee: who paid it, how much, and the author of the block it was paid in,
+/// who takes what charity and operations do not.
+struct ReportFee {
+	operator: AccountId32,
+	fee: u128,
+	author: AccountId32,
+}
+
+/// Every `Settlement.ReportFeePaid` event from block `from` to the finalized head.
+async fn report_fees(api: &Client, node: &TestNode, from: u32) -> Vec<ReportFee> {
+	let (to, _) = node.finalized().await.expect("a finalized block");
+	let mut found = Vec::new();
+	for number in from..=to {
+		let at = api.at_block(u64::from(number)).await.expect("the block");
+		for event in at.events().fetch().await.expect("its events").iter() {
+			let event = event.expect("the event decodes");
+			if event.pallet_name() != "Settlement" || event.event_name() != "ReportFeePaid" {
+				continue;
+			}
+			let paid = event.decode_fields_unchecked_as::<ReportFeePaid>().expect("it decodes");
+			// Aura's author is the authority whose turn the block's slot was.
+			let slot = dynamic::storage::<(), Slot>("Aura", "CurrentSlot");
+			let slot = at.storage().fetch(slot, ()).await.expect("the slot").decode().unwrap().0;
+			let keys = dynamic::storage::<(), Vec<AuraKey>>("Aura", "Authorities");
+			let keys = at.storage().fetch(keys, ()).await.expect("authorities").decode().unwrap();
+			let author = AccountId32(keys[(slot % keys.len() as u64) as usize].0);
+			found.push(ReportFee { operator: paid.operator, fee: paid.fee, author });
 		}
 	}
 	found
@@ -366,9 +419,26 @@ async fn services_are_deployed_called_published_and_settled_across_four_validato
 		to_operations += operations_share;
 	}
 	let api = Client::from_insecure_url(nodes[0].ws_url()).await.expect("subxt reconnects");
-	assert_eq!(free_balance(&api, &bob).await.unwrap() - before.0, paid, "the owner is paid");
-	assert_eq!(free_balance(&api, &charity).await.unwrap() - before.1, to_charity);
-	assert_eq!(free_balance(&api, &operations).await.unwrap() - before.2, to_operations);
+	// Reports sent without an account cost their node's operator a fee, split like every
+	// transaction fee: 2.5% each to charity and operations, the rest to the block's author.
+	let fees = report_fees(&api, &nodes[0], first_block).await;
+	assert!(!fees.is_empty(), "the nodes paid for their reports");
+	let fee_shares: u128 = fees.iter().map(|f| f.fee / 40).sum();
+	let bob_paid_fees: i128 =
+		fees.iter().filter(|f| f.operator == bob).map(|f| f.fee as i128).sum();
+	let bob_authored: i128 =
+		fees.iter().filter(|f| f.author == bob).map(|f| (f.fee - 2 * (f.fee / 40)) as i128).sum();
+	let bob_change = free_balance(&api, &bob).await.unwrap() as i128 - before.0 as i128;
+	assert_eq!(
+		bob_change,
+		paid as i128 - bob_paid_fees + bob_authored,
+		"the owner is paid, less its node's report fees, plus its share of fees as an author"
+	);
+	assert_eq!(free_balance(&api, &charity).await.unwrap() - before.1, to_charity + fee_shares);
+	assert_eq!(
+		free_balance(&api, &operations).await.unwrap() - before.2,
+		to_operations + fee_shares
+	);
 	let (spendable, _): (u128, u128) = view(&api, "MicroTokens", "balance", &ferdie.encode()).await;
 	assert_eq!(spendable, 1_000 - u128::from(calls) * PRICE_PER_CALL, "Ferdie paid for each call");
 }

@@ -16,8 +16,11 @@ use sp_core::Pair as _;
 
 use super::{chain::Chain, keys::NodeKeyPair};
 
-/// Most records one report carries (the runtime's `MaxRecords`).
-const MAX_RECORDS: usize = 1000;
+/// Most records one report carries: the runtime's `MaxRecords`.
+fn max_records() -> usize {
+	use frame_support::traits::Get;
+	<Runtime as pallet_micro_settlement::Config>::MaxRecords::get() as usize
+}
 
 /// Submits heartbeats and usage reports when due.
 pub struct Settler {
@@ -102,7 +105,7 @@ impl Settler {
 				return Ok(());
 			}
 		}
-		let Some(report) = ledger.prepare(MAX_RECORDS, last.map(|(s, _)| s), best)? else {
+		let Some(report) = ledger.prepare(max_records(), last.map(|(s, _)| s), best)? else {
 			return Ok(());
 		};
 		self.last_report_attempt = Some(best);
@@ -121,7 +124,7 @@ impl Settler {
 			.records
 			.clone()
 			.try_into()
-			.map_err(|_| format!("more than {MAX_RECORDS} records"))?;
+			.map_err(|_| format!("more than {} records", max_records()))?;
 		let report: pallet_micro_settlement::ReportOf<Runtime> =
 			pallet_micro_settlement::UsageReport { node, sequence: pending.sequence, records };
 		let payload = sp_io::hashing::blake2_256(

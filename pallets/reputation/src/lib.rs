@@ -49,7 +49,11 @@ pub mod pallet {
 	use micro_primitives::{NodeDirectory, ReputationEvent, Score, ServiceDirectory, Subject};
 	use sp_runtime::traits::Zero;
 
+	/// The storage layout: 1 counts paid usage and its value in each [`Record`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
