@@ -322,6 +322,13 @@ fn no_proposal_installs_a_sudo_key_outside_the_development_chain() {
 			Governance::propose(signed(Sr25519Keyring::Alice), Track::Root, Box::new(call))
 		};
 		assert_noop!(propose(set_key), pallet_micro_governance::Error::<Runtime>::CallNotAllowed);
+		let write_key = RuntimeCall::System(frame_system::Call::set_storage {
+			items: alloc::vec![(
+				pallet_sudo::Key::<Runtime>::hashed_key().to_vec(),
+				alloc::vec![7; 32],
+			)],
+		});
+		assert_noop!(propose(write_key), pallet_micro_governance::Error::<Runtime>::CallNotAllowed);
 		let schedule = RuntimeCall::Scheduler(pallet_scheduler::Call::cancel_named { id: [0; 32] });
 		assert_noop!(propose(schedule), pallet_micro_governance::Error::<Runtime>::CallNotAllowed);
 		// Ordinary calls are proposed as before.

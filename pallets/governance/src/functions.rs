@@ -18,9 +18,10 @@ use sp_runtime::{
 };
 
 use crate::{
-	ActiveCount, BalanceOf, Config, CurrentRules, Ending, Error, Event, Fund, HoldReason, Origin,
-	Pallet, Proposal, ProposalCount, ProposalIndex, ProposalOf, ProposalStatus, Proposals, RulesOf,
-	SpendBudgets, SpendRecord, Spends, Tally, Track, VoiceVotes, Vote, Votes, WeightInfo,
+	ActiveCount, BalanceOf, Config, CurrentRules, ElectorateSnapshot, Ending, Error, Event, Fund,
+	HoldReason, Origin, Pallet, Proposal, ProposalCount, ProposalIndex, ProposalOf, ProposalStatus,
+	Proposals, RulesOf, SpendBudgets, SpendRecord, Spends, Tally, Track, VoiceVotes, Vote, Votes,
+	WeightInfo,
 };
 
 /// The scheduler task name of a proposal's enactment.
@@ -66,6 +67,25 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Takes the electorate's snapshot at the start of each period of the rules' minimum age
+	/// (every block if it is under one); returns the weight used.
+	pub(crate) fn snapshot_electorate(now: BlockNumberFor<T>) -> Weight {
+		let db = T::DbWeight::get();
+		let Some(rules) = CurrentRules::<T>::get() else { return db.reads(1) };
+		if !(now % rules.min_age.max(One::one())).is_zero() {
+			return db.reads(1);
+		}
+		ElectorateSnapshot::<T>::put(T::VotingWeight::electorate());
+		db.reads_writes(3, 1)
+	}
+
+	/// The electorate a proposal made now is decided against: the count now, or the period's
+	/// snapshot if smaller.
+	fn electorate() -> u32 {
+		let now = T::VotingWeight::electorate();
+		ElectorateSnapshot::<T>::get().map_or(now, |snapshot| snapshot.min(now))
+	}
+
 	pub(crate) fn do_propose(
 		who: T::AccountId,
 		track: Track,
@@ -98,7 +118,7 @@ impl<T: Config> Pallet<T> {
 				deposit,
 				submitted: now,
 				registered_by,
-				electorate: T::VotingWeight::electorate(),
+				electorate: Self::electorate(),
 				tally: Tally::default(),
 				status: ProposalStatus::Voting { ends },
 			},

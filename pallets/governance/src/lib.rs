@@ -37,6 +37,10 @@
 //!   the proposal count.
 //! - **A tiny absolute quorum reached by one farmed account:** quorums are shares of the
 //!   electorate, at least [`Config::MinQuorum`].
+//! - **Inflating the electorate to make a quorum unreachable** (registering subjects just
+//!   before a proposal, deposits back the next block): a proposal's electorate is the smaller of
+//!   the count when it is made and [`ElectorateSnapshot`], taken once per minimum age. Subjects
+//!   kept registered past a snapshot count, and are old enough to vote by the next one.
 //! - **Shutting honest voters out by filling voter slots:** there are none; every voice may
 //!   vote.
 //! - **The standard track rewriting the root track's rules:** a standard proposal may change only
@@ -230,6 +234,13 @@ pub mod pallet {
 	pub type VoiceVotes<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, ProposalIndex, Twox64Concat, Subject, T::AccountId>;
 
+	/// The electorate (registered nodes and services) at the start of the current snapshot
+	/// period, a minimum age long. A proposal's electorate is the smaller of this and the count
+	/// when it is made, so subjects registered to inflate it (front-running a proposal to make
+	/// its quorum unreachable) do not count.
+	#[pallet::storage]
+	pub type ElectorateSnapshot<T: Config> = StorageValue<_, u32, OptionQuery>;
+
 	/// What each fund may still pay out in the current spend period: the period's number and
 	/// the amount left.
 	#[pallet::storage]
@@ -370,7 +381,7 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::decide_ending(now)
+			Self::snapshot_electorate(now).saturating_add(Self::decide_ending(now))
 		}
 	}
 

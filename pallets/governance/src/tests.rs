@@ -285,6 +285,27 @@ mod deciding {
 		});
 	}
 
+	/// The attack: seeing a proposal coming, register many subjects (deposits refunded the
+	/// next block) so the electorate it is decided against grows and its quorum is out of
+	/// reach. The electorate is the period's snapshot when that is smaller.
+	#[test]
+	fn subjects_registered_to_inflate_the_electorate_do_not_count() {
+		new_test_ext().execute_with(|| {
+			voters();
+			run_to_block(15);
+			assert_eq!(ElectorateSnapshot::<Test>::get(), Some(3), "taken every 5 blocks");
+			set_idle_electorate(100);
+			let index = propose(1, Track::Standard, remark(b"blocked?"));
+			assert_eq!(Governance::proposal(index).unwrap().electorate, 3);
+			assert_ok!(vote(1, index, true));
+			assert_ok!(vote(2, index, true));
+			run_to_block(25);
+			assert!(matches!(status(index), ProposalStatus::Passed { .. }));
+			// Kept registered past the next snapshot, they count (and could vote).
+			assert_eq!(ElectorateSnapshot::<Test>::get(), Some(103));
+		});
+	}
+
 	#[test]
 	fn the_ayes_must_exceed_the_approval_share() {
 		new_test_ext().execute_with(|| {

@@ -192,7 +192,7 @@ mod benchmarks {
 	fn set_heartbeat_ttl() -> Result<(), BenchmarkError> {
 		let origin =
 			T::ParamsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		let ttl: BlockNumberFor<T> = 1_200u32.into();
+		let ttl: BlockNumberFor<T> = T::MaxHeartbeatTtl::get();
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, ttl);

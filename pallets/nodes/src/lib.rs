@@ -137,6 +137,14 @@ pub mod pallet {
 		type MaxPeerIdLen: Get<u32>;
 		/// Who may change the heartbeat TTL (governance).
 		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The shortest heartbeat TTL governance may set: shorter would put honest nodes
+		/// offline between heartbeats, taking their allowances and reputation.
+		#[pallet::constant]
+		type MinHeartbeatTtl: Get<BlockNumberFor<Self>>;
+		/// The longest heartbeat TTL governance may set: longer would count silent nodes online
+		/// (and at full uptime) for as long, voiding the uptime rules.
+		#[pallet::constant]
+		type MaxHeartbeatTtl: Get<BlockNumberFor<Self>>;
 		/// The services placed on nodes.
 		type Placements: NodePlacements;
 		/// Where penalties for being offline while serving go.
@@ -267,6 +275,8 @@ pub mod pallet {
 		NodeStillServing,
 		/// The heartbeat TTL must be at least one block.
 		ZeroTtl,
+		/// The heartbeat TTL must be within `MinHeartbeatTtl` and `MaxHeartbeatTtl`.
+		TtlOutOfBounds,
 		/// Node ids are exhausted.
 		NodeIdOverflow,
 		/// The peer id is not the libp2p peer id of the node key.
@@ -396,6 +406,10 @@ pub mod pallet {
 		pub fn set_heartbeat_ttl(origin: OriginFor<T>, ttl: BlockNumberFor<T>) -> DispatchResult {
 			T::ParamsOrigin::ensure_origin(origin)?;
 			ensure!(!ttl.is_zero(), Error::<T>::ZeroTtl);
+			ensure!(
+				ttl >= T::MinHeartbeatTtl::get() && ttl <= T::MaxHeartbeatTtl::get(),
+				Error::<T>::TtlOutOfBounds
+			);
 			HeartbeatTtl::<T>::put(ttl);
 			Self::deposit_event(Event::HeartbeatTtlSet { ttl });
 			Ok(())

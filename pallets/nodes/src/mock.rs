@@ -2,7 +2,10 @@
 
 use crate as pallet_micro_nodes;
 use core::cell::RefCell;
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64},
+};
 use frame_system::EnsureRoot;
 use micro_primitives::{NodeId, NodePlacements, ReputationEvent, ReputationLedger, Subject};
 use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
@@ -86,6 +89,8 @@ impl pallet_micro_nodes::Config for Test {
 	type MaxAddressLen = ConstU32<64>;
 	type MaxPeerIdLen = ConstU32<64>;
 	type ParamsOrigin = EnsureRoot<u64>;
+	type MinHeartbeatTtl = ConstU64<2>;
+	type MaxHeartbeatTtl = ConstU64<1_000>;
 	type Placements = TestPlacements;
 	type Reputation = TestLedger;
 	type WeightInfo = ();

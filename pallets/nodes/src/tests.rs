@@ -740,6 +740,14 @@ mod set_heartbeat_ttl {
 			);
 			assert_ok!(MicroNodes::set_heartbeat_ttl(RuntimeOrigin::root(), 5));
 			assert_eq!(last_event(), Event::HeartbeatTtlSet { ttl: 5 }.into());
+			// The attack: a TTL so long that silent nodes count online at full uptime (or so
+			// short that every honest node is offline) is refused.
+			for ttl in [1, 1_001, u64::MAX] {
+				assert_noop!(
+					MicroNodes::set_heartbeat_ttl(RuntimeOrigin::root(), ttl),
+					Error::<Test>::TtlOutOfBounds
+				);
+			}
 			let node = register(ALICE, 1);
 			System::set_block_number(7);
 			assert!(!MicroNodes::is_online(node));

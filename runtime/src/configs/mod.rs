@@ -30,8 +30,8 @@ use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, MicroNodes, MicroServices,
 	MicroTokens, Nonce, OriginCaller, PalletInfo, Preimage, Reputation, Runtime, RuntimeCall,
 	RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Scheduler,
-	Signature, System, DAYS, EXISTENTIAL_DEPOSIT, MILLI_UNIT, SLOT_DURATION, SS58_PREFIX, UNIT,
-	VERSION,
+	Signature, System, DAYS, EXISTENTIAL_DEPOSIT, MILLI_UNIT, MINUTES, SLOT_DURATION, SS58_PREFIX,
+	UNIT, VERSION,
 };
 
 /// Who changes the network's parameters: a passed governance proposal (root, on the public
@@ -206,6 +206,10 @@ impl pallet_micro_nodes::Config for Runtime {
 	type MaxAddressLen = ConstU32<128>;
 	type MaxPeerIdLen = ConstU32<64>;
 	type ParamsOrigin = GovernanceOrigin;
+	/// A minute (six blocks would put a node offline between two of its heartbeats).
+	type MinHeartbeatTtl = ConstU32<{ MINUTES }>;
+	/// A day.
+	type MaxHeartbeatTtl = ConstU32<DAYS>;
 	type Placements = MicroServices;
 	type Reputation = Reputation;
 	type WeightInfo = pallet_micro_nodes::weights::SubstrateWeight<Runtime>;
@@ -416,14 +420,22 @@ parameter_types! {
 }
 
 /// The calls governance proposals may make. A proposal may not make a sudo call on a chain
-/// without a sudo key: no vote can install a human key outside the development chain (root can
-/// otherwise call `sudo.set_key`). Nor may it schedule calls by hand, which would dispatch them
-/// as root past this filter; the governance pallet schedules its own enactments.
+/// without a sudo key, nor write raw storage (which could set `Sudo::Key`): no vote installs a
+/// human key outside the development chain (root could otherwise call `sudo.set_key`). Nor may
+/// it schedule calls by hand, which would dispatch them as root past this filter; the
+/// governance pallet schedules its own enactments. A runtime upgrade (`set_code`) can of course
+/// change anything: it is the root track's purpose, voted with its stricter rules.
 pub struct ProposableCalls;
 impl Contains<RuntimeCall> for ProposableCalls {
 	fn contains(call: &RuntimeCall) -> bool {
+		let has_sudo_key = || pallet_sudo::Key::<Runtime>::get().is_some();
 		match call {
-			RuntimeCall::Sudo(_) => pallet_sudo::Key::<Runtime>::get().is_some(),
+			RuntimeCall::Sudo(_) => has_sudo_key(),
+			RuntimeCall::System(
+				frame_system::Call::set_storage { .. }
+				| frame_system::Call::kill_storage { .. }
+				| frame_system::Call::kill_prefix { .. },
+			) => has_sudo_key(),
 			RuntimeCall::Scheduler(_) => false,
 			_ => true,
 		}
