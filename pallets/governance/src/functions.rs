@@ -19,9 +19,9 @@ use sp_runtime::{
 
 use crate::{
 	ActiveCount, BalanceOf, Config, CurrentRules, ElectorateSnapshot, Ending, Error, Event, Fund,
-	HoldReason, Origin, Pallet, Proposal, ProposalCount, ProposalIndex, ProposalOf, ProposalStatus,
-	Proposals, RulesOf, SpendBudgets, SpendRecord, Spends, Tally, Track, VoiceVotes, Vote, Votes,
-	WeightInfo,
+	HoldReason, OpenProposals, Origin, Pallet, Proposal, ProposalCount, ProposalIndex, ProposalOf,
+	ProposalStatus, Proposals, RulesOf, SpendBudgets, SpendRecord, Spends, Tally, Track,
+	VoiceVotes, Vote, Votes, WeightInfo,
 };
 
 /// The scheduler task name of a proposal's enactment.
@@ -101,6 +101,8 @@ impl<T: Config> Pallet<T> {
 		);
 		let active = ActiveCount::<T>::get();
 		ensure!(active < T::MaxActive::get(), Error::<T>::TooManyActive);
+		let open = OpenProposals::<T>::get(&who).unwrap_or(0);
+		ensure!(open < T::MaxActivePerProposer::get(), Error::<T>::TooManyByProposer);
 		let ends = now.saturating_add(rules.voting_period);
 		let index = ProposalCount::<T>::get();
 		Ending::<T>::try_mutate(ends, |ending| ending.try_push(index))
@@ -125,6 +127,7 @@ impl<T: Config> Pallet<T> {
 		);
 		ProposalCount::<T>::put(index.saturating_add(1));
 		ActiveCount::<T>::put(active.saturating_add(1));
+		OpenProposals::<T>::insert(&who, open.saturating_add(1));
 		Self::deposit_event(Event::Proposed { index, proposer: who, track, call_hash, ends });
 		Ok(())
 	}
@@ -187,17 +190,26 @@ impl<T: Config> Pallet<T> {
 		rules: Option<RulesOf<T>>,
 	) {
 		ActiveCount::<T>::mutate(|active| *active = active.saturating_sub(1));
-		// The deposit only deters spam; every decided proposal gets it back.
-		let _ = T::Currency::release(
-			&HoldReason::ProposalDeposit.into(),
-			&proposal.proposer,
-			proposal.deposit,
-			Precision::BestEffort,
-		);
+		OpenProposals::<T>::mutate_exists(&proposal.proposer, |open| {
+			*open = open.and_then(|open| open.checked_sub(1)).filter(|open| *open > 0);
+		});
 		let tally = proposal.tally;
 		// Without rules nothing passes: every voice would have to vote, all of them aye.
 		let (quorum, approval) =
 			rules.map_or((Perbill::one(), Perbill::one()), |rules| rules.of(proposal.track));
+		// A proposal the network did not care to vote on forfeits its deposit, split like all
+		// profit, so holding the proposal slots with junk costs the deposits; every other
+		// decided proposal gets it back.
+		if tally.has_quorum(quorum, proposal.electorate) {
+			let _ = T::Currency::release(
+				&HoldReason::ProposalDeposit.into(),
+				&proposal.proposer,
+				proposal.deposit,
+				Precision::BestEffort,
+			);
+		} else {
+			Self::forfeit_deposit(&proposal.proposer, proposal.deposit);
+		}
 		proposal.status = if !tally.has_quorum(quorum, proposal.electorate) {
 			Self::deposit_event(Event::NoQuorum { index, tally });
 			ProposalStatus::NoQuorum
@@ -233,6 +245,30 @@ impl<T: Config> Pallet<T> {
 		// enactment took a hold of its own, which the scheduler lets go once dispatched.
 		T::Preimages::drop(&proposal.call);
 		Proposals::<T>::insert(index, proposal);
+	}
+
+	/// Moves `who`'s held proposal `deposit` to the charity (2.5%) and operations (the rest)
+	/// accounts.
+	fn forfeit_deposit(who: &T::AccountId, deposit: BalanceOf<T>) {
+		let reason = HoldReason::ProposalDeposit.into();
+		let charity = deposit / 40u32.into();
+		let operations = deposit.saturating_sub(charity);
+		for (to, amount) in
+			[(T::CharityAccount::get(), charity), (T::OperationsAccount::get(), operations)]
+		{
+			if amount.is_zero() {
+				continue;
+			}
+			let _ = T::Currency::transfer_on_hold(
+				&reason,
+				who,
+				&to,
+				amount,
+				Precision::BestEffort,
+				frame_support::traits::tokens::Restriction::Free,
+				frame_support::traits::tokens::Fortitude::Force,
+			);
+		}
 	}
 
 	pub(crate) fn do_spend(

@@ -5,7 +5,8 @@
 //! enact, veto or cancel anything.
 //!
 //! - [`Pallet::propose`]: an account with a voice (below) proposes a call on a [`Track`],
-//!   holding [`Config::ProposalDeposit`] until the vote is decided. The call is kept inline or,
+//!   holding [`Config::ProposalDeposit`] until the vote is decided (returned unless the
+//!   proposal misses its quorum). The call is kept inline or,
 //!   when large (a runtime upgrade), as a preimage (pallet-preimage).
 //! - [`Pallet::vote`]: an account votes aye or nay with its voices: each node it operates and
 //!   each service it owns that was registered at least the rules' `min_age` before the proposal
@@ -43,6 +44,9 @@
 //!   kept registered past a snapshot count, and are old enough to vote by the next one.
 //! - **Shutting honest voters out by filling voter slots:** there are none; every voice may
 //!   vote.
+//! - **Holding every proposal slot with junk:** one account may have only
+//!   [`Config::MaxActivePerProposer`] proposals open, and a proposal that misses its quorum
+//!   forfeits its deposit (2.5% to charity, the rest to operations) instead of getting it back.
 //! - **The standard track rewriting the root track's rules:** a standard proposal may change only
 //!   the standard quorum and approval; the voting period, enactment delay, minimum age and the
 //!   root thresholds change only by a root-track proposal, and root thresholds are never below
@@ -175,6 +179,9 @@ pub mod pallet {
 		/// Most proposals open for votes at once.
 		#[pallet::constant]
 		type MaxActive: Get<u32>;
+		/// Most proposals one account may have open for votes at once.
+		#[pallet::constant]
+		type MaxActivePerProposer: Get<u32>;
 		/// The lowest quorum rules may set, as a share of the electorate.
 		#[pallet::constant]
 		type MinQuorum: Get<Perbill>;
@@ -256,6 +263,11 @@ pub mod pallet {
 		BoundedVec<ProposalIndex, T::MaxActive>,
 		ValueQuery,
 	>;
+
+	/// How many proposals each account has open for votes.
+	#[pallet::storage]
+	pub type OpenProposals<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
 
 	/// How many proposals are open for votes.
 	#[pallet::storage]
@@ -356,6 +368,9 @@ pub mod pallet {
 		VoicesAlreadyUsed,
 		/// As many proposals are open as the runtime allows; wait for one to be decided.
 		TooManyActive,
+		/// The account has as many proposals open as one account may; wait for one to be
+		/// decided.
+		TooManyByProposer,
 		/// The chain has no voting rules yet.
 		NoRules,
 		/// Rules need a voting period and an enactment delay of at least a block, quorums of at

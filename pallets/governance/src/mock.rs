@@ -172,6 +172,7 @@ impl pallet_micro_governance::Config for Test {
 	type CharityAccount = Charity;
 	type OperationsAccount = Operations;
 	type MaxActive = ConstU32<4>;
+	type MaxActivePerProposer = ConstU32<2>;
 	type MinQuorum = MinQuorum;
 	type MinRootApproval = MinRootApproval;
 	type SpendPeriod = ConstU64<100>;

@@ -81,11 +81,11 @@ mod proposing {
 				Error::<Test>::NoVotingWeight
 			);
 			voters();
-			for _ in 0..4 {
-				propose(1, Track::Standard, remark(b"x"));
+			for who in [1, 1, 2, 2] {
+				propose(who, Track::Standard, remark(b"x"));
 			}
 			assert_noop!(
-				Governance::propose(RuntimeOrigin::signed(2), Track::Standard, call()),
+				Governance::propose(RuntimeOrigin::signed(3), Track::Standard, call()),
 				Error::<Test>::TooManyActive
 			);
 			CurrentRules::<Test>::kill();
@@ -93,6 +93,35 @@ mod proposing {
 				Governance::propose(RuntimeOrigin::signed(2), Track::Standard, call()),
 				Error::<Test>::NoRules
 			);
+		});
+	}
+
+	/// The attack: one account holds every proposal slot with junk, re-proposing as its
+	/// proposals are decided, to shut honest proposals out for the price of fees.
+	#[test]
+	fn one_account_holds_few_slots_and_junk_forfeits_its_deposit() {
+		new_test_ext().execute_with(|| {
+			voters();
+			set_idle_electorate(10);
+			propose(1, Track::Standard, remark(b"junk"));
+			propose(1, Track::Standard, remark(b"junk"));
+			assert_noop!(
+				Governance::propose(
+					RuntimeOrigin::signed(1),
+					Track::Standard,
+					Box::new(remark(b"x"))
+				),
+				Error::<Test>::TooManyByProposer
+			);
+			assert_eq!(Balances::total_balance_on_hold(&1), 2 * DEPOSIT);
+			run_to_block(20);
+			// Nobody voted: both missed their quorum, and both deposits went to the funds.
+			assert_eq!(Balances::total_balance_on_hold(&1), 0);
+			assert_eq!(Balances::balance(&1), 1_000 - 2 * DEPOSIT);
+			assert_eq!(Balances::balance(&CHARITY), 10_000 + 2 * (DEPOSIT / 40));
+			assert_eq!(Balances::balance(&OPERATIONS), 5_000 + 2 * (DEPOSIT - DEPOSIT / 40));
+			assert_eq!(OpenProposals::<Test>::get(1), None);
+			propose(1, Track::Standard, remark(b"again"));
 		});
 	}
 

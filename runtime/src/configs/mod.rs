@@ -458,6 +458,7 @@ impl pallet_micro_governance::Config for Runtime {
 	type CharityAccount = CharityAccount;
 	type OperationsAccount = OperationsAccount;
 	type MaxActive = ConstU32<16>;
+	type MaxActivePerProposer = ConstU32<1>;
 	type MinQuorum = MinGovernanceQuorum;
 	type MinRootApproval = MinRootApproval;
 	type SpendPeriod = ConstU32<{ 30 * DAYS }>;
