@@ -355,3 +355,29 @@ fn migrations_leave_a_new_chain_as_it_is() {
 		assert_eq!(pallet_micro_governance::CurrentRules::<Runtime>::get(), rules);
 	});
 }
+
+/// The attack: an aged service is lent (or sold) to another account for a vote and handed
+/// back. A service is a voice only while its creator holds it.
+#[test]
+fn a_service_is_a_voice_only_in_its_creators_hands() {
+	use micro_primitives::{Subject, VotingWeight};
+	local_testnet().execute_with(|| {
+		let service = register_service(Sr25519Keyring::Alice, "lent");
+		let (alice, bob) =
+			(Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id());
+		let voices = |who: &AccountId| {
+			<crate::Reputation as VotingWeight<AccountId, u32>>::voices(who, System::block_number())
+				.into_iter()
+				.map(|voice| voice.subject)
+				.collect::<alloc::vec::Vec<_>>()
+		};
+		assert_eq!(voices(&alice), alloc::vec![Subject::Service(service)]);
+		assert_ok!(crate::MicroServices::transfer_service(
+			signed(Sr25519Keyring::Alice),
+			service,
+			bob.clone()
+		));
+		assert!(voices(&bob).is_empty(), "the borrower gets no voice");
+		assert!(voices(&alice).is_empty(), "nor does the creator while it is lent");
+	});
+}

@@ -33,7 +33,8 @@
 //! - **Passing one service NFT (or recycling one node deposit) from account to account to vote
 //!   again:** votes are kept per voice ([`VoiceVotes`]): a node or service votes once per
 //!   proposal whoever holds it, and a node registered after the proposal's cut-off (a recycled
-//!   deposit) has no voice on it.
+//!   deposit) has no voice on it. The reputation pallet gives a service a voice only while its
+//!   creator holds it, so aged services cannot be rented for a vote either.
 //! - **Buying weight once a proposal appears:** only voices registered `min_age` blocks before
 //!   the proposal count.
 //! - **A tiny absolute quorum reached by one farmed account:** quorums are shares of the

@@ -202,6 +202,10 @@ pub trait ServiceDirectory<AccountId, BlockNumber> {
 	fn owner(service: ServiceId) -> Option<AccountId>;
 	/// The block the service was registered in.
 	fn registered_at(service: ServiceId) -> Option<BlockNumber>;
+	/// The account that registered the service (and holds its deposit); by default its owner.
+	fn creator(service: ServiceId) -> Option<AccountId> {
+		Self::owner(service)
+	}
 	/// The price of one call, in API tokens.
 	fn price_per_call(service: ServiceId) -> Option<ApiTokens>;
 	/// Whether `node` announced that it runs `version` of `service`, and that version is live.

@@ -155,7 +155,9 @@ impl<T: Config> AccessControl<T::AccountId> for Pallet<T> {
 /// and each service it owns is a voice of weight score plus one (so a newcomer's first node
 /// already counts). Holding more MICRO buys none. The governance pallet counts each voice once
 /// per proposal and only if it was registered long enough before the proposal, so a service NFT
-/// passed from account to account, or a node deposit recycled into a new node, votes once.
+/// passed from account to account, or a node deposit recycled into a new node, votes once. A
+/// service is a voice only while its creator (who holds its deposit) owns it: a service given,
+/// lent or sold carries no voice, so weight cannot be rented for a vote and handed back.
 impl<T: Config> VotingWeight<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 	fn voices(who: &T::AccountId, registered_by: BlockNumberFor<T>) -> Vec<Voice> {
 		let half = MAX_VOICES / 2;
@@ -170,6 +172,7 @@ impl<T: Config> VotingWeight<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			.into_iter()
 			.filter(|service| {
 				T::Services::registered_at(*service).is_some_and(|at| at <= registered_by)
+					&& T::Services::creator(*service).as_ref() == Some(who)
 			})
 			.map(Subject::Service);
 		nodes

@@ -469,6 +469,10 @@ impl<T: Config> ServiceDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> 
 		Services::<T>::get(service).map(|info| info.registered_at)
 	}
 
+	fn creator(service: ServiceId) -> Option<T::AccountId> {
+		Services::<T>::get(service).map(|info| info.creator)
+	}
+
 	fn price_per_call(service: ServiceId) -> Option<ApiTokens> {
 		Services::<T>::get(service).map(|info| info.price_per_call)
 	}
