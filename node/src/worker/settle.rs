@@ -19,7 +19,8 @@ use super::{chain::Chain, keys::NodeKeyPair};
 /// Most records one report carries: the runtime's `MaxRecords`.
 fn max_records() -> usize {
 	use frame_support::traits::Get;
-	<Runtime as pallet_micro_settlement::Config>::MaxRecords::get() as usize
+	let max: u32 = <Runtime as pallet_micro_settlement::Config>::MaxRecords::get();
+	max as usize
 }
 
 /// Submits heartbeats and usage reports when due.
