@@ -6,14 +6,15 @@
 //! Then, on the same network, the capture attempts an attacker with a few accounts would make,
 //! each refused: a proposal installing a sudo key, a service NFT passed to another account to
 //! vote again, a node registered after the proposal, and a standard-track proposal lowering
-//! the root track's quorum.
+//! the root track's quorum. Last, the service changes hands for MICRO through the services
+//! pallet's sale, whose price is split like all profit, to the unit.
 
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
 use futures::future::join_all;
 use micro_tests::{
-	chain::{event, register_node, submit, view, Client},
+	chain::{event, free_balance, register_node, submit, view, Client},
 	start_local_network,
 };
 use subxt::{
@@ -94,6 +95,23 @@ struct ProposalView {
 struct ServiceRegistered {
 	service: u32,
 }
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct ServiceSold {
+	price: u128,
+	charity: u128,
+	operations: u128,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct TransactionFeePaid {
+	actual_fee: u128,
+}
+
+/// One MICRO in plancks (12 decimals).
+const UNIT: u128 = 1_000_000_000_000;
 
 /// One endpoint, `Capture.Take`, taking and returning a string.
 fn endpoint() -> Value {
@@ -207,11 +225,64 @@ async fn a_parameter_change_is_voted_by_reputation_and_enacted_by_the_chain() {
 		.expect("every validator agrees");
 	}
 
-	capture_attempts(&api, &nodes[0], &voters).await;
+	let service = capture_attempts(&api, &nodes[0], &voters).await;
+	a_sale_splits_like_all_profit(&api, service, &sr25519::dev::eve(), &voters[1]).await;
 }
 
-/// What an attacker with a few accounts tries against the network's governance, each refused.
-async fn capture_attempts(api: &Client, node: &micro_tests::TestNode, voters: &[sr25519::Keypair]) {
+/// `seller` offers `service` for 1,000 MICRO and `buyer` buys it: the seller gets 950, charity
+/// and operations 25 each (and their shares of the buyer's transaction fee), to the unit.
+async fn a_sale_splits_like_all_profit(
+	api: &Client,
+	service: u32,
+	seller: &sr25519::Keypair,
+	buyer: &sr25519::Keypair,
+) {
+	const PRICE: u128 = 1_000 * UNIT;
+	let seller_id: AccountId32 = seller.public_key().into();
+	let buyer_id: AccountId32 = buyer.public_key().into();
+	let offer = dynamic::transaction(
+		"MicroServices",
+		"offer_service",
+		(service, PRICE, Value::unnamed_variant("None", [])),
+	);
+	submit(api, offer, seller).await.expect("the owner offers the service");
+	let (_, charity, operations): (AccountId32, AccountId32, AccountId32) =
+		view(api, "MicroTokens", "accounts", &[]).await;
+	let balances = || async {
+		(
+			free_balance(api, &seller_id).await.unwrap(),
+			free_balance(api, &charity).await.unwrap(),
+			free_balance(api, &operations).await.unwrap(),
+		)
+	};
+	let before = balances().await;
+	let buy = dynamic::transaction("MicroServices", "buy_service", (service, PRICE));
+	let events = submit(api, buy, buyer).await.expect("the buyer buys it");
+	let sold = event::<ServiceSold>(&events, "MicroServices", "ServiceSold");
+	assert_eq!((sold.price, sold.charity, sold.operations), (PRICE, 25 * UNIT, 25 * UNIT));
+	let fee = event::<TransactionFeePaid>(&events, "TransactionPayment", "TransactionFeePaid");
+	let after = balances().await;
+	assert_eq!(after.0 - before.0, 950 * UNIT, "the seller gets the price less 5%");
+	assert_eq!(after.1 - before.1, 25 * UNIT + fee.actual_fee / 40, "charity's 2.5%");
+	assert_eq!(after.2 - before.2, 25 * UNIT + fee.actual_fee / 40, "operations' 2.5%");
+	let owner: Option<(ServiceOwner, Option<AccountId32>)> =
+		view(api, "MicroServices", "service", &service.encode()).await;
+	assert_eq!(owner.and_then(|(_, owner)| owner), Some(buyer_id), "the buyer owns it");
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct ServiceOwner {
+	price_per_call: u128,
+}
+
+/// What an attacker with a few accounts tries against the network's governance, each refused;
+/// returns the service registered on the way, which Eve then holds.
+async fn capture_attempts(
+	api: &Client,
+	node: &micro_tests::TestNode,
+	voters: &[sr25519::Keypair],
+) -> u32 {
 	let [alice, bob, charlie] = voters else { panic!("three voters") };
 	let (dave, eve) = (sr25519::dev::dave(), sr25519::dev::eve());
 	let eve_id: AccountId32 = eve.public_key().into();
@@ -300,4 +371,5 @@ async fn capture_attempts(api: &Client, node: &micro_tests::TestNode, voters: &[
 	.await
 	.expect("the chain moves past the enactment");
 	assert_eq!(rules(api).await, before, "the root quorum is unchanged");
+	service
 }
