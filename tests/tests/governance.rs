@@ -265,15 +265,9 @@ async fn a_sale_splits_like_all_profit(
 	assert_eq!(after.0 - before.0, 950 * UNIT, "the seller gets the price less 5%");
 	assert_eq!(after.1 - before.1, 25 * UNIT + fee.actual_fee / 40, "charity's 2.5%");
 	assert_eq!(after.2 - before.2, 25 * UNIT + fee.actual_fee / 40, "operations' 2.5%");
-	let owner: Option<(ServiceOwner, Option<AccountId32>)> =
+	let owner: Option<(subxt::ext::scale_value::Value, Option<AccountId32>)> =
 		view(api, "MicroServices", "service", &service.encode()).await;
 	assert_eq!(owner.and_then(|(_, owner)| owner), Some(buyer_id), "the buyer owns it");
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct ServiceOwner {
-	price_per_call: u128,
 }
 
 /// What an attacker with a few accounts tries against the network's governance, each refused;
@@ -358,7 +352,11 @@ async fn capture_attempts(
 			let proposal: Option<ProposalView> =
 				view(api, "Governance", "proposal", &proposed.index.encode()).await;
 			match proposal.map(|p| p.status) {
-				Some(ProposalStatus::Voting { .. }) | None => None,
+				Some(ProposalStatus::Voting { ends }) => {
+					assert_eq!(ends, proposed.ends, "decided when announced");
+					None
+				}
+				None => None,
 				Some(ProposalStatus::Passed { enact_at }) => Some(enact_at),
 				Some(other) => panic!("the proposal should pass its vote, but is {other:?}"),
 			}
