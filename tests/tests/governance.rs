@@ -310,6 +310,11 @@ async fn capture_attempts(
 	let events = submit(api, register, alice).await.expect("Alice registers a service");
 	let service = event::<ServiceRegistered>(&events, "MicroServices", "ServiceRegistered").service;
 
+	// She passes the service NFT to Eve, to vote with it from a second account: a service is a
+	// voice only in its creator's hands, so neither Alice nor Eve votes with it now.
+	let transfer = dynamic::transaction("MicroServices", "transfer_service", (service, eve_id));
+	submit(api, transfer, alice).await.expect("the service moves to Eve");
+
 	// A standard-track proposal lowering the root track's quorum to the standard one.
 	let before = rules(api).await;
 	let lowered = Rules { root_quorum: before.quorum, ..before };
@@ -321,29 +326,28 @@ async fn capture_attempts(
 	let proposed = event::<Proposed>(&events, "Governance", "Proposed");
 	let vote = |aye: bool| dynamic::transaction("Governance", "vote", (proposed.index, aye));
 
-	// A node registered once the proposal is known (a recycled deposit, say) has no voice.
-	let key = SigningKey::from_bytes(&sp_crypto_hashing::blake2_256(b"dave's late node"));
-	register_node(api, &dave, &key).await.expect("Dave registers a node");
-	let refused = submit(api, vote(true), &dave).await.expect_err("too late to vote");
-	assert!(refused.contains("NoVotingWeight"), "refused with {refused}");
+	// All within the ten-block voting period, so at once: Eve's vote with the service she was
+	// handed is refused; a node Dave registers once the proposal is known (a recycled deposit,
+	// say) has no voice; Alice votes with her node alone, and Bob and Charlie vote aye too.
+	let eve_votes = async {
+		let refused = submit(api, vote(true), &eve).await.expect_err("the service gives no say");
+		assert!(refused.contains("NoVotingWeight"), "refused with {refused}");
+	};
+	let dave_votes = async {
+		let key = SigningKey::from_bytes(&sp_crypto_hashing::blake2_256(b"dave's late node"));
+		register_node(api, &dave, &key).await.expect("Dave registers a node");
+		let refused = submit(api, vote(true), &dave).await.expect_err("too late to vote");
+		assert!(refused.contains("NoVotingWeight"), "refused with {refused}");
+	};
+	let ayes = join_all([alice, bob, charlie].map(|voter| async move {
+		let events = submit(api, vote(true), voter).await.expect("the vote counts");
+		event::<Voted>(&events, "Governance", "Voted").voices
+	}));
+	let ((), (), voices) = futures::join!(eve_votes, dave_votes, ayes);
+	assert_eq!(voices, vec![1, 1, 1], "each votes with its node; Alice's service is Eve's now");
 
-	// Alice votes with her node and her service.
-	let events = submit(api, vote(true), alice).await.expect("Alice votes");
-	let voted = event::<Voted>(&events, "Governance", "Voted");
-	assert_eq!(voted.voices, 2, "a node and a service");
-
-	// She passes the service NFT to Eve, who tries to vote with it again: a service is a voice
-	// only in its creator's hands, and it already voted.
-	let transfer = dynamic::transaction("MicroServices", "transfer_service", (service, eve_id));
-	submit(api, transfer, alice).await.expect("the service moves to Eve");
-	let refused = submit(api, vote(true), &eve).await.expect_err("the service gives Eve no say");
-	assert!(refused.contains("NoVotingWeight"), "refused with {refused}");
-
-	// Bob and Charlie vote aye too: the proposal passes, but the standard track may not
-	// change what binds the root track, so its enactment fails and the rules stay.
-	for voter in [bob, charlie] {
-		submit(api, vote(true), voter).await.expect("the vote counts");
-	}
+	// The proposal passes, but the standard track may not change what binds the root track,
+	// so its enactment fails and the rules stay.
 	let proposal: Option<ProposalView> =
 		view(api, "Governance", "proposal", &proposed.index.encode()).await;
 	assert_eq!(proposal.expect("the proposal exists").electorate, 4, "three nodes, one service");
