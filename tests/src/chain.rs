@@ -19,40 +19,27 @@ struct NodeRegistered {
 }
 
 /// `operator` registers a node whose ed25519 key is `node_key`, proving it holds the key, with
-/// a peer id of base58 text derived from the key; returns the node's id.
+/// the key's libp2p peer id; returns the node's id.
 pub async fn register_node(
 	api: &Client,
 	operator: &subxt_signer::sr25519::Keypair,
 	node_key: &ed25519_dalek::SigningKey,
 ) -> Result<u32, String> {
 	use ed25519_dalek::Signer as _;
-	const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 	let operator_id: AccountId32 = operator.public_key().into();
 	let key = node_key.verifying_key().to_bytes();
 	let nonce: u32 = view(api, "MicroNodes", "proof_nonce", &operator_id.encode()).await;
 	let proof = node_key
 		.sign(&(NODE_KEY_PROOF_CONTEXT, api.genesis_hash(), &operator_id, nonce).encode())
 		.to_bytes();
-	// The libp2p peer id of the node key, the only one the chain accepts: the identity multihash
-	// of the protobuf ed25519 public key, in base58.
-	let multihash: Vec<u8> = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20].into_iter().chain(key).collect();
-	let mut digits: Vec<u8> = Vec::new();
-	for byte in &multihash {
-		let mut carry = u32::from(*byte);
-		for digit in digits.iter_mut() {
-			carry += u32::from(*digit) << 8;
-			*digit = (carry % 58) as u8;
-			carry /= 58;
-		}
-		while carry > 0 {
-			digits.push((carry % 58) as u8);
-			carry /= 58;
-		}
-	}
-	let zeros = multihash.iter().take_while(|byte| **byte == 0).count();
-	let peer_id: Vec<u8> = std::iter::repeat_n(BASE58[0], zeros)
-		.chain(digits.iter().rev().map(|digit| BASE58[usize::from(*digit)]))
-		.collect();
+	// The libp2p peer id of the node key, derived by libp2p as the worker derives it: the only
+	// one the chain accepts.
+	let peer_id = mucp_offchain::peer::Keypair::ed25519_from_bytes(node_key.to_bytes())
+		.map_err(|e| e.to_string())?
+		.public()
+		.to_peer_id()
+		.to_base58()
+		.into_bytes();
 	let call = dynamic::transaction(
 		"MicroNodes",
 		"register_node",
