@@ -251,10 +251,11 @@ impl<T: Config> Pallet<T> {
 	/// accounts.
 	fn forfeit_deposit(who: &T::AccountId, deposit: BalanceOf<T>) {
 		let reason = HoldReason::ProposalDeposit.into();
-		let charity = deposit / 40u32.into();
-		let operations = deposit.saturating_sub(charity);
+		// The network's profit split, with the earner's part going to operations too.
+		let shares = micro_primitives::ProfitShares::of(deposit);
+		let operations = shares.operations.saturating_add(shares.remainder);
 		for (to, amount) in
-			[(T::CharityAccount::get(), charity), (T::OperationsAccount::get(), operations)]
+			[(T::CharityAccount::get(), shares.charity), (T::OperationsAccount::get(), operations)]
 		{
 			if amount.is_zero() {
 				continue;
