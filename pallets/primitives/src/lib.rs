@@ -273,6 +273,19 @@ pub trait VotingWeight<AccountId, BlockNumber> {
 /// services.
 pub const MAX_VOICES: u32 = 32;
 
+/// Most storage reads that computing one account's score or voices may take: every node it
+/// operates (at most 16) and every service it owns that is scanned (at most 16), each read in
+/// O(1) (a service's availability is a stamp its nodes' heartbeats keep, not a walk over its
+/// placements). Calls that read an account's score (`register_service`, `claim_free_tokens`,
+/// `propose`, `vote`) charge these reads; the reputation pallet's tests measure the worst-case
+/// walk against them (finding H4).
+pub const ACCOUNT_SCORE_READS: u64 = 160;
+
+/// Most bytes of storage proof that computing one account's score or voices may record:
+/// [`ACCOUNT_SCORE_READS`] values with their trie paths. The proof-size half of the weight of
+/// the calls that read an account's score.
+pub const ACCOUNT_SCORE_PROOF_SIZE: u64 = 160 * 1024;
+
 /// Why [`UsagePayments::pay_for_usage`] failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum PaymentError {
