@@ -67,10 +67,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("micro-runtime"),
 	impl_name: alloc::borrow::Cow::Borrowed("micro-runtime"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -153,6 +153,8 @@ pub type Migrations = (
 	pallet_micro_tokens::migrations::MigrateV0ToV1<Runtime>,
 	pallet_micro_settlement::migrations::MigrateV0ToV1<Runtime>,
 	pallet_micro_reputation::migrations::MigrateV0ToV1<Runtime>,
+	pallet_micro_services::migrations::MigrateV0ToV1<Runtime>,
+	pallet_micro_contracts::migrations::MigrateV0ToV1<Runtime>,
 );
 
 /// Dispatches extrinsics to the pallets.

@@ -78,7 +78,7 @@ fn pass(track: Track, call: RuntimeCall) -> u32 {
 	let index = pallet_micro_governance::ProposalCount::<Runtime>::get();
 	assert_ok!(Governance::propose(signed(Sr25519Keyring::Alice), track, Box::new(call)));
 	for voter in VOTERS {
-		assert_ok!(Governance::vote(signed(voter), index, true));
+		assert_ok!(Governance::vote(signed(voter), index, true, Default::default()));
 	}
 	index
 }
@@ -379,5 +379,229 @@ fn a_service_is_a_voice_only_in_its_creators_hands() {
 		));
 		assert!(voices(&bob).is_empty(), "the borrower gets no voice");
 		assert!(voices(&alice).is_empty(), "nor does the creator while it is lent");
+	});
+}
+
+/// The attack (M12): blockspace bought by the byte at one planck a byte, so filling every block
+/// with remarks costs next to nothing while every full node keeps the history. A mebibyte now
+/// costs about 10 MICRO in length fee alone.
+#[test]
+fn blockspace_is_priced_by_the_byte() {
+	local_testnet().execute_with(|| {
+		let mebibyte = 1024 * 1024u32;
+		let call = RuntimeCall::System(frame_system::Call::remark {
+			remark: alloc::vec![0u8; mebibyte as usize],
+		});
+		let info = frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&call);
+		let fee = pallet_transaction_payment::Pallet::<Runtime>::compute_fee(mebibyte, &info, 0);
+		let length_fee = pallet_transaction_payment::Pallet::<Runtime>::length_to_fee(mebibyte);
+		assert_eq!(length_fee, crate::Balance::from(mebibyte) * crate::MILLI_UNIT / 100);
+		assert!(fee >= 10 * crate::UNIT, "a MiB of remark costs {fee}, under 10 MICRO");
+	});
+}
+
+/// The transaction extensions a node's worker puts on a report it submits with no account
+/// (`node/src/worker/chain.rs`): the report's own node signature authorizes it.
+fn authorized(call: RuntimeCall) -> crate::UncheckedExtrinsic {
+	let extension: crate::TxExtension = (
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(0),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	);
+	crate::UncheckedExtrinsic::new_transaction(call, extension)
+}
+
+/// A report of node 1 (key seed `[1; 32]`) with one record the chain rejects (a consumer's
+/// signature over something else), signed by the node's key.
+fn report_with_a_bad_record(node: micro_primitives::NodeId, sequence: u64) -> RuntimeCall {
+	use codec::Encode;
+	use pallet_micro_settlement::{UsageRecord, UsageReport};
+	let consumer = Sr25519Keyring::Ferdie;
+	let allowance = micro_primitives::UsageAllowance {
+		consumer: consumer.to_account_id(),
+		service: 0,
+		node,
+		max_calls: 10,
+		max_price_per_call: 1,
+		expires_at: 1_000,
+		nonce: 1,
+	};
+	let record = UsageRecord {
+		allowance,
+		signature: consumer.sign(b"not the allowance").into(),
+		version: 1,
+		calls: 1,
+	};
+	let report: pallet_micro_settlement::ReportOf<Runtime> =
+		UsageReport { node, sequence, records: alloc::vec![record].try_into().unwrap() };
+	let payload = sp_io::hashing::blake2_256(
+		&(micro_primitives::USAGE_REPORT_CONTEXT, crate::Settlement::genesis_hash(), &report)
+			.encode(),
+	);
+	let signature = ed25519::Pair::from_seed(&[1; 32]).sign(&payload);
+	RuntimeCall::Settlement(pallet_micro_settlement::Call::submit_usage { report, signature })
+}
+
+/// The attack (C2): reports as free, top-priority blockspace. Through the runtime's real
+/// transaction pipeline (`Executive`, every extension), a report with no account is admitted at
+/// priority 0 under one pool tag per node, and its node's operator pays a signed transaction's
+/// fee for it plus the surcharge for the rejected record, split like every fee; an operator who
+/// cannot pay has the report refused from the pool.
+#[test]
+fn an_authorized_report_costs_its_operator_a_fee_through_the_runtime() {
+	use crate::{configs::CharityAccount, Executive};
+	use codec::Encode;
+	use sp_runtime::{
+		traits::{Convert, Hash as _},
+		transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
+	};
+	local_testnet().execute_with(|| {
+		register_node(Sr25519Keyring::Alice, 1);
+		let node = pallet_micro_nodes::OperatorNodes::<Runtime>::get(
+			Sr25519Keyring::Alice.to_account_id(),
+		)[0];
+		run_to(2);
+		let xt = authorized(report_with_a_bad_record(node, 1));
+		let len = xt.encoded_size() as u32;
+
+		let validity = frame_support::storage::with_transaction(|| {
+			sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(
+				Executive::validate_transaction(
+					TransactionSource::External,
+					xt.clone(),
+					System::parent_hash(),
+				),
+			))
+		})
+		.unwrap()
+		.expect("the report is valid");
+		assert_eq!(validity.priority, 0, "no higher than a signed transaction with no tip");
+		let tag = ("MicroUsageReport", node).encode();
+		assert_eq!(validity.provides, alloc::vec![tag.clone()]);
+		// A second report of the same node, any sequence, competes for the same slot.
+		let next = authorized(report_with_a_bad_record(node, 7));
+		let next_validity = frame_support::storage::with_transaction(|| {
+			sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(
+				Executive::validate_transaction(
+					TransactionSource::External,
+					next,
+					System::parent_hash(),
+				),
+			))
+		})
+		.unwrap()
+		.expect("valid on its own");
+		assert_eq!(next_validity.provides, alloc::vec![tag]);
+
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let charity = CharityAccount::get();
+		let (alice_before, charity_before) = (free(&alice), free(&charity));
+		let header = <crate::Header as sp_runtime::traits::Header>::new(
+			System::block_number() + 1,
+			Default::default(),
+			Default::default(),
+			System::parent_hash(),
+			Default::default(),
+		);
+		Executive::initialize_block(&header);
+		let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&xt);
+		assert_ok!(Executive::apply_extrinsic(xt).expect("applied"));
+		let weight = <<Runtime as pallet_micro_settlement::Config>::WeightInfo as
+			pallet_micro_settlement::WeightInfo>::submit_usage(1);
+		let report_len = match report_with_a_bad_record(node, 1) {
+			RuntimeCall::Settlement(pallet_micro_settlement::Call::submit_usage {
+				report,
+				signature,
+			}) => (2 + report.encoded_size() + signature.encoded_size()) as u32,
+			_ => unreachable!(),
+		};
+		let expected =
+			crate::configs::SettlementReportFee::convert((weight, report_len)) + crate::MILLI_UNIT;
+		assert!(len >= report_len, "the call is inside the extrinsic ({hash:?})");
+		let paid = System::events()
+			.into_iter()
+			.find_map(|record| match record.event {
+				crate::RuntimeEvent::Settlement(
+					pallet_micro_settlement::Event::ReportFeePaid { fee, operator, .. },
+				) => Some((fee, operator)),
+				_ => None,
+			})
+			.expect("ReportFeePaid");
+		assert_eq!(paid, (expected, alice.clone()));
+		assert_eq!(free(&alice), alice_before - expected, "the operator paid exactly the fee");
+		assert_eq!(free(&charity), charity_before + expected / 40, "2.5% to charity");
+
+		// An operator with nothing to pay with has its next report refused from the pool.
+		assert_ok!(pallet_balances::Pallet::<Runtime>::transfer_all(
+			signed(Sr25519Keyring::Alice),
+			Sr25519Keyring::Eve.to_account_id().into(),
+			true,
+		));
+		run_to(System::block_number() + 20);
+		let broke = authorized(report_with_a_bad_record(node, 2));
+		assert_eq!(
+			Executive::validate_transaction(
+				TransactionSource::External,
+				broke,
+				System::parent_hash()
+			),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Payment))
+		);
+	});
+}
+
+/// The attack: service NFTs pushed onto a voter (transfers need no consent) fill the 16 places
+/// of the voices scan, so its own aged service would not be found. A vote names its subjects,
+/// each checked on its own in the real runtime's reputation pallet.
+#[test]
+fn a_voter_votes_with_its_own_service_whatever_is_pushed_onto_it() {
+	use micro_primitives::{Subject, MAX_VOICES};
+	local_testnet().execute_with(|| {
+		let own = register_service(Sr25519Keyring::Alice, "own");
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		for index in 0..=MAX_VOICES / 2 {
+			let pushed = register_service(Sr25519Keyring::Bob, &alloc::format!("pushed-{index}"));
+			assert_ok!(crate::MicroServices::transfer_service(
+				signed(Sr25519Keyring::Bob),
+				pushed,
+				alice.clone()
+			));
+		}
+		run_to(2);
+		let index = pallet_micro_governance::ProposalCount::<Runtime>::get();
+		let remark = RuntimeCall::System(frame_system::Call::remark { remark: alloc::vec![1] });
+		register_node(Sr25519Keyring::Charlie, 3);
+		run_to(3);
+		assert_ok!(Governance::propose(
+			signed(Sr25519Keyring::Charlie),
+			Track::Standard,
+			Box::new(remark)
+		));
+		assert_ok!(Governance::vote(
+			signed(Sr25519Keyring::Alice),
+			index,
+			true,
+			alloc::vec![Subject::Service(own)].try_into().unwrap()
+		));
+		assert_eq!(
+			pallet_micro_governance::VoiceVotes::<Runtime>::get(index, Subject::Service(own)),
+			Some(alice.clone())
+		);
+		// A pushed service is Alice's NFT but not her creation: it carries no voice.
+		assert!(Governance::vote(
+			signed(Sr25519Keyring::Alice),
+			index,
+			true,
+			alloc::vec![Subject::Service(own + 1)].try_into().unwrap()
+		)
+		.is_err());
 	});
 }

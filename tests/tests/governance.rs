@@ -192,7 +192,13 @@ async fn a_parameter_change_is_voted_by_reputation_and_enacted_by_the_chain() {
 	let proposed = event::<Proposed>(&events, "Governance", "Proposed");
 
 	// Dave, who has no weight, cannot vote; the three others do, once each.
-	let vote = |aye: bool| dynamic::transaction("Governance", "vote", (proposed.index, aye));
+	let vote = |aye: bool| {
+		dynamic::transaction(
+			"Governance",
+			"vote",
+			(proposed.index, aye, Value::unnamed_composite(Vec::<Value>::new())),
+		)
+	};
 	let refused = submit(&api, vote(true), &sr25519::dev::dave()).await;
 	assert!(refused.unwrap_err().contains("NoVotingWeight"), "Dave has no weight");
 	let votes = voters.iter().map(|voter| {
@@ -324,7 +330,13 @@ async fn capture_attempts(
 	);
 	let events = submit(api, propose("Standard", set_rules), alice).await.expect("proposed");
 	let proposed = event::<Proposed>(&events, "Governance", "Proposed");
-	let vote = |aye: bool| dynamic::transaction("Governance", "vote", (proposed.index, aye));
+	let vote = |aye: bool| {
+		dynamic::transaction(
+			"Governance",
+			"vote",
+			(proposed.index, aye, Value::unnamed_composite(Vec::<Value>::new())),
+		)
+	};
 
 	// All within the ten-block voting period, so at once: Eve's vote with the service she was
 	// handed is refused; a node Dave registers once the proposal is known (a recycled deposit,

@@ -40,6 +40,7 @@ struct ServiceInfo {
 	latest_version: u32,
 	live_versions: u32,
 	placements: u32,
+	price_rise: Option<(u128, u32)>,
 }
 
 #[derive(Debug, DecodeAsType)]
@@ -174,10 +175,26 @@ async fn a_service_nft_is_minted_transferred_and_read_back() {
 	let set_price = dynamic::transaction("MicroServices", "set_price", (service, 1u128));
 	let refused = submit(&api, set_price, &alice).await.expect_err("a former owner is refused");
 	assert!(refused.contains("NotOwner"), "refused with {refused}");
-	// Charlie, the holder, sets it.
+	// Charlie, the holder, raises it: a rise waits out a day's notice, so allowances consumers
+	// already signed are not repriced under them.
 	let set_price = dynamic::transaction("MicroServices", "set_price", (service, 9u128));
-	submit(&api, set_price, &charlie).await.expect("the owner sets the price");
+	let events = submit(&api, set_price, &charlie).await.expect("the owner raises the price");
+	assert!(
+		events
+			.iter()
+			.filter_map(Result::ok)
+			.any(|e| e.pallet_name() == "MicroServices" && e.event_name() == "PriceRiseAnnounced"),
+		"the rise is announced"
+	);
 	let (info, _) = service_by_view(&api, service).await;
-	assert_eq!(info.price_per_call, 9);
+	assert_eq!(info.price_per_call, 5, "the old price holds through the notice");
+	let (price, applies_at) = info.price_rise.expect("the rise is pending");
+	assert_eq!(price, 9);
+	assert!(applies_at >= info.registered_at + 14_400, "a day's notice, from {applies_at}");
+	// A cut applies at once and drops the pending rise.
+	let set_price = dynamic::transaction("MicroServices", "set_price", (service, 4u128));
+	submit(&api, set_price, &charlie).await.expect("the owner cuts the price");
+	let (info, _) = service_by_view(&api, service).await;
+	assert_eq!((info.price_per_call, info.price_rise), (4, None));
 	assert_eq!(info.creator, alice_id, "the deposit stays with the creator");
 }

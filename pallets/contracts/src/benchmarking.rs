@@ -9,6 +9,11 @@ use micro_primitives::NodeDirectory;
 use sp_core::H256;
 use sp_runtime::{traits::Bounded, Saturating};
 
+/// The furthest deadline a proposal made now may have.
+fn furthest_deadline<T: Config>() -> BlockNumberFor<T> {
+	frame_system::Pallet::<T>::block_number().saturating_add(T::MaxContractLife::get())
+}
+
 /// `count` parties, each funded for many deposits.
 fn parties<T: Config>(count: u32) -> Vec<T::AccountId> {
 	(0..count)
@@ -43,7 +48,7 @@ fn breach_pending<T: Config>() -> (ContractId, T::AccountId) {
 fn nearly_active<T: Config>(count: u32) -> (ContractId, Vec<T::AccountId>) {
 	let parties = parties::<T>(count);
 	let id = NextContractId::<T>::get();
-	let deadline: BlockNumberFor<T> = 1_000u32.into();
+	let deadline = furthest_deadline::<T>();
 	Pallet::<T>::do_propose(
 		parties[0].clone(),
 		parties.clone(),
@@ -66,7 +71,7 @@ mod benchmarks {
 	fn propose(p: Linear<2, { T::MaxParties::get() }>) {
 		let parties = parties::<T>(p);
 		let bounded: BoundedVec<_, T::MaxParties> = parties.clone().try_into().expect("bounded");
-		let deadline: BlockNumberFor<T> = 1_000u32.into();
+		let deadline = furthest_deadline::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(parties[0].clone()), bounded, H256::repeat_byte(1), None, deadline);
@@ -99,7 +104,9 @@ mod benchmarks {
 	#[benchmark]
 	fn lapse() {
 		let (id, parties) = nearly_active::<T>(T::MaxParties::get());
-		frame_system::Pallet::<T>::set_block_number(1_001u32.into());
+		frame_system::Pallet::<T>::set_block_number(
+			furthest_deadline::<T>().saturating_add(1u32.into()),
+		);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(parties[0].clone()), id);
@@ -153,6 +160,48 @@ mod benchmarks {
 		_(RawOrigin::Signed(accused), id);
 
 		assert_eq!(ResultCount::<T>::get(), 1);
+	}
+
+	/// The release of every party's deposit of a fulfilled contract between the most parties,
+	/// the dispute window after its end passed.
+	#[benchmark]
+	fn release_deposit() {
+		let (id, parties) = nearly_active::<T>(T::MaxParties::get());
+		let last = parties.last().expect("parties").clone();
+		Pallet::<T>::do_approve(last, id).expect("the last party approves");
+		for party in &parties {
+			Pallet::<T>::do_declare_result(party.clone(), id, Outcome::Fulfilled)
+				.expect("a party declares");
+		}
+		let until = DepositsHeldUntil::<T>::get(id).expect("held after the end");
+		frame_system::Pallet::<T>::set_block_number(until.saturating_add(1u32.into()));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(parties[0].clone()), id);
+
+		assert!(!Deposits::<T>::contains_key(id));
+	}
+
+	/// A party ends an expired contract between the most parties, each of which but the last
+	/// declared a result (the declarations are dropped).
+	#[benchmark]
+	fn expire() {
+		let (id, parties) = nearly_active::<T>(T::MaxParties::get());
+		let last = parties.last().expect("parties").clone();
+		Pallet::<T>::do_approve(last.clone(), id).expect("the last party approves");
+		for party in &parties[..parties.len() - 1] {
+			Pallet::<T>::do_declare_result(party.clone(), id, Outcome::Fulfilled)
+				.expect("a party declares");
+		}
+		let contract = Contracts::<T>::get(id).expect("the contract");
+		let after = Pallet::<T>::expires_at(&contract).saturating_add(1u32.into());
+		frame_system::Pallet::<T>::set_block_number(after);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), id);
+
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.status), Some(Status::Concluded));
+		assert!(DepositsHeldUntil::<T>::contains_key(id));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -15,10 +15,10 @@ use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
 	lifecycle::{self, LifecycleError},
-	Config, ContractEvent, ContractId, ContractOf, Contracts, Declarations, Deposits, Error, Event,
-	History, HistoryEntry, HistoryEntryOf, HoldReason, NextContractId, Outcome, OutcomeOf, Pallet,
-	PendingBreach, PendingBreaches, ResultCount, ResultHead, ResultRecord, ResultRecordOf, Results,
-	Status,
+	Config, ContractEvent, ContractId, ContractOf, Contracts, Declarations, Deposits,
+	DepositsHeldUntil, Error, Event, HeldDeposits, History, HistoryEntry, HistoryEntryOf,
+	HoldReason, NextContractId, Outcome, OutcomeOf, Pallet, PendingBreach, PendingBreaches,
+	ResultCount, ResultHead, ResultRecord, ResultRecordOf, Results, Status,
 };
 
 impl<T: Config> From<LifecycleError> for Error<T> {
@@ -36,6 +36,7 @@ impl<T: Config> From<LifecycleError> for Error<T> {
 			LifecycleError::NotActive => Error::NotActive,
 			LifecycleError::BreacherNotAParty => Error::BreacherNotAParty,
 			LifecycleError::NotDeclarable => Error::NotDeclarable,
+			LifecycleError::NotExpired => Error::NotExpired,
 		}
 	}
 }
@@ -49,18 +50,33 @@ impl<T: Config> Pallet<T> {
 		Contracts::<T>::get(id).ok_or(Error::<T>::UnknownContract)
 	}
 
-	/// Holds the contract's deposit from `who`, an approving party.
+	/// Holds the contract's deposit from `who`, an approving party, within the most deposits
+	/// one account may hold.
 	fn hold_deposit(id: ContractId, who: &T::AccountId) -> DispatchResult {
 		let amount = Deposits::<T>::get(id).unwrap_or_default();
 		if !amount.is_zero() {
+			let held = HeldDeposits::<T>::get(who).unwrap_or(0);
+			ensure!(held < T::MaxHeldPerParty::get(), Error::<T>::TooManyHeld);
 			T::Currency::hold(&HoldReason::ContractDeposit.into(), who, amount)
 				.map_err(|_| Error::<T>::CannotPayDeposit)?;
+			HeldDeposits::<T>::insert(who, held.saturating_add(1));
 		}
 		Ok(())
 	}
 
-	/// Gives every approving party of a contract that ended its deposit back.
+	/// A contract ended: its deposits stay held for the dispute window.
+	fn hold_after_end(id: ContractId) {
+		if !Deposits::<T>::contains_key(id) {
+			return;
+		}
+		let until = Self::now().saturating_add(T::DisputeWindow::get());
+		DepositsHeldUntil::<T>::insert(id, until);
+		Self::deposit_event(Event::DepositsHeld { contract: id, until });
+	}
+
+	/// Gives every approving party of a contract its deposit back.
 	fn release_deposits(id: ContractId, contract: &ContractOf<T>) {
+		DepositsHeldUntil::<T>::remove(id);
 		let Some(amount) = Deposits::<T>::take(id) else { return };
 		for (party, approved) in contract.parties.iter().zip(contract.approvals.iter()) {
 			if *approved && !amount.is_zero() {
@@ -71,9 +87,22 @@ impl<T: Config> Pallet<T> {
 					amount,
 					Precision::BestEffort,
 				);
+				HeldDeposits::<T>::mutate_exists(party, |held| {
+					*held = held.and_then(|held| held.checked_sub(1)).filter(|held| *held > 0);
+				});
 			}
 		}
 		Self::deposit_event(Event::DepositsReleased { contract: id, amount });
+	}
+
+	/// Releases an ended contract's deposits once the dispute window after its end passed.
+	pub(crate) fn do_release_deposit(id: ContractId) -> DispatchResult {
+		let contract = Self::get(id)?;
+		ensure!(Deposits::<T>::contains_key(id), Error::<T>::NoDepositHeld);
+		let until = DepositsHeldUntil::<T>::get(id).ok_or(Error::<T>::DepositsStillHeld)?;
+		ensure!(Self::now() > until, Error::<T>::DepositsStillHeld);
+		Self::release_deposits(id, &contract);
+		Ok(())
 	}
 
 	/// Appends `event` to `contract`'s history, linking it to the entry before.
@@ -102,6 +131,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(T::Services::owner(service).is_some(), Error::<T>::UnknownService);
 		}
 		let now = Self::now();
+		ensure!(
+			deadline <= now.saturating_add(T::MaxContractLife::get()),
+			Error::<T>::DeadlineTooFar
+		);
 		let mut contract =
 			lifecycle::propose::<_, _, _, T::MaxParties>(parties, terms, service, deadline, now)
 				.map_err(Error::<T>::from)?;
@@ -142,7 +175,7 @@ impl<T: Config> Pallet<T> {
 		let mut contract = Self::get(id)?;
 		lifecycle::reject(&mut contract, &who, &Self::now()).map_err(Error::<T>::from)?;
 		Self::append(id, &mut contract, ContractEvent::Rejected(who.clone()));
-		Self::release_deposits(id, &contract);
+		Self::hold_after_end(id);
 		Contracts::<T>::insert(id, contract);
 		Self::deposit_event(Event::Rejected { contract: id, party: who });
 		Ok(())
@@ -152,7 +185,7 @@ impl<T: Config> Pallet<T> {
 		let mut contract = Self::get(id)?;
 		lifecycle::lapse(&mut contract, &Self::now()).map_err(Error::<T>::from)?;
 		Self::append(id, &mut contract, ContractEvent::Lapsed);
-		Self::release_deposits(id, &contract);
+		Self::hold_after_end(id);
 		Contracts::<T>::insert(id, contract);
 		Self::deposit_event(Event::Lapsed { contract: id });
 		Ok(())
@@ -191,8 +224,30 @@ impl<T: Config> Pallet<T> {
 		Declarations::<T>::remove(id);
 		match outcome {
 			Outcome::Breached(breacher) => Self::open_dispute_window(id, &mut contract, breacher),
-			outcome => Self::record_result(id, &mut contract, outcome),
+			outcome => {
+				Self::record_result(id, &mut contract, outcome);
+				Self::hold_after_end(id);
+			}
 		}
+		Ok(())
+	}
+
+	/// The last block of an active contract's time for a result: its deadline plus
+	/// [`Config::MaxContractLife`]. After it any party may end it as `Expired`.
+	pub fn expires_at(contract: &ContractOf<T>) -> BlockNumberFor<T> {
+		contract.deadline.saturating_add(T::MaxContractLife::get())
+	}
+
+	/// A party ends an active contract whose time for a result ran out: `Expired` is recorded
+	/// (nothing against anyone), the declarations so far are dropped, and the deposits are held
+	/// for the dispute window like after any other end.
+	pub(crate) fn do_expire(who: T::AccountId, id: ContractId) -> DispatchResult {
+		let mut contract = Self::get(id)?;
+		lifecycle::expire(&contract, &who, &Self::now(), &Self::expires_at(&contract))
+			.map_err(Error::<T>::from)?;
+		Declarations::<T>::remove(id);
+		Self::record_result(id, &mut contract, Outcome::Expired);
+		Self::hold_after_end(id);
 		Ok(())
 	}
 
@@ -225,6 +280,8 @@ impl<T: Config> Pallet<T> {
 		} else {
 			Self::record_result(id, &mut contract, Outcome::Disputed(who));
 		}
+		// The dispute is resolved: nothing is left to contest.
+		Self::release_deposits(id, &contract);
 		Ok(())
 	}
 
@@ -235,6 +292,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(Self::now() > pending.ends, Error::<T>::DisputeWindowOpen);
 		PendingBreaches::<T>::remove(id);
 		Self::record_result(id, &mut contract, Outcome::Breached(pending.breacher));
+		// The window ran without a contest: nothing is left to contest.
+		Self::release_deposits(id, &contract);
 		Ok(())
 	}
 
@@ -256,7 +315,6 @@ impl<T: Config> Pallet<T> {
 		ResultCount::<T>::put(index.saturating_add(1));
 		contract.status = Status::Concluded;
 		Self::append(id, contract, ContractEvent::Concluded(index));
-		Self::release_deposits(id, contract);
 		Contracts::<T>::insert(id, &*contract);
 		Self::feed_reputation(contract, &outcome);
 		Self::deposit_event(Event::ResultRecorded { contract: id, index, outcome, hash });
@@ -285,7 +343,7 @@ impl<T: Config> Pallet<T> {
 			Outcome::Breached(breacher) => {
 				(alloc::vec![breacher], ReputationEvent::ContractBreached)
 			}
-			Outcome::Cancelled | Outcome::Disputed(_) => return,
+			Outcome::Cancelled | Outcome::Disputed(_) | Outcome::Expired => return,
 		};
 		for party in parties {
 			for subject in Self::subjects_of(party, contract.service) {

@@ -12,14 +12,37 @@
 //!   recorded when every party whose agreement it needs declared the same result: all of them
 //!   for `Fulfilled` and `Cancelled`, all but the breaching party for `Breached` (which then
 //!   waits out a dispute window, below).
+//! - [`Pallet::expire`]: an active contract whose result is not recorded by
+//!   [`Config::MaxContractLife`] blocks after its approval deadline can be ended by any of its
+//!   parties: it concludes `Expired`, which records nothing against anyone.
 //!
 //! ## Deposits
 //! Every party holds [`Config::ContractDeposit`] (reason [`HoldReason::ContractDeposit`]) from
-//! its approval (the proposer's is its proposal) until the contract ends: rejected, lapsed or
-//! its result recorded. A party that cannot pay cannot approve, so nobody gains reputation from
-//! a contract without having held the deposit. This puts a price on self-dealing (an account
-//! and its Sybil agreeing contracts to farm `ContractFulfilled`): each contract ties up a
-//! deposit per party until it ends.
+//! its approval (the proposer's is its proposal) until [`Config::DisputeWindow`] blocks after
+//! the contract ends (rejected, lapsed, or its result recorded); then anyone may
+//! [`Pallet::release_deposit`] it back to the parties. A breach's deposits are released when its
+//! dispute resolves (contested, or confirmed after its window), the window having run then.
+//! - **Self-dealing** (an account and its Sybil agreeing contracts and declaring them fulfilled
+//!   at once to farm `ContractFulfilled`): a party that cannot pay cannot approve, and a
+//!   deposit released with the result would cost nothing and farm again the next block; held
+//!   for the window after the end, each farmed contract ties up a deposit per party for at
+//!   least a dispute window.
+//! - **Contract records no deposit pays for** (a contract, its history and its result are kept
+//!   for good): a party holds at most [`Config::MaxHeldPerParty`] deposits at once, so it takes
+//!   part in at most that many contracts per dispute window, and each contract's history holds
+//!   at most [`Config::MaxParties`] + 3 entries (proposed, the other approvals, then a rejection
+//!   or lapse, or a pending breach, its contest and the conclusion).
+//! - **Locking a victim's deposit and slot forever** (parties A and B propose {A, B, V}; V
+//!   approves; A and B never declare, and `Fulfilled`, `Cancelled` and any breach need one of
+//!   them, so V could never end it; `MaxHeldPerParty` of these shut V out of contracts): a
+//!   proposal's deadline is at most [`Config::MaxContractLife`] blocks away, and an active
+//!   contract not concluded by `MaxContractLife` blocks after that deadline may be ended by any
+//!   party with [`Pallet::expire`] (`Expired`: no reputation moves), after which its deposits
+//!   follow the dispute window like any other end. A deposit is so held for at most two
+//!   contract lives and a dispute window.
+//! - **Releasing deposits never counted** (deposits held before [`HeldDeposits`] existed would
+//!   decrement a count they never incremented): the v0 → v1 migration
+//!   ([`migrations::MigrateV0ToV1`]) counts every deposit the open contracts hold.
 //!
 //! ## Breaches are disputable
 //! In a two-party contract the accuser alone agrees a breach, so a breach is never recorded at
@@ -61,6 +84,7 @@ pub use pallet::*;
 mod benchmarking;
 mod functions;
 pub mod lifecycle;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -105,9 +129,9 @@ pub mod pallet {
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
-	/// The storage layout's version: 0, the first. Storage changes come with a migration from
-	/// the version before.
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The storage layout's version: 1 counts the deposits each account holds
+	/// ([`HeldDeposits`]). Storage changes come with a migration from the version before.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -142,9 +166,19 @@ pub mod pallet {
 		/// Held from each party from its approval until the contract ends.
 		#[pallet::constant]
 		type ContractDeposit: Get<BalanceOf<Self>>;
-		/// Blocks the accused party has to contest an agreed breach.
+		/// Blocks the accused party has to contest an agreed breach, and blocks the deposits
+		/// stay held after a contract ends.
 		#[pallet::constant]
 		type DisputeWindow: Get<BlockNumberFor<Self>>;
+		/// Most contract deposits one account holds at once (each until a dispute window after
+		/// its contract ended): the most contracts it can enter per window.
+		#[pallet::constant]
+		type MaxHeldPerParty: Get<u32>;
+		/// Blocks after its approval deadline by which an active contract's result must be
+		/// recorded; after them any party may end it as `Expired`. A proposal's deadline is at
+		/// most this many blocks away.
+		#[pallet::constant]
+		type MaxContractLife: Get<BlockNumberFor<Self>>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -171,10 +205,21 @@ pub mod pallet {
 		BoundedVec<Option<OutcomeOf<T>>, T::MaxParties>,
 	>;
 
-	/// The deposit each approving party of an open contract holds (fixed when it is proposed;
-	/// contracts proposed before deposits existed have none).
+	/// The deposit each approving party of a contract holds until it is released (fixed when
+	/// it is proposed; contracts proposed before deposits existed have none).
 	#[pallet::storage]
 	pub type Deposits<T: Config> = StorageMap<_, Blake2_128Concat, ContractId, BalanceOf<T>>;
+
+	/// The last block an ended contract's deposits stay held in: its end plus the dispute
+	/// window. After it anyone may release them.
+	#[pallet::storage]
+	pub type DepositsHeldUntil<T: Config> =
+		StorageMap<_, Blake2_128Concat, ContractId, BlockNumberFor<T>>;
+
+	/// How many contract deposits each account holds (at most [`Config::MaxHeldPerParty`]
+	/// when it takes a new one; the v0 → v1 migration counted those held before it existed).
+	#[pallet::storage]
+	pub type HeldDeposits<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
 
 	/// The agreed breaches waiting out their dispute window.
 	#[pallet::storage]
@@ -222,8 +267,10 @@ pub mod pallet {
 		BreachPending { contract: ContractId, breacher: T::AccountId, ends: BlockNumberFor<T> },
 		/// The accused party contested the breach.
 		BreachContested { contract: ContractId, breacher: T::AccountId },
-		/// The open contract's deposits went back to the parties that held them.
+		/// The contract's deposits went back to the parties that held them.
 		DepositsReleased { contract: ContractId, amount: BalanceOf<T> },
+		/// The contract ended; its deposits stay held until block `until`.
+		DepositsHeld { contract: ContractId, until: BlockNumberFor<T> },
 	}
 
 	#[pallet::error]
@@ -272,6 +319,18 @@ pub mod pallet {
 		DisputeWindowClosed,
 		/// The breach's dispute window is still open.
 		DisputeWindowOpen,
+		/// The account holds as many contract deposits as one account may; wait for one to be
+		/// released.
+		TooManyHeld,
+		/// The contract holds no deposits.
+		NoDepositHeld,
+		/// The contract has not ended, or the dispute window after its end has not passed.
+		DepositsStillHeld,
+		/// The deadline is more than [`Config::MaxContractLife`] blocks away.
+		DeadlineTooFar,
+		/// The contract's time for a result ([`Config::MaxContractLife`] blocks after its
+		/// deadline) has not run out yet.
+		NotExpired,
 	}
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
@@ -336,6 +395,23 @@ pub mod pallet {
 		pub fn confirm_breach(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_confirm_breach(contract)
+		}
+
+		/// Give an ended contract's deposits back to the parties that held them, once the
+		/// dispute window after its end has passed. Anyone may.
+		#[pallet::call_index(7)]
+		pub fn release_deposit(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_release_deposit(contract)
+		}
+
+		/// End an active contract the caller is a party to whose result was not recorded by
+		/// [`Config::MaxContractLife`] blocks after its deadline: it concludes `Expired`,
+		/// recording nothing against anyone, and its deposits are held for the dispute window.
+		#[pallet::call_index(8)]
+		pub fn expire(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_expire(who, contract)
 		}
 	}
 

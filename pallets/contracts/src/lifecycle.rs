@@ -6,6 +6,8 @@
 //!   of them, `Breached(p)` by every party but `p`. It is then recorded once (`Concluded`); an
 //!   agreed breach first waits out a dispute window (`BreachPending`, see the pallet's docs).
 //!   `Disputed(p)` is never declared: it is what a contested, uncorroborated breach records.
+//!   `Expired` is never declared either: a party records it once an active contract's time for
+//!   a result ran out ([`expire`]).
 //! - Every result is a [`ResultRecord`] carrying the hash of the record before it, so the
 //!   chain of results can be checked from its records and its head alone.
 
@@ -47,6 +49,8 @@ pub enum LifecycleError {
 	BreacherNotAParty,
 	/// This result is recorded by the chain, never declared by a party.
 	NotDeclarable,
+	/// Its time for a result has not run out yet.
+	NotExpired,
 }
 
 /// A proposed contract, checked.
@@ -260,8 +264,32 @@ where
 			Ok(breacher != who)
 		}
 		Outcome::Fulfilled | Outcome::Cancelled => Ok(true),
-		Outcome::Disputed(_) => Err(LifecycleError::NotDeclarable),
+		Outcome::Disputed(_) | Outcome::Expired => Err(LifecycleError::NotDeclarable),
 	}
+}
+
+/// Whether party `who` may end `contract` as `Expired` at `now`: it is active and `expires_at`
+/// (its deadline plus the runtime's contract life) has passed.
+pub fn expire<AccountId, BlockNumber, ServiceId, MaxParties>(
+	contract: &Contract<AccountId, BlockNumber, ServiceId, MaxParties>,
+	who: &AccountId,
+	now: &BlockNumber,
+	expires_at: &BlockNumber,
+) -> Result<(), LifecycleError>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + PartialOrd + core::fmt::Debug,
+	ServiceId: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxParties: Get<u32>,
+{
+	if contract.status != Status::Active {
+		return Err(LifecycleError::NotActive);
+	}
+	party_index(contract, who)?;
+	if *now <= *expires_at {
+		return Err(LifecycleError::NotExpired);
+	}
+	Ok(())
 }
 
 /// The hash of a result record: what the next record links to.
@@ -373,6 +401,22 @@ mod tests {
 			must_agree(&contract, &Outcome::Disputed(2), &1),
 			Err(LifecycleError::NotDeclarable)
 		);
+		assert_eq!(
+			must_agree(&contract, &Outcome::Expired, &1),
+			Err(LifecycleError::NotDeclarable)
+		);
+	}
+
+	#[test]
+	fn only_a_party_ends_an_active_contract_once_its_time_ran_out() {
+		let mut contract = proposed();
+		assert_eq!(expire(&contract, &1, &500, &200), Err(LifecycleError::NotActive));
+		for party in [1, 2, 3] {
+			approve(&mut contract, &party, &20).unwrap();
+		}
+		assert_eq!(expire(&contract, &1, &200, &200), Err(LifecycleError::NotExpired));
+		assert_eq!(expire(&contract, &9, &201, &200), Err(LifecycleError::NotAParty));
+		assert_eq!(expire(&contract, &3, &201, &200), Ok(()));
 	}
 
 	fn chain(length: u64) -> (Vec<ResultRecord<u64, u32>>, H256) {

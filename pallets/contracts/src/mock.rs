@@ -147,6 +147,8 @@ impl pallet_micro_contracts::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ContractDeposit = ConstU64<DEPOSIT>;
 	type DisputeWindow = ConstU64<DISPUTE_WINDOW>;
+	type MaxHeldPerParty = ConstU32<MAX_HELD>;
+	type MaxContractLife = ConstU64<MAX_CONTRACT_LIFE>;
 	type WeightInfo = ();
 }
 
@@ -154,6 +156,11 @@ impl pallet_micro_contracts::Config for Test {
 pub const DEPOSIT: u64 = 50;
 /// Blocks the accused has to contest a breach.
 pub const DISPUTE_WINDOW: u64 = 10;
+/// Most deposits one account holds at once.
+pub const MAX_HELD: u32 = 3;
+/// Blocks after its deadline an active contract has for a result, and the furthest a
+/// deadline may be.
+pub const MAX_CONTRACT_LIFE: u64 = 100;
 /// What every funded account starts with.
 pub const ENDOWMENT: u64 = 1_000;
 /// An account with nothing.

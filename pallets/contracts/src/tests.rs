@@ -416,29 +416,54 @@ mod chains {
 mod deposits {
 	use super::*;
 
+	fn release(id: ContractId) -> sp_runtime::DispatchResult {
+		MicroContracts::release_deposit(RuntimeOrigin::signed(9), id)
+	}
+
 	#[test]
-	fn every_party_holds_the_deposit_until_the_contract_ends() {
+	fn every_party_holds_the_deposit_until_a_window_after_the_end() {
 		new_test_ext().execute_with(|| {
 			let id = active();
 			assert_eq!((held(1), held(2), held(3)), (DEPOSIT, DEPOSIT, DEPOSIT));
 			assert_eq!(Balances::free_balance(1), ENDOWMENT - DEPOSIT);
+			assert_eq!(HeldDeposits::<Test>::get(2), Some(1));
+			assert_noop!(release(id), Error::<Test>::DepositsStillHeld);
 			for party in [1, 2, 3] {
 				assert_ok!(declare(party, id, Outcome::Fulfilled));
 			}
+			let until = 1 + DISPUTE_WINDOW;
+			assert_eq!(events().last(), Some(&Event::DepositsHeld { contract: id, until }));
+			assert_eq!(DepositsHeldUntil::<Test>::get(id), Some(until));
+			System::set_block_number(until);
+			assert_noop!(release(id), Error::<Test>::DepositsStillHeld);
+			assert_eq!((held(1), held(2), held(3)), (DEPOSIT, DEPOSIT, DEPOSIT));
+
+			System::set_block_number(until + 1);
+			assert_ok!(release(id));
 			assert_eq!((held(1), held(2), held(3)), (0, 0, 0));
 			assert_eq!(Balances::free_balance(2), ENDOWMENT);
 			assert!(Deposits::<Test>::get(id).is_none());
-			assert!(events().contains(&Event::DepositsReleased { contract: id, amount: DEPOSIT }));
+			assert!(DepositsHeldUntil::<Test>::get(id).is_none());
+			assert_eq!(HeldDeposits::<Test>::get(2), None);
+			assert_eq!(
+				events().last(),
+				Some(&Event::DepositsReleased { contract: id, amount: DEPOSIT })
+			);
+			assert_noop!(release(id), Error::<Test>::NoDepositHeld);
+			assert_noop!(release(77), Error::<Test>::UnknownContract);
 		});
 	}
 
 	#[test]
-	fn a_rejected_or_lapsed_contract_releases_what_was_held() {
+	fn a_rejected_or_lapsed_contract_releases_what_was_held_after_the_window() {
 		new_test_ext().execute_with(|| {
 			let rejected = propose_between(1, &[1, 2, 3], None, 50);
 			assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(2), rejected));
 			assert_eq!((held(1), held(2), held(3)), (DEPOSIT, DEPOSIT, 0));
 			assert_ok!(MicroContracts::reject(RuntimeOrigin::signed(3), rejected));
+			assert_eq!((held(1), held(2), held(3)), (DEPOSIT, DEPOSIT, 0));
+			System::set_block_number(2 + DISPUTE_WINDOW);
+			assert_ok!(release(rejected));
 			assert_eq!((held(1), held(2), held(3)), (0, 0, 0));
 			assert_eq!(Balances::free_balance(3), ENDOWMENT);
 
@@ -446,7 +471,66 @@ mod deposits {
 			assert_eq!(held(4), DEPOSIT);
 			System::set_block_number(51);
 			assert_ok!(MicroContracts::lapse(RuntimeOrigin::signed(9), lapsed));
+			assert_noop!(release(lapsed), Error::<Test>::DepositsStillHeld);
+			System::set_block_number(52 + DISPUTE_WINDOW);
+			assert_ok!(release(lapsed));
 			assert_eq!((held(4), held(5)), (0, 0));
+			assert_eq!(Balances::free_balance(4), ENDOWMENT);
+		});
+	}
+
+	/// State without a deposit: a contract, its history and its result stay for good. One
+	/// account holds at most `MaxHeldPerParty` deposits, each held until a window after its
+	/// contract ends, so it enters at most that many contracts per window.
+	#[test]
+	fn one_account_holds_few_deposits_at_once() {
+		new_test_ext().execute_with(|| {
+			let ids: Vec<ContractId> =
+				(0..MAX_HELD).map(|_| propose_between(1, &[1, 2], None, 50)).collect();
+			assert_eq!(HeldDeposits::<Test>::get(1), Some(MAX_HELD));
+			let parties: BoundedVec<u64, _> = vec![1, 3].try_into().unwrap();
+			assert_noop!(
+				MicroContracts::propose(RuntimeOrigin::signed(1), parties, TERMS, None, 50),
+				Error::<Test>::TooManyHeld
+			);
+			// Nor can account 1 approve a contract another proposed.
+			let other = propose_between(3, &[3, 1], None, 50);
+			assert_noop!(
+				MicroContracts::approve(RuntimeOrigin::signed(1), other),
+				Error::<Test>::TooManyHeld
+			);
+			// Ending a contract does not free its slot; the release after the window does.
+			assert_ok!(MicroContracts::reject(RuntimeOrigin::signed(2), ids[0]));
+			assert_noop!(
+				MicroContracts::approve(RuntimeOrigin::signed(1), other),
+				Error::<Test>::TooManyHeld
+			);
+			System::set_block_number(2 + DISPUTE_WINDOW);
+			assert_ok!(release(ids[0]));
+			assert_eq!(HeldDeposits::<Test>::get(1), Some(MAX_HELD - 1));
+			assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(1), other));
+			assert_eq!(held(1), MAX_HELD as u64 * DEPOSIT);
+		});
+	}
+
+	/// A contract's history is bounded: proposed, the other parties' approvals, then a
+	/// pending breach, its contest and the conclusion: `MaxParties + 3` entries at most.
+	#[test]
+	fn a_contract_history_holds_at_most_max_parties_and_three_entries() {
+		new_test_ext().execute_with(|| {
+			let id = propose_between(1, &[1, 2, 3, 4], None, 50);
+			for party in [2, 3, 4] {
+				assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(party), id));
+			}
+			for party in [1, 2, 3] {
+				assert_ok!(declare(party, id, Outcome::Breached(4)));
+			}
+			assert_ok!(MicroContracts::contest_breach(RuntimeOrigin::signed(4), id));
+			let max_parties =
+				<<Test as Config>::MaxParties as frame_support::traits::Get<u32>>::get();
+			assert_eq!(MicroContracts::history(id).len() as u32, max_parties + 3);
+			assert_eq!(status(id), Status::Concluded);
+			assert!(MicroContracts::verify_history(id));
 		});
 	}
 
@@ -481,6 +565,53 @@ mod deposits {
 			assert_eq!(Balances::free_balance(1), ENDOWMENT - 2 * DEPOSIT);
 			assert_eq!(Balances::free_balance(2), ENDOWMENT - DEPOSIT);
 			assert!(ledger().is_empty());
+		});
+	}
+}
+
+/// Deposits are held past a contract's end, for its dispute window.
+mod held_past_the_end {
+	use super::*;
+
+	/// The attack (H2): account 1 and its Sybil 2 agree a contract and at once declare it
+	/// fulfilled, farming `ContractFulfilled` for 1's node; released with the result, their
+	/// deposits cost them nothing, and the same deposit farms again the next block. The deposits
+	/// stay held for the dispute window after the contract ends.
+	#[test]
+	fn a_self_dealt_fulfilment_keeps_the_deposits_held_for_the_window() {
+		new_test_ext().execute_with(|| {
+			set_node(10, 1);
+			let id = propose_between(1, &[1, 2], None, 20);
+			assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(2), id));
+			assert_ok!(declare(1, id, Outcome::Fulfilled));
+			assert_ok!(declare(2, id, Outcome::Fulfilled));
+			assert_eq!(status(id), Status::Concluded);
+			assert_eq!(ledger(), vec![(Subject::Node(10), ReputationEvent::ContractFulfilled)]);
+			assert_eq!((held(1), held(2)), (DEPOSIT, DEPOSIT), "still held after the end");
+			// Released only after the window, by anyone.
+			assert_noop!(
+				MicroContracts::release_deposit(RuntimeOrigin::signed(9), id),
+				Error::<Test>::DepositsStillHeld
+			);
+			System::set_block_number(2 + DISPUTE_WINDOW);
+			assert_ok!(MicroContracts::release_deposit(RuntimeOrigin::signed(9), id));
+			assert_eq!((held(1), held(2)), (0, 0));
+			assert_eq!(Balances::free_balance(1), ENDOWMENT);
+		});
+	}
+
+	/// A breach's deposits wait out its dispute window already; they are released when the
+	/// dispute resolves.
+	#[test]
+	fn a_resolved_breach_releases_the_deposits() {
+		new_test_ext().execute_with(|| {
+			let id = propose_between(1, &[1, 2], None, 20);
+			assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(2), id));
+			assert_ok!(declare(1, id, Outcome::Breached(2)));
+			assert_eq!((held(1), held(2)), (DEPOSIT, DEPOSIT), "held while it can be contested");
+			assert_ok!(MicroContracts::contest_breach(RuntimeOrigin::signed(2), id));
+			assert_eq!((held(1), held(2)), (0, 0));
+			assert!(events().contains(&Event::DepositsReleased { contract: id, amount: DEPOSIT }));
 		});
 	}
 }
@@ -615,6 +746,111 @@ mod disputes {
 				MicroContracts::confirm_breach(RuntimeOrigin::root(), id),
 				sp_runtime::DispatchError::BadOrigin
 			);
+		});
+	}
+}
+
+mod expiry {
+	use super::*;
+
+	fn expire(who: u64, id: ContractId) -> sp_runtime::DispatchResult {
+		MicroContracts::expire(RuntimeOrigin::signed(who), id)
+	}
+
+	/// Issue 2: attackers 1 and 2 propose {1, 2, 3}; victim 3 approves (its deposit held and a
+	/// slot used); 1 and 2 never declare. `Fulfilled` and `Cancelled` need everyone and a
+	/// breach by 1 needs 2, so 3 alone could never end it; `MAX_HELD` of these shut it out of
+	/// contracts for good. Once the contract's time for a result runs out, 3 ends it as
+	/// `Expired` (nothing recorded against anyone) and gets its deposit and slot back a
+	/// dispute window later.
+	#[test]
+	fn a_victim_ends_a_contract_the_others_stall_once_its_time_ran_out() {
+		new_test_ext().execute_with(|| {
+			let stalled: Vec<ContractId> = (0..MAX_HELD)
+				.map(|_| {
+					let id = propose_between(1, &[1, 2, 3], None, 50);
+					assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(2), id));
+					assert_ok!(MicroContracts::approve(RuntimeOrigin::signed(3), id));
+					id
+				})
+				.collect();
+			assert_eq!(held(3), MAX_HELD as u64 * DEPOSIT);
+			let other = propose_between(4, &[4, 3], None, 50);
+			assert_noop!(
+				MicroContracts::approve(RuntimeOrigin::signed(3), other),
+				Error::<Test>::TooManyHeld
+			);
+			// 3 declares what it can; alone it records nothing.
+			assert_ok!(declare(3, stalled[0], Outcome::Breached(1)));
+			assert_eq!(status(stalled[0]), Status::Active);
+			let expires_at = 50 + MAX_CONTRACT_LIFE;
+			System::set_block_number(expires_at);
+			assert_noop!(expire(3, stalled[0]), Error::<Test>::NotExpired);
+
+			System::set_block_number(expires_at + 1);
+			assert_noop!(expire(9, stalled[0]), Error::<Test>::NotAParty);
+			assert_noop!(expire(3, other), Error::<Test>::NotActive);
+			for id in &stalled {
+				assert_ok!(expire(3, *id));
+				assert_eq!(status(*id), Status::Concluded);
+			}
+			let record = Results::<Test>::get(0).expect("recorded");
+			assert_eq!((record.contract, record.outcome), (stalled[0], Outcome::Expired));
+			assert_eq!(ResultCount::<Test>::get(), MAX_HELD as u64);
+			assert!(ledger().is_empty(), "nothing is recorded against anyone");
+			assert!(Declarations::<Test>::get(stalled[0]).is_none());
+			let until = expires_at + 1 + DISPUTE_WINDOW;
+			assert_eq!(
+				events().last(),
+				Some(&Event::DepositsHeld { contract: stalled[MAX_HELD as usize - 1], until })
+			);
+			assert!(MicroContracts::verify_history(stalled[0]));
+			assert_eq!(MicroContracts::verify_results(0, 10), Ok(()));
+			assert_noop!(expire(3, stalled[0]), Error::<Test>::NotActive);
+			assert_noop!(declare(3, stalled[0], Outcome::Expired), Error::<Test>::NotActive);
+
+			// The deposits follow the dispute window like after any other end.
+			System::set_block_number(until + 1);
+			for id in &stalled {
+				assert_ok!(MicroContracts::release_deposit(RuntimeOrigin::signed(9), *id));
+			}
+			assert_eq!((held(1), held(2), held(3)), (0, 0, 0));
+			assert_eq!(Balances::free_balance(3), ENDOWMENT);
+			assert_eq!(HeldDeposits::<Test>::get(3), None);
+		});
+	}
+
+	/// Without a bound on the deadline, a contract proposed with a deadline far away would
+	/// keep its approvers' deposits until long after it: a deadline is at most
+	/// `MaxContractLife` blocks away.
+	#[test]
+	fn a_deadline_is_at_most_a_contract_life_away() {
+		new_test_ext().execute_with(|| {
+			let parties: BoundedVec<u64, _> = vec![1, 2].try_into().unwrap();
+			assert_noop!(
+				MicroContracts::propose(
+					RuntimeOrigin::signed(1),
+					parties,
+					TERMS,
+					None,
+					1 + MAX_CONTRACT_LIFE + 1
+				),
+				Error::<Test>::DeadlineTooFar
+			);
+			let id = propose_between(1, &[1, 2], None, 1 + MAX_CONTRACT_LIFE);
+			assert_eq!(
+				MicroContracts::contract(id).map(|c| c.deadline),
+				Some(1 + MAX_CONTRACT_LIFE)
+			);
+		});
+	}
+
+	/// A declared-but-not-agreed `Expired` is refused: only `expire` records it.
+	#[test]
+	fn expired_is_never_declared() {
+		new_test_ext().execute_with(|| {
+			let id = active();
+			assert_noop!(declare(1, id, Outcome::Expired), Error::<Test>::NotDeclarable);
 		});
 	}
 }

@@ -53,6 +53,9 @@ pub enum Outcome<AccountId> {
 	/// The named party contested a breach only one party declared: no one can tell who is
 	/// right, so nothing is recorded against anyone. Never declared, only recorded.
 	Disputed(AccountId),
+	/// No result was agreed by [`crate::Config::MaxContractLife`] blocks after the deadline and
+	/// a party ended it: nothing is recorded against anyone. Never declared, only recorded.
+	Expired,
 }
 
 /// A contract between `parties`.

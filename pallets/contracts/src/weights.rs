@@ -21,6 +21,8 @@ pub trait WeightInfo {
 	fn declare_result() -> Weight;
 	fn contest_breach() -> Weight;
 	fn confirm_breach() -> Weight;
+	fn release_deposit() -> Weight;
+	fn expire() -> Weight;
 }
 
 /// Measured weights, priced with the runtime's database weights.
@@ -35,11 +37,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn propose(p: u32, ) -> Weight {
 		// Measured proof size: 4 bytes; estimated: 1493.
 		// Not yet measured: the measured figure plus the deposit's hold (`System::Account`,
-		// `Balances::Holds`: r:2 w:2) and `Deposits` (w:1), priced like pallet-balances' holds.
-		Weight::from_parts(98_257_384, 6656)
+		// `Balances::Holds`: r:2 w:2) and `Deposits` (w:1), priced like pallet-balances' holds,
+		// and the proposer's `HeldDeposits` count (r:1 w:1).
+		Weight::from_parts(98_257_384 + 10_000_000, 6656 + 2_600)
 			.saturating_add(Weight::from_parts(165_812, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().reads(3_u64 + 1))
+			.saturating_add(T::DbWeight::get().writes(6_u64 + 1))
 	}
 	/// Storage: `MicroContracts::Contracts` (r:1 w:1)
 	/// Proof: `MicroContracts::Contracts` (`max_values`: None, `max_size`: Some(632), added: 3107, mode: `MaxEncodedLen`)
@@ -47,10 +50,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroContracts::History` (`max_values`: None, `max_size`: Some(117), added: 2592, mode: `MaxEncodedLen`)
 	fn approve() -> Weight {
 		// Measured proof size: 724 bytes; estimated: 4097.
-		// Not yet measured: the measured figure plus `Deposits` (r:1) and the hold (r:2 w:2).
-		Weight::from_parts(111_066_000, 9260)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Not yet measured: the measured figure plus `Deposits` (r:1) and the hold (r:2 w:2),
+		// and the party's `HeldDeposits` count (r:1 w:1).
+		Weight::from_parts(111_066_000 + 10_000_000, 9260 + 2_600)
+			.saturating_add(T::DbWeight::get().reads(4_u64 + 1))
+			.saturating_add(T::DbWeight::get().writes(4_u64 + 1))
 	}
 	/// Storage: `MicroContracts::Contracts` (r:1 w:1)
 	/// Proof: `MicroContracts::Contracts` (`max_values`: None, `max_size`: Some(632), added: 3107, mode: `MaxEncodedLen`)
@@ -102,17 +106,36 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn contest_breach() -> Weight {
 		// Not yet measured: estimated from declare_result (one party's subjects, twice, and every
-		// release) plus `PendingBreaches` (r:1 w:1).
+		// release) plus `PendingBreaches` (r:1 w:1), and with each release the party's
+		// `HeldDeposits` count (16 at most: r:16 w:16) and `DepositsHeldUntil` (w:1).
 		Weight::from_parts(1_980_663_000, 245134)
-			.saturating_add(T::DbWeight::get().reads(118_u64))
-			.saturating_add(T::DbWeight::get().writes(104_u64))
+			.saturating_add(T::DbWeight::get().reads(118_u64 + 16))
+			.saturating_add(T::DbWeight::get().writes(104_u64 + 16 + 1))
 	}
 	fn confirm_breach() -> Weight {
 		// Not yet measured: estimated from declare_result (one party's subjects and every
-		// release) plus `PendingBreaches` (r:1 w:1).
+		// release) plus `PendingBreaches` (r:1 w:1), and with each release the party's
+		// `HeldDeposits` count (16 at most: r:16 w:16) and `DepositsHeldUntil` (w:1).
 		Weight::from_parts(1_980_663_000, 245134)
-			.saturating_add(T::DbWeight::get().reads(118_u64))
-			.saturating_add(T::DbWeight::get().writes(104_u64))
+			.saturating_add(T::DbWeight::get().reads(118_u64 + 16))
+			.saturating_add(T::DbWeight::get().writes(104_u64 + 16 + 1))
+	}
+	fn release_deposit() -> Weight {
+		// Not yet measured: estimated from reject (a release for each party, 16 at most:
+		// r:32 w:32) plus `Contracts` (r:1), `Deposits` and `DepositsHeldUntil` (r:2 w:2) and
+		// each party's `HeldDeposits` count (r:16 w:16).
+		Weight::from_parts(1_010_000_000 + 16 * 10_000_000, 86705 + 16 * 2_600)
+			.saturating_add(T::DbWeight::get().reads(3_u64 + 32 + 16))
+			.saturating_add(T::DbWeight::get().writes(2_u64 + 32 + 16))
+	}
+	fn expire() -> Weight {
+		// Not yet measured: estimated from declare_result (a no-reputation result: no subjects
+		// read or recorded, and no release) plus `DepositsHeldUntil` (w:1): `Contracts`,
+		// `Declarations`, `ResultCount`, `ResultHead`, `Deposits` (r:5 w:4), `Results`,
+		// `History` (w:2); doubled for safety.
+		Weight::from_parts(2 * 200_000_000, 2 * 9_000)
+			.saturating_add(T::DbWeight::get().reads(2 * 5_u64))
+			.saturating_add(T::DbWeight::get().writes(2 * 7_u64))
 	}
 }
 
@@ -120,17 +143,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	fn propose(p: u32, ) -> Weight {
 		// Not yet measured: the measured figure plus the deposit's hold (`System::Account`,
-		// `Balances::Holds`: r:2 w:2) and `Deposits` (w:1), priced like pallet-balances' holds.
-		Weight::from_parts(98_257_384, 6656)
+		// `Balances::Holds`: r:2 w:2) and `Deposits` (w:1), priced like pallet-balances' holds,
+		// and the proposer's `HeldDeposits` count (r:1 w:1).
+		Weight::from_parts(98_257_384 + 10_000_000, 6656 + 2_600)
 			.saturating_add(Weight::from_parts(165_812, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().reads(3_u64 + 1))
+			.saturating_add(RocksDbWeight::get().writes(6_u64 + 1))
 	}
 	fn approve() -> Weight {
-		// Not yet measured: the measured figure plus `Deposits` (r:1) and the hold (r:2 w:2).
-		Weight::from_parts(111_066_000, 9260)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		// Not yet measured: the measured figure plus `Deposits` (r:1) and the hold (r:2 w:2),
+		// and the party's `HeldDeposits` count (r:1 w:1).
+		Weight::from_parts(111_066_000 + 10_000_000, 9260 + 2_600)
+			.saturating_add(RocksDbWeight::get().reads(4_u64 + 1))
+			.saturating_add(RocksDbWeight::get().writes(4_u64 + 1))
 	}
 	fn reject() -> Weight {
 		// Not yet measured: the measured figure plus `Deposits` (r:1 w:1) and a release for
@@ -155,16 +180,35 @@ impl WeightInfo for () {
 	}
 	fn contest_breach() -> Weight {
 		// Not yet measured: estimated from declare_result (one party's subjects, twice, and every
-		// release) plus `PendingBreaches` (r:1 w:1).
+		// release) plus `PendingBreaches` (r:1 w:1), and with each release the party's
+		// `HeldDeposits` count (16 at most: r:16 w:16) and `DepositsHeldUntil` (w:1).
 		Weight::from_parts(1_980_663_000, 245134)
-			.saturating_add(RocksDbWeight::get().reads(118_u64))
-			.saturating_add(RocksDbWeight::get().writes(104_u64))
+			.saturating_add(RocksDbWeight::get().reads(118_u64 + 16))
+			.saturating_add(RocksDbWeight::get().writes(104_u64 + 16 + 1))
 	}
 	fn confirm_breach() -> Weight {
 		// Not yet measured: estimated from declare_result (one party's subjects and every
-		// release) plus `PendingBreaches` (r:1 w:1).
+		// release) plus `PendingBreaches` (r:1 w:1), and with each release the party's
+		// `HeldDeposits` count (16 at most: r:16 w:16) and `DepositsHeldUntil` (w:1).
 		Weight::from_parts(1_980_663_000, 245134)
-			.saturating_add(RocksDbWeight::get().reads(118_u64))
-			.saturating_add(RocksDbWeight::get().writes(104_u64))
+			.saturating_add(RocksDbWeight::get().reads(118_u64 + 16))
+			.saturating_add(RocksDbWeight::get().writes(104_u64 + 16 + 1))
+	}
+	fn release_deposit() -> Weight {
+		// Not yet measured: estimated from reject (a release for each party, 16 at most:
+		// r:32 w:32) plus `Contracts` (r:1), `Deposits` and `DepositsHeldUntil` (r:2 w:2) and
+		// each party's `HeldDeposits` count (r:16 w:16).
+		Weight::from_parts(1_010_000_000 + 16 * 10_000_000, 86705 + 16 * 2_600)
+			.saturating_add(RocksDbWeight::get().reads(3_u64 + 32 + 16))
+			.saturating_add(RocksDbWeight::get().writes(2_u64 + 32 + 16))
+	}
+	fn expire() -> Weight {
+		// Not yet measured: estimated from declare_result (a no-reputation result: no subjects
+		// read or recorded, and no release) plus `DepositsHeldUntil` (w:1): `Contracts`,
+		// `Declarations`, `ResultCount`, `ResultHead`, `Deposits` (r:5 w:4), `Results`,
+		// `History` (w:2); doubled for safety.
+		Weight::from_parts(2 * 200_000_000, 2 * 9_000)
+			.saturating_add(RocksDbWeight::get().reads(2 * 5_u64))
+			.saturating_add(RocksDbWeight::get().writes(2 * 7_u64))
 	}
 }

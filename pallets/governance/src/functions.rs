@@ -1,5 +1,6 @@
 //! What the calls and the block hook do: proposing, voting, deciding, enacting and spending.
 
+use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{
 	pallet_prelude::*,
@@ -9,9 +10,10 @@ use frame_support::{
 		tokens::{Precision, Preservation},
 		Contains, QueryPreimage, StorePreimage,
 	},
+	weights::WeightMeter,
 };
 use frame_system::pallet_prelude::{BlockNumberFor, OriginFor};
-use micro_primitives::VotingWeight;
+use micro_primitives::{Subject, Voice, VotingWeight, MAX_VOICES};
 use sp_runtime::{
 	traits::{CheckedSub, Hash, One, Saturating, Zero},
 	Perbill,
@@ -21,7 +23,7 @@ use crate::{
 	ActiveCount, BalanceOf, Config, CurrentRules, ElectorateSnapshot, Ending, Error, Event, Fund,
 	HoldReason, OpenProposals, Origin, Pallet, Proposal, ProposalCount, ProposalIndex, ProposalOf,
 	ProposalStatus, Proposals, RulesOf, SpendBudgets, SpendRecord, Spends, Tally, Track,
-	VoiceVotes, Vote, Votes, WeightInfo,
+	VoiceVotes, Vote, VoteCleanup, Votes, WeightInfo, MAX_CLEARED_PER_BLOCK,
 };
 
 /// The scheduler task name of a proposal's enactment.
@@ -132,9 +134,25 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Casts `who`'s vote with each of its voices that may vote on proposal `index` and has not
-	/// voted on it yet, through any account.
-	pub(crate) fn do_vote(who: T::AccountId, index: ProposalIndex, aye: bool) -> DispatchResult {
+	/// How many voices a vote naming `named` subjects is weighed for: an empty list votes with
+	/// every voice the scan finds, at most [`MAX_VOICES`].
+	pub(crate) fn subjects_weighed(named: usize) -> u32 {
+		if named == 0 {
+			MAX_VOICES
+		} else {
+			(named as u32).min(MAX_VOICES)
+		}
+	}
+
+	/// Casts `who`'s vote on proposal `index` with the voices `subjects` names, each checked to
+	/// be `who`'s and not yet voted; with no subjects, with every voice the scan finds that has
+	/// not voted on it yet, through any account.
+	pub(crate) fn do_vote(
+		who: T::AccountId,
+		index: ProposalIndex,
+		aye: bool,
+		subjects: &[Subject],
+	) -> DispatchResult {
 		let mut proposal = Proposals::<T>::get(index).ok_or(Error::<T>::UnknownProposal)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		match proposal.status {
@@ -142,18 +160,17 @@ impl<T: Config> Pallet<T> {
 			_ => return Err(Error::<T>::VotingClosed.into()),
 		}
 		ensure!(!Votes::<T>::contains_key(index, &who), Error::<T>::AlreadyVoted);
-		let voices = T::VotingWeight::voices(&who, proposal.registered_by);
-		ensure!(!voices.is_empty(), Error::<T>::NoVotingWeight);
+		let voices = if subjects.is_empty() {
+			Self::unused_scanned_voices(&who, index, proposal.registered_by)?
+		} else {
+			Self::named_voices(&who, index, proposal.registered_by, subjects)?
+		};
 		let (mut weight, mut count) = (0u64, 0u32);
 		for voice in voices {
-			if VoiceVotes::<T>::contains_key(index, voice.subject) {
-				continue;
-			}
 			VoiceVotes::<T>::insert(index, voice.subject, &who);
 			weight = weight.saturating_add(voice.weight);
 			count.saturating_inc();
 		}
-		ensure!(count > 0, Error::<T>::VoicesAlreadyUsed);
 		let tally = &mut proposal.tally;
 		if aye {
 			tally.ayes = tally.ayes.saturating_add(weight);
@@ -168,7 +185,132 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Decides every proposal whose vote ends at `now`; returns the weight used.
+	/// The voices the scan finds for `who` on proposal `index` that have not voted on it yet.
+	fn unused_scanned_voices(
+		who: &T::AccountId,
+		index: ProposalIndex,
+		registered_by: BlockNumberFor<T>,
+	) -> Result<Vec<Voice>, DispatchError> {
+		let voices = T::VotingWeight::voices(who, registered_by);
+		ensure!(!voices.is_empty(), Error::<T>::NoVotingWeight);
+		let unused: Vec<Voice> = voices
+			.into_iter()
+			.filter(|voice| !VoiceVotes::<T>::contains_key(index, voice.subject))
+			.collect();
+		ensure!(!unused.is_empty(), Error::<T>::VoicesAlreadyUsed);
+		Ok(unused)
+	}
+
+	/// The voices `subjects` names, each checked to be one of `who`'s on proposal `index` (so
+	/// services others pushed onto `who` cannot crowd its own out of the scan), named once and
+	/// not yet voted.
+	fn named_voices(
+		who: &T::AccountId,
+		index: ProposalIndex,
+		registered_by: BlockNumberFor<T>,
+		subjects: &[Subject],
+	) -> Result<Vec<Voice>, DispatchError> {
+		let mut voices = Vec::with_capacity(subjects.len());
+		for (position, subject) in subjects.iter().enumerate() {
+			ensure!(!subjects[..position].contains(subject), Error::<T>::DuplicateSubject);
+			let voice = T::VotingWeight::voice(who, *subject, registered_by)
+				.ok_or(Error::<T>::NotAVoice)?;
+			ensure!(
+				!VoiceVotes::<T>::contains_key(index, voice.subject),
+				Error::<T>::SubjectAlreadyVoted
+			);
+			voices.push(voice);
+		}
+		Ok(voices)
+	}
+
+	/// Removes the votes of decided proposals within `remaining` weight; returns the weight
+	/// used. Below one full step (the base, the cursor's proposal and one entry) it does
+	/// nothing, so every block it runs in makes progress: an entry removed or the cursor moved.
+	pub(crate) fn clear_votes_within(remaining: Weight) -> Weight {
+		let base = T::WeightInfo::clear_votes(0, 0);
+		let per_proposal = T::WeightInfo::clear_votes(1, 0).saturating_sub(base);
+		let per_item = T::WeightInfo::clear_votes(0, 1).saturating_sub(base);
+		let step = base.saturating_add(per_proposal).saturating_add(per_item);
+		if !remaining.all_gte(step) {
+			return Weight::zero();
+		}
+		let mut meter = WeightMeter::with_limit(remaining.saturating_sub(base));
+		let (proposals, items) = Self::clear_votes(&mut meter, per_proposal, per_item);
+		T::WeightInfo::clear_votes(proposals, items)
+	}
+
+	/// Removes the votes of decided proposals, oldest proposal first from [`VoteCleanup`],
+	/// charging `meter` `per_proposal` for each proposal it reads (its entry, its translation
+	/// from v0, the first key of each vote map) and `per_item` for each vote or voice entry it
+	/// removes. It reads a proposal only when it can also remove one entry, stops at the first
+	/// proposal still open (a proposal whose vote ended but is still `Voting`, which nothing
+	/// decides any more, counts as decided), and takes at most [`MAX_CLEARED_PER_BLOCK`]
+	/// proposals and entries together. Returns the proposals read and the entries removed.
+	pub(crate) fn clear_votes(
+		meter: &mut WeightMeter,
+		per_proposal: Weight,
+		per_item: Weight,
+	) -> (u32, u32) {
+		let now = frame_system::Pallet::<T>::block_number();
+		let count = ProposalCount::<T>::get();
+		let mut index = VoteCleanup::<T>::get();
+		let (mut proposals, mut items) = (0u32, 0u32);
+		let fits = |weight: Weight| {
+			let per = |have: u64, per: u64| have.checked_div(per).unwrap_or(u64::MAX);
+			per(weight.ref_time(), per_item.ref_time())
+				.min(per(weight.proof_size(), per_item.proof_size()))
+		};
+		while index < count
+			&& proposals.saturating_add(items).saturating_add(2) <= MAX_CLEARED_PER_BLOCK
+			&& meter.can_consume(per_proposal.saturating_add(per_item))
+		{
+			meter.consume(per_proposal);
+			proposals.saturating_inc();
+			let proposal = match Proposals::<T>::get(index) {
+				Some(proposal) => Some(proposal),
+				// A decided proposal the v0 → v1 migration left in the old encoding.
+				None => crate::migrations::translate_v0_proposal::<T>(index),
+			};
+			// Votes are cast while `now < ends` only.
+			let open = matches!(
+				proposal.map(|p| p.status),
+				Some(ProposalStatus::Voting { ends }) if now < ends
+			);
+			if open {
+				break;
+			}
+			let left = MAX_CLEARED_PER_BLOCK.saturating_sub(proposals.saturating_add(items));
+			// At least 1: the loop's condition left room for one entry.
+			let budget = fits(meter.remaining()).min(left.into()) as usize;
+			let votes: Vec<T::AccountId> =
+				Votes::<T>::iter_key_prefix(index).take(budget).collect();
+			let voices_budget = budget.saturating_sub(votes.len());
+			let voices: Vec<Subject> =
+				VoiceVotes::<T>::iter_key_prefix(index).take(voices_budget).collect();
+			// Both maps had fewer entries left than the budget: the proposal is clean.
+			let done = votes.len() < budget && voices.len() < voices_budget;
+			let removed = votes.len().saturating_add(voices.len()) as u32;
+			items.saturating_accrue(removed);
+			meter.consume(per_item.saturating_mul(removed.into()));
+			for who in votes {
+				Votes::<T>::remove(index, who);
+			}
+			for subject in voices {
+				VoiceVotes::<T>::remove(index, subject);
+			}
+			if !done {
+				break;
+			}
+			index.saturating_inc();
+		}
+		VoteCleanup::<T>::put(index);
+		(proposals, items)
+	}
+
+	/// Decides every proposal whose vote ends at `now`; returns the weight used. A proposal
+	/// still in its v0 encoding (open at the upgrade, which the migration should have ended)
+	/// is translated and ended unvoted rather than skipped, so it never stays open for good.
 	pub(crate) fn decide_ending(now: BlockNumberFor<T>) -> Weight {
 		let ending = Ending::<T>::take(now);
 		if ending.is_empty() {
@@ -176,11 +318,42 @@ impl<T: Config> Pallet<T> {
 		}
 		let rules = CurrentRules::<T>::get();
 		for index in ending.iter().copied() {
-			if let Some(proposal) = Proposals::<T>::get(index) {
-				Self::decide(index, proposal, now, rules);
+			match Proposals::<T>::get(index) {
+				Some(proposal) if matches!(proposal.status, ProposalStatus::Voting { .. }) => {
+					Self::decide(index, proposal, now, rules)
+				}
+				Some(_) => {}
+				None => {
+					if let Some(proposal) = crate::migrations::translate_v0_proposal::<T>(index) {
+						if matches!(proposal.status, ProposalStatus::Voting { .. }) {
+							Self::end_unvoted(index, proposal);
+						}
+					}
+				}
 			}
 		}
 		T::WeightInfo::on_initialize_decide(ending.len() as u32)
+	}
+
+	/// Ends a proposal open at the v0 → v1 upgrade without deciding it: its v0 tally counted
+	/// votes the v1 rules refuse (one service passed from account to account, each voting
+	/// with it) and v0 kept no [`VoiceVotes`], so it could not be re-voted fairly. It ends
+	/// `NoQuorum` with its deposit returned, its tally kept as v0 counted it.
+	pub(crate) fn end_unvoted(index: ProposalIndex, mut proposal: ProposalOf<T>) {
+		ActiveCount::<T>::mutate(|active| *active = active.saturating_sub(1));
+		OpenProposals::<T>::mutate_exists(&proposal.proposer, |open| {
+			*open = open.and_then(|open| open.checked_sub(1)).filter(|open| *open > 0);
+		});
+		let _ = T::Currency::release(
+			&HoldReason::ProposalDeposit.into(),
+			&proposal.proposer,
+			proposal.deposit,
+			Precision::BestEffort,
+		);
+		T::Preimages::drop(&proposal.call);
+		proposal.status = ProposalStatus::NoQuorum;
+		Self::deposit_event(Event::EndedAtUpgrade { index, tally: proposal.tally });
+		Proposals::<T>::insert(index, proposal);
 	}
 
 	fn decide(

@@ -9,9 +9,12 @@
 //!   proposal misses its quorum). The call is kept inline or,
 //!   when large (a runtime upgrade), as a preimage (pallet-preimage).
 //! - [`Pallet::vote`]: an account votes aye or nay with its voices: each node it operates and
-//!   each service it owns that was registered at least the rules' `min_age` before the proposal
-//!   was made, each weighing its reputation score plus one
-//!   ([`micro_primitives::VotingWeight`]). Money buys no weight.
+//!   each service it created and owns that was registered at least the rules' `min_age` before
+//!   the proposal was made, each weighing its reputation score plus one
+//!   ([`micro_primitives::VotingWeight`]). Money buys no weight. The vote names the subjects it
+//!   is cast with (each checked on its own with `VotingWeight::voice`); an empty list casts it
+//!   with every voice the reputation pallet's scan finds (at most
+//!   [`micro_primitives::MAX_VOICES`], the first an account holds).
 //! - At the end of the voting period the chain decides: a proposal passes if at least the
 //!   track's quorum *share of the electorate* (the nodes and services registered when it was
 //!   made) voted, and the ayes exceed the track's approval share of the weight voted. A passed
@@ -35,6 +38,24 @@
 //!   proposal whoever holds it, and a node registered after the proposal's cut-off (a recycled
 //!   deposit) has no voice on it. The reputation pallet gives a service a voice only while its
 //!   creator holds it, so aged services cannot be rented for a vote either.
+//! - **Silencing a voter by sending it service NFTs** (transfers need no consent; enough
+//!   fresh services fill the scan of the first ones an account holds, so its own aged services
+//!   are no longer found): a vote may name its subjects, and each named one is checked alone
+//!   (a node its caller operates, a service it created and holds, old enough), whatever else
+//!   the account holds. A subject named twice, not the caller's, or already voted is refused.
+//! - **Filling the chain with vote records no deposit pays for:** the votes of a decided
+//!   proposal ([`Votes`], [`VoiceVotes`]) are removed by the idle hook, oldest proposal first
+//!   from [`VoteCleanup`], at most [`MAX_CLEARED_PER_BLOCK`] entries a block and only with the
+//!   weight the block has left; the tally stays with the proposal. Each proposal read and each
+//!   entry removed is charged; a block with less idle weight than one proposal and one entry
+//!   does nothing, so the cursor always moves or an entry goes (never a read for nothing), and
+//!   a proposal whose vote ended but was never decided counts as decided, so it cannot stop
+//!   the cursor.
+//! - **Votes from before the per-voice rules deciding a proposal** (a v0 tally counted one
+//!   service passed from account to account, voting from each, and v0 kept no record per
+//!   voice to refuse it again): the v0 → v1 migration ends every proposal open at the upgrade
+//!   `NoQuorum` with its deposit returned ([`Event::EndedAtUpgrade`]); it may be proposed
+//!   again and voted under the new rules.
 //! - **Buying weight once a proposal appears:** only voices registered `min_age` blocks before
 //!   the proposal count.
 //! - **A tiny absolute quorum reached by one farmed account:** quorums are shares of the
@@ -81,6 +102,10 @@ pub mod weights;
 pub use types::*;
 pub use weights::WeightInfo;
 
+/// Most vote entries (and proposals passed over) the idle hook removes in one block, whatever
+/// weight is left: the rest waits for the next block.
+pub const MAX_CLEARED_PER_BLOCK: u32 = 512;
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -97,7 +122,7 @@ pub mod pallet {
 		Parameter,
 	};
 	use frame_system::pallet_prelude::*;
-	use micro_primitives::{Subject, VotingWeight};
+	use micro_primitives::{Subject, VotingWeight, MAX_VOICES};
 	use sp_runtime::{
 		traits::{Dispatchable, Zero},
 		Perbill,
@@ -274,6 +299,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ActiveCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
+	/// The oldest proposal whose votes ([`Votes`], [`VoiceVotes`]) may still be stored: the
+	/// block's idle weight removes those of decided proposals, oldest first, from here.
+	#[pallet::storage]
+	pub type VoteCleanup<T: Config> = StorageValue<_, ProposalIndex, ValueQuery>;
+
 	/// The spend each passed proposal made.
 	#[pallet::storage]
 	pub type Spends<T: Config> = StorageMap<_, Twox64Concat, ProposalIndex, SpendRecordOf<T>>;
@@ -351,6 +381,9 @@ pub mod pallet {
 		Spent { index: ProposalIndex, fund: Fund, recipient: T::AccountId, amount: BalanceOf<T> },
 		/// A passed proposal changed the rules.
 		RulesSet { rules: RulesOf<T> },
+		/// A proposal open at the v0 → v1 upgrade was ended unvoted (status `NoQuorum`) and
+		/// its deposit returned: its v0 `tally` counted votes the v1 rules refuse.
+		EndedAtUpgrade { index: ProposalIndex, tally: Tally },
 	}
 
 	#[pallet::error]
@@ -367,6 +400,15 @@ pub mod pallet {
 		/// Every node and service the account holds already voted on this proposal, through
 		/// this or another account.
 		VoicesAlreadyUsed,
+		/// A vote names the same node or service twice.
+		DuplicateSubject,
+		/// A vote names a node or service that is not one of the account's voices on this
+		/// proposal: not a node it operates nor a service it created and holds, or registered
+		/// after the proposal's cut-off.
+		NotAVoice,
+		/// A node or service the vote names already voted on this proposal, through this or
+		/// another account.
+		SubjectAlreadyVoted,
 		/// As many proposals are open as the runtime allows; wait for one to be decided.
 		TooManyActive,
 		/// The account has as many proposals open as one account may; wait for one to be
@@ -399,6 +441,10 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			Self::snapshot_electorate(now).saturating_add(Self::decide_ending(now))
 		}
+
+		fn on_idle(_now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::clear_votes_within(remaining)
+		}
 	}
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
@@ -415,11 +461,23 @@ pub mod pallet {
 			Self::do_propose(who, track, *call)
 		}
 
-		/// Vote on an open proposal, with the caller's weight now.
+		/// Vote on an open proposal with `subjects`, each a node the caller operates or a
+		/// service it created and holds, registered by the proposal's cut-off, that has not
+		/// voted on it yet; each weighs its score now plus one. Every subject named must be
+		/// such a voice, once. An empty list votes with every voice the reputation pallet's
+		/// scan finds (the first nodes and services the caller holds, at most
+		/// [`micro_primitives::MAX_VOICES`]) that has not voted yet: name the subjects when
+		/// others' services sent to the caller may fill that scan.
 		#[pallet::call_index(1)]
-		pub fn vote(origin: OriginFor<T>, index: ProposalIndex, aye: bool) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::vote(Pallet::<T>::subjects_weighed(subjects.len())))]
+		pub fn vote(
+			origin: OriginFor<T>,
+			index: ProposalIndex,
+			aye: bool,
+			subjects: BoundedVec<Subject, ConstU32<MAX_VOICES>>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_vote(who, index, aye)
+			Self::do_vote(who, index, aye, &subjects)
 		}
 
 		/// Pay `payouts` from `fund`. Only a passed proposal may, once.

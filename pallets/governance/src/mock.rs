@@ -90,6 +90,11 @@ thread_local! {
 	pub static IDLE_ELECTORATE: RefCell<u32> = const { RefCell::new(0) };
 }
 
+/// How many of an account's subjects the voices scan reads, as the reputation pallet reads
+/// only the first services an account holds (in pallet-nfts' order, which anyone sending it
+/// NFTs can fill).
+pub const SCANNED: usize = 16;
+
 /// Voices the tests set.
 pub struct TestWeights;
 impl VotingWeight<u64, u64> for TestWeights {
@@ -99,9 +104,23 @@ impl VotingWeight<u64, u64> for TestWeights {
 				.get(who)
 				.into_iter()
 				.flatten()
+				.take(SCANNED)
 				.filter(|(_, registered_at, _)| *registered_at <= registered_by)
 				.map(|&(subject, _, weight)| Voice { subject, weight })
 				.collect()
+		})
+	}
+
+	fn voice(who: &u64, subject: Subject, registered_by: u64) -> Option<Voice> {
+		VOICES.with(|v| {
+			v.borrow()
+				.get(who)
+				.into_iter()
+				.flatten()
+				.find(|(held, registered_at, _)| {
+					*held == subject && *registered_at <= registered_by
+				})
+				.map(|&(subject, _, weight)| Voice { subject, weight })
 		})
 	}
 

@@ -6,6 +6,7 @@ use crate::{mock::*, *};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{Inspect as _, InspectHold},
+	weights::Weight,
 	BoundedVec,
 };
 use micro_primitives::Subject;
@@ -21,8 +22,20 @@ fn propose(who: u64, track: Track, call: RuntimeCall) -> ProposalIndex {
 	index
 }
 
+/// Votes with every voice the scan finds (no subjects named).
 fn vote(who: u64, index: ProposalIndex, aye: bool) -> sp_runtime::DispatchResult {
-	Governance::vote(RuntimeOrigin::signed(who), index, aye)
+	vote_with(who, index, aye, &[])
+}
+
+/// Votes with the voices `subjects` names.
+fn vote_with(
+	who: u64,
+	index: ProposalIndex,
+	aye: bool,
+	subjects: &[Subject],
+) -> sp_runtime::DispatchResult {
+	let subjects = BoundedVec::try_from(subjects.to_vec()).expect("at most MAX_VOICES");
+	Governance::vote(RuntimeOrigin::signed(who), index, aye, subjects)
 }
 
 fn status(index: ProposalIndex) -> ProposalStatus<u64> {
@@ -596,4 +609,217 @@ fn the_tally_rule() {
 	assert!(!tally(0, 0, 0).passes(Perbill::zero(), half, 0));
 	assert!(tally(67, 33, 1).passes(Perbill::zero(), Perbill::from_percent(66), 10));
 	assert!(!tally(66, 34, 1).passes(Perbill::zero(), Perbill::from_percent(66), 10));
+}
+
+mod pushed_nfts {
+	use super::*;
+
+	/// Account 5 holds `SCANNED` fresh services others sent it, ahead of its own aged service
+	/// 500 (weight 400) in the order the scan reads them.
+	fn crowded_voter() -> Subject {
+		let own = Subject::Service(500);
+		let mut held: Vec<(Subject, u64, u64)> =
+			(0..SCANNED as u32).map(|i| (Subject::Service(1_000 + i), 9, 1)).collect();
+		held.push((own, 0, 400));
+		set_voices(5, &held);
+		own
+	}
+
+	/// The attack: anyone may send a voter service NFTs (transfers need no consent); enough
+	/// fresh ones fill the voices scan and the voter's own aged service is no longer found, so
+	/// it cannot vote with it. Naming the subject checks it alone, past the scan.
+	#[test]
+	fn services_pushed_onto_a_voter_do_not_silence_its_own() {
+		new_test_ext().execute_with(|| {
+			voters();
+			let own = crowded_voter();
+			let index = propose(1, Track::Standard, remark(b"silence"));
+			assert_noop!(vote(5, index, true), Error::<Test>::NoVotingWeight);
+			assert_ok!(vote_with(5, index, true, &[own]));
+			assert_eq!(
+				Votes::<Test>::get(index, 5),
+				Some(Vote { aye: true, weight: 400, voices: 1 })
+			);
+			assert_eq!(Governance::voice_vote(index, own), Some(5));
+			assert_eq!(tally(index), Tally { ayes: 400, nays: 0, voters: 1, voices: 1 });
+			assert_eq!(
+				System::events().last().map(|record| record.event.clone()),
+				Some(RuntimeEvent::Governance(Event::Voted {
+					index,
+					voter: 5,
+					aye: true,
+					weight: 400,
+					voices: 1
+				}))
+			);
+		});
+	}
+
+	/// Every subject named must be the voter's voice on the proposal, named once, not voted.
+	#[test]
+	fn named_subjects_are_each_checked() {
+		new_test_ext().execute_with(|| {
+			voters();
+			let own = crowded_voter();
+			let index = propose(1, Track::Standard, remark(b"named"));
+			assert_noop!(vote_with(5, index, true, &[own, own]), Error::<Test>::DuplicateSubject);
+			// Account 1's node is not account 5's.
+			assert_noop!(
+				vote_with(5, index, true, &[own, Subject::Node(1)]),
+				Error::<Test>::NotAVoice
+			);
+			// A pushed service registered after the cut-off has no voice on it.
+			assert_noop!(
+				vote_with(5, index, true, &[Subject::Service(1_000)]),
+				Error::<Test>::NotAVoice
+			);
+			// The service voted through account 6 first: a voice votes once.
+			set_voices(6, &[(own, 0, 400)]);
+			assert_ok!(vote_with(6, index, false, &[own]));
+			assert_noop!(vote_with(5, index, true, &[own]), Error::<Test>::SubjectAlreadyVoted);
+			assert_eq!(tally(index), Tally { ayes: 0, nays: 400, voters: 1, voices: 1 });
+		});
+	}
+
+	/// A vote naming subjects is charged per subject, and one naming none for the most the
+	/// scan finds; both include the scan's bound on reads (finding H4).
+	#[test]
+	fn the_vote_weight_grows_with_the_subjects_named() {
+		use frame_support::dispatch::GetDispatchInfo;
+		let weight = |subjects: Vec<Subject>| {
+			let subjects = BoundedVec::try_from(subjects).unwrap();
+			crate::Call::<Test>::vote { index: 0, aye: true, subjects }
+				.get_dispatch_info()
+				.call_weight
+		};
+		let one = weight(vec![Subject::Node(1)]);
+		let two = weight(vec![Subject::Node(1), Subject::Node(2)]);
+		let none = weight(vec![]);
+		assert!(two.all_gt(one));
+		assert_eq!(none, <() as WeightInfo>::vote(micro_primitives::MAX_VOICES));
+		let scan = frame_support::weights::constants::RocksDbWeight::get()
+			.reads(micro_primitives::ACCOUNT_SCORE_READS);
+		assert!(one.all_gte(
+			scan.saturating_add(Weight::from_parts(0, micro_primitives::ACCOUNT_SCORE_PROOF_SIZE))
+		));
+	}
+}
+
+/// Votes of decided proposals are removed when blocks have weight to spare.
+mod cleanup {
+	use super::*;
+	use frame_support::traits::Hooks;
+
+	/// The weight of reading `proposals` proposals and removing `items` entries.
+	fn cost(proposals: u32, items: u32) -> Weight {
+		<() as WeightInfo>::clear_votes(proposals, items)
+	}
+
+	/// The idle hook's cleanup with room for `proposals` proposals and `items` entries.
+	fn clear(proposals: u32, items: u32) -> Weight {
+		Governance::clear_votes_within(cost(proposals, items))
+	}
+
+	/// State written without a deposit: every vote leaves a `Votes` and a `VoiceVotes` entry
+	/// per voice. Once the proposal is decided they are removed, a bounded number a block.
+	#[test]
+	fn votes_of_decided_proposals_are_removed_when_idle() {
+		new_test_ext().execute_with(|| {
+			for who in 1..=6 {
+				set_weight(who, 1);
+			}
+			let index = propose(1, Track::Standard, remark(b"a"));
+			let open = propose(2, Track::Standard, remark(b"b"));
+			for who in 1..=6 {
+				assert_ok!(vote(who, index, true));
+			}
+			assert_ok!(vote(1, open, true));
+			// Nothing is removed while it is open.
+			assert_eq!(clear(1, 1), cost(1, 0));
+			assert_eq!(Votes::<Test>::iter_prefix(index).count(), 6);
+			run_to_block(20);
+			assert_eq!(status(index), ProposalStatus::Passed { enact_at: 23 });
+			// Room for the proposal and 4 of its 12 entries.
+			assert_eq!(Governance::on_idle(20, cost(1, 4)), cost(1, 4));
+			let left = || {
+				Votes::<Test>::iter_prefix(index).count()
+					+ VoiceVotes::<Test>::iter_prefix(index).count()
+			};
+			assert_eq!(left(), 8);
+			assert_eq!(VoteCleanup::<Test>::get(), index);
+			assert_eq!(Governance::on_idle(20, Weight::zero()), Weight::zero());
+			assert_eq!(left(), 8);
+			Governance::on_idle(21, Weight::MAX);
+			assert_eq!(left(), 0);
+			assert_eq!(tally(index), Tally { ayes: 6, nays: 0, voters: 6, voices: 6 });
+			// Proposal `open` was decided at block 20 too; its vote goes as well, and the
+			// cleanup waits for the next proposal.
+			assert_eq!(VoiceVotes::<Test>::iter_prefix(open).count(), 0);
+			assert_eq!(Votes::<Test>::get(open, 1), None);
+			assert_eq!(VoteCleanup::<Test>::get(), open + 1);
+			assert_eq!(clear(100, 100), cost(0, 0));
+		});
+	}
+
+	/// Issue 6: with idle weight for one proposal and one entry only, each block used to spend
+	/// it all re-reading the cursor's proposal and never removed anything. Now a block with
+	/// a full step removes an entry, and one with less does nothing.
+	#[test]
+	fn one_step_of_idle_weight_always_makes_progress() {
+		new_test_ext().execute_with(|| {
+			for who in 1..=3 {
+				set_weight(who, 1);
+			}
+			let index = propose(1, Track::Standard, remark(b"a"));
+			for who in 1..=3 {
+				assert_ok!(vote(who, index, true));
+			}
+			run_to_block(20);
+			let left = || {
+				Votes::<Test>::iter_prefix(index).count()
+					+ VoiceVotes::<Test>::iter_prefix(index).count()
+			};
+			assert_eq!(left(), 6);
+			let below = cost(1, 1) - Weight::from_parts(1, 0);
+			assert_eq!(Governance::on_idle(20, below), Weight::zero());
+			assert_eq!(left(), 6);
+			for removed in 1..=6 {
+				assert_eq!(Governance::on_idle(20, cost(1, 1)), cost(1, 1));
+				assert_eq!(left(), 6 - removed);
+				assert_eq!(VoteCleanup::<Test>::get(), index);
+			}
+			// The proposal is found clean: the cursor moves on.
+			assert_eq!(Governance::on_idle(20, cost(1, 1)), cost(1, 0));
+			assert_eq!(VoteCleanup::<Test>::get(), index + 1);
+		});
+	}
+
+	/// Issue 6: a proposal whose vote ended but which was never decided (its `Ending` entry
+	/// lost) is still `Voting`; the cursor used to stop at it for good. No vote can be cast on
+	/// it any more, so it counts as decided and the cursor moves past it.
+	#[test]
+	fn a_proposal_never_decided_does_not_stop_the_cursor() {
+		new_test_ext().execute_with(|| {
+			set_weight(1, 1);
+			set_weight(2, 1);
+			let stuck = propose(1, Track::Standard, remark(b"a"));
+			let later = propose(2, Track::Standard, remark(b"b"));
+			assert_ok!(vote(1, stuck, true));
+			assert_ok!(vote(2, later, true));
+			Ending::<Test>::remove(20);
+			Ending::<Test>::insert(25, BoundedVec::truncate_from(vec![later]));
+			Proposals::<Test>::mutate(later, |p| {
+				if let Some(p) = p {
+					p.status = ProposalStatus::Voting { ends: 25 };
+				}
+			});
+			run_to_block(20);
+			assert_eq!(status(stuck), ProposalStatus::Voting { ends: 20 });
+			assert_noop!(vote(3, stuck, true), Error::<Test>::VotingClosed);
+			assert_eq!(clear(10, 10), cost(2, 2), "past the stuck one, up to the open one");
+			assert_eq!(Votes::<Test>::get(stuck, 1), None);
+			assert_eq!(Votes::<Test>::iter_prefix(later).count(), 1);
+			assert_eq!(VoteCleanup::<Test>::get(), later);
+		});
+	}
 }

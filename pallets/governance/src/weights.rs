@@ -15,11 +15,12 @@ use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 /// The weight of each call of `pallet_micro_governance`.
 pub trait WeightInfo {
 	fn propose(b: u32, ) -> Weight;
-	fn vote() -> Weight;
+	fn vote(s: u32, ) -> Weight;
 	fn spend(p: u32, ) -> Weight;
 	fn set_rules() -> Weight;
 	fn on_initialize_idle() -> Weight;
 	fn on_initialize_decide(n: u32, ) -> Weight;
+	fn clear_votes(p: u32, n: u32, ) -> Weight;
 }
 
 /// Measured weights, priced with the runtime's database weights.
@@ -57,14 +58,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Governance::Proposals` (`max_values`: None, `max_size`: Some(221), added: 2696, mode: `MaxEncodedLen`)
 	/// Storage: `Preimage::PreimageFor` (r:0 w:1)
 	/// Proof: `Preimage::PreimageFor` (`max_values`: None, `max_size`: Some(4194344), added: 4196819, mode: `MaxEncodedLen`)
-	// Not yet measured for 32 voices: the measurement above (one node) plus, per voice (the
-	// proposer's voices are read to check it has one), 4 reads and 20 µs, and 3 reads for the
-	// electorate and its snapshot.
+	// Not yet measured for 32 voices: the measurement above (one node) plus the scan of the
+	// proposer's voices (read to check it has one): `ACCOUNT_SCORE_READS` reads and
+	// `ACCOUNT_SCORE_PROOF_SIZE` bytes of proof, the bound on reading one account's voices
+	// (finding H4), and 20 µs per voice; and 3 reads for the electorate and its snapshot.
 	fn propose(b: u32, ) -> Weight {
 		// Measured proof size: 2190 bytes; estimated: 4704.
-		Weight::from_parts(673_348_668 + 32 * 20_000_000, 4704 + 32 * 3714)
+		Weight::from_parts(673_348_668 + 32 * 20_000_000, 4704 + micro_primitives::ACCOUNT_SCORE_PROOF_SIZE)
 			.saturating_add(Weight::from_parts(4_486, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(14_u64 + 32 * 4 + 3 + 1))
+			.saturating_add(T::DbWeight::get().reads(14_u64 + micro_primitives::ACCOUNT_SCORE_READS + 3 + 1))
 			.saturating_add(T::DbWeight::get().writes(8_u64 + 1))
 	}
 	/// Storage: `Governance::Proposals` (r:1 w:1)
@@ -83,13 +85,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
 	/// Storage: `MicroNodes::HeartbeatTtl` (r:1 w:0)
 	/// Proof: `MicroNodes::HeartbeatTtl` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	// Not yet measured for 32 voices: the measurement above (one node) plus, per voice, 5 reads
-	// (its standing or registration, its record, the TTL, its vote), 1 write and 20 µs.
-	fn vote() -> Weight {
+	// Not yet measured: estimated from the measurement above (one node, found by the scan).
+	// `s` is the number of subjects named, or `MAX_VOICES` when none is (the scan's most).
+	// Per subject: 5 reads (its registration and operator or owner and creator, its record,
+	// the TTL, its `VoiceVotes` entry), 1 write (that entry), 3714 bytes of proof and 20 µs.
+	// Plus, whether or not subjects are named, the scan of the voter's voices:
+	// `ACCOUNT_SCORE_READS` reads and `ACCOUNT_SCORE_PROOF_SIZE` bytes of proof (finding H4).
+	fn vote(s: u32, ) -> Weight {
 		// Measured proof size: 3151 bytes; estimated: 4704.
-		Weight::from_parts(179_805_000 + 32 * 20_000_000, 4704 + 32 * 3714)
-			.saturating_add(T::DbWeight::get().reads(8_u64 + 32 * 5))
-			.saturating_add(T::DbWeight::get().writes(2_u64 + 32))
+		Weight::from_parts(179_805_000, 4704 + micro_primitives::ACCOUNT_SCORE_PROOF_SIZE)
+			.saturating_add(Weight::from_parts(20_000_000, 3714).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64 + micro_primitives::ACCOUNT_SCORE_READS))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 	}
 	/// Storage: `Governance::Spends` (r:1 w:1)
 	/// Proof: `Governance::Spends` (`max_values`: None, `max_size`: Some(786), added: 3261, mode: `MaxEncodedLen`)
@@ -153,20 +162,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((4_u64 + 3).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2696).saturating_mul(n.into()))
 	}
+	/// Storage: `Governance::ProposalCount` (r:1 w:0)
+	/// Storage: `Governance::VoteCleanup` (r:1 w:1)
+	/// Storage: `Governance::Proposals` (r:2p w:p)
+	/// Storage: `Governance::Votes` (r:p+n w:n)
+	/// Storage: `Governance::VoiceVotes` (r:p+n w:n)
+	// Not yet measured: estimated from `set_rules` (one write) and `on_initialize_idle`.
+	// Each of the `p` proposals read costs 4 reads (its entry, its v0 encoding when the first
+	// fails, the first key of `Votes` and of `VoiceVotes` under it), 1 write (its translation
+	// from v0), 7800 bytes of proof (a proposal's 2696, a vote's 2544, a voice's 2560) and
+	// 25 µs; each of the `n` vote or voice entries removed 1 read (its key), 1 write, 2600
+	// bytes of proof and 15 µs.
+	fn clear_votes(p: u32, n: u32, ) -> Weight {
+		Weight::from_parts(15_000_000, 1_000)
+			.saturating_add(Weight::from_parts(25_000_000, 7_800).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(15_000_000, 2_600).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
 }
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
+	// Not yet measured: as `SubstrateWeight`'s.
 	fn propose(b: u32, ) -> Weight {
-		Weight::from_parts(673_348_668, 4704)
+		Weight::from_parts(673_348_668 + 32 * 20_000_000, 4704 + micro_primitives::ACCOUNT_SCORE_PROOF_SIZE)
 			.saturating_add(Weight::from_parts(4_486, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+			.saturating_add(RocksDbWeight::get().reads(14_u64 + micro_primitives::ACCOUNT_SCORE_READS + 3 + 1))
+			.saturating_add(RocksDbWeight::get().writes(8_u64 + 1))
 	}
-	fn vote() -> Weight {
-		Weight::from_parts(179_805_000, 4704)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+	// Not yet measured: as `SubstrateWeight`'s.
+	fn vote(s: u32, ) -> Weight {
+		Weight::from_parts(179_805_000, 4704 + micro_primitives::ACCOUNT_SCORE_PROOF_SIZE)
+			.saturating_add(Weight::from_parts(20_000_000, 3714).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64 + micro_primitives::ACCOUNT_SCORE_READS))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 	}
 	fn spend(p: u32, ) -> Weight {
 		Weight::from_parts(27_312_501, 4251)
@@ -193,5 +229,17 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2696).saturating_mul(n.into()))
+	}
+	// Not yet measured: as `SubstrateWeight`'s.
+	fn clear_votes(p: u32, n: u32, ) -> Weight {
+		Weight::from_parts(15_000_000, 1_000)
+			.saturating_add(Weight::from_parts(25_000_000, 7_800).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(15_000_000, 2_600).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(p.into())))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(p.into())))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 }

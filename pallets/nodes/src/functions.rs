@@ -217,6 +217,7 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::NodeBackOnline { node, offline_blocks: offline });
 		}
 		Nodes::<T>::insert(node, info);
+		T::Placements::on_heartbeat(node, now.saturating_add(ttl));
 		Self::deposit_event(Event::Heartbeat { node, at });
 		Ok(())
 	}
@@ -276,6 +277,11 @@ impl<T: Config> NodeDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 
 	fn is_online(node: NodeId) -> bool {
 		Self::node_is_online(node)
+	}
+
+	fn online_until(node: NodeId) -> Option<BlockNumberFor<T>> {
+		let info = Nodes::<T>::get(node)?;
+		Some(info.last_heartbeat.saturating_add(HeartbeatTtl::<T>::get()))
 	}
 
 	fn standing(node: NodeId) -> Option<NodeStanding<BlockNumberFor<T>>> {

@@ -25,6 +25,14 @@
 //! the TTL and as offline time beyond it; the [`types::Uptime`] record keeps both, and a node that
 //! comes back after being offline while services were placed on it gets a reputation penalty.
 //!
+//! Each accepted heartbeat tells the services pallet ([`Config::Placements`],
+//! [`micro_primitives::NodePlacements::on_heartbeat`]) the last block the node counts as online
+//! in, so every service the node runs a live version of stays available until then. That keeps
+//! a service's availability one read for whoever asks (an account's score reads it for every
+//! service it owns), instead of a walk over every node the service is placed on and every
+//! version each runs (finding H4); the heartbeat pays for its per-service loop, bounded by the
+//! services pallet's `MaxServicesPerNode`, in its weight.
+//!
 //! ## Peer ids follow from the key
 //! A node's libp2p peer id is derived from its key ([`peer_id::peer_id_of`]), as the worker's
 //! libp2p stack derives it. Registration refuses any other peer id
@@ -145,8 +153,9 @@ pub mod pallet {
 		/// (and at full uptime) for as long, voiding the uptime rules.
 		#[pallet::constant]
 		type MaxHeartbeatTtl: Get<BlockNumberFor<Self>>;
-		/// The services placed on nodes.
-		type Placements: NodePlacements;
+		/// The services placed on nodes: told of each heartbeat, so the services a node runs
+		/// stay available as long as it does.
+		type Placements: NodePlacements<BlockNumberFor<Self>>;
 		/// Where penalties for being offline while serving go.
 		type Reputation: ReputationLedger;
 		/// Weights of this pallet's calls.

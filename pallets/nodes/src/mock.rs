@@ -53,15 +53,20 @@ impl pallet_balances::Config for Test {
 thread_local! {
 	/// Nodes the test says services are placed on.
 	pub static SERVING: RefCell<Vec<NodeId>> = const { RefCell::new(Vec::new()) };
+	/// The heartbeats the placements were told of: node and the block it is online until.
+	pub static HEARD: RefCell<Vec<(NodeId, u64)>> = const { RefCell::new(Vec::new()) };
 	/// What the pallet recorded in the reputation ledger.
 	pub static LEDGER: RefCell<Vec<(Subject, ReputationEvent)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Placements the tests control.
 pub struct TestPlacements;
-impl NodePlacements for TestPlacements {
+impl NodePlacements<u64> for TestPlacements {
 	fn is_serving(node: NodeId) -> bool {
 		SERVING.with(|s| s.borrow().contains(&node))
+	}
+	fn on_heartbeat(node: NodeId, online_until: u64) {
+		HEARD.with(|h| h.borrow_mut().push((node, online_until)));
 	}
 }
 
@@ -120,6 +125,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		SERVING.with(|s| s.borrow_mut().clear());
 		LEDGER.with(|l| l.borrow_mut().clear());
+		HEARD.with(|h| h.borrow_mut().clear());
 	});
 	ext
 }

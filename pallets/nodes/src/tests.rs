@@ -75,6 +75,22 @@ fn heartbeat_signature(seed: u8, node: NodeId, at: u64) -> NodeSignature {
 	pair(seed).sign(&MicroNodes::heartbeat_message(node, at))
 }
 
+/// The node most tests use: Alice's, with key 1, registered at block 1.
+fn alices_node() -> NodeId {
+	register(ALICE, 1)
+}
+
+/// Sends `node`'s heartbeat naming block `at`, signed by key `seed`, authorized by the signature
+/// alone.
+fn send_heartbeat(seed: u8, node: NodeId, at: u64) -> sp_runtime::DispatchResult {
+	MicroNodes::heartbeat(
+		RawOrigin::Authorized.into(),
+		node,
+		at,
+		heartbeat_signature(seed, node, at),
+	)
+}
+
 fn last_event() -> RuntimeEvent {
 	System::events().pop().expect("an event").event
 }
@@ -138,7 +154,7 @@ mod register_node {
 			);
 			// A proof for Alice's nonce 0 stops working once that nonce is used.
 			let old = proof(&pair(2), ALICE);
-			register(ALICE, 1);
+			alices_node();
 			assert_noop!(
 				try_register(ALICE, pair(2).public(), old, &peer_of(2)),
 				Error::<Test>::InvalidProof
@@ -251,7 +267,7 @@ mod update_node {
 	#[test]
 	fn updates_addresses_and_capacity() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			let bigger = Capacity { cpu_millicores: 8000, ..capacity() };
 			assert_ok!(MicroNodes::update_node(
 				RuntimeOrigin::signed(ALICE),
@@ -269,7 +285,7 @@ mod update_node {
 	#[test]
 	fn refuses_strangers_nothing_and_bad_values() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			assert_noop!(
 				MicroNodes::update_node(RuntimeOrigin::signed(BOB), node, None, Some(capacity())),
 				Error::<Test>::NotOperator
@@ -314,7 +330,7 @@ mod rotate_key {
 	#[test]
 	fn moves_the_node_to_the_new_key() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			let new = pair(2);
 			assert_ok!(MicroNodes::rotate_key(
 				RuntimeOrigin::signed(ALICE),
@@ -347,19 +363,14 @@ mod rotate_key {
 				),
 				Error::<Test>::InvalidHeartbeatSignature
 			);
-			assert_ok!(MicroNodes::heartbeat(
-				RawOrigin::Authorized.into(),
-				node,
-				50,
-				heartbeat_signature(2, node, 50)
-			));
+			assert_ok!(send_heartbeat(2, node, 50));
 		});
 	}
 
 	#[test]
 	fn refuses_bad_rotations() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			let other = register(BOB, 3);
 			let new = pair(2);
 			assert_noop!(
@@ -416,7 +427,7 @@ mod rotate_key {
 	#[test]
 	fn a_key_rotated_away_from_stays_with_its_node() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			let other = register(BOB, 3);
 			assert_ok!(MicroNodes::rotate_key(
 				RuntimeOrigin::signed(ALICE),
@@ -460,14 +471,9 @@ mod heartbeat {
 	#[test]
 	fn keeps_a_node_online_and_counts_uptime() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			System::set_block_number(60);
-			assert_ok!(MicroNodes::heartbeat(
-				RawOrigin::Authorized.into(),
-				node,
-				59,
-				heartbeat_signature(1, node, 59)
-			));
+			assert_ok!(send_heartbeat(1, node, 59));
 			assert_eq!(last_event(), Event::Heartbeat { node, at: 59 }.into());
 			let info = MicroNodes::node(node).unwrap();
 			assert_eq!(info.last_heartbeat, 60);
@@ -484,13 +490,17 @@ mod heartbeat {
 				heartbeat_signature(1, node, 100)
 			));
 			assert!(MicroNodes::is_online(node));
+			// Each heartbeat told the services when the node goes offline unless heard again.
+			assert_eq!(HEARD.with(|h| h.borrow().clone()), vec![(node, 160), (node, 200)]);
+			assert_eq!(MicroNodes::online_until(node), Some(200));
+			assert_eq!(MicroNodes::online_until(node + 1), None);
 		});
 	}
 
 	#[test]
 	fn an_expired_heartbeat_takes_the_node_offline() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			System::set_block_number(101);
 			assert!(MicroNodes::is_online(node));
 			assert_eq!(MicroNodes::online_nodes(), vec![node]);
@@ -509,14 +519,9 @@ mod heartbeat {
 	#[test]
 	fn coming_back_records_the_outage() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			System::set_block_number(301);
-			assert_ok!(MicroNodes::heartbeat(
-				RawOrigin::Authorized.into(),
-				node,
-				300,
-				heartbeat_signature(1, node, 300)
-			));
+			assert_ok!(send_heartbeat(1, node, 300));
 			let info = MicroNodes::node(node).unwrap();
 			assert_eq!(info.uptime.online_blocks, 100);
 			assert_eq!(info.uptime.offline_blocks, 200);
@@ -533,15 +538,10 @@ mod heartbeat {
 	#[test]
 	fn offline_while_serving_is_penalised() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			SERVING.with(|s| s.borrow_mut().push(node));
 			System::set_block_number(250);
-			assert_ok!(MicroNodes::heartbeat(
-				RawOrigin::Authorized.into(),
-				node,
-				250,
-				heartbeat_signature(1, node, 250)
-			));
+			assert_ok!(send_heartbeat(1, node, 250));
 			assert_eq!(
 				LEDGER.with(|l| l.borrow().clone()),
 				vec![(Subject::Node(node), ReputationEvent::OfflineWhileServing)]
@@ -552,7 +552,7 @@ mod heartbeat {
 	#[test]
 	fn refuses_bad_heartbeats() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			System::set_block_number(200);
 			let beat = |at: u64, signature| {
 				MicroNodes::heartbeat(RawOrigin::Authorized.into(), node, at, signature)
@@ -607,7 +607,7 @@ mod heartbeat {
 	#[test]
 	fn authorization_checks_the_heartbeat_before_the_pool() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			System::set_block_number(40);
 			let valid = Call::<Test>::heartbeat {
 				node,
@@ -648,7 +648,7 @@ mod deregister_node {
 	#[test]
 	fn returns_the_deposit_and_forgets_the_node() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			let key = pair(1).public();
 			assert_ok!(MicroNodes::deregister_node(RuntimeOrigin::signed(ALICE), node));
 			assert_eq!(held(ALICE), 0);
@@ -671,16 +671,11 @@ mod deregister_node {
 	#[test]
 	fn a_returning_key_gets_its_old_id_back() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			let second = register(ALICE, 2);
 			SERVING.with(|s| s.borrow_mut().push(node));
 			System::set_block_number(250);
-			assert_ok!(MicroNodes::heartbeat(
-				RawOrigin::Authorized.into(),
-				node,
-				250,
-				heartbeat_signature(1, node, 250)
-			));
+			assert_ok!(send_heartbeat(1, node, 250));
 			assert_eq!(
 				LEDGER.with(|l| l.borrow().clone()),
 				vec![(Subject::Node(node), ReputationEvent::OfflineWhileServing)]
@@ -705,7 +700,7 @@ mod deregister_node {
 	#[test]
 	fn refuses_strangers_and_serving_nodes() {
 		new_test_ext().execute_with(|| {
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			assert_noop!(
 				MicroNodes::deregister_node(RuntimeOrigin::signed(BOB), node),
 				Error::<Test>::NotOperator
@@ -748,7 +743,7 @@ mod set_heartbeat_ttl {
 					Error::<Test>::TtlOutOfBounds
 				);
 			}
-			let node = register(ALICE, 1);
+			let node = alices_node();
 			System::set_block_number(7);
 			assert!(!MicroNodes::is_online(node));
 		});
@@ -758,7 +753,7 @@ mod set_heartbeat_ttl {
 #[test]
 fn keys_registered_are_the_ones_signing() {
 	new_test_ext().execute_with(|| {
-		let node = register(ALICE, 1);
+		let node = alices_node();
 		let key: NodeKey = MicroNodes::node_key(node).unwrap();
 		assert_eq!(key, pair(1).public());
 		assert_eq!(MicroNodes::operator(node), Some(ALICE));

@@ -181,6 +181,12 @@ pub trait NodeDirectory<AccountId, BlockNumber> {
 	fn node_key(node: NodeId) -> Option<NodeKey>;
 	/// Whether `node` is registered and its last heartbeat is within the TTL.
 	fn is_online(node: NodeId) -> bool;
+	/// The last block `node` counts as online in unless it sends another heartbeat: its last
+	/// heartbeat plus the TTL. `None` if it is not registered (and, by default, for directories
+	/// that do not track it).
+	fn online_until(_node: NodeId) -> Option<BlockNumber> {
+		None
+	}
 	/// Age, uptime and status of `node`.
 	fn standing(node: NodeId) -> Option<NodeStanding<BlockNumber>>;
 	/// The nodes `operator` runs.
@@ -206,11 +212,15 @@ pub trait ServiceDirectory<AccountId, BlockNumber> {
 	fn creator(service: ServiceId) -> Option<AccountId> {
 		Self::owner(service)
 	}
-	/// The price of one call, in API tokens.
+	/// The price of one call in force now, in API tokens (a price rise applies only after its
+	/// notice). One storage read.
 	fn price_per_call(service: ServiceId) -> Option<ApiTokens>;
 	/// Whether `node` announced that it runs `version` of `service`, and that version is live.
 	fn runs(node: NodeId, service: ServiceId, version: VersionNumber) -> bool;
-	/// Whether an online node runs a live version of `service`.
+	/// Whether `service` is available: some node ran a live version of it at its last
+	/// heartbeat (or announcement), and that heartbeat is still within the TTL. A version retired
+	/// or a placement withdrawn since may count for at most the rest of that TTL. O(1) reads:
+	/// the services pallet keeps a per-service stamp its nodes' heartbeats refresh (finding H4).
 	fn is_available(service: ServiceId) -> bool;
 	/// Up to `max` services whose NFT `owner` holds.
 	fn services_of(owner: &AccountId, max: u32) -> Vec<ServiceId>;
@@ -218,10 +228,15 @@ pub trait ServiceDirectory<AccountId, BlockNumber> {
 	fn count() -> u32;
 }
 
-/// What the node registry needs to know about the services placed on a node.
-pub trait NodePlacements {
+/// What the node registry needs to know about the services placed on a node, and what it tells
+/// the services of a node's heartbeats.
+pub trait NodePlacements<BlockNumber> {
 	/// Whether any service is placed on `node`.
 	fn is_serving(node: NodeId) -> bool;
+	/// `node` sent a heartbeat and counts as online until block `online_until`: every service it
+	/// runs a live version of is available until then. Reads and writes at most a bounded number
+	/// of entries per service placed on the node (the heartbeat's weight pays for them).
+	fn on_heartbeat(node: NodeId, online_until: BlockNumber);
 	/// Benchmarks only: make `node` serve something, for the worst case of a heartbeat.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn serve_for_benchmark(_node: NodeId) {}
@@ -261,6 +276,15 @@ pub trait VotingWeight<AccountId, BlockNumber> {
 	/// The voices of the nodes `who` operates and the services it owns that were registered in
 	/// block `registered_by` or earlier, at most [`MAX_VOICES`], each with its weight now.
 	fn voices(who: &AccountId, registered_by: BlockNumber) -> Vec<Voice>;
+	/// The voice of `subject` if it is one of `who`'s: a node `who` operates, or a service it
+	/// created and still owns, registered in block `registered_by` or earlier; with its weight
+	/// now. Governance checks each subject a vote names with it, so services pushed onto a
+	/// voter (NFT transfers need no consent) cannot crowd its own out of the [`Self::voices`]
+	/// scan. Implementations should answer in a bounded number of reads; this default scans
+	/// [`Self::voices`] and so misses subjects outside the scan.
+	fn voice(who: &AccountId, subject: Subject, registered_by: BlockNumber) -> Option<Voice> {
+		Self::voices(who, registered_by).into_iter().find(|voice| voice.subject == subject)
+	}
 	/// How many nodes and services are registered now: the electorate quorums are shares of.
 	fn electorate() -> u32;
 	/// Benchmarks only: give `who` the most voices an account can have, every one registered
@@ -282,9 +306,13 @@ pub const MAX_VOICES: u32 = 32;
 pub const ACCOUNT_SCORE_READS: u64 = 160;
 
 /// Most bytes of storage proof that computing one account's score or voices may record:
-/// [`ACCOUNT_SCORE_READS`] values with their trie paths. The proof-size half of the weight of
-/// the calls that read an account's score.
-pub const ACCOUNT_SCORE_PROOF_SIZE: u64 = 160 * 1024;
+/// [`ACCOUNT_SCORE_READS`] values with their trie paths, 3 KiB each (the ~2.5 KiB trie path the
+/// benchmarks' `MaxEncodedLen` mode charges a map entry, plus the value; the largest, a node's
+/// record, is 1.2 KiB). The proof-size half of the weight of the calls that read an account's
+/// score. Measured on a small state (a few thousand keys, so shallow trie paths) the worst-case
+/// walk records about 36 KB; deeper paths on a grown chain take it well past 160 KiB, hence the
+/// per-read figure.
+pub const ACCOUNT_SCORE_PROOF_SIZE: u64 = ACCOUNT_SCORE_READS * 3 * 1024;
 
 /// Why [`UsagePayments::pay_for_usage`] failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -301,8 +329,12 @@ impl From<DispatchError> for PaymentError {
 	}
 }
 
-/// Paying for settled calls in API tokens.
-pub trait UsagePayments<AccountId> {
+/// Paying for settled calls in API tokens, and the tokens consumers hold for nodes.
+///
+/// A consumer may hold tokens for a node (a payment channel's escrow): held tokens pay only that
+/// node's settled usage, cannot be spent elsewhere and stay held (without lapsing) until the
+/// hold's `until` block has passed and it is released.
+pub trait UsagePayments<AccountId, BlockNumber> {
 	/// The currency's balance type.
 	type Balance: Copy
 		+ Eq
@@ -312,24 +344,35 @@ pub trait UsagePayments<AccountId> {
 		+ DecodeWithMemTracking
 		+ MaxEncodedLen
 		+ TypeInfo;
-	/// Spend `tokens` of `consumer`'s unexpired API tokens, earliest expiry first, and pay the
-	/// MICRO that backed them to `payee`, less the charity and operations shares. Fails with
+	/// Spend `tokens` of `consumer`'s API tokens for usage `node` served: first those it holds
+	/// for `node` (whatever their expiry), then its unexpired ones, earliest expiry first; pay
+	/// the MICRO that backed them to `payee`, less the charity and operations shares. Fails with
 	/// [`PaymentError::InsufficientTokens`] if `consumer` holds too few; call it in a storage
 	/// layer (as dispatch does) so a failure leaves nothing behind.
 	fn pay_for_usage(
 		consumer: &AccountId,
+		node: NodeId,
 		payee: &AccountId,
 		tokens: ApiTokens,
 	) -> Result<ProfitShares<Self::Balance>, PaymentError>;
-	/// Benchmarks only: give `who` `tokens` backed API tokens.
+	/// The last block `consumer`'s hold for `node` cannot be released in, if it holds any.
+	fn hold_until(consumer: &AccountId, node: NodeId) -> Option<BlockNumber>;
+	/// Keep `consumer`'s hold for `node`, if it holds any, at least until block `until` (it
+	/// never shortens a hold). A revocation calls it so that the tokens covering what the node
+	/// served before the revocation stay held while the node may still report it.
+	fn keep_held_until(consumer: &AccountId, node: NodeId, until: BlockNumber);
+	/// Benchmarks only: give `who` `tokens` backed API tokens, about half of them held for
+	/// `node` in as many pieces as a hold keeps and the rest in as many batches as allowed, so
+	/// spending them all touches every piece and batch.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn fund_for_benchmark(who: &AccountId, tokens: ApiTokens);
+	fn fund_for_benchmark(who: &AccountId, node: NodeId, tokens: ApiTokens);
 }
 
-impl NodePlacements for () {
+impl<BlockNumber> NodePlacements<BlockNumber> for () {
 	fn is_serving(_: NodeId) -> bool {
 		false
 	}
+	fn on_heartbeat(_: NodeId, _: BlockNumber) {}
 }
 
 impl ReputationLedger for () {

@@ -184,6 +184,31 @@ impl<T: Config> VotingWeight<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			.collect()
 	}
 
+	/// One subject's voice, in a bounded number of reads whatever else `who` holds: a node
+	/// `who` operates, or a service `who` created and owns, registered by `registered_by`.
+	fn voice(
+		who: &T::AccountId,
+		subject: Subject,
+		registered_by: BlockNumberFor<T>,
+	) -> Option<Voice> {
+		let counts = match subject {
+			Subject::Node(node) => {
+				T::Nodes::operator(node).as_ref() == Some(who)
+					&& T::Nodes::standing(node).is_some_and(|s| s.registered_at <= registered_by)
+			}
+			Subject::Service(service) => {
+				T::Services::owner(service).as_ref() == Some(who)
+					&& T::Services::creator(service).as_ref() == Some(who)
+					&& T::Services::registered_at(service).is_some_and(|at| at <= registered_by)
+			}
+		};
+		if !counts {
+			return None;
+		}
+		let score = Self::score_of(subject)?.total;
+		Some(Voice { subject, weight: u64::from(score).saturating_add(1) })
+	}
+
 	fn electorate() -> u32 {
 		T::Nodes::count().saturating_add(T::Services::count())
 	}

@@ -18,6 +18,17 @@
 //! free per quota period. The lowest tier starts at score 0: every new account gets base-level
 //! access. The tiers and the period are parameters that only [`Config::ParamsOrigin`]
 //! (governance) can change, with [`Pallet::set_access_tiers`].
+//!
+//! ## Reading a score costs what it is charged (finding H4)
+//! An account's score reads every node it operates (at most the nodes pallet's
+//! `MaxNodesPerOperator`) and every service it owns up to [`Config::MaxServicesScanned`], each in
+//! a constant number of reads: a service's availability is the stamp its nodes' heartbeats keep
+//! (see the services pallet), not a walk over its placements and their versions, which let one
+//! account make `register_service`, `claim_free_tokens`, `propose` and `vote` read thousands of
+//! entries while paying for about ten. The calls that read a score charge
+//! [`micro_primitives::ACCOUNT_SCORE_READS`] and [`micro_primitives::ACCOUNT_SCORE_PROOF_SIZE`];
+//! a test (`tests::score_walk`) builds the worst case on the real nodes and services pallets
+//! and checks the storage proof of the walk against both.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -31,6 +42,8 @@ mod functions;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+#[cfg(test)]
+mod mock_chain;
 pub mod score;
 #[cfg(test)]
 mod tests;

@@ -14,8 +14,9 @@
 //! | contracts   | 10 per recorded contract fulfilled                            | 200 |
 //!
 //! Penalties: 100 per dispute lost, 25 per failed settlement, 20 per outage while serving,
-//! 100 per contract breached. A service is available while an online node runs a live version of
-//! it. A day is [`crate::Config::BlocksPerDay`] blocks.
+//! 100 per contract breached. A service is available while some node ran a live version of it at
+//! its last heartbeat and that heartbeat is within the TTL. A day is
+//! [`crate::Config::BlocksPerDay`] blocks.
 //!
 //! ## Usage counts only what someone else paid for
 //! The value of paid usage is the MICRO that backed the API tokens consumers spent on the

@@ -264,3 +264,282 @@ mod voting_weight {
 		});
 	}
 }
+
+/// Finding H4 ("weights lie at the worst case"): reading an account's score must cost at most
+/// what the calls reading it charge, [`micro_primitives::ACCOUNT_SCORE_READS`] and
+/// [`micro_primitives::ACCOUNT_SCORE_PROOF_SIZE`], however many nodes its services are placed on
+/// and however many versions those run.
+mod score_walk {
+	use crate::mock_chain::*;
+	use codec::Encode;
+	use frame_support::{assert_ok, traits::Get, BoundedVec};
+	use micro_primitives::{
+		NodeId, ReputationEvent, ReputationLedger, Subject, ACCOUNT_SCORE_PROOF_SIZE,
+		ACCOUNT_SCORE_READS,
+	};
+	use pallet_micro_nodes::{Capacity, NodeInfo, Nodes, OperatorNodes, Uptime};
+	use pallet_micro_services::{Endpoint, Field, FieldKind, MessageType, Source};
+	use sp_core::{ed25519, H256};
+	use sp_runtime::traits::BlakeTwo256;
+	use sp_state_machine::{create_proof_check_backend, Backend};
+
+	type NodesConfig = <Chain as pallet_micro_nodes::Config>::MaxNodesPerOperator;
+	type ServicesScanned = <Chain as crate::Config>::MaxServicesScanned;
+	type NodesPerService = <Chain as pallet_micro_services::Config>::MaxNodesPerService;
+	type VersionsPerPlacement = <Chain as pallet_micro_services::Config>::MaxVersionsPerPlacement;
+
+	fn filled<S: Get<u32>>(byte: u8) -> BoundedVec<u8, S> {
+		vec![byte; S::get() as usize].try_into().unwrap()
+	}
+
+	/// Registers `node`, run by `operator`, online now, with the largest record a node has.
+	fn add_node(node: NodeId, operator: &AccountId) {
+		let address = {
+			let mut address = vec![b'/'];
+			address.resize(128, b'a');
+			address
+		};
+		let info = NodeInfo::<Chain> {
+			operator: operator.clone(),
+			key: ed25519::Public::from_raw([node as u8; 32]),
+			peer_id: filled(b'1'),
+			addresses: vec![address.try_into().unwrap(); 8].try_into().unwrap(),
+			capacity: Capacity {
+				cpu_millicores: 1,
+				memory_mib: 1,
+				storage_mib: 1,
+				bandwidth_mbps: 1,
+			},
+			deposit: 10,
+			registered_at: 1,
+			last_heartbeat: System::block_number(),
+			uptime: Uptime::default(),
+		};
+		Nodes::<Chain>::insert(node, info);
+		let _ = OperatorNodes::<Chain>::try_mutate(operator, |nodes| nodes.try_push(node));
+	}
+
+	fn source(reference: u32) -> Source<Chain> {
+		Source {
+			repository: b"https://github.com/micro/greeter".to_vec().try_into().unwrap(),
+			reference: reference.to_string().into_bytes().try_into().unwrap(),
+		}
+	}
+
+	fn endpoints() -> pallet_micro_services::EndpointsOf<Chain> {
+		let message = |name: &[u8]| MessageType::<Chain> {
+			name: name.to_vec().try_into().unwrap(),
+			fields: vec![Field {
+				number: 1,
+				name: b"text".to_vec().try_into().unwrap(),
+				kind: FieldKind::String,
+				repeated: false,
+			}]
+			.try_into()
+			.unwrap(),
+		};
+		vec![Endpoint::<Chain> {
+			name: b"Say.Hello".to_vec().try_into().unwrap(),
+			request: message(b"Request"),
+			response: message(b"Response"),
+		}]
+		.try_into()
+		.unwrap()
+	}
+
+	/// The worst case of an account's score: `owner` runs the most nodes an operator may and
+	/// owns as many services as are scanned, each placed on the most nodes a service may be,
+	/// each node running the most versions a placement may hold, all of them since retired (so
+	/// no placement makes the service available and a walk over placements visits them all).
+	/// Every subject has a reputation record.
+	fn worst_case(owner: &AccountId, host: &AccountId) -> sp_io::TestExternalities {
+		let mut ext = chain_ext(&[owner.clone(), host.clone()]);
+		ext.execute_with(|| {
+			let nodes: u32 = NodesConfig::get();
+			for node in 0..nodes {
+				add_node(node, owner);
+				Reputation::record(Subject::Node(node), ReputationEvent::ContractFulfilled);
+			}
+			let hosts: Vec<NodeId> =
+				(nodes..nodes + <NodesPerService as Get<u32>>::get()).collect();
+			for node in &hosts {
+				add_node(*node, host);
+			}
+			let versions: u32 = VersionsPerPlacement::get();
+			for index in 0..<ServicesScanned as Get<u32>>::get() {
+				let mut name = format!("service-{index}-").into_bytes();
+				name.resize(64, b'x');
+				let service = pallet_micro_services::NextServiceId::<Chain>::get();
+				assert_ok!(MicroServices::register_service(
+					RuntimeOrigin::signed(owner.clone()),
+					name.try_into().unwrap(),
+					source(1),
+					H256::repeat_byte(1),
+					endpoints(),
+					1,
+				));
+				for version in 2..=versions {
+					assert_ok!(MicroServices::publish_version(
+						RuntimeOrigin::signed(owner.clone()),
+						service,
+						source(version),
+						H256::repeat_byte(version as u8),
+						endpoints(),
+					));
+				}
+				let placed: BoundedVec<u32, VersionsPerPlacement> =
+					(1..=versions).collect::<Vec<_>>().try_into().unwrap();
+				for node in &hosts {
+					assert_ok!(MicroServices::announce_placement(
+						RuntimeOrigin::signed(host.clone()),
+						*node,
+						service,
+						placed.clone(),
+					));
+				}
+				for version in 1..=versions {
+					assert_ok!(MicroServices::retire_version(
+						RuntimeOrigin::signed(owner.clone()),
+						service,
+						version,
+					));
+				}
+				Reputation::record(Subject::Service(service), ReputationEvent::ContractFulfilled);
+			}
+			System::reset_events();
+		});
+		ext.commit_all().unwrap();
+		ext
+	}
+
+	#[test]
+	fn the_worst_case_account_score_reads_what_its_callers_charge() {
+		let (owner, host) = (account(1), account(2));
+		let mut ext = worst_case(&owner, &host);
+		let (score, proof) = ext.execute_and_prove(|| Reputation::account_score_of(&owner));
+		assert_eq!(score, 10, "a contract fulfilled, no age and no availability");
+
+		// Every key whose value the proof alone proves: an upper bound on the keys the walk read
+		// that exist (the worst case gives every subject a record, so few reads miss).
+		let backend = ext.as_backend();
+		let root = *backend.root();
+		let check = create_proof_check_backend::<BlakeTwo256>(root, proof.clone()).unwrap();
+		let keys: Vec<Vec<u8>> =
+			backend.keys(Default::default()).unwrap().map(|key| key.unwrap()).collect();
+		let read = keys.iter().filter(|key| matches!(check.storage(key), Ok(Some(_)))).count();
+		let size = proof.encode().len();
+		println!(
+			"account score walk: {read} keys proven of {}, {} trie nodes, {size} bytes of proof",
+			keys.len(),
+			proof.len()
+		);
+		assert!(
+			read as u64 <= ACCOUNT_SCORE_READS,
+			"the walk read {read} keys, more than the {ACCOUNT_SCORE_READS} charged"
+		);
+		assert!(
+			size as u64 <= ACCOUNT_SCORE_PROOF_SIZE,
+			"the walk's proof is {size} bytes, more than the {ACCOUNT_SCORE_PROOF_SIZE} charged"
+		);
+	}
+}
+
+/// `VotingWeight::voice` answers for one named subject without the scan, so service NFTs pushed
+/// onto a voter (transfers need no consent) cannot hide its own services from governance.
+mod named_voice {
+	use crate::mock_chain::*;
+	use frame_support::assert_ok;
+	use micro_primitives::{Subject, Voice, VotingWeight, MAX_VOICES};
+	use pallet_micro_services::{Endpoint, Field, FieldKind, MessageType, Source};
+	use sp_core::H256;
+
+	fn register(owner: &AccountId, name: &str) -> micro_primitives::ServiceId {
+		let message = |name: &[u8]| MessageType::<Chain> {
+			name: name.to_vec().try_into().unwrap(),
+			fields: vec![Field {
+				number: 1,
+				name: b"text".to_vec().try_into().unwrap(),
+				kind: FieldKind::String,
+				repeated: false,
+			}]
+			.try_into()
+			.unwrap(),
+		};
+		let endpoints = vec![Endpoint::<Chain> {
+			name: b"Say.Hello".to_vec().try_into().unwrap(),
+			request: message(b"Request"),
+			response: message(b"Response"),
+		}]
+		.try_into()
+		.unwrap();
+		let service = pallet_micro_services::NextServiceId::<Chain>::get();
+		assert_ok!(MicroServices::register_service(
+			RuntimeOrigin::signed(owner.clone()),
+			name.as_bytes().to_vec().try_into().unwrap(),
+			Source {
+				repository: b"https://github.com/micro/greeter".to_vec().try_into().unwrap(),
+				reference: b"v1".to_vec().try_into().unwrap(),
+			},
+			H256::repeat_byte(1),
+			endpoints,
+			1,
+		));
+		service
+	}
+
+	#[test]
+	fn a_voters_own_service_is_a_voice_whatever_is_pushed_onto_it() {
+		let (voter, attacker) = (account(1), account(2));
+		chain_ext(&[voter.clone(), attacker.clone()]).execute_with(|| {
+			let own = register(&voter, "own");
+			let pushed: Vec<_> = (0..MAX_VOICES)
+				.map(|index| register(&attacker, &format!("pushed-{index}")))
+				.collect();
+			for service in &pushed {
+				assert_ok!(MicroServices::transfer_service(
+					RuntimeOrigin::signed(attacker.clone()),
+					*service,
+					voter.clone()
+				));
+			}
+			let now = System::block_number();
+			let weight = Reputation::score_of(Subject::Service(own)).unwrap().total as u64 + 1;
+			assert_eq!(
+				<Reputation as VotingWeight<AccountId, u64>>::voice(
+					&voter,
+					Subject::Service(own),
+					now
+				),
+				Some(Voice { subject: Subject::Service(own), weight })
+			);
+			// A pushed service is the voter's NFT but not its creation: no voice for anyone.
+			for who in [&voter, &attacker] {
+				assert_eq!(
+					<Reputation as VotingWeight<AccountId, u64>>::voice(
+						who,
+						Subject::Service(pushed[0]),
+						now
+					),
+					None
+				);
+			}
+			// Nor is a subject registered after the cutoff, or someone else's.
+			assert_eq!(
+				<Reputation as VotingWeight<AccountId, u64>>::voice(
+					&voter,
+					Subject::Service(own),
+					now - 1
+				),
+				None
+			);
+			assert_eq!(
+				<Reputation as VotingWeight<AccountId, u64>>::voice(
+					&attacker,
+					Subject::Service(own),
+					now
+				),
+				None
+			);
+		});
+	}
+}

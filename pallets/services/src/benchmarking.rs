@@ -179,10 +179,15 @@ mod benchmarks {
 		assert!(Versions::<T>::contains_key(service, last));
 	}
 
+	/// The worst case adds the last version to a full list of retired versions.
 	#[benchmark]
 	fn retire_version() {
 		let owner = funded::<T>("owner", 0);
 		let service = register::<T>(&owner, 0);
+		publish_up_to::<T>(&owner, service, T::MaxVersions::get());
+		for version in 2..=T::MaxVersions::get() {
+			MicroServices::<T>::do_retire(&owner, service, version).expect("the owner retires");
+		}
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), service, 1);
@@ -190,22 +195,29 @@ mod benchmarks {
 		assert!(Versions::<T>::get(service, 1).is_some_and(|v| v.retired_at.is_some()));
 	}
 
+	/// The worst case is a rise replacing a pending rise.
 	#[benchmark]
 	fn set_price() {
 		let owner = funded::<T>("owner", 0);
 		let service = register::<T>(&owner, 0);
+		MicroServices::<T>::do_set_price(&owner, service, 50).expect("the owner raises");
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), service, 99);
 
-		assert_eq!(Services::<T>::get(service).map(|s| s.price_per_call), Some(99));
+		let from =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::PriceRiseNotice::get());
+		assert_eq!(Services::<T>::get(service).and_then(|s| s.price_rise), Some((99, from)));
 	}
 
+	/// The worst case ends a standing offer, letting the NFT move through `pallet-nfts` again.
 	#[benchmark]
 	fn transfer_service() {
 		let owner = funded::<T>("owner", 0);
 		let buyer = funded::<T>("buyer", 0);
 		let service = register::<T>(&owner, 0);
+		MicroServices::<T>::do_offer(owner.clone(), service, 1_000_000u32.into(), None)
+			.expect("the owner offers");
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), service, buyer.clone());
@@ -231,6 +243,8 @@ mod benchmarks {
 			)
 			.expect("the operator announces");
 		}
+		MicroServices::<T>::do_offer(owner.clone(), service, 1_000_000u32.into(), None)
+			.expect("the owner offers");
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), service);

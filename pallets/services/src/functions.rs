@@ -26,10 +26,10 @@ use sp_runtime::{
 };
 
 use crate::{
-	BalanceOf, Config, EndpointsOf, Error, Event, HoldReason, IdentOf, MessageType, NextServiceId,
-	NodeServices, Offer, Offers, Pallet, PlacedVersionsOf, Placement, Placements, RegisteredBy,
-	ServiceByName, ServiceCollection, ServiceInfo, ServiceNameOf, Services, Source, VersionInfo,
-	VersionStatus, Versions,
+	AvailableUntil, BalanceOf, Config, EndpointsOf, Error, Event, HoldReason, IdentOf, MessageType,
+	NextServiceId, NodeServices, Offer, Offers, Pallet, PlacedVersionsOf, Placement, Placements,
+	RegisteredBy, RetiredVersions, ServiceByName, ServiceCollection, ServiceInfo, ServiceNameOf,
+	Services, Source, VersionInfo, VersionStatus, Versions,
 };
 
 /// URL schemes a service's repository may use.
@@ -197,6 +197,7 @@ impl<T: Config> Pallet<T> {
 				latest_version: 1,
 				live_versions: 1,
 				placements: 0,
+				price_rise: None,
 			},
 		);
 		Self::deposit_event(Event::ServiceRegistered { service, name, owner: who, code_hash });
@@ -246,7 +247,34 @@ impl<T: Config> Pallet<T> {
 		})?;
 		info.live_versions.saturating_dec();
 		Services::<T>::insert(service, info);
+		// At most `MaxVersions` versions exist, each retired once: the list has room.
+		RetiredVersions::<T>::try_mutate(service, |retired| retired.try_push(version))
+			.map_err(|_| Error::<T>::TooManyVersions)?;
 		Self::deposit_event(Event::VersionRetired { service, version });
+		Ok(())
+	}
+
+	/// Sets the price per call of `service`, which `who` must own: a cut at once, a rise after
+	/// [`Config::PriceRiseNotice`] blocks.
+	pub(crate) fn do_set_price(
+		who: &T::AccountId,
+		service: ServiceId,
+		price_per_call: ApiTokens,
+	) -> DispatchResult {
+		let mut info = Self::ensure_owner(who, service)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		info.apply_due_rise(now);
+		if price_per_call <= info.price_per_call {
+			info.price_per_call = price_per_call;
+			info.price_rise = None;
+			Services::<T>::insert(service, info);
+			Self::deposit_event(Event::PriceSet { service, price_per_call });
+		} else {
+			let from = now.saturating_add(T::PriceRiseNotice::get());
+			info.price_rise = Some((price_per_call, from));
+			Services::<T>::insert(service, info);
+			Self::deposit_event(Event::PriceRiseAnnounced { service, price_per_call, from });
+		}
 		Ok(())
 	}
 
@@ -265,10 +293,25 @@ impl<T: Config> Pallet<T> {
 
 	/// Moves `service`'s NFT to `to`, ending any offer to sell it.
 	fn move_nft(service: ServiceId, to: &T::AccountId) -> DispatchResult {
+		Self::end_offer(service)?;
 		let collection = Self::service_collection()?;
 		<Nfts<T> as Transfer<T::AccountId>>::transfer(&collection, &service, to)?;
-		Offers::<T>::remove(service);
 		Ok(())
+	}
+
+	/// Ends the offer to sell `service`, if there is one, and lets its NFT move through
+	/// `pallet-nfts` again. Returns whether there was one.
+	fn end_offer(service: ServiceId) -> Result<bool, DispatchError> {
+		if Offers::<T>::take(service).is_none() {
+			return Ok(false);
+		}
+		if Self::owner_of(service).is_some() {
+			let collection = Self::service_collection()?;
+			// Fails only if the transfers were never disabled (nothing to undo): an offer must
+			// never get stuck, or it would pin the NFT to its holder.
+			let _ = <Nfts<T> as Transfer<T::AccountId>>::enable_transfer(&collection, &service);
+		}
+		Ok(true)
 	}
 
 	/// The offer to sell `service`, if its seller still holds the NFT.
@@ -287,6 +330,12 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_owner(&who, service)?;
 		ensure!(!price.is_zero(), Error::<T>::ZeroPrice);
 		ensure!(buyer.as_ref() != Some(&who), Error::<T>::AlreadyOwner);
+		// While the offer stands the NFT cannot leave through `pallet-nfts`, so the offer cannot
+		// outlive a transfer and come back with the NFT.
+		if !Offers::<T>::contains_key(service) {
+			let collection = Self::service_collection()?;
+			<Nfts<T> as Transfer<T::AccountId>>::disable_transfer(&collection, &service)?;
+		}
 		Offers::<T>::insert(service, Offer { seller: who.clone(), price, buyer: buyer.clone() });
 		Self::deposit_event(Event::ServiceOffered { service, seller: who, price, buyer });
 		Ok(())
@@ -297,7 +346,7 @@ impl<T: Config> Pallet<T> {
 		let offer = Offers::<T>::get(service).ok_or(Error::<T>::NotForSale)?;
 		let owner = Self::owner_of(service);
 		ensure!(&offer.seller == who || owner.as_ref() == Some(who), Error::<T>::NotSeller);
-		Offers::<T>::remove(service);
+		Self::end_offer(service)?;
 		Self::deposit_event(Event::OfferWithdrawn { service });
 		Ok(())
 	}
@@ -344,7 +393,9 @@ impl<T: Config> Pallet<T> {
 		let owner = Self::owner_of(service);
 		ensure!(owner.is_none() || owner.as_ref() == Some(who), Error::<T>::NotOwner);
 		let info = Services::<T>::take(service).ok_or(Error::<T>::UnknownService)?;
-		Offers::<T>::remove(service);
+		Self::end_offer(service)?;
+		AvailableUntil::<T>::remove(service);
+		RetiredVersions::<T>::remove(service);
 		for (node, _) in Placements::<T>::drain_prefix(service) {
 			Self::forget_on_node(node, service);
 		}
@@ -404,6 +455,10 @@ impl<T: Config> Pallet<T> {
 			Services::<T>::insert(service, info);
 		}
 		let since = frame_system::Pallet::<T>::block_number();
+		// Every version announced is live: the service is available while the node is online.
+		if let Some(until) = T::Nodes::online_until(node) {
+			Self::stamp_available(service, until);
+		}
 		Placements::<T>::insert(service, node, Placement { versions: versions.clone(), since });
 		Self::deposit_event(Event::PlacementAnnounced { service, node, versions });
 		Ok(())
@@ -436,6 +491,15 @@ impl<T: Config> Pallet<T> {
 				if list.is_empty() {
 					*services = None;
 				}
+			}
+		});
+	}
+
+	/// Marks `service` available until block `until`, unless it already is for longer.
+	fn stamp_available(service: ServiceId, until: BlockNumberFor<T>) {
+		AvailableUntil::<T>::mutate(service, |stamp| {
+			if stamp.is_none_or(|stamp| stamp < until) {
+				*stamp = Some(until);
 			}
 		});
 	}
@@ -474,7 +538,8 @@ impl<T: Config> ServiceDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> 
 	}
 
 	fn price_per_call(service: ServiceId) -> Option<ApiTokens> {
-		Services::<T>::get(service).map(|info| info.price_per_call)
+		let now = frame_system::Pallet::<T>::block_number();
+		Services::<T>::get(service).map(|info| info.price_at(now))
 	}
 
 	fn runs(node: NodeId, service: ServiceId, version: VersionNumber) -> bool {
@@ -483,12 +548,11 @@ impl<T: Config> ServiceDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> 
 		placed && Self::is_live(service, version)
 	}
 
+	/// One read of the stamp (and two of the NFT's owner), never a walk over placements.
 	fn is_available(service: ServiceId) -> bool {
-		Self::owner_of(service).is_some()
-			&& Placements::<T>::iter_prefix(service).any(|(node, placement)| {
-				T::Nodes::is_online(node)
-					&& placement.versions.iter().any(|version| Self::is_live(service, *version))
-			})
+		let now = frame_system::Pallet::<T>::block_number();
+		AvailableUntil::<T>::get(service).is_some_and(|until| now <= until)
+			&& Self::owner_of(service).is_some()
 	}
 
 	fn count() -> u32 {
@@ -503,16 +567,46 @@ impl<T: Config> ServiceDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> 
 	}
 }
 
-impl<T: Config> NodePlacements for Pallet<T> {
+impl<T: Config> NodePlacements<BlockNumberFor<T>> for Pallet<T> {
 	fn is_serving(node: NodeId) -> bool {
 		!NodeServices::<T>::get(node).is_empty()
 	}
 
+	/// Refreshes the availability stamp of every service `node` runs a live version of: per
+	/// service, its placement, its retired versions and its stamp.
+	fn on_heartbeat(node: NodeId, online_until: BlockNumberFor<T>) {
+		for service in NodeServices::<T>::get(node) {
+			let Some(placement) = Placements::<T>::get(service, node) else { continue };
+			let retired = RetiredVersions::<T>::get(service);
+			if placement.versions.iter().any(|version| !retired.contains(version)) {
+				Self::stamp_available(service, online_until);
+			}
+		}
+	}
+
+	/// The worst case of a heartbeat: `node` runs as many services as a node may, each with as
+	/// many versions as a placement may hold, the last of them live and all the others
+	/// retired (so every check runs to the end), and every stamp moves.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn serve_for_benchmark(node: NodeId) {
-		NodeServices::<T>::mutate(node, |services| {
-			let _ = services.try_push(ServiceId::MAX);
-		});
+		let per_placement = T::MaxVersionsPerPlacement::get();
+		let versions: Vec<VersionNumber> = (1..=per_placement).collect();
+		let retired: Vec<VersionNumber> =
+			(1..T::MaxVersions::get()).filter(|v| *v != per_placement).collect();
+		let since = frame_system::Pallet::<T>::block_number();
+		for index in 0..T::MaxServicesPerNode::get() {
+			let service = ServiceId::MAX - index;
+			let pushed = NodeServices::<T>::mutate(node, |services| services.try_push(service));
+			if pushed.is_err() {
+				break;
+			}
+			Placements::<T>::insert(
+				service,
+				node,
+				Placement { versions: versions.clone().try_into().unwrap_or_default(), since },
+			);
+			RetiredVersions::<T>::insert(service, BoundedVec::truncate_from(retired.clone()));
+		}
 	}
 }
 

@@ -19,6 +19,14 @@
 //! seller holds the NFT, so an NFT moved through `pallet-nfts` cannot be bought from its new
 //! holder at the old holder's price.
 //!
+//! **An offered NFT cannot move through `pallet-nfts`.** While an offer stands, this pallet (the
+//! collection's owner) disables the NFT's transfers in `pallet-nfts` (its `TransferDisabled`
+//! pallet attribute); withdrawing the offer, the sale, or [`Pallet::transfer_service`] enables
+//! them again. This stops an offer from coming back to life after a round trip: without it, the
+//! seller could move the NFT away through `pallet-nfts` (believing the offer gone with it) and
+//! get it back, and a buyer would then buy at the stale offer. The holder withdraws the offer
+//! before moving the NFT any other way, or burning it.
+//!
 //! Nobody else can take a service down: the collection's owner and admin is this pallet's
 //! account, which no key controls, and the runtime gives `pallet-nfts` no force origin, so not
 //! even root can move, lock or burn a service's NFT. [`Pallet::unregister_service`] removes the
@@ -39,6 +47,29 @@
 //! ([`Pallet::announce_placement`]) and withdraws them ([`Pallet::withdraw_placement`]). Only online
 //! nodes can take a placement. The chain then knows where each service lives.
 //!
+//! ## Availability is a stamp, not a walk (finding H4)
+//! A service is *available* while some node ran a live version of it at its last heartbeat (or
+//! its announcement) and that heartbeat is still within the heartbeat TTL. Each heartbeat
+//! ([`micro_primitives::NodePlacements::on_heartbeat`]) and each announcement moves the
+//! service's [`AvailableUntil`] stamp to the node's last online block, for every service the node
+//! runs a live version of (at most [`Config::MaxServicesPerNode`], which the heartbeat's weight
+//! pays for). [`micro_primitives::ServiceDirectory::is_available`] reads the stamp: one read,
+//! where it used to walk every placement of the service (up to [`Config::MaxNodesPerService`]
+//! nodes, each with up to [`Config::MaxVersionsPerPlacement`] versions) inside calls that read
+//! an account's score and were charged a handful of reads. Retiring a version, withdrawing a
+//! placement or a node going silent leaves the stamp as it was: the service counts as available
+//! for at most the rest of the TTL of the last heartbeat that found it live (a TTL lowered by
+//! governance shortens only later stamps). Unregistering the service removes its stamp.
+//!
+//! ## Price rises come with notice
+//! [`Pallet::set_price`] cuts a price at once but raises it only [`Config::PriceRiseNotice`]
+//! blocks later ([`ServiceInfo::price_rise`], [`Pallet::price`]); the price in force is
+//! [`ServiceInfo::price_at`] the current block. This stops an owner who runs a node from raising
+//! the price after a consumer signed an allowance and charging the new price for calls made
+//! under it: with a notice longer than an allowance lives, every allowance signed before the
+//! rise was announced expires before it applies (the allowance's own `max_price_per_call` cap
+//! is the second line of defence).
+//!
 //! ## Deposits and access
 //! Registering holds [`Config::ServiceDeposit`] from the registering account (returned to it when
 //! the service is unregistered) and the NFT's item deposit. Each account may register as many
@@ -54,6 +85,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod functions;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -85,9 +117,10 @@ pub mod pallet {
 	};
 	use sp_core::H256;
 
-	/// The storage layout's version: 0, the first. Storage changes come with a migration from
-	/// the version before.
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The storage layout's version: 1 added [`ServiceInfo::price_rise`], [`RetiredVersions`],
+	/// [`AvailableUntil`], and disabled `pallet-nfts` transfers of offered NFTs. Storage changes
+	/// come with a migration from the version before ([`crate::migrations`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -153,6 +186,10 @@ pub mod pallet {
 		/// Most nodes one service may be placed on.
 		#[pallet::constant]
 		type MaxNodesPerService: Get<u32>;
+		/// Blocks a price rise waits before it applies: longer than any allowance a consumer
+		/// signs lives, so none signed before the rise is charged the new price.
+		#[pallet::constant]
+		type PriceRiseNotice: Get<BlockNumberFor<Self>>;
 		/// The charity account: 2.5% of every sale of a service.
 		type CharityAccount: Get<Self::AccountId>;
 		/// The network-operations account: 2.5% of every sale of a service.
@@ -198,7 +235,24 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// The standing offers to sell services.
+	/// The versions of each service its owner retired, so a heartbeat checks the versions a node
+	/// runs in one small read per service.
+	#[pallet::storage]
+	pub type RetiredVersions<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		ServiceId,
+		BoundedVec<VersionNumber, T::MaxVersions>,
+		ValueQuery,
+	>;
+
+	/// The last block each service counts as available in: the latest `online_until` of the
+	/// heartbeats (and announcements) of nodes that ran a live version of it.
+	#[pallet::storage]
+	pub type AvailableUntil<T: Config> = StorageMap<_, Twox64Concat, ServiceId, BlockNumberFor<T>>;
+
+	/// The standing offers to sell services. The NFT of each cannot move through `pallet-nfts`
+	/// while it stands.
 	#[pallet::storage]
 	pub type Offers<T: Config> = StorageMap<_, Twox64Concat, ServiceId, Offer<T>>;
 
@@ -236,8 +290,14 @@ pub mod pallet {
 		VersionPublished { service: ServiceId, version: VersionNumber, code_hash: H256 },
 		/// A version was retired by the owner.
 		VersionRetired { service: ServiceId, version: VersionNumber },
-		/// The price per call changed.
+		/// The price per call changed, with effect now.
 		PriceSet { service: ServiceId, price_per_call: ApiTokens },
+		/// The owner raised the price per call, with effect from block `from`.
+		PriceRiseAnnounced {
+			service: ServiceId,
+			price_per_call: ApiTokens,
+			from: BlockNumberFor<T>,
+		},
 		/// The service's NFT moved to a new owner through this pallet.
 		ServiceTransferred { service: ServiceId, from: T::AccountId, to: T::AccountId },
 		/// The service was unregistered and its NFT burned.
@@ -371,7 +431,9 @@ pub mod pallet {
 			Self::do_retire(&who, service, version)
 		}
 
-		/// Set the price per call, in API tokens, of a service the caller owns.
+		/// Set the price per call, in API tokens, of a service the caller owns. A cut (or the
+		/// same price) applies at once and drops any pending rise; a rise applies
+		/// [`Config::PriceRiseNotice`] blocks from now, replacing any pending rise.
 		#[pallet::call_index(3)]
 		pub fn set_price(
 			origin: OriginFor<T>,
@@ -379,11 +441,7 @@ pub mod pallet {
 			price_per_call: ApiTokens,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut info = Self::ensure_owner(&who, service)?;
-			info.price_per_call = price_per_call;
-			Services::<T>::insert(service, info);
-			Self::deposit_event(Event::PriceSet { service, price_per_call });
-			Ok(())
+			Self::do_set_price(&who, service, price_per_call)
 		}
 
 		/// Move a service the caller owns to `to` by transferring its NFT.
@@ -464,9 +522,34 @@ pub mod pallet {
 
 	#[pallet::view_functions]
 	impl<T: Config> Pallet<T> {
-		/// A registered service with its current owner.
+		/// A registered service with its current owner. Its `price_per_call` is the price in
+		/// force now; `price_rise` is a rise still to come.
 		pub fn service(service: ServiceId) -> Option<(ServiceInfo<T>, Option<T::AccountId>)> {
-			Services::<T>::get(service).map(|info| (info, Self::owner_of(service)))
+			let now = frame_system::Pallet::<T>::block_number();
+			Services::<T>::get(service).map(|mut info| {
+				info.apply_due_rise(now);
+				(info, Self::owner_of(service))
+			})
+		}
+
+		/// The price per call of a service in force now, and a pending rise: the new price and
+		/// the block it applies from.
+		pub fn price(
+			service: ServiceId,
+		) -> Option<(ApiTokens, Option<(ApiTokens, BlockNumberFor<T>)>)> {
+			let now = frame_system::Pallet::<T>::block_number();
+			Services::<T>::get(service).map(|mut info| {
+				info.apply_due_rise(now);
+				(info.price_per_call, info.price_rise)
+			})
+		}
+
+		/// Whether a service is available now, and the last block it counts as available in.
+		pub fn availability(service: ServiceId) -> (bool, Option<BlockNumberFor<T>>) {
+			(
+				<Self as micro_primitives::ServiceDirectory<_, _>>::is_available(service),
+				AvailableUntil::<T>::get(service),
+			)
 		}
 
 		/// The service registered under `name`.

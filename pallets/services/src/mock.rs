@@ -116,6 +116,15 @@ impl NodeDirectory<AccountId, u64> for TestNodes {
 	fn is_online(node: NodeId) -> bool {
 		NODES.with(|n| n.borrow().get(&node).is_some_and(|(_, online)| *online))
 	}
+	/// An online node heard from now; an offline one last online the block before.
+	fn online_until(node: NodeId) -> Option<u64> {
+		let now = System::block_number();
+		NODES.with(|n| {
+			n.borrow()
+				.get(&node)
+				.map(|(_, online)| if *online { now + TTL } else { now.saturating_sub(1) })
+		})
+	}
 	fn standing(_: NodeId) -> Option<NodeStanding<u64>> {
 		None
 	}
@@ -173,10 +182,16 @@ impl pallet_micro_services::Config for Test {
 	type MaxVersionsPerPlacement = ConstU32<3>;
 	type MaxServicesPerNode = ConstU32<2>;
 	type MaxNodesPerService = ConstU32<3>;
+	type PriceRiseNotice = ConstU64<PRICE_RISE_NOTICE>;
 	type CharityAccount = Charity;
 	type OperationsAccount = Operations;
 	type WeightInfo = ();
 }
+
+/// The nodes' heartbeat TTL the tests assume.
+pub const TTL: u64 = 100;
+/// Blocks a price rise waits.
+pub const PRICE_RISE_NOTICE: u64 = 10;
 
 /// The test's accounts.
 pub fn account(n: u8) -> AccountId {

@@ -440,9 +440,9 @@ mod ownership {
 				MicroServices::set_price(RuntimeOrigin::signed(alice()), service, 1),
 				Error::<Test>::NotOwner
 			);
-			assert_ok!(MicroServices::set_price(RuntimeOrigin::signed(bob()), service, 9));
-			assert_eq!(MicroServices::price_per_call(service), Some(9));
-			assert_eq!(last_event(), Event::PriceSet { service, price_per_call: 9 }.into());
+			assert_ok!(MicroServices::set_price(RuntimeOrigin::signed(bob()), service, 4));
+			assert_eq!(MicroServices::price_per_call(service), Some(4));
+			assert_eq!(last_event(), Event::PriceSet { service, price_per_call: 4 }.into());
 			assert_ok!(MicroServices::publish_version(
 				RuntimeOrigin::signed(bob()),
 				service,
@@ -567,10 +567,13 @@ mod placement {
 			));
 			assert_eq!(Services::<Test>::get(service).unwrap().placements, 1);
 
-			// An offline node no longer makes the service available.
+			// An offline node no longer makes the service available once its last heartbeat's
+			// TTL is over: the announcement at block 1 stamped it available until 1 + TTL.
 			set_node(7, bob(), false);
-			assert!(!MicroServices::is_available(service));
 			assert_eq!(MicroServices::versions(service)[1].2, VersionStatus::Idle);
+			assert_eq!(MicroServices::availability(service), (true, Some(1 + TTL)));
+			System::set_block_number(2 + TTL);
+			assert!(!MicroServices::is_available(service));
 
 			assert_ok!(MicroServices::withdraw_placement(RuntimeOrigin::signed(bob()), 7, service));
 			assert_eq!(last_event(), Event::PlacementWithdrawn { service, node: 7 }.into());
@@ -818,22 +821,29 @@ mod selling {
 				bob()
 			));
 			assert_eq!(Offers::<Test>::get(service), None);
-			// Through pallet-nfts: the offer lapses, since its seller no longer holds the NFT;
-			// the new holder may withdraw it.
+			// Through pallet-nfts: refused while the offer stands; once withdrawn, the NFT moves.
 			offer(bob());
 			let collection = ServiceCollection::<Test>::get().unwrap();
+			assert_noop!(
+				Nfts::transfer(RuntimeOrigin::signed(bob()), collection, service, charlie()),
+				pallet_nfts::Error::<Test>::ItemLocked
+			);
+			assert_noop!(
+				Nfts::burn(RuntimeOrigin::signed(bob()), collection, service),
+				pallet_nfts::Error::<Test>::ItemLocked
+			);
+			assert_ok!(MicroServices::withdraw_offer(RuntimeOrigin::signed(bob()), service));
 			assert_ok!(Nfts::transfer(
 				RuntimeOrigin::signed(bob()),
 				collection,
 				service,
 				charlie()
 			));
-			assert_eq!(MicroServices::offer(service), None);
+			assert_eq!(nft_owner(service), Some(charlie()));
 			assert_noop!(
 				MicroServices::buy_service(RuntimeOrigin::signed(alice()), service, 100),
 				Error::<Test>::NotForSale
 			);
-			assert_ok!(MicroServices::withdraw_offer(RuntimeOrigin::signed(charlie()), service));
 			// Unregistering removes it too.
 			offer(charlie());
 			assert_ok!(MicroServices::unregister_service(
@@ -860,4 +870,231 @@ mod selling {
 			assert_eq!(free(&charity()), 0);
 		});
 	}
+}
+
+mod attacks {
+	use super::*;
+
+	/// Blocks a price rise waits before it applies in the mock.
+	const PRICE_RISE_NOTICE: u64 = 10;
+
+	/// Finding H1 and issue 16: an owner who raises the price after a consumer signed cannot
+	/// charge the new price before the notice ends.
+	#[test]
+	fn price_rise_does_not_apply_before_notice() {
+		new_test_ext().execute_with(|| {
+			// The consumer signs an allowance while the price is 5 a call.
+			let service = register_as(alice(), "greeter");
+			assert_eq!(MicroServices::price_per_call(service), Some(5));
+			// The owner raises it tenfold at block 1.
+			assert_ok!(MicroServices::set_price(RuntimeOrigin::signed(alice()), service, 50));
+			// Within the notice, settlement still charges 5 a call.
+			assert_eq!(MicroServices::price_per_call(service), Some(5));
+			System::set_block_number(1 + PRICE_RISE_NOTICE - 1);
+			assert_eq!(MicroServices::price_per_call(service), Some(5));
+			// From the end of the notice on, the new price applies.
+			System::set_block_number(1 + PRICE_RISE_NOTICE);
+			assert_eq!(MicroServices::price_per_call(service), Some(50));
+		});
+	}
+
+	/// Review finding: an offer must not come back to life when the NFT leaves its seller
+	/// through `pallet-nfts` and returns; the buyer would buy at a price the seller gave up.
+	#[test]
+	fn an_offer_does_not_revive_after_an_nft_round_trip() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			assert_ok!(MicroServices::offer_service(
+				RuntimeOrigin::signed(alice()),
+				service,
+				100,
+				Some(bob())
+			));
+			let collection = ServiceCollection::<Test>::get().unwrap();
+			// Alice moves the NFT away through pallet-nfts and gets it back. Either the move is
+			// refused while the offer stands, or the offer does not survive it.
+			let away =
+				Nfts::transfer(RuntimeOrigin::signed(alice()), collection, service, charlie());
+			if away.is_ok() {
+				assert_ok!(Nfts::transfer(
+					RuntimeOrigin::signed(charlie()),
+					collection,
+					service,
+					alice()
+				));
+			} else {
+				assert_noop!(
+					Nfts::transfer(RuntimeOrigin::signed(alice()), collection, service, charlie()),
+					pallet_nfts::Error::<Test>::ItemLocked
+				);
+				assert_ok!(MicroServices::withdraw_offer(RuntimeOrigin::signed(alice()), service));
+				assert_ok!(Nfts::transfer(
+					RuntimeOrigin::signed(alice()),
+					collection,
+					service,
+					charlie()
+				));
+				assert_ok!(Nfts::transfer(
+					RuntimeOrigin::signed(charlie()),
+					collection,
+					service,
+					alice()
+				));
+			}
+			assert_eq!(nft_owner(service), Some(alice()));
+			// Bob cannot buy at the old offer.
+			assert_eq!(MicroServices::offer(service), None);
+			assert_noop!(
+				MicroServices::buy_service(RuntimeOrigin::signed(bob()), service, 100),
+				Error::<Test>::NotForSale
+			);
+			assert_eq!(nft_owner(service), Some(alice()));
+		});
+	}
+}
+
+mod pricing {
+	use super::*;
+
+	#[test]
+	fn a_rise_waits_for_the_notice_and_a_cut_applies_at_once() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			assert_ok!(MicroServices::set_price(RuntimeOrigin::signed(alice()), service, 50));
+			let from = 1 + PRICE_RISE_NOTICE;
+			assert_eq!(
+				last_event(),
+				Event::PriceRiseAnnounced { service, price_per_call: 50, from }.into()
+			);
+			assert_eq!(MicroServices::price(service), Some((5, Some((50, from)))));
+			assert_eq!(MicroServices::service(service).unwrap().0.price_at(from), 50);
+
+			// A second rise replaces the first and starts the notice again.
+			System::set_block_number(5);
+			assert_ok!(MicroServices::set_price(RuntimeOrigin::signed(alice()), service, 40));
+			assert_eq!(MicroServices::price(service), Some((5, Some((40, 5 + PRICE_RISE_NOTICE)))));
+			System::set_block_number(from);
+			assert_eq!(MicroServices::price_per_call(service), Some(5));
+
+			// A cut applies at once and drops the pending rise.
+			assert_ok!(MicroServices::set_price(RuntimeOrigin::signed(alice()), service, 3));
+			assert_eq!(last_event(), Event::PriceSet { service, price_per_call: 3 }.into());
+			assert_eq!(MicroServices::price(service), Some((3, None)));
+			System::set_block_number(100);
+			assert_eq!(MicroServices::price_per_call(service), Some(3));
+		});
+	}
+
+	#[test]
+	fn a_rise_that_applied_is_what_later_changes_compare_with() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			assert_ok!(MicroServices::set_price(RuntimeOrigin::signed(alice()), service, 50));
+			System::set_block_number(1 + PRICE_RISE_NOTICE);
+			// The view shows the price in force, with nothing pending.
+			let (info, owner) = MicroServices::service(service).unwrap();
+			assert_eq!((info.price_per_call, info.price_rise, owner), (50, None, Some(alice())));
+			// 20 is a cut from the 50 in force: at once.
+			assert_ok!(MicroServices::set_price(RuntimeOrigin::signed(alice()), service, 20));
+			assert_eq!(MicroServices::price_per_call(service), Some(20));
+			assert_eq!(Services::<Test>::get(service).unwrap().price_rise, None);
+		});
+	}
+}
+
+mod availability {
+	use super::*;
+
+	/// A service with versions 1 and 2, both placed on node 7 (Bob's, online), at block 1.
+	fn placed() -> ServiceId {
+		let service = register_as(alice(), "greeter");
+		assert_ok!(MicroServices::publish_version(
+			RuntimeOrigin::signed(alice()),
+			service,
+			source("v2"),
+			code(2),
+			endpoints(&["Say.Hello"]),
+		));
+		set_node(7, bob(), true);
+		assert_ok!(MicroServices::announce_placement(
+			RuntimeOrigin::signed(bob()),
+			7,
+			service,
+			versions(&[1, 2])
+		));
+		service
+	}
+
+	#[test]
+	fn heartbeats_keep_a_service_available_while_a_live_version_runs() {
+		new_test_ext().execute_with(|| {
+			let service = placed();
+			assert_eq!(AvailableUntil::<Test>::get(service), Some(1 + TTL));
+			System::set_block_number(50);
+			MicroServices::on_heartbeat(7, 50 + TTL);
+			assert_eq!(AvailableUntil::<Test>::get(service), Some(50 + TTL));
+			// An older heartbeat's TTL never shortens the stamp.
+			MicroServices::on_heartbeat(7, 40);
+			assert_eq!(AvailableUntil::<Test>::get(service), Some(50 + TTL));
+
+			// With one version retired, the other still counts.
+			assert_ok!(MicroServices::retire_version(RuntimeOrigin::signed(alice()), service, 1));
+			assert_eq!(RetiredVersions::<Test>::get(service).into_inner(), vec![1]);
+			System::set_block_number(60);
+			MicroServices::on_heartbeat(7, 60 + TTL);
+			assert_eq!(AvailableUntil::<Test>::get(service), Some(60 + TTL));
+
+			// With both retired, heartbeats stop refreshing it: available until the last stamp.
+			assert_ok!(MicroServices::retire_version(RuntimeOrigin::signed(alice()), service, 2));
+			System::set_block_number(70);
+			MicroServices::on_heartbeat(7, 70 + TTL);
+			assert_eq!(AvailableUntil::<Test>::get(service), Some(60 + TTL));
+			assert!(MicroServices::is_available(service));
+			System::set_block_number(61 + TTL);
+			assert!(!MicroServices::is_available(service));
+		});
+	}
+
+	#[test]
+	fn a_withdrawn_placement_or_an_unregistered_service_is_not_refreshed() {
+		new_test_ext().execute_with(|| {
+			let service = placed();
+			assert_ok!(MicroServices::withdraw_placement(RuntimeOrigin::signed(bob()), 7, service));
+			System::set_block_number(50);
+			MicroServices::on_heartbeat(7, 50 + TTL);
+			assert_eq!(AvailableUntil::<Test>::get(service), Some(1 + TTL));
+
+			assert_ok!(MicroServices::unregister_service(RuntimeOrigin::signed(alice()), service));
+			assert_eq!(AvailableUntil::<Test>::get(service), None);
+			assert!(!MicroServices::is_available(service));
+		});
+	}
+
+	#[test]
+	fn a_service_never_placed_is_not_available() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			assert!(!MicroServices::is_available(service));
+			assert_eq!(MicroServices::availability(service), (false, None));
+		});
+	}
+}
+
+/// The benchmarks' worst case of a heartbeat really is one: every service the node may run, each
+/// checked to its last version, and every stamp moved.
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn the_heartbeat_worst_case_stamps_every_service() {
+	new_test_ext().execute_with(|| {
+		MicroServices::serve_for_benchmark(7);
+		let services = NodeServices::<Test>::get(7);
+		assert_eq!(services.len(), 2);
+		for service in services.iter() {
+			assert_eq!(RetiredVersions::<Test>::get(service).into_inner(), vec![1, 2, 4]);
+		}
+		MicroServices::on_heartbeat(7, 50);
+		for service in services {
+			assert_eq!(AvailableUntil::<Test>::get(service), Some(50));
+		}
+	});
 }

@@ -152,7 +152,8 @@ pub struct ServiceInfo<T: Config> {
 	pub creator: T::AccountId,
 	/// The deposit held from the creator.
 	pub deposit: BalanceOf<T>,
-	/// What one call costs, in API tokens.
+	/// What one call costs, in API tokens, until a pending rise applies: read it with
+	/// [`ServiceInfo::price_at`].
 	pub price_per_call: ApiTokens,
 	/// The block it was registered in.
 	pub registered_at: BlockNumberFor<T>,
@@ -162,6 +163,30 @@ pub struct ServiceInfo<T: Config> {
 	pub live_versions: u32,
 	/// Nodes that announced they run it.
 	pub placements: u32,
+	/// A price rise the owner announced: the new price, and the block it applies from (the
+	/// announcement plus [`Config::PriceRiseNotice`]).
+	pub price_rise: Option<(ApiTokens, BlockNumberFor<T>)>,
+}
+
+impl<T: Config> ServiceInfo<T> {
+	/// The price per call in force in block `now`: the pending rise once its block has come.
+	pub fn price_at(&self, now: BlockNumberFor<T>) -> ApiTokens {
+		match self.price_rise {
+			Some((price, from)) if from <= now => price,
+			_ => self.price_per_call,
+		}
+	}
+
+	/// Applies a rise whose block has come, so `price_per_call` is the price in force at `now`
+	/// and `price_rise` is pending only if it is still to come.
+	pub fn apply_due_rise(&mut self, now: BlockNumberFor<T>) {
+		if let Some((price, from)) = self.price_rise {
+			if from <= now {
+				self.price_per_call = price;
+				self.price_rise = None;
+			}
+		}
+	}
 }
 
 /// One published version of a service.

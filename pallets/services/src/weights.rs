@@ -62,9 +62,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::Services` (`max_values`: None, `max_size`: Some(158), added: 2633, mode: `MaxEncodedLen`)
 	fn register_service() -> Weight {
 		// Measured proof size: 680 bytes; estimated: 4326.
+		// Not yet measured: plus the registering account's score (its access tier), at most
+		// `ACCOUNT_SCORE_READS` reads and `ACCOUNT_SCORE_PROOF_SIZE` bytes of proof, which the
+		// benchmark's fresh account does not reach (finding H4).
 		Weight::from_parts(560_796_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().reads(micro_primitives::ACCOUNT_SCORE_READS))
+			.saturating_add(Weight::from_parts(0, micro_primitives::ACCOUNT_SCORE_PROOF_SIZE))
 	}
 	/// Storage: `MicroServices::Services` (r:1 w:1)
 	/// Proof: `MicroServices::Services` (`max_values`: None, `max_size`: Some(158), added: 2633, mode: `MaxEncodedLen`)
@@ -90,9 +95,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::Versions` (`max_values`: None, `max_size`: Some(16982), added: 19457, mode: `MaxEncodedLen`)
 	fn retire_version() -> Weight {
 		// Measured proof size: 17729 bytes; estimated: 20447.
-		Weight::from_parts(263_842_000, 20447)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Not yet measured: the measured figure plus `RetiredVersions` (r:1 w:1, 257 bytes).
+		Weight::from_parts(283_842_000, 23_228)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `MicroServices::Services` (r:1 w:1)
 	/// Proof: `MicroServices::Services` (`max_values`: None, `max_size`: Some(158), added: 2633, mode: `MaxEncodedLen`)
@@ -130,9 +136,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// Not yet measured: the figure measured before, plus removing the offer.
 	fn transfer_service() -> Weight {
 		// Measured proof size: 853 bytes; estimated: 4326.
-		Weight::from_parts(153_536_000, 4326)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Not yet measured: the measured figure plus ending a standing offer, estimated from
+		// `withdraw_offer`: `Offers` (r:1 w:1), `Nfts::Attribute` (r:1 w:1), `Nfts::Collection`
+		// (r:1 w:1).
+		Weight::from_parts(233_536_000, 12_000)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `MicroServices::Services` (r:1 w:1)
 	/// Proof: `MicroServices::Services` (`max_values`: None, `max_size`: Some(158), added: 2633, mode: `MaxEncodedLen`)
@@ -173,9 +182,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// Not yet measured: the figure measured before, plus removing the offer (one write).
 	fn unregister_service() -> Weight {
 		// Measured proof size: 13736 bytes; estimated: 1246238.
-		Weight::from_parts(3_310_064_000, 1246238)
-			.saturating_add(T::DbWeight::get().reads(331_u64))
-			.saturating_add(T::DbWeight::get().writes(333_u64))
+		// Not yet measured: the measured figure plus ending a standing offer (`Nfts::Attribute`
+		// and `Nfts::Collection`, r:2 w:2) and removing `AvailableUntil` and `RetiredVersions`
+		// (w:2).
+		Weight::from_parts(3_390_064_000, 1_254_000)
+			.saturating_add(T::DbWeight::get().reads(333_u64))
+			.saturating_add(T::DbWeight::get().writes(337_u64))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
@@ -195,9 +207,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::NodeServices` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	fn announce_placement() -> Weight {
 		// Measured proof size: 140929 bytes; estimated: 156646.
-		Weight::from_parts(1_320_122_000, 156646)
-			.saturating_add(T::DbWeight::get().reads(15_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Not yet measured: the measured figure plus the availability stamp: the node's
+		// `online_until` (`MicroNodes::Nodes`, r:1) and `AvailableUntil` (r:1 w:1).
+		Weight::from_parts(1_360_122_000, 163_000)
+			.saturating_add(T::DbWeight::get().reads(17_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
@@ -220,9 +234,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// Not yet measured: estimated from `set_price` (the same owner check, one write).
 	fn offer_service() -> Weight {
 		// Measured proof size: 0 bytes; estimated: 4326.
-		Weight::from_parts(80_000_000, 4326)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Not yet measured: plus disabling the NFT's transfers in `pallet-nfts`, estimated from
+		// its attribute calls: `Nfts::Attribute` (r:1 w:1), `Nfts::Collection` (r:1 w:1).
+		Weight::from_parts(140_000_000, 12_000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `MicroServices::Offers` (r:1 w:1)
 	/// Storage: `MicroServices::ServiceCollection` (r:1 w:0)
@@ -230,27 +246,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	// Not yet measured: estimated from `set_price` (the same owner check, one write).
 	fn withdraw_offer() -> Weight {
 		// Measured proof size: 0 bytes; estimated: 4326.
-		Weight::from_parts(80_000_000, 4326)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Not yet measured: plus enabling the NFT's transfers in `pallet-nfts`, estimated from
+		// its attribute calls: `Nfts::Attribute` (r:1 w:1), `Nfts::Collection` (r:1 w:1).
+		Weight::from_parts(140_000_000, 12_000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `MicroServices::Services` (r:1 w:0), `MicroServices::Offers` (r:1 w:1),
 	/// `System::Account` (r:4 w:4), and what `transfer_service` reads and writes.
 	// Not yet measured: estimated from `transfer_service` plus three transfers.
 	fn buy_service() -> Weight {
 		// Measured proof size: 0 bytes; estimated: 14738.
-		Weight::from_parts(330_000_000, 14738)
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+		// Not yet measured: plus enabling the NFT's transfers in `pallet-nfts` again, estimated
+		// from `withdraw_offer`: `Nfts::Attribute` (r:1 w:1), `Nfts::Collection` (r:1 w:1).
+		Weight::from_parts(390_000_000, 22_000)
+			.saturating_add(T::DbWeight::get().reads(15_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 }
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_service() -> Weight {
+		// Not yet measured: plus the registering account's score (finding H4).
 		Weight::from_parts(560_796_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
+			.saturating_add(RocksDbWeight::get().reads(micro_primitives::ACCOUNT_SCORE_READS))
+			.saturating_add(Weight::from_parts(0, micro_primitives::ACCOUNT_SCORE_PROOF_SIZE))
 	}
 	fn publish_version() -> Weight {
 		Weight::from_parts(529_608_000, 20447)
@@ -258,9 +281,10 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn retire_version() -> Weight {
-		Weight::from_parts(263_842_000, 20447)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+		// Not yet measured: the measured figure plus `RetiredVersions` (r:1 w:1, 257 bytes).
+		Weight::from_parts(283_842_000, 23_228)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_price() -> Weight {
 		Weight::from_parts(68_988_000, 4326)
@@ -268,19 +292,27 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn transfer_service() -> Weight {
-		Weight::from_parts(153_536_000, 4326)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		// Not yet measured: the measured figure plus ending a standing offer, estimated from
+		// `withdraw_offer`: `Offers` (r:1 w:1), `Nfts::Attribute` (r:1 w:1), `Nfts::Collection`
+		// (r:1 w:1).
+		Weight::from_parts(233_536_000, 12_000)
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn unregister_service() -> Weight {
-		Weight::from_parts(3_310_064_000, 1246238)
-			.saturating_add(RocksDbWeight::get().reads(331_u64))
-			.saturating_add(RocksDbWeight::get().writes(333_u64))
+		// Not yet measured: the measured figure plus ending a standing offer (`Nfts::Attribute`
+		// and `Nfts::Collection`, r:2 w:2) and removing `AvailableUntil` and `RetiredVersions`
+		// (w:2).
+		Weight::from_parts(3_390_064_000, 1_254_000)
+			.saturating_add(RocksDbWeight::get().reads(333_u64))
+			.saturating_add(RocksDbWeight::get().writes(337_u64))
 	}
 	fn announce_placement() -> Weight {
-		Weight::from_parts(1_320_122_000, 156646)
-			.saturating_add(RocksDbWeight::get().reads(15_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		// Not yet measured: the measured figure plus the availability stamp: the node's
+		// `online_until` (`MicroNodes::Nodes`, r:1) and `AvailableUntil` (r:1 w:1).
+		Weight::from_parts(1_360_122_000, 163_000)
+			.saturating_add(RocksDbWeight::get().reads(17_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_placement() -> Weight {
 		Weight::from_parts(143_829_000, 4704)
@@ -288,18 +320,24 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn offer_service() -> Weight {
-		Weight::from_parts(80_000_000, 4326)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		// Not yet measured: plus disabling the NFT's transfers in `pallet-nfts`, estimated from
+		// its attribute calls: `Nfts::Attribute` (r:1 w:1), `Nfts::Collection` (r:1 w:1).
+		Weight::from_parts(140_000_000, 12_000)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_offer() -> Weight {
-		Weight::from_parts(80_000_000, 4326)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		// Not yet measured: plus enabling the NFT's transfers in `pallet-nfts`, estimated from
+		// its attribute calls: `Nfts::Attribute` (r:1 w:1), `Nfts::Collection` (r:1 w:1).
+		Weight::from_parts(140_000_000, 12_000)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn buy_service() -> Weight {
-		Weight::from_parts(330_000_000, 14738)
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(10_u64))
+		// Not yet measured: plus enabling the NFT's transfers in `pallet-nfts` again, estimated
+		// from `withdraw_offer`: `Nfts::Attribute` (r:1 w:1), `Nfts::Collection` (r:1 w:1).
+		Weight::from_parts(390_000_000, 22_000)
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 }

@@ -6,14 +6,18 @@ use super::*;
 use crate::Pallet as Settlement;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::InspectHold;
 use frame_support::traits::fungible::{Inspect, Mutate};
 use frame_support::{pallet_prelude::*, traits::Authorize};
 use frame_system::RawOrigin;
 use micro_primitives::{
-	NodeDirectory, NodeSignature, ServiceDirectory, UsageAllowance, UsagePayments,
+	NodeDirectory, NodeId, NodeSignature, ServiceDirectory, UsageAllowance, UsagePayments,
 	BENCHMARK_KEY_TYPE,
 };
-use sp_runtime::Saturating;
+use sp_runtime::{
+	traits::{UniqueSaturatedInto, Zero},
+	Saturating,
+};
 
 /// Calls in each record: at the service's price, the tokens every consumer holds.
 const CALLS: u64 = 1_000;
@@ -36,7 +40,19 @@ fn signed_report<T: Config>(n: u32) -> (ReportOf<T>, NodeSignature) {
 			let (service, version) = T::BenchmarkHelper::live_service(&owner, node);
 			let price = T::Services::price_per_call(service).unwrap_or(1);
 			let consumer = T::BenchmarkHelper::consumer(i);
-			T::Tokens::fund_for_benchmark(&consumer, u128::from(CALLS).saturating_mul(price));
+			T::Tokens::fund_for_benchmark(&consumer, node, u128::from(CALLS).saturating_mul(price));
+			// A revocation not yet in effect, to read; a receipt in its window, to add to.
+			let now = frame_system::Pallet::<T>::block_number();
+			Revocations::<T>::insert(
+				&consumer,
+				node,
+				Revocation { nonce: 1, effective_at: expires_at, in_effect: Some(0) },
+			);
+			Receipts::<T>::insert(
+				node,
+				&consumer,
+				Receipt { settled_at: now, service: Some(service), calls: 1, tokens: 1, value: 1 },
+			);
 			let allowance = UsageAllowance {
 				consumer: consumer.clone(),
 				service,
@@ -62,6 +78,36 @@ fn signed_report<T: Config>(n: u32) -> (ReportOf<T>, NodeSignature) {
 	)
 	.expect("the node's key is in the keystore");
 	(report, signature)
+}
+
+/// A consumer with a receipt from a node of a funded operator, for a service of another owner,
+/// funded to place the dispute deposit: the consumer, the node and its operator.
+fn disputable<T: Config>() -> (T::AccountId, NodeId, T::AccountId) {
+	let operator: T::AccountId = account("operator", 0, 0);
+	let node = T::Nodes::register_for_benchmark(&operator);
+	let owner: T::AccountId = account("owner", 0, 0);
+	let (service, _) = T::BenchmarkHelper::live_service(&owner, node);
+	let consumer = T::BenchmarkHelper::consumer(0);
+	let value = T::Currency::minimum_balance().saturating_mul(10u32.into());
+	let funds = T::Currency::minimum_balance()
+		.saturating_add(T::DisputeDeposit::get())
+		.saturating_add(value)
+		.saturating_add(value);
+	T::Currency::set_balance(&consumer, funds);
+	T::Currency::set_balance(&operator, funds);
+	let now = frame_system::Pallet::<T>::block_number();
+	Receipts::<T>::insert(
+		node,
+		&consumer,
+		Receipt {
+			settled_at: now,
+			service: Some(service),
+			calls: 1,
+			tokens: 1,
+			value: value.unique_saturated_into(),
+		},
+	);
+	(consumer, node, operator)
 }
 
 #[benchmarks]
@@ -127,6 +173,95 @@ mod benchmarks {
 		}
 
 		assert_eq!(Allowances::<T>::iter().count(), 0);
+	}
+
+	/// A revocation replacing one in effect, and a hold to keep longer.
+	#[benchmark]
+	fn revoke_allowance() {
+		let (consumer, node, _) = disputable::<T>();
+		T::Tokens::fund_for_benchmark(&consumer, node, 1_000);
+		let now = frame_system::Pallet::<T>::block_number();
+		Revocations::<T>::insert(
+			&consumer,
+			node,
+			Revocation { nonce: 1, effective_at: now, in_effect: None },
+		);
+		frame_system::Pallet::<T>::set_block_number(now.saturating_add(1u32.into()));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(consumer.clone()), node, 2);
+
+		assert_eq!(Revocations::<T>::get(&consumer, node).map(|r| r.in_effect), Some(Some(1)));
+	}
+
+	#[benchmark]
+	fn dispute_usage() {
+		let (consumer, node, _) = disputable::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(consumer.clone()), node);
+
+		assert!(Disputes::<T>::contains_key(node, &consumer));
+	}
+
+	#[benchmark]
+	fn refund_usage() {
+		let (consumer, node, operator) = disputable::<T>();
+		Settlement::<T>::do_dispute(consumer.clone(), node).expect("the receipt is disputable");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(operator), node, consumer.clone());
+
+		assert!(!Disputes::<T>::contains_key(node, &consumer));
+	}
+
+	#[benchmark]
+	fn close_dispute() {
+		let (consumer, node, _) = disputable::<T>();
+		Settlement::<T>::do_dispute(consumer.clone(), node).expect("the receipt is disputable");
+		let after = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::DisputeWindow::get())
+			.saturating_add(1u32.into());
+		frame_system::Pallet::<T>::set_block_number(after);
+		let caller: T::AccountId = account("caller", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), node, consumer.clone());
+
+		assert!(!Disputes::<T>::contains_key(node, &consumer));
+		assert_eq!(
+			T::Currency::balance_on_hold(&HoldReason::DisputeDeposit.into(), &consumer),
+			Zero::zero()
+		);
+	}
+
+	/// The idle sweep visiting `n` receipts, every one past its window and removed.
+	#[benchmark]
+	fn prune_receipts(n: Linear<0, { crate::functions::MAX_PRUNE_VISITS }>) {
+		let now = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::DisputeWindow::get())
+			.saturating_add(10u32.into());
+		for i in 0..n {
+			let consumer: T::AccountId = account("consumer", i, 0);
+			Receipts::<T>::insert(
+				i,
+				consumer,
+				Receipt {
+					settled_at: Zero::zero(),
+					service: Some(i),
+					calls: 1,
+					tokens: 1,
+					value: 1,
+				},
+			);
+		}
+
+		#[block]
+		{
+			Settlement::<T>::prune_receipts(now, T::WeightInfo::prune_receipts(n));
+		}
+
+		assert_eq!(Receipts::<T>::iter().count(), 0);
 	}
 
 	impl_benchmark_test_suite!(Settlement, crate::mock::new_test_ext(), crate::mock::Test);

@@ -6,7 +6,7 @@ use frame_support::{
 	pallet_prelude::*,
 	storage::with_storage_layer,
 	traits::{
-		fungible::{Balanced, Inspect},
+		fungible::{Balanced, Inspect, Mutate, MutateHold},
 		tokens::{Fortitude, Precision, Preservation},
 		Imbalance, OnUnbalanced,
 	},
@@ -23,8 +23,9 @@ use sp_runtime::{
 };
 
 use crate::{
-	AllowanceOf, AllowanceState, Allowances, BalanceOf, Config, Error, Event, LastReport, Pallet,
-	PruneCursor, RecordError, RecordOf, ReportOf, WeightInfo,
+	AllowanceOf, AllowanceState, Allowances, BalanceOf, Config, Dispute, Disputes, Error, Event,
+	HoldReason, LastReport, Pallet, PruneCursor, Receipt, ReceiptCursor, Receipts, RecordError,
+	RecordOf, ReportOf, Revocation, Revocations, WeightInfo,
 };
 
 impl<T: Config> Pallet<T> {
@@ -149,6 +150,15 @@ impl<T: Config> Pallet<T> {
 							paid_by_service.entry(record.allowance.service).or_default();
 						calls.saturating_accrue(record.calls);
 						value.saturating_accrue(settlement.value);
+						Self::note_receipt(
+							node,
+							&consumer,
+							now,
+							record.allowance.service,
+							record.calls,
+							settlement.tokens,
+							settlement.value,
+						);
 					}
 				}
 				Err(SettleError(reason)) => {
@@ -208,6 +218,11 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(now <= allowance.expires_at, RecordError::AllowanceExpired);
 		ensure!(
+			!Revocations::<T>::get(consumer, node)
+				.is_some_and(|revocation| revocation.revokes(allowance.nonce, now)),
+			RecordError::Revoked
+		);
+		ensure!(
 			T::Services::runs(node, allowance.service, record.version),
 			RecordError::NotServing
 		);
@@ -247,10 +262,12 @@ impl<T: Config> Pallet<T> {
 		let owner = T::Services::owner(allowance.service).ok_or(RecordError::UnknownService)?;
 		let tokens = (record.calls as u128).checked_mul(price).ok_or(RecordError::Overflow)?;
 		let shares =
-			T::Tokens::pay_for_usage(consumer, &owner, tokens).map_err(|error| match error {
-				PaymentError::InsufficientTokens => RecordError::InsufficientTokens,
-				PaymentError::Failed(_) => RecordError::PaymentFailed,
-			})?;
+			T::Tokens::pay_for_usage(consumer, node, &owner, tokens).map_err(
+				|error| match error {
+					PaymentError::InsufficientTokens => RecordError::InsufficientTokens,
+					PaymentError::Failed(_) => RecordError::PaymentFailed,
+				},
+			)?;
 		Allowances::<T>::insert(consumer, node, state);
 		Self::deposit_event(Event::UsageSettled {
 			node,
@@ -267,7 +284,132 @@ impl<T: Config> Pallet<T> {
 		let value = [shares.charity, shares.operations, shares.remainder]
 			.into_iter()
 			.fold(0u128, |total, part| total.saturating_add(part.unique_saturated_into()));
-		Ok(Settlement { owner, value })
+		Ok(Settlement { owner, tokens, value })
+	}
+
+	/// Adds paid usage a stranger settled to its receipt from `node`: to the receipt still
+	/// within its dispute window, or to a new one.
+	fn note_receipt(
+		node: NodeId,
+		consumer: &T::AccountId,
+		now: BlockNumberFor<T>,
+		service: ServiceId,
+		calls: u64,
+		tokens: u128,
+		value: u128,
+	) {
+		Receipts::<T>::mutate(node, consumer, |receipt| match receipt {
+			Some(receipt) if now <= receipt.settled_at.saturating_add(T::DisputeWindow::get()) => {
+				receipt.add(now, service, calls, tokens, value)
+			}
+			_ => {
+				*receipt =
+					Some(Receipt { settled_at: now, service: Some(service), calls, tokens, value })
+			}
+		});
+	}
+
+	/// Revokes `consumer`'s allowances for `node` with a nonce at or below `nonce` (or its
+	/// current one), from [`Config::RevokeNotice`] blocks on.
+	pub(crate) fn do_revoke(consumer: T::AccountId, node: NodeId, nonce: u64) -> DispatchResult {
+		let now = frame_system::Pallet::<T>::block_number();
+		let current = Allowances::<T>::get(&consumer, node).map_or(0, |state| state.nonce);
+		let nonce = nonce.max(current);
+		let in_effect = match Revocations::<T>::get(&consumer, node) {
+			Some(earlier) => {
+				ensure!(now > earlier.effective_at, Error::<T>::RevocationPending);
+				ensure!(nonce > earlier.nonce, Error::<T>::AlreadyRevoked);
+				Some(earlier.nonce)
+			}
+			None => None,
+		};
+		let effective_at = now.saturating_add(T::RevokeNotice::get());
+		Revocations::<T>::insert(&consumer, node, Revocation { nonce, effective_at, in_effect });
+		// The tokens held for the node stay held while it may still report.
+		T::Tokens::keep_held_until(&consumer, node, effective_at);
+		Self::deposit_event(Event::AllowanceRevoked { consumer, node, nonce, effective_at });
+		Ok(())
+	}
+
+	/// Opens `consumer`'s dispute of its receipt from `node`, holding the deposit.
+	pub(crate) fn do_dispute(consumer: T::AccountId, node: NodeId) -> DispatchResult {
+		let receipt = Receipts::<T>::get(node, &consumer).ok_or(Error::<T>::NothingToDispute)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			now <= receipt.settled_at.saturating_add(T::DisputeWindow::get()),
+			Error::<T>::DisputeWindowOver
+		);
+		ensure!(!Disputes::<T>::contains_key(node, &consumer), Error::<T>::DisputeOpen);
+		ensure!(T::Nodes::operator(node).as_ref() != Some(&consumer), Error::<T>::OwnUsage);
+		if let Some(service) = receipt.service {
+			ensure!(T::Services::owner(service).as_ref() != Some(&consumer), Error::<T>::OwnUsage);
+		}
+		let deposit = T::DisputeDeposit::get();
+		T::Currency::hold(&HoldReason::DisputeDeposit.into(), &consumer, deposit)
+			.map_err(|_| Error::<T>::CannotPayDeposit)?;
+		Receipts::<T>::remove(node, &consumer);
+		Self::deposit_event(Event::UsageDisputed {
+			node,
+			consumer: consumer.clone(),
+			calls: receipt.calls,
+			tokens: receipt.tokens,
+			value: receipt.value,
+			deposit,
+		});
+		Disputes::<T>::insert(node, consumer, Dispute { receipt, opened_at: now, deposit });
+		Ok(())
+	}
+
+	/// `operator` pays `consumer` back the value of the usage it disputed, closing the dispute.
+	pub(crate) fn do_refund(
+		operator: T::AccountId,
+		node: NodeId,
+		consumer: T::AccountId,
+	) -> DispatchResult {
+		ensure!(T::Nodes::operator(node).as_ref() == Some(&operator), Error::<T>::NotOperator);
+		let dispute = Disputes::<T>::get(node, &consumer).ok_or(Error::<T>::NoDispute)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			now <= dispute.opened_at.saturating_add(T::DisputeWindow::get()),
+			Error::<T>::DisputeWindowOver
+		);
+		let refund: BalanceOf<T> = dispute.receipt.value.unique_saturated_into();
+		T::Currency::transfer(&operator, &consumer, refund, Preservation::Preserve)
+			.map_err(|_| Error::<T>::CannotRefund)?;
+		Self::release_deposit(&consumer, dispute.deposit)?;
+		Disputes::<T>::remove(node, &consumer);
+		Self::deposit_event(Event::UsageRefunded { node, consumer, operator, refund });
+		Ok(())
+	}
+
+	/// Closes a dispute nobody refunded in time: records it against the node (and service).
+	pub(crate) fn do_close(node: NodeId, consumer: T::AccountId) -> DispatchResult {
+		let dispute = Disputes::<T>::get(node, &consumer).ok_or(Error::<T>::NoDispute)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			now > dispute.opened_at.saturating_add(T::DisputeWindow::get()),
+			Error::<T>::DisputeNotOver
+		);
+		T::Reputation::record(Subject::Node(node), ReputationEvent::Dispute);
+		let service = dispute.receipt.service;
+		if let Some(service) = service {
+			T::Reputation::record(Subject::Service(service), ReputationEvent::Dispute);
+		}
+		Self::release_deposit(&consumer, dispute.deposit)?;
+		Disputes::<T>::remove(node, &consumer);
+		Self::deposit_event(Event::DisputeRecorded { node, consumer, service });
+		Ok(())
+	}
+
+	/// Returns a dispute deposit to `consumer`.
+	fn release_deposit(consumer: &T::AccountId, deposit: BalanceOf<T>) -> DispatchResult {
+		T::Currency::release(
+			&HoldReason::DisputeDeposit.into(),
+			consumer,
+			deposit,
+			Precision::BestEffort,
+		)?;
+		Ok(())
 	}
 }
 
@@ -315,13 +457,59 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-/// Most allowance states one sweep visits.
+impl<T: Config> Pallet<T> {
+	/// Removes receipts past their dispute window at block `now`, visiting as many as `limit`
+	/// allows and at most [`MAX_PRUNE_VISITS`], from where the last sweep stopped. Returns the
+	/// weight used.
+	pub fn prune_receipts(now: BlockNumberFor<T>, limit: Weight) -> Weight {
+		let base = T::WeightInfo::prune_receipts(0);
+		let per_visit = T::WeightInfo::prune_receipts(1).saturating_sub(base);
+		let visits = limit
+			.checked_sub(&base)
+			.and_then(|left| left.checked_div_per_component(&per_visit))
+			.unwrap_or(0)
+			.min(u64::from(MAX_PRUNE_VISITS)) as u32;
+		if visits == 0 {
+			return Weight::zero();
+		}
+		let mut receipts = match ReceiptCursor::<T>::take() {
+			Some(cursor) => Receipts::<T>::iter_from(cursor.into_inner()),
+			None => Receipts::<T>::iter(),
+		};
+		let window = T::DisputeWindow::get();
+		let (mut visited, mut pruned, mut finished) = (0u32, 0u32, false);
+		while visited < visits {
+			let Some((node, consumer, receipt)) = receipts.next() else {
+				finished = true;
+				break;
+			};
+			visited += 1;
+			if now > receipt.settled_at.saturating_add(window) {
+				Receipts::<T>::remove(node, &consumer);
+				pruned += 1;
+			}
+		}
+		if !finished {
+			if let Ok(cursor) = receipts.last_raw_key().to_vec().try_into() {
+				ReceiptCursor::<T>::put::<BoundedVec<u8, ConstU32<256>>>(cursor);
+			}
+		}
+		if pruned > 0 {
+			Self::deposit_event(Event::ReceiptsPruned { count: pruned });
+		}
+		T::WeightInfo::prune_receipts(visited)
+	}
+}
+
+/// Most allowance states (or receipts) one sweep visits.
 pub const MAX_PRUNE_VISITS: u32 = 512;
 
-/// What a settled record paid: to whom, and the MICRO its tokens released.
+/// What a settled record paid: to whom, the tokens, and the MICRO they released.
 pub(crate) struct Settlement<AccountId> {
 	/// The service's owner, who was paid.
 	owner: AccountId,
+	/// The API tokens charged.
+	tokens: u128,
 	/// The MICRO the consumer's tokens released, in its smallest unit.
 	value: u128,
 }

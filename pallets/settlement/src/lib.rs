@@ -13,11 +13,13 @@
 //! [`Config::MinReportInterval`] blocks. A report failing any of these is refused whole.
 //!
 //! Each record on its own ([`RecordError`]): at least one call; the allowance names this node
-//! and carries the consumer's valid signature; it has not expired; the node runs that live
+//! and carries the consumer's valid signature; it has not expired; the consumer has not revoked
+//! it (or the revocation's notice is not over); the node runs that live
 //! version of the service; its nonce is the consumer's current one for this node (with the same
 //! terms) or a higher one, which replaces it; the calls keep it within its maximum; the
 //! service's price is not zero and not above the allowance's cap; and the consumer holds enough
-//! unexpired tokens. A record that fails is reported with its reason in
+//! tokens: those it holds for this node (`pallet-micro-tokens`' holds) pay first, whatever their
+//! expiry, then its unexpired ones. A record that fails is reported with its reason in
 //! [`Event::RecordRejected`] and changes nothing; the other records are settled regardless.
 //!
 //! ## What a settled record does
@@ -26,6 +28,47 @@
 //! [`Event::UsageSettled`]. The value of the calls (the MICRO released) counts toward the
 //! reputation of the service and the node when a stranger paid it; a report with records the
 //! node should have refused costs the node a failed-settlement mark.
+//!
+//! A stranger's paid usage (as above) is also added to the consumer's [`Receipt`] from the node
+//! ([`Receipts`]), which the consumer may dispute.
+//!
+//! ## Revoking
+//! A consumer revokes its allowances for a node with [`Pallet::revoke_allowance`]: those with a
+//! nonce at or below the one it names (or its current one, if higher) settle for
+//! [`Config::RevokeNotice`] more blocks and are then refused ([`RecordError::Revoked`], not the
+//! node's fault). The notice is longer than [`Config::MinReportInterval`], so an honest node can
+//! report what it served before the revocation; and the consumer's hold of tokens for the node
+//! is kept at least until the revocation takes effect
+//! ([`micro_primitives::UsagePayments::keep_held_until`]), so what the node reports in the
+//! notice is paid. A higher nonce signed later is unaffected. A further revocation may cover
+//! more nonces once the earlier one is in effect; what that one revoked stays revoked. A
+//! revocation stays in state (one per consumer and node, paid for by its transaction fee):
+//! the chain cannot know when every allowance it covers has expired, and removing it would let
+//! them settle again.
+//!
+//! ## Disputes
+//! There is no proof of service: the chain cannot tell whether a node served the calls it
+//! reported, so it does not adjudicate. The rule instead makes a dispute cost the disputer and
+//! makes the node answer it:
+//! - the consumer disputes its [`Receipt`] from a node ([`Pallet::dispute_usage`]) within
+//!   [`Config::DisputeWindow`] blocks of its latest settlement, once per receipt, placing
+//!   [`Config::DisputeDeposit`] on hold ([`HoldReason::DisputeDeposit`]). Only paid usage by a
+//!   consumer who is neither the service's owner nor the node's operator has a receipt, and
+//!   the owner and operator are checked again when disputing;
+//! - the node's operator may answer within the window with [`Pallet::refund_usage`]: it pays
+//!   the consumer the MICRO value the usage released, from its own account; the dispute closes
+//!   with nothing recorded and the deposit returns;
+//! - after the window anyone may [`Pallet::close_dispute`]: an unrefunded dispute records
+//!   [`micro_primitives::ReputationEvent::Dispute`] against the node (and the service, if the
+//!   receipt is one service's) and the deposit returns.
+//!
+//! Limits: a consumer who was served honestly can still dispute; it then risks its deposit's
+//! use for the window and gains only if the operator refunds rather than take the mark, so a
+//! node may choose to refund small disputes. The deposit is not slashed (nobody can tell who
+//! was right); it prices disputes in locked funds and transaction fees. Receipts add up usage
+//! settled within the window (the window restarting with each settlement); one dispute per node
+//! and consumer is open at a time, and usage settled meanwhile goes to a new receipt. Receipts
+//! past their window are swept with the allowance states.
 //!
 //! Reports can be submitted with no account, authorized by the node's signature alone (the
 //! node's operator pays the fee), or relayed by any signed account (which pays its own
@@ -64,6 +107,21 @@
 //!   settled; a never-settled lower nonce with a later expiry than its replacement becomes
 //!   settleable again, within its own signed terms). A sweep, not a permissionless call, because
 //!   nobody would pay a fee to delete someone else's state, and idle weight costs no one.
+//!   Receipts past their dispute window are swept the same way ([`ReceiptCursor`]).
+//! - **Served, then spent elsewhere (M2).** A consumer served by a node could spend the same
+//!   tokens through another node's report, or let them lapse, before the node reported. Tokens
+//!   the consumer holds for the node pay that node's records first and no other node's, and
+//!   stay held (without lapsing) until the hold's end, which the node knows in advance.
+//! - **No way to revoke (M3).** [`Pallet::revoke_allowance`] stops a consumer's allowances for
+//!   a node after [`Config::RevokeNotice`]; records after that are refused
+//!   ([`RecordError::Revoked`]), records within it settle (and are paid from the hold), so the
+//!   revocation neither strands an honest node nor lets the consumer walk away from calls
+//!   already served.
+//! - **`Dispute` recorded by nothing.** A consumer can dispute what a node settled for it; a
+//!   dispute the node's operator does not refund within [`Config::DisputeWindow`] is what
+//!   records [`micro_primitives::ReputationEvent::Dispute`]. The deposit stops free disputes;
+//!   the owner and the operator cannot dispute their own usage, so a dispute cannot be farmed
+//!   against a competitor's node by self-dealing through it.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -128,6 +186,7 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 	use frame_support::traits::{fungible, OnUnbalanced};
 	use frame_system::pallet_prelude::*;
+	use micro_primitives::ApiTokens;
 	use micro_primitives::{
 		NodeDirectory, NodeId, NodeSignature, ReputationLedger, ServiceDirectory, ServiceId,
 		UsagePayments, VersionNumber,
@@ -154,13 +213,22 @@ pub mod pallet {
 		type Nodes: NodeDirectory<Self::AccountId, BlockNumberFor<Self>>;
 		/// The registered services: owners, prices and placements.
 		type Services: ServiceDirectory<Self::AccountId, BlockNumberFor<Self>>;
-		/// The API tokens consumers pay in; the MICRO backing they release is the value of the
-		/// calls for reputation.
-		type Tokens: UsagePayments<Self::AccountId, Balance: UniqueSaturatedInto<u128>>;
+		/// The API tokens consumers pay in (and hold for nodes); the MICRO backing they release
+		/// is the value of the calls for reputation.
+		type Tokens: UsagePayments<
+			Self::AccountId,
+			BlockNumberFor<Self>,
+			Balance: UniqueSaturatedInto<u128>,
+		>;
 		/// Where settled calls and failed settlements are recorded.
 		type Reputation: ReputationLedger;
-		/// The native currency a node's operator pays the fee of an unsigned report in.
-		type Currency: fungible::Balanced<Self::AccountId> + fungible::Mutate<Self::AccountId>;
+		/// The native currency a node's operator pays the fee of an unsigned report in, and
+		/// dispute deposits are held in.
+		type Currency: fungible::Balanced<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		/// The runtime's reasons for holding funds: this pallet holds dispute deposits.
+		type RuntimeHoldReason: From<HoldReason>;
 		/// The fee a signed transaction of this weight and length would pay, with no tip: what
 		/// the operator pays for a report submitted without an account.
 		type ReportFee: Convert<(Weight, u32), BalanceOf<Self>>;
@@ -175,6 +243,17 @@ pub mod pallet {
 		/// Fewest blocks between two reports of one node.
 		#[pallet::constant]
 		type MinReportInterval: Get<BlockNumberFor<Self>>;
+		/// Blocks a revoked allowance still settles for: the node's time to report what it
+		/// served before the revocation. Longer than [`Config::MinReportInterval`].
+		#[pallet::constant]
+		type RevokeNotice: Get<BlockNumberFor<Self>>;
+		/// Blocks after a settlement its consumer may dispute it, and after a dispute the
+		/// node's operator may refund it.
+		#[pallet::constant]
+		type DisputeWindow: Get<BlockNumberFor<Self>>;
+		/// What a consumer places on hold to dispute a settlement; returned when it closes.
+		#[pallet::constant]
+		type DisputeDeposit: Get<BalanceOf<Self>>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 		/// Consumers and services for the benchmarks.
@@ -201,6 +280,51 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PruneCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<256>>>;
 
+	/// Each consumer's revocation of its allowances for each node.
+	#[pallet::storage]
+	pub type Revocations<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		NodeId,
+		Revocation<BlockNumberFor<T>>,
+	>;
+
+	/// What each node settled lately for each consumer (strangers' paid usage only), while the
+	/// consumer may still dispute it.
+	#[pallet::storage]
+	pub type Receipts<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		NodeId,
+		Blake2_128Concat,
+		T::AccountId,
+		Receipt<BlockNumberFor<T>>,
+	>;
+
+	/// Open disputes, by node and consumer.
+	#[pallet::storage]
+	pub type Disputes<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		NodeId,
+		Blake2_128Concat,
+		T::AccountId,
+		Dispute<BlockNumberFor<T>, BalanceOf<T>>,
+	>;
+
+	/// Where the sweep of receipts past their dispute window resumes.
+	#[pallet::storage]
+	pub type ReceiptCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<256>>>;
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A consumer's deposit on a dispute of a settlement.
+		DisputeDeposit,
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -214,9 +338,9 @@ pub mod pallet {
 			calls: u64,
 			tokens: u128,
 			owner: T::AccountId,
-			paid: <T::Tokens as UsagePayments<T::AccountId>>::Balance,
-			charity: <T::Tokens as UsagePayments<T::AccountId>>::Balance,
-			operations: <T::Tokens as UsagePayments<T::AccountId>>::Balance,
+			paid: <T::Tokens as UsagePayments<T::AccountId, BlockNumberFor<T>>>::Balance,
+			charity: <T::Tokens as UsagePayments<T::AccountId, BlockNumberFor<T>>>::Balance,
+			operations: <T::Tokens as UsagePayments<T::AccountId, BlockNumberFor<T>>>::Balance,
 		},
 		/// Record `index` of a report was not settled, for `reason`.
 		RecordRejected { node: NodeId, index: u32, consumer: T::AccountId, reason: RecordError },
@@ -226,6 +350,35 @@ pub mod pallet {
 		ReportFeePaid { node: NodeId, operator: T::AccountId, fee: BalanceOf<T> },
 		/// The sweep removed `count` allowance states that can no longer matter.
 		AllowancesPruned { count: u32 },
+		/// A consumer revoked its allowances for a node with a nonce at or below `nonce`; they
+		/// settle until block `effective_at` and no more.
+		AllowanceRevoked {
+			consumer: T::AccountId,
+			node: NodeId,
+			nonce: u64,
+			effective_at: BlockNumberFor<T>,
+		},
+		/// A consumer disputed what a node settled for it, placing `deposit` on hold.
+		UsageDisputed {
+			node: NodeId,
+			consumer: T::AccountId,
+			calls: u64,
+			tokens: ApiTokens,
+			value: u128,
+			deposit: BalanceOf<T>,
+		},
+		/// The node's operator refunded disputed usage: the dispute is closed, nothing recorded.
+		UsageRefunded {
+			node: NodeId,
+			consumer: T::AccountId,
+			operator: T::AccountId,
+			refund: BalanceOf<T>,
+		},
+		/// A dispute nobody refunded closed: a lost dispute was recorded against the node (and
+		/// against the service, if the usage was all to one).
+		DisputeRecorded { node: NodeId, consumer: T::AccountId, service: Option<ServiceId> },
+		/// The sweep removed `count` receipts past their dispute window.
+		ReceiptsPruned { count: u32 },
 	}
 
 	#[pallet::error]
@@ -242,17 +395,46 @@ pub mod pallet {
 		EmptyReport,
 		/// The node's operator cannot pay the fee of a report submitted without an account.
 		CannotPayFee,
+		/// An earlier revocation has not taken effect yet; revoke more once it has.
+		RevocationPending,
+		/// Those allowances are revoked already.
+		AlreadyRevoked,
+		/// The node settled no paid usage for the caller that may be disputed.
+		NothingToDispute,
+		/// The dispute window is over.
+		DisputeWindowOver,
+		/// A dispute between this node and consumer is open already.
+		DisputeOpen,
+		/// The owner of the service or the node's operator cannot dispute its own usage.
+		OwnUsage,
+		/// The consumer cannot place the dispute deposit.
+		CannotPayDeposit,
+		/// Only the node's operator may refund.
+		NotOperator,
+		/// No dispute is open between this node and consumer.
+		NoDispute,
+		/// The operator may still refund: the dispute cannot be closed yet.
+		DisputeNotOver,
+		/// The operator cannot pay the refund.
+		CannotRefund,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Sweeps expired allowance states with the block's leftover weight.
+		/// Sweeps expired allowance states, then receipts past their dispute window, with the
+		/// block's leftover weight.
 		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			Self::prune_expired(now, remaining)
+			let used = Self::prune_expired(now, remaining);
+			used.saturating_add(Self::prune_receipts(now, remaining.saturating_sub(used)))
 		}
 
-		/// A full report must fit in one normal transaction.
+		/// A full report must fit in one normal transaction, and a revoked allowance must
+		/// leave the node time for a report.
 		fn integrity_test() {
+			assert!(
+				T::RevokeNotice::get() > T::MinReportInterval::get(),
+				"RevokeNotice must be longer than MinReportInterval"
+			);
 			let full = T::WeightInfo::submit_usage(T::MaxRecords::get());
 			let limits = T::BlockWeights::get();
 			let max = limits.get(DispatchClass::Normal).max_extrinsic.unwrap_or(limits.max_block);
@@ -292,6 +474,54 @@ pub mod pallet {
 				Self::settle(report);
 				Ok(())
 			}
+		}
+
+		/// Revoke the caller's allowances for `node` with a nonce at or below `nonce`, or below
+		/// its current one if that is higher: they settle for [`Config::RevokeNotice`] more
+		/// blocks (so the node can report what it served before) and no more. A higher nonce
+		/// signed later is unaffected. The caller's hold for `node` lasts at least as long.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::revoke_allowance())]
+		pub fn revoke_allowance(origin: OriginFor<T>, node: NodeId, nonce: u64) -> DispatchResult {
+			let consumer = ensure_signed(origin)?;
+			Self::do_revoke(consumer, node, nonce)
+		}
+
+		/// Dispute what `node` settled for the caller in the last [`Config::DisputeWindow`]
+		/// blocks, placing [`Config::DisputeDeposit`] on hold. The node's operator may refund
+		/// it within the window ([`Pallet::refund_usage`]); if it does not, closing the dispute
+		/// records it against the node.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::dispute_usage())]
+		pub fn dispute_usage(origin: OriginFor<T>, node: NodeId) -> DispatchResult {
+			let consumer = ensure_signed(origin)?;
+			Self::do_dispute(consumer, node)
+		}
+
+		/// As `node`'s operator, pay `consumer` back the MICRO value of the usage it disputed:
+		/// the dispute closes with nothing recorded and the deposit returns.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::refund_usage())]
+		pub fn refund_usage(
+			origin: OriginFor<T>,
+			node: NodeId,
+			consumer: T::AccountId,
+		) -> DispatchResult {
+			let operator = ensure_signed(origin)?;
+			Self::do_refund(operator, node, consumer)
+		}
+
+		/// Close a dispute the operator did not refund within the window: the lost dispute is
+		/// recorded against the node (and the service) and the deposit returns. Anyone may.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::close_dispute())]
+		pub fn close_dispute(
+			origin: OriginFor<T>,
+			node: NodeId,
+			consumer: T::AccountId,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_close(node, consumer)
 		}
 	}
 
@@ -341,6 +571,27 @@ pub mod pallet {
 		/// `node`'s last settled report: its sequence and block.
 		pub fn last_report(node: NodeId) -> Option<(u64, BlockNumberFor<T>)> {
 			LastReport::<T>::get(node)
+		}
+
+		/// `consumer`'s revocation of its allowances for `node`.
+		pub fn revocation(
+			consumer: T::AccountId,
+			node: NodeId,
+		) -> Option<Revocation<BlockNumberFor<T>>> {
+			Revocations::<T>::get(consumer, node)
+		}
+
+		/// What `node` settled for `consumer` that it may still dispute.
+		pub fn receipt(node: NodeId, consumer: T::AccountId) -> Option<Receipt<BlockNumberFor<T>>> {
+			Receipts::<T>::get(node, consumer)
+		}
+
+		/// The open dispute between `node` and `consumer`.
+		pub fn dispute(
+			node: NodeId,
+			consumer: T::AccountId,
+		) -> Option<Dispute<BlockNumberFor<T>, BalanceOf<T>>> {
+			Disputes::<T>::get(node, consumer)
 		}
 	}
 }

@@ -74,6 +74,15 @@ use frame_support::traits::{
 use frame_support::weights::Weight;
 use sp_runtime::traits::Convert;
 
+/// Blocks a revoked allowance still settles for.
+pub const REVOKE_NOTICE: u64 = 20;
+/// Blocks a settlement may be disputed for, and a dispute refunded.
+pub const DISPUTE_WINDOW: u64 = 50;
+/// What a dispute holds.
+pub const DISPUTE_DEPOSIT: u128 = 1_000;
+/// Blocks ahead a hold must end at least.
+pub const HOLD_NOTICE: u64 = 10;
+
 /// The fee of each rejected record of an unsigned report.
 pub const REJECTED_RECORD_FEE: u128 = 500;
 
@@ -207,6 +216,7 @@ impl pallet_micro_tokens::Config for Test {
 	type AllowanceBudget = ConstU128<0>;
 	type BlocksPerDay = ConstU64<100>;
 	type FreeTokenLifetime = ConstU64<50>;
+	type HoldNotice = ConstU64<HOLD_NOTICE>;
 	type WeightInfo = ();
 }
 
@@ -261,6 +271,10 @@ impl pallet_micro_settlement::Config for Test {
 	type OnReportFee = ToFeePot;
 	type MaxRecords = ConstU32<100>;
 	type MinReportInterval = ConstU64<5>;
+	type RevokeNotice = ConstU64<REVOKE_NOTICE>;
+	type DisputeWindow = ConstU64<DISPUTE_WINDOW>;
+	type DisputeDeposit = ConstU128<DISPUTE_DEPOSIT>;
+	type RuntimeHoldReason = RuntimeHoldReason;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestBenchmarkHelper;

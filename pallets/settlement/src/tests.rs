@@ -2,8 +2,8 @@
 //! with its own reason, every refusal of a report with its own error, and replays.
 
 use crate::{
-	mock::*, AllowanceState, Allowances, Error, Event, LastReport, RecordError, RecordOf, ReportOf,
-	UsageRecord, UsageReport, WeightInfo,
+	mock::*, AllowanceState, Allowances, Disputes, Error, Event, HoldReason, LastReport, Receipt,
+	Receipts, RecordError, RecordOf, ReportOf, Revocation, UsageRecord, UsageReport, WeightInfo,
 };
 use frame_support::weights::Weight;
 use frame_support::{
@@ -15,7 +15,7 @@ use frame_support::{
 	},
 };
 use frame_system::RawOrigin;
-use micro_primitives::{NodeId, ReputationEvent, Subject, UsageAllowance};
+use micro_primitives::{NodeId, ReputationEvent, Subject, UsageAllowance, UsagePayments};
 use sp_core::{ed25519, sr25519, Pair};
 use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource, ValidTransaction};
 
@@ -761,7 +761,10 @@ fn the_idle_sweep_removes_states_that_can_no_longer_matter() {
 		put_state(3, 10, 40);
 		System::set_block_number(20);
 		let used = Settlement::on_idle(20, Weight::MAX);
-		assert_eq!(used, <() as WeightInfo>::prune_allowances(3));
+		assert_eq!(
+			used,
+			<() as WeightInfo>::prune_allowances(3) + <() as WeightInfo>::prune_receipts(0)
+		);
 		assert_eq!(Allowances::<Test>::get(account(1), NODE), None);
 		assert!(Allowances::<Test>::get(account(2), NODE).is_some());
 		assert!(Allowances::<Test>::get(account(3), NODE).is_some());
@@ -816,5 +819,407 @@ fn a_pruned_allowance_cannot_be_settled_again() {
 		assert_ok!(submit(&node_key, report(2, vec![record(&consumer, short, 5)])));
 		assert_eq!(rejections(), vec![(0, RecordError::AllowanceExpired)]);
 		assert_eq!(tokens_of(&consumer), 85);
+	});
+}
+
+// Holds (M2): a served node is paid.
+
+/// Attack (M2): a consumer served by node 1 spends the same tokens through node 2's report
+/// before node 1 reports. The tokens it holds for node 1 pay node 1 only.
+#[test]
+fn served_consumer_cannot_spend_held_tokens_elsewhere() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let other_key = set_node(2, account(4), "//Other");
+		set_service(SERVICE, owner(), PRICE, &[(NODE, 1), (2, 1)]);
+		let who = account_of(&consumer);
+		assert_ok!(MicroTokens::hold_for_node(RuntimeOrigin::signed(who.clone()), NODE, 30, 50));
+
+		// Node 2 reports 24 calls (72 tokens): only 70 are not held for node 1.
+		let at_other = |calls| {
+			let allowance = UsageAllowance { node: 2, ..allowance(&consumer, 50, 1) };
+			let mut report = report(1, vec![record(&consumer, allowance, calls)]);
+			report.node = 2;
+			report
+		};
+		let spend_elsewhere = at_other(24);
+		let signature = sign_report(&other_key, &spend_elsewhere);
+		assert_ok!(Settlement::submit_usage(
+			RuntimeOrigin::signed(account(9)),
+			spend_elsewhere,
+			signature
+		));
+		assert_eq!(rejections(), vec![(0, RecordError::InsufficientTokens)]);
+		assert_eq!(MicroTokens::held_for_node(who.clone(), NODE), (30, 50));
+
+		// Node 1's 10 calls are paid from the hold.
+		let before = balance(&owner());
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 10)])
+		));
+		assert_eq!(balance(&owner()), before + 28_500);
+		assert_eq!(MicroTokens::held_for_node(who, NODE), (0, 0));
+		assert_eq!(tokens_of(&consumer), 70);
+		MicroTokens::do_try_state().unwrap();
+	});
+}
+
+// Revocation (M3).
+
+fn revoke(consumer: &sr25519::Pair, nonce: u64) -> sp_runtime::DispatchResult {
+	Settlement::revoke_allowance(RuntimeOrigin::signed(account_of(consumer)), NODE, nonce)
+}
+
+/// Attack (M3): a consumer could not withdraw an allowance it signed. A revocation stops the
+/// allowances at or below its nonce from settling once its notice is over; it is not held
+/// against the node, and a higher nonce signed later settles.
+#[test]
+fn revoked_allowance_stops_settling_after_notice() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 1)])
+		));
+		// Nonce 0 asks for the current one: 1.
+		assert_ok!(revoke(&consumer, 0));
+		assert!(events().contains(&Event::AllowanceRevoked {
+			consumer: account_of(&consumer),
+			node: NODE,
+			nonce: 1,
+			effective_at: 1 + REVOKE_NOTICE,
+		}));
+		take_ledger();
+		System::reset_events();
+
+		System::set_block_number(2 + REVOKE_NOTICE);
+		assert_ok!(submit(
+			&node_key,
+			report(
+				2,
+				vec![
+					record(&consumer, allowance(&consumer, 50, 1), 1),
+					record(&consumer, allowance(&consumer, 50, 2), 2),
+				]
+			)
+		));
+		assert_eq!(rejections(), vec![(0, RecordError::Revoked)]);
+		assert!(!RecordError::Revoked.is_nodes_fault());
+		assert!(!take_ledger().contains(&(Subject::Node(NODE), ReputationEvent::FailedSettlement)));
+		assert_eq!(tokens_of(&consumer), 100 - 3 - 6);
+	});
+}
+
+/// An honest node reports what it served before the revocation within the notice.
+#[test]
+fn report_within_revoke_notice_still_settles() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		// An allowance the chain has not seen settle yet can be revoked by its nonce.
+		assert_ok!(revoke(&consumer, 1));
+		System::set_block_number(1 + REVOKE_NOTICE);
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 4)])
+		));
+		assert_eq!(rejections(), vec![]);
+		assert_eq!(tokens_of(&consumer), 88);
+	});
+}
+
+/// A revocation keeps the tokens held for the node until it takes effect, so the node is paid
+/// for what it reports within the notice; revocations only grow.
+#[test]
+fn a_revocation_keeps_the_hold_until_it_takes_effect() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let who = account_of(&consumer);
+		assert_ok!(MicroTokens::hold_for_node(
+			RuntimeOrigin::signed(who.clone()),
+			NODE,
+			30,
+			1 + HOLD_NOTICE
+		));
+		System::set_block_number(5);
+		assert_ok!(revoke(&consumer, 3));
+		assert_eq!(MicroTokens::hold_until(&who, NODE), Some(5 + REVOKE_NOTICE));
+		System::set_block_number(2 + HOLD_NOTICE);
+		assert_noop!(
+			MicroTokens::release_hold(RuntimeOrigin::signed(who.clone()), who.clone(), NODE),
+			pallet_micro_tokens::Error::<Test>::HoldNotOver
+		);
+		assert_noop!(revoke(&consumer, 9), Error::<Test>::RevocationPending);
+		// The node reports within the notice, and is paid from the hold.
+		System::set_block_number(5 + REVOKE_NOTICE);
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 50, 3), 10)])
+		));
+		assert_eq!(MicroTokens::held_for_node(who.clone(), NODE).0, 0);
+
+		System::set_block_number(6 + REVOKE_NOTICE);
+		assert_noop!(revoke(&consumer, 2), Error::<Test>::AlreadyRevoked);
+		assert_ok!(revoke(&consumer, 4));
+		assert_eq!(
+			Settlement::revocation(who, NODE),
+			Some(Revocation { nonce: 4, effective_at: 6 + 2 * REVOKE_NOTICE, in_effect: Some(3) })
+		);
+		// Nonce 3 stays revoked while nonce 4's notice runs.
+		System::set_block_number(11 + REVOKE_NOTICE);
+		assert_ok!(submit(
+			&node_key,
+			report(2, vec![record(&consumer, allowance(&consumer, 50, 3), 1)])
+		));
+		assert_eq!(rejections(), vec![(0, RecordError::Revoked)]);
+	});
+}
+
+// Disputes.
+
+fn stranger_settles(node_key: &ed25519::Pair, consumer: &sr25519::Pair, calls: u64) {
+	assert_ok!(submit(
+		node_key,
+		report(1, vec![record(consumer, allowance(consumer, 50, 1), calls)])
+	));
+}
+
+fn dispute(consumer: &sr25519::Pair) -> sp_runtime::DispatchResult {
+	Settlement::dispute_usage(RuntimeOrigin::signed(account_of(consumer)), NODE)
+}
+
+fn on_hold(who: &AccountId) -> u128 {
+	use frame_support::traits::fungible::InspectHold;
+	Balances::balance_on_hold(&HoldReason::DisputeDeposit.into(), who)
+}
+
+/// `Dispute` was never recorded by anything. A dispute the node's operator does not refund
+/// within the window is recorded against the node and the service when it closes.
+#[test]
+fn dispute_unrefunded_records_dispute() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let who = account_of(&consumer);
+		stranger_settles(&node_key, &consumer, 10);
+		assert_eq!(
+			Settlement::receipt(NODE, who.clone()),
+			Some(Receipt {
+				settled_at: 1,
+				service: Some(SERVICE),
+				calls: 10,
+				tokens: 30,
+				value: 30_000
+			})
+		);
+		take_ledger();
+		System::set_block_number(10);
+		assert_ok!(dispute(&consumer));
+		assert!(events().contains(&Event::UsageDisputed {
+			node: NODE,
+			consumer: who.clone(),
+			calls: 10,
+			tokens: 30,
+			value: 30_000,
+			deposit: DISPUTE_DEPOSIT,
+		}));
+		assert_eq!(on_hold(&who), DISPUTE_DEPOSIT);
+		assert_eq!(Receipts::<Test>::get(NODE, &who), None);
+		// Once per receipt.
+		assert_noop!(dispute(&consumer), Error::<Test>::NothingToDispute);
+
+		System::set_block_number(10 + DISPUTE_WINDOW);
+		assert_noop!(
+			Settlement::close_dispute(RuntimeOrigin::signed(account(9)), NODE, who.clone()),
+			Error::<Test>::DisputeNotOver
+		);
+		System::set_block_number(11 + DISPUTE_WINDOW);
+		assert_ok!(Settlement::close_dispute(RuntimeOrigin::signed(account(9)), NODE, who.clone()));
+		assert_eq!(
+			take_ledger(),
+			vec![
+				(Subject::Node(NODE), ReputationEvent::Dispute),
+				(Subject::Service(SERVICE), ReputationEvent::Dispute),
+			]
+		);
+		assert!(events().contains(&Event::DisputeRecorded {
+			node: NODE,
+			consumer: who.clone(),
+			service: Some(SERVICE)
+		}));
+		assert_eq!(Disputes::<Test>::get(NODE, &who), None);
+		assert_eq!(on_hold(&who), 0);
+	});
+}
+
+/// The operator may answer a dispute by paying the consumer back the MICRO value: the dispute
+/// closes with no mark and the deposit returns.
+#[test]
+fn refund_closes_dispute_without_mark() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let who = account_of(&consumer);
+		let operator = account(5);
+		stranger_settles(&node_key, &consumer, 10);
+		take_ledger();
+		assert_ok!(dispute(&consumer));
+		let (consumer_before, operator_before) = (balance(&who), balance(&operator));
+		assert_noop!(
+			Settlement::refund_usage(RuntimeOrigin::signed(owner()), NODE, who.clone()),
+			Error::<Test>::NotOperator
+		);
+		assert_noop!(
+			Settlement::refund_usage(RuntimeOrigin::signed(operator.clone()), NODE, owner()),
+			Error::<Test>::NoDispute
+		);
+		assert_ok!(Settlement::refund_usage(
+			RuntimeOrigin::signed(operator.clone()),
+			NODE,
+			who.clone()
+		));
+		assert_eq!(balance(&who), consumer_before + 30_000 + DISPUTE_DEPOSIT);
+		assert_eq!(balance(&operator), operator_before - 30_000);
+		assert_eq!(on_hold(&who), 0);
+		assert!(events().contains(&Event::UsageRefunded {
+			node: NODE,
+			consumer: who.clone(),
+			operator,
+			refund: 30_000
+		}));
+		assert_eq!(Disputes::<Test>::get(NODE, &who), None);
+		System::set_block_number(2 + DISPUTE_WINDOW);
+		assert_noop!(
+			Settlement::close_dispute(RuntimeOrigin::signed(account(9)), NODE, who),
+			Error::<Test>::NoDispute
+		);
+		assert_eq!(take_ledger(), vec![]);
+	});
+}
+
+#[test]
+fn dispute_after_window_refused() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		assert_noop!(dispute(&consumer), Error::<Test>::NothingToDispute);
+		stranger_settles(&node_key, &consumer, 1);
+		System::set_block_number(2 + DISPUTE_WINDOW);
+		assert_noop!(dispute(&consumer), Error::<Test>::DisputeWindowOver);
+
+		// And a refund after the dispute's window is too late.
+		System::set_block_number(100);
+		assert_ok!(submit(
+			&node_key,
+			report(2, vec![record(&consumer, allowance(&consumer, 50, 1), 1)])
+		));
+		assert_ok!(dispute(&consumer));
+		System::set_block_number(101 + DISPUTE_WINDOW);
+		assert_noop!(
+			Settlement::refund_usage(
+				RuntimeOrigin::signed(account(5)),
+				NODE,
+				account_of(&consumer)
+			),
+			Error::<Test>::DisputeWindowOver
+		);
+	});
+}
+
+/// The service's owner and the node's operator cannot dispute their own usage: it leaves no
+/// receipt, and a receipt whose service the consumer has come to own cannot be disputed.
+#[test]
+fn owner_cannot_dispute_own_service() {
+	new_test_ext().execute_with(|| {
+		let (node_key, stranger) = setup();
+		let owner_pair = consumer_pair("//Owner");
+		let operator_pair = consumer_pair("//Operator");
+		set_node(NODE, account_of(&operator_pair), "//Node");
+		set_service(SERVICE, account_of(&owner_pair), PRICE, &[(NODE, 1)]);
+		fund_tokens(&owner_pair, 100);
+		fund_tokens(&operator_pair, 100);
+		assert_ok!(submit(
+			&node_key,
+			report(
+				1,
+				vec![
+					record(&owner_pair, allowance(&owner_pair, 50, 1), 5),
+					record(&operator_pair, allowance(&operator_pair, 50, 1), 6),
+					record(&stranger, allowance(&stranger, 50, 1), 2),
+				]
+			)
+		));
+		assert_noop!(dispute(&owner_pair), Error::<Test>::NothingToDispute);
+		assert_noop!(dispute(&operator_pair), Error::<Test>::NothingToDispute);
+		// The stranger buys the service's NFT: its usage is now its own.
+		set_service(SERVICE, account_of(&stranger), PRICE, &[(NODE, 1)]);
+		assert_noop!(dispute(&stranger), Error::<Test>::OwnUsage);
+		set_node(NODE, account_of(&stranger), "//Node");
+		set_service(SERVICE, account_of(&owner_pair), PRICE, &[(NODE, 1)]);
+		assert_noop!(dispute(&stranger), Error::<Test>::OwnUsage);
+	});
+}
+
+/// The deposit is held while the dispute is open and returned to the unit when it closes,
+/// whichever way; a consumer who cannot place it cannot dispute.
+#[test]
+fn dispute_deposit_returned() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let who = account_of(&consumer);
+		stranger_settles(&node_key, &consumer, 1);
+		let before = balance(&who);
+		assert_ok!(dispute(&consumer));
+		assert_eq!(balance(&who), before - DISPUTE_DEPOSIT);
+		// New usage settles into a new receipt, which waits for the open dispute.
+		System::set_block_number(10);
+		assert_ok!(submit(
+			&node_key,
+			report(2, vec![record(&consumer, allowance(&consumer, 50, 1), 1)])
+		));
+		assert_noop!(dispute(&consumer), Error::<Test>::DisputeOpen);
+		System::set_block_number(2 + DISPUTE_WINDOW);
+		assert_ok!(Settlement::close_dispute(RuntimeOrigin::signed(account(9)), NODE, who.clone()));
+		assert_eq!(balance(&who), before);
+		assert_eq!(on_hold(&who), 0);
+
+		// Too poor to place the deposit.
+		Balances::set_balance(&who, DISPUTE_DEPOSIT / 2);
+		assert_noop!(dispute(&consumer), Error::<Test>::CannotPayDeposit);
+	});
+}
+
+/// Usage settled within the window adds to the receipt (its window restarting); usage of
+/// several services is disputed against the node alone; the sweep removes receipts past
+/// their window.
+#[test]
+fn receipts_add_up_within_the_window_and_are_swept_after_it() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let who = account_of(&consumer);
+		set_service(8, owner(), 1, &[(NODE, 1)]);
+		stranger_settles(&node_key, &consumer, 2);
+		System::set_block_number(10);
+		let other =
+			UsageAllowance { service: 8, max_price_per_call: 1, ..allowance(&consumer, 50, 1) };
+		let other = UsageAllowance { nonce: 2, ..other };
+		assert_ok!(submit(&node_key, report(2, vec![record(&consumer, other, 4)])));
+		assert_eq!(
+			Settlement::receipt(NODE, who.clone()),
+			Some(Receipt { settled_at: 10, service: None, calls: 6, tokens: 10, value: 10_000 })
+		);
+		assert_ok!(dispute(&consumer));
+		System::set_block_number(11 + DISPUTE_WINDOW);
+		take_ledger();
+		assert_ok!(Settlement::close_dispute(RuntimeOrigin::signed(account(9)), NODE, who.clone()));
+		assert_eq!(take_ledger(), vec![(Subject::Node(NODE), ReputationEvent::Dispute)]);
+
+		// A receipt nobody disputes goes once its window is over.
+		System::set_block_number(100);
+		let third = UsageAllowance { nonce: 3, ..allowance(&consumer, 50, 3) };
+		assert_ok!(submit(&node_key, report(3, vec![record(&consumer, third, 1)])));
+		Settlement::on_idle(100 + DISPUTE_WINDOW, Weight::MAX);
+		assert!(Receipts::<Test>::get(NODE, &who).is_some());
+		Settlement::on_idle(101 + DISPUTE_WINDOW, Weight::MAX);
+		assert_eq!(Receipts::<Test>::get(NODE, &who), None);
+		assert!(events().contains(&Event::ReceiptsPruned { count: 1 }));
 	});
 }

@@ -7,7 +7,7 @@ use frame_support::{
 	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use micro_primitives::{NodeId, UsageAllowance, VersionNumber};
+use micro_primitives::{ApiTokens, NodeId, ServiceId, UsageAllowance, VersionNumber};
 use scale_info::TypeInfo;
 
 /// The native currency's balance.
@@ -177,6 +177,8 @@ pub enum RecordError {
 	/// The service's price per call is above the allowance's `max_price_per_call`: the owner
 	/// raised it after the consumer signed.
 	PriceAboveCap,
+	/// The consumer revoked the allowance and the revocation's notice is over.
+	Revoked,
 }
 
 impl RecordError {
@@ -190,6 +192,80 @@ impl RecordError {
 				| Self::UnknownService
 				| Self::Unpaid
 				| Self::PriceAboveCap
+				| Self::Revoked
 		)
 	}
+}
+
+/// A consumer's revocation of its allowances for one node.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Revocation<BlockNumber> {
+	/// Allowances with a nonce at or below this are revoked, from after `effective_at`.
+	pub nonce: u64,
+	/// The last block the allowances revoked by `nonce` still settle in.
+	pub effective_at: BlockNumber,
+	/// Allowances with a nonce at or below this were revoked by an earlier revocation that has
+	/// taken effect: they settle no more.
+	pub in_effect: Option<u64>,
+}
+
+impl<BlockNumber: PartialOrd + Copy> Revocation<BlockNumber> {
+	/// Whether an allowance with `nonce` is refused at block `now`.
+	pub fn revokes(&self, nonce: u64, now: BlockNumber) -> bool {
+		self.in_effect.is_some_and(|in_effect| nonce <= in_effect)
+			|| (nonce <= self.nonce && now > self.effective_at)
+	}
+}
+
+/// What a node settled for one consumer lately: what the consumer may dispute.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Receipt<BlockNumber> {
+	/// The block the latest usage it covers was settled in: the dispute window runs from it.
+	pub settled_at: BlockNumber,
+	/// The service the usage was to, if it was all to one service.
+	pub service: Option<ServiceId>,
+	/// The calls settled.
+	pub calls: u64,
+	/// The API tokens they cost.
+	pub tokens: ApiTokens,
+	/// The MICRO the tokens released, in its smallest unit.
+	pub value: u128,
+}
+
+impl<BlockNumber> Receipt<BlockNumber> {
+	/// Adds usage of `service` settled at `at`.
+	pub fn add(
+		&mut self,
+		at: BlockNumber,
+		service: ServiceId,
+		calls: u64,
+		tokens: ApiTokens,
+		value: u128,
+	) {
+		self.settled_at = at;
+		if self.service != Some(service) {
+			self.service = None;
+		}
+		self.calls = self.calls.saturating_add(calls);
+		self.tokens = self.tokens.saturating_add(tokens);
+		self.value = self.value.saturating_add(value);
+	}
+}
+
+/// A consumer's dispute of a receipt.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Dispute<BlockNumber, Balance> {
+	/// The receipt disputed.
+	pub receipt: Receipt<BlockNumber>,
+	/// The block the dispute was opened in: the operator may refund until `DisputeWindow`
+	/// blocks after it.
+	pub opened_at: BlockNumber,
+	/// The deposit the consumer placed on hold.
+	pub deposit: Balance,
 }

@@ -19,6 +19,11 @@ pub trait WeightInfo {
 	fn submit_usage(n: u32, ) -> Weight;
 	fn authorize_submit_usage(n: u32, ) -> Weight;
 	fn prune_allowances(n: u32, ) -> Weight;
+	fn revoke_allowance() -> Weight;
+	fn dispute_usage() -> Weight;
+	fn refund_usage() -> Weight;
+	fn close_dispute() -> Weight;
+	fn prune_receipts(n: u32, ) -> Weight;
 }
 
 /// Measured weights, priced with the runtime's database weights.
@@ -54,19 +59,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::Owed` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1001 w:1001)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Revocations` (r:1000 w:0)
+	/// Proof: `Settlement::Revocations` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Receipts` (r:1000 w:1000)
+	/// Proof: `Settlement::Receipts` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::Holds` (r:1000 w:1000)
+	/// Proof: `MicroTokens::Holds` (`max_values`: None, `max_size`: Some(1245), added: 3720, mode: `MaxEncodedLen`)
 	fn submit_usage(n: u32, ) -> Weight {
 		// Not yet measured: estimated from the measured `submit_usage` of 2026-11-22 (one
 		// service for all records), now with a distinct service and owner per record (reads of
 		// `Services`, `Nfts::Item`, `Placements`, `Versions`; the owner's `System::Account` and
 		// the service's `Reputation::Records` read and written per record), the operator's fee
-		// (its account and the three accounts of the fee split), and 25% more compute per record.
+		// (its account and the three accounts of the fee split), and 25% more compute per record;
+		// then per record the consumer's revocation read, its receipt and its hold for the node
+		// read and written, and 15% more compute for spending the held pieces.
 		Weight::from_parts(1_200_000_000, 30_000)
-			.saturating_add(Weight::from_parts(662_773_505, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(762_000_000, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(21_u64))
-			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 40_000).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 49_000).saturating_mul(n.into()))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
@@ -97,18 +110,79 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2_619).saturating_mul(n.into()))
 	}
+	/// Storage: `Settlement::Allowances` (r:1 w:0)
+	/// Storage: `Settlement::Revocations` (r:1 w:1)
+	/// Proof: `Settlement::Revocations` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::Holds` (r:1 w:1)
+	/// Proof: `MicroTokens::Holds` (`max_values`: None, `max_size`: Some(1245), added: 3720, mode: `MaxEncodedLen`)
+	// Not yet measured: estimated from `prune_allowances(1)` and `claim_owed` (a few reads and
+	// writes of small values, one of them a hold decoded and re-encoded).
+	fn revoke_allowance() -> Weight {
+		Weight::from_parts(60_000_000, 8_900)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `Settlement::Receipts` (r:1 w:1)
+	/// Storage: `Settlement::Disputes` (r:1 w:1)
+	/// Proof: `Settlement::Disputes` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
+	/// Storage: `MicroServices::Services` (r:1 w:0), `Nfts::Item` (r:1 w:0)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Storage: `System::Account` (r:1 w:1)
+	// Not yet measured: estimated from `claim_owed` (one balance change) plus the node's and
+	// the service's records and a hold placed.
+	fn dispute_usage() -> Weight {
+		Weight::from_parts(150_000_000, 20_000)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
+	/// Storage: `Settlement::Disputes` (r:1 w:1)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Storage: `System::Account` (r:2 w:2)
+	// Not yet measured: estimated from `claim_owed` (a transfer) plus a hold released.
+	fn refund_usage() -> Weight {
+		Weight::from_parts(150_000_000, 15_000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `Settlement::Disputes` (r:1 w:1)
+	/// Storage: `Reputation::Records` (r:2 w:2)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Storage: `System::Account` (r:1 w:1)
+	// Not yet measured: estimated from `claim_owed` plus two reputation records (as
+	// `submit_usage` writes per record) and a hold released.
+	fn close_dispute() -> Weight {
+		Weight::from_parts(150_000_000, 15_000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Storage: `Settlement::ReceiptCursor` (r:1 w:1)
+	/// Storage: `Settlement::Receipts` (r:512 w:512)
+	/// Proof: `Settlement::Receipts` (`max_values`: None, `max_size`: Some(125), added: 2600, mode: `MaxEncodedLen`)
+	// Not yet measured: estimated from `prune_allowances`, a receipt being about as large as
+	// an allowance state.
+	fn prune_receipts(n: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 1_743)
+			.saturating_add(Weight::from_parts(15_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2_600).saturating_mul(n.into()))
+	}
 }
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn submit_usage(n: u32, ) -> Weight {
 		Weight::from_parts(1_200_000_000, 30_000)
-			.saturating_add(Weight::from_parts(662_773_505, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(762_000_000, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
-			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((12_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
-			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 40_000).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 49_000).saturating_mul(n.into()))
 	}
 	fn authorize_submit_usage(n: u32, ) -> Weight {
 		Weight::from_parts(150_000_000, 8_500)
@@ -123,5 +197,34 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2_619).saturating_mul(n.into()))
+	}
+	fn revoke_allowance() -> Weight {
+		Weight::from_parts(60_000_000, 8_900)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+	}
+	fn dispute_usage() -> Weight {
+		Weight::from_parts(150_000_000, 20_000)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	fn refund_usage() -> Weight {
+		Weight::from_parts(150_000_000, 15_000)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	fn close_dispute() -> Weight {
+		Weight::from_parts(150_000_000, 15_000)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+	}
+	fn prune_receipts(n: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 1_743)
+			.saturating_add(Weight::from_parts(15_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2_600).saturating_mul(n.into()))
 	}
 }

@@ -66,6 +66,56 @@ pub(crate) fn fill_batches<T: Config>(who: &T::AccountId, tokens: ApiTokens) {
 	batches_for::<T>(who, 1, last, far);
 }
 
+/// Makes `who` hold, for `node` until `until`, pieces of `tokens` tokens expiring at each of
+/// `expiries`, with their backing minted into the pot.
+fn hold_pieces<T: Config>(
+	who: &T::AccountId,
+	node: micro_primitives::NodeId,
+	tokens: &[ApiTokens],
+	expiries: &[BlockNumberFor<T>],
+	until: BlockNumberFor<T>,
+) {
+	MicroTokens::<T>::ensure_exists(&MicroTokens::<T>::pot());
+	let price = MicroTokens::<T>::current_price();
+	let mut pieces: Vec<TokenBatch<BlockNumberFor<T>>> = tokens
+		.iter()
+		.zip(expiries)
+		.filter(|(tokens, _)| **tokens > 0)
+		.map(|(tokens, expires_at)| TokenBatch {
+			tokens: *tokens,
+			backing: tokens.saturating_mul(price),
+			expires_at: *expires_at,
+			kind: BatchKind::Backed,
+		})
+		.collect();
+	pieces.sort_by_key(|b| b.expires_at);
+	let backing: Balance = pieces.iter().map(|b| b.backing).sum();
+	T::Currency::mint_into(&MicroTokens::<T>::pot(), backing).expect("the pot exists");
+	TotalBacking::<T>::mutate(|total| total.saturating_accrue(backing));
+	Holds::<T>::insert(who, node, TokenHold { batches: BoundedVec::truncate_from(pieces), until });
+}
+
+/// Makes `who` hold `tokens` for `node` in as many pieces as a hold keeps, the last taking what
+/// does not divide evenly, until long after now.
+pub(crate) fn fill_hold<T: Config>(
+	who: &T::AccountId,
+	node: micro_primitives::NodeId,
+	tokens: ApiTokens,
+) {
+	let params = Params::<T>::get();
+	let now = frame_system::Pallet::<T>::block_number();
+	let count = T::MaxBatches::get().max(1);
+	let each = tokens / count as ApiTokens;
+	let mut amounts: Vec<ApiTokens> = (1..count).map(|_| each).collect();
+	amounts.push(tokens - each * (count - 1) as ApiTokens);
+	let first = now.saturating_add(params.lifetime);
+	let expiries: Vec<BlockNumberFor<T>> = (0..count)
+		.map(|i| first.saturating_add(params.granularity.saturating_mul(i.into())))
+		.collect();
+	let until = now.saturating_add(T::HoldNotice::get()).saturating_add(params.lifetime);
+	hold_pieces::<T>(who, node, &amounts, &expiries, until);
+}
+
 /// The block after which batches expiring at or before `first` lapse, while later ones live.
 fn lapsed_after<T: Config>(expires_at: BlockNumberFor<T>) -> BlockNumberFor<T> {
 	expires_at.saturating_add(Params::<T>::get().refresh_grace).saturating_add(1u32.into())
@@ -190,6 +240,53 @@ mod benchmarks {
 
 		assert!(!Owed::<T>::contains_key(&payee));
 		assert_eq!(T::Currency::balance(&payee), amount);
+	}
+
+	/// Holding the tokens of every batch (after reaping a lapsed one), each piece a new entry
+	/// of a hold that exists already.
+	#[benchmark]
+	fn hold_for_node() {
+		let consumer = funded::<T>("consumer");
+		let operator = funded::<T>("operator");
+		let node = T::Nodes::register_for_benchmark(&operator);
+		lapsed_and_live::<T>(&consumer);
+		let now = frame_system::Pallet::<T>::block_number();
+		let until = now.saturating_add(T::HoldNotice::get()).saturating_add(1u32.into());
+		hold_pieces::<T>(&consumer, node, &[1_000], &[now], until);
+		let tokens = MicroTokens::<T>::balance_of(&consumer).0;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(consumer.clone()), node, tokens, until);
+
+		assert!(!Batches::<T>::contains_key(&consumer));
+		assert_eq!(
+			Holds::<T>::get(&consumer, node).map(|hold| hold.tokens()),
+			Some(tokens + 1_000)
+		);
+	}
+
+	/// Releasing a full hold, one piece lapsed (two payments out of the pot), into a full batch
+	/// list with one lapsed batch: every other piece merges into a batch.
+	#[benchmark]
+	fn release_hold() {
+		let caller = funded::<T>("caller");
+		let consumer = funded::<T>("consumer");
+		let node = 0;
+		let start = frame_system::Pallet::<T>::block_number();
+		lapsed_and_live::<T>(&consumer);
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut expiries: Vec<BlockNumberFor<T>> =
+			Batches::<T>::get(&consumer).iter().map(|b| b.expires_at).collect();
+		expiries.retain(|at| *at > now);
+		expiries.push(start.saturating_add(1u32.into()));
+		let amounts: Vec<ApiTokens> = expiries.iter().map(|_| 500).collect();
+		hold_pieces::<T>(&consumer, node, &amounts, &expiries, start);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), consumer.clone(), node);
+
+		assert!(!Holds::<T>::contains_key(&consumer, node));
+		assert_eq!(Batches::<T>::get(&consumer).len() as u32, T::MaxBatches::get() - 1);
 	}
 
 	impl_benchmark_test_suite!(MicroTokens, crate::mock::new_test_ext(), crate::mock::Test);

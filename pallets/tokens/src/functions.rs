@@ -20,8 +20,8 @@ use sp_runtime::{
 };
 
 use crate::{
-	Balance, BatchKind, Batches, Config, Error, Event, KeyClaimed, OperatorClaimed, Owed, Pallet,
-	Params, PeriodMinted, TokenBatch, TotalBacking,
+	Balance, BatchKind, Batches, Config, Error, Event, Holds, KeyClaimed, OperatorClaimed, Owed,
+	Pallet, Params, PeriodMinted, TokenBatch, TokenHold, TotalBacking,
 };
 
 /// An account's batches while they are worked on.
@@ -344,22 +344,102 @@ impl<T: Config> Pallet<T> {
 		tokens: ApiTokens,
 		now: BlockNumberFor<T>,
 	) -> Result<Balance, Error<T>> {
-		let spendable: ApiTokens = batches
-			.iter()
-			.filter(|b| now <= b.expires_at)
-			.fold(0, |sum, b| sum.saturating_add(b.tokens));
-		ensure!(spendable >= tokens, Error::<T>::InsufficientTokens);
-		let (mut left, mut released) = (tokens, 0u128);
-		for batch in batches.iter_mut().filter(|b| now <= b.expires_at) {
+		let pieces = Self::take_pieces(batches, tokens, |b| now <= b.expires_at)?;
+		Ok(pieces.iter().fold(0, |sum, piece| sum.saturating_add(piece.backing)))
+	}
+
+	/// Takes `tokens` from the batches `eligible` accepts, earliest expiry first, as pieces that
+	/// keep each batch's expiry and kind with the share of its backing they take; removes the
+	/// batches left empty. Takes nothing if the eligible batches hold too few.
+	pub(crate) fn take_pieces(
+		batches: &mut BatchList<T>,
+		tokens: ApiTokens,
+		eligible: impl Fn(&TokenBatch<BlockNumberFor<T>>) -> bool,
+	) -> Result<BatchList<T>, Error<T>> {
+		let available: ApiTokens =
+			batches.iter().filter(|b| eligible(b)).fold(0, |sum, b| sum.saturating_add(b.tokens));
+		ensure!(available >= tokens, Error::<T>::InsufficientTokens);
+		let mut left = tokens;
+		let mut pieces = Vec::new();
+		for batch in batches.iter_mut() {
 			if left == 0 {
 				break;
 			}
+			if !eligible(batch) {
+				continue;
+			}
 			let (taken, backing) = batch.take(left);
 			left -= taken;
-			released = released.saturating_add(backing);
+			if taken > 0 {
+				pieces.push(TokenBatch {
+					tokens: taken,
+					backing,
+					expires_at: batch.expires_at,
+					kind: batch.kind,
+				});
+			}
 		}
 		batches.retain(|b| b.tokens > 0);
-		Ok(released)
+		Ok(pieces)
+	}
+
+	/// Moves `tokens` of `who`'s unexpired backed tokens into its hold for `node`, which then
+	/// lasts until `until`.
+	pub(crate) fn do_hold(
+		who: T::AccountId,
+		node: NodeId,
+		tokens: ApiTokens,
+		until: BlockNumberFor<T>,
+	) -> DispatchResult {
+		ensure!(T::Nodes::operator(node).is_some(), Error::<T>::UnknownNode);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(until >= now.saturating_add(T::HoldNotice::get()), Error::<T>::HoldTooShort);
+		let existing = Holds::<T>::get(&who, node);
+		match &existing {
+			Some(hold) => ensure!(until >= hold.until, Error::<T>::HoldShortened),
+			None => ensure!(tokens > 0, Error::<T>::ZeroTokens),
+		}
+		let mut batches = Self::live_batches(&who)?;
+		let pieces = Self::take_pieces(&mut batches, tokens, |b| {
+			b.kind == BatchKind::Backed && now <= b.expires_at
+		})?;
+		let backing = pieces.iter().fold(0u128, |sum, piece| sum.saturating_add(piece.backing));
+		let topping_up = existing.is_some();
+		let mut held = existing.map(|hold| hold.batches.into_inner()).unwrap_or_default();
+		for piece in pieces {
+			Self::add_batch(&mut held, piece)?;
+		}
+		Self::store_batches(&who, batches);
+		// `add_batch` kept the pieces within the bound.
+		let hold = TokenHold { batches: BoundedVec::truncate_from(held), until };
+		let total = hold.tokens();
+		Holds::<T>::insert(&who, node, hold);
+		Self::deposit_event(if topping_up {
+			Event::HoldToppedUp { consumer: who, node, tokens, held: total, until }
+		} else {
+			Event::TokensHeld { consumer: who, node, tokens, backing, until }
+		});
+		Ok(())
+	}
+
+	/// Returns the tokens of `consumer`'s hold for `node` to its batches, once the hold's
+	/// `until` has passed. Pieces whose batch has lapsed meanwhile lapse now; if the batch list
+	/// cannot take the others, nothing moves ([`Error::TooManyBatches`]) and they stay held.
+	pub(crate) fn do_release(consumer: T::AccountId, node: NodeId) -> DispatchResult {
+		let hold = Holds::<T>::get(&consumer, node).ok_or(Error::<T>::NoHold)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now > hold.until, Error::<T>::HoldNotOver);
+		let (tokens, backing) = (hold.tokens(), hold.backing());
+		let mut pieces = hold.batches.into_inner();
+		Self::reap(&consumer, &mut pieces)?;
+		let mut batches = Self::live_batches(&consumer)?;
+		for piece in pieces {
+			Self::add_batch(&mut batches, piece)?;
+		}
+		Self::store_batches(&consumer, batches);
+		Holds::<T>::remove(&consumer, node);
+		Self::deposit_event(Event::HoldReleased { consumer, node, tokens, backing });
+		Ok(())
 	}
 
 	/// Checks the pot holds what it owes, and the books agree with the batches.
@@ -380,7 +460,22 @@ impl<T: Config> Pallet<T> {
 				backing = backing.saturating_add(batch.backing);
 			}
 		}
-		ensure!(backing == TotalBacking::<T>::get(), "TotalBacking is not the batches' backing");
+		for (_, _, hold) in Holds::<T>::iter() {
+			ensure!(!hold.batches.is_empty(), "an empty hold is stored");
+			ensure!(
+				hold.batches.windows(2).all(|w| w[0].expires_at <= w[1].expires_at),
+				"held pieces are out of order"
+			);
+			for piece in hold.batches.iter() {
+				ensure!(piece.tokens > 0, "an empty piece is held");
+				ensure!(piece.kind == BatchKind::Backed, "free tokens are held");
+				backing = backing.saturating_add(piece.backing);
+			}
+		}
+		ensure!(
+			backing == TotalBacking::<T>::get(),
+			"TotalBacking is not the backing of the batches and holds"
+		);
 		let owed = Owed::<T>::iter_values().fold(0u128, |sum, o| sum.saturating_add(o));
 		let needed = T::Currency::minimum_balance().saturating_add(backing).saturating_add(owed);
 		ensure!(T::Currency::balance(&Self::pot()) >= needed, "the pot holds less than it owes");
@@ -392,18 +487,35 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-impl<T: Config> UsagePayments<T::AccountId> for Pallet<T> {
+impl<T: Config> UsagePayments<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 	type Balance = Balance;
 
 	fn pay_for_usage(
 		consumer: &T::AccountId,
+		node: NodeId,
 		payee: &T::AccountId,
 		tokens: ApiTokens,
 	) -> Result<ProfitShares<Balance>, PaymentError> {
 		let now = frame_system::Pallet::<T>::block_number();
+		// The hold for the node pays first, whatever its pieces' expiry: that is its purpose.
+		let mut hold = Holds::<T>::get(consumer, node);
+		let from_hold = hold.as_ref().map_or(0, |hold| hold.tokens()).min(tokens);
 		let mut batches = Self::live_batches(consumer)?;
-		let released = Self::take_tokens(&mut batches, tokens, now)
+		let mut released = Self::take_tokens(&mut batches, tokens - from_hold, now)
 			.map_err(|_: Error<T>| PaymentError::InsufficientTokens)?;
+		if let Some(hold) = hold.as_mut().filter(|_| from_hold > 0) {
+			let mut held = hold.batches.to_vec();
+			let pieces = Self::take_pieces(&mut held, from_hold, |_| true)
+				.map_err(|_: Error<T>| PaymentError::InsufficientTokens)?;
+			released = pieces.iter().fold(released, |sum, piece| sum.saturating_add(piece.backing));
+			// Taking only shrinks the list.
+			hold.batches = BoundedVec::truncate_from(held);
+			if hold.batches.is_empty() {
+				Holds::<T>::remove(consumer, node);
+			} else {
+				Holds::<T>::insert(consumer, node, &*hold);
+			}
+		}
 		let shares = ProfitShares::of(released);
 		let pot = Self::pot();
 		Self::pay(&pot, &T::CharityAccount::get(), shares.charity)?;
@@ -414,8 +526,27 @@ impl<T: Config> UsagePayments<T::AccountId> for Pallet<T> {
 		Ok(shares)
 	}
 
+	fn hold_until(consumer: &T::AccountId, node: NodeId) -> Option<BlockNumberFor<T>> {
+		Holds::<T>::get(consumer, node).map(|hold| hold.until)
+	}
+
+	fn keep_held_until(consumer: &T::AccountId, node: NodeId, until: BlockNumberFor<T>) {
+		let extended = Holds::<T>::mutate(consumer, node, |hold| match hold {
+			Some(hold) if hold.until < until => {
+				hold.until = until;
+				true
+			}
+			_ => false,
+		});
+		if extended {
+			Self::deposit_event(Event::HoldExtended { consumer: consumer.clone(), node, until });
+		}
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
-	fn fund_for_benchmark(who: &T::AccountId, tokens: ApiTokens) {
-		crate::benchmarking::fill_batches::<T>(who, tokens);
+	fn fund_for_benchmark(who: &T::AccountId, node: NodeId, tokens: ApiTokens) {
+		let held = tokens / 2;
+		crate::benchmarking::fill_hold::<T>(who, node, held);
+		crate::benchmarking::fill_batches::<T>(who, tokens - held);
 	}
 }

@@ -49,7 +49,45 @@
 //!
 //! The invariant, checked by `try_state` and by the tests after every operation: the pot holds
 //! the existential deposit plus [`TotalBacking`] plus everything [`Owed`], and [`TotalBacking`]
-//! is the sum of every batch's backing.
+//! is the sum of every batch's and every held piece's backing.
+//!
+//! ## Holding tokens for a node
+//! Calls are served first and settled later, so a node serving a consumer needs to know it will
+//! be paid. Like a payment channel's escrow (Filecoin payment channels, Lightning), a consumer
+//! locks tokens for one node with [`Pallet::hold_for_node`]: its unexpired *backed* tokens
+//! (earliest expiry first) move, as pieces that keep their batch's expiry and their share of its
+//! backing, into a [`TokenHold`] kept per consumer and node ([`Holds`]), until a block `until`
+//! at least [`Config::HoldNotice`] ahead. Free-quota tokens cannot be held: they pay the node's
+//! service nothing in MICRO, so holding them would guarantee nothing. A second call tops the
+//! hold up; `until` only moves later.
+//! - Settlement ([`micro_primitives::UsagePayments::pay_for_usage`]) spends the tokens held for
+//!   the node that served the calls first, whatever their pieces' expiry, then the consumer's
+//!   unexpired batches.
+//! - Held tokens cannot be spent for any other node, and do not lapse while held.
+//! - Once `until` has passed, anyone may end the hold ([`Pallet::release_hold`]): its pieces go
+//!   back to the consumer's batches with their own expiry, and those past their refresh grace
+//!   lapse at once, as they would have. If the batch list cannot take the pieces (every slot used
+//!   by other expiries), nothing moves and the call fails with [`Error::TooManyBatches`]: the
+//!   tokens stay held (and keep paying the node) until a slot frees up, so none are lost.
+//!
+//! Limit: a consumer can keep moving `until` later, so tokens held for a node may outlive their
+//! batch's expiry; they can then only pay that node's settled usage, and lapse as soon as they
+//! are released.
+//!
+//! ## The attacks each rule stops
+//! - **Served, then spent elsewhere (M2).** A consumer served by a node used to be able to spend
+//!   the same tokens through another node's report, or let their batch lapse, before the
+//!   serving node reported: the node's record then failed for want of tokens, through no fault
+//!   of its own. Held tokens pay only the node they are held for, do not lapse while held, and
+//!   cannot be taken back before `until`, which is at least [`Config::HoldNotice`] ahead, so a
+//!   node that serves no more than is held, and reports before `until`, is paid.
+//! - **A hold shortened under the node (M2).** `until` can only move later, and a revocation
+//!   in the settlement pallet keeps the hold at least until the revocation takes effect
+//!   ([`micro_primitives::UsagePayments::keep_held_until`]).
+//! - **The account-score walk (H4).** [`Pallet::claim_free_tokens`] reads the caller's account
+//!   score (its tier gives its free quota); its weight charges the bounded worst case of that
+//!   walk ([`micro_primitives::ACCOUNT_SCORE_READS`],
+//!   [`micro_primitives::ACCOUNT_SCORE_PROOF_SIZE`]).
 //!
 //! ## The split of all profit
 //! [`micro_primitives::split`] fixes the arithmetic (2.5% each, rounded down; the parts add up to
@@ -145,6 +183,10 @@ pub mod pallet {
 		/// Blocks free-quota tokens can be spent for.
 		#[pallet::constant]
 		type FreeTokenLifetime: Get<BlockNumberFor<Self>>;
+		/// The fewest blocks ahead a hold for a node may end ([`Pallet::hold_for_node`]): the
+		/// notice a node has that the tokens it counts on are about to go back to the consumer.
+		#[pallet::constant]
+		type HoldNotice: Get<BlockNumberFor<Self>>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -162,6 +204,17 @@ pub mod pallet {
 	/// The MICRO in the pot that backs tokens: the sum of every batch's backing.
 	#[pallet::storage]
 	pub type TotalBacking<T: Config> = StorageValue<_, Balance, ValueQuery>;
+
+	/// Tokens each consumer holds for each node: they pay only that node's settled usage.
+	#[pallet::storage]
+	pub type Holds<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		NodeId,
+		TokenHold<BlockNumberFor<T>, T::MaxBatches>,
+	>;
 
 	/// Payments for usage an owner's account could not take yet, kept in the pot.
 	#[pallet::storage]
@@ -257,6 +310,29 @@ pub mod pallet {
 		OwedPaid { who: T::AccountId, amount: Balance },
 		/// The parameters changed.
 		ParamsSet { params: TokenParams<BlockNumberFor<T>> },
+		/// A consumer started holding `tokens` (backed by `backing` MICRO) for a node, until
+		/// block `until`.
+		TokensHeld {
+			consumer: T::AccountId,
+			node: NodeId,
+			tokens: ApiTokens,
+			backing: Balance,
+			until: BlockNumberFor<T>,
+		},
+		/// A consumer added `tokens` to its hold for a node, which now holds `held` until
+		/// block `until`.
+		HoldToppedUp {
+			consumer: T::AccountId,
+			node: NodeId,
+			tokens: ApiTokens,
+			held: ApiTokens,
+			until: BlockNumberFor<T>,
+		},
+		/// A hold now lasts until block `until`: a revocation kept it for its notice.
+		HoldExtended { consumer: T::AccountId, node: NodeId, until: BlockNumberFor<T> },
+		/// A hold ended: its `tokens` (backed by `backing` MICRO) went back to the consumer's
+		/// batches.
+		HoldReleased { consumer: T::AccountId, node: NodeId, tokens: ApiTokens, backing: Balance },
 	}
 
 	#[pallet::error]
@@ -301,6 +377,14 @@ pub mod pallet {
 		InsufficientTokens,
 		/// The parameters are malformed: see [`TokenParams::is_valid`].
 		InvalidParams,
+		/// A hold must end at least [`Config::HoldNotice`] blocks from now.
+		HoldTooShort,
+		/// A hold's end can only move later.
+		HoldShortened,
+		/// The consumer holds nothing for that node.
+		NoHold,
+		/// The hold lasts until a later block: it cannot be released yet.
+		HoldNotOver,
 	}
 
 	#[pallet::hooks]
@@ -382,6 +466,34 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			Self::do_claim_owed(who)
 		}
+
+		/// Hold `tokens` of the caller's unexpired backed tokens for `node` (earliest expiry
+		/// first) until at least block `until`, so the node that serves the caller is paid:
+		/// held tokens pay only `node`'s settled usage. A second call tops the hold up; `until`
+		/// may only move later and must be at least [`Config::HoldNotice`] blocks away.
+		#[pallet::call_index(7)]
+		pub fn hold_for_node(
+			origin: OriginFor<T>,
+			node: NodeId,
+			tokens: ApiTokens,
+			until: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_hold(who, node, tokens, until)
+		}
+
+		/// End `consumer`'s hold for `node` once its `until` has passed: the tokens left go back
+		/// to the consumer's batches. Anyone may do this for anyone, as with
+		/// [`Pallet::reap_expired`].
+		#[pallet::call_index(8)]
+		pub fn release_hold(
+			origin: OriginFor<T>,
+			consumer: T::AccountId,
+			node: NodeId,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_release(consumer, node)
+		}
 	}
 
 	#[pallet::view_functions]
@@ -414,6 +526,25 @@ pub mod pallet {
 		/// The pot, charity and operations accounts.
 		pub fn accounts() -> (T::AccountId, T::AccountId, T::AccountId) {
 			(Self::pot(), T::CharityAccount::get(), T::OperationsAccount::get())
+		}
+
+		/// What `consumer` holds for `node`: its pieces of batches and the hold's end.
+		pub fn hold(
+			consumer: T::AccountId,
+			node: NodeId,
+		) -> Option<TokenHold<BlockNumberFor<T>, T::MaxBatches>> {
+			Holds::<T>::get(consumer, node)
+		}
+
+		/// The tokens `node` can count on from `consumer`: those held for it, and the last
+		/// block the hold cannot be released in.
+		pub fn held_for_node(
+			consumer: T::AccountId,
+			node: NodeId,
+		) -> (ApiTokens, BlockNumberFor<T>) {
+			Holds::<T>::get(consumer, node)
+				.map(|hold| (hold.tokens(), hold.until))
+				.unwrap_or_default()
 		}
 
 		/// The MICRO backing tokens, and the MICRO owed to `who`.

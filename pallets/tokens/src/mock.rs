@@ -185,6 +185,8 @@ pub const AUTHOR: AccountId = 9003;
 
 /// Nodes earn from 7 periods (of 100 blocks) old.
 pub const MIN_NODE_AGE: u64 = 700;
+/// A hold ends at least this many blocks ahead.
+pub const HOLD_NOTICE: u64 = 10;
 /// The MICRO units all allowances may mint in one period.
 pub const ALLOWANCE_BUDGET: u128 = 200_000;
 
@@ -213,6 +215,7 @@ impl pallet_micro_tokens::Config for Test {
 	type AllowanceBudget = ConstU128<ALLOWANCE_BUDGET>;
 	type BlocksPerDay = ConstU64<100>;
 	type FreeTokenLifetime = ConstU64<50>;
+	type HoldNotice = ConstU64<HOLD_NOTICE>;
 	type WeightInfo = ();
 }
 

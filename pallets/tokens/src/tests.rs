@@ -2,7 +2,8 @@
 //! split, and property tests of batches.
 
 use crate::{
-	mock::*, BatchKind, Batches, Error, Event, Owed, Params, SplitFees, TokenBatch, TotalBacking,
+	mock::*, BatchKind, Batches, Error, Event, Holds, Owed, Params, SplitFees, TokenBatch,
+	TotalBacking,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -141,7 +142,7 @@ fn spending_takes_the_earliest_unexpired_batch_first_and_splits_the_payment() {
 			vec![(100, 10_000, 110, BatchKind::Backed), (100, 10_000, 120, BatchKind::Backed)]
 		);
 		let (bob, charity, operations) = (balance(BOB), balance(CHARITY), balance(OPERATIONS));
-		let shares = MicroTokens::pay_for_usage(&ALICE, &BOB, 150).unwrap();
+		let shares = MicroTokens::pay_for_usage(&ALICE, 0, &BOB, 150).unwrap();
 		// 150 tokens: all of the first batch, half of the second, 15,000 units of backing.
 		assert_eq!(shares, ProfitShares { charity: 375, operations: 375, remainder: 14_250 });
 		assert_eq!(batches(ALICE), vec![(50, 5_000, 120, BatchKind::Backed)]);
@@ -155,7 +156,7 @@ fn spending_takes_the_earliest_unexpired_batch_first_and_splits_the_payment() {
 		assert_eq!(MicroTokens::balance_of(&ALICE), (0, 50));
 		let before = batches(ALICE);
 		assert_eq!(
-			with_storage_layer(|| MicroTokens::pay_for_usage(&ALICE, &BOB, 1)),
+			with_storage_layer(|| MicroTokens::pay_for_usage(&ALICE, 0, &BOB, 1)),
 			Err(PaymentError::InsufficientTokens)
 		);
 		assert_eq!(batches(ALICE), before);
@@ -173,12 +174,12 @@ fn a_payment_an_empty_account_cannot_take_is_owed_until_it_can() {
 		params.price = crate::PriceCurve { floor: 1, ceiling: 1, midpoint: 1 };
 		assert_ok!(MicroTokens::set_params(RuntimeOrigin::root(), params));
 		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1_000, 1));
-		MicroTokens::pay_for_usage(&ALICE, &nobody, 5).unwrap();
+		MicroTokens::pay_for_usage(&ALICE, 0, &nobody, 5).unwrap();
 		assert_eq!(balance(nobody), 0);
 		assert_eq!(Owed::<Test>::get(nobody), 5);
 		assert_eq!(last_event(), Event::PaymentOwed { who: nobody, owed: 5 }.into());
 		check_books();
-		MicroTokens::pay_for_usage(&ALICE, &nobody, 6).unwrap();
+		MicroTokens::pay_for_usage(&ALICE, 0, &nobody, 6).unwrap();
 		assert_eq!(balance(nobody), 11);
 		assert_eq!(Owed::<Test>::get(nobody), 0);
 		check_books();
@@ -316,7 +317,10 @@ fn free_tokens_are_spent_first_when_they_expire_first_and_pay_nothing() {
 		assert_ok!(MicroTokens::claim_free_tokens(RuntimeOrigin::signed(ALICE)));
 		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 10, 100));
 		let bob = balance(BOB);
-		assert_eq!(MicroTokens::pay_for_usage(&ALICE, &BOB, 10).unwrap(), ProfitShares::default());
+		assert_eq!(
+			MicroTokens::pay_for_usage(&ALICE, 0, &BOB, 10).unwrap(),
+			ProfitShares::default()
+		);
 		assert_eq!(balance(BOB), bob);
 		assert_eq!(batches(ALICE), vec![(10, 1_000, 110, BatchKind::Backed)]);
 		check_books();
@@ -566,7 +570,7 @@ fn anyone_may_pay_out_what_is_owed_once_the_account_can_take_it() {
 		params.price = crate::PriceCurve { floor: 1, ceiling: 1, midpoint: 1 };
 		assert_ok!(MicroTokens::set_params(RuntimeOrigin::root(), params));
 		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1_000, 1));
-		MicroTokens::pay_for_usage(&ALICE, &nobody, 5).unwrap();
+		MicroTokens::pay_for_usage(&ALICE, 0, &nobody, 5).unwrap();
 		assert_eq!(Owed::<Test>::get(nobody), 5);
 		assert_noop!(
 			MicroTokens::claim_owed(RuntimeOrigin::signed(BOB), ALICE),
@@ -586,6 +590,271 @@ fn anyone_may_pay_out_what_is_owed_once_the_account_can_take_it() {
 		assert_eq!(last_event(), Event::OwedPaid { who: nobody, amount: 5 }.into());
 		check_books();
 	});
+}
+
+/// Node 5, run by BOB, that consumers hold tokens for; node 6, run by CHARLIE, another one.
+fn nodes_to_hold_for() {
+	set_node(5, BOB, true, 0);
+	set_node(6, CHARLIE, true, 0);
+}
+
+fn hold(who: AccountId, node: u32, tokens: ApiTokens, until: u64) -> sp_runtime::DispatchResult {
+	MicroTokens::hold_for_node(RuntimeOrigin::signed(who), node, tokens, until)
+}
+
+fn held(who: AccountId, node: u32) -> Vec<(ApiTokens, u128, u64, BatchKind)> {
+	Holds::<Test>::get(who, node)
+		.map(|hold| {
+			hold.batches.iter().map(|b| (b.tokens, b.backing, b.expires_at, b.kind)).collect()
+		})
+		.unwrap_or_default()
+}
+
+/// Attack (M2): a consumer is served by node 5, then spends the same tokens through node 6's
+/// report before node 5 reports. Tokens held for node 5 pay node 5 only.
+#[test]
+fn served_consumer_cannot_spend_held_tokens_elsewhere() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 100, 100));
+		nodes_to_hold_for();
+		assert_ok!(hold(ALICE, 5, 60, 1 + HOLD_NOTICE));
+		assert_eq!(
+			last_event(),
+			Event::TokensHeld { consumer: ALICE, node: 5, tokens: 60, backing: 6_000, until: 11 }
+				.into()
+		);
+		assert_eq!(batches(ALICE), vec![(40, 4_000, 110, BatchKind::Backed)]);
+		assert_eq!(held(ALICE, 5), vec![(60, 6_000, 110, BatchKind::Backed)]);
+		assert_eq!(MicroTokens::held_for_node(ALICE, 5), (60, 11));
+		assert_eq!(MicroTokens::balance_of(&ALICE), (40, 0));
+		check_books();
+
+		// Node 6's report cannot take the tokens held for node 5.
+		assert_eq!(
+			with_storage_layer(|| MicroTokens::pay_for_usage(&ALICE, 6, &CHARLIE, 50)),
+			Err(PaymentError::InsufficientTokens)
+		);
+		assert_eq!(held(ALICE, 5), vec![(60, 6_000, 110, BatchKind::Backed)]);
+		assert_ok!(MicroTokens::pay_for_usage(&ALICE, 6, &CHARLIE, 40));
+		assert_eq!(batches(ALICE), vec![]);
+		// Nor can the consumer take them back before the hold ends.
+		assert_noop!(
+			MicroTokens::release_hold(RuntimeOrigin::signed(ALICE), ALICE, 5),
+			Error::<Test>::HoldNotOver
+		);
+
+		// Node 5's report is paid from the hold: 6,000 units less 2.5% + 2.5%.
+		let bob = balance(BOB);
+		assert_eq!(
+			MicroTokens::pay_for_usage(&ALICE, 5, &BOB, 60),
+			Ok(ProfitShares { charity: 150, operations: 150, remainder: 5_700 })
+		);
+		assert_eq!(balance(BOB), bob + 5_700);
+		assert!(!Holds::<Test>::contains_key(ALICE, 5), "an emptied hold is removed");
+		assert_eq!(MicroTokens::held_for_node(ALICE, 5), (0, 0));
+		check_books();
+	});
+}
+
+/// Attack (M2): a consumer is served, then lets the batch lapse before the node reports.
+/// Held tokens do not lapse while held: they pay the node after their batch's expiry, and lapse
+/// only once released.
+#[test]
+fn held_tokens_do_not_lapse_before_release() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 100, 100));
+		nodes_to_hold_for();
+		assert_ok!(hold(ALICE, 5, 100, 200));
+		assert_eq!(batches(ALICE), vec![]);
+
+		// Past the batch's expiry (110) and grace (130).
+		run_to(150);
+		assert_noop!(
+			MicroTokens::reap_expired(RuntimeOrigin::signed(CHARLIE), ALICE),
+			Error::<Test>::NothingToReap
+		);
+		let bob = balance(BOB);
+		assert_ok!(MicroTokens::pay_for_usage(&ALICE, 5, &BOB, 10));
+		assert_eq!(balance(BOB), bob + 950);
+		assert_eq!(held(ALICE, 5), vec![(90, 9_000, 110, BatchKind::Backed)]);
+		check_books();
+
+		run_to(200);
+		assert_noop!(
+			MicroTokens::release_hold(RuntimeOrigin::signed(CHARLIE), ALICE, 5),
+			Error::<Test>::HoldNotOver
+		);
+		// After `until` anyone may release it; the piece has lapsed and lapses now.
+		run_to(201);
+		let (charity, operations) = (balance(CHARITY), balance(OPERATIONS));
+		assert_ok!(MicroTokens::release_hold(RuntimeOrigin::signed(CHARLIE), ALICE, 5));
+		let events: Vec<RuntimeEvent> = System::events().into_iter().map(|r| r.event).collect();
+		assert!(events.contains(
+			&Event::TokensLapsed {
+				who: ALICE,
+				tokens: 90,
+				backing: 9_000,
+				charity: 225,
+				operations: 8_775
+			}
+			.into()
+		));
+		assert_eq!(
+			last_event(),
+			Event::HoldReleased { consumer: ALICE, node: 5, tokens: 90, backing: 9_000 }.into()
+		);
+		assert_eq!(balance(CHARITY), charity + 225);
+		assert_eq!(balance(OPERATIONS), operations + 8_775);
+		assert_eq!(batches(ALICE), vec![]);
+		assert!(!Holds::<Test>::contains_key(ALICE, 5));
+		check_books();
+	});
+}
+
+#[test]
+fn a_hold_is_topped_up_only_later_and_returns_to_the_batches_when_it_ends() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 100, 100));
+		set_free_calls(ALICE, 10);
+		assert_ok!(MicroTokens::claim_free_tokens(RuntimeOrigin::signed(ALICE)));
+		nodes_to_hold_for();
+		assert_noop!(hold(ALICE, 5, 0, 20), Error::<Test>::ZeroTokens);
+		assert_noop!(hold(ALICE, 9, 10, 20), Error::<Test>::UnknownNode);
+		assert_noop!(hold(ALICE, 5, 10, HOLD_NOTICE), Error::<Test>::HoldTooShort);
+		// 110 spendable, but only the 100 backed ones can be held.
+		assert_noop!(hold(ALICE, 5, 101, 20), Error::<Test>::InsufficientTokens);
+
+		assert_ok!(hold(ALICE, 5, 30, 20));
+		assert_noop!(hold(ALICE, 5, 20, 15), Error::<Test>::HoldShortened);
+		assert_ok!(hold(ALICE, 5, 20, 25));
+		assert_eq!(
+			last_event(),
+			Event::HoldToppedUp { consumer: ALICE, node: 5, tokens: 20, held: 50, until: 25 }
+				.into()
+		);
+		// Nothing more, only later.
+		assert_ok!(hold(ALICE, 5, 0, 30));
+		assert_eq!(MicroTokens::held_for_node(ALICE, 5), (50, 30));
+		assert_eq!(held(ALICE, 5), vec![(50, 5_000, 110, BatchKind::Backed)]);
+		assert_eq!(
+			batches(ALICE),
+			vec![(10, 0, 51, BatchKind::Free), (50, 5_000, 110, BatchKind::Backed)]
+		);
+		check_books();
+
+		run_to(31);
+		assert_ok!(MicroTokens::release_hold(RuntimeOrigin::signed(ALICE), ALICE, 5));
+		assert_eq!(
+			last_event(),
+			Event::HoldReleased { consumer: ALICE, node: 5, tokens: 50, backing: 5_000 }.into()
+		);
+		assert_eq!(
+			batches(ALICE),
+			vec![(10, 0, 51, BatchKind::Free), (100, 10_000, 110, BatchKind::Backed)]
+		);
+		assert_noop!(
+			MicroTokens::release_hold(RuntimeOrigin::signed(ALICE), ALICE, 5),
+			Error::<Test>::NoHold
+		);
+		check_books();
+	});
+}
+
+#[test]
+fn a_node_is_paid_from_the_hold_first_then_from_the_batches() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 100, 100));
+		run_to(20);
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 100, 100));
+		nodes_to_hold_for();
+		assert_ok!(hold(ALICE, 5, 30, 40));
+		// 30 held from the batch expiring first; the node's 50 tokens take those, then 20 of
+		// what is left of it.
+		assert_ok!(MicroTokens::pay_for_usage(&ALICE, 5, &BOB, 50));
+		assert_eq!(held(ALICE, 5), vec![]);
+		assert_eq!(
+			batches(ALICE),
+			vec![(50, 5_000, 110, BatchKind::Backed), (100, 10_000, 120, BatchKind::Backed)]
+		);
+		check_books();
+	});
+}
+
+/// If the batch list cannot take the pieces of a hold that ends, the release fails and the
+/// tokens stay held (and keep paying the node) until a slot frees up: none are lost.
+#[test]
+fn a_release_the_batches_cannot_take_keeps_the_tokens_held() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 10, 100));
+		nodes_to_hold_for();
+		assert_ok!(hold(ALICE, 5, 10, 11));
+		// Two nodes: a token costs 266 now.
+		for block in [11, 21, 31, 41] {
+			run_to(block);
+			assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 1, 266));
+		}
+		run_to(42);
+		assert_noop!(
+			MicroTokens::release_hold(RuntimeOrigin::signed(BOB), ALICE, 5),
+			Error::<Test>::TooManyBatches
+		);
+		assert_eq!(MicroTokens::held_for_node(ALICE, 5), (10, 11));
+		// A batch spent frees a slot.
+		assert_ok!(MicroTokens::pay_for_usage(&ALICE, 6, &CHARLIE, 1));
+		assert_ok!(MicroTokens::release_hold(RuntimeOrigin::signed(BOB), ALICE, 5));
+		assert_eq!(
+			batches(ALICE),
+			vec![
+				(10, 1_000, 110, BatchKind::Backed),
+				(1, 266, 130, BatchKind::Backed),
+				(1, 266, 140, BatchKind::Backed),
+				(1, 266, 150, BatchKind::Backed),
+			]
+		);
+		check_books();
+	});
+}
+
+/// A revocation in the settlement pallet keeps the hold until it takes effect; it never
+/// shortens one.
+#[test]
+fn a_hold_can_be_kept_longer_but_never_shortened() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 100, 100));
+		nodes_to_hold_for();
+		assert_ok!(hold(ALICE, 5, 10, 20));
+		MicroTokens::keep_held_until(&ALICE, 5, 15);
+		assert_eq!(MicroTokens::hold_until(&ALICE, 5), Some(20));
+		MicroTokens::keep_held_until(&ALICE, 5, 40);
+		assert_eq!(MicroTokens::hold_until(&ALICE, 5), Some(40));
+		assert_eq!(
+			last_event(),
+			Event::HoldExtended { consumer: ALICE, node: 5, until: 40 }.into()
+		);
+		MicroTokens::keep_held_until(&BOB, 5, 40);
+		assert_eq!(MicroTokens::hold_until(&BOB, 5), None);
+		run_to(40);
+		assert_noop!(
+			MicroTokens::release_hold(RuntimeOrigin::signed(ALICE), ALICE, 5),
+			Error::<Test>::HoldNotOver
+		);
+		check_books();
+	});
+}
+
+/// Finding H4: `claim_free_tokens` reads the caller's account score; its weight charges the
+/// bounded worst case of that walk.
+#[test]
+fn claiming_free_tokens_is_charged_the_account_score_walk() {
+	use crate::WeightInfo;
+	use frame_support::weights::{constants::RocksDbWeight, Weight};
+	let weight = <() as WeightInfo>::claim_free_tokens();
+	let walk = RocksDbWeight::get().reads(micro_primitives::ACCOUNT_SCORE_READS);
+	assert!(weight.ref_time() > walk.ref_time());
+	assert!(weight.proof_size() > micro_primitives::ACCOUNT_SCORE_PROOF_SIZE);
+	assert!(weight.all_gte(
+		walk.saturating_add(Weight::from_parts(0, micro_primitives::ACCOUNT_SCORE_PROOF_SIZE))
+	));
 }
 
 /// A block author for the fee tests.
@@ -641,6 +910,9 @@ enum Step {
 	Refresh(u64, usize),
 	Wait(u64),
 	Reap(u64),
+	Hold(u64, ApiTokens, u64),
+	Release(u64),
+	SpendHeld(u64, ApiTokens),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -650,7 +922,10 @@ fn step() -> impl Strategy<Value = Step> {
 		(who.clone(), 1u128..800).prop_map(|(w, t)| Step::Spend(w, t)),
 		(who.clone(), 0usize..4).prop_map(|(w, i)| Step::Refresh(w, i)),
 		(1u64..60).prop_map(Step::Wait),
-		who.prop_map(Step::Reap),
+		who.clone().prop_map(Step::Reap),
+		(who.clone(), 0u128..300, 10u64..60).prop_map(|(w, t, u)| Step::Hold(w, t, u)),
+		who.clone().prop_map(Step::Release),
+		(who, 1u128..300).prop_map(|(w, t)| Step::SpendHeld(w, t)),
 	]
 }
 
@@ -692,19 +967,21 @@ proptest! {
 	#[test]
 	fn any_history_keeps_the_books(steps in proptest::collection::vec(step(), 1..40)) {
 		new_test_ext().execute_with(|| {
+			// The node tokens are held for; the curve's price with one node is 190.
+			set_node(1, CHARLIE, true, 0);
 			let issued = issuance();
 			for step in steps {
 				let now = System::block_number();
 				match step {
 					Step::Buy(who, tokens) => {
-						let _ = MicroTokens::buy_tokens(RuntimeOrigin::signed(who), tokens, 100);
+						let _ = MicroTokens::buy_tokens(RuntimeOrigin::signed(who), tokens, 190);
 					},
 					Step::Spend(who, tokens) => {
 						let mut live = Batches::<Test>::get(who).into_inner();
 						let grace = test_params().refresh_grace;
 						live.retain(|b| now <= b.expires_at + grace);
 						let expected = reference_spend(&live, tokens, now);
-						let result = with_storage_layer(|| MicroTokens::pay_for_usage(&who, &CHARLIE, tokens));
+						let result = with_storage_layer(|| MicroTokens::pay_for_usage(&who, 0, &CHARLIE, tokens));
 						match expected {
 							Some(left) => {
 								prop_assert!(result.is_ok());
@@ -722,6 +999,20 @@ proptest! {
 					Step::Wait(blocks) => run_to(now + blocks),
 					Step::Reap(who) => {
 						let _ = MicroTokens::reap_expired(RuntimeOrigin::signed(CHARLIE), who);
+					},
+					Step::Hold(who, tokens, ahead) => {
+						let _ = MicroTokens::hold_for_node(RuntimeOrigin::signed(who), 1, tokens, now + ahead);
+					},
+					Step::Release(who) => {
+						let _ = MicroTokens::release_hold(RuntimeOrigin::signed(CHARLIE), who, 1);
+					},
+					Step::SpendHeld(who, tokens) => {
+						let held = MicroTokens::held_for_node(who, 1).0;
+						let result = with_storage_layer(|| MicroTokens::pay_for_usage(&who, 1, &CHARLIE, tokens));
+						if tokens <= held {
+							prop_assert!(result.is_ok());
+							prop_assert_eq!(MicroTokens::held_for_node(who, 1).0, held - tokens);
+						}
 					},
 				}
 				check_books();

@@ -1,6 +1,11 @@
 //! API token batches, the price curve and the parameters governance sets.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::CloneNoBound;
+use frame_support::{
+	pallet_prelude::{BoundedVec, Get},
+	DebugNoBound, EqNoBound, PartialEqNoBound,
+};
 use micro_primitives::ApiTokens;
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
@@ -63,6 +68,47 @@ impl<BlockNumber> TokenBatch<BlockNumber> {
 		self.tokens -= taken;
 		self.backing -= released;
 		(taken, released)
+	}
+}
+
+/// Tokens a consumer holds for one node: the escrow of a payment channel. They pay only that
+/// node's settled usage and cannot be released before `until`.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxBatches))]
+pub struct TokenHold<BlockNumber, MaxBatches: Get<u32>>
+where
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+{
+	/// The pieces of the consumer's batches taken into the hold, each with its own backing and
+	/// expiry, ordered by expiry.
+	pub batches: BoundedVec<TokenBatch<BlockNumber>, MaxBatches>,
+	/// The last block the hold cannot be released in.
+	pub until: BlockNumber,
+}
+
+impl<BlockNumber, MaxBatches> TokenHold<BlockNumber, MaxBatches>
+where
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxBatches: Get<u32>,
+{
+	/// The tokens held.
+	pub fn tokens(&self) -> ApiTokens {
+		self.batches.iter().fold(0, |sum, b| sum.saturating_add(b.tokens))
+	}
+
+	/// The MICRO backing the tokens held.
+	pub fn backing(&self) -> Balance {
+		self.batches.iter().fold(0, |sum, b| sum.saturating_add(b.backing))
 	}
 }
 

@@ -21,6 +21,8 @@ pub trait WeightInfo {
 	fn reap_expired() -> Weight;
 	fn set_params() -> Weight;
 	fn claim_owed() -> Weight;
+	fn hold_for_node() -> Weight;
+	fn release_hold() -> Weight;
 }
 
 /// Measured weights, priced with the runtime's database weights.
@@ -76,11 +78,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	// Not yet measured: the figure measured before, plus reaping one lapsed batch (two
 	// payments out of the pot, estimated from `reap_expired`).
+	// Finding H4: plus the caller's account score (tier -> free quota), at most
+	// `ACCOUNT_SCORE_READS` reads and `ACCOUNT_SCORE_PROOF_SIZE` bytes of proof.
 	fn claim_free_tokens() -> Weight {
 		// Measured proof size: 1752 bytes; estimated: 12507.
 		Weight::from_parts(260_000_000, 12507)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().reads(micro_primitives::ACCOUNT_SCORE_READS))
+			.saturating_add(Weight::from_parts(0, micro_primitives::ACCOUNT_SCORE_PROOF_SIZE))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
@@ -145,6 +151,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
+	/// Storage: `MicroTokens::Holds` (r:1 w:1)
+	/// Proof: `MicroTokens::Holds` (`max_values`: None, `max_size`: Some(1245), added: 3720, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::Batches` (r:1 w:1)
+	/// Storage: `MicroTokens::Params` (r:1 w:0)
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Storage: `MicroTokens::TotalBacking` (r:1 w:1)
+	// Not yet measured: estimated from `buy_tokens` (reaping one lapsed batch, then taking from
+	// every batch) plus the node's record and the hold read and written.
+	fn hold_for_node() -> Weight {
+		Weight::from_parts(330_000_000, 19_000)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	/// Storage: `MicroTokens::Holds` (r:1 w:1)
+	/// Proof: `MicroTokens::Holds` (`max_values`: None, `max_size`: Some(1245), added: 3720, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::Batches` (r:1 w:1)
+	/// Storage: `MicroTokens::Params` (r:1 w:0)
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Storage: `MicroTokens::TotalBacking` (r:1 w:1)
+	// Not yet measured: estimated from `buy_tokens` (reaping lapsed pieces and batches, two
+	// payments out of the pot, and merging every piece) plus the hold read and removed.
+	fn release_hold() -> Weight {
+		Weight::from_parts(330_000_000, 15_500)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
 }
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
@@ -163,6 +196,9 @@ impl WeightInfo for () {
 		Weight::from_parts(260_000_000, 12507)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			// Finding H4: the caller's account score.
+			.saturating_add(RocksDbWeight::get().reads(micro_primitives::ACCOUNT_SCORE_READS))
+			.saturating_add(Weight::from_parts(0, micro_primitives::ACCOUNT_SCORE_PROOF_SIZE))
 	}
 	fn claim_node_allowance() -> Weight {
 		Weight::from_parts(320_000_000, 14931)
@@ -182,5 +218,15 @@ impl WeightInfo for () {
 		Weight::from_parts(120_000_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	fn hold_for_node() -> Weight {
+		Weight::from_parts(330_000_000, 19_000)
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+	}
+	fn release_hold() -> Weight {
+		Weight::from_parts(330_000_000, 15_500)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 }

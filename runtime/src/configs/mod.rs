@@ -8,7 +8,7 @@ use frame_support::{
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-		IdentityFee, Weight,
+		ConstantMultiplier, IdentityFee, Weight,
 	},
 	PalletId,
 };
@@ -30,8 +30,8 @@ use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, MicroNodes, MicroServices,
 	MicroTokens, Nonce, OriginCaller, PalletInfo, Preimage, Reputation, Runtime, RuntimeCall,
 	RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Scheduler,
-	Signature, System, DAYS, EXISTENTIAL_DEPOSIT, MILLI_UNIT, MINUTES, SLOT_DURATION, SS58_PREFIX,
-	UNIT, VERSION,
+	Signature, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS, MILLI_UNIT, MINUTES, SLOT_DURATION,
+	SS58_PREFIX, UNIT, VERSION,
 };
 
 /// Who changes the network's parameters: a passed governance proposal (root, on the public
@@ -121,6 +121,10 @@ impl pallet_balances::Config for Runtime {
 
 parameter_types! {
 	pub FeeMultiplier: Multiplier = Multiplier::one();
+	/// What each byte of a transaction costs: 0.00001 MICRO, so 1 MiB is about 10 MICRO. At one
+	/// planck a byte (the old `IdentityFee`), filling every block with remarks cost about 25
+	/// MICRO a day for 54 GB of history every full node keeps (finding M12).
+	pub const TransactionByteFee: Balance = MILLI_UNIT / 100;
 }
 
 /// The author of the block being built or imported: the account of its Aura key.
@@ -140,7 +144,7 @@ impl pallet_transaction_payment::Config for Runtime {
 	type OnChargeTransaction =
 		FungibleAdapter<Balances, pallet_micro_tokens::SplitFees<Runtime, AuraAuthor>>;
 	type WeightToFee = IdentityFee<Balance>;
-	type LengthToFee = IdentityFee<Balance>;
+	type LengthToFee = ConstantMultiplier<Balance, TransactionByteFee>;
 	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
 	type OperationalFeeMultiplier = ConstU8<5>;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
@@ -240,6 +244,9 @@ impl pallet_micro_services::Config for Runtime {
 	type MaxNodesPerService = ConstU32<128>;
 	type CharityAccount = CharityAccount;
 	type OperationsAccount = OperationsAccount;
+	/// A price rise applies a day after it is announced: longer than the allowances `micro`
+	/// signs (1,000 blocks by default), so a consumer's signed terms are not repriced under it.
+	type PriceRiseNotice = ConstU32<DAYS>;
 	type WeightInfo = pallet_micro_services::weights::SubstrateWeight<Runtime>;
 }
 
@@ -288,6 +295,8 @@ impl pallet_micro_tokens::Config for Runtime {
 	type AllowanceBudget = ConstU128<{ 1_000 * UNIT }>;
 	type BlocksPerDay = ConstU32<DAYS>;
 	type FreeTokenLifetime = ConstU32<DAYS>;
+	/// Tokens held for a node stay held at least an hour: the node has that long to report.
+	type HoldNotice = ConstU32<HOURS>;
 	type WeightInfo = pallet_micro_tokens::weights::SubstrateWeight<Runtime>;
 }
 
@@ -318,6 +327,13 @@ impl pallet_micro_settlement::Config for Runtime {
 	type OnReportFee = pallet_micro_tokens::SplitFees<Runtime, AuraAuthor>;
 	type MaxRecords = ConstU32<128>;
 	type MinReportInterval = ConstU32<10>;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// A revoked allowance still settles for an hour: the node reports what it served before.
+	type RevokeNotice = ConstU32<HOURS>;
+	/// A consumer disputes usage within a day of its settlement; the operator answers within a
+	/// day of the dispute.
+	type DisputeWindow = ConstU32<DAYS>;
+	type DisputeDeposit = ConstU128<UNIT>;
 	type WeightInfo = pallet_micro_settlement::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = SettlementBenchmarkHelper;
@@ -407,6 +423,9 @@ impl pallet_micro_contracts::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ContractDeposit = ConstU128<{ 10 * UNIT }>;
 	type DisputeWindow = ConstU32<DAYS>;
+	type MaxHeldPerParty = ConstU32<64>;
+	/// A contract with no result after 30 days may be ended by any party.
+	type MaxContractLife = ConstU32<{ 30 * DAYS }>;
 	type WeightInfo = pallet_micro_contracts::weights::SubstrateWeight<Runtime>;
 }
 
