@@ -233,6 +233,28 @@ enum TokensCommand {
 		/// The batch's expiry block, as `micro tokens balance` lists it.
 		expires_at: u32,
 	},
+	/// Hold TOKENS of your API tokens for NODE: only NODE's reports can spend them until the
+	/// hold ends, so NODE knows it will be paid for what it serves you. Again to top up or
+	/// extend.
+	Hold {
+		/// The node they are held for.
+		#[arg(long)]
+		node: u32,
+		/// How many tokens (0 only extends the hold).
+		tokens: u128,
+		/// Blocks from now the hold lasts at least (an hour, 600 blocks, at the least).
+		#[arg(long, default_value_t = 1_000)]
+		blocks: u32,
+	},
+	/// End a hold whose time is over: its tokens go back to the batches they came from.
+	Release {
+		/// The node they were held for.
+		#[arg(long)]
+		node: u32,
+		/// Whose hold: the signer's without one (anyone may end a hold that is over).
+		#[arg(long)]
+		consumer: Option<String>,
+	},
 }
 
 #[derive(Subcommand)]
@@ -261,6 +283,41 @@ enum AllowanceCommand {
 		/// calls at a higher price. The service's current price by default.
 		#[arg(long = "max-price")]
 		max_price: Option<u128>,
+	},
+	/// Revoke your allowances for NODE up to a nonce (the latest settled one by default):
+	/// they settle for an hour more, for calls already served, then never; the node stops
+	/// serving them at once.
+	Revoke {
+		/// The node.
+		#[arg(long)]
+		node: u32,
+		/// Revoke nonces up to this one.
+		#[arg(long, default_value_t = 0)]
+		nonce: u64,
+	},
+	/// Dispute what NODE settled for you in the last day, holding a 1 MICRO deposit. The
+	/// node's operator may refund the MICRO it was paid; otherwise, after a day, `close`
+	/// records the dispute against the node and returns your deposit.
+	Dispute {
+		/// The node.
+		#[arg(long)]
+		node: u32,
+	},
+	/// As NODE's operator, refund CONSUMER the usage it disputed: nothing is recorded.
+	Refund {
+		/// The node.
+		#[arg(long)]
+		node: u32,
+		/// The consumer who disputed: an SS58 address or secret URI.
+		consumer: String,
+	},
+	/// Close CONSUMER's dispute of NODE once the operator's day to answer is over.
+	Close {
+		/// The node.
+		#[arg(long)]
+		node: u32,
+		/// The consumer who disputed.
+		consumer: String,
 	},
 }
 
@@ -983,6 +1040,35 @@ async fn tokens(cli: &Cli, command: &TokensCommand) -> Outcome {
 			}
 			Ok(())
 		}
+		TokensCommand::Hold { node, tokens, blocks } => {
+			let (keypair, _) = signer(&cli.seed)?;
+			let best = best_block(&api).await?;
+			let until = best.saturating_add(*blocks);
+			let call =
+				dynamic::transaction("MicroTokens", "hold_for_node", (*node, *tokens, until));
+			submit_progress(&api, "hold_for_node", call, &keypair).await?;
+			let who = account_of(&keypair);
+			let (held, until): (u128, u32) =
+				try_view(&api, "MicroTokens", "held_for_node", &(who.0, *node).encode())
+					.await
+					.map_err(refused)?;
+			println!("{held} API tokens held for node {node} until block {until}");
+			Ok(())
+		}
+		TokensCommand::Release { node, consumer } => {
+			let (keypair, _) = signer(&cli.seed)?;
+			let consumer = match consumer {
+				Some(who) => account(who)?,
+				None => account_of(&keypair),
+			};
+			let call = dynamic::transaction("MicroTokens", "release_hold", (consumer, *node));
+			let events = submit_progress(&api, "release_hold", call, &keypair).await?;
+			let released = event_field(&events, "MicroTokens", "HoldReleased");
+			let tokens =
+				released.as_ref().and_then(|e| field(e, "tokens")).and_then(number).unwrap_or(0);
+			println!("{tokens} API tokens of {} released from node {node}", ss58(&consumer));
+			Ok(())
+		}
 		TokensCommand::Refresh { expires_at } => {
 			let (keypair, _) = signer(&cli.seed)?;
 			let call = dynamic::transaction("MicroTokens", "refresh_batch", (*expires_at,));
@@ -1002,7 +1088,12 @@ async fn tokens(cli: &Cli, command: &TokensCommand) -> Outcome {
 }
 
 async fn allowance(cli: &Cli, command: &AllowanceCommand) -> Outcome {
-	let AllowanceCommand::Sign { service, nodes, calls, blocks, nonce, max_price } = command;
+	let (service, nodes, calls, blocks, nonce, max_price) = match command {
+		AllowanceCommand::Sign { service, nodes, calls, blocks, nonce, max_price } => {
+			(service, nodes, calls, blocks, nonce, max_price)
+		}
+		other => return allowance_on_chain(cli, other).await,
+	};
 	let (keypair, pair) = signer(&cli.seed)?;
 	let api = connect(&cli.url).await?;
 	let service = service_id(&api, service).await?;
@@ -1034,4 +1125,60 @@ async fn allowance(cli: &Cli, command: &AllowanceCommand) -> Outcome {
 		.collect();
 	println!("{}", signed.join(","));
 	Ok(())
+}
+
+/// The allowance commands that are transactions: revoking, disputing, refunding, closing.
+async fn allowance_on_chain(cli: &Cli, command: &AllowanceCommand) -> Outcome {
+	let (keypair, _) = signer(&cli.seed)?;
+	let api = connect(&cli.url).await?;
+	match command {
+		AllowanceCommand::Sign { .. } => {
+			return Err(Failure::BadInput("signing an allowance is not a transaction".into()))
+		}
+		AllowanceCommand::Revoke { node, nonce } => {
+			let call = dynamic::transaction("Settlement", "revoke_allowance", (*node, *nonce));
+			let events = submit_progress(&api, "revoke_allowance", call, &keypair).await?;
+			let revoked = event_field(&events, "Settlement", "AllowanceRevoked");
+			let get = |name: &str| {
+				revoked.as_ref().and_then(|e| field(e, name)).and_then(number).unwrap_or_default()
+			};
+			println!(
+				"allowances for node {node} up to nonce {} revoked: they settle no more after \
+				 block {}",
+				get("nonce"),
+				get("effective_at")
+			);
+		}
+		AllowanceCommand::Dispute { node } => {
+			let call = dynamic::transaction("Settlement", "dispute_usage", (*node,));
+			submit_progress(&api, "dispute_usage", call, &keypair).await?;
+			println!("usage settled by node {node} disputed: its operator has a day to refund");
+		}
+		AllowanceCommand::Refund { node, consumer } => {
+			let consumer = account(consumer)?;
+			let call = dynamic::transaction("Settlement", "refund_usage", (*node, consumer));
+			submit_progress(&api, "refund_usage", call, &keypair).await?;
+			println!("{} refunded: the dispute is closed", ss58(&consumer));
+		}
+		AllowanceCommand::Close { node, consumer } => {
+			let consumer = account(consumer)?;
+			let call = dynamic::transaction("Settlement", "close_dispute", (*node, consumer));
+			submit_progress(&api, "close_dispute", call, &keypair).await?;
+			println!(
+				"the dispute of {} is closed and recorded against node {node}",
+				ss58(&consumer)
+			);
+		}
+	}
+	Ok(())
+}
+
+/// The best block's number.
+async fn best_block(api: &Client) -> Result<u32, Failure> {
+	Ok(
+		api.at_current_block()
+			.await
+			.map_err(|e| Failure::Unreachable(e.to_string()))?
+			.block_number() as u32,
+	)
 }

@@ -128,8 +128,15 @@ pub trait ChainView: Send + Sync {
 	fn best_block(&self) -> BlockNumber;
 	/// This node's on-chain id, once it is registered.
 	fn node_id(&self) -> Option<NodeId>;
-	/// `who`'s API tokens that have not expired.
+	/// `who`'s API tokens that have not expired and are not held for a node.
 	fn tokens_of(&self, who: &AccountId) -> u128;
+	/// `who`'s API tokens held for `node`: only `node`'s reports can spend them, so they are
+	/// the part of a consumer's balance a node can count on being paid from.
+	fn held_for(&self, who: &AccountId, node: NodeId) -> u128;
+	/// The highest nonce of `who`'s allowances for `node` that `who` revoked on chain, if any:
+	/// the node stops serving them at once (they settle only until the revocation's notice
+	/// ends).
+	fn revoked_up_to(&self, who: &AccountId, node: NodeId) -> Option<u64>;
 	/// The operator of the registered node whose MUCP peer id is `peer`.
 	fn operator_of_peer(&self, peer: &str) -> Option<AccountId>;
 	/// `who`'s free calls left in the chain's current quota period, and the period's number.
@@ -236,6 +243,14 @@ impl Meter {
 				priced.price_per_call
 			)));
 		}
+		if let Some(revoked) = self.chain.revoked_up_to(&allowance.consumer, node) {
+			if allowance.nonce <= revoked {
+				return Err(payment(format!(
+					"the consumer revoked its allowances for node {node} up to nonce {revoked}: \
+					 sign one with a higher nonce"
+				)));
+			}
+		}
 		let best = self.chain.best_block();
 		if allowance.expires_at < best.saturating_add(self.expiry_margin) {
 			return Err(payment(format!(
@@ -262,10 +277,13 @@ impl Meter {
 		}
 		let owed = standing.unsettled_for_consumer.saturating_add(1);
 		let needed = u128::from(owed).saturating_mul(priced.price_per_call);
-		let held = self.chain.tokens_of(&allowance.consumer);
-		if held < needed {
+		// Settlement pays from the tokens held for this node first, then from the rest.
+		let held = self.chain.held_for(&allowance.consumer, node);
+		let spendable = self.chain.tokens_of(&allowance.consumer);
+		if held.saturating_add(spendable) < needed {
 			return Err(payment(format!(
-				"the consumer holds {held} API tokens, {needed} are needed for its unsettled calls"
+				"the consumer holds {held} API tokens for this node and {spendable} others, \
+				 {needed} are needed for its unsettled calls"
 			)));
 		}
 		Ok(Charge::Allowance(signed))
@@ -634,6 +652,8 @@ mod tests {
 		node: Option<NodeId>,
 		best: BlockNumber,
 		tokens: u128,
+		held: u128,
+		revoked: Option<u64>,
 		free: u32,
 	}
 
@@ -649,6 +669,12 @@ mod tests {
 		}
 		fn tokens_of(&self, _: &AccountId) -> u128 {
 			self.tokens
+		}
+		fn held_for(&self, _: &AccountId, _: NodeId) -> u128 {
+			self.held
+		}
+		fn revoked_up_to(&self, _: &AccountId, _: NodeId) -> Option<u64> {
+			self.revoked
 		}
 		fn operator_of_peer(&self, peer: &str) -> Option<AccountId> {
 			(peer == "known").then(|| AccountId::new([9; 32]))
@@ -680,7 +706,7 @@ mod tests {
 	}
 
 	fn chain() -> FakeChain {
-		FakeChain { node: Some(3), best: 10, tokens: 1_000, free: 0 }
+		FakeChain { node: Some(3), best: 10, tokens: 1_000, held: 0, revoked: None, free: 0 }
 	}
 
 	fn call_with(header: Option<String>) -> Message {
@@ -749,7 +775,11 @@ mod tests {
 			meter.record(&charge, 1).unwrap();
 		}
 		let broke = meter.admit(&request, PRICED).unwrap_err();
-		assert!(broke.detail.contains("25 API tokens, 30 are needed"), "{}", broke.detail);
+		assert!(
+			broke.detail.contains("0 API tokens for this node and 25 others, 30 are needed"),
+			"{}",
+			broke.detail
+		);
 
 		let newer = call_with(Some(allowance(3, 9, 2).to_text()));
 		let charge = meter.admit(&newer, PRICED);
@@ -761,6 +791,34 @@ mod tests {
 		meter.record(&charge, 1).unwrap();
 		let replaced = meter.admit(&request, PRICED).unwrap_err();
 		assert!(replaced.detail.contains("replaced by nonce 2"), "{}", replaced.detail);
+	}
+
+	#[test]
+	fn tokens_held_for_the_node_count_and_revoked_allowances_are_refused() {
+		// All of the consumer's tokens are held for this node: none are spendable elsewhere,
+		// and the node serves against the hold.
+		let dir = tempfile::tempdir().unwrap();
+		let holding = meter(&dir, FakeChain { tokens: 0, held: 20, ..chain() });
+		let request = call_with(Some(allowance(3, 9, 1).to_text()));
+		for _ in 0..2 {
+			let charge = holding.admit(&request, PRICED).expect("covered by the hold");
+			holding.record(&charge, 1).unwrap();
+		}
+		let beyond = holding.admit(&request, PRICED).unwrap_err();
+		assert!(
+			beyond.detail.contains("20 API tokens for this node and 0 others"),
+			"{}",
+			beyond.detail
+		);
+
+		// The consumer revoked nonces up to 1 on chain: nonce 1 is refused at once, 2 is served.
+		let dir = tempfile::tempdir().unwrap();
+		let revoking = meter(&dir, FakeChain { revoked: Some(1), ..chain() });
+		let revoked = revoking.admit(&request, PRICED).unwrap_err();
+		assert_eq!(revoked.code, 402);
+		assert!(revoked.detail.contains("revoked its allowances for node 3 up to nonce 1"));
+		let fresh = call_with(Some(allowance(3, 9, 2).to_text()));
+		assert!(revoking.admit(&fresh, PRICED).is_ok());
 	}
 
 	#[test]

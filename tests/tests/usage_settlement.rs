@@ -145,9 +145,22 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 		view(&api, "MicroTokens", "balance", &charlie_id.encode()).await;
 	assert_eq!(spendable, 1_000);
 
+	// Charlie holds 100 of them for Dave's node: only its reports can spend them now, so the
+	// node knows it will be paid for what it serves.
+	let best = node.best_number().await.expect("a best block");
+	let hold =
+		dynamic::transaction("MicroTokens", "hold_for_node", (node_id, 100u128, best + 1_000));
+	submit(&api, hold, &charlie).await.expect("Charlie holds tokens for the node");
+	let held_for_node = (charlie_id, node_id).encode();
+	let (held, until): (u128, u32) =
+		view(&api, "MicroTokens", "held_for_node", &held_for_node).await;
+	assert_eq!((held, until), (100, best + 1_000));
+	let (spendable, _): (u128, u128) =
+		view(&api, "MicroTokens", "balance", &charlie_id.encode()).await;
+	assert_eq!(spendable, 900, "held tokens are not spendable elsewhere");
+
 	// Charlie signs an allowance for Dave's node: at most 100 calls at most at the service's
 	// price, valid 1,000 blocks.
-	let best = node.best_number().await.expect("a best block");
 	let allowance = (charlie_id, service, node_id, 100u64, PRICE_PER_CALL, best + 1_000, 1u64);
 	let allowance_signature =
 		charlie.sign(&(USAGE_ALLOWANCE_CONTEXT, genesis, &allowance).encode()).0;
@@ -246,7 +259,9 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 	);
 	let (spendable, _): (u128, u128) =
 		view(&api, "MicroTokens", "balance", &charlie_id.encode()).await;
-	assert_eq!(spendable, 1_000 - tokens);
+	assert_eq!(spendable, 900, "the calls were paid from the hold");
+	let (held, _): (u128, u32) = view(&api, "MicroTokens", "held_for_node", &held_for_node).await;
+	assert_eq!(held, 100 - tokens);
 
 	// The same report again is refused whole, and charges nothing.
 	let replay = dynamic::transaction(
@@ -256,7 +271,18 @@ async fn tokens_are_bought_spent_on_calls_and_the_payment_split_to_the_unit() {
 	);
 	let refused = submit(&api, replay, &dave).await.expect_err("a replayed report is refused");
 	assert!(refused.contains("ReportReplayed"), "refused with {refused}");
-	let (spendable, _): (u128, u128) =
-		view(&api, "MicroTokens", "balance", &charlie_id.encode()).await;
-	assert_eq!(spendable, 1_000 - tokens);
+	let (held, _): (u128, u32) = view(&api, "MicroTokens", "held_for_node", &held_for_node).await;
+	assert_eq!(held, 100 - tokens);
+
+	// Charlie disputes the usage; Dave, the node's operator, refunds its MICRO value, which
+	// closes the dispute with nothing recorded against his node.
+	let dispute = dynamic::transaction("Settlement", "dispute_usage", (node_id,));
+	let events = submit(&api, dispute, &charlie).await.expect("Charlie disputes");
+	assert!(events.iter().filter_map(Result::ok).any(|e| e.event_name() == "UsageDisputed"));
+	let refund = dynamic::transaction("Settlement", "refund_usage", (node_id, charlie_id));
+	let events = submit(&api, refund, &dave).await.expect("Dave refunds");
+	assert!(events.iter().filter_map(Result::ok).any(|e| e.event_name() == "UsageRefunded"));
+	let dispute: Option<Value> =
+		view(&api, "Settlement", "dispute", &(node_id, charlie_id).encode()).await;
+	assert!(dispute.is_none(), "the refund closed the dispute");
 }

@@ -145,6 +145,28 @@ impl ChainView for Chain {
 			.unwrap_or(0)
 	}
 
+	fn held_for(&self, who: &AccountId, node: NodeId) -> u128 {
+		let (at, _) = self.best();
+		self.view(
+			at,
+			pallet_micro_tokens::HeldForNodeViewFunction::<Runtime>::new(who.clone(), node),
+		)
+		.map(|(tokens, _until)| tokens)
+		.unwrap_or(0)
+	}
+
+	fn revoked_up_to(&self, who: &AccountId, node: NodeId) -> Option<u64> {
+		let (at, _) = self.best();
+		let revocation = self
+			.view(
+				at,
+				pallet_micro_settlement::RevocationViewFunction::<Runtime>::new(who.clone(), node),
+			)
+			.ok()
+			.flatten()?;
+		Some(revocation.nonce.max(revocation.in_effect.unwrap_or(0)))
+	}
+
 	fn operator_of_peer(&self, peer: &str) -> Option<AccountId> {
 		self.snapshot.read().expect("not poisoned").operators.get(peer).cloned()
 	}
