@@ -217,6 +217,14 @@ pub trait ServiceDirectory<AccountId, BlockNumber> {
 	fn price_per_call(service: ServiceId) -> Option<ApiTokens>;
 	/// Whether `node` announced that it runs `version` of `service`, and that version is live.
 	fn runs(node: NodeId, service: ServiceId, version: VersionNumber) -> bool;
+	/// Whether `node` runs `version` of `service` as [`Self::runs`] says, or did until a short
+	/// grace ago: the owner retired the version, or the node's placement ended (withdrawn or
+	/// evicted), within the directory's grace period. Settlement asks this, so calls a node
+	/// served while the version was live are paid and not held against it (finding M4). O(1)
+	/// reads. By default [`Self::runs`].
+	fn ran_recently(node: NodeId, service: ServiceId, version: VersionNumber) -> bool {
+		Self::runs(node, service, version)
+	}
 	/// Whether `service` is available: some node ran a live version of it at its last
 	/// heartbeat (or announcement), and that heartbeat is still within the TTL. A version retired
 	/// or a placement withdrawn since may count for at most the rest of that TTL. O(1) reads:

@@ -124,7 +124,11 @@ fn busy_node<T: Config>(operator: &T::AccountId) -> NodeId {
 	node
 }
 
-/// A service of `owner`'s at a price of one token a call, its version 1 placed on `node`.
+/// A service of `owner`'s at a price of one token a call, whose version 1 `node` ran, in the
+/// state settlement's check of that costs the most
+/// ([`micro_primitives::ServiceDirectory::ran_recently`] reads all it may): the node's placement
+/// ended and the version was retired, both just now (within [`Config::RetireGrace`]), the past
+/// placement and the list of retired versions full.
 pub(crate) fn live_service<T: Config>(
 	owner: &T::AccountId,
 	node: NodeId,
@@ -142,6 +146,16 @@ pub(crate) fn live_service<T: Config>(
 	let operator = T::Nodes::operator(node).expect("the node is registered");
 	MicroServices::<T>::do_announce(&operator, node, service, placed_versions::<T>(1))
 		.expect("the operator announces");
+	MicroServices::<T>::do_withdraw(&operator, node, service).expect("the operator withdraws");
+	MicroServices::<T>::do_retire(owner, service, 1).expect("the owner retires");
+	let full: Vec<VersionNumber> = (1..=T::MaxVersionsPerPlacement::get()).collect();
+	PastPlacements::<T>::mutate(service, node, |past| {
+		if let Some(past) = past {
+			past.versions = full.try_into().expect("sized to the bound");
+		}
+	});
+	let retired: Vec<VersionNumber> = (2..=T::MaxVersions::get()).chain([1]).collect();
+	RetiredVersions::<T>::insert(service, BoundedVec::truncate_from(retired));
 	(service, 1)
 }
 
@@ -252,20 +266,34 @@ mod benchmarks {
 		assert!(Services::<T>::get(service).is_none());
 	}
 
+	/// The worst case also removes a past placement of the node's that no longer matters.
 	#[benchmark]
 	fn announce_placement() {
 		let owner = funded::<T>("owner", 0);
 		let service = register::<T>(&owner, 0);
 		let count = T::MaxVersionsPerPlacement::get();
 		publish_up_to::<T>(&owner, service, count);
+		// Long enough after the past placement below ended that neither its grace nor its ban
+		// holds.
+		let later = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::RetireGrace::get())
+			.saturating_add(T::EvictionBan::get())
+			.saturating_add(1u32.into());
+		frame_system::Pallet::<T>::set_block_number(later);
 		let operator = funded::<T>("operator", 0);
 		let node = busy_node::<T>(&operator);
 		let versions = placed_versions::<T>(count);
+		PastPlacements::<T>::insert(
+			service,
+			node,
+			PastPlacement { versions: versions.clone(), ended_at: 0u32.into(), evicted: true },
+		);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(operator), node, service, versions);
 
 		assert!(Placements::<T>::contains_key(service, node));
+		assert!(!PastPlacements::<T>::contains_key(service, node));
 	}
 
 	#[benchmark]
@@ -281,6 +309,35 @@ mod benchmarks {
 		_(RawOrigin::Signed(operator), node, service);
 
 		assert!(!Placements::<T>::contains_key(service, node));
+	}
+
+	/// The worst case: a stranger evicts the placement of an offline node (the owner check
+	/// fails, then the node's status is read) that runs as many services as a node may, with as
+	/// many versions as a placement may name, over an earlier past placement.
+	#[benchmark]
+	fn evict_placement() {
+		let owner = funded::<T>("owner", 0);
+		let service = register::<T>(&owner, 0);
+		let count = T::MaxVersionsPerPlacement::get();
+		publish_up_to::<T>(&owner, service, count);
+		let operator = funded::<T>("operator", 0);
+		let node = busy_node::<T>(&operator);
+		MicroServices::<T>::do_announce(&operator, node, service, placed_versions::<T>(1))
+			.expect("the operator announces");
+		MicroServices::<T>::do_withdraw(&operator, node, service).expect("the operator withdraws");
+		MicroServices::<T>::do_announce(&operator, node, service, placed_versions::<T>(count))
+			.expect("the operator announces again");
+		// Long past any heartbeat's TTL: the node is offline.
+		let later = frame_system::Pallet::<T>::block_number().saturating_add(10_000_000u32.into());
+		frame_system::Pallet::<T>::set_block_number(later);
+		assert!(!T::Nodes::is_online(node));
+		let stranger = funded::<T>("stranger", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(stranger), service, node);
+
+		assert!(!Placements::<T>::contains_key(service, node));
+		assert!(PastPlacements::<T>::get(service, node).is_some_and(|past| !past.evicted));
 	}
 
 	#[benchmark]

@@ -27,9 +27,10 @@ use sp_runtime::{
 
 use crate::{
 	AvailableUntil, BalanceOf, Config, EndpointsOf, Error, Event, HoldReason, IdentOf, MessageType,
-	NextServiceId, NodeServices, Offer, Offers, Pallet, PlacedVersionsOf, Placement, Placements,
-	RegisteredBy, RetiredVersions, ServiceByName, ServiceCollection, ServiceInfo, ServiceNameOf,
-	Services, Source, VersionInfo, VersionStatus, Versions,
+	NextServiceId, NodeServices, Offer, Offers, Pallet, PastPlacement, PastPlacements,
+	PlacedVersionsOf, Placement, Placements, RegisteredBy, RetiredAt, RetiredVersions,
+	ServiceByName, ServiceCollection, ServiceInfo, ServiceNameOf, Services, Source, VersionInfo,
+	VersionStatus, Versions,
 };
 
 /// URL schemes a service's repository may use.
@@ -239,12 +240,14 @@ impl<T: Config> Pallet<T> {
 		version: VersionNumber,
 	) -> DispatchResult {
 		let mut info = Self::ensure_owner(who, service)?;
+		let now = frame_system::Pallet::<T>::block_number();
 		Versions::<T>::try_mutate(service, version, |maybe| {
 			let info = maybe.as_mut().ok_or(Error::<T>::UnknownVersion)?;
 			ensure!(info.retired_at.is_none(), Error::<T>::VersionRetired);
-			info.retired_at = Some(frame_system::Pallet::<T>::block_number());
+			info.retired_at = Some(now);
 			Ok::<_, Error<T>>(())
 		})?;
+		RetiredAt::<T>::insert(service, version, now);
 		info.live_versions.saturating_dec();
 		Services::<T>::insert(service, info);
 		// At most `MaxVersions` versions exist, each retired once: the list has room.
@@ -400,6 +403,10 @@ impl<T: Config> Pallet<T> {
 			Self::forget_on_node(node, service);
 		}
 		let _ = Versions::<T>::clear_prefix(service, T::MaxVersions::get(), None);
+		let _ = RetiredAt::<T>::clear_prefix(service, T::MaxVersions::get(), None);
+		// Past placements beyond this many stay behind, keyed by an id never used again: they
+		// can count for nothing, the service being gone.
+		let _ = PastPlacements::<T>::clear_prefix(service, T::MaxNodesPerService::get(), None);
 		ServiceByName::<T>::remove(&info.name);
 		RegisteredBy::<T>::mutate_exists(&info.creator, |count| {
 			*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
@@ -444,6 +451,16 @@ impl<T: Config> Pallet<T> {
 				Versions::<T>::get(service, version).ok_or(Error::<T>::UnknownVersion)?;
 			ensure!(version_info.retired_at.is_none(), Error::<T>::VersionRetired);
 		}
+		let since = frame_system::Pallet::<T>::block_number();
+		if let Some(past) = PastPlacements::<T>::get(service, node) {
+			ensure!(
+				past.banned_until().is_none_or(|until| since >= until),
+				Error::<T>::NodeEvicted
+			);
+			if !past.matters_at(since) {
+				PastPlacements::<T>::remove(service, node);
+			}
+		}
 		if !Placements::<T>::contains_key(service, node) {
 			ensure!(
 				info.placements < T::MaxNodesPerService::get(),
@@ -454,7 +471,6 @@ impl<T: Config> Pallet<T> {
 			info.placements.saturating_inc();
 			Services::<T>::insert(service, info);
 		}
-		let since = frame_system::Pallet::<T>::block_number();
 		// Every version announced is live: the service is available while the node is online.
 		if let Some(until) = T::Nodes::online_until(node) {
 			Self::stamp_available(service, until);
@@ -471,16 +487,48 @@ impl<T: Config> Pallet<T> {
 		service: ServiceId,
 	) -> DispatchResult {
 		Self::ensure_operator(who, node)?;
+		Self::unplace(service, node, false)?;
+		Self::deposit_event(Event::PlacementWithdrawn { service, node });
+		Ok(())
+	}
+
+	/// `who` evicts `node`'s placement of `service`: the service's owner any (barring the node
+	/// for [`Config::EvictionBan`] blocks), anyone that of an offline node.
+	pub(crate) fn do_evict(who: T::AccountId, service: ServiceId, node: NodeId) -> DispatchResult {
 		ensure!(Placements::<T>::contains_key(service, node), Error::<T>::NotPlaced);
-		Placements::<T>::remove(service, node);
+		let by_owner = Self::owner_of(service).as_ref() == Some(&who);
+		ensure!(by_owner || !T::Nodes::is_online(node), Error::<T>::NodeOnline);
+		let past = Self::unplace(service, node, by_owner)?;
+		Self::deposit_event(Event::PlacementEvicted {
+			service,
+			node,
+			by: who,
+			banned_until: past.banned_until(),
+		});
+		Ok(())
+	}
+
+	/// Ends `node`'s placement of `service`, keeping it as a [`PastPlacement`] so the versions
+	/// it ran still count for [`Config::RetireGrace`] blocks. Returns that record.
+	fn unplace(
+		service: ServiceId,
+		node: NodeId,
+		evicted: bool,
+	) -> Result<PastPlacement<T>, DispatchError> {
+		let placement = Placements::<T>::take(service, node).ok_or(Error::<T>::NotPlaced)?;
 		Self::forget_on_node(node, service);
 		Services::<T>::mutate(service, |info| {
 			if let Some(info) = info {
 				info.placements.saturating_dec();
 			}
 		});
-		Self::deposit_event(Event::PlacementWithdrawn { service, node });
-		Ok(())
+		let past = PastPlacement {
+			versions: placement.versions,
+			ended_at: frame_system::Pallet::<T>::block_number(),
+			evicted,
+		};
+		PastPlacements::<T>::insert(service, node, past.clone());
+		Ok(past)
 	}
 
 	/// Takes `service` off `node`'s list of services.
@@ -546,6 +594,29 @@ impl<T: Config> ServiceDirectory<T::AccountId, BlockNumberFor<T>> for Pallet<T> 
 		let placed = Placements::<T>::get(service, node)
 			.is_some_and(|placement| placement.versions.contains(&version));
 		placed && Self::is_live(service, version)
+	}
+
+	/// A version counts while placed on `node` and live, and for [`Config::RetireGrace`] blocks
+	/// after the owner retired it or the placement ended (whichever came first). At most four
+	/// small reads: the placement, the past placement, the retired versions and the block the
+	/// version was retired in; never the version's record.
+	fn ran_recently(node: NodeId, service: ServiceId, version: VersionNumber) -> bool {
+		let now = frame_system::Pallet::<T>::block_number();
+		let within_grace = |at: BlockNumberFor<T>| now <= at.saturating_add(T::RetireGrace::get());
+		let placed = Placements::<T>::get(service, node)
+			.is_some_and(|placement| placement.versions.contains(&version));
+		if !placed {
+			let ended_recently = PastPlacements::<T>::get(service, node).is_some_and(|past| {
+				past.versions.contains(&version) && within_grace(past.ended_at)
+			});
+			if !ended_recently {
+				return false;
+			}
+		}
+		// A placed version exists (announcements name only published versions, and they go
+		// only with the service), so it is live unless retired.
+		!RetiredVersions::<T>::get(service).contains(&version)
+			|| RetiredAt::<T>::get(service, version).is_some_and(within_grace)
 	}
 
 	/// One read of the stamp (and two of the NFT's owner), never a walk over placements.

@@ -47,6 +47,33 @@
 //! ([`Pallet::announce_placement`]) and withdraws them ([`Pallet::withdraw_placement`]). Only online
 //! nodes can take a placement. The chain then knows where each service lives.
 //!
+//! ## Squatted placements are evicted (finding M5)
+//! Announcing needs no consent from the service's owner, and a service takes at most
+//! [`Config::MaxNodesPerService`] nodes, so squatters (128 nodes at a refundable deposit each)
+//! could fill every slot and lock honest nodes out, and an offline node's placement stayed
+//! forever. [`Pallet::evict_placement`] ends a placement: the service's owner may evict any,
+//! and the node may not place the service again for [`Config::EvictionBan`] blocks
+//! ([`Error::NodeEvicted`]), so an evicted squatter cannot take its slot straight back; anyone
+//! may evict the placement of a node that is offline (not `is_online`), which bars nothing: the
+//! node places the service again once back online. Only the owner evicts an online node
+//! ([`Error::NodeOnline`]). Eviction is O(1), the withdrawal path plus the owner check and the
+//! node's status.
+//!
+//! ## Calls served stay payable for a grace (finding M4)
+//! Settlement checks that the node runs the version when the report settles, not when the calls
+//! were served, so an owner who retired the version, or evicted the node, before the node
+//! reported left it unpaid and marked for failed settlement. A version retired, or a placement
+//! that ended (withdrawn or evicted), still counts for [`Config::RetireGrace`] blocks
+//! ([`micro_primitives::ServiceDirectory::ran_recently`]: at most four small reads,
+//! [`Placements`], [`PastPlacements`], [`RetiredVersions`] and [`RetiredAt`]); the grace is
+//! longer than the settlement's least interval between reports, so an honest node reports in
+//! time. Within the grace a node may still charge calls it served after the retirement, within
+//! the consumers' signed allowances: the grace bounds that. Re-announcing a placement without a
+//! version stops that version counting at once (the node's own choice). Each ended placement
+//! is kept as one [`PastPlacement`] per service and node, replacing the placement it came from;
+//! a later announcement drops it once neither its grace nor its ban matters, and unregistering
+//! the service clears it.
+//!
 //! ## Availability is a stamp, not a walk (finding H4)
 //! A service is *available* while some node ran a live version of it at its last heartbeat (or
 //! its announcement) and that heartbeat is still within the heartbeat TTL. Each heartbeat
@@ -118,7 +145,8 @@ pub mod pallet {
 	use sp_core::H256;
 
 	/// The storage layout's version: 1 added [`ServiceInfo::price_rise`], [`RetiredVersions`],
-	/// [`AvailableUntil`], and disabled `pallet-nfts` transfers of offered NFTs. Storage changes
+	/// [`RetiredAt`], [`PastPlacements`], [`AvailableUntil`], and disabled `pallet-nfts`
+	/// transfers of offered NFTs. Storage changes
 	/// come with a migration from the version before ([`crate::migrations`]).
 	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
@@ -190,6 +218,16 @@ pub mod pallet {
 		/// signs lives, so none signed before the rise is charged the new price.
 		#[pallet::constant]
 		type PriceRiseNotice: Get<BlockNumberFor<Self>>;
+		/// Blocks a node still counts as running a version after its owner retired it or the
+		/// node's placement ended (withdrawn or evicted), so calls it served before are settled
+		/// ([`micro_primitives::ServiceDirectory::ran_recently`]). Longer than the settlement's
+		/// least interval between reports and a worker's report cadence.
+		#[pallet::constant]
+		type RetireGrace: Get<BlockNumberFor<Self>>;
+		/// Blocks a node whose placement the service's owner evicted may not place the service
+		/// again, so an evicted squatter cannot take its slot back at once.
+		#[pallet::constant]
+		type EvictionBan: Get<BlockNumberFor<Self>>;
 		/// The charity account: 2.5% of every sale of a service.
 		type CharityAccount: Get<Self::AccountId>;
 		/// The network-operations account: 2.5% of every sale of a service.
@@ -245,6 +283,28 @@ pub mod pallet {
 		BoundedVec<VersionNumber, T::MaxVersions>,
 		ValueQuery,
 	>;
+
+	/// The block each retired version was retired in, read by
+	/// [`micro_primitives::ServiceDirectory::ran_recently`] to give the nodes that ran it
+	/// [`Config::RetireGrace`] blocks to report.
+	#[pallet::storage]
+	pub type RetiredAt<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		ServiceId,
+		Twox64Concat,
+		VersionNumber,
+		BlockNumberFor<T>,
+	>;
+
+	/// The last placement of a service on a node that ended (withdrawn or evicted): at most one
+	/// per service and node, replacing the [`Placements`] entry it came from. It keeps the
+	/// versions the node ran counting for [`Config::RetireGrace`] blocks, and an owner's
+	/// eviction barring the node for [`Config::EvictionBan`] blocks. A later announcement
+	/// removes it once neither matters; unregistering the service removes it.
+	#[pallet::storage]
+	pub type PastPlacements<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ServiceId, Twox64Concat, NodeId, PastPlacement<T>>;
 
 	/// The last block each service counts as available in: the latest `online_until` of the
 	/// heartbeats (and announcements) of nodes that ran a live version of it.
@@ -306,6 +366,14 @@ pub mod pallet {
 		PlacementAnnounced { service: ServiceId, node: NodeId, versions: PlacedVersionsOf<T> },
 		/// A node stopped running a service.
 		PlacementWithdrawn { service: ServiceId, node: NodeId },
+		/// `by` evicted the node's placement of the service: the service's owner (the node may
+		/// not place it again before block `banned_until`), or anyone, the node being offline.
+		PlacementEvicted {
+			service: ServiceId,
+			node: NodeId,
+			by: T::AccountId,
+			banned_until: Option<BlockNumberFor<T>>,
+		},
 		/// The owner offered the service for `price` MICRO units, to `buyer` only if set.
 		ServiceOffered {
 			service: ServiceId,
@@ -387,6 +455,11 @@ pub mod pallet {
 		ZeroPrice,
 		/// Only the seller or the service's owner may withdraw an offer.
 		NotSeller,
+		/// Only the service's owner may evict the placement of a node that is online.
+		NodeOnline,
+		/// The service's owner evicted this node: it may not place the service again until its
+		/// ban ([`Config::EvictionBan`]) is over.
+		NodeEvicted,
 	}
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
@@ -517,6 +590,20 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_buy(who, service, max_price)
+		}
+
+		/// Evict `node`'s placement of `service`: the service's owner may evict any (the node
+		/// may not place it again for [`Config::EvictionBan`] blocks); anyone may evict that of
+		/// a node that is offline. Calls the node served keep settling for
+		/// [`Config::RetireGrace`] blocks.
+		#[pallet::call_index(11)]
+		pub fn evict_placement(
+			origin: OriginFor<T>,
+			service: ServiceId,
+			node: NodeId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_evict(who, service, node)
 		}
 	}
 

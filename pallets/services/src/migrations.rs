@@ -11,7 +11,7 @@ use micro_primitives::{ApiTokens, NodeDirectory, ServiceId, VersionNumber};
 use sp_runtime::Saturating;
 
 use crate::{
-	AvailableUntil, BalanceOf, Config, Offers, Pallet, Placements, RetiredVersions,
+	AvailableUntil, BalanceOf, Config, Offers, Pallet, Placements, RetiredAt, RetiredVersions,
 	ServiceCollection, ServiceInfo, ServiceNameOf, Services, Versions,
 };
 
@@ -43,7 +43,8 @@ pub mod v0 {
 
 /// Version 0 to 1:
 /// - every [`ServiceInfo`] gains `price_rise: None` (price rises now wait out a notice);
-/// - [`RetiredVersions`] lists the versions already retired;
+/// - [`RetiredVersions`] lists the versions already retired, and [`RetiredAt`] the block each
+///   was retired in;
 /// - [`AvailableUntil`] stamps each service with the latest `online_until` of the registered
 ///   nodes that run a live version of it, so services stay available through the upgrade;
 /// - each offer whose seller still holds the NFT disables the NFT's `pallet-nfts` transfers;
@@ -71,9 +72,10 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
 
 		for (service, version, info) in Versions::<T>::iter() {
 			reads.saturating_inc();
-			if info.retired_at.is_some() {
+			if let Some(at) = info.retired_at {
 				let _ = RetiredVersions::<T>::try_mutate(service, |list| list.try_push(version));
-				writes.saturating_inc();
+				RetiredAt::<T>::insert(service, version, at);
+				writes = writes.saturating_add(2);
 			}
 		}
 
@@ -161,7 +163,7 @@ mod tests {
 				published_at: 1,
 				retired_at,
 			};
-			Versions::<Test>::insert(0, 1, version(Some(1)));
+			Versions::<Test>::insert(0, 1, version(Some(3)));
 			Versions::<Test>::insert(0, 2, version(None));
 			set_node(7, bob(), true);
 			Placements::<Test>::insert(
@@ -182,6 +184,8 @@ mod tests {
 			assert_eq!((info.latest_version, info.live_versions, info.placements), (2, 1, 1));
 			assert_eq!(info.price_rise, None);
 			assert_eq!(RetiredVersions::<Test>::get(0).into_inner(), vec![1]);
+			assert_eq!(RetiredAt::<Test>::get(0, 1), Some(3));
+			assert_eq!(RetiredAt::<Test>::get(0, 2), None);
 			assert_eq!(AvailableUntil::<Test>::get(0), Some(1 + TTL));
 			// The live offer stands and its NFT cannot move through pallet-nfts; the stale one
 			// is gone.

@@ -114,7 +114,8 @@ impl NodeDirectory<AccountId, u64> for TestNodes {
 		None
 	}
 	fn is_online(node: NodeId) -> bool {
-		NODES.with(|n| n.borrow().get(&node).is_some_and(|(_, online)| *online))
+		System::block_number() < ALL_OFFLINE_FROM
+			&& NODES.with(|n| n.borrow().get(&node).is_some_and(|(_, online)| *online))
 	}
 	/// An online node heard from now; an offline one last online the block before.
 	fn online_until(node: NodeId) -> Option<u64> {
@@ -183,6 +184,8 @@ impl pallet_micro_services::Config for Test {
 	type MaxServicesPerNode = ConstU32<2>;
 	type MaxNodesPerService = ConstU32<3>;
 	type PriceRiseNotice = ConstU64<PRICE_RISE_NOTICE>;
+	type RetireGrace = ConstU64<RETIRE_GRACE>;
+	type EvictionBan = ConstU64<EVICTION_BAN>;
 	type CharityAccount = Charity;
 	type OperationsAccount = Operations;
 	type WeightInfo = ();
@@ -192,6 +195,12 @@ impl pallet_micro_services::Config for Test {
 pub const TTL: u64 = 100;
 /// Blocks a price rise waits.
 pub const PRICE_RISE_NOTICE: u64 = 10;
+/// Blocks a version counts for after its retirement or the end of its placement.
+pub const RETIRE_GRACE: u64 = 20;
+/// Blocks a node the owner evicted may not place the service again.
+pub const EVICTION_BAN: u64 = 40;
+/// From this block on every node is offline (as a node is, long after its last heartbeat).
+pub const ALL_OFFLINE_FROM: u64 = 1_000_000;
 
 /// The test's accounts.
 pub fn account(n: u8) -> AccountId {

@@ -1098,3 +1098,195 @@ fn the_heartbeat_worst_case_stamps_every_service() {
 		}
 	});
 }
+
+mod grace_and_eviction {
+	use super::*;
+	use micro_primitives::{NodeDirectory, NodeId};
+	use sp_runtime::DispatchResult;
+
+	fn announce(node: NodeId, service: ServiceId, list: &[u32]) -> DispatchResult {
+		let operator = <TestNodes as NodeDirectory<_, _>>::operator(node).unwrap();
+		MicroServices::announce_placement(
+			RuntimeOrigin::signed(operator),
+			node,
+			service,
+			versions(list),
+		)
+	}
+
+	fn evict(who: AccountId, service: ServiceId, node: NodeId) -> DispatchResult {
+		MicroServices::evict_placement(RuntimeOrigin::signed(who), service, node)
+	}
+
+	fn publish_v2(service: ServiceId) {
+		assert_ok!(MicroServices::publish_version(
+			RuntimeOrigin::signed(alice()),
+			service,
+			source("v2"),
+			code(2),
+			endpoints(&["Say.Hello"]),
+		));
+	}
+
+	/// Attack (M4): the owner retires a version while nodes still hold unreported calls to it.
+	/// The version counts for settlement for `RetireGrace` blocks after it was retired, then
+	/// no longer.
+	#[test]
+	fn retiring_a_version_does_not_fail_records_served_before() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			publish_v2(service);
+			set_node(7, bob(), true);
+			assert_ok!(announce(7, service, &[1, 2]));
+			System::set_block_number(5);
+			assert_ok!(MicroServices::retire_version(RuntimeOrigin::signed(alice()), service, 1));
+			assert_eq!(RetiredAt::<Test>::get(service, 1), Some(5));
+
+			System::set_block_number(5 + RETIRE_GRACE);
+			assert!(!MicroServices::runs(7, service, 1));
+			assert!(MicroServices::ran_recently(7, service, 1));
+			assert!(MicroServices::ran_recently(7, service, 2));
+			// Only a node that ran the version is covered.
+			set_node(8, bob(), true);
+			assert!(!MicroServices::ran_recently(8, service, 1));
+
+			System::set_block_number(6 + RETIRE_GRACE);
+			assert!(!MicroServices::ran_recently(7, service, 1));
+			assert!(MicroServices::ran_recently(7, service, 2));
+		});
+	}
+
+	/// A placement that ended (withdrawn, or evicted) keeps the versions it named counting for
+	/// the grace, even if the node announces other versions since; a version retired before
+	/// the placement ended counts only for the grace after its retirement.
+	#[test]
+	fn a_placement_that_ended_counts_for_the_grace() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			publish_v2(service);
+			set_node(7, bob(), true);
+			assert_ok!(announce(7, service, &[1, 2]));
+			assert_ok!(MicroServices::retire_version(RuntimeOrigin::signed(alice()), service, 1));
+			System::set_block_number(10);
+			assert_ok!(MicroServices::withdraw_placement(RuntimeOrigin::signed(bob()), 7, service));
+			assert_eq!(
+				PastPlacements::<Test>::get(service, 7),
+				Some(PastPlacement { versions: versions(&[1, 2]), ended_at: 10, evicted: false })
+			);
+			assert!(!MicroServices::runs(7, service, 2));
+			assert!(MicroServices::ran_recently(7, service, 2));
+
+			System::set_block_number(2 + RETIRE_GRACE);
+			// Version 1 was retired at block 1: its grace is over.
+			assert!(!MicroServices::ran_recently(7, service, 1));
+			assert!(MicroServices::ran_recently(7, service, 2));
+
+			System::set_block_number(10 + RETIRE_GRACE);
+			assert!(MicroServices::ran_recently(7, service, 2));
+			System::set_block_number(11 + RETIRE_GRACE);
+			assert!(!MicroServices::ran_recently(7, service, 2));
+			// A later announcement drops the past placement once it no longer matters.
+			assert_ok!(announce(7, service, &[2]));
+			assert!(!PastPlacements::<Test>::contains_key(service, 7));
+			assert!(MicroServices::ran_recently(7, service, 2));
+		});
+	}
+
+	/// Attack (M5): squatters take every placement of a service; an honest node is locked
+	/// out. The owner evicts a squatter, who may not take the slot back during its ban, and the
+	/// honest node places.
+	#[test]
+	fn squatters_filling_every_placement_are_evicted_by_the_owner() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			for node in 1..=3 {
+				set_node(node, charlie(), true);
+				assert_ok!(announce(node, service, &[1]));
+			}
+			set_node(10, bob(), true);
+			assert_noop!(announce(10, service, &[1]), Error::<Test>::TooManyNodesForService);
+
+			assert_ok!(evict(alice(), service, 1));
+			assert_eq!(
+				last_event(),
+				Event::PlacementEvicted {
+					service,
+					node: 1,
+					by: alice(),
+					banned_until: Some(1 + EVICTION_BAN),
+				}
+				.into()
+			);
+			assert!(!Placements::<Test>::contains_key(service, 1));
+			assert_eq!(Services::<Test>::get(service).unwrap().placements, 2);
+			assert!(!MicroServices::is_serving(1));
+			// Calls the squatter served before count for the grace (M4).
+			assert!(MicroServices::ran_recently(1, service, 1));
+			// The evicted node cannot take the slot back.
+			assert_noop!(announce(1, service, &[1]), Error::<Test>::NodeEvicted);
+
+			assert_ok!(announce(10, service, &[1]));
+			assert_eq!(Services::<Test>::get(service).unwrap().placements, 3);
+			assert!(MicroServices::runs(10, service, 1));
+
+			// After the ban the node may place the service again (if there is room).
+			assert_ok!(evict(alice(), service, 2));
+			System::set_block_number(1 + EVICTION_BAN - 1);
+			assert_noop!(announce(1, service, &[1]), Error::<Test>::NodeEvicted);
+			System::set_block_number(1 + EVICTION_BAN);
+			assert_ok!(announce(1, service, &[1]));
+			assert!(!PastPlacements::<Test>::contains_key(service, 1));
+		});
+	}
+
+	/// Only the owner evicts a node that is online; anyone evicts the placement of a node that
+	/// is offline, which bars nothing.
+	#[test]
+	fn only_the_owner_evicts_an_online_node() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			set_node(7, bob(), true);
+			assert_ok!(announce(7, service, &[1]));
+			assert_noop!(evict(charlie(), service, 7), Error::<Test>::NodeOnline);
+			// Not even the node's operator: it withdraws instead.
+			assert_noop!(evict(bob(), service, 7), Error::<Test>::NodeOnline);
+			assert_noop!(evict(alice(), service, 8), Error::<Test>::NotPlaced);
+
+			set_node(7, bob(), false);
+			assert_ok!(evict(charlie(), service, 7));
+			assert_eq!(
+				last_event(),
+				Event::PlacementEvicted { service, node: 7, by: charlie(), banned_until: None }
+					.into()
+			);
+			assert_eq!(Services::<Test>::get(service).unwrap().placements, 0);
+			assert_eq!(
+				PastPlacements::<Test>::get(service, 7),
+				Some(PastPlacement { versions: versions(&[1]), ended_at: 1, evicted: false })
+			);
+			assert_noop!(evict(charlie(), service, 7), Error::<Test>::NotPlaced);
+
+			// Back online, the node places the service again at once.
+			set_node(7, bob(), true);
+			assert_ok!(announce(7, service, &[1]));
+		});
+	}
+
+	/// Unregistering a service removes what the grace and the bans keep.
+	#[test]
+	fn unregistering_removes_retirements_and_past_placements() {
+		new_test_ext().execute_with(|| {
+			let service = register_as(alice(), "greeter");
+			publish_v2(service);
+			set_node(7, bob(), true);
+			assert_ok!(announce(7, service, &[1]));
+			assert_ok!(evict(alice(), service, 7));
+			assert_ok!(MicroServices::retire_version(RuntimeOrigin::signed(alice()), service, 1));
+			assert!(RetiredAt::<Test>::contains_key(service, 1));
+			assert_ok!(MicroServices::unregister_service(RuntimeOrigin::signed(alice()), service));
+			assert!(!RetiredAt::<Test>::contains_key(service, 1));
+			assert!(!PastPlacements::<Test>::contains_key(service, 7));
+			assert!(!MicroServices::ran_recently(7, service, 1));
+		});
+	}
+}

@@ -7,6 +7,7 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{ApiTokens, VersionNumber};
 use scale_info::TypeInfo;
 use sp_core::H256;
+use sp_runtime::Saturating;
 
 use crate::{BalanceOf, Config};
 
@@ -245,4 +246,34 @@ pub struct Offer<T: Config> {
 	pub price: BalanceOf<T>,
 	/// The only account that may buy, if the offer is not open to all.
 	pub buyer: Option<T::AccountId>,
+}
+
+/// A node's placement of a service that ended: withdrawn by its operator or evicted.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct PastPlacement<T: Config> {
+	/// The versions the node ran.
+	pub versions: PlacedVersionsOf<T>,
+	/// The block the placement ended in.
+	pub ended_at: BlockNumberFor<T>,
+	/// Whether the service's owner evicted it (which bars the node for
+	/// [`Config::EvictionBan`] blocks).
+	pub evicted: bool,
+}
+
+impl<T: Config> PastPlacement<T> {
+	/// The first block the node may place the service again in, if the owner barred it.
+	pub fn banned_until(&self) -> Option<BlockNumberFor<T>> {
+		self.evicted.then(|| self.ended_at.saturating_add(T::EvictionBan::get()))
+	}
+
+	/// Whether the record still matters at block `now`: its versions still count, or its ban
+	/// still holds.
+	pub fn matters_at(&self, now: BlockNumberFor<T>) -> bool {
+		now <= self.ended_at.saturating_add(T::RetireGrace::get())
+			|| self.banned_until().is_some_and(|until| now < until)
+	}
 }

@@ -25,6 +25,7 @@ pub trait WeightInfo {
 	fn offer_service() -> Weight;
 	fn withdraw_offer() -> Weight;
 	fn buy_service() -> Weight;
+	fn evict_placement() -> Weight;
 }
 
 /// Measured weights, priced with the runtime's database weights.
@@ -95,10 +96,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::Versions` (`max_values`: None, `max_size`: Some(16982), added: 19457, mode: `MaxEncodedLen`)
 	fn retire_version() -> Weight {
 		// Measured proof size: 17729 bytes; estimated: 20447.
-		// Not yet measured: the measured figure plus `RetiredVersions` (r:1 w:1, 257 bytes).
-		Weight::from_parts(283_842_000, 23_228)
+		// Not yet measured: the measured figure plus `RetiredVersions` (r:1 w:1, 257 bytes)
+		// and `RetiredAt` (w:1).
+		Weight::from_parts(293_842_000, 23_228)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `MicroServices::Services` (r:1 w:1)
 	/// Proof: `MicroServices::Services` (`max_values`: None, `max_size`: Some(158), added: 2633, mode: `MaxEncodedLen`)
@@ -184,10 +186,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Measured proof size: 13736 bytes; estimated: 1246238.
 		// Not yet measured: the measured figure plus ending a standing offer (`Nfts::Attribute`
 		// and `Nfts::Collection`, r:2 w:2) and removing `AvailableUntil` and `RetiredVersions`
-		// (w:2).
-		Weight::from_parts(3_390_064_000, 1_254_000)
-			.saturating_add(T::DbWeight::get().reads(333_u64))
-			.saturating_add(T::DbWeight::get().writes(337_u64))
+		// (w:2); and clearing `RetiredAt` (up to `MaxVersions`, r:64 w:64) and `PastPlacements`
+		// (up to `MaxNodesPerService`, r:128 w:128), estimated from clearing `Versions`.
+		Weight::from_parts(4_350_000_000, 1_760_000)
+			.saturating_add(T::DbWeight::get().reads(525_u64))
+			.saturating_add(T::DbWeight::get().writes(529_u64))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
@@ -208,10 +211,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn announce_placement() -> Weight {
 		// Measured proof size: 140929 bytes; estimated: 156646.
 		// Not yet measured: the measured figure plus the availability stamp: the node's
-		// `online_until` (`MicroNodes::Nodes`, r:1) and `AvailableUntil` (r:1 w:1).
-		Weight::from_parts(1_360_122_000, 163_000)
-			.saturating_add(T::DbWeight::get().reads(17_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// `online_until` (`MicroNodes::Nodes`, r:1) and `AvailableUntil` (r:1 w:1); and the
+		// node's past placement (`PastPlacements`, r:1 w:1, 38 bytes), estimated from
+		// `Placements`.
+		Weight::from_parts(1_380_000_000, 166_000)
+			.saturating_add(T::DbWeight::get().reads(18_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
@@ -223,9 +228,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::Services` (`max_values`: None, `max_size`: Some(158), added: 2633, mode: `MaxEncodedLen`)
 	fn withdraw_placement() -> Weight {
 		// Measured proof size: 3548 bytes; estimated: 4704.
-		Weight::from_parts(143_829_000, 4704)
+		// Not yet measured: the measured figure plus keeping the past placement
+		// (`PastPlacements`, w:1), estimated from `Placements`.
+		Weight::from_parts(155_000_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `MicroServices::Services` (r:1 w:0)
 	/// Storage: `MicroServices::ServiceCollection` (r:1 w:0)
@@ -263,6 +270,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
+	/// Storage: `MicroServices::Placements` (r:1 w:1)
+	/// Storage: `MicroServices::ServiceCollection` (r:1 w:0)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
+	/// Storage: `MicroNodes::HeartbeatTtl` (r:1 w:0)
+	/// Storage: `MicroServices::NodeServices` (r:1 w:1)
+	/// Storage: `MicroServices::Services` (r:1 w:1)
+	/// Storage: `MicroServices::PastPlacements` (r:0 w:1)
+	// Not yet measured: estimated from `withdraw_placement` plus the owner check of
+	// `set_price` (`ServiceCollection`, `Nfts::Item`) and the node's status (`MicroNodes::Nodes`,
+	// `MicroNodes::HeartbeatTtl`).
+	fn evict_placement() -> Weight {
+		Weight::from_parts(230_000_000, 10_000)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
 }
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
@@ -281,10 +304,11 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn retire_version() -> Weight {
-		// Not yet measured: the measured figure plus `RetiredVersions` (r:1 w:1, 257 bytes).
-		Weight::from_parts(283_842_000, 23_228)
+		// Not yet measured: the measured figure plus `RetiredVersions` (r:1 w:1, 257 bytes)
+		// and `RetiredAt` (w:1).
+		Weight::from_parts(293_842_000, 23_228)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_price() -> Weight {
 		Weight::from_parts(68_988_000, 4326)
@@ -302,22 +326,27 @@ impl WeightInfo for () {
 	fn unregister_service() -> Weight {
 		// Not yet measured: the measured figure plus ending a standing offer (`Nfts::Attribute`
 		// and `Nfts::Collection`, r:2 w:2) and removing `AvailableUntil` and `RetiredVersions`
-		// (w:2).
-		Weight::from_parts(3_390_064_000, 1_254_000)
-			.saturating_add(RocksDbWeight::get().reads(333_u64))
-			.saturating_add(RocksDbWeight::get().writes(337_u64))
+		// (w:2); and clearing `RetiredAt` (up to `MaxVersions`, r:64 w:64) and `PastPlacements`
+		// (up to `MaxNodesPerService`, r:128 w:128), estimated from clearing `Versions`.
+		Weight::from_parts(4_350_000_000, 1_760_000)
+			.saturating_add(RocksDbWeight::get().reads(525_u64))
+			.saturating_add(RocksDbWeight::get().writes(529_u64))
 	}
 	fn announce_placement() -> Weight {
 		// Not yet measured: the measured figure plus the availability stamp: the node's
-		// `online_until` (`MicroNodes::Nodes`, r:1) and `AvailableUntil` (r:1 w:1).
-		Weight::from_parts(1_360_122_000, 163_000)
-			.saturating_add(RocksDbWeight::get().reads(17_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		// `online_until` (`MicroNodes::Nodes`, r:1) and `AvailableUntil` (r:1 w:1); and the
+		// node's past placement (`PastPlacements`, r:1 w:1, 38 bytes), estimated from
+		// `Placements`.
+		Weight::from_parts(1_380_000_000, 166_000)
+			.saturating_add(RocksDbWeight::get().reads(18_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn withdraw_placement() -> Weight {
-		Weight::from_parts(143_829_000, 4704)
+		// Not yet measured: the measured figure plus keeping the past placement
+		// (`PastPlacements`, w:1), estimated from `Placements`.
+		Weight::from_parts(155_000_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn offer_service() -> Weight {
 		// Not yet measured: plus disabling the NFT's transfers in `pallet-nfts`, estimated from
@@ -339,5 +368,13 @@ impl WeightInfo for () {
 		Weight::from_parts(390_000_000, 22_000)
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
+	}
+	// Not yet measured: estimated from `withdraw_placement` plus the owner check of
+	// `set_price` (`ServiceCollection`, `Nfts::Item`) and the node's status (`MicroNodes::Nodes`,
+	// `MicroNodes::HeartbeatTtl`).
+	fn evict_placement() -> Weight {
+		Weight::from_parts(230_000_000, 10_000)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 }

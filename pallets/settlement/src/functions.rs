@@ -223,7 +223,7 @@ impl<T: Config> Pallet<T> {
 			RecordError::Revoked
 		);
 		ensure!(
-			T::Services::runs(node, allowance.service, record.version),
+			T::Services::ran_recently(node, allowance.service, record.version),
 			RecordError::NotServing
 		);
 		let terms = sp_io::hashing::blake2_256(&allowance.encode());

@@ -15,7 +15,8 @@
 //! Each record on its own ([`RecordError`]): at least one call; the allowance names this node
 //! and carries the consumer's valid signature; it has not expired; the consumer has not revoked
 //! it (or the revocation's notice is not over); the node runs that live
-//! version of the service; its nonce is the consumer's current one for this node (with the same
+//! version of the service, or did within the services' grace
+//! ([`micro_primitives::ServiceDirectory::ran_recently`]); its nonce is the consumer's current one for this node (with the same
 //! terms) or a higher one, which replaces it; the calls keep it within its maximum; the
 //! service's price is not zero and not above the allowance's cap; and the consumer holds enough
 //! tokens: those it holds for this node (`pallet-micro-tokens`' holds) pay first, whatever their
@@ -117,6 +118,15 @@
 //!   ([`RecordError::Revoked`]), records within it settle (and are paid from the hold), so the
 //!   revocation neither strands an honest node nor lets the consumer walk away from calls
 //!   already served.
+//! - **An owner failing the nodes that served it (M4).** Whether the node runs the version is
+//!   checked when the report settles, not when the calls were served, so an owner who retired
+//!   the version (or evicted the node) before the node reported made every unsettled record
+//!   fail as [`RecordError::NotServing`], unpaid and with a failed-settlement mark. A version
+//!   retired, or a placement ended, within the services' grace (`pallet-micro-services`'
+//!   `RetireGrace`, longer than [`Config::MinReportInterval`] and a worker's report cadence)
+//!   still counts ([`micro_primitives::ServiceDirectory::ran_recently`]); after it, records are
+//!   refused as before. A price so high that `calls * price` overflows
+//!   ([`RecordError::Overflow`]) is the owner's doing and no longer the node's fault.
 //! - **`Dispute` recorded by nothing.** A consumer can dispute what a node settled for it; a
 //!   dispute the node's operator does not refund within [`Config::DisputeWindow`] is what
 //!   records [`micro_primitives::ReputationEvent::Dispute`]. The deposit stops free disputes;
@@ -151,7 +161,9 @@ pub trait BenchmarkHelper<AccountId, Signature> {
 	fn consumer(index: u32) -> AccountId;
 	/// `consumer`'s signature over `message`.
 	fn sign(consumer: &AccountId, message: &[u8]) -> Signature;
-	/// A service owned by `owner` with a live version placed on `node`, at a price of 1.
+	/// A service owned by `owner` whose version `node` serves (or served within the services'
+	/// grace), at a price of 1, in the state that is costliest to check
+	/// ([`micro_primitives::ServiceDirectory::ran_recently`]).
 	fn live_service(
 		owner: &AccountId,
 		node: micro_primitives::NodeId,

@@ -86,12 +86,18 @@ pub const HOLD_NOTICE: u64 = 10;
 /// The fee of each rejected record of an unsigned report.
 pub const REJECTED_RECORD_FEE: u128 = 500;
 
-/// A test service: owner, price, and the (node, version) pairs it runs on.
+/// Blocks a (node, version) pair still counts for after it stopped running, as the services
+/// pallet's `RetireGrace`.
+pub const RETIRE_GRACE: u64 = 30;
+
+/// A test service: owner, price, the (node, version) pairs it runs on, and the block each pair
+/// that stopped (its version retired or its placement ended) stopped in.
 #[derive(Clone)]
 pub struct TestService {
 	pub owner: AccountId,
 	pub price: ApiTokens,
 	pub runs: BTreeSet<(NodeId, VersionNumber)>,
+	pub stopped: BTreeMap<(NodeId, VersionNumber), u64>,
 }
 
 thread_local! {
@@ -145,6 +151,15 @@ impl ServiceDirectory<AccountId, u64> for TestServices {
 	fn runs(node: NodeId, service: ServiceId, version: VersionNumber) -> bool {
 		SERVICES
 			.with(|s| s.borrow().get(&service).is_some_and(|s| s.runs.contains(&(node, version))))
+	}
+	fn ran_recently(node: NodeId, service: ServiceId, version: VersionNumber) -> bool {
+		let now = System::block_number();
+		Self::runs(node, service, version)
+			|| SERVICES.with(|s| {
+				s.borrow().get(&service).is_some_and(|s| {
+					s.stopped.get(&(node, version)).is_some_and(|at| now <= at + RETIRE_GRACE)
+				})
+			})
 	}
 	fn is_available(_: ServiceId) -> bool {
 		true
@@ -308,8 +323,29 @@ pub fn set_service(
 	runs: &[(NodeId, VersionNumber)],
 ) {
 	SERVICES.with(|s| {
-		s.borrow_mut()
-			.insert(id, TestService { owner, price, runs: runs.iter().copied().collect() })
+		s.borrow_mut().insert(
+			id,
+			TestService {
+				owner,
+				price,
+				runs: runs.iter().copied().collect(),
+				stopped: BTreeMap::new(),
+			},
+		)
+	});
+}
+
+/// The owner retires `version` of `service` now: every node stops running it.
+pub fn retire(service: ServiceId, version: VersionNumber) {
+	let now = System::block_number();
+	SERVICES.with(|s| {
+		if let Some(s) = s.borrow_mut().get_mut(&service) {
+			let stopping: Vec<_> = s.runs.iter().filter(|(_, v)| *v == version).copied().collect();
+			for pair in stopping {
+				s.runs.remove(&pair);
+				s.stopped.insert(pair, now);
+			}
+		}
 	});
 }
 

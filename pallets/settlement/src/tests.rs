@@ -1223,3 +1223,70 @@ fn receipts_add_up_within_the_window_and_are_swept_after_it() {
 		assert!(events().contains(&Event::ReceiptsPruned { count: 1 }));
 	});
 }
+
+/// Attack (M4): the owner retires the version after the node served calls to it, before the
+/// node reported them. The version used to be checked only at settlement, so the records failed
+/// as `NotServing`, unpaid, and cost the node a failed-settlement mark. A report within the
+/// grace settles in full and costs the node nothing.
+#[test]
+fn retiring_a_version_does_not_fail_records_served_before() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let owner_before = balance(&owner());
+		// Served at block 1, then the owner retires version 1.
+		retire(SERVICE, 1);
+		System::set_block_number(1 + RETIRE_GRACE);
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 4)])
+		));
+		assert_eq!(rejections(), vec![]);
+		assert_eq!(tokens_of(&consumer), 100 - 4 * PRICE);
+		// 12 tokens at 1,000 units: 95% to the owner.
+		assert_eq!(balance(&owner()), owner_before + 11_400);
+		assert!(events().contains(&Event::ReportSettled {
+			node: NODE,
+			sequence: 1,
+			settled: 1,
+			rejected: 0
+		}));
+		assert!(!take_ledger().contains(&(Subject::Node(NODE), ReputationEvent::FailedSettlement)));
+	});
+}
+
+/// The grace is bounded: a record reported after it is refused as `NotServing`, and that is
+/// the node's fault (it should have reported in time, or stopped serving).
+#[test]
+fn a_record_after_the_grace_is_refused_as_not_serving() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		retire(SERVICE, 1);
+		System::set_block_number(2 + RETIRE_GRACE);
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 4)])
+		));
+		assert_eq!(rejections(), vec![(0, RecordError::NotServing)]);
+		assert_eq!(tokens_of(&consumer), 100);
+		assert!(RecordError::NotServing.is_nodes_fault());
+		assert!(take_ledger().contains(&(Subject::Node(NODE), ReputationEvent::FailedSettlement)));
+	});
+}
+
+/// Attack (M4): the owner sets a price so high that `calls * price` overflows. Only the owner
+/// chose the price, so the rejection is not held against the node.
+#[test]
+fn an_overflowing_price_is_not_the_nodes_fault() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		set_service(SERVICE, owner(), u128::MAX, &[(NODE, 1)]);
+		let greedy =
+			UsageAllowance { max_price_per_call: u128::MAX, ..allowance(&consumer, 50, 1) };
+		assert_ok!(submit(&node_key, report(1, vec![record(&consumer, greedy, 2)])));
+		assert_eq!(rejections(), vec![(0, RecordError::Overflow)]);
+		assert!(!RecordError::Overflow.is_nodes_fault());
+		assert_eq!(tokens_of(&consumer), 100);
+		assert!(Allowances::<Test>::get(account_of(&consumer), NODE).is_none());
+		assert!(!take_ledger().contains(&(Subject::Node(NODE), ReputationEvent::FailedSettlement)));
+	});
+}

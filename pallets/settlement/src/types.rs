@@ -156,7 +156,8 @@ pub enum RecordError {
 	BadSignature,
 	/// The allowance expired before the report was settled.
 	AllowanceExpired,
-	/// The node does not run that live version of the service.
+	/// The node does not run that live version of the service, and did not within the
+	/// services' grace (a version retired, or a placement ended, only just now still counts).
 	NotServing,
 	/// The allowance's nonce is below the consumer's current one for this node, or reuses it
 	/// with other terms.
@@ -165,7 +166,8 @@ pub enum RecordError {
 	AllowanceExceeded,
 	/// The service is not registered.
 	UnknownService,
-	/// The price of the calls does not fit the token type.
+	/// The price of the calls does not fit the token type: the owner's price, not the node's
+	/// fault.
 	Overflow,
 	/// The consumer holds too few unexpired API tokens.
 	InsufficientTokens,
@@ -193,6 +195,7 @@ impl RecordError {
 				| Self::Unpaid
 				| Self::PriceAboveCap
 				| Self::Revoked
+				| Self::Overflow
 		)
 	}
 }

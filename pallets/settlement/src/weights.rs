@@ -72,11 +72,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// the service's `Reputation::Records` read and written per record), the operator's fee
 		// (its account and the three accounts of the fee split), and 25% more compute per record;
 		// then per record the consumer's revocation read, its receipt and its hold for the node
-		// read and written, and 15% more compute for spending the held pieces.
+		// read and written, and 15% more compute for spending the held pieces. Not yet
+		// measured either: whether the node ran the version is now
+		// `ServiceDirectory::ran_recently`, estimated from the `Placements` read it replaces:
+		// `Placements`, `PastPlacements`, `RetiredVersions` and `RetiredAt` in place of
+		// `Placements` and `Versions` (two reads more per record, the proof smaller).
 		Weight::from_parts(1_200_000_000, 30_000)
 			.saturating_add(Weight::from_parts(762_000_000, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(21_u64))
-			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((14_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 49_000).saturating_mul(n.into()))
@@ -179,7 +183,7 @@ impl WeightInfo for () {
 		Weight::from_parts(1_200_000_000, 30_000)
 			.saturating_add(Weight::from_parts(762_000_000, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
-			.saturating_add(RocksDbWeight::get().reads((12_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((14_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 49_000).saturating_mul(n.into()))

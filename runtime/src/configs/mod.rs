@@ -247,6 +247,11 @@ impl pallet_micro_services::Config for Runtime {
 	/// A price rise applies a day after it is announced: longer than the allowances `micro`
 	/// signs (1,000 blocks by default), so a consumer's signed terms are not repriced under it.
 	type PriceRiseNotice = ConstU32<DAYS>;
+	/// Calls served by a version retired (or a placement ended) within the last hour still
+	/// settle: the owner cannot fail the nodes that served them.
+	type RetireGrace = ConstU32<HOURS>;
+	/// A node its service's owner evicted may not place that service again for a day.
+	type EvictionBan = ConstU32<DAYS>;
 	type WeightInfo = pallet_micro_services::weights::SubstrateWeight<Runtime>;
 }
 
