@@ -130,13 +130,14 @@ pub trait ChainView: Send + Sync {
 	fn node_id(&self) -> Option<NodeId>;
 	/// `who`'s API tokens that have not expired and are not held for a node.
 	fn tokens_of(&self, who: &AccountId) -> u128;
-	/// `who`'s API tokens held for `node`: only `node`'s reports can spend them, so they are
-	/// the part of a consumer's balance a node can count on being paid from.
-	fn held_for(&self, who: &AccountId, node: NodeId) -> u128;
+	/// `who`'s API tokens held for `node`, and the block the hold lasts until: only `node`'s
+	/// reports can spend them before then, so they are the part of a consumer's balance a node
+	/// can count on being paid from.
+	fn held_for(&self, who: &AccountId, node: NodeId) -> (u128, BlockNumber);
 	/// The highest nonce of `who`'s allowances for `node` that `who` revoked on chain, if any:
 	/// the node stops serving them at once (they settle only until the revocation's notice
-	/// ends).
-	fn revoked_up_to(&self, who: &AccountId, node: NodeId) -> Option<u64>;
+	/// ends). An error if the chain could not be read.
+	fn revoked_up_to(&self, who: &AccountId, node: NodeId) -> Result<Option<u64>, String>;
 	/// The operator of the registered node whose MUCP peer id is `peer`.
 	fn operator_of_peer(&self, peer: &str) -> Option<AccountId>;
 	/// `who`'s free calls left in the chain's current quota period, and the period's number.
@@ -186,13 +187,28 @@ pub struct Meter {
 	/// Blocks an allowance must still be valid for when a call is admitted, so the report
 	/// settling it gets in before it expires.
 	pub expiry_margin: BlockNumber,
+	/// Serve paid calls only against tokens held for this node: tokens the consumer could
+	/// spend elsewhere before this node's report lands are not counted.
+	pub require_hold: bool,
 	free_used: Mutex<HashMap<(AccountId, u64), u32>>,
 }
 
 impl Meter {
 	/// A meter over `ledger`, reading the chain through `chain`.
 	pub fn new(ledger: Ledger, chain: Arc<dyn ChainView>, expiry_margin: BlockNumber) -> Self {
-		Self { ledger, chain, expiry_margin, free_used: Mutex::new(HashMap::new()) }
+		Self {
+			ledger,
+			chain,
+			expiry_margin,
+			require_hold: false,
+			free_used: Mutex::new(HashMap::new()),
+		}
+	}
+
+	/// This meter, counting only tokens held for this node if `require_hold`.
+	pub fn requiring_hold(mut self, require_hold: bool) -> Self {
+		self.require_hold = require_hold;
+		self
 	}
 
 	/// The ledger.
@@ -243,7 +259,10 @@ impl Meter {
 				priced.price_per_call
 			)));
 		}
-		if let Some(revoked) = self.chain.revoked_up_to(&allowance.consumer, node) {
+		let revoked = self.chain.revoked_up_to(&allowance.consumer, node).map_err(|e| {
+			MicroError::new(&id, 503, format!("reading the consumer's revocations: {e}"))
+		})?;
+		if let Some(revoked) = revoked {
 			if allowance.nonce <= revoked {
 				return Err(payment(format!(
 					"the consumer revoked its allowances for node {node} up to nonce {revoked}: \
@@ -277,13 +296,22 @@ impl Meter {
 		}
 		let owed = standing.unsettled_for_consumer.saturating_add(1);
 		let needed = u128::from(owed).saturating_mul(priced.price_per_call);
-		// Settlement pays from the tokens held for this node first, then from the rest.
-		let held = self.chain.held_for(&allowance.consumer, node);
-		let spendable = self.chain.tokens_of(&allowance.consumer);
+		// Settlement pays from the tokens held for this node first, then from the rest. A hold
+		// counts only if it outlasts the report that settles this call: after `until` anyone
+		// may release it.
+		let (held, until) = self.chain.held_for(&allowance.consumer, node);
+		let held = if until >= best.saturating_add(self.expiry_margin) { held } else { 0 };
+		let spendable =
+			if self.require_hold { 0 } else { self.chain.tokens_of(&allowance.consumer) };
 		if held.saturating_add(spendable) < needed {
+			let others = if self.require_hold {
+				"this node serves only against held tokens (`micro tokens hold`)".to_owned()
+			} else {
+				format!("{spendable} others")
+			};
 			return Err(payment(format!(
-				"the consumer holds {held} API tokens for this node and {spendable} others, \
-				 {needed} are needed for its unsettled calls"
+				"the consumer holds {held} API tokens for this node until far enough ahead and \
+				 {others}; {needed} are needed for its unsettled calls"
 			)));
 		}
 		Ok(Charge::Allowance(signed))
@@ -653,6 +681,7 @@ mod tests {
 		best: BlockNumber,
 		tokens: u128,
 		held: u128,
+		held_until: BlockNumber,
 		revoked: Option<u64>,
 		free: u32,
 	}
@@ -670,11 +699,11 @@ mod tests {
 		fn tokens_of(&self, _: &AccountId) -> u128 {
 			self.tokens
 		}
-		fn held_for(&self, _: &AccountId, _: NodeId) -> u128 {
-			self.held
+		fn held_for(&self, _: &AccountId, _: NodeId) -> (u128, BlockNumber) {
+			(self.held, self.held_until)
 		}
-		fn revoked_up_to(&self, _: &AccountId, _: NodeId) -> Option<u64> {
-			self.revoked
+		fn revoked_up_to(&self, _: &AccountId, _: NodeId) -> Result<Option<u64>, String> {
+			Ok(self.revoked)
 		}
 		fn operator_of_peer(&self, peer: &str) -> Option<AccountId> {
 			(peer == "known").then(|| AccountId::new([9; 32]))
@@ -706,7 +735,15 @@ mod tests {
 	}
 
 	fn chain() -> FakeChain {
-		FakeChain { node: Some(3), best: 10, tokens: 1_000, held: 0, revoked: None, free: 0 }
+		FakeChain {
+			node: Some(3),
+			best: 10,
+			tokens: 1_000,
+			held: 0,
+			held_until: 0,
+			revoked: None,
+			free: 0,
+		}
 	}
 
 	fn call_with(header: Option<String>) -> Message {
@@ -776,7 +813,9 @@ mod tests {
 		}
 		let broke = meter.admit(&request, PRICED).unwrap_err();
 		assert!(
-			broke.detail.contains("0 API tokens for this node and 25 others, 30 are needed"),
+			broke
+				.detail
+				.contains("0 API tokens for this node until far enough ahead and 25 others; 30"),
 			"{}",
 			broke.detail
 		);
@@ -798,7 +837,7 @@ mod tests {
 		// All of the consumer's tokens are held for this node: none are spendable elsewhere,
 		// and the node serves against the hold.
 		let dir = tempfile::tempdir().unwrap();
-		let holding = meter(&dir, FakeChain { tokens: 0, held: 20, ..chain() });
+		let holding = meter(&dir, FakeChain { tokens: 0, held: 20, held_until: 100, ..chain() });
 		let request = call_with(Some(allowance(3, 9, 1).to_text()));
 		for _ in 0..2 {
 			let charge = holding.admit(&request, PRICED).expect("covered by the hold");
@@ -806,10 +845,25 @@ mod tests {
 		}
 		let beyond = holding.admit(&request, PRICED).unwrap_err();
 		assert!(
-			beyond.detail.contains("20 API tokens for this node and 0 others"),
+			beyond.detail.contains("20 API tokens for this node until far enough ahead and 0"),
 			"{}",
 			beyond.detail
 		);
+
+		// A hold ending before the report could settle counts for nothing: anyone may release
+		// it after `until`.
+		let dir = tempfile::tempdir().unwrap();
+		let ending = meter(&dir, FakeChain { tokens: 0, held: 20, held_until: 29, ..chain() });
+		assert_eq!(ending.admit(&request, PRICED).unwrap_err().code, 402);
+		// A node requiring holds does not count spendable tokens.
+		let dir = tempfile::tempdir().unwrap();
+		let strict = meter(&dir, chain()).requiring_hold(true);
+		let unheld = strict.admit(&request, PRICED).unwrap_err();
+		assert!(unheld.detail.contains("only against held tokens"), "{}", unheld.detail);
+		let dir = tempfile::tempdir().unwrap();
+		let strict =
+			meter(&dir, FakeChain { held: 10, held_until: 30, ..chain() }).requiring_hold(true);
+		assert!(strict.admit(&request, PRICED).is_ok(), "held until best + margin");
 
 		// The consumer revoked nonces up to 1 on chain: nonce 1 is refused at once, 2 is served.
 		let dir = tempfile::tempdir().unwrap();

@@ -145,26 +145,22 @@ impl ChainView for Chain {
 			.unwrap_or(0)
 	}
 
-	fn held_for(&self, who: &AccountId, node: NodeId) -> u128 {
+	fn held_for(&self, who: &AccountId, node: NodeId) -> (u128, BlockNumber) {
 		let (at, _) = self.best();
 		self.view(
 			at,
 			pallet_micro_tokens::HeldForNodeViewFunction::<Runtime>::new(who.clone(), node),
 		)
-		.map(|(tokens, _until)| tokens)
-		.unwrap_or(0)
+		.unwrap_or((0, 0))
 	}
 
-	fn revoked_up_to(&self, who: &AccountId, node: NodeId) -> Option<u64> {
+	fn revoked_up_to(&self, who: &AccountId, node: NodeId) -> Result<Option<u64>, String> {
 		let (at, _) = self.best();
-		let revocation = self
-			.view(
-				at,
-				pallet_micro_settlement::RevocationViewFunction::<Runtime>::new(who.clone(), node),
-			)
-			.ok()
-			.flatten()?;
-		Some(revocation.nonce.max(revocation.in_effect.unwrap_or(0)))
+		let revocation = self.view(
+			at,
+			pallet_micro_settlement::RevocationViewFunction::<Runtime>::new(who.clone(), node),
+		)?;
+		Ok(revocation.map(|r| r.nonce.max(r.in_effect.unwrap_or(0))))
 	}
 
 	fn operator_of_peer(&self, peer: &str) -> Option<AccountId> {

@@ -68,6 +68,12 @@ pub struct WorkerParams {
 	/// seconds: a node that dies drops out of other nodes' routes after this.
 	#[arg(long, value_name = "SECONDS", default_value_t = 30)]
 	pub registry_ttl: u64,
+
+	/// Serve paid calls only against API tokens the consumer holds for this node (`micro
+	/// tokens hold`), which nothing else can spend before this node's report lands. Without
+	/// it, tokens the consumer could still spend elsewhere count too.
+	#[arg(long)]
+	pub mucp_require_hold: bool,
 }
 
 /// What the RPC shows of the worker.
@@ -160,7 +166,9 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 	let ledger = Ledger::open(&deps.base.join("usage.redb"))
 		.map_err(|e| format!("the usage ledger: {e}"))?;
 	let margin = params.settlement_interval.saturating_mul(3).max(10);
-	let meter = Arc::new(Meter::new(ledger, chain.clone(), margin));
+	let meter = Arc::new(
+		Meter::new(ledger, chain.clone(), margin).requiring_hold(params.mucp_require_hold),
+	);
 	let executor = Arc::new(Executor::new(ExecutorConfig::default())?);
 	let host = Arc::new(PeerHost::new(&peer, tokio::runtime::Handle::current()));
 	let deployer = Arc::new(deploy::Deployer::new(
