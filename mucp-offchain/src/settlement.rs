@@ -178,6 +178,21 @@ pub struct Priced {
 	pub service: ServiceId,
 	/// API tokens per call.
 	pub price_per_call: u128,
+	/// An announced rise: the price, and the block it applies from.
+	pub price_rise: Option<(u128, BlockNumber)>,
+}
+
+impl Priced {
+	/// The price a call admitted at block `best` may be settled at: settlement charges the
+	/// price in force when the report lands, so a rise due before `best + margin` counts.
+	pub fn settled_price(&self, best: BlockNumber, margin: BlockNumber) -> u128 {
+		match self.price_rise {
+			Some((price, from)) if from <= best.saturating_add(margin) => {
+				price.max(self.price_per_call)
+			}
+			_ => self.price_per_call,
+		}
+	}
 }
 
 /// Admits calls and counts what was served.
@@ -249,14 +264,15 @@ impl Meter {
 			));
 		}
 		let allowance = &signed.allowance;
-		if allowance.max_price_per_call < priced.price_per_call {
+		let best = self.chain.best_block();
+		let price = priced.settled_price(best, self.expiry_margin);
+		if allowance.max_price_per_call < price {
+			let due =
+				if price > priced.price_per_call { " (a rise due before settlement)" } else { "" };
 			return Err(payment(format!(
-				"the allowance caps the price at {} API tokens per call, below service {}'s {}: \
-				 sign one with a max_price_per_call of at least {}",
-				allowance.max_price_per_call,
-				priced.service,
-				priced.price_per_call,
-				priced.price_per_call
+				"the allowance caps the price at {} API tokens per call, below service {}'s \
+				 {price}{due}: sign one with a max_price_per_call of at least {price}",
+				allowance.max_price_per_call, priced.service,
 			)));
 		}
 		let revoked = self.chain.revoked_up_to(&allowance.consumer, node).map_err(|e| {
@@ -270,7 +286,6 @@ impl Meter {
 				)));
 			}
 		}
-		let best = self.chain.best_block();
 		if allowance.expires_at < best.saturating_add(self.expiry_margin) {
 			return Err(payment(format!(
 				"the allowance expires at block {}, too soon to settle (now {best}, margin {})",
@@ -295,7 +310,7 @@ impl Meter {
 			)));
 		}
 		let owed = standing.unsettled_for_consumer.saturating_add(1);
-		let needed = u128::from(owed).saturating_mul(priced.price_per_call);
+		let needed = u128::from(owed).saturating_mul(price);
 		// Settlement pays from the tokens held for this node first, then from the rest. A hold
 		// counts only if it outlasts the report that settles this call: after `until` anyone
 		// may release it.
@@ -754,7 +769,7 @@ mod tests {
 		message
 	}
 
-	const PRICED: Priced = Priced { service: 0, price_per_call: 10 };
+	const PRICED: Priced = Priced { service: 0, price_per_call: 10, price_rise: None };
 
 	#[test]
 	fn an_allowance_round_trips_through_its_header_and_verifies() {
@@ -958,7 +973,7 @@ mod tests {
 		let meter = meter(&dir, chain());
 		let request = call_with(Some(allowance(3, 9, 1).to_text()));
 		assert!(meter.admit(&request, PRICED).is_ok(), "at the cap");
-		let raised = Priced { service: 0, price_per_call: 11 };
+		let raised = Priced { service: 0, price_per_call: 11, price_rise: None };
 		let refused = meter.admit(&request, raised).unwrap_err();
 		assert_eq!(refused.code, 402);
 		assert!(
@@ -970,13 +985,29 @@ mod tests {
 		);
 	}
 
+	/// Settlement charges the price in force when the report lands: a rise due before then
+	/// already counts, so the node does not serve calls that would then be refused as above
+	/// the cap (served, and never paid).
+	#[test]
+	fn a_rise_due_before_settlement_counts_against_the_cap() {
+		let dir = tempfile::tempdir().unwrap();
+		let meter = meter(&dir, chain());
+		let request = call_with(Some(allowance(3, 9, 1).to_text()));
+		// best 10, margin 20: a rise from block 30 applies before the report settles.
+		let due = Priced { service: 0, price_per_call: 10, price_rise: Some((12, 30)) };
+		let refused = meter.admit(&request, due).unwrap_err();
+		assert!(refused.detail.contains("12 (a rise due before settlement)"), "{}", refused.detail);
+		let later = Priced { service: 0, price_per_call: 10, price_rise: Some((12, 31)) };
+		assert!(meter.admit(&request, later).is_ok(), "a rise due later does not count yet");
+	}
+
 	/// A free service's calls are served without an allowance and counted nowhere: the chain
 	/// settles no unpaid usage.
 	#[test]
 	fn calls_to_a_free_service_are_not_counted_for_settlement() {
 		let dir = tempfile::tempdir().unwrap();
 		let meter = meter(&dir, chain());
-		let free = Priced { service: 0, price_per_call: 0 };
+		let free = Priced { service: 0, price_per_call: 0, price_rise: None };
 		let charge = meter.admit(&call_with(Some(allowance(3, 9, 1).to_text())), free).unwrap();
 		assert_eq!(charge, Charge::Unpriced);
 		meter.record(&charge, 1).unwrap();

@@ -8,7 +8,7 @@ use std::{
 };
 
 use micro_primitives::{NodeId, ServiceId, VersionNumber};
-use micro_runtime::Runtime;
+use micro_runtime::{BlockNumber, Runtime};
 use mucp_offchain::{
 	executor::{hex, metered_wasm_service, source::Builder, CodeHash, Deployment, Executor, Host},
 	peer::Peer,
@@ -44,6 +44,8 @@ pub struct Placed {
 	pub name: String,
 	/// API tokens per call.
 	pub price_per_call: u128,
+	/// An announced price rise: the price, and the block it applies from.
+	pub price_rise: Option<(u128, BlockNumber)>,
 	/// The versions placed here that are not retired.
 	pub versions: Vec<PlacedVersion>,
 }
@@ -122,6 +124,7 @@ pub fn placed_on(chain: &Chain, node: NodeId) -> Result<Vec<Placed>, String> {
 			service,
 			name: text(&info.name),
 			price_per_call: info.price_per_call,
+			price_rise: info.price_rise,
 			versions,
 		});
 	}
@@ -300,8 +303,9 @@ impl Deployer {
 		}
 		let previous =
 			self.running.lock().expect("not poisoned").get(&placed.name).map(|(_, p)| p.clone());
-		let price_changed =
-			previous.as_ref().is_some_and(|p| p.price_per_call != placed.price_per_call);
+		let price_changed = previous.as_ref().is_some_and(|p| {
+			(p.price_per_call, p.price_rise) != (placed.price_per_call, placed.price_rise)
+		});
 		if let Some(entry) = self.running.lock().expect("not poisoned").get_mut(&placed.name) {
 			entry.1 = placed.clone();
 		}
@@ -323,7 +327,11 @@ impl Deployer {
 				.find(|v| v.version == newest)
 				.map(|v| v.endpoints.clone())
 				.unwrap_or_default();
-			let priced = Priced { service: placed.service, price_per_call: placed.price_per_call };
+			let priced = Priced {
+				service: placed.service,
+				price_per_call: placed.price_per_call,
+				price_rise: placed.price_rise,
+			};
 			let service = metered_wasm_service(
 				deployment,
 				&newest.to_string(),

@@ -51,7 +51,14 @@ fn signed_report<T: Config>(n: u32) -> (ReportOf<T>, NodeSignature) {
 			Receipts::<T>::insert(
 				node,
 				&consumer,
-				Receipt { settled_at: now, service: Some(service), calls: 1, tokens: 1, value: 1 },
+				Receipt {
+					since: now,
+					settled_at: now,
+					service: Some(service),
+					calls: 1,
+					tokens: 1,
+					value: 1,
+				},
 			);
 			let allowance = UsageAllowance {
 				consumer: consumer.clone(),
@@ -80,8 +87,8 @@ fn signed_report<T: Config>(n: u32) -> (ReportOf<T>, NodeSignature) {
 	(report, signature)
 }
 
-/// A consumer with a receipt from a node of a funded operator, for a service of another owner,
-/// funded to place the dispute deposit: the consumer, the node and its operator.
+/// A consumer with a receipt from a node of a funded operator, for a service of another funded
+/// owner, funded to place the dispute deposit: the consumer, the node and the service's owner.
 fn disputable<T: Config>() -> (T::AccountId, NodeId, T::AccountId) {
 	let operator: T::AccountId = account("operator", 0, 0);
 	let node = T::Nodes::register_for_benchmark(&operator);
@@ -95,11 +102,13 @@ fn disputable<T: Config>() -> (T::AccountId, NodeId, T::AccountId) {
 		.saturating_add(value);
 	T::Currency::set_balance(&consumer, funds);
 	T::Currency::set_balance(&operator, funds);
+	T::Currency::set_balance(&owner, funds);
 	let now = frame_system::Pallet::<T>::block_number();
 	Receipts::<T>::insert(
 		node,
 		&consumer,
 		Receipt {
+			since: now,
 			settled_at: now,
 			service: Some(service),
 			calls: 1,
@@ -107,7 +116,7 @@ fn disputable<T: Config>() -> (T::AccountId, NodeId, T::AccountId) {
 			value: value.unique_saturated_into(),
 		},
 	);
-	(consumer, node, operator)
+	(consumer, node, owner)
 }
 
 #[benchmarks]
@@ -204,13 +213,14 @@ mod benchmarks {
 		assert!(Disputes::<T>::contains_key(node, &consumer));
 	}
 
+	/// The worst case: the service's owner refunds, read after the node's operator.
 	#[benchmark]
 	fn refund_usage() {
-		let (consumer, node, operator) = disputable::<T>();
+		let (consumer, node, owner) = disputable::<T>();
 		Settlement::<T>::do_dispute(consumer.clone(), node).expect("the receipt is disputable");
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(operator), node, consumer.clone());
+		_(RawOrigin::Signed(owner), node, consumer.clone());
 
 		assert!(!Disputes::<T>::contains_key(node, &consumer));
 	}
@@ -247,6 +257,7 @@ mod benchmarks {
 				i,
 				consumer,
 				Receipt {
+					since: Zero::zero(),
 					settled_at: Zero::zero(),
 					service: Some(i),
 					calls: 1,

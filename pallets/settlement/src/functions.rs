@@ -287,8 +287,9 @@ impl<T: Config> Pallet<T> {
 		Ok(Settlement { owner, tokens, value })
 	}
 
-	/// Adds paid usage a stranger settled to its receipt from `node`: to the receipt still
-	/// within its dispute window, or to a new one.
+	/// Adds paid usage a stranger settled to its receipt from `node`: to the receipt whose
+	/// first usage was settled at most [`Config::DisputeWindow`] blocks ago, or else to a new
+	/// receipt, which replaces the old one (its usage can no longer be disputed).
 	fn note_receipt(
 		node: NodeId,
 		consumer: &T::AccountId,
@@ -299,12 +300,18 @@ impl<T: Config> Pallet<T> {
 		value: u128,
 	) {
 		Receipts::<T>::mutate(node, consumer, |receipt| match receipt {
-			Some(receipt) if now <= receipt.settled_at.saturating_add(T::DisputeWindow::get()) => {
+			Some(receipt) if receipt.takes(now, T::DisputeWindow::get()) => {
 				receipt.add(now, service, calls, tokens, value)
 			}
 			_ => {
-				*receipt =
-					Some(Receipt { settled_at: now, service: Some(service), calls, tokens, value })
+				*receipt = Some(Receipt {
+					since: now,
+					settled_at: now,
+					service: Some(service),
+					calls,
+					tokens,
+					value,
+				})
 			}
 		});
 	}
@@ -360,29 +367,36 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// `operator` pays `consumer` back the value of the usage it disputed, closing the dispute.
+	/// `by` pays `consumer` back the value of the usage it disputed, closing the dispute: the
+	/// node's operator, or the service's current owner if the receipt is one service's.
 	pub(crate) fn do_refund(
-		operator: T::AccountId,
+		by: T::AccountId,
 		node: NodeId,
 		consumer: T::AccountId,
 	) -> DispatchResult {
-		ensure!(T::Nodes::operator(node).as_ref() == Some(&operator), Error::<T>::NotOperator);
 		let dispute = Disputes::<T>::get(node, &consumer).ok_or(Error::<T>::NoDispute)?;
+		let may_refund = T::Nodes::operator(node).as_ref() == Some(&by)
+			|| dispute
+				.receipt
+				.service
+				.is_some_and(|service| T::Services::owner(service).as_ref() == Some(&by));
+		ensure!(may_refund, Error::<T>::CannotRefundThis);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(
 			now <= dispute.opened_at.saturating_add(T::DisputeWindow::get()),
 			Error::<T>::DisputeWindowOver
 		);
 		let refund: BalanceOf<T> = dispute.receipt.value.unique_saturated_into();
-		T::Currency::transfer(&operator, &consumer, refund, Preservation::Preserve)
+		T::Currency::transfer(&by, &consumer, refund, Preservation::Preserve)
 			.map_err(|_| Error::<T>::CannotRefund)?;
 		Self::release_deposit(&consumer, dispute.deposit)?;
 		Disputes::<T>::remove(node, &consumer);
-		Self::deposit_event(Event::UsageRefunded { node, consumer, operator, refund });
+		Self::deposit_event(Event::UsageRefunded { node, consumer, by, refund });
 		Ok(())
 	}
 
-	/// Closes a dispute nobody refunded in time: records it against the node (and service).
+	/// Closes a dispute nobody refunded in time: records it against the node alone (the
+	/// service's owner may not have chosen the node: placement needs no owner's consent).
 	pub(crate) fn do_close(node: NodeId, consumer: T::AccountId) -> DispatchResult {
 		let dispute = Disputes::<T>::get(node, &consumer).ok_or(Error::<T>::NoDispute)?;
 		let now = frame_system::Pallet::<T>::block_number();
@@ -391,13 +405,9 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::DisputeNotOver
 		);
 		T::Reputation::record(Subject::Node(node), ReputationEvent::Dispute);
-		let service = dispute.receipt.service;
-		if let Some(service) = service {
-			T::Reputation::record(Subject::Service(service), ReputationEvent::Dispute);
-		}
 		Self::release_deposit(&consumer, dispute.deposit)?;
 		Disputes::<T>::remove(node, &consumer);
-		Self::deposit_event(Event::DisputeRecorded { node, consumer, service });
+		Self::deposit_event(Event::DisputeRecorded { node, consumer });
 		Ok(())
 	}
 

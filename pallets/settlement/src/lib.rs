@@ -31,7 +31,9 @@
 //! node should have refused costs the node a failed-settlement mark.
 //!
 //! A stranger's paid usage (as above) is also added to the consumer's [`Receipt`] from the node
-//! ([`Receipts`]), which the consumer may dispute.
+//! ([`Receipts`]), which the consumer may dispute. A receipt covers the usage settled from its
+//! first settlement (`since`) to [`Config::DisputeWindow`] blocks later at most; usage settled
+//! after that starts a new receipt, which replaces the old one.
 //!
 //! ## Revoking
 //! A consumer revokes its allowances for a node with [`Pallet::revoke_allowance`]: those with a
@@ -52,24 +54,29 @@
 //! reported, so it does not adjudicate. The rule instead makes a dispute cost the disputer and
 //! makes the node answer it:
 //! - the consumer disputes its [`Receipt`] from a node ([`Pallet::dispute_usage`]) within
-//!   [`Config::DisputeWindow`] blocks of its latest settlement, once per receipt, placing
+//!   [`Config::DisputeWindow`] blocks of the receipt's latest settlement (`settled_at`), once
+//!   per receipt, placing
 //!   [`Config::DisputeDeposit`] on hold ([`HoldReason::DisputeDeposit`]). Only paid usage by a
 //!   consumer who is neither the service's owner nor the node's operator has a receipt, and
 //!   the owner and operator are checked again when disputing;
-//! - the node's operator may answer within the window with [`Pallet::refund_usage`]: it pays
-//!   the consumer the MICRO value the usage released, from its own account; the dispute closes
-//!   with nothing recorded and the deposit returns;
+//! - the node's operator, or the service's current owner if the receipt is one service's (the
+//!   owner was paid 95% of it), may answer within the window with [`Pallet::refund_usage`]: it
+//!   pays the consumer the MICRO value the usage released, from its own account; the dispute
+//!   closes with nothing recorded and the deposit returns;
 //! - after the window anyone may [`Pallet::close_dispute`]: an unrefunded dispute records
-//!   [`micro_primitives::ReputationEvent::Dispute`] against the node (and the service, if the
-//!   receipt is one service's) and the deposit returns.
+//!   [`micro_primitives::ReputationEvent::Dispute`] against the node only, and the deposit
+//!   returns.
 //!
 //! Limits: a consumer who was served honestly can still dispute; it then risks its deposit's
 //! use for the window and gains only if the operator refunds rather than take the mark, so a
 //! node may choose to refund small disputes. The deposit is not slashed (nobody can tell who
-//! was right); it prices disputes in locked funds and transaction fees. Receipts add up usage
-//! settled within the window (the window restarting with each settlement); one dispute per node
-//! and consumer is open at a time, and usage settled meanwhile goes to a new receipt. Receipts
-//! past their window are swept with the allowance states.
+//! was right); it prices disputes in locked funds and transaction fees. A receipt adds up the
+//! usage settled within [`Config::DisputeWindow`] blocks of its first settlement, so a refund
+//! is at most one window's usage; usage settled after that replaces it with a new receipt, and
+//! the old usage can no longer be disputed (a consumer disputes within a window of the usage
+//! or not at all). One dispute per node and consumer is open at a time, and usage settled
+//! meanwhile goes to a new receipt. Receipts past their window are swept with the allowance
+//! states.
 //!
 //! Reports can be submitted with no account, authorized by the node's signature alone (the
 //! node's operator pays the fee), or relayed by any signed account (which pays its own
@@ -109,6 +116,9 @@
 //!   settleable again, within its own signed terms). A sweep, not a permissionless call, because
 //!   nobody would pay a fee to delete someone else's state, and idle weight costs no one.
 //!   Receipts past their dispute window are swept the same way ([`ReceiptCursor`]).
+//! - **A sweep starved by the other.** Each block's idle weight is split: one sweep may use
+//!   half of it and the other what is left, the one capped at half alternating with the
+//!   block's parity, so both sweeps make progress under steady load.
 //! - **Served, then spent elsewhere (M2).** A consumer served by a node could spend the same
 //!   tokens through another node's report, or let them lapse, before the node reported. Tokens
 //!   the consumer holds for the node pay that node's records first and no other node's, and
@@ -128,10 +138,21 @@
 //!   refused as before. A price so high that `calls * price` overflows
 //!   ([`RecordError::Overflow`]) is the owner's doing and no longer the node's fault.
 //! - **`Dispute` recorded by nothing.** A consumer can dispute what a node settled for it; a
-//!   dispute the node's operator does not refund within [`Config::DisputeWindow`] is what
-//!   records [`micro_primitives::ReputationEvent::Dispute`]. The deposit stops free disputes;
+//!   dispute that neither the node's operator nor the service's owner refunds within
+//!   [`Config::DisputeWindow`] is what records [`micro_primitives::ReputationEvent::Dispute`]
+//!   (against the node). The deposit stops free disputes;
 //!   the owner and the operator cannot dispute their own usage, so a dispute cannot be farmed
 //!   against a competitor's node by self-dealing through it.
+//! - **A service marked through a node it did not choose.** Placement needs no owner's
+//!   consent, so an attacker could place a victim's service on its own node, pay for one call
+//!   from a second account, dispute it and never refund, marking the service once per
+//!   consumer account. A lost dispute is recorded against the node alone: the service's owner
+//!   cannot answer for a node it did not choose.
+//! - **One refund covering months.** A receipt used to keep growing while each settlement came
+//!   within a window of the last, and only the operator (who received nothing on chain) could
+//!   refund it all. A receipt now covers at most one [`Config::DisputeWindow`] of usage, so a
+//!   dispute puts at most one window's value at stake, and the service's owner, who was paid,
+//!   may refund a one-service receipt itself.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -204,7 +225,7 @@ pub mod pallet {
 		UsagePayments, VersionNumber,
 	};
 	use sp_runtime::{
-		traits::{Convert, IdentifyAccount, UniqueSaturatedInto, Verify},
+		traits::{Convert, IdentifyAccount, UniqueSaturatedInto, Verify, Zero},
 		transaction_validity::TransactionValidityWithRefund,
 	};
 
@@ -304,7 +325,8 @@ pub mod pallet {
 	>;
 
 	/// What each node settled lately for each consumer (strangers' paid usage only), while the
-	/// consumer may still dispute it.
+	/// consumer may still dispute it. New in this version (after storage version 1 was set, at
+	/// no chain holding receipts yet), so it needs no migration.
 	#[pallet::storage]
 	pub type Receipts<T: Config> = StorageDoubleMap<
 		_,
@@ -379,16 +401,16 @@ pub mod pallet {
 			value: u128,
 			deposit: BalanceOf<T>,
 		},
-		/// The node's operator refunded disputed usage: the dispute is closed, nothing recorded.
+		/// The node's operator or the service's owner (`by`) refunded disputed usage: the
+		/// dispute is closed, nothing recorded.
 		UsageRefunded {
 			node: NodeId,
 			consumer: T::AccountId,
-			operator: T::AccountId,
+			by: T::AccountId,
 			refund: BalanceOf<T>,
 		},
-		/// A dispute nobody refunded closed: a lost dispute was recorded against the node (and
-		/// against the service, if the usage was all to one).
-		DisputeRecorded { node: NodeId, consumer: T::AccountId, service: Option<ServiceId> },
+		/// A dispute nobody refunded closed: a lost dispute was recorded against the node.
+		DisputeRecorded { node: NodeId, consumer: T::AccountId },
 		/// The sweep removed `count` receipts past their dispute window.
 		ReceiptsPruned { count: u32 },
 	}
@@ -421,23 +443,32 @@ pub mod pallet {
 		OwnUsage,
 		/// The consumer cannot place the dispute deposit.
 		CannotPayDeposit,
-		/// Only the node's operator may refund.
-		NotOperator,
+		/// Only the node's operator, or the service's owner if the disputed usage was all to
+		/// one service, may refund.
+		CannotRefundThis,
 		/// No dispute is open between this node and consumer.
 		NoDispute,
 		/// The operator may still refund: the dispute cannot be closed yet.
 		DisputeNotOver,
-		/// The operator cannot pay the refund.
+		/// The refunder cannot pay the refund.
 		CannotRefund,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Sweeps expired allowance states, then receipts past their dispute window, with the
-		/// block's leftover weight.
+		/// Sweeps expired allowance states and receipts past their dispute window with the
+		/// block's leftover weight: one sweep may use half of it and the other the rest, the
+		/// first being the allowance sweep in even blocks and the receipt sweep in odd ones,
+		/// so neither starves the other.
 		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			let used = Self::prune_expired(now, remaining);
-			used.saturating_add(Self::prune_receipts(now, remaining.saturating_sub(used)))
+			let half = Weight::from_parts(remaining.ref_time() / 2, remaining.proof_size() / 2);
+			let even = (now % 2u32.into()).is_zero();
+			let first =
+				if even { Self::prune_expired(now, half) } else { Self::prune_receipts(now, half) };
+			let rest = remaining.saturating_sub(first);
+			let second =
+				if even { Self::prune_receipts(now, rest) } else { Self::prune_expired(now, rest) };
+			first.saturating_add(second)
 		}
 
 		/// A full report must fit in one normal transaction, and a revoked allowance must
@@ -499,10 +530,11 @@ pub mod pallet {
 			Self::do_revoke(consumer, node, nonce)
 		}
 
-		/// Dispute what `node` settled for the caller in the last [`Config::DisputeWindow`]
-		/// blocks, placing [`Config::DisputeDeposit`] on hold. The node's operator may refund
-		/// it within the window ([`Pallet::refund_usage`]); if it does not, closing the dispute
-		/// records it against the node.
+		/// Dispute the caller's receipt from `node` (at most one [`Config::DisputeWindow`] of
+		/// usage), within [`Config::DisputeWindow`] blocks of its latest settlement, placing
+		/// [`Config::DisputeDeposit`] on hold. The node's operator (or the service's owner) may
+		/// refund it within the window ([`Pallet::refund_usage`]); if nobody does, closing the
+		/// dispute records it against the node.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::dispute_usage())]
 		pub fn dispute_usage(origin: OriginFor<T>, node: NodeId) -> DispatchResult {
@@ -510,7 +542,8 @@ pub mod pallet {
 			Self::do_dispute(consumer, node)
 		}
 
-		/// As `node`'s operator, pay `consumer` back the MICRO value of the usage it disputed:
+		/// As `node`'s operator, or as the service's current owner if the disputed usage was
+		/// all to one service, pay `consumer` back the MICRO value of the usage it disputed:
 		/// the dispute closes with nothing recorded and the deposit returns.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::refund_usage())]
@@ -519,12 +552,12 @@ pub mod pallet {
 			node: NodeId,
 			consumer: T::AccountId,
 		) -> DispatchResult {
-			let operator = ensure_signed(origin)?;
-			Self::do_refund(operator, node, consumer)
+			let by = ensure_signed(origin)?;
+			Self::do_refund(by, node, consumer)
 		}
 
-		/// Close a dispute the operator did not refund within the window: the lost dispute is
-		/// recorded against the node (and the service) and the deposit returns. Anyone may.
+		/// Close a dispute nobody refunded within the window: the lost dispute is recorded
+		/// against the node and the deposit returns. Anyone may.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::close_dispute())]
 		pub fn close_dispute(

@@ -82,6 +82,8 @@ pub const DISPUTE_WINDOW: u64 = 50;
 pub const DISPUTE_DEPOSIT: u128 = 1_000;
 /// Blocks ahead a hold must end at least.
 pub const HOLD_NOTICE: u64 = 10;
+/// A hold ends at most this many blocks ahead: 30 days of 100 blocks.
+pub const MAX_HOLD_PERIOD: u64 = 3_000;
 
 /// The fee of each rejected record of an unsigned report.
 pub const REJECTED_RECORD_FEE: u128 = 500;
@@ -232,6 +234,7 @@ impl pallet_micro_tokens::Config for Test {
 	type BlocksPerDay = ConstU64<100>;
 	type FreeTokenLifetime = ConstU64<50>;
 	type HoldNotice = ConstU64<HOLD_NOTICE>;
+	type MaxHoldPeriod = ConstU64<MAX_HOLD_PERIOD>;
 	type WeightInfo = ();
 }
 

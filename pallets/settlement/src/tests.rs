@@ -793,13 +793,16 @@ fn the_idle_sweep_stays_within_its_weight_and_resumes() {
 		);
 		assert_eq!(Allowances::<Test>::iter().count(), 5, "too little weight: nothing visited");
 
+		// In an even block the allowance sweep may use half of the idle weight.
 		let two = <() as WeightInfo>::prune_allowances(2);
-		assert_eq!(Settlement::on_idle(20, two), two);
+		let idle = two.saturating_mul(2);
+		let no_receipts = <() as WeightInfo>::prune_receipts(0);
+		assert_eq!(Settlement::on_idle(20, idle), two + no_receipts);
 		assert_eq!(Allowances::<Test>::iter().count(), 3);
 		assert!(crate::PruneCursor::<Test>::get().is_some());
-		assert_eq!(Settlement::on_idle(20, two), two);
+		assert_eq!(Settlement::on_idle(20, idle), two + no_receipts);
 		assert_eq!(Allowances::<Test>::iter().count(), 1);
-		Settlement::on_idle(20, two);
+		Settlement::on_idle(20, idle);
 		assert_eq!(Allowances::<Test>::iter().count(), 0);
 		assert_eq!(crate::PruneCursor::<Test>::get(), None);
 	});
@@ -993,8 +996,8 @@ fn on_hold(who: &AccountId) -> u128 {
 	Balances::balance_on_hold(&HoldReason::DisputeDeposit.into(), who)
 }
 
-/// `Dispute` was never recorded by anything. A dispute the node's operator does not refund
-/// within the window is recorded against the node and the service when it closes.
+/// `Dispute` was never recorded by anything. A dispute nobody refunds within the window is
+/// recorded against the node when it closes.
 #[test]
 fn dispute_unrefunded_records_dispute() {
 	new_test_ext().execute_with(|| {
@@ -1004,6 +1007,7 @@ fn dispute_unrefunded_records_dispute() {
 		assert_eq!(
 			Settlement::receipt(NODE, who.clone()),
 			Some(Receipt {
+				since: 1,
 				settled_at: 1,
 				service: Some(SERVICE),
 				calls: 10,
@@ -1034,18 +1038,8 @@ fn dispute_unrefunded_records_dispute() {
 		);
 		System::set_block_number(11 + DISPUTE_WINDOW);
 		assert_ok!(Settlement::close_dispute(RuntimeOrigin::signed(account(9)), NODE, who.clone()));
-		assert_eq!(
-			take_ledger(),
-			vec![
-				(Subject::Node(NODE), ReputationEvent::Dispute),
-				(Subject::Service(SERVICE), ReputationEvent::Dispute),
-			]
-		);
-		assert!(events().contains(&Event::DisputeRecorded {
-			node: NODE,
-			consumer: who.clone(),
-			service: Some(SERVICE)
-		}));
+		assert_eq!(take_ledger(), vec![(Subject::Node(NODE), ReputationEvent::Dispute)]);
+		assert!(events().contains(&Event::DisputeRecorded { node: NODE, consumer: who.clone() }));
 		assert_eq!(Disputes::<Test>::get(NODE, &who), None);
 		assert_eq!(on_hold(&who), 0);
 	});
@@ -1064,8 +1058,8 @@ fn refund_closes_dispute_without_mark() {
 		assert_ok!(dispute(&consumer));
 		let (consumer_before, operator_before) = (balance(&who), balance(&operator));
 		assert_noop!(
-			Settlement::refund_usage(RuntimeOrigin::signed(owner()), NODE, who.clone()),
-			Error::<Test>::NotOperator
+			Settlement::refund_usage(RuntimeOrigin::signed(account(9)), NODE, who.clone()),
+			Error::<Test>::CannotRefundThis
 		);
 		assert_noop!(
 			Settlement::refund_usage(RuntimeOrigin::signed(operator.clone()), NODE, owner()),
@@ -1082,7 +1076,7 @@ fn refund_closes_dispute_without_mark() {
 		assert!(events().contains(&Event::UsageRefunded {
 			node: NODE,
 			consumer: who.clone(),
-			operator,
+			by: operator,
 			refund: 30_000
 		}));
 		assert_eq!(Disputes::<Test>::get(NODE, &who), None);
@@ -1186,9 +1180,8 @@ fn dispute_deposit_returned() {
 	});
 }
 
-/// Usage settled within the window adds to the receipt (its window restarting); usage of
-/// several services is disputed against the node alone; the sweep removes receipts past
-/// their window.
+/// Usage settled within the window adds to the receipt; usage of several services is disputed
+/// against the node alone; the sweep removes receipts past their window.
 #[test]
 fn receipts_add_up_within_the_window_and_are_swept_after_it() {
 	use frame_support::traits::Hooks;
@@ -1204,7 +1197,14 @@ fn receipts_add_up_within_the_window_and_are_swept_after_it() {
 		assert_ok!(submit(&node_key, report(2, vec![record(&consumer, other, 4)])));
 		assert_eq!(
 			Settlement::receipt(NODE, who.clone()),
-			Some(Receipt { settled_at: 10, service: None, calls: 6, tokens: 10, value: 10_000 })
+			Some(Receipt {
+				since: 1,
+				settled_at: 10,
+				service: None,
+				calls: 6,
+				tokens: 10,
+				value: 10_000
+			})
 		);
 		assert_ok!(dispute(&consumer));
 		System::set_block_number(11 + DISPUTE_WINDOW);
@@ -1221,6 +1221,182 @@ fn receipts_add_up_within_the_window_and_are_swept_after_it() {
 		Settlement::on_idle(101 + DISPUTE_WINDOW, Weight::MAX);
 		assert_eq!(Receipts::<Test>::get(NODE, &who), None);
 		assert!(events().contains(&Event::ReceiptsPruned { count: 1 }));
+	});
+}
+
+/// Attack: placement needs no owner's consent, so an attacker places a victim's service on its
+/// own node, pays for one call from a second account, disputes it and never refunds. The lost
+/// dispute used to be recorded against the service too, costing the victim's service a mark
+/// per consumer account; it is recorded against the node alone.
+#[test]
+fn a_lost_dispute_marks_the_node_not_the_service() {
+	new_test_ext().execute_with(|| {
+		// The attacker's node runs the victim's (the owner's) service; its second account pays.
+		let (attackers_node, attackers_consumer) = setup();
+		let who = account_of(&attackers_consumer);
+		stranger_settles(&attackers_node, &attackers_consumer, 1);
+		assert_ok!(dispute(&attackers_consumer));
+		take_ledger();
+		System::set_block_number(2 + DISPUTE_WINDOW);
+		assert_ok!(Settlement::close_dispute(RuntimeOrigin::signed(account(9)), NODE, who.clone()));
+		assert_eq!(take_ledger(), vec![(Subject::Node(NODE), ReputationEvent::Dispute)]);
+		assert_eq!(
+			events().last(),
+			Some(&Event::DisputeRecorded { node: NODE, consumer: who.clone() })
+		);
+		assert_eq!(on_hold(&who), 0);
+	});
+}
+
+/// Attack: a receipt kept growing while each settlement came within a window of the last, so
+/// one dispute could put months of usage at stake. A receipt covers at most one window of
+/// usage from its first settlement; usage settled after that starts a new receipt, which
+/// replaces the old one. The dispute window still runs from the receipt's last settlement.
+#[test]
+fn a_receipt_covers_one_window_of_usage() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let who = account_of(&consumer);
+		let terms = allowance(&consumer, 50, 1);
+		stranger_settles(&node_key, &consumer, 2);
+		System::set_block_number(DISPUTE_WINDOW - 10);
+		assert_ok!(submit(&node_key, report(2, vec![record(&consumer, terms.clone(), 1)])));
+		assert_eq!(
+			Settlement::receipt(NODE, who.clone()),
+			Some(Receipt {
+				since: 1,
+				settled_at: DISPUTE_WINDOW - 10,
+				service: Some(SERVICE),
+				calls: 3,
+				tokens: 9,
+				value: 9_000
+			})
+		);
+		// One block past the first usage's window, within the last settlement's.
+		System::set_block_number(2 + DISPUTE_WINDOW);
+		assert_ok!(submit(&node_key, report(3, vec![record(&consumer, terms, 4)])));
+		assert_eq!(
+			Settlement::receipt(NODE, who.clone()),
+			Some(Receipt {
+				since: 2 + DISPUTE_WINDOW,
+				settled_at: 2 + DISPUTE_WINDOW,
+				service: Some(SERVICE),
+				calls: 4,
+				tokens: 12,
+				value: 12_000
+			})
+		);
+		// Disputable until a window after its last settlement, and then only its own usage.
+		System::set_block_number(2 + 2 * DISPUTE_WINDOW);
+		assert_ok!(dispute(&consumer));
+		assert_eq!(
+			events().last(),
+			Some(&Event::UsageDisputed {
+				node: NODE,
+				consumer: who.clone(),
+				calls: 4,
+				tokens: 12,
+				value: 12_000,
+				deposit: DISPUTE_DEPOSIT,
+			})
+		);
+	});
+}
+
+/// Attack: only the node's operator could refund, though the service's owner was paid 95% of
+/// the usage and the operator nothing on chain. The owner of a one-service receipt may refund
+/// it; a receipt spanning services only the operator; nobody else.
+#[test]
+fn the_owner_may_refund_a_dispute() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let who = account_of(&consumer);
+		stranger_settles(&node_key, &consumer, 10);
+		Balances::set_balance(&owner(), 100_000);
+		assert_ok!(dispute(&consumer));
+		take_ledger();
+		let before = balance(&who);
+		assert_noop!(
+			Settlement::refund_usage(RuntimeOrigin::signed(account(9)), NODE, who.clone()),
+			Error::<Test>::CannotRefundThis
+		);
+		assert_ok!(Settlement::refund_usage(RuntimeOrigin::signed(owner()), NODE, who.clone()));
+		assert_eq!(balance(&who), before + 30_000 + DISPUTE_DEPOSIT);
+		assert_eq!(balance(&owner()), 100_000 - 30_000);
+		assert_eq!(on_hold(&who), 0);
+		assert_eq!(
+			events().last(),
+			Some(&Event::UsageRefunded {
+				node: NODE,
+				consumer: who.clone(),
+				by: owner(),
+				refund: 30_000
+			})
+		);
+		assert_eq!(Disputes::<Test>::get(NODE, &who), None);
+
+		// A receipt spanning two services: their owners cannot refund it, the operator can.
+		set_service(8, account(7), 1, &[(NODE, 1)]);
+		Balances::set_balance(&account(7), 100_000);
+		System::set_block_number(10);
+		let other = UsageAllowance {
+			service: 8,
+			max_price_per_call: 1,
+			nonce: 2,
+			..allowance(&consumer, 50, 2)
+		};
+		assert_ok!(submit(&node_key, report(2, vec![record(&consumer, other, 4)])));
+		System::set_block_number(20);
+		let third = UsageAllowance { nonce: 3, ..allowance(&consumer, 50, 3) };
+		assert_ok!(submit(&node_key, report(3, vec![record(&consumer, third, 1)])));
+		assert_eq!(Settlement::receipt(NODE, who.clone()).map(|r| r.service), Some(None));
+		assert_ok!(dispute(&consumer));
+		for owner in [owner(), account(7)] {
+			assert_noop!(
+				Settlement::refund_usage(RuntimeOrigin::signed(owner), NODE, who.clone()),
+				Error::<Test>::CannotRefundThis
+			);
+		}
+		let operator = account(5);
+		Balances::set_balance(&operator, 100_000);
+		take_ledger();
+		assert_ok!(Settlement::refund_usage(
+			RuntimeOrigin::signed(operator.clone()),
+			NODE,
+			who.clone()
+		));
+		assert_eq!(balance(&operator), 100_000 - 7_000);
+		assert_eq!(take_ledger(), vec![]);
+	});
+}
+
+/// Attack: the allowance sweep took the idle weight first (up to 512 visits), so under steady
+/// load the receipt sweep got nothing. Each sweep may use half the idle weight, the one capped
+/// alternating with the block's parity, so both make progress in every block.
+#[test]
+fn neither_idle_sweep_starves_the_other() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		for who in 1..=10 {
+			put_state(who, 10, 0);
+		}
+		for who in 1..=3u8 {
+			Receipts::<Test>::insert(
+				NODE,
+				account(who),
+				Receipt { since: 0, settled_at: 0, service: None, calls: 1, tokens: 1, value: 1 },
+			);
+		}
+		let now = 2 * DISPUTE_WINDOW;
+		let idle = <() as WeightInfo>::prune_allowances(2).saturating_mul(2);
+		let used = Settlement::on_idle(now, idle);
+		assert!(used.all_lte(idle));
+		assert_eq!(Allowances::<Test>::iter().count(), 8);
+		assert_eq!(Receipts::<Test>::iter().count(), 1);
+		// In an odd block the receipt sweep goes first, the allowance sweep takes the rest.
+		Settlement::on_idle(now + 1, idle);
+		assert_eq!(Receipts::<Test>::iter().count(), 0);
+		assert_eq!(Allowances::<Test>::iter().count(), 5);
 	});
 }
 

@@ -9,6 +9,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{ApiTokens, NodeId, ServiceId, UsageAllowance, VersionNumber};
 use scale_info::TypeInfo;
+use sp_runtime::Saturating;
 
 /// The native currency's balance.
 pub type BalanceOf<T> = <<T as crate::Config>::Currency as fungible::Inspect<
@@ -223,10 +224,15 @@ impl<BlockNumber: PartialOrd + Copy> Revocation<BlockNumber> {
 }
 
 /// What a node settled for one consumer lately: what the consumer may dispute.
+///
+/// It covers the usage settled from block `since` to `since + DisputeWindow` at most; usage
+/// settled later starts a new receipt, which replaces this one.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct Receipt<BlockNumber> {
+	/// The block the first usage it covers was settled in.
+	pub since: BlockNumber,
 	/// The block the latest usage it covers was settled in: the dispute window runs from it.
 	pub settled_at: BlockNumber,
 	/// The service the usage was to, if it was all to one service.
@@ -239,7 +245,13 @@ pub struct Receipt<BlockNumber> {
 	pub value: u128,
 }
 
-impl<BlockNumber> Receipt<BlockNumber> {
+impl<BlockNumber: Saturating + PartialOrd + Copy> Receipt<BlockNumber> {
+	/// Whether usage settled at `at` adds to this receipt: it is within `window` blocks of the
+	/// receipt's first usage. Otherwise it starts a new receipt.
+	pub fn takes(&self, at: BlockNumber, window: BlockNumber) -> bool {
+		at <= self.since.saturating_add(window)
+	}
+
 	/// Adds usage of `service` settled at `at`.
 	pub fn add(
 		&mut self,

@@ -394,6 +394,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(T::Nodes::operator(node).is_some(), Error::<T>::UnknownNode);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(until >= now.saturating_add(T::HoldNotice::get()), Error::<T>::HoldTooShort);
+		ensure!(until <= now.saturating_add(T::MaxHoldPeriod::get()), Error::<T>::HoldTooLong);
 		let existing = Holds::<T>::get(&who, node);
 		match &existing {
 			Some(hold) => ensure!(until >= hold.until, Error::<T>::HoldShortened),
@@ -530,6 +531,8 @@ impl<T: Config> UsagePayments<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		Holds::<T>::get(consumer, node).map(|hold| hold.until)
 	}
 
+	/// Not bounded by [`Config::MaxHoldPeriod`]: the settlement pallet passes the block its
+	/// revocation takes effect, its `RevokeNotice` ahead, and the hold must last that long.
 	fn keep_held_until(consumer: &T::AccountId, node: NodeId, until: BlockNumberFor<T>) {
 		let extended = Holds::<T>::mutate(consumer, node, |hold| match hold {
 			Some(hold) if hold.until < until => {

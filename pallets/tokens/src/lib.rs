@@ -57,9 +57,14 @@
 //! locks tokens for one node with [`Pallet::hold_for_node`]: its unexpired *backed* tokens
 //! (earliest expiry first) move, as pieces that keep their batch's expiry and their share of its
 //! backing, into a [`TokenHold`] kept per consumer and node ([`Holds`]), until a block `until`
-//! at least [`Config::HoldNotice`] ahead. Free-quota tokens cannot be held: they pay the node's
-//! service nothing in MICRO, so holding them would guarantee nothing. A second call tops the
-//! hold up; `until` only moves later.
+//! at least [`Config::HoldNotice`] and at most [`Config::MaxHoldPeriod`] ahead. Free-quota
+//! tokens cannot be held: they pay the node's service nothing in MICRO, so holding them would
+//! guarantee nothing. A second call tops the hold up; `until` only moves later, and again at
+//! most [`Config::MaxHoldPeriod`] ahead of that call. The one other way `until` moves is a
+//! revocation in the settlement pallet
+//! ([`micro_primitives::UsagePayments::keep_held_until`]), which keeps the hold until the
+//! revocation takes effect, its notice ahead: only by that notice may a hold outlast
+//! [`Config::MaxHoldPeriod`] from the consumer's last hold call.
 //! - Settlement ([`micro_primitives::UsagePayments::pay_for_usage`]) spends the tokens held for
 //!   the node that served the calls first, whatever their pieces' expiry, then the consumer's
 //!   unexpired batches.
@@ -70,9 +75,9 @@
 //!   by other expiries), nothing moves and the call fails with [`Error::TooManyBatches`]: the
 //!   tokens stay held (and keep paying the node) until a slot frees up, so none are lost.
 //!
-//! Limit: a consumer can keep moving `until` later, so tokens held for a node may outlive their
-//! batch's expiry; they can then only pay that node's settled usage, and lapse as soon as they
-//! are released.
+//! Limit: a consumer can keep moving `until` later (by a transaction at least every
+//! [`Config::MaxHoldPeriod`]), so tokens held for a node may outlive their batch's expiry; they
+//! can then only pay that node's settled usage, and lapse as soon as they are released.
 //!
 //! ## The attacks each rule stops
 //! - **Served, then spent elsewhere (M2).** A consumer served by a node used to be able to spend
@@ -84,6 +89,10 @@
 //! - **A hold shortened under the node (M2).** `until` can only move later, and a revocation
 //!   in the settlement pallet keeps the hold at least until the revocation takes effect
 //!   ([`micro_primitives::UsagePayments::keep_held_until`]).
+//! - **A hold that never ends.** `until` had no upper bound: a hold until the last block kept
+//!   its tokens from lapsing, and from anyone's [`Pallet::release_hold`], for good, with one
+//!   transaction. A hold (or a top-up) may end at most [`Config::MaxHoldPeriod`] ahead
+//!   ([`Error::HoldTooLong`]); keeping tokens held longer takes a transaction each period.
 //! - **The account-score walk (H4).** [`Pallet::claim_free_tokens`] reads the caller's account
 //!   score (its tier gives its free quota); its weight charges the bounded worst case of that
 //!   walk ([`micro_primitives::ACCOUNT_SCORE_READS`],
@@ -187,6 +196,11 @@ pub mod pallet {
 		/// notice a node has that the tokens it counts on are about to go back to the consumer.
 		#[pallet::constant]
 		type HoldNotice: Get<BlockNumberFor<Self>>;
+		/// The most blocks ahead a hold for a node may end when the consumer holds or tops up
+		/// ([`Pallet::hold_for_node`]): held tokens do not lapse, so a hold must end. At least
+		/// [`Config::HoldNotice`].
+		#[pallet::constant]
+		type MaxHoldPeriod: Get<BlockNumberFor<Self>>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -381,6 +395,8 @@ pub mod pallet {
 		HoldTooShort,
 		/// A hold's end can only move later.
 		HoldShortened,
+		/// A hold must end at most [`Config::MaxHoldPeriod`] blocks from now.
+		HoldTooLong,
 		/// The consumer holds nothing for that node.
 		NoHold,
 		/// The hold lasts until a later block: it cannot be released yet.
@@ -389,6 +405,14 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// A hold must be able to end: the longest hold is at least the shortest.
+		fn integrity_test() {
+			assert!(
+				T::MaxHoldPeriod::get() >= T::HoldNotice::get(),
+				"MaxHoldPeriod must be at least HoldNotice"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -470,7 +494,8 @@ pub mod pallet {
 		/// Hold `tokens` of the caller's unexpired backed tokens for `node` (earliest expiry
 		/// first) until at least block `until`, so the node that serves the caller is paid:
 		/// held tokens pay only `node`'s settled usage. A second call tops the hold up; `until`
-		/// may only move later and must be at least [`Config::HoldNotice`] blocks away.
+		/// may only move later and must be at least [`Config::HoldNotice`] and at most
+		/// [`Config::MaxHoldPeriod`] blocks away.
 		#[pallet::call_index(7)]
 		pub fn hold_for_node(
 			origin: OriginFor<T>,

@@ -187,6 +187,8 @@ pub const AUTHOR: AccountId = 9003;
 pub const MIN_NODE_AGE: u64 = 700;
 /// A hold ends at least this many blocks ahead.
 pub const HOLD_NOTICE: u64 = 10;
+/// A hold ends at most this many blocks ahead: 30 days of 100 blocks.
+pub const MAX_HOLD_PERIOD: u64 = 3_000;
 /// The MICRO units all allowances may mint in one period.
 pub const ALLOWANCE_BUDGET: u128 = 200_000;
 
@@ -216,6 +218,7 @@ impl pallet_micro_tokens::Config for Test {
 	type BlocksPerDay = ConstU64<100>;
 	type FreeTokenLifetime = ConstU64<50>;
 	type HoldNotice = ConstU64<HOLD_NOTICE>;
+	type MaxHoldPeriod = ConstU64<MAX_HOLD_PERIOD>;
 	type WeightInfo = ();
 }
 

@@ -815,6 +815,35 @@ fn a_release_the_batches_cannot_take_keeps_the_tokens_held() {
 	});
 }
 
+/// Attack: a hold until the last block (`u32::MAX`) kept its tokens from lapsing, and from
+/// anyone's `release_hold`, for good, in one transaction. A hold, or a top-up, ends at most
+/// `MaxHoldPeriod` ahead of the call; only a revocation's notice may keep it longer.
+#[test]
+fn a_hold_cannot_outlast_the_longest_hold_period() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 100, 100));
+		nodes_to_hold_for();
+		assert_noop!(hold(ALICE, 5, 10, u64::MAX), Error::<Test>::HoldTooLong);
+		assert_noop!(hold(ALICE, 5, 10, 2 + MAX_HOLD_PERIOD), Error::<Test>::HoldTooLong);
+		assert_ok!(hold(ALICE, 5, 10, 1 + MAX_HOLD_PERIOD));
+		assert_eq!(MicroTokens::held_for_node(ALICE, 5), (10, 1 + MAX_HOLD_PERIOD));
+		// A top-up cannot push the end past the bound either, nor later ones.
+		assert_noop!(hold(ALICE, 5, 10, 2 + MAX_HOLD_PERIOD), Error::<Test>::HoldTooLong);
+		run_to(100);
+		assert_noop!(hold(ALICE, 5, 0, 101 + MAX_HOLD_PERIOD), Error::<Test>::HoldTooLong);
+		assert_ok!(hold(ALICE, 5, 0, 100 + MAX_HOLD_PERIOD));
+		assert_eq!(MicroTokens::held_for_node(ALICE, 5), (10, 100 + MAX_HOLD_PERIOD));
+		// A revocation's notice keeps the hold as long as it must, past the bound.
+		MicroTokens::keep_held_until(&ALICE, 5, 120 + MAX_HOLD_PERIOD);
+		assert_eq!(MicroTokens::hold_until(&ALICE, 5), Some(120 + MAX_HOLD_PERIOD));
+		// It ends: after it anyone may release the tokens.
+		run_to(121 + MAX_HOLD_PERIOD);
+		assert_ok!(MicroTokens::release_hold(RuntimeOrigin::signed(BOB), ALICE, 5));
+		assert_eq!(MicroTokens::held_for_node(ALICE, 5), (0, 0));
+		check_books();
+	});
+}
+
 /// A revocation in the settlement pallet keeps the hold until it takes effect; it never
 /// shortens one.
 #[test]

@@ -302,6 +302,8 @@ impl pallet_micro_tokens::Config for Runtime {
 	type FreeTokenLifetime = ConstU32<DAYS>;
 	/// Tokens held for a node stay held at least an hour: the node has that long to report.
 	type HoldNotice = ConstU32<HOURS>;
+	/// A hold ends at most 30 days ahead, so held tokens cannot escape lapsing for ever.
+	type MaxHoldPeriod = ConstU32<{ 30 * DAYS }>;
 	type WeightInfo = pallet_micro_tokens::weights::SubstrateWeight<Runtime>;
 }
 
