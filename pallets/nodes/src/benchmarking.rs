@@ -82,11 +82,13 @@ fn fill_operator<T: Config>(operator: &T::AccountId) {
 	}
 }
 
-/// A heartbeat for `node` after an outage while serving: the slowest kind.
-fn late_heartbeat<T: Config>() -> (NodeId, BlockNumberFor<T>, NodeSignature) {
+/// A heartbeat for `node`, which runs `services` services, after an outage while serving: the
+/// slowest kind for that many services.
+fn late_heartbeat<T: Config>(services: u32) -> (NodeId, BlockNumberFor<T>, NodeSignature) {
 	let operator = funded::<T>("operator", 0);
 	let (node, key) = register::<T>(&operator);
-	T::Placements::serve_for_benchmark(node);
+	// At least one service, so the outage costs a reputation penalty.
+	T::Placements::serve_for_benchmark(node, services.max(1));
 	let ttl = HeartbeatTtl::<T>::get();
 	let now = frame_system::Pallet::<T>::block_number().saturating_add(ttl).saturating_add(ttl);
 	frame_system::Pallet::<T>::set_block_number(now);
@@ -151,9 +153,10 @@ mod benchmarks {
 		assert_eq!(NodeByPeerId::<T>::get(peer_id::<T>(&new_key)), Some(node));
 	}
 
+	/// `s` services on the node, up to the most a node may run.
 	#[benchmark]
-	fn heartbeat() {
-		let (node, at, signature) = late_heartbeat::<T>();
+	fn heartbeat(s: Linear<0, { T::Placements::max_services_per_node() }>) {
+		let (node, at, signature) = late_heartbeat::<T>(s);
 
 		#[extrinsic_call]
 		_(RawOrigin::Authorized, node, at, signature);
@@ -163,7 +166,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn authorize_heartbeat() -> Result<(), BenchmarkError> {
-		let (node, at, signature) = late_heartbeat::<T>();
+		let (node, at, signature) = late_heartbeat::<T>(T::Placements::max_services_per_node());
 		let call = Call::<T>::heartbeat { node, at, signature };
 
 		#[block]

@@ -195,12 +195,13 @@ impl<T: Config> Pallet<T> {
 		(ttl / 8u32.into()).max(1u32.into())
 	}
 
-	/// Accepts a heartbeat and brings the node's uptime record up to now.
+	/// Accepts a heartbeat and brings the node's uptime record up to now. Returns how many
+	/// services the node runs (each visited to refresh its availability stamp).
 	pub(crate) fn do_heartbeat(
 		node: NodeId,
 		at: BlockNumberFor<T>,
 		signature: &NodeSignature,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		let mut info = Self::check_heartbeat(node, at, signature)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let ttl = HeartbeatTtl::<T>::get();
@@ -217,9 +218,9 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::NodeBackOnline { node, offline_blocks: offline });
 		}
 		Nodes::<T>::insert(node, info);
-		T::Placements::on_heartbeat(node, now.saturating_add(ttl));
+		let services = T::Placements::on_heartbeat(node, now.saturating_add(ttl));
 		Self::deposit_event(Event::Heartbeat { node, at });
-		Ok(())
+		Ok(services)
 	}
 
 	/// Whether `node` is registered and heard from within the TTL.

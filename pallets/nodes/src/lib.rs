@@ -30,8 +30,17 @@
 //! in, so every service the node runs a live version of stays available until then. That keeps
 //! a service's availability one read for whoever asks (an account's score reads it for every
 //! service it owns), instead of a walk over every node the service is placed on and every
-//! version each runs (finding H4); the heartbeat pays for its per-service loop, bounded by the
-//! services pallet's `MaxServicesPerNode`, in its weight.
+//! version each runs (finding H4).
+//!
+//! ## A heartbeat is charged for the services its node runs
+//! The per-service loop is bounded by the services pallet's `MaxServicesPerNode`
+//! ([`micro_primitives::NodePlacements::max_services_per_node`]): a heartbeat declares the weight
+//! of that many services (`WeightInfo::heartbeat(s)`, benchmarked over `s`) and, after it ran,
+//! is charged only for the services the node really runs (what `on_heartbeat` returns). A fixed
+//! worst-case weight made every heartbeat, free and authorized, about 17 times heavier than a
+//! node running nothing needs, so idle nodes' heartbeats took block space they never used. The
+//! `integrity_test` checks that the declared worst case fits in a block, so raising
+//! `MaxServicesPerNode` past what a block holds fails the runtime's tests.
 //!
 //! ## Peer ids follow from the key
 //! A node's libp2p peer id is derived from its key ([`peer_id::peer_id_of`]), as the worker's
@@ -302,6 +311,16 @@ pub mod pallet {
 				T::MaxPeerIdLen::get() >= DERIVED_PEER_ID_LEN,
 				"MaxPeerIdLen must hold a derived ed25519 peer id"
 			);
+			// The heartbeat's declared weight is that of a node running the most services a
+			// node may (the services pallet's `MaxServicesPerNode`): it must fit in a block.
+			let heartbeat = T::WeightInfo::heartbeat(T::Placements::max_services_per_node());
+			let max = <T as frame_system::Config>::BlockWeights::get()
+				.get(frame_support::dispatch::DispatchClass::Normal)
+				.max_extrinsic;
+			assert!(
+				max.is_none_or(|max| heartbeat.all_lte(max)),
+				"a heartbeat of a node running MaxServicesPerNode services must fit in a block"
+			);
 		}
 	}
 
@@ -368,17 +387,20 @@ pub mod pallet {
 		/// Record that `node` is alive, signed by its key over `at`, a recent block.
 		///
 		/// Authorized by the signature alone (no account needed), or relayed by any signed
-		/// account.
+		/// account. Declared at the weight of a node running as many services as a node may;
+		/// charged for the services `node` really runs.
 		#[pallet::call_index(3)]
 		#[pallet::authorize(Pallet::<T>::authorize_heartbeat)]
+		#[pallet::weight(T::WeightInfo::heartbeat(T::Placements::max_services_per_node()))]
 		pub fn heartbeat(
 			origin: OriginFor<T>,
 			node: NodeId,
 			at: BlockNumberFor<T>,
 			signature: NodeSignature,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			ensure_authorized(origin.clone()).or_else(|_| ensure_signed(origin).map(drop))?;
-			Self::do_heartbeat(node, at, &signature)
+			let services = Self::do_heartbeat(node, at, &signature)?;
+			Ok(Some(T::WeightInfo::heartbeat(services)).into())
 		}
 
 		/// Take a node off the network and return its deposit. No service may be placed on it.

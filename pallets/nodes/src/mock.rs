@@ -51,7 +51,7 @@ impl pallet_balances::Config for Test {
 }
 
 thread_local! {
-	/// Nodes the test says services are placed on.
+	/// Nodes the test says services are placed on, each once per service it runs.
 	pub static SERVING: RefCell<Vec<NodeId>> = const { RefCell::new(Vec::new()) };
 	/// The heartbeats the placements were told of: node and the block it is online until.
 	pub static HEARD: RefCell<Vec<(NodeId, u64)>> = const { RefCell::new(Vec::new()) };
@@ -59,14 +59,26 @@ thread_local! {
 	pub static LEDGER: RefCell<Vec<(Subject, ReputationEvent)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The most services a node may run in the tests.
+pub const MAX_SERVICES_PER_NODE: u32 = 8;
+
 /// Placements the tests control.
 pub struct TestPlacements;
 impl NodePlacements<u64> for TestPlacements {
 	fn is_serving(node: NodeId) -> bool {
 		SERVING.with(|s| s.borrow().contains(&node))
 	}
-	fn on_heartbeat(node: NodeId, online_until: u64) {
+	fn max_services_per_node() -> u32 {
+		MAX_SERVICES_PER_NODE
+	}
+	/// Counts the node once per time it is listed in [`SERVING`].
+	fn on_heartbeat(node: NodeId, online_until: u64) -> u32 {
 		HEARD.with(|h| h.borrow_mut().push((node, online_until)));
+		SERVING.with(|s| s.borrow().iter().filter(|n| **n == node).count() as u32)
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn serve_for_benchmark(node: NodeId, services: u32) {
+		SERVING.with(|s| s.borrow_mut().extend((0..services).map(|_| node)));
 	}
 }
 

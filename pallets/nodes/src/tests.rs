@@ -82,7 +82,11 @@ fn alices_node() -> NodeId {
 
 /// Sends `node`'s heartbeat naming block `at`, signed by key `seed`, authorized by the signature
 /// alone.
-fn send_heartbeat(seed: u8, node: NodeId, at: u64) -> sp_runtime::DispatchResult {
+fn send_heartbeat(
+	seed: u8,
+	node: NodeId,
+	at: u64,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	MicroNodes::heartbeat(
 		RawOrigin::Authorized.into(),
 		node,
@@ -494,6 +498,64 @@ mod heartbeat {
 			assert_eq!(HEARD.with(|h| h.borrow().clone()), vec![(node, 160), (node, 200)]);
 			assert_eq!(MicroNodes::online_until(node), Some(200));
 			assert_eq!(MicroNodes::online_until(node + 1), None);
+		});
+	}
+
+	/// Attack: heartbeats are free, authorized and at priority 0, yet each was charged (and
+	/// took block space) at the weight of a node running `MaxServicesPerNode` services, about 17
+	/// times what a node running nothing needs. A heartbeat declares that worst case but is
+	/// charged for the services its node really runs.
+	#[test]
+	fn a_heartbeat_is_charged_for_the_services_its_node_runs() {
+		use frame_support::dispatch::GetDispatchInfo;
+		new_test_ext().execute_with(|| {
+			let idle = alices_node();
+			let busy = register(BOB, 2);
+			for _ in 0..3 {
+				SERVING.with(|s| s.borrow_mut().push(busy));
+			}
+			let weight = <() as WeightInfo>::heartbeat;
+			let declared = Call::<Test>::heartbeat {
+				node: idle,
+				at: 60,
+				signature: heartbeat_signature(1, idle, 60),
+			}
+			.get_dispatch_info()
+			.call_weight;
+			assert_eq!(declared, weight(MAX_SERVICES_PER_NODE));
+			assert!(weight(0).all_lt(declared));
+
+			System::set_block_number(60);
+			let post = send_heartbeat(1, idle, 60).unwrap();
+			assert_eq!(post.actual_weight, Some(weight(0)));
+			let post = send_heartbeat(2, busy, 60).unwrap();
+			assert_eq!(post.actual_weight, Some(weight(3)));
+			assert_eq!(
+				post.calc_actual_weight(
+					&Call::<Test>::heartbeat {
+						node: busy,
+						at: 60,
+						signature: heartbeat_signature(2, busy, 60),
+					}
+					.get_dispatch_info()
+				),
+				weight(3)
+			);
+		});
+	}
+
+	/// The heartbeat's declared worst case (the placements' `max_services_per_node`) fits in a
+	/// block: the integrity test holds in the mock, whose block weights are the defaults.
+	#[test]
+	fn the_heartbeat_worst_case_fits_a_block() {
+		use frame_support::traits::{Get, Hooks};
+		new_test_ext().execute_with(|| {
+			<MicroNodes as Hooks<u64>>::integrity_test();
+			let weights: frame_system::limits::BlockWeights =
+				<Test as frame_system::Config>::BlockWeights::get();
+			let max =
+				weights.get(frame_support::dispatch::DispatchClass::Normal).max_extrinsic.unwrap();
+			assert!(<() as WeightInfo>::heartbeat(MAX_SERVICES_PER_NODE).all_lte(max));
 		});
 	}
 

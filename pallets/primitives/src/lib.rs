@@ -241,13 +241,18 @@ pub trait ServiceDirectory<AccountId, BlockNumber> {
 pub trait NodePlacements<BlockNumber> {
 	/// Whether any service is placed on `node`.
 	fn is_serving(node: NodeId) -> bool;
+	/// The most services one node may run: the bound of [`Self::on_heartbeat`]'s loop, which
+	/// the heartbeat's declared weight is computed for.
+	fn max_services_per_node() -> u32;
 	/// `node` sent a heartbeat and counts as online until block `online_until`: every service it
 	/// runs a live version of is available until then. Reads and writes at most a bounded number
-	/// of entries per service placed on the node (the heartbeat's weight pays for them).
-	fn on_heartbeat(node: NodeId, online_until: BlockNumber);
-	/// Benchmarks only: make `node` serve something, for the worst case of a heartbeat.
+	/// of entries per service placed on the node; returns how many services it visited (at most
+	/// [`Self::max_services_per_node`]), which the heartbeat is charged for.
+	fn on_heartbeat(node: NodeId, online_until: BlockNumber) -> u32;
+	/// Benchmarks only: make `node` run `services` services (at most
+	/// [`Self::max_services_per_node`]), each at the worst case of a heartbeat.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn serve_for_benchmark(_node: NodeId) {}
+	fn serve_for_benchmark(_node: NodeId, _services: u32) {}
 }
 
 /// Where the chain records what it sees about nodes and services.
@@ -380,7 +385,12 @@ impl<BlockNumber> NodePlacements<BlockNumber> for () {
 	fn is_serving(_: NodeId) -> bool {
 		false
 	}
-	fn on_heartbeat(_: NodeId, _: BlockNumber) {}
+	fn max_services_per_node() -> u32 {
+		0
+	}
+	fn on_heartbeat(_: NodeId, _: BlockNumber) -> u32 {
+		0
+	}
 }
 
 impl ReputationLedger for () {

@@ -138,6 +138,8 @@ impl pallet_micro_services::Config for Chain {
 	type MaxVersionsPerPlacement = ConstU32<8>;
 	type MaxServicesPerNode = ConstU32<64>;
 	type MaxNodesPerService = ConstU32<128>;
+	type RetireGrace = ConstU64<600>;
+	type EvictionBan = ConstU64<14_400>;
 	type PriceRiseNotice = ConstU64<14_400>;
 	type CharityAccount = Charity;
 	type OperationsAccount = Operations;

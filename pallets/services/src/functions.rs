@@ -471,10 +471,8 @@ impl<T: Config> Pallet<T> {
 			info.placements.saturating_inc();
 			Services::<T>::insert(service, info);
 		}
-		// Every version announced is live: the service is available while the node is online.
-		if let Some(until) = T::Nodes::online_until(node) {
-			Self::stamp_available(service, until);
-		}
+		// No availability stamp here: only a heartbeat stamps, for the placements standing at
+		// it, so a placement announced and withdrawn between two heartbeats never counts.
 		Placements::<T>::insert(service, node, Placement { versions: versions.clone(), since });
 		Self::deposit_event(Event::PlacementAnnounced { service, node, versions });
 		Ok(())
@@ -643,29 +641,37 @@ impl<T: Config> NodePlacements<BlockNumberFor<T>> for Pallet<T> {
 		!NodeServices::<T>::get(node).is_empty()
 	}
 
+	fn max_services_per_node() -> u32 {
+		T::MaxServicesPerNode::get()
+	}
+
 	/// Refreshes the availability stamp of every service `node` runs a live version of: per
-	/// service, its placement, its retired versions and its stamp.
-	fn on_heartbeat(node: NodeId, online_until: BlockNumberFor<T>) {
-		for service in NodeServices::<T>::get(node) {
+	/// service, its placement, its retired versions and its stamp. Returns how many services
+	/// the node runs (each visited, whether or not its stamp moved).
+	fn on_heartbeat(node: NodeId, online_until: BlockNumberFor<T>) -> u32 {
+		let services = NodeServices::<T>::get(node);
+		for service in services.iter().copied() {
 			let Some(placement) = Placements::<T>::get(service, node) else { continue };
 			let retired = RetiredVersions::<T>::get(service);
 			if placement.versions.iter().any(|version| !retired.contains(version)) {
 				Self::stamp_available(service, online_until);
 			}
 		}
+		services.len() as u32
 	}
 
-	/// The worst case of a heartbeat: `node` runs as many services as a node may, each with as
-	/// many versions as a placement may hold, the last of them live and all the others
-	/// retired (so every check runs to the end), and every stamp moves.
+	/// The worst case of a heartbeat for `services` services: `node` runs that many (at most
+	/// as many as a node may), each with as many versions as a placement may hold, the last of
+	/// them live and all the others retired (so every check runs to the end), and every stamp
+	/// moves.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn serve_for_benchmark(node: NodeId) {
+	fn serve_for_benchmark(node: NodeId, services: u32) {
 		let per_placement = T::MaxVersionsPerPlacement::get();
 		let versions: Vec<VersionNumber> = (1..=per_placement).collect();
 		let retired: Vec<VersionNumber> =
 			(1..T::MaxVersions::get()).filter(|v| *v != per_placement).collect();
 		let since = frame_system::Pallet::<T>::block_number();
-		for index in 0..T::MaxServicesPerNode::get() {
+		for index in 0..services.min(T::MaxServicesPerNode::get()) {
 			let service = ServiceId::MAX - index;
 			let pushed = NodeServices::<T>::mutate(node, |services| services.try_push(service));
 			if pushed.is_err() {

@@ -75,18 +75,26 @@
 //! the service clears it.
 //!
 //! ## Availability is a stamp, not a walk (finding H4)
-//! A service is *available* while some node ran a live version of it at its last heartbeat (or
-//! its announcement) and that heartbeat is still within the heartbeat TTL. Each heartbeat
-//! ([`micro_primitives::NodePlacements::on_heartbeat`]) and each announcement moves the
-//! service's [`AvailableUntil`] stamp to the node's last online block, for every service the node
-//! runs a live version of (at most [`Config::MaxServicesPerNode`], which the heartbeat's weight
-//! pays for). [`micro_primitives::ServiceDirectory::is_available`] reads the stamp: one read,
+//! A service is *available* while some node ran a live version of it at its last heartbeat and
+//! that heartbeat is still within the heartbeat TTL. Each heartbeat
+//! ([`micro_primitives::NodePlacements::on_heartbeat`]) moves the service's [`AvailableUntil`]
+//! stamp to the node's last online block, for every service the node runs a live version of (at
+//! most [`Config::MaxServicesPerNode`]; the heartbeat declares the weight of that many and is
+//! charged for the services its node really runs, which `on_heartbeat` returns). [`micro_primitives::ServiceDirectory::is_available`] reads the stamp: one read,
 //! where it used to walk every placement of the service (up to [`Config::MaxNodesPerService`]
 //! nodes, each with up to [`Config::MaxVersionsPerPlacement`] versions) inside calls that read
 //! an account's score and were charged a handful of reads. Retiring a version, withdrawing a
 //! placement or a node going silent leaves the stamp as it was: the service counts as available
 //! for at most the rest of the TTL of the last heartbeat that found it live (a TTL lowered by
 //! governance shortens only later stamps). Unregistering the service removes its stamp.
+//!
+//! **Only heartbeats stamp.** [`Pallet::announce_placement`] does not: a new placement becomes
+//! available at its node's next heartbeat (at most `TTL / 8` blocks later for a node that
+//! heartbeats as often as allowed). This stops availability from being recycled: when
+//! announcements stamped, one online node could announce and withdraw a placement of each
+//! service in turn (in one batch) and stamp every one available, its owner's or anyone's, for
+//! the node's whole TTL while holding no placement at all. A stamp now needs a placement
+//! standing at a heartbeat.
 //!
 //! ## Price rises come with notice
 //! [`Pallet::set_price`] cuts a price at once but raises it only [`Config::PriceRiseNotice`]

@@ -547,6 +547,9 @@ mod placement {
 				Event::PlacementAnnounced { service, node: 7, versions: versions(&[1, 2]) }.into()
 			);
 			assert!(MicroServices::runs(7, service, 1));
+			// Only the node's next heartbeat makes the new placement count as available.
+			assert!(!MicroServices::is_available(service));
+			assert_eq!(MicroServices::on_heartbeat(7, 1 + TTL), 1);
 			assert!(MicroServices::is_available(service));
 			assert!(MicroServices::is_serving(7));
 			assert_eq!(MicroServices::placements(service), vec![(7, versions(&[1, 2]), true)]);
@@ -568,7 +571,7 @@ mod placement {
 			assert_eq!(Services::<Test>::get(service).unwrap().placements, 1);
 
 			// An offline node no longer makes the service available once its last heartbeat's
-			// TTL is over: the announcement at block 1 stamped it available until 1 + TTL.
+			// TTL is over: the heartbeat at block 1 stamped it available until 1 + TTL.
 			set_node(7, bob(), false);
 			assert_eq!(MicroServices::versions(service)[1].2, VersionStatus::Idle);
 			assert_eq!(MicroServices::availability(service), (true, Some(1 + TTL)));
@@ -1005,7 +1008,8 @@ mod pricing {
 mod availability {
 	use super::*;
 
-	/// A service with versions 1 and 2, both placed on node 7 (Bob's, online), at block 1.
+	/// A service with versions 1 and 2, both placed on node 7 (Bob's, online), and a heartbeat
+	/// of the node, at block 1.
 	fn placed() -> ServiceId {
 		let service = register_as(alice(), "greeter");
 		assert_ok!(MicroServices::publish_version(
@@ -1022,6 +1026,7 @@ mod availability {
 			service,
 			versions(&[1, 2])
 		));
+		assert_eq!(MicroServices::on_heartbeat(7, 1 + TTL), 1);
 		service
 	}
 
@@ -1070,6 +1075,54 @@ mod availability {
 		});
 	}
 
+	/// Attack: one online node announces a placement of each service in turn and withdraws it
+	/// at once (in a batch), so it holds no placement, yet every service it touched, its
+	/// owner's or not, was stamped available for the node's whole TTL. Only heartbeats stamp,
+	/// for the placements standing at them.
+	#[test]
+	fn announcing_and_withdrawing_does_not_stamp_a_service() {
+		new_test_ext().execute_with(|| {
+			let first = register_as(alice(), "greeter");
+			let second = register_as(charlie(), "echo");
+			set_node(7, bob(), true);
+			for service in [first, second] {
+				assert_ok!(MicroServices::announce_placement(
+					RuntimeOrigin::signed(bob()),
+					7,
+					service,
+					versions(&[1])
+				));
+				assert_ok!(MicroServices::withdraw_placement(
+					RuntimeOrigin::signed(bob()),
+					7,
+					service
+				));
+			}
+			for service in [first, second] {
+				assert_eq!(AvailableUntil::<Test>::get(service), None);
+				assert!(!MicroServices::is_available(service));
+			}
+			// The node's next heartbeat finds nothing placed: it visits and stamps nothing.
+			assert_eq!(MicroServices::on_heartbeat(7, 1 + TTL), 0);
+			assert_eq!(AvailableUntil::<Test>::get(first), None);
+			assert_eq!(AvailableUntil::<Test>::get(second), None);
+
+			// A placement standing at a heartbeat counts, from that heartbeat.
+			assert_ok!(MicroServices::announce_placement(
+				RuntimeOrigin::signed(bob()),
+				7,
+				first,
+				versions(&[1])
+			));
+			assert!(!MicroServices::is_available(first));
+			System::set_block_number(5);
+			assert_eq!(MicroServices::on_heartbeat(7, 5 + TTL), 1);
+			assert_eq!(AvailableUntil::<Test>::get(first), Some(5 + TTL));
+			assert!(MicroServices::is_available(first));
+			assert_eq!(AvailableUntil::<Test>::get(second), None);
+		});
+	}
+
 	#[test]
 	fn a_service_never_placed_is_not_available() {
 		new_test_ext().execute_with(|| {
@@ -1086,13 +1139,14 @@ mod availability {
 #[test]
 fn the_heartbeat_worst_case_stamps_every_service() {
 	new_test_ext().execute_with(|| {
-		MicroServices::serve_for_benchmark(7);
+		let max = MicroServices::max_services_per_node();
+		MicroServices::serve_for_benchmark(7, max + 1);
 		let services = NodeServices::<Test>::get(7);
-		assert_eq!(services.len(), 2);
+		assert_eq!(services.len() as u32, max);
 		for service in services.iter() {
 			assert_eq!(RetiredVersions::<Test>::get(service).into_inner(), vec![1, 2, 4]);
 		}
-		MicroServices::on_heartbeat(7, 50);
+		assert_eq!(MicroServices::on_heartbeat(7, 50), max);
 		for service in services {
 			assert_eq!(AvailableUntil::<Test>::get(service), Some(50));
 		}

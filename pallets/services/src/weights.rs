@@ -210,13 +210,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroServices::NodeServices` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	fn announce_placement() -> Weight {
 		// Measured proof size: 140929 bytes; estimated: 156646.
-		// Not yet measured: the measured figure plus the availability stamp: the node's
-		// `online_until` (`MicroNodes::Nodes`, r:1) and `AvailableUntil` (r:1 w:1); and the
-		// node's past placement (`PastPlacements`, r:1 w:1, 38 bytes), estimated from
-		// `Placements`.
+		// Not yet measured: the measured figure plus the node's past placement
+		// (`PastPlacements`, r:1 w:1, 38 bytes), estimated from `Placements`. (No availability
+		// stamp: only heartbeats stamp.)
 		Weight::from_parts(1_380_000_000, 166_000)
-			.saturating_add(T::DbWeight::get().reads(18_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().reads(16_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
@@ -333,13 +332,12 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(529_u64))
 	}
 	fn announce_placement() -> Weight {
-		// Not yet measured: the measured figure plus the availability stamp: the node's
-		// `online_until` (`MicroNodes::Nodes`, r:1) and `AvailableUntil` (r:1 w:1); and the
-		// node's past placement (`PastPlacements`, r:1 w:1, 38 bytes), estimated from
-		// `Placements`.
+		// Not yet measured: the measured figure plus the node's past placement
+		// (`PastPlacements`, r:1 w:1, 38 bytes), estimated from `Placements`. (No availability
+		// stamp: only heartbeats stamp.)
 		Weight::from_parts(1_380_000_000, 166_000)
-			.saturating_add(RocksDbWeight::get().reads(18_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().reads(16_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_placement() -> Weight {
 		// Not yet measured: the measured figure plus keeping the past placement
