@@ -451,7 +451,9 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Propose `call`, enacted on `track` if the vote passes.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::propose(call.encoded_size() as u32))]
+		#[pallet::weight(T::WeightInfo::propose(call.encoded_size() as u32).saturating_add(
+			micro_primitives::account_score_weight(T::DbWeight::get().reads(1))
+		))]
 		pub fn propose(
 			origin: OriginFor<T>,
 			track: Track,
@@ -469,7 +471,9 @@ pub mod pallet {
 		/// [`micro_primitives::MAX_VOICES`]) that has not voted yet: name the subjects when
 		/// others' services sent to the caller may fill that scan.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::vote(Pallet::<T>::subjects_weighed(subjects.len())))]
+		#[pallet::weight(T::WeightInfo::vote(Pallet::<T>::subjects_weighed(subjects.len())).saturating_add(
+			micro_primitives::account_score_weight(T::DbWeight::get().reads(1))
+		))]
 		pub fn vote(
 			origin: OriginFor<T>,
 			index: ProposalIndex,

@@ -1,7 +1,7 @@
 //! Weights for `pallet_micro_nodes`, measured by `scripts/benchmark-pallets.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0 on 2026-11-22: 50 steps, 20 repeats,
-//! `Compiled` wasm execution, chain `Some("dev")`, CPU `AMD EPYC`.
+//! Benchmark CLI 64.0.0 on 2026-11-29: 10 steps, 5 repeats,
+//! `Compiled` wasm execution, chain `Some("dev")`, CPU `Intel(R) Xeon(R) Processor`.
 //! Each figure is the slowest path of its call (see the pallet's `benchmarking.rs`).
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
@@ -30,32 +30,35 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroNodes::NodeByKey` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `MicroNodes::NodeByPeerId` (r:1 w:1)
 	/// Proof: `MicroNodes::NodeByPeerId` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::KeyNodeIds` (r:1 w:1)
+	/// Proof: `MicroNodes::KeyNodeIds` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::NextNodeId` (r:1 w:1)
+	/// Proof: `MicroNodes::NextNodeId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `MicroNodes::ProofNonce` (r:1 w:1)
 	/// Proof: `MicroNodes::ProofNonce` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `MicroNodes::NextNodeId` (r:1 w:1)
-	/// Proof: `MicroNodes::NextNodeId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `MicroNodes::OperatorNodes` (r:1 w:1)
 	/// Proof: `MicroNodes::OperatorNodes` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `MicroNodes::Nodes` (r:0 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::Nodes` (r:1 w:1)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::CounterForNodes` (r:1 w:1)
+	/// Proof: `MicroNodes::CounterForNodes` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn register_node() -> Weight {
-		// Measured proof size: 1285 bytes; estimated: 3593.
-		// Not yet measured: the measured figure plus `KeyNodeIds` (r:1 w:1) and the derived peer id.
-		Weight::from_parts(380_000_000, 3593)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+		// Measured proof size: 1925 bytes; estimated: 4704.
+		Weight::from_parts(414_360_000, 4704)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:1)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
 	fn update_node() -> Weight {
-		// Measured proof size: 1409 bytes; estimated: 4704.
-		Weight::from_parts(78_537_000, 4704)
+		// Measured proof size: 1429 bytes; estimated: 4704.
+		Weight::from_parts(54_183_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -63,15 +66,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
 	/// Storage: `MicroNodes::NodeByKey` (r:1 w:2)
 	/// Proof: `MicroNodes::NodeByKey` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::KeyNodeIds` (r:1 w:1)
+	/// Proof: `MicroNodes::KeyNodeIds` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::NodeByPeerId` (r:1 w:2)
+	/// Proof: `MicroNodes::NodeByPeerId` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// Storage: `MicroNodes::ProofNonce` (r:1 w:1)
 	/// Proof: `MicroNodes::ProofNonce` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn rotate_key() -> Weight {
-		// Measured proof size: 1582 bytes; estimated: 4704.
-		// Not yet measured: the measured figure plus `KeyNodeIds` (r:1 w:1), `NodeByPeerId`
-		// (r:1 w:2) and the derived peer id.
-		Weight::from_parts(225_000_000, 4704)
+		// Measured proof size: 1726 bytes; estimated: 4704.
+		Weight::from_parts(142_632_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -84,26 +89,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `MicroServices::NodeServices` (r:1 w:0)
 	/// Proof: `MicroServices::NodeServices` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:1)
-	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `MicroServices::Placements` (r:64 w:0)
-	/// Proof: `MicroServices::Placements` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Proof: `MicroServices::Placements` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `MicroServices::RetiredVersions` (r:64 w:0)
-	/// Proof: `MicroServices::RetiredVersions` (`max_values`: None, `max_size`: Some(258), added: 2733, mode: `MaxEncodedLen`)
+	/// Proof: `MicroServices::RetiredVersions` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `MicroServices::AvailableUntil` (r:64 w:64)
-	/// Proof: `MicroServices::AvailableUntil` (`max_values`: None, `max_size`: Some(4), added: 2479, mode: `MaxEncodedLen`)
-	/// The range of component `s` is `[0, 64]`.
+	/// Proof: `MicroServices::AvailableUntil` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	fn heartbeat(s: u32, ) -> Weight {
-		// Measured proof size: 1696 bytes; estimated: 4704.
-		// Not yet measured: the measured figure (`s` = 0) plus, for each of the `s` services the
-		// node runs (finding H4; declared at `MaxServicesPerNode`, charged for the real number),
-		// its placement, its retired versions and its stamp (r:3 w:1, 7_724 bytes of proof,
-		// about 10 µs each), as the benchmark's `serve_for_benchmark` sets up.
-		Weight::from_parts(194_984_000, 4704)
-			.saturating_add(Weight::from_parts(10_000_000, 7_724).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Measured proof size: 2003 bytes; estimated: 4704.
+		Weight::from_parts(151_702_303, 4704)
+			.saturating_add(Weight::from_parts(13_749_704, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2724).saturating_mul(s.into()))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
@@ -112,8 +113,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_heartbeat() -> Weight {
-		// Measured proof size: 1463 bytes; estimated: 4704.
-		Weight::from_parts(89_327_000, 4704)
+		// Measured proof size: 1483 bytes; estimated: 4704.
+		Weight::from_parts(84_550_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:1)
@@ -123,7 +124,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `MicroNodes::CounterForNodes` (r:1 w:1)
+	/// Proof: `MicroNodes::CounterForNodes` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `MicroNodes::OperatorNodes` (r:1 w:1)
 	/// Proof: `MicroNodes::OperatorNodes` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `MicroNodes::NodeByPeerId` (r:0 w:1)
@@ -131,16 +134,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `MicroNodes::NodeByKey` (r:0 w:1)
 	/// Proof: `MicroNodes::NodeByKey` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn deregister_node() -> Weight {
-		// Measured proof size: 2186 bytes; estimated: 4704.
-		Weight::from_parts(173_053_000, 4704)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Measured proof size: 2228 bytes; estimated: 4704.
+		Weight::from_parts(189_207_000, 4704)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `MicroNodes::HeartbeatTtl` (r:0 w:1)
 	/// Proof: `MicroNodes::HeartbeatTtl` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_heartbeat_ttl() -> Weight {
 		// Measured proof size: 0 bytes; estimated: 0.
-		Weight::from_parts(19_506_000, 0)
+		Weight::from_parts(16_566_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -148,43 +151,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_node() -> Weight {
-		// Not yet measured: the measured figure plus `KeyNodeIds` (r:1 w:1) and the derived peer id.
-		Weight::from_parts(380_000_000, 3593)
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(9_u64))
+		Weight::from_parts(414_360_000, 4704)
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn update_node() -> Weight {
-		Weight::from_parts(78_537_000, 4704)
+		Weight::from_parts(54_183_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn rotate_key() -> Weight {
-		// Not yet measured: the measured figure plus `KeyNodeIds` (r:1 w:1), `NodeByPeerId`
-		// (r:1 w:2) and the derived peer id.
-		Weight::from_parts(225_000_000, 4704)
+		Weight::from_parts(142_632_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn heartbeat(s: u32, ) -> Weight {
-		// Not yet measured: plus the services' availability stamps, per service (finding H4).
-		Weight::from_parts(194_984_000, 4704)
-			.saturating_add(Weight::from_parts(10_000_000, 7_724).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(151_702_303, 4704)
+			.saturating_add(Weight::from_parts(13_749_704, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2724).saturating_mul(s.into()))
 	}
 	fn authorize_heartbeat() -> Weight {
-		Weight::from_parts(89_327_000, 4704)
+		Weight::from_parts(84_550_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	fn deregister_node() -> Weight {
-		Weight::from_parts(173_053_000, 4704)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		Weight::from_parts(189_207_000, 4704)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn set_heartbeat_ttl() -> Weight {
-		Weight::from_parts(19_506_000, 0)
+		Weight::from_parts(16_566_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

@@ -327,6 +327,17 @@ pub const ACCOUNT_SCORE_READS: u64 = 160;
 /// per-read figure.
 pub const ACCOUNT_SCORE_PROOF_SIZE: u64 = ACCOUNT_SCORE_READS * 3 * 1024;
 
+/// The most reading one account's score or voices may cost, given the weight of one storage
+/// read: [`ACCOUNT_SCORE_READS`] reads and [`ACCOUNT_SCORE_PROOF_SIZE`] bytes of proof. The calls
+/// that read it add this to their benchmarked weight, which measures the walk of a benchmark
+/// account, not of the worst one; it lives beside the calls, not in `weights.rs`, so weights
+/// regenerated from the benchmarks keep it (finding H4).
+pub fn account_score_weight(one_read: sp_runtime::Weight) -> sp_runtime::Weight {
+	one_read
+		.saturating_mul(ACCOUNT_SCORE_READS)
+		.saturating_add(sp_runtime::Weight::from_parts(0, ACCOUNT_SCORE_PROOF_SIZE))
+}
+
 /// Why [`UsagePayments::pay_for_usage`] failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum PaymentError {

@@ -1,7 +1,7 @@
 //! Weights for `pallet_micro_reputation`, measured by `scripts/benchmark-pallets.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0 on 2026-11-22: 50 steps, 20 repeats,
-//! `Compiled` wasm execution, chain `Some("dev")`, CPU `AMD EPYC`.
+//! Benchmark CLI 64.0.0 on 2026-11-29: 10 steps, 5 repeats,
+//! `Compiled` wasm execution, chain `Some("dev")`, CPU `Intel(R) Xeon(R) Processor`.
 //! Each figure is the slowest path of its call (see the pallet's `benchmarking.rs`).
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
@@ -26,7 +26,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::AccessTiers` (`max_values`: Some(1), `max_size`: Some(97), added: 592, mode: `MaxEncodedLen`)
 	fn set_access_tiers() -> Weight {
 		// Measured proof size: 0 bytes; estimated: 0.
-		Weight::from_parts(20_779_000, 0)
+		Weight::from_parts(18_852_000, 0)
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 }
@@ -34,7 +34,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn set_access_tiers() -> Weight {
-		Weight::from_parts(20_779_000, 0)
+		Weight::from_parts(18_852_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 }

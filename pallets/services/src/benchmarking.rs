@@ -136,7 +136,8 @@ pub(crate) fn live_service<T: Config>(
 	T::NativeBalance::set_balance(owner, BalanceOf::<T>::max_value() / 1_000_000u32.into());
 	let service = MicroServices::<T>::do_register(
 		owner.clone(),
-		name::<T>(1_000_000 + node),
+		// Unique per call: settlement's benchmark asks for a service per record, on one node.
+		name::<T>(1_000_000u32.saturating_add(NextServiceId::<T>::get())),
 		source::<T>(),
 		code(0),
 		endpoints::<T>(),

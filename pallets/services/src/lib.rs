@@ -474,6 +474,9 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Register a service and mint its NFT to the caller, with its first version.
 		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::register_service().saturating_add(
+			micro_primitives::account_score_weight(T::DbWeight::get().reads(1))
+		))]
 		pub fn register_service(
 			origin: OriginFor<T>,
 			name: ServiceNameOf<T>,

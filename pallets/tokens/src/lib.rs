@@ -445,6 +445,9 @@ pub mod pallet {
 
 		/// Take the free calls left in the caller's access-tier quota as free tokens.
 		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::claim_free_tokens().saturating_add(
+			micro_primitives::account_score_weight(T::DbWeight::get().reads(1))
+		))]
 		pub fn claim_free_tokens(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_claim_free(who)

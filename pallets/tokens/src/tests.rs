@@ -876,14 +876,16 @@ fn a_hold_can_be_kept_longer_but_never_shortened() {
 #[test]
 fn claiming_free_tokens_is_charged_the_account_score_walk() {
 	use crate::WeightInfo;
-	use frame_support::weights::{constants::RocksDbWeight, Weight};
-	let weight = <() as WeightInfo>::claim_free_tokens();
-	let walk = RocksDbWeight::get().reads(micro_primitives::ACCOUNT_SCORE_READS);
-	assert!(weight.ref_time() > walk.ref_time());
+	use frame_support::dispatch::GetDispatchInfo;
+	let weight = crate::Call::<Test>::claim_free_tokens {}.get_dispatch_info().call_weight;
+	let one_read = <<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<
+		frame_support::weights::RuntimeDbWeight,
+	>>::get()
+	.reads(1);
+	let walk = micro_primitives::account_score_weight(one_read);
+	assert_eq!(weight, <() as WeightInfo>::claim_free_tokens() + walk);
+	assert_eq!(walk.ref_time(), one_read.ref_time() * micro_primitives::ACCOUNT_SCORE_READS);
 	assert!(weight.proof_size() > micro_primitives::ACCOUNT_SCORE_PROOF_SIZE);
-	assert!(weight.all_gte(
-		walk.saturating_add(Weight::from_parts(0, micro_primitives::ACCOUNT_SCORE_PROOF_SIZE))
-	));
 }
 
 /// A block author for the fee tests.

@@ -1,7 +1,7 @@
 //! Weights for `pallet_micro_tokens`, measured by `scripts/benchmark-pallets.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0 on 2026-11-22: 10 steps, 5 repeats,
-//! `Compiled` wasm execution, chain `Some("dev")`, CPU `AMD EPYC`.
+//! Benchmark CLI 64.0.0 on 2026-11-30: 10 steps, 5 repeats,
+//! `Compiled` wasm execution, chain `Some("dev")`, CPU `Intel(R) Xeon(R) Processor`.
 //! Each figure is the slowest path of its call (see the pallet's `benchmarking.rs`).
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
@@ -36,15 +36,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::Batches` (r:1 w:1)
 	/// Proof: `MicroTokens::Batches` (`max_values`: None, `max_size`: Some(1233), added: 3708, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:4 w:4)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::TotalBacking` (r:1 w:1)
 	/// Proof: `MicroTokens::TotalBacking` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	// Not yet measured: the figure measured before, plus reaping one lapsed batch (two
-	// payments out of the pot, estimated from `reap_expired`).
 	fn buy_tokens() -> Weight {
-		// Measured proof size: 1752 bytes; estimated: 11402.
-		Weight::from_parts(297_000_000, 11402)
+		// Measured proof size: 1981 bytes; estimated: 11402.
+		Weight::from_parts(228_718_000, 11402)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -56,7 +54,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn refresh_batch() -> Weight {
 		// Measured proof size: 1594 bytes; estimated: 8799.
-		Weight::from_parts(218_737_000, 8799)
+		Weight::from_parts(144_676_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -76,45 +74,43 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::Batches` (`max_values`: None, `max_size`: Some(1233), added: 3708, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::Params` (r:1 w:0)
 	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
-	// Not yet measured: the figure measured before, plus reaping one lapsed batch (two
-	// payments out of the pot, estimated from `reap_expired`).
-	// Finding H4: plus the caller's account score (tier -> free quota), at most
-	// `ACCOUNT_SCORE_READS` reads and `ACCOUNT_SCORE_PROOF_SIZE` bytes of proof.
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::TotalBacking` (r:1 w:1)
+	/// Proof: `MicroTokens::TotalBacking` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn claim_free_tokens() -> Weight {
-		// Measured proof size: 1752 bytes; estimated: 12507.
-		Weight::from_parts(260_000_000, 12507)
+		// Measured proof size: 2190 bytes; estimated: 8799.
+		Weight::from_parts(360_870_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(T::DbWeight::get().reads(micro_primitives::ACCOUNT_SCORE_READS))
-			.saturating_add(Weight::from_parts(0, micro_primitives::ACCOUNT_SCORE_PROOF_SIZE))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
 	/// Storage: `MicroNodes::HeartbeatTtl` (r:1 w:0)
 	/// Proof: `MicroNodes::HeartbeatTtl` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `MicroTokens::AllowanceClaimed` (r:1 w:1)
-	/// Proof: `MicroTokens::AllowanceClaimed` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::OperatorClaimed` (r:1 w:1)
+	/// Proof: `MicroTokens::OperatorClaimed` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::KeyClaimed` (r:1 w:1)
+	/// Proof: `MicroTokens::KeyClaimed` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::Params` (r:1 w:0)
 	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:1 w:0)
-	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `MicroNodes::CounterForNodes` (r:1 w:0)
 	/// Proof: `MicroNodes::CounterForNodes` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `MicroServices::CounterForServices` (r:1 w:0)
 	/// Proof: `MicroServices::CounterForServices` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::PeriodMinted` (r:1 w:1)
+	/// Proof: `MicroTokens::PeriodMinted` (`max_values`: Some(1), `max_size`: Some(20), added: 515, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::Batches` (r:1 w:1)
 	/// Proof: `MicroTokens::Batches` (`max_values`: None, `max_size`: Some(1233), added: 3708, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::TotalBacking` (r:1 w:1)
 	/// Proof: `MicroTokens::TotalBacking` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `MicroTokens::OperatorClaimed` (r:1 w:1), `MicroTokens::KeyClaimed` (r:1 w:1),
-	/// `MicroTokens::PeriodMinted` (r:1 w:1) in place of `MicroTokens::AllowanceClaimed`.
-	// Not yet measured: the figure measured before, plus the claim records above and reaping
-	// one lapsed batch (two payments out of the pot, estimated from `reap_expired`).
 	fn claim_node_allowance() -> Weight {
-		// Measured proof size: 3106 bytes; estimated: 14931.
-		Weight::from_parts(320_000_000, 14931)
+		// Measured proof size: 3355 bytes; estimated: 8799.
+		Weight::from_parts(274_145_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -122,14 +118,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::Batches` (`max_values`: None, `max_size`: Some(1233), added: 3708, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::Params` (r:1 w:0)
 	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::TotalBacking` (r:1 w:1)
 	/// Proof: `MicroTokens::TotalBacking` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	// Not yet measured: the figure measured before, plus the payment of the charity's part.
 	fn reap_expired() -> Weight {
-		// Measured proof size: 1580 bytes; estimated: 8799.
-		Weight::from_parts(190_000_000, 8799)
+		// Measured proof size: 1669 bytes; estimated: 8799.
+		Weight::from_parts(160_606_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -137,44 +132,50 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Measured proof size: 0 bytes; estimated: 0.
-		Weight::from_parts(21_149_000, 0)
+		Weight::from_parts(15_407_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `MicroTokens::Owed` (r:1 w:1)
 	/// Proof: `MicroTokens::Owed` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	// Not yet measured: estimated from `reap_expired` (one payment out of the pot).
 	fn claim_owed() -> Weight {
-		// Measured proof size: 0 bytes; estimated: 6196.
-		Weight::from_parts(120_000_000, 6196)
+		// Measured proof size: 269 bytes; estimated: 6196.
+		Weight::from_parts(107_999_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
+	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::Holds` (r:1 w:1)
-	/// Proof: `MicroTokens::Holds` (`max_values`: None, `max_size`: Some(1245), added: 3720, mode: `MaxEncodedLen`)
+	/// Proof: `MicroTokens::Holds` (`max_values`: None, `max_size`: Some(1249), added: 3724, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::Batches` (r:1 w:1)
+	/// Proof: `MicroTokens::Batches` (`max_values`: None, `max_size`: Some(1233), added: 3708, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::Params` (r:1 w:0)
+	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::TotalBacking` (r:1 w:1)
-	// Not yet measured: estimated from `buy_tokens` (reaping one lapsed batch, then taking from
-	// every batch) plus the node's record and the hold read and written.
+	/// Proof: `MicroTokens::TotalBacking` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn hold_for_node() -> Weight {
-		Weight::from_parts(330_000_000, 19_000)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Measured proof size: 3224 bytes; estimated: 8799.
+		Weight::from_parts(250_513_000, 8799)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `MicroTokens::Holds` (r:1 w:1)
-	/// Proof: `MicroTokens::Holds` (`max_values`: None, `max_size`: Some(1245), added: 3720, mode: `MaxEncodedLen`)
-	/// Storage: `MicroTokens::Batches` (r:1 w:1)
+	/// Proof: `MicroTokens::Holds` (`max_values`: None, `max_size`: Some(1249), added: 3724, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::Params` (r:1 w:0)
+	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::TotalBacking` (r:1 w:1)
-	// Not yet measured: estimated from `buy_tokens` (reaping lapsed pieces and batches, two
-	// payments out of the pot, and merging every piece) plus the hold read and removed.
+	/// Proof: `MicroTokens::TotalBacking` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::Batches` (r:1 w:1)
+	/// Proof: `MicroTokens::Batches` (`max_values`: None, `max_size`: Some(1233), added: 3708, mode: `MaxEncodedLen`)
 	fn release_hold() -> Weight {
-		Weight::from_parts(330_000_000, 15_500)
+		// Measured proof size: 2943 bytes; estimated: 8799.
+		Weight::from_parts(332_072_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -183,49 +184,46 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn buy_tokens() -> Weight {
-		Weight::from_parts(297_000_000, 11402)
+		Weight::from_parts(228_718_000, 11402)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn refresh_batch() -> Weight {
-		Weight::from_parts(218_737_000, 8799)
+		Weight::from_parts(144_676_000, 8799)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn claim_free_tokens() -> Weight {
-		Weight::from_parts(260_000_000, 12507)
+		Weight::from_parts(360_870_000, 8799)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
-			// Finding H4: the caller's account score.
-			.saturating_add(RocksDbWeight::get().reads(micro_primitives::ACCOUNT_SCORE_READS))
-			.saturating_add(Weight::from_parts(0, micro_primitives::ACCOUNT_SCORE_PROOF_SIZE))
 	}
 	fn claim_node_allowance() -> Weight {
-		Weight::from_parts(320_000_000, 14931)
+		Weight::from_parts(274_145_000, 8799)
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn reap_expired() -> Weight {
-		Weight::from_parts(190_000_000, 8799)
+		Weight::from_parts(160_606_000, 8799)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn set_params() -> Weight {
-		Weight::from_parts(21_149_000, 0)
+		Weight::from_parts(15_407_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn claim_owed() -> Weight {
-		Weight::from_parts(120_000_000, 6196)
+		Weight::from_parts(107_999_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn hold_for_node() -> Weight {
-		Weight::from_parts(330_000_000, 19_000)
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+		Weight::from_parts(250_513_000, 8799)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn release_hold() -> Weight {
-		Weight::from_parts(330_000_000, 15_500)
+		Weight::from_parts(332_072_000, 8799)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
