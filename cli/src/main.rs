@@ -1101,11 +1101,7 @@ async fn allowance(cli: &Cli, command: &AllowanceCommand) -> Outcome {
 		Some(price) => *price,
 		None => service_price(&api, service).await?,
 	};
-	let best = api
-		.at_current_block()
-		.await
-		.map_err(|e| Failure::Unreachable(e.to_string()))?
-		.block_number() as u32;
+	let best = best_block(&api).await?;
 	let genesis: [u8; 32] = api.genesis_hash().0;
 	let consumer = sp_core::crypto::AccountId32::from(account_of(&keypair).0);
 	let signed: Vec<String> = nodes
