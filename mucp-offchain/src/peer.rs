@@ -90,7 +90,8 @@ pub struct PeerConfig {
 	pub retries: usize,
 	/// How long failing nodes are avoided.
 	pub selector: SelectorConfig,
-	/// How long a handler may run before the caller is told it timed out.
+	/// How long a handler may run before the caller is told it timed out; less if the caller
+	/// waits less (`Micro-Timeout`).
 	pub handler_timeout: Duration,
 	/// How long an idle connection stays open.
 	pub idle_timeout: Duration,
@@ -100,7 +101,7 @@ pub struct PeerConfig {
 
 impl PeerConfig {
 	/// A new identity on loopback with the broker's inbox at `broker_path`: registrations live
-	/// 30 s, calls wait 10 s and retry on 2 other nodes, handlers run up to 30 s.
+	/// 30 s, calls wait 10 s and retry on 2 other nodes, handlers run up to 10 s.
 	pub fn new(broker_path: impl Into<PathBuf>) -> Self {
 		Self {
 			keypair: Keypair::generate_ed25519(),
@@ -113,7 +114,7 @@ impl PeerConfig {
 			call_timeout: Duration::from_secs(10),
 			retries: 2,
 			selector: SelectorConfig::default(),
-			handler_timeout: Duration::from_secs(30),
+			handler_timeout: Duration::from_secs(10),
 			idle_timeout: Duration::from_secs(3600),
 			heartbeat: Duration::from_millis(500),
 		}
@@ -513,8 +514,13 @@ impl Shared {
 		// it: whatever the caller wrote there is overwritten.
 		let mut request = request;
 		request.set(crate::settlement::CALLER_HEADER, &from.to_string());
+		// The handler runs no longer than its caller waits: it learns its budget in
+		// `Micro-Timeout`, and is stopped when it is spent.
+		let budget =
+			crate::protocol::handler_budget(request.timeout(), self.config.handler_timeout);
+		request.set_timeout(budget);
 		let run = AssertUnwindSafe(handler(request.clone())).catch_unwind();
-		match tokio::time::timeout(self.config.handler_timeout, run).await {
+		match tokio::time::timeout(budget, run).await {
 			Ok(Ok(Ok(body))) => Message::reply_to(&request, body),
 			Ok(Ok(Err(error))) => Message::error_reply(&request, &error),
 			Ok(Err(_)) => {
@@ -834,6 +840,12 @@ impl Peer {
 		let Form::Call { service, endpoint } = request.form()? else {
 			return Err(MicroError::bad_request(PROTOCOL, "not a call: it has a stream or topic"));
 		};
+		// The server learns how long each attempt waits, and stops (and charges nothing) past
+		// it; every retry sends this frame, with the same `Micro-Id`.
+		let mut request = request;
+		if request.timeout().is_none_or(|wait| wait > options.timeout) {
+			request.set_timeout(options.timeout);
+		}
 		let frame = request.encode();
 		if frame.len() > self.shared.config.limits.max_frame {
 			return Err(MicroError::too_large(

@@ -43,6 +43,24 @@ pub mod header {
 	pub const QUEUE: &str = "Micro-Queue";
 	/// How the body is encoded.
 	pub const CONTENT_TYPE: &str = "Content-Type";
+	/// How long the caller of a call waits for the answer, in milliseconds. A retry carries
+	/// the same `Micro-Id`, and the server stops the handler at that deadline and charges
+	/// nothing for an answer after it (see [`super::handler_budget`]).
+	pub const TIMEOUT: &str = "Micro-Timeout";
+}
+
+/// How long a server runs the handler of a call whose caller waits `caller` (its
+/// [`header::TIMEOUT`]), when it runs handlers `most` at most: a tenth of the caller's wait is
+/// left for the answer's way back, so an answer the server counts reaches a caller still
+/// waiting for it.
+pub fn handler_budget(
+	caller: Option<std::time::Duration>,
+	most: std::time::Duration,
+) -> std::time::Duration {
+	match caller {
+		Some(wait) => (wait - wait / 10).min(most),
+		None => most,
+	}
 }
 
 /// How a body is encoded.
@@ -343,6 +361,18 @@ impl Message {
 	/// `Micro-Id`, if set.
 	pub fn id(&self) -> Option<&str> {
 		self.header(header::ID)
+	}
+
+	/// How long the caller waits for the answer ([`header::TIMEOUT`]), if it said so in whole
+	/// milliseconds.
+	pub fn timeout(&self) -> Option<std::time::Duration> {
+		let millis = self.header(header::TIMEOUT)?.trim().parse().ok()?;
+		Some(std::time::Duration::from_millis(millis))
+	}
+
+	/// Sets [`header::TIMEOUT`] to `timeout`, in whole milliseconds.
+	pub fn set_timeout(&mut self, timeout: std::time::Duration) {
+		self.set(header::TIMEOUT, &timeout.as_millis().to_string());
 	}
 
 	/// The error this message carries in `Micro-Error`, if any.

@@ -433,7 +433,7 @@ pub fn wasm_service(
 }
 
 /// [`wasm_service`] whose calls `meter` admits first (refusing those nobody pays for) and
-/// counts once answered, at `priced`'s service and price.
+/// counts once answered before the caller's deadline, at `priced`'s service and price.
 pub fn metered_wasm_service(
 	deployment: Arc<Deployment>,
 	version: &str,
@@ -463,22 +463,22 @@ pub fn metered_wasm_service(
 				};
 				let version =
 					deployment.route(requested).map_err(|e| MicroError { id: id.clone(), ..e })?;
-				let charge = match &meter {
-					Some((meter, priced)) => Some(meter.admit(&request, *priced)?),
-					None => None,
+				let (failed_id, body) = (id.clone(), request.body.clone());
+				let run = async move {
+					tokio::task::spawn_blocking(move || {
+						deployment.call(&id, Some(version), &endpoint, &body, content_type)
+					})
+					.await
+					.map_err(|e| {
+						MicroError::internal(failed_id, format!("the executor failed: {e}"))
+					})?
 				};
-				let failed_id = id.clone();
-				let answer = tokio::task::spawn_blocking(move || {
-					deployment.call(&id, Some(version), &endpoint, &request.body, content_type)
-				})
-				.await
-				.map_err(|e| {
-					MicroError::internal(failed_id, format!("the executor failed: {e}"))
-				})?;
-				if let (Ok(_), Some((meter, _)), Some(charge)) = (&answer, &meter, &charge) {
-					meter.record(charge, version)?;
+				match &meter {
+					// Admitted and reserved, run until the caller's deadline, counted if
+					// answered in time (see `settlement::Meter::serve`).
+					Some((meter, priced)) => meter.serve(&request, *priced, version, run).await,
+					None => run.await,
 				}
-				answer
 			}
 		});
 	}

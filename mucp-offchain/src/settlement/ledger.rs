@@ -1,0 +1,671 @@
+//! The usage ledger: what this node served, reserved and settled, kept in redb.
+//!
+//! Three rules live here, each stopping an attack:
+//!
+//! - **Check and count in one step.** A paid call is admitted by [`Ledger::reserve`], which
+//!   checks the allowance's standing (counting the calls reserved and not yet answered) and
+//!   reserves the call under one lock: concurrent calls at the edge of `max_calls` or of the
+//!   consumer's tokens cannot all pass a check made before any of them is counted, so a
+//!   consumer cannot overshoot on purpose and make the chain reject the whole record
+//!   (`AllowanceExceeded`), leaving the node unpaid. The reservation is then committed (the call
+//!   was answered) or released (it failed, or its caller's deadline passed).
+//! - **Value, not only calls.** Each call is counted with the price it was admitted at, so the
+//!   consumer's unsettled value across services and price changes is exact, and checked against
+//!   its tokens as such (a count priced at today's price would under- or over-state it).
+//! - **A free quota spent once per node.** Free calls are counted per account and quota period
+//!   in the ledger, so a restart does not refresh them.
+//!
+//! Reports take the unsettled calls in numeric nonce order per consumer (the keys are SCALE
+//! encoded, little-endian nonces, whose byte order is not numeric), so a lower nonce is never
+//! left behind by a higher one that replaces it on chain.
+
+use std::{
+	collections::{BTreeMap, HashMap},
+	path::Path,
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		Arc, Mutex,
+	},
+};
+
+use codec::{Decode, Encode};
+use micro_primitives::VersionNumber;
+use redb::{Database, Durability, ReadableTable, TableDefinition};
+
+use super::{AccountId, BlockNumber, SignedAllowance, UsageRecord};
+use crate::protocol::MicroError;
+
+/// Calls counted under one allowance for one version, their value, and how much is settled.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
+struct Counts {
+	/// Calls served.
+	counted: u64,
+	/// Calls settled on-chain (or refused there for good).
+	settled: u64,
+	/// What the calls served may cost the consumer: each at the price it was admitted at.
+	value: u128,
+	/// Of that, the value of the settled calls.
+	settled_value: u128,
+}
+
+/// One allowance's entry in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+struct Entry {
+	signed: SignedAllowance,
+	versions: BTreeMap<VersionNumber, Counts>,
+}
+
+impl Entry {
+	fn counted(&self) -> u64 {
+		self.versions.values().map(|c| c.counted).sum()
+	}
+
+	fn unsettled(&self) -> u64 {
+		self.versions.values().map(|c| c.counted - c.settled).sum()
+	}
+
+	fn unsettled_value(&self) -> u128 {
+		self.versions.values().map(|c| c.value.saturating_sub(c.settled_value)).sum()
+	}
+}
+
+/// An entry as ledgers before values were kept wrote it.
+#[derive(Decode)]
+struct LegacyEntry {
+	signed: SignedAllowance,
+	versions: BTreeMap<VersionNumber, (u64, u64)>,
+}
+
+impl From<LegacyEntry> for Entry {
+	/// Calls counted without their value are valued at the allowance's price cap: the most the
+	/// chain may charge for them.
+	fn from(legacy: LegacyEntry) -> Self {
+		let cap = legacy.signed.allowance.max_price_per_call;
+		let versions = legacy
+			.versions
+			.into_iter()
+			.map(|(version, (counted, settled))| {
+				let value = u128::from(counted).saturating_mul(cap);
+				let settled_value = u128::from(settled).saturating_mul(cap);
+				(version, Counts { counted, settled, value, settled_value })
+			})
+			.collect();
+		Self { signed: legacy.signed, versions }
+	}
+}
+
+/// A usage report waiting to be settled, and what it covers.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct PendingReport {
+	/// The report's sequence.
+	pub sequence: u64,
+	/// Its records, in order.
+	pub records: Vec<UsageRecord>,
+	/// The best block when it was first prepared.
+	pub prepared_at: BlockNumber,
+	/// The value of each record's calls, as admitted: what settling it frees of the consumer's
+	/// unsettled value.
+	pub values: Vec<u128>,
+}
+
+/// A report as ledgers before values were kept wrote it.
+#[derive(Decode)]
+struct LegacyReport {
+	sequence: u64,
+	records: Vec<UsageRecord>,
+	prepared_at: BlockNumber,
+}
+
+impl From<LegacyReport> for PendingReport {
+	fn from(legacy: LegacyReport) -> Self {
+		let values = legacy
+			.records
+			.iter()
+			.map(|r| u128::from(r.calls).saturating_mul(r.allowance.max_price_per_call))
+			.collect();
+		Self {
+			sequence: legacy.sequence,
+			records: legacy.records,
+			prepared_at: legacy.prepared_at,
+			values,
+		}
+	}
+}
+
+/// What the ledger knows of an allowance when a call under it arrives, counting the calls
+/// reserved and not answered yet as served.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Standing {
+	/// Calls that count toward its `max_calls`: its own and those it carries.
+	pub counted: u64,
+	/// Of those, calls served under the lower nonces it replaced, which count while any of them
+	/// is unexpired (as the chain counts them; see `UsageAllowance`).
+	pub carried: u64,
+	/// A higher nonce of the same consumer seen here, which replaced it.
+	pub newer_nonce: Option<u64>,
+	/// Whether another allowance with the same nonce was used here.
+	pub conflicting: bool,
+	/// The consumer's calls served here and not settled yet, under all its allowances.
+	pub unsettled_for_consumer: u64,
+	/// The value of those calls, each at the price it was admitted at.
+	pub unsettled_value_for_consumer: u128,
+	/// The value of this allowance's calls served here and not settled yet.
+	pub unsettled_value: u128,
+}
+
+const ALLOWANCES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("allowances.v2");
+const LEGACY_ALLOWANCES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("allowances");
+const FREE_USED: TableDefinition<&[u8], u32> = TableDefinition::new("free_used");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const NEXT_SEQUENCE: &str = "next_sequence";
+const IN_FLIGHT: &str = "in_flight.v2";
+const LEGACY_IN_FLIGHT: &str = "in_flight";
+
+/// What a reservation holds back until it is committed or released.
+#[derive(Clone, Debug)]
+enum Held {
+	/// One call under an allowance, at `value`.
+	Allowance { signed: SignedAllowance, value: u128 },
+	/// One free call of `account`'s quota in `period`.
+	Free { account: AccountId, period: u64 },
+}
+
+#[derive(Default)]
+struct LedgerState {
+	entries: BTreeMap<Vec<u8>, Entry>,
+	next_sequence: u64,
+	in_flight: Option<PendingReport>,
+	/// Free calls used per account and quota period (the current period only, once pruned).
+	free_used: BTreeMap<(AccountId, u64), u32>,
+	/// Calls admitted and not answered yet. Bounded by the calls in flight.
+	reserved: HashMap<u64, Held>,
+	next_reservation: u64,
+}
+
+struct Inner {
+	db: Database,
+	state: Mutex<LedgerState>,
+}
+
+/// What this node served and settled, kept on disk. Cloning shares it.
+#[derive(Clone)]
+pub struct Ledger {
+	inner: Arc<Inner>,
+}
+
+fn ledger_error(detail: String) -> MicroError {
+	MicroError::internal("mucp.settlement", format!("the usage ledger: {detail}"))
+}
+
+/// A call admitted and not yet answered: [`Reservation::commit`] counts it, dropping it
+/// uncommitted releases it.
+pub struct Reservation {
+	ledger: Ledger,
+	id: u64,
+	done: AtomicBool,
+}
+
+impl std::fmt::Debug for Reservation {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.debug_struct("Reservation").field("id", &self.id).finish()
+	}
+}
+
+impl Reservation {
+	/// Counts the reserved call as served, of `version`. Once only: a second commit counts
+	/// nothing.
+	pub fn commit(&self, version: VersionNumber) -> Result<(), MicroError> {
+		if self.done.swap(true, Ordering::SeqCst) {
+			return Ok(());
+		}
+		self.ledger.commit(self.id, version)
+	}
+}
+
+impl Drop for Reservation {
+	fn drop(&mut self) {
+		if !self.done.load(Ordering::SeqCst) {
+			self.ledger.release(self.id);
+		}
+	}
+}
+
+impl Ledger {
+	/// Opens (or creates) the ledger at `path`, with what it held.
+	pub fn open(path: &Path) -> Result<Self, String> {
+		let db = Database::create(path).map_err(|e| e.to_string())?;
+		Self::upgrade(&db)?;
+		let mut state = LedgerState::default();
+		{
+			let read = db.begin_read().map_err(|e| e.to_string())?;
+			let table = read.open_table(ALLOWANCES).map_err(|e| e.to_string())?;
+			for row in table.iter().map_err(|e| e.to_string())? {
+				let (key, value) = row.map_err(|e| e.to_string())?;
+				let entry = Entry::decode(&mut value.value())
+					.map_err(|e| format!("a corrupt allowance entry: {e}"))?;
+				state.entries.insert(key.value().to_vec(), entry);
+			}
+			let free = read.open_table(FREE_USED).map_err(|e| e.to_string())?;
+			for row in free.iter().map_err(|e| e.to_string())? {
+				let (key, used) = row.map_err(|e| e.to_string())?;
+				let (account, period) = <(AccountId, u64)>::decode(&mut key.value())
+					.map_err(|e| format!("a corrupt free-quota entry: {e}"))?;
+				state.free_used.insert((account, period), used.value());
+			}
+			let meta = read.open_table(META).map_err(|e| e.to_string())?;
+			if let Some(value) = meta.get(NEXT_SEQUENCE).map_err(|e| e.to_string())? {
+				state.next_sequence = u64::decode(&mut value.value()).unwrap_or_default();
+			}
+			if let Some(value) = meta.get(IN_FLIGHT).map_err(|e| e.to_string())? {
+				state.in_flight = Some(
+					PendingReport::decode(&mut value.value())
+						.map_err(|e| format!("a corrupt report in flight: {e}"))?,
+				);
+			}
+		}
+		Ok(Self { inner: Arc::new(Inner { db, state: Mutex::new(state) }) })
+	}
+
+	/// Creates the tables, and moves what a ledger written before values were kept holds into
+	/// them (its calls valued at their allowances' price caps).
+	fn upgrade(db: &Database) -> Result<(), String> {
+		let write = db.begin_write().map_err(|e| e.to_string())?;
+		{
+			let mut allowances = write.open_table(ALLOWANCES).map_err(|e| e.to_string())?;
+			write.open_table(FREE_USED).map_err(|e| e.to_string())?;
+			let mut meta = write.open_table(META).map_err(|e| e.to_string())?;
+			let legacy_report = meta
+				.remove(LEGACY_IN_FLIGHT)
+				.map_err(|e| e.to_string())?
+				.map(|value| LegacyReport::decode(&mut value.value()))
+				.transpose()
+				.map_err(|e| format!("a corrupt report in flight: {e}"))?;
+			if let Some(report) = legacy_report {
+				let report = PendingReport::from(report);
+				meta.insert(IN_FLIGHT, report.encode().as_slice()).map_err(|e| e.to_string())?;
+			}
+			let legacy = write.open_table(LEGACY_ALLOWANCES).map_err(|e| e.to_string())?;
+			let mut rows = Vec::new();
+			for row in legacy.iter().map_err(|e| e.to_string())? {
+				let (key, value) = row.map_err(|e| e.to_string())?;
+				let entry = LegacyEntry::decode(&mut value.value())
+					.map_err(|e| format!("a corrupt allowance entry: {e}"))?;
+				rows.push((key.value().to_vec(), Entry::from(entry)));
+			}
+			for (key, entry) in rows {
+				allowances
+					.insert(key.as_slice(), entry.encode().as_slice())
+					.map_err(|e| e.to_string())?;
+			}
+		}
+		write.delete_table(LEGACY_ALLOWANCES).map_err(|e| e.to_string())?;
+		write.commit().map_err(|e| e.to_string())
+	}
+
+	fn state(&self) -> std::sync::MutexGuard<'_, LedgerState> {
+		self.inner.state.lock().expect("not poisoned")
+	}
+
+	/// What the ledger knows of `signed` at best block `best`.
+	///
+	/// A higher nonce replaces, it does not add: the calls served here under the consumer's lower
+	/// nonces count toward `signed`'s maximum while the latest of them to expire has not, as on
+	/// the chain (which counts no more than this: only what it settled, and only until the
+	/// allowances it replaced expire).
+	pub fn standing(
+		&self,
+		signed: &SignedAllowance,
+		best: BlockNumber,
+	) -> Result<Standing, MicroError> {
+		Ok(Self::standing_in(&self.state(), signed, best))
+	}
+
+	fn standing_in(state: &LedgerState, signed: &SignedAllowance, best: BlockNumber) -> Standing {
+		let consumer = &signed.allowance.consumer;
+		let mut standing = Standing::default();
+		let (mut older, mut older_until) = (0u64, None);
+		let reserved = state.reserved.values().filter_map(|held| match held {
+			Held::Allowance { signed, value } if &signed.allowance.consumer == consumer => {
+				Some((signed, *value))
+			}
+			_ => None,
+		});
+		// A reserved call counts as served: its entry may not exist yet.
+		let mut reserved_by_nonce: BTreeMap<u64, (u64, u128, &SignedAllowance)> = BTreeMap::new();
+		for (held, value) in reserved {
+			let slot = reserved_by_nonce.entry(held.allowance.nonce).or_insert((0, 0, held));
+			slot.0 += 1;
+			slot.1 = slot.1.saturating_add(value);
+		}
+		let mut visit = |nonce: u64, allowance: &super::Allowance, counted: u64| {
+			if nonce > signed.allowance.nonce {
+				standing.newer_nonce = standing.newer_nonce.max(Some(nonce));
+			} else if nonce == signed.allowance.nonce {
+				if *allowance != signed.allowance {
+					standing.conflicting = true;
+				}
+				standing.counted += counted;
+			} else {
+				older += counted;
+				older_until = older_until.max(Some(allowance.expires_at));
+			}
+		};
+		for entry in state.entries.values().filter(|e| &e.signed.allowance.consumer == consumer) {
+			let allowance = &entry.signed.allowance;
+			let (value, is_this) =
+				(entry.unsettled_value(), allowance.nonce == signed.allowance.nonce);
+			visit(allowance.nonce, allowance, entry.counted());
+			standing.unsettled_for_consumer += entry.unsettled();
+			standing.unsettled_value_for_consumer =
+				standing.unsettled_value_for_consumer.saturating_add(value);
+			if is_this {
+				standing.unsettled_value = standing.unsettled_value.saturating_add(value);
+			}
+		}
+		for (nonce, (calls, value, held)) in &reserved_by_nonce {
+			visit(*nonce, &held.allowance, *calls);
+			standing.unsettled_for_consumer += calls;
+			standing.unsettled_value_for_consumer =
+				standing.unsettled_value_for_consumer.saturating_add(*value);
+			if *nonce == signed.allowance.nonce {
+				standing.unsettled_value = standing.unsettled_value.saturating_add(*value);
+			}
+		}
+		if older_until.is_some_and(|until| best <= until) {
+			standing.carried = older;
+			standing.counted += older;
+		}
+		standing
+	}
+
+	/// Admits one call under `signed` worth `value`, at best block `best`, if `check` passes on
+	/// the allowance's standing (which counts the calls reserved before as served): the check
+	/// and the reservation happen under one lock, so no two calls pass on the same room.
+	pub fn reserve(
+		&self,
+		signed: &SignedAllowance,
+		best: BlockNumber,
+		value: u128,
+		check: impl FnOnce(&Standing) -> Result<(), MicroError>,
+	) -> Result<Reservation, MicroError> {
+		let mut state = self.state();
+		check(&Self::standing_in(&state, signed, best))?;
+		let held = Held::Allowance { signed: signed.clone(), value };
+		Ok(self.hold(&mut state, held))
+	}
+
+	/// Admits one free call of `account`'s quota in `period`, if fewer than `left` (the calls
+	/// the chain says are left) are used or reserved here: `None` if the quota is used up.
+	pub fn reserve_free(&self, account: &AccountId, period: u64, left: u32) -> Option<Reservation> {
+		let mut state = self.state();
+		let used = state.free_used.get(&(account.clone(), period)).copied().unwrap_or(0);
+		let reserved = state
+			.reserved
+			.values()
+			.filter(
+				|held| matches!(held, Held::Free { account: a, period: p } if a == account && *p == period),
+			)
+			.count();
+		if u64::from(used) + reserved as u64 >= u64::from(left) {
+			return None;
+		}
+		let held = Held::Free { account: account.clone(), period };
+		Some(self.hold(&mut state, held))
+	}
+
+	/// Free calls of `account`'s quota used here in `period`.
+	pub fn free_used(&self, account: &AccountId, period: u64) -> u32 {
+		self.state().free_used.get(&(account.clone(), period)).copied().unwrap_or(0)
+	}
+
+	fn hold(&self, state: &mut LedgerState, held: Held) -> Reservation {
+		let id = state.next_reservation;
+		state.next_reservation += 1;
+		state.reserved.insert(id, held);
+		Reservation { ledger: self.clone(), id, done: AtomicBool::new(false) }
+	}
+
+	fn release(&self, id: u64) {
+		self.state().reserved.remove(&id);
+	}
+
+	/// Counts reservation `id` as served, of `version`, in one write transaction; released
+	/// if the write fails (the call is then not charged).
+	fn commit(&self, id: u64, version: VersionNumber) -> Result<(), MicroError> {
+		let mut state = self.state();
+		let Some(held) = state.reserved.remove(&id) else {
+			return Ok(());
+		};
+		match held {
+			Held::Allowance { signed, value } => {
+				Self::count_in(&self.inner.db, &mut state, &signed, version, 1, value)
+			}
+			Held::Free { account, period } => {
+				let used =
+					state.free_used.get(&(account.clone(), period)).copied().unwrap_or(0) + 1;
+				let stale: Vec<(AccountId, u64)> =
+					state.free_used.keys().filter(|(_, p)| *p < period).cloned().collect();
+				// Written without waiting for the disk, like paid counts: a crash may give back
+				// the last few, a restart gives back none.
+				let mut write =
+					self.inner.db.begin_write().map_err(|e| ledger_error(e.to_string()))?;
+				write.set_durability(Durability::Eventual);
+				{
+					let mut table =
+						write.open_table(FREE_USED).map_err(|e| ledger_error(e.to_string()))?;
+					for key in &stale {
+						table
+							.remove(key.encode().as_slice())
+							.map_err(|e| ledger_error(e.to_string()))?;
+					}
+					table
+						.insert((&account, period).encode().as_slice(), used)
+						.map_err(|e| ledger_error(e.to_string()))?;
+				}
+				write.commit().map_err(|e| ledger_error(e.to_string()))?;
+				for key in stale {
+					state.free_used.remove(&key);
+				}
+				state.free_used.insert((account, period), used);
+				Ok(())
+			}
+		}
+	}
+
+	/// Adds `calls` served calls of `version` under `signed`, valued at the allowance's price
+	/// cap (the most the chain may charge for them).
+	pub fn count(
+		&self,
+		signed: &SignedAllowance,
+		version: VersionNumber,
+		calls: u64,
+	) -> Result<(), MicroError> {
+		let value = u128::from(calls).saturating_mul(signed.allowance.max_price_per_call);
+		Self::count_in(&self.inner.db, &mut self.state(), signed, version, calls, value)
+	}
+
+	fn count_in(
+		db: &Database,
+		state: &mut LedgerState,
+		signed: &SignedAllowance,
+		version: VersionNumber,
+		calls: u64,
+		value: u128,
+	) -> Result<(), MicroError> {
+		let key = signed.key();
+		let mut entry = state
+			.entries
+			.get(&key)
+			.cloned()
+			.unwrap_or_else(|| Entry { signed: signed.clone(), versions: BTreeMap::new() });
+		if entry.signed.allowance != signed.allowance {
+			return Err(ledger_error("another allowance with this nonce is counted".into()));
+		}
+		let counts = entry.versions.entry(version).or_default();
+		counts.counted += calls;
+		counts.value = counts.value.saturating_add(value);
+		// Counts are written without waiting for the disk: a crash may lose the last few,
+		// which under-settles (never double-settles) them.
+		let mut write = db.begin_write().map_err(|e| ledger_error(e.to_string()))?;
+		write.set_durability(Durability::Eventual);
+		{
+			let mut table =
+				write.open_table(ALLOWANCES).map_err(|e| ledger_error(e.to_string()))?;
+			table
+				.insert(key.as_slice(), entry.encode().as_slice())
+				.map_err(|e| ledger_error(e.to_string()))?;
+		}
+		write.commit().map_err(|e| ledger_error(e.to_string()))?;
+		state.entries.insert(key, entry);
+		Ok(())
+	}
+
+	/// The report to submit now: the one in flight if there is one (resubmitted with its
+	/// sequence until the chain settles it), else a new one of up to `max_records` records of
+	/// the unsettled calls, lowest nonces first in numeric order, with a sequence above
+	/// `chain_sequence` (the node's last on-chain), written to disk before it is returned.
+	/// `None` if nothing is unsettled.
+	pub fn prepare(
+		&self,
+		max_records: usize,
+		chain_sequence: Option<u64>,
+		best: BlockNumber,
+	) -> Result<Option<PendingReport>, String> {
+		let mut state = self.state();
+		if let Some(report) = &state.in_flight {
+			return Ok(Some(report.clone()));
+		}
+		// The chain settles a consumer's lower nonces before a higher one replaces them: the
+		// keys' byte order is not the nonces' numeric order.
+		let mut entries: Vec<&Entry> = state.entries.values().collect();
+		entries.sort_by(|a, b| {
+			(&a.signed.allowance.consumer, a.signed.allowance.nonce)
+				.cmp(&(&b.signed.allowance.consumer, b.signed.allowance.nonce))
+		});
+		let (mut records, mut values) = (Vec::new(), Vec::new());
+		for entry in entries {
+			for (version, counts) in &entry.versions {
+				if counts.counted > counts.settled && records.len() < max_records {
+					records.push(UsageRecord {
+						allowance: entry.signed.allowance.clone(),
+						signature: entry.signed.signature.clone(),
+						version: *version,
+						calls: counts.counted - counts.settled,
+					});
+					values.push(counts.value.saturating_sub(counts.settled_value));
+				}
+			}
+		}
+		if records.is_empty() {
+			return Ok(None);
+		}
+		let sequence = state.next_sequence.max(chain_sequence.map_or(0, |s| s + 1));
+		let report = PendingReport { sequence, records, prepared_at: best, values };
+		let write = self.inner.db.begin_write().map_err(|e| e.to_string())?;
+		{
+			let mut meta = write.open_table(META).map_err(|e| e.to_string())?;
+			meta.insert(IN_FLIGHT, report.encode().as_slice()).map_err(|e| e.to_string())?;
+		}
+		write.commit().map_err(|e| e.to_string())?;
+		state.in_flight = Some(report.clone());
+		Ok(Some(report))
+	}
+
+	/// The report in flight, if any.
+	pub fn in_flight(&self) -> Option<PendingReport> {
+		self.state().in_flight.clone()
+	}
+
+	/// Records that the chain settled every report up to `chain_sequence`: the report in flight
+	/// is done if its sequence is at most that, and its calls count as settled. Returns the
+	/// report it finished.
+	pub fn confirm(&self, chain_sequence: u64) -> Result<Option<PendingReport>, String> {
+		let mut state = self.state();
+		let Some(report) = state.in_flight.clone().filter(|r| r.sequence <= chain_sequence) else {
+			return Ok(None);
+		};
+		let mut changed = Vec::new();
+		for (index, record) in report.records.iter().enumerate() {
+			let key = (&record.allowance.consumer, record.allowance.nonce).encode();
+			if let Some(entry) = state.entries.get_mut(&key) {
+				let counts = entry.versions.entry(record.version).or_default();
+				counts.settled = (counts.settled + record.calls).min(counts.counted);
+				let value = report.values.get(index).copied().unwrap_or_default();
+				counts.settled_value = counts.settled_value.saturating_add(value).min(counts.value);
+				changed.push((key, entry.clone()));
+			}
+		}
+		let next_sequence = report.sequence + 1;
+		let write = self.inner.db.begin_write().map_err(|e| e.to_string())?;
+		{
+			let mut table = write.open_table(ALLOWANCES).map_err(|e| e.to_string())?;
+			for (key, entry) in &changed {
+				// An allowance settled in full and past use stays until a newer nonce
+				// replaces it, so its count still bounds later calls under it.
+				table
+					.insert(key.as_slice(), entry.encode().as_slice())
+					.map_err(|e| e.to_string())?;
+			}
+			let mut meta = write.open_table(META).map_err(|e| e.to_string())?;
+			meta.remove(IN_FLIGHT).map_err(|e| e.to_string())?;
+			meta.insert(NEXT_SEQUENCE, next_sequence.encode().as_slice())
+				.map_err(|e| e.to_string())?;
+		}
+		write.commit().map_err(|e| e.to_string())?;
+		state.in_flight = None;
+		state.next_sequence = next_sequence;
+		Ok(Some(report))
+	}
+
+	/// Drops allowances that are settled in full and expired before `best`, once every
+	/// allowance of their consumer has (until then a newer nonce still carries their calls):
+	/// returns how many went.
+	pub fn prune(&self, best: BlockNumber) -> Result<usize, String> {
+		let mut state = self.state();
+		let mut latest_expiry: HashMap<AccountId, BlockNumber> = HashMap::new();
+		for entry in state.entries.values() {
+			let a = &entry.signed.allowance;
+			let until = latest_expiry.entry(a.consumer.clone()).or_default();
+			*until = (*until).max(a.expires_at);
+		}
+		let gone: Vec<Vec<u8>> = state
+			.entries
+			.iter()
+			.filter(|(_, e)| {
+				let a = &e.signed.allowance;
+				e.unsettled() == 0 && latest_expiry[&a.consumer] < best
+			})
+			.map(|(k, _)| k.clone())
+			.collect();
+		if gone.is_empty() {
+			return Ok(0);
+		}
+		let write = self.inner.db.begin_write().map_err(|e| e.to_string())?;
+		{
+			let mut table = write.open_table(ALLOWANCES).map_err(|e| e.to_string())?;
+			for key in &gone {
+				table.remove(key.as_slice()).map_err(|e| e.to_string())?;
+			}
+		}
+		write.commit().map_err(|e| e.to_string())?;
+		for key in &gone {
+			state.entries.remove(key);
+		}
+		Ok(gone.len())
+	}
+
+	/// Calls served and not yet settled, over all allowances.
+	pub fn unsettled(&self) -> u64 {
+		self.state().entries.values().map(Entry::unsettled).sum()
+	}
+
+	/// The value of the calls served and not yet settled, over all allowances.
+	pub fn unsettled_value(&self) -> u128 {
+		self.state().entries.values().map(Entry::unsettled_value).sum()
+	}
+
+	/// Calls admitted and not answered yet.
+	pub fn reserved(&self) -> usize {
+		self.state().reserved.len()
+	}
+}

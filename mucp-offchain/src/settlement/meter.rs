@@ -1,0 +1,485 @@
+//! The meter: admits a call against the chain's view and the ledger in one step, and counts it
+//! once answered in time.
+//!
+//! The rules it adds, and the attacks they stop:
+//!
+//! - **Reserve, then commit or release.** [`Meter::admit`] reserves the call in the ledger as
+//!   it checks it ([`super::Ledger::reserve`]); the [`Admission`] it returns counts the call
+//!   when [`Meter::served`] commits it, and gives the room back when dropped uncommitted.
+//!   Concurrent calls at the edge of `max_calls` or of the consumer's tokens cannot overshoot
+//!   (and make the chain reject the whole record).
+//! - **Deadlines that agree.** A caller says how long it waits in `Micro-Timeout`
+//!   ([`crate::protocol::header::TIMEOUT`]); [`Meter::serve`] stops the handler at that
+//!   deadline and charges nothing for an answer that comes after it: a caller that gave up and
+//!   retried elsewhere pays for the answer it got, not for two.
+//! - **A retry is charged once.** A call is remembered by its payer and `Micro-Id` for
+//!   [`REPLAY_WINDOW`]: a retry of a call served and charged here gets the same answer again
+//!   from a small bounded cache, uncharged (or, if the answer was too large to keep, a 409),
+//!   and a retry of a call still running here gets a 409 rather than running twice.
+
+use std::{
+	collections::{BTreeMap, HashMap},
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		Arc, Mutex,
+	},
+	time::{Duration, Instant},
+};
+
+use codec::Encode;
+use micro_primitives::VersionNumber;
+
+use super::{
+	ledger::Reservation, BlockNumber, ChainView, Charge, Ledger, Priced, SignedAllowance,
+	ALLOWANCE_HEADER, CALLER_HEADER,
+};
+use crate::protocol::{header, Message, MicroError};
+
+/// How long a served call's `Micro-Id` is remembered, so a retry is not charged again.
+pub const REPLAY_WINDOW: Duration = Duration::from_secs(120);
+/// Most calls remembered at once.
+pub const MAX_REPLAYS: usize = 4096;
+/// Largest answer kept for a retry: a retry of a call with a larger answer gets a 409.
+pub const MAX_REPLAY_ANSWER: usize = 64 * 1024;
+/// Most bytes of answers kept in all.
+pub const MAX_REPLAY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Admits calls and counts what was served.
+pub struct Meter {
+	ledger: Ledger,
+	chain: Arc<dyn ChainView>,
+	/// Blocks an allowance must still be valid for when a call is admitted, so the report
+	/// settling it gets in before it expires.
+	pub expiry_margin: BlockNumber,
+	/// Serve paid calls only against tokens held for this node: tokens the consumer could
+	/// spend elsewhere before this node's report lands are not counted.
+	pub require_hold: bool,
+	replays: Arc<Mutex<Replays>>,
+}
+
+/// A call the meter admitted: how it pays, with its room reserved in the ledger until
+/// [`Meter::served`] counts it. Dropped uncounted, it gives the room back.
+pub struct Admission {
+	charge: Charge,
+	reservation: Option<Reservation>,
+	replay: Option<Vec<u8>>,
+	claim: Option<ReplayClaim>,
+}
+
+impl Admission {
+	fn new(charge: Charge) -> Self {
+		Self { charge, reservation: None, replay: None, claim: None }
+	}
+
+	/// How the call pays.
+	pub fn charge(&self) -> &Charge {
+		&self.charge
+	}
+
+	/// The answer this node already gave to this call (the same payer and `Micro-Id`), if it
+	/// is a retry: send it again, and charge nothing.
+	pub fn replay(&self) -> Option<&[u8]> {
+		self.replay.as_deref()
+	}
+}
+
+impl std::ops::Deref for Admission {
+	type Target = Charge;
+	fn deref(&self) -> &Charge {
+		&self.charge
+	}
+}
+
+impl PartialEq<Charge> for Admission {
+	fn eq(&self, other: &Charge) -> bool {
+		&self.charge == other
+	}
+}
+
+impl std::fmt::Debug for Admission {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.debug_struct("Admission")
+			.field("charge", &self.charge)
+			.field("replay", &self.replay.is_some())
+			.finish()
+	}
+}
+
+impl Meter {
+	/// A meter over `ledger`, reading the chain through `chain`.
+	pub fn new(ledger: Ledger, chain: Arc<dyn ChainView>, expiry_margin: BlockNumber) -> Self {
+		Self {
+			ledger,
+			chain,
+			expiry_margin,
+			require_hold: false,
+			replays: Arc::new(Mutex::new(Replays::default())),
+		}
+	}
+
+	/// This meter, counting only tokens held for this node if `require_hold`.
+	pub fn requiring_hold(mut self, require_hold: bool) -> Self {
+		self.require_hold = require_hold;
+		self
+	}
+
+	/// The ledger.
+	pub fn ledger(&self) -> &Ledger {
+		&self.ledger
+	}
+
+	/// Serves `request` to `priced`'s `version` with `run`: admits it, runs it until the
+	/// caller's deadline (`Micro-Timeout`, if it sent one), and counts it if it answered in
+	/// time. A retry of a call answered here gets the same answer, uncharged.
+	pub async fn serve<F>(
+		&self,
+		request: &Message,
+		priced: Priced,
+		version: VersionNumber,
+		run: F,
+	) -> Result<Vec<u8>, MicroError>
+	where
+		F: std::future::Future<Output = Result<Vec<u8>, MicroError>>,
+	{
+		let started = tokio::time::Instant::now();
+		let id = request.id().unwrap_or_default().to_owned();
+		let admission = self.admit(request, priced)?;
+		if let Some(answer) = admission.replay() {
+			return Ok(answer.to_vec());
+		}
+		let late = |budget: Duration| {
+			MicroError::timeout(
+				&id,
+				format!(
+					"the call ran past its caller's deadline of {budget:?} and was stopped: not \
+					 charged"
+				),
+			)
+		};
+		let body = match request.timeout() {
+			None => run.await?,
+			Some(budget) => {
+				let body = tokio::time::timeout_at(started + budget, run)
+					.await
+					.map_err(|_| late(budget))??;
+				if started.elapsed() > budget {
+					return Err(late(budget));
+				}
+				body
+			}
+		};
+		self.served(&admission, version, &body)?;
+		Ok(body)
+	}
+
+	/// Decides how `request` to `priced` pays, or refuses it with the reason: 402 without a
+	/// usable allowance or free quota, 403 for a bad signature, 400 for a malformed header,
+	/// 409 for a retry that cannot be answered again. The call's room is reserved (under the
+	/// allowance, or in the free quota) until the admission is counted or dropped.
+	pub fn admit(&self, request: &Message, priced: Priced) -> Result<Admission, MicroError> {
+		let id = request.id().unwrap_or_default().to_owned();
+		let payment = |detail: String| MicroError::new(&id, 402, detail);
+		let Some(node) = self.chain.node_id() else {
+			return Err(MicroError::new(&id, 503, "this node is not registered on-chain yet"));
+		};
+		if priced.price_per_call == 0 {
+			// The chain refuses to settle unpaid usage: nothing to count.
+			return Ok(Admission::new(Charge::Unpriced));
+		}
+		let Some(header) = request.header(ALLOWANCE_HEADER) else {
+			return self.admit_free(request, &id);
+		};
+		let signed = SignedAllowance::parse_header(header)
+			.map_err(|e| MicroError::bad_request(&id, format!("{ALLOWANCE_HEADER}: {e}")))?
+			.into_iter()
+			.find(|s| s.allowance.node == node && s.allowance.service == priced.service)
+			.ok_or_else(|| {
+				payment(format!(
+					"no allowance for service {} on node {node} among those sent",
+					priced.service
+				))
+			})?;
+		if !signed.verify(&self.chain.genesis()) {
+			return Err(MicroError::new(
+				&id,
+				403,
+				"the allowance's signature is not its consumer's",
+			));
+		}
+		let allowance = &signed.allowance;
+		let best = self.chain.best_block();
+		let price = priced.settled_price(best, self.expiry_margin);
+		if allowance.max_price_per_call < price {
+			let due =
+				if price > priced.price_per_call { " (a rise due before settlement)" } else { "" };
+			return Err(payment(format!(
+				"the allowance caps the price at {} API tokens per call, below service {}'s \
+				 {price}{due}: sign one with a max_price_per_call of at least {price}",
+				allowance.max_price_per_call, priced.service,
+			)));
+		}
+		let revoked = self.chain.revoked_up_to(&allowance.consumer, node).map_err(|e| {
+			MicroError::new(&id, 503, format!("reading the consumer's revocations: {e}"))
+		})?;
+		if let Some(revoked) = revoked {
+			if allowance.nonce <= revoked {
+				return Err(payment(format!(
+					"the consumer revoked its allowances for node {node} up to nonce {revoked}: \
+					 sign one with a higher nonce"
+				)));
+			}
+		}
+		if allowance.expires_at < best.saturating_add(self.expiry_margin) {
+			return Err(payment(format!(
+				"the allowance expires at block {}, too soon to settle (now {best}, margin {})",
+				allowance.expires_at, self.expiry_margin
+			)));
+		}
+		// Settlement pays from the tokens held for this node first, then from the rest. A hold
+		// counts only if it outlasts the report that settles this call: after `until` anyone
+		// may release it.
+		let (held, until) = self.chain.held_for(&allowance.consumer, node);
+		let held = if until >= best.saturating_add(self.expiry_margin) { held } else { 0 };
+		let spendable =
+			if self.require_hold { 0 } else { self.chain.tokens_of(&allowance.consumer) };
+		let mut admission = Admission::new(Charge::Allowance(signed.clone()));
+		if self.claim(&mut admission, allowance.consumer.encode(), request)? {
+			return Ok(admission);
+		}
+		let reservation = self.ledger.reserve(&signed, best, price, |standing| {
+			if let Some(newer) = standing.newer_nonce {
+				return Err(payment(format!(
+					"allowance nonce {} was replaced by nonce {newer}",
+					allowance.nonce
+				)));
+			}
+			if standing.conflicting {
+				return Err(payment("another allowance with this nonce was used here".into()));
+			}
+			if standing.counted >= allowance.max_calls {
+				return Err(payment(format!(
+					"the allowance's {} calls are used up (counting {} served under the \
+					 allowances it replaced, until they expire)",
+					allowance.max_calls, standing.carried
+				)));
+			}
+			let needed = standing.unsettled_value_for_consumer.saturating_add(price);
+			if held.saturating_add(spendable) < needed {
+				let others = if self.require_hold {
+					"this node serves only against held tokens (`micro tokens hold`)".to_owned()
+				} else {
+					format!("{spendable} others")
+				};
+				return Err(payment(format!(
+					"the consumer holds {held} API tokens for this node until far enough ahead \
+					 and {others}; {needed} are needed for its unsettled calls"
+				)));
+			}
+			Ok(())
+		})?;
+		admission.reservation = Some(reservation);
+		Ok(admission)
+	}
+
+	fn admit_free(&self, request: &Message, id: &str) -> Result<Admission, MicroError> {
+		let refused = |detail: &str| {
+			MicroError::new(
+				id,
+				402,
+				format!("{detail}: send a signed allowance in the {ALLOWANCE_HEADER} header"),
+			)
+		};
+		let caller = request.header(CALLER_HEADER).ok_or_else(|| refused("no caller is known"))?;
+		let account = self.chain.operator_of_peer(caller).ok_or_else(|| {
+			refused("the calling node is not registered, so it has no free quota")
+		})?;
+		let (left, period) = self.chain.free_calls(&account);
+		let mut admission = Admission::new(Charge::Free { account: account.clone(), period });
+		if self.claim(&mut admission, account.encode(), request)? {
+			return Ok(admission);
+		}
+		let reservation = self
+			.ledger
+			.reserve_free(&account, period, left)
+			.ok_or_else(|| refused("the caller's free quota for this period is used up"))?;
+		admission.reservation = Some(reservation);
+		Ok(admission)
+	}
+
+	/// Marks `request` as running for `payer`, or finds it answered already: `true` if the
+	/// admission is a replay of that answer.
+	fn claim(
+		&self,
+		admission: &mut Admission,
+		payer: Vec<u8>,
+		request: &Message,
+	) -> Result<bool, MicroError> {
+		let id = request.id().unwrap_or_default().to_owned();
+		let key = (payer, id.clone());
+		let digest = digest_of(request);
+		let mut replays = self.replays.lock().expect("not poisoned");
+		replays.expire(Instant::now());
+		if let Some((_, replay)) = replays.entries.get(&key) {
+			let conflict = |detail: &str| MicroError::new(&id, 409, detail.to_owned());
+			if replay.digest != digest {
+				return Err(conflict(
+					"this Micro-Id was used for another request here: send a new Micro-Id",
+				));
+			}
+			return match &replay.answer {
+				None => Err(conflict("a call with this Micro-Id is being served here already")),
+				Some(None) => Err(conflict(
+					"a call with this Micro-Id was served and charged here already, and its \
+					 answer was too large to keep: send a new Micro-Id to call again",
+				)),
+				Some(Some(answer)) => {
+					admission.replay = Some(answer.clone());
+					Ok(true)
+				}
+			};
+		}
+		let serial = replays.insert(key.clone(), Replay { digest, answer: None });
+		admission.claim =
+			Some(ReplayClaim { replays: self.replays.clone(), key, serial, done: false.into() });
+		Ok(false)
+	}
+
+	/// Counts one served call of `version` under `admission`, without keeping its answer: a
+	/// call with its `Micro-Id` is then served and charged again.
+	pub fn record(&self, admission: &Admission, version: VersionNumber) -> Result<(), MicroError> {
+		self.count(admission, version, None)
+	}
+
+	/// Counts one served call of `version` under `admission`, and keeps its `answer` for a
+	/// retry with the same `Micro-Id`.
+	pub fn served(
+		&self,
+		admission: &Admission,
+		version: VersionNumber,
+		answer: &[u8],
+	) -> Result<(), MicroError> {
+		self.count(admission, version, Some(answer))
+	}
+
+	fn count(
+		&self,
+		admission: &Admission,
+		version: VersionNumber,
+		answer: Option<&[u8]>,
+	) -> Result<(), MicroError> {
+		if admission.replay.is_some() {
+			return Ok(());
+		}
+		if let Some(reservation) = &admission.reservation {
+			reservation.commit(version)?;
+		}
+		match (&admission.claim, answer) {
+			(Some(claim), Some(answer)) => claim.answered(answer),
+			(Some(claim), None) => claim.forget(),
+			(None, _) => {}
+		}
+		Ok(())
+	}
+}
+
+/// What identifies a call's request beyond its `Micro-Id`: a retry must be the same request.
+fn digest_of(request: &Message) -> [u8; 32] {
+	let part = |name| request.header(name).unwrap_or_default();
+	let version = request.header(crate::executor::VERSION_HEADER).unwrap_or_default();
+	sp_crypto_hashing::blake2_256(
+		&(part(header::SERVICE), part(header::ENDPOINT), version, &request.body).encode(),
+	)
+}
+
+type ReplayKey = (Vec<u8>, String);
+
+struct Replay {
+	digest: [u8; 32],
+	/// `None` while the call runs; then its answer, if small enough to keep.
+	answer: Option<Option<Vec<u8>>>,
+}
+
+/// Calls served recently, by payer and `Micro-Id`: bounded in count, bytes and age.
+#[derive(Default)]
+struct Replays {
+	entries: HashMap<ReplayKey, (u64, Replay)>,
+	/// Insertion order: serial → key and when.
+	order: BTreeMap<u64, (ReplayKey, Instant)>,
+	next: u64,
+	bytes: usize,
+}
+
+impl Replays {
+	fn insert(&mut self, key: ReplayKey, replay: Replay) -> u64 {
+		let serial = self.next;
+		self.next += 1;
+		self.remove(&key);
+		self.bytes += replay.answer.as_ref().and_then(|a| a.as_ref()).map_or(0, Vec::len);
+		self.entries.insert(key.clone(), (serial, replay));
+		self.order.insert(serial, (key, Instant::now()));
+		while self.entries.len() > MAX_REPLAYS || self.bytes > MAX_REPLAY_BYTES {
+			let Some((_, (oldest, _))) = self.order.pop_first() else { break };
+			self.remove(&oldest);
+		}
+		serial
+	}
+
+	fn remove(&mut self, key: &ReplayKey) {
+		if let Some((serial, replay)) = self.entries.remove(key) {
+			self.order.remove(&serial);
+			self.bytes -= replay.answer.and_then(|a| a).map_or(0, |a| a.len());
+		}
+	}
+
+	fn expire(&mut self, now: Instant) {
+		while let Some((_, (key, at))) = self.order.first_key_value() {
+			if now.duration_since(*at) < REPLAY_WINDOW {
+				break;
+			}
+			let key = key.clone();
+			self.remove(&key);
+		}
+	}
+}
+
+/// A call marked as running in the replay cache: answered, it stays for a retry; dropped
+/// unanswered, the mark goes.
+struct ReplayClaim {
+	replays: Arc<Mutex<Replays>>,
+	key: ReplayKey,
+	serial: u64,
+	done: AtomicBool,
+}
+
+impl ReplayClaim {
+	fn answered(&self, answer: &[u8]) {
+		self.done.store(true, Ordering::SeqCst);
+		let mut replays = self.replays.lock().expect("not poisoned");
+		let Some((serial, replay)) = replays.entries.get(&self.key) else { return };
+		if *serial != self.serial {
+			return;
+		}
+		let kept = (answer.len() <= MAX_REPLAY_ANSWER).then(|| answer.to_vec());
+		let replay = Replay { digest: replay.digest, answer: Some(kept) };
+		replays.insert(self.key.clone(), replay);
+	}
+}
+
+impl ReplayClaim {
+	/// Takes the mark away, now rather than when dropped.
+	fn forget(&self) {
+		if self.done.swap(true, Ordering::SeqCst) {
+			return;
+		}
+		let mut replays = self.replays.lock().expect("not poisoned");
+		if replays.entries.get(&self.key).is_some_and(|(serial, _)| *serial == self.serial) {
+			replays.remove(&self.key);
+		}
+	}
+}
+
+impl Drop for ReplayClaim {
+	fn drop(&mut self) {
+		self.forget();
+	}
+}
