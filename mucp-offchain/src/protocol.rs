@@ -682,4 +682,20 @@ mod tests {
 			"500 Internal Server Error (greeter): boom"
 		);
 	}
+
+	#[test]
+	fn a_handler_runs_no_longer_than_its_caller_waits() {
+		use std::time::Duration;
+		let most = Duration::from_secs(10);
+		let mut call = Message::call("t1", "greeter", "Say.Hello", Vec::new());
+		assert_eq!(call.timeout(), None);
+		assert_eq!(handler_budget(call.timeout(), most), most, "no deadline sent");
+		call.set_timeout(Duration::from_millis(2_000));
+		assert_eq!(call.header("micro-timeout"), Some("2000"));
+		assert_eq!(handler_budget(call.timeout(), most), Duration::from_millis(1_800));
+		call.set_timeout(Duration::from_secs(60));
+		assert_eq!(handler_budget(call.timeout(), most), most, "never past the server's own");
+		call.set(header::TIMEOUT, "soon");
+		assert_eq!(call.timeout(), None, "not a number of milliseconds");
+	}
 }

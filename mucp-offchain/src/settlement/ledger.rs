@@ -669,3 +669,77 @@ impl Ledger {
 		self.state().reserved.len()
 	}
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::settlement::Allowance;
+	use sp_core::{crypto::Pair as _, sr25519};
+
+	fn allowance(nonce: u64) -> SignedAllowance {
+		let consumer = sr25519::Pair::from_string("//Dave", None).unwrap();
+		let allowance = Allowance {
+			consumer: consumer.public().into(),
+			service: 0,
+			node: 3,
+			max_calls: 10,
+			max_price_per_call: 7,
+			expires_at: 1_000,
+			nonce,
+		};
+		SignedAllowance::sign(&[7; 32], allowance, &consumer)
+	}
+
+	/// M10: nonces are keyed little-endian, so nonce 256 sorts before nonce 1 in byte order;
+	/// a report cut at its most records must still take the lowest nonces, or the chain
+	/// refuses the lower ones later as replaced.
+	#[test]
+	fn a_report_takes_the_lowest_nonces_in_numeric_order() {
+		let dir = tempfile::tempdir().unwrap();
+		let ledger = Ledger::open(&dir.path().join("l.redb")).unwrap();
+		for nonce in [256, 1, 2] {
+			ledger.count(&allowance(nonce), 1, 1).unwrap();
+		}
+		let report = ledger.prepare(2, None, 1).unwrap().unwrap();
+		let nonces: Vec<u64> = report.records.iter().map(|r| r.allowance.nonce).collect();
+		assert_eq!(nonces, vec![1, 2]);
+	}
+
+	/// A ledger written before values were kept opens with its counts, each call valued at its
+	/// allowance's price cap, and its report in flight.
+	#[test]
+	fn a_ledger_without_values_is_upgraded_at_the_price_caps() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("old.redb");
+		let signed = allowance(1);
+		{
+			let db = Database::create(&path).unwrap();
+			let write = db.begin_write().unwrap();
+			{
+				let mut table = write.open_table(LEGACY_ALLOWANCES).unwrap();
+				let versions: BTreeMap<VersionNumber, (u64, u64)> = [(1, (5, 2))].into();
+				let entry = (&signed, versions).encode();
+				table.insert(signed.key().as_slice(), entry.as_slice()).unwrap();
+				let mut meta = write.open_table(META).unwrap();
+				let record = UsageRecord {
+					allowance: signed.allowance.clone(),
+					signature: signed.signature.clone(),
+					version: 1,
+					calls: 3,
+				};
+				let report = (4u64, vec![record], 9 as BlockNumber).encode();
+				meta.insert(LEGACY_IN_FLIGHT, report.as_slice()).unwrap();
+			}
+			write.commit().unwrap();
+		}
+		let ledger = Ledger::open(&path).unwrap();
+		assert_eq!((ledger.unsettled(), ledger.unsettled_value()), (3, 21));
+		let report = ledger.in_flight().expect("the report in flight is kept");
+		assert_eq!((report.sequence, report.values.clone()), (4, vec![21]));
+		assert_eq!(ledger.confirm(4).unwrap(), Some(report));
+		assert_eq!((ledger.unsettled(), ledger.unsettled_value()), (0, 0));
+		drop(ledger);
+		let reopened = Ledger::open(&path).unwrap();
+		assert_eq!(reopened.standing(&signed, 1).unwrap().counted, 5, "upgraded once, kept");
+	}
+}

@@ -208,7 +208,7 @@ impl Priced {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::protocol::Message;
+	use crate::protocol::{Message, MicroError};
 	use sp_core::crypto::Pair;
 	use std::sync::Arc;
 
@@ -558,5 +558,216 @@ mod tests {
 
 		// Once the lower nonce has expired, its calls no longer count.
 		assert_eq!(meter.ledger().standing(&allowance(3, 3, 2), 1_001).unwrap().counted, 1);
+	}
+
+	fn call_numbered(number: usize, header: String) -> Message {
+		let mut message =
+			Message::call(&format!("c{number}"), "greeter", "Say.Hello", b"{}".to_vec());
+		message.set(ALLOWANCE_HEADER, &header);
+		message
+	}
+
+	/// The attack: calls admitted together, each checked before any is counted, pass
+	/// `max_calls`, and the chain rejects the whole record. Admitting reserves, so the calls
+	/// in flight count.
+	#[test]
+	fn calls_admitted_together_cannot_pass_max_calls() {
+		let dir = tempfile::tempdir().unwrap();
+		let meter = meter(&dir, chain());
+		let header = allowance(3, 3, 1).to_text();
+		let admitted: Vec<_> =
+			(0..5).map(|n| meter.admit(&call_numbered(n, header.clone()), PRICED)).collect();
+		let refused: Vec<_> = admitted.iter().filter_map(|a| a.as_ref().err()).collect();
+		assert_eq!((admitted.len() - refused.len(), refused.len()), (3, 2));
+		assert!(refused.iter().all(|e| e.code == 402 && e.detail.contains("3 calls are used up")));
+		for admission in admitted.iter().flatten() {
+			meter.record(admission, 1).unwrap();
+		}
+		let report = meter.ledger().prepare(10, None, 10).unwrap().unwrap();
+		assert_eq!(report.records.iter().map(|r| r.calls).sum::<u64>(), 3);
+	}
+
+	/// The same on threads: N calls at once against `max_calls = k`, each answered and counted
+	/// as soon as it is admitted: exactly k are served.
+	#[test]
+	fn concurrent_calls_at_the_edge_of_max_calls_serve_exactly_max_calls() {
+		const CALLS: usize = 32;
+		const MAX_CALLS: u64 = 5;
+		let dir = tempfile::tempdir().unwrap();
+		let meter = meter(&dir, FakeChain { tokens: u128::MAX, ..chain() });
+		let header = allowance(3, MAX_CALLS, 1).to_text();
+		let start = std::sync::Barrier::new(CALLS);
+		let outcomes: Vec<Result<(), MicroError>> = std::thread::scope(|scope| {
+			let workers: Vec<_> = (0..CALLS)
+				.map(|n| {
+					let (meter, start, header) = (&meter, &start, header.clone());
+					scope.spawn(move || {
+						let request = call_numbered(n, header);
+						start.wait();
+						let admission = meter.admit(&request, PRICED)?;
+						meter.served(&admission, 1, b"answer")
+					})
+				})
+				.collect();
+			workers.into_iter().map(|w| w.join().unwrap()).collect()
+		});
+		let served = outcomes.iter().filter(|o| o.is_ok()).count();
+		assert_eq!(served, MAX_CALLS as usize);
+		for refused in outcomes.iter().filter_map(|o| o.as_ref().err()) {
+			assert_eq!(refused.code, 402);
+			assert!(refused.detail.contains("5 calls are used up"), "{}", refused.detail);
+		}
+		let report = meter.ledger().prepare(10, None, 10).unwrap().unwrap();
+		assert_eq!(report.records.iter().map(|r| r.calls).sum::<u64>(), MAX_CALLS);
+		assert_eq!(meter.ledger().reserved(), 0, "nothing left reserved");
+	}
+
+	/// Calls in flight count against the consumer's tokens too, and a call that fails gives
+	/// its room back.
+	#[test]
+	fn calls_in_flight_count_against_the_tokens_and_a_failed_call_frees_its_room() {
+		let dir = tempfile::tempdir().unwrap();
+		let meter = meter(&dir, FakeChain { tokens: 25, ..chain() });
+		let header = allowance(3, 9, 1).to_text();
+		let first = meter.admit(&call_numbered(1, header.clone()), PRICED).unwrap();
+		let second = meter.admit(&call_numbered(2, header.clone()), PRICED).unwrap();
+		let third = meter.admit(&call_numbered(3, header.clone()), PRICED).unwrap_err();
+		assert!(third.detail.contains("25 others; 30 are needed"), "{}", third.detail);
+		drop(second);
+		let again = meter.admit(&call_numbered(3, header), PRICED).expect("the failed call's room");
+		meter.record(&first, 1).unwrap();
+		meter.record(&again, 1).unwrap();
+		assert_eq!((meter.ledger().unsettled(), meter.ledger().unsettled_value()), (2, 20));
+	}
+
+	/// Issue 16's leftover: calls priced at today's price of the service called understate
+	/// what the consumer owes for calls to dearer services. Each call keeps the value it was
+	/// admitted at, and the check is against the sum.
+	#[test]
+	fn the_unsettled_value_is_summed_across_services_at_the_prices_admitted() {
+		let dir = tempfile::tempdir().unwrap();
+		let meter = meter(&dir, FakeChain { tokens: 30, ..chain() });
+		let dear = allowance(3, 100, 1).to_text();
+		for n in 0..2 {
+			let admission = meter.admit(&call_numbered(n, dear.clone()), PRICED).unwrap();
+			meter.record(&admission, 1).unwrap();
+		}
+		let cheap_service = Allowance {
+			consumer: consumer().public().into(),
+			service: 1,
+			node: 3,
+			max_calls: 100,
+			max_price_per_call: 2,
+			expires_at: 1_000,
+			nonce: 2,
+		};
+		let cheap = SignedAllowance::sign(&GENESIS, cheap_service, &consumer()).to_text();
+		let priced = Priced { service: 1, price_per_call: 2, price_rise: None };
+		let mut served = 0;
+		let refused = loop {
+			match meter.admit(&call_numbered(10 + served, cheap.clone()), priced) {
+				Ok(admission) => meter.record(&admission, 1).unwrap(),
+				Err(refused) => break refused,
+			}
+			served += 1;
+			assert!(served < 50, "never refused");
+		};
+		assert_eq!(served, 5, "20 owed at 10 each, then 5 at 2: 30 tokens");
+		assert!(refused.detail.contains("30 others; 32 are needed"), "{}", refused.detail);
+		let signed = SignedAllowance::from_text(&cheap).unwrap();
+		let standing = meter.ledger().standing(&signed, 10).unwrap();
+		assert_eq!((standing.unsettled_value_for_consumer, standing.unsettled_value), (30, 10));
+	}
+
+	/// The attack: the free quota was kept in memory, so a restart gave it back.
+	#[test]
+	fn a_restart_does_not_refresh_the_free_quota() {
+		let dir = tempfile::tempdir().unwrap();
+		let free_call = |id: &str| {
+			let mut request = call_with(None);
+			request.set(CALLER_HEADER, "known");
+			request.set(crate::protocol::header::ID, id);
+			request
+		};
+		{
+			let meter = meter(&dir, FakeChain { free: 2, ..chain() });
+			let first = meter.admit(&free_call("f1"), PRICED).unwrap();
+			let second = meter.admit(&free_call("f2"), PRICED).unwrap();
+			let third = meter.admit(&free_call("f3"), PRICED).unwrap_err();
+			assert!(third.detail.contains("free quota for this period is used up"));
+			meter.record(&first, 1).unwrap();
+			meter.record(&second, 1).unwrap();
+		}
+		let reopened = meter(&dir, FakeChain { free: 2, ..chain() });
+		assert_eq!(reopened.ledger().free_used(&AccountId::new([9; 32]), 1), 2);
+		let refused = reopened.admit(&free_call("f4"), PRICED).unwrap_err();
+		assert_eq!(refused.code, 402);
+		assert!(refused.detail.contains("free quota for this period is used up"));
+	}
+
+	fn priced_call(id: &str, timeout: Option<std::time::Duration>) -> Message {
+		let mut request = call_numbered(0, allowance(3, 9, 1).to_text());
+		request.set(crate::protocol::header::ID, id);
+		if let Some(timeout) = timeout {
+			request.set_timeout(timeout);
+		}
+		request
+	}
+
+	/// The attack (M5): a handler that answers after its caller gave up is charged here while
+	/// the caller retries elsewhere and is charged again. Past the caller's deadline the call
+	/// is stopped and not charged.
+	#[tokio::test]
+	async fn a_handler_slower_than_the_callers_deadline_is_not_charged() {
+		let dir = tempfile::tempdir().unwrap();
+		let meter = meter(&dir, chain());
+		let slow = priced_call("slow", Some(std::time::Duration::from_millis(50)));
+		let ran_out = meter
+			.serve(&slow, PRICED, 1, async {
+				tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+				Ok(b"late".to_vec())
+			})
+			.await
+			.unwrap_err();
+		assert_eq!(ran_out.code, 408);
+		assert!(ran_out.detail.contains("not charged"), "{}", ran_out.detail);
+		assert_eq!((meter.ledger().unsettled(), meter.ledger().reserved()), (0, 0));
+
+		let quick = priced_call("quick", Some(std::time::Duration::from_secs(5)));
+		let answer = meter.serve(&quick, PRICED, 1, async { Ok(b"on time".to_vec()) }).await;
+		assert_eq!(answer.unwrap(), b"on time");
+		assert_eq!(meter.ledger().unsettled(), 1);
+	}
+
+	/// The attack: a caller whose answer was lost retries with the same `Micro-Id`, and the
+	/// call is served and charged twice. A retry gets the answer again, uncharged; a different
+	/// request under the same id, or a retry while the first still runs, is refused.
+	#[tokio::test]
+	async fn a_retried_micro_id_is_charged_once() {
+		let dir = tempfile::tempdir().unwrap();
+		let meter = meter(&dir, chain());
+		let runs = std::sync::atomic::AtomicUsize::new(0);
+		let run = || async {
+			runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+			Ok(b"hello".to_vec())
+		};
+		let request = priced_call("once", None);
+		assert_eq!(meter.serve(&request, PRICED, 1, run()).await.unwrap(), b"hello");
+		assert_eq!(meter.serve(&request, PRICED, 1, run()).await.unwrap(), b"hello");
+		assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1, "served once");
+		assert_eq!(meter.ledger().unsettled(), 1, "charged once");
+
+		let mut other = request.clone();
+		other.body = b"{\"other\":1}".to_vec();
+		let reused = meter.serve(&other, PRICED, 1, run()).await.unwrap_err();
+		assert_eq!(reused.code, 409);
+		assert!(reused.detail.contains("used for another request"), "{}", reused.detail);
+
+		let running = priced_call("running", None);
+		let first = meter.admit(&running, PRICED).unwrap();
+		let twice = meter.admit(&running, PRICED).unwrap_err();
+		assert_eq!((twice.code, twice.detail.contains("being served")), (409, true));
+		drop(first);
+		assert!(meter.admit(&running, PRICED).is_ok(), "a call that failed may be retried");
 	}
 }
