@@ -15,7 +15,9 @@
 //!   publish and subscribe across the network, and shut down gracefully;
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
 //! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source;
-//! - [`settlement`]: allowances, free quota, the usage ledger and the reports that settle it;
+//! - [`settlement`]: allowances, free quota, the meter (calls reserved as admitted, charged
+//!   only if answered before the caller's deadline, a retried `Micro-Id` charged once), the usage
+//!   ledger (calls and their value) and the reports that settle it;
 //! - [`gateway`]: the node's local HTTP API: calls, streams, publish, subscribe (server-sent
 //!   events) and an OpenAPI document of the services the registry knows.
 

@@ -1,9 +1,10 @@
 //! Settlement: who pays for a call, what this node served, and the reports that settle it.
 //!
-//! A consumer pays for calls with a signed [`UsageAllowance`] (see `pallet-micro-settlement`)
-//! that it sends in the [`ALLOWANCE_HEADER`]: one or more allowances, comma separated, each the
-//! hex of the SCALE encoding of a [`SignedAllowance`]. The node that serves the call takes the
-//! one naming itself. A call with no allowance is free if it fits the caller's free quota: the
+//! A consumer pays for calls with a signed
+//! [`UsageAllowance`](micro_primitives::UsageAllowance) (see `pallet-micro-settlement`) that it
+//! sends in the [`ALLOWANCE_HEADER`]: one or more allowances, comma separated, each the hex of
+//! the SCALE encoding of a [`SignedAllowance`]. The node that serves the call takes the one
+//! naming itself. A call with no allowance is free if it fits the caller's free quota: the
 //! caller is the node the call came from (the `Micro-Caller` header the peer sets), and its
 //! operator's quota is the one the chain grants.
 //!

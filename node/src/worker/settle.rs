@@ -94,9 +94,10 @@ impl Settler {
 		if let Some((sequence, _)) = last {
 			if let Some(done) = ledger.confirm(sequence)? {
 				let calls: u64 = done.records.iter().map(|r| r.calls).sum();
+				let value: u128 = done.values.iter().sum();
 				log::info!(
 					target: "mucp",
-					"usage report {} settled: {calls} call(s) in {} record(s)",
+					"usage report {} settled: {calls} call(s) worth up to {value} API tokens in {} record(s)",
 					done.sequence, done.records.len()
 				);
 			}
