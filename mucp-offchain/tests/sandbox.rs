@@ -13,7 +13,7 @@ use std::{
 	time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use mucp_offchain::executor::source::{BuildError, Builder, Language};
+use mucp_offchain::executor::source::{BuildError, Builder, Isolation, Language};
 use repos::{crate_with_build_script, eventually, processes_with, Repo};
 
 /// A key file's content, as a Substrate keystore holds it.
@@ -237,4 +237,46 @@ fn a_repository_cannot_configure_cargo_or_pick_a_toolchain_by_path() {
 		}
 		other => panic!("{other:?}"),
 	}
+}
+
+#[test]
+fn without_bubblewrap_a_rust_build_is_refused_naming_the_setup_script() {
+	let dir = tempfile::tempdir().unwrap();
+	let (repo, commit) = crate_with_build_script(dir.path(), "plain", "fn main() {}\n");
+	let mut builder = builder(&dir.path().join("builds"));
+	builder.isolation = Isolation::Bubblewrap("/nonexistent/bwrap".into());
+	match builder.build(&repo.url(), &commit, None) {
+		Err(BuildError::Refused(why)) => {
+			assert!(why.contains("scripts/setup.sh") && why.contains("bubblewrap"), "{why}")
+		}
+		other => panic!("{other:?}"),
+	}
+}
+
+#[test]
+fn a_dependency_from_crates_io_is_fetched_then_built_offline() {
+	let dir = tempfile::tempdir().unwrap();
+	let repo = Repo::new(dir.path(), "with-deps");
+	repo.write(
+		"Cargo.toml",
+		"[package]\nname = \"with-deps\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n\
+		 [lib]\ncrate-type = [\"cdylib\"]\n[dependencies]\nitoa = \"=1.0.15\"\n",
+	)
+	.write(
+		"src/lib.rs",
+		"#![no_std]\n#[panic_handler]\nfn panic(_: &core::panic::PanicInfo) -> ! { loop {} }\n\
+		 #[no_mangle]\npub extern \"C\" fn digits(n: u32) -> usize { \
+		 itoa::Buffer::new().format(n).len() }\n",
+	);
+	let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+	let locked = std::process::Command::new(cargo)
+		.current_dir(&repo.path)
+		.arg("generate-lockfile")
+		.status()
+		.unwrap();
+	assert!(locked.success(), "the test pins its dependency");
+	let commit = repo.commit("a dependency");
+	let built = builder(&dir.path().join("builds")).build(&repo.url(), &commit, None).unwrap();
+	assert_eq!(built.language, Some(Language::Rust));
+	assert!(built.wasm.starts_with(b"\0asm"));
 }
