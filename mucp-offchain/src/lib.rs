@@ -14,7 +14,8 @@
 //! - [`peer`]: the client and server API that hides the rest: serve a service, call, stream,
 //!   publish and subscribe across the network, and shut down gracefully;
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
-//! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source;
+//! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source
+//!   (`executor::source`: fetched without running anything, built inside bubblewrap);
 //! - [`settlement`]: allowances, free quota, the usage ledger and the reports that settle it;
 //! - [`gateway`]: the node's local HTTP API: calls, streams, publish, subscribe (server-sent
 //!   events) and an OpenAPI document of the services the registry knows.

@@ -229,6 +229,16 @@ fn a_repository_cannot_configure_cargo_or_pick_a_toolchain_by_path() {
 		Some(Language::Rust)
 	);
 
+	repo.write("rust-toolchain.toml", "[toolchain]\nchannel = \"1.2.3\"\n");
+	let commit = repo.commit("a toolchain that is not installed");
+	match builder(&dir.path().join("builds")).build(&repo.url(), &commit, None) {
+		Err(BuildError::Refused(why)) => assert_eq!(
+			why, "the toolchain `1.2.3` the repository pins is not installed",
+			"never downloaded"
+		),
+		other => panic!("{other:?}"),
+	}
+
 	repo.write("rust-toolchain.toml", "[toolchain]\npath = \"/tmp\"\n");
 	let commit = repo.commit("a toolchain by path");
 	match builder(&dir.path().join("builds")).build(&repo.url(), &commit, None) {

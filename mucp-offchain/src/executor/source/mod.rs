@@ -104,8 +104,9 @@ pub struct Built {
 	pub hash: CodeHash,
 	/// The language detected (`None` when it came from the cache).
 	pub language: Option<Language>,
-	/// For Rust, the `rustc --version` of the toolchain that built it: the repository's
-	/// `rust-toolchain.toml` pins it (rustup honours the file); otherwise the node's default.
+	/// For Rust, the `rustc --version` of the toolchain that built it: the `channel` the
+	/// repository's `rust-toolchain.toml` pins (read by the node; it must be installed),
+	/// otherwise the node's default.
 	pub toolchain: Option<String>,
 }
 
