@@ -6,7 +6,9 @@
 //! - only `https://` sources ([`check_repository`]); `file://` and local paths only with
 //!   [`super::Builder::allow_local_sources`] (development and tests). Stops a placement from
 //!   cloning the node's own files (`file:///…/keystore`), using the operator's ssh keys
-//!   (`ssh://`, `git@host:`), running commands through `ext::`, or talking plain http;
+//!   (`ssh://`, `git@host:`), running commands through `ext::`, or talking plain http; an
+//!   https address naming `localhost` or a loopback, private or link-local address (the
+//!   cloud metadata service) is refused too, and so are credentials in the address;
 //! - git runs with no system or global configuration (`GIT_CONFIG_NOSYSTEM`, an empty
 //!   `HOME`), `protocol.allow=never` but for the allowed schemes, no hooks, no credential
 //!   helper, no prompts and no submodules: the operator's configuration cannot be turned
@@ -57,9 +59,15 @@ pub fn check_repository(repository: &str, allow_local: bool) -> Result<Transport
 		return Err(refused("it holds control characters"));
 	}
 	if let Some(rest) = repository.strip_prefix("https://") {
-		let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-		if host.is_empty() || rest.chars().any(char::is_whitespace) {
+		let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+		if authority.is_empty() || rest.chars().any(char::is_whitespace) {
 			return Err(refused("it names no host"));
+		}
+		if authority.contains('@') {
+			return Err(refused("it carries credentials"));
+		}
+		if internal_host(authority) {
+			return Err(refused("it names this machine or a private network"));
 		}
 		return Ok(Transport::Https);
 	}
@@ -72,6 +80,39 @@ pub fn check_repository(repository: &str, allow_local: bool) -> Result<Transport
 		};
 	}
 	Err(refused("its scheme is not allowed"))
+}
+
+/// Whether `authority` (host and port) is a loopback, private, link-local or unspecified
+/// address, or `localhost`: a placement must not make the node probe its own network. (A
+/// public name resolving to such an address is not caught here.)
+fn internal_host(authority: &str) -> bool {
+	use std::net::IpAddr;
+	let host = match authority.strip_prefix('[') {
+		Some(v6) => v6.split(']').next().unwrap_or_default(),
+		None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+	};
+	let host = host.trim_end_matches('.').to_ascii_lowercase();
+	if host == "localhost" || host.ends_with(".localhost") {
+		return true;
+	}
+	match host.parse::<IpAddr>() {
+		Ok(IpAddr::V4(ip)) => {
+			ip.is_loopback()
+				|| ip.is_private()
+				|| ip.is_link_local()
+				|| ip.is_unspecified()
+				|| ip.is_broadcast()
+				|| ip.octets()[0] == 100 && (64..128).contains(&ip.octets()[1])
+		}
+		Ok(IpAddr::V6(ip)) => {
+			ip.is_loopback()
+				|| ip.is_unspecified()
+				|| (ip.segments()[0] & 0xfe00) == 0xfc00
+				|| (ip.segments()[0] & 0xffc0) == 0xfe80
+				|| ip.to_ipv4_mapped().is_some()
+		}
+		Err(_) => false,
+	}
 }
 
 /// `reference` as a commit hash, or why it is refused.
@@ -343,6 +384,14 @@ mod tests {
 			"https://",
 			"https:///x",
 			"https://a b",
+			"https://user:token@github.com/x",
+			"https://localhost/x",
+			"https://127.0.0.1:8080/x",
+			"https://10.1.2.3/x",
+			"https://192.168.0.1/x",
+			"https://169.254.169.254/latest",
+			"https://[::1]/x",
+			"https://[fd00::1]:443/x",
 			"relative/path",
 		] {
 			assert!(
