@@ -4,6 +4,8 @@
 #   ./scripts/setup.sh
 #
 # - protoc (Debian's protobuf-compiler);
+# - bubblewrap, the sandbox nodes build placed Rust services in (README: "Builds run in a
+#   sandbox");
 # - a `wasm32v1-none` target for the runtime: the active toolchain's own if it has one (or
 #   `rustup target add` can fetch it), otherwise Debian's rust-web toolchain with a sysroot
 #   built once from its library sources, linked as the rustup toolchain `deb-web`
@@ -46,6 +48,18 @@ if command -v protoc >/dev/null; then
 else
 	apt_install protobuf-compiler
 	say "protoc installed: $(protoc --version)"
+fi
+
+# 1b. bubblewrap, for sandboxed service builds
+if command -v bwrap >/dev/null; then
+	say "bubblewrap present: $(bwrap --version)"
+else
+	apt_install bubblewrap
+	say "bubblewrap installed: $(bwrap --version)"
+fi
+if ! bwrap --unshare-all --cap-drop ALL --ro-bind / / true 2>/dev/null; then
+	say "warning: bwrap cannot create namespaces here (see kernel.unprivileged_userns_clone or" \
+		"AppArmor's restrict_unprivileged_userns): Rust service builds fail until it can"
 fi
 
 # 2. wasm32v1-none for the runtime

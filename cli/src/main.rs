@@ -740,7 +740,10 @@ async fn register_or_publish(
 	let root = std::env::temp_dir().join("micro-cli-builds");
 	let (build_repo, build_commit) = (repository.clone(), commit.to_owned());
 	let built = tokio::task::spawn_blocking(move || {
-		Builder::new(&root).build(&build_repo, &build_commit, None)
+		// The developer's own repository, built on their machine: a local path is fine here.
+		let mut builder = Builder::new(&root);
+		builder.allow_local_sources = true;
+		builder.build(&build_repo, &build_commit, None)
 	})
 	.await
 	.map_err(|e| refused(format!("the build: {e}")))?

@@ -14,7 +14,8 @@
 //! - [`peer`]: the client and server API that hides the rest: serve a service, call, stream,
 //!   publish and subscribe across the network, and shut down gracefully;
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
-//! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source;
+//! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source
+//!   (`executor::source`: fetched without running anything, built inside bubblewrap);
 //! - [`settlement`]: allowances, free quota, the meter (calls reserved as admitted, charged
 //!   only if answered before the caller's deadline, a retried `Micro-Id` charged once), the usage
 //!   ledger (calls and their value) and the reports that settle it;

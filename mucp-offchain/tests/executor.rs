@@ -24,6 +24,13 @@ use mucp_offchain::{
 	registry::Endpoint,
 };
 
+/// A builder that, like a development node, builds from local repositories.
+fn builder(root: &std::path::Path) -> Builder {
+	let mut builder = Builder::new(root);
+	builder.allow_local_sources = true;
+	builder
+}
+
 fn greeter() -> &'static [u8] {
 	static GREETER: OnceLock<Vec<u8>> = OnceLock::new();
 	GREETER.get_or_init(|| build_example("greeter"))
@@ -191,15 +198,14 @@ fn greeter_builds_from_source_reproducibly_and_is_checked_against_its_hash() {
 	let dir = tempfile::tempdir().unwrap();
 	let (repo, commit) = greeter_repository(dir.path());
 	let url = format!("file://{}", repo.display());
-	let first =
-		Builder::new(&dir.path().join("node-a")).build(&url, &commit, None).expect("builds");
+	let first = builder(&dir.path().join("node-a")).build(&url, &commit, None).expect("builds");
 	assert_eq!(first.language, Some(Language::Rust));
 	assert!(
 		first.toolchain.as_deref().is_some_and(|t| t.starts_with("rustc ")),
 		"{:?}",
 		first.toolchain
 	);
-	let second = Builder::new(&dir.path().join("node-b"))
+	let second = builder(&dir.path().join("node-b"))
 		.build(&url, &commit, Some(first.hash))
 		.expect("builds the same");
 	assert_eq!(second.hash, first.hash, "two builds in different directories agree");
@@ -212,16 +218,16 @@ fn greeter_builds_from_source_reproducibly_and_is_checked_against_its_hash() {
 
 	// The cache answers without building.
 	let cached =
-		Builder::new(&dir.path().join("node-a")).build(&url, &commit, Some(first.hash)).unwrap();
+		builder(&dir.path().join("node-a")).build(&url, &commit, Some(first.hash)).unwrap();
 	assert_eq!((cached.hash, cached.language), (first.hash, None));
 
-	match Builder::new(&dir.path().join("node-c")).build(&url, &commit, Some([1; 32])) {
+	match builder(&dir.path().join("node-c")).build(&url, &commit, Some([1; 32])) {
 		Err(error @ BuildError::HashMismatch { .. }) => {
 			assert!(error.to_string().contains("0x0101"))
 		}
 		other => panic!("{other:?}"),
 	}
-	match Builder::new(&dir.path().join("node-c")).build(&url, "0123456789abcdef", None) {
+	match builder(&dir.path().join("node-c")).build(&url, "0123456789abcdef", None) {
 		Err(BuildError::Fetch(reason)) => assert!(!reason.is_empty()),
 		other => panic!("{other:?}"),
 	}
@@ -248,7 +254,7 @@ fn a_failing_build_and_unknown_sources_are_refused_with_the_reason() {
 	};
 	let broken = commit_all("broken");
 	let url = format!("file://{}", repo.display());
-	match Builder::new(&dir.path().join("b")).build(&url, &broken, None) {
+	match builder(&dir.path().join("b")).build(&url, &broken, None) {
 		Err(BuildError::Failed(log)) => assert!(log.contains("error"), "{log}"),
 		other => panic!("{other:?}"),
 	}
@@ -266,20 +272,20 @@ fn a_failing_build_and_unknown_sources_are_refused_with_the_reason() {
 	}
 	std::fs::write(repo.join("service.wat"), MISBEHAVING).unwrap();
 	let wat_commit = commit_all("wat");
-	let built = Builder::new(&dir.path().join("b")).build(&url, &wat_commit, None).unwrap();
+	let built = builder(&dir.path().join("b")).build(&url, &wat_commit, None).unwrap();
 	assert_eq!(built.language, Some(Language::Wat));
 	assert_eq!(built.wasm, wat::parse_str(MISBEHAVING).unwrap());
 	std::fs::remove_file(repo.join("service.wat")).unwrap();
 	std::fs::write(repo.join("greeter.wasm"), greeter()).unwrap();
 	let wasm_commit = commit_all("prebuilt");
-	let built = Builder::new(&dir.path().join("b"))
+	let built = builder(&dir.path().join("b"))
 		.build(&url, &wasm_commit, Some(code_hash(greeter())))
 		.unwrap();
 	assert_eq!(built.language, Some(Language::Wasm));
 	std::fs::remove_file(repo.join("greeter.wasm")).unwrap();
 	std::fs::write(repo.join("README"), "nothing to build").unwrap();
 	let nothing = commit_all("nothing");
-	match Builder::new(&dir.path().join("b")).build(&url, &nothing, None) {
+	match builder(&dir.path().join("b")).build(&url, &nothing, None) {
 		Err(error @ BuildError::UnknownLanguage(_)) => {
 			assert!(error.to_string().contains("supported"), "{error}")
 		}

@@ -228,7 +228,15 @@ fn amount(event: &scale_value::Value<()>, name: &str) -> u128 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn services_are_deployed_called_published_and_settled_across_four_validators() {
-	let args = ["--peer", "--registry-ttl", "6", "--settlement-interval", "10"];
+	// Greeter comes from a local repository, which nodes build only when told to.
+	let args = [
+		"--peer",
+		"--registry-ttl",
+		"6",
+		"--settlement-interval",
+		"10",
+		"--mucp-allow-local-sources",
+	];
 	let mut nodes = start_local_network_with(&args).await.expect("the network starts");
 	nodes[0].wait_finalized(1, Duration::from_secs(180)).await.expect("blocks are finalized");
 	let api = Client::from_insecure_url(nodes[0].ws_url()).await.expect("subxt connects");

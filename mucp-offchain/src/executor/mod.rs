@@ -11,7 +11,8 @@
 //!   sockets or clocks are linked: a module that imports anything else is refused at load.
 //!
 //! [`source`] fetches a service's public source at a commit, builds it reproducibly to wasm
-//! and checks the code hash the chain recorded.
+//! inside a sandbox (bubblewrap: no network, nothing of the node in view) and checks the code
+//! hash the chain recorded.
 
 mod abi;
 pub mod deploy;

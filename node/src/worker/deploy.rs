@@ -1,6 +1,7 @@
 //! Running the services the chain places on this node: each placed version is built (or taken
-//! from the cache), checked against the code hash the chain holds, started beside the others,
-//! and served through the MUCP peer with the settlement meter in front.
+//! from the cache) in its own task, in the builder's sandbox, checked against the code hash the
+//! chain holds, started beside the others by the next reconciliation, and served through the
+//! MUCP peer with the settlement meter in front.
 
 use std::{
 	collections::{BTreeMap, BTreeSet, HashMap},
@@ -27,7 +28,7 @@ pub struct PlacedVersion {
 	pub version: VersionNumber,
 	/// Where its code comes from.
 	pub repository: String,
-	/// The commit or tag.
+	/// The commit: a full hash (the builder refuses tags and branches, which can move).
 	pub reference: String,
 	/// The hash the built module must have.
 	pub code_hash: CodeHash,
@@ -157,9 +158,17 @@ pub struct Deployer {
 	states: Mutex<BTreeMap<(String, VersionNumber), VersionState>>,
 	/// Versions whose build failed: not retried until the chain's placement changes.
 	failed: Mutex<BTreeSet<(ServiceId, VersionNumber, CodeHash)>>,
+	/// Versions whose build task is running or waiting for a turn.
 	building: Mutex<BTreeSet<(ServiceId, VersionNumber)>>,
+	/// Builds finished since the last reconciliation: the module loaded, or why it failed.
+	finished: Mutex<BTreeMap<(ServiceId, VersionNumber), Result<CodeHash, String>>>,
+	/// Turns for builds: at most [`PARALLEL_BUILDS`] run at once.
+	build_turns: Arc<tokio::sync::Semaphore>,
 	reconciling: tokio::sync::Mutex<()>,
 }
+
+/// Builds that run at once; more wait their turn in state `building`.
+const PARALLEL_BUILDS: usize = 2;
 
 impl Deployer {
 	/// A deployer running services in `executor`, building them with `builder`.
@@ -178,6 +187,8 @@ impl Deployer {
 			states: Mutex::new(BTreeMap::new()),
 			failed: Mutex::new(BTreeSet::new()),
 			building: Mutex::new(BTreeSet::new()),
+			finished: Mutex::new(BTreeMap::new()),
+			build_turns: Arc::new(tokio::sync::Semaphore::new(PARALLEL_BUILDS)),
 			reconciling: tokio::sync::Mutex::new(()),
 		}
 	}
@@ -200,9 +211,10 @@ impl Deployer {
 		);
 	}
 
-	/// Brings what runs here in line with `placed`: builds and starts new versions (on
-	/// blocking threads, so a long build holds nothing up), retires versions no longer placed,
-	/// and withdraws services no longer placed.
+	/// Brings what runs here in line with `placed`: starts the versions whose build finished,
+	/// starts builds for new versions (each its own task, so one slow build holds up no other
+	/// service's withdrawal, price change or placement), retires versions no longer placed,
+	/// and withdraws services no longer placed. It never waits for a build.
 	/// One reconciliation runs at a time: a call while one runs returns at once, and the
 	/// next block's brings what it missed.
 	pub async fn reconcile(self: &Arc<Self>, peer: &Arc<Peer>, placed: Vec<Placed>) {
@@ -252,6 +264,32 @@ impl Deployer {
 		}
 		for version in placed.versions.iter().filter(|v| !started.contains(&v.version)) {
 			let key = (placed.service, version.version);
+			let finished = self.finished.lock().expect("not poisoned").remove(&key);
+			if let Some(outcome) = finished {
+				match outcome
+					.and_then(|hash| deployment.start(version.version, hash).map_err(|e| e.detail))
+				{
+					Ok(()) => {
+						log::info!(target: "mucp", "{} version {} runs", placed.name, version.version);
+						self.set_state(&placed.name, version, "running", None);
+						changed = true;
+					}
+					Err(error) => {
+						log::warn!(
+							target: "mucp",
+							"{} version {} failed to deploy: {error}",
+							placed.name, version.version
+						);
+						self.failed.lock().expect("not poisoned").insert((
+							key.0,
+							key.1,
+							version.code_hash,
+						));
+						self.set_state(&placed.name, version, "failed", Some(error));
+					}
+				}
+				continue;
+			}
 			if self.failed.lock().expect("not poisoned").contains(&(
 				key.0,
 				key.1,
@@ -261,45 +299,28 @@ impl Deployer {
 				continue;
 			}
 			self.set_state(&placed.name, version, "building", None);
-			let (builder, executor) = (self.builder.clone(), self.executor.clone());
-			let source = version.clone();
 			log::info!(
 				target: "mucp",
 				"building {} version {} from {} at {}",
 				placed.name, version.version, version.repository, version.reference
 			);
-			let outcome = tokio::task::spawn_blocking(move || {
-				let built = builder
-					.build(&source.repository, &source.reference, Some(source.code_hash))
-					.map_err(|e| e.to_string())?;
-				executor.load(&built.wasm, Some(source.code_hash)).map_err(|e| e.to_string())
-			})
-			.await
-			.map_err(|e| e.to_string())
-			.and_then(|result| result);
-			self.building.lock().expect("not poisoned").remove(&key);
-			match outcome
-				.and_then(|hash| deployment.start(version.version, hash).map_err(|e| e.detail))
-			{
-				Ok(()) => {
-					log::info!(target: "mucp", "{} version {} runs", placed.name, version.version);
-					self.set_state(&placed.name, version, "running", None);
-					changed = true;
-				}
-				Err(error) => {
-					log::warn!(
-						target: "mucp",
-						"{} version {} failed to deploy: {error}",
-						placed.name, version.version
-					);
-					self.failed.lock().expect("not poisoned").insert((
-						key.0,
-						key.1,
-						version.code_hash,
-					));
-					self.set_state(&placed.name, version, "failed", Some(error));
-				}
-			}
+			let (this, source) = (self.clone(), version.clone());
+			tokio::spawn(async move {
+				let _turn = this.build_turns.clone().acquire_owned().await;
+				let (builder, executor) = (this.builder.clone(), this.executor.clone());
+				let outcome = tokio::task::spawn_blocking(move || {
+					let built = builder
+						.build(&source.repository, &source.reference, Some(source.code_hash))
+						.map_err(|e| e.to_string())?;
+					executor.load(&built.wasm, Some(source.code_hash)).map_err(|e| e.to_string())
+				})
+				.await
+				.map_err(|e| e.to_string())
+				.and_then(|result| result);
+				// Finished before no longer building, so no reconciliation starts it twice.
+				this.finished.lock().expect("not poisoned").insert(key, outcome);
+				this.building.lock().expect("not poisoned").remove(&key);
+			});
 		}
 		let previous =
 			self.running.lock().expect("not poisoned").get(&placed.name).map(|(_, p)| p.clone());

@@ -21,7 +21,10 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use futures::StreamExt;
 use mucp_offchain::{
-	executor::{source::Builder, Executor, ExecutorConfig, PeerHost},
+	executor::{
+		source::{Builder, Isolation},
+		Executor, ExecutorConfig, PeerHost,
+	},
 	gateway::{Gateway, GatewayConfig},
 	peer::{Peer, PeerConfig},
 	settlement::{Ledger, Meter},
@@ -74,6 +77,17 @@ pub struct WorkerParams {
 	/// it, tokens the consumer could still spend elsewhere count too.
 	#[arg(long)]
 	pub mucp_require_hold: bool,
+
+	/// Build services from `file://` addresses and local paths too, not only `https://`: for
+	/// development and tests, never on a node that builds strangers' services.
+	#[arg(long)]
+	pub mucp_allow_local_sources: bool,
+
+	/// Build Rust services WITHOUT the bubblewrap sandbox: their `build.rs` then runs as the
+	/// node's user with its keystore in reach. Only for development machines without
+	/// bubblewrap (`scripts/setup.sh` installs it), building one's own services.
+	#[arg(long)]
+	pub mucp_unsafe_unsandboxed_builds: bool,
 }
 
 /// What the RPC shows of the worker.
@@ -171,12 +185,17 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 	);
 	let executor = Arc::new(Executor::new(ExecutorConfig::default())?);
 	let host = Arc::new(PeerHost::new(&peer, tokio::runtime::Handle::current()));
-	let deployer = Arc::new(deploy::Deployer::new(
-		executor,
-		Builder::new(&deps.base.join("builds")),
-		host,
-		meter.clone(),
-	));
+	let mut builder = Builder::new(&deps.base.join("builds"));
+	builder.allow_local_sources = params.mucp_allow_local_sources;
+	if params.mucp_unsafe_unsandboxed_builds {
+		log::warn!(target: "mucp", "builds run UNSANDBOXED: build scripts can read this node's keys");
+		builder.isolation = Isolation::UnsandboxedUnsafe;
+	}
+	// The chain's directory: its keystore, database and the worker's state.
+	builder.hidden = vec![deps.base.parent().unwrap_or(&deps.base).to_path_buf()];
+	// Builds a kill -9 left behind.
+	let _ = std::fs::remove_dir_all(&builder.scratch);
+	let deployer = Arc::new(deploy::Deployer::new(executor, builder, host, meter.clone()));
 	let gateway = Gateway::start(
 		peer.clone(),
 		GatewayConfig { listen: params.gateway, ..GatewayConfig::default() },

@@ -1,0 +1,438 @@
+//! The fetch phase: the source at one pinned commit, over an allowed transport, checked before
+//! anything reads it. Nothing from the repository runs here.
+//!
+//! Each rule and the attack it stops:
+//!
+//! - only `https://` sources ([`check_repository`]); `file://` and local paths only with
+//!   [`super::Builder::allow_local_sources`] (development and tests). Stops a placement from
+//!   cloning the node's own files (`file:///…/keystore`), using the operator's ssh keys
+//!   (`ssh://`, `git@host:`), running commands through `ext::`, or talking plain http; an
+//!   https address naming `localhost` or a loopback, private or link-local address (the
+//!   cloud metadata service) is refused too, and so are credentials in the address;
+//! - git runs with no system or global configuration (`GIT_CONFIG_NOSYSTEM`, an empty
+//!   `HOME`), `protocol.allow=never` but for the allowed schemes, no hooks, no credential
+//!   helper, no prompts and no submodules: the operator's configuration cannot be turned
+//!   against it, nor can a repository bring its own;
+//! - the reference must be a full 40-hex commit ([`check_reference`]): a tag or branch can be
+//!   moved after the version was placed (and audited), and an option-like reference
+//!   (`--upload-pack=…`) cannot reach git. The repository follows `--` in git fetch;
+//! - a shallow fetch of that one commit, stopped past a size limit or the time limit;
+//! - no symlink may point out of the checkout ([`check_tree`]): a `.wat` linked to the keystore
+//!   would otherwise be read, and its error served over RPC;
+//! - the repository's `.cargo/` is removed ([`neutralise`]): its `config.toml` could name a
+//!   `rustc-wrapper`, a linker or a `build.rustc` to run;
+//! - `rust-toolchain.toml` is read here, not by rustup ([`pinned_channel`]): only a plain
+//!   `channel` is honoured, a toolchain `path` is refused, and a toolchain that is not installed
+//!   is never downloaded.
+
+use std::{
+	fs,
+	io::Read,
+	path::{Path, PathBuf},
+	process::Command,
+};
+
+use super::{
+	sandbox::{self, Deadline, Ended},
+	BuildError,
+};
+
+/// Where a source comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+	/// `https://`.
+	Https,
+	/// `file://` or an absolute path.
+	Local,
+}
+
+/// Which transport `repository` uses, if it is allowed.
+pub fn check_repository(repository: &str, allow_local: bool) -> Result<Transport, BuildError> {
+	let refused = |why: &str| {
+		BuildError::Fetch(format!(
+			"`{}` is refused: {why}; sources are https:// addresses{}",
+			shorten(repository),
+			if allow_local { ", file:// addresses or absolute paths" } else { "" }
+		))
+	};
+	if repository.chars().any(|c| c.is_control()) {
+		return Err(refused("it holds control characters"));
+	}
+	if let Some(rest) = repository.strip_prefix("https://") {
+		let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+		if authority.is_empty() || rest.chars().any(char::is_whitespace) {
+			return Err(refused("it names no host"));
+		}
+		if authority.contains('@') {
+			return Err(refused("it carries credentials"));
+		}
+		if internal_host(authority) {
+			return Err(refused("it names this machine or a private network"));
+		}
+		return Ok(Transport::Https);
+	}
+	let local = repository.strip_prefix("file://").unwrap_or(repository);
+	if local.starts_with('/') {
+		return if allow_local {
+			Ok(Transport::Local)
+		} else {
+			Err(refused("local sources are not allowed on this node"))
+		};
+	}
+	Err(refused("its scheme is not allowed"))
+}
+
+/// Whether `authority` (host and port) is a loopback, private, link-local or unspecified
+/// address, or `localhost`: a placement must not make the node probe its own network. (A
+/// public name resolving to such an address is not caught here.)
+fn internal_host(authority: &str) -> bool {
+	use std::net::IpAddr;
+	let host = match authority.strip_prefix('[') {
+		Some(v6) => v6.split(']').next().unwrap_or_default(),
+		None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+	};
+	let host = host.trim_end_matches('.').to_ascii_lowercase();
+	if host == "localhost" || host.ends_with(".localhost") {
+		return true;
+	}
+	match host.parse::<IpAddr>() {
+		Ok(IpAddr::V4(ip)) => {
+			ip.is_loopback()
+				|| ip.is_private()
+				|| ip.is_link_local()
+				|| ip.is_unspecified()
+				|| ip.is_broadcast()
+				|| ip.octets()[0] == 100 && (64..128).contains(&ip.octets()[1])
+		}
+		Ok(IpAddr::V6(ip)) => {
+			ip.is_loopback()
+				|| ip.is_unspecified()
+				|| (ip.segments()[0] & 0xfe00) == 0xfc00
+				|| (ip.segments()[0] & 0xffc0) == 0xfe80
+				|| ip.to_ipv4_mapped().is_some()
+		}
+		Err(_) => false,
+	}
+}
+
+/// `reference` as a commit hash, or why it is refused.
+pub fn check_reference(reference: &str) -> Result<String, BuildError> {
+	if reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit()) {
+		return Ok(reference.to_ascii_lowercase());
+	}
+	Err(BuildError::Fetch(format!(
+		"`{}` is not a full 40-hex commit hash: a tag or branch could be moved after the \
+		 version was placed",
+		shorten(reference)
+	)))
+}
+
+/// At most 100 characters of `text`, for errors.
+fn shorten(text: &str) -> String {
+	match text.char_indices().nth(100) {
+		Some((at, _)) => format!("{}...", &text[..at]),
+		None => text.to_owned(),
+	}
+}
+
+/// Fetches `commit` of `repository` into `source` (which must not exist), within `deadline`
+/// and `max_bytes`; `home` is an empty directory for git's `HOME`.
+pub fn git_fetch(
+	repository: &str,
+	transport: Transport,
+	commit: &str,
+	source: &Path,
+	home: &Path,
+	log: &Path,
+	deadline: Deadline,
+	max_bytes: u64,
+) -> Result<(), BuildError> {
+	fs::create_dir_all(source).map_err(|e| BuildError::Fetch(e.to_string()))?;
+	let git = |args: &[&str]| {
+		let mut command = Command::new("git");
+		command
+			.env_clear()
+			.env("PATH", "/usr/bin:/bin")
+			.env("HOME", home)
+			.env("GIT_CONFIG_NOSYSTEM", "1")
+			.env("GIT_CONFIG_GLOBAL", "/dev/null")
+			.env("GIT_TERMINAL_PROMPT", "0")
+			.env("GIT_ASKPASS", "/bin/false")
+			.env("GIT_ALLOW_PROTOCOL", if transport == Transport::Local { "file" } else { "https" })
+			.arg("-C")
+			.arg(source)
+			.args(["-c", "protocol.allow=never"])
+			.args(["-c", "protocol.https.allow=always"])
+			.args(["-c", "core.hooksPath=/dev/null"])
+			.args(["-c", "core.fsmonitor=false"])
+			.args(["-c", "credential.helper="])
+			.args(["-c", "submodule.recurse=false"])
+			.args(["-c", "advice.detachedHead=false"]);
+		if transport == Transport::Local {
+			command.args(["-c", "protocol.file.allow=always"]);
+		}
+		command.args(args);
+		command
+	};
+	let failed = |ended: Ended| match ended {
+		Ended::Failed(status, log) => {
+			let lines = sandbox::error_lines(&log, 5, |line| {
+				line.starts_with("fatal:") || line.starts_with("error:")
+			});
+			BuildError::Fetch(format!("git: {status}\n{lines}").trim_end().to_owned())
+		}
+		Ended::TimedOut(limit) => BuildError::TimedOut(limit),
+		Ended::TooLarge(limit) => {
+			BuildError::Fetch(format!("the repository is larger than {limit} bytes"))
+		}
+		Ended::NotStarted(why) => BuildError::Fetch(why),
+	};
+	let watch = Some((source, max_bytes));
+	sandbox::run(&mut git(&["init", "--quiet"]), log, deadline, None).map_err(failed)?;
+	sandbox::run(
+		&mut git(&["fetch", "--quiet", "--depth", "1", "--no-tags", "--", repository, commit]),
+		log,
+		deadline,
+		watch,
+	)
+	.map_err(failed)?;
+	sandbox::run(&mut git(&["checkout", "--quiet", "--detach", commit]), log, deadline, watch)
+		.map_err(failed)?;
+	let head =
+		git(&["rev-parse", "HEAD"]).output().map_err(|e| BuildError::Fetch(e.to_string()))?;
+	if String::from_utf8_lossy(&head.stdout).trim() != commit {
+		return Err(BuildError::Fetch(format!("{commit} is not a commit of the repository")));
+	}
+	// The build needs the files, not the history.
+	fs::remove_dir_all(source.join(".git")).map_err(|e| BuildError::Fetch(e.to_string()))
+}
+
+/// Most entries a checkout may hold.
+const MAX_ENTRIES: usize = 100_000;
+
+/// Refuses a checkout holding a symlink that resolves outside it (or nowhere).
+pub fn check_tree(source: &Path) -> Result<(), BuildError> {
+	let root = source.canonicalize().map_err(|e| BuildError::Fetch(e.to_string()))?;
+	let mut stack = vec![root.clone()];
+	let mut seen = 0usize;
+	while let Some(dir) = stack.pop() {
+		let entries = fs::read_dir(&dir).map_err(|e| BuildError::Fetch(e.to_string()))?;
+		for entry in entries.filter_map(Result::ok) {
+			seen += 1;
+			if seen > MAX_ENTRIES {
+				return Err(BuildError::Refused(format!(
+					"the repository holds more than {MAX_ENTRIES} files"
+				)));
+			}
+			let path = entry.path();
+			let meta = path.symlink_metadata().map_err(|e| BuildError::Fetch(e.to_string()))?;
+			if meta.file_type().is_symlink() {
+				if !path.canonicalize().is_ok_and(|target| target.starts_with(&root)) {
+					return Err(BuildError::Refused(format!(
+						"`{}` is a symlink pointing outside the repository",
+						relative(&root, &path)
+					)));
+				}
+			} else if meta.is_dir() {
+				stack.push(path);
+			}
+		}
+	}
+	Ok(())
+}
+
+/// `path` relative to `root`, for errors that should not show the host's layout.
+pub fn relative(root: &Path, path: &Path) -> String {
+	path.strip_prefix(root).unwrap_or(path).display().to_string()
+}
+
+/// Removes the repository's cargo configuration: cargo reads `.cargo/config.toml` of the
+/// directory it runs in, and it can name programs to run.
+pub fn neutralise(source: &Path) -> Result<(), BuildError> {
+	let dot_cargo = source.join(".cargo");
+	match dot_cargo.symlink_metadata() {
+		Ok(meta) if meta.is_dir() => fs::remove_dir_all(&dot_cargo),
+		Ok(_) => fs::remove_file(&dot_cargo),
+		Err(_) => Ok(()),
+	}
+	.map_err(|e| BuildError::Fetch(format!("removing .cargo: {e}")))
+}
+
+/// The toolchain channel the repository pins in `rust-toolchain.toml` (or `rust-toolchain`),
+/// if any. Only `channel` is honoured; `path` is refused.
+pub fn pinned_channel(source: &Path) -> Result<Option<String>, BuildError> {
+	for name in ["rust-toolchain.toml", "rust-toolchain"] {
+		let path = source.join(name);
+		let Ok(meta) = path.symlink_metadata() else { continue };
+		let refused = |why: &str| BuildError::Refused(format!("{name}: {why}"));
+		if !meta.is_file() || meta.len() > 16 * 1024 {
+			return Err(refused("not a small regular file"));
+		}
+		let mut text = String::new();
+		fs::File::open(&path)
+			.and_then(|file| file.take(16 * 1024).read_to_string(&mut text))
+			.map_err(|_| refused("not readable as text"))?;
+		return parse_toolchain(&text).map_err(|why| refused(&why));
+	}
+	Ok(None)
+}
+
+/// The channel of a toolchain file's text.
+fn parse_toolchain(text: &str) -> Result<Option<String>, String> {
+	let lines: Vec<&str> = text
+		.lines()
+		.map(|line| line.split('#').next().unwrap_or_default().trim())
+		.filter(|line| !line.is_empty())
+		.collect();
+	// The legacy format: the channel alone.
+	if let [only] = lines.as_slice() {
+		if !only.contains(['=', '[']) {
+			return check_channel(only).map(Some);
+		}
+	}
+	let mut channel = None;
+	for (number, line) in lines.iter().enumerate() {
+		let Some((key, value)) = line.split_once('=') else { continue };
+		match key.trim() {
+			"channel" => {
+				let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+				channel = Some(check_channel(value)?);
+			}
+			"path" => {
+				return Err(format!(
+					"line {}: a toolchain by `path` is refused (it would run the \
+					 repository's own compiler); pin a `channel`",
+					number + 1
+				))
+			}
+			_ => {}
+		}
+	}
+	Ok(channel)
+}
+
+fn check_channel(channel: &str) -> Result<String, String> {
+	let fine = !channel.is_empty()
+		&& channel.len() <= 64
+		&& !channel.starts_with('-')
+		&& channel.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+	fine.then(|| channel.to_owned()).ok_or_else(|| "the channel is not a toolchain name".into())
+}
+
+/// The sysroot of `channel` (or of the node's default toolchain), asked of rustup's `rustc`
+/// from `cwd`, outside the checkout, so the repository's files play no part; a toolchain that
+/// is not installed is not downloaded.
+pub fn toolchain(
+	rustc: &Path,
+	channel: Option<&str>,
+	cwd: &Path,
+	deadline: Deadline,
+) -> Result<(PathBuf, String), BuildError> {
+	let named = channel.unwrap_or("the node's default");
+	let mut command = Command::new(rustc);
+	command.current_dir(cwd).env("RUSTUP_AUTO_INSTALL", "0").env_remove("RUSTUP_TOOLCHAIN");
+	if let Some(channel) = channel {
+		command.env("RUSTUP_TOOLCHAIN", channel);
+	}
+	let log = cwd.join("toolchain.log");
+	let not_installed = || {
+		BuildError::Refused(format!("the toolchain `{named}` the repository pins is not installed"))
+	};
+	sandbox::run(command.arg("--print").arg("sysroot"), &log, deadline, None).map_err(|ended| {
+		match ended {
+			Ended::TimedOut(limit) => BuildError::TimedOut(limit),
+			_ => not_installed(),
+		}
+	})?;
+	let printed = fs::read_to_string(&log).map_err(|_| not_installed())?;
+	let sysroot = Path::new(printed.lines().last().unwrap_or_default().trim())
+		.canonicalize()
+		.map_err(|_| not_installed())?;
+	if !sysroot.join("lib/rustlib/wasm32v1-none").is_dir() {
+		return Err(BuildError::Refused(format!(
+			"the toolchain `{named}` has no wasm32v1-none target (rustup target add \
+			 wasm32v1-none)"
+		)));
+	}
+	let version = Command::new(sysroot.join("bin/rustc"))
+		.env_clear()
+		.current_dir(cwd)
+		.arg("--version")
+		.output()
+		.map_err(|_| not_installed())?;
+	Ok((sysroot, String::from_utf8_lossy(&version.stdout).trim().to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn only_https_is_allowed_unless_local_sources_are() {
+		assert_eq!(
+			check_repository("https://github.com/micro/greeter", false),
+			Ok(Transport::Https)
+		);
+		for refused in [
+			"file:///root/.local/share/micro",
+			"/root/repo",
+			"ext::sh -c touch% /tmp/x",
+			"ssh://git@example.com/x",
+			"git@example.com:x.git",
+			"http://example.com/x",
+			"-uhttps://x",
+			"https://",
+			"https:///x",
+			"https://a b",
+			"https://user:token@github.com/x",
+			"https://localhost/x",
+			"https://127.0.0.1:8080/x",
+			"https://10.1.2.3/x",
+			"https://192.168.0.1/x",
+			"https://169.254.169.254/latest",
+			"https://[::1]/x",
+			"https://[fd00::1]:443/x",
+			"relative/path",
+		] {
+			assert!(
+				matches!(check_repository(refused, false), Err(BuildError::Fetch(why)) if why.contains("https://")),
+				"{refused}"
+			);
+		}
+		assert_eq!(check_repository("file:///srv/repo", true), Ok(Transport::Local));
+		assert_eq!(check_repository("/srv/repo", true), Ok(Transport::Local));
+		assert!(check_repository("ext::sh", true).is_err());
+		assert!(check_repository("relative", true).is_err());
+	}
+
+	#[test]
+	fn only_full_commit_hashes_are_references() {
+		let commit = "19cc67db85ab268aa12903ed181e46333ff6c064";
+		assert_eq!(check_reference(commit).as_deref(), Ok(commit));
+		assert_eq!(check_reference(&commit.to_uppercase()).as_deref(), Ok(commit));
+		for refused in ["v1.0.0", "main", &commit[..12], "--upload-pack=x", "HEAD", ""] {
+			assert!(check_reference(refused).is_err(), "{refused}");
+		}
+		let long = "x".repeat(1000);
+		assert!(check_reference(&long).unwrap_err().to_string().len() < 300);
+	}
+
+	#[test]
+	fn a_toolchain_file_names_a_channel_or_is_refused() {
+		assert_eq!(
+			parse_toolchain("[toolchain]\nchannel = \"1.95.0\"\n"),
+			Ok(Some("1.95.0".into()))
+		);
+		assert_eq!(
+			parse_toolchain(
+				"[toolchain]\nchannel = 'stable' # pinned\ntargets = [\"wasm32v1-none\"]"
+			),
+			Ok(Some("stable".into()))
+		);
+		assert_eq!(parse_toolchain("nightly-2025-01-01\n"), Ok(Some("nightly-2025-01-01".into())));
+		assert_eq!(parse_toolchain("[toolchain]\nprofile = \"minimal\"\n"), Ok(None));
+		assert!(parse_toolchain("[toolchain]\npath = \"./bin\"\n").unwrap_err().contains("line 2"));
+		assert!(parse_toolchain("[toolchain]\nchannel = \"../../x\"\n").is_err());
+		assert!(parse_toolchain("--help\n").is_err());
+	}
+}

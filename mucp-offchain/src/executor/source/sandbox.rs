@@ -1,0 +1,428 @@
+//! Running cargo on a stranger's crate: under bubblewrap, with resource limits, and with the
+//! whole process tree killed when the time is up.
+//!
+//! `build.rs` and proc macros of the service and of every dependency are native code that
+//! runs during the build. Each rule here stops one way that code could reach the node:
+//!
+//! - `--unshare-all` (user, pid, net, ipc, uts and cgroup namespaces): the build phase has no
+//!   network at all, so it can neither exfiltrate nor fetch a second stage; only the fetch
+//!   phase (`cargo fetch`, which runs no build scripts) shares the host's network;
+//! - a root made of read-only binds: `/usr`, the toolchain at `/toolchain`, the private cargo
+//!   home at `/cargo` and the source at `/build/source`; only `/build/target` (this build's
+//!   own directory) and a `tmpfs` `/tmp` are writable. The node's base path, keystore, the
+//!   operator's home, `~/.cargo` and `~/.ssh` are simply not there, and
+//!   [`super::Builder::hidden`] paths are masked with `tmpfs` should they lie under a bound
+//!   directory;
+//! - `--cap-drop ALL`: root inside the sandbox cannot remount what is read-only;
+//! - `--die-with-parent` and the pid namespace: when the node (or the timeout) ends the
+//!   sandbox, every process in it dies with it, including ones started with `setsid`
+//!   (`--new-session` also keeps them off the node's terminal);
+//! - a cleared environment: no `SSH_AUTH_SOCK`, tokens or proxies of the operator;
+//! - `prlimit`: address space, file size, open files and processes per build;
+//! - fixed paths inside the sandbox: the same commit gives the same bytes on every node.
+//!
+//! When bubblewrap is missing a Rust build is refused, naming `scripts/setup.sh`; the only way
+//! around it is [`Isolation::UnsandboxedUnsafe`], for development on machines where the
+//! repositories built are one's own.
+
+use std::{
+	fs,
+	io::Read,
+	path::{Path, PathBuf},
+	process::{Command, Stdio},
+	time::{Duration, Instant},
+};
+
+use super::BuildError;
+
+/// How Rust builds are isolated from the node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isolation {
+	/// Under bubblewrap, the program named (`bwrap` from `PATH` by default).
+	Bubblewrap(PathBuf),
+	/// No sandbox at all: `build.rs` runs as the node's user with its files in reach. Only for
+	/// development, building one's own repositories.
+	UnsandboxedUnsafe,
+}
+
+/// Resource limits of one build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+	/// Address space per process (`RLIMIT_AS`).
+	pub memory_bytes: u64,
+	/// Processes of the build's user (`RLIMIT_NPROC`; not enforced when the node runs as
+	/// root, where the pid namespace and the timeout still bound a fork bomb).
+	pub processes: u64,
+	/// Largest file a build may write (`RLIMIT_FSIZE`).
+	pub file_bytes: u64,
+	/// Open files per process (`RLIMIT_NOFILE`).
+	pub open_files: u64,
+	/// Largest checkout plus fetched dependencies.
+	pub source_bytes: u64,
+	/// Largest target directory.
+	pub target_bytes: u64,
+}
+
+impl Default for Limits {
+	fn default() -> Self {
+		Self {
+			memory_bytes: 4 << 30,
+			processes: 4096,
+			file_bytes: 1 << 30,
+			open_files: 4096,
+			source_bytes: 1 << 30,
+			target_bytes: 4 << 30,
+		}
+	}
+}
+
+/// Where things appear inside the sandbox.
+pub const SOURCE: &str = "/build/source";
+/// The build's target directory inside the sandbox.
+pub const TARGET: &str = "/build/target";
+/// The private cargo home inside the sandbox.
+pub const CARGO_HOME: &str = "/cargo";
+/// The toolchain's sysroot inside the sandbox.
+pub const TOOLCHAIN: &str = "/toolchain";
+
+/// The directories one cargo run sees.
+pub struct Mounts<'a> {
+	/// The checkout (read-only).
+	pub source: &'a Path,
+	/// The private cargo home, and whether it is writable (only while fetching).
+	pub cargo_home: (&'a Path, bool),
+	/// The target directory (writable), if the run builds.
+	pub target: Option<&'a Path>,
+	/// The toolchain's sysroot (read-only).
+	pub toolchain: &'a Path,
+	/// Whether the run may use the network (only while fetching).
+	pub network: bool,
+	/// Paths to mask should they lie under a bound directory.
+	pub hidden: &'a [PathBuf],
+}
+
+/// `cargo <args>` as `isolation` runs it over `mounts`, limited by `limits`.
+pub fn cargo(
+	isolation: &Isolation,
+	limits: &Limits,
+	mounts: &Mounts,
+	home: &Path,
+	args: &[&str],
+) -> Command {
+	let mut command = Command::new("prlimit");
+	command.args([
+		format!("--as={}", limits.memory_bytes),
+		format!("--nproc={}", limits.processes),
+		format!("--fsize={}", limits.file_bytes),
+		format!("--nofile={}", limits.open_files),
+		"--core=0".into(),
+		"--".into(),
+	]);
+	// Paths as the build sees them.
+	let (source, target, cargo_home, toolchain) = match isolation {
+		Isolation::Bubblewrap(bwrap) => {
+			command.arg(bwrap);
+			bubblewrap_args(&mut command, mounts);
+			(
+				PathBuf::from(SOURCE),
+				PathBuf::from(TARGET),
+				PathBuf::from(CARGO_HOME),
+				PathBuf::from(TOOLCHAIN),
+			)
+		}
+		Isolation::UnsandboxedUnsafe => {
+			command.current_dir(mounts.source);
+			(
+				mounts.source.to_path_buf(),
+				mounts.target.map_or_else(|| home.join("target"), Path::to_path_buf),
+				mounts.cargo_home.0.to_path_buf(),
+				mounts.toolchain.to_path_buf(),
+			)
+		}
+	};
+	// The same commit gives the same bytes wherever it is built: no build paths in the
+	// output, nothing from the environment.
+	let rustflags = [
+		format!("--remap-path-prefix={}={SOURCE}", source.display()),
+		format!("--remap-path-prefix={}={CARGO_HOME}", cargo_home.display()),
+	]
+	.join("\u{1f}");
+	command
+		.env_clear()
+		.env("PATH", format!("{}:/usr/bin:/bin", toolchain.join("bin").display()))
+		.env("CARGO_HOME", &cargo_home)
+		.env("CARGO_TARGET_DIR", &target)
+		.env("RUSTC", toolchain.join("bin/rustc"))
+		.env("RUSTDOC", toolchain.join("bin/rustdoc"))
+		.env("CARGO_ENCODED_RUSTFLAGS", rustflags)
+		.env("CARGO_INCREMENTAL", "0")
+		.env("CARGO_TERM_COLOR", "never")
+		.env("SOURCE_DATE_EPOCH", "0")
+		.arg(toolchain.join("bin/cargo"))
+		.args(args);
+	match isolation {
+		Isolation::Bubblewrap(_) => command.env("HOME", "/tmp"),
+		Isolation::UnsandboxedUnsafe => command.env("HOME", home),
+	};
+	command
+}
+
+fn bubblewrap_args(command: &mut Command, mounts: &Mounts) {
+	command.args(["--unshare-all", "--cap-drop", "ALL", "--die-with-parent", "--new-session"]);
+	if mounts.network {
+		command.arg("--share-net");
+	}
+	command.args(["--ro-bind", "/usr", "/usr"]);
+	// Merged-/usr systems link these into /usr; others have them as directories.
+	for top in ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] {
+		match fs::read_link(top) {
+			Ok(target) => {
+				command.arg("--symlink").arg(target).arg(top);
+			}
+			Err(_) if Path::new(top).is_dir() => {
+				command.args(["--ro-bind", top, top]);
+			}
+			Err(_) => {}
+		}
+	}
+	// What the host's compilers and linkers need (`cc` is an alternative on Debian), and for
+	// fetching, name resolution and CA certificates.
+	let mut etc =
+		vec!["/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"];
+	if mounts.network {
+		etc.extend([
+			"/etc/resolv.conf",
+			"/etc/hosts",
+			"/etc/nsswitch.conf",
+			"/etc/gai.conf",
+			"/etc/ssl",
+			"/etc/ca-certificates",
+			"/etc/pki",
+		]);
+	}
+	for path in etc {
+		command.args(["--ro-bind-try", path, path]);
+	}
+	command.args(["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]);
+	command.arg("--ro-bind").arg(mounts.toolchain).arg(TOOLCHAIN);
+	command.arg("--ro-bind").arg(mounts.source).arg(SOURCE);
+	let (cargo_home, writable) = mounts.cargo_home;
+	command.arg(if writable { "--bind" } else { "--ro-bind" }).arg(cargo_home).arg(CARGO_HOME);
+	if let Some(target) = mounts.target {
+		command.arg("--bind").arg(target).arg(TARGET);
+	}
+	let bound: [(&Path, &Path); 4] = [
+		(Path::new("/usr"), Path::new("/usr")),
+		(mounts.toolchain, Path::new(TOOLCHAIN)),
+		(mounts.source, Path::new(SOURCE)),
+		(cargo_home, Path::new(CARGO_HOME)),
+	];
+	for hidden in mounts.hidden {
+		for (host, inside) in bound {
+			if let Ok(rest) = hidden.strip_prefix(host) {
+				if hidden.is_dir() {
+					let masked =
+						if rest.as_os_str().is_empty() { inside.into() } else { inside.join(rest) };
+					command.arg("--tmpfs").arg(masked);
+				}
+			}
+		}
+	}
+	command.args(["--chdir", SOURCE, "--"]);
+}
+
+/// Whether the sandbox `isolation` names can run: a missing bubblewrap refuses the build.
+pub fn check(isolation: &Isolation) -> Result<(), BuildError> {
+	let Isolation::Bubblewrap(bwrap) = isolation else { return Ok(()) };
+	let missing = |what: String| {
+		BuildError::Refused(format!(
+			"{what}: Rust services are built only inside bubblewrap; install it with \
+			 scripts/setup.sh (Debian package `bubblewrap`)"
+		))
+	};
+	match Command::new(bwrap).arg("--version").stdin(Stdio::null()).output() {
+		Ok(output) if output.status.success() => {}
+		Ok(_) => return Err(missing(format!("`{} --version` failed", bwrap.display()))),
+		Err(_) => {
+			return Err(missing(format!("bubblewrap (`{}`) is not installed", bwrap.display())))
+		}
+	}
+	match Command::new("prlimit").arg("--version").stdin(Stdio::null()).output() {
+		Ok(output) if output.status.success() => Ok(()),
+		_ => Err(BuildError::Refused(
+			"`prlimit` (util-linux) is not installed: install it with scripts/setup.sh".into(),
+		)),
+	}
+}
+
+/// A time limit: when it ends, and how long it was.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline {
+	/// When the time is up.
+	pub at: Instant,
+	/// The whole limit, for the error.
+	pub limit: Duration,
+}
+
+/// How a run that did not succeed ended.
+#[derive(Debug)]
+pub enum Ended {
+	/// It exited unsuccessfully: its status and the start of its log.
+	Failed(String, String),
+	/// It ran past the deadline.
+	TimedOut(Duration),
+	/// The directory watched grew past its limit.
+	TooLarge(u64),
+	/// It could not start.
+	NotStarted(String),
+}
+
+/// Bytes of a log read back for its error lines.
+const LOG_READ: u64 = 1 << 20;
+
+/// Runs `command` in its own process group until it ends, `deadline` passes or the
+/// `watch`ed directory outgrows its limit; its output goes to `log`. A run stopped early has
+/// its whole process group killed (and with it, under bubblewrap, its pid namespace).
+pub fn run(
+	command: &mut Command,
+	log: &Path,
+	deadline: Deadline,
+	watch: Option<(&Path, u64)>,
+) -> Result<(), Ended> {
+	use std::os::unix::process::CommandExt;
+	let file = fs::File::create(log).map_err(|e| Ended::NotStarted(e.to_string()))?;
+	let errors = file.try_clone().map_err(|e| Ended::NotStarted(e.to_string()))?;
+	let mut child =
+		command.stdin(Stdio::null()).stdout(file).stderr(errors).process_group(0).spawn().map_err(
+			|e| Ended::NotStarted(format!("cannot start {:?}: {e}", command.get_program())),
+		)?;
+	let mut measured = Instant::now();
+	loop {
+		let stop = match child.try_wait() {
+			Ok(Some(status)) if status.success() => return Ok(()),
+			Ok(Some(status)) => {
+				let mut text = String::new();
+				if let Ok(file) = fs::File::open(log) {
+					let _ = file.take(LOG_READ).read_to_string(&mut text);
+				}
+				return Err(Ended::Failed(status.to_string(), text));
+			}
+			Ok(None) if Instant::now() >= deadline.at => Ended::TimedOut(deadline.limit),
+			Ok(None) => match watch {
+				Some((dir, limit)) if measured.elapsed() >= Duration::from_millis(500) => {
+					measured = Instant::now();
+					if size(dir, limit) > limit {
+						Ended::TooLarge(limit)
+					} else {
+						std::thread::sleep(Duration::from_millis(20));
+						continue;
+					}
+				}
+				_ => {
+					std::thread::sleep(Duration::from_millis(20));
+					continue;
+				}
+			},
+			Err(e) => Ended::NotStarted(e.to_string()),
+		};
+		// The group holds prlimit/bwrap (one process, as prlimit execs) and, unsandboxed,
+		// everything that did not start its own session.
+		let _ = Command::new("kill")
+			.args(["-KILL", "--", &format!("-{}", child.id())])
+			.stdout(Stdio::null())
+			.stderr(Stdio::null())
+			.status();
+		let _ = child.kill();
+		let _ = child.wait();
+		return Err(stop);
+	}
+}
+
+/// The bytes of the files under `dir`, counted until they pass `limit`.
+pub fn size(dir: &Path, limit: u64) -> u64 {
+	let mut total = 0u64;
+	let mut stack = vec![dir.to_path_buf()];
+	while let Some(dir) = stack.pop() {
+		let Ok(entries) = fs::read_dir(&dir) else { continue };
+		for entry in entries.filter_map(Result::ok) {
+			let Ok(meta) = entry.path().symlink_metadata() else { continue };
+			if meta.is_dir() {
+				stack.push(entry.path());
+			} else {
+				total = total.saturating_add(meta.len());
+				if total > limit {
+					return total;
+				}
+			}
+		}
+	}
+	total
+}
+
+/// The lines of a log worth showing: those `keep` accepts, at most `lines` of them, each cut
+/// to a sane length. Everything else (build scripts' output, file contents a tool may echo)
+/// stays out of errors that the node serves over RPC.
+pub fn error_lines(log: &str, lines: usize, keep: impl Fn(&str) -> bool) -> String {
+	log.lines()
+		.map(str::trim_end)
+		.filter(|line| keep(line))
+		.take(lines)
+		.map(|line| match line.char_indices().nth(200) {
+			Some((at, _)) => format!("{}...", &line[..at]),
+			None => line.to_owned(),
+		})
+		.collect::<Vec<_>>()
+		.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn only_error_lines_are_kept_and_cut() {
+		let log = "   Compiling x\nerror[E0425]: cannot find value `y`\n  --> src/lib.rs:1:1\n  \
+		           | let secret = 1;\nwarning: unused\nerror: could not compile `x`\n";
+		let kept = error_lines(log, 10, |line| line.starts_with("error"));
+		assert_eq!(kept, "error[E0425]: cannot find value `y`\nerror: could not compile `x`");
+		let long = format!("error: {}", "a".repeat(500));
+		assert_eq!(error_lines(&long, 1, |_| true).len(), 203);
+		assert_eq!(error_lines("error: 1\nerror: 2", 1, |_| true), "error: 1");
+	}
+
+	#[test]
+	fn a_bubblewrap_command_binds_only_what_the_build_needs() {
+		let mounts = Mounts {
+			source: Path::new("/scratch/b/source"),
+			cargo_home: (Path::new("/scratch/b/cargo"), false),
+			target: Some(Path::new("/scratch/b/target")),
+			toolchain: Path::new("/usr/local/toolchain"),
+			network: false,
+			hidden: &[PathBuf::from("/usr/share")],
+		};
+		let command = cargo(
+			&Isolation::Bubblewrap("bwrap".into()),
+			&Limits::default(),
+			&mounts,
+			Path::new("/scratch/b/home"),
+			&["build"],
+		);
+		let args: Vec<String> =
+			command.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+		let line = args.join(" ");
+		assert!(line.starts_with("--as=4294967296 --nproc=4096"), "{line}");
+		assert!(line.contains("-- bwrap --unshare-all --cap-drop ALL --die-with-parent"), "{line}");
+		assert!(!line.contains("--share-net"), "{line}");
+		assert!(line.contains("--ro-bind /scratch/b/cargo /cargo"), "{line}");
+		assert!(line.contains("--bind /scratch/b/target /build/target"), "{line}");
+		assert!(line.contains("--ro-bind /scratch/b/source /build/source"), "{line}");
+		assert!(
+			line.contains("--tmpfs /usr/share "),
+			"hidden paths under a bind are masked: {line}"
+		);
+		assert!(line.ends_with("-- /toolchain/bin/cargo build"), "{line}");
+		let env: Vec<String> =
+			command.get_envs().map(|(k, _)| k.to_string_lossy().into_owned()).collect();
+		assert!(env.contains(&"CARGO_HOME".to_owned()) && !env.contains(&"SSH_AUTH_SOCK".into()));
+	}
+}
