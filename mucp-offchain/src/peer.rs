@@ -51,6 +51,7 @@ use tokio::{
 };
 
 use crate::{
+	authority::Authority,
 	broker::{Broker, BrokerConfig, BrokerError, Delivery, Published, Route},
 	network::{Announced, Inputs, NetworkView},
 	protocol::{header, Form, Limits, Message, MicroError, Publication, Publications, PROTOCOL},
@@ -96,6 +97,9 @@ pub struct PeerConfig {
 	pub idle_timeout: Duration,
 	/// Gossipsub's heartbeat.
 	pub heartbeat: Duration,
+	/// Whom the registry believes (see [`authority`](crate::authority)): the node's chain.
+	/// Default: nobody but this peer.
+	pub authority: Arc<dyn Authority>,
 }
 
 impl PeerConfig {
@@ -116,6 +120,7 @@ impl PeerConfig {
 			handler_timeout: Duration::from_secs(30),
 			idle_timeout: Duration::from_secs(3600),
 			heartbeat: Duration::from_millis(500),
+			authority: crate::authority::trust_none(),
 		}
 	}
 }
@@ -796,6 +801,12 @@ impl Peer {
 	/// The live versions of service `name`.
 	pub fn service(&self, name: &str) -> Vec<registry::Service> {
 		self.shared.registry.lock().expect("not poisoned").get(name, Instant::now())
+	}
+
+	/// How many entries the registry holds (tombstones included): bounded per node and in
+	/// total.
+	pub fn registry_len(&self) -> usize {
+		self.shared.registry.lock().expect("not poisoned").len()
 	}
 
 	/// Registry changes from now on.

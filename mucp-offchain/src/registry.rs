@@ -325,6 +325,16 @@ impl Registry {
 		expired
 	}
 
+	/// How many entries are held, tombstones and expired ones not yet swept included.
+	pub fn len(&self) -> usize {
+		self.entries.len()
+	}
+
+	/// Whether nothing is held.
+	pub fn is_empty(&self) -> bool {
+		self.entries.is_empty()
+	}
+
 	/// Every live version of `name`, each with the nodes running it, newest version last.
 	pub fn get(&self, name: &str, now: Instant) -> Vec<Service> {
 		self.list(now).into_iter().filter(|s| s.description.name == name).collect()
