@@ -5,13 +5,45 @@
 //! (from [`SelectorConfig::base_backoff`] up to [`SelectorConfig::max_backoff`]); a success
 //! makes it healthy again. Healthy nodes are taken in turn; only when none is healthy is the
 //! one whose backoff ends first tried, so a service whose every node stumbled still gets calls.
+//!
+//! Only placements the chain records are candidates ([`placed_nodes`]): a node that answers
+//! for a service it was never placed on gets no calls, whatever the registry heard. Health is
+//! what this peer observed of its own calls, never what another peer reports about a node.
 
 use std::{
 	collections::HashMap,
 	time::{Duration, Instant},
 };
 
-use crate::registry::Node;
+use libp2p::PeerId;
+
+use crate::{authority::Authority, registry::Node};
+
+/// The nodes a call to `service` may go to, among `running` (each node with the version it
+/// runs): this peer itself (`local`), and the nodes the `authority` places that version on;
+/// each once, by id. A node id that is not a peer id is left out.
+pub fn placed_nodes(
+	service: &str,
+	running: Vec<(String, Node)>,
+	local: &PeerId,
+	authority: &dyn Authority,
+) -> Vec<Node> {
+	let local = local.to_string();
+	let mut nodes: Vec<Node> = running
+		.into_iter()
+		.filter(|(version, node)| {
+			node.id == local
+				|| node
+					.id
+					.parse::<PeerId>()
+					.is_ok_and(|peer| authority.placed(&peer, service, version))
+		})
+		.map(|(_, node)| node)
+		.collect();
+	nodes.sort_by(|a, b| a.id.cmp(&b.id));
+	nodes.dedup_by(|a, b| a.id == b.id);
+	nodes
+}
 
 /// How long failing nodes are avoided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,6 +180,27 @@ mod tests {
 		selector.failed("a", now);
 		selector.failed("b", now);
 		assert_eq!(selector.next("greeter", &all, &[], now).unwrap().id, "b");
+	}
+
+	#[test]
+	fn only_the_chains_placements_and_this_node_are_candidates() {
+		let (local, placed, unplaced) = (PeerId::random(), PeerId::random(), PeerId::random());
+		let chain = crate::authority::Placements::default();
+		chain.place(placed, "greeter", "1");
+		chain.place(unplaced, "greeter", "2");
+		let node = |id: String| Node { id, addresses: vec![], metadata: Default::default() };
+		let running = vec![
+			("1".to_owned(), node(placed.to_string())),
+			("2".to_owned(), node(placed.to_string())),
+			("1".to_owned(), node(unplaced.to_string())),
+			("1".to_owned(), node(local.to_string())),
+			("1".to_owned(), node("not a peer id".into())),
+		];
+		let chosen: Vec<String> =
+			placed_nodes("greeter", running, &local, &chain).into_iter().map(|n| n.id).collect();
+		let mut expected = vec![placed.to_string(), local.to_string()];
+		expected.sort();
+		assert_eq!(chosen, expected, "the unplaced version and the malformed id are left out");
 	}
 
 	#[test]

@@ -159,6 +159,13 @@ impl Hostile {
 		}
 	}
 
+	/// Sends `records` to `to` in one `Registry.Sync`; its outcome.
+	async fn sync_once(&self, to: PeerId, records: Vec<Record>) -> Result<(), String> {
+		let (done, answer) = oneshot::channel();
+		self.orders.send(Order::Sync { to, records, done }).unwrap();
+		answer.await.unwrap()
+	}
+
 	/// Gossips `data` on the registry topic once a subscriber is known.
 	async fn gossip(&self, data: Vec<u8>) {
 		let deadline = Instant::now() + PATIENCE;
@@ -392,4 +399,33 @@ async fn a_flood_of_identities_and_records_is_not_kept() {
 	assert_eq!(net.server.registry_len(), held_before + 1, "nothing else is held");
 	calls_reach_only_the_honest_server(&net.caller).await;
 	let _ = &net.placements;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registered_node_that_keeps_forging_is_ignored_and_disconnected() {
+	let mallory_key = Keypair::generate_ed25519();
+	let net = honest(mallory_key.public().to_peer_id()).await;
+	let server = net.server.id();
+	let mallory = Hostile::start(mallory_key, &net.server.addresses()).await;
+	let at = mallory.addresses.clone();
+	let forged = record(("greeter", "1.0.0", mallory.id), ("greeter", "1.0.0"), mallory.id, &at);
+	for _ in 0..mucp_offchain::authority::STRIKE_LIMIT {
+		mallory.sync(server, vec![forged.clone()]).await;
+	}
+	// Banned now: even its one true record is not heard, and its connection is closed.
+	let honest_record = record(("evil", "1.0.0", mallory.id), ("evil", "1.0.0"), mallory.id, &at);
+	let answered = tokio::time::timeout(
+		Duration::from_secs(5),
+		mallory.sync_once(server, vec![honest_record]),
+	)
+	.await;
+	assert!(net.server.service("evil").is_empty(), "a banned node is not heard: {answered:?}");
+	eventually("the server closes its connection to Mallory", || async {
+		!net.server.connected().await.contains(&mallory.id)
+	})
+	.await;
+	assert_eq!(
+		believed(&net.server),
+		vec![("greeter".to_owned(), "1.0.0".to_owned(), server.to_string())]
+	);
 }
