@@ -40,6 +40,14 @@ pub trait Authority: Send + Sync + std::fmt::Debug {
 	fn placed(&self, node: &PeerId, service: &str, version: &str) -> bool;
 }
 
+/// The libp2p peer id of an ed25519 node key: a node's on-chain key is its MUCP identity, so
+/// a registered key names exactly one peer (whatever peer id text was registered beside it).
+/// `None` if the bytes are not an ed25519 public key.
+pub fn peer_id_of_node_key(key: &[u8; 32]) -> Option<PeerId> {
+	let public = libp2p::identity::ed25519::PublicKey::try_from_bytes(key).ok()?;
+	Some(libp2p::identity::PublicKey::from(public).to_peer_id())
+}
+
 /// Believes every peer about everything: for loopback tests and benchmarks, where there is no
 /// chain. Never for a node that has one.
 #[derive(Clone, Copy, Debug, Default)]
@@ -210,6 +218,15 @@ mod tests {
 		chain.deregister(&b);
 		assert!(!chain.is_registered(&b));
 		assert!(TrustAll.placed(&stranger, "x", "y") && !TrustNone.is_registered(&a));
+	}
+
+	#[test]
+	fn a_node_keys_peer_id_is_its_libp2p_identitys() {
+		use sp_core::Pair as _;
+		let seed = [7u8; 32];
+		let node_key = sp_core::ed25519::Pair::from_seed(&seed).public();
+		let identity = libp2p::identity::Keypair::ed25519_from_bytes(seed).unwrap();
+		assert_eq!(peer_id_of_node_key(&node_key.0), Some(identity.public().to_peer_id()));
 	}
 
 	#[test]
