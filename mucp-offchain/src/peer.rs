@@ -1635,9 +1635,13 @@ impl Driver {
 					self.swarm.add_peer_address(peer_id, address);
 				}
 			}
+			// Only registered nodes are dialled: a flood of identities makes no connections.
 			SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
 				peer, ..
-			})) if peer != self.shared.local && !self.swarm.is_connected(&peer) => {
+			})) if peer != self.shared.local
+				&& !self.swarm.is_connected(&peer)
+				&& self.shared.config.authority.is_registered(&peer) =>
+			{
 				let _ = self.swarm.dial(DialOpts::peer_id(peer).build());
 			}
 			SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
@@ -1763,6 +1767,48 @@ mod tests {
 		assert_eq!(unsupported.error().unwrap().unwrap().code, 415);
 		let reply = peer.call("echo", "Echo.Call", b"\x0a\x00".to_vec()).await.unwrap();
 		assert_eq!(reply.body, b"\x0a\x00", "the peer still serves");
+	}
+
+	#[tokio::test]
+	async fn records_from_strangers_or_naming_other_peers_are_refused_and_struck() {
+		let dir = tempfile::tempdir().unwrap();
+		let chain = Arc::new(crate::authority::Placements::default());
+		let mut config = PeerConfig::new(dir.path().join("broker.redb"));
+		config.authority = chain.clone();
+		let peer = Peer::start(config).await.unwrap();
+		let (node, stranger) = (PeerId::random(), PeerId::random());
+		chain.place(node, "greeter", "1");
+		let record = |about: PeerId, addresses: Vec<String>| Record {
+			key: registry::Key {
+				service: "greeter".into(),
+				version: "1".into(),
+				node: about.to_string(),
+			},
+			sequence: 1,
+			ttl_ms: 30_000,
+			registration: Some(Registration {
+				service: Service::new("greeter", "1").description,
+				node: registry::Node {
+					id: about.to_string(),
+					addresses,
+					metadata: Default::default(),
+				},
+			}),
+		};
+		let shared = &peer.shared;
+		assert_eq!(shared.apply_from(&stranger, vec![record(stranger, vec![])]), 1);
+		assert_eq!(peer.registry_len(), 0, "nothing kept for an unregistered peer");
+		let elsewhere = format!("/ip4/127.0.0.1/tcp/1/p2p/{stranger}");
+		assert_eq!(shared.apply_from(&node, vec![record(node, vec![elsewhere])]), 1);
+		assert_eq!(shared.apply_from(&node, vec![record(node, vec!["not an address".into()])]), 1);
+		assert_eq!(peer.registry_len(), 0, "another peer's address, or none");
+		let own = format!("/ip4/127.0.0.1/tcp/1/p2p/{node}");
+		assert_eq!(shared.apply_from(&node, vec![record(node, vec![own])]), 0);
+		assert_eq!(peer.service("greeter")[0].nodes[0].id, node.to_string());
+		assert_eq!(shared.strikes.lock().unwrap().len(), 2, "the stranger and the node");
+		chain.unplace(&node, "greeter", "1");
+		shared.recheck(Instant::now());
+		assert!(peer.service("greeter").is_empty(), "moved off on chain: dropped");
 	}
 
 	#[tokio::test]
