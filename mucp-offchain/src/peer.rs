@@ -999,12 +999,13 @@ impl Peer {
 			let id = node.id.clone();
 			match attempt(node).await {
 				Attempt::Answered(result) => {
-					self.shared.selector.lock().expect("not poisoned").succeeded(&id);
+					self.shared.selector.lock().expect("not poisoned").succeeded(&id, service);
 					return result;
 				}
 				Attempt::Refused(error) => return Err(error),
 				Attempt::Failed(error) => {
-					self.shared.selector.lock().expect("not poisoned").failed(&id, Instant::now());
+					let mut selector = self.shared.selector.lock().expect("not poisoned");
+					selector.failed(&id, service, Instant::now());
 					last_error = Some(error);
 				}
 			}
