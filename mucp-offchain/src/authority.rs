@@ -22,6 +22,7 @@
 //! - only services the chain places on the source: a peer cannot answer calls (and collect
 //!   callers' allowances) for a service it was never placed on;
 //! - [`Strikes`]: a registered peer caught forging is ignored, and disconnected, for a while.
+//!   Unregistered peers get no strikes: nothing at all is kept for them.
 
 use std::{
 	collections::{BTreeSet, HashMap},

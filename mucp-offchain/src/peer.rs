@@ -25,8 +25,9 @@
 //! TTL, and two peers swap their own records directly when they connect. A record is believed
 //! only as the [`authority`](crate::authority) (the chain) allows: from a registered node,
 //! about itself, for a service version placed on it; anything else is dropped and counts a
-//! strike against its source, which is ignored and disconnected at the limit. Nothing is kept
-//! for an unregistered peer, and calls go only to the placements the chain records.
+//! strike against its (registered) source, which is ignored and disconnected at the limit.
+//! Nothing is kept for an unregistered peer, and calls go only to the placements the chain
+//! records.
 
 use std::{
 	collections::{BTreeMap, HashMap},
@@ -466,15 +467,12 @@ impl Shared {
 	/// Applies records from `source`, believing only those the authority allows: `source` is
 	/// a registered node, and each record is about `source` itself (its key and body name it,
 	/// and its addresses name no other peer) and, unless a removal, for a service version the
-	/// chain places on it. Anything refused counts one strike against `source`. Returns how
-	/// many records were refused.
+	/// chain places on it. Anything refused counts one strike against a registered `source`;
+	/// nothing at all is kept for an unregistered one (identities are free to make). Returns
+	/// how many records were refused.
 	fn apply_from(&self, source: &PeerId, records: Vec<Record>) -> usize {
 		let now = Instant::now();
-		if records.is_empty() {
-			return 0;
-		}
 		if !self.heard(source, now) {
-			self.strike(source, now);
 			return records.len();
 		}
 		let source_id = source.to_string();
@@ -1806,7 +1804,7 @@ mod tests {
 		let own = format!("/ip4/127.0.0.1/tcp/1/p2p/{node}");
 		assert_eq!(shared.apply_from(&node, vec![record(node, vec![own])]), 0);
 		assert_eq!(peer.service("greeter")[0].nodes[0].id, node.to_string());
-		assert_eq!(shared.strikes.lock().unwrap().len(), 2, "the stranger and the node");
+		assert_eq!(shared.strikes.lock().unwrap().len(), 1, "the node's; none kept for strangers");
 		chain.unplace(&node, "greeter", "1");
 		shared.recheck(Instant::now());
 		assert!(peer.service("greeter").is_empty(), "moved off on chain: dropped");
