@@ -236,7 +236,7 @@ async fn drive(mut swarm: Swarm<Behaviour>, mut orders: mpsc::UnboundedReceiver<
 }
 
 /// Honest H serving greeter, caller C, and what the chain says: H runs greeter 1.0.0, Mallory
-/// is a registered node the chain placed `evil` 1.0.0 on, C runs nothing.
+/// is a registered node the chain placed `evil` 1.0.0 and 2.0.0 on, C runs nothing.
 struct Honest {
 	_dir: TempDir,
 	placements: Arc<Placements>,
@@ -253,6 +253,7 @@ async fn honest(mallory: PeerId) -> Honest {
 	placements.place(server_id, "greeter", "1.0.0");
 	placements.register(caller_id);
 	placements.place(mallory, "evil", "1.0.0");
+	placements.place(mallory, "evil", "2.0.0");
 	let config = |name: &str, keypair: Keypair, bootstrap: Vec<Multiaddr>| {
 		let mut config = PeerConfig::new(dir.path().join(format!("{name}.redb")));
 		config.keypair = keypair;
@@ -285,9 +286,15 @@ fn believed(peer: &Peer) -> Vec<(String, String, String)> {
 	all
 }
 
-/// Forgeries from `mallory` (at `mallory_at`) about itself and about `victim`, and one honest
-/// record: `evil` 1.0.0 on Mallory, which the chain did place there.
-fn forgeries(mallory: PeerId, mallory_at: &[Multiaddr], victim: PeerId) -> Vec<Record> {
+/// Forgeries from `mallory` (at `mallory_at`) about itself and about `victim` (at
+/// `victim_at`), and one honest record: `evil` 1.0.0 on Mallory, which the chain did place
+/// there.
+fn forgeries(
+	mallory: PeerId,
+	mallory_at: &[Multiaddr],
+	victim: PeerId,
+	victim_at: &[Multiaddr],
+) -> Vec<Record> {
 	vec![
 		// A service the chain never placed on Mallory.
 		record(("greeter", "1.0.0", mallory), ("greeter", "1.0.0"), mallory, mallory_at),
@@ -295,8 +302,10 @@ fn forgeries(mallory: PeerId, mallory_at: &[Multiaddr], victim: PeerId) -> Vec<R
 		record(("greeter", "2.0.0", mallory), ("greeter", "2.0.0"), victim, mallory_at),
 		// Keyed for the victim outright.
 		record(("greeter", "1.0.0", victim), ("greeter", "1.0.0"), victim, mallory_at),
-		// A body that disagrees with its key: listed under greeter, keyed as evil 1.0.0.
+		// A body that disagrees with its key: listed under greeter, keyed as evil 3.0.0.
 		record(("evil", "3.0.0", mallory), ("greeter", "1.0.0"), mallory, mallory_at),
+		// A version placed on Mallory, but at the victim's addresses.
+		record(("evil", "2.0.0", mallory), ("evil", "2.0.0"), mallory, victim_at),
 		// Mallory's one true record.
 		record(("evil", "1.0.0", mallory), ("evil", "1.0.0"), mallory, mallory_at),
 	]
@@ -330,7 +339,8 @@ async fn forged_records_in_a_registry_sync_are_not_believed() {
 	let targets: Vec<Multiaddr> =
 		net.server.addresses().into_iter().chain(net.caller.addresses()).collect();
 	let mallory = Hostile::start(mallory_key, &targets).await;
-	let forged = forgeries(mallory.id, &mallory.addresses, net.server.id());
+	let forged =
+		forgeries(mallory.id, &mallory.addresses, net.server.id(), &net.server.addresses());
 	// Mallory answers the honest nodes' own syncs with the forgeries too.
 	mallory.answer_syncs_with(forged.clone());
 	mallory.sync(net.server.id(), forged.clone()).await;
@@ -339,6 +349,13 @@ async fn forged_records_in_a_registry_sync_are_not_believed() {
 		assert_eq!(believed(peer), honest_view(&net, mallory.id), "only the chain's placements");
 	}
 	calls_reach_only_the_honest_server(&net.caller).await;
+	// Evil is believed as the chain placed it; once the chain moves it off Mallory, no call
+	// goes there even before the record is dropped.
+	let evil = net.caller.call("evil", "Say.Hello", br#"{}"#.to_vec()).await.unwrap();
+	assert_eq!(evil.json().unwrap()["greeting"], "forged by mallory");
+	net.placements.unplace(&mallory.id, "evil", "1.0.0");
+	let gone = net.caller.call("evil", "Say.Hello", br#"{}"#.to_vec()).await.unwrap_err();
+	assert_eq!((gone.code, gone.detail.as_str()), (404, "no node runs service `evil`"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -348,7 +365,8 @@ async fn forged_records_in_registry_gossip_are_not_believed() {
 	let targets: Vec<Multiaddr> =
 		net.server.addresses().into_iter().chain(net.caller.addresses()).collect();
 	let mallory = Hostile::start(mallory_key, &targets).await;
-	let forged = forgeries(mallory.id, &mallory.addresses, net.server.id());
+	let forged =
+		forgeries(mallory.id, &mallory.addresses, net.server.id(), &net.server.addresses());
 	let gossip = serde_json::json!({
 		"records": forged,
 		"addresses": mallory.addresses.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -398,7 +416,6 @@ async fn a_flood_of_identities_and_records_is_not_kept() {
 	assert_eq!(believed(&net.server), honest_view(&net, mallory.id), "only the chain's placements");
 	assert_eq!(net.server.registry_len(), held_before + 1, "nothing else is held");
 	calls_reach_only_the_honest_server(&net.caller).await;
-	let _ = &net.placements;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
