@@ -5,6 +5,8 @@
 //! - [`protocol`]: the micro communication protocol: headers, the three forms (call, stream,
 //!   publish), protobuf or JSON bodies, `Micro-Error`, and the prost-encoded envelope of
 //!   `proto/mucp.proto`;
+//! - [`authority`]: whom the registry believes: the chain's registered nodes, each about
+//!   itself and the services placed on it, and strikes against peers caught forging;
 //! - [`registry`]: self-describing services and the nodes running them, with TTL expiry and
 //!   records peers exchange to converge;
 //! - [`broker`]: topics, queue groups, the persistent inbox, acknowledgement and redelivery;
@@ -22,6 +24,7 @@
 //! - [`gateway`]: the node's local HTTP API: calls, streams, publish, subscribe (server-sent
 //!   events) and an OpenAPI document of the services the registry knows.
 
+pub mod authority;
 pub mod broker;
 pub mod executor;
 pub mod gateway;

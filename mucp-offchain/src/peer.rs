@@ -22,7 +22,12 @@
 //!
 //! **Registry records** are gossiped by the node they describe (gossipsub signs each message
 //! with its source's key, and a record is taken only from its own node) every third of the
-//! TTL, and two peers swap their own records directly when they connect.
+//! TTL, and two peers swap their own records directly when they connect. A record is believed
+//! only as the [`authority`](crate::authority) (the chain) allows: from a registered node,
+//! about itself, for a service version placed on it; anything else is dropped and counts a
+//! strike against its (registered) source, which is ignored and disconnected at the limit.
+//! Nothing is kept for an unregistered peer, and calls go only to the placements the chain
+//! records.
 
 use std::{
 	collections::{BTreeMap, HashMap},
@@ -51,11 +56,14 @@ use tokio::{
 };
 
 use crate::{
+	authority::{Authority, Strikes},
 	broker::{Broker, BrokerConfig, BrokerError, Delivery, Published, Route},
 	network::{Announced, Inputs, NetworkView},
 	protocol::{header, Form, Limits, Message, MicroError, Publication, Publications, PROTOCOL},
-	registry::{self, Endpoint, Event, Record, Registration, Registry, ServiceDescription},
-	selector::{Selector, SelectorConfig},
+	registry::{
+		self, Endpoint, Event, Record, Registration, Registry, RegistryError, ServiceDescription,
+	},
+	selector::{placed_nodes, Selector, SelectorConfig},
 	transport::{
 		build_swarm, parse_queue_marker, queue_marker, read_frame, topic_channel, write_frame,
 		Behaviour, BehaviourEvent, TransportConfig, REGISTRY_TOPIC, STREAM_PROTOCOL,
@@ -66,6 +74,10 @@ use crate::{
 const REGISTRY_SERVICE: &str = "mucp.registry";
 /// The endpoint two peers swap their records on when they connect.
 const REGISTRY_SYNC: &str = "Registry.Sync";
+/// How many addresses a node may give for itself.
+const MAX_ADDRESSES: usize = 16;
+/// How many connections of a node's announcement are kept for the peer graph.
+const MAX_ANNOUNCED_PEERS: usize = 256;
 
 /// How a peer runs.
 #[derive(Clone, Debug)]
@@ -97,6 +109,9 @@ pub struct PeerConfig {
 	pub idle_timeout: Duration,
 	/// Gossipsub's heartbeat.
 	pub heartbeat: Duration,
+	/// Whom the registry believes (see [`authority`](crate::authority)): the node's chain.
+	/// Default: nobody but this peer.
+	pub authority: Arc<dyn Authority>,
 }
 
 impl PeerConfig {
@@ -117,6 +132,7 @@ impl PeerConfig {
 			handler_timeout: Duration::from_secs(10),
 			idle_timeout: Duration::from_secs(3600),
 			heartbeat: Duration::from_millis(500),
+			authority: crate::authority::trust_none(),
 		}
 	}
 }
@@ -402,6 +418,7 @@ struct Shared {
 	sequence: AtomicU64,
 	next_id: AtomicU64,
 	announced: Mutex<HashMap<String, (Announced, Instant)>>,
+	strikes: Mutex<Strikes>,
 	addresses: Mutex<Vec<Multiaddr>>,
 	queue_turns: Mutex<HashMap<(String, String), usize>>,
 }
@@ -434,16 +451,79 @@ impl Shared {
 			.collect()
 	}
 
-	/// Applies records from `source`, keeping only those about `source` itself.
-	fn apply_from(&self, source: &PeerId, records: Vec<Record>) {
-		let source = source.to_string();
+	/// Whether announcements from `source` are heard at all at `now`: it is a registered node
+	/// (unregistered identities cost nothing to make) and not banned for its strikes.
+	fn heard(&self, source: &PeerId, now: Instant) -> bool {
+		self.config.authority.is_registered(source)
+			&& !self.strikes.lock().expect("not poisoned").is_banned(source, now)
+	}
+
+	/// Counts a strike against `source` for an announcement with something refused.
+	fn strike(&self, source: &PeerId, now: Instant) {
+		if self.strikes.lock().expect("not poisoned").strike(*source, now) {
+			log::info!(target: "mucp", "peer {source} sent forged registry records: ignored");
+		}
+	}
+
+	/// Applies records from `source`, believing only those the authority allows: `source` is
+	/// a registered node, and each record is about `source` itself (its key and body name it,
+	/// and its addresses name no other peer) and, unless a removal, for a service version the
+	/// chain places on it. Anything refused counts one strike against a registered `source`;
+	/// nothing at all is kept for an unregistered one (identities are free to make). Returns
+	/// how many records were refused.
+	fn apply_from(&self, source: &PeerId, records: Vec<Record>) -> usize {
 		let now = Instant::now();
+		if !self.heard(source, now) {
+			return records.len();
+		}
+		let source_id = source.to_string();
+		let authority = &self.config.authority;
+		let mut refused = 0;
 		let mut registry = self.registry.lock().expect("not poisoned");
-		for record in records.into_iter().filter(|r| r.key.node == source) {
+		for record in records {
+			let believed = record.key.node == source_id
+				&& record.check().is_ok()
+				&& record.registration.as_ref().is_none_or(|registration| {
+					let service = &registration.service;
+					authority.placed(source, &service.name, &service.version)
+						&& own_addresses(source, &registration.node.addresses).is_some()
+				});
+			if !believed {
+				refused += 1;
+				continue;
+			}
 			let ttl = Duration::from_millis(record.ttl_ms).min(self.config.registry_ttl * 2);
 			let record = Record { ttl_ms: ttl.as_millis() as u64, ..record };
-			registry.apply(record, now);
+			match registry.apply(record, now) {
+				// The registry is full of others' records: not this peer's doing.
+				Ok(_) | Err(RegistryError::Full) => {}
+				Err(_) => refused += 1,
+			}
 		}
+		drop(registry);
+		if refused > 0 {
+			self.strike(source, now);
+		}
+		refused
+	}
+
+	/// Drops what the registry and the announcements hold that the authority no longer
+	/// allows (a node deregistered, a service moved away), and forgets old strikes.
+	fn recheck(&self, now: Instant) {
+		let local = self.local.to_string();
+		let authority = &self.config.authority;
+		self.registry.lock().expect("not poisoned").retain(now, |key| {
+			key.node == local
+				|| key
+					.node
+					.parse::<PeerId>()
+					.is_ok_and(|node| authority.placed(&node, &key.service, &key.version))
+		});
+		self.announced
+			.lock()
+			.expect("not poisoned")
+			.retain(|id, _| id.parse::<PeerId>().is_ok_and(|node| authority.is_registered(&node)));
+		self.strikes.lock().expect("not poisoned").forget(now);
 	}
 
 	/// The handler of `service`'s `endpoint` among those `kind` picks (calls or streams):
@@ -587,6 +667,23 @@ impl Shared {
 	}
 }
 
+/// The addresses `source` gives for itself, if it may: at most [`MAX_ADDRESSES`] multiaddrs,
+/// none naming another peer. `None` if any breaks the rule.
+fn own_addresses(source: &PeerId, addresses: &[String]) -> Option<Vec<Multiaddr>> {
+	if addresses.len() > MAX_ADDRESSES {
+		return None;
+	}
+	addresses
+		.iter()
+		.map(|address| {
+			let address = address.parse::<Multiaddr>().ok()?;
+			let names_another =
+				address.iter().any(|part| matches!(part, Protocol::P2p(peer) if peer != *source));
+			(!names_another).then_some(address)
+		})
+		.collect()
+}
+
 /// The peer id of registry node `node`, or the 503 a call to `name` on it gets.
 fn peer_of(node: &registry::Node, name: &str) -> Result<PeerId, MicroError> {
 	node.id
@@ -682,6 +779,7 @@ impl Peer {
 			),
 			next_id: AtomicU64::new(0),
 			announced: Mutex::new(HashMap::new()),
+			strikes: Mutex::new(Strikes::default()),
 			addresses: Mutex::new(addresses),
 			queue_turns: Mutex::new(HashMap::new()),
 		});
@@ -804,6 +902,12 @@ impl Peer {
 		self.shared.registry.lock().expect("not poisoned").get(name, Instant::now())
 	}
 
+	/// How many entries the registry holds (tombstones included): bounded per node and in
+	/// total.
+	pub fn registry_len(&self) -> usize {
+		self.shared.registry.lock().expect("not poisoned").len()
+	}
+
 	/// Registry changes from now on.
 	pub fn watch(&self) -> broadcast::Receiver<Event> {
 		self.shared.registry.lock().expect("not poisoned").watch()
@@ -905,12 +1009,13 @@ impl Peer {
 			let id = node.id.clone();
 			match attempt(node).await {
 				Attempt::Answered(result) => {
-					self.shared.selector.lock().expect("not poisoned").succeeded(&id);
+					self.shared.selector.lock().expect("not poisoned").succeeded(&id, service);
 					return result;
 				}
 				Attempt::Refused(error) => return Err(error),
 				Attempt::Failed(error) => {
-					self.shared.selector.lock().expect("not poisoned").failed(&id, Instant::now());
+					let mut selector = self.shared.selector.lock().expect("not poisoned");
+					selector.failed(&id, service, Instant::now());
 					last_error = Some(error);
 				}
 			}
@@ -920,13 +1025,12 @@ impl Peer {
 		}))
 	}
 
-	/// The nodes running any live version of `service`, each once.
+	/// The nodes running any live version of `service` that the chain places it on (and this
+	/// node, if it runs it), each once.
 	fn nodes_running(&self, service: &str) -> Vec<registry::Node> {
-		let mut nodes: Vec<registry::Node> =
-			self.service(service).into_iter().flat_map(|s| s.nodes).collect();
-		nodes.sort_by(|a, b| a.id.cmp(&b.id));
-		nodes.dedup_by(|a, b| a.id == b.id);
-		nodes
+		let running =
+			self.shared.registry.lock().expect("not poisoned").nodes_of(service, Instant::now());
+		placed_nodes(service, running, &self.shared.local, self.shared.config.authority.as_ref())
 	}
 
 	fn pick(
@@ -1198,8 +1302,28 @@ impl Driver {
 					self.shared.registry.lock().expect("not poisoned").expire(now);
 					self.shared.announced.lock().expect("not poisoned").retain(|_, (_, until)| *until > now);
 					self.shared.broker.redeliver(SystemTime::now());
+					self.disconnect_banned(now);
 				}
-				_ = refresh.tick() => self.announce(Vec::new()),
+				_ = refresh.tick() => {
+					self.shared.recheck(Instant::now());
+					self.announce(Vec::new());
+				}
+			}
+		}
+	}
+
+	/// Closes the connections of peers banned for their strikes.
+	fn disconnect_banned(&mut self, now: Instant) {
+		let banned = {
+			let strikes = self.shared.strikes.lock().expect("not poisoned");
+			if strikes.is_empty() {
+				return;
+			}
+			strikes.banned(now)
+		};
+		for peer in banned {
+			if self.swarm.is_connected(&peer) {
+				let _ = self.swarm.disconnect_peer_id(peer);
 			}
 		}
 	}
@@ -1430,6 +1554,16 @@ impl Driver {
 				}
 			}
 			SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
+				if self
+					.shared
+					.strikes
+					.lock()
+					.expect("not poisoned")
+					.is_banned(&peer_id, Instant::now())
+				{
+					let _ = self.swarm.disconnect_peer_id(peer_id);
+					return;
+				}
 				if num_established.get() == 1 {
 					let own = serde_json::to_vec(&self.shared.refresh_own()).expect("serialises");
 					let sync = Message::call(
@@ -1456,21 +1590,35 @@ impl Driver {
 				let topic = message.topic.as_str().to_owned();
 				if topic == REGISTRY_TOPIC {
 					let Some(source) = message.source else { return };
+					let now = Instant::now();
+					// Nothing from an unregistered or banned node is kept or dialled.
+					if source == self.shared.local || !self.shared.heard(&source, now) {
+						return;
+					}
 					let Ok(gossip) = serde_json::from_slice::<Gossip>(&message.data) else {
+						self.shared.strike(&source, now);
 						return;
 					};
-					for address in
-						gossip.addresses.iter().filter_map(|a| a.parse::<Multiaddr>().ok())
-					{
+					let Some(addresses) = own_addresses(&source, &gossip.addresses) else {
+						self.shared.strike(&source, now);
+						return;
+					};
+					for address in addresses {
 						self.swarm.add_peer_address(source, address);
 					}
-					if source != self.shared.local && !self.swarm.is_connected(&source) {
+					if !self.swarm.is_connected(&source) {
 						let _ = self.swarm.dial(DialOpts::peer_id(source).build());
 					}
-					let until = Instant::now() + self.shared.config.registry_ttl;
+					let until = now + self.shared.config.registry_ttl;
+					let peers = gossip
+						.peers
+						.into_iter()
+						.filter(|peer| peer.parse::<PeerId>().is_ok())
+						.take(MAX_ANNOUNCED_PEERS)
+						.collect();
 					self.shared.announced.lock().expect("not poisoned").insert(
 						source.to_string(),
-						(Announced { addresses: gossip.addresses, peers: gossip.peers }, until),
+						(Announced { addresses: gossip.addresses, peers }, until),
 					);
 					self.shared.apply_from(&source, gossip.records);
 				} else if let Some(topic) = topic.strip_prefix("mucp/topic/") {
@@ -1498,9 +1646,13 @@ impl Driver {
 					self.swarm.add_peer_address(peer_id, address);
 				}
 			}
+			// Only registered nodes are dialled: a flood of identities makes no connections.
 			SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
 				peer, ..
-			})) if peer != self.shared.local && !self.swarm.is_connected(&peer) => {
+			})) if peer != self.shared.local
+				&& !self.swarm.is_connected(&peer)
+				&& self.shared.config.authority.is_registered(&peer) =>
+			{
 				let _ = self.swarm.dial(DialOpts::peer_id(peer).build());
 			}
 			SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
@@ -1626,6 +1778,48 @@ mod tests {
 		assert_eq!(unsupported.error().unwrap().unwrap().code, 415);
 		let reply = peer.call("echo", "Echo.Call", b"\x0a\x00".to_vec()).await.unwrap();
 		assert_eq!(reply.body, b"\x0a\x00", "the peer still serves");
+	}
+
+	#[tokio::test]
+	async fn records_from_strangers_or_naming_other_peers_are_refused_and_struck() {
+		let dir = tempfile::tempdir().unwrap();
+		let chain = Arc::new(crate::authority::Placements::default());
+		let mut config = PeerConfig::new(dir.path().join("broker.redb"));
+		config.authority = chain.clone();
+		let peer = Peer::start(config).await.unwrap();
+		let (node, stranger) = (PeerId::random(), PeerId::random());
+		chain.place(node, "greeter", "1");
+		let record = |about: PeerId, addresses: Vec<String>| Record {
+			key: registry::Key {
+				service: "greeter".into(),
+				version: "1".into(),
+				node: about.to_string(),
+			},
+			sequence: 1,
+			ttl_ms: 30_000,
+			registration: Some(Registration {
+				service: Service::new("greeter", "1").description,
+				node: registry::Node {
+					id: about.to_string(),
+					addresses,
+					metadata: Default::default(),
+				},
+			}),
+		};
+		let shared = &peer.shared;
+		assert_eq!(shared.apply_from(&stranger, vec![record(stranger, vec![])]), 1);
+		assert_eq!(peer.registry_len(), 0, "nothing kept for an unregistered peer");
+		let elsewhere = format!("/ip4/127.0.0.1/tcp/1/p2p/{stranger}");
+		assert_eq!(shared.apply_from(&node, vec![record(node, vec![elsewhere])]), 1);
+		assert_eq!(shared.apply_from(&node, vec![record(node, vec!["not an address".into()])]), 1);
+		assert_eq!(peer.registry_len(), 0, "another peer's address, or none");
+		let own = format!("/ip4/127.0.0.1/tcp/1/p2p/{node}");
+		assert_eq!(shared.apply_from(&node, vec![record(node, vec![own])]), 0);
+		assert_eq!(peer.service("greeter")[0].nodes[0].id, node.to_string());
+		assert_eq!(shared.strikes.lock().unwrap().len(), 1, "the node's; none kept for strangers");
+		chain.unplace(&node, "greeter", "1");
+		shared.recheck(Instant::now());
+		assert!(peer.service("greeter").is_empty(), "moved off on chain: dropped");
 	}
 
 	#[tokio::test]

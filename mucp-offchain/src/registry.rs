@@ -9,9 +9,19 @@
 //! highest sequence wins, deregistrations included (kept as tombstones until their TTL ends), so
 //! the order records arrive in does not matter. A record's TTL is relative (time left), so peers
 //! need no common clock.
+//!
+//! The registry holds what strangers send it, so it checks and bounds it (whom to believe at
+//! all is the [`authority`](crate::authority)'s call, made before a record gets here):
+//! - a record whose body disagrees with its key (another node's id, another service's name or
+//!   version) is refused ([`Record::check`]): it would otherwise list a node under a service
+//!   it does not run, or hide a whole service version behind a wrong description;
+//! - entries are bounded per node, in total and in size ([`RegistryLimits`]): a peer cannot
+//!   grow the registry without end;
+//! - an index by service answers [`Registry::get`] and [`Registry::nodes_of`] from that
+//!   service's entries alone, without copying the whole registry per call.
 
 use std::{
-	collections::{BTreeMap, HashMap},
+	collections::{BTreeMap, BTreeSet, HashMap},
 	time::{Duration, Instant},
 };
 
@@ -153,6 +163,77 @@ pub struct Record {
 	pub registration: Option<Registration>,
 }
 
+impl Record {
+	/// Whether the record is well formed: its registration (if any) is complete and says what
+	/// its key says (same service, version and node).
+	pub fn check(&self) -> Result<(), RegistryError> {
+		if self.key.service.is_empty() {
+			return Err(RegistryError::Incomplete("service name"));
+		}
+		if self.key.version.is_empty() {
+			return Err(RegistryError::Incomplete("version"));
+		}
+		if self.key.node.is_empty() {
+			return Err(RegistryError::Incomplete("node id"));
+		}
+		match &self.registration {
+			Some(registration) if registration.key() != self.key => {
+				Err(RegistryError::Inconsistent)
+			}
+			_ => Ok(()),
+		}
+	}
+
+	/// Roughly how many bytes the record holds: its strings' lengths.
+	pub fn size(&self) -> usize {
+		let key = self.key.service.len() + self.key.version.len() + self.key.node.len();
+		let Some(registration) = &self.registration else { return key };
+		let metadata = |m: &Metadata| m.iter().map(|(k, v)| k.len() + v.len() + 16).sum::<usize>();
+		let kind = |t: &TypeDescription| {
+			t.name.len() + t.fields.iter().map(|f| f.name.len() + f.kind.len() + 16).sum::<usize>()
+		};
+		let service = &registration.service;
+		let endpoints: usize = service
+			.endpoints
+			.iter()
+			.map(|e| e.name.len() + kind(&e.request) + kind(&e.response) + metadata(&e.metadata))
+			.sum();
+		let node = &registration.node;
+		key + service.name.len()
+			+ service.version.len()
+			+ endpoints
+			+ metadata(&service.metadata)
+			+ node.id.len()
+			+ node.addresses.iter().map(|a| a.len() + 16).sum::<usize>()
+			+ metadata(&node.metadata)
+	}
+}
+
+/// How much a registry holds at most.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegistryLimits {
+	/// Entries (registrations and tombstones) in all.
+	pub max_entries: usize,
+	/// Entries about one node.
+	pub max_per_node: usize,
+	/// The [size](Record::size) of one record.
+	pub max_record_bytes: usize,
+	/// The size of every entry together.
+	pub max_total_bytes: usize,
+}
+
+impl Default for RegistryLimits {
+	/// 16,384 entries, 256 per node, 64 KiB each, 64 MiB in all.
+	fn default() -> Self {
+		Self {
+			max_entries: 16_384,
+			max_per_node: 256,
+			max_record_bytes: 64 * 1024,
+			max_total_bytes: 64 * 1024 * 1024,
+		}
+	}
+}
+
 /// What changed in the registry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -173,6 +254,14 @@ pub enum RegistryError {
 	Incomplete(&'static str),
 	/// A TTL must be positive.
 	ZeroTtl,
+	/// The registration's service, version or node is not the one its key names.
+	Inconsistent,
+	/// The record is larger than a record may be.
+	TooLarge,
+	/// The node already has as many entries as one node may.
+	NodeFull,
+	/// The registry holds as much as it may.
+	Full,
 }
 
 impl std::fmt::Display for RegistryError {
@@ -180,6 +269,12 @@ impl std::fmt::Display for RegistryError {
 		match self {
 			Self::Incomplete(what) => write!(f, "the registration has no {what}"),
 			Self::ZeroTtl => write!(f, "a registration's TTL must be positive"),
+			Self::Inconsistent => {
+				write!(f, "the registration's service, version or node is not its key's")
+			}
+			Self::TooLarge => write!(f, "the record is larger than a record may be"),
+			Self::NodeFull => write!(f, "the node has as many registrations as one node may"),
+			Self::Full => write!(f, "the registry is full"),
 		}
 	}
 }
@@ -192,11 +287,19 @@ struct Entry {
 	sequence: u64,
 	expires_at: Instant,
 	registration: Option<Registration>,
+	size: usize,
 }
 
 /// The registry of one peer.
 pub struct Registry {
+	limits: RegistryLimits,
 	entries: HashMap<Key, Entry>,
+	/// The keys of each service's entries, in order.
+	by_service: BTreeMap<String, BTreeSet<Key>>,
+	/// How many entries each node has.
+	per_node: HashMap<String, usize>,
+	/// The size of every entry together.
+	bytes: usize,
 	events: broadcast::Sender<Event>,
 }
 
@@ -207,9 +310,21 @@ impl Default for Registry {
 }
 
 impl Registry {
-	/// An empty registry.
+	/// An empty registry with the default limits.
 	pub fn new() -> Self {
-		Self { entries: HashMap::new(), events: broadcast::channel(1024).0 }
+		Self::with_limits(RegistryLimits::default())
+	}
+
+	/// An empty registry holding at most what `limits` allow.
+	pub fn with_limits(limits: RegistryLimits) -> Self {
+		Self {
+			limits,
+			entries: HashMap::new(),
+			by_service: BTreeMap::new(),
+			per_node: HashMap::new(),
+			bytes: 0,
+			events: broadcast::channel(1024).0,
+		}
 	}
 
 	/// Every change from now on. A watcher that falls more than 1,024 events behind is told
@@ -232,15 +347,6 @@ impl Registry {
 		sequence: u64,
 		now: Instant,
 	) -> Result<Record, RegistryError> {
-		if registration.service.name.is_empty() {
-			return Err(RegistryError::Incomplete("service name"));
-		}
-		if registration.service.version.is_empty() {
-			return Err(RegistryError::Incomplete("version"));
-		}
-		if registration.node.id.is_empty() {
-			return Err(RegistryError::Incomplete("node id"));
-		}
 		if ttl.is_zero() {
 			return Err(RegistryError::ZeroTtl);
 		}
@@ -250,12 +356,13 @@ impl Registry {
 			ttl_ms: ttl.as_millis().min(u64::MAX as u128) as u64,
 			registration: Some(registration),
 		};
-		self.apply(record.clone(), now);
+		self.apply(record.clone(), now)?;
 		Ok(record)
 	}
 
 	/// Removes the registration at `key` as change `sequence`, and returns the record to
 	/// gossip; the tombstone lasts `ttl`, long enough for every peer to hear of it.
+	/// A record the registry refuses (malformed, or no room) changes nothing.
 	pub fn deregister(&mut self, key: Key, ttl: Duration, sequence: u64, now: Instant) -> Record {
 		let record = Record {
 			key,
@@ -263,30 +370,56 @@ impl Registry {
 			ttl_ms: ttl.as_millis().min(u64::MAX as u128) as u64,
 			registration: None,
 		};
-		self.apply(record.clone(), now);
+		let _ = self.apply(record.clone(), now);
 		record
 	}
 
 	/// Applies a record heard from a peer (or made here). Returns whether it changed anything:
 	/// a record older than the one held is ignored, and the same sequence only extends the TTL.
-	pub fn apply(&mut self, record: Record, now: Instant) -> bool {
+	/// A malformed record, or one there is no room for, is refused and changes nothing.
+	pub fn apply(&mut self, record: Record, now: Instant) -> Result<bool, RegistryError> {
+		record.check()?;
+		let size = record.size();
+		if size > self.limits.max_record_bytes {
+			return Err(RegistryError::TooLarge);
+		}
 		let expires_at = now + Duration::from_millis(record.ttl_ms);
 		let live_before = self.live(&record.key, now).cloned();
-		match self.entries.get_mut(&record.key) {
-			Some(entry) if record.sequence < entry.sequence => return false,
+		let held = match self.entries.get_mut(&record.key) {
+			Some(entry) if record.sequence < entry.sequence => return Ok(false),
 			Some(entry) if record.sequence == entry.sequence => {
 				if expires_at > entry.expires_at {
 					entry.expires_at = expires_at;
 				}
-				return false;
+				return Ok(false);
 			}
-			_ => {}
+			Some(entry) => entry.size,
+			None => {
+				let node = self.per_node.get(&record.key.node).copied().unwrap_or(0);
+				if node >= self.limits.max_per_node {
+					return Err(RegistryError::NodeFull);
+				}
+				if self.entries.len() >= self.limits.max_entries {
+					return Err(RegistryError::Full);
+				}
+				0
+			}
+		};
+		if self.bytes - held + size > self.limits.max_total_bytes {
+			return Err(RegistryError::Full);
 		}
 		let key = record.key.clone();
-		self.entries.insert(
-			record.key,
-			Entry { sequence: record.sequence, expires_at, registration: record.registration },
-		);
+		let entry = Entry {
+			sequence: record.sequence,
+			expires_at,
+			registration: record.registration,
+			size,
+		};
+		if self.entries.insert(record.key, entry).is_none() {
+			*self.per_node.entry(key.node.clone()).or_default() += 1;
+			self.by_service.entry(key.service.clone()).or_default().insert(key.clone());
+		}
+		self.bytes = self.bytes - held + size;
 		let live_after = self.live(&key, now).cloned();
 		match (live_before, live_after) {
 			(None, Some(_)) => self.emit(Event::Registered(key)),
@@ -294,7 +427,43 @@ impl Registry {
 			(Some(_), None) => self.emit(Event::Deregistered(key)),
 			_ => {}
 		}
-		true
+		Ok(true)
+	}
+
+	/// Takes `key`'s entry out of the maps and indices.
+	fn remove(&mut self, key: &Key) -> Option<Entry> {
+		let entry = self.entries.remove(key)?;
+		self.bytes -= entry.size;
+		if let Some(count) = self.per_node.get_mut(&key.node) {
+			*count -= 1;
+			if *count == 0 {
+				self.per_node.remove(&key.node);
+			}
+		}
+		if let Some(keys) = self.by_service.get_mut(&key.service) {
+			keys.remove(key);
+			if keys.is_empty() {
+				self.by_service.remove(&key.service);
+			}
+		}
+		Some(entry)
+	}
+
+	/// Drops every entry `keep` refuses (as when the chain no longer places a service on a
+	/// node), and returns the keys of the live registrations dropped.
+	pub fn retain(&mut self, now: Instant, mut keep: impl FnMut(&Key) -> bool) -> Vec<Key> {
+		let mut dropped: Vec<Key> = self.entries.keys().filter(|key| !keep(key)).cloned().collect();
+		dropped.sort();
+		let mut live = Vec::new();
+		for key in dropped {
+			let was_live = self.live(&key, now).is_some();
+			self.remove(&key);
+			if was_live {
+				self.emit(Event::Deregistered(key.clone()));
+				live.push(key);
+			}
+		}
+		live
 	}
 
 	/// The live registration at `key`, if any.
@@ -308,16 +477,18 @@ impl Registry {
 	/// Removes every entry whose TTL has run out by `now`, and returns the keys of the
 	/// registrations that expired.
 	pub fn expire(&mut self, now: Instant) -> Vec<Key> {
+		let ended: Vec<Key> = self
+			.entries
+			.iter()
+			.filter(|(_, entry)| entry.expires_at <= now)
+			.map(|(key, _)| key.clone())
+			.collect();
 		let mut expired = Vec::new();
-		self.entries.retain(|key, entry| {
-			if entry.expires_at > now {
-				return true;
+		for key in ended {
+			if self.remove(&key).is_some_and(|entry| entry.registration.is_some()) {
+				expired.push(key);
 			}
-			if entry.registration.is_some() {
-				expired.push(key.clone());
-			}
-			false
-		});
+		}
 		expired.sort();
 		for key in &expired {
 			self.emit(Event::Expired(key.clone()));
@@ -325,16 +496,40 @@ impl Registry {
 		expired
 	}
 
-	/// Every live version of `name`, each with the nodes running it, newest version last.
+	/// How many entries are held, tombstones and expired ones not yet swept included.
+	pub fn len(&self) -> usize {
+		self.entries.len()
+	}
+
+	/// Whether nothing is held.
+	pub fn is_empty(&self) -> bool {
+		self.entries.is_empty()
+	}
+
+	/// Every live version of `name`, each with the nodes running it, by version.
 	pub fn get(&self, name: &str, now: Instant) -> Vec<Service> {
-		self.list(now).into_iter().filter(|s| s.description.name == name).collect()
+		self.group(self.by_service.get(name).into_iter().flatten(), now)
+	}
+
+	/// The nodes running a live version of `name`, each with the version: what a call needs,
+	/// read from the index without copying any description.
+	pub fn nodes_of(&self, name: &str, now: Instant) -> Vec<(String, Node)> {
+		self.by_service
+			.get(name)
+			.into_iter()
+			.flatten()
+			.filter_map(|key| Some((key.version.clone(), self.live(key, now)?.node.clone())))
+			.collect()
 	}
 
 	/// Every live service version, by name and version.
 	pub fn list(&self, now: Instant) -> Vec<Service> {
+		self.group(self.by_service.values().flatten(), now)
+	}
+
+	/// The live registrations at `keys` (in order), grouped by service version.
+	fn group<'a>(&self, keys: impl Iterator<Item = &'a Key>, now: Instant) -> Vec<Service> {
 		let mut by_version: BTreeMap<(String, String), Service> = BTreeMap::new();
-		let mut keys: Vec<&Key> = self.entries.keys().collect();
-		keys.sort();
 		for key in keys {
 			let Some(registration) = self.live(key, now) else { continue };
 			by_version
@@ -490,7 +685,7 @@ mod tests {
 		let mut events = registry.watch();
 		registry.deregister(greeter("1", "a").key(), TTL, 2, now);
 		assert!(registry.get("greeter", now).is_empty());
-		assert!(!registry.apply(old, now), "the older registration is ignored");
+		assert!(!registry.apply(old, now).unwrap(), "the older registration is ignored");
 		assert!(registry.get("greeter", now).is_empty());
 		assert_eq!(events.try_recv().unwrap(), Event::Deregistered(greeter("1", "a").key()));
 		registry.register(greeter("1", "a"), TTL, 3, now).unwrap();
@@ -528,7 +723,7 @@ mod tests {
 			for order in [records.clone(), records.iter().rev().cloned().collect()] {
 				let mut peer = Registry::new();
 				for record in order {
-					peer.apply(record, now);
+					peer.apply(record, now).unwrap();
 				}
 				assert_eq!(peer.list(now), expected, "rotation {rotation}");
 			}
@@ -545,13 +740,109 @@ mod tests {
 		assert_eq!(snapshot[0].ttl_ms, 20_000);
 		let mut joiner = Registry::new();
 		for record in snapshot {
-			joiner.apply(record, later);
+			joiner.apply(record, later).unwrap();
 		}
 		assert_eq!(joiner.list(later), origin.list(later));
 		// It expires on the joiner when it does on the origin.
 		let end = start + TTL;
 		assert!(joiner.get("greeter", end).is_empty());
 		assert_eq!(joiner.expire(end), vec![greeter("1", "a").key()]);
+	}
+
+	#[test]
+	fn a_record_whose_body_is_not_its_keys_is_refused() {
+		let now = Instant::now();
+		let mut registry = Registry::new();
+		let record = |key: (&str, &str, &str), body: Registration| Record {
+			key: Key { service: key.0.into(), version: key.1.into(), node: key.2.into() },
+			sequence: 1,
+			ttl_ms: 30_000,
+			registration: Some(body),
+		};
+		// Another node's id in the body, another version, another service's description.
+		for forged in [
+			record(("greeter", "1", "mallory"), greeter("1", "victim")),
+			record(("greeter", "2", "mallory"), greeter("1", "mallory")),
+			record(("aaa", "1", "mallory"), greeter("1", "mallory")),
+		] {
+			assert_eq!(registry.apply(forged, now), Err(RegistryError::Inconsistent));
+		}
+		assert_eq!(registry.len(), 0);
+		assert!(registry.get("greeter", now).is_empty() && registry.get("aaa", now).is_empty());
+		// A tombstone has no body to disagree with.
+		let tombstone =
+			Record { registration: None, ..record(("greeter", "1", "a"), greeter("1", "a")) };
+		assert_eq!(registry.apply(tombstone, now), Ok(true));
+	}
+
+	#[test]
+	fn the_registry_is_bounded_per_node_in_total_and_in_size() {
+		let now = Instant::now();
+		let limits = RegistryLimits {
+			max_entries: 5,
+			max_per_node: 3,
+			max_record_bytes: 1024,
+			max_total_bytes: 1 << 20,
+		};
+		let mut registry = Registry::with_limits(limits);
+		let named = |service: &str, node: &str| {
+			let mut registration = greeter("1", node);
+			registration.service.name = service.into();
+			registration
+		};
+		for n in 0..3 {
+			registry.register(named(&format!("s{n}"), "a"), TTL, 1, now).unwrap();
+		}
+		assert_eq!(registry.register(named("s3", "a"), TTL, 1, now), Err(RegistryError::NodeFull));
+		// A newer record of a key held still fits.
+		registry.register(named("s0", "a"), TTL, 2, now).unwrap();
+		registry.register(named("s0", "b"), TTL, 1, now).unwrap();
+		registry.register(named("s1", "b"), TTL, 1, now).unwrap();
+		assert_eq!(registry.register(named("s0", "c"), TTL, 1, now), Err(RegistryError::Full));
+		assert_eq!(registry.len(), 5);
+		let mut huge = named("s9", "d");
+		huge.service.metadata.insert("padding".into(), "x".repeat(2048));
+		assert_eq!(
+			Registry::new().register(huge.clone(), TTL, 1, now).map(drop),
+			Ok(()),
+			"the default allows it"
+		);
+		registry.expire(now + TTL);
+		assert_eq!(registry.len(), 0, "expiry makes room again");
+		assert_eq!(registry.register(huge, TTL, 1, now), Err(RegistryError::TooLarge));
+		let one = Registry::new().register(named("s0", "a"), TTL, 1, now).unwrap().size();
+		let tight = RegistryLimits { max_total_bytes: one + 1, ..limits };
+		let mut registry = Registry::with_limits(tight);
+		registry.register(named("s0", "a"), TTL, 1, now).unwrap();
+		assert_eq!(registry.register(named("s1", "a"), TTL, 1, now), Err(RegistryError::Full));
+	}
+
+	#[test]
+	fn the_index_answers_one_service_and_follows_expiry_and_retain() {
+		let start = Instant::now();
+		let mut registry = Registry::new();
+		registry.register(greeter("1", "a"), TTL, 1, start).unwrap();
+		registry.register(greeter("2", "b"), TTL, 1, start).unwrap();
+		let mut other = greeter("1", "a");
+		other.service.name = "other".into();
+		registry.register(other, TTL / 2, 1, start).unwrap();
+		let nodes: Vec<(String, String)> =
+			registry.nodes_of("greeter", start).into_iter().map(|(v, n)| (v, n.id)).collect();
+		assert_eq!(nodes, vec![("1".into(), "a".into()), ("2".into(), "b".into())]);
+		assert_eq!(registry.get("other", start).len(), 1);
+		registry.expire(start + TTL / 2);
+		assert!(registry.get("other", start + TTL / 2).is_empty());
+		assert!(registry.nodes_of("other", start).is_empty(), "swept from the index");
+		let mut events = registry.watch();
+		let dropped = registry.retain(start, |key| key.node != "b");
+		assert_eq!(dropped, vec![greeter("2", "b").key()]);
+		assert_eq!(events.try_recv().unwrap(), Event::Deregistered(greeter("2", "b").key()));
+		assert_eq!(nodes_of_ids(&registry, "greeter", start), vec!["a".to_owned()]);
+		assert_eq!(registry.len(), 1);
+	}
+
+	fn nodes_of_ids(registry: &Registry, name: &str, now: Instant) -> Vec<String> {
+		registry.nodes_of(name, now).into_iter().map(|(_, node)| node.id).collect()
 	}
 
 	#[test]

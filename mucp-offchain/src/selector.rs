@@ -1,17 +1,51 @@
 //! Choosing a node for a call: round robin over the nodes the registry lists for a service,
 //! preferring healthy ones.
 //!
-//! A node that fails a call is unhealthy for a backoff that doubles with each failure in a row
-//! (from [`SelectorConfig::base_backoff`] up to [`SelectorConfig::max_backoff`]); a success
-//! makes it healthy again. Healthy nodes are taken in turn; only when none is healthy is the
+//! A node that fails a call is unhealthy for that service for a backoff that doubles with each
+//! failure in a row (from [`SelectorConfig::base_backoff`] up to
+//! [`SelectorConfig::max_backoff`]); a success makes it healthy again. Health is kept per
+//! (node, service): a node that cannot serve one service (say, still building it) is still
+//! called for the others. Healthy nodes are taken in turn; only when none is healthy is the
 //! one whose backoff ends first tried, so a service whose every node stumbled still gets calls.
+//!
+//! Only placements the chain records are candidates ([`placed_nodes`]): a node that answers
+//! for a service it was never placed on gets no calls, whatever the registry heard. Health is
+//! what this peer observed of its own calls, never what another peer reports about a node.
 
 use std::{
 	collections::HashMap,
 	time::{Duration, Instant},
 };
 
-use crate::registry::Node;
+use libp2p::PeerId;
+
+use crate::{authority::Authority, registry::Node};
+
+/// The nodes a call to `service` may go to, among `running` (each node with the version it
+/// runs): this peer itself (`local`), and the nodes the `authority` places that version on;
+/// each once, by id. A node id that is not a peer id is left out.
+pub fn placed_nodes(
+	service: &str,
+	running: Vec<(String, Node)>,
+	local: &PeerId,
+	authority: &dyn Authority,
+) -> Vec<Node> {
+	let local = local.to_string();
+	let mut nodes: Vec<Node> = running
+		.into_iter()
+		.filter(|(version, node)| {
+			node.id == local
+				|| node
+					.id
+					.parse::<PeerId>()
+					.is_ok_and(|peer| authority.placed(&peer, service, version))
+		})
+		.map(|(_, node)| node)
+		.collect();
+	nodes.sort_by(|a, b| a.id.cmp(&b.id));
+	nodes.dedup_by(|a, b| a.id == b.id);
+	nodes
+}
 
 /// How long failing nodes are avoided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,12 +69,16 @@ struct Health {
 	avoid_until: Option<Instant>,
 }
 
+/// How many (node, service) health entries are kept before recovered ones are swept.
+const MAX_HEALTH_ENTRIES: usize = 4096;
+
 /// Round-robin node selection with health, shared by every call a client makes.
 #[derive(Debug, Default)]
 pub struct Selector {
 	config: SelectorConfig,
 	turns: HashMap<String, usize>,
-	health: HashMap<String, Health>,
+	/// By (node, service).
+	health: HashMap<(String, String), Health>,
 }
 
 impl Selector {
@@ -49,9 +87,21 @@ impl Selector {
 		Self { config, turns: HashMap::new(), health: HashMap::new() }
 	}
 
-	/// Whether `node` is not being avoided at `now`.
+	/// Whether `node` is not being avoided at `now` for any service.
 	pub fn is_healthy(&self, node: &str, now: Instant) -> bool {
-		self.health.get(node).and_then(|h| h.avoid_until).is_none_or(|until| until <= now)
+		self.health
+			.iter()
+			.filter(|((id, _), _)| id == node)
+			.all(|(_, health)| health.avoid_until.is_none_or(|until| until <= now))
+	}
+
+	/// Whether `node` is not being avoided at `now` for `service`.
+	pub fn is_healthy_for(&self, node: &str, service: &str, now: Instant) -> bool {
+		self.avoided_until(node, service).is_none_or(|until| until <= now)
+	}
+
+	fn avoided_until(&self, node: &str, service: &str) -> Option<Instant> {
+		self.health.get(&(node.to_owned(), service.to_owned())).and_then(|h| h.avoid_until)
 	}
 
 	/// The node to call `service` on next, among `nodes`, leaving out those in `exclude` (the
@@ -67,12 +117,15 @@ impl Selector {
 		if candidates.is_empty() {
 			return None;
 		}
-		let healthy: Vec<&Node> =
-			candidates.iter().copied().filter(|n| self.is_healthy(&n.id, now)).collect();
+		let healthy: Vec<&Node> = candidates
+			.iter()
+			.copied()
+			.filter(|n| self.is_healthy_for(&n.id, service, now))
+			.collect();
 		if healthy.is_empty() {
 			return candidates
 				.into_iter()
-				.min_by_key(|n| self.health.get(&n.id).and_then(|h| h.avoid_until).unwrap_or(now));
+				.min_by_key(|n| self.avoided_until(&n.id, service).unwrap_or(now));
 		}
 		let turn = self.turns.entry(service.to_owned()).or_default();
 		let node = healthy[*turn % healthy.len()];
@@ -80,15 +133,18 @@ impl Selector {
 		Some(node)
 	}
 
-	/// `node` answered: it is healthy again.
-	pub fn succeeded(&mut self, node: &str) {
-		self.health.remove(node);
+	/// `node` answered a call to `service`: it is healthy for it again.
+	pub fn succeeded(&mut self, node: &str, service: &str) {
+		self.health.remove(&(node.to_owned(), service.to_owned()));
 	}
 
-	/// `node` failed a call at `now`: avoid it for a backoff that doubles with each failure in
-	/// a row.
-	pub fn failed(&mut self, node: &str, now: Instant) {
-		let health = self.health.entry(node.to_owned()).or_default();
+	/// `node` failed a call to `service` at `now`: avoid it for that service for a backoff that
+	/// doubles with each failure in a row.
+	pub fn failed(&mut self, node: &str, service: &str, now: Instant) {
+		if self.health.len() >= MAX_HEALTH_ENTRIES {
+			self.health.retain(|_, health| health.avoid_until.is_some_and(|until| until > now));
+		}
+		let health = self.health.entry((node.to_owned(), service.to_owned())).or_default();
 		health.failures = health.failures.saturating_add(1);
 		let factor = 1u32 << (health.failures - 1).min(16);
 		let backoff = self.config.base_backoff.saturating_mul(factor).min(self.config.max_backoff);
@@ -124,19 +180,47 @@ mod tests {
 		let now = Instant::now();
 		let mut selector = Selector::default();
 		let all = nodes(&["a", "b"]);
-		selector.failed("a", now);
+		selector.failed("a", "greeter", now);
 		assert_eq!(picks(&mut selector, &all, 3, now), vec!["b", "b", "b"]);
 		let after_one = now + Duration::from_secs(1);
 		assert!(selector.is_healthy("a", after_one));
-		selector.failed("a", after_one);
+		selector.failed("a", "greeter", after_one);
 		assert!(!selector.is_healthy("a", after_one + Duration::from_millis(1999)));
 		assert!(selector.is_healthy("a", after_one + Duration::from_secs(2)));
 		for _ in 0..20 {
-			selector.failed("a", now);
+			selector.failed("a", "greeter", now);
 		}
 		assert!(selector.is_healthy("a", now + Duration::from_secs(60)), "capped at a minute");
-		selector.succeeded("a");
+		selector.succeeded("a", "greeter");
 		assert!(selector.is_healthy("a", now));
+	}
+
+	#[test]
+	fn a_node_failing_one_service_is_still_called_for_others() {
+		let now = Instant::now();
+		let mut selector = Selector::default();
+		let all = nodes(&["a", "b"]);
+		selector.failed("a", "greeter", now);
+		assert!(!selector.is_healthy_for("a", "greeter", now));
+		assert!(selector.is_healthy_for("a", "other", now));
+		assert!(!selector.is_healthy("a", now), "the node shows a service being avoided");
+		let other: Vec<String> =
+			(0..2).map(|_| selector.next("other", &all, &[], now).unwrap().id.clone()).collect();
+		assert_eq!(other, vec!["a", "b"]);
+		assert_eq!(picks(&mut selector, &all, 2, now), vec!["b", "b"]);
+	}
+
+	#[test]
+	fn health_entries_are_bounded() {
+		let now = Instant::now();
+		let mut selector = Selector::default();
+		for n in 0..MAX_HEALTH_ENTRIES + 10 {
+			selector.failed(&format!("node-{n}"), "greeter", now);
+		}
+		assert_eq!(selector.health.len(), MAX_HEALTH_ENTRIES + 10, "nodes still avoided stay");
+		let later = now + Duration::from_secs(2);
+		selector.failed("late", "greeter", later);
+		assert_eq!(selector.health.len(), 1, "recovered entries are swept when full");
 	}
 
 	#[test]
@@ -144,10 +228,31 @@ mod tests {
 		let now = Instant::now();
 		let mut selector = Selector::default();
 		let all = nodes(&["a", "b"]);
-		selector.failed("a", now);
-		selector.failed("a", now);
-		selector.failed("b", now);
+		selector.failed("a", "greeter", now);
+		selector.failed("a", "greeter", now);
+		selector.failed("b", "greeter", now);
 		assert_eq!(selector.next("greeter", &all, &[], now).unwrap().id, "b");
+	}
+
+	#[test]
+	fn only_the_chains_placements_and_this_node_are_candidates() {
+		let (local, placed, unplaced) = (PeerId::random(), PeerId::random(), PeerId::random());
+		let chain = crate::authority::Placements::default();
+		chain.place(placed, "greeter", "1");
+		chain.place(unplaced, "greeter", "2");
+		let node = |id: String| Node { id, addresses: vec![], metadata: Default::default() };
+		let running = vec![
+			("1".to_owned(), node(placed.to_string())),
+			("2".to_owned(), node(placed.to_string())),
+			("1".to_owned(), node(unplaced.to_string())),
+			("1".to_owned(), node(local.to_string())),
+			("1".to_owned(), node("not a peer id".into())),
+		];
+		let chosen: Vec<String> =
+			placed_nodes("greeter", running, &local, &chain).into_iter().map(|n| n.id).collect();
+		let mut expected = vec![placed.to_string(), local.to_string()];
+		expected.sort();
+		assert_eq!(chosen, expected, "the unplaced version and the malformed id are left out");
 	}
 
 	#[test]

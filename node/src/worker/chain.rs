@@ -1,8 +1,12 @@
 //! What the worker reads from the chain: the pallets' view functions, run natively against the
 //! node's own client at its best block, and authorized transactions it puts in the pool.
+//!
+//! The chain is also the MUCP registry's [`Authority`]: a node is known by the peer id of its
+//! on-chain node key (the key is its libp2p identity), and is believed only about the service
+//! versions the chain places on it.
 
 use std::{
-	collections::HashMap,
+	collections::{BTreeSet, HashMap},
 	sync::{Arc, RwLock},
 };
 
@@ -10,7 +14,11 @@ use codec::{Decode, Encode};
 use frame_support::view_functions::{runtime_api::RuntimeViewFunction, ViewFunction};
 use micro_primitives::{NodeId, NodeKey};
 use micro_runtime::{opaque::Block, AccountId, BlockNumber, Runtime, RuntimeCall};
-use mucp_offchain::settlement::ChainView;
+use mucp_offchain::{
+	authority::{peer_id_of_node_key, Authority},
+	peer::PeerId,
+	settlement::ChainView,
+};
 use sc_client_api::HeaderBackend;
 use sc_transaction_pool_api::{TransactionPool, TransactionSource};
 use sp_api::ProvideRuntimeApi;
@@ -33,6 +41,10 @@ pub struct NodesSnapshot {
 	pub operators: HashMap<String, AccountId>,
 	/// Each registered node's peer id and addresses, for joining the network.
 	pub addresses: Vec<(String, Vec<String>)>,
+	/// Each registered node, by the peer id of its node key, with the versions of each
+	/// service the chain places on it (retired ones left out): whom the registry believes,
+	/// and about what.
+	pub placed: HashMap<PeerId, HashMap<String, BTreeSet<String>>>,
 }
 
 /// The chain as the worker sees it.
@@ -72,24 +84,77 @@ impl Chain {
 		V::ReturnType::decode(&mut &output[..]).map_err(|e| format!("its output: {e}"))
 	}
 
-	/// Reads the registered nodes at the best block and keeps them for [`ChainView`].
+	/// Reads the registered nodes and the services placed on them at the best block, and
+	/// keeps them for [`ChainView`] and [`Authority`].
 	pub fn refresh(&self) -> Result<NodesSnapshot, String> {
 		use pallet_micro_nodes::{NodeByKeyViewFunction, NodeViewFunction, NodesViewFunction};
 		let (at, best) = self.best();
 		let own = self.view(at, NodeByKeyViewFunction::<Runtime>::new(self.key))?;
 		let mut snapshot = NodesSnapshot { best, own, ..Default::default() };
+		let mut peers = HashMap::new();
 		for (node, _online) in self.view(at, NodesViewFunction::<Runtime>::new())? {
 			let Some(info) = self.view(at, NodeViewFunction::<Runtime>::new(node))? else {
 				continue;
 			};
-			let peer = String::from_utf8_lossy(&info.peer_id).into_owned();
+			// The node key is the node's MUCP identity: the peer id derived from it names the
+			// node, not the peer id text registered beside it (which nothing checks).
+			let Some(peer_id) = peer_id_of_node_key(&info.key.0) else { continue };
+			let peer = peer_id.to_string();
+			if info.peer_id.as_slice() != peer.as_bytes() {
+				log::debug!(
+					target: "mucp",
+					"node {node} registered peer id {}, its key's is {peer}: the key's is used",
+					String::from_utf8_lossy(&info.peer_id)
+				);
+			}
 			let addresses =
 				info.addresses.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
 			snapshot.operators.insert(peer.clone(), info.operator);
 			snapshot.addresses.push((peer, addresses));
+			snapshot.placed.insert(peer_id, HashMap::new());
+			peers.insert(node, peer_id);
 		}
+		self.read_placements(at, &peers, &mut snapshot.placed)?;
 		*self.snapshot.write().expect("not poisoned") = snapshot.clone();
 		Ok(snapshot)
+	}
+
+	/// Adds to `placed` the versions of every service placed on the nodes in `peers`, retired
+	/// versions left out.
+	fn read_placements(
+		&self,
+		at: Hash,
+		peers: &HashMap<NodeId, PeerId>,
+		placed: &mut HashMap<PeerId, HashMap<String, BTreeSet<String>>>,
+	) -> Result<(), String> {
+		use pallet_micro_services::{
+			PlacementsViewFunction, ServicesViewFunction, VersionStatus, VersionsViewFunction,
+		};
+		for (service, name, _owner) in self.view(at, ServicesViewFunction::<Runtime>::new())? {
+			let placements = self.view(at, PlacementsViewFunction::<Runtime>::new(service))?;
+			if placements.is_empty() {
+				continue;
+			}
+			let retired: BTreeSet<u32> = self
+				.view(at, VersionsViewFunction::<Runtime>::new(service))?
+				.into_iter()
+				.filter(|(_, _, status)| *status == VersionStatus::Retired)
+				.map(|(version, _, _)| version)
+				.collect();
+			let name = String::from_utf8_lossy(&name).into_owned();
+			for (node, versions, _online) in placements {
+				let Some(peer) = peers.get(&node) else { continue };
+				let live: BTreeSet<String> = versions
+					.iter()
+					.filter(|version| !retired.contains(*version))
+					.map(|version| version.to_string())
+					.collect();
+				if !live.is_empty() {
+					placed.entry(*peer).or_default().insert(name.clone(), live);
+				}
+			}
+		}
+		Ok(())
 	}
 
 	/// The last snapshot [`refresh`](Self::refresh) took.
@@ -122,6 +187,28 @@ impl Chain {
 			.await
 			.map(drop)
 			.map_err(|e| format!("{e}"))
+	}
+}
+
+impl std::fmt::Debug for Chain {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.debug_struct("Chain").field("key", &self.key).finish_non_exhaustive()
+	}
+}
+
+/// The registry believes the chain: registered nodes, about the versions placed on them.
+impl Authority for Chain {
+	fn is_registered(&self, node: &PeerId) -> bool {
+		self.snapshot.read().expect("not poisoned").placed.contains_key(node)
+	}
+
+	fn placed(&self, node: &PeerId, service: &str, version: &str) -> bool {
+		let snapshot = self.snapshot.read().expect("not poisoned");
+		snapshot
+			.placed
+			.get(node)
+			.and_then(|services| services.get(service))
+			.is_some_and(|versions| versions.contains(version))
 	}
 }
 

@@ -168,6 +168,8 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 	config.listen = vec![params.mucp_listen.clone()];
 	config.bootstrap = params.mucp_bootnodes.clone();
 	config.registry_ttl = Duration::from_secs(params.registry_ttl.max(3));
+	// The registry believes the chain: registered nodes, about the services placed on them.
+	config.authority = chain.clone();
 	let peer = Arc::new(Peer::start(config).await.map_err(|e| format!("the MUCP peer: {e}"))?);
 	log::info!(
 		target: "mucp",
