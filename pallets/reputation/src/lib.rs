@@ -239,7 +239,11 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::reserve_free_calls().saturating_add(
 			micro_primitives::account_score_weight(T::DbWeight::get().reads(1))
 		))]
-		pub fn reserve_free_calls(origin: OriginFor<T>, node: NodeId, calls: u32) -> DispatchResult {
+		pub fn reserve_free_calls(
+			origin: OriginFor<T>,
+			node: NodeId,
+			calls: u32,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_reserve_free_calls(who, node, calls)
 		}
