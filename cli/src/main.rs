@@ -246,6 +246,16 @@ enum TokensCommand {
 		#[arg(long, default_value_t = 1_000)]
 		blocks: u32,
 	},
+	/// Reserve CALLS of your free quota this period for NODE: a node serves your calls
+	/// without an allowance only from the free calls reserved for it, so the quota is spent
+	/// once across the network. Again to add more; reservations end with the quota period.
+	ReserveFree {
+		/// The node that may serve them.
+		#[arg(long)]
+		node: u32,
+		/// How many free calls.
+		calls: u32,
+	},
 	/// End a hold whose time is over: its tokens go back to the batches they came from.
 	Release {
 		/// The node they were held for.
@@ -1056,6 +1066,21 @@ async fn tokens(cli: &Cli, command: &TokensCommand) -> Outcome {
 					.await
 					.map_err(refused)?;
 			println!("{held} API tokens held for node {node} until block {until}");
+			Ok(())
+		}
+		TokensCommand::ReserveFree { node, calls } => {
+			let (keypair, _) = signer(&cli.seed)?;
+			let call = dynamic::transaction("Reputation", "reserve_free_calls", (*node, *calls));
+			submit_progress(&api, "reserve_free_calls", call, &keypair).await?;
+			let who = account_of(&keypair);
+			let (reserved, period): (u32, u32) =
+				try_view(&api, "Reputation", "free_calls_reserved", &(who.0, *node).encode())
+					.await
+					.map_err(refused)?;
+			println!(
+				"{reserved} free calls reserved for node {node} in the quota period from block \
+				 {period}"
+			);
 			Ok(())
 		}
 		TokensCommand::Release { node, consumer } => {

@@ -25,7 +25,7 @@ use tempfile::TempDir;
 const PATIENCE: Duration = Duration::from_secs(20);
 /// The calling node's operator.
 const OPERATOR: [u8; 32] = [9; 32];
-/// The free calls the chain says the operator has left.
+/// The free calls the operator reserved on chain for the serving node.
 const FREE_CALLS: u32 = 3;
 
 /// The chain as the serving node sees it: registered, every peer operated by [`OPERATOR`].
@@ -53,7 +53,7 @@ impl ChainView for Chain {
 	fn operator_of_peer(&self, _: &str) -> Option<AccountId> {
 		Some(AccountId::new(OPERATOR))
 	}
-	fn free_calls(&self, _: &AccountId) -> (u32, u64) {
+	fn free_calls_reserved(&self, _: &AccountId, _: NodeId) -> (u32, u64) {
 		(FREE_CALLS, 1)
 	}
 }

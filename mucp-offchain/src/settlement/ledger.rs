@@ -12,8 +12,9 @@
 //! - **Value, not only calls.** Each call is counted with the price it was admitted at, so the
 //!   consumer's unsettled value across services and price changes is exact, and checked against
 //!   its tokens as such (a count priced at today's price would under- or over-state it).
-//! - **A free quota spent once per node.** Free calls are counted per account and quota period
-//!   in the ledger, so a restart does not refresh them.
+//! - **Free calls served once.** Free calls are counted per account and quota period in the
+//!   ledger, up to what the account reserved on chain for this node that period, so a restart
+//!   does not refresh them (an older period's counts are pruned as a newer one is counted).
 //!
 //! Reports take the unsettled calls in numeric nonce order per consumer (the keys are SCALE
 //! encoded, little-endian nonces, whose byte order is not numeric), so a lower nonce is never
@@ -394,9 +395,10 @@ impl Ledger {
 		Ok(self.hold(&mut state, held))
 	}
 
-	/// Admits one free call of `account`'s quota in `period`, if fewer than `left` (the calls
-	/// the chain says are left) are used or reserved here: `None` if the quota is used up.
-	pub fn reserve_free(&self, account: &AccountId, period: u64, left: u32) -> Option<Reservation> {
+	/// Admits one free call of `account`'s quota in `period`, if fewer than `cap` (the free
+	/// calls `account` reserved on chain for this node in `period`) are used or reserved here:
+	/// `None` if they are used up.
+	pub fn reserve_free(&self, account: &AccountId, period: u64, cap: u32) -> Option<Reservation> {
 		let mut state = self.state();
 		let used = state.free_used.get(&(account.clone(), period)).copied().unwrap_or(0);
 		let reserved = state
@@ -406,7 +408,7 @@ impl Ledger {
 				|held| matches!(held, Held::Free { account: a, period: p } if a == account && *p == period),
 			)
 			.count();
-		if u64::from(used) + reserved as u64 >= u64::from(left) {
+		if u64::from(used) + reserved as u64 >= u64::from(cap) {
 			return None;
 		}
 		let held = Held::Free { account: account.clone(), period };

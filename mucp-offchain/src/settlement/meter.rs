@@ -27,7 +27,7 @@ use std::{
 };
 
 use codec::Encode;
-use micro_primitives::VersionNumber;
+use micro_primitives::{NodeId, VersionNumber};
 
 use super::{
 	ledger::Reservation, BlockNumber, ChainView, Charge, Ledger, Priced, SignedAllowance,
@@ -187,7 +187,7 @@ impl Meter {
 			return Ok(Admission::new(Charge::Unpriced));
 		}
 		let Some(header) = request.header(ALLOWANCE_HEADER) else {
-			return self.admit_free(request, &id);
+			return self.admit_free(request, &id, node);
 		};
 		let signed = SignedAllowance::parse_header(header)
 			.map_err(|e| MicroError::bad_request(&id, format!("{ALLOWANCE_HEADER}: {e}")))?
@@ -281,7 +281,15 @@ impl Meter {
 		Ok(admission)
 	}
 
-	fn admit_free(&self, request: &Message, id: &str) -> Result<Admission, MicroError> {
+	/// Admits a call with no allowance as one of the free calls the calling node's operator
+	/// reserved on chain for this node (`node`) in the current quota period: only those, so
+	/// the account's quota is spent once network-wide, not once on every node.
+	fn admit_free(
+		&self,
+		request: &Message,
+		id: &str,
+		node: NodeId,
+	) -> Result<Admission, MicroError> {
 		let refused = |detail: &str| {
 			MicroError::new(
 				id,
@@ -293,15 +301,18 @@ impl Meter {
 		let account = self.chain.operator_of_peer(caller).ok_or_else(|| {
 			refused("the calling node is not registered, so it has no free quota")
 		})?;
-		let (left, period) = self.chain.free_calls(&account);
+		let (reserved, period) = self.chain.free_calls_reserved(&account, node);
 		let mut admission = Admission::new(Charge::Free { account: account.clone(), period });
 		if self.claim(&mut admission, account.encode(), request)? {
 			return Ok(admission);
 		}
-		let reservation = self
-			.ledger
-			.reserve_free(&account, period, left)
-			.ok_or_else(|| refused("the caller's free quota for this period is used up"))?;
+		let reservation =
+			self.ledger.reserve_free(&account, period, reserved).ok_or_else(|| {
+				refused(&format!(
+				"the caller's free quota for this period is used up on node {node}: its operator \
+				 reserved {reserved} free calls for it (reserve_free_calls)"
+			))
+			})?;
 		admission.reservation = Some(reservation);
 		Ok(admission)
 	}

@@ -4,9 +4,9 @@
 //! [`UsageAllowance`](micro_primitives::UsageAllowance) (see `pallet-micro-settlement`) that it
 //! sends in the [`ALLOWANCE_HEADER`]: one or more allowances, comma separated, each the hex of
 //! the SCALE encoding of a [`SignedAllowance`]. The node that serves the call takes the one
-//! naming itself. A call with no allowance is free if it fits the caller's free quota: the
-//! caller is the node the call came from (the `Micro-Caller` header the peer sets), and its
-//! operator's quota is the one the chain grants.
+//! naming itself. A call with no allowance is free if it fits the free calls the caller
+//! reserved for this node: the caller is the node the call came from (the `Micro-Caller`
+//! header the peer sets), and its operator's reservation is the one that counts.
 //!
 //! - [`meter`](Meter): admits calls against the chain's view ([`ChainView`]), refusing with a
 //!   `Micro-Error` what the chain would refuse to settle; reserves a call's room as it admits
@@ -17,13 +17,17 @@
 //!   a call twice, nor refreshes a free quota: a report keeps its sequence until the chain shows
 //!   it settled ([`Ledger::confirm`]), and the chain refuses a sequence twice.
 //!
-//! What the free quota can and cannot stop: the chain counts an account's free calls only when
-//! it claims them as tokens (`claim_free_tokens`); usage reports carry no free calls. So a
-//! node bounds the free calls it serves an account to what the chain says is left this period,
-//! counted in its ledger (a restart does not refresh them), but it cannot see the free calls
-//! other nodes served: the same quota can be spent once on each node. A consumer that wants the
-//! network-wide cap pays with an allowance against its claimed free tokens, which the chain
-//! settles, and caps, like any other.
+//! Free calls are reserved for a node, like a hold (issue 17). The chain counts an account's
+//! free calls only when they are spent through it: claimed as tokens (`claim_free_tokens`) or
+//! reserved for one node (`reserve_free_calls` in `pallet-micro-reputation`), which takes them
+//! from the account's quota at once. A node serves an account free calls only up to what the
+//! account reserved for this node in the chain's current quota period
+//! ([`ChainView::free_calls_reserved`]), counted in its ledger per account and period (a
+//! restart does not refresh them; a new period starts from its own reservation). The attack it
+//! stops: each node used to check only the quota the chain said was left, which the free calls
+//! it served never touched, so an account spent its whole quota once on every node, free usage
+//! multiplied by the number of nodes. Now the quota is spent once network-wide: calls reserved
+//! for another node, or in a past period, are not served here.
 
 use codec::{Decode, Encode};
 use micro_primitives::{NodeId, ServiceId, USAGE_ALLOWANCE_CONTEXT};
@@ -151,8 +155,10 @@ pub trait ChainView: Send + Sync {
 	fn revoked_up_to(&self, who: &AccountId, node: NodeId) -> Result<Option<u64>, String>;
 	/// The operator of the registered node whose MUCP peer id is `peer`.
 	fn operator_of_peer(&self, peer: &str) -> Option<AccountId>;
-	/// `who`'s free calls left in the chain's current quota period, and the period's number.
-	fn free_calls(&self, who: &AccountId) -> (u32, u64);
+	/// The free calls `who` reserved on chain for `node` in the current quota period (none if
+	/// the chain could not be read), and the period's first block: the most `node` may serve
+	/// `who` for free this period, in all.
+	fn free_calls_reserved(&self, who: &AccountId, node: NodeId) -> (u32, u64);
 }
 
 /// How a served call is paid.
@@ -222,7 +228,10 @@ mod tests {
 		held: u128,
 		held_until: BlockNumber,
 		revoked: Option<u64>,
+		/// Free calls reserved for `free_node` in `period`.
 		free: u32,
+		free_node: NodeId,
+		period: u64,
 	}
 
 	impl ChainView for FakeChain {
@@ -247,8 +256,9 @@ mod tests {
 		fn operator_of_peer(&self, peer: &str) -> Option<AccountId> {
 			(peer == "known").then(|| AccountId::new([9; 32]))
 		}
-		fn free_calls(&self, _: &AccountId) -> (u32, u64) {
-			(self.free, 1)
+		fn free_calls_reserved(&self, _: &AccountId, node: NodeId) -> (u32, u64) {
+			let reserved = if node == self.free_node { self.free } else { 0 };
+			(reserved, self.period)
 		}
 	}
 
@@ -282,6 +292,8 @@ mod tests {
 			held_until: 0,
 			revoked: None,
 			free: 0,
+			free_node: 3,
+			period: 1,
 		}
 	}
 
@@ -704,6 +716,60 @@ mod tests {
 		let refused = reopened.admit(&free_call("f4"), PRICED).unwrap_err();
 		assert_eq!(refused.code, 402);
 		assert!(refused.detail.contains("free quota for this period is used up"));
+	}
+
+	/// The attack (issue 17): every node checked the quota left on chain, which its free calls
+	/// never touched, so one quota was spent once on every node. Free calls the operator
+	/// reserved for another node are not served here; those reserved for this node are.
+	#[test]
+	fn free_calls_reserved_for_another_node_are_not_served_here() {
+		let dir = tempfile::tempdir().unwrap();
+		let elsewhere = meter(&dir, FakeChain { free: 5, free_node: 4, ..chain() });
+		let mut request = call_with(None);
+		request.set(CALLER_HEADER, "known");
+		let refused = elsewhere.admit(&request, PRICED).unwrap_err();
+		assert_eq!(refused.code, 402);
+		assert!(refused.detail.contains("reserved 0 free calls for it"), "{}", refused.detail);
+		assert_eq!(elsewhere.ledger().free_used(&AccountId::new([9; 32]), 1), 0);
+
+		let dir = tempfile::tempdir().unwrap();
+		let here = meter(&dir, FakeChain { free: 1, free_node: 3, ..chain() });
+		let charge = here.admit(&request, PRICED).expect("reserved for node 3");
+		assert_eq!(charge.label(), "free");
+		here.record(&charge, 1).unwrap();
+		request.set(crate::protocol::header::ID, "c2");
+		let used_up = here.admit(&request, PRICED).unwrap_err();
+		assert!(used_up.detail.contains("reserved 1 free calls"), "{}", used_up.detail);
+	}
+
+	/// A new period serves from its own reservation, and a reservation read for a past period
+	/// is not counted against the new one.
+	#[test]
+	fn each_quota_period_serves_its_own_reservation() {
+		let dir = tempfile::tempdir().unwrap();
+		let free_call = |id: &str| {
+			let mut request = call_with(None);
+			request.set(CALLER_HEADER, "known");
+			request.set(crate::protocol::header::ID, id);
+			request
+		};
+		{
+			let meter = meter(&dir, FakeChain { free: 1, period: 100, ..chain() });
+			let charge = meter.admit(&free_call("p1"), PRICED).unwrap();
+			meter.record(&charge, 1).unwrap();
+			assert!(meter.admit(&free_call("p2"), PRICED).is_err());
+		}
+		let next = meter(&dir, FakeChain { free: 2, period: 200, ..chain() });
+		for id in ["n1", "n2"] {
+			let charge = next.admit(&free_call(id), PRICED).unwrap();
+			next.record(&charge, 1).unwrap();
+		}
+		assert!(next.admit(&free_call("n3"), PRICED).is_err());
+		let operator = AccountId::new([9; 32]);
+		assert_eq!(
+			(next.ledger().free_used(&operator, 200), next.ledger().free_used(&operator, 100)),
+			(2, 0)
+		);
 	}
 
 	fn priced_call(id: &str, timeout: Option<std::time::Duration>) -> Message {

@@ -254,15 +254,16 @@ impl ChainView for Chain {
 		self.snapshot.read().expect("not poisoned").operators.get(peer).cloned()
 	}
 
-	fn free_calls(&self, who: &AccountId) -> (u32, u64) {
-		let (at, best) = self.best();
-		let left = self
-			.view(at, pallet_micro_reputation::FreeCallsViewFunction::<Runtime>::new(who.clone()))
-			.unwrap_or(0);
-		let period = self
-			.view(at, pallet_micro_reputation::TiersViewFunction::<Runtime>::new())
-			.map(|(_, period)| period)
-			.unwrap_or(0);
-		(left, best.checked_div(period).map_or(0, u64::from))
+	fn free_calls_reserved(&self, who: &AccountId, node: NodeId) -> (u32, u64) {
+		let (at, _) = self.best();
+		self.view(
+			at,
+			pallet_micro_reputation::FreeCallsReservedViewFunction::<Runtime>::new(
+				who.clone(),
+				node,
+			),
+		)
+		.map(|(calls, period)| (calls, u64::from(period)))
+		.unwrap_or((0, 0))
 	}
 }

@@ -5,8 +5,8 @@ use alloc::vec::Vec;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{
-	AccessControl, NodeDirectory, ReputationEvent, ReputationLedger, Score, ServiceDirectory,
-	Subject, Voice, VotingWeight, MAX_VOICES,
+	AccessControl, NodeDirectory, NodeId, ReputationEvent, ReputationLedger, Score,
+	ServiceDirectory, Subject, Voice, VotingWeight, MAX_VOICES,
 };
 use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedInto, Zero},
@@ -15,8 +15,8 @@ use sp_runtime::{
 
 use crate::{
 	score::{self, Reliability},
-	AccessTier, AccessTiers, Config, Error, Event, FreeCallsUsed, Pallet, QuotaPeriod, Record,
-	Records, ScoreBreakdown,
+	AccessTier, AccessTiers, Config, Error, Event, FreeCallsReserved, FreeCallsUsed, Pallet,
+	QuotaPeriod, Record, Records, ScoreBreakdown,
 };
 
 impl<T: Config> Pallet<T> {
@@ -81,7 +81,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The start of the current quota period.
-	fn current_period() -> BlockNumberFor<T> {
+	pub fn current_period() -> BlockNumberFor<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let period = QuotaPeriod::<T>::get();
 		if period.is_zero() {
@@ -110,6 +110,50 @@ impl<T: Config> Pallet<T> {
 	pub fn free_calls_left_of(who: &T::AccountId) -> u32 {
 		let (quota, used) = Self::free_quota(who);
 		quota.saturating_sub(used)
+	}
+
+	/// Free calls `who` reserved for `node` in the current quota period, and the block that
+	/// period started at. A reservation from an earlier period counts for nothing.
+	pub fn free_calls_reserved_for(who: &T::AccountId, node: NodeId) -> (u32, BlockNumberFor<T>) {
+		let now = Self::current_period();
+		let (period, reservations) = FreeCallsReserved::<T>::get(who);
+		let calls = if period == now {
+			reservations.iter().find(|(n, _)| *n == node).map_or(0, |(_, calls)| *calls)
+		} else {
+			0
+		};
+		(calls, now)
+	}
+
+	/// Takes `calls` from `who`'s free quota this period and reserves them for `node`.
+	pub(crate) fn do_reserve_free_calls(
+		who: T::AccountId,
+		node: NodeId,
+		calls: u32,
+	) -> DispatchResult {
+		ensure!(calls > 0, Error::<T>::ZeroFreeCalls);
+		ensure!(T::Nodes::operator(node).is_some(), Error::<T>::UnknownNode);
+		let now = Self::current_period();
+		let (period, mut reservations) = FreeCallsReserved::<T>::get(&who);
+		if period != now {
+			reservations.clear();
+		}
+		let total = match reservations.iter_mut().find(|(n, _)| *n == node) {
+			Some((_, reserved)) => {
+				*reserved = reserved.saturating_add(calls);
+				*reserved
+			}
+			None => {
+				reservations
+					.try_push((node, calls))
+					.map_err(|_| Error::<T>::TooManyFreeReservations)?;
+				calls
+			}
+		};
+		<Self as AccessControl<T::AccountId>>::use_free_calls(&who, calls)?;
+		FreeCallsReserved::<T>::insert(&who, (now, reservations));
+		Self::deposit_event(Event::FreeCallsReserved { who, node, calls, total, period: now });
+		Ok(())
 	}
 }
 

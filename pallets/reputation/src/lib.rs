@@ -19,6 +19,19 @@
 //! access. The tiers and the period are parameters that only [`Config::ParamsOrigin`]
 //! (governance) can change, with [`Pallet::set_access_tiers`].
 //!
+//! ## Free calls are reserved for a node (issue 17)
+//! The chain sees free calls only when they are spent through it: as free tokens
+//! (`claim_free_tokens` in the tokens pallet) or as a reservation for one node
+//! ([`Pallet::reserve_free_calls`]). A node's MUCP worker serves an account free calls only up to
+//! what the account reserved for that node in the current quota period
+//! ([`Pallet::free_calls_reserved`], a view function), counting what it served in its own
+//! ledger. A reservation takes the calls from the account's quota at once ([`FreeCallsUsed`]),
+//! like a hold: so the quota is spent exactly once network-wide. Before this rule each node
+//! checked only the quota left on chain, which the free calls it served never touched, so an
+//! account spent its whole quota once on every node: free usage multiplied by the number of
+//! nodes, for nothing. Reservations live in [`FreeCallsReserved`], at most
+//! [`Config::MaxFreeReservations`] nodes per account, and are forgotten when the period changes.
+//!
 //! ## Reading a score costs what it is charged (finding H4)
 //! An account's score reads every node it operates (at most the nodes pallet's
 //! `MaxNodesPerOperator`) and every service it owns up to [`Config::MaxServicesScanned`], each in
@@ -59,7 +72,9 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
-	use micro_primitives::{NodeDirectory, ReputationEvent, Score, ServiceDirectory, Subject};
+	use micro_primitives::{
+		NodeDirectory, NodeId, ReputationEvent, Score, ServiceDirectory, Subject,
+	};
 	use sp_runtime::traits::Zero;
 
 	/// The storage layout: 1 counts paid usage and its value in each [`Record`].
@@ -90,6 +105,9 @@ pub mod pallet {
 		/// usage part of the score (see [`score`]).
 		#[pallet::constant]
 		type UsageValueUnit: Get<u128>;
+		/// Most nodes an account may reserve free calls for in one quota period.
+		#[pallet::constant]
+		type MaxFreeReservations: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -111,6 +129,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type FreeCallsUsed<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), ValueQuery>;
+
+	/// Free calls each account reserved for nodes: the start of the quota period they were
+	/// reserved in, and the calls per node. Only the current period's count; an older period's
+	/// are forgotten at the account's next reservation.
+	#[pallet::storage]
+	pub type FreeCallsReserved<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		(BlockNumberFor<T>, BoundedVec<(NodeId, u32), T::MaxFreeReservations>),
+		ValueQuery,
+	>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -155,6 +185,15 @@ pub mod pallet {
 			tiers: BoundedVec<AccessTier, T::MaxTiers>,
 			quota_period: BlockNumberFor<T>,
 		},
+		/// `who` reserved `calls` more of its free quota for `node`, in the quota period that
+		/// starts at block `period`; `total` are reserved for `node` in that period now.
+		FreeCallsReserved {
+			who: T::AccountId,
+			node: NodeId,
+			calls: u32,
+			total: u32,
+			period: BlockNumberFor<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -166,6 +205,13 @@ pub mod pallet {
 		ZeroQuotaPeriod,
 		/// The account has fewer free calls left this period than asked for.
 		FreeQuotaExhausted,
+		/// A reservation of free calls must be for at least one call.
+		ZeroFreeCalls,
+		/// There is no registered node with that id.
+		UnknownNode,
+		/// The account already reserved free calls for `MaxFreeReservations` other nodes this
+		/// period.
+		TooManyFreeReservations,
 	}
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
@@ -183,6 +229,23 @@ pub mod pallet {
 			QuotaPeriod::<T>::put(quota_period);
 			Self::deposit_event(Event::AccessTiersSet { tiers, quota_period });
 			Ok(())
+		}
+
+		/// Take `calls` from the caller's free quota this period and reserve them for `node`:
+		/// only `node` serves them, and no one else can spend them (not `claim_free_tokens`, not
+		/// another node). Reserving again for the same node adds to its reservation. The
+		/// reservation ends with the quota period.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::reserve_free_calls().saturating_add(
+			micro_primitives::account_score_weight(T::DbWeight::get().reads(1))
+		))]
+		pub fn reserve_free_calls(
+			origin: OriginFor<T>,
+			node: NodeId,
+			calls: u32,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_reserve_free_calls(who, node, calls)
 		}
 	}
 
@@ -226,6 +289,12 @@ pub mod pallet {
 		/// Free calls an account has left this period.
 		pub fn free_calls(who: T::AccountId) -> u32 {
 			Self::free_calls_left_of(&who)
+		}
+
+		/// Free calls an account reserved for `node` in the current quota period, and the block
+		/// that period started at: what `node` may serve it for free this period, in all.
+		pub fn free_calls_reserved(who: T::AccountId, node: NodeId) -> (u32, BlockNumberFor<T>) {
+			Self::free_calls_reserved_for(&who, node)
 		}
 
 		/// The access tiers and the quota period.

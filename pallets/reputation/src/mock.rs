@@ -142,6 +142,7 @@ impl pallet_micro_reputation::Config for Test {
 	type MaxTiers = ConstU32<4>;
 	type MaxServicesScanned = ConstU32<8>;
 	type UsageValueUnit = frame_support::traits::ConstU128<100>;
+	type MaxFreeReservations = ConstU32<3>;
 	type WeightInfo = ();
 }
 

@@ -155,6 +155,7 @@ impl pallet_micro_reputation::Config for Chain {
 	type MaxTiers = ConstU32<8>;
 	type MaxServicesScanned = ConstU32<16>;
 	type UsageValueUnit = ConstU128<100>;
+	type MaxFreeReservations = ConstU32<16>;
 	type WeightInfo = ();
 }
 

@@ -543,3 +543,102 @@ mod named_voice {
 		});
 	}
 }
+
+/// Free calls reserved for one node (issue 17): the quota is spent once, network-wide.
+mod reserve_free_calls {
+	use super::*;
+	use micro_primitives::NodeId;
+
+	fn reserve(who: u64, node: NodeId, calls: u32) -> sp_runtime::DispatchResult {
+		Reputation::reserve_free_calls(RuntimeOrigin::signed(who), node, calls)
+	}
+
+	/// The attack: each node checked only the quota left on chain, which the free calls it
+	/// served never touched, so an account spent its whole quota once on every node. Now a
+	/// node serves only what was reserved for it, and reservations share the one quota.
+	#[test]
+	fn an_account_reserves_at_most_its_quota_across_all_nodes() {
+		new_test_ext().execute_with(|| {
+			set_node(1, 50, 0, 1_000_000);
+			set_node(2, 51, 0, 1_000_000);
+			// Account 9 scores 0: tier 0, 5 free calls per period of 20 blocks.
+			assert_ok!(reserve(9, 1, 3));
+			assert_noop!(reserve(9, 2, 3), Error::<Test>::FreeQuotaExhausted);
+			assert_ok!(reserve(9, 2, 2));
+			assert_noop!(reserve(9, 1, 1), Error::<Test>::FreeQuotaExhausted);
+			assert_noop!(reserve(9, 2, 1), Error::<Test>::FreeQuotaExhausted);
+			assert_eq!(Reputation::free_calls_reserved(9, 1), (3, 0));
+			assert_eq!(Reputation::free_calls_reserved(9, 2), (2, 0));
+			assert_eq!(Reputation::free_calls_reserved(9, 3), (0, 0));
+			assert_eq!(Reputation::free_calls_left(&9), 0);
+			assert_eq!(
+				last_event(),
+				RuntimeEvent::Reputation(Event::FreeCallsReserved {
+					who: 9,
+					node: 2,
+					calls: 2,
+					total: 2,
+					period: 0
+				})
+			);
+		});
+	}
+
+	#[test]
+	fn a_reservation_from_a_past_period_is_not_usable() {
+		new_test_ext().execute_with(|| {
+			set_node(1, 50, 0, 1_000_000);
+			set_node(2, 51, 0, 1_000_000);
+			assert_ok!(reserve(9, 1, 5));
+			System::set_block_number(19);
+			assert_eq!(Reputation::free_calls_reserved(9, 1), (5, 0));
+			// The period is 20 blocks: at block 20 the reservation is worth nothing.
+			System::set_block_number(20);
+			assert_eq!(Reputation::free_calls_reserved(9, 1), (0, 20));
+			assert_eq!(Reputation::free_calls_left(&9), 5);
+			// The next reservation forgets the old period's list.
+			assert_ok!(reserve(9, 2, 1));
+			assert_eq!(FreeCallsReserved::<Test>::get(9), (20, vec![(2, 1)].try_into().unwrap()));
+			assert_eq!(Reputation::free_calls_reserved(9, 1), (0, 20));
+		});
+	}
+
+	#[test]
+	fn claiming_free_tokens_after_reserving_sees_fewer_left() {
+		new_test_ext().execute_with(|| {
+			set_node(1, 50, 0, 1_000_000);
+			assert_ok!(reserve(9, 1, 4));
+			// `claim_free_tokens` claims `free_calls_left` through `use_free_calls`.
+			assert_eq!(Reputation::free_calls_left(&9), 1);
+			assert_eq!(Reputation::free_calls(9), 1);
+			assert_noop!(Reputation::use_free_calls(&9, 2), Error::<Test>::FreeQuotaExhausted);
+			assert_ok!(Reputation::use_free_calls(&9, 1));
+			assert_noop!(reserve(9, 1, 1), Error::<Test>::FreeQuotaExhausted);
+			assert_eq!(Reputation::free_calls_reserved(9, 1), (4, 0));
+		});
+	}
+
+	#[test]
+	fn bad_reservations_are_refused_and_change_nothing() {
+		new_test_ext().execute_with(|| {
+			for node in 1..=4 {
+				set_node(node, 50 + u64::from(node), 0, 1_000_000);
+			}
+			assert_noop!(reserve(9, 1, 0), Error::<Test>::ZeroFreeCalls);
+			assert_noop!(reserve(9, 7, 1), Error::<Test>::UnknownNode);
+			assert_noop!(
+				Reputation::reserve_free_calls(RuntimeOrigin::none(), 1, 1),
+				DispatchError::BadOrigin
+			);
+			// At most `MaxFreeReservations` (3 in the mock) nodes per period; more calls for a
+			// node already reserved for take no new slot.
+			for node in 1..=3 {
+				assert_ok!(reserve(9, node, 1));
+			}
+			assert_noop!(reserve(9, 4, 1), Error::<Test>::TooManyFreeReservations);
+			assert_ok!(reserve(9, 1, 1));
+			assert_eq!(Reputation::free_calls_reserved(9, 1), (2, 0));
+			assert_eq!(Reputation::free_calls_left(&9), 1);
+		});
+	}
+}

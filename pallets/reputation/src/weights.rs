@@ -15,6 +15,7 @@ use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 /// The weight of each call of `pallet_micro_reputation`.
 pub trait WeightInfo {
 	fn set_access_tiers() -> Weight;
+	fn reserve_free_calls() -> Weight;
 }
 
 /// Measured weights, priced with the runtime's database weights.
@@ -29,6 +30,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(18_852_000, 0)
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	/// Storage: `MicroNodes::Nodes` (r:1 w:0), `Reputation::AccessTiers` (r:1 w:0),
+	/// `Reputation::QuotaPeriod` (r:1 w:0), `Reputation::FreeCallsUsed` (r:1 w:1),
+	/// `Reputation::FreeCallsReserved` (r:1 w:1), at most 16 reservations of 8 bytes.
+	/// The account-score walk is charged beside the call (`account_score_weight`).
+	fn reserve_free_calls() -> Weight {
+		// Not yet measured: estimated from `MicroTokens::claim_free_tokens` (the same score
+		// walk and quota write, without its token batches), rounded up.
+		Weight::from_parts(360_000_000, 12_000)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
 }
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
@@ -36,5 +48,11 @@ impl WeightInfo for () {
 	fn set_access_tiers() -> Weight {
 		Weight::from_parts(18_852_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
+	}
+	fn reserve_free_calls() -> Weight {
+		// Not yet measured: estimated from `MicroTokens::claim_free_tokens`.
+		Weight::from_parts(360_000_000, 12_000)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 }

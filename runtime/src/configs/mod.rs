@@ -265,6 +265,8 @@ impl pallet_micro_reputation::Config for Runtime {
 	type MaxServicesScanned = ConstU32<16>;
 	/// A hundredth of a MICRO of paid usage is one unit of the score's usage part.
 	type UsageValueUnit = ConstU128<{ UNIT / 100 }>;
+	/// An account reserves free calls for at most 16 nodes per quota period.
+	type MaxFreeReservations = ConstU32<16>;
 	type WeightInfo = pallet_micro_reputation::weights::SubstrateWeight<Runtime>;
 }
 
