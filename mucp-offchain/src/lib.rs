@@ -15,6 +15,7 @@
 //!   publish and subscribe across the network, and shut down gracefully;
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
 //! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source;
+//! - [`store`]: opening the embedded databases, a corrupt one moved aside rather than fatal;
 //! - [`settlement`]: allowances, free quota, the usage ledger and the reports that settle it;
 //! - [`gateway`]: the node's local HTTP API: calls, streams, publish, subscribe (server-sent
 //!   events) and an OpenAPI document of the services the registry knows.
@@ -28,4 +29,5 @@ pub mod protocol;
 pub mod registry;
 pub mod selector;
 pub mod settlement;
+pub mod store;
 pub mod transport;

@@ -450,7 +450,7 @@ fn ledger_error(id: &str) -> impl Fn(String) -> MicroError + '_ {
 impl Ledger {
 	/// Opens (or creates) the ledger at `path`, with what it held.
 	pub fn open(path: &Path) -> Result<Self, String> {
-		let db = Database::create(path).map_err(|e| e.to_string())?;
+		let db = crate::store::open(path).map_err(|e| e.to_string())?;
 		let write = db.begin_write().map_err(|e| e.to_string())?;
 		write.open_table(ALLOWANCES).map_err(|e| e.to_string())?;
 		write.open_table(META).map_err(|e| e.to_string())?;
