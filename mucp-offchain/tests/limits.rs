@@ -1,0 +1,167 @@
+//! Abuse of the worker's limits, as a stranger would try it (issue 17, "Limits everywhere"):
+//! slowloris clients on the gateway, bodies that never finish, more connections than the
+//! gateway serves, and a peer flooding another with calls.
+
+use std::{
+	net::SocketAddr,
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+use mucp_offchain::{
+	gateway::{Gateway, GatewayConfig},
+	peer::{Peer, PeerConfig, Service},
+	registry::Endpoint,
+};
+use tokio::{
+	io::{AsyncReadExt, AsyncWriteExt},
+	net::TcpStream,
+};
+
+fn echo() -> Service {
+	Service::new("echo", "1").call(
+		Endpoint::new("Echo.Call", "Bytes", "Bytes"),
+		|request| async move { Ok(request.body) },
+	)
+}
+
+async fn gateway(dir: &tempfile::TempDir, config: GatewayConfig) -> (Arc<Peer>, Gateway) {
+	let peer =
+		Arc::new(Peer::start(PeerConfig::new(dir.path().join("broker.redb"))).await.unwrap());
+	peer.serve(echo()).unwrap();
+	let config = GatewayConfig { listen: "127.0.0.1:0".parse().unwrap(), ..config };
+	let gateway = Gateway::start(peer.clone(), config).await.unwrap();
+	(peer, gateway)
+}
+
+/// A complete call, sent at once; returns the whole answer.
+async fn normal_call(address: SocketAddr) -> String {
+	let mut stream = TcpStream::connect(address).await.unwrap();
+	let body = r#"{"a":1}"#;
+	let request = format!(
+		"POST /echo/Echo.Call HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n\
+		 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+		body.len()
+	);
+	stream.write_all(request.as_bytes()).await.unwrap();
+	let mut answer = String::new();
+	stream.read_to_string(&mut answer).await.unwrap();
+	answer
+}
+
+/// Waits until the server closes `stream` (end of stream or a reset); returns how long that
+/// took from `since`, or `None` if it is still open at `deadline`.
+async fn closed_by_server(
+	stream: &mut tokio::net::tcp::OwnedReadHalf,
+	since: Instant,
+	deadline: Duration,
+) -> Option<Duration> {
+	let mut buffer = [0u8; 1024];
+	loop {
+		let left = deadline.checked_sub(since.elapsed())?;
+		match tokio::time::timeout(left, stream.read(&mut buffer)).await {
+			Err(_) => return None,
+			Ok(Ok(0)) | Ok(Err(_)) => return Some(since.elapsed()),
+			// A 408 the server may send before closing.
+			Ok(Ok(_)) => continue,
+		}
+	}
+}
+
+/// Opens a connection that sends a request head one byte at a time, every `pace`, forever.
+async fn slowloris(address: SocketAddr, pace: Duration) -> tokio::net::tcp::OwnedReadHalf {
+	let (read, mut write) = TcpStream::connect(address).await.unwrap().into_split();
+	tokio::spawn(async move {
+		let head = b"POST /echo/Echo.Call HTTP/1.1\r\nHost: gateway\r\nX-Slow: ".to_vec();
+		for byte in head.into_iter().chain(std::iter::repeat(b'a')) {
+			if write.write_all(&[byte]).await.is_err() {
+				return;
+			}
+			tokio::time::sleep(pace).await;
+		}
+	});
+	read
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slowloris_client_is_cut_off_and_does_not_stop_others_being_served() {
+	let dir = tempfile::tempdir().unwrap();
+	let config = GatewayConfig {
+		header_timeout: Duration::from_secs(2),
+		max_connections: 8,
+		..GatewayConfig::default()
+	};
+	let (_peer, gateway) = gateway(&dir, config).await;
+	let address = gateway.address();
+	let started = Instant::now();
+	let mut trickling = Vec::new();
+	for _ in 0..3 {
+		trickling.push(slowloris(address, Duration::from_millis(500)).await);
+	}
+	// One that connects and never sends a byte.
+	let (mut silent, _silent_write) = TcpStream::connect(address).await.unwrap().into_split();
+
+	let answer = tokio::time::timeout(Duration::from_secs(1), normal_call(address))
+		.await
+		.expect("a normal client is served while the slow ones hang on");
+	assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+	assert!(answer.ends_with(r#"{"a":1}"#), "{answer}");
+
+	for (i, stream) in trickling.iter_mut().chain([&mut silent]).enumerate() {
+		let closed = closed_by_server(stream, started, Duration::from_secs(6)).await;
+		let closed = closed.unwrap_or_else(|| panic!("connection {i} still open after 6 s"));
+		assert!(closed >= Duration::from_millis(1500), "connection {i} closed early: {closed:?}");
+	}
+	let answer = normal_call(address).await;
+	assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+	gateway.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_never_finishes_gets_408_within_the_body_timeout() {
+	let dir = tempfile::tempdir().unwrap();
+	let config = GatewayConfig { body_timeout: Duration::from_secs(1), ..GatewayConfig::default() };
+	let (_peer, gateway) = gateway(&dir, config).await;
+	let mut stream = TcpStream::connect(gateway.address()).await.unwrap();
+	let started = Instant::now();
+	stream
+		.write_all(
+			b"POST /echo/Echo.Call HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n\
+			  Content-Length: 100\r\n\r\n{\"a\":",
+		)
+		.await
+		.unwrap();
+	let mut answer = vec![0u8; 4096];
+	let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+		.await
+		.expect("an answer within the body timeout")
+		.unwrap();
+	let answer = String::from_utf8_lossy(&answer[..read]).into_owned();
+	assert!(answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{answer}");
+	assert!(answer.contains("the body did not arrive within 1s"), "{answer}");
+	assert!(started.elapsed() >= Duration::from_millis(900));
+	gateway.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_cap_wait_until_a_slot_frees() {
+	let dir = tempfile::tempdir().unwrap();
+	let config = GatewayConfig {
+		header_timeout: Duration::from_secs(1),
+		max_connections: 2,
+		..GatewayConfig::default()
+	};
+	let (_peer, gateway) = gateway(&dir, config).await;
+	let address = gateway.address();
+	let started = Instant::now();
+	let _held =
+		[TcpStream::connect(address).await.unwrap(), TcpStream::connect(address).await.unwrap()];
+	// Both slots are taken by clients that send nothing: the third is served once the header
+	// timeout has closed one of them, not before and not never.
+	let answer = tokio::time::timeout(Duration::from_secs(5), normal_call(address))
+		.await
+		.expect("served once a slot frees");
+	assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+	assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+	gateway.shutdown().await;
+}
