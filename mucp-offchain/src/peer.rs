@@ -58,7 +58,8 @@ use crate::{
 	selector::{Selector, SelectorConfig},
 	transport::{
 		build_swarm, parse_queue_marker, queue_marker, read_frame, topic_channel, write_frame,
-		Behaviour, BehaviourEvent, TransportConfig, REGISTRY_TOPIC, STREAM_PROTOCOL,
+		Behaviour, BehaviourEvent, ConnectionCaps, TransportConfig, REGISTRY_TOPIC,
+		STREAM_PROTOCOL,
 	},
 };
 
@@ -96,6 +97,10 @@ pub struct PeerConfig {
 	pub idle_timeout: Duration,
 	/// Gossipsub's heartbeat.
 	pub heartbeat: Duration,
+	/// Connection and stream caps.
+	pub connections: ConnectionCaps,
+	/// Most calls from one peer served at once; more are refused with a 429 until one ends.
+	pub max_inbound_per_peer: usize,
 }
 
 impl PeerConfig {
@@ -114,8 +119,10 @@ impl PeerConfig {
 			retries: 2,
 			selector: SelectorConfig::default(),
 			handler_timeout: Duration::from_secs(30),
-			idle_timeout: Duration::from_secs(3600),
+			idle_timeout: Duration::from_secs(60),
 			heartbeat: Duration::from_millis(500),
+			connections: ConnectionCaps::default(),
+			max_inbound_per_peer: 32,
 		}
 	}
 }
@@ -621,6 +628,7 @@ impl Peer {
 		let mut swarm = build_swarm(
 			config.keypair.clone(),
 			TransportConfig {
+				connections: config.connections,
 				limits: config.limits,
 				request_timeout: config.call_timeout,
 				idle_timeout: config.idle_timeout,
@@ -687,6 +695,7 @@ impl Peer {
 			responses: mpsc::unbounded_channel(),
 			rtts: HashMap::new(),
 			bootstrapped: false,
+			inbound: HashMap::new(),
 		};
 		let accepting = {
 			let shared = shared.clone();
@@ -1152,6 +1161,8 @@ struct Driver {
 	),
 	rtts: HashMap<PeerId, Duration>,
 	bootstrapped: bool,
+	/// The calls each connected peer may still have served at once (its inbound budget).
+	inbound: HashMap<PeerId, Arc<tokio::sync::Semaphore>>,
 }
 
 impl Driver {
@@ -1435,6 +1446,7 @@ impl Driver {
 			}
 			SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
 				self.rtts.remove(&peer_id);
+				self.inbound.remove(&peer_id);
 			}
 			SwarmEvent::Behaviour(BehaviourEvent::Calls(event)) => self.call_event(event),
 			SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Message {
@@ -1506,10 +1518,32 @@ impl Driver {
 		use request_response::{Event as E, Message as M};
 		match event {
 			E::Message { peer, message: M::Request { request, channel, .. } } => {
+				// Each peer has a budget of calls served at once: past it a call is refused at
+				// once, so one peer cannot run up tasks (and handlers) without bound.
+				let budget = self.shared.config.max_inbound_per_peer;
+				let permit = self
+					.inbound
+					.entry(peer)
+					.or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(budget)))
+					.clone()
+					.try_acquire_owned();
+				let Ok(permit) = permit else {
+					let error = MicroError::new(
+						PROTOCOL,
+						429,
+						format!(
+							"too many calls in flight from this peer: at most {budget} at once"
+						),
+					);
+					let reply = Message::new(Vec::new()).with(header::ERROR, &error.to_json());
+					let _ = self.swarm.behaviour_mut().calls.send_response(channel, reply.encode());
+					return;
+				};
 				let shared = self.shared.clone();
 				let responses = self.responses.0.clone();
 				tokio::spawn(async move {
 					let reply = shared.dispatch(peer, request).await;
+					drop(permit);
 					let _ = responses.send((channel, reply));
 				});
 			}

@@ -165,3 +165,116 @@ async fn connections_past_the_cap_wait_until_a_slot_frees() {
 	assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
 	gateway.shutdown().await;
 }
+
+/// Waits until `check` holds, polling; panics with `what` after 20 s.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+	F: FnMut() -> Fut,
+	Fut: std::future::Future<Output = bool>,
+{
+	let deadline = Instant::now() + Duration::from_secs(20);
+	while !check().await {
+		assert!(Instant::now() < deadline, "timed out waiting until {what}");
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
+}
+
+fn peer_config(dir: &tempfile::TempDir, name: &str, bootstrap: &[&Peer]) -> PeerConfig {
+	let mut config = PeerConfig::new(dir.path().join(format!("{name}.redb")));
+	config.bootstrap = bootstrap.iter().flat_map(|peer| peer.addresses()).collect();
+	config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_flooding_calls_gets_429_past_its_budget_and_the_rest_are_served() {
+	use std::sync::atomic::{AtomicUsize, Ordering};
+	let dir = tempfile::tempdir().unwrap();
+	let mut config = peer_config(&dir, "server", &[]);
+	config.max_inbound_per_peer = 4;
+	let server = Peer::start(config).await.unwrap();
+	let (gate, started) = (Arc::new(tokio::sync::Semaphore::new(0)), Arc::new(AtomicUsize::new(0)));
+	let (held, counted) = (gate.clone(), started.clone());
+	server
+		.serve(Service::new("held", "1").call(
+			Endpoint::new("Held.Call", "Bytes", "Bytes"),
+			move |request| {
+				let (held, counted) = (held.clone(), counted.clone());
+				async move {
+					counted.fetch_add(1, Ordering::SeqCst);
+					held.acquire().await.expect("open").forget();
+					Ok(request.body)
+				}
+			},
+		))
+		.unwrap();
+	let flooder = Arc::new(Peer::start(peer_config(&dir, "flooder", &[&server])).await.unwrap());
+	eventually("the flooder sees the held service", || {
+		let seen = !flooder.service("held").is_empty();
+		async move { seen }
+	})
+	.await;
+	let calls: Vec<_> = (0..7)
+		.map(|i| {
+			let flooder = flooder.clone();
+			tokio::spawn(async move {
+				let options = mucp_offchain::peer::CallOptions {
+					timeout: Duration::from_secs(15),
+					retries: 0,
+				};
+				let request = mucp_offchain::protocol::Message::call(
+					&format!("c{i}"),
+					"held",
+					"Held.Call",
+					b"{}".to_vec(),
+				);
+				flooder.call_with(request, options).await
+			})
+		})
+		.collect();
+	eventually("three calls are refused", || {
+		let done = calls.iter().filter(|call| call.is_finished()).count();
+		async move { done == 3 }
+	})
+	.await;
+	assert_eq!(started.load(Ordering::SeqCst), 4, "only the budget's worth reached the handler");
+	gate.add_permits(4);
+	let (mut served, mut refused) = (0, Vec::new());
+	for call in calls {
+		match call.await.unwrap() {
+			Ok(reply) => {
+				assert_eq!(reply.body, b"{}");
+				served += 1;
+			}
+			Err(error) => refused.push((error.code, error.detail)),
+		}
+	}
+	assert_eq!(served, 4);
+	assert_eq!(
+		refused,
+		vec![(429, "too many calls in flight from this peer: at most 4 at once".to_owned()); 3]
+	);
+	// The budget is given back: the next call is served.
+	gate.add_permits(1);
+	assert_eq!(flooder.call("held", "Held.Call", b"{}".to_vec()).await.unwrap().body, b"{}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_cap_are_refused() {
+	let dir = tempfile::tempdir().unwrap();
+	let mut config = peer_config(&dir, "server", &[]);
+	config.connections.max_established = 1;
+	let server = Peer::start(config).await.unwrap();
+	let first = Peer::start(peer_config(&dir, "first", &[&server])).await.unwrap();
+	eventually("the first peer is connected", || async {
+		server.connected().await == vec![first.id()]
+	})
+	.await;
+	let second = Peer::start(peer_config(&dir, "second", &[&server])).await.unwrap();
+	// The second's dial is denied: give it the time a dial takes on loopback, many times over.
+	let deadline = Instant::now() + Duration::from_secs(3);
+	while Instant::now() < deadline {
+		assert_eq!(server.connected().await, vec![first.id()], "the cap holds");
+		assert!(!second.connected().await.contains(&server.id()));
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+}
