@@ -1128,6 +1128,18 @@ impl Peer {
 	/// Stops gracefully: withdraws this node's services (the network hears of it at once),
 	/// then stops the transport.
 	pub async fn shutdown(mut self) {
+		self.close().await;
+		// Wait for the tasks to end, so the broker's store is closed when this returns.
+		for task in self.tasks.drain(..) {
+			task.abort();
+			let _ = task.await;
+		}
+	}
+
+	/// [`Peer::shutdown`] for a peer that is shared: withdraws this node's services (the
+	/// network hears of it at once, rather than after a registry TTL) and stops the transport;
+	/// calls and publishes fail after it. The node calls it as it stops.
+	pub async fn close(&self) {
 		let names: Vec<String> =
 			self.shared.services.read().expect("not poisoned").keys().cloned().collect();
 		for name in names {
@@ -1136,11 +1148,6 @@ impl Peer {
 		let (reply, done) = oneshot::channel();
 		if self.commands.send(Command::Shutdown { reply }).is_ok() {
 			let _ = tokio::time::timeout(Duration::from_secs(5), done).await;
-		}
-		// Wait for the tasks to end, so the broker's store is closed when this returns.
-		for task in self.tasks.drain(..) {
-			task.abort();
-			let _ = task.await;
 		}
 	}
 
@@ -1662,5 +1669,21 @@ mod tests {
 		assert!(peer.subscribe("", None).is_err());
 		let call = Message::call("9", "echo", "Echo.Call", Vec::new());
 		assert_eq!(peer.publish_message(call).await.unwrap_err().code, 400);
+	}
+
+	#[tokio::test]
+	async fn a_shared_peer_closes_gracefully_withdrawing_its_services() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = Arc::new(lone_peer(&dir).await);
+		peer.serve(echo()).unwrap();
+		assert_eq!(peer.service("echo").len(), 1);
+		let closing = peer.clone();
+		tokio::spawn(async move { closing.close().await }).await.unwrap();
+		assert!(peer.service("echo").is_empty(), "withdrawn");
+		assert_eq!(
+			peer.call("echo", "Echo.Call", Vec::new()).await.unwrap_err().code,
+			404,
+			"no node runs it"
+		);
 	}
 }
