@@ -101,6 +101,8 @@ pub struct PeerConfig {
 	pub connections: ConnectionCaps,
 	/// Most calls from one peer served at once; more are refused with a 429 until one ends.
 	pub max_inbound_per_peer: usize,
+	/// Most streams one peer may hold open here at once; more are refused with a 429.
+	pub max_inbound_streams_per_peer: usize,
 }
 
 impl PeerConfig {
@@ -123,6 +125,7 @@ impl PeerConfig {
 			heartbeat: Duration::from_millis(500),
 			connections: ConnectionCaps::default(),
 			max_inbound_per_peer: 32,
+			max_inbound_streams_per_peer: 16,
 		}
 	}
 }
@@ -588,6 +591,19 @@ impl Shared {
 	}
 }
 
+/// Answers a stream past its peer's budget with a 429 and closes it.
+async fn refuse_stream(stream: &mut libp2p::Stream, budget: usize) {
+	let error = MicroError::new(
+		PROTOCOL,
+		429,
+		format!("too many streams open from this peer: at most {budget} at once"),
+	);
+	let reply = Message::new(Vec::new()).with(header::ERROR, &error.to_json());
+	let _ =
+		tokio::time::timeout(Duration::from_secs(1), write_frame(stream, &reply.encode())).await;
+	let _ = stream.close().await;
+}
+
 /// The peer id of registry node `node`, or the 503 a call to `name` on it gets.
 fn peer_of(node: &registry::Node, name: &str) -> Result<PeerId, MicroError> {
 	node.id
@@ -701,8 +717,26 @@ impl Peer {
 			let shared = shared.clone();
 			let mut incoming = incoming;
 			tokio::spawn(async move {
-				while let Some((_, stream)) = incoming.next().await {
-					tokio::spawn(shared.clone().serve_stream(stream));
+				// Each peer may hold a bounded number of streams open here; one past it is
+				// closed at once. Peers with none open are forgotten as the map grows.
+				let budget = shared.config.max_inbound_streams_per_peer;
+				let mut open: HashMap<PeerId, Arc<tokio::sync::Semaphore>> = HashMap::new();
+				while let Some((from, mut stream)) = incoming.next().await {
+					if open.len() >= 1024 {
+						open.retain(|_, streams| streams.available_permits() < budget);
+					}
+					let streams = open
+						.entry(from)
+						.or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(budget)));
+					let Ok(permit) = streams.clone().try_acquire_owned() else {
+						tokio::spawn(async move { refuse_stream(&mut stream, budget).await });
+						continue;
+					};
+					let serving = shared.clone().serve_stream(stream);
+					tokio::spawn(async move {
+						serving.await;
+						drop(permit);
+					});
 				}
 			})
 		};

@@ -278,3 +278,50 @@ async fn connections_past_the_cap_are_refused() {
 		tokio::time::sleep(Duration::from_millis(100)).await;
 	}
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_opening_streams_past_its_budget_gets_429() {
+	let dir = tempfile::tempdir().unwrap();
+	let mut config = peer_config(&dir, "server", &[]);
+	config.max_inbound_streams_per_peer = 2;
+	let server = Peer::start(config).await.unwrap();
+	server
+		.serve(Service::new("held", "1").stream(
+			Endpoint::new("Held.Stream", "Bytes", "Bytes"),
+			|_, mut stream| async move {
+				while let Some(Ok(message)) = stream.recv().await {
+					let _ = stream.send(message.body).await;
+				}
+			},
+		))
+		.unwrap();
+	let flooder = Peer::start(peer_config(&dir, "flooder", &[&server])).await.unwrap();
+	eventually("the flooder sees the held service", || {
+		let seen = !flooder.service("held").is_empty();
+		async move { seen }
+	})
+	.await;
+	let first = flooder.stream("held", "Held.Stream").await.unwrap();
+	let mut second = flooder.stream("held", "Held.Stream").await.unwrap();
+	let Err(refused) = flooder.stream("held", "Held.Stream").await else {
+		panic!("a third stream opened past the budget of 2");
+	};
+	assert_eq!(
+		(refused.code, refused.detail.as_str()),
+		(429, "too many streams open from this peer: at most 2 at once")
+	);
+	second.send(b"{}".to_vec()).await.unwrap();
+	assert_eq!(second.recv().await.unwrap().unwrap().body, b"{}", "the open ones still work");
+	drop(first);
+	// Once one closes, its slot is given back.
+	let deadline = Instant::now() + Duration::from_secs(20);
+	loop {
+		match flooder.stream("held", "Held.Stream").await {
+			Ok(_) => break,
+			Err(error) => assert_eq!(error.code, 429, "{error:?}"),
+		}
+		assert!(Instant::now() < deadline, "no slot was given back");
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
+	drop(second);
+}
