@@ -13,9 +13,9 @@
 //! heartbeats and settles when due. The HTTP gateway serves the local API meanwhile.
 //!
 //! Faults (issue 17): a corrupt broker inbox or usage ledger is moved aside and started empty
-//! (`mucp_offchain::store`), so the node keeps validating; services keep their storage on disk
-//! under `storage/`; as the node stops, [`ShutdownOnExit`] withdraws this node's services so
-//! other nodes stop routing to it at once.
+//! (`mucp_offchain::store`), so the node keeps validating; the executor keeps service storage
+//! on disk under `storage/` (`Executor::storage`); as the node stops, [`ShutdownOnExit`]
+//! withdraws this node's services so other nodes stop routing to it at once.
 
 pub mod chain;
 pub mod deploy;
