@@ -23,7 +23,10 @@
 //!   [`MAX_DEPTH`] (the depth travels in [`DEPTH_HEADER`]), and a nested call carries the
 //!   caller's allowance, so the consumer pays for it. Without an allowance, only a call the
 //!   node's own operator made may spend the operator's free quota on nested calls: a stranger's
-//!   free call cannot fan out on it.
+//!   free call cannot fan out on it;
+//! - when every instance of the pool is busy, a call gets a 503 (try again, or another node),
+//!   which is the node's capacity and not a fault of the version, so it does not count against
+//!   the version's health.
 //!
 //! [`source`] fetches a service's public source at a commit, builds it reproducibly to wasm
 //! and checks the code hash the chain recorded.
@@ -51,7 +54,8 @@ use redb::{ReadableTable, TableDefinition};
 
 use wasmtime::{
 	Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module,
-	PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder, Trap,
+	PoolConcurrencyLimitError, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder,
+	Trap,
 };
 
 use crate::protocol::{ContentType, MicroError};
@@ -592,6 +596,18 @@ impl Executor {
 				"the service panicked (out of memory, or a bug): this call failed",
 			),
 			Some(trap) => MicroError::internal(id, format!("the service trapped: {trap}")),
+			// Every instance is busy: the node is at capacity, the version is not at fault (a
+			// 503, which does not count against its health, and the caller may go elsewhere).
+			None if error.chain().any(|cause| cause.is::<PoolConcurrencyLimitError>()) => {
+				MicroError::new(
+					id,
+					503,
+					format!(
+						"this node runs {} service calls at once, all busy: try again",
+						self.config.max_instances
+					),
+				)
+			}
 			// A host function's refusal: its own words, without wasmtime's backtrace.
 			None => MicroError::internal(id, format!("the service failed: {}", error.root_cause())),
 		}
@@ -939,6 +955,47 @@ mod tests {
 		);
 		let within = run(&executor, &fan_out(MAX_NESTED_CALLS), b"{}", Arc::new(Storage::new(0)));
 		assert_eq!(within.unwrap(), b"ok");
+	}
+
+	#[test]
+	fn a_full_instance_pool_is_a_503_not_a_fault_of_the_version() {
+		let executor = Arc::new(
+			Executor::new(ExecutorConfig {
+				memory_limit: 16 << 20,
+				deadline: Duration::from_millis(1000),
+				max_instances: 1,
+				..ExecutorConfig::default()
+			})
+			.unwrap(),
+		);
+		let spinning = guest("(loop $forever (br $forever))");
+		let answering = guest("");
+		// Loaded first: loading runs an instance too.
+		executor.load(&answering, None).unwrap();
+		executor.load(&spinning, None).unwrap();
+		// The spinner and the answering calls race for the one instance: whichever loses gets
+		// the 503. Tried until the spinner wins, so answering calls meet it busy.
+		let mut refusals = Vec::new();
+		for _ in 0..20 {
+			let busy = {
+				let (executor, spinning) = (executor.clone(), spinning.clone());
+				thread::spawn(move || run(&executor, &spinning, b"{}", Arc::new(Storage::new(0))))
+			};
+			while !busy.is_finished() {
+				if let Err(error) = run(&executor, &answering, b"{}", Arc::new(Storage::new(0))) {
+					refusals.push((error.code, error.detail));
+				}
+			}
+			match busy.join().unwrap() {
+				Err(error) if error.code == 408 => break,
+				Err(error) => refusals.push((error.code, error.detail)),
+				Ok(_) => panic!("the spinner answered"),
+			}
+		}
+		assert!(!refusals.is_empty(), "nobody was refused while the only instance spun");
+		let expected = (503, "this node runs 1 service calls at once, all busy: try again".into());
+		assert!(refusals.iter().all(|refusal| *refusal == expected), "{refusals:?}");
+		assert_eq!(run(&executor, &answering, b"{}", Arc::new(Storage::new(0))).unwrap(), b"ok");
 	}
 
 	/// `Set` stores the body at key `k`; anything else answers what is stored there.
