@@ -1,6 +1,7 @@
-//! Abuse of the worker's limits, as a stranger would try it (issue 17, "Limits everywhere"):
-//! slowloris clients on the gateway, bodies that never finish, more connections than the
-//! gateway serves, and a peer flooding another with calls.
+//! Abuse of the worker's limits, as a stranger would try it (issue 17, "Limits everywhere" and
+//! "Faults"): slowloris clients on the gateway, bodies that never finish, more connections
+//! than the gateway or the peer serves, a peer flooding another with calls and streams, a
+//! guest asking the host for 2 GiB, and a corrupt inbox and ledger on disk.
 
 use std::{
 	net::SocketAddr,
@@ -360,4 +361,45 @@ async fn a_corrupt_inbox_or_ledger_is_moved_aside_and_the_node_keeps_running() {
 		assert_eq!(aside.len(), 1, "{name} moved aside once: {aside:?}");
 		assert_eq!(std::fs::read(&aside[0]).unwrap(), garbage, "{name}'s bytes are kept");
 	}
+}
+
+/// `Hog` asks the host to publish 2 GiB from its 64 KiB of memory; anything else answers `ok`.
+const HOG: &str = r#"
+(module
+  (import "micro" "publish" (func $publish (param i32 i32 i32 i32) (result i32)))
+  (import "micro" "respond" (func $respond (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "ok")
+  (func (export "micro_abi_version") (result i32) (i32.const 1))
+  (func (export "micro_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "micro_handle") (param i32 i32 i32 i32 i32) (result i32)
+    (if (i32.eq (local.get 1) (i32.const 3))
+      (then (drop (call $publish (i32.const 16) (i32.const 2) (i32.const 0) (i32.const 0x7fffffff)))))
+    (call $respond (i32.const 16) (i32.const 2))
+    (i32.const 0)))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_asking_the_host_for_2_gib_fails_alone_and_the_node_keeps_serving() {
+	use mucp_offchain::executor::{wasm_service, Deployment, Executor, ExecutorConfig, PeerHost};
+	let dir = tempfile::tempdir().unwrap();
+	let peer = Arc::new(Peer::start(peer_config(&dir, "node", &[])).await.unwrap());
+	let executor = Arc::new(Executor::new(ExecutorConfig::default()).unwrap());
+	let hash = executor.load(&wat::parse_str(HOG).unwrap(), None).unwrap();
+	let host = Arc::new(PeerHost::new(&peer, tokio::runtime::Handle::current()));
+	let deployment = Arc::new(Deployment::new("hog", executor, host, 1 << 20));
+	deployment.start(1, hash).unwrap();
+	let endpoints = ["Hog", "Ok"].map(|name| Endpoint::new(name, "Request", "Response")).to_vec();
+	peer.serve(wasm_service(deployment, "1", endpoints)).unwrap();
+
+	let error = peer.call("hog", "Hog", b"{}".to_vec()).await.unwrap_err();
+	assert_eq!(
+		(error.code, error.detail.as_str()),
+		(
+			500,
+			"the service failed: the guest passed 2147483647 bytes where the host allows at most \
+			 4194304"
+		)
+	);
+	assert_eq!(peer.call("hog", "Ok", b"{}".to_vec()).await.unwrap().body, b"ok");
 }
