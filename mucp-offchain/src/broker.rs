@@ -183,7 +183,7 @@ fn millis(time: SystemTime) -> u64 {
 impl Broker {
 	/// Opens (or creates) the broker whose inbox is stored at `path`, loading what it held.
 	pub fn open(path: &Path, config: BrokerConfig) -> Result<Self, BrokerError> {
-		let db = Database::create(path).map_err(store_error)?;
+		let db = crate::store::open(path).map_err(store_error)?;
 		let write = db.begin_write().map_err(store_error)?;
 		write.open_table(INBOX).map_err(store_error)?;
 		write.commit().map_err(store_error)?;

@@ -13,6 +13,14 @@
 //! also in the `Micro-Error` header. The `Micro-Allowance` and `Micro-Version` headers of a
 //! request travel with the call. Paths starting `/_/` cannot name a service (service names
 //! start with a letter), so they never shadow one.
+//!
+//! Limits (issue 17, finding H6): a client must send its request head within
+//! [`GatewayConfig::header_timeout`] (an idle keep-alive connection is closed after it too) and
+//! its body within [`GatewayConfig::body_timeout`], at most [`GatewayConfig::max_body`] bytes;
+//! at most [`GatewayConfig::max_connections`] connections are served at once, further ones
+//! wait in the listen backlog. A slowloris client, trickling its headers a byte at a time or
+//! never finishing them, holds a connection only until the header timeout and cannot stop
+//! anyone else being served.
 
 use std::{collections::BTreeMap, convert::Infallible, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -25,9 +33,13 @@ use hyper::{
 	service::service_fn,
 	Method, Request, Response, StatusCode,
 };
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{json, Value};
-use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+use tokio::{
+	net::TcpListener,
+	sync::{watch, Semaphore},
+	task::JoinHandle,
+};
 
 use crate::{
 	broker::Published,
@@ -50,6 +62,13 @@ pub struct GatewayConfig {
 	pub max_body: usize,
 	/// How often an idle event stream gets a keep-alive comment.
 	pub keep_alive: Duration,
+	/// How long a client may take to send a request's head (and an idle connection may wait
+	/// for the next one) before its connection is closed.
+	pub header_timeout: Duration,
+	/// How long a client may take to send a request's body (408 past it).
+	pub body_timeout: Duration,
+	/// Most connections served at once; more wait to be accepted.
+	pub max_connections: usize,
 }
 
 impl Default for GatewayConfig {
@@ -58,6 +77,9 @@ impl Default for GatewayConfig {
 			listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
 			max_body: 4 * 1024 * 1024,
 			keep_alive: Duration::from_secs(15),
+			header_timeout: Duration::from_secs(10),
+			body_timeout: Duration::from_secs(30),
+			max_connections: 512,
 		}
 	}
 }
@@ -98,7 +120,15 @@ async fn accept(
 	config: Arc<GatewayConfig>,
 	mut stopped: watch::Receiver<bool>,
 ) {
+	let connections = Arc::new(Semaphore::new(config.max_connections.max(1)));
 	loop {
+		let permit = tokio::select! {
+			permit = connections.clone().acquire_owned() => match permit {
+				Ok(permit) => permit,
+				Err(_) => return,
+			},
+			_ = stopped.changed() => return,
+		};
 		let (stream, _) = tokio::select! {
 			accepted = listener.accept() => match accepted {
 				Ok(accepted) => accepted,
@@ -112,12 +142,17 @@ async fn accept(
 		};
 		let (peer, config, mut stopped) = (peer.clone(), config.clone(), stopped.clone());
 		tokio::spawn(async move {
+			let _permit = permit;
+			let header_timeout = config.header_timeout;
 			let shutdown = stopped.clone();
 			let service = service_fn(move |request| {
 				let (peer, config, shutdown) = (peer.clone(), config.clone(), shutdown.clone());
 				async move { Ok::<_, Infallible>(route(request, &peer, &config, shutdown).await) }
 			});
-			let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+			let connection = http1::Builder::new()
+				.timer(TokioTimer::new())
+				.header_read_timeout(header_timeout)
+				.serve_connection(TokioIo::new(stream), service);
 			tokio::pin!(connection);
 			tokio::select! {
 				_ = connection.as_mut() => {}
@@ -227,19 +262,25 @@ fn percent_decode(text: &str) -> String {
 	String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Reads the whole body, up to `max` bytes (413 past it).
-async fn read_body(request: Request<Incoming>, max: usize, id: &str) -> Result<Bytes, MicroError> {
-	Limited::new(request.into_body(), max)
-		.collect()
-		.await
-		.map(|collected| collected.to_bytes())
-		.map_err(|e| {
-			if e.is::<http_body_util::LengthLimitError>() {
-				MicroError::too_large(id, format!("the body exceeds {max} bytes"))
-			} else {
-				MicroError::bad_request(id, format!("reading the body: {e}"))
-			}
-		})
+/// Reads the whole body, up to `config.max_body` bytes (413 past it) within
+/// `config.body_timeout` (408 past it).
+async fn read_body(
+	request: Request<Incoming>,
+	config: &GatewayConfig,
+	id: &str,
+) -> Result<Bytes, MicroError> {
+	let max = config.max_body;
+	let collected = Limited::new(request.into_body(), max).collect();
+	let collected = tokio::time::timeout(config.body_timeout, collected).await.map_err(|_| {
+		MicroError::timeout(id, format!("the body did not arrive within {:?}", config.body_timeout))
+	})?;
+	collected.map(|collected| collected.to_bytes()).map_err(|e| {
+		if e.is::<http_body_util::LengthLimitError>() {
+			MicroError::too_large(id, format!("the body exceeds {max} bytes"))
+		} else {
+			MicroError::bad_request(id, format!("reading the body: {e}"))
+		}
+	})
 }
 
 /// The content type a request says its body is in, or what its first byte says.
@@ -289,7 +330,7 @@ async fn call(
 	};
 	let mut message = Message::call(&unique_id(peer), service, endpoint, Vec::new());
 	forwarded_headers(&request, &mut message);
-	let body = match read_body(request, config.max_body, &name).await {
+	let body = match read_body(request, config, &name).await {
 		Ok(body) => body,
 		Err(error) => return error_response(&error),
 	};
@@ -333,7 +374,7 @@ async fn publish(
 		.and_then(|v| v.to_str().ok())
 		.map(str::to_owned)
 		.unwrap_or_else(|| unique_id(peer));
-	let body = match read_body(request, config.max_body, &topic).await {
+	let body = match read_body(request, config, &topic).await {
 		Ok(body) => body,
 		Err(error) => return error_response(&error),
 	};
@@ -441,7 +482,7 @@ async fn stream(
 	endpoint: &str,
 ) -> Response<Body> {
 	let name = format!("{service}.{endpoint}");
-	let body = match read_body(request, config.max_body, &name).await {
+	let body = match read_body(request, config, &name).await {
 		Ok(body) => body,
 		Err(error) => return error_response(&error),
 	};

@@ -18,6 +18,7 @@
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
 //! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source
 //!   (`executor::source`: fetched without running anything, built inside bubblewrap);
+//! - [`store`]: opening the embedded databases, a corrupt one moved aside rather than fatal;
 //! - [`settlement`]: allowances, free quota, the meter (calls reserved as admitted, charged
 //!   only if answered before the caller's deadline, a retried `Micro-Id` charged once), the usage
 //!   ledger (calls and their value) and the reports that settle it;
@@ -34,4 +35,5 @@ pub mod protocol;
 pub mod registry;
 pub mod selector;
 pub mod settlement;
+pub mod store;
 pub mod transport;

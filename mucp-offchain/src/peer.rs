@@ -66,7 +66,8 @@ use crate::{
 	selector::{placed_nodes, Selector, SelectorConfig},
 	transport::{
 		build_swarm, parse_queue_marker, queue_marker, read_frame, topic_channel, write_frame,
-		Behaviour, BehaviourEvent, TransportConfig, REGISTRY_TOPIC, STREAM_PROTOCOL,
+		Behaviour, BehaviourEvent, ConnectionCaps, TransportConfig, REGISTRY_TOPIC,
+		STREAM_PROTOCOL,
 	},
 };
 
@@ -112,6 +113,12 @@ pub struct PeerConfig {
 	/// Whom the registry believes (see [`authority`](crate::authority)): the node's chain.
 	/// Default: nobody but this peer.
 	pub authority: Arc<dyn Authority>,
+	/// Connection and stream caps.
+	pub connections: ConnectionCaps,
+	/// Most calls from one peer served at once; more are refused with a 429 until one ends.
+	pub max_inbound_per_peer: usize,
+	/// Most streams one peer may hold open here at once; more are refused with a 429.
+	pub max_inbound_streams_per_peer: usize,
 }
 
 impl PeerConfig {
@@ -130,9 +137,12 @@ impl PeerConfig {
 			retries: 2,
 			selector: SelectorConfig::default(),
 			handler_timeout: Duration::from_secs(10),
-			idle_timeout: Duration::from_secs(3600),
+			idle_timeout: Duration::from_secs(60),
 			heartbeat: Duration::from_millis(500),
 			authority: crate::authority::trust_none(),
+			connections: ConnectionCaps::default(),
+			max_inbound_per_peer: 32,
+			max_inbound_streams_per_peer: 16,
 		}
 	}
 }
@@ -684,6 +694,19 @@ fn own_addresses(source: &PeerId, addresses: &[String]) -> Option<Vec<Multiaddr>
 		.collect()
 }
 
+/// Answers a stream past its peer's budget with a 429 and closes it.
+async fn refuse_stream(stream: &mut libp2p::Stream, budget: usize) {
+	let error = MicroError::new(
+		PROTOCOL,
+		429,
+		format!("too many streams open from this peer: at most {budget} at once"),
+	);
+	let reply = Message::new(Vec::new()).with(header::ERROR, &error.to_json());
+	let _ =
+		tokio::time::timeout(Duration::from_secs(1), write_frame(stream, &reply.encode())).await;
+	let _ = stream.close().await;
+}
+
 /// The peer id of registry node `node`, or the 503 a call to `name` on it gets.
 fn peer_of(node: &registry::Node, name: &str) -> Result<PeerId, MicroError> {
 	node.id
@@ -724,6 +747,7 @@ impl Peer {
 		let mut swarm = build_swarm(
 			config.keypair.clone(),
 			TransportConfig {
+				connections: config.connections,
 				limits: config.limits,
 				request_timeout: config.call_timeout,
 				idle_timeout: config.idle_timeout,
@@ -791,13 +815,32 @@ impl Peer {
 			responses: mpsc::unbounded_channel(),
 			rtts: HashMap::new(),
 			bootstrapped: false,
+			inbound: HashMap::new(),
 		};
 		let accepting = {
 			let shared = shared.clone();
 			let mut incoming = incoming;
 			tokio::spawn(async move {
-				while let Some((_, stream)) = incoming.next().await {
-					tokio::spawn(shared.clone().serve_stream(stream));
+				// Each peer may hold a bounded number of streams open here; one past it is
+				// closed at once. Peers with none open are forgotten as the map grows.
+				let budget = shared.config.max_inbound_streams_per_peer;
+				let mut open: HashMap<PeerId, Arc<tokio::sync::Semaphore>> = HashMap::new();
+				while let Some((from, mut stream)) = incoming.next().await {
+					if open.len() >= 1024 {
+						open.retain(|_, streams| streams.available_permits() < budget);
+					}
+					let streams = open
+						.entry(from)
+						.or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(budget)));
+					let Ok(permit) = streams.clone().try_acquire_owned() else {
+						tokio::spawn(async move { refuse_stream(&mut stream, budget).await });
+						continue;
+					};
+					let serving = shared.clone().serve_stream(stream);
+					tokio::spawn(async move {
+						serving.await;
+						drop(permit);
+					});
 				}
 			})
 		};
@@ -1235,6 +1278,18 @@ impl Peer {
 	/// Stops gracefully: withdraws this node's services (the network hears of it at once),
 	/// then stops the transport.
 	pub async fn shutdown(mut self) {
+		self.close().await;
+		// Wait for the tasks to end, so the broker's store is closed when this returns.
+		for task in self.tasks.drain(..) {
+			task.abort();
+			let _ = task.await;
+		}
+	}
+
+	/// [`Peer::shutdown`] for a peer that is shared: withdraws this node's services (the
+	/// network hears of it at once, rather than after a registry TTL) and stops the transport;
+	/// calls and publishes fail after it. The node calls it as it stops.
+	pub async fn close(&self) {
 		let names: Vec<String> =
 			self.shared.services.read().expect("not poisoned").keys().cloned().collect();
 		for name in names {
@@ -1243,11 +1298,6 @@ impl Peer {
 		let (reply, done) = oneshot::channel();
 		if self.commands.send(Command::Shutdown { reply }).is_ok() {
 			let _ = tokio::time::timeout(Duration::from_secs(5), done).await;
-		}
-		// Wait for the tasks to end, so the broker's store is closed when this returns.
-		for task in self.tasks.drain(..) {
-			task.abort();
-			let _ = task.await;
 		}
 	}
 
@@ -1268,6 +1318,8 @@ struct Driver {
 	),
 	rtts: HashMap<PeerId, Duration>,
 	bootstrapped: bool,
+	/// The calls each connected peer may still have served at once (its inbound budget).
+	inbound: HashMap<PeerId, Arc<tokio::sync::Semaphore>>,
 }
 
 impl Driver {
@@ -1581,6 +1633,7 @@ impl Driver {
 			}
 			SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
 				self.rtts.remove(&peer_id);
+				self.inbound.remove(&peer_id);
 			}
 			SwarmEvent::Behaviour(BehaviourEvent::Calls(event)) => self.call_event(event),
 			SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Message {
@@ -1670,10 +1723,32 @@ impl Driver {
 		use request_response::{Event as E, Message as M};
 		match event {
 			E::Message { peer, message: M::Request { request, channel, .. } } => {
+				// Each peer has a budget of calls served at once: past it a call is refused at
+				// once, so one peer cannot run up tasks (and handlers) without bound.
+				let budget = self.shared.config.max_inbound_per_peer;
+				let permit = self
+					.inbound
+					.entry(peer)
+					.or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(budget)))
+					.clone()
+					.try_acquire_owned();
+				let Ok(permit) = permit else {
+					let error = MicroError::new(
+						PROTOCOL,
+						429,
+						format!(
+							"too many calls in flight from this peer: at most {budget} at once"
+						),
+					);
+					let reply = Message::new(Vec::new()).with(header::ERROR, &error.to_json());
+					let _ = self.swarm.behaviour_mut().calls.send_response(channel, reply.encode());
+					return;
+				};
 				let shared = self.shared.clone();
 				let responses = self.responses.0.clone();
 				tokio::spawn(async move {
 					let reply = shared.dispatch(peer, request).await;
+					drop(permit);
 					let _ = responses.send((channel, reply));
 				});
 			}
@@ -1834,5 +1909,21 @@ mod tests {
 		assert!(peer.subscribe("", None).is_err());
 		let call = Message::call("9", "echo", "Echo.Call", Vec::new());
 		assert_eq!(peer.publish_message(call).await.unwrap_err().code, 400);
+	}
+
+	#[tokio::test]
+	async fn a_shared_peer_closes_gracefully_withdrawing_its_services() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = Arc::new(lone_peer(&dir).await);
+		peer.serve(echo()).unwrap();
+		assert_eq!(peer.service("echo").len(), 1);
+		let closing = peer.clone();
+		tokio::spawn(async move { closing.close().await }).await.unwrap();
+		assert!(peer.service("echo").is_empty(), "withdrawn");
+		assert_eq!(
+			peer.call("echo", "Echo.Call", Vec::new()).await.unwrap_err().code,
+			404,
+			"no node runs it"
+		);
 	}
 }

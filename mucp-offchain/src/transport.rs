@@ -15,6 +15,13 @@
 //!
 //! Every frame is a 4-byte big-endian length followed by a prost-encoded
 //! [`Envelope`](crate::protocol::Envelope).
+//!
+//! Limits against strangers (issue 17, finding H6): [`ConnectionCaps`] bounds connections in
+//! total, per peer and pending (libp2p's `connection_limits`), so a flood of dials or
+//! identities cannot exhaust the node's file descriptors or memory, and the concurrent
+//! request-response streams on each connection; idle connections close after the peer's
+//! `idle_timeout` (60 s by default); a frame's buffer grows as its bytes arrive, so a peer that
+//! declares a large frame and sends nothing costs nothing.
 
 use std::{
 	io,
@@ -25,6 +32,7 @@ use std::{
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::{
+	connection_limits,
 	core::{transport::PortUse, Endpoint},
 	gossipsub, identify, kad, noise, ping, request_response,
 	swarm::{
@@ -84,8 +92,12 @@ pub async fn read_frame<T: AsyncRead + Unpin>(
 			format!("frame of {length} bytes exceeds the limit of {max}"),
 		)));
 	}
-	let mut frame = vec![0u8; length];
-	io.read_exact(&mut frame).await?;
+	// Grown as the bytes arrive: a declared length costs nothing until it is sent.
+	let mut frame = Vec::with_capacity(length.min(64 * 1024));
+	io.take(length as u64).read_to_end(&mut frame).await?;
+	if frame.len() < length {
+		return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the frame ended early"));
+	}
 	Ok(Ok(frame))
 }
 
@@ -224,6 +236,8 @@ impl NetworkBehaviour for AddressBook {
 /// Everything a MUCP peer runs on its connections.
 #[derive(NetworkBehaviour)]
 pub struct Behaviour {
+	/// Connection caps, checked before any other behaviour sees a connection.
+	pub limits: connection_limits::Behaviour,
 	/// Calls and registry sync.
 	pub calls: request_response::Behaviour<EnvelopeCodec>,
 	/// MUCP streams.
@@ -240,9 +254,48 @@ pub struct Behaviour {
 	pub addresses: AddressBook,
 }
 
+/// How many connections and call streams a peer accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionCaps {
+	/// Most connections established at once, in total.
+	pub max_established: u32,
+	/// Most connections established with one peer.
+	pub max_established_per_peer: u32,
+	/// Most inbound connections still being set up (noise, yamux) at once.
+	pub max_pending_incoming: u32,
+	/// Most outbound dials under way at once.
+	pub max_pending_outgoing: u32,
+	/// Most request-response streams (calls) open at once on one connection.
+	pub max_call_streams: usize,
+}
+
+impl Default for ConnectionCaps {
+	fn default() -> Self {
+		Self {
+			max_established: 256,
+			max_established_per_peer: 2,
+			max_pending_incoming: 64,
+			max_pending_outgoing: 64,
+			max_call_streams: 64,
+		}
+	}
+}
+
+impl ConnectionCaps {
+	fn limits(&self) -> connection_limits::ConnectionLimits {
+		connection_limits::ConnectionLimits::default()
+			.with_max_established(Some(self.max_established))
+			.with_max_established_per_peer(Some(self.max_established_per_peer))
+			.with_max_pending_incoming(Some(self.max_pending_incoming))
+			.with_max_pending_outgoing(Some(self.max_pending_outgoing))
+	}
+}
+
 /// How the transport is tuned.
 #[derive(Clone, Copy, Debug)]
 pub struct TransportConfig {
+	/// Connection and stream caps.
+	pub connections: ConnectionCaps,
 	/// Message size limits; frames and gossip are bounded by them.
 	pub limits: Limits,
 	/// How long a call may wait for its response on the wire.
@@ -282,12 +335,13 @@ pub fn build_swarm(
 				kad::Behaviour::with_config(peer, kad::store::MemoryStore::new(peer), kad_config);
 			kad.set_mode(Some(kad::Mode::Server));
 			Ok(Behaviour {
+				limits: connection_limits::Behaviour::new(config.connections.limits()),
 				calls: request_response::Behaviour::with_codec(
 					EnvelopeCodec { max_frame },
 					[(CALL_PROTOCOL, request_response::ProtocolSupport::Full)],
 					request_response::Config::default()
 						.with_request_timeout(config.request_timeout)
-						.with_max_concurrent_streams(1024),
+						.with_max_concurrent_streams(config.connections.max_call_streams),
 				),
 				streams: libp2p_stream::Behaviour::new(),
 				gossip,
@@ -330,6 +384,18 @@ mod tests {
 				"the oversized frame was skipped, not the stream"
 			);
 			assert!(read_frame(&mut reader, 64).await.is_err(), "end of stream");
+		});
+	}
+
+	#[test]
+	fn a_declared_frame_that_never_arrives_allocates_nothing_up_front() {
+		futures::executor::block_on(async {
+			// Declares 1 MiB, sends 3 bytes, ends.
+			let mut wire = (1u32 << 20).to_be_bytes().to_vec();
+			wire.extend_from_slice(b"abc");
+			let mut reader = futures::io::Cursor::new(wire);
+			let error = read_frame(&mut reader, 2 << 20).await.unwrap_err();
+			assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
 		});
 	}
 

@@ -112,6 +112,7 @@ impl Hostile {
 			request_timeout: Duration::from_secs(5),
 			idle_timeout: Duration::from_secs(60),
 			heartbeat: Duration::from_millis(100),
+			connections: Default::default(),
 		};
 		let mut swarm = build_swarm(keypair, config).unwrap();
 		swarm.listen_on("/ip4/127.0.0.1/tcp/0".parse().unwrap()).unwrap();

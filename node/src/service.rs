@@ -221,6 +221,7 @@ pub fn new_full<
 
 	let worker_slot = crate::worker::WorkerSlot::default();
 	if !worker_params.no_mucp {
+		task_manager.keep_alive(crate::worker::ShutdownOnExit::new(worker_slot.clone()));
 		let deps = crate::worker::WorkerDeps {
 			client: client.clone(),
 			pool: transaction_pool.clone(),

@@ -3,7 +3,7 @@
 
 use wasmtime::{Caller, Error, InstancePre, Linker, Memory, Store};
 
-use super::CallState;
+use super::{CallState, MAX_NESTED_CALLS};
 use crate::protocol::ContentType;
 
 /// The only module a service may import from.
@@ -28,6 +28,10 @@ pub(crate) const EXPORTS: &[&str] = &["memory", "micro_abi_version", "micro_allo
 
 /// Longest log line kept.
 const MAX_LOG_LINE: usize = 4096;
+/// Longest service, endpoint or topic name a guest may pass.
+pub(crate) const MAX_NAME: usize = 1024;
+/// Longest storage key a guest may pass.
+pub(crate) const MAX_STORAGE_KEY: usize = 4096;
 
 fn memory(caller: &mut Caller<'_, CallState>) -> Result<Memory, Error> {
 	caller
@@ -36,21 +40,51 @@ fn memory(caller: &mut Caller<'_, CallState>) -> Result<Memory, Error> {
 		.ok_or_else(|| Error::msg("the module exports no memory"))
 }
 
-/// Copies `len` bytes at `ptr` out of the guest's memory; out of bounds traps.
-fn read(caller: &mut Caller<'_, CallState>, ptr: i32, len: i32) -> Result<Vec<u8>, Error> {
+/// Copies `len` bytes at `ptr` out of the guest's memory. A length over `cap`, or a range
+/// outside the guest's memory, traps before the host allocates anything: a guest cannot make
+/// the host allocate more than it already holds itself (finding H5).
+fn read(
+	caller: &mut Caller<'_, CallState>,
+	ptr: i32,
+	len: i32,
+	cap: usize,
+) -> Result<Vec<u8>, Error> {
 	let memory = memory(caller)?;
 	let len = usize::try_from(len).map_err(|_| Error::msg("negative length"))?;
-	let ptr = usize::try_from(ptr as u32).map_err(|_| Error::msg("bad pointer"))?;
-	let mut out = vec![0u8; len];
-	memory
-		.read(&*caller, ptr, &mut out)
-		.map_err(|_| Error::msg("the guest passed memory out of bounds"))?;
-	Ok(out)
+	if len > cap {
+		return Err(Error::msg(format!(
+			"the guest passed {len} bytes where the host allows at most {cap}"
+		)));
+	}
+	let ptr = ptr as u32 as usize;
+	let bytes = ptr
+		.checked_add(len)
+		.and_then(|end| memory.data(&*caller).get(ptr..end))
+		.ok_or_else(|| Error::msg("the guest passed memory out of bounds"))?;
+	Ok(bytes.to_vec())
 }
 
-fn text(caller: &mut Caller<'_, CallState>, ptr: i32, len: i32) -> Result<String, Error> {
-	String::from_utf8(read(caller, ptr, len)?)
+fn text(
+	caller: &mut Caller<'_, CallState>,
+	ptr: i32,
+	len: i32,
+	cap: usize,
+) -> Result<String, Error> {
+	String::from_utf8(read(caller, ptr, len, cap)?)
 		.map_err(|_| Error::msg("the guest passed non-UTF-8 text"))
+}
+
+/// Counts one call or publish through the host against [`MAX_NESTED_CALLS`]; past it the
+/// guest traps, so one call cannot fan out without bound.
+fn spend_nested_call(caller: &mut Caller<'_, CallState>) -> Result<(), Error> {
+	let state = caller.data_mut();
+	if state.nested_calls >= MAX_NESTED_CALLS {
+		return Err(Error::msg(format!(
+			"the service made more than {MAX_NESTED_CALLS} calls and publishes in one call"
+		)));
+	}
+	state.nested_calls += 1;
+	Ok(())
 }
 
 /// Links the host functions into `linker`.
@@ -59,10 +93,11 @@ pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<(), Error> {
 		MODULE,
 		"respond",
 		|mut caller: Caller<'_, CallState>, ptr: i32, len: i32| {
-			if len as usize > caller.data().max_response_size {
+			let max = caller.data().max_response_size;
+			if usize::try_from(len).is_ok_and(|len| len > max) {
 				return Err(Error::msg("the response is larger than the executor allows"));
 			}
-			let body = read(&mut caller, ptr, len)?;
+			let body = read(&mut caller, ptr, len, max)?;
 			caller.data_mut().response = Some(body);
 			Ok(())
 		},
@@ -72,7 +107,7 @@ pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<(), Error> {
 		"fail",
 		|mut caller: Caller<'_, CallState>, code: i32, ptr: i32, len: i32| {
 			let detail =
-				String::from_utf8_lossy(&read(&mut caller, ptr, len.min(4096))?).into_owned();
+				String::from_utf8_lossy(&read(&mut caller, ptr, len.min(4096), 4096)?).into_owned();
 			let code = u16::try_from(code).ok().filter(|c| (400..600).contains(c)).unwrap_or(500);
 			caller.data_mut().failure = Some((code, detail));
 			Ok(())
@@ -82,9 +117,13 @@ pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<(), Error> {
 		MODULE,
 		"log",
 		|mut caller: Caller<'_, CallState>, level: i32, ptr: i32, len: i32| {
-			let line =
-				String::from_utf8_lossy(&read(&mut caller, ptr, len.min(MAX_LOG_LINE as i32))?)
-					.into_owned();
+			let line = String::from_utf8_lossy(&read(
+				&mut caller,
+				ptr,
+				len.min(MAX_LOG_LINE as i32),
+				MAX_LOG_LINE,
+			)?)
+			.into_owned();
 			let host = caller.data().host.clone();
 			host.log(level, &line);
 			Ok(())
@@ -94,8 +133,10 @@ pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<(), Error> {
 		MODULE,
 		"publish",
 		|mut caller: Caller<'_, CallState>, topic: i32, topic_len: i32, ptr: i32, len: i32| {
-			let topic = text(&mut caller, topic, topic_len)?;
-			let body = read(&mut caller, ptr, len)?;
+			spend_nested_call(&mut caller)?;
+			let topic = text(&mut caller, topic, topic_len, MAX_NAME)?;
+			let max = caller.data().max_response_size;
+			let body = read(&mut caller, ptr, len, max)?;
 			let host = caller.data().host.clone();
 			Ok(match host.publish(&topic, &body) {
 				Ok(()) => 0,
@@ -113,9 +154,11 @@ pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<(), Error> {
 		 endpoint_len: i32,
 		 ptr: i32,
 		 len: i32| {
-			let service = text(&mut caller, service, service_len)?;
-			let endpoint = text(&mut caller, endpoint, endpoint_len)?;
-			let body = read(&mut caller, ptr, len)?;
+			spend_nested_call(&mut caller)?;
+			let service = text(&mut caller, service, service_len, MAX_NAME)?;
+			let endpoint = text(&mut caller, endpoint, endpoint_len, MAX_NAME)?;
+			let max = caller.data().max_response_size;
+			let body = read(&mut caller, ptr, len, max)?;
 			let host = caller.data().host.clone();
 			let (result, pending) = match host.call(&service, &endpoint, &body) {
 				Ok(response) => (i32::try_from(response.len()).unwrap_or(i32::MAX), response),
@@ -129,7 +172,7 @@ pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<(), Error> {
 		MODULE,
 		"storage_get",
 		|mut caller: Caller<'_, CallState>, key: i32, key_len: i32| {
-			let key = read(&mut caller, key, key_len)?;
+			let key = read(&mut caller, key, key_len, MAX_STORAGE_KEY)?;
 			let value = caller.data().storage.get(&key);
 			Ok(match value {
 				Some(value) => {
@@ -145,8 +188,9 @@ pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<(), Error> {
 		MODULE,
 		"storage_set",
 		|mut caller: Caller<'_, CallState>, key: i32, key_len: i32, ptr: i32, len: i32| {
-			let key = read(&mut caller, key, key_len)?;
-			let value = read(&mut caller, ptr, len)?;
+			let key = read(&mut caller, key, key_len, MAX_STORAGE_KEY)?;
+			let max = caller.data().storage.limit();
+			let value = read(&mut caller, ptr, len, max)?;
 			if caller.data().storage.set(&key, &value) {
 				Ok(())
 			} else {
@@ -158,7 +202,7 @@ pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<(), Error> {
 		MODULE,
 		"storage_remove",
 		|mut caller: Caller<'_, CallState>, key: i32, key_len: i32| {
-			let key = read(&mut caller, key, key_len)?;
+			let key = read(&mut caller, key, key_len, MAX_STORAGE_KEY)?;
 			caller.data().storage.remove(&key);
 			Ok(())
 		},

@@ -94,7 +94,12 @@ impl Deployment {
 				format!("version {version} already runs other code"),
 			)),
 			None => {
-				let storage = Arc::new(Storage::new(self.storage_limit));
+				// On disk when the executor has a storage directory, so a restart keeps it.
+				let storage = Arc::new(
+					self.executor.storage(&self.name, version, self.storage_limit).map_err(
+						|e| MicroError::new(&self.name, 503, format!("opening its storage: {e}")),
+					)?,
+				);
 				versions
 					.insert(version, Running { hash, storage, failures: 0, unhealthy_since: None });
 				Ok(())

@@ -7,8 +7,26 @@
 //!   that allocates past its limit fails that call only, and the next call starts clean.
 //! - A guest reaches nothing but the capabilities of the ABI (see the `micro-service` crate):
 //!   answer the call, [`Host::call`] another service, [`Host::publish`] to a topic, log, and a
-//!   key-value [`Storage`] that keeps its state across calls of one version. No WASI, files,
-//!   sockets or clocks are linked: a module that imports anything else is refused at load.
+//!   key-value [`Storage`] that keeps its state across calls of one version (on disk, under
+//!   [`ExecutorConfig::storage_dir`], so a restart keeps it). No WASI, files, sockets or clocks
+//!   are linked: a module that imports anything else is refused at load.
+//!
+//! Limits a hostile guest meets (issue 17, finding H5):
+//!
+//! - every length a guest passes the host is checked against its cap and against the guest's
+//!   own memory *before* the host copies anything: a guest asking the host for 2 GiB traps,
+//!   and the host never allocates it (the allocation could abort the node under a strict
+//!   memory limit);
+//! - a guest's calls and publishes through the host are charged to the guest call, never to
+//!   the node: each guest call may make at most [`MAX_NESTED_CALLS`], a nested call must
+//!   finish within the calling guest's own deadline, chains of nested calls stop at
+//!   [`MAX_DEPTH`] (the depth travels in [`DEPTH_HEADER`]), and a nested call carries the
+//!   caller's allowance, so the consumer pays for it. Without an allowance, only a call the
+//!   node's own operator made may spend the operator's free quota on nested calls: a stranger's
+//!   free call cannot fan out on it;
+//! - when every instance of the pool is busy, a call gets a 503 (try again, or another node),
+//!   which is the node's capacity and not a fault of the version, so it does not count against
+//!   the version's health.
 //!
 //! [`source`] fetches a service's public source at a commit, builds it reproducibly to wasm
 //! inside a sandbox (bubblewrap: no network, nothing of the node in view) and checks the code
@@ -21,19 +39,24 @@ pub mod source;
 pub use deploy::{Deployment, VERSION_HEADER};
 
 use std::{
+	cell::RefCell,
 	collections::{BTreeMap, HashMap},
 	fmt,
+	path::{Path, PathBuf},
 	sync::{
 		atomic::{AtomicBool, Ordering},
 		Arc, Mutex,
 	},
 	thread,
-	time::Duration,
+	time::{Duration, Instant},
 };
+
+use redb::{ReadableTable, TableDefinition};
 
 use wasmtime::{
 	Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module,
-	PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder, Trap,
+	PoolConcurrencyLimitError, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder,
+	Trap,
 };
 
 use crate::protocol::{ContentType, MicroError};
@@ -65,8 +88,10 @@ pub struct ExecutorConfig {
 	pub max_instances: u32,
 	/// Largest module accepted.
 	pub max_module_size: usize,
-	/// Largest response a service may give.
+	/// Largest response a service may give (and largest body it may pass the host).
 	pub max_response_size: usize,
+	/// Where service versions keep their storage, one redb file each; in memory if `None`.
+	pub storage_dir: Option<PathBuf>,
 }
 
 impl Default for ExecutorConfig {
@@ -77,6 +102,7 @@ impl Default for ExecutorConfig {
 			max_instances: 64,
 			max_module_size: 16 << 20,
 			max_response_size: 4 << 20,
+			storage_dir: None,
 		}
 	}
 }
@@ -162,12 +188,17 @@ impl Host for Isolated {
 	}
 }
 
-/// A service version's key-value state, kept across its calls, bounded in size.
+/// A service version's key-value state, kept across its calls, bounded in size; in memory, or
+/// written through to a redb file ([`Storage::open`]) so a restart keeps it.
 #[derive(Default)]
 pub struct Storage {
 	contents: Mutex<StorageContents>,
 	limit: usize,
+	disk: Option<redb::Database>,
 }
+
+/// The table a version's storage is kept in on disk.
+const STORAGE_TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("storage");
 
 /// The entries, and the bytes their keys and values take, counted as they change.
 #[derive(Default)]
@@ -177,9 +208,36 @@ struct StorageContents {
 }
 
 impl Storage {
-	/// An empty store holding at most `limit` bytes of keys and values.
+	/// An empty store holding at most `limit` bytes of keys and values, in memory.
 	pub fn new(limit: usize) -> Self {
-		Self { contents: Mutex::new(StorageContents::default()), limit }
+		Self { contents: Mutex::new(StorageContents::default()), limit, disk: None }
+	}
+
+	/// The store kept in the redb file at `path` (created if missing; moved aside and started
+	/// empty if corrupt, see [`crate::store`]), holding at most `limit` bytes.
+	pub fn open(path: &Path, limit: usize) -> Result<Self, String> {
+		let failed = |e: &dyn fmt::Display| format!("the storage at {}: {e}", path.display());
+		let db = crate::store::open(path).map_err(|e| failed(&e))?;
+		let write = db.begin_write().map_err(|e| failed(&e))?;
+		write.open_table(STORAGE_TABLE).map_err(|e| failed(&e))?;
+		write.commit().map_err(|e| failed(&e))?;
+		let mut contents = StorageContents::default();
+		{
+			let read = db.begin_read().map_err(|e| failed(&e))?;
+			let table = read.open_table(STORAGE_TABLE).map_err(|e| failed(&e))?;
+			for row in table.iter().map_err(|e| failed(&e))? {
+				let (key, value) = row.map_err(|e| failed(&e))?;
+				let (key, value) = (key.value().to_vec(), value.value().to_vec());
+				contents.used += key.len() + value.len();
+				contents.entries.insert(key, value);
+			}
+		}
+		Ok(Self { contents: Mutex::new(contents), limit, disk: Some(db) })
+	}
+
+	/// Most bytes of keys and values it holds.
+	pub fn limit(&self) -> usize {
+		self.limit
 	}
 
 	/// The value at `key`.
@@ -187,12 +245,16 @@ impl Storage {
 		self.contents.lock().expect("storage lock").entries.get(key).cloned()
 	}
 
-	/// Stores `value` at `key`; refuses (returns false) past the size limit.
+	/// Stores `value` at `key`; refuses (returns false) past the size limit, or if the disk
+	/// refuses the write (logged).
 	pub fn set(&self, key: &[u8], value: &[u8]) -> bool {
 		let mut contents = self.contents.lock().expect("storage lock");
 		let replaced = contents.entries.get(key).map_or(0, |old| key.len() + old.len());
 		let used = contents.used - replaced + key.len() + value.len();
 		if used > self.limit {
+			return false;
+		}
+		if !self.write(|table| table.insert(key, value).map(drop)) {
 			return false;
 		}
 		contents.entries.insert(key.to_vec(), value.to_vec());
@@ -203,9 +265,120 @@ impl Storage {
 	/// Removes the value at `key`.
 	pub fn remove(&self, key: &[u8]) {
 		let mut contents = self.contents.lock().expect("storage lock");
-		if let Some(old) = contents.entries.remove(key) {
-			contents.used -= key.len() + old.len();
+		if contents.entries.contains_key(key) && self.write(|table| table.remove(key).map(drop)) {
+			if let Some(old) = contents.entries.remove(key) {
+				contents.used -= key.len() + old.len();
+			}
 		}
+	}
+
+	/// Applies `change` to the table on disk and commits it; true in memory.
+	fn write(
+		&self,
+		change: impl FnOnce(&mut redb::Table<&[u8], &[u8]>) -> Result<(), redb::StorageError>,
+	) -> bool {
+		let Some(db) = &self.disk else { return true };
+		let written = (|| -> Result<(), redb::Error> {
+			let write = db.begin_write()?;
+			change(&mut write.open_table(STORAGE_TABLE)?)?;
+			write.commit()?;
+			Ok(())
+		})();
+		if let Err(error) = &written {
+			log::error!(target: "mucp", "writing a service's storage: {error}");
+		}
+		written.is_ok()
+	}
+}
+
+/// The header a nested call carries its depth in: 1 for a call a guest makes while serving a
+/// call from outside, 2 for one the service it reached makes, and so on.
+pub const DEPTH_HEADER: &str = "Micro-Depth";
+/// The deepest chain of nested guest calls (a guest calling a service whose guest calls ...).
+pub const MAX_DEPTH: u32 = 4;
+/// Most calls and publishes one guest call may make through the host.
+pub const MAX_NESTED_CALLS: u32 = 16;
+
+/// What a guest call may spend on the calls it makes through the host: they are charged to
+/// it, never to the node. [`wasm_service`] sets it from the request for the blocking thread a
+/// guest runs on; [`Executor::call`] bounds its deadline by the guest's own.
+#[derive(Clone, Debug)]
+pub struct CallBudget {
+	/// How deep the guest's call is in a chain of nested calls (0: called from outside).
+	pub depth: u32,
+	/// When the guest's deadline passes: its nested calls must be answered by then.
+	pub deadline: Option<Instant>,
+	/// The guest call's allowance header, sent along so its consumer pays for nested calls.
+	pub allowance: Option<String>,
+	/// The node the guest's call came from, as the transport authenticated it.
+	pub caller: Option<String>,
+	/// The guest call's id; nested calls are named after it.
+	pub id: String,
+}
+
+thread_local! {
+	/// The budget of the guest call running on this thread.
+	static BUDGET: RefCell<Option<CallBudget>> = const { RefCell::new(None) };
+}
+
+impl CallBudget {
+	/// The budget of a call described by `request`'s headers.
+	pub fn of(request: &crate::protocol::Message) -> Result<Self, MicroError> {
+		let id = request.header(crate::protocol::header::ID).unwrap_or_default().to_owned();
+		let depth = match request.header(DEPTH_HEADER) {
+			None => 0,
+			Some(text) => text.trim().parse::<u32>().map_err(|_| {
+				MicroError::bad_request(&id, format!("`{DEPTH_HEADER}: {text}` is not a number"))
+			})?,
+		};
+		if depth > MAX_DEPTH {
+			return Err(MicroError::new(
+				&id,
+				508,
+				format!("nested calls go at most {MAX_DEPTH} deep; this one is {depth} deep"),
+			));
+		}
+		Ok(Self {
+			depth,
+			deadline: None,
+			allowance: request.header(crate::settlement::ALLOWANCE_HEADER).map(str::to_owned),
+			caller: request.header(crate::settlement::CALLER_HEADER).map(str::to_owned),
+			id,
+		})
+	}
+
+	/// Runs `run` with this budget as the current thread's.
+	pub fn enter<T>(self, run: impl FnOnce() -> T) -> T {
+		let previous = BUDGET.with(|budget| budget.replace(Some(self)));
+		let result = run();
+		BUDGET.with(|budget| budget.replace(previous));
+		result
+	}
+
+	/// The budget of the guest call running on this thread, if any.
+	pub fn current() -> Option<Self> {
+		BUDGET.with(|budget| budget.borrow().clone())
+	}
+
+	/// Runs `run` with the current budget's deadline no later than `deadline`.
+	fn within<T>(deadline: Instant, run: impl FnOnce() -> T) -> T {
+		let previous = BUDGET.with(|budget| {
+			let mut budget = budget.borrow_mut();
+			let previous = budget.clone();
+			let mut bounded = previous.clone().unwrap_or(Self {
+				depth: 0,
+				deadline: None,
+				allowance: None,
+				caller: None,
+				id: String::new(),
+			});
+			bounded.deadline = Some(bounded.deadline.map_or(deadline, |d| d.min(deadline)));
+			*budget = Some(bounded);
+			previous
+		});
+		let result = run();
+		BUDGET.with(|budget| budget.replace(previous));
+		result
 	}
 }
 
@@ -218,6 +391,8 @@ pub(crate) struct CallState {
 	failure: Option<(u16, String)>,
 	pending: Vec<u8>,
 	max_response_size: usize,
+	/// Calls and publishes this guest call has made through the host.
+	nested_calls: u32,
 }
 
 /// A compiled module, linked and ready to instantiate.
@@ -324,6 +499,14 @@ impl Executor {
 		Ok(hash)
 	}
 
+	/// The storage of `version` of `service`: on disk under [`ExecutorConfig::storage_dir`]
+	/// (one file per version, so a restart keeps it), else in memory.
+	pub fn storage(&self, service: &str, version: u32, limit: usize) -> Result<Storage, String> {
+		let Some(dir) = &self.config.storage_dir else { return Ok(Storage::new(limit)) };
+		std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+		Storage::open(&dir.join(storage_file(service, version)), limit)
+	}
+
 	/// Forgets a module.
 	pub fn unload(&self, hash: &CodeHash) {
 		self.modules.lock().expect("modules lock").remove(hash);
@@ -344,6 +527,7 @@ impl Executor {
 			failure: None,
 			pending: Vec::new(),
 			max_response_size: self.config.max_response_size,
+			nested_calls: 0,
 		};
 		let mut store = Store::new(&self.engine, state);
 		store.limiter(|state| &mut state.limits);
@@ -380,7 +564,10 @@ impl Executor {
 				MicroError::new(id, 503, format!("code {} is not loaded", hex(hash)))
 			})?;
 		let mut store = self.store(host, storage);
-		let outcome = abi::invoke(&mut store, &loaded.pre, endpoint, body, content_type);
+		let deadline = Instant::now() + self.config.deadline;
+		let outcome = CallBudget::within(deadline, || {
+			abi::invoke(&mut store, &loaded.pre, endpoint, body, content_type)
+		});
 		let state = store.into_data();
 		match outcome {
 			Ok(0) => state
@@ -410,9 +597,36 @@ impl Executor {
 				"the service panicked (out of memory, or a bug): this call failed",
 			),
 			Some(trap) => MicroError::internal(id, format!("the service trapped: {trap}")),
-			None => MicroError::internal(id, format!("the service failed: {error:#}")),
+			// Every instance is busy: the node is at capacity, the version is not at fault (a
+			// 503, which does not count against its health, and the caller may go elsewhere).
+			None if error.chain().any(|cause| cause.is::<PoolConcurrencyLimitError>()) => {
+				MicroError::new(
+					id,
+					503,
+					format!(
+						"this node runs {} service calls at once, all busy: try again",
+						self.config.max_instances
+					),
+				)
+			}
+			// A host function's refusal: its own words, without wasmtime's backtrace.
+			None => MicroError::internal(id, format!("the service failed: {}", error.root_cause())),
 		}
 	}
+}
+
+/// The file name of `version` of `service`'s storage: the name as it is if it is plain, else
+/// its hex, so no name reaches outside the storage directory.
+fn storage_file(service: &str, version: u32) -> String {
+	let plain = !service.is_empty()
+		&& !service.starts_with('.')
+		&& service.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+	let name = if plain {
+		service.to_owned()
+	} else {
+		format!("x{}", crate::settlement::hex(service.as_bytes()))
+	};
+	format!("{name}-v{version}.redb")
 }
 
 impl Drop for Executor {
@@ -464,10 +678,13 @@ pub fn metered_wasm_service(
 				};
 				let version =
 					deployment.route(requested).map_err(|e| MicroError { id: id.clone(), ..e })?;
+				let budget = CallBudget::of(&request)?;
 				let (failed_id, body) = (id.clone(), request.body.clone());
 				let run = async move {
 					tokio::task::spawn_blocking(move || {
-						deployment.call(&id, Some(version), &endpoint, &body, content_type)
+						budget.enter(|| {
+							deployment.call(&id, Some(version), &endpoint, &body, content_type)
+						})
 					})
 					.await
 					.map_err(|e| {
@@ -505,21 +722,461 @@ impl PeerHost {
 	}
 }
 
+impl PeerHost {
+	/// Checks a nested call against the budget of the guest call making it; returns the
+	/// budget and how long the nested call may take.
+	fn budget(
+		&self,
+		peer: &crate::peer::Peer,
+		what: &str,
+	) -> Result<(CallBudget, Duration), MicroError> {
+		let budget = CallBudget::current().unwrap_or(CallBudget {
+			depth: 0,
+			deadline: None,
+			allowance: None,
+			caller: None,
+			id: String::new(),
+		});
+		if budget.depth >= MAX_DEPTH {
+			return Err(MicroError::new(
+				&budget.id,
+				508,
+				format!("{what}: nested calls go at most {MAX_DEPTH} deep"),
+			));
+		}
+		let left = match budget.deadline {
+			Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+			None => peer.call_options().timeout,
+		};
+		if left.is_zero() {
+			return Err(MicroError::timeout(
+				&budget.id,
+				format!("{what}: the calling service's deadline passed"),
+			));
+		}
+		Ok((budget, left))
+	}
+}
+
 impl Host for PeerHost {
 	fn call(&self, service: &str, endpoint: &str, body: &[u8]) -> Result<Vec<u8>, MicroError> {
 		let peer = self.peer()?;
-		self.runtime.block_on(peer.call(service, endpoint, body.to_vec())).map(|reply| reply.body)
+		let what = format!("calling {service}.{endpoint}");
+		let (budget, left) = self.budget(&peer, &what)?;
+		let own = peer.id().to_string();
+		let from_operator = budget.caller.as_deref().is_none_or(|caller| caller == own);
+		if budget.allowance.is_none() && !from_operator {
+			return Err(MicroError::new(
+				&budget.id,
+				402,
+				format!(
+					"{what}: a service called from another node calls on only with its \
+					 caller's allowance ({}); this node's free quota does not pay for it",
+					crate::settlement::ALLOWANCE_HEADER
+				),
+			));
+		}
+		let mut request = crate::protocol::Message::call(
+			&format!("{}/{}", budget.id, budget.depth + 1),
+			service,
+			endpoint,
+			body.to_vec(),
+		);
+		request.set(DEPTH_HEADER, &(budget.depth + 1).to_string());
+		if let Some(allowance) = &budget.allowance {
+			request.set(crate::settlement::ALLOWANCE_HEADER, allowance);
+		}
+		let options = crate::peer::CallOptions { timeout: left, ..peer.call_options() };
+		let id = budget.id;
+		self.runtime
+			.block_on(async move {
+				tokio::time::timeout(left, peer.call_with(request, options)).await.map_err(
+					|_| {
+						MicroError::timeout(
+							&id,
+							format!("{what}: not answered within the calling service's deadline"),
+						)
+					},
+				)?
+			})
+			.map(|reply| reply.body)
 	}
 
 	fn publish(&self, topic: &str, body: &[u8]) -> Result<(), MicroError> {
 		let peer = self.peer()?;
-		self.runtime.block_on(peer.publish(topic, body.to_vec())).map(|_| ())
+		let what = format!("publishing to {topic}");
+		let (budget, left) = self.budget(&peer, &what)?;
+		self.runtime
+			.block_on(async move {
+				tokio::time::timeout(left, peer.publish(topic, body.to_vec())).await.map_err(
+					|_| {
+						MicroError::timeout(
+							&budget.id,
+							format!("{what}: not done within the calling service's deadline"),
+						)
+					},
+				)?
+			})
+			.map(|_| ())
 	}
 }
 
 #[cfg(test)]
 mod tests {
-	use super::Storage;
+	use super::*;
+
+	/// A module whose `micro_handle` runs `body` (with `$call`, `$publish`, `$set`, `$get`,
+	/// `$take`, `$result_len`, `$respond` and `$fail` imported; `loop` at 0, `Loop.Go` at 16,
+	/// `{}` at 32, a local `$len`) and then answers `ok`.
+	fn guest(body: &str) -> Vec<u8> {
+		wat::parse_str(format!(
+			r#"(module
+  (import "micro" "call" (func $call (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "micro" "publish" (func $publish (param i32 i32 i32 i32) (result i32)))
+  (import "micro" "storage_set" (func $set (param i32 i32 i32 i32)))
+  (import "micro" "storage_get" (func $get (param i32 i32) (result i32)))
+  (import "micro" "take_result" (func $take (param i32)))
+  (import "micro" "respond" (func $respond (param i32 i32)))
+  (import "micro" "fail" (func $fail (param i32 i32 i32)))
+  (import "micro" "result_len" (func $result_len (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "loop")
+  (data (i32.const 16) "Loop.Go")
+  (data (i32.const 32) "{{}}")
+  (data (i32.const 1000) "ok")
+  (func (export "micro_abi_version") (result i32) (i32.const 1))
+  (func (export "micro_alloc") (param i32) (result i32) (i32.const 4096))
+  (func (export "micro_handle") (param $endpoint i32) (param $endpoint_len i32)
+    (param $body i32) (param $body_len i32) (param $content_type i32) (result i32)
+    (local $len i32)
+    {body}
+    (call $respond (i32.const 1000) (i32.const 2))
+    (i32.const 0)))"#
+		))
+		.expect("the test module parses")
+	}
+
+	fn executor(storage_dir: Option<PathBuf>) -> Executor {
+		Executor::new(ExecutorConfig {
+			memory_limit: 16 << 20,
+			deadline: Duration::from_millis(500),
+			storage_dir,
+			..ExecutorConfig::default()
+		})
+		.expect("the executor starts")
+	}
+
+	fn run(
+		executor: &Executor,
+		wasm: &[u8],
+		body: &[u8],
+		storage: Arc<Storage>,
+	) -> Result<Vec<u8>, MicroError> {
+		let hash = executor.load(wasm, None).expect("the module loads");
+		executor.call(&hash, "t", "Any", body, ContentType::Json, Arc::new(Isolated), storage)
+	}
+
+	/// The resident set of this process, in bytes.
+	fn resident() -> usize {
+		let statm = std::fs::read_to_string("/proc/self/statm").expect("Linux");
+		let pages: usize = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+		pages * 4096
+	}
+
+	#[test]
+	fn a_guest_asking_the_host_for_2_gib_traps_and_the_host_allocates_nothing() {
+		let executor = executor(None);
+		let storage = || Arc::new(Storage::new(1 << 20));
+		let before = resident();
+		for (what, body, expected) in [
+			(
+				"publish",
+				"(drop (call $publish (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 0x7fffffff)))",
+				"the guest passed 2147483647 bytes where the host allows at most 4194304",
+			),
+			(
+				"call",
+				"(drop (call $call (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 0x7fffffff)))",
+				"the guest passed 2147483647 bytes where the host allows at most 4194304",
+			),
+			(
+				"a call's service name",
+				"(drop (call $call (i32.const 0) (i32.const 0x7fffffff) (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 1)))",
+				"the guest passed 2147483647 bytes where the host allows at most 1024",
+			),
+			(
+				"storage_set",
+				"(call $set (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 0x7fffffff))",
+				"the guest passed 2147483647 bytes where the host allows at most 1048576",
+			),
+			(
+				"a storage key",
+				"(drop (call $get (i32.const 0) (i32.const 0x7fffffff)))",
+				"the guest passed 2147483647 bytes where the host allows at most 4096",
+			),
+			(
+				"a range past its memory",
+				"(drop (call $publish (i32.const 0) (i32.const 1) (i32.const 65000) (i32.const 4096)))",
+				"the guest passed memory out of bounds",
+			),
+		] {
+			let error = run(&executor, &guest(body), b"{}", storage()).unwrap_err();
+			assert_eq!(
+				(error.code, error.detail.as_str()),
+				(500, format!("the service failed: {expected}").as_str()),
+				"{what}"
+			);
+		}
+		let grown = resident().saturating_sub(before);
+		assert!(grown < 256 << 20, "the host's resident memory grew by {grown} bytes");
+		assert_eq!(run(&executor, &guest(""), b"{}", storage()).unwrap(), b"ok", "still serving");
+	}
+
+	#[test]
+	fn a_guest_call_fans_out_at_most_max_nested_calls() {
+		let executor = executor(None);
+		// Publishes `times` times (the isolated host refuses each one), then answers.
+		let fan_out = |times: u32| {
+			guest(&format!(
+				"(loop $again
+				   (drop (call $publish (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 1)))
+				   (local.set $len (i32.add (local.get $len) (i32.const 1)))
+				   (br_if $again (i32.lt_u (local.get $len) (i32.const {times}))))"
+			))
+		};
+		let error =
+			run(&executor, &fan_out(MAX_NESTED_CALLS + 1), b"{}", Arc::new(Storage::new(0)))
+				.unwrap_err();
+		assert_eq!(
+			(error.code, error.detail.as_str()),
+			(
+				500,
+				"the service failed: the service made more than 16 calls and publishes in one call"
+			)
+		);
+		let within = run(&executor, &fan_out(MAX_NESTED_CALLS), b"{}", Arc::new(Storage::new(0)));
+		assert_eq!(within.unwrap(), b"ok");
+	}
+
+	#[test]
+	fn a_full_instance_pool_is_a_503_not_a_fault_of_the_version() {
+		let executor = Arc::new(
+			Executor::new(ExecutorConfig {
+				memory_limit: 16 << 20,
+				deadline: Duration::from_millis(1000),
+				max_instances: 1,
+				..ExecutorConfig::default()
+			})
+			.unwrap(),
+		);
+		let spinning = guest("(loop $forever (br $forever))");
+		let answering = guest("");
+		// Loaded first: loading runs an instance too.
+		executor.load(&answering, None).unwrap();
+		executor.load(&spinning, None).unwrap();
+		// The spinner and the answering calls race for the one instance: whichever loses gets
+		// the 503. Tried until the spinner wins, so answering calls meet it busy.
+		let mut refusals = Vec::new();
+		for _ in 0..20 {
+			let busy = {
+				let (executor, spinning) = (executor.clone(), spinning.clone());
+				thread::spawn(move || run(&executor, &spinning, b"{}", Arc::new(Storage::new(0))))
+			};
+			while !busy.is_finished() {
+				if let Err(error) = run(&executor, &answering, b"{}", Arc::new(Storage::new(0))) {
+					refusals.push((error.code, error.detail));
+				}
+			}
+			match busy.join().unwrap() {
+				Err(error) if error.code == 408 => break,
+				Err(error) => refusals.push((error.code, error.detail)),
+				Ok(_) => panic!("the spinner answered"),
+			}
+		}
+		assert!(!refusals.is_empty(), "nobody was refused while the only instance spun");
+		let expected = (503, "this node runs 1 service calls at once, all busy: try again".into());
+		assert!(refusals.iter().all(|refusal| *refusal == expected), "{refusals:?}");
+		assert_eq!(run(&executor, &answering, b"{}", Arc::new(Storage::new(0))).unwrap(), b"ok");
+	}
+
+	/// `Set` stores the body at key `k`; anything else answers what is stored there.
+	fn keeper() -> Vec<u8> {
+		guest(
+			r#"(i32.store8 (i32.const 0) (i32.const 107))
+			   (if (i32.eq (local.get $endpoint_len) (i32.const 3))
+			     (then (call $set (i32.const 0) (i32.const 1) (local.get $body) (local.get $body_len)))
+			     (else
+			       (local.set $len (call $get (i32.const 0) (i32.const 1)))
+			       (if (i32.lt_s (local.get $len) (i32.const 0)) (then (local.set $len (i32.const 0))))
+			       (call $take (i32.const 2000))
+			       (call $respond (i32.const 2000) (local.get $len))
+			       (return (i32.const 0))))"#,
+		)
+	}
+
+	#[test]
+	fn service_storage_survives_a_restart_of_the_executor() {
+		let dir = tempfile::tempdir().unwrap();
+		let wasm = keeper();
+		let call = |executor: &Executor, storage: &Arc<Storage>, endpoint: &str, body: &[u8]| {
+			let hash = executor.load(&wasm, None).unwrap();
+			executor
+				.call(
+					&hash,
+					"t",
+					endpoint,
+					body,
+					ContentType::Json,
+					Arc::new(Isolated),
+					storage.clone(),
+				)
+				.unwrap()
+		};
+		{
+			let executor = executor(Some(dir.path().to_path_buf()));
+			let storage = Arc::new(executor.storage("keeper", 1, 1 << 20).unwrap());
+			call(&executor, &storage, "Set", br#"{"kept":true}"#);
+			assert_eq!(call(&executor, &storage, "Read", b"{}"), br#"{"kept":true}"#);
+		}
+		let executor = executor(Some(dir.path().to_path_buf()));
+		let storage = Arc::new(executor.storage("keeper", 1, 1 << 20).unwrap());
+		assert_eq!(call(&executor, &storage, "Read", b"{}"), br#"{"kept":true}"#, "kept on disk");
+		let other = Arc::new(executor.storage("keeper", 2, 1 << 20).unwrap());
+		assert_eq!(call(&executor, &other, "Read", b"{}"), b"", "each version has its own");
+		assert!(dir.path().join("keeper-v1.redb").exists());
+		assert_eq!(storage_file("../keystore", 1), "x2e2e2f6b657973746f7265-v1.redb");
+	}
+
+	#[test]
+	fn persisted_storage_counts_its_limit_across_restarts() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("s.redb");
+		{
+			let storage = Storage::open(&path, 10).unwrap();
+			assert!(storage.set(b"ab", b"cdef"));
+			assert!(storage.set(b"gone", b""));
+			storage.remove(b"gone");
+		}
+		let storage = Storage::open(&path, 10).unwrap();
+		assert_eq!(storage.get(b"ab").as_deref(), Some(&b"cdef"[..]));
+		assert_eq!(storage.get(b"gone"), None);
+		assert!(!storage.set(b"xyz", b"1234"), "6 + 7 would pass the limit of 10");
+		assert!(storage.set(b"xyz", b"1"), "6 + 4 fits");
+	}
+
+	/// Calls `loop`'s `Loop.Go` (itself, when served as `loop`) and answers what it answered, or
+	/// fails with its error.
+	fn recursive() -> Vec<u8> {
+		guest(
+			r#"(local.set $len (call $call (i32.const 0) (i32.const 4) (i32.const 16) (i32.const 7)
+			     (i32.const 32) (i32.const 2)))
+			   (if (i32.lt_s (local.get $len) (i32.const 0))
+			     (then
+			       (call $take (i32.const 2000))
+			       (call $fail (i32.sub (i32.const 0) (local.get $len)) (i32.const 2000)
+			         (i32.const 200))
+			       (return (i32.const 1))))"#,
+		)
+	}
+
+	async fn peer_serving(
+		dir: &tempfile::TempDir,
+		wasm: &[u8],
+	) -> (Arc<crate::peer::Peer>, Arc<PeerHost>) {
+		use crate::{peer::Service, registry::Endpoint};
+		let peer =
+			crate::peer::Peer::start(crate::peer::PeerConfig::new(dir.path().join("b.redb")))
+				.await
+				.unwrap();
+		let peer = Arc::new(peer);
+		let host = Arc::new(PeerHost::new(&peer, tokio::runtime::Handle::current()));
+		let executor = Arc::new(executor(None));
+		let hash = executor.load(wasm, None).unwrap();
+		let deployment = Arc::new(Deployment::new("loop", executor, host.clone(), 1 << 10));
+		deployment.start(1, hash).unwrap();
+		let endpoint = |name: &str| Endpoint::new(name, "Request", "Response");
+		peer.serve(wasm_service(deployment, "1", vec![endpoint("Loop.Go")])).unwrap();
+		let headers = Service::new("headers", "1")
+			.call(endpoint("Headers.Show"), |request: crate::protocol::Message| async move {
+				let shown = [DEPTH_HEADER, crate::settlement::ALLOWANCE_HEADER]
+					.map(|name| request.header(name).unwrap_or("-").to_owned());
+				Ok(shown.join(" ").into_bytes())
+			})
+			.call(endpoint("Headers.Slow"), |_| async move {
+				tokio::time::sleep(Duration::from_secs(30)).await;
+				Ok(Vec::new())
+			});
+		peer.serve(headers).unwrap();
+		(peer, host)
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn a_guest_calling_itself_stops_at_the_depth_limit() {
+		let dir = tempfile::tempdir().unwrap();
+		let (peer, _host) = peer_serving(&dir, &recursive()).await;
+		let error = peer.call("loop", "Loop.Go", b"{}".to_vec()).await.unwrap_err();
+		assert_eq!(error.code, 508, "{error:?}");
+		assert!(
+			error.detail.starts_with("calling loop.Loop.Go: nested calls go at most 4 deep"),
+			"{}",
+			error.detail
+		);
+		// A call claiming to be deeper than the limit is refused before any guest runs.
+		let deep = crate::protocol::Message::call("deep", "loop", "Loop.Go", b"{}".to_vec())
+			.with(DEPTH_HEADER, "5");
+		let error = peer.call_with(deep, peer.call_options()).await.unwrap_err();
+		assert_eq!(
+			(error.code, error.detail.as_str()),
+			(508, "nested calls go at most 4 deep; this one is 5 deep")
+		);
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn nested_calls_are_charged_to_the_calling_guest() {
+		let dir = tempfile::tempdir().unwrap();
+		let (peer, host) = peer_serving(&dir, &guest("")).await;
+		let budget = |caller: &str, allowance: Option<&str>, left: Duration| CallBudget {
+			depth: 1,
+			deadline: Some(Instant::now() + left),
+			allowance: allowance.map(str::to_owned),
+			caller: Some(caller.to_owned()),
+			id: "outer".into(),
+		};
+		let stranger = libp2p::identity::Keypair::generate_ed25519().public().to_peer_id();
+		let own = peer.id().to_string();
+		let nested = move |budget: CallBudget, endpoint: &'static str| {
+			let host = host.clone();
+			tokio::task::spawn_blocking(move || {
+				let started = Instant::now();
+				let outcome = budget.enter(|| host.call("headers", endpoint, b"{}"));
+				(outcome, started.elapsed())
+			})
+		};
+		// The caller's allowance travels with the nested call, one level deeper.
+		let (shown, _) = nested(
+			budget(&stranger.to_string(), Some("sig"), Duration::from_secs(5)),
+			"Headers.Show",
+		)
+		.await
+		.unwrap();
+		assert_eq!(shown.unwrap(), b"2 sig");
+		// A stranger's free call does not spend this node's free quota on nested calls.
+		let (refused, _) =
+			nested(budget(&stranger.to_string(), None, Duration::from_secs(5)), "Headers.Show")
+				.await
+				.unwrap();
+		let refused = refused.unwrap_err();
+		assert_eq!(refused.code, 402, "{refused:?}");
+		// The operator's own call may.
+		let (own_call, _) =
+			nested(budget(&own, None, Duration::from_secs(5)), "Headers.Show").await.unwrap();
+		assert_eq!(own_call.unwrap(), b"2 -");
+		// A nested call waits no longer than the calling guest's own deadline.
+		let (slow, waited) =
+			nested(budget(&own, None, Duration::from_millis(300)), "Headers.Slow").await.unwrap();
+		assert_eq!(slow.unwrap_err().code, 408);
+		assert!(waited < Duration::from_secs(3), "waited {waited:?}");
+	}
 
 	#[test]
 	fn storage_counts_keys_and_values_against_its_limit() {

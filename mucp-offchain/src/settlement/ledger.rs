@@ -234,7 +234,7 @@ impl Drop for Reservation {
 impl Ledger {
 	/// Opens (or creates) the ledger at `path`, with what it held.
 	pub fn open(path: &Path) -> Result<Self, String> {
-		let db = Database::create(path).map_err(|e| e.to_string())?;
+		let db = crate::store::open(path).map_err(|e| e.to_string())?;
 		Self::upgrade(&db)?;
 		let mut state = LedgerState::default();
 		{

@@ -11,6 +11,11 @@
 //! On each new best block the worker refreshes what it knows of the chain, joins the
 //! registered nodes it is not connected to (with `--peer`), reconciles its services, and
 //! heartbeats and settles when due. The HTTP gateway serves the local API meanwhile.
+//!
+//! Faults (issue 17): a corrupt broker inbox or usage ledger is moved aside and started empty
+//! (`mucp_offchain::store`), so the node keeps validating; the executor keeps service storage
+//! on disk under `storage/` (`Executor::storage`); as the node stops, [`ShutdownOnExit`]
+//! withdraws this node's services so other nodes stop routing to it at once.
 
 pub mod chain;
 pub mod deploy;
@@ -142,6 +147,41 @@ impl Worker {
 /// Where the worker's handle appears once it has started, for the RPC.
 pub type WorkerSlot = Arc<std::sync::OnceLock<Arc<Worker>>>;
 
+/// Stops the worker's MUCP peer gracefully when dropped: it withdraws this node's services,
+/// so other nodes stop routing calls here at once rather than after a registry TTL. The node
+/// gives it to the task manager to keep alive; the task manager drops it as the node stops,
+/// while the runtime still runs.
+pub struct ShutdownOnExit {
+	slot: WorkerSlot,
+	runtime: Option<tokio::runtime::Handle>,
+}
+
+impl ShutdownOnExit {
+	/// A guard for the worker that will appear in `slot`; made within the node's runtime.
+	pub fn new(slot: WorkerSlot) -> Self {
+		Self { slot, runtime: tokio::runtime::Handle::try_current().ok() }
+	}
+}
+
+impl Drop for ShutdownOnExit {
+	fn drop(&mut self) {
+		let (Some(worker), Some(runtime)) = (self.slot.get(), &self.runtime) else { return };
+		let peer = worker.peer.clone();
+		let close = async move {
+			if tokio::time::timeout(Duration::from_secs(5), peer.close()).await.is_err() {
+				log::warn!(target: "mucp", "the MUCP peer did not stop within 5 s");
+			}
+		};
+		if tokio::runtime::Handle::try_current().is_ok() {
+			// Dropped on a runtime thread (not how the node stops): close beside it.
+			runtime.spawn(close);
+		} else {
+			runtime.block_on(close);
+			log::info!(target: "mucp", "the MUCP peer withdrew its services and stopped");
+		}
+	}
+}
+
 /// Everything the worker needs from the node.
 pub struct WorkerDeps {
 	/// The client.
@@ -185,7 +225,10 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 	let meter = Arc::new(
 		Meter::new(ledger, chain.clone(), margin).requiring_hold(params.mucp_require_hold),
 	);
-	let executor = Arc::new(Executor::new(ExecutorConfig::default())?);
+	let executor = Arc::new(Executor::new(ExecutorConfig {
+		storage_dir: Some(deps.base.join("storage")),
+		..ExecutorConfig::default()
+	})?);
 	let host = Arc::new(PeerHost::new(&peer, tokio::runtime::Handle::current()));
 	let mut builder = Builder::new(&deps.base.join("builds"));
 	builder.allow_local_sources = params.mucp_allow_local_sources;
