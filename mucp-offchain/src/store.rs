@@ -38,6 +38,33 @@ pub fn open(path: &Path) -> Result<Database, DatabaseError> {
 	}
 }
 
+/// Opens the store at `path` with `open_with`; if that fails with an error `unreadable` says
+/// means the file's contents cannot be read (a redb-valid file whose entries do not decode,
+/// say), moves the file aside like [`open`] does, logs why, and opens an empty store in its
+/// place. Other errors (a locked file, a full disk) move nothing.
+pub fn open_or_set_aside<T>(
+	path: &Path,
+	what: &str,
+	open_with: impl Fn(&Path) -> Result<T, String>,
+	unreadable: impl Fn(&str) -> bool,
+) -> Result<T, String> {
+	match open_with(path) {
+		Ok(store) => Ok(store),
+		Err(error) if unreadable(&error) && path.exists() => {
+			let aside = move_aside(path).map_err(|e| format!("{}: {e}", path.display()))?;
+			log::error!(
+				target: "mucp",
+				"{what} at {} cannot be read ({error}): moved aside to {} and started empty; \
+				 the node keeps running, and what the file held is in the moved copy",
+				path.display(),
+				aside.display(),
+			);
+			open_with(path)
+		}
+		Err(error) => Err(error),
+	}
+}
+
 /// Whether `error` says the file's contents are damaged, rather than that it cannot be opened
 /// now (locked, an old format, a failing disk).
 fn is_corrupt(error: &DatabaseError) -> bool {
@@ -134,5 +161,46 @@ mod tests {
 		assert!(matches!(open(&path), Err(DatabaseError::DatabaseAlreadyOpen)));
 		assert!(corrupt_copies(dir.path(), "busy.redb").is_empty());
 		assert!(path.exists());
+	}
+
+	#[test]
+	fn a_store_whose_contents_do_not_decode_is_set_aside_and_started_empty() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("usage.redb");
+		std::fs::write(&path, b"entries that do not decode").unwrap();
+		let opened = open_or_set_aside(
+			&path,
+			"the ledger",
+			|path| {
+				let held = std::fs::read(path).unwrap_or_default();
+				if held.is_empty() {
+					std::fs::write(path, b"fresh").map_err(|e| e.to_string())?;
+					Ok("fresh")
+				} else {
+					Err("a corrupt allowance entry".to_owned())
+				}
+			},
+			|error| error.contains("corrupt"),
+		);
+		assert_eq!(opened, Ok("fresh"));
+		let copies = corrupt_copies(dir.path(), "usage.redb");
+		assert_eq!(copies.len(), 1, "{copies:?}");
+		assert_eq!(std::fs::read(&copies[0]).unwrap(), b"entries that do not decode");
+	}
+
+	#[test]
+	fn a_store_that_cannot_be_opened_for_another_reason_is_left_in_place() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("usage.redb");
+		std::fs::write(&path, b"x").unwrap();
+		let opened: Result<(), String> = open_or_set_aside(
+			&path,
+			"the ledger",
+			|_| Err("the disk refuses".to_owned()),
+			|error| error.contains("corrupt"),
+		);
+		assert_eq!(opened, Err("the disk refuses".to_owned()));
+		assert!(corrupt_copies(dir.path(), "usage.redb").is_empty());
+		assert_eq!(std::fs::read(&path).unwrap(), b"x");
 	}
 }

@@ -182,6 +182,9 @@ impl Drop for ShutdownOnExit {
 	}
 }
 
+/// The least time between two reads of the chain's nodes and placements.
+const REFRESH_EVERY: Duration = Duration::from_secs(2);
+
 /// Everything the worker needs from the node.
 pub struct WorkerDeps {
 	/// The client.
@@ -201,7 +204,12 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 	let key = keys::node_key(&deps.keystore, deps.dev_seed.as_deref())?;
 	std::fs::create_dir_all(&deps.base).map_err(|e| format!("{}: {e}", deps.base.display()))?;
 	let chain = Arc::new(Chain::new(deps.client.clone(), deps.pool.clone(), key.public()));
-	let snapshot = chain.refresh()?;
+	// A chain that cannot be read now is read again on the next block: the node validates
+	// meanwhile.
+	let snapshot = chain.refresh().unwrap_or_else(|error| {
+		log::warn!(target: "mucp", "reading the chain at start: {error}");
+		Default::default()
+	});
 
 	let mut config = PeerConfig::new(deps.base.join("broker.redb"));
 	config.keypair = keys::libp2p_keypair(&key);
@@ -219,8 +227,15 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 		key.public().to_ss58check()
 	);
 
-	let ledger = Ledger::open(&deps.base.join("usage.redb"))
-		.map_err(|e| format!("the usage ledger: {e}"))?;
+	// A ledger whose entries do not decode is set aside (for the operator to inspect) rather
+	// than stopping the node, validator included.
+	let ledger = mucp_offchain::store::open_or_set_aside(
+		&deps.base.join("usage.redb"),
+		"the usage ledger",
+		Ledger::open,
+		|error| error.contains("corrupt"),
+	)
+	.map_err(|e| format!("the usage ledger: {e}"))?;
 	let margin = params.settlement_interval.saturating_mul(3).max(10);
 	let meter = Arc::new(
 		Meter::new(ledger, chain.clone(), margin).requiring_hold(params.mucp_require_hold),
@@ -263,13 +278,26 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 		settle::Settler::new(chain.clone(), meter.clone(), key, params.settlement_interval);
 	let mut blocks = deps.client.import_notification_stream();
 	let mut last_synced = None;
+	let mut last_refresh = None;
 	join_registered(&peer, &params, &snapshot);
 	while let Some(notification) = blocks.next().await {
 		if !notification.is_new_best {
 			continue;
 		}
-		let snapshot = match chain.refresh() {
-			Ok(snapshot) => snapshot,
+		// While the node imports blocks in a burst (syncing), read the chain at most every
+		// `REFRESH_EVERY`: each read walks the registered nodes and their placements.
+		if last_refresh.is_some_and(|at: std::time::Instant| at.elapsed() < REFRESH_EVERY) {
+			continue;
+		}
+		last_refresh = Some(std::time::Instant::now());
+		// The views run the runtime: off the async threads.
+		let reading = chain.clone();
+		let snapshot = match tokio::task::spawn_blocking(move || reading.refresh()).await {
+			Ok(Ok(snapshot)) => snapshot,
+			Ok(Err(error)) => {
+				log::warn!(target: "mucp", "reading the chain: {error}");
+				continue;
+			}
 			Err(error) => {
 				log::warn!(target: "mucp", "reading the chain: {error}");
 				continue;
