@@ -1277,6 +1277,7 @@ impl Driver {
 					self.shared.registry.lock().expect("not poisoned").expire(now);
 					self.shared.announced.lock().expect("not poisoned").retain(|_, (_, until)| *until > now);
 					self.shared.broker.redeliver(SystemTime::now());
+					self.hand_waiting_inboxes();
 					self.send_outbox(None);
 				}
 				_ = refresh.tick() => self.announce(Vec::new()),
@@ -1455,23 +1456,29 @@ impl Driver {
 		}
 	}
 
+	/// Messages that went into an inbox while a remote subscriber was arriving go to the first
+	/// admitted node that listens (a publish may store a message just after the node's
+	/// subscription was heard of).
+	fn hand_waiting_inboxes(&mut self) {
+		for topic in self.shared.broker.inbox_topics() {
+			let (listeners, _) = self.remote_interest(&topic);
+			let admission = &self.shared.config.admission;
+			if let Some(peer) = listeners.into_iter().find(|p| admission.admits(p, &topic, None)) {
+				self.hand_inbox_to(peer, &topic);
+			}
+		}
+	}
+
 	/// `peer` subscribed to `topic`: if admitted, the messages waiting here for `topic` go to
-	/// it (and its queue groups), and leave this node only when it acknowledges them.
+	/// it (its subscribers and one member of each of its queue groups), and leave this node
+	/// only when it acknowledges them.
 	fn hand_inbox_to(&mut self, peer: PeerId, topic: &str) {
 		let admission = &self.shared.config.admission;
 		if self.shared.broker.inbox_len(topic) == 0 || !admission.admits(&peer, topic, None) {
 			return;
 		}
-		let (_, remote_groups) = self.remote_interest(topic);
-		let groups: Vec<String> = remote_groups
-			.into_iter()
-			.filter(|(group, peers)| {
-				peers.contains(&peer) && admission.admits(&peer, topic, Some(group))
-			})
-			.map(|(group, _)| group)
-			.collect();
 		let node = peer.to_string();
-		if self.shared.broker.hand_inbox_to(&node, topic, &groups, SystemTime::now()) > 0 {
+		if self.shared.broker.hand_inbox_to(&node, topic, SystemTime::now()) > 0 {
 			self.send_outbox(Some(peer));
 		}
 	}

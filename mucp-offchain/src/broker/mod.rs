@@ -117,7 +117,9 @@ pub struct Plan {
 	/// The other nodes to send the message to (each holds it until it acknowledges it).
 	pub nodes: Vec<String>,
 	/// For each queue group, the node whose members receive the message. A group not named
-	/// here is served on this node if `unnamed_groups_here`.
+	/// here is served by the node named for the empty group `""` if there is one (a message
+	/// handed over from an inbox goes to every group of the node it is handed to), else on
+	/// this node if `unnamed_groups_here`.
 	pub queue_nodes: HashMap<String, String>,
 	/// Whether this node's members of a group `queue_nodes` does not name receive the message
 	/// (yes for this node's own publishes; no for messages from other nodes, so a group only
@@ -132,12 +134,15 @@ impl Plan {
 	}
 
 	fn serves(&self, group: &str) -> bool {
-		match self.queue_nodes.get(group) {
+		match self.queue_nodes.get(group).or_else(|| self.queue_nodes.get(EVERY_GROUP)) {
 			Some(node) => *node == self.local,
 			None => self.unnamed_groups_here,
 		}
 	}
 }
+
+/// The queue group name in [`Plan::queue_nodes`] that stands for every group not named.
+pub const EVERY_GROUP: &str = "";
 
 /// A message handed to a subscriber, to be acknowledged with [`Broker::ack`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -529,21 +534,15 @@ impl Broker {
 	}
 
 	/// Moves every message waiting in `topic`'s inbox to `node`'s outbox (for its subscribers
-	/// and, per `groups`, its members of those queue groups), oldest first: for a node the
-	/// caller admitted. Returns how many; they are due at once. Does not wait for the store.
-	pub fn hand_inbox_to(
-		&self,
-		node: &str,
-		topic: &str,
-		groups: &[String],
-		now: SystemTime,
-	) -> usize {
+	/// and one member of each of its queue groups), oldest first: for a node the caller
+	/// admitted. Returns how many; they are due at once. Does not wait for the store.
+	pub fn hand_inbox_to(&self, node: &str, topic: &str, now: SystemTime) -> usize {
 		let mut state = self.lock();
 		let state = &mut *state;
 		let Some(topic_state) = state.topics.get_mut(topic) else { return 0 };
 		let waiting: Vec<Stored> = topic_state.inbox.drain(..).collect();
 		let queue_nodes: HashMap<String, String> =
-			groups.iter().map(|g| (g.clone(), node.to_owned())).collect();
+			[(EVERY_GROUP.to_owned(), node.to_owned())].into();
 		let mut ops = Vec::new();
 		let mut handed = 0;
 		for stored in waiting {
@@ -848,6 +847,12 @@ impl Broker {
 	/// How many messages wait in `topic`'s inbox.
 	pub fn inbox_len(&self, topic: &str) -> usize {
 		self.lock().topics.get(topic).map_or(0, |t| t.inbox.len())
+	}
+
+	/// The topics with messages waiting in their inbox.
+	pub fn inbox_topics(&self) -> Vec<String> {
+		let state = self.lock();
+		state.topics.iter().filter(|(_, t)| !t.inbox.is_empty()).map(|(n, _)| n.clone()).collect()
 	}
 
 	/// How many messages the store holds in all (inboxes, unacknowledged deliveries, outboxes).
@@ -1290,12 +1295,11 @@ mod tests {
 			let later = now() + Duration::from_secs(30);
 			broker.publish("events", event("1"), later).unwrap();
 			broker.publish("events", event("2"), later).unwrap();
-			let handed =
-				broker.hand_inbox_to("b", "events", &["g".into()], now() + Duration::from_secs(61));
+			let handed = broker.hand_inbox_to("b", "events", now() + Duration::from_secs(61));
 			assert_eq!(handed, 2, "the expired one dropped");
 			assert_eq!(broker.inbox_len("events"), 0);
-			assert_eq!(broker.hand_inbox_to("c", "events", &[], now()), 0, "nothing left for c");
-			assert_eq!(broker.hand_inbox_to("c", "nothing", &[], now()), 0);
+			assert_eq!(broker.hand_inbox_to("c", "events", now()), 0, "nothing left for c");
+			assert_eq!(broker.hand_inbox_to("c", "nothing", now()), 0);
 		}
 		let broker = open(&dir, config);
 		assert_eq!(broker.inbox_len("events"), 0);
@@ -1308,7 +1312,7 @@ mod tests {
 			.iter()
 			.map(|(_, p)| {
 				let publication = Publication::decode(p.as_slice()).unwrap();
-				assert_eq!(publication.queue_nodes.get("g").map(String::as_str), Some("b"));
+				assert_eq!(publication.queue_nodes.get(EVERY_GROUP).map(String::as_str), Some("b"));
 				let envelope = publication.message.unwrap();
 				Message::from_envelope(envelope, &Limits::default())
 					.unwrap()
