@@ -7,7 +7,9 @@
 //! - a subscriber's node killed mid-burst: once back it gets everything it had not
 //!   acknowledged;
 //! - a stranger subscribing to a topic and its queue group gets nothing not meant for it, and
-//!   cannot make another publisher's ids look like duplicates.
+//!   cannot make another publisher's ids look like duplicates;
+//! - a gateway event-stream client gone mid-burst resumes after its `Last-Event-ID` and gets
+//!   every event it had not received, once, in order.
 //!
 //! Counts are exact: every acknowledged publish is received (at least once; duplicates are
 //! allowed by at-least-once and counted apart), and nothing is received that was not
@@ -23,10 +25,15 @@ use std::{
 
 use mucp_offchain::{
 	broker::{Admission, Published},
+	gateway::{Gateway, GatewayConfig},
 	peer::{Peer, PeerConfig, Subscription},
 	protocol::{header, Message},
 };
 use nodes::{distinct, eventually, Node, Role};
+use tokio::{
+	io::{AsyncReadExt, AsyncWriteExt},
+	net::TcpStream,
+};
 
 /// The test the node processes run.
 const CHILD: &str = "child_node";
@@ -243,4 +250,83 @@ async fn a_stranger_gets_nothing_not_meant_for_it_and_cannot_poison_ids() {
 	assert!(stolen.iter().all(|(p, _)| *p == s.id().to_string()), "the stranger got {stolen:?}");
 	assert!(stolen_shares.iter().all(|(p, _)| *p == s.id().to_string()));
 	assert_eq!(a.outbox_len(&s.id()), 0, "nothing was ever meant for the stranger");
+}
+
+/// Opens `GET /_/subscribe/{topic}` on the gateway at `address`, resuming after `last`.
+async fn open_events(address: std::net::SocketAddr, topic: &str, last: Option<&str>) -> TcpStream {
+	let mut stream = TcpStream::connect(address).await.unwrap();
+	let resume = last.map(|id| format!("Last-Event-ID: {id}\r\n")).unwrap_or_default();
+	let request = format!("GET /_/subscribe/{topic} HTTP/1.1\r\nHost: test\r\n{resume}\r\n");
+	stream.write_all(request.as_bytes()).await.unwrap();
+	stream
+}
+
+/// The ids of the events read from `stream` until at least `count` complete ones came.
+async fn read_events(stream: &mut TcpStream, read: &mut Vec<u8>, count: usize) -> Vec<String> {
+	let deadline = Instant::now() + Duration::from_secs(30);
+	loop {
+		let text = String::from_utf8_lossy(read).into_owned();
+		let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+		let ids: Vec<String> =
+			complete.lines().filter_map(|l| l.strip_prefix("id: ")).map(str::to_owned).collect();
+		if ids.len() >= count {
+			return ids;
+		}
+		let mut buffer = [0u8; 4096];
+		let left = deadline.saturating_duration_since(Instant::now());
+		let n = tokio::time::timeout(left, stream.read(&mut buffer))
+			.await
+			.unwrap_or_else(|_| panic!("{} of {count} events came", ids.len()))
+			.unwrap();
+		assert!(n > 0, "the gateway closed the stream");
+		read.extend_from_slice(&buffer[..n]);
+	}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_stream_client_gone_mid_burst_resumes_after_its_last_event_id() {
+	let dir = tempfile::tempdir().unwrap();
+	let peer = std::sync::Arc::new(start(&dir, "g", &[], Admission::default()).await);
+	let config = GatewayConfig {
+		listen: "127.0.0.1:0".parse().unwrap(),
+		keep_alive: Duration::from_millis(100),
+		..GatewayConfig::default()
+	};
+	let gateway = Gateway::start(peer.clone(), config).await.unwrap();
+	let publish = async |n: usize| {
+		let message = Message::publish(&format!("m-{n}"), "burst", format!(r#"{{"n":{n}}}"#));
+		peer.publish_message(message).await.unwrap()
+	};
+	let mut first = open_events(gateway.address(), "burst", None).await;
+	let mut read = Vec::new();
+	while !String::from_utf8_lossy(&read).contains(": subscribed to burst") {
+		let mut buffer = [0u8; 1024];
+		let n = tokio::time::timeout(Duration::from_secs(30), first.read(&mut buffer));
+		let n = n.await.expect("the stream opens").unwrap();
+		assert!(n > 0, "the gateway closed the stream");
+		read.extend_from_slice(&buffer[..n]);
+	}
+	for n in 0..100 {
+		assert_eq!(publish(n).await, Published::Delivered(1));
+	}
+	let got = read_events(&mut first, &mut read, 30).await;
+	assert_eq!(got, (0..got.len()).map(|n| format!("m-{n}")).collect::<Vec<_>>(), "in order");
+	// The client vanishes mid-burst (as a kill -9 would), with events in flight.
+	drop(first);
+	for n in 100..150 {
+		publish(n).await;
+	}
+	poll_until("the gateway notices and every event waits in the inbox again", async || {
+		peer.inbox_len("burst") == 150
+	})
+	.await;
+	let last = got.last().unwrap().clone();
+	let mut second = open_events(gateway.address(), "burst", Some(&last)).await;
+	let expected: Vec<String> = (got.len()..150).map(|n| format!("m-{n}")).collect();
+	let mut read = Vec::new();
+	let resumed = read_events(&mut second, &mut read, expected.len()).await;
+	assert_eq!(resumed, expected, "everything after the last event it had, once, in order");
+	poll_until("the events it had are acknowledged", async || peer.inbox_len("burst") == 0).await;
+	drop(second);
+	gateway.shutdown().await;
 }
