@@ -487,7 +487,7 @@ impl Broker {
 			ops.push(Op::RemoveInbox { topic: topic.to_owned(), sequence: oldest.sequence });
 			dropped += 1;
 		}
-		state.stored -= dropped;
+		state.stored = state.stored.saturating_sub(dropped);
 	}
 
 	/// Holds `publication` for `node` in its outbox, due at once, dropping its oldest past
@@ -510,7 +510,7 @@ impl Broker {
 		for sequence in held.into_iter().take(excess) {
 			log::warn!(target: "mucp", "the outbox for {node} is full: its oldest message is dropped");
 			state.outbox.remove(&(node.to_owned(), sequence));
-			state.stored -= 1;
+			state.stored = state.stored.saturating_sub(1);
 			ops.push(Op::RemoveOutbox { node: node.to_owned(), sequence });
 		}
 		let sequence = state.next_sequence;
@@ -547,7 +547,7 @@ impl Broker {
 		let mut handed = 0;
 		for stored in waiting {
 			ops.push(Op::RemoveInbox { topic: topic.to_owned(), sequence: stored.sequence });
-			state.stored -= 1;
+			state.stored = state.stored.saturating_sub(1);
 			if expired(&self.config, stored.published_at, now) {
 				continue;
 			}
@@ -604,7 +604,7 @@ impl Broker {
 		let mut ops = Vec::new();
 		for (node, sequence) in gone {
 			state.outbox.remove(&(node.clone(), sequence));
-			state.stored -= 1;
+			state.stored = state.stored.saturating_sub(1);
 			ops.push(Op::RemoveOutbox { node, sequence });
 		}
 		self.store.write_later(ops);
@@ -615,7 +615,7 @@ impl Broker {
 	pub fn outbox_acked(&self, node: &str, sequence: u64) {
 		let mut state = self.lock();
 		if state.outbox.remove(&(node.to_owned(), sequence)).is_some() {
-			state.stored -= 1;
+			state.stored = state.stored.saturating_sub(1);
 			self.store.write_later(vec![Op::RemoveOutbox { node: node.to_owned(), sequence }]);
 		}
 	}
@@ -730,7 +730,7 @@ impl Broker {
 			if expired(&self.config, front.published_at, now) {
 				let old = topic_state.inbox.pop_front().expect("front exists");
 				ops.push(Op::RemoveInbox { topic: topic.to_owned(), sequence: old.sequence });
-				state.stored -= 1;
+				state.stored = state.stored.saturating_sub(1);
 				continue;
 			}
 			let Some((subscriber, queue)) = topic_state
@@ -788,7 +788,7 @@ impl Broker {
 		let mut state = self.lock();
 		let state = &mut *state;
 		let pending = state.pending.remove(&tag).ok_or(BrokerError::UnknownDelivery(tag))?;
-		state.stored -= 1;
+		state.stored = state.stored.saturating_sub(1);
 		let mut ops = vec![Op::RemoveInbox {
 			topic: pending.topic.clone(),
 			sequence: pending.stored.sequence,
