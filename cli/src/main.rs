@@ -399,8 +399,16 @@ fn account(text: &str) -> Result<AccountId32, Failure> {
 	})
 }
 
+/// Connects with subxt's legacy backend (`author_submitAndWatchExtrinsic`, `state_*`): the
+/// newer `chainHead_follow` backend is stopped by the node when the client falls behind (a busy
+/// machine, a burst of blocks), which fails a transaction already submitted.
 async fn connect(url: &str) -> Result<Client, Failure> {
-	Client::from_insecure_url(url).await.map_err(|e| Failure::Unreachable(format!("{url}: {e}")))
+	let unreachable = |e: String| Failure::Unreachable(format!("{url}: {e}"));
+	let rpc = subxt::rpcs::RpcClient::from_insecure_url(url)
+		.await
+		.map_err(|e| unreachable(e.to_string()))?;
+	let backend = subxt::backend::LegacyBackend::builder().build(rpc);
+	Client::from_backend(std::sync::Arc::new(backend)).await.map_err(|e| unreachable(e.to_string()))
 }
 
 async fn rpc(

@@ -5,7 +5,7 @@
 //! | `POST /{service}/{endpoint}` | a call; the body is JSON (or protobuf with `Content-Type: application/protobuf`) |
 //! | `POST /_/stream/{service}/{endpoint}` | a stream: one JSON request per body line; the answers come back one per line |
 //! | `POST /_/publish/{topic}` | publishes the body to the topic |
-//! | `GET /_/subscribe/{topic}?queue=Q` | subscribes, as server-sent events, each acknowledged once sent |
+//! | `GET /_/subscribe/{topic}?queue=Q` | subscribes, as server-sent events (`id:` is the `Micro-Id`); resumes after `Last-Event-ID` |
 //! | `GET /openapi.json` | an OpenAPI 3 document of every service the registry knows |
 //! | `GET /_/health` | this peer's id and how many services it sees |
 //!
@@ -21,10 +21,27 @@
 //! wait in the listen backlog. A slowloris client, trickling its headers a byte at a time or
 //! never finishing them, holds a connection only until the header timeout and cannot stop
 //! anyone else being served.
+//!
+//! **Event streams are acknowledged by the client, not on send.** An event the gateway wrote
+//! may still be lost in socket buffers or a client killed mid-burst, so it stays unacknowledged
+//! in the broker (on disk) while the connection lasts. When the connection ends, every event it
+//! carried goes back to the topic's inbox (or to another member of its queue group); a client
+//! that reconnects with `Last-Event-ID` (as `EventSource` does) has the events up to that id
+//! acknowledged and gets the rest again, in order: nothing queued but not received is lost.
+//! A connection holds at most [`UNCONFIRMED_EVENTS`] unconfirmed events; past that the oldest
+//! counts as received. Event data is split on `\r` as well as `\n`, so a body cannot inject
+//! fields or events into the stream.
 
-use std::{collections::BTreeMap, convert::Infallible, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+	collections::{BTreeMap, VecDeque},
+	convert::Infallible,
+	net::SocketAddr,
+	sync::Arc,
+	time::Duration,
+};
 
 use bytes::Bytes;
+use futures::FutureExt;
 use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited, StreamBody};
 use hyper::{
 	body::{Frame, Incoming},
@@ -42,13 +59,17 @@ use tokio::{
 };
 
 use crate::{
-	broker::Published,
+	broker::{Delivery, Published},
 	executor::VERSION_HEADER,
 	peer::Peer,
 	protocol::{header, ContentType, Message, MicroError},
 	registry,
 	settlement::ALLOWANCE_HEADER,
 };
+
+/// Most events one event stream has sent and holds unacknowledged until its client confirms
+/// them by reconnecting with `Last-Event-ID`; past it the oldest is taken as received.
+pub const UNCONFIRMED_EVENTS: usize = 256;
 
 /// The body of every gateway response.
 pub type Body = BoxBody<Bytes, Infallible>;
@@ -209,7 +230,12 @@ async fn route(
 		(&Method::POST, ["_", "publish", topic]) => publish(request, peer, config, topic).await,
 		(&Method::GET, ["_", "subscribe", topic]) => {
 			let queue = query(&request, "queue");
-			subscribe(peer, topic, queue.as_deref(), config.keep_alive, shutdown)
+			let resume_after = request
+				.headers()
+				.get("last-event-id")
+				.and_then(|v| v.to_str().ok())
+				.map(str::to_owned);
+			subscribe(peer, topic, queue.as_deref(), resume_after, config.keep_alive, shutdown)
 		}
 		(&Method::POST, ["_", "stream", service, endpoint]) => {
 			stream(request, peer, config, service, endpoint).await
@@ -400,7 +426,9 @@ fn event_text(message: &Message) -> String {
 	if let Some(id) = message.id() {
 		text.push_str(&format!("id: {}\n", id.replace(['\n', '\r'], " ")));
 	}
-	for line in json_text(message).lines() {
+	// Split on `\r` too: SSE ends a line at either, so a lone `\r` in a body must not start a
+	// field of its own.
+	for line in json_text(message).split(['\r', '\n']).filter(|l| !l.is_empty()) {
 		text.push_str("data: ");
 		text.push_str(line);
 		text.push('\n');
@@ -435,6 +463,7 @@ fn subscribe(
 	peer: &Peer,
 	topic: &str,
 	queue: Option<&str>,
+	resume_after: Option<String>,
 	keep_alive: Duration,
 	mut shutdown: watch::Receiver<bool>,
 ) -> Response<Body> {
@@ -449,15 +478,32 @@ fn subscribe(
 		if frames.send(Bytes::from(hello)).await.is_err() {
 			return;
 		}
+		// Resuming: of the events waiting, those up to `Last-Event-ID` the client has.
+		let mut waiting = Vec::new();
+		while let Some(Some(delivery)) = subscription.next().now_or_never() {
+			waiting.push(delivery);
+		}
+		if let Some(last) = resume_after {
+			if let Some(at) = waiting.iter().position(|d| d.message.id() == Some(last.as_str())) {
+				for delivery in waiting.drain(..=at) {
+					let _ = subscription.ack(&delivery);
+				}
+			}
+		}
+		let mut unconfirmed = VecDeque::new();
+		for delivery in waiting {
+			if !send_event(&frames, &subscription, &mut unconfirmed, delivery).await {
+				return;
+			}
+		}
 		loop {
 			tokio::select! {
 				delivery = subscription.next() => {
 					let Some(delivery) = delivery else { return };
-					if frames.send(Bytes::from(event_text(&delivery.message))).await.is_err() {
-						// The client left: unacknowledged, the message goes to another.
+					if !send_event(&frames, &subscription, &mut unconfirmed, delivery).await {
+						// The client left: what it was sent goes back to the inbox.
 						return;
 					}
-					let _ = subscription.ack(&delivery);
 				}
 				_ = tokio::time::sleep(keep_alive) => {
 					if frames.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
@@ -472,6 +518,31 @@ fn subscribe(
 	let mut response = streamed(receiver, "text/event-stream");
 	response.headers_mut().insert("cache-control", HeaderValue::from_static("no-cache"));
 	response
+}
+
+/// Writes `delivery` as an event and holds it unacknowledged (see the module's
+/// documentation); a redelivery of an event this connection already sent only renews it.
+/// Returns whether the client is still there.
+async fn send_event(
+	frames: &tokio::sync::mpsc::Sender<Bytes>,
+	subscription: &crate::peer::Subscription,
+	unconfirmed: &mut VecDeque<Delivery>,
+	delivery: Delivery,
+) -> bool {
+	if let Some(sent) = unconfirmed.iter_mut().find(|d| d.message.id() == delivery.message.id()) {
+		*sent = delivery;
+		return true;
+	}
+	if frames.send(Bytes::from(event_text(&delivery.message))).await.is_err() {
+		return false;
+	}
+	unconfirmed.push_back(delivery);
+	if unconfirmed.len() > UNCONFIRMED_EVENTS {
+		if let Some(oldest) = unconfirmed.pop_front() {
+			let _ = subscription.ack(&oldest);
+		}
+	}
+	true
 }
 
 async fn stream(
@@ -666,6 +737,22 @@ mod tests {
 	fn events_are_one_data_line_per_body_line() {
 		let message = Message::publish("m-1", "news", br#"{"a":1}"#.to_vec());
 		assert_eq!(event_text(&message), "id: m-1\ndata: {\"a\":1}\n\n");
+	}
+
+	#[test]
+	fn a_body_cannot_inject_fields_or_events() {
+		let body = b"{\"a\":1,\rid: forged\r\rdata: {\"evil\":1}}".to_vec();
+		let message = Message::publish("m-1\rid: x", "news", body);
+		let text = event_text(&message);
+		let lines: Vec<&str> = text.split(['\r', '\n']).collect();
+		assert!(
+			lines
+				.iter()
+				.filter(|l| !l.is_empty())
+				.all(|l| l.starts_with("data: ") || l.starts_with("id: m-1 id: x")),
+			"{text:?}"
+		);
+		assert_eq!(text.matches("\n\n").count(), 1, "one event");
 	}
 
 	#[test]

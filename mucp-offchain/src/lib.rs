@@ -9,10 +9,13 @@
 //!   itself and the services placed on it, and strikes against peers caught forging;
 //! - [`registry`]: self-describing services and the nodes running them, with TTL expiry and
 //!   records peers exchange to converge;
-//! - [`broker`]: topics, queue groups, the persistent inbox, acknowledgement and redelivery;
+//! - [`broker`]: topics, queue groups, the persistent inbox and per-node outboxes, acknowledgement
+//!   and redelivery, dedup per publisher, topic admission and limits; its store commits batches
+//!   on a writer thread;
 //! - [`selector`]: which node a call goes to: round robin, preferring healthy nodes;
-//! - [`transport`]: rust-libp2p: request-response for calls, substreams for streams, gossipsub
-//!   for registry gossip and cross-node publish, noise, yamux, identify, kademlia and ping;
+//! - [`transport`]: rust-libp2p: request-response for calls and acknowledged cross-node
+//!   publications, substreams for streams, gossipsub for registry gossip and topic interest,
+//!   noise, yamux, identify, kademlia and ping;
 //! - [`peer`]: the client and server API that hides the rest: serve a service, call, stream,
 //!   publish and subscribe across the network, and shut down gracefully;
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;

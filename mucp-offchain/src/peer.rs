@@ -13,12 +13,24 @@
 //! stops; dropping a [`Peer`] (or [`Peer::kill`]) stops it at once, as a crash would, and the
 //! network forgets its services when their TTL runs out.
 //!
-//! **Across nodes**, a published message goes out on the topic's gossipsub channel to every
-//! node with subscribers. Each node hands it to its own subscribers without a queue; for each
-//! queue group, the publisher picks one node with members (in turn) and only that node
-//! delivers it, so each message reaches one member of each group network-wide. A message
-//! nobody subscribes to anywhere waits in the publisher's inbox and goes out when a subscriber
-//! appears, on this node or another.
+//! **Across nodes**, a node learns who subscribes to a topic from the topic's gossipsub
+//! channel (and each queue group's marker), but believes it only for the nodes its
+//! [`Admission`] check admits (`PeerConfig::admission`): a stranger that subscribes gets
+//! nothing and is never chosen for a queue group. A published message is written to the
+//! publisher's store, one copy per admitted node with subscribers (its outbox), and sent to
+//! each directly on the call protocol (`mucp.broker` / `Broker.Deliver`). The receiving node
+//! writes it to its own store before it answers, and only that answer removes the
+//! publisher's copy; unanswered copies are sent again after the broker's `ack_timeout` and
+//! whenever the node reconnects. So delivery across nodes is at least once through kill -9 of
+//! either node; receivers drop duplicates by `Micro-Id` per publisher (the
+//! `Micro-Publisher` header, which the receiver sets from the authenticated sender). Each
+//! node hands a message to its own subscribers without a queue; for each queue group, the
+//! publisher picks one admitted node with members (in turn) and only that node delivers it,
+//! so each message reaches one member of each group network-wide. A message nobody
+//! subscribes to anywhere waits in the publisher's inbox, and goes to the first subscriber
+//! on this node or to an admitted node when it subscribes; a receiver whose subscribers have
+//! gone keeps what arrives in its own inbox. Storing and fsync happen on the broker's writer
+//! thread, never on the swarm's task.
 //!
 //! **Registry records** are gossiped by the node they describe (gossipsub signs each message
 //! with its source's key, and a record is taken only from its own node) every third of the
@@ -57,7 +69,7 @@ use tokio::{
 
 use crate::{
 	authority::{Authority, Strikes},
-	broker::{Broker, BrokerConfig, BrokerError, Delivery, Published, Route},
+	broker::{Admission, Broker, BrokerConfig, BrokerError, Delivery, Plan, Published},
 	network::{Announced, Inputs, NetworkView},
 	protocol::{header, Form, Limits, Message, MicroError, Publication, Publications, PROTOCOL},
 	registry::{
@@ -79,6 +91,10 @@ const REGISTRY_SYNC: &str = "Registry.Sync";
 const MAX_ADDRESSES: usize = 16;
 /// How many connections of a node's announcement are kept for the peer graph.
 const MAX_ANNOUNCED_PEERS: usize = 256;
+/// The service name of the broker's node-to-node delivery on the call protocol.
+const BROKER_SERVICE: &str = "mucp.broker";
+/// The endpoint a node hands another a publication on; the answer acknowledges it.
+const BROKER_DELIVER: &str = "Broker.Deliver";
 
 /// How a peer runs.
 #[derive(Clone, Debug)]
@@ -93,6 +109,8 @@ pub struct PeerConfig {
 	pub broker_path: PathBuf,
 	/// The broker's bounds.
 	pub broker: BrokerConfig,
+	/// Which nodes may receive a topic's messages from this one (default: every node).
+	pub admission: Admission,
 	/// Message size limits.
 	pub limits: Limits,
 	/// How long a registration lives unless refreshed; refreshed every third of it.
@@ -131,6 +149,7 @@ impl PeerConfig {
 			bootstrap: Vec::new(),
 			broker_path: broker_path.into(),
 			broker: BrokerConfig::default(),
+			admission: Admission::default(),
 			limits: Limits::default(),
 			registry_ttl: Duration::from_secs(30),
 			call_timeout: Duration::from_secs(10),
@@ -327,7 +346,7 @@ pub struct Subscription {
 	id: u64,
 	topic: String,
 	queue: Option<String>,
-	deliveries: mpsc::UnboundedReceiver<Delivery>,
+	deliveries: mpsc::Receiver<Delivery>,
 	shared: Arc<Shared>,
 	commands: mpsc::UnboundedSender<Command>,
 }
@@ -387,11 +406,13 @@ enum Command {
 		frame: Vec<u8>,
 		reply: oneshot::Sender<Result<Vec<u8>, String>>,
 	},
-	Publish {
+	/// Where a message to `topic` goes: the admitted nodes and the queue groups' nodes.
+	Plan {
 		topic: String,
-		message: Message,
-		reply: oneshot::Sender<Result<Published, MicroError>>,
+		reply: oneshot::Sender<Plan>,
 	},
+	/// Send the messages due in the outboxes.
+	SendOutbox,
 	Listen {
 		topic: String,
 		queue: Option<String>,
@@ -594,6 +615,12 @@ impl Shared {
 				),
 			};
 		}
+		if service == BROKER_SERVICE && endpoint == BROKER_DELIVER {
+			return match self.clone().accept_publication(from, &request.body).await {
+				Ok(_) => Message::reply_to(&request, b"{}".to_vec()),
+				Err(error) => Message::error_reply(&request, &error),
+			};
+		}
 		let name = format!("{service}.{endpoint}");
 		let handler = self.handler(&service, &endpoint, |s| &s.calls);
 		let handler = match handler {
@@ -621,6 +648,54 @@ impl Shared {
 				&MicroError::timeout(&name, "the handler did not finish in time"),
 			),
 		}
+	}
+
+	/// Takes a publication another node sent: stores it durably for this node's subscribers
+	/// (or in the inbox if there are none) before the caller's answer acknowledges it. Its
+	/// `Micro-Publisher` is set to the sender, so duplicates are judged per publisher.
+	async fn accept_publication(
+		self: Arc<Self>,
+		from: PeerId,
+		body: &[u8],
+	) -> Result<(), MicroError> {
+		let refused = |what: &str| MicroError::bad_request(BROKER_SERVICE, what);
+		let batch = Publications::decode(body)
+			.map_err(|e| refused(&format!("malformed publications: {e}")))?;
+		let mut accepted = Vec::new();
+		for publication in batch.publications {
+			let envelope =
+				publication.message.ok_or_else(|| refused("a publication without a message"))?;
+			let mut message = Message::from_envelope(envelope, &self.config.limits)?;
+			let Form::Publish { topic, .. } = message.form()? else {
+				return Err(refused("not a publication: it has no topic"));
+			};
+			// Only admitted nodes publish into this node's store: a stranger cannot fill it
+			// (up to its limit) until honest publishes get a 507.
+			if !self.config.admission.admits(&from, &topic, None) {
+				return Err(MicroError::new(
+					BROKER_SERVICE,
+					403,
+					format!("this node does not take publications on `{topic}` from {from}"),
+				));
+			}
+			message.set(header::PUBLISHER, &from.to_string());
+			let plan = Plan {
+				local: self.local.to_string(),
+				nodes: Vec::new(),
+				queue_nodes: publication.queue_nodes,
+				unnamed_groups_here: false,
+			};
+			accepted.push((topic, message, plan));
+		}
+		let shared = self.clone();
+		tokio::task::spawn_blocking(move || {
+			accepted.into_iter().try_for_each(|(topic, message, plan)| {
+				shared.broker.publish_to(&topic, message, SystemTime::now(), &plan).map(drop)
+			})
+		})
+		.await
+		.map_err(|_| MicroError::internal(BROKER_SERVICE, "the store task failed"))?
+		.map_err(broker_error)
 	}
 
 	/// Serves one inbound stream: reads its opening message, answers it (an empty reply, or
@@ -717,6 +792,7 @@ fn peer_of(node: &registry::Node, name: &str) -> Result<PeerId, MicroError> {
 fn broker_error(error: BrokerError) -> MicroError {
 	match error {
 		BrokerError::Message(error) => error,
+		BrokerError::Full(what) => MicroError::new("mucp.broker", 507, what),
 		other => MicroError::internal("mucp.broker", other.to_string()),
 	}
 }
@@ -812,6 +888,7 @@ impl Peer {
 			swarm,
 			shared: shared.clone(),
 			calls: HashMap::new(),
+			sending: HashMap::new(),
 			responses: mpsc::unbounded_channel(),
 			rtts: HashMap::new(),
 			bootstrapped: false,
@@ -1208,11 +1285,25 @@ impl Peer {
 		let Form::Publish { topic, .. } = message.form()? else {
 			return Err(MicroError::bad_request(PROTOCOL, "not a publication: it has no topic"));
 		};
+		let stopped = || MicroError::new("mucp.broker", 503, "the peer has stopped");
 		let (reply, answer) = oneshot::channel();
-		self.commands
-			.send(Command::Publish { topic, message, reply })
-			.map_err(|_| MicroError::new("mucp.broker", 503, "the peer has stopped"))?;
-		answer.await.map_err(|_| MicroError::new("mucp.broker", 503, "the peer has stopped"))?
+		self.commands.send(Command::Plan { topic: topic.clone(), reply }).map_err(|_| stopped())?;
+		let plan = answer.await.map_err(|_| stopped())?;
+		let mut message = message;
+		message.set(header::PUBLISHER, &self.shared.local.to_string());
+		let shared = self.shared.clone();
+		let to_others = !plan.nodes.is_empty();
+		// Stored (and synced, with other publishes in one batch) off the swarm's task.
+		let published = tokio::task::spawn_blocking(move || {
+			shared.broker.publish_to(&topic, message, SystemTime::now(), &plan)
+		})
+		.await
+		.map_err(|_| stopped())?
+		.map_err(broker_error)?;
+		if to_others && matches!(published, Published::Delivered(_)) {
+			let _ = self.commands.send(Command::SendOutbox);
+		}
+		Ok(published)
 	}
 
 	/// Subscribes to `topic`, in queue group `queue` if given. Messages waiting in this node's
@@ -1221,7 +1312,8 @@ impl Peer {
 		if topic.is_empty() {
 			return Err(MicroError::bad_request(PROTOCOL, "empty topic"));
 		}
-		let subscription = self.shared.broker.subscribe(topic, queue, SystemTime::now());
+		let subscription =
+			self.shared.broker.subscribe(topic, queue, SystemTime::now()).map_err(broker_error)?;
 		let _ = self
 			.commands
 			.send(Command::Listen { topic: topic.to_owned(), queue: queue.map(str::to_owned) });
@@ -1246,6 +1338,11 @@ impl Peer {
 	/// How many messages wait in this node's inbox for `topic`.
 	pub fn inbox_len(&self, topic: &str) -> usize {
 		self.shared.broker.inbox_len(topic)
+	}
+
+	/// How many messages this node holds for `node` until it acknowledges them.
+	pub fn outbox_len(&self, node: &PeerId) -> usize {
+		self.shared.broker.outbox_len(&node.to_string())
 	}
 
 	/// The network as this peer sees it.
@@ -1312,6 +1409,9 @@ struct Driver {
 	swarm: Swarm<Behaviour>,
 	shared: Arc<Shared>,
 	calls: HashMap<request_response::OutboundRequestId, oneshot::Sender<Result<Vec<u8>, String>>>,
+	/// Batches of publications sent to other nodes, awaiting their acknowledgement (one batch
+	/// per node at a time, so they arrive in order): node, sequences.
+	sending: HashMap<request_response::OutboundRequestId, (String, Vec<u64>)>,
 	responses: (
 		mpsc::UnboundedSender<(request_response::ResponseChannel<Vec<u8>>, Message)>,
 		mpsc::UnboundedReceiver<(request_response::ResponseChannel<Vec<u8>>, Message)>,
@@ -1355,6 +1455,8 @@ impl Driver {
 					self.shared.announced.lock().expect("not poisoned").retain(|_, (_, until)| *until > now);
 					self.shared.broker.redeliver(SystemTime::now());
 					self.disconnect_banned(now);
+					self.hand_waiting_inboxes();
+					self.send_outbox(None);
 				}
 				_ = refresh.tick() => {
 					self.shared.recheck(Instant::now());
@@ -1399,9 +1501,10 @@ impl Driver {
 				let id = self.swarm.behaviour_mut().calls.send_request(&node, Ok(frame));
 				self.calls.insert(id, reply);
 			}
-			Command::Publish { topic, message, reply } => {
-				let _ = reply.send(self.publish(&topic, message));
+			Command::Plan { topic, reply } => {
+				let _ = reply.send(self.plan(&topic));
 			}
+			Command::SendOutbox => self.send_outbox(None),
 			Command::Listen { topic, queue } => {
 				let gossip = &mut self.swarm.behaviour_mut().gossip;
 				if let Some(queue) = &queue {
@@ -1481,54 +1584,99 @@ impl Driver {
 		(listeners, groups)
 	}
 
-	/// Publishes `message` to `topic` network-wide (see the module's documentation).
-	fn publish(&mut self, topic: &str, message: Message) -> Result<Published, MicroError> {
-		let now = SystemTime::now();
-		let (listeners, remote_groups) = self.remote_interest(topic);
-		let (_, local_groups) = self.shared.broker.interest(topic);
-		if listeners.is_empty() {
-			return self.shared.broker.publish(topic, message, now).map_err(broker_error);
+	/// Where a message published to `topic` now goes (see the module's documentation): the
+	/// admitted nodes that subscribe, and for each queue group the node whose members get it.
+	fn plan(&self, topic: &str) -> Plan {
+		let admission = &self.shared.config.admission;
+		let (listeners, mut remote_groups) = self.remote_interest(topic);
+		for (group, peers) in remote_groups.iter_mut() {
+			peers.retain(|peer| admission.admits(peer, topic, Some(group)));
 		}
+		let listeners: Vec<PeerId> = listeners
+			.into_iter()
+			.filter(|peer| {
+				admission.admits(peer, topic, None)
+					|| remote_groups.values().any(|peers| peers.contains(peer))
+			})
+			.collect();
+		let (_, local_groups) = self.shared.broker.interest(topic);
 		let queue_nodes = self.choose_queue_nodes(topic, &listeners, remote_groups, &local_groups);
-		let local = self.shared.local.to_string();
-		let serves = |group: &str| queue_nodes.get(group).is_none_or(|node| *node == local);
-		let here = self
-			.shared
-			.broker
-			.publish_routed(topic, message.clone(), now, Route::Groups(&serves))
-			.map_err(broker_error)?;
-		let Published::Delivered(local_count) = here else { return Ok(here) };
-		let publication = Publication { message: Some(message.to_envelope()), queue_nodes };
-		let batch = Publications { publications: vec![publication] };
-		match self.swarm.behaviour_mut().gossip.publish(topic_channel(topic), batch.encode_to_vec())
-		{
-			Ok(_) => Ok(Published::Delivered(local_count + listeners.len())),
-			Err(gossipsub::PublishError::InsufficientPeers) if local_count > 0 => {
-				Ok(Published::Delivered(local_count))
-			}
-			Err(error) => Err(MicroError::new("mucp.broker", 503, format!("gossip: {error}"))),
+		Plan {
+			local: self.shared.local.to_string(),
+			nodes: listeners.iter().map(PeerId::to_string).collect(),
+			queue_nodes,
+			unnamed_groups_here: true,
 		}
 	}
 
-	/// A message that arrived on a topic's channel: hand it to this node's subscribers.
-	fn deliver(&mut self, topic: &str, data: &[u8]) {
-		let limits = self.shared.config.limits;
-		let Ok(batch) = Publications::decode(data) else { return };
-		let local = self.shared.local.to_string();
-		for publication in batch.publications {
-			let Some(envelope) = publication.message else { continue };
-			let Ok(message) = Message::from_envelope(envelope, &limits) else { continue };
-			if message.header(header::TOPIC) != Some(topic) {
-				continue;
-			}
-			let serves =
-				|group: &str| publication.queue_nodes.get(group).is_none_or(|node| *node == local);
-			let _ = self.shared.broker.publish_routed(
-				topic,
-				message,
-				SystemTime::now(),
-				Route::Groups(&serves),
+	/// Sends the outbox messages due now (all of `reconnected`'s, as it just came back) to
+	/// their nodes if connected; each stays on disk until its node answers.
+	fn send_outbox(&mut self, reconnected: Option<PeerId>) {
+		let reconnected = reconnected.map(|p| p.to_string());
+		let busy: std::collections::HashSet<String> = self
+			.sending
+			.values()
+			.map(|(node, _)| node.clone())
+			.chain(
+				self.shared
+					.broker
+					.outbox_nodes()
+					.into_iter()
+					.filter(|node| node.parse().is_ok_and(|p| !self.swarm.is_connected(&p))),
+			)
+			.collect();
+		// Room for the envelope around the batch.
+		let max_bytes = self.shared.config.limits.max_body.saturating_sub(64 * 1024).max(1);
+		let due = self.shared.broker.outbox_due(
+			reconnected.as_deref(),
+			&|node| busy.contains(node),
+			max_bytes,
+			SystemTime::now(),
+		);
+		for (node, batch) in due {
+			let Ok(peer) = node.parse::<PeerId>() else { continue };
+			let (sequences, publications): (Vec<u64>, Vec<Vec<u8>>) = batch.into_iter().unzip();
+			let publications = Publications {
+				publications: publications
+					.iter()
+					.filter_map(|p| Publication::decode(p.as_slice()).ok())
+					.collect(),
+			};
+			let request = Message::call(
+				&self.shared.unique_id(),
+				BROKER_SERVICE,
+				BROKER_DELIVER,
+				publications.encode_to_vec(),
 			);
+			let id = self.swarm.behaviour_mut().calls.send_request(&peer, Ok(request.encode()));
+			self.sending.insert(id, (node, sequences));
+		}
+	}
+
+	/// Messages that went into an inbox while a remote subscriber was arriving go to the first
+	/// admitted node that listens (a publish may store a message just after the node's
+	/// subscription was heard of).
+	fn hand_waiting_inboxes(&mut self) {
+		for topic in self.shared.broker.inbox_topics() {
+			let (listeners, _) = self.remote_interest(&topic);
+			let admission = &self.shared.config.admission;
+			if let Some(peer) = listeners.into_iter().find(|p| admission.admits(p, &topic, None)) {
+				self.hand_inbox_to(peer, &topic);
+			}
+		}
+	}
+
+	/// `peer` subscribed to `topic`: if admitted, the messages waiting here for `topic` go to
+	/// it (its subscribers and one member of each of its queue groups), and leave this node
+	/// only when it acknowledges them.
+	fn hand_inbox_to(&mut self, peer: PeerId, topic: &str) {
+		let admission = &self.shared.config.admission;
+		if self.shared.broker.inbox_len(topic) == 0 || !admission.admits(&peer, topic, None) {
+			return;
+		}
+		let node = peer.to_string();
+		if self.shared.broker.hand_inbox_to(&node, topic, SystemTime::now()) > 0 {
+			self.send_outbox(Some(peer));
 		}
 	}
 
@@ -1564,39 +1712,6 @@ impl Driver {
 		chosen
 	}
 
-	/// Messages waiting here for `topic` go out now that another node subscribes to it.
-	fn flush_inbox(&mut self, topic: &str) {
-		let (listeners, remote_groups) = self.remote_interest(topic);
-		if listeners.is_empty() {
-			return;
-		}
-		let Ok(waiting) = self.shared.broker.drain_inbox(topic, SystemTime::now()) else { return };
-		// In batches under the frame limit, so the backlog arrives in order.
-		let mut batches = vec![Publications::default()];
-		let mut size = 0;
-		for message in waiting {
-			let queue_nodes =
-				self.choose_queue_nodes(topic, &listeners, remote_groups.clone(), &[]);
-			let publication = Publication { message: Some(message.to_envelope()), queue_nodes };
-			let length = publication.encoded_len();
-			if size + length > self.shared.config.limits.max_frame && size > 0 {
-				batches.push(Publications::default());
-				size = 0;
-			}
-			size += length;
-			batches.last_mut().expect("one at least").publications.push(publication);
-		}
-		for batch in batches {
-			let count = batch.publications.len();
-			let gossip = &mut self.swarm.behaviour_mut().gossip;
-			if let Err(error) = gossip.publish(topic_channel(topic), batch.encode_to_vec()) {
-				log::warn!(
-					"{count} messages waiting for `{topic}` were lost sending them: {error}"
-				);
-			}
-		}
-	}
-
 	fn event(&mut self, event: SwarmEvent<BehaviourEvent>) {
 		match event {
 			SwarmEvent::NewListenAddr { address, .. } => {
@@ -1629,6 +1744,9 @@ impl Driver {
 				if !self.bootstrapped {
 					self.bootstrapped = true;
 					let _ = self.swarm.behaviour_mut().kad.bootstrap();
+				}
+				if num_established.get() == 1 {
+					self.send_outbox(Some(peer_id));
 				}
 			}
 			SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
@@ -1674,19 +1792,17 @@ impl Driver {
 						(Announced { addresses: gossip.addresses, peers }, until),
 					);
 					self.shared.apply_from(&source, gossip.records);
-				} else if let Some(topic) = topic.strip_prefix("mucp/topic/") {
-					self.deliver(topic, &message.data);
 				}
+				// Publications travel on the call protocol, acknowledged: whatever arrives on
+				// a topic's gossip channel is ignored.
 			}
 			SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Subscribed {
+				peer_id,
 				topic,
-				..
 			})) => {
 				if let Some(topic) = topic.as_str().strip_prefix("mucp/topic/") {
-					if self.shared.broker.inbox_len(topic) > 0 {
-						let topic = topic.to_owned();
-						self.flush_inbox(&topic);
-					}
+					let topic = topic.to_owned();
+					self.hand_inbox_to(peer_id, &topic);
 				}
 			}
 			SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
@@ -1753,6 +1869,21 @@ impl Driver {
 				});
 			}
 			E::Message { peer, message: M::Response { request_id, response } } => {
+				if let Some((node, sequences)) = self.sending.remove(&request_id) {
+					// Acknowledged only by a reply without an error; otherwise sent again later.
+					let limits = self.shared.config.limits;
+					let reply = crate::protocol::Envelope::decode(response.as_slice())
+						.ok()
+						.and_then(|envelope| Message::from_envelope(envelope, &limits).ok());
+					if reply.is_some_and(|m| m.header(header::ERROR).is_none()) {
+						for sequence in sequences {
+							self.shared.broker.outbox_acked(&node, sequence);
+						}
+						// The next batch for that node, if any waits.
+						self.send_outbox(None);
+					}
+					return;
+				}
 				match self.calls.remove(&request_id) {
 					Some(reply) => {
 						let _ = reply.send(Ok(response));
@@ -1770,6 +1901,7 @@ impl Driver {
 				}
 			}
 			E::OutboundFailure { request_id, error, .. } => {
+				self.sending.remove(&request_id);
 				if let Some(reply) = self.calls.remove(&request_id) {
 					let _ = reply.send(Err(error.to_string()));
 				}

@@ -41,6 +41,9 @@ pub mod header {
 	pub const TOPIC: &str = "Micro-Topic";
 	/// The queue group a subscriber shares a topic's messages with.
 	pub const QUEUE: &str = "Micro-Queue";
+	/// The node that published a message, as the receiving node authenticated it (whatever
+	/// the sender wrote there is overwritten).
+	pub const PUBLISHER: &str = "Micro-Publisher";
 	/// How the body is encoded.
 	pub const CONTENT_TYPE: &str = "Content-Type";
 	/// How long the caller of a call waits for the answer, in milliseconds. A retry carries

@@ -6,9 +6,10 @@
 //!   snapshot two peers swap when they connect;
 //! - [`STREAM_PROTOCOL`] (`libp2p-stream`): a long-lived bidirectional substream carrying
 //!   length-prefixed envelopes, for MUCP streams;
-//! - gossipsub: registry records and peer announcements on [`REGISTRY_TOPIC`], and published
-//!   messages on one topic per MUCP topic ([`topic_channel`]); a node's queue groups are
-//!   advertised by subscribing to a marker topic per group ([`queue_marker`]);
+//! - gossipsub: registry records and peer announcements on [`REGISTRY_TOPIC`]; a node says it
+//!   subscribes to a MUCP topic by subscribing to its channel ([`topic_channel`]) and to a
+//!   marker topic per queue group ([`queue_marker`]) (the messages themselves travel on the
+//!   call protocol, acknowledged: see the broker);
 //! - identify, kademlia (peer discovery) and ping (the round-trip time routes are ranked by);
 //! - an [`AddressBook`] holding the addresses the registry gives for each node, so a call or
 //!   stream to a node not yet connected can dial it.
@@ -55,7 +56,7 @@ pub const REGISTRY_TOPIC: &str = "mucp/registry/1";
 /// What identify announces.
 pub const AGENT: &str = concat!("micro-network-mucp/", env!("CARGO_PKG_VERSION"));
 
-/// The gossipsub topic messages published to MUCP topic `topic` travel on.
+/// The gossipsub topic a node subscribes to when it has subscribers to MUCP topic `topic`.
 pub fn topic_channel(topic: &str) -> gossipsub::IdentTopic {
 	gossipsub::IdentTopic::new(format!("mucp/topic/{topic}"))
 }

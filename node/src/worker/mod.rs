@@ -26,6 +26,8 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use futures::StreamExt;
 use mucp_offchain::{
+	authority::Authority as _,
+	broker::Admission,
 	executor::{
 		source::{Builder, Isolation},
 		Executor, ExecutorConfig, PeerHost,
@@ -218,6 +220,10 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 	config.registry_ttl = Duration::from_secs(params.registry_ttl.max(3));
 	// The registry believes the chain: registered nodes, about the services placed on them.
 	config.authority = chain.clone();
+	// Messages travel only between nodes registered on-chain: a stranger can neither take a
+	// share of a topic's inbox or a queue group, nor publish into this node's store.
+	let registered = chain.clone();
+	config.admission = Admission::new(move |peer, _topic, _group| registered.is_registered(peer));
 	let peer = Arc::new(Peer::start(config).await.map_err(|e| format!("the MUCP peer: {e}"))?);
 	log::info!(
 		target: "mucp",
