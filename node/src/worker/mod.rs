@@ -38,7 +38,7 @@ use sc_client_api::BlockchainEvents;
 use serde::Serialize;
 use sp_core::{crypto::Ss58Codec, Pair as _};
 
-use crate::service::FullClient;
+use crate::client::FullClient;
 use chain::{Chain, Pool};
 pub use mucp_offchain::peer::Multiaddr;
 
