@@ -54,7 +54,7 @@ pub type BlockNumber = u32;
 /// A consumer's allowance, with the runtime's types.
 pub type Allowance = micro_primitives::UsageAllowance<AccountId, BlockNumber>;
 /// One record of a usage report, with the runtime's types.
-pub type UsageRecord = pallet_micro_settlement::UsageRecord<AccountId, BlockNumber, MultiSignature>;
+pub type UsageRecord = micro_primitives::UsageRecord<AccountId, BlockNumber, MultiSignature>;
 
 /// Most allowances one header may carry.
 pub const MAX_ALLOWANCES_PER_CALL: usize = 16;

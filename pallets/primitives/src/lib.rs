@@ -104,6 +104,23 @@ pub struct UsageAllowance<AccountId, BlockNumber> {
 	pub nonce: u64,
 }
 
+/// Calls a node served one consumer under one allowance, since its last report: one record of
+/// the usage report `pallet-micro-settlement` settles (and re-exports under this name), built
+/// by the node's worker.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct UsageRecord<AccountId, BlockNumber, Signature> {
+	/// The consumer's allowance: it names the consumer, service and node.
+	pub allowance: UsageAllowance<AccountId, BlockNumber>,
+	/// The consumer's signature over the allowance.
+	pub signature: Signature,
+	/// The version of the service that answered.
+	pub version: VersionNumber,
+	/// How many calls were served.
+	pub calls: u64,
+}
+
 /// Whose reputation a score or a ledger entry is about.
 #[derive(
 	Clone,
