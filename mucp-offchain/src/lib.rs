@@ -18,6 +18,7 @@
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
 //! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source
 //!   (`executor::source`: fetched without running anything, built inside bubblewrap);
+//! - [`hex`]: the one hex helper (code hashes, keys, allowances in headers);
 //! - [`store`]: opening the embedded databases, a corrupt one moved aside rather than fatal;
 //! - [`settlement`]: allowances, free quota, the meter (calls reserved as admitted, charged
 //!   only if answered before the caller's deadline, a retried `Micro-Id` charged once), the usage
@@ -29,6 +30,7 @@ pub mod authority;
 pub mod broker;
 pub mod executor;
 pub mod gateway;
+pub mod hex;
 pub mod network;
 pub mod peer;
 pub mod protocol;

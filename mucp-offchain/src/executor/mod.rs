@@ -59,7 +59,10 @@ use wasmtime::{
 	Trap,
 };
 
-use crate::protocol::{ContentType, MicroError};
+use crate::{
+	hex,
+	protocol::{ContentType, MicroError},
+};
 
 /// The version of the host-guest ABI this executor speaks.
 pub const ABI_VERSION: i32 = 1;
@@ -70,11 +73,6 @@ pub type CodeHash = [u8; 32];
 /// The code hash of `wasm`.
 pub fn code_hash(wasm: &[u8]) -> CodeHash {
 	sp_crypto_hashing::blake2_256(wasm)
-}
-
-/// Writes a code hash as `0x`-prefixed hex.
-pub fn hex(hash: &CodeHash) -> String {
-	format!("0x{}", crate::settlement::hex(hash))
 }
 
 /// Limits of the executor and of every call.
@@ -141,8 +139,8 @@ impl fmt::Display for LoadError {
 			Self::HashMismatch { expected, actual } => write!(
 				f,
 				"the code hash is {}, not the {} recorded for this version",
-				hex(actual),
-				hex(expected)
+				hex::prefixed(actual),
+				hex::prefixed(expected)
 			),
 			Self::Invalid(reason) => write!(f, "not a valid wasm module: {reason}"),
 			Self::ForbiddenImport(import) => write!(
@@ -561,7 +559,7 @@ impl Executor {
 	) -> Result<Vec<u8>, MicroError> {
 		let loaded =
 			self.modules.lock().expect("modules lock").get(hash).cloned().ok_or_else(|| {
-				MicroError::new(id, 503, format!("code {} is not loaded", hex(hash)))
+				MicroError::new(id, 503, format!("code {} is not loaded", hex::prefixed(hash)))
 			})?;
 		let mut store = self.store(host, storage);
 		let deadline = Instant::now() + self.config.deadline;
@@ -624,7 +622,7 @@ fn storage_file(service: &str, version: u32) -> String {
 	let name = if plain {
 		service.to_owned()
 	} else {
-		format!("x{}", crate::settlement::hex(service.as_bytes()))
+		format!("x{}", hex::encode(service.as_bytes()))
 	};
 	format!("{name}-v{version}.redb")
 }

@@ -11,7 +11,8 @@ use std::{
 use micro_primitives::{NodeId, ServiceId, VersionNumber};
 use micro_runtime::{BlockNumber, Runtime};
 use mucp_offchain::{
-	executor::{hex, metered_wasm_service, source::Builder, CodeHash, Deployment, Executor, Host},
+	executor::{metered_wasm_service, source::Builder, CodeHash, Deployment, Executor, Host},
+	hex,
 	peer::Peer,
 	registry,
 	settlement::{Meter, Priced},
@@ -206,7 +207,7 @@ impl Deployer {
 				version: version.version,
 				state: state.to_owned(),
 				detail,
-				code_hash: format!("0x{}", hex(&version.code_hash)),
+				code_hash: hex::prefixed(&version.code_hash),
 			},
 		);
 	}

@@ -134,7 +134,7 @@ impl Worker {
 	pub fn identity(&self) -> Identity {
 		let public = self.key.public();
 		Identity {
-			node_key: format!("0x{}", mucp_offchain::settlement::hex(&public.0)),
+			node_key: mucp_offchain::hex::prefixed(&public.0),
 			node_key_ss58: public.to_ss58check(),
 			peer_id: self.peer.id().to_string(),
 			addresses: self.peer.addresses().iter().map(ToString::to_string).collect(),
