@@ -4,8 +4,9 @@
 //!   MUCP peer's libp2p identity too, so it authenticates all MUCP traffic;
 //! - [`chain`]: the pallets' view functions, run against the node's own client, and authorized
 //!   transactions (heartbeats, usage reports) put in the node's pool;
-//! - [`deploy`]: the services the chain places here, built, checked against their code hash
-//!   and served with the settlement meter in front;
+//! - [`deploy`]: the services the chain places here, read from its view functions and handed
+//!   to the library's placement reconciler (`mucp_offchain::hosting`), which builds them,
+//!   checks their code hash and serves them with the settlement meter in front;
 //! - [`settle`]: heartbeats and batched usage reports, with the ledger's persisted cursor.
 //!
 //! On each new best block the worker refreshes what it knows of the chain, joins the
@@ -28,9 +29,10 @@ use futures::StreamExt;
 use mucp_offchain::{
 	executor::{
 		source::{Builder, Isolation},
-		Executor, ExecutorConfig, PeerHost,
+		Executor, ExecutorConfig,
 	},
 	gateway::{Gateway, GatewayConfig},
+	hosting::{PeerHost, Reconciler},
 	peer::{Peer, PeerConfig},
 	settlement::{Ledger, Meter},
 };
@@ -120,7 +122,7 @@ pub struct Worker {
 	/// The chain view.
 	pub chain: Arc<Chain>,
 	/// The services placed here.
-	pub deployer: Arc<deploy::Deployer>,
+	pub deployer: Arc<Reconciler>,
 	/// The usage meter.
 	pub meter: Arc<Meter>,
 	/// The node key.
@@ -240,7 +242,8 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 	builder.hidden = vec![deps.base.parent().unwrap_or(&deps.base).to_path_buf()];
 	// Builds a kill -9 left behind.
 	let _ = std::fs::remove_dir_all(&builder.scratch);
-	let deployer = Arc::new(deploy::Deployer::new(executor, builder, host, meter.clone()));
+	let deployer =
+		Arc::new(Reconciler::new(executor, Arc::new(builder), host).metered(meter.clone()));
 	let gateway = Gateway::start(
 		peer.clone(),
 		GatewayConfig { listen: params.gateway, ..GatewayConfig::default() },
