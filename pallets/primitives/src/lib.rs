@@ -427,3 +427,30 @@ impl ReputationLedger for () {
 		0
 	}
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_usage_record_encodes_as_its_fields_in_order() {
+		let allowance = UsageAllowance {
+			consumer: 7u64,
+			service: 1,
+			node: 2,
+			max_calls: 3,
+			max_price_per_call: 4,
+			expires_at: 5u32,
+			nonce: 6,
+		};
+		let record = UsageRecord {
+			allowance: allowance.clone(),
+			signature: [9u8; 4],
+			version: 8,
+			calls: 10,
+		};
+		// The layout `pallet-micro-settlement` settles: moving the type must not change a byte.
+		assert_eq!(record.encode(), (allowance, [9u8; 4], 8u32, 10u64).encode());
+		assert_eq!(UsageRecord::decode(&mut &record.encode()[..]).unwrap(), record);
+	}
+}
