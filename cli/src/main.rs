@@ -17,7 +17,7 @@ use micro_cli::{
 	gateway::{Gateway, GatewayError},
 	manifest::{repository_url, Manifest},
 	table,
-	values::{bytes, field, hex, item, items, number, some, text, variant},
+	values::{bytes, field, item, items, number, some, text, variant},
 };
 use mucp_offchain::{
 	executor::source::Builder,
@@ -695,7 +695,7 @@ async fn node(cli: &Cli, command: &NodeCommand) -> Outcome {
 					.await?;
 			let hex_bytes = |name: &str| -> Result<Vec<u8>, Failure> {
 				let text = proof[name].as_str().unwrap_or_default();
-				mucp_offchain::settlement::unhex(text.trim_start_matches("0x"))
+				mucp_offchain::hex::decode(text.trim_start_matches("0x"))
 					.ok_or_else(|| refused(format!("the node sent a malformed {name}")))
 			};
 			let key: [u8; 32] =
@@ -770,7 +770,7 @@ async fn register_or_publish(
 		"built {} ({} bytes, code hash {}) in {:.1} s",
 		manifest.name,
 		built.wasm.len(),
-		hex(&built.hash),
+		mucp_offchain::hex::prefixed(&built.hash),
 		started.elapsed().as_secs_f64()
 	));
 	let source = Value::named_composite([
@@ -927,7 +927,7 @@ async fn services(cli: &Cli, command: &ServicesCommand) -> Outcome {
 				let status = item(entry, 2).and_then(variant).unwrap_or("?").to_owned();
 				let hash = info
 					.and_then(|i| field(i, "code_hash"))
-					.map(|h| hex(&bytes(h)))
+					.map(|h| mucp_offchain::hex::prefixed(&bytes(h)))
 					.unwrap_or_default();
 				let source = info.and_then(|i| field(i, "source"));
 				let repository =

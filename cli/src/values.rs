@@ -79,11 +79,6 @@ pub fn some<T>(value: &Value<T>) -> Option<&Value<T>> {
 	}
 }
 
-/// `0x` and lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-	format!("0x{}", mucp_offchain::settlement::hex(bytes))
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -98,6 +93,5 @@ mod tests {
 		assert_eq!(text(field(&value, "name").unwrap()), "greeter");
 		assert_eq!(number(field(&value, "price").unwrap()), Some(3));
 		assert_eq!(number(some(field(&value, "maybe").unwrap()).unwrap()), Some(7));
-		assert_eq!(hex(&[1, 171]), "0x01ab");
 	}
 }

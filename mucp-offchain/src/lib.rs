@@ -21,6 +21,11 @@
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
 //! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source
 //!   (`executor::source`: fetched without running anything, built inside bubblewrap);
+//! - [`hosting`]: the services the chain places on a node, with no chain in sight: the
+//!   placement reconciler (builds, code hashes, versions started and retired), the metered
+//!   adapter serving a deployment behind the settlement meter, and the host guests reach the
+//!   network through (the node reads the placements and hands them over);
+//! - [`hex`]: the one hex helper (code hashes, keys, allowances in headers);
 //! - [`store`]: opening the embedded databases, a corrupt one moved aside rather than fatal;
 //! - [`settlement`]: allowances, free quota, the meter (calls reserved as admitted, charged
 //!   only if answered before the caller's deadline, a retried `Micro-Id` charged once), the usage
@@ -32,6 +37,8 @@ pub mod authority;
 pub mod broker;
 pub mod executor;
 pub mod gateway;
+pub mod hex;
+pub mod hosting;
 pub mod network;
 pub mod peer;
 pub mod protocol;

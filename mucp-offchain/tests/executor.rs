@@ -16,9 +16,9 @@ use mucp_offchain::{
 	executor::{
 		code_hash,
 		source::{BuildError, Builder, Language},
-		wasm_service, Deployment, Executor, ExecutorConfig, Isolated, LoadError, PeerHost, Storage,
-		VERSION_HEADER,
+		Deployment, Executor, ExecutorConfig, Isolated, LoadError, Storage, VERSION_HEADER,
 	},
+	hosting::{wasm_service, PeerHost},
 	peer::{Peer, PeerConfig},
 	protocol::{ContentType, Message},
 	registry::Endpoint,

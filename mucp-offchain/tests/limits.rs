@@ -383,7 +383,10 @@ const HOG: &str = r#"
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_asking_the_host_for_2_gib_fails_alone_and_the_node_keeps_serving() {
-	use mucp_offchain::executor::{wasm_service, Deployment, Executor, ExecutorConfig, PeerHost};
+	use mucp_offchain::{
+		executor::{Deployment, Executor, ExecutorConfig},
+		hosting::{wasm_service, PeerHost},
+	};
 	let dir = tempfile::tempdir().unwrap();
 	let peer = Arc::new(Peer::start(peer_config(&dir, "node", &[])).await.unwrap());
 	let executor = Arc::new(Executor::new(ExecutorConfig::default()).unwrap());

@@ -98,7 +98,7 @@ pub fn micro_module(
 		let identity = worker.identity();
 		Ok::<_, ErrorObjectOwned>(serde_json::json!({
 			"nodeKey": identity.node_key,
-			"proof": format!("0x{}", mucp_offchain::settlement::hex(&proof.0)),
+			"proof": mucp_offchain::hex::prefixed(&proof.0),
 			"peerId": identity.peer_id,
 			"addresses": identity.addresses,
 		}))

@@ -93,7 +93,7 @@ async fn dev_node_produces_finalizes_and_settles_a_transfer() {
 
 	// The fee the node quotes before submission.
 	let info: Value = node
-		.rpc("payment_queryInfo", rpc_params![format!("0x{}", hex(signed.encoded()))])
+		.rpc("payment_queryInfo", rpc_params![mucp_offchain::hex::prefixed(signed.encoded())])
 		.await
 		.unwrap();
 	let quoted_fee: u128 = info["partialFee"]
@@ -143,8 +143,4 @@ async fn dev_node_produces_finalizes_and_settles_a_transfer() {
 	let nonce_after: u64 =
 		node.rpc("system_accountNextIndex", rpc_params![bob_id.to_string()]).await.unwrap();
 	assert_eq!(nonce_after, nonce_before + 1);
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

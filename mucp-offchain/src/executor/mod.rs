@@ -59,7 +59,10 @@ use wasmtime::{
 	Trap,
 };
 
-use crate::protocol::{ContentType, MicroError};
+use crate::{
+	hex,
+	protocol::{ContentType, MicroError},
+};
 
 /// The version of the host-guest ABI this executor speaks.
 pub const ABI_VERSION: i32 = 1;
@@ -70,11 +73,6 @@ pub type CodeHash = [u8; 32];
 /// The code hash of `wasm`.
 pub fn code_hash(wasm: &[u8]) -> CodeHash {
 	sp_crypto_hashing::blake2_256(wasm)
-}
-
-/// Writes a code hash as `0x`-prefixed hex.
-pub fn hex(hash: &CodeHash) -> String {
-	format!("0x{}", crate::settlement::hex(hash))
 }
 
 /// Limits of the executor and of every call.
@@ -141,8 +139,8 @@ impl fmt::Display for LoadError {
 			Self::HashMismatch { expected, actual } => write!(
 				f,
 				"the code hash is {}, not the {} recorded for this version",
-				hex(actual),
-				hex(expected)
+				hex::prefixed(actual),
+				hex::prefixed(expected)
 			),
 			Self::Invalid(reason) => write!(f, "not a valid wasm module: {reason}"),
 			Self::ForbiddenImport(import) => write!(
@@ -300,7 +298,7 @@ pub const MAX_DEPTH: u32 = 4;
 pub const MAX_NESTED_CALLS: u32 = 16;
 
 /// What a guest call may spend on the calls it makes through the host: they are charged to
-/// it, never to the node. [`wasm_service`] sets it from the request for the blocking thread a
+/// it, never to the node. [`crate::hosting::wasm_service`] sets it from the request for the blocking thread a
 /// guest runs on; [`Executor::call`] bounds its deadline by the guest's own.
 #[derive(Clone, Debug)]
 pub struct CallBudget {
@@ -561,7 +559,7 @@ impl Executor {
 	) -> Result<Vec<u8>, MicroError> {
 		let loaded =
 			self.modules.lock().expect("modules lock").get(hash).cloned().ok_or_else(|| {
-				MicroError::new(id, 503, format!("code {} is not loaded", hex(hash)))
+				MicroError::new(id, 503, format!("code {} is not loaded", hex::prefixed(hash)))
 			})?;
 		let mut store = self.store(host, storage);
 		let deadline = Instant::now() + self.config.deadline;
@@ -621,11 +619,8 @@ fn storage_file(service: &str, version: u32) -> String {
 	let plain = !service.is_empty()
 		&& !service.starts_with('.')
 		&& service.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-	let name = if plain {
-		service.to_owned()
-	} else {
-		format!("x{}", crate::settlement::hex(service.as_bytes()))
-	};
+	let name =
+		if plain { service.to_owned() } else { format!("x{}", hex::encode(service.as_bytes())) };
 	format!("{name}-v{version}.redb")
 }
 
@@ -635,200 +630,14 @@ impl Drop for Executor {
 	}
 }
 
-/// A MUCP service answering `endpoints` with `deployment`'s versions: each call runs on a
-/// blocking thread, in a fresh instance of the version the caller names in
-/// [`VERSION_HEADER`] or else the newest healthy one. `version` is the label the registry
-/// shows.
-pub fn wasm_service(
-	deployment: Arc<Deployment>,
-	version: &str,
-	endpoints: Vec<crate::registry::Endpoint>,
-) -> crate::peer::Service {
-	metered_wasm_service(deployment, version, endpoints, None)
-}
-
-/// [`wasm_service`] whose calls `meter` admits first (refusing those nobody pays for) and
-/// counts once answered before the caller's deadline, at `priced`'s service and price.
-pub fn metered_wasm_service(
-	deployment: Arc<Deployment>,
-	version: &str,
-	endpoints: Vec<crate::registry::Endpoint>,
-	meter: Option<(Arc<crate::settlement::Meter>, crate::settlement::Priced)>,
-) -> crate::peer::Service {
-	let mut service = crate::peer::Service::new(deployment.name(), version);
-	for endpoint in endpoints {
-		let endpoint_name = endpoint.name.clone();
-		let deployment = deployment.clone();
-		let meter = meter.clone();
-		service = service.call(endpoint, move |request: crate::protocol::Message| {
-			let deployment = deployment.clone();
-			let endpoint = endpoint_name.clone();
-			let meter = meter.clone();
-			async move {
-				let id = request.header(crate::protocol::header::ID).unwrap_or_default().to_owned();
-				let content_type = request.content_type()?;
-				let requested = match request.header(VERSION_HEADER) {
-					None => None,
-					Some(text) => Some(text.trim().parse::<u32>().map_err(|_| {
-						MicroError::bad_request(
-							&id,
-							format!("`{VERSION_HEADER}: {text}` is not a version number"),
-						)
-					})?),
-				};
-				let version =
-					deployment.route(requested).map_err(|e| MicroError { id: id.clone(), ..e })?;
-				let budget = CallBudget::of(&request)?;
-				let (failed_id, body) = (id.clone(), request.body.clone());
-				let run = async move {
-					tokio::task::spawn_blocking(move || {
-						budget.enter(|| {
-							deployment.call(&id, Some(version), &endpoint, &body, content_type)
-						})
-					})
-					.await
-					.map_err(|e| {
-						MicroError::internal(failed_id, format!("the executor failed: {e}"))
-					})?
-				};
-				match &meter {
-					// Admitted and reserved, run until the caller's deadline, counted if
-					// answered in time (see `settlement::Meter::serve`).
-					Some((meter, priced)) => meter.serve(&request, *priced, version, run).await,
-					None => run.await,
-				}
-			}
-		});
-	}
-	service
-}
-
-/// The host a node's services get: calls and publishes go over MUCP through `peer`. The
-/// executor runs a call on a blocking thread, where this waits on `runtime` for the answer.
-/// Once the peer is gone, calls and publishes fail with a 503.
-pub struct PeerHost {
-	peer: std::sync::Weak<crate::peer::Peer>,
-	runtime: tokio::runtime::Handle,
-}
-
-impl PeerHost {
-	/// A host reaching the network through `peer`, waiting on `runtime`.
-	pub fn new(peer: &Arc<crate::peer::Peer>, runtime: tokio::runtime::Handle) -> Self {
-		Self { peer: Arc::downgrade(peer), runtime }
-	}
-
-	fn peer(&self) -> Result<Arc<crate::peer::Peer>, MicroError> {
-		self.peer.upgrade().ok_or_else(|| MicroError::new("", 503, "the node is shutting down"))
-	}
-}
-
-impl PeerHost {
-	/// Checks a nested call against the budget of the guest call making it; returns the
-	/// budget and how long the nested call may take.
-	fn budget(
-		&self,
-		peer: &crate::peer::Peer,
-		what: &str,
-	) -> Result<(CallBudget, Duration), MicroError> {
-		let budget = CallBudget::current().unwrap_or(CallBudget {
-			depth: 0,
-			deadline: None,
-			allowance: None,
-			caller: None,
-			id: String::new(),
-		});
-		if budget.depth >= MAX_DEPTH {
-			return Err(MicroError::new(
-				&budget.id,
-				508,
-				format!("{what}: nested calls go at most {MAX_DEPTH} deep"),
-			));
-		}
-		let left = match budget.deadline {
-			Some(deadline) => deadline.saturating_duration_since(Instant::now()),
-			None => peer.call_options().timeout,
-		};
-		if left.is_zero() {
-			return Err(MicroError::timeout(
-				&budget.id,
-				format!("{what}: the calling service's deadline passed"),
-			));
-		}
-		Ok((budget, left))
-	}
-}
-
-impl Host for PeerHost {
-	fn call(&self, service: &str, endpoint: &str, body: &[u8]) -> Result<Vec<u8>, MicroError> {
-		let peer = self.peer()?;
-		let what = format!("calling {service}.{endpoint}");
-		let (budget, left) = self.budget(&peer, &what)?;
-		let own = peer.id().to_string();
-		let from_operator = budget.caller.as_deref().is_none_or(|caller| caller == own);
-		if budget.allowance.is_none() && !from_operator {
-			return Err(MicroError::new(
-				&budget.id,
-				402,
-				format!(
-					"{what}: a service called from another node calls on only with its \
-					 caller's allowance ({}); this node's free quota does not pay for it",
-					crate::settlement::ALLOWANCE_HEADER
-				),
-			));
-		}
-		let mut request = crate::protocol::Message::call(
-			&format!("{}/{}", budget.id, budget.depth + 1),
-			service,
-			endpoint,
-			body.to_vec(),
-		);
-		request.set(DEPTH_HEADER, &(budget.depth + 1).to_string());
-		if let Some(allowance) = &budget.allowance {
-			request.set(crate::settlement::ALLOWANCE_HEADER, allowance);
-		}
-		let options = crate::peer::CallOptions { timeout: left, ..peer.call_options() };
-		let id = budget.id;
-		self.runtime
-			.block_on(async move {
-				tokio::time::timeout(left, peer.call_with(request, options)).await.map_err(
-					|_| {
-						MicroError::timeout(
-							&id,
-							format!("{what}: not answered within the calling service's deadline"),
-						)
-					},
-				)?
-			})
-			.map(|reply| reply.body)
-	}
-
-	fn publish(&self, topic: &str, body: &[u8]) -> Result<(), MicroError> {
-		let peer = self.peer()?;
-		let what = format!("publishing to {topic}");
-		let (budget, left) = self.budget(&peer, &what)?;
-		self.runtime
-			.block_on(async move {
-				tokio::time::timeout(left, peer.publish(topic, body.to_vec())).await.map_err(
-					|_| {
-						MicroError::timeout(
-							&budget.id,
-							format!("{what}: not done within the calling service's deadline"),
-						)
-					},
-				)?
-			})
-			.map(|_| ())
-	}
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 
 	/// A module whose `micro_handle` runs `body` (with `$call`, `$publish`, `$set`, `$get`,
 	/// `$take`, `$result_len`, `$respond` and `$fail` imported; `loop` at 0, `Loop.Go` at 16,
 	/// `{}` at 32, a local `$len`) and then answers `ok`.
-	fn guest(body: &str) -> Vec<u8> {
+	pub(crate) fn guest(body: &str) -> Vec<u8> {
 		wat::parse_str(format!(
 			r#"(module
   (import "micro" "call" (func $call (param i32 i32 i32 i32 i32 i32) (result i32)))
@@ -856,7 +665,7 @@ mod tests {
 		.expect("the test module parses")
 	}
 
-	fn executor(storage_dir: Option<PathBuf>) -> Executor {
+	pub(crate) fn executor(storage_dir: Option<PathBuf>) -> Executor {
 		Executor::new(ExecutorConfig {
 			memory_limit: 16 << 20,
 			deadline: Duration::from_millis(500),
@@ -1062,120 +871,6 @@ mod tests {
 		assert_eq!(storage.get(b"gone"), None);
 		assert!(!storage.set(b"xyz", b"1234"), "6 + 7 would pass the limit of 10");
 		assert!(storage.set(b"xyz", b"1"), "6 + 4 fits");
-	}
-
-	/// Calls `loop`'s `Loop.Go` (itself, when served as `loop`) and answers what it answered, or
-	/// fails with its error.
-	fn recursive() -> Vec<u8> {
-		guest(
-			r#"(local.set $len (call $call (i32.const 0) (i32.const 4) (i32.const 16) (i32.const 7)
-			     (i32.const 32) (i32.const 2)))
-			   (if (i32.lt_s (local.get $len) (i32.const 0))
-			     (then
-			       (call $take (i32.const 2000))
-			       (call $fail (i32.sub (i32.const 0) (local.get $len)) (i32.const 2000)
-			         (i32.const 200))
-			       (return (i32.const 1))))"#,
-		)
-	}
-
-	async fn peer_serving(
-		dir: &tempfile::TempDir,
-		wasm: &[u8],
-	) -> (Arc<crate::peer::Peer>, Arc<PeerHost>) {
-		use crate::{peer::Service, registry::Endpoint};
-		let peer =
-			crate::peer::Peer::start(crate::peer::PeerConfig::new(dir.path().join("b.redb")))
-				.await
-				.unwrap();
-		let peer = Arc::new(peer);
-		let host = Arc::new(PeerHost::new(&peer, tokio::runtime::Handle::current()));
-		let executor = Arc::new(executor(None));
-		let hash = executor.load(wasm, None).unwrap();
-		let deployment = Arc::new(Deployment::new("loop", executor, host.clone(), 1 << 10));
-		deployment.start(1, hash).unwrap();
-		let endpoint = |name: &str| Endpoint::new(name, "Request", "Response");
-		peer.serve(wasm_service(deployment, "1", vec![endpoint("Loop.Go")])).unwrap();
-		let headers = Service::new("headers", "1")
-			.call(endpoint("Headers.Show"), |request: crate::protocol::Message| async move {
-				let shown = [DEPTH_HEADER, crate::settlement::ALLOWANCE_HEADER]
-					.map(|name| request.header(name).unwrap_or("-").to_owned());
-				Ok(shown.join(" ").into_bytes())
-			})
-			.call(endpoint("Headers.Slow"), |_| async move {
-				tokio::time::sleep(Duration::from_secs(30)).await;
-				Ok(Vec::new())
-			});
-		peer.serve(headers).unwrap();
-		(peer, host)
-	}
-
-	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-	async fn a_guest_calling_itself_stops_at_the_depth_limit() {
-		let dir = tempfile::tempdir().unwrap();
-		let (peer, _host) = peer_serving(&dir, &recursive()).await;
-		let error = peer.call("loop", "Loop.Go", b"{}".to_vec()).await.unwrap_err();
-		assert_eq!(error.code, 508, "{error:?}");
-		assert!(
-			error.detail.starts_with("calling loop.Loop.Go: nested calls go at most 4 deep"),
-			"{}",
-			error.detail
-		);
-		// A call claiming to be deeper than the limit is refused before any guest runs.
-		let deep = crate::protocol::Message::call("deep", "loop", "Loop.Go", b"{}".to_vec())
-			.with(DEPTH_HEADER, "5");
-		let error = peer.call_with(deep, peer.call_options()).await.unwrap_err();
-		assert_eq!(
-			(error.code, error.detail.as_str()),
-			(508, "nested calls go at most 4 deep; this one is 5 deep")
-		);
-	}
-
-	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-	async fn nested_calls_are_charged_to_the_calling_guest() {
-		let dir = tempfile::tempdir().unwrap();
-		let (peer, host) = peer_serving(&dir, &guest("")).await;
-		let budget = |caller: &str, allowance: Option<&str>, left: Duration| CallBudget {
-			depth: 1,
-			deadline: Some(Instant::now() + left),
-			allowance: allowance.map(str::to_owned),
-			caller: Some(caller.to_owned()),
-			id: "outer".into(),
-		};
-		let stranger = libp2p::identity::Keypair::generate_ed25519().public().to_peer_id();
-		let own = peer.id().to_string();
-		let nested = move |budget: CallBudget, endpoint: &'static str| {
-			let host = host.clone();
-			tokio::task::spawn_blocking(move || {
-				let started = Instant::now();
-				let outcome = budget.enter(|| host.call("headers", endpoint, b"{}"));
-				(outcome, started.elapsed())
-			})
-		};
-		// The caller's allowance travels with the nested call, one level deeper.
-		let (shown, _) = nested(
-			budget(&stranger.to_string(), Some("sig"), Duration::from_secs(5)),
-			"Headers.Show",
-		)
-		.await
-		.unwrap();
-		assert_eq!(shown.unwrap(), b"2 sig");
-		// A stranger's free call does not spend this node's free quota on nested calls.
-		let (refused, _) =
-			nested(budget(&stranger.to_string(), None, Duration::from_secs(5)), "Headers.Show")
-				.await
-				.unwrap();
-		let refused = refused.unwrap_err();
-		assert_eq!(refused.code, 402, "{refused:?}");
-		// The operator's own call may.
-		let (own_call, _) =
-			nested(budget(&own, None, Duration::from_secs(5)), "Headers.Show").await.unwrap();
-		assert_eq!(own_call.unwrap(), b"2 -");
-		// A nested call waits no longer than the calling guest's own deadline.
-		let (slow, waited) =
-			nested(budget(&own, None, Duration::from_millis(300)), "Headers.Slow").await.unwrap();
-		assert_eq!(slow.unwrap_err().code, 408);
-		assert!(waited < Duration::from_secs(3), "waited {waited:?}");
 	}
 
 	#[test]

@@ -54,7 +54,7 @@ pub type BlockNumber = u32;
 /// A consumer's allowance, with the runtime's types.
 pub type Allowance = micro_primitives::UsageAllowance<AccountId, BlockNumber>;
 /// One record of a usage report, with the runtime's types.
-pub type UsageRecord = pallet_micro_settlement::UsageRecord<AccountId, BlockNumber, MultiSignature>;
+pub type UsageRecord = micro_primitives::UsageRecord<AccountId, BlockNumber, MultiSignature>;
 
 /// Most allowances one header may carry.
 pub const MAX_ALLOWANCES_PER_CALL: usize = 16;
@@ -88,14 +88,14 @@ impl SignedAllowance {
 
 	/// The header text: `0x` and the hex of the SCALE encoding.
 	pub fn to_text(&self) -> String {
-		format!("0x{}", hex(&self.encode()))
+		crate::hex::prefixed(&self.encode())
 	}
 
 	/// Reads one allowance from its header text.
 	pub fn from_text(text: &str) -> Result<Self, String> {
 		let text = text.trim();
 		let digits = text.strip_prefix("0x").unwrap_or(text);
-		let bytes = unhex(digits).ok_or("an allowance is 0x and hex digits")?;
+		let bytes = crate::hex::decode(digits).ok_or("an allowance is 0x and hex digits")?;
 		let mut input = bytes.as_slice();
 		let signed = Self::decode(&mut input).map_err(|e| format!("not an allowance: {e}"))?;
 		if !input.is_empty() {
@@ -119,21 +119,9 @@ impl SignedAllowance {
 	}
 }
 
-/// Lowercase hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The bytes of lowercase or uppercase hex `digits`, or `None`.
-pub fn unhex(digits: &str) -> Option<Vec<u8>> {
-	if !digits.len().is_multiple_of(2) {
-		return None;
-	}
-	(0..digits.len())
-		.step_by(2)
-		.map(|i| u8::from_str_radix(digits.get(i..i + 2)?, 16).ok())
-		.collect()
-}
+/// Lowercase hex of `bytes`: [`crate::hex::encode`], named here until every caller uses that.
+#[doc(hidden)]
+pub use crate::hex::encode as hex;
 
 /// What the worker needs to know from the chain to admit a call.
 pub trait ChainView: Send + Sync {

@@ -24,10 +24,10 @@ use sc_transaction_pool_api::{TransactionPool, TransactionSource};
 use sp_api::ProvideRuntimeApi;
 use sp_runtime::traits::Block as BlockT;
 
-use crate::service::FullClient;
+use crate::client::{FullClient, FullPool};
 
 /// The transaction pool the worker submits to.
-pub type Pool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
+pub type Pool = FullPool;
 type Hash = <Block as BlockT>::Hash;
 
 /// What the worker knows of the registered nodes at one block.

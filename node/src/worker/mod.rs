@@ -4,8 +4,9 @@
 //!   MUCP peer's libp2p identity too, so it authenticates all MUCP traffic;
 //! - [`chain`]: the pallets' view functions, run against the node's own client, and authorized
 //!   transactions (heartbeats, usage reports) put in the node's pool;
-//! - [`deploy`]: the services the chain places here, built, checked against their code hash
-//!   and served with the settlement meter in front;
+//! - [`deploy`]: the services the chain places here, read from its view functions and handed
+//!   to the library's placement reconciler (`mucp_offchain::hosting`), which builds them,
+//!   checks their code hash and serves them with the settlement meter in front;
 //! - [`settle`]: heartbeats and batched usage reports, with the ledger's persisted cursor.
 //!
 //! On each new best block the worker refreshes what it knows of the chain, joins the
@@ -30,9 +31,10 @@ use mucp_offchain::{
 	broker::Admission,
 	executor::{
 		source::{Builder, Isolation},
-		Executor, ExecutorConfig, PeerHost,
+		Executor, ExecutorConfig,
 	},
 	gateway::{Gateway, GatewayConfig},
+	hosting::{PeerHost, Reconciler},
 	peer::{Peer, PeerConfig},
 	settlement::{Ledger, Meter},
 };
@@ -40,7 +42,7 @@ use sc_client_api::BlockchainEvents;
 use serde::Serialize;
 use sp_core::{crypto::Ss58Codec, Pair as _};
 
-use crate::service::FullClient;
+use crate::client::FullClient;
 use chain::{Chain, Pool};
 pub use mucp_offchain::peer::Multiaddr;
 
@@ -122,7 +124,7 @@ pub struct Worker {
 	/// The chain view.
 	pub chain: Arc<Chain>,
 	/// The services placed here.
-	pub deployer: Arc<deploy::Deployer>,
+	pub deployer: Arc<Reconciler>,
 	/// The usage meter.
 	pub meter: Arc<Meter>,
 	/// The node key.
@@ -136,7 +138,7 @@ impl Worker {
 	pub fn identity(&self) -> Identity {
 		let public = self.key.public();
 		Identity {
-			node_key: format!("0x{}", mucp_offchain::settlement::hex(&public.0)),
+			node_key: mucp_offchain::hex::prefixed(&public.0),
 			node_key_ss58: public.to_ss58check(),
 			peer_id: self.peer.id().to_string(),
 			addresses: self.peer.addresses().iter().map(ToString::to_string).collect(),
@@ -261,7 +263,8 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 	builder.hidden = vec![deps.base.parent().unwrap_or(&deps.base).to_path_buf()];
 	// Builds a kill -9 left behind.
 	let _ = std::fs::remove_dir_all(&builder.scratch);
-	let deployer = Arc::new(deploy::Deployer::new(executor, builder, host, meter.clone()));
+	let deployer =
+		Arc::new(Reconciler::new(executor, Arc::new(builder), host).metered(meter.clone()));
 	let gateway = Gateway::start(
 		peer.clone(),
 		GatewayConfig { listen: params.gateway, ..GatewayConfig::default() },

@@ -104,6 +104,23 @@ pub struct UsageAllowance<AccountId, BlockNumber> {
 	pub nonce: u64,
 }
 
+/// Calls a node served one consumer under one allowance, since its last report: one record of
+/// the usage report `pallet-micro-settlement` settles (and re-exports under this name), built
+/// by the node's worker.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct UsageRecord<AccountId, BlockNumber, Signature> {
+	/// The consumer's allowance: it names the consumer, service and node.
+	pub allowance: UsageAllowance<AccountId, BlockNumber>,
+	/// The consumer's signature over the allowance.
+	pub signature: Signature,
+	/// The version of the service that answered.
+	pub version: VersionNumber,
+	/// How many calls were served.
+	pub calls: u64,
+}
+
 /// Whose reputation a score or a ledger entry is about.
 #[derive(
 	Clone,
@@ -408,5 +425,32 @@ impl ReputationLedger for () {
 	fn record(_: Subject, _: ReputationEvent) {}
 	fn score(_: Subject) -> Score {
 		0
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_usage_record_encodes_as_its_fields_in_order() {
+		let allowance = UsageAllowance {
+			consumer: 7u64,
+			service: 1,
+			node: 2,
+			max_calls: 3,
+			max_price_per_call: 4,
+			expires_at: 5u32,
+			nonce: 6,
+		};
+		let record = UsageRecord {
+			allowance: allowance.clone(),
+			signature: [9u8; 4],
+			version: 8,
+			calls: 10,
+		};
+		// The layout `pallet-micro-settlement` settles: moving the type must not change a byte.
+		assert_eq!(record.encode(), (allowance, [9u8; 4], 8u32, 10u64).encode());
+		assert_eq!(UsageRecord::decode(&mut &record.encode()[..]).unwrap(), record);
 	}
 }

@@ -7,7 +7,10 @@ use frame_support::{
 	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use micro_primitives::{ApiTokens, NodeId, ServiceId, UsageAllowance, VersionNumber};
+use micro_primitives::{ApiTokens, NodeId, ServiceId, UsageAllowance};
+/// Calls a node served one consumer under one allowance (defined in `micro-primitives`, so the
+/// node's worker builds records without depending on this pallet).
+pub use micro_primitives::UsageRecord;
 use scale_info::TypeInfo;
 use sp_runtime::Saturating;
 
@@ -34,21 +37,6 @@ pub type ReportOf<T> = UsageReport<
 	<T as crate::Config>::Signature,
 	<T as crate::Config>::MaxRecords,
 >;
-
-/// Calls a node served one consumer under one allowance, since its last report.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-)]
-pub struct UsageRecord<AccountId, BlockNumber, Signature> {
-	/// The consumer's allowance: it names the consumer, service and node.
-	pub allowance: UsageAllowance<AccountId, BlockNumber>,
-	/// The consumer's signature over the allowance.
-	pub signature: Signature,
-	/// The version of the service that answered.
-	pub version: VersionNumber,
-	/// How many calls were served.
-	pub calls: u64,
-}
 
 /// A node's batch of usage records, signed by its layer-0 key.
 #[derive(

@@ -34,7 +34,8 @@ use std::{
 
 pub use sandbox::{Isolation, Limits};
 
-use super::{code_hash, hex, CodeHash};
+use super::{code_hash, CodeHash};
+use crate::hex;
 use sandbox::{Deadline, Ended, Mounts};
 
 /// The language a repository was detected as.
@@ -86,8 +87,8 @@ impl std::fmt::Display for BuildError {
 			Self::HashMismatch { expected, actual } => write!(
 				f,
 				"the build gave code hash {}, not the {} recorded for this version",
-				hex(actual),
-				hex(expected)
+				hex::prefixed(actual),
+				hex::prefixed(expected)
 			),
 		}
 	}
@@ -153,7 +154,7 @@ impl Builder {
 	}
 
 	fn cached(&self, hash: &CodeHash) -> Option<Vec<u8>> {
-		let wasm = fs::read(self.cache.join(format!("{}.wasm", hex(hash)))).ok()?;
+		let wasm = fs::read(self.cache.join(format!("{}.wasm", hex::prefixed(hash)))).ok()?;
 		(code_hash(&wasm) == *hash).then_some(wasm)
 	}
 
@@ -183,7 +184,10 @@ impl Builder {
 			return Err(BuildError::HashMismatch { expected, actual: built.hash });
 		}
 		if fs::create_dir_all(&self.cache).is_ok() {
-			let _ = fs::write(self.cache.join(format!("{}.wasm", hex(&built.hash))), &built.wasm);
+			let _ = fs::write(
+				self.cache.join(format!("{}.wasm", hex::prefixed(&built.hash))),
+				&built.wasm,
+			);
 		}
 		Ok(built)
 	}
