@@ -441,7 +441,7 @@ fn event_text(message: &Message) -> String {
 fn json_text(message: &Message) -> String {
 	match message.content_type() {
 		Ok(ContentType::Json) => String::from_utf8_lossy(&message.body).into_owned(),
-		_ => json!({ "protobuf": crate::settlement::hex(&message.body) }).to_string(),
+		_ => json!({ "protobuf": crate::hex::encode(&message.body) }).to_string(),
 	}
 }
 

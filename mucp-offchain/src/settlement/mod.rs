@@ -119,10 +119,6 @@ impl SignedAllowance {
 	}
 }
 
-/// Lowercase hex of `bytes`: [`crate::hex::encode`], named here until every caller uses that.
-#[doc(hidden)]
-pub use crate::hex::encode as hex;
-
 /// What the worker needs to know from the chain to admit a call.
 pub trait ChainView: Send + Sync {
 	/// The chain's genesis hash: allowances are signed for one chain.
