@@ -13,6 +13,8 @@
 //! - [`selector`]: which node a call goes to: round robin, preferring healthy nodes;
 //! - [`transport`]: rust-libp2p: request-response for calls, substreams for streams, gossipsub
 //!   for registry gossip and cross-node publish, noise, yamux, identify, kademlia and ping;
+//! - [`strangers`]: the small share of inbound connections unregistered peers may hold, so
+//!   they cannot crowd out registered nodes;
 //! - [`peer`]: the client and server API that hides the rest: serve a service, call, stream,
 //!   publish and subscribe across the network, and shut down gracefully;
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
@@ -36,4 +38,5 @@ pub mod registry;
 pub mod selector;
 pub mod settlement;
 pub mod store;
+pub mod strangers;
 pub mod transport;

@@ -65,8 +65,8 @@ use crate::{
 	},
 	selector::{placed_nodes, Selector, SelectorConfig},
 	transport::{
-		build_swarm, parse_queue_marker, queue_marker, read_frame, topic_channel, write_frame,
-		Behaviour, BehaviourEvent, ConnectionCaps, TransportConfig, REGISTRY_TOPIC,
+		build_guarded_swarm, parse_queue_marker, queue_marker, read_frame, topic_channel,
+		write_frame, Behaviour, BehaviourEvent, ConnectionCaps, TransportConfig, REGISTRY_TOPIC,
 		STREAM_PROTOCOL,
 	},
 };
@@ -744,7 +744,7 @@ impl Peer {
 		let failed = |what: String| MicroError::internal("mucp.peer", what);
 		let broker = Broker::open(&config.broker_path, config.broker).map_err(broker_error)?;
 		let local = config.keypair.public().to_peer_id();
-		let mut swarm = build_swarm(
+		let mut swarm = build_guarded_swarm(
 			config.keypair.clone(),
 			TransportConfig {
 				connections: config.connections,
@@ -753,6 +753,7 @@ impl Peer {
 				idle_timeout: config.idle_timeout,
 				heartbeat: config.heartbeat,
 			},
+			config.authority.clone(),
 		)
 		.map_err(failed)?;
 		for address in &config.listen {
@@ -1723,6 +1724,7 @@ impl Driver {
 		use request_response::{Event as E, Message as M};
 		match event {
 			E::Message { peer, message: M::Request { request, channel, .. } } => {
+				self.swarm.behaviour_mut().strangers.active(&peer);
 				// Each peer has a budget of calls served at once: past it a call is refused at
 				// once, so one peer cannot run up tasks (and handlers) without bound.
 				let budget = self.shared.config.max_inbound_per_peer;

@@ -447,3 +447,42 @@ async fn a_registered_node_that_keeps_forging_is_ignored_and_disconnected() {
 		vec![("greeter".to_owned(), "1.0.0".to_owned(), server.to_string())]
 	);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_cannot_hold_the_connections_registered_nodes_need() {
+	let dir = tempfile::tempdir().unwrap();
+	let placements = Arc::new(Placements::default());
+	let (server_key, caller_key) = (Keypair::generate_ed25519(), Keypair::generate_ed25519());
+	placements.place(server_key.public().to_peer_id(), "greeter", "1.0.0");
+	placements.register(caller_key.public().to_peer_id());
+	let mut config = PeerConfig::new(dir.path().join("server.redb"));
+	config.keypair = server_key;
+	config.authority = placements.clone();
+	// Room for 12 connections, 4 of them for strangers.
+	config.connections.max_established = 12;
+	config.connections.strangers.max_inbound = 4;
+	let server = Peer::start(config).await.unwrap();
+	server.serve(greeter()).unwrap();
+	// Twelve identities the chain never registered dial the server, enough to fill every slot.
+	let mut sybils = Vec::new();
+	for _ in 0..12 {
+		sybils.push(Hostile::start(Keypair::generate_ed25519(), &server.addresses()).await);
+	}
+	eventually("the server has met the strangers it admits", || async {
+		server.connected().await.len() >= 4
+	})
+	.await;
+	let mut config = PeerConfig::new(dir.path().join("caller.redb"));
+	config.keypair = caller_key;
+	config.bootstrap = server.addresses();
+	config.call_timeout = Duration::from_secs(2);
+	config.authority = placements.clone();
+	let caller = Peer::start(config).await.unwrap();
+	eventually("the registered caller connects and hears of greeter", || async {
+		caller.service("greeter").iter().map(|s| s.nodes.len()).sum::<usize>() == 1
+	})
+	.await;
+	calls_reach_only_the_honest_server(&caller).await;
+	let strangers = server.connected().await.into_iter().filter(|p| *p != caller.id()).count();
+	assert!(strangers <= 4, "{strangers} strangers connected");
+}
