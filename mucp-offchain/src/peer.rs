@@ -370,6 +370,10 @@ enum Attempt<T> {
 	Refused(MicroError),
 	/// The node could not serve it: avoid it and try another.
 	Failed(MicroError),
+	/// The node may have run it but no answer came (a timeout once the request was sent): avoid
+	/// the node, and return the error rather than run the call again elsewhere, where the
+	/// per-node replay cache cannot tell it is a retry and the caller would pay twice.
+	Unanswered(MicroError),
 }
 
 /// What a node gossips about itself besides its records.
@@ -385,7 +389,7 @@ enum Command {
 	Call {
 		node: PeerId,
 		frame: Vec<u8>,
-		reply: oneshot::Sender<Result<Vec<u8>, String>>,
+		reply: oneshot::Sender<Result<Vec<u8>, request_response::OutboundFailure>>,
 	},
 	Publish {
 		topic: String,
@@ -1014,10 +1018,16 @@ impl Peer {
 				self.remote_call(&node, frame.clone(), options.timeout, name).await
 			};
 			match outcome {
+				Err(error) if error.code == 408 => Attempt::Unanswered(error),
 				Err(error) => Attempt::Failed(error),
 				Ok(reply) => match reply.error() {
 					None => Attempt::Answered(Ok(reply)),
-					Some(Ok(error)) if error.code == 503 && error.id == name => {
+					// Not served: the service is not running there, or this caller is over its
+					// budget of calls there. Safe to run elsewhere.
+					Some(Ok(error))
+						if (error.code == 503 && error.id == name)
+							|| (error.code == 429 && error.id == PROTOCOL) =>
+					{
 						Attempt::Failed(error)
 					}
 					Some(Ok(error)) | Some(Err(error)) => Attempt::Answered(Err(error)),
@@ -1057,6 +1067,11 @@ impl Peer {
 					return result;
 				}
 				Attempt::Refused(error) => return Err(error),
+				Attempt::Unanswered(error) => {
+					let mut selector = self.shared.selector.lock().expect("not poisoned");
+					selector.failed(&id, service, Instant::now());
+					return Err(error);
+				}
 				Attempt::Failed(error) => {
 					let mut selector = self.shared.selector.lock().expect("not poisoned");
 					selector.failed(&id, service, Instant::now());
@@ -1100,15 +1115,22 @@ impl Peer {
 		self.commands
 			.send(Command::Call { node: peer, frame, reply })
 			.map_err(|_| unreachable("the peer has stopped".into()))?;
+		// Once the request may have reached the node, no answer is a 408 the caller gets back:
+		// the call is not run again elsewhere, so it is never paid twice.
+		let unanswered = |detail: String| {
+			MicroError::timeout(
+				name,
+				format!("{detail}; the call may have run there, so it was not retried elsewhere"),
+			)
+		};
 		let frame = match tokio::time::timeout(timeout, answer).await {
-			Err(_) => {
-				return Err(MicroError::timeout(
-					name,
-					format!("node {peer} did not answer in {timeout:?}"),
-				))
-			}
+			Err(_) => return Err(unanswered(format!("node {peer} did not answer in {timeout:?}"))),
 			Ok(Err(_)) => return Err(unreachable("the peer has stopped".into())),
-			Ok(Ok(Err(error))) => return Err(unreachable(format!("node {peer}: {error}"))),
+			Ok(Ok(Err(
+				error @ (request_response::OutboundFailure::DialFailure
+				| request_response::OutboundFailure::UnsupportedProtocols),
+			))) => return Err(unreachable(format!("node {peer}: {error}"))),
+			Ok(Ok(Err(error))) => return Err(unanswered(format!("node {peer}: {error}"))),
 			Ok(Ok(Ok(frame))) => frame,
 		};
 		let envelope = crate::protocol::Envelope::decode(frame.as_slice())
@@ -1312,7 +1334,10 @@ impl Peer {
 struct Driver {
 	swarm: Swarm<Behaviour>,
 	shared: Arc<Shared>,
-	calls: HashMap<request_response::OutboundRequestId, oneshot::Sender<Result<Vec<u8>, String>>>,
+	calls: HashMap<
+		request_response::OutboundRequestId,
+		oneshot::Sender<Result<Vec<u8>, request_response::OutboundFailure>>,
+	>,
 	responses: (
 		mpsc::UnboundedSender<(request_response::ResponseChannel<Vec<u8>>, Message)>,
 		mpsc::UnboundedReceiver<(request_response::ResponseChannel<Vec<u8>>, Message)>,
@@ -1773,7 +1798,7 @@ impl Driver {
 			}
 			E::OutboundFailure { request_id, error, .. } => {
 				if let Some(reply) = self.calls.remove(&request_id) {
-					let _ = reply.send(Err(error.to_string()));
+					let _ = reply.send(Err(error));
 				}
 			}
 			E::InboundFailure { .. } | E::ResponseSent { .. } => {}
