@@ -482,7 +482,10 @@ impl Shared {
 	/// Applies records from `source`, believing only those the authority allows: `source` is
 	/// a registered node, and each record is about `source` itself (its key and body name it,
 	/// and its addresses name no other peer) and, unless a removal, for a service version the
-	/// chain places on it. Anything refused counts one strike against a registered `source`;
+	/// chain places on it. A removal (tombstone) is applied only over an entry held already
+	/// from `source`, and is otherwise ignored: tombstones for services never registered
+	/// cannot fill the registry. Anything refused counts one strike against a registered
+	/// `source`;
 	/// nothing at all is kept for an unregistered one (identities are free to make). Returns
 	/// how many records were refused.
 	fn apply_from(&self, source: &PeerId, records: Vec<Record>) -> usize {
@@ -495,6 +498,11 @@ impl Shared {
 		let mut refused = 0;
 		let mut registry = self.registry.lock().expect("not poisoned");
 		for record in records {
+			// A removal of what this peer never held: nothing to remove, nothing kept. Not a
+			// strike: an honest node's removal can arrive before (or instead of) its record.
+			if record.registration.is_none() && !registry.holds(&record.key) {
+				continue;
+			}
 			let believed = record.key.node == source_id
 				&& record.check().is_ok()
 				&& record.registration.as_ref().is_none_or(|registration| {
@@ -1922,6 +1930,51 @@ mod tests {
 		chain.unplace(&node, "greeter", "1");
 		shared.recheck(Instant::now());
 		assert!(peer.service("greeter").is_empty(), "moved off on chain: dropped");
+	}
+
+	#[tokio::test]
+	async fn tombstones_only_remove_what_their_node_registered() {
+		let dir = tempfile::tempdir().unwrap();
+		let chain = Arc::new(crate::authority::Placements::default());
+		let mut config = PeerConfig::new(dir.path().join("broker.redb"));
+		config.authority = chain.clone();
+		let peer = Peer::start(config).await.unwrap();
+		let node = PeerId::random();
+		chain.place(node, "greeter", "1");
+		let tombstone = |service: &str| Record {
+			key: registry::Key {
+				service: service.into(),
+				version: "1".into(),
+				node: node.to_string(),
+			},
+			sequence: 2,
+			ttl_ms: 30_000,
+			registration: None,
+		};
+		let shared = &peer.shared;
+		// 256 removals of services the node never registered here: none is kept.
+		let junk: Vec<Record> = (0..256).map(|n| tombstone(&format!("junk-{n}"))).collect();
+		assert_eq!(shared.apply_from(&node, junk), 0);
+		assert_eq!(peer.registry_len(), 0, "no tombstone kept for what was never held");
+		let too_long = tombstone(&"x".repeat(registry::MAX_NAME_LEN + 1));
+		let own = format!("/ip4/127.0.0.1/tcp/1/p2p/{node}");
+		let registered = Record {
+			sequence: 1,
+			registration: Some(Registration {
+				service: Service::new("greeter", "1").description,
+				node: registry::Node {
+					id: node.to_string(),
+					addresses: vec![own],
+					metadata: Default::default(),
+				},
+			}),
+			..tombstone("greeter")
+		};
+		assert_eq!(shared.apply_from(&node, vec![registered]), 0);
+		assert_eq!(peer.service("greeter").len(), 1);
+		assert_eq!(shared.apply_from(&node, vec![tombstone("greeter"), too_long]), 0);
+		assert!(peer.service("greeter").is_empty(), "its own registration is removed");
+		assert_eq!(shared.strikes.lock().unwrap().len(), 0, "nothing refused");
 	}
 
 	#[tokio::test]
