@@ -226,35 +226,15 @@ impl Meter {
 				allowance.max_price_per_call, priced.service,
 			)));
 		}
-		let revoked = self.chain.revoked_up_to(&allowance.consumer, node).map_err(|e| {
-			MicroError::new(&id, 503, format!("reading the consumer's revocations: {e}"))
-		})?;
-		if let Some(revoked) = revoked {
-			if allowance.nonce <= revoked {
-				return Err(payment(format!(
-					"the consumer revoked its allowances for node {node} up to nonce {revoked}: \
-					 sign one with a higher nonce"
-				)));
-			}
-		}
 		if allowance.expires_at < best.saturating_add(self.expiry_margin) {
 			return Err(payment(format!(
 				"the allowance expires at block {}, too soon to settle (now {best}, margin {})",
 				allowance.expires_at, self.expiry_margin
 			)));
 		}
-		// Settlement pays from the tokens held for this node first, then from the rest. A hold
-		// counts only if it outlasts the report that settles this call: after `until` anyone
-		// may release it.
-		let (held, until) = self.chain.held_for(&allowance.consumer, node);
-		let held = if until >= best.saturating_add(self.expiry_margin) { held } else { 0 };
-		let spendable =
-			if self.require_hold { 0 } else { self.chain.tokens_of(&allowance.consumer) };
-		let mut admission = Admission::new(Charge::Allowance(signed.clone()));
-		if self.claim(&mut admission, allowance.consumer.encode(), request)? {
-			return Ok(admission);
-		}
-		let reservation = self.ledger.reserve(&signed, best, price, |standing| {
+		// What the ledger alone can refuse (a replaced nonce, the calls used up) is refused
+		// before the chain is read: a stale or spent allowance costs no runtime calls.
+		let usable = |standing: &super::ledger::Standing| {
 			if let Some(newer) = standing.newer_nonce {
 				return Err(payment(format!(
 					"allowance nonce {} was replaced by nonce {newer}",
@@ -271,6 +251,33 @@ impl Meter {
 					allowance.max_calls, standing.carried
 				)));
 			}
+			Ok(())
+		};
+		usable(&self.ledger.standing(&signed, best)?)?;
+		let revoked = self.chain.revoked_up_to(&allowance.consumer, node).map_err(|e| {
+			MicroError::new(&id, 503, format!("reading the consumer's revocations: {e}"))
+		})?;
+		if let Some(revoked) = revoked {
+			if allowance.nonce <= revoked {
+				return Err(payment(format!(
+					"the consumer revoked its allowances for node {node} up to nonce {revoked}: \
+					 sign one with a higher nonce"
+				)));
+			}
+		}
+		// Settlement pays from the tokens held for this node first, then from the rest. A hold
+		// counts only if it outlasts the report that settles this call: after `until` anyone
+		// may release it.
+		let (held, until) = self.chain.held_for(&allowance.consumer, node);
+		let held = if until >= best.saturating_add(self.expiry_margin) { held } else { 0 };
+		let spendable =
+			if self.require_hold { 0 } else { self.chain.tokens_of(&allowance.consumer) };
+		let mut admission = Admission::new(Charge::Allowance(signed.clone()));
+		if self.claim(&mut admission, allowance.consumer.encode(), request)? {
+			return Ok(admission);
+		}
+		let reservation = self.ledger.reserve(&signed, best, price, |standing| {
+			usable(standing)?;
 			let needed = standing.unsettled_value_for_consumer.saturating_add(price);
 			if held.saturating_add(spendable) < needed {
 				let others = if self.require_hold {
