@@ -15,8 +15,10 @@
 //! - a record whose body disagrees with its key (another node's id, another service's name or
 //!   version) is refused ([`Record::check`]): it would otherwise list a node under a service
 //!   it does not run, or hide a whole service version behind a wrong description;
-//! - entries are bounded per node, in total and in size ([`RegistryLimits`]): a peer cannot
-//!   grow the registry without end;
+//! - entries are bounded per node (in count and bytes), in total and in size
+//!   ([`RegistryLimits`]), and names, versions and node ids in length ([`MAX_NAME_LEN`], as on
+//!   chain): a peer cannot grow the registry without end, and a few registered nodes cannot
+//!   fill it and have honest records refused as `Full`;
 //! - an index by service answers [`Registry::get`] and [`Registry::nodes_of`] from that
 //!   service's entries alone, without copying the whole registry per call.
 
