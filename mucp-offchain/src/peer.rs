@@ -1134,11 +1134,13 @@ impl Peer {
 		let frame = match tokio::time::timeout(timeout, answer).await {
 			Err(_) => return Err(unanswered(format!("node {peer} did not answer in {timeout:?}"))),
 			Ok(Err(_)) => return Err(unreachable("the peer has stopped".into())),
-			Ok(Ok(Err(
-				error @ (request_response::OutboundFailure::DialFailure
-				| request_response::OutboundFailure::UnsupportedProtocols),
-			))) => return Err(unreachable(format!("node {peer}: {error}"))),
-			Ok(Ok(Err(error))) => return Err(unanswered(format!("node {peer}: {error}"))),
+			// The node took the request and let the wire's timeout pass: it may still run it.
+			Ok(Ok(Err(error @ request_response::OutboundFailure::Timeout))) => {
+				return Err(unanswered(format!("node {peer}: {error}")))
+			}
+			// Not reached, or the connection went down (the node died or dropped this one): an
+			// honest node charges only what it answered, so the call moves on.
+			Ok(Ok(Err(error))) => return Err(unreachable(format!("node {peer}: {error}"))),
 			Ok(Ok(Ok(frame))) => frame,
 		};
 		let envelope = crate::protocol::Envelope::decode(frame.as_slice())
