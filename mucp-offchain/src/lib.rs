@@ -16,6 +16,8 @@
 //! - [`transport`]: rust-libp2p: request-response for calls and acknowledged cross-node
 //!   publications, substreams for streams, gossipsub for registry gossip and topic interest,
 //!   noise, yamux, identify, kademlia and ping;
+//! - [`strangers`]: the small share of inbound connections unregistered peers may hold, so
+//!   they cannot crowd out registered nodes;
 //! - [`peer`]: the client and server API that hides the rest: serve a service, call, stream,
 //!   publish and subscribe across the network, and shut down gracefully;
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
@@ -46,4 +48,5 @@ pub mod registry;
 pub mod selector;
 pub mod settlement;
 pub mod store;
+pub mod strangers;
 pub mod transport;

@@ -77,8 +77,8 @@ use crate::{
 	},
 	selector::{placed_nodes, Selector, SelectorConfig},
 	transport::{
-		build_swarm, parse_queue_marker, queue_marker, read_frame, topic_channel, write_frame,
-		Behaviour, BehaviourEvent, ConnectionCaps, TransportConfig, REGISTRY_TOPIC,
+		build_guarded_swarm, parse_queue_marker, queue_marker, read_frame, topic_channel,
+		write_frame, Behaviour, BehaviourEvent, ConnectionCaps, TransportConfig, REGISTRY_TOPIC,
 		STREAM_PROTOCOL,
 	},
 };
@@ -389,6 +389,10 @@ enum Attempt<T> {
 	Refused(MicroError),
 	/// The node could not serve it: avoid it and try another.
 	Failed(MicroError),
+	/// The node may have run it but no answer came (a timeout once the request was sent): avoid
+	/// the node, and return the error rather than run the call again elsewhere, where the
+	/// per-node replay cache cannot tell it is a retry and the caller would pay twice.
+	Unanswered(MicroError),
 }
 
 /// What a node gossips about itself besides its records.
@@ -404,7 +408,7 @@ enum Command {
 	Call {
 		node: PeerId,
 		frame: Vec<u8>,
-		reply: oneshot::Sender<Result<Vec<u8>, String>>,
+		reply: oneshot::Sender<Result<Vec<u8>, request_response::OutboundFailure>>,
 	},
 	/// Where a message to `topic` goes: the admitted nodes and the queue groups' nodes.
 	Plan {
@@ -499,7 +503,10 @@ impl Shared {
 	/// Applies records from `source`, believing only those the authority allows: `source` is
 	/// a registered node, and each record is about `source` itself (its key and body name it,
 	/// and its addresses name no other peer) and, unless a removal, for a service version the
-	/// chain places on it. Anything refused counts one strike against a registered `source`;
+	/// chain places on it. A removal (tombstone) is applied only over an entry held already
+	/// from `source`, and is otherwise ignored: tombstones for services never registered
+	/// cannot fill the registry. Anything refused counts one strike against a registered
+	/// `source`;
 	/// nothing at all is kept for an unregistered one (identities are free to make). Returns
 	/// how many records were refused.
 	fn apply_from(&self, source: &PeerId, records: Vec<Record>) -> usize {
@@ -512,6 +519,11 @@ impl Shared {
 		let mut refused = 0;
 		let mut registry = self.registry.lock().expect("not poisoned");
 		for record in records {
+			// A removal of what this peer never held: nothing to remove, nothing kept. Not a
+			// strike: an honest node's removal can arrive before (or instead of) its record.
+			if record.registration.is_none() && !registry.holds(&record.key) {
+				continue;
+			}
 			let believed = record.key.node == source_id
 				&& record.check().is_ok()
 				&& record.registration.as_ref().is_none_or(|registration| {
@@ -820,7 +832,7 @@ impl Peer {
 		let failed = |what: String| MicroError::internal("mucp.peer", what);
 		let broker = Broker::open(&config.broker_path, config.broker).map_err(broker_error)?;
 		let local = config.keypair.public().to_peer_id();
-		let mut swarm = build_swarm(
+		let mut swarm = build_guarded_swarm(
 			config.keypair.clone(),
 			TransportConfig {
 				connections: config.connections,
@@ -829,6 +841,7 @@ impl Peer {
 				idle_timeout: config.idle_timeout,
 				heartbeat: config.heartbeat,
 			},
+			config.authority.clone(),
 		)
 		.map_err(failed)?;
 		for address in &config.listen {
@@ -1090,10 +1103,16 @@ impl Peer {
 				self.remote_call(&node, frame.clone(), options.timeout, name).await
 			};
 			match outcome {
+				Err(error) if error.code == 408 => Attempt::Unanswered(error),
 				Err(error) => Attempt::Failed(error),
 				Ok(reply) => match reply.error() {
 					None => Attempt::Answered(Ok(reply)),
-					Some(Ok(error)) if error.code == 503 && error.id == name => {
+					// Not served: the service is not running there, or this caller is over its
+					// budget of calls there. Safe to run elsewhere.
+					Some(Ok(error))
+						if (error.code == 503 && error.id == name)
+							|| (error.code == 429 && error.id == PROTOCOL) =>
+					{
 						Attempt::Failed(error)
 					}
 					Some(Ok(error)) | Some(Err(error)) => Attempt::Answered(Err(error)),
@@ -1133,6 +1152,11 @@ impl Peer {
 					return result;
 				}
 				Attempt::Refused(error) => return Err(error),
+				Attempt::Unanswered(error) => {
+					let mut selector = self.shared.selector.lock().expect("not poisoned");
+					selector.failed(&id, service, Instant::now());
+					return Err(error);
+				}
 				Attempt::Failed(error) => {
 					let mut selector = self.shared.selector.lock().expect("not poisoned");
 					selector.failed(&id, service, Instant::now());
@@ -1176,14 +1200,23 @@ impl Peer {
 		self.commands
 			.send(Command::Call { node: peer, frame, reply })
 			.map_err(|_| unreachable("the peer has stopped".into()))?;
+		// Once the request may have reached the node, no answer is a 408 the caller gets back:
+		// the call is not run again elsewhere, so it is never paid twice.
+		let unanswered = |detail: String| {
+			MicroError::timeout(
+				name,
+				format!("{detail}; the call may have run there, so it was not retried elsewhere"),
+			)
+		};
 		let frame = match tokio::time::timeout(timeout, answer).await {
-			Err(_) => {
-				return Err(MicroError::timeout(
-					name,
-					format!("node {peer} did not answer in {timeout:?}"),
-				))
-			}
+			Err(_) => return Err(unanswered(format!("node {peer} did not answer in {timeout:?}"))),
 			Ok(Err(_)) => return Err(unreachable("the peer has stopped".into())),
+			// The node took the request and let the wire's timeout pass: it may still run it.
+			Ok(Ok(Err(error @ request_response::OutboundFailure::Timeout))) => {
+				return Err(unanswered(format!("node {peer}: {error}")))
+			}
+			// Not reached, or the connection went down (the node died or dropped this one): an
+			// honest node charges only what it answered, so the call moves on.
 			Ok(Ok(Err(error))) => return Err(unreachable(format!("node {peer}: {error}"))),
 			Ok(Ok(Ok(frame))) => frame,
 		};
@@ -1408,7 +1441,10 @@ impl Peer {
 struct Driver {
 	swarm: Swarm<Behaviour>,
 	shared: Arc<Shared>,
-	calls: HashMap<request_response::OutboundRequestId, oneshot::Sender<Result<Vec<u8>, String>>>,
+	calls: HashMap<
+		request_response::OutboundRequestId,
+		oneshot::Sender<Result<Vec<u8>, request_response::OutboundFailure>>,
+	>,
 	/// Batches of publications sent to other nodes, awaiting their acknowledgement (one batch
 	/// per node at a time, so they arrive in order): node, sequences.
 	sending: HashMap<request_response::OutboundRequestId, (String, Vec<u64>)>,
@@ -1839,6 +1875,7 @@ impl Driver {
 		use request_response::{Event as E, Message as M};
 		match event {
 			E::Message { peer, message: M::Request { request, channel, .. } } => {
+				self.swarm.behaviour_mut().strangers.active(&peer);
 				// Each peer has a budget of calls served at once: past it a call is refused at
 				// once, so one peer cannot run up tasks (and handlers) without bound.
 				let budget = self.shared.config.max_inbound_per_peer;
@@ -1903,7 +1940,7 @@ impl Driver {
 			E::OutboundFailure { request_id, error, .. } => {
 				self.sending.remove(&request_id);
 				if let Some(reply) = self.calls.remove(&request_id) {
-					let _ = reply.send(Err(error.to_string()));
+					let _ = reply.send(Err(error));
 				}
 			}
 			E::InboundFailure { .. } | E::ResponseSent { .. } => {}
@@ -2027,6 +2064,51 @@ mod tests {
 		chain.unplace(&node, "greeter", "1");
 		shared.recheck(Instant::now());
 		assert!(peer.service("greeter").is_empty(), "moved off on chain: dropped");
+	}
+
+	#[tokio::test]
+	async fn tombstones_only_remove_what_their_node_registered() {
+		let dir = tempfile::tempdir().unwrap();
+		let chain = Arc::new(crate::authority::Placements::default());
+		let mut config = PeerConfig::new(dir.path().join("broker.redb"));
+		config.authority = chain.clone();
+		let peer = Peer::start(config).await.unwrap();
+		let node = PeerId::random();
+		chain.place(node, "greeter", "1");
+		let tombstone = |service: &str| Record {
+			key: registry::Key {
+				service: service.into(),
+				version: "1".into(),
+				node: node.to_string(),
+			},
+			sequence: 2,
+			ttl_ms: 30_000,
+			registration: None,
+		};
+		let shared = &peer.shared;
+		// 256 removals of services the node never registered here: none is kept.
+		let junk: Vec<Record> = (0..256).map(|n| tombstone(&format!("junk-{n}"))).collect();
+		assert_eq!(shared.apply_from(&node, junk), 0);
+		assert_eq!(peer.registry_len(), 0, "no tombstone kept for what was never held");
+		let too_long = tombstone(&"x".repeat(registry::MAX_NAME_LEN + 1));
+		let own = format!("/ip4/127.0.0.1/tcp/1/p2p/{node}");
+		let registered = Record {
+			sequence: 1,
+			registration: Some(Registration {
+				service: Service::new("greeter", "1").description,
+				node: registry::Node {
+					id: node.to_string(),
+					addresses: vec![own],
+					metadata: Default::default(),
+				},
+			}),
+			..tombstone("greeter")
+		};
+		assert_eq!(shared.apply_from(&node, vec![registered]), 0);
+		assert_eq!(peer.service("greeter").len(), 1);
+		assert_eq!(shared.apply_from(&node, vec![tombstone("greeter"), too_long]), 0);
+		assert!(peer.service("greeter").is_empty(), "its own registration is removed");
+		assert_eq!(shared.strikes.lock().unwrap().len(), 0, "nothing refused");
 	}
 
 	#[tokio::test]

@@ -52,16 +52,19 @@ pub mod header {
 	pub const TIMEOUT: &str = "Micro-Timeout";
 }
 
+/// The least time a server leaves for an answer's way back to its caller.
+pub const MIN_RETURN_MARGIN: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// How long a server runs the handler of a call whose caller waits `caller` (its
-/// [`header::TIMEOUT`]), when it runs handlers `most` at most: a tenth of the caller's wait is
-/// left for the answer's way back, so an answer the server counts reaches a caller still
-/// waiting for it.
+/// [`header::TIMEOUT`]), when it runs handlers `most` at most: a tenth of the caller's wait,
+/// and at least [`MIN_RETURN_MARGIN`], is left for the answer's way back, so an answer the
+/// server counts (and charges) reaches a caller still waiting for it.
 pub fn handler_budget(
 	caller: Option<std::time::Duration>,
 	most: std::time::Duration,
 ) -> std::time::Duration {
 	match caller {
-		Some(wait) => (wait - wait / 10).min(most),
+		Some(wait) => wait.saturating_sub((wait / 10).max(MIN_RETURN_MARGIN)).min(most),
 		None => most,
 	}
 }
@@ -695,9 +698,17 @@ mod tests {
 		assert_eq!(handler_budget(call.timeout(), most), most, "no deadline sent");
 		call.set_timeout(Duration::from_millis(2_000));
 		assert_eq!(call.header("micro-timeout"), Some("2000"));
-		assert_eq!(handler_budget(call.timeout(), most), Duration::from_millis(1_800));
+		assert_eq!(handler_budget(call.timeout(), most), Duration::from_millis(1_750));
 		call.set_timeout(Duration::from_secs(60));
 		assert_eq!(handler_budget(call.timeout(), most), most, "never past the server's own");
+		call.set_timeout(Duration::from_millis(1_000));
+		assert_eq!(
+			handler_budget(call.timeout(), most),
+			Duration::from_millis(750),
+			"at least 250 ms are left for the way back"
+		);
+		call.set_timeout(Duration::from_millis(100));
+		assert_eq!(handler_budget(call.timeout(), most), Duration::ZERO, "no time to run at all");
 		call.set(header::TIMEOUT, "soon");
 		assert_eq!(call.timeout(), None, "not a number of milliseconds");
 	}

@@ -15,8 +15,10 @@
 //! - a record whose body disagrees with its key (another node's id, another service's name or
 //!   version) is refused ([`Record::check`]): it would otherwise list a node under a service
 //!   it does not run, or hide a whole service version behind a wrong description;
-//! - entries are bounded per node, in total and in size ([`RegistryLimits`]): a peer cannot
-//!   grow the registry without end;
+//! - entries are bounded per node (in count and bytes), in total and in size
+//!   ([`RegistryLimits`]), and names, versions and node ids in length ([`MAX_NAME_LEN`], as on
+//!   chain): a peer cannot grow the registry without end, and a few registered nodes cannot
+//!   fill it and have honest records refused as `Full`;
 //! - an index by service answers [`Registry::get`] and [`Registry::nodes_of`] from that
 //!   service's entries alone, without copying the whole registry per call.
 
@@ -167,6 +169,15 @@ impl Record {
 	/// Whether the record is well formed: its registration (if any) is complete and says what
 	/// its key says (same service, version and node).
 	pub fn check(&self) -> Result<(), RegistryError> {
+		if self.key.service.len() > MAX_NAME_LEN {
+			return Err(RegistryError::TooLong("service name", MAX_NAME_LEN));
+		}
+		if self.key.version.len() > MAX_VERSION_LEN {
+			return Err(RegistryError::TooLong("version", MAX_VERSION_LEN));
+		}
+		if self.key.node.len() > MAX_NODE_ID_LEN {
+			return Err(RegistryError::TooLong("node id", MAX_NODE_ID_LEN));
+		}
 		if self.key.service.is_empty() {
 			return Err(RegistryError::Incomplete("service name"));
 		}
@@ -209,6 +220,14 @@ impl Record {
 	}
 }
 
+/// Longest service name a record may carry, in bytes: the chain's (the runtime's
+/// `MaxNameLen` of pallet-services), so no record names a service the chain could not place.
+pub const MAX_NAME_LEN: usize = 64;
+/// Longest version a record may carry, in bytes.
+pub const MAX_VERSION_LEN: usize = 64;
+/// Longest node id a record may carry, in bytes (a libp2p peer id's text is about 52).
+pub const MAX_NODE_ID_LEN: usize = 128;
+
 /// How much a registry holds at most.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RegistryLimits {
@@ -220,16 +239,19 @@ pub struct RegistryLimits {
 	pub max_record_bytes: usize,
 	/// The size of every entry together.
 	pub max_total_bytes: usize,
+	/// The size of one node's entries together: a few nodes cannot fill the registry.
+	pub max_bytes_per_node: usize,
 }
 
 impl Default for RegistryLimits {
-	/// 16,384 entries, 256 per node, 64 KiB each, 64 MiB in all.
+	/// 16,384 entries, 256 per node, 64 KiB each, 1 MiB per node, 64 MiB in all.
 	fn default() -> Self {
 		Self {
 			max_entries: 16_384,
 			max_per_node: 256,
 			max_record_bytes: 64 * 1024,
 			max_total_bytes: 64 * 1024 * 1024,
+			max_bytes_per_node: 1024 * 1024,
 		}
 	}
 }
@@ -252,6 +274,8 @@ pub enum Event {
 pub enum RegistryError {
 	/// The service has no name or version, or the node no id.
 	Incomplete(&'static str),
+	/// The service name, version or node id is longer than the bytes given.
+	TooLong(&'static str, usize),
 	/// A TTL must be positive.
 	ZeroTtl,
 	/// The registration's service, version or node is not the one its key names.
@@ -268,12 +292,15 @@ impl std::fmt::Display for RegistryError {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
 			Self::Incomplete(what) => write!(f, "the registration has no {what}"),
+			Self::TooLong(what, most) => write!(f, "the {what} is longer than {most} bytes"),
 			Self::ZeroTtl => write!(f, "a registration's TTL must be positive"),
 			Self::Inconsistent => {
 				write!(f, "the registration's service, version or node is not its key's")
 			}
 			Self::TooLarge => write!(f, "the record is larger than a record may be"),
-			Self::NodeFull => write!(f, "the node has as many registrations as one node may"),
+			Self::NodeFull => {
+				write!(f, "the node has as many registrations (or bytes) as one node may")
+			}
 			Self::Full => write!(f, "the registry is full"),
 		}
 	}
@@ -298,6 +325,8 @@ pub struct Registry {
 	by_service: BTreeMap<String, BTreeSet<Key>>,
 	/// How many entries each node has.
 	per_node: HashMap<String, usize>,
+	/// The size of each node's entries together.
+	node_bytes: HashMap<String, usize>,
 	/// The size of every entry together.
 	bytes: usize,
 	events: broadcast::Sender<Event>,
@@ -322,6 +351,7 @@ impl Registry {
 			entries: HashMap::new(),
 			by_service: BTreeMap::new(),
 			per_node: HashMap::new(),
+			node_bytes: HashMap::new(),
 			bytes: 0,
 			events: broadcast::channel(1024).0,
 		}
@@ -405,6 +435,10 @@ impl Registry {
 				0
 			}
 		};
+		let node_bytes = self.node_bytes.get(&record.key.node).copied().unwrap_or(0);
+		if node_bytes - held + size > self.limits.max_bytes_per_node {
+			return Err(RegistryError::NodeFull);
+		}
 		if self.bytes - held + size > self.limits.max_total_bytes {
 			return Err(RegistryError::Full);
 		}
@@ -420,6 +454,7 @@ impl Registry {
 			self.by_service.entry(key.service.clone()).or_default().insert(key.clone());
 		}
 		self.bytes = self.bytes - held + size;
+		*self.node_bytes.entry(key.node.clone()).or_default() = node_bytes - held + size;
 		let live_after = self.live(&key, now).cloned();
 		match (live_before, live_after) {
 			(None, Some(_)) => self.emit(Event::Registered(key)),
@@ -434,6 +469,12 @@ impl Registry {
 	fn remove(&mut self, key: &Key) -> Option<Entry> {
 		let entry = self.entries.remove(key)?;
 		self.bytes -= entry.size;
+		if let Some(bytes) = self.node_bytes.get_mut(&key.node) {
+			*bytes -= entry.size;
+			if self.per_node.get(&key.node) == Some(&1) {
+				self.node_bytes.remove(&key.node);
+			}
+		}
 		if let Some(count) = self.per_node.get_mut(&key.node) {
 			*count -= 1;
 			if *count == 0 {
@@ -494,6 +535,11 @@ impl Registry {
 			self.emit(Event::Expired(key.clone()));
 		}
 		expired
+	}
+
+	/// Whether an entry (a registration or a tombstone) is held under `key`.
+	pub fn holds(&self, key: &Key) -> bool {
+		self.entries.contains_key(key)
 	}
 
 	/// How many entries are held, tombstones and expired ones not yet swept included.
@@ -783,6 +829,7 @@ mod tests {
 			max_per_node: 3,
 			max_record_bytes: 1024,
 			max_total_bytes: 1 << 20,
+			max_bytes_per_node: 1 << 20,
 		};
 		let mut registry = Registry::with_limits(limits);
 		let named = |service: &str, node: &str| {
@@ -815,6 +862,59 @@ mod tests {
 		let mut registry = Registry::with_limits(tight);
 		registry.register(named("s0", "a"), TTL, 1, now).unwrap();
 		assert_eq!(registry.register(named("s1", "a"), TTL, 1, now), Err(RegistryError::Full));
+	}
+
+	#[test]
+	fn one_node_cannot_fill_the_registry_with_bytes() {
+		let now = Instant::now();
+		let one = Registry::new().register(greeter("1", "a"), TTL, 1, now).unwrap().size();
+		let limits = RegistryLimits { max_bytes_per_node: one * 2, ..RegistryLimits::default() };
+		let mut registry = Registry::with_limits(limits);
+		for version in ["1", "2"] {
+			registry.register(greeter(version, "a"), TTL, 1, now).unwrap();
+		}
+		assert_eq!(registry.register(greeter("3", "a"), TTL, 1, now), Err(RegistryError::NodeFull));
+		registry.register(greeter("3", "b"), TTL, 1, now).unwrap();
+		// A newer record of a key held, of the same size, still fits; expiry gives bytes back.
+		registry.register(greeter("1", "a"), TTL, 2, now).unwrap();
+		registry.expire(now + TTL);
+		registry.register(greeter("3", "a"), TTL, 1, now + TTL).unwrap();
+	}
+
+	#[test]
+	fn names_versions_and_node_ids_are_bounded_like_the_chains() {
+		let now = Instant::now();
+		let mut registry = Registry::new();
+		let tombstone = |service: String, version: String, node: String| Record {
+			key: Key { service, version, node },
+			sequence: 1,
+			ttl_ms: 30_000,
+			registration: None,
+		};
+		let long = |n: usize| "x".repeat(n);
+		for (record, error) in [
+			(
+				tombstone(long(MAX_NAME_LEN + 1), "1".into(), "a".into()),
+				RegistryError::TooLong("service name", MAX_NAME_LEN),
+			),
+			(
+				tombstone("s".into(), long(MAX_VERSION_LEN + 1), "a".into()),
+				RegistryError::TooLong("version", MAX_VERSION_LEN),
+			),
+			(
+				tombstone("s".into(), "1".into(), long(MAX_NODE_ID_LEN + 1)),
+				RegistryError::TooLong("node id", MAX_NODE_ID_LEN),
+			),
+		] {
+			assert_eq!(registry.apply(record, now), Err(error));
+		}
+		assert_eq!(registry.len(), 0);
+		let longest = tombstone(long(MAX_NAME_LEN), long(MAX_VERSION_LEN), long(MAX_NODE_ID_LEN));
+		assert_eq!(registry.apply(longest, now), Ok(true));
+		assert_eq!(
+			RegistryError::TooLong("version", 64).to_string(),
+			"the version is longer than 64 bytes"
+		);
 	}
 
 	#[test]

@@ -22,11 +22,14 @@
 //! identities cannot exhaust the node's file descriptors or memory, and the concurrent
 //! request-response streams on each connection; idle connections close after the peer's
 //! `idle_timeout` (60 s by default); a frame's buffer grows as its bytes arrive, so a peer that
-//! declares a large frame and sends nothing costs nothing.
+//! declares a large frame and sends nothing costs nothing. Unregistered peers share a small
+//! part of the inbound connections ([`StrangerGate`]), so they cannot crowd out registered
+//! nodes.
 
 use std::{
 	io,
 	num::NonZeroUsize,
+	sync::Arc,
 	task::{Context, Poll},
 	time::Duration,
 };
@@ -43,7 +46,11 @@ use libp2p::{
 	tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder,
 };
 
-use crate::protocol::{Limits, MicroError, PROTOCOL};
+use crate::{
+	authority::Authority,
+	protocol::{Limits, MicroError, PROTOCOL},
+	strangers::{StrangerCaps, StrangerGate},
+};
 
 /// The request-response protocol calls travel on.
 pub const CALL_PROTOCOL: StreamProtocol = StreamProtocol::new("/micro/mucp/call/1");
@@ -239,6 +246,8 @@ impl NetworkBehaviour for AddressBook {
 pub struct Behaviour {
 	/// Connection caps, checked before any other behaviour sees a connection.
 	pub limits: connection_limits::Behaviour,
+	/// Strangers' share of the connections (see [`crate::strangers`]).
+	pub strangers: StrangerGate,
 	/// Calls and registry sync.
 	pub calls: request_response::Behaviour<EnvelopeCodec>,
 	/// MUCP streams.
@@ -268,6 +277,8 @@ pub struct ConnectionCaps {
 	pub max_pending_outgoing: u32,
 	/// Most request-response streams (calls) open at once on one connection.
 	pub max_call_streams: usize,
+	/// The share of inbound connections unregistered peers may hold.
+	pub strangers: StrangerCaps,
 }
 
 impl Default for ConnectionCaps {
@@ -278,6 +289,7 @@ impl Default for ConnectionCaps {
 			max_pending_incoming: 64,
 			max_pending_outgoing: 64,
 			max_call_streams: 64,
+			strangers: StrangerCaps::default(),
 		}
 	}
 }
@@ -307,10 +319,21 @@ pub struct TransportConfig {
 	pub heartbeat: Duration,
 }
 
-/// Builds the swarm of a peer with `keypair`.
+/// Builds the swarm of a peer with `keypair` that counts every peer as registered: for test
+/// swarms with no chain (see [`build_guarded_swarm`]).
 pub fn build_swarm(
 	keypair: libp2p::identity::Keypair,
 	config: TransportConfig,
+) -> Result<Swarm<Behaviour>, String> {
+	build_guarded_swarm(keypair, config, crate::authority::trust_all())
+}
+
+/// Builds the swarm of a peer with `keypair`, keeping peers `authority` does not know as
+/// registered nodes to their share of the connections ([`ConnectionCaps::strangers`]).
+pub fn build_guarded_swarm(
+	keypair: libp2p::identity::Keypair,
+	config: TransportConfig,
+	authority: Arc<dyn Authority>,
 ) -> Result<Swarm<Behaviour>, String> {
 	let max_frame = config.limits.max_frame;
 	let swarm = SwarmBuilder::with_existing_identity(keypair)
@@ -337,6 +360,7 @@ pub fn build_swarm(
 			kad.set_mode(Some(kad::Mode::Server));
 			Ok(Behaviour {
 				limits: connection_limits::Behaviour::new(config.connections.limits()),
+				strangers: StrangerGate::new(authority.clone(), config.connections.strangers),
 				calls: request_response::Behaviour::with_codec(
 					EnvelopeCodec { max_frame },
 					[(CALL_PROTOCOL, request_response::ProtocolSupport::Full)],

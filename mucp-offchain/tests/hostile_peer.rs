@@ -88,6 +88,8 @@ enum Order {
 	Gossip { data: Vec<u8>, done: oneshot::Sender<Result<(), String>> },
 	/// Answer registry syncs with these records from now on.
 	Answer(Vec<Record>),
+	/// Take calls other than registry syncs from now on, and never answer them.
+	Silent,
 }
 
 /// A hostile swarm: a fresh identity speaking the MUCP protocol, driven by its own task. It
@@ -143,6 +145,11 @@ impl Hostile {
 		self.orders.send(Order::Answer(records)).unwrap();
 	}
 
+	/// Takes calls (other than registry syncs) from now on and never answers them.
+	fn go_silent(&self) {
+		self.orders.send(Order::Silent).unwrap();
+	}
+
 	/// Sends `records` to `to` in a `Registry.Sync` and waits for its answer: once it came,
 	/// `to` has applied (or refused) them.
 	/// Retried while the connection is still being made.
@@ -187,6 +194,7 @@ async fn drive(mut swarm: Swarm<Behaviour>, mut orders: mpsc::UnboundedReceiver<
 	let limits = Limits::default();
 	let mut pending = HashMap::new();
 	let mut next = 0u64;
+	let (mut silent, mut unanswered) = (false, Vec::new());
 	loop {
 		tokio::select! {
 			order = orders.recv() => match order {
@@ -199,6 +207,7 @@ async fn drive(mut swarm: Swarm<Behaviour>, mut orders: mpsc::UnboundedReceiver<
 					pending.insert(id, done);
 				}
 				Some(Order::Answer(records)) => forged_records = records,
+				Some(Order::Silent) => silent = true,
 				Some(Order::Gossip { data, done }) => {
 					let topic = gossipsub::IdentTopic::new(REGISTRY_TOPIC);
 					let sent = swarm.behaviour_mut().gossip.publish(topic, data);
@@ -213,6 +222,9 @@ async fn drive(mut swarm: Swarm<Behaviour>, mut orders: mpsc::UnboundedReceiver<
 						let Ok(Ok((request, _))) = request.map(|frame| Message::decode(&frame, &limits)) else { continue };
 						let body = if request.header("Micro-Service") == Some("mucp.registry") {
 							serde_json::to_vec(&forged_records).unwrap()
+						} else if silent {
+							unanswered.push(channel);
+							continue;
 						} else {
 							FORGED.as_bytes().to_vec()
 						};
@@ -445,5 +457,100 @@ async fn a_registered_node_that_keeps_forging_is_ignored_and_disconnected() {
 	assert_eq!(
 		believed(&net.server),
 		vec![("greeter".to_owned(), "1.0.0".to_owned(), server.to_string())]
+	);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_cannot_hold_the_connections_registered_nodes_need() {
+	let dir = tempfile::tempdir().unwrap();
+	let placements = Arc::new(Placements::default());
+	let (server_key, caller_key) = (Keypair::generate_ed25519(), Keypair::generate_ed25519());
+	placements.place(server_key.public().to_peer_id(), "greeter", "1.0.0");
+	placements.register(caller_key.public().to_peer_id());
+	let mut config = PeerConfig::new(dir.path().join("server.redb"));
+	config.keypair = server_key;
+	config.authority = placements.clone();
+	// Room for 12 connections, 4 of them for strangers.
+	config.connections.max_established = 12;
+	config.connections.strangers.max_inbound = 4;
+	let server = Peer::start(config).await.unwrap();
+	server.serve(greeter()).unwrap();
+	// Twelve identities the chain never registered dial the server, enough to fill every slot.
+	let mut sybils = Vec::new();
+	for _ in 0..12 {
+		sybils.push(Hostile::start(Keypair::generate_ed25519(), &server.addresses()).await);
+	}
+	eventually("the server has met the strangers it admits", || async {
+		server.connected().await.len() >= 4
+	})
+	.await;
+	let mut config = PeerConfig::new(dir.path().join("caller.redb"));
+	config.keypair = caller_key;
+	config.bootstrap = server.addresses();
+	config.call_timeout = Duration::from_secs(2);
+	config.authority = placements.clone();
+	let caller = Peer::start(config).await.unwrap();
+	eventually("the registered caller connects and hears of greeter", || async {
+		caller.service("greeter").iter().map(|s| s.nodes.len()).sum::<usize>() == 1
+	})
+	.await;
+	calls_reach_only_the_honest_server(&caller).await;
+	let strangers = server.connected().await.into_iter().filter(|p| *p != caller.id()).count();
+	assert!(strangers <= 4, "{strangers} strangers connected");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_a_node_took_and_never_answered_is_not_run_again_elsewhere() {
+	use std::sync::atomic::{AtomicUsize, Ordering};
+	let mallory_key = Keypair::generate_ed25519();
+	let net = honest(mallory_key.public().to_peer_id()).await;
+	// The chain places greeter on Mallory too; Mallory takes calls and never answers them.
+	net.placements.place(mallory_key.public().to_peer_id(), "greeter", "1.0.0");
+	let runs = Arc::new(AtomicUsize::new(0));
+	let counted = runs.clone();
+	net.server
+		.serve(Service::new("greeter", "1.0.0").call(
+			Endpoint::new("Say.Hello", "HelloRequest", "HelloReply"),
+			move |_| {
+				let counted = counted.clone();
+				async move {
+					counted.fetch_add(1, Ordering::SeqCst);
+					Ok(br#"{"greeting":"hello from honest"}"#.to_vec())
+				}
+			},
+		))
+		.unwrap();
+	let mallory = Hostile::start(mallory_key, &net.caller.addresses()).await;
+	mallory.go_silent();
+	let at = mallory.addresses.clone();
+	let own = record(("greeter", "1.0.0", mallory.id), ("greeter", "1.0.0"), mallory.id, &at);
+	mallory.sync(net.caller.id(), vec![own]).await;
+	eventually("the caller hears of greeter on both nodes", || async {
+		net.caller.service("greeter").iter().map(|s| s.nodes.len()).sum::<usize>() == 2
+	})
+	.await;
+	let (mut served, mut unanswered) = (0, Vec::new());
+	for n in 0..4 {
+		let options =
+			mucp_offchain::peer::CallOptions { timeout: Duration::from_millis(700), retries: 2 };
+		let request = Message::call(&format!("hello-{n}"), "greeter", "Say.Hello", b"{}".to_vec());
+		match net.caller.call_with(request, options).await {
+			Ok(reply) => {
+				assert_eq!(reply.json().unwrap()["greeting"], "hello from honest");
+				served += 1;
+			}
+			Err(error) => unanswered.push((error.code, error.detail)),
+		}
+	}
+	assert!(!unanswered.is_empty(), "some call went to Mallory first");
+	for (code, detail) in &unanswered {
+		assert_eq!(*code, 408, "{detail}");
+		assert!(detail.ends_with("so it was not retried elsewhere"), "{detail}");
+	}
+	assert_eq!(served + unanswered.len(), 4);
+	assert_eq!(
+		runs.load(Ordering::SeqCst),
+		served,
+		"the honest server ran only the calls it answered"
 	);
 }

@@ -408,3 +408,31 @@ async fn a_guest_asking_the_host_for_2_gib_fails_alone_and_the_node_keeps_servin
 	);
 	assert_eq!(peer.call("hog", "Ok", b"{}".to_vec()).await.unwrap().body, b"ok");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_refused_for_the_callers_budget_is_served_by_another_node() {
+	let dir = tempfile::tempdir().unwrap();
+	// Refuses every call from a peer with a 429: none is ever served there.
+	let mut config = peer_config(&dir, "busy", &[]);
+	config.max_inbound_per_peer = 0;
+	let busy = Peer::start(config).await.unwrap();
+	busy.serve(echo()).unwrap();
+	let free = Peer::start(peer_config(&dir, "free", &[&busy])).await.unwrap();
+	free.serve(echo()).unwrap();
+	let caller = Peer::start(peer_config(&dir, "caller", &[&busy, &free])).await.unwrap();
+	eventually("the caller sees both nodes of echo", || {
+		let nodes: usize = caller.service("echo").iter().map(|s| s.nodes.len()).sum();
+		async move { nodes == 2 }
+	})
+	.await;
+	// Whichever node each call tries first, a 429 (not served) sends it to the other.
+	for n in 0..4 {
+		let options =
+			mucp_offchain::peer::CallOptions { timeout: Duration::from_secs(5), retries: 1 };
+		let id = format!("call-{n}");
+		let request =
+			mucp_offchain::protocol::Message::call(&id, "echo", "Echo.Call", b"{}".to_vec());
+		let reply = caller.call_with(request, options).await.unwrap();
+		assert_eq!(reply.body, b"{}");
+	}
+}

@@ -16,12 +16,17 @@
 //!   ledger, up to what the account reserved on chain for this node that period, so a restart
 //!   does not refresh them (an older period's counts are pruned as a newer one is counted).
 //!
+//! - **Admission reads only its consumer's.** Entries are keyed by consumer then nonce, and
+//!   reservations indexed by account, so admitting a call reads that consumer's entries and
+//!   reservations under the lock, not the whole ledger's: a consumer with many allowances, or
+//!   many calls in flight, does not slow everyone else's admission.
+//!
 //! Reports take the unsettled calls in numeric nonce order per consumer (the keys are SCALE
 //! encoded, little-endian nonces, whose byte order is not numeric), so a lower nonce is never
 //! left behind by a higher one that replaces it on chain.
 
 use std::{
-	collections::{BTreeMap, HashMap},
+	collections::{BTreeMap, BTreeSet, HashMap},
 	path::Path,
 	sync::{
 		atomic::{AtomicBool, Ordering},
@@ -180,7 +185,54 @@ struct LedgerState {
 	free_used: BTreeMap<(AccountId, u64), u32>,
 	/// Calls admitted and not answered yet. Bounded by the calls in flight.
 	reserved: HashMap<u64, Held>,
+	/// The ids in `reserved` of each account's calls (the consumer's, or the free account's).
+	reserved_by_account: HashMap<AccountId, BTreeSet<u64>>,
 	next_reservation: u64,
+}
+
+impl Held {
+	fn account(&self) -> &AccountId {
+		match self {
+			Self::Allowance { signed, .. } => &signed.allowance.consumer,
+			Self::Free { account, .. } => account,
+		}
+	}
+}
+
+impl LedgerState {
+	/// `consumer`'s entries, read by key range (keys start with the consumer).
+	fn entries_of<'a>(&'a self, consumer: &AccountId) -> impl Iterator<Item = &'a Entry> + 'a {
+		let prefix = consumer.encode();
+		self.entries
+			.range(prefix.clone()..)
+			.take_while(move |(key, _)| key.starts_with(&prefix))
+			.map(|(_, entry)| entry)
+	}
+
+	/// `account`'s reservations.
+	fn reserved_of<'a>(&'a self, account: &AccountId) -> impl Iterator<Item = &'a Held> + 'a {
+		self.reserved_by_account
+			.get(account)
+			.into_iter()
+			.flatten()
+			.filter_map(|id| self.reserved.get(id))
+	}
+
+	fn insert_reserved(&mut self, id: u64, held: Held) {
+		self.reserved_by_account.entry(held.account().clone()).or_default().insert(id);
+		self.reserved.insert(id, held);
+	}
+
+	fn remove_reserved(&mut self, id: u64) -> Option<Held> {
+		let held = self.reserved.remove(&id)?;
+		if let Some(ids) = self.reserved_by_account.get_mut(held.account()) {
+			ids.remove(&id);
+			if ids.is_empty() {
+				self.reserved_by_account.remove(held.account());
+			}
+		}
+		Some(held)
+	}
 }
 
 struct Inner {
@@ -325,7 +377,7 @@ impl Ledger {
 		let consumer = &signed.allowance.consumer;
 		let mut standing = Standing::default();
 		let (mut older, mut older_until) = (0u64, None);
-		let reserved = state.reserved.values().filter_map(|held| match held {
+		let reserved = state.reserved_of(consumer).filter_map(|held| match held {
 			Held::Allowance { signed, value } if &signed.allowance.consumer == consumer => {
 				Some((signed, *value))
 			}
@@ -351,7 +403,7 @@ impl Ledger {
 				older_until = older_until.max(Some(allowance.expires_at));
 			}
 		};
-		for entry in state.entries.values().filter(|e| &e.signed.allowance.consumer == consumer) {
+		for entry in state.entries_of(consumer) {
 			let allowance = &entry.signed.allowance;
 			let (value, is_this) =
 				(entry.unsettled_value(), allowance.nonce == signed.allowance.nonce);
@@ -402,8 +454,7 @@ impl Ledger {
 		let mut state = self.state();
 		let used = state.free_used.get(&(account.clone(), period)).copied().unwrap_or(0);
 		let reserved = state
-			.reserved
-			.values()
+			.reserved_of(account)
 			.filter(
 				|held| matches!(held, Held::Free { account: a, period: p } if a == account && *p == period),
 			)
@@ -423,19 +474,19 @@ impl Ledger {
 	fn hold(&self, state: &mut LedgerState, held: Held) -> Reservation {
 		let id = state.next_reservation;
 		state.next_reservation += 1;
-		state.reserved.insert(id, held);
+		state.insert_reserved(id, held);
 		Reservation { ledger: self.clone(), id, done: AtomicBool::new(false) }
 	}
 
 	fn release(&self, id: u64) {
-		self.state().reserved.remove(&id);
+		self.state().remove_reserved(id);
 	}
 
 	/// Counts reservation `id` as served, of `version`, in one write transaction; released
 	/// if the write fails (the call is then not charged).
 	fn commit(&self, id: u64, version: VersionNumber) -> Result<(), MicroError> {
 		let mut state = self.state();
-		let Some(held) = state.reserved.remove(&id) else {
+		let Some(held) = state.remove_reserved(id) else {
 			return Ok(());
 		};
 		match held {
@@ -690,6 +741,41 @@ mod tests {
 			nonce,
 		};
 		SignedAllowance::sign(&[7; 32], allowance, &consumer)
+	}
+
+	fn allowance_of(who: &str, nonce: u64) -> SignedAllowance {
+		let consumer = sr25519::Pair::from_string(who, None).unwrap();
+		let allowance =
+			Allowance { consumer: consumer.public().into(), ..allowance(nonce).allowance };
+		SignedAllowance::sign(&[7; 32], allowance, &consumer)
+	}
+
+	#[test]
+	fn admission_reads_only_its_consumers_entries_and_reservations() {
+		let dir = tempfile::tempdir().unwrap();
+		let ledger = Ledger::open(&dir.path().join("l.redb")).unwrap();
+		let (dave, eve) = (allowance_of("//Dave", 1), allowance_of("//Eve", 1));
+		ledger.count(&dave, 1, 2).unwrap();
+		for nonce in 1..50 {
+			ledger.count(&allowance_of("//Eve", nonce), 1, 1).unwrap();
+		}
+		let held_by_eve: Vec<Reservation> =
+			(0..5).map(|_| ledger.reserve(&eve, 10, 7, |_| Ok(())).unwrap()).collect();
+		let held_by_dave = ledger.reserve(&dave, 10, 7, |_| Ok(())).unwrap();
+		{
+			let state = ledger.state();
+			let consumer = &dave.allowance.consumer;
+			assert_eq!(state.entries_of(consumer).count(), 1, "Eve's 49 entries not read");
+			assert_eq!(state.reserved_of(consumer).count(), 1, "Eve's 5 reservations not read");
+		}
+		let standing = ledger.standing(&dave, 10).unwrap();
+		assert_eq!((standing.counted, standing.unsettled_for_consumer), (3, 3));
+		assert_eq!(standing.unsettled_value_for_consumer, 2 * 7 + 7);
+		held_by_dave.commit(1).unwrap();
+		drop(held_by_eve);
+		assert_eq!(ledger.reserved(), 0);
+		assert!(ledger.state().reserved_by_account.is_empty(), "the index empties with it");
+		assert_eq!(ledger.standing(&dave, 10).unwrap().counted, 3);
 	}
 
 	/// M10: nonces are keyed little-endian, so nonce 256 sorts before nonce 1 in byte order;

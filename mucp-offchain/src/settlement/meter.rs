@@ -16,6 +16,10 @@
 //!   [`REPLAY_WINDOW`]: a retry of a call served and charged here gets the same answer again
 //!   from a small bounded cache, uncharged (or, if the answer was too large to keep, a 409),
 //!   and a retry of a call still running here gets a 409 rather than running twice.
+//! - **Each payer its share of the cache.** A payer keeps at most [`MAX_REPLAYS_PER_PAYER`]
+//!   calls and [`MAX_REPLAY_BYTES_PER_PAYER`] bytes of answers in it, its own oldest going
+//!   first: one payer making many calls cannot evict other payers' answers and have their
+//!   retries charged again.
 
 use std::{
 	collections::{BTreeMap, HashMap},
@@ -43,6 +47,10 @@ pub const MAX_REPLAYS: usize = 4096;
 pub const MAX_REPLAY_ANSWER: usize = 64 * 1024;
 /// Most bytes of answers kept in all.
 pub const MAX_REPLAY_BYTES: usize = 16 * 1024 * 1024;
+/// Most calls remembered for one payer: past it, that payer's oldest goes.
+pub const MAX_REPLAYS_PER_PAYER: usize = 256;
+/// Most bytes of answers kept for one payer: past it, that payer's oldest go.
+pub const MAX_REPLAY_BYTES_PER_PAYER: usize = 1024 * 1024;
 
 /// Admits calls and counts what was served.
 pub struct Meter {
@@ -218,35 +226,15 @@ impl Meter {
 				allowance.max_price_per_call, priced.service,
 			)));
 		}
-		let revoked = self.chain.revoked_up_to(&allowance.consumer, node).map_err(|e| {
-			MicroError::new(&id, 503, format!("reading the consumer's revocations: {e}"))
-		})?;
-		if let Some(revoked) = revoked {
-			if allowance.nonce <= revoked {
-				return Err(payment(format!(
-					"the consumer revoked its allowances for node {node} up to nonce {revoked}: \
-					 sign one with a higher nonce"
-				)));
-			}
-		}
 		if allowance.expires_at < best.saturating_add(self.expiry_margin) {
 			return Err(payment(format!(
 				"the allowance expires at block {}, too soon to settle (now {best}, margin {})",
 				allowance.expires_at, self.expiry_margin
 			)));
 		}
-		// Settlement pays from the tokens held for this node first, then from the rest. A hold
-		// counts only if it outlasts the report that settles this call: after `until` anyone
-		// may release it.
-		let (held, until) = self.chain.held_for(&allowance.consumer, node);
-		let held = if until >= best.saturating_add(self.expiry_margin) { held } else { 0 };
-		let spendable =
-			if self.require_hold { 0 } else { self.chain.tokens_of(&allowance.consumer) };
-		let mut admission = Admission::new(Charge::Allowance(signed.clone()));
-		if self.claim(&mut admission, allowance.consumer.encode(), request)? {
-			return Ok(admission);
-		}
-		let reservation = self.ledger.reserve(&signed, best, price, |standing| {
+		// What the ledger alone can refuse (a replaced nonce, the calls used up) is refused
+		// before the chain is read: a stale or spent allowance costs no runtime calls.
+		let usable = |standing: &super::ledger::Standing| {
 			if let Some(newer) = standing.newer_nonce {
 				return Err(payment(format!(
 					"allowance nonce {} was replaced by nonce {newer}",
@@ -263,6 +251,33 @@ impl Meter {
 					allowance.max_calls, standing.carried
 				)));
 			}
+			Ok(())
+		};
+		usable(&self.ledger.standing(&signed, best)?)?;
+		let revoked = self.chain.revoked_up_to(&allowance.consumer, node).map_err(|e| {
+			MicroError::new(&id, 503, format!("reading the consumer's revocations: {e}"))
+		})?;
+		if let Some(revoked) = revoked {
+			if allowance.nonce <= revoked {
+				return Err(payment(format!(
+					"the consumer revoked its allowances for node {node} up to nonce {revoked}: \
+					 sign one with a higher nonce"
+				)));
+			}
+		}
+		// Settlement pays from the tokens held for this node first, then from the rest. A hold
+		// counts only if it outlasts the report that settles this call: after `until` anyone
+		// may release it.
+		let (held, until) = self.chain.held_for(&allowance.consumer, node);
+		let held = if until >= best.saturating_add(self.expiry_margin) { held } else { 0 };
+		let spendable =
+			if self.require_hold { 0 } else { self.chain.tokens_of(&allowance.consumer) };
+		let mut admission = Admission::new(Charge::Allowance(signed.clone()));
+		if self.claim(&mut admission, allowance.consumer.encode(), request)? {
+			return Ok(admission);
+		}
+		let reservation = self.ledger.reserve(&signed, best, price, |standing| {
+			usable(standing)?;
 			let needed = standing.unsettled_value_for_consumer.saturating_add(price);
 			if held.saturating_add(spendable) < needed {
 				let others = if self.require_hold {
@@ -410,14 +425,27 @@ struct Replay {
 	answer: Option<Option<Vec<u8>>>,
 }
 
-/// Calls served recently, by payer and `Micro-Id`: bounded in count, bytes and age.
+/// Calls served recently, by payer and `Micro-Id`: bounded in count, bytes and age, in all
+/// and for each payer.
 #[derive(Default)]
 struct Replays {
 	entries: HashMap<ReplayKey, (u64, Replay)>,
 	/// Insertion order: serial → key and when.
 	order: BTreeMap<u64, (ReplayKey, Instant)>,
+	/// Each payer's share: its calls' serials (oldest first) and the bytes of its answers.
+	payers: HashMap<Vec<u8>, PayerShare>,
 	next: u64,
 	bytes: usize,
+}
+
+#[derive(Default)]
+struct PayerShare {
+	serials: BTreeMap<u64, String>,
+	bytes: usize,
+}
+
+fn answer_len(replay: &Replay) -> usize {
+	replay.answer.as_ref().and_then(|a| a.as_ref()).map_or(0, Vec::len)
 }
 
 impl Replays {
@@ -425,9 +453,21 @@ impl Replays {
 		let serial = self.next;
 		self.next += 1;
 		self.remove(&key);
-		self.bytes += replay.answer.as_ref().and_then(|a| a.as_ref()).map_or(0, Vec::len);
+		let bytes = answer_len(&replay);
+		self.bytes += bytes;
+		let share = self.payers.entry(key.0.clone()).or_default();
+		share.serials.insert(serial, key.1.clone());
+		share.bytes += bytes;
 		self.entries.insert(key.clone(), (serial, replay));
-		self.order.insert(serial, (key, Instant::now()));
+		self.order.insert(serial, (key.clone(), Instant::now()));
+		// The payer's own oldest go first, so it cannot push out anyone else's.
+		while let Some(share) = self.payers.get(&key.0).filter(|share| {
+			share.serials.len() > MAX_REPLAYS_PER_PAYER || share.bytes > MAX_REPLAY_BYTES_PER_PAYER
+		}) {
+			let Some((_, id)) = share.serials.first_key_value() else { break };
+			let oldest = (key.0.clone(), id.clone());
+			self.remove(&oldest);
+		}
 		while self.entries.len() > MAX_REPLAYS || self.bytes > MAX_REPLAY_BYTES {
 			let Some((_, (oldest, _))) = self.order.pop_first() else { break };
 			self.remove(&oldest);
@@ -438,7 +478,15 @@ impl Replays {
 	fn remove(&mut self, key: &ReplayKey) {
 		if let Some((serial, replay)) = self.entries.remove(key) {
 			self.order.remove(&serial);
-			self.bytes -= replay.answer.and_then(|a| a).map_or(0, |a| a.len());
+			let bytes = answer_len(&replay);
+			self.bytes -= bytes;
+			if let Some(share) = self.payers.get_mut(&key.0) {
+				share.serials.remove(&serial);
+				share.bytes -= bytes;
+				if share.serials.is_empty() {
+					self.payers.remove(&key.0);
+				}
+			}
 		}
 	}
 
@@ -492,5 +540,55 @@ impl ReplayClaim {
 impl Drop for ReplayClaim {
 	fn drop(&mut self) {
 		self.forget();
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn answered(bytes: usize) -> Replay {
+		Replay { digest: [0; 32], answer: Some(Some(vec![7; bytes])) }
+	}
+
+	#[test]
+	fn one_payer_cannot_evict_another_payers_calls() {
+		let mut replays = Replays::default();
+		let (alice, mallory) = (b"alice".to_vec(), b"mallory".to_vec());
+		replays.insert((alice.clone(), "a-1".into()), answered(10));
+		for n in 0..MAX_REPLAYS * 2 {
+			replays.insert((mallory.clone(), format!("m-{n}")), answered(10));
+		}
+		assert!(replays.entries.contains_key(&(alice.clone(), "a-1".into())), "alice's kept");
+		assert_eq!(replays.entries.len(), MAX_REPLAYS_PER_PAYER + 1);
+		assert_eq!(replays.payers[&mallory].serials.len(), MAX_REPLAYS_PER_PAYER);
+		let newest = format!("m-{}", MAX_REPLAYS * 2 - 1);
+		assert!(replays.entries.contains_key(&(mallory.clone(), newest)), "its newest kept");
+		assert!(!replays.entries.contains_key(&(mallory, "m-0".into())), "its oldest gone");
+	}
+
+	#[test]
+	fn one_payers_answers_cannot_take_every_byte() {
+		let mut replays = Replays::default();
+		let (alice, mallory) = (b"alice".to_vec(), b"mallory".to_vec());
+		replays.insert((alice.clone(), "a-1".into()), answered(MAX_REPLAY_ANSWER));
+		for n in 0..(MAX_REPLAY_BYTES / MAX_REPLAY_ANSWER) * 2 {
+			replays.insert((mallory.clone(), format!("m-{n}")), answered(MAX_REPLAY_ANSWER));
+		}
+		assert!(replays.entries.contains_key(&(alice, "a-1".into())), "alice's kept");
+		let share = &replays.payers[&mallory];
+		assert_eq!(share.bytes, MAX_REPLAY_BYTES_PER_PAYER);
+		assert_eq!(share.serials.len(), MAX_REPLAY_BYTES_PER_PAYER / MAX_REPLAY_ANSWER);
+		assert_eq!(replays.bytes, MAX_REPLAY_BYTES_PER_PAYER + MAX_REPLAY_ANSWER);
+	}
+
+	#[test]
+	fn removing_a_call_gives_its_payers_share_back() {
+		let mut replays = Replays::default();
+		let key = (b"alice".to_vec(), "a-1".to_owned());
+		replays.insert(key.clone(), answered(100));
+		replays.remove(&key);
+		assert!(replays.payers.is_empty());
+		assert_eq!(replays.bytes, 0);
 	}
 }

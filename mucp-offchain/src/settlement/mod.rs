@@ -291,6 +291,75 @@ mod tests {
 
 	const PRICED: Priced = Priced { service: 0, price_per_call: 10, price_rise: None };
 
+	/// A chain whose runtime reads (revocations, holds, tokens) are counted.
+	struct CountingChain {
+		chain: FakeChain,
+		reads: std::sync::atomic::AtomicUsize,
+	}
+
+	impl CountingChain {
+		fn read(&self) {
+			self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+		}
+	}
+
+	impl ChainView for CountingChain {
+		fn genesis(&self) -> [u8; 32] {
+			self.chain.genesis()
+		}
+		fn best_block(&self) -> BlockNumber {
+			self.chain.best_block()
+		}
+		fn node_id(&self) -> Option<NodeId> {
+			self.chain.node_id()
+		}
+		fn tokens_of(&self, account: &AccountId) -> u128 {
+			self.read();
+			self.chain.tokens_of(account)
+		}
+		fn held_for(&self, account: &AccountId, node: NodeId) -> (u128, BlockNumber) {
+			self.read();
+			self.chain.held_for(account, node)
+		}
+		fn revoked_up_to(&self, account: &AccountId, node: NodeId) -> Result<Option<u64>, String> {
+			self.read();
+			self.chain.revoked_up_to(account, node)
+		}
+		fn operator_of_peer(&self, peer: &str) -> Option<AccountId> {
+			self.chain.operator_of_peer(peer)
+		}
+		fn free_calls_reserved(&self, account: &AccountId, node: NodeId) -> (u32, u64) {
+			self.chain.free_calls_reserved(account, node)
+		}
+	}
+
+	#[test]
+	fn allowances_the_ledger_or_signature_refuse_cost_no_runtime_reads() {
+		let dir = tempfile::tempdir().unwrap();
+		let chain = Arc::new(CountingChain { chain: chain(), reads: Default::default() });
+		let ledger = Ledger::open(&dir.path().join("ledger.redb")).unwrap();
+		let meter = Meter::new(ledger.clone(), chain.clone(), 20);
+		ledger.count(&allowance(3, 5, 2), 1, 1).unwrap();
+		ledger.count(&allowance(3, 1, 3), 1, 1).unwrap();
+		let mut forged = allowance(3, 5, 4);
+		forged.allowance.max_calls = 500;
+		let mut expiring = allowance(3, 5, 5);
+		expiring.allowance.expires_at = 15;
+		let expiring = SignedAllowance::sign(&GENESIS, expiring.allowance, &consumer());
+		for (signed, code) in [
+			(allowance(3, 5, 1), 402), // replaced by nonce 2
+			(allowance(3, 1, 3), 402), // its one call used up
+			(forged, 403),
+			(expiring, 402),
+		] {
+			let error = meter.admit(&call_with(Some(signed.to_text())), PRICED).unwrap_err();
+			assert_eq!(error.code, code, "{error:?}");
+		}
+		assert_eq!(chain.reads.load(std::sync::atomic::Ordering::SeqCst), 0);
+		meter.admit(&call_with(Some(allowance(3, 5, 6).to_text())), PRICED).unwrap();
+		assert_eq!(chain.reads.load(std::sync::atomic::Ordering::SeqCst), 3, "a good one reads");
+	}
+
 	#[test]
 	fn an_allowance_round_trips_through_its_header_and_verifies() {
 		let signed = allowance(3, 5, 1);
