@@ -175,12 +175,12 @@ pub fn git_fetch(
 		command
 	};
 	let failed = |ended: Ended| match ended {
-		Ended::Failed(status, log) => {
-			let lines = sandbox::error_lines(&log, 5, |line| {
-				line.starts_with("fatal:") || line.starts_with("error:")
-			});
-			BuildError::Fetch(format!("git: {status}\n{lines}").trim_end().to_owned())
-		}
+		Ended::Failed(status, log) => BuildError::Fetch(sandbox::withheld(
+			"the repository could not be fetched at that commit",
+			&format!("git {status}"),
+			&log,
+			|line| line.starts_with("fatal:") || line.starts_with("error:"),
+		)),
 		Ended::TimedOut(limit) => BuildError::TimedOut(limit),
 		Ended::TooLarge(limit) => {
 			BuildError::Fetch(format!("the repository is larger than {limit} bytes"))

@@ -16,9 +16,11 @@
 //! macros) of the service and of every dependency. The build is split so that this code never
 //! reaches the node: [`fetch`] (network, runs nothing from the repository) and [`sandbox`] (runs
 //! the build, sees nothing of the node). Each module lists its rules and the attacks they stop.
-//! Errors, which the node serves over RPC (`micro_deployments`), never carry file contents:
-//! git and cargo are reduced to their `fatal:`/`error` lines, a text module's error to its line
-//! number.
+//! Errors, which the node serves over RPC (`micro_deployments`), never carry a tool's output:
+//! a failed git or cargo run is a fixed category, its exit status and a digest of its output
+//! ([`sandbox::withheld`]), its `fatal:`/`error` lines going only to the node's log (a proc
+//! macro can read any file the sandbox shows and print it as `compile_error!`), and a text
+//! module's error is its line number.
 //!
 //! Planned: TinyGo and AssemblyScript projects, C with clang.
 
@@ -55,7 +57,8 @@ pub enum BuildError {
 	Fetch(String),
 	/// No known language was found.
 	UnknownLanguage(String),
-	/// The build failed; the reason is its error lines (never its whole log).
+	/// The build failed; the reason is a fixed category, the exit status and a digest of the
+	/// output (whose error lines are in the node's log), never the output itself.
 	Failed(String),
 	/// The source breaks a rule of the sandbox (a symlink out of the repository, a toolchain
 	/// by path, ...), or the sandbox is not installed.
@@ -255,9 +258,14 @@ impl Builder {
 			deadline,
 			Some((&cargo_home, self.limits.source_bytes)),
 		)
-		.map_err(|ended| match cargo_error(ended) {
-			BuildError::Failed(lines) => BuildError::Fetch(format!("cargo fetch: {lines}")),
-			other => other,
+		.map_err(|ended| match ended {
+			Ended::Failed(status, log) => BuildError::Fetch(sandbox::withheld(
+				"the crate's dependencies could not be fetched",
+				&status,
+				&log,
+				|line| line.starts_with("error") || line.starts_with("bwrap:"),
+			)),
+			other => cargo_error(other),
 		})?;
 		mounts = Mounts {
 			cargo_home: (&cargo_home, false),
@@ -292,15 +300,14 @@ impl Builder {
 	}
 }
 
-/// A cargo run that did not succeed, as an error: its status and its `error` lines (and
-/// bubblewrap's own), never build scripts' output.
+/// A cargo run that did not succeed, as an error: a fixed category, its status and a digest;
+/// its `error` lines (and bubblewrap's own) go only to the node's log.
 fn cargo_error(ended: Ended) -> BuildError {
 	match ended {
 		Ended::Failed(status, log) => {
-			let lines = sandbox::error_lines(&log, 20, |line| {
+			BuildError::Failed(sandbox::withheld("the build failed", &status, &log, |line| {
 				line.starts_with("error") || line.starts_with("bwrap:")
-			});
-			BuildError::Failed(format!("{status}\n{lines}").trim_end().to_owned())
+			}))
 		}
 		Ended::TimedOut(limit) => BuildError::TimedOut(limit),
 		Ended::TooLarge(limit) => {

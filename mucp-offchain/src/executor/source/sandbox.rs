@@ -359,9 +359,27 @@ pub fn size(dir: &Path, limit: u64) -> u64 {
 	total
 }
 
-/// The lines of a log worth showing: those `keep` accepts, at most `lines` of them, each cut
-/// to a sane length. Everything else (build scripts' output, file contents a tool may echo)
-/// stays out of errors that the node serves over RPC.
+/// A failed run's output as an error the node may serve: `category`, the exit `status` and a
+/// digest of the whole output. Nothing of the output itself: a proc macro can read any file
+/// the sandbox shows and emit it as `compile_error!("…")`, which cargo prints as an `error:`
+/// line. The lines `keep` accepts go to the node's log (target `mucp`) under the same digest,
+/// for the operator.
+pub fn withheld(category: &str, status: &str, log: &str, keep: impl Fn(&str) -> bool) -> String {
+	let digest = digest(log);
+	let lines = error_lines(log, 20, keep);
+	log::warn!(target: "mucp", "{category} ({status}), digest {digest}:\n{lines}");
+	format!("{category} ({status}): its errors are in the node's log, digest {digest}")
+}
+
+/// The first 8 bytes of the blake2-256 of `log`, in hex: names one output in the node's log
+/// without showing it.
+pub fn digest(log: &str) -> String {
+	crate::settlement::hex(&sp_crypto_hashing::blake2_256(log.as_bytes())[..8])
+}
+
+/// The lines of a log worth logging: those `keep` accepts, at most `lines` of them, each cut
+/// to a sane length. They go to the node's log only, never into an error served over RPC
+/// (see [`withheld`]).
 pub fn error_lines(log: &str, lines: usize, keep: impl Fn(&str) -> bool) -> String {
 	log.lines()
 		.map(str::trim_end)
@@ -388,6 +406,21 @@ mod tests {
 		let long = format!("error: {}", "a".repeat(500));
 		assert_eq!(error_lines(&long, 1, |_| true).len(), 203);
 		assert_eq!(error_lines("error: 1\nerror: 2", 1, |_| true), "error: 1");
+	}
+
+	#[test]
+	fn a_withheld_error_carries_its_category_and_digest_not_its_lines() {
+		let log = "error: curtain smoke basket\nerror: could not compile `x`\n";
+		let error = withheld("the build failed", "exit status: 101", log, |_| true);
+		assert_eq!(
+			error,
+			format!(
+				"the build failed (exit status: 101): its errors are in the node's log, digest {}",
+				digest(log)
+			)
+		);
+		assert_eq!(digest(log).len(), 16);
+		assert_ne!(digest(log), digest("error: something else"));
 	}
 
 	#[test]
