@@ -10,9 +10,14 @@
 //!   https address naming `localhost` or a loopback, private or link-local address (the
 //!   cloud metadata service) is refused too, and so are credentials in the address;
 //! - git runs with no system or global configuration (`GIT_CONFIG_NOSYSTEM`, an empty
-//!   `HOME`), `protocol.allow=never` but for the allowed schemes, no hooks, no credential
-//!   helper, no prompts and no submodules: the operator's configuration cannot be turned
-//!   against it, nor can a repository bring its own;
+//!   `HOME`), `protocol.allow=never` but for the allowed schemes, no redirects
+//!   (`http.followRedirects=false`: an allowed host cannot send git elsewhere), no hooks, no
+//!   credential helper, no prompts and no submodules: the operator's configuration cannot be
+//!   turned against it, nor can a repository bring its own;
+//! - every git run (init, fetch, checkout, rev-parse) is itself in bubblewrap
+//!   ([`sandbox::git`]): only the checkout writable, an empty read-only `HOME`, a cleared
+//!   environment, `prlimit`, the network only for `fetch`. Git's pack and checkout parsers
+//!   have had code execution bugs; one in a stranger's repository reaches nothing of the node;
 //! - the reference must be a full 40-hex commit ([`check_reference`]): a tag or branch can be
 //!   moved after the version was placed (and audited), and an option-like reference
 //!   (`--upload-pack=…`) cannot reach git. The repository follows `--` in git fetch;
@@ -33,7 +38,7 @@ use std::{
 };
 
 use super::{
-	sandbox::{self, Deadline, Ended},
+	sandbox::{self, Deadline, Ended, Isolation, Limits},
 	BuildError,
 };
 
@@ -136,8 +141,12 @@ fn shorten(text: &str) -> String {
 }
 
 /// Fetches `commit` of `repository` into `source` (which must not exist), within `deadline`
-/// and `max_bytes`; `home` is an empty directory for git's `HOME`.
+/// and `limits.source_bytes`; `home` is an empty directory for git's `HOME`. Every git run is
+/// sandboxed as [`sandbox::git`] says; only `fetch` has the network.
+#[allow(clippy::too_many_arguments)]
 pub fn git_fetch(
+	isolation: &Isolation,
+	limits: &Limits,
 	repository: &str,
 	transport: Transport,
 	commit: &str,
@@ -145,33 +154,40 @@ pub fn git_fetch(
 	home: &Path,
 	log: &Path,
 	deadline: Deadline,
-	max_bytes: u64,
 ) -> Result<(), BuildError> {
 	fs::create_dir_all(source).map_err(|e| BuildError::Fetch(e.to_string()))?;
-	let git = |args: &[&str]| {
-		let mut command = Command::new("git");
+	let local = (transport == Transport::Local)
+		.then(|| Path::new(repository.strip_prefix("file://").unwrap_or(repository)));
+	let git = |network: bool, args: &[&str]| {
+		let mut config = vec![
+			"-c",
+			"protocol.allow=never",
+			"-c",
+			"protocol.https.allow=always",
+			"-c",
+			"http.followRedirects=false",
+			"-c",
+			"core.hooksPath=/dev/null",
+			"-c",
+			"core.fsmonitor=false",
+			"-c",
+			"credential.helper=",
+			"-c",
+			"submodule.recurse=false",
+			"-c",
+			"advice.detachedHead=false",
+		];
+		if transport == Transport::Local {
+			config.extend(["-c", "protocol.file.allow=always"]);
+		}
+		config.extend(args);
+		let mut command = sandbox::git(isolation, limits, source, home, local, network, &config);
 		command
-			.env_clear()
-			.env("PATH", "/usr/bin:/bin")
-			.env("HOME", home)
 			.env("GIT_CONFIG_NOSYSTEM", "1")
 			.env("GIT_CONFIG_GLOBAL", "/dev/null")
 			.env("GIT_TERMINAL_PROMPT", "0")
 			.env("GIT_ASKPASS", "/bin/false")
-			.env("GIT_ALLOW_PROTOCOL", if transport == Transport::Local { "file" } else { "https" })
-			.arg("-C")
-			.arg(source)
-			.args(["-c", "protocol.allow=never"])
-			.args(["-c", "protocol.https.allow=always"])
-			.args(["-c", "core.hooksPath=/dev/null"])
-			.args(["-c", "core.fsmonitor=false"])
-			.args(["-c", "credential.helper="])
-			.args(["-c", "submodule.recurse=false"])
-			.args(["-c", "advice.detachedHead=false"]);
-		if transport == Transport::Local {
-			command.args(["-c", "protocol.file.allow=always"]);
-		}
-		command.args(args);
+			.env("GIT_ALLOW_PROTOCOL", if local.is_some() { "file" } else { "https" });
 		command
 	};
 	let failed = |ended: Ended| match ended {
@@ -187,20 +203,15 @@ pub fn git_fetch(
 		}
 		Ended::NotStarted(why) => BuildError::Fetch(why),
 	};
-	let watch = Some((source, max_bytes));
-	sandbox::run(&mut git(&["init", "--quiet"]), log, deadline, None).map_err(failed)?;
-	sandbox::run(
-		&mut git(&["fetch", "--quiet", "--depth", "1", "--no-tags", "--", repository, commit]),
-		log,
-		deadline,
-		watch,
-	)
-	.map_err(failed)?;
-	sandbox::run(&mut git(&["checkout", "--quiet", "--detach", commit]), log, deadline, watch)
-		.map_err(failed)?;
-	let head =
-		git(&["rev-parse", "HEAD"]).output().map_err(|e| BuildError::Fetch(e.to_string()))?;
-	if String::from_utf8_lossy(&head.stdout).trim() != commit {
+	let watch = Some((source, limits.source_bytes));
+	sandbox::run(&mut git(false, &["init", "--quiet"]), log, deadline, None).map_err(failed)?;
+	let fetch = ["fetch", "--quiet", "--depth", "1", "--no-tags", "--", repository, commit];
+	sandbox::run(&mut git(true, &fetch), log, deadline, watch).map_err(failed)?;
+	let checkout = ["checkout", "--quiet", "--detach", commit];
+	sandbox::run(&mut git(false, &checkout), log, deadline, watch).map_err(failed)?;
+	sandbox::run(&mut git(false, &["rev-parse", "HEAD"]), log, deadline, None).map_err(failed)?;
+	let head = fs::read_to_string(log).unwrap_or_default();
+	if head.trim() != commit {
 		return Err(BuildError::Fetch(format!("{commit} is not a commit of the repository")));
 	}
 	// The build needs the files, not the history.

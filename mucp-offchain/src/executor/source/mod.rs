@@ -202,14 +202,23 @@ impl Builder {
 		let (source, home) = (work.join("source"), work.join("home"));
 		fs::create_dir_all(&home).map_err(|e| BuildError::Fetch(e.to_string()))?;
 		let log = work.join("fetch.log");
-		let max = self.limits.source_bytes;
-		fetch::git_fetch(repository, transport, commit, &source, &home, &log, deadline, max)?;
+		sandbox::check(&self.isolation)?;
+		fetch::git_fetch(
+			&self.isolation,
+			&self.limits,
+			repository,
+			transport,
+			commit,
+			&source,
+			&home,
+			&log,
+			deadline,
+		)?;
 		fetch::check_tree(&source)?;
 		fetch::neutralise(&source)?;
 		let mut toolchain = None;
 		let (language, wasm) = match detect(&source)? {
 			(Language::Rust, _) => {
-				sandbox::check(&self.isolation)?;
 				let channel = fetch::pinned_channel(&source)?;
 				let (sysroot, version) =
 					fetch::toolchain(&self.rustc, channel.as_deref(), &home, deadline)?;

@@ -109,15 +109,7 @@ pub fn cargo(
 	home: &Path,
 	args: &[&str],
 ) -> Command {
-	let mut command = Command::new("prlimit");
-	command.args([
-		format!("--as={}", limits.memory_bytes),
-		format!("--nproc={}", limits.processes),
-		format!("--fsize={}", limits.file_bytes),
-		format!("--nofile={}", limits.open_files),
-		"--core=0".into(),
-		"--".into(),
-	]);
+	let mut command = limited(limits);
 	// Paths as the build sees them.
 	let (source, target, cargo_home, toolchain) = match isolation {
 		Isolation::Bubblewrap(bwrap) => {
@@ -167,9 +159,67 @@ pub fn cargo(
 	command
 }
 
-fn bubblewrap_args(command: &mut Command, mounts: &Mounts) {
+/// `prlimit` with the per-process limits of `limits`, ready for the program to run.
+fn limited(limits: &Limits) -> Command {
+	let mut command = Command::new("prlimit");
+	command.args([
+		format!("--as={}", limits.memory_bytes),
+		format!("--nproc={}", limits.processes),
+		format!("--fsize={}", limits.file_bytes),
+		format!("--nofile={}", limits.open_files),
+		"--core=0".into(),
+		"--".into(),
+	]);
+	command
+}
+
+/// The directory git's `HOME` is inside the sandbox (an empty, read-only directory).
+pub const GIT_HOME: &str = "/home/git";
+
+/// `git <args>` on the checkout `source`, as `isolation` runs it, limited by `limits`: under
+/// bubblewrap with only `source` writable, `home` (empty) read-only as its `HOME`, a local
+/// repository read-only at its own path, the network only if `network`, a cleared
+/// environment. Git's parsers have had checkout-time code execution bugs, and the repository
+/// is a stranger's. Inside the sandbox the checkout is at [`SOURCE`].
+pub fn git(
+	isolation: &Isolation,
+	limits: &Limits,
+	source: &Path,
+	home: &Path,
+	local: Option<&Path>,
+	network: bool,
+	args: &[&str],
+) -> Command {
+	let mut command = limited(limits);
+	let (at, home) = match isolation {
+		Isolation::Bubblewrap(bwrap) => {
+			command.arg(bwrap);
+			namespace_args(&mut command, network);
+			command.arg("--ro-bind").arg(home).arg(GIT_HOME);
+			command.arg("--bind").arg(source).arg(SOURCE);
+			if let Some(local) = local {
+				command.arg("--ro-bind").arg(local).arg(local);
+			}
+			command.args(["--chdir", SOURCE, "--"]);
+			(Path::new(SOURCE), Path::new(GIT_HOME))
+		}
+		Isolation::UnsandboxedUnsafe => (source, home),
+	};
+	command
+		.env_clear()
+		.env("PATH", "/usr/bin:/bin")
+		.env("HOME", home)
+		.arg("git")
+		.arg("-C")
+		.arg(at)
+		.args(args);
+	command
+}
+
+/// The namespaces, capabilities and system directories every sandboxed run shares.
+fn namespace_args(command: &mut Command, network: bool) {
 	command.args(["--unshare-all", "--cap-drop", "ALL", "--die-with-parent", "--new-session"]);
-	if mounts.network {
+	if network {
 		command.arg("--share-net");
 	}
 	command.args(["--ro-bind", "/usr", "/usr"]);
@@ -189,7 +239,7 @@ fn bubblewrap_args(command: &mut Command, mounts: &Mounts) {
 	// fetching, name resolution and CA certificates.
 	let mut etc =
 		vec!["/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"];
-	if mounts.network {
+	if network {
 		etc.extend([
 			"/etc/resolv.conf",
 			"/etc/hosts",
@@ -203,7 +253,12 @@ fn bubblewrap_args(command: &mut Command, mounts: &Mounts) {
 	for path in etc {
 		command.args(["--ro-bind-try", path, path]);
 	}
-	command.args(["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]);
+	command.args(["--proc", "/proc", "--dev", "/dev"]);
+}
+
+fn bubblewrap_args(command: &mut Command, mounts: &Mounts) {
+	namespace_args(command, mounts.network);
+	command.args(["--tmpfs", "/tmp"]);
 	command.arg("--ro-bind").arg(mounts.toolchain).arg(TOOLCHAIN);
 	command.arg("--ro-bind").arg(mounts.source).arg(SOURCE);
 	let (cargo_home, writable) = mounts.cargo_home;
@@ -236,7 +291,8 @@ pub fn check(isolation: &Isolation) -> Result<(), BuildError> {
 	let Isolation::Bubblewrap(bwrap) = isolation else { return Ok(()) };
 	let missing = |what: String| {
 		BuildError::Refused(format!(
-			"{what}: Rust services are built only inside bubblewrap; install it with \
+			"{what}: sources are fetched and Rust services built only inside bubblewrap; \
+			 install it with \
 			 scripts/setup.sh (Debian package `bubblewrap`)"
 		))
 	};
@@ -421,6 +477,44 @@ mod tests {
 		);
 		assert_eq!(digest(log).len(), 16);
 		assert_ne!(digest(log), digest("error: something else"));
+	}
+
+	#[test]
+	fn git_runs_in_bubblewrap_with_only_the_checkout_writable() {
+		let args_of = |command: &Command| -> String {
+			command
+				.get_args()
+				.map(|a| a.to_string_lossy().into_owned())
+				.collect::<Vec<_>>()
+				.join(" ")
+		};
+		let bwrap = Isolation::Bubblewrap("bwrap".into());
+		let (source, home) = (Path::new("/scratch/b/source"), Path::new("/scratch/b/home"));
+		let fetch =
+			git(&bwrap, &Limits::default(), source, home, None, true, &["fetch", "--", "u", "c"]);
+		let line = args_of(&fetch);
+		assert!(line.starts_with("--as=4294967296 --nproc=4096"), "{line}");
+		assert!(line.contains("-- bwrap --unshare-all --cap-drop ALL --die-with-parent"), "{line}");
+		assert!(line.contains("--share-net"), "{line}");
+		assert!(line.contains("--ro-bind /scratch/b/home /home/git"), "{line}");
+		assert!(line.ends_with("--chdir /build/source -- git -C /build/source fetch -- u c"));
+		let writable: Vec<&str> =
+			line.match_indices("--bind ").map(|(at, _)| &line[at..]).collect();
+		assert_eq!(writable.len(), 1, "{line}");
+		assert!(writable[0].starts_with("--bind /scratch/b/source /build/source"), "{line}");
+		let envs: Vec<(String, String)> = fetch
+			.get_envs()
+			.map(|(k, v)| {
+				(k.to_string_lossy().into_owned(), v.unwrap_or_default().to_string_lossy().into())
+			})
+			.collect();
+		assert!(envs.contains(&("HOME".into(), "/home/git".into())), "{envs:?}");
+		let local = Path::new("/srv/repo");
+		let checkout =
+			git(&bwrap, &Limits::default(), source, home, Some(local), false, &["checkout"]);
+		let line = args_of(&checkout);
+		assert!(!line.contains("--share-net"), "{line}");
+		assert!(line.contains("--ro-bind /srv/repo /srv/repo"), "{line}");
 	}
 
 	#[test]
