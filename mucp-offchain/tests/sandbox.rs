@@ -346,3 +346,67 @@ fn a_dependency_from_crates_io_is_fetched_then_built_offline() {
 	assert_eq!(built.language, Some(Language::Rust));
 	assert!(built.wasm.starts_with(b"\0asm"));
 }
+
+/// A build script that runs `work` and then waits (a minute at most) to be stopped.
+fn build_script_then_wait(work: &str) -> String {
+	format!(
+		"fn main() {{\n{work}\n\tstd::thread::sleep(std::time::Duration::from_secs(60));\n\t\
+		 panic!(\"not stopped\");\n}}\n"
+	)
+}
+
+#[test]
+fn a_build_script_filling_tmp_is_stopped() {
+	let dir = tempfile::tempdir().unwrap();
+	let build_rs = build_script_then_wait(
+		"\tuse std::io::Write;\n\tlet mut file = std::fs::File::create(\"/tmp/big\").unwrap();\n\t\
+		 for _ in 0..256 { file.write_all(&[7u8; 1 << 20]).unwrap(); }",
+	);
+	let (repo, commit) = crate_with_build_script(dir.path(), "filler", &build_rs);
+	let mut builder = builder(&dir.path().join("builds"));
+	builder.limits.target_bytes = 64 << 20;
+	match builder.build(&repo.url(), &commit, None) {
+		Err(BuildError::Failed(detail)) => assert_eq!(
+			detail,
+			"the build wrote more than 67108864 bytes (its target directory and /tmp count \
+			 together)"
+		),
+		other => panic!("{other:?}"),
+	}
+	assert_eq!(fs::read_dir(&builder.scratch).unwrap().count(), 0, "the build is removed");
+}
+
+#[test]
+fn a_build_script_creating_many_files_is_stopped() {
+	let dir = tempfile::tempdir().unwrap();
+	let build_rs = build_script_then_wait(
+		"\tfor n in 0..20_000 { std::fs::write(format!(\"/tmp/{n}\"), \"\").unwrap(); }",
+	);
+	let (repo, commit) = crate_with_build_script(dir.path(), "inodes", &build_rs);
+	let mut builder = builder(&dir.path().join("builds"));
+	builder.limits.entries = 5_000;
+	match builder.build(&repo.url(), &commit, None) {
+		Err(BuildError::Failed(detail)) => assert_eq!(
+			detail,
+			"the build wrote more than 5000 files (its target directory and /tmp count together)"
+		),
+		other => panic!("{other:?}"),
+	}
+}
+
+#[test]
+fn a_directory_a_build_locked_is_removed_afterwards() {
+	let dir = tempfile::tempdir().unwrap();
+	let build_rs = "use std::os::unix::fs::PermissionsExt;\nfn main() {\n\tfor root in \
+	                [\"/tmp\".to_owned(), std::env::var(\"OUT_DIR\").unwrap()] {\n\t\tlet \
+	                locked = format!(\"{root}/locked\");\n\t\t\
+	                std::fs::create_dir_all(format!(\"{locked}/inner\")).unwrap();\n\t\t\
+	                std::fs::write(format!(\"{locked}/inner/file\"), \"x\").unwrap();\n\t\t\
+	                std::fs::set_permissions(&locked, \
+	                std::fs::Permissions::from_mode(0o000)).unwrap();\n\t}\n}\n";
+	let (repo, commit) = crate_with_build_script(dir.path(), "locker", build_rs);
+	let builder = builder(&dir.path().join("builds"));
+	let built = builder.build(&repo.url(), &commit, None).expect("the build itself succeeds");
+	assert_eq!(built.language, Some(Language::Rust));
+	assert_eq!(fs::read_dir(&builder.scratch).unwrap().count(), 0, "the build is removed");
+}

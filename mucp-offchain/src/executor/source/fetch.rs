@@ -198,18 +198,21 @@ pub fn git_fetch(
 			|line| line.starts_with("fatal:") || line.starts_with("error:"),
 		)),
 		Ended::TimedOut(limit) => BuildError::TimedOut(limit),
-		Ended::TooLarge(limit) => {
-			BuildError::Fetch(format!("the repository is larger than {limit} bytes"))
-		}
+		Ended::TooLarge(why) => BuildError::Fetch(format!("the repository holds {why}")),
 		Ended::NotStarted(why) => BuildError::Fetch(why),
 	};
-	let watch = Some((source, limits.source_bytes));
-	sandbox::run(&mut git(false, &["init", "--quiet"]), log, deadline, None).map_err(failed)?;
-	let fetch = ["fetch", "--quiet", "--depth", "1", "--no-tags", "--", repository, commit];
-	sandbox::run(&mut git(true, &fetch), log, deadline, watch).map_err(failed)?;
-	let checkout = ["checkout", "--quiet", "--detach", commit];
-	sandbox::run(&mut git(false, &checkout), log, deadline, watch).map_err(failed)?;
-	sandbox::run(&mut git(false, &["rev-parse", "HEAD"]), log, deadline, None).map_err(failed)?;
+	let watch = sandbox::Watch {
+		dirs: vec![source.to_path_buf()],
+		bytes: limits.source_bytes,
+		entries: limits.entries,
+	};
+	let run = |network: bool, args: &[&str]| {
+		sandbox::run(&mut git(network, args), log, deadline, Some(&watch), limits).map_err(failed)
+	};
+	run(false, &["init", "--quiet"])?;
+	run(true, &["fetch", "--quiet", "--depth", "1", "--no-tags", "--", repository, commit])?;
+	run(false, &["checkout", "--quiet", "--detach", commit])?;
+	run(false, &["rev-parse", "HEAD"])?;
 	let head = fs::read_to_string(log).unwrap_or_default();
 	if head.trim() != commit {
 		return Err(BuildError::Fetch(format!("{commit} is not a commit of the repository")));
@@ -349,12 +352,13 @@ pub fn toolchain(
 	let not_installed = || {
 		BuildError::Refused(format!("the toolchain `{named}` the repository pins is not installed"))
 	};
-	sandbox::run(command.arg("--print").arg("sysroot"), &log, deadline, None).map_err(|ended| {
-		match ended {
+	let limits = Limits::default();
+	sandbox::run(command.arg("--print").arg("sysroot"), &log, deadline, None, &limits).map_err(
+		|ended| match ended {
 			Ended::TimedOut(limit) => BuildError::TimedOut(limit),
 			_ => not_installed(),
-		}
-	})?;
+		},
+	)?;
 	let printed = fs::read_to_string(&log).map_err(|_| not_installed())?;
 	let sysroot = Path::new(printed.lines().last().unwrap_or_default().trim())
 		.canonicalize()

@@ -176,12 +176,15 @@ impl Builder {
 		let commit = fetch::check_reference(commit)?;
 		let deadline = Deadline { at: Instant::now() + self.time_limit, limit: self.time_limit };
 		fs::create_dir_all(&self.scratch).map_err(|e| BuildError::Fetch(e.to_string()))?;
-		// Removed, with everything fetched and built in it, when dropped.
 		let work = tempfile::Builder::new()
 			.prefix("build-")
 			.tempdir_in(&self.scratch)
-			.map_err(|e| BuildError::Fetch(e.to_string()))?;
-		let built = self.build_in(work.path(), repository, transport, &commit, deadline)?;
+			.map_err(|e| BuildError::Fetch(e.to_string()))?
+			.keep();
+		let built = self.build_in(&work, repository, transport, &commit, deadline);
+		// With everything fetched and built in it, whatever its modes.
+		sandbox::remove_scratch(&work);
+		let built = built?;
 		if let Some(expected) = expected.filter(|expected| *expected != built.hash) {
 			return Err(BuildError::HashMismatch { expected, actual: built.hash });
 		}
@@ -246,9 +249,9 @@ impl Builder {
 		sysroot: &Path,
 		deadline: Deadline,
 	) -> Result<Vec<u8>, BuildError> {
-		let (cargo_home, target, home) =
-			(work.join("cargo-home"), work.join("target"), work.join("home"));
-		for dir in [&cargo_home, &target] {
+		let (cargo_home, target, home, tmp) =
+			(work.join("cargo-home"), work.join("target"), work.join("home"), work.join("tmp"));
+		for dir in [&cargo_home, &target, &tmp] {
 			fs::create_dir_all(dir).map_err(|e| BuildError::Failed(e.to_string()))?;
 		}
 		let mut mounts = Mounts {
@@ -257,15 +260,22 @@ impl Builder {
 			target: None,
 			toolchain: sysroot,
 			network: true,
+			tmp: &tmp,
 			hidden: &self.hidden,
 		};
 		let fetch_args = ["fetch", "--locked", "--target", "wasm32v1-none"];
 		let mut fetch = sandbox::cargo(&self.isolation, &self.limits, &mounts, &home, &fetch_args);
+		let watch = |dir: &Path, bytes: u64| sandbox::Watch {
+			dirs: vec![dir.to_path_buf(), tmp.clone()],
+			bytes,
+			entries: self.limits.entries,
+		};
 		sandbox::run(
 			&mut fetch,
 			&work.join("cargo-fetch.log"),
 			deadline,
-			Some((&cargo_home, self.limits.source_bytes)),
+			Some(&watch(&cargo_home, self.limits.source_bytes)),
+			&self.limits,
 		)
 		.map_err(|ended| match ended {
 			Ended::Failed(status, log) => BuildError::Fetch(sandbox::withheld(
@@ -288,7 +298,8 @@ impl Builder {
 			&mut build,
 			&work.join("build.log"),
 			deadline,
-			Some((&target, self.limits.target_bytes)),
+			Some(&watch(&target, self.limits.target_bytes)),
+			&self.limits,
 		)
 		.map_err(cargo_error)?;
 		let out = target.join("wasm32v1-none/release");
@@ -319,9 +330,9 @@ fn cargo_error(ended: Ended) -> BuildError {
 			}))
 		}
 		Ended::TimedOut(limit) => BuildError::TimedOut(limit),
-		Ended::TooLarge(limit) => {
-			BuildError::Failed(format!("the build wrote more than {limit} bytes"))
-		}
+		Ended::TooLarge(why) => BuildError::Failed(format!(
+			"the build wrote {why} (its target directory and /tmp count together)"
+		)),
 		Ended::NotStarted(why) => BuildError::Failed(why),
 	}
 }
