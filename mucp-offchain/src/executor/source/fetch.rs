@@ -7,8 +7,16 @@
 //!   [`super::Builder::allow_local_sources`] (development and tests). Stops a placement from
 //!   cloning the node's own files (`file:///…/keystore`), using the operator's ssh keys
 //!   (`ssh://`, `git@host:`), running commands through `ext::`, or talking plain http; an
-//!   https address naming `localhost` or a loopback, private or link-local address (the
-//!   cloud metadata service) is refused too, and so are credentials in the address;
+//!   https address is refused unless its host is a DNS name (dotted, its last label starting
+//!   with a letter) or a canonical public IP literal: `localhost`, loopback, private,
+//!   link-local (the cloud metadata service) and CGNAT addresses, and their spellings curl
+//!   accepts (`127.1`, `2130706433`, `0x7f.0.0.1`) are refused, and so are credentials in the
+//!   address. (A public name resolving to a private address is not caught: DNS is resolved
+//!   again by git, so a check here could be rebound anyway);
+//! - before `cargo fetch`, [`check_dependencies`]: `Cargo.lock` must exist and name only
+//!   crates.io's registry and `git+https://` public hosts, and no manifest may `[patch]` or
+//!   replace (`[source]`, `[registries]`) sources. Stops a repository making the node's fetch
+//!   reach its own network or files (`sparse+http://169.254.169.254/`, `git+file:///…`);
 //! - git runs with no system or global configuration (`GIT_CONFIG_NOSYSTEM`, an empty
 //!   `HOME`), `protocol.allow=never` but for the allowed schemes, no redirects
 //!   (`http.followRedirects=false`: an allowed host cannot send git elsewhere), no hooks, no
@@ -87,37 +95,165 @@ pub fn check_repository(repository: &str, allow_local: bool) -> Result<Transport
 	Err(refused("its scheme is not allowed"))
 }
 
-/// Whether `authority` (host and port) is a loopback, private, link-local or unspecified
-/// address, or `localhost`: a placement must not make the node probe its own network. (A
-/// public name resolving to such an address is not caught here.)
+/// Whether `authority` (host and optional port) must not be fetched from: anything but a DNS
+/// name (dotted, ending in a label that starts with a letter) or a canonical public IP
+/// literal. Stops a placement making the node probe its own network: `localhost`, loopback,
+/// private, link-local (the cloud metadata service) and CGNAT addresses, and the spellings of
+/// them that curl accepts but a check on dotted quads misses (`127.1`, `2130706433`,
+/// `0x7f.0.0.1`, `0177.0.0.1`). (A public name resolving to such an address is not caught
+/// here.)
 fn internal_host(authority: &str) -> bool {
-	use std::net::IpAddr;
-	let host = match authority.strip_prefix('[') {
-		Some(v6) => v6.split(']').next().unwrap_or_default(),
-		None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+	use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+	let (host, port, bracketed) = match authority.strip_prefix('[') {
+		Some(v6) => match v6.split_once(']') {
+			Some((host, "")) => (host, None, true),
+			Some((host, rest)) => match rest.strip_prefix(':') {
+				Some(port) => (host, Some(port), true),
+				None => return true,
+			},
+			None => return true,
+		},
+		None => match authority.rsplit_once(':') {
+			Some((host, port)) => (host, Some(port), false),
+			None => (authority, None, false),
+		},
 	};
-	let host = host.trim_end_matches('.').to_ascii_lowercase();
-	if host == "localhost" || host.ends_with(".localhost") {
+	if port.is_some_and(|port| {
+		port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit())
+	}) {
 		return true;
 	}
-	match host.parse::<IpAddr>() {
-		Ok(IpAddr::V4(ip)) => {
-			ip.is_loopback()
+	if bracketed {
+		return host.parse::<Ipv6Addr>().map_or(true, |ip| !public(IpAddr::V6(ip)));
+	}
+	let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+	if let Ok(ip) = host.parse::<Ipv4Addr>() {
+		return !public(IpAddr::V4(ip));
+	}
+	let labels: Vec<&str> = host.split('.').collect();
+	let label = |label: &&str| {
+		!label.is_empty()
+			&& label.len() <= 63
+			&& !label.starts_with('-')
+			&& !label.ends_with('-')
+			&& label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+	};
+	let dns = labels.len() >= 2
+		&& labels.iter().all(label)
+		&& labels.last().is_some_and(|top| top.as_bytes()[0].is_ascii_alphabetic());
+	!dns || host == "localhost" || host.ends_with(".localhost")
+}
+
+/// Whether `ip` is a public unicast address.
+fn public(ip: std::net::IpAddr) -> bool {
+	use std::net::IpAddr;
+	match ip {
+		IpAddr::V4(ip) => {
+			let [a, b, ..] = ip.octets();
+			!(ip.is_loopback()
 				|| ip.is_private()
 				|| ip.is_link_local()
 				|| ip.is_unspecified()
 				|| ip.is_broadcast()
-				|| ip.octets()[0] == 100 && (64..128).contains(&ip.octets()[1])
+				|| ip.is_multicast()
+				|| ip.is_documentation()
+				|| a == 0 || a == 100 && (64..128).contains(&b))
 		}
-		Ok(IpAddr::V6(ip)) => {
-			ip.is_loopback()
+		IpAddr::V6(ip) => {
+			!(ip.is_loopback()
 				|| ip.is_unspecified()
+				|| ip.is_multicast()
 				|| (ip.segments()[0] & 0xfe00) == 0xfc00
 				|| (ip.segments()[0] & 0xffc0) == 0xfe80
 				|| ip.to_ipv4_mapped().is_some()
+				|| ip.to_ipv4().is_some())
 		}
-		Err(_) => false,
 	}
+}
+
+/// The package sources a lock file may name: crates.io's registry (as cargo records it, git
+/// index or sparse) and `git+https://` repositories on public hosts.
+const CRATES_IO: [&str; 2] =
+	["registry+https://github.com/rust-lang/crates.io-index", "sparse+https://index.crates.io/"];
+
+/// Refuses a crate whose dependencies would be fetched from anywhere but crates.io or a public
+/// https git host: `Cargo.lock` must exist and name only those sources, and no manifest may
+/// replace or patch sources (`[patch]`, `[source]`, `[registries]`). `cargo fetch` runs with
+/// the network and would otherwise let a repository make the node fetch from its own network
+/// (`registry+http://169.254.169.254/…`, `git+file:///…`, an internal git host).
+pub fn check_dependencies(source: &Path) -> Result<(), BuildError> {
+	let refused = |why: String| BuildError::Refused(format!("Cargo.lock: {why}"));
+	let lock = read_small(&source.join("Cargo.lock")).ok_or_else(|| {
+		refused("missing or not a small regular file; dependencies are fetched --locked".into())
+	})?;
+	check_lock_sources(&lock).map_err(refused)?;
+	let mut stack = vec![source.to_path_buf()];
+	while let Some(dir) = stack.pop() {
+		let entries = fs::read_dir(&dir).map_err(|e| BuildError::Fetch(e.to_string()))?;
+		for entry in entries.filter_map(Result::ok) {
+			let path = entry.path();
+			let Ok(meta) = path.symlink_metadata() else { continue };
+			if meta.is_dir() {
+				stack.push(path);
+			} else if entry.file_name() == "Cargo.toml" {
+				let name = relative(source, &path);
+				let text = read_small(&path).ok_or_else(|| {
+					BuildError::Refused(format!("{name}: not a small regular file"))
+				})?;
+				check_manifest(&text)
+					.map_err(|why| BuildError::Refused(format!("{name}: {why}")))?;
+			}
+		}
+	}
+	Ok(())
+}
+
+/// A regular file of at most 4 MiB, as text.
+fn read_small(path: &Path) -> Option<String> {
+	let meta = path.symlink_metadata().ok()?;
+	if !meta.is_file() || meta.len() > 4 << 20 {
+		return None;
+	}
+	fs::read_to_string(path).ok()
+}
+
+/// Refuses a lock file naming a source other than [`CRATES_IO`] or a public https git host.
+fn check_lock_sources(lock: &str) -> Result<(), String> {
+	for (number, line) in lock.lines().enumerate() {
+		let Some(value) = line.trim().strip_prefix("source") else { continue };
+		let Some(value) = value.trim_start().strip_prefix('=') else { continue };
+		let value = value.trim().trim_matches('"');
+		let allowed = CRATES_IO.contains(&value)
+			|| value.strip_prefix("git+").is_some_and(|url| {
+				let url = url.split(['?', '#']).next().unwrap_or_default();
+				url.starts_with("https://") && check_repository(url, false).is_ok()
+			});
+		if !allowed {
+			return Err(format!(
+				"line {}: the source `{}` is refused; dependencies come from crates.io or 				 git+https:// public hosts",
+				number + 1,
+				shorten(value)
+			));
+		}
+	}
+	Ok(())
+}
+
+/// Refuses a manifest that patches or replaces package sources.
+fn check_manifest(manifest: &str) -> Result<(), String> {
+	for (number, line) in manifest.lines().enumerate() {
+		let line = line.trim_start().trim_start_matches('[').trim_start();
+		for table in ["patch", "source", "registries", "registry"] {
+			let rest = line.strip_prefix(table).unwrap_or("-");
+			if rest.starts_with(['.', ']']) || rest.trim_start().starts_with(['.', ']']) {
+				return Err(format!(
+					"line {}: `[{table}]` is refused: a service's dependencies come from 					 crates.io or git+https:// public hosts as its Cargo.lock names them",
+					number + 1
+				));
+			}
+		}
+	}
+	Ok(())
 }
 
 /// `reference` as a commit hash, or why it is refused.
@@ -407,6 +543,22 @@ mod tests {
 			"https://169.254.169.254/latest",
 			"https://[::1]/x",
 			"https://[fd00::1]:443/x",
+			"https://127.1/x",
+			"https://2130706433/x",
+			"https://0x7f.0.0.1/x",
+			"https://0177.0.0.1/x",
+			"https://127.0.0.1./x",
+			"https://localhost./x",
+			"https://a.localhost/x",
+			"https://intranet/x",
+			"https://example.123/x",
+			"https://-x.example.com/x",
+			"https://0.0.0.0/x",
+			"https://100.64.0.1/x",
+			"https://[::ffff:127.0.0.1]/x",
+			"https://[::1/x",
+			"https://example.com:x/x",
+			"https://example.com:/x",
 			"relative/path",
 		] {
 			assert!(
@@ -414,10 +566,85 @@ mod tests {
 				"{refused}"
 			);
 		}
+		for allowed in [
+			"https://gitlab.com/a/b.git",
+			"https://git.example.org:8443/a",
+			"https://140.82.112.3/a/b",
+			"https://[2606:4700::1111]/a",
+			"https://0x7f.example.com/a",
+		] {
+			assert_eq!(check_repository(allowed, false), Ok(Transport::Https), "{allowed}");
+		}
 		assert_eq!(check_repository("file:///srv/repo", true), Ok(Transport::Local));
 		assert_eq!(check_repository("/srv/repo", true), Ok(Transport::Local));
 		assert!(check_repository("ext::sh", true).is_err());
 		assert!(check_repository("relative", true).is_err());
+	}
+
+	#[test]
+	fn a_lock_file_names_only_crates_io_and_public_git_sources() {
+		let lock = |source: &str| {
+			format!(
+				"version = 4\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \
+				 \"{source}\"\n\n[[package]]\nname = \"local\"\nversion = \"0.1.0\"\n"
+			)
+		};
+		for allowed in [
+			"registry+https://github.com/rust-lang/crates.io-index",
+			"sparse+https://index.crates.io/",
+			"git+https://github.com/a/b?branch=main#0123456789abcdef0123456789abcdef01234567",
+		] {
+			assert_eq!(check_lock_sources(&lock(allowed)), Ok(()), "{allowed}");
+		}
+		for refused in [
+			"registry+https://my-registry.example.com/index",
+			"sparse+http://169.254.169.254/latest/",
+			"git+file:///root/.ssh#0123",
+			"git+ssh://git@github.com/a/b#0123",
+			"git+https://127.1/a#0123",
+			"git+https://10.0.0.2/a#0123",
+			"path+file:///etc",
+		] {
+			let why = check_lock_sources(&lock(refused)).unwrap_err();
+			assert!(why.starts_with("line 6: the source `"), "{refused}: {why}");
+		}
+	}
+
+	#[test]
+	fn a_manifest_may_not_patch_or_replace_sources() {
+		let package = "[package]\nname = \"a\"\n[dependencies]\nitoa = \"1\"\n";
+		assert_eq!(check_manifest(package), Ok(()));
+		assert_eq!(check_manifest("[package]\nsource-dir = 1\npatches = 2\n"), Ok(()));
+		for refused in [
+			"[patch.crates-io]\nitoa = { path = \"x\" }\n",
+			"[ patch . \"https://github.com/a/b\" ]\n",
+			"[source.crates-io]\nreplace-with = \"mine\"\n",
+			"[registries.mine]\nindex = \"https://10.0.0.1/\"\n",
+			"patch.crates-io.itoa = { path = \"x\" }\n",
+		] {
+			let text = format!("{package}{refused}");
+			let why = check_manifest(&text).unwrap_err();
+			assert!(why.starts_with("line 5: `["), "{refused}: {why}");
+		}
+	}
+
+	#[test]
+	fn a_crate_without_a_lock_file_or_with_a_foreign_source_is_refused() {
+		let dir = tempfile::tempdir().unwrap();
+		fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"a\"\n").unwrap();
+		assert!(
+			matches!(check_dependencies(dir.path()), Err(BuildError::Refused(why)) if why.contains("missing"))
+		);
+		fs::write(dir.path().join("Cargo.lock"), "version = 4\n").unwrap();
+		assert_eq!(check_dependencies(dir.path()), Ok(()));
+		fs::create_dir_all(dir.path().join("member")).unwrap();
+		fs::write(dir.path().join("member/Cargo.toml"), "[patch.crates-io]\n").unwrap();
+		match check_dependencies(dir.path()) {
+			Err(BuildError::Refused(why)) => {
+				assert!(why.starts_with("member/Cargo.toml: line 1"), "{why}")
+			}
+			other => panic!("{other:?}"),
+		}
 	}
 
 	#[test]

@@ -222,6 +222,7 @@ impl Builder {
 		let mut toolchain = None;
 		let (language, wasm) = match detect(&source)? {
 			(Language::Rust, _) => {
+				fetch::check_dependencies(&source)?;
 				let channel = fetch::pinned_channel(&source)?;
 				let (sysroot, version) =
 					fetch::toolchain(&self.rustc, channel.as_deref(), &home, deadline)?;
