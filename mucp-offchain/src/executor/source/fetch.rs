@@ -36,7 +36,10 @@
 //!   `rustc-wrapper`, a linker or a `build.rustc` to run;
 //! - `rust-toolchain.toml` is read here, not by rustup ([`pinned_channel`]): only a plain
 //!   `channel` is honoured, a toolchain `path` is refused, and a toolchain that is not installed
-//!   is never downloaded.
+//!   is never downloaded: the channel must be in `rustup toolchain list` before rustup is asked
+//!   anything about it, and rustup runs with a cleared environment (the node's `PATH`,
+//!   `RUSTUP_HOME` and `CARGO_HOME` only, no `HOME`), so neither the node's tokens and proxies
+//!   nor a stray `RUSTUP_DIST_SERVER` play a part.
 
 use std::{
 	fs,
@@ -471,7 +474,8 @@ fn check_channel(channel: &str) -> Result<String, String> {
 
 /// The sysroot of `channel` (or of the node's default toolchain), asked of rustup's `rustc`
 /// from `cwd`, outside the checkout, so the repository's files play no part; a toolchain that
-/// is not installed is not downloaded.
+/// is not installed is not downloaded, and a pinned channel is first looked up in `rustup
+/// toolchain list`. rustup runs with a cleared environment ([`rustup_command`]).
 pub fn toolchain(
 	rustc: &Path,
 	channel: Option<&str>,
@@ -479,16 +483,30 @@ pub fn toolchain(
 	deadline: Deadline,
 ) -> Result<(PathBuf, String), BuildError> {
 	let named = channel.unwrap_or("the node's default");
-	let mut command = Command::new(rustc);
-	command.current_dir(cwd).env("RUSTUP_AUTO_INSTALL", "0").env_remove("RUSTUP_TOOLCHAIN");
-	if let Some(channel) = channel {
-		command.env("RUSTUP_TOOLCHAIN", channel);
-	}
-	let log = cwd.join("toolchain.log");
 	let not_installed = || {
 		BuildError::Refused(format!("the toolchain `{named}` the repository pins is not installed"))
 	};
 	let limits = Limits::default();
+	if let Some(channel) = channel {
+		// rustup is asked about a channel only once it is known to be installed.
+		let rustup = match rustc.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+			Some(dir) => dir.join("rustup"),
+			None => PathBuf::from("rustup"),
+		};
+		let mut list = rustup_command(&rustup, cwd);
+		let log = cwd.join("toolchains.log");
+		sandbox::run(list.args(["toolchain", "list"]), &log, deadline, None, &limits)
+			.map_err(|_| not_installed())?;
+		let listed = fs::read_to_string(&log).unwrap_or_default();
+		if !installed(channel, &listed) {
+			return Err(not_installed());
+		}
+	}
+	let mut command = rustup_command(rustc, cwd);
+	if let Some(channel) = channel {
+		command.env("RUSTUP_TOOLCHAIN", channel);
+	}
+	let log = cwd.join("toolchain.log");
 	sandbox::run(command.arg("--print").arg("sysroot"), &log, deadline, None, &limits).map_err(
 		|ended| match ended {
 			Ended::TimedOut(limit) => BuildError::TimedOut(limit),
@@ -512,6 +530,42 @@ pub fn toolchain(
 		.output()
 		.map_err(|_| not_installed())?;
 	Ok((sysroot, String::from_utf8_lossy(&version.stdout).trim().to_owned()))
+}
+
+/// `program` (rustup or its `rustc` proxy) from `cwd` with a cleared environment: the node's
+/// `PATH`, `RUSTUP_HOME` and `CARGO_HOME` (derived from its `HOME` when unset), no `HOME`, and
+/// no automatic installs. Nothing else of the node's environment (tokens, proxies,
+/// `RUSTUP_TOOLCHAIN`, `RUSTUP_DIST_SERVER`) reaches rustup.
+fn rustup_command(program: &Path, cwd: &Path) -> Command {
+	use std::env::var_os;
+	let mut command = Command::new(program);
+	command
+		.env_clear()
+		.current_dir(cwd)
+		.env("PATH", var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()))
+		.env("RUSTUP_AUTO_INSTALL", "0");
+	for (name, default) in [("RUSTUP_HOME", ".rustup"), ("CARGO_HOME", ".cargo")] {
+		let value = var_os(name)
+			.or_else(|| var_os("HOME").map(|home| Path::new(&home).join(default).into()));
+		if let Some(value) = value {
+			command.env(name, value);
+		}
+	}
+	command
+}
+
+/// Whether `rustup toolchain list` output `listed` holds `channel`: a toolchain named
+/// `channel` or `channel-<host triple>` (not `nightly-2025-01-01-…` for `nightly`).
+fn installed(channel: &str, listed: &str) -> bool {
+	listed.lines().filter_map(|line| line.split_whitespace().next()).any(|name| {
+		name == channel
+			|| name.strip_prefix(channel).and_then(|rest| rest.strip_prefix('-')).is_some_and(
+				|triple| {
+					let parts: Vec<&str> = triple.split('-').collect();
+					parts.len() >= 3 && parts[0].starts_with(|c: char| c.is_ascii_alphabetic())
+				},
+			)
+	})
 }
 
 #[cfg(test)]
@@ -645,6 +699,43 @@ mod tests {
 			}
 			other => panic!("{other:?}"),
 		}
+	}
+
+	#[test]
+	fn a_channel_is_installed_only_if_rustup_lists_it() {
+		let listed = "stable-x86_64-unknown-linux-gnu (active, default)\n\
+		              nightly-2025-01-01-x86_64-unknown-linux-gnu\n1.95.0-x86_64-unknown-linux-gnu\n\
+		              my-toolchain\n";
+		for channel in ["stable", "1.95.0", "nightly-2025-01-01", "my-toolchain"] {
+			assert!(installed(channel, listed), "{channel}");
+		}
+		for channel in ["nightly", "1.95", "beta", "stable-aarch64", "1.2.3", "my"] {
+			assert!(!installed(channel, listed), "{channel}");
+		}
+		assert!(!installed("stable", "no installed toolchains\n"));
+	}
+
+	#[test]
+	fn rustup_runs_with_only_path_and_its_homes() {
+		let command = rustup_command(Path::new("rustup"), Path::new("/tmp"));
+		let mut names: Vec<String> = command
+			.get_envs()
+			.filter(|(_, value)| value.is_some())
+			.map(|(name, _)| name.to_string_lossy().into_owned())
+			.collect();
+		names.sort();
+		let [home, rustup_home, cargo_home] =
+			["HOME", "RUSTUP_HOME", "CARGO_HOME"].map(|name| std::env::var_os(name).is_some());
+		let expected: Vec<&str> = [
+			("CARGO_HOME", home || cargo_home),
+			("PATH", true),
+			("RUSTUP_AUTO_INSTALL", true),
+			("RUSTUP_HOME", home || rustup_home),
+		]
+		.into_iter()
+		.filter_map(|(name, set)| set.then_some(name))
+		.collect();
+		assert_eq!(names, expected);
 	}
 
 	#[test]
