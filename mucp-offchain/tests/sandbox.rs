@@ -30,27 +30,48 @@ fn builder(root: &Path) -> Builder {
 /// A valid text module.
 const WAT: &str = "(module (func (export \"answer\") (result i32) (i32.const 42)))";
 
+/// A directory removed when dropped, even on a panic.
+struct Removed(std::path::PathBuf);
+
+impl Drop for Removed {
+	fn drop(&mut self) {
+		let _ = fs::remove_dir_all(&self.0);
+	}
+}
+
 #[test]
 fn a_build_script_can_neither_read_the_node_base_path_nor_open_a_socket() {
-	let dir = tempfile::tempdir().unwrap();
-	let base = dir.path().join("node-base");
+	// The fake base path lies under a directory the sandbox binds (the toolchain's sysroot, at
+	// /toolchain), so only the `hidden` masking keeps it out of view; and the builds, as on a
+	// node, live under the base path.
+	let sysroot =
+		std::process::Command::new("rustc").args(["--print", "sysroot"]).output().unwrap();
+	let sysroot =
+		Path::new(String::from_utf8(sysroot.stdout).unwrap().trim()).canonicalize().unwrap();
+	let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
+	let name = format!("mucp-sandbox-test-{}-{nanos}", std::process::id());
+	let base = Removed(sysroot.join(&name));
+	let base = &base.0;
 	let keystore = base.join("chains/local/keystore");
 	fs::create_dir_all(&keystore).unwrap();
 	let secret = keystore.join("6d756370deadbeef");
 	fs::write(&secret, SECRET).unwrap();
+	let inside = format!("/toolchain/{name}/chains/local/keystore/6d756370deadbeef");
 	let listener = TcpListener::bind("127.0.0.1:0").unwrap();
 	listener.set_nonblocking(true).unwrap();
 	let build_rs = format!(
 		r#"fn main() {{
 	let read = std::fs::read_to_string({secret:?});
+	let read_inside = std::fs::read_to_string({inside:?});
 	let connected = std::net::TcpStream::connect("{address}");
-	if read.is_ok() || connected.is_ok() {{
-		panic!("escaped: read {{read:?}}, connected {{connected:?}}");
+	if read.is_ok() || read_inside.is_ok() || connected.is_ok() {{
+		panic!("escaped: read {{read:?}} {{read_inside:?}}, connected {{connected:?}}");
 	}}
 }}
 "#,
 		address = listener.local_addr().unwrap()
 	);
+	let dir = tempfile::tempdir().unwrap();
 	let (repo, commit) = crate_with_build_script(dir.path(), "probe", &build_rs);
 	let mut builder = builder(&base.join("chains/local/mucp/builds"));
 	builder.hidden = vec![base.clone()];
@@ -64,6 +85,7 @@ fn a_build_script_can_neither_read_the_node_base_path_nor_open_a_socket() {
 	}
 	let built = result.expect("the build runs, its script's escapes refused");
 	assert_eq!(built.language, Some(Language::Rust));
+	assert_eq!(fs::read_to_string(&secret).unwrap(), SECRET, "the key is there, outside");
 }
 
 #[test]
