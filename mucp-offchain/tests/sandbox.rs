@@ -30,27 +30,48 @@ fn builder(root: &Path) -> Builder {
 /// A valid text module.
 const WAT: &str = "(module (func (export \"answer\") (result i32) (i32.const 42)))";
 
+/// A directory removed when dropped, even on a panic.
+struct Removed(std::path::PathBuf);
+
+impl Drop for Removed {
+	fn drop(&mut self) {
+		let _ = fs::remove_dir_all(&self.0);
+	}
+}
+
 #[test]
 fn a_build_script_can_neither_read_the_node_base_path_nor_open_a_socket() {
-	let dir = tempfile::tempdir().unwrap();
-	let base = dir.path().join("node-base");
+	// The fake base path lies under a directory the sandbox binds (the toolchain's sysroot, at
+	// /toolchain), so only the `hidden` masking keeps it out of view; and the builds, as on a
+	// node, live under the base path.
+	let sysroot =
+		std::process::Command::new("rustc").args(["--print", "sysroot"]).output().unwrap();
+	let sysroot =
+		Path::new(String::from_utf8(sysroot.stdout).unwrap().trim()).canonicalize().unwrap();
+	let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
+	let name = format!("mucp-sandbox-test-{}-{nanos}", std::process::id());
+	let base = Removed(sysroot.join(&name));
+	let base = &base.0;
 	let keystore = base.join("chains/local/keystore");
 	fs::create_dir_all(&keystore).unwrap();
 	let secret = keystore.join("6d756370deadbeef");
 	fs::write(&secret, SECRET).unwrap();
+	let inside = format!("/toolchain/{name}/chains/local/keystore/6d756370deadbeef");
 	let listener = TcpListener::bind("127.0.0.1:0").unwrap();
 	listener.set_nonblocking(true).unwrap();
 	let build_rs = format!(
 		r#"fn main() {{
 	let read = std::fs::read_to_string({secret:?});
+	let read_inside = std::fs::read_to_string({inside:?});
 	let connected = std::net::TcpStream::connect("{address}");
-	if read.is_ok() || connected.is_ok() {{
-		panic!("escaped: read {{read:?}}, connected {{connected:?}}");
+	if read.is_ok() || read_inside.is_ok() || connected.is_ok() {{
+		panic!("escaped: read {{read:?}} {{read_inside:?}}, connected {{connected:?}}");
 	}}
 }}
 "#,
 		address = listener.local_addr().unwrap()
 	);
+	let dir = tempfile::tempdir().unwrap();
 	let (repo, commit) = crate_with_build_script(dir.path(), "probe", &build_rs);
 	let mut builder = builder(&base.join("chains/local/mucp/builds"));
 	builder.hidden = vec![base.clone()];
@@ -64,6 +85,7 @@ fn a_build_script_can_neither_read_the_node_base_path_nor_open_a_socket() {
 	}
 	let built = result.expect("the build runs, its script's escapes refused");
 	assert_eq!(built.language, Some(Language::Rust));
+	assert_eq!(fs::read_to_string(&secret).unwrap(), SECRET, "the key is there, outside");
 }
 
 #[test]
@@ -148,17 +170,73 @@ fn an_invalid_text_module_is_reported_by_line_without_its_text() {
 	}
 }
 
+/// Whether `detail` is the withheld error of a failed build: its category, cargo's exit
+/// status and a digest, nothing of the output.
+fn is_withheld_build_failure(detail: &str) -> bool {
+	let prefix = "the build failed (exit status: 101): its errors are in the node's log, digest ";
+	detail
+		.strip_prefix(prefix)
+		.is_some_and(|digest| digest.len() == 16 && digest.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 #[test]
-fn a_failed_build_reports_its_error_lines_not_its_output() {
+fn a_failed_build_reports_a_category_and_digest_not_its_output() {
 	let dir = tempfile::tempdir().unwrap();
 	let build_rs = format!(
-		"fn main() {{\n\tprintln!(\"{SECRET_WORDS}\");\n\tpanic!(\"{SECRET_WORDS}\");\n}}\n"
+		"fn main() {{\n\tprintln!(\"{SECRET_WORDS}\");\n\teprintln!(\"error: {SECRET_WORDS}\");\n\
+		 \tpanic!(\"{SECRET_WORDS}\");\n}}\n"
 	);
 	let (repo, commit) = crate_with_build_script(dir.path(), "noisy", &build_rs);
 	match builder(&dir.path().join("builds")).build(&repo.url(), &commit, None) {
 		Err(BuildError::Failed(detail)) => {
-			assert!(detail.contains("error: failed to run custom build command"), "{detail}");
+			assert!(is_withheld_build_failure(&detail), "{detail}");
 			assert!(!detail.contains(SECRET_WORDS), "the output leaked: {detail}");
+		}
+		other => panic!("{other:?}"),
+	}
+}
+
+#[test]
+fn a_proc_macro_emitting_a_file_as_compile_error_leaks_nothing() {
+	let dir = tempfile::tempdir().unwrap();
+	let repo = Repo::new(dir.path(), "leaky");
+	repo.write(
+		"Cargo.toml",
+		"[package]\nname = \"leaky\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+		 [workspace]\nmembers = [\"leak\"]\n[lib]\ncrate-type = [\"cdylib\"]\n\
+		 [dependencies]\nleak = { path = \"leak\" }\n",
+	)
+	.write(
+		"leak/Cargo.toml",
+		"[package]\nname = \"leak\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+		 [lib]\nproc-macro = true\n",
+	)
+	// Any file the sandbox shows: here one of the repository's, as a stand-in.
+	.write("leak/secret.txt", SECRET)
+	.write(
+		"leak/src/lib.rs",
+		"use proc_macro::TokenStream;\n#[proc_macro]\npub fn leak(_: TokenStream) -> \
+		 TokenStream {\n\tlet data = \
+		 std::fs::read_to_string(\"/build/source/leak/secret.txt\").unwrap_or_default();\n\t\
+		 format!(\"compile_error!({data:?});\").parse().unwrap()\n}\n",
+	)
+	.write(
+		"src/lib.rs",
+		"#![no_std]\nleak::leak!();\n#[panic_handler]\nfn panic(_: &core::panic::PanicInfo) -> ! \
+		 { loop {} }\n",
+	);
+	let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+	let locked = std::process::Command::new(cargo)
+		.current_dir(&repo.path)
+		.args(["generate-lockfile", "--offline"])
+		.status()
+		.unwrap();
+	assert!(locked.success(), "the lock file of two path crates");
+	let commit = repo.commit("a leaking macro");
+	match builder(&dir.path().join("builds")).build(&repo.url(), &commit, None) {
+		Err(BuildError::Failed(detail)) => {
+			assert!(is_withheld_build_failure(&detail), "{detail}");
+			assert!(!detail.contains(SECRET_WORDS), "the secret leaked: {detail}");
 		}
 		other => panic!("{other:?}"),
 	}
@@ -289,4 +367,68 @@ fn a_dependency_from_crates_io_is_fetched_then_built_offline() {
 	let built = builder(&dir.path().join("builds")).build(&repo.url(), &commit, None).unwrap();
 	assert_eq!(built.language, Some(Language::Rust));
 	assert!(built.wasm.starts_with(b"\0asm"));
+}
+
+/// A build script that runs `work` and then waits (a minute at most) to be stopped.
+fn build_script_then_wait(work: &str) -> String {
+	format!(
+		"fn main() {{\n{work}\n\tstd::thread::sleep(std::time::Duration::from_secs(60));\n\t\
+		 panic!(\"not stopped\");\n}}\n"
+	)
+}
+
+#[test]
+fn a_build_script_filling_tmp_is_stopped() {
+	let dir = tempfile::tempdir().unwrap();
+	let build_rs = build_script_then_wait(
+		"\tuse std::io::Write;\n\tlet mut file = std::fs::File::create(\"/tmp/big\").unwrap();\n\t\
+		 for _ in 0..256 { file.write_all(&[7u8; 1 << 20]).unwrap(); }",
+	);
+	let (repo, commit) = crate_with_build_script(dir.path(), "filler", &build_rs);
+	let mut builder = builder(&dir.path().join("builds"));
+	builder.limits.target_bytes = 64 << 20;
+	match builder.build(&repo.url(), &commit, None) {
+		Err(BuildError::Failed(detail)) => assert_eq!(
+			detail,
+			"the build wrote more than 67108864 bytes (its target directory and /tmp count \
+			 together)"
+		),
+		other => panic!("{other:?}"),
+	}
+	assert_eq!(fs::read_dir(&builder.scratch).unwrap().count(), 0, "the build is removed");
+}
+
+#[test]
+fn a_build_script_creating_many_files_is_stopped() {
+	let dir = tempfile::tempdir().unwrap();
+	let build_rs = build_script_then_wait(
+		"\tfor n in 0..20_000 { std::fs::write(format!(\"/tmp/{n}\"), \"\").unwrap(); }",
+	);
+	let (repo, commit) = crate_with_build_script(dir.path(), "inodes", &build_rs);
+	let mut builder = builder(&dir.path().join("builds"));
+	builder.limits.entries = 5_000;
+	match builder.build(&repo.url(), &commit, None) {
+		Err(BuildError::Failed(detail)) => assert_eq!(
+			detail,
+			"the build wrote more than 5000 files (its target directory and /tmp count together)"
+		),
+		other => panic!("{other:?}"),
+	}
+}
+
+#[test]
+fn a_directory_a_build_locked_is_removed_afterwards() {
+	let dir = tempfile::tempdir().unwrap();
+	let build_rs = "use std::os::unix::fs::PermissionsExt;\nfn main() {\n\tfor root in \
+	                [\"/tmp\".to_owned(), std::env::var(\"OUT_DIR\").unwrap()] {\n\t\tlet \
+	                locked = format!(\"{root}/locked\");\n\t\t\
+	                std::fs::create_dir_all(format!(\"{locked}/inner\")).unwrap();\n\t\t\
+	                std::fs::write(format!(\"{locked}/inner/file\"), \"x\").unwrap();\n\t\t\
+	                std::fs::set_permissions(&locked, \
+	                std::fs::Permissions::from_mode(0o000)).unwrap();\n\t}\n}\n";
+	let (repo, commit) = crate_with_build_script(dir.path(), "locker", build_rs);
+	let builder = builder(&dir.path().join("builds"));
+	let built = builder.build(&repo.url(), &commit, None).expect("the build itself succeeds");
+	assert_eq!(built.language, Some(Language::Rust));
+	assert_eq!(fs::read_dir(&builder.scratch).unwrap().count(), 0, "the build is removed");
 }

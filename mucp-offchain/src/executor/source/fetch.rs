@@ -7,12 +7,25 @@
 //!   [`super::Builder::allow_local_sources`] (development and tests). Stops a placement from
 //!   cloning the node's own files (`file:///…/keystore`), using the operator's ssh keys
 //!   (`ssh://`, `git@host:`), running commands through `ext::`, or talking plain http; an
-//!   https address naming `localhost` or a loopback, private or link-local address (the
-//!   cloud metadata service) is refused too, and so are credentials in the address;
+//!   https address is refused unless its host is a DNS name (dotted, its last label starting
+//!   with a letter) or a canonical public IP literal: `localhost`, loopback, private,
+//!   link-local (the cloud metadata service) and CGNAT addresses, and their spellings curl
+//!   accepts (`127.1`, `2130706433`, `0x7f.0.0.1`) are refused, and so are credentials in the
+//!   address. (A public name resolving to a private address is not caught: DNS is resolved
+//!   again by git, so a check here could be rebound anyway);
+//! - before `cargo fetch`, [`check_dependencies`]: `Cargo.lock` must exist and name only
+//!   crates.io's registry and `git+https://` public hosts, and no manifest may `[patch]` or
+//!   replace (`[source]`, `[registries]`) sources. Stops a repository making the node's fetch
+//!   reach its own network or files (`sparse+http://169.254.169.254/`, `git+file:///…`);
 //! - git runs with no system or global configuration (`GIT_CONFIG_NOSYSTEM`, an empty
-//!   `HOME`), `protocol.allow=never` but for the allowed schemes, no hooks, no credential
-//!   helper, no prompts and no submodules: the operator's configuration cannot be turned
-//!   against it, nor can a repository bring its own;
+//!   `HOME`), `protocol.allow=never` but for the allowed schemes, no redirects
+//!   (`http.followRedirects=false`: an allowed host cannot send git elsewhere), no hooks, no
+//!   credential helper, no prompts and no submodules: the operator's configuration cannot be
+//!   turned against it, nor can a repository bring its own;
+//! - every git run (init, fetch, checkout, rev-parse) is itself in bubblewrap
+//!   ([`sandbox::git`]): only the checkout writable, an empty read-only `HOME`, a cleared
+//!   environment, `prlimit`, the network only for `fetch`. Git's pack and checkout parsers
+//!   have had code execution bugs; one in a stranger's repository reaches nothing of the node;
 //! - the reference must be a full 40-hex commit ([`check_reference`]): a tag or branch can be
 //!   moved after the version was placed (and audited), and an option-like reference
 //!   (`--upload-pack=…`) cannot reach git. The repository follows `--` in git fetch;
@@ -23,7 +36,10 @@
 //!   `rustc-wrapper`, a linker or a `build.rustc` to run;
 //! - `rust-toolchain.toml` is read here, not by rustup ([`pinned_channel`]): only a plain
 //!   `channel` is honoured, a toolchain `path` is refused, and a toolchain that is not installed
-//!   is never downloaded.
+//!   is never downloaded: the channel must be in `rustup toolchain list` before rustup is asked
+//!   anything about it, and rustup runs with a cleared environment (the node's `PATH`,
+//!   `RUSTUP_HOME` and `CARGO_HOME` only, no `HOME`), so neither the node's tokens and proxies
+//!   nor a stray `RUSTUP_DIST_SERVER` play a part.
 
 use std::{
 	fs,
@@ -33,7 +49,7 @@ use std::{
 };
 
 use super::{
-	sandbox::{self, Deadline, Ended},
+	sandbox::{self, Deadline, Ended, Isolation, Limits},
 	BuildError,
 };
 
@@ -82,37 +98,165 @@ pub fn check_repository(repository: &str, allow_local: bool) -> Result<Transport
 	Err(refused("its scheme is not allowed"))
 }
 
-/// Whether `authority` (host and port) is a loopback, private, link-local or unspecified
-/// address, or `localhost`: a placement must not make the node probe its own network. (A
-/// public name resolving to such an address is not caught here.)
+/// Whether `authority` (host and optional port) must not be fetched from: anything but a DNS
+/// name (dotted, ending in a label that starts with a letter) or a canonical public IP
+/// literal. Stops a placement making the node probe its own network: `localhost`, loopback,
+/// private, link-local (the cloud metadata service) and CGNAT addresses, and the spellings of
+/// them that curl accepts but a check on dotted quads misses (`127.1`, `2130706433`,
+/// `0x7f.0.0.1`, `0177.0.0.1`). (A public name resolving to such an address is not caught
+/// here.)
 fn internal_host(authority: &str) -> bool {
-	use std::net::IpAddr;
-	let host = match authority.strip_prefix('[') {
-		Some(v6) => v6.split(']').next().unwrap_or_default(),
-		None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+	use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+	let (host, port, bracketed) = match authority.strip_prefix('[') {
+		Some(v6) => match v6.split_once(']') {
+			Some((host, "")) => (host, None, true),
+			Some((host, rest)) => match rest.strip_prefix(':') {
+				Some(port) => (host, Some(port), true),
+				None => return true,
+			},
+			None => return true,
+		},
+		None => match authority.rsplit_once(':') {
+			Some((host, port)) => (host, Some(port), false),
+			None => (authority, None, false),
+		},
 	};
-	let host = host.trim_end_matches('.').to_ascii_lowercase();
-	if host == "localhost" || host.ends_with(".localhost") {
+	if port.is_some_and(|port| {
+		port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit())
+	}) {
 		return true;
 	}
-	match host.parse::<IpAddr>() {
-		Ok(IpAddr::V4(ip)) => {
-			ip.is_loopback()
+	if bracketed {
+		return host.parse::<Ipv6Addr>().map_or(true, |ip| !public(IpAddr::V6(ip)));
+	}
+	let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+	if let Ok(ip) = host.parse::<Ipv4Addr>() {
+		return !public(IpAddr::V4(ip));
+	}
+	let labels: Vec<&str> = host.split('.').collect();
+	let label = |label: &&str| {
+		!label.is_empty()
+			&& label.len() <= 63
+			&& !label.starts_with('-')
+			&& !label.ends_with('-')
+			&& label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+	};
+	let dns = labels.len() >= 2
+		&& labels.iter().all(label)
+		&& labels.last().is_some_and(|top| top.as_bytes()[0].is_ascii_alphabetic());
+	!dns || host == "localhost" || host.ends_with(".localhost")
+}
+
+/// Whether `ip` is a public unicast address.
+fn public(ip: std::net::IpAddr) -> bool {
+	use std::net::IpAddr;
+	match ip {
+		IpAddr::V4(ip) => {
+			let [a, b, ..] = ip.octets();
+			!(ip.is_loopback()
 				|| ip.is_private()
 				|| ip.is_link_local()
 				|| ip.is_unspecified()
 				|| ip.is_broadcast()
-				|| ip.octets()[0] == 100 && (64..128).contains(&ip.octets()[1])
+				|| ip.is_multicast()
+				|| ip.is_documentation()
+				|| a == 0 || a == 100 && (64..128).contains(&b))
 		}
-		Ok(IpAddr::V6(ip)) => {
-			ip.is_loopback()
+		IpAddr::V6(ip) => {
+			!(ip.is_loopback()
 				|| ip.is_unspecified()
+				|| ip.is_multicast()
 				|| (ip.segments()[0] & 0xfe00) == 0xfc00
 				|| (ip.segments()[0] & 0xffc0) == 0xfe80
 				|| ip.to_ipv4_mapped().is_some()
+				|| ip.to_ipv4().is_some())
 		}
-		Err(_) => false,
 	}
+}
+
+/// The package sources a lock file may name: crates.io's registry (as cargo records it, git
+/// index or sparse) and `git+https://` repositories on public hosts.
+const CRATES_IO: [&str; 2] =
+	["registry+https://github.com/rust-lang/crates.io-index", "sparse+https://index.crates.io/"];
+
+/// Refuses a crate whose dependencies would be fetched from anywhere but crates.io or a public
+/// https git host: `Cargo.lock` must exist and name only those sources, and no manifest may
+/// replace or patch sources (`[patch]`, `[source]`, `[registries]`). `cargo fetch` runs with
+/// the network and would otherwise let a repository make the node fetch from its own network
+/// (`registry+http://169.254.169.254/…`, `git+file:///…`, an internal git host).
+pub fn check_dependencies(source: &Path) -> Result<(), BuildError> {
+	let refused = |why: String| BuildError::Refused(format!("Cargo.lock: {why}"));
+	let lock = read_small(&source.join("Cargo.lock")).ok_or_else(|| {
+		refused("missing or not a small regular file; dependencies are fetched --locked".into())
+	})?;
+	check_lock_sources(&lock).map_err(refused)?;
+	let mut stack = vec![source.to_path_buf()];
+	while let Some(dir) = stack.pop() {
+		let entries = fs::read_dir(&dir).map_err(|e| BuildError::Fetch(e.to_string()))?;
+		for entry in entries.filter_map(Result::ok) {
+			let path = entry.path();
+			let Ok(meta) = path.symlink_metadata() else { continue };
+			if meta.is_dir() {
+				stack.push(path);
+			} else if entry.file_name() == "Cargo.toml" {
+				let name = relative(source, &path);
+				let text = read_small(&path).ok_or_else(|| {
+					BuildError::Refused(format!("{name}: not a small regular file"))
+				})?;
+				check_manifest(&text)
+					.map_err(|why| BuildError::Refused(format!("{name}: {why}")))?;
+			}
+		}
+	}
+	Ok(())
+}
+
+/// A regular file of at most 4 MiB, as text.
+fn read_small(path: &Path) -> Option<String> {
+	let meta = path.symlink_metadata().ok()?;
+	if !meta.is_file() || meta.len() > 4 << 20 {
+		return None;
+	}
+	fs::read_to_string(path).ok()
+}
+
+/// Refuses a lock file naming a source other than [`CRATES_IO`] or a public https git host.
+fn check_lock_sources(lock: &str) -> Result<(), String> {
+	for (number, line) in lock.lines().enumerate() {
+		let Some(value) = line.trim().strip_prefix("source") else { continue };
+		let Some(value) = value.trim_start().strip_prefix('=') else { continue };
+		let value = value.trim().trim_matches('"');
+		let allowed = CRATES_IO.contains(&value)
+			|| value.strip_prefix("git+").is_some_and(|url| {
+				let url = url.split(['?', '#']).next().unwrap_or_default();
+				url.starts_with("https://") && check_repository(url, false).is_ok()
+			});
+		if !allowed {
+			return Err(format!(
+				"line {}: the source `{}` is refused; dependencies come from crates.io or 				 git+https:// public hosts",
+				number + 1,
+				shorten(value)
+			));
+		}
+	}
+	Ok(())
+}
+
+/// Refuses a manifest that patches or replaces package sources.
+fn check_manifest(manifest: &str) -> Result<(), String> {
+	for (number, line) in manifest.lines().enumerate() {
+		let line = line.trim_start().trim_start_matches('[').trim_start();
+		for table in ["patch", "source", "registries", "registry"] {
+			let rest = line.strip_prefix(table).unwrap_or("-");
+			if rest.starts_with(['.', ']']) || rest.trim_start().starts_with(['.', ']']) {
+				return Err(format!(
+					"line {}: `[{table}]` is refused: a service's dependencies come from 					 crates.io or git+https:// public hosts as its Cargo.lock names them",
+					number + 1
+				));
+			}
+		}
+	}
+	Ok(())
 }
 
 /// `reference` as a commit hash, or why it is refused.
@@ -136,8 +280,12 @@ fn shorten(text: &str) -> String {
 }
 
 /// Fetches `commit` of `repository` into `source` (which must not exist), within `deadline`
-/// and `max_bytes`; `home` is an empty directory for git's `HOME`.
+/// and `limits.source_bytes`; `home` is an empty directory for git's `HOME`. Every git run is
+/// sandboxed as [`sandbox::git`] says; only `fetch` has the network.
+#[allow(clippy::too_many_arguments)]
 pub fn git_fetch(
+	isolation: &Isolation,
+	limits: &Limits,
 	repository: &str,
 	transport: Transport,
 	commit: &str,
@@ -145,62 +293,67 @@ pub fn git_fetch(
 	home: &Path,
 	log: &Path,
 	deadline: Deadline,
-	max_bytes: u64,
 ) -> Result<(), BuildError> {
 	fs::create_dir_all(source).map_err(|e| BuildError::Fetch(e.to_string()))?;
-	let git = |args: &[&str]| {
-		let mut command = Command::new("git");
+	let local = (transport == Transport::Local)
+		.then(|| Path::new(repository.strip_prefix("file://").unwrap_or(repository)));
+	let git = |network: bool, args: &[&str]| {
+		let mut config = vec![
+			"-c",
+			"protocol.allow=never",
+			"-c",
+			"protocol.https.allow=always",
+			"-c",
+			"http.followRedirects=false",
+			"-c",
+			"core.hooksPath=/dev/null",
+			"-c",
+			"core.fsmonitor=false",
+			"-c",
+			"credential.helper=",
+			"-c",
+			"submodule.recurse=false",
+			"-c",
+			"advice.detachedHead=false",
+		];
+		if transport == Transport::Local {
+			config.extend(["-c", "protocol.file.allow=always"]);
+		}
+		config.extend(args);
+		let mut command = sandbox::git(isolation, limits, source, home, local, network, &config);
 		command
-			.env_clear()
-			.env("PATH", "/usr/bin:/bin")
-			.env("HOME", home)
 			.env("GIT_CONFIG_NOSYSTEM", "1")
 			.env("GIT_CONFIG_GLOBAL", "/dev/null")
 			.env("GIT_TERMINAL_PROMPT", "0")
 			.env("GIT_ASKPASS", "/bin/false")
-			.env("GIT_ALLOW_PROTOCOL", if transport == Transport::Local { "file" } else { "https" })
-			.arg("-C")
-			.arg(source)
-			.args(["-c", "protocol.allow=never"])
-			.args(["-c", "protocol.https.allow=always"])
-			.args(["-c", "core.hooksPath=/dev/null"])
-			.args(["-c", "core.fsmonitor=false"])
-			.args(["-c", "credential.helper="])
-			.args(["-c", "submodule.recurse=false"])
-			.args(["-c", "advice.detachedHead=false"]);
-		if transport == Transport::Local {
-			command.args(["-c", "protocol.file.allow=always"]);
-		}
-		command.args(args);
+			.env("GIT_ALLOW_PROTOCOL", if local.is_some() { "file" } else { "https" });
 		command
 	};
 	let failed = |ended: Ended| match ended {
-		Ended::Failed(status, log) => {
-			let lines = sandbox::error_lines(&log, 5, |line| {
-				line.starts_with("fatal:") || line.starts_with("error:")
-			});
-			BuildError::Fetch(format!("git: {status}\n{lines}").trim_end().to_owned())
-		}
+		Ended::Failed(status, log) => BuildError::Fetch(sandbox::withheld(
+			"the repository could not be fetched at that commit",
+			&format!("git {status}"),
+			&log,
+			|line| line.starts_with("fatal:") || line.starts_with("error:"),
+		)),
 		Ended::TimedOut(limit) => BuildError::TimedOut(limit),
-		Ended::TooLarge(limit) => {
-			BuildError::Fetch(format!("the repository is larger than {limit} bytes"))
-		}
+		Ended::TooLarge(why) => BuildError::Fetch(format!("the repository holds {why}")),
 		Ended::NotStarted(why) => BuildError::Fetch(why),
 	};
-	let watch = Some((source, max_bytes));
-	sandbox::run(&mut git(&["init", "--quiet"]), log, deadline, None).map_err(failed)?;
-	sandbox::run(
-		&mut git(&["fetch", "--quiet", "--depth", "1", "--no-tags", "--", repository, commit]),
-		log,
-		deadline,
-		watch,
-	)
-	.map_err(failed)?;
-	sandbox::run(&mut git(&["checkout", "--quiet", "--detach", commit]), log, deadline, watch)
-		.map_err(failed)?;
-	let head =
-		git(&["rev-parse", "HEAD"]).output().map_err(|e| BuildError::Fetch(e.to_string()))?;
-	if String::from_utf8_lossy(&head.stdout).trim() != commit {
+	let watch = sandbox::Watch {
+		dirs: vec![source.to_path_buf()],
+		bytes: limits.source_bytes,
+		entries: limits.entries,
+	};
+	let run = |network: bool, args: &[&str]| {
+		sandbox::run(&mut git(network, args), log, deadline, Some(&watch), limits).map_err(failed)
+	};
+	run(false, &["init", "--quiet"])?;
+	run(true, &["fetch", "--quiet", "--depth", "1", "--no-tags", "--", repository, commit])?;
+	run(false, &["checkout", "--quiet", "--detach", commit])?;
+	run(false, &["rev-parse", "HEAD"])?;
+	let head = fs::read_to_string(log).unwrap_or_default();
+	if head.trim() != commit {
 		return Err(BuildError::Fetch(format!("{commit} is not a commit of the repository")));
 	}
 	// The build needs the files, not the history.
@@ -321,7 +474,8 @@ fn check_channel(channel: &str) -> Result<String, String> {
 
 /// The sysroot of `channel` (or of the node's default toolchain), asked of rustup's `rustc`
 /// from `cwd`, outside the checkout, so the repository's files play no part; a toolchain that
-/// is not installed is not downloaded.
+/// is not installed is not downloaded, and a pinned channel is first looked up in `rustup
+/// toolchain list`. rustup runs with a cleared environment ([`rustup_command`]).
 pub fn toolchain(
 	rustc: &Path,
 	channel: Option<&str>,
@@ -329,21 +483,36 @@ pub fn toolchain(
 	deadline: Deadline,
 ) -> Result<(PathBuf, String), BuildError> {
 	let named = channel.unwrap_or("the node's default");
-	let mut command = Command::new(rustc);
-	command.current_dir(cwd).env("RUSTUP_AUTO_INSTALL", "0").env_remove("RUSTUP_TOOLCHAIN");
+	let not_installed = || {
+		BuildError::Refused(format!("the toolchain `{named}` the repository pins is not installed"))
+	};
+	let limits = Limits::default();
+	if let Some(channel) = channel {
+		// rustup is asked about a channel only once it is known to be installed.
+		let rustup = match rustc.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+			Some(dir) => dir.join("rustup"),
+			None => PathBuf::from("rustup"),
+		};
+		let mut list = rustup_command(&rustup, cwd);
+		let log = cwd.join("toolchains.log");
+		sandbox::run(list.args(["toolchain", "list"]), &log, deadline, None, &limits)
+			.map_err(|_| not_installed())?;
+		let listed = fs::read_to_string(&log).unwrap_or_default();
+		if !installed(channel, &listed) {
+			return Err(not_installed());
+		}
+	}
+	let mut command = rustup_command(rustc, cwd);
 	if let Some(channel) = channel {
 		command.env("RUSTUP_TOOLCHAIN", channel);
 	}
 	let log = cwd.join("toolchain.log");
-	let not_installed = || {
-		BuildError::Refused(format!("the toolchain `{named}` the repository pins is not installed"))
-	};
-	sandbox::run(command.arg("--print").arg("sysroot"), &log, deadline, None).map_err(|ended| {
-		match ended {
+	sandbox::run(command.arg("--print").arg("sysroot"), &log, deadline, None, &limits).map_err(
+		|ended| match ended {
 			Ended::TimedOut(limit) => BuildError::TimedOut(limit),
 			_ => not_installed(),
-		}
-	})?;
+		},
+	)?;
 	let printed = fs::read_to_string(&log).map_err(|_| not_installed())?;
 	let sysroot = Path::new(printed.lines().last().unwrap_or_default().trim())
 		.canonicalize()
@@ -361,6 +530,42 @@ pub fn toolchain(
 		.output()
 		.map_err(|_| not_installed())?;
 	Ok((sysroot, String::from_utf8_lossy(&version.stdout).trim().to_owned()))
+}
+
+/// `program` (rustup or its `rustc` proxy) from `cwd` with a cleared environment: the node's
+/// `PATH`, `RUSTUP_HOME` and `CARGO_HOME` (derived from its `HOME` when unset), no `HOME`, and
+/// no automatic installs. Nothing else of the node's environment (tokens, proxies,
+/// `RUSTUP_TOOLCHAIN`, `RUSTUP_DIST_SERVER`) reaches rustup.
+fn rustup_command(program: &Path, cwd: &Path) -> Command {
+	use std::env::var_os;
+	let mut command = Command::new(program);
+	command
+		.env_clear()
+		.current_dir(cwd)
+		.env("PATH", var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()))
+		.env("RUSTUP_AUTO_INSTALL", "0");
+	for (name, default) in [("RUSTUP_HOME", ".rustup"), ("CARGO_HOME", ".cargo")] {
+		let value = var_os(name)
+			.or_else(|| var_os("HOME").map(|home| Path::new(&home).join(default).into()));
+		if let Some(value) = value {
+			command.env(name, value);
+		}
+	}
+	command
+}
+
+/// Whether `rustup toolchain list` output `listed` holds `channel`: a toolchain named
+/// `channel` or `channel-<host triple>` (not `nightly-2025-01-01-…` for `nightly`).
+fn installed(channel: &str, listed: &str) -> bool {
+	listed.lines().filter_map(|line| line.split_whitespace().next()).any(|name| {
+		name == channel
+			|| name.strip_prefix(channel).and_then(|rest| rest.strip_prefix('-')).is_some_and(
+				|triple| {
+					let parts: Vec<&str> = triple.split('-').collect();
+					parts.len() >= 3 && parts[0].starts_with(|c: char| c.is_ascii_alphabetic())
+				},
+			)
+	})
 }
 
 #[cfg(test)]
@@ -392,6 +597,22 @@ mod tests {
 			"https://169.254.169.254/latest",
 			"https://[::1]/x",
 			"https://[fd00::1]:443/x",
+			"https://127.1/x",
+			"https://2130706433/x",
+			"https://0x7f.0.0.1/x",
+			"https://0177.0.0.1/x",
+			"https://127.0.0.1./x",
+			"https://localhost./x",
+			"https://a.localhost/x",
+			"https://intranet/x",
+			"https://example.123/x",
+			"https://-x.example.com/x",
+			"https://0.0.0.0/x",
+			"https://100.64.0.1/x",
+			"https://[::ffff:127.0.0.1]/x",
+			"https://[::1/x",
+			"https://example.com:x/x",
+			"https://example.com:/x",
 			"relative/path",
 		] {
 			assert!(
@@ -399,10 +620,122 @@ mod tests {
 				"{refused}"
 			);
 		}
+		for allowed in [
+			"https://gitlab.com/a/b.git",
+			"https://git.example.org:8443/a",
+			"https://140.82.112.3/a/b",
+			"https://[2606:4700::1111]/a",
+			"https://0x7f.example.com/a",
+		] {
+			assert_eq!(check_repository(allowed, false), Ok(Transport::Https), "{allowed}");
+		}
 		assert_eq!(check_repository("file:///srv/repo", true), Ok(Transport::Local));
 		assert_eq!(check_repository("/srv/repo", true), Ok(Transport::Local));
 		assert!(check_repository("ext::sh", true).is_err());
 		assert!(check_repository("relative", true).is_err());
+	}
+
+	#[test]
+	fn a_lock_file_names_only_crates_io_and_public_git_sources() {
+		let lock = |source: &str| {
+			format!(
+				"version = 4\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \
+				 \"{source}\"\n\n[[package]]\nname = \"local\"\nversion = \"0.1.0\"\n"
+			)
+		};
+		for allowed in [
+			"registry+https://github.com/rust-lang/crates.io-index",
+			"sparse+https://index.crates.io/",
+			"git+https://github.com/a/b?branch=main#0123456789abcdef0123456789abcdef01234567",
+		] {
+			assert_eq!(check_lock_sources(&lock(allowed)), Ok(()), "{allowed}");
+		}
+		for refused in [
+			"registry+https://my-registry.example.com/index",
+			"sparse+http://169.254.169.254/latest/",
+			"git+file:///root/.ssh#0123",
+			"git+ssh://git@github.com/a/b#0123",
+			"git+https://127.1/a#0123",
+			"git+https://10.0.0.2/a#0123",
+			"path+file:///etc",
+		] {
+			let why = check_lock_sources(&lock(refused)).unwrap_err();
+			assert!(why.starts_with("line 6: the source `"), "{refused}: {why}");
+		}
+	}
+
+	#[test]
+	fn a_manifest_may_not_patch_or_replace_sources() {
+		let package = "[package]\nname = \"a\"\n[dependencies]\nitoa = \"1\"\n";
+		assert_eq!(check_manifest(package), Ok(()));
+		assert_eq!(check_manifest("[package]\nsource-dir = 1\npatches = 2\n"), Ok(()));
+		for refused in [
+			"[patch.crates-io]\nitoa = { path = \"x\" }\n",
+			"[ patch . \"https://github.com/a/b\" ]\n",
+			"[source.crates-io]\nreplace-with = \"mine\"\n",
+			"[registries.mine]\nindex = \"https://10.0.0.1/\"\n",
+			"patch.crates-io.itoa = { path = \"x\" }\n",
+		] {
+			let text = format!("{package}{refused}");
+			let why = check_manifest(&text).unwrap_err();
+			assert!(why.starts_with("line 5: `["), "{refused}: {why}");
+		}
+	}
+
+	#[test]
+	fn a_crate_without_a_lock_file_or_with_a_foreign_source_is_refused() {
+		let dir = tempfile::tempdir().unwrap();
+		fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"a\"\n").unwrap();
+		assert!(
+			matches!(check_dependencies(dir.path()), Err(BuildError::Refused(why)) if why.contains("missing"))
+		);
+		fs::write(dir.path().join("Cargo.lock"), "version = 4\n").unwrap();
+		assert_eq!(check_dependencies(dir.path()), Ok(()));
+		fs::create_dir_all(dir.path().join("member")).unwrap();
+		fs::write(dir.path().join("member/Cargo.toml"), "[patch.crates-io]\n").unwrap();
+		match check_dependencies(dir.path()) {
+			Err(BuildError::Refused(why)) => {
+				assert!(why.starts_with("member/Cargo.toml: line 1"), "{why}")
+			}
+			other => panic!("{other:?}"),
+		}
+	}
+
+	#[test]
+	fn a_channel_is_installed_only_if_rustup_lists_it() {
+		let listed = "stable-x86_64-unknown-linux-gnu (active, default)\n\
+		              nightly-2025-01-01-x86_64-unknown-linux-gnu\n1.95.0-x86_64-unknown-linux-gnu\n\
+		              my-toolchain\n";
+		for channel in ["stable", "1.95.0", "nightly-2025-01-01", "my-toolchain"] {
+			assert!(installed(channel, listed), "{channel}");
+		}
+		for channel in ["nightly", "1.95", "beta", "stable-aarch64", "1.2.3", "my"] {
+			assert!(!installed(channel, listed), "{channel}");
+		}
+		assert!(!installed("stable", "no installed toolchains\n"));
+	}
+
+	#[test]
+	fn rustup_runs_with_only_path_and_its_homes() {
+		let command = rustup_command(Path::new("rustup"), Path::new("/tmp"));
+		let mut names: Vec<String> = command
+			.get_envs()
+			.filter(|(_, value)| value.is_some())
+			.map(|(name, _)| name.to_string_lossy().into_owned())
+			.collect();
+		names.sort();
+		let [home, rustup_home, cargo_home] =
+			["HOME", "RUSTUP_HOME", "CARGO_HOME"].map(|name| std::env::var_os(name).is_some());
+		let expected: Vec<&str> = [
+			("CARGO_HOME", home || cargo_home),
+			("PATH", true),
+			("RUSTUP_AUTO_INSTALL", true),
+			("RUSTUP_HOME", home || rustup_home),
+		]
+		.into_iter()
+		.filter_map(|(name, set)| set.then_some(name))
+		.collect();
+		assert_eq!(names, expected);
 	}
 
 	#[test]

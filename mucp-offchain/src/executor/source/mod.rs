@@ -16,9 +16,11 @@
 //! macros) of the service and of every dependency. The build is split so that this code never
 //! reaches the node: [`fetch`] (network, runs nothing from the repository) and [`sandbox`] (runs
 //! the build, sees nothing of the node). Each module lists its rules and the attacks they stop.
-//! Errors, which the node serves over RPC (`micro_deployments`), never carry file contents:
-//! git and cargo are reduced to their `fatal:`/`error` lines, a text module's error to its line
-//! number.
+//! Errors, which the node serves over RPC (`micro_deployments`), never carry a tool's output:
+//! a failed git or cargo run is a fixed category, its exit status and a digest of its output
+//! ([`sandbox::withheld`]), its `fatal:`/`error` lines going only to the node's log (a proc
+//! macro can read any file the sandbox shows and print it as `compile_error!`), and a text
+//! module's error is its line number.
 //!
 //! Planned: TinyGo and AssemblyScript projects, C with clang.
 
@@ -56,7 +58,8 @@ pub enum BuildError {
 	Fetch(String),
 	/// No known language was found.
 	UnknownLanguage(String),
-	/// The build failed; the reason is its error lines (never its whole log).
+	/// The build failed; the reason is a fixed category, the exit status and a digest of the
+	/// output (whose error lines are in the node's log), never the output itself.
 	Failed(String),
 	/// The source breaks a rule of the sandbox (a symlink out of the repository, a toolchain
 	/// by path, ...), or the sandbox is not installed.
@@ -174,12 +177,15 @@ impl Builder {
 		let commit = fetch::check_reference(commit)?;
 		let deadline = Deadline { at: Instant::now() + self.time_limit, limit: self.time_limit };
 		fs::create_dir_all(&self.scratch).map_err(|e| BuildError::Fetch(e.to_string()))?;
-		// Removed, with everything fetched and built in it, when dropped.
 		let work = tempfile::Builder::new()
 			.prefix("build-")
 			.tempdir_in(&self.scratch)
-			.map_err(|e| BuildError::Fetch(e.to_string()))?;
-		let built = self.build_in(work.path(), repository, transport, &commit, deadline)?;
+			.map_err(|e| BuildError::Fetch(e.to_string()))?
+			.keep();
+		let built = self.build_in(&work, repository, transport, &commit, deadline);
+		// With everything fetched and built in it, whatever its modes.
+		sandbox::remove_scratch(&work);
+		let built = built?;
 		if let Some(expected) = expected.filter(|expected| *expected != built.hash) {
 			return Err(BuildError::HashMismatch { expected, actual: built.hash });
 		}
@@ -203,14 +209,24 @@ impl Builder {
 		let (source, home) = (work.join("source"), work.join("home"));
 		fs::create_dir_all(&home).map_err(|e| BuildError::Fetch(e.to_string()))?;
 		let log = work.join("fetch.log");
-		let max = self.limits.source_bytes;
-		fetch::git_fetch(repository, transport, commit, &source, &home, &log, deadline, max)?;
+		sandbox::check(&self.isolation)?;
+		fetch::git_fetch(
+			&self.isolation,
+			&self.limits,
+			repository,
+			transport,
+			commit,
+			&source,
+			&home,
+			&log,
+			deadline,
+		)?;
 		fetch::check_tree(&source)?;
 		fetch::neutralise(&source)?;
 		let mut toolchain = None;
 		let (language, wasm) = match detect(&source)? {
 			(Language::Rust, _) => {
-				sandbox::check(&self.isolation)?;
+				fetch::check_dependencies(&source)?;
 				let channel = fetch::pinned_channel(&source)?;
 				let (sysroot, version) =
 					fetch::toolchain(&self.rustc, channel.as_deref(), &home, deadline)?;
@@ -238,9 +254,9 @@ impl Builder {
 		sysroot: &Path,
 		deadline: Deadline,
 	) -> Result<Vec<u8>, BuildError> {
-		let (cargo_home, target, home) =
-			(work.join("cargo-home"), work.join("target"), work.join("home"));
-		for dir in [&cargo_home, &target] {
+		let (cargo_home, target, home, tmp) =
+			(work.join("cargo-home"), work.join("target"), work.join("home"), work.join("tmp"));
+		for dir in [&cargo_home, &target, &tmp] {
 			fs::create_dir_all(dir).map_err(|e| BuildError::Failed(e.to_string()))?;
 		}
 		let mut mounts = Mounts {
@@ -249,19 +265,31 @@ impl Builder {
 			target: None,
 			toolchain: sysroot,
 			network: true,
+			tmp: &tmp,
 			hidden: &self.hidden,
 		};
 		let fetch_args = ["fetch", "--locked", "--target", "wasm32v1-none"];
 		let mut fetch = sandbox::cargo(&self.isolation, &self.limits, &mounts, &home, &fetch_args);
+		let watch = |dir: &Path, bytes: u64| sandbox::Watch {
+			dirs: vec![dir.to_path_buf(), tmp.clone()],
+			bytes,
+			entries: self.limits.entries,
+		};
 		sandbox::run(
 			&mut fetch,
 			&work.join("cargo-fetch.log"),
 			deadline,
-			Some((&cargo_home, self.limits.source_bytes)),
+			Some(&watch(&cargo_home, self.limits.source_bytes)),
+			&self.limits,
 		)
-		.map_err(|ended| match cargo_error(ended) {
-			BuildError::Failed(lines) => BuildError::Fetch(format!("cargo fetch: {lines}")),
-			other => other,
+		.map_err(|ended| match ended {
+			Ended::Failed(status, log) => BuildError::Fetch(sandbox::withheld(
+				"the crate's dependencies could not be fetched",
+				&status,
+				&log,
+				|line| line.starts_with("error") || line.starts_with("bwrap:"),
+			)),
+			other => cargo_error(other),
 		})?;
 		mounts = Mounts {
 			cargo_home: (&cargo_home, false),
@@ -275,7 +303,8 @@ impl Builder {
 			&mut build,
 			&work.join("build.log"),
 			deadline,
-			Some((&target, self.limits.target_bytes)),
+			Some(&watch(&target, self.limits.target_bytes)),
+			&self.limits,
 		)
 		.map_err(cargo_error)?;
 		let out = target.join("wasm32v1-none/release");
@@ -296,20 +325,19 @@ impl Builder {
 	}
 }
 
-/// A cargo run that did not succeed, as an error: its status and its `error` lines (and
-/// bubblewrap's own), never build scripts' output.
+/// A cargo run that did not succeed, as an error: a fixed category, its status and a digest;
+/// its `error` lines (and bubblewrap's own) go only to the node's log.
 fn cargo_error(ended: Ended) -> BuildError {
 	match ended {
 		Ended::Failed(status, log) => {
-			let lines = sandbox::error_lines(&log, 20, |line| {
+			BuildError::Failed(sandbox::withheld("the build failed", &status, &log, |line| {
 				line.starts_with("error") || line.starts_with("bwrap:")
-			});
-			BuildError::Failed(format!("{status}\n{lines}").trim_end().to_owned())
+			}))
 		}
 		Ended::TimedOut(limit) => BuildError::TimedOut(limit),
-		Ended::TooLarge(limit) => {
-			BuildError::Failed(format!("the build wrote more than {limit} bytes"))
-		}
+		Ended::TooLarge(why) => BuildError::Failed(format!(
+			"the build wrote {why} (its target directory and /tmp count together)"
+		)),
 		Ended::NotStarted(why) => BuildError::Failed(why),
 	}
 }
