@@ -7,10 +7,10 @@ use frame_support::{
 	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use micro_primitives::{ApiTokens, NodeId, ServiceId, UsageAllowance};
 /// Calls a node served one consumer under one allowance (defined in `micro-primitives`, so the
 /// node's worker builds records without depending on this pallet).
 pub use micro_primitives::UsageRecord;
+use micro_primitives::{ApiTokens, NodeId, ServiceId, UsageAllowance};
 use scale_info::TypeInfo;
 use sp_runtime::Saturating;
 

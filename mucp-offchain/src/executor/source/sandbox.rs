@@ -563,7 +563,7 @@ pub fn withheld(category: &str, status: &str, log: &str, keep: impl Fn(&str) -> 
 /// The first 8 bytes of the blake2-256 of `log`, in hex: names one output in the node's log
 /// without showing it.
 pub fn digest(log: &str) -> String {
-	crate::settlement::hex(&sp_crypto_hashing::blake2_256(log.as_bytes())[..8])
+	crate::hex::encode(&sp_crypto_hashing::blake2_256(log.as_bytes())[..8])
 }
 
 /// The lines of a log worth logging: those `keep` accepts, at most `lines` of them, each cut
