@@ -281,6 +281,14 @@ mod tests {
 		}
 	}
 
+	/// A call with no allowance from the registered caller `known`, with Micro-Id `id`.
+	fn free_call(id: &str) -> Message {
+		let mut request = call_with(None);
+		request.set(CALLER_HEADER, "known");
+		request.set(crate::protocol::header::ID, id);
+		request
+	}
+
 	fn call_with(header: Option<String>) -> Message {
 		let mut message = Message::call("c1", "greeter", "Say.Hello", b"{}".to_vec());
 		if let Some(header) = header {
@@ -749,12 +757,6 @@ mod tests {
 	#[test]
 	fn a_restart_does_not_refresh_the_free_quota() {
 		let dir = tempfile::tempdir().unwrap();
-		let free_call = |id: &str| {
-			let mut request = call_with(None);
-			request.set(CALLER_HEADER, "known");
-			request.set(crate::protocol::header::ID, id);
-			request
-		};
 		{
 			let meter = meter(&dir, FakeChain { free: 2, ..chain() });
 			let first = meter.admit(&free_call("f1"), PRICED).unwrap();
@@ -800,12 +802,6 @@ mod tests {
 	#[test]
 	fn each_quota_period_serves_its_own_reservation() {
 		let dir = tempfile::tempdir().unwrap();
-		let free_call = |id: &str| {
-			let mut request = call_with(None);
-			request.set(CALLER_HEADER, "known");
-			request.set(crate::protocol::header::ID, id);
-			request
-		};
 		{
 			let meter = meter(&dir, FakeChain { free: 1, period: 100, ..chain() });
 			let charge = meter.admit(&free_call("p1"), PRICED).unwrap();

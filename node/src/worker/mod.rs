@@ -301,12 +301,9 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 		last_refresh = Some(std::time::Instant::now());
 		// The views run the runtime: off the async threads.
 		let reading = chain.clone();
-		let snapshot = match tokio::task::spawn_blocking(move || reading.refresh()).await {
-			Ok(Ok(snapshot)) => snapshot,
-			Ok(Err(error)) => {
-				log::warn!(target: "mucp", "reading the chain: {error}");
-				continue;
-			}
+		let read = tokio::task::spawn_blocking(move || reading.refresh()).await;
+		let snapshot = match read.map_err(|e| e.to_string()).and_then(|read| read) {
+			Ok(snapshot) => snapshot,
 			Err(error) => {
 				log::warn!(target: "mucp", "reading the chain: {error}");
 				continue;
