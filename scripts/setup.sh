@@ -6,6 +6,8 @@
 # - protoc (Debian's protobuf-compiler);
 # - bubblewrap, the sandbox nodes build placed Rust services in (README: "Builds run in a
 #   sandbox");
+# - nats-server, the reference `cargo bench -p mucp-offchain --bench versus_nats` measures MUCP
+#   beside (README: "MUCP beside NATS");
 # - a `wasm32v1-none` target for the runtime: the active toolchain's own if it has one (or
 #   `rustup target add` can fetch it), otherwise Debian's rust-web toolchain with a sysroot
 #   built once from its library sources, linked as the rustup toolchain `deb-web`
@@ -60,6 +62,14 @@ fi
 if ! bwrap --unshare-all --cap-drop ALL --ro-bind / / true 2>/dev/null; then
 	say "warning: bwrap cannot create namespaces here (see kernel.unprivileged_userns_clone or" \
 		"AppArmor's restrict_unprivileged_userns): Rust service builds fail until it can"
+fi
+
+# 1c. nats-server, the reference the versus_nats bench runs beside MUCP
+if command -v nats-server >/dev/null; then
+	say "nats-server present: $(nats-server --version)"
+else
+	apt_install nats-server
+	say "nats-server installed: $(nats-server --version)"
 fi
 
 # 2. wasm32v1-none for the runtime
