@@ -41,6 +41,7 @@ pub mod executor;
 pub mod gateway;
 pub mod hex;
 pub mod hosting;
+pub mod link;
 pub mod network;
 pub mod peer;
 pub mod protocol;

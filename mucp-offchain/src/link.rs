@@ -1,0 +1,619 @@
+//! Links: requests multiplexed over one persistent stream per peer and direction.
+//!
+//! A call used to open a new substream, negotiate its protocol (a whole round trip before the
+//! first request byte), write its length and body as separate flushed frames, and close it. A
+//! link pays for the substream and the negotiation once, then carries every request to that
+//! peer, each under its own id:
+//!
+//! ```text
+//! frame = length (u32, big endian, of what follows) · kind (u8) · id (u64, big endian) · payload
+//! kind  = 1 request · 2 response · 3 one-way message (no response)
+//! ```
+//!
+//! - **One stream per direction.** The peer that sends a request opens the link, and the
+//!   responses come back on it; the other peer's requests travel on a link of its own. A
+//!   reader therefore never waits on its own writer for a request it originated: the client
+//!   side's reader only completes waiting callers, so the known libp2p-stream/yamux deadlock
+//!   (both readers waiting on full writers) cannot form.
+//! - **One write per batch.** Frames are encoded straight into the link's outgoing buffer; a
+//!   writer task takes everything queued at once and writes it with one `write_all` and one
+//!   flush, so under load many frames share one noise frame and one `send()`.
+//! - **No task per request.** A served link runs its requests' futures in its own task, at
+//!   most the peer's budget at once ([`Budget`]); one past it is answered at once with the
+//!   responder's refusal (a 429), without running anything.
+//! - **Bounded.** A frame over the payload limit closes the link (an honest peer checks its
+//!   sizes before sending). The outgoing buffer is bounded: a served link whose peer does not
+//!   read its responses stops reading that peer's requests ([`OUTBOX_HIGH_WATER`]), which
+//!   stalls only that peer's writer.
+//!
+//! [`Links`] keeps one outbound link per peer, opened on first use over `libp2p-stream` and
+//! opened again after it closes; [`serve`] answers one inbound link.
+
+use std::{
+	collections::HashMap,
+	io,
+	sync::{
+		atomic::{AtomicBool, AtomicU64, Ordering},
+		Arc, Mutex,
+	},
+};
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use futures::{
+	future::BoxFuture,
+	io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
+	stream::FuturesUnordered,
+	StreamExt,
+};
+use libp2p::{PeerId, StreamProtocol};
+use tokio::sync::{oneshot, Notify, OwnedSemaphorePermit, Semaphore};
+
+/// The protocol links are opened with.
+pub const LINK_PROTOCOL: StreamProtocol = StreamProtocol::new("/micro/mucp/link/1");
+
+/// Bytes before a frame's payload: its length, kind and id.
+const FRAME_HEADER: usize = 4 + 1 + 8;
+/// Most bytes the writer takes from the outgoing buffer for one write.
+const MAX_WRITE: usize = 1 << 20;
+/// Outgoing bytes past which a served link stops reading requests until they are written.
+pub const OUTBOX_HIGH_WATER: usize = 4 << 20;
+/// How much the reader asks for at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// What a frame carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Kind {
+	/// A request, answered by a response with the same id.
+	Request = 1,
+	/// The answer to the request with the same id.
+	Response = 2,
+	/// A message that gets no answer.
+	OneWay = 3,
+}
+
+impl Kind {
+	fn from_byte(byte: u8) -> Option<Self> {
+		match byte {
+			1 => Some(Self::Request),
+			2 => Some(Self::Response),
+			3 => Some(Self::OneWay),
+			_ => None,
+		}
+	}
+}
+
+/// Why a link could not carry a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkError {
+	/// The link is closed (the connection went down, the peer closed it, or it broke a rule);
+	/// a request written before it closed may have reached the peer.
+	Closed(String),
+	/// The payload is over the link's limit: nothing was sent.
+	TooLarge { size: usize, max: usize },
+}
+
+impl std::fmt::Display for LinkError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Self::Closed(why) => write!(f, "the link closed: {why}"),
+			Self::TooLarge { size, max } => {
+				write!(f, "a payload of {size} bytes is over the link's limit of {max}")
+			}
+		}
+	}
+}
+
+/// One frame as read.
+#[derive(Debug)]
+struct Frame {
+	kind: Kind,
+	id: u64,
+	payload: Bytes,
+}
+
+/// Reads frames, as many as one read brings, from a buffer filled in large reads.
+struct FrameReader<R> {
+	io: R,
+	/// Bytes read and not yet parsed are `buffer[..filled]`; the rest is room to read into,
+	/// zeroed once when the buffer grows rather than before every read.
+	buffer: BytesMut,
+	filled: usize,
+	max_payload: usize,
+}
+
+impl<R: AsyncRead + Unpin> FrameReader<R> {
+	fn new(io: R, max_payload: usize) -> Self {
+		Self { io, buffer: BytesMut::new(), filled: 0, max_payload }
+	}
+
+	/// The next whole frame, `None` at a clean end of the stream. Cancel-safe: `filled`
+	/// moves only once a read has returned.
+	async fn next(&mut self) -> io::Result<Option<Frame>> {
+		loop {
+			if let Some(frame) = self.parse()? {
+				return Ok(Some(frame));
+			}
+			if self.buffer.len() < self.filled + READ_CHUNK {
+				self.buffer.resize(self.filled + READ_CHUNK, 0);
+			}
+			let read = self.io.read(&mut self.buffer[self.filled..]).await?;
+			if read == 0 {
+				return if self.filled == 0 {
+					Ok(None)
+				} else {
+					Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the link ended mid-frame"))
+				};
+			}
+			self.filled += read;
+		}
+	}
+
+	fn parse(&mut self) -> io::Result<Option<Frame>> {
+		if self.filled < 4 {
+			return Ok(None);
+		}
+		let length = u32::from_be_bytes(self.buffer[..4].try_into().expect("four bytes")) as usize;
+		if length < FRAME_HEADER - 4 || length - (FRAME_HEADER - 4) > self.max_payload {
+			return Err(io::Error::new(
+				io::ErrorKind::InvalidData,
+				format!(
+					"a frame of {length} bytes (the limit is {} bytes of payload)",
+					self.max_payload
+				),
+			));
+		}
+		if self.filled < 4 + length {
+			// Room for the rest of a large frame, grown as its bytes arrive.
+			if self.buffer.len() < 4 + length {
+				self.buffer.resize((4 + length).min(self.filled + 16 * READ_CHUNK), 0);
+			}
+			return Ok(None);
+		}
+		let mut frame = self.buffer.split_to(4 + length);
+		self.filled -= 4 + length;
+		frame.advance(4);
+		let kind = Kind::from_byte(frame.get_u8()).ok_or_else(|| {
+			io::Error::new(io::ErrorKind::InvalidData, "a frame of an unknown kind")
+		})?;
+		let id = frame.get_u64();
+		Ok(Some(Frame { kind, id, payload: frame.freeze() }))
+	}
+}
+
+/// A link's outgoing bytes: frames are encoded into it by whoever sends, and taken in one
+/// piece by the writer task.
+struct Outbox {
+	state: Mutex<OutboxState>,
+	/// Wakes the writer when bytes are queued or the link closes.
+	queued: Notify,
+	/// Wakes senders waiting for room when the writer has taken bytes.
+	drained: Notify,
+	max_payload: usize,
+}
+
+struct OutboxState {
+	buffer: BytesMut,
+	closed: Option<String>,
+}
+
+impl Outbox {
+	fn new(max_payload: usize) -> Arc<Self> {
+		Arc::new(Self {
+			state: Mutex::new(OutboxState { buffer: BytesMut::new(), closed: None }),
+			queued: Notify::new(),
+			drained: Notify::new(),
+			max_payload,
+		})
+	}
+
+	/// Queues one frame whose payload `write` puts in the buffer (at most `max_payload`
+	/// bytes; more undoes the frame).
+	fn push(
+		&self,
+		kind: Kind,
+		id: u64,
+		write: impl FnOnce(&mut BytesMut),
+	) -> Result<(), LinkError> {
+		let mut state = self.state.lock().expect("not poisoned");
+		if let Some(why) = &state.closed {
+			return Err(LinkError::Closed(why.clone()));
+		}
+		let start = state.buffer.len();
+		state.buffer.put_u32(0);
+		state.buffer.put_u8(kind as u8);
+		state.buffer.put_u64(id);
+		write(&mut state.buffer);
+		let payload = state.buffer.len() - start - FRAME_HEADER;
+		if payload > self.max_payload {
+			state.buffer.truncate(start);
+			return Err(LinkError::TooLarge { size: payload, max: self.max_payload });
+		}
+		let length = (payload + FRAME_HEADER - 4) as u32;
+		state.buffer[start..start + 4].copy_from_slice(&length.to_be_bytes());
+		let first = start == 0;
+		drop(state);
+		if first {
+			self.queued.notify_one();
+		}
+		Ok(())
+	}
+
+	/// Whether [`OUTBOX_HIGH_WATER`] bytes or more wait to be written.
+	fn is_full(&self) -> bool {
+		let state = self.state.lock().expect("not poisoned");
+		state.buffer.len() >= OUTBOX_HIGH_WATER && state.closed.is_none()
+	}
+
+	/// Waits until fewer than [`OUTBOX_HIGH_WATER`] bytes wait to be written.
+	async fn room(&self) {
+		loop {
+			let drained = self.drained.notified();
+			{
+				let state = self.state.lock().expect("not poisoned");
+				if state.buffer.len() < OUTBOX_HIGH_WATER || state.closed.is_some() {
+					return;
+				}
+			}
+			drained.await;
+		}
+	}
+
+	fn close(&self, why: &str) {
+		let mut state = self.state.lock().expect("not poisoned");
+		if state.closed.is_none() {
+			state.closed = Some(why.to_owned());
+		}
+		drop(state);
+		self.queued.notify_one();
+		self.drained.notify_waiters();
+	}
+
+	/// Writes what is queued, one batch per write, until the link closes.
+	async fn write_to<W: AsyncWrite + Unpin>(self: Arc<Self>, mut io: W) {
+		loop {
+			let queued = self.queued.notified();
+			let batch = {
+				let mut state = self.state.lock().expect("not poisoned");
+				if state.buffer.is_empty() {
+					if state.closed.is_some() {
+						break;
+					}
+					None
+				} else {
+					let take = state.buffer.len().min(MAX_WRITE);
+					Some(state.buffer.split_to(take))
+				}
+			};
+			let Some(batch) = batch else {
+				queued.await;
+				continue;
+			};
+			self.drained.notify_waiters();
+			if let Err(error) = io.write_all(&batch).await {
+				self.close(&format!("writing failed: {error}"));
+				break;
+			}
+			// Flushed only once nothing more is queued: a burst goes out in full frames.
+			let more = !self.state.lock().expect("not poisoned").buffer.is_empty();
+			if !more {
+				if let Err(error) = io.flush().await {
+					self.close(&format!("flushing failed: {error}"));
+					break;
+				}
+			}
+		}
+		let _ = io.close().await;
+	}
+}
+
+/// Callers waiting for responses, by request id.
+struct Waiting {
+	callers: HashMap<u64, oneshot::Sender<Bytes>>,
+	closed: Option<String>,
+}
+
+/// An outbound link: sends requests and one-way messages to one peer, and hands each response
+/// to the caller waiting for it.
+pub struct Link {
+	outbox: Arc<Outbox>,
+	waiting: Arc<Mutex<Waiting>>,
+	next_id: AtomicU64,
+	closed: Arc<AtomicBool>,
+}
+
+impl Link {
+	/// Starts a link over `io` (a newly opened stream), taking responses of at most
+	/// `max_payload` bytes. Its reader and writer run as tasks until the stream ends.
+	pub fn open<S>(io: S, max_payload: usize) -> Self
+	where
+		S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+	{
+		let (reader, writer) = io.split();
+		let outbox = Outbox::new(max_payload);
+		let waiting = Arc::new(Mutex::new(Waiting { callers: HashMap::new(), closed: None }));
+		let closed = Arc::new(AtomicBool::new(false));
+		tokio::spawn(outbox.clone().write_to(writer));
+		let reading = (outbox.clone(), waiting.clone(), closed.clone());
+		tokio::spawn(async move {
+			let (outbox, waiting, closed) = reading;
+			let mut frames = FrameReader::new(reader, max_payload);
+			let why = loop {
+				match frames.next().await {
+					Ok(Some(Frame { kind: Kind::Response, id, payload })) => {
+						let caller = waiting.lock().expect("not poisoned").callers.remove(&id);
+						// A response nobody waits for any more (the caller gave up) is dropped.
+						if let Some(caller) = caller {
+							let _ = caller.send(payload);
+						}
+					}
+					Ok(Some(_)) => {
+						break "the peer sent a request on a link it did not open".into()
+					}
+					Ok(None) => break "the peer closed it".to_owned(),
+					Err(error) => break error.to_string(),
+				}
+			};
+			closed.store(true, Ordering::Release);
+			outbox.close(&why);
+			let mut waiting = waiting.lock().expect("not poisoned");
+			waiting.closed = Some(why);
+			// Dropping the senders tells every waiting caller the link closed.
+			waiting.callers.clear();
+		});
+		Self { outbox, waiting, next_id: AtomicU64::new(1), closed }
+	}
+
+	/// Whether the link has closed: a new one must be opened.
+	pub fn is_closed(&self) -> bool {
+		self.closed.load(Ordering::Acquire)
+	}
+
+	/// Sends a request whose payload `write` encodes, and waits for its response. Dropping
+	/// the future forgets the request: its response, if one comes, is thrown away.
+	pub async fn request(&self, write: impl FnOnce(&mut BytesMut)) -> Result<Bytes, LinkError> {
+		let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+		let (sender, response) = oneshot::channel();
+		{
+			let mut waiting = self.waiting.lock().expect("not poisoned");
+			if let Some(why) = &waiting.closed {
+				return Err(LinkError::Closed(why.clone()));
+			}
+			waiting.callers.insert(id, sender);
+		}
+		let forget = Forget { waiting: &self.waiting, id };
+		self.outbox.push(Kind::Request, id, write)?;
+		let answer = response.await;
+		drop(forget);
+		answer.map_err(|_| {
+			let why = self.waiting.lock().expect("not poisoned").closed.clone();
+			LinkError::Closed(why.unwrap_or_else(|| "the link closed".into()))
+		})
+	}
+
+	/// Sends a request of `payload` and waits for its response.
+	pub async fn request_bytes(&self, payload: &[u8]) -> Result<Bytes, LinkError> {
+		self.request(|buffer| buffer.extend_from_slice(payload)).await
+	}
+
+	/// Queues a one-way message whose payload `write` encodes.
+	pub fn send(&self, write: impl FnOnce(&mut BytesMut)) -> Result<(), LinkError> {
+		self.outbox.push(Kind::OneWay, 0, write)
+	}
+
+	/// Closes the link: callers still waiting get [`LinkError::Closed`].
+	pub fn close(&self) {
+		self.outbox.close("closed by this peer");
+	}
+}
+
+impl Drop for Link {
+	fn drop(&mut self) {
+		self.close();
+	}
+}
+
+/// Removes a caller from the waiting list when its request future ends either way.
+struct Forget<'a> {
+	waiting: &'a Mutex<Waiting>,
+	id: u64,
+}
+
+impl Drop for Forget<'_> {
+	fn drop(&mut self) {
+		self.waiting.lock().expect("not poisoned").callers.remove(&self.id);
+	}
+}
+
+/// What a served link does with what its peer sends.
+pub trait Responder: Send + Sync + 'static {
+	/// Answers a request from `from`.
+	fn respond(&self, from: PeerId, request: Bytes) -> BoxFuture<'static, Bytes>;
+	/// The answer to a request from `from` refused because `budget` of its requests (and
+	/// one-way messages) are being handled already.
+	fn refuse(&self, from: PeerId, request: &Bytes, budget: usize) -> Bytes;
+	/// Handles a one-way message from `from`; dropped unanswered if over the budget.
+	fn receive(&self, from: PeerId, message: Bytes) -> BoxFuture<'static, ()>;
+}
+
+/// How many of one peer's requests (and one-way messages) are handled at once, across all its
+/// links.
+#[derive(Clone, Debug)]
+pub struct Budget {
+	permits: Arc<Semaphore>,
+	size: usize,
+}
+
+impl Budget {
+	/// A budget of `size` at once.
+	pub fn new(size: usize) -> Self {
+		Self { permits: Arc::new(Semaphore::new(size)), size }
+	}
+
+	/// Whether none of it is in use.
+	pub fn is_unused(&self) -> bool {
+		self.permits.available_permits() == self.size
+	}
+
+	fn take(&self) -> Option<OwnedSemaphorePermit> {
+		self.permits.clone().try_acquire_owned().ok()
+	}
+}
+
+/// Serves one inbound link from `from`: runs each request through `responder` (at most
+/// `budget`'s permits at once, the rest refused) and writes the answers back, until the peer
+/// closes the link, breaks a rule, or `shutdown` fires.
+pub async fn serve<S>(
+	io: S,
+	from: PeerId,
+	responder: Arc<dyn Responder>,
+	budget: Budget,
+	max_payload: usize,
+	shutdown: impl std::future::Future<Output = ()>,
+) where
+	S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+	let (reader, writer) = io.split();
+	let outbox = Outbox::new(max_payload);
+	let writing = tokio::spawn(outbox.clone().write_to(writer));
+	let mut frames = FrameReader::new(reader, max_payload);
+	let mut running: FuturesUnordered<BoxFuture<'static, Option<(u64, Bytes)>>> =
+		FuturesUnordered::new();
+	let run = |kind: Kind, id: u64, payload: Bytes, permit: OwnedSemaphorePermit| {
+		let responder = responder.clone();
+		let work: BoxFuture<'static, Option<(u64, Bytes)>> = match kind {
+			Kind::Request => Box::pin(async move {
+				let answer = responder.respond(from, payload).await;
+				drop(permit);
+				Some((id, answer))
+			}),
+			_ => Box::pin(async move {
+				responder.receive(from, payload).await;
+				drop(permit);
+				None
+			}),
+		};
+		work
+	};
+	tokio::pin!(shutdown);
+	loop {
+		// A peer that does not read its answers stops being read until they are written.
+		let full = outbox.is_full();
+		tokio::select! {
+			biased;
+			_ = &mut shutdown => break,
+			Some(done) = running.next(), if !running.is_empty() => {
+				if let Some((id, answer)) = done {
+					if outbox.push(Kind::Response, id, |b| b.extend_from_slice(&answer)).is_err() {
+						break;
+					}
+				}
+			}
+			_ = outbox.room(), if full => {}
+			frame = frames.next(), if !full => {
+				let Frame { kind, id, payload } = match frame {
+					Ok(Some(frame)) => frame,
+					Ok(None) => break,
+					Err(error) => {
+						log::debug!(target: "mucp", "link from {from} closed: {error}");
+						break;
+					}
+				};
+				if kind == Kind::Response {
+					log::debug!(target: "mucp", "link from {from} closed: a response on a served link");
+					break;
+				}
+				match budget.take() {
+					Some(permit) => running.push(run(kind, id, payload, permit)),
+					None if kind == Kind::Request => {
+						let refusal = responder.refuse(from, &payload, budget.size);
+						if outbox.push(Kind::Response, id, |b| b.extend_from_slice(&refusal)).is_err() {
+							break;
+						}
+					}
+					None => {}
+				}
+			}
+		}
+	}
+	// Requests still running finish and are answered before the link closes, unless the
+	// peer has gone.
+	while let Some(done) = running.next().await {
+		if let Some((id, answer)) = done {
+			if outbox.push(Kind::Response, id, |b| b.extend_from_slice(&answer)).is_err() {
+				break;
+			}
+		}
+	}
+	outbox.close("served link ended");
+	let _ = writing.await;
+}
+
+/// The outbound links of one peer, one per remote peer, opened on first use.
+pub struct Links {
+	control: libp2p_stream::Control,
+	max_payload: usize,
+	links: Mutex<HashMap<PeerId, Arc<tokio::sync::OnceCell<Arc<Link>>>>>,
+}
+
+impl Links {
+	/// Links opened through `control`, taking responses of at most `max_payload` bytes.
+	pub fn new(control: libp2p_stream::Control, max_payload: usize) -> Self {
+		Self { control, max_payload, links: Mutex::new(HashMap::new()) }
+	}
+
+	/// The open link to `peer`, opened now if there is none (or the last one closed).
+	/// Concurrent callers share one opening.
+	pub async fn to(&self, peer: PeerId) -> Result<Arc<Link>, LinkError> {
+		let cell = {
+			let mut links = self.links.lock().expect("not poisoned");
+			if links.get(&peer).and_then(|cell| cell.get()).is_some_and(|link| link.is_closed()) {
+				links.remove(&peer);
+			}
+			links.entry(peer).or_default().clone()
+		};
+		let opened = cell
+			.get_or_try_init(|| async {
+				let stream = self
+					.control
+					.clone()
+					.open_stream(peer, LINK_PROTOCOL)
+					.await
+					.map_err(|e| LinkError::Closed(format!("opening a link to {peer}: {e}")))?;
+				Ok::<_, LinkError>(Arc::new(Link::open(stream, self.max_payload)))
+			})
+			.await;
+		match opened {
+			Ok(link) => Ok(link.clone()),
+			Err(error) => {
+				// A failed opening is not kept: the next call tries again.
+				let mut links = self.links.lock().expect("not poisoned");
+				if links.get(&peer).is_some_and(|held| Arc::ptr_eq(held, &cell)) {
+					links.remove(&peer);
+				}
+				Err(error)
+			}
+		}
+	}
+
+	/// Closes and forgets the link to `peer`, if any (it disconnected).
+	pub fn forget(&self, peer: &PeerId) {
+		if let Some(cell) = self.links.lock().expect("not poisoned").remove(peer) {
+			if let Some(link) = cell.get() {
+				link.close();
+			}
+		}
+	}
+
+	/// Closes every link.
+	pub fn close_all(&self) {
+		for (_, cell) in self.links.lock().expect("not poisoned").drain() {
+			if let Some(link) = cell.get() {
+				link.close();
+			}
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,286 @@
+use std::{
+	collections::VecDeque,
+	pin::Pin,
+	sync::atomic::AtomicUsize,
+	task::{Context, Poll, Waker},
+	time::Duration,
+};
+
+use super::*;
+
+/// One direction of an in-memory pipe holding at most `capacity` bytes.
+struct Half {
+	bytes: VecDeque<u8>,
+	capacity: usize,
+	closed: bool,
+	reader: Option<Waker>,
+	writer: Option<Waker>,
+	writes: Arc<AtomicUsize>,
+}
+
+/// One end of an in-memory duplex stream: reads from one half, writes to the other.
+struct End {
+	incoming: Arc<Mutex<Half>>,
+	outgoing: Arc<Mutex<Half>>,
+}
+
+/// A duplex pipe; the counter counts `poll_write`s that wrote from the first end.
+fn pipe(capacity: usize) -> (End, End, Arc<AtomicUsize>) {
+	let writes = Arc::new(AtomicUsize::new(0));
+	let half = |writes: Arc<AtomicUsize>| {
+		Arc::new(Mutex::new(Half {
+			bytes: VecDeque::new(),
+			capacity,
+			closed: false,
+			reader: None,
+			writer: None,
+			writes,
+		}))
+	};
+	let (a_to_b, b_to_a) = (half(writes.clone()), half(Arc::new(AtomicUsize::new(0))));
+	(
+		End { incoming: b_to_a.clone(), outgoing: a_to_b.clone() },
+		End { incoming: a_to_b, outgoing: b_to_a },
+		writes,
+	)
+}
+
+impl AsyncRead for End {
+	fn poll_read(
+		self: Pin<&mut Self>,
+		cx: &mut Context<'_>,
+		buf: &mut [u8],
+	) -> Poll<io::Result<usize>> {
+		let mut half = self.incoming.lock().unwrap();
+		if half.bytes.is_empty() {
+			if half.closed {
+				return Poll::Ready(Ok(0));
+			}
+			half.reader = Some(cx.waker().clone());
+			return Poll::Pending;
+		}
+		let n = buf.len().min(half.bytes.len());
+		for (slot, byte) in buf.iter_mut().zip(half.bytes.drain(..n)) {
+			*slot = byte;
+		}
+		if let Some(writer) = half.writer.take() {
+			writer.wake();
+		}
+		Poll::Ready(Ok(n))
+	}
+}
+
+impl AsyncWrite for End {
+	fn poll_write(
+		self: Pin<&mut Self>,
+		cx: &mut Context<'_>,
+		buf: &[u8],
+	) -> Poll<io::Result<usize>> {
+		let mut half = self.outgoing.lock().unwrap();
+		if half.closed {
+			return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+		}
+		let room = half.capacity - half.bytes.len();
+		if room == 0 {
+			half.writer = Some(cx.waker().clone());
+			return Poll::Pending;
+		}
+		let n = buf.len().min(room);
+		half.bytes.extend(&buf[..n]);
+		half.writes.fetch_add(1, Ordering::Relaxed);
+		if let Some(reader) = half.reader.take() {
+			reader.wake();
+		}
+		Poll::Ready(Ok(n))
+	}
+
+	fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+		Poll::Ready(Ok(()))
+	}
+
+	fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+		let mut half = self.outgoing.lock().unwrap();
+		half.closed = true;
+		if let Some(reader) = half.reader.take() {
+			reader.wake();
+		}
+		Poll::Ready(Ok(()))
+	}
+}
+
+/// Answers a request `[delay_ms, ...]` after that many (paused-clock) milliseconds with the
+/// request itself; refuses with `b"busy"`; counts one-way messages.
+struct Echo {
+	received: Arc<AtomicUsize>,
+}
+
+impl Responder for Echo {
+	fn respond(&self, _: PeerId, request: Bytes) -> BoxFuture<'static, Bytes> {
+		Box::pin(async move {
+			let delay = request.first().copied().unwrap_or(0);
+			tokio::time::sleep(Duration::from_millis(delay.into())).await;
+			request
+		})
+	}
+
+	fn refuse(&self, _: PeerId, _: &Bytes, budget: usize) -> Bytes {
+		Bytes::from(format!("busy: {budget}"))
+	}
+
+	fn receive(&self, _: PeerId, _: Bytes) -> BoxFuture<'static, ()> {
+		self.received.fetch_add(1, Ordering::Relaxed);
+		Box::pin(async {})
+	}
+}
+
+const MAX: usize = 1 << 16;
+
+/// A link to a served end answering with [`Echo`] within `budget`.
+fn linked(budget: usize) -> (Link, Arc<AtomicUsize>, Arc<AtomicUsize>, oneshot::Sender<()>) {
+	let (client, server, writes) = pipe(1 << 20);
+	let received = Arc::new(AtomicUsize::new(0));
+	let (stop, stopped) = oneshot::channel::<()>();
+	let responder = Arc::new(Echo { received: received.clone() });
+	tokio::spawn(serve(server, PeerId::random(), responder, Budget::new(budget), MAX, async {
+		let _ = stopped.await;
+	}));
+	(Link::open(client, MAX), writes, received, stop)
+}
+
+#[tokio::test(start_paused = true)]
+async fn answers_reach_their_callers_whatever_order_they_come_in() {
+	let (link, _, _, _stop) = linked(64);
+	// Earlier requests wait longer, so the answers come back in reverse order.
+	let requests = (0..32u8).map(|i| {
+		let link = &link;
+		async move { (i, link.request_bytes(&[32 - i, i]).await) }
+	});
+	let answers = futures::future::join_all(requests).await;
+	for (i, answer) in answers {
+		assert_eq!(answer.unwrap().as_ref(), &[32 - i, i]);
+	}
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_past_the_budget_are_refused_at_once_and_the_rest_served() {
+	let (link, _, _, _stop) = linked(2);
+	let (slow_a, slow_b, third) =
+		tokio::join!(link.request_bytes(&[100]), link.request_bytes(&[100]), async {
+			// Sent after the two slow ones are in flight: the budget of two is spent.
+			tokio::task::yield_now().await;
+			let refused = link.request_bytes(&[0]).await;
+			(refused, tokio::time::Instant::now())
+		});
+	assert_eq!(slow_a.unwrap().as_ref(), &[100]);
+	assert_eq!(slow_b.unwrap().as_ref(), &[100]);
+	let (refused, at) = third;
+	assert_eq!(refused.unwrap().as_ref(), b"busy: 2");
+	assert!(at.elapsed() >= Duration::from_millis(99), "refused before the slow ones ended");
+	// Once they ended, the budget is whole again.
+	assert_eq!(link.request_bytes(&[0, 7]).await.unwrap().as_ref(), &[0, 7]);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_burst_goes_out_in_one_write() {
+	let (link, writes, received, _stop) = linked(64);
+	for _ in 0..100 {
+		link.send(|b| b.extend_from_slice(&[0u8; 100])).unwrap();
+	}
+	// Nothing ran yet: the writer takes all hundred frames at once.
+	let answer = link.request_bytes(&[0, 1]).await.unwrap();
+	assert_eq!(answer.as_ref(), &[0, 1]);
+	assert_eq!(received.load(Ordering::Relaxed), 100);
+	assert_eq!(writes.load(Ordering::Relaxed), 1, "101 frames in one write");
+}
+
+#[tokio::test]
+async fn a_payload_over_the_limit_is_refused_before_sending() {
+	let (link, _, _, _stop) = linked(4);
+	let error = link.request_bytes(&vec![0u8; MAX + 1]).await.unwrap_err();
+	assert_eq!(error, LinkError::TooLarge { size: MAX + 1, max: MAX });
+	// The link still works.
+	assert_eq!(link.request_bytes(&[0, 2]).await.unwrap().as_ref(), &[0, 2]);
+}
+
+/// Writes raw frames to a served end, as a hostile peer could.
+async fn raw(end: &mut End, kind: u8, id: u64, payload: &[u8], declared: Option<u32>) {
+	let length = declared.unwrap_or((1 + 8 + payload.len()) as u32);
+	let mut frame = length.to_be_bytes().to_vec();
+	frame.push(kind);
+	frame.extend_from_slice(&id.to_be_bytes());
+	frame.extend_from_slice(payload);
+	end.write_all(&frame).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_peer_declaring_an_oversized_frame_or_a_bad_kind_loses_its_link() {
+	for (kind, declared) in [(1u8, Some((MAX + 100) as u32)), (9u8, None), (2u8, None)] {
+		let (mut client, server, _) = pipe(1 << 20);
+		let responder = Arc::new(Echo { received: Arc::new(AtomicUsize::new(0)) });
+		let serving = tokio::spawn(serve(
+			server,
+			PeerId::random(),
+			responder,
+			Budget::new(4),
+			MAX,
+			futures::future::pending(),
+		));
+		raw(&mut client, kind, 1, b"x", declared).await;
+		// The served side stops and closes its end: the peer reads the end of the stream.
+		serving.await.unwrap();
+		let mut rest = Vec::new();
+		client.read_to_end(&mut rest).await.unwrap();
+		assert!(rest.is_empty(), "kind {kind}: nothing is answered");
+	}
+}
+
+#[tokio::test]
+async fn callers_learn_when_the_link_closes_and_a_request_on_a_client_link_closes_it() {
+	let (client, mut server, _) = pipe(1 << 20);
+	let link = Arc::new(Link::open(client, MAX));
+	let waiting = tokio::spawn({
+		let link = link.clone();
+		async move { link.request_bytes(b"never answered").await }
+	});
+	// The hostile server sends a request on the link the client opened.
+	let mut first = [0u8; 4];
+	server.read_exact(&mut first).await.unwrap();
+	raw(&mut server, 1, 1, b"do this", None).await;
+	let error = waiting.await.unwrap().unwrap_err();
+	assert_eq!(
+		error,
+		LinkError::Closed("the peer sent a request on a link it did not open".into())
+	);
+	assert!(link.is_closed());
+	assert!(matches!(link.request_bytes(b"again").await, Err(LinkError::Closed(_))));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_that_does_not_read_its_answers_stops_being_read() {
+	// Small pipes: the served end's answers back up once the peer stops reading.
+	let (mut client, server, _) = pipe(64 * 1024);
+	let responder = Arc::new(Echo { received: Arc::new(AtomicUsize::new(0)) });
+	tokio::spawn(serve(
+		server,
+		PeerId::random(),
+		responder,
+		Budget::new(1024),
+		MAX,
+		futures::future::pending(),
+	));
+	// Requests of 60 KiB each, answered with themselves, never read back: after about
+	// OUTBOX_HIGH_WATER + one write in hand + two pipes of answers, the served end stops reading, and the
+	// peer's own writes stop going through.
+	let request = vec![0u8; 60 * 1024];
+	let most = (OUTBOX_HIGH_WATER + MAX_WRITE + 4 * 64 * 1024) / request.len() + 4;
+	let mut sent = 0;
+	while sent < most + 8 {
+		let write = raw(&mut client, 1, sent as u64, &request, None);
+		if tokio::time::timeout(Duration::from_secs(5), write).await.is_err() {
+			break;
+		}
+		sent += 1;
+	}
+	assert!(sent <= most, "the served end kept reading {sent} requests");
+	assert!(sent * request.len() >= OUTBOX_HIGH_WATER, "it stopped early, at {sent}");
+}
