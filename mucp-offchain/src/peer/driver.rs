@@ -1,0 +1,371 @@
+//! The task that owns the libp2p swarm: it serves the [`Command`]s the API sends, handles the
+//! swarm's events (connections, calls and answers, gossip, discovery, pings) and keeps house
+//! (expiry, redelivery, outboxes, the authority's recheck and this node's announcement).
+//! Everything slow (handlers, the broker's store) runs on other tasks and threads; each peer
+//! has a budget of calls served at once, past which its calls get a 429.
+
+use std::{
+	collections::{BTreeMap, HashMap},
+	sync::Arc,
+	time::{Duration, Instant, SystemTime},
+};
+
+use futures::StreamExt;
+use libp2p::{
+	gossipsub, identify, kad, ping, request_response,
+	swarm::{dial_opts::DialOpts, SwarmEvent},
+	Multiaddr, PeerId, Swarm,
+};
+use prost::Message as _;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+	broker::Plan,
+	protocol::{header, Message, MicroError, PROTOCOL},
+	registry::Record,
+	transport::{queue_marker, topic_channel, Behaviour, BehaviourEvent, REGISTRY_TOPIC},
+};
+
+use super::Shared;
+
+/// What the API asks of the swarm's task.
+pub(super) enum Command {
+	Call {
+		node: PeerId,
+		frame: Vec<u8>,
+		reply: oneshot::Sender<Result<Vec<u8>, request_response::OutboundFailure>>,
+	},
+	/// Where a message to `topic` goes: the admitted nodes and the queue groups' nodes.
+	Plan {
+		topic: String,
+		reply: oneshot::Sender<Plan>,
+	},
+	/// Send the messages due in the outboxes.
+	SendOutbox,
+	Listen {
+		topic: String,
+		queue: Option<String>,
+	},
+	Unlisten {
+		topic: String,
+		queue: Option<String>,
+	},
+	/// Gossip this node's announcement now, with these records (tombstones) besides its own.
+	Announce(Vec<Record>),
+	/// Connect to a peer at this address (ending in `/p2p/<peer id>`) unless connected.
+	Dial(Multiaddr),
+	Connectivity {
+		reply: oneshot::Sender<BTreeMap<String, Option<Duration>>>,
+	},
+	Listeners {
+		topic: String,
+		reply: oneshot::Sender<Vec<(PeerId, Vec<String>)>>,
+	},
+	Shutdown {
+		reply: oneshot::Sender<()>,
+	},
+}
+
+/// The task that owns the swarm.
+pub(super) struct Driver {
+	pub(super) swarm: Swarm<Behaviour>,
+	pub(super) shared: Arc<Shared>,
+	calls: HashMap<
+		request_response::OutboundRequestId,
+		oneshot::Sender<Result<Vec<u8>, request_response::OutboundFailure>>,
+	>,
+	/// Batches of publications sent to other nodes, awaiting their acknowledgement (one batch
+	/// per node at a time, so they arrive in order): node, sequences.
+	pub(super) sending: HashMap<request_response::OutboundRequestId, (String, Vec<u64>)>,
+	responses: (
+		mpsc::UnboundedSender<(request_response::ResponseChannel<Vec<u8>>, Message)>,
+		mpsc::UnboundedReceiver<(request_response::ResponseChannel<Vec<u8>>, Message)>,
+	),
+	rtts: HashMap<PeerId, Duration>,
+	bootstrapped: bool,
+	/// The calls each connected peer may still have served at once (its inbound budget).
+	inbound: HashMap<PeerId, Arc<tokio::sync::Semaphore>>,
+}
+
+impl Driver {
+	/// The task's state around `swarm`, for the peer `shared` describes; [`run`](Self::run)
+	/// drives it.
+	pub(super) fn new(swarm: Swarm<Behaviour>, shared: Arc<Shared>) -> Self {
+		Self {
+			swarm,
+			shared,
+			calls: HashMap::new(),
+			sending: HashMap::new(),
+			responses: mpsc::unbounded_channel(),
+			rtts: HashMap::new(),
+			bootstrapped: false,
+			inbound: HashMap::new(),
+		}
+	}
+
+	pub(super) async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+		let mut housekeeping = tokio::time::interval(Duration::from_millis(250));
+		let mut refresh = tokio::time::interval(self.shared.config.registry_ttl / 3);
+		loop {
+			tokio::select! {
+				command = commands.recv() => match command {
+					Some(Command::Shutdown { reply }) => {
+						self.announce(Vec::new());
+						let flush = tokio::time::sleep(Duration::from_millis(300));
+						tokio::pin!(flush);
+						loop {
+							tokio::select! {
+								_ = self.swarm.select_next_some() => {}
+								_ = &mut flush => break,
+							}
+						}
+						let _ = reply.send(());
+						return;
+					}
+					Some(command) => self.command(command),
+					None => return,
+				},
+				event = self.swarm.select_next_some() => self.event(event),
+				Some((channel, reply)) = self.responses.1.recv() => {
+					let _ = self.swarm.behaviour_mut().calls.send_response(channel, reply.encode());
+				}
+				_ = housekeeping.tick() => {
+					let now = Instant::now();
+					self.shared.registry.lock().expect("not poisoned").expire(now);
+					self.shared.announced.lock().expect("not poisoned").retain(|_, (_, until)| *until > now);
+					self.shared.broker.redeliver(SystemTime::now());
+					self.disconnect_banned(now);
+					self.hand_waiting_inboxes();
+					self.send_outbox(None);
+				}
+				_ = refresh.tick() => {
+					self.shared.recheck(Instant::now());
+					self.announce(Vec::new());
+				}
+			}
+		}
+	}
+
+	fn command(&mut self, command: Command) {
+		match command {
+			Command::Call { node, frame, reply } => {
+				let id = self.swarm.behaviour_mut().calls.send_request(&node, Ok(frame));
+				self.calls.insert(id, reply);
+			}
+			Command::Plan { topic, reply } => {
+				let _ = reply.send(self.plan(&topic));
+			}
+			Command::SendOutbox => self.send_outbox(None),
+			Command::Listen { topic, queue } => {
+				let gossip = &mut self.swarm.behaviour_mut().gossip;
+				if let Some(queue) = &queue {
+					let _ = gossip.subscribe(&queue_marker(&topic, queue));
+				}
+				let _ = gossip.subscribe(&topic_channel(&topic));
+			}
+			Command::Unlisten { topic, queue } => {
+				let (listening, groups) = self.shared.broker.interest(&topic);
+				let gossip = &mut self.swarm.behaviour_mut().gossip;
+				if let Some(queue) = queue.filter(|q| !groups.contains(q)) {
+					let _ = gossip.unsubscribe(&queue_marker(&topic, &queue));
+				}
+				if !listening {
+					let _ = gossip.unsubscribe(&topic_channel(&topic));
+				}
+			}
+			Command::Announce(tombstones) => self.announce(tombstones),
+			Command::Dial(address) => {
+				let Some(libp2p::multiaddr::Protocol::P2p(peer)) = address.iter().last() else {
+					return;
+				};
+				if peer == self.shared.local || self.swarm.is_connected(&peer) {
+					return;
+				}
+				self.swarm.behaviour_mut().kad.add_address(&peer, address.clone());
+				self.swarm.add_peer_address(peer, address.clone());
+				if let Err(error) = self.swarm.dial(address.clone()) {
+					log::debug!(target: "mucp", "dial {address}: {error}");
+				}
+			}
+			Command::Connectivity { reply } => {
+				let connected = self
+					.swarm
+					.connected_peers()
+					.map(|peer| (peer.to_string(), self.rtts.get(peer).copied()))
+					.collect();
+				let _ = reply.send(connected);
+			}
+			Command::Listeners { topic, reply } => {
+				let (listeners, groups) = self.remote_interest(&topic);
+				let answer = listeners
+					.into_iter()
+					.map(|peer| {
+						let member_of = groups
+							.iter()
+							.filter(|(_, peers)| peers.contains(&peer))
+							.map(|(group, _)| group.clone())
+							.collect();
+						(peer, member_of)
+					})
+					.collect();
+				let _ = reply.send(answer);
+			}
+			Command::Shutdown { .. } => unreachable!("handled by the loop"),
+		}
+	}
+
+	fn event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+		match event {
+			SwarmEvent::NewListenAddr { address, .. } => {
+				let mut addresses = self.shared.addresses.lock().expect("not poisoned");
+				if !addresses.contains(&address) {
+					addresses.push(address);
+				}
+			}
+			SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
+				if self
+					.shared
+					.strikes
+					.lock()
+					.expect("not poisoned")
+					.is_banned(&peer_id, Instant::now())
+				{
+					let _ = self.swarm.disconnect_peer_id(peer_id);
+					return;
+				}
+				if num_established.get() == 1 {
+					self.sync_registry(peer_id);
+				}
+				if !self.bootstrapped {
+					self.bootstrapped = true;
+					let _ = self.swarm.behaviour_mut().kad.bootstrap();
+				}
+				if num_established.get() == 1 {
+					self.send_outbox(Some(peer_id));
+				}
+			}
+			SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+				self.rtts.remove(&peer_id);
+				self.inbound.remove(&peer_id);
+			}
+			SwarmEvent::Behaviour(BehaviourEvent::Calls(event)) => self.call_event(event),
+			SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Message {
+				message,
+				..
+			})) => {
+				let topic = message.topic.as_str().to_owned();
+				if topic == REGISTRY_TOPIC {
+					self.take_announcement(message);
+				}
+				// Publications travel on the call protocol, acknowledged: whatever arrives on
+				// a topic's gossip channel is ignored.
+			}
+			SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Subscribed {
+				peer_id,
+				topic,
+			})) => {
+				if let Some(topic) = topic.as_str().strip_prefix("mucp/topic/") {
+					let topic = topic.to_owned();
+					self.hand_inbox_to(peer_id, &topic);
+				}
+			}
+			SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+				peer_id,
+				info,
+				..
+			})) => {
+				for address in info.listen_addrs {
+					self.swarm.behaviour_mut().kad.add_address(&peer_id, address.clone());
+					self.swarm.add_peer_address(peer_id, address);
+				}
+			}
+			// Only registered nodes are dialled: a flood of identities makes no connections.
+			SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
+				peer, ..
+			})) if peer != self.shared.local
+				&& !self.swarm.is_connected(&peer)
+				&& self.shared.config.authority.is_registered(&peer) =>
+			{
+				let _ = self.swarm.dial(DialOpts::peer_id(peer).build());
+			}
+			SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
+				peer,
+				result: Ok(rtt),
+				..
+			})) => {
+				self.rtts.insert(peer, rtt);
+			}
+			_ => {}
+		}
+	}
+
+	fn call_event(&mut self, event: request_response::Event<Result<Vec<u8>, MicroError>, Vec<u8>>) {
+		use request_response::{Event as E, Message as M};
+		match event {
+			E::Message { peer, message: M::Request { request, channel, .. } } => {
+				self.swarm.behaviour_mut().strangers.active(&peer);
+				// Each peer has a budget of calls served at once: past it a call is refused at
+				// once, so one peer cannot run up tasks (and handlers) without bound.
+				let budget = self.shared.config.max_inbound_per_peer;
+				let permit = self
+					.inbound
+					.entry(peer)
+					.or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(budget)))
+					.clone()
+					.try_acquire_owned();
+				let Ok(permit) = permit else {
+					let error = MicroError::new(
+						PROTOCOL,
+						429,
+						format!(
+							"too many calls in flight from this peer: at most {budget} at once"
+						),
+					);
+					let reply = Message::new(Vec::new()).with(header::ERROR, &error.to_json());
+					let _ = self.swarm.behaviour_mut().calls.send_response(channel, reply.encode());
+					return;
+				};
+				let shared = self.shared.clone();
+				let responses = self.responses.0.clone();
+				tokio::spawn(async move {
+					let reply = shared.dispatch(peer, request).await;
+					drop(permit);
+					let _ = responses.send((channel, reply));
+				});
+			}
+			E::Message { peer, message: M::Response { request_id, response } } => {
+				if let Some((node, sequences)) = self.sending.remove(&request_id) {
+					// Acknowledged only by a reply without an error; otherwise sent again later.
+					let limits = self.shared.config.limits;
+					let reply = crate::protocol::Envelope::decode(response.as_slice())
+						.ok()
+						.and_then(|envelope| Message::from_envelope(envelope, &limits).ok());
+					if reply.is_some_and(|m| m.header(header::ERROR).is_none()) {
+						for sequence in sequences {
+							self.shared.broker.outbox_acked(&node, sequence);
+						}
+						// The next batch for that node, if any waits.
+						self.send_outbox(None);
+					}
+					return;
+				}
+				match self.calls.remove(&request_id) {
+					Some(reply) => {
+						let _ = reply.send(Ok(response));
+					}
+					None => {
+						// The answer to this node's registry sync.
+						self.take_sync_answer(&peer, &response);
+					}
+				}
+			}
+			E::OutboundFailure { request_id, error, .. } => {
+				self.sending.remove(&request_id);
+				if let Some(reply) = self.calls.remove(&request_id) {
+					let _ = reply.send(Err(error));
+				}
+			}
+			E::InboundFailure { .. } | E::ResponseSent { .. } => {}
+		}
+	}
+}
