@@ -455,7 +455,13 @@ impl Budget {
 		self.permits.available_permits() == self.size
 	}
 
-	fn take(&self) -> Option<OwnedSemaphorePermit> {
+	/// How many at once.
+	pub fn size(&self) -> usize {
+		self.size
+	}
+
+	/// One of it, if any is left; given back when dropped.
+	pub fn take(&self) -> Option<OwnedSemaphorePermit> {
 		self.permits.clone().try_acquire_owned().ok()
 	}
 }

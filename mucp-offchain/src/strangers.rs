@@ -71,6 +71,20 @@ pub struct StrangerGate {
 	closing: Vec<(PeerId, ConnectionId)>,
 	/// When idle connections are looked for.
 	sweep: tokio::time::Interval,
+	/// Calls made outside the swarm's task (on links) count as activity too.
+	activity: Activity,
+}
+
+/// When peers last made a call on a link, shared with the [`StrangerGate`]: calls on links
+/// do not pass through the swarm's task, and a stranger making them is not idle.
+#[derive(Clone, Debug, Default)]
+pub struct Activity(Arc<std::sync::Mutex<HashMap<PeerId, Instant>>>);
+
+impl Activity {
+	/// Notes that `peer` made a call now.
+	pub fn touch(&self, peer: &PeerId) {
+		self.0.lock().expect("not poisoned").insert(*peer, Instant::now());
+	}
 }
 
 impl StrangerGate {
@@ -79,7 +93,19 @@ impl StrangerGate {
 		let period = (caps.idle / 4).max(Duration::from_millis(100));
 		let mut sweep = tokio::time::interval(period);
 		sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-		Self { authority, caps, strangers: HashMap::new(), closing: Vec::new(), sweep }
+		Self {
+			authority,
+			caps,
+			strangers: HashMap::new(),
+			closing: Vec::new(),
+			sweep,
+			activity: Activity::default(),
+		}
+	}
+
+	/// The handle calls on links note their activity through.
+	pub fn activity(&self) -> Activity {
+		self.activity.clone()
 	}
 
 	/// Notes that `peer` made a call: its connections are not idle.
@@ -159,6 +185,16 @@ impl NetworkBehaviour for StrangerGate {
 		while self.sweep.poll_tick(cx).is_ready() {
 			let now = Instant::now();
 			let idle = self.caps.idle;
+			{
+				// Calls on links since the last sweep; only strangers' are kept.
+				let mut recent = self.activity.0.lock().expect("not poisoned");
+				for (peer, last) in self.strangers.values_mut() {
+					if let Some(called) = recent.get(peer) {
+						*last = (*last).max(*called);
+					}
+				}
+				recent.clear();
+			}
 			self.closing.extend(
 				self.strangers
 					.iter()

@@ -8,13 +8,18 @@
 use std::{
 	collections::HashMap,
 	future::Future,
+	sync::atomic::{AtomicBool, Ordering},
 	time::{Duration, Instant},
 };
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
 
 use futures::StreamExt;
 use libp2p::{gossipsub, request_response, swarm::SwarmEvent, Swarm};
 use mucp_offchain::{
 	authority::Placements,
+	link::{self, Budget, Responder, LINK_PROTOCOL},
 	peer::{Keypair, Multiaddr, Peer, PeerConfig, PeerId, Service},
 	protocol::{Limits, Message},
 	registry::{Endpoint, Key, Node, Record, Registration, ServiceDescription},
@@ -98,12 +103,42 @@ struct Hostile {
 	id: PeerId,
 	addresses: Vec<Multiaddr>,
 	orders: mpsc::UnboundedSender<Order>,
+	/// Whether calls are taken and never answered.
+	silent: Arc<AtomicBool>,
 	task: tokio::task::JoinHandle<()>,
+	linking: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Hostile {
 	fn drop(&mut self) {
 		self.task.abort();
+		self.linking.abort();
+	}
+}
+
+/// Mallory's answers to the calls that come on links: [`FORGED`], or none at all.
+struct Forger {
+	silent: Arc<AtomicBool>,
+}
+
+impl Responder for Forger {
+	fn respond(&self, _: PeerId, request: Bytes) -> BoxFuture<'static, Bytes> {
+		let silent = self.silent.load(Ordering::SeqCst);
+		Box::pin(async move {
+			if silent {
+				futures::future::pending::<()>().await;
+			}
+			let (request, _) = Message::decode(&request, &Limits::default()).unwrap();
+			Bytes::from(Message::reply_to(&request, FORGED.as_bytes().to_vec()).encode())
+		})
+	}
+
+	fn refuse(&self, _: PeerId, _: &Bytes, _: usize) -> Bytes {
+		Bytes::new()
+	}
+
+	fn receive(&self, _: PeerId, _: Bytes) -> BoxFuture<'static, ()> {
+		Box::pin(async {})
 	}
 }
 
@@ -135,9 +170,25 @@ impl Hostile {
 			}
 			swarm.dial(target.clone()).unwrap();
 		}
+		let mut incoming = swarm.behaviour().streams.new_control().accept(LINK_PROTOCOL).unwrap();
+		let silent = Arc::new(AtomicBool::new(false));
+		let forger: Arc<dyn Responder> = Arc::new(Forger { silent: silent.clone() });
+		let linking = tokio::spawn(async move {
+			while let Some((from, stream)) = incoming.next().await {
+				let serving = link::serve(
+					stream,
+					from,
+					forger.clone(),
+					Budget::new(64),
+					1 << 22,
+					futures::future::pending(),
+				);
+				tokio::spawn(serving);
+			}
+		});
 		let (orders, receiver) = mpsc::unbounded_channel();
 		let task = tokio::spawn(drive(swarm, receiver));
-		Self { id, addresses: vec![address], orders, task }
+		Self { id, addresses: vec![address], orders, silent, task, linking }
 	}
 
 	/// Answers registry syncs with `records` from now on.
@@ -147,6 +198,7 @@ impl Hostile {
 
 	/// Takes calls (other than registry syncs) from now on and never answers them.
 	fn go_silent(&self) {
+		self.silent.store(true, Ordering::SeqCst);
 		self.orders.send(Order::Silent).unwrap();
 	}
 

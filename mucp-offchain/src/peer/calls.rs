@@ -12,11 +12,11 @@ use std::{
 };
 
 use futures::FutureExt;
-use libp2p::{request_response, PeerId};
+use libp2p::PeerId;
 use prost::Message as _;
-use tokio::sync::oneshot;
 
 use crate::{
+	link::LinkError,
 	protocol::{header, Form, Message, MicroError, PROTOCOL},
 	registry,
 	selector::placed_nodes,
@@ -26,7 +26,7 @@ use super::{
 	gossip::{REGISTRY_SERVICE, REGISTRY_SYNC},
 	peer_of,
 	pubsub::{BROKER_DELIVER, BROKER_SERVICE},
-	CallOptions, Command, Peer, Shared,
+	CallOptions, Peer, Shared,
 };
 
 /// What one attempt on one node came to.
@@ -95,10 +95,10 @@ impl Peer {
 		let name = format!("{service}.{endpoint}");
 		let (frame, name) = (&frame, name.as_str());
 		self.on_some_node(&service, name, options.retries, |node| async move {
-			let outcome = if node.id == self.shared.local.to_string() {
-				Ok(self.shared.clone().dispatch(self.shared.local, Ok(frame.clone())).await)
+			let outcome = if node.id == self.shared.local_id {
+				Ok(self.shared.clone().dispatch(self.shared.local, Ok(frame.as_slice())).await)
 			} else {
-				self.remote_call(&node, frame.clone(), options.timeout, name).await
+				self.remote_call(&node, frame, options.timeout, name).await
 			};
 			match outcome {
 				Err(error) if error.code == 408 => Attempt::Unanswered(error),
@@ -185,40 +185,50 @@ impl Peer {
 		selector.next(service, nodes, tried, Instant::now()).cloned()
 	}
 
+	/// Sends `frame` to `node` on this peer's link to it (opened now if there is none) and
+	/// waits up to `timeout` for the answer.
 	async fn remote_call(
 		&self,
 		node: &registry::Node,
-		frame: Vec<u8>,
+		frame: &[u8],
 		timeout: Duration,
 		name: &str,
 	) -> Result<Message, MicroError> {
 		let unreachable = |detail: String| MicroError::new(name, 503, detail);
 		let peer = peer_of(node, name)?;
-		let (reply, answer) = oneshot::channel();
-		self.commands
-			.send(Command::Call { node: peer, frame, reply })
-			.map_err(|_| unreachable("the peer has stopped".into()))?;
+		let started = Instant::now();
+		// Not reached in time: the request was never sent, so the call may go elsewhere.
+		let link = tokio::time::timeout(timeout, self.shared.links.to(peer))
+			.await
+			.map_err(|_| unreachable(format!("node {peer} could not be reached in {timeout:?}")))?
+			.map_err(|e| unreachable(format!("node {peer}: {e}")))?;
 		// Once the request may have reached the node, no answer is a 408 the caller gets back:
 		// the call is not run again elsewhere, so it is never paid twice.
-		let unanswered = |detail: String| {
-			MicroError::timeout(
-				name,
-				format!("{detail}; the call may have run there, so it was not retried elsewhere"),
-			)
-		};
-		let frame = match tokio::time::timeout(timeout, answer).await {
-			Err(_) => return Err(unanswered(format!("node {peer} did not answer in {timeout:?}"))),
-			Ok(Err(_)) => return Err(unreachable("the peer has stopped".into())),
-			// The node took the request and let the wire's timeout pass: it may still run it.
-			Ok(Ok(Err(error @ request_response::OutboundFailure::Timeout))) => {
-				return Err(unanswered(format!("node {peer}: {error}")))
+		let left = timeout.saturating_sub(started.elapsed());
+		let answer = tokio::time::timeout(left, link.request(|b| b.extend_from_slice(frame)))
+			.await
+			.map_err(|_| {
+				MicroError::timeout(
+					name,
+					format!(
+						"node {peer} did not answer in {timeout:?}; the call may have run there, \
+						 so it was not retried elsewhere"
+					),
+				)
+			})?;
+		let frame = match answer {
+			Ok(frame) => frame,
+			Err(LinkError::TooLarge { size, max }) => {
+				return Err(MicroError::too_large(
+					PROTOCOL,
+					format!("request of {size} bytes exceeds the limit of {max}"),
+				))
 			}
-			// Not reached, or the connection went down (the node died or dropped this one): an
-			// honest node charges only what it answered, so the call moves on.
-			Ok(Ok(Err(error))) => return Err(unreachable(format!("node {peer}: {error}"))),
-			Ok(Ok(Ok(frame))) => frame,
+			// The connection went down (the node died or dropped this one): an honest node
+			// charges only what it answered, so the call moves on.
+			Err(LinkError::Closed(why)) => return Err(unreachable(format!("node {peer}: {why}"))),
 		};
-		let envelope = crate::protocol::Envelope::decode(frame.as_slice())
+		let envelope = crate::protocol::Envelope::decode(frame)
 			.map_err(|e| unreachable(format!("node {peer} sent a malformed reply: {e}")))?;
 		Message::from_envelope(envelope, &self.shared.config.limits)
 	}
@@ -229,12 +239,12 @@ impl Shared {
 	pub(super) async fn dispatch(
 		self: Arc<Self>,
 		from: PeerId,
-		request: Result<Vec<u8>, MicroError>,
+		request: Result<impl AsRef<[u8]>, MicroError>,
 	) -> Message {
 		let limits = self.config.limits;
 		let bare_error =
 			|error: &MicroError| Message::new(Vec::new()).with(header::ERROR, &error.to_json());
-		let request = match request.and_then(|frame| Message::decode(&frame, &limits)) {
+		let request = match request.and_then(|frame| Message::decode(frame.as_ref(), &limits)) {
 			Ok((request, Form::Call { .. })) => request,
 			Ok((request, _)) => {
 				let error = MicroError::bad_request(

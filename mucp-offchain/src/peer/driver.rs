@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{
 	broker::Plan,
-	protocol::{header, Message, MicroError, PROTOCOL},
+	protocol::{header, Message, MicroError},
 	registry::Record,
 	transport::{queue_marker, topic_channel, Behaviour, BehaviourEvent, REGISTRY_TOPIC},
 };
@@ -30,11 +30,6 @@ use super::Shared;
 
 /// What the API asks of the swarm's task.
 pub(super) enum Command {
-	Call {
-		node: PeerId,
-		frame: Vec<u8>,
-		reply: oneshot::Sender<Result<Vec<u8>, request_response::OutboundFailure>>,
-	},
 	/// Where a message to `topic` goes: the admitted nodes and the queue groups' nodes.
 	Plan {
 		topic: String,
@@ -70,10 +65,6 @@ pub(super) enum Command {
 pub(super) struct Driver {
 	pub(super) swarm: Swarm<Behaviour>,
 	pub(super) shared: Arc<Shared>,
-	calls: HashMap<
-		request_response::OutboundRequestId,
-		oneshot::Sender<Result<Vec<u8>, request_response::OutboundFailure>>,
-	>,
 	/// Batches of publications sent to other nodes, awaiting their acknowledgement (one batch
 	/// per node at a time, so they arrive in order): node, sequences.
 	pub(super) sending: HashMap<request_response::OutboundRequestId, (String, Vec<u64>)>,
@@ -83,8 +74,6 @@ pub(super) struct Driver {
 	),
 	rtts: HashMap<PeerId, Duration>,
 	bootstrapped: bool,
-	/// The calls each connected peer may still have served at once (its inbound budget).
-	inbound: HashMap<PeerId, Arc<tokio::sync::Semaphore>>,
 }
 
 impl Driver {
@@ -94,12 +83,10 @@ impl Driver {
 		Self {
 			swarm,
 			shared,
-			calls: HashMap::new(),
 			sending: HashMap::new(),
 			responses: mpsc::unbounded_channel(),
 			rtts: HashMap::new(),
 			bootstrapped: false,
-			inbound: HashMap::new(),
 		}
 	}
 
@@ -148,10 +135,6 @@ impl Driver {
 
 	fn command(&mut self, command: Command) {
 		match command {
-			Command::Call { node, frame, reply } => {
-				let id = self.swarm.behaviour_mut().calls.send_request(&node, Ok(frame));
-				self.calls.insert(id, reply);
-			}
 			Command::Plan { topic, reply } => {
 				let _ = reply.send(self.plan(&topic));
 			}
@@ -246,7 +229,7 @@ impl Driver {
 			}
 			SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
 				self.rtts.remove(&peer_id);
-				self.inbound.remove(&peer_id);
+				self.shared.disconnected(&peer_id);
 			}
 			SwarmEvent::Behaviour(BehaviourEvent::Calls(event)) => self.call_event(event),
 			SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Message {
@@ -304,24 +287,12 @@ impl Driver {
 		match event {
 			E::Message { peer, message: M::Request { request, channel, .. } } => {
 				self.swarm.behaviour_mut().strangers.active(&peer);
-				// Each peer has a budget of calls served at once: past it a call is refused at
-				// once, so one peer cannot run up tasks (and handlers) without bound.
-				let budget = self.shared.config.max_inbound_per_peer;
-				let permit = self
-					.inbound
-					.entry(peer)
-					.or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(budget)))
-					.clone()
-					.try_acquire_owned();
-				let Ok(permit) = permit else {
-					let error = MicroError::new(
-						PROTOCOL,
-						429,
-						format!(
-							"too many calls in flight from this peer: at most {budget} at once"
-						),
-					);
-					let reply = Message::new(Vec::new()).with(header::ERROR, &error.to_json());
+				// Each peer has a budget of calls served at once, shared with its links: past
+				// it a call is refused at once, so one peer cannot run up tasks (and handlers)
+				// without bound.
+				let budget = self.shared.budget_of(&peer);
+				let Some(permit) = budget.take() else {
+					let reply = super::links::too_many_calls(budget.size());
 					let _ = self.swarm.behaviour_mut().calls.send_response(channel, reply.encode());
 					return;
 				};
@@ -349,21 +320,11 @@ impl Driver {
 					}
 					return;
 				}
-				match self.calls.remove(&request_id) {
-					Some(reply) => {
-						let _ = reply.send(Ok(response));
-					}
-					None => {
-						// The answer to this node's registry sync.
-						self.take_sync_answer(&peer, &response);
-					}
-				}
+				// Calls go on links: any other answer is to this node's registry sync.
+				self.take_sync_answer(&peer, &response);
 			}
-			E::OutboundFailure { request_id, error, .. } => {
+			E::OutboundFailure { request_id, .. } => {
 				self.sending.remove(&request_id);
-				if let Some(reply) = self.calls.remove(&request_id) {
-					let _ = reply.send(Err(error));
-				}
 			}
 			E::InboundFailure { .. } | E::ResponseSent { .. } => {}
 		}

@@ -33,6 +33,7 @@
 mod calls;
 mod driver;
 mod gossip;
+mod links;
 mod pubsub;
 mod streams;
 #[cfg(test)]
@@ -60,6 +61,7 @@ use tokio::{
 use crate::{
 	authority::{Authority, Strikes},
 	broker::{Admission, Broker, BrokerConfig},
+	link::{Budget, Links, LINK_PROTOCOL},
 	network::{Announced, Inputs, NetworkView},
 	protocol::{Limits, Message, MicroError},
 	registry::{self, Endpoint, Event, Registration, Registry, ServiceDescription},
@@ -235,11 +237,22 @@ struct Shared {
 	strikes: Mutex<Strikes>,
 	addresses: Mutex<Vec<Multiaddr>>,
 	queue_turns: Mutex<HashMap<(String, String), usize>>,
+	/// `local` in base58, made once.
+	local_id: String,
+	/// The links this peer's calls go out on, one per peer.
+	links: Links,
+	/// How many calls each peer may have handled here at once.
+	budgets: Mutex<HashMap<PeerId, Budget>>,
 }
 
 impl Shared {
 	fn unique_id(&self) -> String {
-		format!("{}-{}", self.local, self.next_id.fetch_add(1, Ordering::Relaxed))
+		let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+		let mut id = String::with_capacity(self.local_id.len() + 12);
+		id.push_str(&self.local_id);
+		id.push('-');
+		id.push_str(itoa(n, &mut [0u8; 20]));
+		id
 	}
 
 	fn node(&self) -> registry::Node {
@@ -272,6 +285,20 @@ impl Shared {
 			)
 		})
 	}
+}
+
+/// `n` in decimal, written into `buffer`.
+fn itoa(mut n: u64, buffer: &mut [u8; 20]) -> &str {
+	let mut at = buffer.len();
+	loop {
+		at -= 1;
+		buffer[at] = b'0' + (n % 10) as u8;
+		n /= 10;
+		if n == 0 {
+			break;
+		}
+	}
+	std::str::from_utf8(&buffer[at..]).expect("ASCII digits")
 }
 
 /// The peer id of registry node `node`, or the 503 a call to `name` on it gets.
@@ -351,6 +378,11 @@ impl Peer {
 		let incoming = control
 			.accept(STREAM_PROTOCOL)
 			.map_err(|_| failed("the stream protocol is taken".into()))?;
+		let incoming_links = control
+			.accept(LINK_PROTOCOL)
+			.map_err(|_| failed("the link protocol is taken".into()))?;
+		let activity = swarm.behaviour().strangers.activity();
+		let links = Links::new(control.clone(), config.limits.max_frame);
 		let shared = Arc::new(Shared {
 			local,
 			selector: Mutex::new(Selector::new(config.selector)),
@@ -367,12 +399,16 @@ impl Peer {
 			strikes: Mutex::new(Strikes::default()),
 			addresses: Mutex::new(addresses),
 			queue_turns: Mutex::new(HashMap::new()),
+			local_id: local.to_string(),
+			links,
+			budgets: Mutex::new(HashMap::new()),
 		});
 		let (commands, receiver) = mpsc::unbounded_channel();
 		let driver = Driver::new(swarm, shared.clone());
 		let accepting = tokio::spawn(streams::accept(shared.clone(), incoming));
+		let linking = tokio::spawn(links::accept(shared.clone(), activity, incoming_links));
 		let driving = tokio::spawn(driver.run(receiver));
-		Ok(Self { shared, commands, control, tasks: vec![driving, accepting] })
+		Ok(Self { shared, commands, control, tasks: vec![driving, accepting, linking] })
 	}
 
 	/// This peer's id: its node id in the registry.
@@ -534,6 +570,7 @@ impl Peer {
 		if self.commands.send(Command::Shutdown { reply }).is_ok() {
 			let _ = tokio::time::timeout(Duration::from_secs(5), done).await;
 		}
+		self.shared.links.close_all();
 	}
 
 	/// Stops at once without telling anyone, as a crash would.
