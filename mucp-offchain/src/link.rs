@@ -41,7 +41,7 @@ use std::{
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use futures::{
 	future::BoxFuture,
-	io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
+	io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf},
 	stream::FuturesUnordered,
 	StreamExt,
 };
@@ -187,8 +187,6 @@ struct Outbox {
 	state: Mutex<OutboxState>,
 	/// Wakes the writer when bytes are queued or the link closes.
 	queued: Notify,
-	/// Wakes senders waiting for room when the writer has taken bytes.
-	drained: Notify,
 	max_payload: usize,
 }
 
@@ -202,7 +200,6 @@ impl Outbox {
 		Arc::new(Self {
 			state: Mutex::new(OutboxState { buffer: BytesMut::new(), closed: None }),
 			queued: Notify::new(),
-			drained: Notify::new(),
 			max_payload,
 		})
 	}
@@ -245,20 +242,6 @@ impl Outbox {
 		state.buffer.len() >= OUTBOX_HIGH_WATER && state.closed.is_none()
 	}
 
-	/// Waits until fewer than [`OUTBOX_HIGH_WATER`] bytes wait to be written.
-	async fn room(&self) {
-		loop {
-			let drained = self.drained.notified();
-			{
-				let state = self.state.lock().expect("not poisoned");
-				if state.buffer.len() < OUTBOX_HIGH_WATER || state.closed.is_some() {
-					return;
-				}
-			}
-			drained.await;
-		}
-	}
-
 	fn close(&self, why: &str) {
 		let mut state = self.state.lock().expect("not poisoned");
 		if state.closed.is_none() {
@@ -266,44 +249,121 @@ impl Outbox {
 		}
 		drop(state);
 		self.queued.notify_one();
-		self.drained.notify_waiters();
 	}
 
-	/// Writes what is queued, one batch per write, until the link closes.
-	async fn write_to<W: AsyncWrite + Unpin>(self: Arc<Self>, mut io: W) {
+	/// Takes up to [`MAX_WRITE`] queued bytes; `None` once the link is closed and nothing is
+	/// left to write.
+	fn take(&self) -> Option<BytesMut> {
+		let mut state = self.state.lock().expect("not poisoned");
+		if state.buffer.is_empty() && state.closed.is_some() {
+			return None;
+		}
+		let take = state.buffer.len().min(MAX_WRITE);
+		Some(state.buffer.split_to(take))
+	}
+}
+
+/// Writes some of `batch` (one `poll_write`), or flushes if it is empty.
+async fn write_or_flush<W: AsyncWrite + Unpin>(
+	writer: &mut W,
+	batch: &mut BytesMut,
+	unflushed: &mut bool,
+) -> io::Result<()> {
+	if batch.is_empty() {
+		writer.flush().await?;
+		*unflushed = false;
+		return Ok(());
+	}
+	match writer.write(batch).await? {
+		0 => Err(io::ErrorKind::WriteZero.into()),
+		n => {
+			batch.advance(n);
+			*unflushed = true;
+			Ok(())
+		}
+	}
+}
+
+/// What a link's stream brought.
+enum Event {
+	/// A whole frame.
+	Frame(Frame),
+	/// The outbox has room again (only when reading was paused for it).
+	Room,
+	/// The peer closed its side of the stream: nothing more will be read. Frames queued are
+	/// still written.
+	Ended,
+	/// The link is closed and everything queued is written: the stream is closed.
+	Done,
+}
+
+/// A link's stream, read and written from ONE task. yamux streams polled from two tasks (a
+/// reader and a writer, after `split`) can lose a wake-up and stall for good
+/// (libp2p/rust-yamux#232, libp2p/rust-libp2p#5410): one task means one waker.
+struct Wire<S> {
+	reader: FrameReader<ReadHalf<S>>,
+	writer: WriteHalf<S>,
+	outbox: Arc<Outbox>,
+	/// Bytes taken from the outbox and not yet written.
+	batch: BytesMut,
+	/// Whether bytes were written since the last flush.
+	unflushed: bool,
+	/// Whether the peer has closed its side: nothing more is read.
+	ended: bool,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
+	fn new(io: S, outbox: Arc<Outbox>, max_payload: usize) -> Self {
+		let (reader, writer) = io.split();
+		Self {
+			reader: FrameReader::new(reader, max_payload),
+			writer,
+			outbox,
+			batch: BytesMut::new(),
+			unflushed: false,
+			ended: false,
+		}
+	}
+
+	/// Writes what is queued while waiting for the next frame. With `pause_when_full`,
+	/// nothing is read while the outbox holds [`OUTBOX_HIGH_WATER`] bytes or more (it then
+	/// returns [`Event::Room`] once it holds less). Cancel-safe: a write is one `poll_write`,
+	/// and bytes read stay in the reader's buffer.
+	async fn next(&mut self, pause_when_full: bool) -> io::Result<Event> {
+		let paused = self.ended || (pause_when_full && self.outbox.is_full());
 		loop {
-			let queued = self.queued.notified();
-			let batch = {
-				let mut state = self.state.lock().expect("not poisoned");
-				if state.buffer.is_empty() {
-					if state.closed.is_some() {
-						break;
+			if self.batch.is_empty() {
+				match self.outbox.take() {
+					Some(batch) => self.batch = batch,
+					None => {
+						self.writer.flush().await?;
+						self.writer.close().await?;
+						return Ok(Event::Done);
 					}
-					None
-				} else {
-					let take = state.buffer.len().min(MAX_WRITE);
-					Some(state.buffer.split_to(take))
 				}
-			};
-			let Some(batch) = batch else {
-				queued.await;
-				continue;
-			};
-			self.drained.notify_waiters();
-			if let Err(error) = io.write_all(&batch).await {
-				self.close(&format!("writing failed: {error}"));
-				break;
 			}
-			// Flushed only once nothing more is queued: a burst goes out in full frames.
-			let more = !self.state.lock().expect("not poisoned").buffer.is_empty();
-			if !more {
-				if let Err(error) = io.flush().await {
-					self.close(&format!("flushing failed: {error}"));
-					break;
+			if paused && !self.ended && !self.outbox.is_full() {
+				return Ok(Event::Room);
+			}
+			let Self { reader, writer, outbox, batch, unflushed, ended } = self;
+			let (writing, flushing) = (!batch.is_empty(), batch.is_empty() && *unflushed);
+			tokio::select! {
+				biased;
+				// One write of what is queued, or, once nothing is, one flush: a burst goes
+				// out in full frames.
+				done = write_or_flush(writer, batch, unflushed), if writing || flushing => done?,
+				frame = reader.next(), if !paused => {
+					return Ok(match frame? {
+						Some(frame) => Event::Frame(frame),
+						None => {
+							*ended = true;
+							Event::Ended
+						}
+					});
 				}
+				_ = outbox.queued.notified(), if !writing && !flushing => {}
 			}
 		}
-		let _ = io.close().await;
 	}
 }
 
@@ -329,37 +389,40 @@ impl Link {
 	where
 		S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 	{
-		let (reader, writer) = io.split();
 		let outbox = Outbox::new(max_payload);
 		let waiting = Arc::new(Mutex::new(Waiting { callers: HashMap::new(), closed: None }));
 		let closed = Arc::new(AtomicBool::new(false));
-		tokio::spawn(outbox.clone().write_to(writer));
-		let reading = (outbox.clone(), waiting.clone(), closed.clone());
+		let mut wire = Wire::new(io, outbox.clone(), max_payload);
+		let (reading, closing) = (waiting.clone(), closed.clone());
 		tokio::spawn(async move {
-			let (outbox, waiting, closed) = reading;
-			let mut frames = FrameReader::new(reader, max_payload);
 			let why = loop {
-				match frames.next().await {
-					Ok(Some(Frame { kind: Kind::Response, id, payload })) => {
-						let caller = waiting.lock().expect("not poisoned").callers.remove(&id);
+				// Responses are always read: completing a caller never waits on anything.
+				match wire.next(false).await {
+					Ok(Event::Frame(Frame { kind: Kind::Response, id, payload })) => {
+						let caller = reading.lock().expect("not poisoned").callers.remove(&id);
 						// A response nobody waits for any more (the caller gave up) is dropped.
 						if let Some(caller) = caller {
 							let _ = caller.send(payload);
 						}
 					}
-					Ok(Some(_)) => {
+					Ok(Event::Frame(_)) => {
 						break "the peer sent a request on a link it did not open".into()
 					}
-					Ok(None) => break "the peer closed it".to_owned(),
+					Ok(Event::Room) => {}
+					Ok(Event::Ended) => break "the peer closed it".to_owned(),
+					Ok(Event::Done) => break "closed by this peer".to_owned(),
 					Err(error) => break error.to_string(),
 				}
 			};
-			closed.store(true, Ordering::Release);
-			outbox.close(&why);
-			let mut waiting = waiting.lock().expect("not poisoned");
-			waiting.closed = Some(why);
-			// Dropping the senders tells every waiting caller the link closed.
-			waiting.callers.clear();
+			closing.store(true, Ordering::Release);
+			wire.outbox.close(&why);
+			{
+				let mut waiting = reading.lock().expect("not poisoned");
+				waiting.closed = Some(why);
+				// Dropping the senders tells every waiting caller the link closed.
+				waiting.callers.clear();
+			}
+			let _ = wire.writer.close().await;
 		});
 		Self { outbox, waiting, next_id: AtomicU64::new(1), closed }
 	}
@@ -479,10 +542,8 @@ pub async fn serve<S>(
 ) where
 	S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
-	let (reader, writer) = io.split();
 	let outbox = Outbox::new(max_payload);
-	let writing = tokio::spawn(outbox.clone().write_to(writer));
-	let mut frames = FrameReader::new(reader, max_payload);
+	let mut wire = Wire::new(io, outbox.clone(), max_payload);
 	let mut running: FuturesUnordered<BoxFuture<'static, Option<(u64, Bytes)>>> =
 		FuturesUnordered::new();
 	let run = |kind: Kind, id: u64, payload: Bytes, permit: OwnedSemaphorePermit| {
@@ -501,58 +562,69 @@ pub async fn serve<S>(
 		};
 		work
 	};
+	let answer = |outbox: &Outbox, id: u64, answer: &[u8]| {
+		outbox.push(Kind::Response, id, |b| b.extend_from_slice(answer)).is_ok()
+	};
 	tokio::pin!(shutdown);
-	loop {
-		// A peer that does not read its answers stops being read until they are written.
-		let full = outbox.is_full();
+	// Until the peer closes its side, breaks a rule, or the node stops: requests are read
+	// (unless the peer does not read its answers) and answered as they finish.
+	let mut reading = true;
+	while reading {
 		tokio::select! {
 			biased;
-			_ = &mut shutdown => break,
+			_ = &mut shutdown => reading = false,
 			Some(done) = running.next(), if !running.is_empty() => {
-				if let Some((id, answer)) = done {
-					if outbox.push(Kind::Response, id, |b| b.extend_from_slice(&answer)).is_err() {
+				if let Some((id, done)) = done {
+					if !answer(&outbox, id, &done) {
 						break;
 					}
 				}
 			}
-			_ = outbox.room(), if full => {}
-			frame = frames.next(), if !full => {
-				let Frame { kind, id, payload } = match frame {
-					Ok(Some(frame)) => frame,
-					Ok(None) => break,
-					Err(error) => {
-						log::debug!(target: "mucp", "link from {from} closed: {error}");
-						break;
-					}
-				};
-				if kind == Kind::Response {
+			event = wire.next(true) => match event {
+				Ok(Event::Frame(Frame { kind: Kind::Response, .. })) => {
 					log::debug!(target: "mucp", "link from {from} closed: a response on a served link");
-					break;
+					outbox.close("the peer broke the protocol");
+					running.clear();
 				}
-				match budget.take() {
+				Ok(Event::Frame(Frame { kind, id, payload })) => match budget.take() {
 					Some(permit) => running.push(run(kind, id, payload, permit)),
 					None if kind == Kind::Request => {
 						let refusal = responder.refuse(from, &payload, budget.size);
-						if outbox.push(Kind::Response, id, |b| b.extend_from_slice(&refusal)).is_err() {
+						if !answer(&outbox, id, &refusal) {
 							break;
 						}
 					}
 					None => {}
+				},
+				Ok(Event::Room) => {}
+				Ok(Event::Ended) => reading = false,
+				Ok(Event::Done) => break,
+				Err(error) => {
+					log::debug!(target: "mucp", "link from {from} closed: {error}");
+					outbox.close(&error.to_string());
+					running.clear();
+				}
+			},
+		}
+	}
+	// Requests still running finish and are answered, then the link closes.
+	loop {
+		tokio::select! {
+			biased;
+			Some(done) = running.next(), if !running.is_empty() => {
+				if let Some((id, done)) = done {
+					answer(&outbox, id, &done);
 				}
 			}
+			event = wire.next(false) => match event {
+				Ok(Event::Done) | Err(_) => break,
+				Ok(_) => {}
+			},
+		}
+		if running.is_empty() {
+			outbox.close("served link ended");
 		}
 	}
-	// Requests still running finish and are answered before the link closes, unless the
-	// peer has gone.
-	while let Some(done) = running.next().await {
-		if let Some((id, answer)) = done {
-			if outbox.push(Kind::Response, id, |b| b.extend_from_slice(&answer)).is_err() {
-				break;
-			}
-		}
-	}
-	outbox.close("served link ended");
-	let _ = writing.await;
 }
 
 /// The outbound links of one peer, one per remote peer, opened on first use.

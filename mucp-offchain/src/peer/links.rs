@@ -122,3 +122,38 @@ impl Shared {
 		}
 	}
 }
+
+#[cfg(test)]
+mod tests {
+	use std::time::{Duration, Instant};
+
+	use super::super::{tests::echo, Multiaddr, Peer, PeerConfig};
+
+	/// Far more bytes in flight on one link than yamux's windows hold, both ways at once:
+	/// with the stream read and written from two tasks this stalled for good (a lost
+	/// wake-up in yamux); one task per link drives it.
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn many_large_calls_in_flight_on_one_link_are_all_answered() {
+		let dir = tempfile::tempdir().unwrap();
+		let config = |name: &str, bootstrap: Vec<Multiaddr>| {
+			let mut config = PeerConfig::new(dir.path().join(name));
+			config.authority = crate::authority::trust_all();
+			config.bootstrap = bootstrap;
+			config.max_inbound_per_peer = 256;
+			config
+		};
+		let server = Peer::start(config("server.redb", Vec::new())).await.unwrap();
+		server.serve(echo()).unwrap();
+		let client = Peer::start(config("client.redb", server.addresses())).await.unwrap();
+		let deadline = Instant::now() + Duration::from_secs(20);
+		while client.service("echo").is_empty() {
+			assert!(Instant::now() < deadline, "the client never heard of echo");
+			tokio::time::sleep(Duration::from_millis(20)).await;
+		}
+		let body = vec![7u8; 64 * 1024];
+		let calls = (0..128).map(|_| client.call("echo", "Echo.Call", body.clone()));
+		for reply in futures::future::join_all(calls).await {
+			assert!(reply.unwrap().body == body);
+		}
+	}
+}
