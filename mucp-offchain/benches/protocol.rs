@@ -94,6 +94,10 @@ fn main() {
 		measure("content_type()", rounds, || call.content_type().ok());
 		measure("form()", rounds, || call.form().ok());
 		measure("encode()", rounds, || call.encode());
+		measure("encode_frame() (length prefix + envelope)", rounds, || call.encode_frame());
+		measure("Message::decode_message (no form)", rounds, || {
+			Message::decode_message(&frame, &limits).ok()
+		});
 		measure("Message::decode (with form)", rounds, || Message::decode(&frame, &limits).ok());
 		measure("Envelope::decode + from_envelope", rounds, || {
 			Envelope::decode(frame.as_slice())
