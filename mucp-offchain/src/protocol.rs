@@ -24,7 +24,6 @@ use std::{borrow::Cow, fmt::Write as _};
 use prost::{
 	bytes::{Buf, BufMut},
 	encoding::{self, WireType},
-	Message as _,
 };
 use serde::{Deserialize, Serialize};
 
@@ -824,6 +823,8 @@ fn check_header(name: &str, value: &str, limits: &Limits) -> Result<(), MicroErr
 
 #[cfg(test)]
 mod tests {
+	use prost::Message as _;
+
 	use super::*;
 
 	const ID: &str = "d02d5da0-14dc-11e9-ab14-d663bd873d93";
