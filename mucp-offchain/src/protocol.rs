@@ -359,8 +359,8 @@ impl Headers {
 	}
 
 	/// Every header as (canonical name, value), in order of name.
-	pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
-		self.entries.iter().map(|(name, value)| (name.as_ref(), value.as_str()))
+	pub fn iter(&self) -> HeadersIter<'_> {
+		HeadersIter(self.entries.iter())
 	}
 
 	/// Every header's canonical name, in order.
@@ -409,12 +409,30 @@ impl std::fmt::Debug for Headers {
 
 impl<'a> IntoIterator for &'a Headers {
 	type Item = (&'a str, &'a str);
-	type IntoIter = Box<dyn ExactSizeIterator<Item = (&'a str, &'a str)> + 'a>;
+	type IntoIter = HeadersIter<'a>;
 
 	fn into_iter(self) -> Self::IntoIter {
-		Box::new(self.iter())
+		self.iter()
 	}
 }
+
+/// The headers of a message as (canonical name, value), in order of name.
+#[derive(Clone, Debug)]
+pub struct HeadersIter<'a>(std::slice::Iter<'a, (Cow<'static, str>, String)>);
+
+impl<'a> Iterator for HeadersIter<'a> {
+	type Item = (&'a str, &'a str);
+
+	fn next(&mut self) -> Option<Self::Item> {
+		self.0.next().map(|(name, value)| (name.as_ref(), value.as_str()))
+	}
+
+	fn size_hint(&self) -> (usize, Option<usize>) {
+		self.0.size_hint()
+	}
+}
+
+impl ExactSizeIterator for HeadersIter<'_> {}
 
 /// The envelope's fields (`proto/mucp.proto`): `headers` (a map, each entry a message of `key`
 /// and `value`) and `body`.
@@ -1143,7 +1161,9 @@ mod tests {
 		malformed(&[0x0f]); // wire type 7
 		malformed(&[0x0b]); // a group never ended
 		malformed(&[0xff; 11]); // a varint that never ends
-						  // A name as protobuf allows but MUCP does not.
+		malformed(&[0x1b; 200]); // unknown groups nested past protobuf's recursion limit
+		malformed(&[0x1b, 0x2c]); // an unknown group ended by another field's end
+							// A name as protobuf allows but MUCP does not.
 		let error = decode(&envelope_of(&[("", "x")], b"")).unwrap_err();
 		assert_eq!(error.detail, "malformed header name ``");
 		let error = decode(&envelope_of(&[("Micro\nId", "x")], b"")).unwrap_err();
