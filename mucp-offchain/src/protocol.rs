@@ -12,10 +12,19 @@
 //! Bodies are protobuf, or JSON when they start with `{`; an explicit `Content-Type` header
 //! wins, and one the protocol does not know is refused. Every problem with a message becomes a
 //! [`MicroError`] with a precise reason, never a panic.
+//!
+//! A message is built, read and encoded without allocating for header names: headers live in a
+//! small sorted list ([`Headers`]) under their canonical names, computed once when a header is
+//! first set (the names MUCP knows are static strings), and looked up ignoring ASCII case
+//! without building a key. [`Message::encode_into`] writes the envelope straight from the
+//! message's fields and [`Message::decode`] reads it straight into one, copying the body once.
 
-use std::collections::BTreeMap;
+use std::{borrow::Cow, fmt::Write as _};
 
-use prost::Message as _;
+use prost::{
+	bytes::{Buf, BufMut},
+	encoding::{self, WireType},
+};
 use serde::{Deserialize, Serialize};
 
 /// The protobuf types generated from `proto/mucp.proto`.
@@ -88,15 +97,20 @@ impl ContentType {
 		}
 	}
 
-	/// The encoding a `Content-Type` value names, ignoring parameters such as `charset`.
+	/// The encoding a `Content-Type` value names, ignoring parameters such as `charset` and
+	/// the case of letters.
 	pub fn parse(value: &str) -> Option<Self> {
-		let media = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-		match media.as_str() {
-			"application/protobuf" | "application/x-protobuf" | "application/octet-stream" => {
-				Some(Self::Protobuf)
-			}
-			"application/json" => Some(Self::Json),
-			_ => None,
+		let media = value.split(';').next().unwrap_or_default().trim();
+		let is = |name: &str| media.eq_ignore_ascii_case(name);
+		if is("application/protobuf")
+			|| is("application/x-protobuf")
+			|| is("application/octet-stream")
+		{
+			Some(Self::Protobuf)
+		} else if is("application/json") {
+			Some(Self::Json)
+		} else {
+			None
 		}
 	}
 
@@ -260,43 +274,285 @@ pub enum Form {
 /// A MUCP message: headers and an encoded body.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Message {
-	headers: BTreeMap<String, String>,
+	headers: Headers,
 	/// The encoded body.
 	pub body: Vec<u8>,
 }
 
 /// `name` with each `-`-separated word capitalised, as MUCP spells headers (`micro-id` →
-/// `Micro-Id`), so lookups ignore case like HTTP does.
+/// `Micro-Id`), so lookups ignore case like HTTP does. Two names have the same canonical name
+/// exactly when they are equal ignoring ASCII case.
 pub fn canonical_name(name: &str) -> String {
-	name.split('-')
-		.map(|word| {
-			let mut chars = word.chars();
-			match chars.next() {
-				Some(first) => {
-					first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase()
-				}
-				None => String::new(),
+	let mut canonical = String::with_capacity(name.len());
+	let mut word_start = true;
+	for c in name.chars() {
+		canonical.push(if word_start { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+		word_start = c == '-';
+	}
+	canonical
+}
+
+/// The header names MUCP and the worker use, canonical: setting one of these (in any case)
+/// stores a static name instead of allocating one.
+const KNOWN_NAMES: [&str; 14] = [
+	header::ID,
+	header::SERVICE,
+	header::ENDPOINT,
+	header::CONTENT_TYPE,
+	header::ERROR,
+	header::STREAM,
+	header::TOPIC,
+	header::QUEUE,
+	header::PUBLISHER,
+	header::TIMEOUT,
+	"Micro-Caller",
+	"Micro-Allowance",
+	"Micro-Version",
+	"Micro-Depth",
+];
+
+/// The canonical form of `name`: a static string if MUCP knows the name, else computed.
+fn canonical(name: &str) -> Cow<'static, str> {
+	match KNOWN_NAMES.iter().find(|known| known.eq_ignore_ascii_case(name)) {
+		Some(known) => Cow::Borrowed(known),
+		None => Cow::Owned(canonical_name(name)),
+	}
+}
+
+/// A message's headers: at most one value per name ignoring case, each under its canonical
+/// name ([`canonical_name`]), iterated in order of name. Looking a header up allocates nothing.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+	/// Sorted by name; no two names equal ignoring case.
+	entries: Vec<(Cow<'static, str>, String)>,
+}
+
+impl Headers {
+	/// No headers, with room for `capacity` before the list grows.
+	fn with_capacity(capacity: usize) -> Self {
+		Self { entries: Vec::with_capacity(capacity) }
+	}
+
+	/// Where header `name` (in any case) is in the list.
+	fn position(&self, name: &str) -> Option<usize> {
+		self.entries.iter().position(|(known, _)| known.eq_ignore_ascii_case(name))
+	}
+
+	/// The value of header `name`, in any case.
+	pub fn get(&self, name: &str) -> Option<&str> {
+		self.position(name).map(|at| self.entries[at].1.as_str())
+	}
+
+	/// Whether header `name` (in any case) is set.
+	pub fn contains_key(&self, name: &str) -> bool {
+		self.position(name).is_some()
+	}
+
+	/// How many headers there are.
+	pub fn len(&self) -> usize {
+		self.entries.len()
+	}
+
+	/// Whether there are none.
+	pub fn is_empty(&self) -> bool {
+		self.entries.is_empty()
+	}
+
+	/// Every header as (canonical name, value), in order of name.
+	pub fn iter(&self) -> HeadersIter<'_> {
+		HeadersIter(self.entries.iter())
+	}
+
+	/// Every header's canonical name, in order.
+	pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+		self.entries.iter().map(|(name, _)| name.as_ref())
+	}
+
+	/// Every header's value, in order of name.
+	pub fn values(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+		self.entries.iter().map(|(_, value)| value.as_str())
+	}
+
+	/// Sets header `name` (in any case) to `value`, reusing the old value's buffer.
+	fn set(&mut self, name: &str, value: &str) {
+		match self.position(name) {
+			Some(at) => {
+				let old = &mut self.entries[at].1;
+				old.clear();
+				old.push_str(value);
 			}
-		})
-		.collect::<Vec<_>>()
-		.join("-")
+			None => self.insert_new(canonical(name), value.to_owned()),
+		}
+	}
+
+	/// Sets header `name` (in any case) to `value`, taking the value as it is.
+	fn set_owned(&mut self, name: &str, value: String) {
+		match self.position(name) {
+			Some(at) => self.entries[at].1 = value,
+			None => self.insert_new(canonical(name), value),
+		}
+	}
+
+	/// Adds a header whose name, canonical, is not set yet, in its place in the order.
+	fn insert_new(&mut self, name: Cow<'static, str>, value: String) {
+		debug_assert!(self.position(&name).is_none(), "`{name}` is set already");
+		let at = self.entries.partition_point(|(known, _)| known.as_ref() < name.as_ref());
+		self.entries.insert(at, (name, value));
+	}
+}
+
+impl std::fmt::Debug for Headers {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.debug_map().entries(self.iter()).finish()
+	}
+}
+
+impl<'a> IntoIterator for &'a Headers {
+	type Item = (&'a str, &'a str);
+	type IntoIter = HeadersIter<'a>;
+
+	fn into_iter(self) -> Self::IntoIter {
+		self.iter()
+	}
+}
+
+/// The headers of a message as (canonical name, value), in order of name.
+#[derive(Clone, Debug)]
+pub struct HeadersIter<'a>(std::slice::Iter<'a, (Cow<'static, str>, String)>);
+
+impl<'a> Iterator for HeadersIter<'a> {
+	type Item = (&'a str, &'a str);
+
+	fn next(&mut self) -> Option<Self::Item> {
+		self.0.next().map(|(name, value)| (name.as_ref(), value.as_str()))
+	}
+
+	fn size_hint(&self) -> (usize, Option<usize>) {
+		self.0.size_hint()
+	}
+}
+
+impl ExactSizeIterator for HeadersIter<'_> {}
+
+/// The envelope's fields (`proto/mucp.proto`): `headers` (a map, each entry a message of `key`
+/// and `value`) and `body`.
+const HEADERS_FIELD: u32 = 1;
+const BODY_FIELD: u32 = 2;
+const ENTRY_KEY: u32 = 1;
+const ENTRY_VALUE: u32 = 2;
+
+/// The encoded length of a length-delimited field of `len` bytes with tag `tag`.
+fn delimited_len(tag: u32, len: usize) -> usize {
+	encoding::key_len(tag) + encoding::encoded_len_varint(len as u64) + len
+}
+
+/// The encoded length of a map entry's fields, leaving out empty ones as protobuf does.
+fn entry_len(name: &str, value: &str) -> usize {
+	let field = |tag, len| if len == 0 { 0 } else { delimited_len(tag, len) };
+	field(ENTRY_KEY, name.len()) + field(ENTRY_VALUE, value.len())
+}
+
+/// Writes a length-delimited field, unless it is empty (protobuf's default).
+fn put_delimited(tag: u32, bytes: &[u8], buf: &mut impl BufMut) {
+	if !bytes.is_empty() {
+		encoding::encode_key(tag, WireType::LengthDelimited, buf);
+		encoding::encode_varint(bytes.len() as u64, buf);
+		buf.put_slice(bytes);
+	}
+}
+
+/// Reads a length-delimited field's bytes after its key.
+fn take_delimited<'a>(wire_type: WireType, buf: &mut &'a [u8]) -> Result<&'a [u8], String> {
+	if wire_type != WireType::LengthDelimited {
+		return Err(format!(
+			"invalid wire type: {wire_type:?} (expected {:?})",
+			WireType::LengthDelimited
+		));
+	}
+	let len = encoding::decode_varint(buf).map_err(|e| e.to_string())?;
+	if len > buf.len() as u64 {
+		return Err("buffer underflow".into());
+	}
+	let (field, rest) = buf.split_at(len as usize);
+	*buf = rest;
+	Ok(field)
+}
+
+/// Reads a string field's text after its key.
+fn take_str<'a>(wire_type: WireType, buf: &mut &'a [u8]) -> Result<&'a str, String> {
+	std::str::from_utf8(take_delimited(wire_type, buf)?)
+		.map_err(|_| "invalid string value: data is not UTF-8 encoded".to_owned())
+}
+
+/// Walks an encoded envelope as protobuf reads it, without copying: each header entry (name,
+/// value) in order goes to `entry`, and the body (the last one, if repeated) is returned.
+/// Unknown fields are skipped.
+fn walk_envelope<'a>(
+	mut frame: &'a [u8],
+	mut entry: impl FnMut(&'a str, &'a str) -> Result<(), MicroError>,
+) -> Result<&'a [u8], MicroError> {
+	let malformed =
+		|e: String| MicroError::bad_request(PROTOCOL, format!("malformed envelope: {e}"));
+	let mut body: &[u8] = &[];
+	while frame.has_remaining() {
+		let (tag, wire_type) =
+			encoding::decode_key(&mut frame).map_err(|e| malformed(e.to_string()))?;
+		match tag {
+			HEADERS_FIELD => {
+				let mut fields = take_delimited(wire_type, &mut frame).map_err(malformed)?;
+				let (mut name, mut value) = ("", "");
+				while fields.has_remaining() {
+					let (tag, wire_type) =
+						encoding::decode_key(&mut fields).map_err(|e| malformed(e.to_string()))?;
+					match tag {
+						ENTRY_KEY => name = take_str(wire_type, &mut fields).map_err(malformed)?,
+						ENTRY_VALUE => {
+							value = take_str(wire_type, &mut fields).map_err(malformed)?
+						}
+						_ => skip(wire_type, tag, &mut fields).map_err(malformed)?,
+					}
+				}
+				entry(name, value)?;
+			}
+			BODY_FIELD => body = take_delimited(wire_type, &mut frame).map_err(malformed)?,
+			_ => skip(wire_type, tag, &mut frame).map_err(malformed)?,
+		}
+	}
+	Ok(body)
+}
+
+/// Skips an unknown field, as protobuf does.
+fn skip(wire_type: WireType, tag: u32, buf: &mut &[u8]) -> Result<(), String> {
+	encoding::skip_field(wire_type, tag, buf, encoding::DecodeContext::default())
+		.map_err(|e| e.to_string())
 }
 
 impl Message {
 	/// A message with no headers and `body`.
 	pub fn new(body: impl Into<Vec<u8>>) -> Self {
-		Self { headers: BTreeMap::new(), body: body.into() }
+		Self { headers: Headers::default(), body: body.into() }
+	}
+
+	/// A message with `body` and room for `headers` headers.
+	fn with_room(headers: usize, body: Vec<u8>) -> Self {
+		Self { headers: Headers::with_capacity(headers), body }
 	}
 
 	/// A call of `service`'s `endpoint`, with `id` and a body whose encoding is detected.
 	pub fn call(id: &str, service: &str, endpoint: &str, body: impl Into<Vec<u8>>) -> Self {
 		let body = body.into();
 		let content_type = ContentType::detect(&body);
-		Self::new(body)
-			.with(header::ID, id)
-			.with(header::SERVICE, service)
-			.with(header::ENDPOINT, endpoint)
-			.with(header::CONTENT_TYPE, content_type.as_str())
+		// Room for what a peer adds on the way (stream, timeout, caller, allowance).
+		let mut call = Self::with_room(8, body);
+		for (name, value) in [
+			(header::ID, id),
+			(header::SERVICE, service),
+			(header::ENDPOINT, endpoint),
+			(header::CONTENT_TYPE, content_type.as_str()),
+		] {
+			call.headers.insert_new(Cow::Borrowed(name), value.to_owned());
+		}
+		call
 	}
 
 	/// A message of stream `stream` to `service`'s `endpoint`.
@@ -314,32 +570,40 @@ impl Message {
 	pub fn publish(id: &str, topic: &str, body: impl Into<Vec<u8>>) -> Self {
 		let body = body.into();
 		let content_type = ContentType::detect(&body);
-		Self::new(body)
-			.with(header::ID, id)
-			.with(header::TOPIC, topic)
-			.with(header::CONTENT_TYPE, content_type.as_str())
+		// Room for a queue group and the publisher.
+		let mut publish = Self::with_room(5, body);
+		for (name, value) in [
+			(header::ID, id),
+			(header::TOPIC, topic),
+			(header::CONTENT_TYPE, content_type.as_str()),
+		] {
+			publish.headers.insert_new(Cow::Borrowed(name), value.to_owned());
+		}
+		publish
 	}
 
 	/// The reply to `request`: its id, service, endpoint and stream, and `body`.
 	pub fn reply_to(request: &Message, body: impl Into<Vec<u8>>) -> Self {
 		let body = body.into();
-		let content_type = ContentType::detect(&body);
-		Self::correlated(request, body).with(header::CONTENT_TYPE, content_type.as_str())
+		let content_type = ContentType::detect(&body).as_str().to_owned();
+		Self::correlated(request, body, (header::CONTENT_TYPE, content_type))
 	}
 
 	/// The error reply to `request`: its id, service, endpoint and stream, and `Micro-Error`.
 	pub fn error_reply(request: &Message, error: &MicroError) -> Self {
-		Self::correlated(request, Vec::new()).with(header::ERROR, &error.to_json())
+		Self::correlated(request, Vec::new(), (header::ERROR, error.to_json()))
 	}
 
-	/// A message with `body` and the headers that tie it to `request`.
-	fn correlated(request: &Message, body: Vec<u8>) -> Self {
-		let mut reply = Self::new(body);
+	/// A message with `body`, the headers that tie it to `request`, and header `last` (canonical,
+	/// none of those).
+	fn correlated(request: &Message, body: Vec<u8>, last: (&'static str, String)) -> Self {
+		let mut reply = Self::with_room(5, body);
 		for name in [header::ID, header::SERVICE, header::ENDPOINT, header::STREAM] {
 			if let Some(value) = request.header(name) {
-				reply.set(name, value);
+				reply.headers.insert_new(Cow::Borrowed(name), value.to_owned());
 			}
 		}
+		reply.headers.insert_new(Cow::Borrowed(last.0), last.1);
 		reply
 	}
 
@@ -351,16 +615,16 @@ impl Message {
 
 	/// Sets header `name` (in any case) to `value`.
 	pub fn set(&mut self, name: &str, value: &str) {
-		self.headers.insert(canonical_name(name), value.to_owned());
+		self.headers.set(name, value);
 	}
 
 	/// Header `name`, in any case.
 	pub fn header(&self, name: &str) -> Option<&str> {
-		self.headers.get(&canonical_name(name)).map(String::as_str)
+		self.headers.get(name)
 	}
 
 	/// Every header, by canonical name.
-	pub fn headers(&self) -> &BTreeMap<String, String> {
+	pub fn headers(&self) -> &Headers {
 		&self.headers
 	}
 
@@ -378,7 +642,9 @@ impl Message {
 
 	/// Sets [`header::TIMEOUT`] to `timeout`, in whole milliseconds.
 	pub fn set_timeout(&mut self, timeout: std::time::Duration) {
-		self.set(header::TIMEOUT, &timeout.as_millis().to_string());
+		let mut millis = String::with_capacity(8);
+		let _ = write!(millis, "{}", timeout.as_millis());
+		self.headers.set_owned(header::TIMEOUT, millis);
 	}
 
 	/// The error this message carries in `Micro-Error`, if any.
@@ -415,9 +681,9 @@ impl Message {
 	/// type.
 	pub fn form(&self) -> Result<Form, MicroError> {
 		let require = |name: &str| {
-			self.header(name).filter(|value| !value.is_empty()).map(str::to_owned).ok_or_else(
-				|| MicroError::bad_request(PROTOCOL, format!("missing header `{name}`")),
-			)
+			self.header(name).filter(|value| !value.is_empty()).ok_or_else(|| {
+				MicroError::bad_request(PROTOCOL, format!("missing header `{name}`"))
+			})
 		};
 		require(header::ID)?;
 		self.content_type()?;
@@ -430,8 +696,8 @@ impl Message {
 				queue: self.header(header::QUEUE).map(str::to_owned),
 			});
 		}
-		let service = require(header::SERVICE)?;
-		let endpoint = require(header::ENDPOINT)?;
+		let service = require(header::SERVICE)?.to_owned();
+		let endpoint = require(header::ENDPOINT)?.to_owned();
 		Ok(match self.header(header::STREAM) {
 			Some(stream) => Form::Stream { stream: stream.to_owned(), service, endpoint },
 			None => Form::Call { service, endpoint },
@@ -440,74 +706,143 @@ impl Message {
 
 	/// The message as an envelope.
 	pub fn to_envelope(&self) -> Envelope {
-		Envelope { headers: self.headers.clone().into_iter().collect(), body: self.body.clone() }
+		Envelope {
+			headers: self.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect(),
+			body: self.body.clone().into(),
+		}
+	}
+
+	/// How many bytes [`Message::encode`] writes.
+	pub fn encoded_len(&self) -> usize {
+		let headers: usize = self
+			.headers
+			.iter()
+			.map(|(name, value)| delimited_len(HEADERS_FIELD, entry_len(name, value)))
+			.sum();
+		let body =
+			if self.body.is_empty() { 0 } else { delimited_len(BODY_FIELD, self.body.len()) };
+		headers + body
+	}
+
+	/// Writes the message as an encoded envelope ([`Message::encoded_len`] bytes) to `buf`,
+	/// straight from its fields: a carrier can put a length prefix and the envelope in one
+	/// buffer. The bytes are those prost writes for the same [`Envelope`], headers in order of
+	/// name.
+	pub fn encode_into(&self, buf: &mut impl BufMut) {
+		for (name, value) in self.headers.iter() {
+			encoding::encode_key(HEADERS_FIELD, WireType::LengthDelimited, buf);
+			encoding::encode_varint(entry_len(name, value) as u64, buf);
+			put_delimited(ENTRY_KEY, name.as_bytes(), buf);
+			put_delimited(ENTRY_VALUE, value.as_bytes(), buf);
+		}
+		put_delimited(BODY_FIELD, &self.body, buf);
 	}
 
 	/// The message as an encoded envelope, ready for a carrier without headers.
 	pub fn encode(&self) -> Vec<u8> {
-		self.to_envelope().encode_to_vec()
+		let mut frame = Vec::with_capacity(self.encoded_len());
+		self.encode_into(&mut frame);
+		frame
+	}
+
+	/// The message as a frame: its envelope's length (4 bytes, big-endian, as
+	/// [`crate::transport::read_frame`] reads it) followed by the envelope, in one buffer.
+	pub fn encode_frame(&self) -> Vec<u8> {
+		let len = self.encoded_len();
+		let mut frame = Vec::with_capacity(4 + len);
+		frame.put_u32(u32::try_from(len).unwrap_or(u32::MAX));
+		self.encode_into(&mut frame);
+		frame
 	}
 
 	/// Decodes an encoded envelope, refusing anything over `limits` or malformed, and checks
 	/// its form. The error says exactly what is wrong; nothing else is affected.
 	pub fn decode(frame: &[u8], limits: &Limits) -> Result<(Message, Form), MicroError> {
+		let message = Self::decode_message(frame, limits)?;
+		let form = message.form()?;
+		Ok((message, form))
+	}
+
+	/// Decodes an encoded envelope, refusing anything over `limits` or malformed, without
+	/// checking its form: the same rules as [`Message::from_envelope`] of a decoded
+	/// [`Envelope`], read straight from `frame` with one copy of the body.
+	///
+	/// Headers are counted as the frame carries them, a name repeated counting each time, and
+	/// a name repeated (in any case) keeps its last value.
+	pub fn decode_message(frame: &[u8], limits: &Limits) -> Result<Message, MicroError> {
 		if frame.len() > limits.max_frame {
 			return Err(MicroError::too_large(
 				PROTOCOL,
 				format!("frame of {} bytes exceeds the limit of {}", frame.len(), limits.max_frame),
 			));
 		}
-		let envelope = Envelope::decode(frame)
-			.map_err(|e| MicroError::bad_request(PROTOCOL, format!("malformed envelope: {e}")))?;
-		let message = Self::from_envelope(envelope, limits)?;
-		let form = message.form()?;
-		Ok((message, form))
+		// First the whole frame's shape, so a malformed frame is refused as such; then the sizes;
+		// then each header.
+		let mut count = 0usize;
+		let body = walk_envelope(frame, |_, _| {
+			count += 1;
+			Ok(())
+		})?;
+		check_sizes(body.len(), count, limits)?;
+		let mut headers = Headers::with_capacity(count);
+		walk_envelope(frame, |name, value| {
+			check_header(name, value, limits)?;
+			headers.set(name, value);
+			Ok(())
+		})?;
+		Ok(Message { headers, body: body.to_vec() })
 	}
 
 	/// A message from a decoded envelope, within `limits`.
 	pub fn from_envelope(envelope: Envelope, limits: &Limits) -> Result<Message, MicroError> {
-		if envelope.body.len() > limits.max_body {
-			return Err(MicroError::too_large(
-				PROTOCOL,
-				format!(
-					"body of {} bytes exceeds the limit of {}",
-					envelope.body.len(),
-					limits.max_body
-				),
-			));
-		}
-		if envelope.headers.len() > limits.max_headers {
-			return Err(MicroError::too_large(
-				PROTOCOL,
-				format!(
-					"{} headers exceed the limit of {}",
-					envelope.headers.len(),
-					limits.max_headers
-				),
-			));
-		}
-		let mut message = Message::new(envelope.body);
+		check_sizes(envelope.body.len(), envelope.headers.len(), limits)?;
+		let mut headers = Headers::with_capacity(envelope.headers.len());
 		for (name, value) in envelope.headers {
-			if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-				return Err(MicroError::bad_request(
-					PROTOCOL,
-					format!("malformed header name `{}`", name.escape_default()),
-				));
-			}
-			if name.len() > limits.max_header_len || value.len() > limits.max_header_len {
-				return Err(MicroError::too_large(
-					PROTOCOL,
-					format!("header `{name}` exceeds {} bytes", limits.max_header_len),
-				));
-			}
-			message.set(&name, &value);
+			check_header(&name, &value, limits)?;
+			headers.set_owned(&name, value);
 		}
-		Ok(message)
+		Ok(Message { headers, body: envelope.body.into() })
 	}
+}
+
+/// Refuses a body or a number of headers over `limits`.
+fn check_sizes(body: usize, headers: usize, limits: &Limits) -> Result<(), MicroError> {
+	if body > limits.max_body {
+		return Err(MicroError::too_large(
+			PROTOCOL,
+			format!("body of {body} bytes exceeds the limit of {}", limits.max_body),
+		));
+	}
+	if headers > limits.max_headers {
+		return Err(MicroError::too_large(
+			PROTOCOL,
+			format!("{headers} headers exceed the limit of {}", limits.max_headers),
+		));
+	}
+	Ok(())
+}
+
+/// Refuses a header whose name is not letters, digits and `-`, or that is over `limits`.
+fn check_header(name: &str, value: &str, limits: &Limits) -> Result<(), MicroError> {
+	if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+		return Err(MicroError::bad_request(
+			PROTOCOL,
+			format!("malformed header name `{}`", name.escape_default()),
+		));
+	}
+	if name.len() > limits.max_header_len || value.len() > limits.max_header_len {
+		return Err(MicroError::too_large(
+			PROTOCOL,
+			format!("header `{name}` exceeds {} bytes", limits.max_header_len),
+		));
+	}
+	Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+	use prost::Message as _;
+
 	use super::*;
 
 	const ID: &str = "d02d5da0-14dc-11e9-ab14-d663bd873d93";
@@ -656,7 +991,7 @@ mod tests {
 		assert!(error.detail.starts_with("malformed envelope"), "{error}");
 		let bad_name = Envelope {
 			headers: [("Micro Id".to_owned(), "1".to_owned())].into_iter().collect(),
-			body: vec![],
+			body: Default::default(),
 		};
 		let error = decode(&bad_name.encode_to_vec()).unwrap_err();
 		assert_eq!(error.detail, "malformed header name `Micro Id`");
@@ -671,6 +1006,185 @@ mod tests {
 				let mut corrupt = frame.clone();
 				corrupt[at] = byte;
 				let _ = decode(&corrupt);
+			}
+		}
+	}
+
+	#[test]
+	fn headers_are_one_per_name_in_any_case_and_sorted() {
+		let mut message = Message::call(ID, "greeter", "Say.Hello", vec![1]);
+		message.set("x-TRACE-id", "a");
+		message.set("X-Trace-Id", "b");
+		message.set("MICRO-ID", "other");
+		assert_eq!(message.header("x-trace-ID"), Some("b"));
+		assert_eq!(message.header("micro-id"), Some("other"));
+		assert_eq!(message.header("Micro-Idx"), None);
+		assert!(message.headers().contains_key("CONTENT-type"));
+		assert_eq!(
+			message.headers().keys().collect::<Vec<_>>(),
+			vec!["Content-Type", "Micro-Endpoint", "Micro-Id", "Micro-Service", "X-Trace-Id"]
+		);
+		assert_eq!(message.headers().len(), 5);
+		// Equal messages are equal whatever the case and order their headers were set in.
+		let other = Message::new(vec![1])
+			.with("x-trace-id", "b")
+			.with(header::SERVICE, "greeter")
+			.with("content-type", "application/protobuf")
+			.with(header::ENDPOINT, "Say.Hello")
+			.with("micro-id", "other");
+		assert_eq!(other, message);
+		assert_eq!(canonical_name("mICRO-é-x"), "Micro-é-X");
+		assert_eq!(canonical_name("-a-"), "-A-");
+	}
+
+	/// An envelope with the header entries `headers`, in this order, and `body`.
+	fn envelope_of(headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+		let mut frame = Vec::new();
+		for (name, value) in headers {
+			let entry_len = entry_len(name, value);
+			encoding::encode_key(HEADERS_FIELD, WireType::LengthDelimited, &mut frame);
+			encoding::encode_varint(entry_len as u64, &mut frame);
+			put_delimited(ENTRY_KEY, name.as_bytes(), &mut frame);
+			put_delimited(ENTRY_VALUE, value.as_bytes(), &mut frame);
+		}
+		put_delimited(BODY_FIELD, body, &mut frame);
+		frame
+	}
+
+	#[test]
+	fn a_header_repeated_in_a_frame_keeps_its_last_value_and_counts_each_time() {
+		let frame = envelope_of(
+			&[
+				("micro-id", "first"),
+				("Micro-Service", "greeter"),
+				("MICRO-ID", "second"),
+				("Micro-Endpoint", "Say.Hello"),
+			],
+			b"\x0a\x00",
+		);
+		let (message, form) = decode(&frame).unwrap();
+		assert_eq!(message.id(), Some("second"));
+		assert_eq!(message.headers().len(), 3);
+		assert_eq!(form, Form::Call { service: "greeter".into(), endpoint: "Say.Hello".into() });
+		let limits = Limits { max_headers: 3, ..Limits::default() };
+		let error = Message::decode(&frame, &limits).unwrap_err();
+		assert_eq!((error.code, error.detail.as_str()), (413, "4 headers exceed the limit of 3"));
+		// A flood of repeats is refused by its count, before any header is looked at.
+		let flood = envelope_of(&[("Micro-Id", "1"); 100_000], b"");
+		let error = decode(&flood).unwrap_err();
+		assert_eq!(error.detail, "100000 headers exceed the limit of 64");
+	}
+
+	#[test]
+	fn every_field_round_trips_and_prost_reads_the_same_envelope() {
+		let mut full = Message::stream(ID, "s-1", "geolocation", "Gps.Update", vec![7u8; 300]);
+		for (name, value) in [
+			(header::ERROR, r#"{"id":"x","code":500,"detail":"d","status":"s"}"#),
+			(header::TOPIC, "events"),
+			(header::QUEUE, "workers"),
+			(header::PUBLISHER, "12D3KooW"),
+			(header::TIMEOUT, "1500"),
+			("Micro-Caller", "caller"),
+			("micro-allowance", "00ff"),
+			("X-Custom", ""),
+			("X-Unicode", "héllo ✓"),
+		] {
+			full.set(name, value);
+		}
+		let cases = [
+			full,
+			Message::call(ID, "greeter", "Say.Hello", Vec::new()),
+			Message::publish(ID, "events", br#"{"a":1}"#.to_vec()).with(header::QUEUE, "q"),
+			Message::reply_to(&Message::call(ID, "g", "E", vec![]), vec![0u8; 200_000]),
+			Message::error_reply(
+				&Message::call(ID, "g", "E", vec![]),
+				&MicroError::timeout("g", "late"),
+			),
+		];
+		for message in cases {
+			let frame = message.encode();
+			assert_eq!(frame.len(), message.encoded_len());
+			assert_eq!(
+				frame,
+				envelope_of(&message.headers().iter().collect::<Vec<_>>(), &message.body)
+			);
+			// prost reads exactly what the message holds.
+			assert_eq!(Envelope::decode(frame.as_slice()).unwrap(), message.to_envelope());
+			assert_eq!(Envelope::decode(frame.as_slice()).unwrap().encoded_len(), frame.len());
+			let decoded = Message::decode_message(&frame, &Limits::default()).unwrap();
+			assert_eq!(decoded, message);
+			let via_envelope =
+				Message::from_envelope(message.to_envelope(), &Limits::default()).unwrap();
+			assert_eq!(via_envelope, message);
+			let framed = message.encode_frame();
+			assert_eq!(framed[..4], (frame.len() as u32).to_be_bytes());
+			assert_eq!(framed[4..], frame[..]);
+			let mut appended = b"prefix".to_vec();
+			message.encode_into(&mut appended);
+			assert_eq!(appended[6..], frame[..]);
+		}
+		// Unknown fields, in the envelope and in an entry, are skipped as protobuf does.
+		let mut frame = Message::call(ID, "greeter", "Say.Hello", vec![1]).encode();
+		encoding::encode_key(9, WireType::Varint, &mut frame);
+		encoding::encode_varint(300, &mut frame);
+		let mut entry = Vec::new();
+		encoding::encode_key(5, WireType::SixtyFourBit, &mut entry);
+		entry.put_u64(1);
+		put_delimited(ENTRY_KEY, b"X-Extra", &mut entry);
+		put_delimited(ENTRY_VALUE, b"v", &mut entry);
+		encoding::encode_key(HEADERS_FIELD, WireType::LengthDelimited, &mut frame);
+		encoding::encode_varint(entry.len() as u64, &mut frame);
+		frame.extend_from_slice(&entry);
+		let (decoded, _) = decode(&frame).unwrap();
+		assert_eq!(decoded.header("x-extra"), Some("v"));
+		assert_eq!(decoded.id(), Some(ID));
+	}
+
+	#[test]
+	fn hostile_frames_are_refused_with_a_reason() {
+		let malformed = |frame: &[u8]| {
+			let error = decode(frame).unwrap_err();
+			assert_eq!(error.code, 400, "{frame:?}: {error}");
+			assert!(error.detail.starts_with("malformed envelope: "), "{frame:?}: {error}");
+		};
+		malformed(&[0x0a]); // a header entry without its length
+		malformed(&[0x0a, 0x05, 0x0a, 0x01]); // an entry longer than the frame
+		malformed(&[0x0a, 0x03, 0x0a, 0x05, b'a']); // a name longer than its entry
+		malformed(&[0x0a, 0x03, 0x0a, 0x01, 0xff]); // a name that is not UTF-8
+		malformed(&[0x0a, 0x05, 0x0a, 0x01, b'a', 0x12, 0x01]); // a value cut short
+		malformed(&[0x0a, 0x05, 0x0a, 0x01, b'a', 0x12, 0x80]); // a value's length cut short
+		malformed(&[0x0a, 0x04, 0x12, 0x02, 0xc3, 0x28]); // a value that is not UTF-8
+		malformed(&[0x08, 0x01]); // headers as a number
+		malformed(&[0x10, 0x01]); // a body as a number
+		malformed(&[0x12, 0x0a, 0x01]); // a body longer than the frame
+		malformed(&[0x00]); // field number 0
+		malformed(&[0x0f]); // wire type 7
+		malformed(&[0x0b]); // a group never ended
+		malformed(&[0xff; 11]); // a varint that never ends
+		malformed(&[0x1b; 200]); // unknown groups nested past protobuf's recursion limit
+		malformed(&[0x1b, 0x2c]); // an unknown group ended by another field's end
+							// A name as protobuf allows but MUCP does not.
+		let error = decode(&envelope_of(&[("", "x")], b"")).unwrap_err();
+		assert_eq!(error.detail, "malformed header name ``");
+		let error = decode(&envelope_of(&[("Micro\nId", "x")], b"")).unwrap_err();
+		assert_eq!(error.detail, "malformed header name `Micro\\nId`");
+		// Whatever decodes the same frame via prost decides the same.
+		let frame = Message::stream(ID, "s", "greeter", "Say.Hello", br#"{"a":1}"#.to_vec())
+			.with("X-Other", "x")
+			.encode();
+		let limits = Limits::default();
+		for at in 0..frame.len() {
+			for byte in [0x00, 0x01, 0x0a, 0x12, 0x7f, 0x80, 0xff] {
+				let mut corrupt = frame.clone();
+				corrupt[at] = byte;
+				let direct = Message::decode_message(&corrupt, &limits);
+				let via_prost = Envelope::decode(corrupt.as_slice())
+					.map_err(|e| MicroError::bad_request(PROTOCOL, e.to_string()))
+					.and_then(|envelope| Message::from_envelope(envelope, &limits));
+				assert_eq!(direct.is_ok(), via_prost.is_ok(), "byte {at} = {byte:#x}");
+				if let (Ok(direct), Ok(via_prost)) = (direct, via_prost) {
+					assert_eq!(direct, via_prost, "byte {at} = {byte:#x}");
+				}
 			}
 		}
 	}
