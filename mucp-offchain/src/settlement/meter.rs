@@ -20,9 +20,15 @@
 //!   calls and [`MAX_REPLAY_BYTES_PER_PAYER`] bytes of answers in it, its own oldest going
 //!   first: one payer making many calls cannot evict other payers' answers and have their
 //!   retries charged again.
+//! - **A signature is checked once.** An allowance whose sr25519 signature verified is
+//!   remembered by the hash of its whole encoding (terms and signature) and the chain's
+//!   genesis, so the next call under it costs a map lookup; a changed allowance is a new key
+//!   and is verified again. Only the signature is remembered: expiry, price, the ledger's
+//!   counts and the chain's revocations are checked on every call, so a revocation takes
+//!   effect at once.
 
 use std::{
-	collections::{BTreeMap, HashMap},
+	collections::{BTreeMap, HashMap, HashSet},
 	sync::{
 		atomic::{AtomicBool, Ordering},
 		Arc, Mutex,
@@ -51,6 +57,9 @@ pub const MAX_REPLAY_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_REPLAYS_PER_PAYER: usize = 256;
 /// Most bytes of answers kept for one payer: past it, that payer's oldest go.
 pub const MAX_REPLAY_BYTES_PER_PAYER: usize = 1024 * 1024;
+/// Most allowances whose signature is remembered as checked: past it, the memory starts
+/// over.
+pub const MAX_VERIFIED_ALLOWANCES: usize = 4096;
 
 /// Admits calls and counts what was served.
 pub struct Meter {
@@ -63,6 +72,8 @@ pub struct Meter {
 	/// spend elsewhere before this node's report lands are not counted.
 	pub require_hold: bool,
 	replays: Arc<Mutex<Replays>>,
+	/// Hashes of the allowances (with the genesis) whose signature verified.
+	verified: Mutex<HashSet<[u8; 32]>>,
 }
 
 /// A call the meter admitted: how it pays, with its room reserved in the ledger until
@@ -122,6 +133,7 @@ impl Meter {
 			expiry_margin,
 			require_hold: false,
 			replays: Arc::new(Mutex::new(Replays::default())),
+			verified: Mutex::new(HashSet::new()),
 		}
 	}
 
@@ -207,7 +219,7 @@ impl Meter {
 					priced.service
 				))
 			})?;
-		if !signed.verify(&self.chain.genesis()) {
+		if !self.verify(&signed) {
 			return Err(MicroError::new(
 				&id,
 				403,
@@ -294,6 +306,31 @@ impl Meter {
 		})?;
 		admission.reservation = Some(reservation);
 		Ok(admission)
+	}
+
+	/// Whether `signed`'s signature is its consumer's on this chain: checked once per
+	/// allowance, then remembered by the hash of the allowance's whole encoding.
+	fn verify(&self, signed: &SignedAllowance) -> bool {
+		let genesis = self.chain.genesis();
+		let key = sp_crypto_hashing::blake2_256(&(genesis, signed).encode());
+		if self.verified.lock().expect("not poisoned").contains(&key) {
+			return true;
+		}
+		if !signed.verify(&genesis) {
+			return false;
+		}
+		let mut verified = self.verified.lock().expect("not poisoned");
+		if verified.len() >= MAX_VERIFIED_ALLOWANCES {
+			verified.clear();
+		}
+		verified.insert(key);
+		true
+	}
+
+	/// How many allowances' signatures are remembered as checked (tests).
+	#[cfg(test)]
+	pub(crate) fn verified_allowances(&self) -> usize {
+		self.verified.lock().expect("not poisoned").len()
 	}
 
 	/// Admits a call with no allowance as one of the free calls the calling node's operator

@@ -886,4 +886,100 @@ mod tests {
 		drop(first);
 		assert!(meter.admit(&running, PRICED).is_ok(), "a call that failed may be retried");
 	}
+
+	/// A chain whose revocation can change between calls.
+	struct Revocable {
+		chain: FakeChain,
+		revoked: std::sync::Mutex<Option<u64>>,
+	}
+
+	impl ChainView for Revocable {
+		fn genesis(&self) -> [u8; 32] {
+			self.chain.genesis()
+		}
+		fn best_block(&self) -> BlockNumber {
+			self.chain.best_block()
+		}
+		fn node_id(&self) -> Option<NodeId> {
+			self.chain.node_id()
+		}
+		fn tokens_of(&self, account: &AccountId) -> u128 {
+			self.chain.tokens_of(account)
+		}
+		fn held_for(&self, account: &AccountId, node: NodeId) -> (u128, BlockNumber) {
+			self.chain.held_for(account, node)
+		}
+		fn revoked_up_to(&self, _: &AccountId, _: NodeId) -> Result<Option<u64>, String> {
+			Ok(*self.revoked.lock().unwrap())
+		}
+		fn operator_of_peer(&self, peer: &str) -> Option<AccountId> {
+			self.chain.operator_of_peer(peer)
+		}
+		fn free_calls_reserved(&self, account: &AccountId, node: NodeId) -> (u32, u64) {
+			self.chain.free_calls_reserved(account, node)
+		}
+	}
+
+	/// The signature check is remembered per allowance, and only the signature: an allowance
+	/// whose terms changed under the same signature is checked again and refused, and a
+	/// revocation takes effect on the next call though the allowance verified before.
+	#[test]
+	fn a_changed_or_revoked_allowance_is_not_served_from_the_cache() {
+		let dir = tempfile::tempdir().unwrap();
+		let chain = Arc::new(Revocable { chain: chain(), revoked: Default::default() });
+		let ledger = Ledger::open(&dir.path().join("ledger.redb")).unwrap();
+		let meter = Meter::new(ledger, chain.clone(), 20);
+		let signed = allowance(3, 9, 1);
+		for n in 0..2 {
+			let admission = meter.admit(&call_numbered(n, signed.to_text()), PRICED).unwrap();
+			meter.record(&admission, 1).unwrap();
+		}
+		assert_eq!(meter.verified_allowances(), 1, "verified once, then remembered");
+		let mut raised = signed.clone();
+		raised.allowance.max_calls = 500;
+		let forged = meter.admit(&call_numbered(2, raised.to_text()), PRICED).unwrap_err();
+		assert_eq!(forged.code, 403, "{forged:?}");
+		let mut elsewhere = signed.clone();
+		elsewhere.allowance.expires_at = 2_000;
+		let forged = meter.admit(&call_numbered(3, elsewhere.to_text()), PRICED).unwrap_err();
+		assert_eq!(forged.code, 403, "{forged:?}");
+		assert_eq!(meter.verified_allowances(), 1, "a forgery is not remembered");
+
+		*chain.revoked.lock().unwrap() = Some(1);
+		let revoked = meter.admit(&call_numbered(4, signed.to_text()), PRICED).unwrap_err();
+		assert_eq!(revoked.code, 402);
+		assert!(revoked.detail.contains("revoked its allowances"), "{}", revoked.detail);
+		assert_eq!(meter.ledger().unsettled(), 2);
+	}
+
+	/// The kill test at the meter: calls answered and flushed survive a SIGKILL-style stop;
+	/// the last call, answered but not committed, is lost, so the restarted node reports fewer
+	/// calls than it served (under-charging), never more, and never more than `max_calls`.
+	#[test]
+	fn a_killed_node_under_charges_and_never_reports_past_max_calls() {
+		let dir = tempfile::tempdir().unwrap();
+		let signed = allowance(3, 3, 1);
+		{
+			let meter = meter(&dir, chain());
+			for n in 0..2 {
+				let admission = meter.admit(&call_numbered(n, signed.to_text()), PRICED).unwrap();
+				meter.served(&admission, 1, b"ok").unwrap();
+			}
+			meter.ledger().flush().unwrap();
+			let last = meter.admit(&call_numbered(2, signed.to_text()), PRICED).unwrap();
+			meter.ledger().crash_after(|| meter.served(&last, 1, b"ok").unwrap());
+			let spent = meter.admit(&call_numbered(3, signed.to_text()), PRICED).unwrap_err();
+			assert!(spent.detail.contains("3 calls are used up"), "{}", spent.detail);
+		}
+		let restarted = meter(&dir, chain());
+		let report = restarted.ledger().prepare(10, None, 10).unwrap().unwrap();
+		assert_eq!(report.records.iter().map(|r| r.calls).sum::<u64>(), 2, "the flushed 2");
+		for n in 10..11 {
+			let admission = restarted.admit(&call_numbered(n, signed.to_text()), PRICED).unwrap();
+			restarted.served(&admission, 1, b"ok").unwrap();
+		}
+		let spent = restarted.admit(&call_numbered(11, signed.to_text()), PRICED).unwrap_err();
+		assert_eq!(spent.code, 402, "the ledger's count never passes max_calls");
+		assert_eq!(restarted.ledger().standing(&signed, 10).unwrap().counted, 3);
+	}
 }

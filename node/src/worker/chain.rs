@@ -7,7 +7,7 @@
 
 use std::{
 	collections::{BTreeSet, HashMap},
-	sync::{Arc, RwLock},
+	sync::{Arc, Mutex, RwLock},
 };
 
 use codec::{Decode, Encode};
@@ -54,13 +54,70 @@ pub struct Chain {
 	genesis: [u8; 32],
 	key: NodeKey,
 	snapshot: RwLock<NodesSnapshot>,
+	views: Mutex<ViewCache>,
+}
+
+/// Most answers the view cache keeps of one kind: past it, that kind starts over.
+const MAX_CACHED_VIEWS: usize = 4096;
+
+/// The view functions a paid call reads, answered at one best block and kept until the best
+/// block changes: the second call of a consumer in a block costs map lookups, not runtime
+/// calls. A revocation is read again as soon as a new best block comes, as it was read at the
+/// best block before. Errors are not kept.
+#[derive(Default)]
+struct ViewCache {
+	at: Option<Hash>,
+	tokens: HashMap<AccountId, u128>,
+	held: HashMap<(AccountId, NodeId), (u128, BlockNumber)>,
+	revoked: HashMap<(AccountId, NodeId), Option<u64>>,
+	free: HashMap<(AccountId, NodeId), (u32, u64)>,
 }
 
 impl Chain {
 	/// The chain of `client`, for the node whose key is `key`.
 	pub fn new(client: Arc<FullClient>, pool: Arc<Pool>, key: NodeKey) -> Self {
 		let genesis = client.info().genesis_hash.into();
-		Self { client, pool, genesis, key, snapshot: RwLock::new(NodesSnapshot::default()) }
+		Self {
+			client,
+			pool,
+			genesis,
+			key,
+			snapshot: RwLock::new(NodesSnapshot::default()),
+			views: Mutex::new(ViewCache::default()),
+		}
+	}
+
+	/// `read` at the best block, or its answer kept from an earlier call at the same block.
+	fn cached<K, V>(
+		&self,
+		kind: fn(&mut ViewCache) -> &mut HashMap<K, V>,
+		key: K,
+		read: impl FnOnce(Hash) -> Result<V, String>,
+	) -> Result<V, String>
+	where
+		K: std::hash::Hash + Eq,
+		V: Clone,
+	{
+		let (at, _) = self.best();
+		{
+			let mut views = self.views.lock().expect("not poisoned");
+			if views.at != Some(at) {
+				*views = ViewCache { at: Some(at), ..Default::default() };
+			}
+			if let Some(value) = kind(&mut views).get(&key) {
+				return Ok(value.clone());
+			}
+		}
+		let value = read(at)?;
+		let mut views = self.views.lock().expect("not poisoned");
+		if views.at == Some(at) {
+			let answers = kind(&mut views);
+			if answers.len() >= MAX_CACHED_VIEWS {
+				answers.clear();
+			}
+			answers.insert(key, value.clone());
+		}
+		Ok(value)
 	}
 
 	/// The best block's hash and number.
@@ -226,28 +283,46 @@ impl ChainView for Chain {
 	}
 
 	fn tokens_of(&self, who: &AccountId) -> u128 {
-		let (at, _) = self.best();
-		self.view(at, pallet_micro_tokens::BalanceViewFunction::<Runtime>::new(who.clone()))
-			.map(|(spendable, _refreshable)| spendable)
-			.unwrap_or(0)
+		self.cached(
+			|views| &mut views.tokens,
+			who.clone(),
+			|at| {
+				self.view(at, pallet_micro_tokens::BalanceViewFunction::<Runtime>::new(who.clone()))
+					.map(|(spendable, _refreshable)| spendable)
+			},
+		)
+		.unwrap_or(0)
 	}
 
 	fn held_for(&self, who: &AccountId, node: NodeId) -> (u128, BlockNumber) {
-		let (at, _) = self.best();
-		self.view(
-			at,
-			pallet_micro_tokens::HeldForNodeViewFunction::<Runtime>::new(who.clone(), node),
+		self.cached(
+			|views| &mut views.held,
+			(who.clone(), node),
+			|at| {
+				self.view(
+					at,
+					pallet_micro_tokens::HeldForNodeViewFunction::<Runtime>::new(who.clone(), node),
+				)
+			},
 		)
 		.unwrap_or((0, 0))
 	}
 
 	fn revoked_up_to(&self, who: &AccountId, node: NodeId) -> Result<Option<u64>, String> {
-		let (at, _) = self.best();
-		let revocation = self.view(
-			at,
-			pallet_micro_settlement::RevocationViewFunction::<Runtime>::new(who.clone(), node),
-		)?;
-		Ok(revocation.map(|r| r.nonce.max(r.in_effect.unwrap_or(0))))
+		self.cached(
+			|views| &mut views.revoked,
+			(who.clone(), node),
+			|at| {
+				let revocation = self.view(
+					at,
+					pallet_micro_settlement::RevocationViewFunction::<Runtime>::new(
+						who.clone(),
+						node,
+					),
+				)?;
+				Ok(revocation.map(|r| r.nonce.max(r.in_effect.unwrap_or(0))))
+			},
+		)
 	}
 
 	fn operator_of_peer(&self, peer: &str) -> Option<AccountId> {
@@ -255,15 +330,20 @@ impl ChainView for Chain {
 	}
 
 	fn free_calls_reserved(&self, who: &AccountId, node: NodeId) -> (u32, u64) {
-		let (at, _) = self.best();
-		self.view(
-			at,
-			pallet_micro_reputation::FreeCallsReservedViewFunction::<Runtime>::new(
-				who.clone(),
-				node,
-			),
+		self.cached(
+			|views| &mut views.free,
+			(who.clone(), node),
+			|at| {
+				self.view(
+					at,
+					pallet_micro_reputation::FreeCallsReservedViewFunction::<Runtime>::new(
+						who.clone(),
+						node,
+					),
+				)
+				.map(|(calls, period)| (calls, u64::from(period)))
+			},
 		)
-		.map(|(calls, period)| (calls, u64::from(period)))
 		.unwrap_or((0, 0))
 	}
 }

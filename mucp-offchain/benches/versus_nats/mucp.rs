@@ -1,0 +1,293 @@
+//! MUCP's side: two peers in this process, an echo service (unpaid, and paid behind the
+//! settlement meter), and the publish runs.
+
+use std::{
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc,
+	},
+	time::Duration,
+};
+
+use micro_primitives::NodeId;
+use mucp_offchain::{
+	peer::{Multiaddr, Peer, PeerConfig, Service, Subscription},
+	protocol::Message,
+	registry::Endpoint,
+	settlement::{
+		AccountId, Allowance, BlockNumber, ChainView, Ledger, Meter, Priced, SignedAllowance,
+		ALLOWANCE_HEADER,
+	},
+};
+use sp_core::{crypto::Pair as _, sr25519};
+
+use crate::{
+	measure_calls, measure_flow,
+	probe::Probe,
+	report::{Figure, Results, System},
+	Counts, Tally, FAN_OUT, GROUP_SIZE, QUEUE_GROUP, SIZES,
+};
+
+const GENESIS: [u8; 32] = [7; 32];
+/// The serving node's on-chain id, as the bench's chain view says.
+const NODE: NodeId = 1;
+
+/// The chain as the bench gives it: in memory, every consumer rich, nothing revoked.
+struct BenchChain;
+
+impl ChainView for BenchChain {
+	fn genesis(&self) -> [u8; 32] {
+		GENESIS
+	}
+	fn best_block(&self) -> BlockNumber {
+		10
+	}
+	fn node_id(&self) -> Option<NodeId> {
+		Some(NODE)
+	}
+	fn tokens_of(&self, _: &AccountId) -> u128 {
+		u128::MAX / 2
+	}
+	fn held_for(&self, _: &AccountId, _: NodeId) -> (u128, BlockNumber) {
+		(0, 0)
+	}
+	fn revoked_up_to(&self, _: &AccountId, _: NodeId) -> Result<Option<u64>, String> {
+		Ok(None)
+	}
+	fn operator_of_peer(&self, _: &str) -> Option<AccountId> {
+		None
+	}
+	fn free_calls_reserved(&self, _: &AccountId, _: NodeId) -> (u32, u64) {
+		(0, 0)
+	}
+}
+
+const PRICED: Priced = Priced { service: 0, price_per_call: 1, price_rise: None };
+
+/// An allowance for the echo signed by the dev key `//Charlie`, as its header text.
+fn allowance_header() -> String {
+	let consumer = sr25519::Pair::from_string("//Charlie", None).expect("a dev key");
+	let allowance = Allowance {
+		consumer: consumer.public().into(),
+		service: PRICED.service,
+		node: NODE,
+		max_calls: u64::MAX,
+		max_price_per_call: 1,
+		expires_at: 1_000_000,
+		nonce: 1,
+	};
+	SignedAllowance::sign(&GENESIS, allowance, &consumer).to_text()
+}
+
+async fn peer(dir: &tempfile::TempDir, name: &str, bootstrap: Vec<Multiaddr>) -> Peer {
+	let mut config = PeerConfig::new(dir.path().join(format!("{name}.redb")));
+	config.bootstrap = bootstrap;
+	config.call_timeout = Duration::from_secs(30);
+	// No chain here: the two peers believe each other.
+	config.authority = mucp_offchain::authority::trust_all();
+	Peer::start(config).await.expect("the peer starts")
+}
+
+/// Waits until `peer` lists `service`.
+async fn until_listed(peer: &Peer, service: &str) {
+	while peer.service(service).is_empty() {
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
+}
+
+/// Waits until `publisher` knows another node listens to `topic` (in `queue`, if given).
+async fn until_heard(publisher: &Peer, topic: &str, queue: Option<&str>) {
+	loop {
+		let listeners = publisher.listeners(topic).await;
+		let heard = match queue {
+			None => !listeners.is_empty(),
+			Some(queue) => listeners.iter().any(|(_, queues)| queues.iter().any(|q| q == queue)),
+		};
+		if heard {
+			return;
+		}
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
+}
+
+/// Runs each subscription on its own task, acknowledging and counting into `tally`.
+fn drain(subscriptions: Vec<Subscription>, tally: &Tally) -> Vec<tokio::task::JoinHandle<()>> {
+	subscriptions
+		.into_iter()
+		.map(|mut subscription| {
+			let tally = tally.clone();
+			tokio::spawn(async move {
+				while let Some(delivery) = subscription.next().await {
+					subscription.ack(&delivery).expect("acknowledged");
+					tally.add();
+				}
+			})
+		})
+		.collect()
+}
+
+/// Publishes `messages` from `publisher` to `topic` while `subscriptions` receive `total`.
+async fn flow(
+	probe: &Probe,
+	publisher: &Peer,
+	topic: &str,
+	size: usize,
+	messages: usize,
+	subscriptions: Vec<Subscription>,
+	total: usize,
+) -> Figure {
+	let tally = Tally::new(total);
+	let tasks = drain(subscriptions, &tally);
+	let payload = vec![0x0a_u8; size];
+	let (rate, usage) = measure_flow(probe, messages, &tally, || {
+		let payload = payload.clone();
+		async move {
+			publisher.publish(topic, payload).await.expect("published");
+		}
+	})
+	.await;
+	for task in tasks {
+		task.abort();
+	}
+	Figure { value: rate, usage }
+}
+
+pub async fn run(counts: &Counts, results: &mut Results) {
+	let probe = Probe::new(None);
+	let dir = tempfile::tempdir().expect("a temporary directory");
+	let server = peer(&dir, "server", Vec::new()).await;
+	let client = Arc::new(peer(&dir, "client", server.addresses()).await);
+	server
+		.serve(
+			Service::new("echo", "1.0.0")
+				.call(Endpoint::new("Echo.Call", "Bytes", "Bytes"), |request| async move {
+					Ok(request.body)
+				}),
+		)
+		.expect("echo is served");
+	let ledger = Ledger::open(&dir.path().join("usage.redb")).expect("the ledger opens");
+	let meter = Arc::new(Meter::new(ledger, Arc::new(BenchChain), 20));
+	server
+		.serve(Service::new("paid-echo", "1.0.0").call(
+			Endpoint::new("Echo.Call", "Bytes", "Bytes"),
+			move |request: Message| {
+				let meter = meter.clone();
+				async move {
+					let body = request.body.clone();
+					meter.serve(&request, PRICED, 1, async move { Ok(body) }).await
+				}
+			},
+		))
+		.expect("the paid echo is served");
+	until_listed(&client, "echo").await;
+	until_listed(&client, "paid-echo").await;
+	let header = Arc::new(allowance_header());
+	let ids = Arc::new(AtomicU64::new(0));
+
+	for size in SIZES {
+		let body = vec![0x0a_u8; size];
+		let caller = client.clone();
+		let unpaid = measure_calls(
+			&probe,
+			{
+				let body = body.clone();
+				move || {
+					let (caller, body) = (caller.clone(), body.clone());
+					async move {
+						let reply = caller.call("echo", "Echo.Call", body).await.expect("echo");
+						assert_eq!(reply.body.len(), size);
+					}
+				}
+			},
+			counts,
+		)
+		.await;
+		results.add_calls(System::Mucp, size, &unpaid);
+		let (caller, header, ids) = (client.clone(), header.clone(), ids.clone());
+		let paid = measure_calls(
+			&probe,
+			move || {
+				let (caller, body) = (caller.clone(), body.clone());
+				let id = format!("paid-{}", ids.fetch_add(1, Ordering::Relaxed));
+				let mut request = Message::call(&id, "paid-echo", "Echo.Call", body);
+				request.set(ALLOWANCE_HEADER, &header);
+				async move {
+					let options = caller.call_options();
+					let reply = caller.call_with(request, options).await.expect("paid echo");
+					assert_eq!(
+						reply.body.len(),
+						size,
+						"{:?}",
+						String::from_utf8_lossy(&reply.body)
+					);
+				}
+			},
+			counts,
+		)
+		.await;
+		results.add_paid(size, &unpaid, &paid);
+	}
+
+	for size in SIZES {
+		let topic = format!("same-{size}");
+		let subscription = client.subscribe(&topic, None).expect("subscribed");
+		let figure = flow(
+			&probe,
+			&client,
+			&topic,
+			size,
+			counts.messages,
+			vec![subscription],
+			counts.messages,
+		)
+		.await;
+		results.add(&format!("publish msg/s, same node, {size} B"), false, System::Mucp, figure);
+
+		let topic = format!("other-{size}");
+		let subscription = server.subscribe(&topic, None).expect("subscribed");
+		until_heard(&client, &topic, None).await;
+		let figure = flow(
+			&probe,
+			&client,
+			&topic,
+			size,
+			counts.messages,
+			vec![subscription],
+			counts.messages,
+		)
+		.await;
+		results.add(&format!("publish msg/s, other node, {size} B"), false, System::Mucp, figure);
+	}
+
+	let topic = "fan-out";
+	let subscriptions: Vec<_> =
+		(0..FAN_OUT).map(|_| server.subscribe(topic, None).expect("subscribed")).collect();
+	until_heard(&client, topic, None).await;
+	let messages = counts.messages / FAN_OUT;
+	let figure =
+		flow(&probe, &client, topic, GROUP_SIZE, messages, subscriptions, messages * FAN_OUT).await;
+	results.add(&fan_out_row(), false, System::Mucp, figure);
+
+	let topic = "queue-group";
+	let subscriptions: Vec<_> = (0..QUEUE_GROUP)
+		.map(|_| server.subscribe(topic, Some("workers")).expect("subscribed"))
+		.collect();
+	until_heard(&client, topic, Some("workers")).await;
+	let figure =
+		flow(&probe, &client, topic, GROUP_SIZE, counts.messages, subscriptions, counts.messages)
+			.await;
+	results.add(&queue_row(), false, System::Mucp, figure);
+
+	client.close().await;
+	server.close().await;
+}
+
+/// The fan-out row's name: published messages per second, each to every subscriber.
+pub fn fan_out_row() -> String {
+	format!("fan-out to {FAN_OUT}, msg/s, {GROUP_SIZE} B")
+}
+
+/// The queue group's row name.
+pub fn queue_row() -> String {
+	format!("queue group of {QUEUE_GROUP}, msg/s, {GROUP_SIZE} B")
+}
