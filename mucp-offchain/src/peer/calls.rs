@@ -13,7 +13,6 @@ use std::{
 
 use futures::FutureExt;
 use libp2p::PeerId;
-use prost::Message as _;
 
 use crate::{
 	link::LinkError,
@@ -24,7 +23,6 @@ use crate::{
 
 use super::{
 	gossip::{REGISTRY_SERVICE, REGISTRY_SYNC},
-	peer_of,
 	pubsub::{BROKER_DELIVER, BROKER_SERVICE},
 	CallOptions, Peer, Shared,
 };
@@ -195,7 +193,7 @@ impl Peer {
 		name: &str,
 	) -> Result<Message, MicroError> {
 		let unreachable = |detail: String| MicroError::new(name, 503, detail);
-		let peer = peer_of(node, name)?;
+		let peer = self.shared.peer_of(node, name)?;
 		let started = Instant::now();
 		// Not reached in time: the request was never sent, so the call may go elsewhere.
 		let link = tokio::time::timeout(timeout, self.shared.links.to(peer))
@@ -228,9 +226,8 @@ impl Peer {
 			// charges only what it answered, so the call moves on.
 			Err(LinkError::Closed(why)) => return Err(unreachable(format!("node {peer}: {why}"))),
 		};
-		let envelope = crate::protocol::Envelope::decode(frame)
-			.map_err(|e| unreachable(format!("node {peer} sent a malformed reply: {e}")))?;
-		Message::from_envelope(envelope, &self.shared.config.limits)
+		Message::decode_message(&frame, &self.shared.config.limits)
+			.map_err(|e| unreachable(format!("node {peer} sent a malformed reply: {}", e.detail)))
 	}
 }
 
@@ -276,13 +273,17 @@ impl Shared {
 		// The handler learns which node the call came from, as the transport authenticated
 		// it: whatever the caller wrote there is overwritten.
 		let mut request = request;
-		request.set(crate::settlement::CALLER_HEADER, &from.to_string());
+		request.set(crate::settlement::CALLER_HEADER, &self.ids.name(&from));
 		// The handler runs no longer than its caller waits: it learns its budget in
 		// `Micro-Timeout`, and is stopped when it is spent.
 		let budget =
 			crate::protocol::handler_budget(request.timeout(), self.config.handler_timeout);
 		request.set_timeout(budget);
-		let run = AssertUnwindSafe(handler(request.clone())).catch_unwind();
+		// The handler takes the body; the reply is made from the headers kept here.
+		let body = std::mem::take(&mut request.body);
+		let mut given = request.clone();
+		given.body = body;
+		let run = AssertUnwindSafe(handler(given)).catch_unwind();
 		match tokio::time::timeout(budget, run).await {
 			Ok(Ok(Ok(body))) => Message::reply_to(&request, body),
 			Ok(Ok(Err(error))) => Message::error_reply(&request, &error),

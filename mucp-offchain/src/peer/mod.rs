@@ -33,6 +33,7 @@
 mod calls;
 mod driver;
 mod gossip;
+mod ids;
 mod links;
 mod pubsub;
 mod streams;
@@ -243,6 +244,8 @@ struct Shared {
 	links: Links,
 	/// How many calls each peer may have handled here at once.
 	budgets: Mutex<HashMap<PeerId, Budget>>,
+	/// Peer ids in base58, both ways.
+	ids: ids::PeerIds,
 }
 
 impl Shared {
@@ -301,11 +304,13 @@ fn itoa(mut n: u64, buffer: &mut [u8; 20]) -> &str {
 	std::str::from_utf8(&buffer[at..]).expect("ASCII digits")
 }
 
-/// The peer id of registry node `node`, or the 503 a call to `name` on it gets.
-fn peer_of(node: &registry::Node, name: &str) -> Result<PeerId, MicroError> {
-	node.id
-		.parse()
-		.map_err(|_| MicroError::new(name, 503, format!("node `{}` has a malformed id", node.id)))
+impl Shared {
+	/// The peer id of registry node `node`, or the 503 a call to `name` on it gets.
+	fn peer_of(&self, node: &registry::Node, name: &str) -> Result<PeerId, MicroError> {
+		self.ids.parse(&node.id).ok_or_else(|| {
+			MicroError::new(name, 503, format!("node `{}` has a malformed id", node.id))
+		})
+	}
 }
 
 /// A running MUCP peer.
@@ -402,6 +407,7 @@ impl Peer {
 			local_id: local.to_string(),
 			links,
 			budgets: Mutex::new(HashMap::new()),
+			ids: ids::PeerIds::default(),
 		});
 		let (commands, receiver) = mpsc::unbounded_channel();
 		let driver = Driver::new(swarm, shared.clone());

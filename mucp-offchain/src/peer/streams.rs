@@ -16,7 +16,7 @@ use crate::{
 	transport::{read_frame, write_frame, STREAM_PROTOCOL},
 };
 
-use super::{calls::Attempt, peer_of, Peer, Shared};
+use super::{calls::Attempt, Peer, Shared};
 
 /// What one end of a stream receives: a message, or why a frame was refused. The same
 /// channel type carries both directions, so two in-memory ends join without a relay.
@@ -265,7 +265,7 @@ impl Peer {
 		name: &str,
 	) -> Result<MicroStream, MicroError> {
 		let unreachable = |detail: String| MicroError::new(name, 503, detail);
-		let peer = peer_of(node, name)?;
+		let peer = self.shared.peer_of(node, name)?;
 		let timeout = self.shared.config.call_timeout;
 		let mut control = self.control.clone();
 		let limits = self.shared.config.limits;
