@@ -24,8 +24,12 @@
 //!   [`Peer::call_with`]) and in (each answered by its service's handler);
 //! - `streams`: [`MicroStream`], opening a stream ([`Peer::stream`]) and serving those other
 //!   peers open;
-//! - `pubsub`: [`Peer::publish`], [`Peer::subscribe`] and [`Subscription`], and delivery
-//!   across nodes (see there: durable, acknowledged, at least once);
+//! - `pubsub`: [`Peer::publish`], [`Peer::publish_core`], [`Peer::publisher`],
+//!   [`Peer::subscribe`] and [`Subscription`], and delivery across nodes (see there: durable
+//!   and at least once, or core and at most once; the one function each way a batch of
+//!   publications crosses between nodes through);
+//! - `interest`: who listens to which topic on the other nodes, kept by the swarm's task and
+//!   read by publishers;
 //! - `gossip`: registry records: announcements on the registry topic, the sync two peers do
 //!   when they connect, and what the chain allows of them (strikes for the rest);
 //! - `tests`: tests across concerns, and the helpers the others' tests share.
@@ -33,6 +37,7 @@
 mod calls;
 mod driver;
 mod gossip;
+mod interest;
 mod pubsub;
 mod streams;
 #[cfg(test)]
@@ -71,7 +76,10 @@ use crate::{
 
 use driver::{Command, Driver};
 use pubsub::broker_error;
-pub use pubsub::Subscription;
+pub use pubsub::{
+	PublishOptions, Publisher, Subscription, NODE_QUEUE_BYTES, NODE_QUEUE_MESSAGES,
+	PUBLISHER_WINDOW,
+};
 pub use streams::MicroStream;
 
 /// How a peer runs.
@@ -235,6 +243,7 @@ struct Shared {
 	strikes: Mutex<Strikes>,
 	addresses: Mutex<Vec<Multiaddr>>,
 	queue_turns: Mutex<HashMap<(String, String), usize>>,
+	pubsub: pubsub::Pubsub,
 }
 
 impl Shared {
@@ -351,6 +360,8 @@ impl Peer {
 		let incoming = control
 			.accept(STREAM_PROTOCOL)
 			.map_err(|_| failed("the stream protocol is taken".into()))?;
+		let (commands, receiver) = mpsc::unbounded_channel();
+		let pubsub = pubsub::Pubsub::new(local, config.broker.max_topics, commands.downgrade());
 		let shared = Arc::new(Shared {
 			local,
 			selector: Mutex::new(Selector::new(config.selector)),
@@ -367,8 +378,8 @@ impl Peer {
 			strikes: Mutex::new(Strikes::default()),
 			addresses: Mutex::new(addresses),
 			queue_turns: Mutex::new(HashMap::new()),
+			pubsub,
 		});
-		let (commands, receiver) = mpsc::unbounded_channel();
 		let driver = Driver::new(swarm, shared.clone());
 		let accepting = tokio::spawn(streams::accept(shared.clone(), incoming));
 		let driving = tokio::spawn(driver.run(receiver));
