@@ -3,7 +3,8 @@
 //! - a core message reaches a subscriber on another node, and nothing is stored on either;
 //! - a queue group spread over two nodes gets each core message once;
 //! - a stranger subscribing (plainly and in the group) gets no core message either;
-//! - a [`Publisher`]'s pipelined core messages reach a subscriber on another node all, in order.
+//! - a `Publisher`'s pipelined core messages reach a subscriber on another node all, in order;
+//! - the gateway's publish route publishes at most once with `Micro-Delivery: core`.
 
 use std::{
 	collections::BTreeSet,
@@ -131,7 +132,12 @@ async fn a_stranger_gets_no_core_message() {
 	assert_eq!(publish_core(&a, "secret", 0).await, Published::Dropped, "nobody admitted listens");
 	let mut b_plain = b.subscribe("secret", None).unwrap();
 	let mut b_worker = b.subscribe("secret", Some("workers")).unwrap();
-	poll_until("A sees B listen", async || a.listeners("secret").await.len() == 2).await;
+	poll_until("A sees B listen, in the group too", async || {
+		let listeners = a.listeners("secret").await;
+		listeners.len() == 2
+			&& listeners.iter().any(|(n, groups)| *n == b.id() && groups == &["workers"])
+	})
+	.await;
 	for n in 1..=20 {
 		assert_eq!(publish_core(&a, "secret", n).await, Published::Delivered(1), "B only");
 	}
@@ -175,4 +181,54 @@ async fn pipelined_core_publishes_reach_another_node_all_in_order() {
 	.await;
 	assert_eq!(got, bodies, "all of them, in the order sent");
 	assert_eq!((a.core_dropped(), b.core_dropped()), (0, 0));
+}
+
+/// `POST /_/publish/{topic}` with a JSON body and the header line `delivery` (if any) on the gateway
+/// at `address`: the answer's status line and body.
+async fn post_publish(address: std::net::SocketAddr, topic: &str, delivery: &str) -> String {
+	use tokio::io::{AsyncReadExt, AsyncWriteExt};
+	let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+	let body = r#"{"a":1}"#;
+	let request = format!(
+		"POST /_/publish/{topic} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n{delivery}\
+		 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+		body.len()
+	);
+	stream.write_all(request.as_bytes()).await.unwrap();
+	let mut answer = Vec::new();
+	tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer))
+		.await
+		.expect("the gateway answers")
+		.unwrap();
+	String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_publishes_at_most_once_when_asked() {
+	use mucp_offchain::gateway::{Gateway, GatewayConfig};
+	let dir = tempfile::tempdir().unwrap();
+	let peer = std::sync::Arc::new(start(&dir, "g", &[], Admission::default()).await);
+	let config =
+		GatewayConfig { listen: "127.0.0.1:0".parse().unwrap(), ..GatewayConfig::default() };
+	let gateway = Gateway::start(peer.clone(), config).await.unwrap();
+	let core = "Micro-Delivery: core\r\n";
+	let dropped = post_publish(gateway.address(), "news", core).await;
+	assert!(dropped.starts_with("HTTP/1.1 202"), "{dropped}");
+	assert!(dropped.contains(r#""dropped":true"#), "{dropped}");
+	assert_eq!(peer.inbox_len("news"), 0, "nothing stored");
+	let mut subscription = peer.subscribe("news", None).unwrap();
+	let delivered = post_publish(gateway.address(), "news", core).await;
+	assert!(delivered.contains(r#""delivered":1"#), "{delivered}");
+	let delivery = subscription.next().await.unwrap();
+	assert_eq!(
+		(delivery.mode, delivery.message.body.as_slice()),
+		(DeliveryMode::Core, &br#"{"a":1}"#[..])
+	);
+	let refused = post_publish(gateway.address(), "news", "Micro-Delivery: maybe\r\n").await;
+	assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
+	// Without the header it is durable, as before.
+	drop(subscription);
+	let stored = post_publish(gateway.address(), "news", "").await;
+	assert!(stored.contains(r#""stored":true"#), "{stored}");
+	assert_eq!(peer.inbox_len("news"), 1);
 }
