@@ -197,6 +197,11 @@ impl Publisher {
 				let message = self.shared.prepare(message, DeliveryMode::Durable)?.1;
 				let (commit, to_others) = self.shared.publish_durable(&self.topic, message)?;
 				let published = commit.published();
+				if to_others {
+					// Its copies for other nodes are held (in memory now, on disk with the
+					// commit): they may go before the commit is awaited.
+					self.shared.ask_for_outbox();
+				}
 				self.commits.push_back((commit, to_others));
 				Ok(published)
 			}
