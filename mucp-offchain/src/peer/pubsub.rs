@@ -1025,6 +1025,34 @@ mod tests {
 	}
 
 	#[tokio::test]
+	async fn core_messages_for_an_unreachable_node_or_past_its_queue_are_dropped_and_counted() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		// A node this peer believes listens, but cannot reach (no address, no connection).
+		let gone = PeerId::random();
+		let channel = crate::transport::topic_channel("news").hash();
+		peer.shared.pubsub.interest.lock().unwrap().subscribed(gone, &channel);
+		assert_eq!(peer.listeners("news").await, vec![(gone, Vec::new())]);
+		let count = NODE_QUEUE_MESSAGES + 500;
+		let mut queued = 0;
+		for _ in 0..count {
+			match peer.publish_core("news", "{}").await.unwrap() {
+				Published::Delivered(1) => queued += 1,
+				other => assert_eq!(other, Published::Delivered(0), "past the queue's bound"),
+			}
+		}
+		assert!(queued >= NODE_QUEUE_MESSAGES.min(count), "{queued} queued");
+		let deadline = std::time::Instant::now() + Duration::from_secs(30);
+		while peer.core_dropped() < count as u64 {
+			assert!(std::time::Instant::now() < deadline, "{} counted", peer.core_dropped());
+			tokio::time::sleep(Duration::from_millis(20)).await;
+		}
+		assert_eq!(peer.core_dropped(), count as u64, "each counted once");
+		assert_eq!(peer.shared.broker.stored_len(), 0);
+		assert!(peer.shared.pubsub.queues.lock().unwrap().len() <= 1);
+	}
+
+	#[tokio::test]
 	async fn concurrent_durable_publishes_share_commits_and_all_arrive() {
 		let dir = tempfile::tempdir().unwrap();
 		let peer = peer_with(&dir, 1024).await;
