@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `POST /{service}/{endpoint}` | a call; the body is JSON (or protobuf with `Content-Type: application/protobuf`) |
 //! | `POST /_/stream/{service}/{endpoint}` | a stream: one JSON request per body line; the answers come back one per line |
-//! | `POST /_/publish/{topic}` | publishes the body to the topic |
+//! | `POST /_/publish/{topic}` | publishes the body to the topic (at most once with `Micro-Delivery: core`) |
 //! | `GET /_/subscribe/{topic}?queue=Q` | subscribes, as server-sent events (`id:` is the `Micro-Id`); resumes after `Last-Event-ID` |
 //! | `GET /openapi.json` | an OpenAPI 3 document of every service the registry knows |
 //! | `GET /_/health` | this peer's id and how many services it sees |
@@ -59,9 +59,9 @@ use tokio::{
 };
 
 use crate::{
-	broker::{Delivery, Published},
+	broker::{Delivery, DeliveryMode, Published},
 	executor::VERSION_HEADER,
-	peer::Peer,
+	peer::{Peer, PublishOptions},
 	protocol::{header, ContentType, Message, MicroError},
 	registry,
 	settlement::ALLOWANCE_HEADER,
@@ -400,16 +400,28 @@ async fn publish(
 		.and_then(|v| v.to_str().ok())
 		.map(str::to_owned)
 		.unwrap_or_else(|| unique_id(peer));
+	// `Micro-Delivery: core` publishes at most once (nothing stored); durable otherwise.
+	let delivery = request.headers().get(header::DELIVERY).and_then(|v| v.to_str().ok());
+	let delivery = match delivery.map(|value| (value, DeliveryMode::parse(value))) {
+		None => DeliveryMode::Durable,
+		Some((_, Some(mode))) => mode,
+		Some((value, None)) => {
+			let detail = format!("`{}: {value}` is neither `durable` nor `core`", header::DELIVERY);
+			return error_response(&MicroError::bad_request("mucp.gateway", detail));
+		}
+	};
 	let body = match read_body(request, config, &topic).await {
 		Ok(body) => body,
 		Err(error) => return error_response(&error),
 	};
-	match peer.publish_message(Message::publish(&id, &topic, body.to_vec())).await {
+	let message = Message::publish(&id, &topic, body.to_vec());
+	match peer.publish_with(message, PublishOptions { delivery }).await {
 		Ok(published) => {
 			let (status, outcome) = match published {
 				Published::Delivered(n) => (StatusCode::ACCEPTED, json!({ "delivered": n })),
 				Published::Stored => (StatusCode::ACCEPTED, json!({ "stored": true })),
 				Published::Duplicate => (StatusCode::OK, json!({ "duplicate": true })),
+				Published::Dropped => (StatusCode::ACCEPTED, json!({ "dropped": true })),
 			};
 			let mut body = outcome;
 			body["id"] = json!(id);

@@ -21,7 +21,8 @@
 //! - [`peer`]: the client and server API that hides the rest: serve a service, call, stream,
 //!   publish and subscribe across the network, and shut down gracefully; one file per concern:
 //!   the API (`peer/mod.rs`), `driver` (the task that owns the swarm), `calls`, `streams`,
-//!   `pubsub` (publish, subscribe, delivery across nodes) and `gossip` (registry records);
+//!   `pubsub` (publish durably or at most once, subscribe, delivery across nodes),
+//!   `interest` (who listens where, read by publishers) and `gossip` (registry records);
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
 //! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source
 //!   (`executor::source`: fetched without running anything, built inside bubblewrap);

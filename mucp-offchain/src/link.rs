@@ -585,6 +585,7 @@ pub async fn serve<S>(
 					log::debug!(target: "mucp", "link from {from} closed: a response on a served link");
 					outbox.close("the peer broke the protocol");
 					running.clear();
+					reading = false;
 				}
 				Ok(Event::Frame(Frame { kind, id, payload })) => match budget.take() {
 					Some(permit) => running.push(run(kind, id, payload, permit)),
@@ -599,10 +600,11 @@ pub async fn serve<S>(
 				Ok(Event::Room) => {}
 				Ok(Event::Ended) => reading = false,
 				Ok(Event::Done) => break,
+				// The stream failed: nothing more can be read or written.
 				Err(error) => {
 					log::debug!(target: "mucp", "link from {from} closed: {error}");
 					outbox.close(&error.to_string());
-					running.clear();
+					return;
 				}
 			},
 		}

@@ -59,6 +59,9 @@ pub mod header {
 	/// the same `Micro-Id`, and the server stops the handler at that deadline and charges
 	/// nothing for an answer after it (see [`super::handler_budget`]).
 	pub const TIMEOUT: &str = "Micro-Timeout";
+	/// How a published message is delivered: `durable` (the default: stored, acknowledged,
+	/// sent again) or `core` (at most once: live subscribers only, nothing stored).
+	pub const DELIVERY: &str = "Micro-Delivery";
 }
 
 /// The least time a server leaves for an answer's way back to its caller.

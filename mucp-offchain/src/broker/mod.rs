@@ -33,7 +33,13 @@
 //!   it is refused); and each subscriber's channel holds [`BrokerConfig::subscriber_buffer`]
 //!   deliveries (a full subscriber is sent the rest again when it has room).
 //! - **Off the event loop**: the store's writer ([`store`]) commits batches with one fsync
-//!   each, on its own thread; the broker's lock is never held across a commit.
+//!   each, on its own thread; the broker's lock is never held across a commit. Concurrent
+//!   publishes share a commit: [`Broker::publish_later`] queues a message's rows and returns a
+//!   [`Commit`] to await, so many publishes wait on the same fsync without a thread each.
+//! - **Core delivery** ([`DeliveryMode::Core`], NATS core's at-most-once beside the durable
+//!   default, JetStream's counterpart): [`Broker::deliver_core`] hands a message to the live
+//!   subscribers' channels and forgets it: nothing is stored, acknowledged or sent again, a
+//!   subscriber whose channel is full loses it ([`Broker::core_dropped`] counts them).
 
 mod admission;
 mod store;
@@ -41,7 +47,10 @@ mod store;
 use std::{
 	collections::{BTreeMap, HashMap, HashSet, VecDeque},
 	path::Path,
-	sync::Mutex,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Mutex,
+	},
 	time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -49,7 +58,7 @@ use prost::Message as _;
 use tokio::sync::mpsc;
 
 pub use admission::Admission;
-use store::{Op, Store};
+use store::{Committed, Op, Store};
 
 use crate::protocol::{header, Limits, Message, MicroError, Publication, PROTOCOL};
 
@@ -106,6 +115,80 @@ pub enum Published {
 	/// A message with this `Micro-Id` was published to the topic by the same publisher before:
 	/// dropped.
 	Duplicate,
+	/// A core message ([`DeliveryMode::Core`]) nobody listens to, here or on an admitted node:
+	/// dropped, as NATS core drops a message without subscribers. Nothing was stored.
+	Dropped,
+}
+
+/// How a message is delivered: chosen per publish, told to subscribers and other nodes in the
+/// [`header::DELIVERY`] header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DeliveryMode {
+	/// At least once (NATS JetStream's counterpart): stored before publish returns, held until
+	/// acknowledged, sent again until it is, through kill -9 of either node.
+	#[default]
+	Durable,
+	/// At most once (NATS core's counterpart): handed to the subscribers live now and
+	/// forgotten. Nothing stored, no acknowledgement, no redelivery; a message nobody listens
+	/// to is [dropped](Published::Dropped), and a subscriber whose channel is full loses it.
+	Core,
+}
+
+impl DeliveryMode {
+	/// The [`header::DELIVERY`] value naming this mode.
+	pub fn as_str(self) -> &'static str {
+		match self {
+			Self::Durable => "durable",
+			Self::Core => "core",
+		}
+	}
+
+	/// The mode a [`header::DELIVERY`] value names (case-insensitive), if any.
+	pub fn parse(value: &str) -> Option<Self> {
+		[Self::Durable, Self::Core].into_iter().find(|m| m.as_str().eq_ignore_ascii_case(value))
+	}
+
+	/// The mode `message`'s [`header::DELIVERY`] asks for: durable if it names none (or one
+	/// this node does not know).
+	pub fn of(message: &Message) -> Self {
+		message.header(header::DELIVERY).and_then(Self::parse).unwrap_or_default()
+	}
+}
+
+/// A durable publish whose rows are queued for the store's next commit
+/// ([`Broker::publish_later`]).
+#[must_use = "the publish is durable only once its commit is awaited"]
+pub struct Commit {
+	published: Published,
+	answer: Committed,
+}
+
+impl Commit {
+	/// What became of the message (already decided: only the commit is awaited).
+	pub fn published(&self) -> Published {
+		self.published
+	}
+
+	/// Waits, without blocking a thread, until the message is on disk.
+	pub async fn committed(self) -> Result<Published, BrokerError> {
+		Store::committed(self.answer).await.map_err(BrokerError::Store)?;
+		Ok(self.published)
+	}
+
+	/// Waits until the message is on disk, blocking the thread: never call it on the runtime.
+	pub fn committed_blocking(self) -> Result<Published, BrokerError> {
+		Store::wait(self.answer).map_err(BrokerError::Store)?;
+		Ok(self.published)
+	}
+}
+
+/// What [`Broker::deliver_core`] did with a core message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CoreDelivered {
+	/// Subscribers here whose channels took it.
+	pub delivered: usize,
+	/// Subscribers here it was meant for whose channels were full (or gone): lost to them.
+	pub dropped: usize,
 }
 
 /// Where a message goes besides this node's subscribers: the publisher's decision, or the one
@@ -144,11 +227,14 @@ impl Plan {
 /// The queue group name in [`Plan::queue_nodes`] that stands for every group not named.
 pub const EVERY_GROUP: &str = "";
 
-/// A message handed to a subscriber, to be acknowledged with [`Broker::ack`].
+/// A message handed to a subscriber, to be acknowledged with [`Broker::ack`] (a
+/// [core](DeliveryMode::Core) delivery needs none).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
-	/// Identifies this delivery for [`Broker::ack`].
+	/// Identifies this delivery for [`Broker::ack`] (0 for a core delivery).
 	pub tag: u64,
+	/// Whether it is held until acknowledged ([`DeliveryMode::Durable`]) or not.
+	pub mode: DeliveryMode,
 	/// The topic.
 	pub topic: String,
 	/// The message.
@@ -261,6 +347,7 @@ pub struct Broker {
 	config: BrokerConfig,
 	state: Mutex<State>,
 	store: Store,
+	core_dropped: AtomicU64,
 }
 
 fn millis(time: SystemTime) -> u64 {
@@ -324,7 +411,7 @@ impl Broker {
 		for topic in state.topics.values_mut() {
 			topic.inbox.make_contiguous().sort_by_key(|s| s.sequence);
 		}
-		Ok(Self { config, state: Mutex::new(state), store })
+		Ok(Self { config, state: Mutex::new(state), store, core_dropped: AtomicU64::new(0) })
 	}
 
 	fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -345,7 +432,7 @@ impl Broker {
 	/// Publishes `message` (which needs a `Micro-Id`) to `topic` at `now`: to this node's
 	/// subscribers `plan` serves and to the other nodes it names, or into the inbox if there is
 	/// nobody. Returns once the message is on disk. Blocks on the store: call it off the event
-	/// loop.
+	/// loop (on it, [`Broker::publish_later`] and await the commit).
 	pub fn publish_to(
 		&self,
 		topic: &str,
@@ -353,6 +440,20 @@ impl Broker {
 		now: SystemTime,
 		plan: &Plan,
 	) -> Result<Published, BrokerError> {
+		self.publish_later(topic, message, now, plan)?.committed_blocking()
+	}
+
+	/// [`Broker::publish_to`] without the wait: decides where `message` goes, hands it to this
+	/// node's subscribers and queues its rows for the store's next commit, and returns the
+	/// [`Commit`] to await. Never blocks; the message is durable once the commit is awaited,
+	/// and concurrent publishes share one commit (one fsync).
+	pub fn publish_later(
+		&self,
+		topic: &str,
+		message: Message,
+		now: SystemTime,
+		plan: &Plan,
+	) -> Result<Commit, BrokerError> {
 		let id = message
 			.id()
 			.filter(|id| !id.is_empty())
@@ -370,7 +471,7 @@ impl Broker {
 			let topic_state = state.topics.entry(topic.to_owned()).or_default();
 			let from = publisher(&message).to_owned();
 			if topic_state.seen.get(&from).is_some_and(|w| w.ids.contains(&id)) {
-				return Ok(Published::Duplicate);
+				return Ok(self.decided(Published::Duplicate));
 			}
 			let targets: Vec<_> = targets(topic_state)
 				.into_iter()
@@ -380,7 +481,7 @@ impl Broker {
 			if nobody && !topic_state.subscribers.is_empty() {
 				// Subscribers here, but the publisher chose other nodes for their groups.
 				remember(topic_state, &from, &id, &self.config);
-				return Ok(Published::Delivered(0));
+				return Ok(self.decided(Published::Delivered(0)));
 			}
 			let rows = if nobody { 1 } else { targets.len() + plan.nodes.len() };
 			if state.stored + rows > self.config.store_limit {
@@ -414,10 +515,66 @@ impl Broker {
 				(self.store.submit(ops), Published::Delivered(count))
 			}
 		};
-		// Waits for the commit with the lock released, so publishes commit together.
+		// The caller waits for the commit with the lock released, so publishes commit together.
 		let (answer, published) = committed;
-		Store::wait(answer).map_err(BrokerError::Store)?;
-		Ok(published)
+		Ok(Commit { published, answer })
+	}
+
+	/// A [`Commit`] with nothing to write.
+	fn decided(&self, published: Published) -> Commit {
+		Commit { published, answer: self.store.submit(Vec::new()) }
+	}
+
+	/// Hands core message `message` to this node's live subscribers of `topic` that `plan`
+	/// serves (every plain subscriber, the next member of each group it serves) and forgets
+	/// it: nothing is stored, acknowledged or sent again. A subscriber whose channel is full
+	/// loses it (counted in [`Broker::core_dropped`]). Never blocks.
+	pub fn deliver_core(&self, topic: &str, message: Message, plan: &Plan) -> CoreDelivered {
+		let mut outcome = CoreDelivered::default();
+		let mut state = self.lock();
+		let Some(topic_state) = state.topics.get_mut(topic) else { return outcome };
+		let targets: Vec<_> = targets(topic_state)
+			.into_iter()
+			.filter(|(_, queue)| queue.as_deref().is_none_or(|q| plan.serves(q)))
+			.filter_map(|(id, _)| topic_state.subscribers.iter().find(|s| s.id == id))
+			.map(|s| &s.sender)
+			.collect();
+		let mut message = Some(message);
+		let last = targets.len().saturating_sub(1);
+		for (n, sender) in targets.into_iter().enumerate() {
+			// The last subscriber takes the message itself, the others a copy.
+			let message = if n == last {
+				message.take().unwrap_or_default()
+			} else {
+				message.clone().unwrap_or_default()
+			};
+			let delivery = Delivery {
+				tag: 0,
+				mode: DeliveryMode::Core,
+				topic: topic.to_owned(),
+				message,
+				redelivered: false,
+			};
+			match sender.try_send(delivery) {
+				Ok(()) => outcome.delivered += 1,
+				Err(_) => outcome.dropped += 1,
+			}
+		}
+		self.count_core_dropped(outcome.dropped);
+		outcome
+	}
+
+	/// Counts `n` core messages lost (a full subscriber's, or one that could not be sent).
+	pub fn count_core_dropped(&self, n: usize) {
+		if n > 0 {
+			self.core_dropped.fetch_add(n as u64, Ordering::Relaxed);
+		}
+	}
+
+	/// How many core messages were lost since the broker opened: meant for a subscriber whose
+	/// channel was full, or for another node they could not be sent to.
+	pub fn core_dropped(&self) -> u64 {
+		self.core_dropped.load(Ordering::Relaxed)
 	}
 
 	/// Refuses a new topic past [`BrokerConfig::max_topics`].
@@ -666,8 +823,13 @@ impl Broker {
 			.get(topic)
 			.and_then(|t| t.subscribers.iter().find(|s| s.id == subscriber))
 			.map(|s| s.sender.clone());
-		let delivery =
-			Delivery { tag, topic: topic.to_owned(), message: stored.message.clone(), redelivered };
+		let delivery = Delivery {
+			tag,
+			mode: DeliveryMode::Durable,
+			topic: topic.to_owned(),
+			message: stored.message.clone(),
+			redelivered,
+		};
 		let mut pending = Pending {
 			topic: topic.to_owned(),
 			subscriber,

@@ -7,12 +7,18 @@
 //! lock: callers that need durability ([`Store::write`]) wait outside the lock, callers that
 //! do not (acknowledgements, which at worst cause a redelivery) do not wait at all
 //! ([`Store::write_later`]). Batches are applied in the order they were sent.
+//!
+//! Concurrent publishes therefore share a commit: each [`Store::submit`]s its batch and awaits
+//! (or, off the runtime, blocks on) its answer, and the writer folds every batch queued while
+//! it was committing the previous one into the next transaction.
 
 use std::{
 	path::Path,
-	sync::mpsc::{self, Receiver, SyncSender},
+	sync::mpsc::{self, Receiver},
 	thread::JoinHandle,
 };
+
+use tokio::sync::oneshot;
 
 use redb::{Database, ReadableTable, TableDefinition};
 
@@ -35,7 +41,7 @@ pub(crate) enum Op {
 
 struct Batch {
 	ops: Vec<Op>,
-	committed: Option<SyncSender<Result<(), String>>>,
+	committed: Option<oneshot::Sender<Result<(), String>>>,
 }
 
 /// What the store held when it was opened: (key, sequence, row) of each table.
@@ -81,9 +87,10 @@ impl Store {
 	}
 
 	/// Queues `ops` and returns a receiver that answers once they are committed. Call it under
-	/// the broker's lock (so batches keep the broker's order) and wait outside it.
-	pub fn submit(&self, ops: Vec<Op>) -> Receiver<Result<(), String>> {
-		let (committed, answer) = mpsc::sync_channel(1);
+	/// the broker's lock (so batches keep the broker's order) and wait outside it: `.await` it
+	/// on the runtime, or [`Store::wait`] off it.
+	pub fn submit(&self, ops: Vec<Op>) -> Committed {
+		let (committed, answer) = oneshot::channel();
 		if ops.is_empty() {
 			let _ = committed.send(Ok(()));
 			return answer;
@@ -91,7 +98,7 @@ impl Store {
 		let batch = Batch { ops, committed: Some(committed) };
 		if let Some(Err(mpsc::SendError(batch))) = self.batches.as_ref().map(|b| b.send(batch)) {
 			if let Some(committed) = batch.committed {
-				let _ = committed.send(Err("the store's writer has stopped".into()));
+				let _ = committed.send(Err(STOPPED.into()));
 			}
 		}
 		answer
@@ -107,11 +114,21 @@ impl Store {
 		}
 	}
 
-	/// Waits for `answer` from [`Store::submit`].
-	pub fn wait(answer: Receiver<Result<(), String>>) -> Result<(), String> {
-		answer.recv().unwrap_or_else(|_| Err("the store's writer has stopped".into()))
+	/// Waits for `answer` from [`Store::submit`], blocking the thread: never on the runtime.
+	pub fn wait(answer: Committed) -> Result<(), String> {
+		answer.blocking_recv().unwrap_or_else(|_| Err(STOPPED.into()))
+	}
+
+	/// Waits for `answer` from [`Store::submit`] without blocking a thread.
+	pub async fn committed(answer: Committed) -> Result<(), String> {
+		answer.await.unwrap_or_else(|_| Err(STOPPED.into()))
 	}
 }
+
+/// The answer [`Store::submit`] gives once its batch is committed (or failed).
+pub(crate) type Committed = oneshot::Receiver<Result<(), String>>;
+
+const STOPPED: &str = "the store's writer has stopped";
 
 impl Drop for Store {
 	/// Lets the writer commit what is queued, then closes the database.

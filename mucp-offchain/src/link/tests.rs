@@ -284,3 +284,57 @@ async fn a_peer_that_does_not_read_its_answers_stops_being_read() {
 	assert!(sent <= most, "the served end kept reading {sent} requests");
 	assert!(sent * request.len() >= OUTBOX_HIGH_WATER, "it stopped early, at {sent}");
 }
+
+/// A stream that brings one request and then fails both ways, as a reset connection does.
+struct Broken {
+	request: Option<Vec<u8>>,
+}
+
+impl AsyncRead for Broken {
+	fn poll_read(
+		mut self: Pin<&mut Self>,
+		_: &mut Context<'_>,
+		buf: &mut [u8],
+	) -> Poll<io::Result<usize>> {
+		match self.request.take() {
+			Some(request) => {
+				buf[..request.len()].copy_from_slice(&request);
+				Poll::Ready(Ok(request.len()))
+			}
+			None => Poll::Ready(Err(io::ErrorKind::ConnectionReset.into())),
+		}
+	}
+}
+
+impl AsyncWrite for Broken {
+	fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, _: &[u8]) -> Poll<io::Result<usize>> {
+		Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()))
+	}
+
+	fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+		Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()))
+	}
+
+	fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+		Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()))
+	}
+}
+
+#[tokio::test]
+async fn a_served_link_whose_stream_fails_ends_instead_of_spinning() {
+	let mut request = 13u32.to_be_bytes().to_vec();
+	request.push(Kind::Request as u8);
+	request.extend_from_slice(&1u64.to_be_bytes());
+	request.extend_from_slice(&[0, 1, 2, 3]);
+	let responder = Arc::new(Echo { received: Arc::new(AtomicUsize::new(0)) });
+	let serving = serve(
+		Broken { request: Some(request) },
+		PeerId::random(),
+		responder,
+		Budget::new(4),
+		MAX,
+		futures::future::pending(),
+	);
+	// Before the fix this looped for ever on the failing stream.
+	tokio::time::timeout(Duration::from_secs(10), serving).await.expect("the served link ends");
+}

@@ -259,7 +259,8 @@ impl Shared {
 			return self.answer_sync(&from, &request);
 		}
 		if service == BROKER_SERVICE && endpoint == BROKER_DELIVER {
-			return match self.clone().accept_publication(from, &request.body).await {
+			let mode = crate::broker::DeliveryMode::of(&request);
+			return match self.receive_publications(from, &request.body, mode).await {
 				Ok(_) => Message::reply_to(&request, b"{}".to_vec()),
 				Err(error) => Message::error_reply(&request, &error),
 			};

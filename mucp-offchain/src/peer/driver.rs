@@ -5,8 +5,8 @@
 //! has a budget of calls served at once, past which its calls get a 429.
 
 use std::{
-	collections::{BTreeMap, HashMap},
-	sync::Arc,
+	collections::{BTreeMap, HashMap, HashSet},
+	sync::{atomic::Ordering, Arc},
 	time::{Duration, Instant, SystemTime},
 };
 
@@ -16,12 +16,10 @@ use libp2p::{
 	swarm::{dial_opts::DialOpts, SwarmEvent},
 	Multiaddr, PeerId, Swarm,
 };
-use prost::Message as _;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-	broker::Plan,
-	protocol::{header, Message, MicroError},
+	protocol::{Message, MicroError},
 	registry::Record,
 	transport::{queue_marker, topic_channel, Behaviour, BehaviourEvent, REGISTRY_TOPIC},
 };
@@ -30,13 +28,14 @@ use super::Shared;
 
 /// What the API asks of the swarm's task.
 pub(super) enum Command {
-	/// Where a message to `topic` goes: the admitted nodes and the queue groups' nodes.
-	Plan {
-		topic: String,
-		reply: oneshot::Sender<Plan>,
-	},
 	/// Send the messages due in the outboxes.
 	SendOutbox,
+	/// A batch of `node`'s outbox went out: `acked` if it answered that it holds it.
+	OutboxSent {
+		node: String,
+		sequences: Vec<u64>,
+		acked: bool,
+	},
 	Listen {
 		topic: String,
 		queue: Option<String>,
@@ -52,10 +51,6 @@ pub(super) enum Command {
 	Connectivity {
 		reply: oneshot::Sender<BTreeMap<String, Option<Duration>>>,
 	},
-	Listeners {
-		topic: String,
-		reply: oneshot::Sender<Vec<(PeerId, Vec<String>)>>,
-	},
 	Shutdown {
 		reply: oneshot::Sender<()>,
 	},
@@ -65,9 +60,9 @@ pub(super) enum Command {
 pub(super) struct Driver {
 	pub(super) swarm: Swarm<Behaviour>,
 	pub(super) shared: Arc<Shared>,
-	/// Batches of publications sent to other nodes, awaiting their acknowledgement (one batch
-	/// per node at a time, so they arrive in order): node, sequences.
-	pub(super) sending: HashMap<request_response::OutboundRequestId, (String, Vec<u64>)>,
+	/// The nodes with a batch of their outbox on its way, awaiting their acknowledgement (one
+	/// batch per node at a time, so they arrive in order).
+	pub(super) sending: HashSet<String>,
 	responses: (
 		mpsc::UnboundedSender<(request_response::ResponseChannel<Vec<u8>>, Message)>,
 		mpsc::UnboundedReceiver<(request_response::ResponseChannel<Vec<u8>>, Message)>,
@@ -83,7 +78,7 @@ impl Driver {
 		Self {
 			swarm,
 			shared,
-			sending: HashMap::new(),
+			sending: HashSet::new(),
 			responses: mpsc::unbounded_channel(),
 			rtts: HashMap::new(),
 			bootstrapped: false,
@@ -126,6 +121,9 @@ impl Driver {
 					self.send_outbox(None);
 				}
 				_ = refresh.tick() => {
+					// Who listens where, afresh (the bound per node may have cut some).
+					let gossip = &self.swarm.behaviour().gossip;
+					self.shared.pubsub.interest.lock().expect("not poisoned").rebuild(gossip.all_peers());
 					self.shared.recheck(Instant::now());
 					self.announce(Vec::new());
 				}
@@ -135,10 +133,21 @@ impl Driver {
 
 	fn command(&mut self, command: Command) {
 		match command {
-			Command::Plan { topic, reply } => {
-				let _ = reply.send(self.plan(&topic));
+			Command::SendOutbox => {
+				self.shared.pubsub.outbox_asked.store(false, Ordering::Release);
+				self.send_outbox(None);
 			}
-			Command::SendOutbox => self.send_outbox(None),
+			Command::OutboxSent { node, sequences, acked } => {
+				self.sending.remove(&node);
+				// Acknowledged only by an answer without an error; otherwise sent again later.
+				if acked {
+					for sequence in sequences {
+						self.shared.broker.outbox_acked(&node, sequence);
+					}
+					// The next batch for that node, if any waits.
+					self.send_outbox(None);
+				}
+			}
 			Command::Listen { topic, queue } => {
 				let gossip = &mut self.swarm.behaviour_mut().gossip;
 				if let Some(queue) = &queue {
@@ -178,21 +187,6 @@ impl Driver {
 					.collect();
 				let _ = reply.send(connected);
 			}
-			Command::Listeners { topic, reply } => {
-				let (listeners, groups) = self.remote_interest(&topic);
-				let answer = listeners
-					.into_iter()
-					.map(|peer| {
-						let member_of = groups
-							.iter()
-							.filter(|(_, peers)| peers.contains(&peer))
-							.map(|(group, _)| group.clone())
-							.collect();
-						(peer, member_of)
-					})
-					.collect();
-				let _ = reply.send(answer);
-			}
 			Command::Shutdown { .. } => unreachable!("handled by the loop"),
 		}
 	}
@@ -230,6 +224,7 @@ impl Driver {
 			SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
 				self.rtts.remove(&peer_id);
 				self.shared.disconnected(&peer_id);
+				self.shared.pubsub.interest.lock().expect("not poisoned").forget(&peer_id);
 			}
 			SwarmEvent::Behaviour(BehaviourEvent::Calls(event)) => self.call_event(event),
 			SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Message {
@@ -247,10 +242,27 @@ impl Driver {
 				peer_id,
 				topic,
 			})) => {
+				self.shared
+					.pubsub
+					.interest
+					.lock()
+					.expect("not poisoned")
+					.subscribed(peer_id, &topic);
 				if let Some(topic) = topic.as_str().strip_prefix("mucp/topic/") {
 					let topic = topic.to_owned();
 					self.hand_inbox_to(peer_id, &topic);
 				}
+			}
+			SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Unsubscribed {
+				peer_id,
+				topic,
+			})) => {
+				self.shared
+					.pubsub
+					.interest
+					.lock()
+					.expect("not poisoned")
+					.unsubscribed(peer_id, &topic);
 			}
 			SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
 				peer_id,
@@ -304,28 +316,12 @@ impl Driver {
 					let _ = responses.send((channel, reply));
 				});
 			}
-			E::Message { peer, message: M::Response { request_id, response } } => {
-				if let Some((node, sequences)) = self.sending.remove(&request_id) {
-					// Acknowledged only by a reply without an error; otherwise sent again later.
-					let limits = self.shared.config.limits;
-					let reply = crate::protocol::Envelope::decode(response.as_slice())
-						.ok()
-						.and_then(|envelope| Message::from_envelope(envelope, &limits).ok());
-					if reply.is_some_and(|m| m.header(header::ERROR).is_none()) {
-						for sequence in sequences {
-							self.shared.broker.outbox_acked(&node, sequence);
-						}
-						// The next batch for that node, if any waits.
-						self.send_outbox(None);
-					}
-					return;
-				}
-				// Calls go on links: any other answer is to this node's registry sync.
+			E::Message { peer, message: M::Response { response, .. } } => {
+				// Calls and deliveries go on links: any other answer is to this node's registry
+				// sync.
 				self.take_sync_answer(&peer, &response);
 			}
-			E::OutboundFailure { request_id, .. } => {
-				self.sending.remove(&request_id);
-			}
+			E::OutboundFailure { .. } => {}
 			E::InboundFailure { .. } | E::ResponseSent { .. } => {}
 		}
 	}

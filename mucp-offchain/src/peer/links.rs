@@ -20,12 +20,16 @@ use futures::{future::BoxFuture, StreamExt};
 use libp2p::PeerId;
 
 use crate::{
+	broker::DeliveryMode,
 	link::{self, Budget, Responder},
 	protocol::{header, Message, MicroError, PROTOCOL},
 	strangers::Activity,
 };
 
-use super::Shared;
+use super::{
+	pubsub::{BROKER_DELIVER, BROKER_SERVICE},
+	Shared,
+};
 
 /// Most links one peer may hold open here at once.
 pub const MAX_LINKS_PER_PEER: usize = 4;
@@ -47,9 +51,10 @@ impl Responder for Calls {
 		Bytes::from(too_many_calls(budget).encode())
 	}
 
-	fn receive(&self, _: PeerId, _: Bytes) -> BoxFuture<'static, ()> {
-		// Nothing travels one way on links yet: dropped.
-		Box::pin(async {})
+	fn receive(&self, from: PeerId, message: Bytes) -> BoxFuture<'static, ()> {
+		self.activity.touch(&from);
+		let shared = self.shared.clone();
+		Box::pin(async move { shared.receive_one_way(from, &message).await })
 	}
 }
 
@@ -100,6 +105,23 @@ pub(super) async fn accept(
 }
 
 impl Shared {
+	/// Takes a one-way message from `from`: only core publications travel so (a
+	/// `Broker.Deliver` with `Micro-Delivery: core`); anything else, or what they refuse, is
+	/// dropped, as nothing answers a one-way message.
+	async fn receive_one_way(self: &Arc<Self>, from: PeerId, frame: &[u8]) {
+		let Ok(message) = Message::decode_message(frame, &self.config.limits) else { return };
+		let delivers = message.header(header::SERVICE) == Some(BROKER_SERVICE)
+			&& message.header(header::ENDPOINT) == Some(BROKER_DELIVER)
+			&& DeliveryMode::of(&message) == DeliveryMode::Core;
+		if delivers {
+			if let Err(error) =
+				self.receive_publications(from, &message.body, DeliveryMode::Core).await
+			{
+				log::debug!(target: "mucp", "core publications from {from} refused: {}", error.detail);
+			}
+		}
+	}
+
 	/// The budget of calls `peer` may have handled here at once, on every path.
 	pub(super) fn budget_of(&self, peer: &PeerId) -> Budget {
 		let mut budgets = self.budgets.lock().expect("not poisoned");

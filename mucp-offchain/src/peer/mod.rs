@@ -24,8 +24,12 @@
 //!   [`Peer::call_with`]) and in (each answered by its service's handler);
 //! - `streams`: [`MicroStream`], opening a stream ([`Peer::stream`]) and serving those other
 //!   peers open;
-//! - `pubsub`: [`Peer::publish`], [`Peer::subscribe`] and [`Subscription`], and delivery
-//!   across nodes (see there: durable, acknowledged, at least once);
+//! - `pubsub`: [`Peer::publish`], [`Peer::publish_core`], [`Peer::publisher`],
+//!   [`Peer::subscribe`] and [`Subscription`], and delivery across nodes (see there: durable
+//!   and at least once, or core and at most once; the one function each way a batch of
+//!   publications crosses between nodes through);
+//! - `interest`: who listens to which topic on the other nodes, kept by the swarm's task and
+//!   read by publishers;
 //! - `gossip`: registry records: announcements on the registry topic, the sync two peers do
 //!   when they connect, and what the chain allows of them (strikes for the rest);
 //! - `tests`: tests across concerns, and the helpers the others' tests share.
@@ -34,6 +38,7 @@ mod calls;
 mod driver;
 mod gossip;
 mod ids;
+mod interest;
 mod links;
 mod pubsub;
 mod streams;
@@ -74,7 +79,10 @@ use crate::{
 
 use driver::{Command, Driver};
 use pubsub::broker_error;
-pub use pubsub::Subscription;
+pub use pubsub::{
+	PublishOptions, Publisher, Subscription, NODE_QUEUE_BYTES, NODE_QUEUE_MESSAGES,
+	PUBLISHER_WINDOW,
+};
 pub use streams::MicroStream;
 
 /// How a peer runs.
@@ -246,6 +254,7 @@ struct Shared {
 	budgets: Mutex<HashMap<PeerId, Budget>>,
 	/// Peer ids in base58, both ways.
 	ids: ids::PeerIds,
+	pubsub: pubsub::Pubsub,
 }
 
 impl Shared {
@@ -388,6 +397,8 @@ impl Peer {
 			.map_err(|_| failed("the link protocol is taken".into()))?;
 		let activity = swarm.behaviour().strangers.activity();
 		let links = Links::new(control.clone(), config.limits.max_frame);
+		let (commands, receiver) = mpsc::unbounded_channel();
+		let pubsub = pubsub::Pubsub::new(local, config.broker.max_topics, commands.downgrade());
 		let shared = Arc::new(Shared {
 			local,
 			selector: Mutex::new(Selector::new(config.selector)),
@@ -408,8 +419,8 @@ impl Peer {
 			links,
 			budgets: Mutex::new(HashMap::new()),
 			ids: ids::PeerIds::default(),
+			pubsub,
 		});
-		let (commands, receiver) = mpsc::unbounded_channel();
 		let driver = Driver::new(swarm, shared.clone());
 		let accepting = tokio::spawn(streams::accept(shared.clone(), incoming));
 		let linking = tokio::spawn(links::accept(shared.clone(), activity, incoming_links));

@@ -1,48 +1,119 @@
-//! Publish and subscribe: [`Peer::publish`], [`Peer::subscribe`] and [`Subscription`] over the
-//! node's [`Broker`](crate::broker::Broker), and delivery to other nodes through their
-//! outboxes.
+//! Publish and subscribe: [`Peer::publish`], [`Peer::publish_core`], [`Peer::publisher`],
+//! [`Peer::subscribe`] and [`Subscription`] over the node's [`Broker`](crate::broker::Broker),
+//! and delivery to other nodes.
 //!
-//! **Across nodes**, a node learns who subscribes to a topic from the topic's gossipsub channel
-//! (and each queue group's marker), but believes it only for the nodes its
-//! [`Admission`](crate::broker::Admission) check admits (`PeerConfig::admission`): a stranger that
-//! subscribes gets nothing and is never chosen for a queue group. A published message is written to
-//! the publisher's store, one copy per admitted node with subscribers (its outbox), and sent to
-//! each directly on the call protocol (`mucp.broker` / `Broker.Deliver`). The receiving node writes
-//! it to its own store before it answers, and only that answer removes the publisher's copy;
-//! unanswered copies are sent again after the broker's `ack_timeout` and whenever the node
-//! reconnects. So delivery across nodes is at least once through kill -9 of either node; receivers
-//! drop duplicates by `Micro-Id` per publisher (the `Micro-Publisher` header, which the receiver
-//! sets from the authenticated sender). Each node hands a message to its own subscribers without a
-//! queue; for each queue group, the publisher picks one admitted node with members (in turn) and
-//! only that node delivers it, so each message reaches one member of each group network-wide. A
-//! message nobody subscribes to anywhere waits in the publisher's inbox, and goes to the first
-//! subscriber on this node or to an admitted node when it subscribes; a receiver whose subscribers
-//! have gone keeps what arrives in its own inbox. Storing and fsync happen on the broker's writer
-//! thread, never on the swarm's task.
+//! **Two delivery modes, chosen per publish** ([`DeliveryMode`], told in the
+//! [`header::DELIVERY`] header), like NATS core beside JetStream:
+//!
+//! - **Durable** (the default, JetStream's counterpart): at least once. A message is written to
+//!   the publisher's store before the publish returns (concurrent publishes share one commit),
+//!   one copy per admitted node with subscribers (its outbox), and sent to each. The receiving
+//!   node writes it to its own store before it answers, and only that answer removes the
+//!   publisher's copy; unanswered copies are sent again after the broker's `ack_timeout` and
+//!   whenever the node reconnects. So delivery across nodes is at least once through kill -9
+//!   of either node; receivers drop duplicates by `Micro-Id` per publisher (the
+//!   `Micro-Publisher` header, which the receiver sets from the authenticated sender). A
+//!   message nobody subscribes to anywhere waits in the publisher's inbox, and goes to the
+//!   first subscriber on this node or to an admitted node when it subscribes; a receiver whose
+//!   subscribers have gone keeps what arrives in its own inbox. Storing and fsync happen on the
+//!   broker's writer thread; a publish awaits its commit without holding a thread.
+//! - **Core** (NATS core's counterpart): at most once. The publisher hands the message to this
+//!   node's live subscribers' channels in its own task and queues it for each admitted node
+//!   with subscribers; nothing is stored, acknowledged or sent again. A message nobody listens
+//!   to is [dropped](Published::Dropped); a subscriber whose channel is full, a node whose
+//!   send queue is full or that cannot be reached loses it ([`Peer::core_dropped`] counts them).
+//!   A subscriber's [`Subscription::ack`] of a core delivery succeeds and does nothing.
+//!
+//! **Who listens where** is the [`Interest`] map: the swarm's task keeps it from the gossipsub
+//! subscriptions it sees (each topic's channel and each queue group's marker), and a publish
+//! reads it under a short lock: no publish waits on the swarm's task. A node is believed only
+//! if this node's [`Admission`](crate::broker::Admission) check admits it
+//! (`PeerConfig::admission`), checked at each publish: a stranger that subscribes gets nothing,
+//! in either mode, and is never chosen for a queue group. For each queue group the publisher
+//! picks one admitted node with members (in turn) and only that node delivers it, so each
+//! message reaches one member of each group network-wide.
+//!
+//! **Pipelining**: [`Peer::publisher`] gives a [`Publisher`], async-nats's publish + flush:
+//! [`Publisher::send`] returns as soon as the message is handed over (core: to the local
+//! subscribers and the nodes' send queues, waiting only for room there; durable: queued for the
+//! store's next commit, at most [`PUBLISHER_WINDOW`] commits outstanding) and
+//! [`Publisher::flush`] waits until everything sent is out (core: sent to every node; durable:
+//! on disk). A publisher's messages reach each subscriber in the order they were sent.
+//!
+//! **The seam to other nodes.** Every batch for another node leaves through one function and
+//! every batch from another node arrives through one:
+//!
+//! - [`Shared::send_publications`]`(node, batch: Publications, mode) -> Result<(), MicroError>`.
+//!   Durable: `Ok` means `node` answered that it holds the whole batch durably (the
+//!   acknowledgement: the driver then removes the batch from the outbox). Core: the result only
+//!   paces the node's send queue (one batch in flight per node, which keeps order and lets
+//!   batches grow under load); an `Err` counts the batch as dropped. It is a `mucp.broker` /
+//!   `Broker.Deliver` message on this peer's link to `node` ([`crate::link`]): a request whose
+//!   answer acknowledges, or, for core batches (`Micro-Delivery: core`), a one-way message.
+//! - [`Shared::receive_publications`]`(from, bytes, mode) -> Result<(), MicroError>`: `bytes`
+//!   is an encoded [`Publications`]. Durable: each is stored (one commit) before it returns
+//!   `Ok`, which the caller turns into the acknowledging answer. Core: each is handed to this
+//!   node's live subscribers, never stored. Publications from a node the admission check
+//!   refuses are refused (403) in both modes. `Shared::dispatch` calls it for a
+//!   `Broker.Deliver` request, with the mode from its `Micro-Delivery` header, and the link's
+//!   one-way handler (`peer/links.rs`) for a core batch.
 
 use std::{
-	collections::{BTreeMap, HashMap},
-	sync::Arc,
-	time::SystemTime,
+	collections::{BTreeMap, HashMap, HashSet, VecDeque},
+	sync::{
+		atomic::{AtomicBool, AtomicU64, Ordering},
+		Arc, Mutex, Weak,
+	},
+	time::{Duration, SystemTime},
 };
 
 use libp2p::PeerId;
 use prost::Message as _;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::{
-	broker::{BrokerError, Delivery, Plan, Published},
+	broker::{BrokerError, Commit, Delivery, DeliveryMode, Plan, Published},
 	protocol::{header, Form, Message, MicroError, Publication, Publications, PROTOCOL},
 	transport::{parse_queue_marker, topic_channel},
 };
 
-use super::{driver::Driver, Command, Peer, Shared};
+use super::{
+	driver::{Command, Driver},
+	interest::Interest,
+	Peer, Shared,
+};
 
 /// The service name of the broker's node-to-node delivery on the call protocol.
 pub(super) const BROKER_SERVICE: &str = "mucp.broker";
 
 /// The endpoint a node hands another a publication on; the answer acknowledges it.
 pub(super) const BROKER_DELIVER: &str = "Broker.Deliver";
+
+/// Most durable commits one [`Publisher`] has outstanding; its next send waits for the oldest.
+pub const PUBLISHER_WINDOW: usize = 1024;
+
+/// Most core messages waiting to be sent to one node; past it (or [`NODE_QUEUE_BYTES`]) a
+/// publish drops them (a [`Publisher`] waits for room).
+pub const NODE_QUEUE_MESSAGES: usize = 4096;
+
+/// Most bytes of core messages waiting to be sent to one node.
+pub const NODE_QUEUE_BYTES: usize = 16 << 20;
+
+/// Most core messages sent to a node in one batch.
+const MAX_BATCH_MESSAGES: usize = 1024;
+
+/// Most nodes with a core send queue at once (each has a task while it has work).
+const MAX_NODE_QUEUES: usize = 1024;
+
+/// How long a node's core send queue stays without messages before its task ends.
+const QUEUE_IDLE: Duration = Duration::from_secs(30);
+
+/// How one message is published.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PublishOptions {
+	/// Durable (the default: stored, acknowledged, sent again) or core (at most once).
+	pub delivery: DeliveryMode,
+}
 
 /// A subscription to a topic: deliveries from every node, each to be acknowledged.
 /// Dropping it unsubscribes.
@@ -61,8 +132,11 @@ impl Subscription {
 		self.deliveries.recv().await
 	}
 
-	/// Acknowledges `delivery`: it will not come again.
+	/// Acknowledges `delivery`: it will not come again. A core delivery needs none: `Ok`.
 	pub fn ack(&self, delivery: &Delivery) -> Result<(), MicroError> {
+		if delivery.mode == DeliveryMode::Core {
+			return Ok(());
+		}
 		self.shared.broker.ack(delivery.tag).map_err(broker_error)
 	}
 }
@@ -76,8 +150,77 @@ impl Drop for Subscription {
 	}
 }
 
+/// Publishes many messages to one topic without waiting for each: see [`Peer::publisher`].
+pub struct Publisher {
+	shared: Arc<Shared>,
+	topic: String,
+	mode: DeliveryMode,
+	/// Durable: the commits not awaited yet, oldest first, and whether each went to other
+	/// nodes.
+	commits: VecDeque<(Commit, bool)>,
+	/// Core: the nodes sent to since the last flush.
+	nodes: HashSet<PeerId>,
+}
+
+impl Publisher {
+	/// The topic it publishes to.
+	pub fn topic(&self) -> &str {
+		&self.topic
+	}
+
+	/// Publishes `body` under a new `Micro-Id` and returns what becomes of it without waiting
+	/// for the message to be out: core, once it is handed to this node's subscribers and queued
+	/// for the other nodes (waiting for room in their queues); durable, once it is queued for the
+	/// store's next commit (waiting for the oldest commit when [`PUBLISHER_WINDOW`] are
+	/// outstanding; a failed commit is returned by the send or flush that waits for it).
+	pub async fn send(&mut self, body: impl Into<Vec<u8>>) -> Result<Published, MicroError> {
+		let message = Message::publish(&self.shared.unique_id(), &self.topic, body);
+		match self.mode {
+			DeliveryMode::Core => {
+				let message = self.shared.prepare(message, DeliveryMode::Core)?.1;
+				let room = Room::Wait(&mut self.nodes);
+				Ok(self.shared.publish_core(&self.topic, message, room).await)
+			}
+			DeliveryMode::Durable => {
+				if self.commits.len() >= PUBLISHER_WINDOW {
+					if let Some((commit, to_others)) = self.commits.pop_front() {
+						self.shared.committed(commit, to_others).await?;
+					}
+				}
+				let message = self.shared.prepare(message, DeliveryMode::Durable)?.1;
+				let (commit, to_others) = self.shared.publish_durable(&self.topic, message)?;
+				let published = commit.published();
+				if to_others {
+					// Its copies for other nodes are held (in memory now, on disk with the
+					// commit): they may go before the commit is awaited.
+					self.shared.ask_for_outbox();
+				}
+				self.commits.push_back((commit, to_others));
+				Ok(published)
+			}
+		}
+	}
+
+	/// Waits until everything sent is out: core, sent to every node it was queued for (this
+	/// node's subscribers had theirs at once); durable, on disk (and on its way to the other
+	/// nodes, which acknowledge it in turn). Returns the first failure since the last flush.
+	pub async fn flush(&mut self) -> Result<(), MicroError> {
+		let mut first_error = None;
+		while let Some((commit, to_others)) = self.commits.pop_front() {
+			if let Err(error) = self.shared.committed(commit, to_others).await {
+				first_error.get_or_insert(error);
+			}
+		}
+		for node in std::mem::take(&mut self.nodes) {
+			self.shared.flush_node_queue(node).await;
+		}
+		first_error.map_or(Ok(()), Err)
+	}
+}
+
 impl Peer {
-	/// Publishes `body` to `topic` under a new `Micro-Id`.
+	/// Publishes `body` to `topic` under a new `Micro-Id`, durably (see
+	/// [`Peer::publish_message`]).
 	pub async fn publish(
 		&self,
 		topic: &str,
@@ -86,33 +229,67 @@ impl Peer {
 		self.publish_message(Message::publish(&self.shared.unique_id(), topic, body)).await
 	}
 
+	/// Publishes `body` to `topic` under a new `Micro-Id`, at most once: to the subscribers
+	/// listening now, here and on admitted nodes, storing nothing. `Dropped` if nobody listens.
+	/// Never waits for room: a message a node's full send queue cannot take is dropped
+	/// (counted; a [`Publisher`] waits instead).
+	pub async fn publish_core(
+		&self,
+		topic: &str,
+		body: impl Into<Vec<u8>>,
+	) -> Result<Published, MicroError> {
+		let message = Message::publish(&self.shared.unique_id(), topic, body);
+		let options = PublishOptions { delivery: DeliveryMode::Core };
+		self.publish_with(message, options).await
+	}
+
 	/// Publishes `message` (with its `Micro-Topic` and `Micro-Id`) to subscribers on every
-	/// node. `Delivered(n)` counts this node's subscribers it reached plus the other nodes with
-	/// subscribers it went to; `Stored` means nobody subscribes anywhere yet, and it waits in
-	/// this node's inbox, on disk; `Duplicate` means this node already published that id.
+	/// node, in the mode its `Micro-Delivery` header names (durable if none; see
+	/// [`Peer::publish_with`]).
 	pub async fn publish_message(&self, message: Message) -> Result<Published, MicroError> {
-		let Form::Publish { topic, .. } = message.form()? else {
-			return Err(MicroError::bad_request(PROTOCOL, "not a publication: it has no topic"));
-		};
-		let stopped = || MicroError::new("mucp.broker", 503, "the peer has stopped");
-		let (reply, answer) = oneshot::channel();
-		self.commands.send(Command::Plan { topic: topic.clone(), reply }).map_err(|_| stopped())?;
-		let plan = answer.await.map_err(|_| stopped())?;
-		let mut message = message;
-		message.set(header::PUBLISHER, &self.shared.local.to_string());
-		let shared = self.shared.clone();
-		let to_others = !plan.nodes.is_empty();
-		// Stored (and synced, with other publishes in one batch) off the swarm's task.
-		let published = tokio::task::spawn_blocking(move || {
-			shared.broker.publish_to(&topic, message, SystemTime::now(), &plan)
-		})
-		.await
-		.map_err(|_| stopped())?
-		.map_err(broker_error)?;
-		if to_others && matches!(published, Published::Delivered(_)) {
-			let _ = self.commands.send(Command::SendOutbox);
+		let delivery = DeliveryMode::of(&message);
+		self.publish_with(message, PublishOptions { delivery }).await
+	}
+
+	/// Publishes `message` (with its `Micro-Topic` and `Micro-Id`) to subscribers on every
+	/// node, as `options` say. Durable: returns once the message is on disk;
+	/// `Delivered(n)` counts this node's subscribers it reached plus the other nodes with
+	/// subscribers it went to, `Stored` means nobody subscribes anywhere yet and it waits in
+	/// this node's inbox, `Duplicate` means this node already published that id. Core: returns
+	/// once it is handed over; `Delivered(n)` counts the subscribers here whose channels took it
+	/// plus the nodes it was queued for, `Dropped` means nobody listens.
+	///
+	/// Concurrent calls are safe and do not wait for each other (durable ones share a
+	/// commit): `futures::future::join_all` over many publishes pipelines them, though only a
+	/// [`Publisher`] keeps their order.
+	pub async fn publish_with(
+		&self,
+		message: Message,
+		options: PublishOptions,
+	) -> Result<Published, MicroError> {
+		let (topic, message) = self.shared.prepare(message, options.delivery)?;
+		match options.delivery {
+			DeliveryMode::Core => Ok(self.shared.publish_core(&topic, message, Room::Drop).await),
+			DeliveryMode::Durable => {
+				let (commit, to_others) = self.shared.publish_durable(&topic, message)?;
+				self.shared.committed(commit, to_others).await
+			}
 		}
-		Ok(published)
+	}
+
+	/// A [`Publisher`] to `topic`, for many messages in flight at once (async-nats's publish
+	/// and flush): `send` each, then `flush`.
+	pub fn publisher(&self, topic: &str, options: PublishOptions) -> Result<Publisher, MicroError> {
+		if topic.is_empty() {
+			return Err(MicroError::bad_request(PROTOCOL, "empty topic"));
+		}
+		Ok(Publisher {
+			shared: self.shared.clone(),
+			topic: topic.to_owned(),
+			mode: options.delivery,
+			commits: VecDeque::new(),
+			nodes: HashSet::new(),
+		})
 	}
 
 	/// Subscribes to `topic`, in queue group `queue` if given. Messages waiting in this node's
@@ -137,11 +314,23 @@ impl Peer {
 	}
 
 	/// The other nodes this peer knows to subscribe to `topic` (those it is connected to),
-	/// each with the queue groups it has members in.
+	/// each with the queue groups it has members in: what a publish reads (admitted or not).
 	pub async fn listeners(&self, topic: &str) -> Vec<(PeerId, Vec<String>)> {
-		let (reply, answer) = oneshot::channel();
-		let _ = self.commands.send(Command::Listeners { topic: topic.to_owned(), reply });
-		answer.await.unwrap_or_default()
+		let interest = self.shared.pubsub.interest.lock().expect("not poisoned");
+		let Some(listeners) = interest.listeners(topic) else { return Vec::new() };
+		listeners
+			.nodes
+			.iter()
+			.map(|node| {
+				let member_of = listeners
+					.groups
+					.iter()
+					.filter(|(_, members)| members.contains(node))
+					.map(|(group, _)| group.clone())
+					.collect();
+				(*node, member_of)
+			})
+			.collect()
 	}
 
 	/// How many messages wait in this node's inbox for `topic`.
@@ -153,21 +342,335 @@ impl Peer {
 	pub fn outbox_len(&self, node: &PeerId) -> usize {
 		self.shared.broker.outbox_len(&node.to_string())
 	}
+
+	/// How many core messages were lost since the peer started: meant for a subscriber here
+	/// whose channel was full, or for another node whose send queue was full or that could not
+	/// be reached (as received from other nodes too).
+	pub fn core_dropped(&self) -> u64 {
+		self.shared.broker.core_dropped()
+	}
+}
+
+/// The publish side's state in [`Shared`].
+pub(super) struct Pubsub {
+	/// This node's id, as plans and `Micro-Publisher` name it.
+	local: String,
+	/// Who listens where on other nodes (kept by the swarm's task).
+	pub(super) interest: Mutex<Interest>,
+	/// Each node's core send queue.
+	queues: Mutex<HashMap<PeerId, NodeQueue>>,
+	next_queue: AtomicU64,
+	/// Whether a `SendOutbox` is on its way to the swarm's task (so publishes ask once).
+	pub(super) outbox_asked: AtomicBool,
+	commands: mpsc::WeakUnboundedSender<Command>,
+}
+
+impl Pubsub {
+	/// The state of node `local`, which sends the swarm's task `commands`; it keeps at most
+	/// `max_topics` topics and groups per other node in its interest map.
+	pub(super) fn new(
+		local: PeerId,
+		max_topics: usize,
+		commands: mpsc::WeakUnboundedSender<Command>,
+	) -> Self {
+		Self {
+			local: local.to_string(),
+			interest: Mutex::new(Interest::new(max_topics)),
+			queues: Mutex::new(HashMap::new()),
+			next_queue: AtomicU64::new(0),
+			outbox_asked: AtomicBool::new(false),
+			commands,
+		}
+	}
+
+	fn command(&self, command: Command) -> Result<(), MicroError> {
+		self.commands.upgrade().and_then(|commands| commands.send(command).ok()).ok_or_else(stopped)
+	}
+}
+
+/// One node's core send queue: drained by one task, one batch in flight at a time.
+struct NodeQueue {
+	id: u64,
+	sender: mpsc::Sender<Outgoing>,
+	room: Arc<Semaphore>,
+}
+
+/// What waits in a node's core send queue.
+enum Outgoing {
+	/// A message, holding its bytes of the queue's room until it is sent.
+	Publication(Publication, OwnedSemaphorePermit),
+	/// Answered once everything queued before it is sent.
+	Flushed(oneshot::Sender<()>),
+}
+
+/// Whether a core publish waits for room in a node's send queue.
+enum Room<'a> {
+	/// It drops the message if the queue is full.
+	Drop,
+	/// It waits, and notes the nodes it queued for (to flush them).
+	Wait(&'a mut HashSet<PeerId>),
+}
+
+fn stopped() -> MicroError {
+	MicroError::new(BROKER_SERVICE, 503, "the peer has stopped")
 }
 
 impl Shared {
-	/// Takes a publication another node sent: stores it durably for this node's subscribers
-	/// (or in the inbox if there are none) before the caller's answer acknowledges it. Its
-	/// `Micro-Publisher` is set to the sender, so duplicates are judged per publisher.
-	pub(super) async fn accept_publication(
-		self: Arc<Self>,
+	/// Checks `message` is a publication and marks it as this node's: its topic and itself.
+	fn prepare(
+		&self,
+		mut message: Message,
+		mode: DeliveryMode,
+	) -> Result<(String, Message), MicroError> {
+		let Form::Publish { topic, .. } = message.form()? else {
+			return Err(MicroError::bad_request(PROTOCOL, "not a publication: it has no topic"));
+		};
+		message.set(header::PUBLISHER, &self.pubsub.local);
+		if message.header(header::DELIVERY).is_some() {
+			message.set(header::DELIVERY, mode.as_str());
+		}
+		Ok((topic, message))
+	}
+
+	/// Queues durable `message` for the store's next commit, with its rows for the admitted
+	/// nodes that listen; returns the commit and whether it goes to other nodes.
+	fn publish_durable(&self, topic: &str, message: Message) -> Result<(Commit, bool), MicroError> {
+		let (plan, _) = self.plan(topic);
+		let to_others = !plan.nodes.is_empty();
+		let commit = self
+			.broker
+			.publish_later(topic, message, SystemTime::now(), &plan)
+			.map_err(broker_error)?;
+		Ok((commit, to_others))
+	}
+
+	/// Waits for `commit`, then has the swarm's task send the outboxes if it went to others.
+	async fn committed(&self, commit: Commit, to_others: bool) -> Result<Published, MicroError> {
+		let published = commit.committed().await.map_err(broker_error)?;
+		if to_others && matches!(published, Published::Delivered(_)) {
+			self.ask_for_outbox();
+		}
+		Ok(published)
+	}
+
+	/// Has the swarm's task send the outboxes, unless it was asked and has not yet done so.
+	fn ask_for_outbox(&self) {
+		if !self.pubsub.outbox_asked.swap(true, Ordering::AcqRel) {
+			let _ = self.pubsub.command(Command::SendOutbox);
+		}
+	}
+
+	/// Hands core `message` to this node's subscribers and queues it for each admitted node
+	/// that listens.
+	async fn publish_core(
+		self: &Arc<Self>,
+		topic: &str,
+		message: Message,
+		mut room: Room<'_>,
+	) -> Published {
+		let (plan, nodes) = self.plan(topic);
+		let publication = (!nodes.is_empty()).then(|| Publication {
+			message: Some(message.to_envelope()),
+			queue_nodes: plan.queue_nodes.clone(),
+		});
+		let size = message.body.len() + 512;
+		let here = self.broker.deliver_core(topic, message, &plan);
+		let mut queued = 0;
+		if let Some(publication) = publication {
+			for node in nodes {
+				if self.queue_core(node, publication.clone(), size, &mut room).await {
+					queued += 1;
+				} else {
+					self.broker.count_core_dropped(1);
+				}
+			}
+		} else if here.delivered + here.dropped == 0 {
+			return Published::Dropped;
+		}
+		Published::Delivered(here.delivered + queued)
+	}
+
+	/// Where a message published to `topic` now goes (see the module's documentation): the
+	/// admitted nodes that listen, and for each queue group the node whose members get it.
+	/// Reads the interest map; never waits on the swarm's task.
+	fn plan(&self, topic: &str) -> (Plan, Vec<PeerId>) {
+		let admission = &self.config.admission;
+		let remote = self.pubsub.interest.lock().expect("not poisoned").listeners(topic);
+		let (_, local_groups) = self.broker.interest(topic);
+		let Some(remote) = remote else {
+			let queue_nodes = self.choose_queue_nodes(topic, &[], BTreeMap::new(), &local_groups);
+			return (self.plan_of(Vec::new(), queue_nodes), Vec::new());
+		};
+		let mut remote_groups = remote.groups;
+		for (group, peers) in remote_groups.iter_mut() {
+			peers.retain(|peer| admission.admits(peer, topic, Some(group)));
+		}
+		let listeners: Vec<PeerId> = remote
+			.nodes
+			.into_iter()
+			.filter(|peer| {
+				admission.admits(peer, topic, None)
+					|| remote_groups.values().any(|peers| peers.contains(peer))
+			})
+			.collect();
+		let queue_nodes = self.choose_queue_nodes(topic, &listeners, remote_groups, &local_groups);
+		(self.plan_of(listeners.iter().map(PeerId::to_string).collect(), queue_nodes), listeners)
+	}
+
+	fn plan_of(&self, nodes: Vec<String>, queue_nodes: HashMap<String, String>) -> Plan {
+		Plan { local: self.pubsub.local.clone(), nodes, queue_nodes, unnamed_groups_here: true }
+	}
+
+	/// The node each of `topic`'s queue groups gets the next message on, in turn among the
+	/// nodes with members (`local_groups` are this node's).
+	fn choose_queue_nodes(
+		&self,
+		topic: &str,
+		listeners: &[PeerId],
+		remote_groups: BTreeMap<String, Vec<PeerId>>,
+		local_groups: &[String],
+	) -> HashMap<String, String> {
+		if local_groups.is_empty() && remote_groups.is_empty() {
+			return HashMap::new();
+		}
+		let local = &self.pubsub.local;
+		let mut candidates: BTreeMap<String, Vec<String>> = BTreeMap::new();
+		for group in local_groups {
+			candidates.entry(group.clone()).or_default().push(local.clone());
+		}
+		for (group, peers) in remote_groups {
+			let entry = candidates.entry(group).or_default();
+			entry.extend(peers.iter().filter(|p| listeners.contains(p)).map(|p| p.to_string()));
+		}
+		let mut turns = self.queue_turns.lock().expect("not poisoned");
+		let mut chosen = HashMap::new();
+		for (group, mut nodes) in candidates {
+			if nodes.is_empty() {
+				continue;
+			}
+			nodes.sort();
+			let turn = turns.entry((topic.to_owned(), group.clone())).or_default();
+			chosen.insert(group, nodes[*turn % nodes.len()].clone());
+			*turn = turn.wrapping_add(1);
+		}
+		chosen
+	}
+
+	/// Queues core `publication` (about `size` bytes) for `node`; returns whether its queue
+	/// took it.
+	async fn queue_core(
+		self: &Arc<Self>,
+		node: PeerId,
+		publication: Publication,
+		size: usize,
+		room: &mut Room<'_>,
+	) -> bool {
+		let Some((sender, bytes)) = self.node_queue(node) else { return false };
+		let want = size.min(NODE_QUEUE_BYTES) as u32;
+		match room {
+			Room::Drop => {
+				let Ok(permit) = bytes.try_acquire_many_owned(want) else { return false };
+				sender.try_send(Outgoing::Publication(publication, permit)).is_ok()
+			}
+			Room::Wait(nodes) => {
+				let Ok(permit) = bytes.acquire_many_owned(want).await else { return false };
+				nodes.insert(node);
+				sender.send(Outgoing::Publication(publication, permit)).await.is_ok()
+			}
+		}
+	}
+
+	/// `node`'s core send queue (and its room in bytes), started if it has none; `None` if
+	/// there are [`MAX_NODE_QUEUES`] already.
+	fn node_queue(
+		self: &Arc<Self>,
+		node: PeerId,
+	) -> Option<(mpsc::Sender<Outgoing>, Arc<Semaphore>)> {
+		let mut queues = self.pubsub.queues.lock().expect("not poisoned");
+		if let Some(queue) = queues.get(&node).filter(|q| !q.sender.is_closed()) {
+			return Some((queue.sender.clone(), queue.room.clone()));
+		}
+		if queues.len() >= MAX_NODE_QUEUES {
+			queues.retain(|_, queue| !queue.sender.is_closed());
+			if queues.len() >= MAX_NODE_QUEUES {
+				return None;
+			}
+		}
+		let (sender, receiver) = mpsc::channel(NODE_QUEUE_MESSAGES);
+		let room = Arc::new(Semaphore::new(NODE_QUEUE_BYTES));
+		let id = self.pubsub.next_queue.fetch_add(1, Ordering::Relaxed);
+		queues.insert(node, NodeQueue { id, sender: sender.clone(), room: room.clone() });
+		tokio::spawn(drain_node_queue(Arc::downgrade(self), node, id, receiver));
+		Some((sender, room))
+	}
+
+	/// Waits until everything queued for `node` so far is sent.
+	async fn flush_node_queue(&self, node: PeerId) {
+		let sender = {
+			let queues = self.pubsub.queues.lock().expect("not poisoned");
+			queues.get(&node).map(|queue| queue.sender.clone())
+		};
+		let Some(sender) = sender else { return };
+		let (flushed, done) = oneshot::channel();
+		if sender.send(Outgoing::Flushed(flushed)).await.is_ok() {
+			let _ = done.await;
+		}
+	}
+
+	/// **The seam out**: sends `batch` to `node` (see the module's documentation). Durable:
+	/// `Ok` once `node` answered that it holds the whole batch durably. Core: `Ok` once it was
+	/// taken; the caller counts an `Err` as the batch dropped.
+	pub(super) async fn send_publications(
+		&self,
+		node: PeerId,
+		batch: Publications,
+		mode: DeliveryMode,
+	) -> Result<(), MicroError> {
+		let mut request =
+			Message::call(&self.unique_id(), BROKER_SERVICE, BROKER_DELIVER, batch.encode_to_vec());
+		if mode == DeliveryMode::Core {
+			request.set(header::DELIVERY, mode.as_str());
+		}
+		let unreachable = |detail: String| MicroError::new(BROKER_SERVICE, 503, detail);
+		let link =
+			self.links.to(node).await.map_err(|e| unreachable(format!("node {node}: {e}")))?;
+		if mode == DeliveryMode::Core {
+			// One way: nothing answers a core batch, and the link's writer batches what
+			// queues behind it.
+			return link
+				.send(|buffer| request.encode_into(buffer))
+				.map_err(|e| unreachable(format!("node {node}: {e}")));
+		}
+		let frame = link
+			.request(|buffer| request.encode_into(buffer))
+			.await
+			.map_err(|e| unreachable(format!("node {node}: {e}")))?;
+		let reply = Message::decode_message(&frame, &self.config.limits).map_err(|e| {
+			unreachable(format!("node {node} sent a malformed answer: {}", e.detail))
+		})?;
+		match reply.error() {
+			Some(error) => Err(error.unwrap_or_else(|malformed| malformed)),
+			None => Ok(()),
+		}
+	}
+
+	/// **The seam in**: takes the publications another node sent (`bytes`, an encoded
+	/// [`Publications`]). Durable: stores them (one commit) for this node's subscribers, or in
+	/// the inbox if there are none, before it returns `Ok`, which acknowledges them. Core: hands
+	/// them to this node's live subscribers and forgets them. Each one's `Micro-Publisher` is
+	/// set to the sender, so duplicates are judged per publisher; a node the admission check
+	/// refuses for a topic gets a 403 and nothing of its batch is taken from there on.
+	pub(super) async fn receive_publications(
+		self: &Arc<Self>,
 		from: PeerId,
-		body: &[u8],
+		bytes: &[u8],
+		mode: DeliveryMode,
 	) -> Result<(), MicroError> {
 		let refused = |what: &str| MicroError::bad_request(BROKER_SERVICE, what);
-		let batch = Publications::decode(body)
+		let batch = Publications::decode(bytes)
 			.map_err(|e| refused(&format!("malformed publications: {e}")))?;
-		let mut accepted = Vec::new();
+		let sender = from.to_string();
+		let mut commits = Vec::new();
 		for publication in batch.publications {
 			let envelope =
 				publication.message.ok_or_else(|| refused("a publication without a message"))?;
@@ -175,8 +678,8 @@ impl Shared {
 			let Form::Publish { topic, .. } = message.form()? else {
 				return Err(refused("not a publication: it has no topic"));
 			};
-			// Only admitted nodes publish into this node's store: a stranger cannot fill it
-			// (up to its limit) until honest publishes get a 507.
+			// Only admitted nodes publish into this node: a stranger cannot fill its store (up
+			// to its limit) until honest publishes get a 507, nor its subscribers' channels.
 			if !self.config.admission.admits(&from, &topic, None) {
 				return Err(MicroError::new(
 					BROKER_SERVICE,
@@ -184,30 +687,34 @@ impl Shared {
 					format!("this node does not take publications on `{topic}` from {from}"),
 				));
 			}
-			message.set(header::PUBLISHER, &from.to_string());
+			message.set(header::PUBLISHER, &sender);
 			let plan = Plan {
-				local: self.local.to_string(),
+				local: self.pubsub.local.clone(),
 				nodes: Vec::new(),
 				queue_nodes: publication.queue_nodes,
 				unnamed_groups_here: false,
 			};
-			accepted.push((topic, message, plan));
+			match mode {
+				DeliveryMode::Durable => commits.push(
+					self.broker
+						.publish_later(&topic, message, SystemTime::now(), &plan)
+						.map_err(broker_error)?,
+				),
+				DeliveryMode::Core => {
+					self.broker.deliver_core(&topic, message, &plan);
+				}
+			}
 		}
-		let shared = self.clone();
-		tokio::task::spawn_blocking(move || {
-			accepted.into_iter().try_for_each(|(topic, message, plan)| {
-				shared.broker.publish_to(&topic, message, SystemTime::now(), &plan).map(drop)
-			})
-		})
-		.await
-		.map_err(|_| MicroError::internal(BROKER_SERVICE, "the store task failed"))?
-		.map_err(broker_error)
+		for commit in commits {
+			commit.committed().await.map_err(broker_error)?;
+		}
+		Ok(())
 	}
 }
 
 impl Driver {
-	/// Who on other nodes subscribes to `topic`: the peers on its channel, and for each
-	/// queue group the peers with members.
+	/// Who on other nodes subscribes to `topic`, as gossipsub has it now: the peers on its
+	/// channel, and for each queue group the peers with members.
 	pub(super) fn remote_interest(
 		&self,
 		topic: &str,
@@ -230,39 +737,15 @@ impl Driver {
 		(listeners, groups)
 	}
 
-	/// Where a message published to `topic` now goes (see the module's documentation): the
-	/// admitted nodes that subscribe, and for each queue group the node whose members get it.
-	pub(super) fn plan(&self, topic: &str) -> Plan {
-		let admission = &self.shared.config.admission;
-		let (listeners, mut remote_groups) = self.remote_interest(topic);
-		for (group, peers) in remote_groups.iter_mut() {
-			peers.retain(|peer| admission.admits(peer, topic, Some(group)));
-		}
-		let listeners: Vec<PeerId> = listeners
-			.into_iter()
-			.filter(|peer| {
-				admission.admits(peer, topic, None)
-					|| remote_groups.values().any(|peers| peers.contains(peer))
-			})
-			.collect();
-		let (_, local_groups) = self.shared.broker.interest(topic);
-		let queue_nodes = self.choose_queue_nodes(topic, &listeners, remote_groups, &local_groups);
-		Plan {
-			local: self.shared.local.to_string(),
-			nodes: listeners.iter().map(PeerId::to_string).collect(),
-			queue_nodes,
-			unnamed_groups_here: true,
-		}
-	}
-
 	/// Sends the outbox messages due now (all of `reconnected`'s, as it just came back) to
-	/// their nodes if connected; each stays on disk until its node answers.
+	/// their nodes if connected, each batch through [`Shared::send_publications`]; each stays
+	/// on disk until its node answers (`Command::OutboxSent`).
 	pub(super) fn send_outbox(&mut self, reconnected: Option<PeerId>) {
 		let reconnected = reconnected.map(|p| p.to_string());
-		let busy: std::collections::HashSet<String> = self
+		let busy: HashSet<String> = self
 			.sending
-			.values()
-			.map(|(node, _)| node.clone())
+			.iter()
+			.cloned()
 			.chain(
 				self.shared
 					.broker
@@ -288,14 +771,13 @@ impl Driver {
 					.filter_map(|p| Publication::decode(p.as_slice()).ok())
 					.collect(),
 			};
-			let request = Message::call(
-				&self.shared.unique_id(),
-				BROKER_SERVICE,
-				BROKER_DELIVER,
-				publications.encode_to_vec(),
-			);
-			let id = self.swarm.behaviour_mut().calls.send_request(&peer, Ok(request.encode()));
-			self.sending.insert(id, (node, sequences));
+			self.sending.insert(node.clone());
+			let shared = self.shared.clone();
+			tokio::spawn(async move {
+				let sent = shared.send_publications(peer, publications, DeliveryMode::Durable);
+				let acked = sent.await.is_ok();
+				let _ = shared.pubsub.command(Command::OutboxSent { node, sequences, acked });
+			});
 		}
 	}
 
@@ -325,37 +807,76 @@ impl Driver {
 			self.send_outbox(Some(peer));
 		}
 	}
+}
 
-	/// The node each of `topic`'s queue groups gets the next message on, in turn among the
-	/// nodes with members (`local_groups` are this node's).
-	fn choose_queue_nodes(
-		&self,
-		topic: &str,
-		listeners: &[PeerId],
-		remote_groups: BTreeMap<String, Vec<PeerId>>,
-		local_groups: &[String],
-	) -> HashMap<String, String> {
-		let local = self.shared.local.to_string();
-		let mut candidates: BTreeMap<String, Vec<String>> = BTreeMap::new();
-		for group in local_groups {
-			candidates.entry(group.clone()).or_default().push(local.clone());
-		}
-		for (group, peers) in remote_groups {
-			let entry = candidates.entry(group).or_default();
-			entry.extend(peers.iter().filter(|p| listeners.contains(p)).map(|p| p.to_string()));
-		}
-		let mut turns = self.shared.queue_turns.lock().expect("not poisoned");
-		let mut chosen = HashMap::new();
-		for (group, mut nodes) in candidates {
-			if nodes.is_empty() {
-				continue;
+/// The task that drains `node`'s core send queue: it takes everything waiting (up to a batch's
+/// size) and sends it as one batch, one batch in flight at a time, so messages keep their order
+/// and batches grow when publishes come faster than sends. It ends when the peer is gone, or
+/// after [`QUEUE_IDLE`] without messages (sending what came meanwhile first).
+async fn drain_node_queue(
+	shared: Weak<Shared>,
+	node: PeerId,
+	id: u64,
+	mut queue: mpsc::Receiver<Outgoing>,
+) {
+	let mut closing = false;
+	let mut carried: Option<Outgoing> = None;
+	loop {
+		let first = match carried.take() {
+			Some(item) => Some(item),
+			None if closing => queue.recv().await,
+			None => match tokio::time::timeout(QUEUE_IDLE, queue.recv()).await {
+				Ok(item) => item,
+				Err(_) => {
+					let Some(shared) = shared.upgrade() else { return };
+					let mut queues = shared.pubsub.queues.lock().expect("not poisoned");
+					if queues.get(&node).is_some_and(|q| q.id == id) {
+						queues.remove(&node);
+					}
+					drop(queues);
+					queue.close();
+					closing = true;
+					continue;
+				}
+			},
+		};
+		let Some(first) = first else { return };
+		let Some(shared) = shared.upgrade() else { return };
+		// Room for the envelope around the batch.
+		let max_bytes = shared.config.limits.max_body.saturating_sub(64 * 1024).max(1);
+		let (mut publications, mut permits, mut flushed, mut size) =
+			(Vec::new(), Vec::new(), Vec::new(), 0);
+		let mut item = Some(first);
+		while let Some(next) = item.take() {
+			match next {
+				Outgoing::Publication(publication, permit) => {
+					let len = publication.encoded_len();
+					if !publications.is_empty()
+						&& (size + len > max_bytes || publications.len() >= MAX_BATCH_MESSAGES)
+					{
+						carried = Some(Outgoing::Publication(publication, permit));
+						break;
+					}
+					size += len;
+					publications.push(publication);
+					permits.push(permit);
+				}
+				Outgoing::Flushed(done) => flushed.push(done),
 			}
-			nodes.sort();
-			let turn = turns.entry((topic.to_owned(), group.clone())).or_default();
-			chosen.insert(group, nodes[*turn % nodes.len()].clone());
-			*turn = turn.wrapping_add(1);
+			item = queue.try_recv().ok();
 		}
-		chosen
+		if !publications.is_empty() {
+			let count = publications.len();
+			let batch = Publications { publications };
+			if let Err(error) = shared.send_publications(node, batch, DeliveryMode::Core).await {
+				log::debug!(target: "mucp", "{count} core messages for {node} dropped: {error}");
+				shared.broker.count_core_dropped(count);
+			}
+		}
+		drop(permits);
+		for done in flushed {
+			let _ = done.send(());
+		}
 	}
 }
 
@@ -385,5 +906,161 @@ mod tests {
 		assert!(peer.subscribe("", None).is_err());
 		let call = Message::call("9", "echo", "Echo.Call", Vec::new());
 		assert_eq!(peer.publish_message(call).await.unwrap_err().code, 400);
+	}
+
+	async fn peer_with(dir: &tempfile::TempDir, subscriber_buffer: usize) -> Peer {
+		let mut config = super::super::PeerConfig::new(dir.path().join("broker.redb"));
+		config.broker.subscriber_buffer = subscriber_buffer;
+		Peer::start(config).await.unwrap()
+	}
+
+	fn ids(deliveries: &[Delivery]) -> Vec<String> {
+		deliveries.iter().map(|d| d.message.id().unwrap_or_default().to_owned()).collect()
+	}
+
+	/// Everything already in `subscription`.
+	fn drain(subscription: &mut Subscription) -> Vec<Delivery> {
+		std::iter::from_fn(|| subscription.deliveries.try_recv().ok()).collect()
+	}
+
+	#[tokio::test]
+	async fn a_core_publish_reaches_a_local_subscriber_without_touching_the_store() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		let mut subscription = peer.subscribe("news", None).unwrap();
+		assert_eq!(peer.publish_core("news", "{}").await.unwrap(), Published::Delivered(1));
+		let delivery = subscription.next().await.unwrap();
+		assert_eq!((delivery.mode, delivery.tag), (DeliveryMode::Core, 0));
+		assert_eq!(
+			delivery.message.header(header::PUBLISHER),
+			Some(peer.id().to_string().as_str())
+		);
+		subscription.ack(&delivery).unwrap();
+		subscription.ack(&delivery).unwrap();
+		assert_eq!(peer.shared.broker.stored_len(), 0, "nothing was stored");
+		// The mode also comes from the message's own header.
+		let tagged = Message::publish("m-1", "news", "{}").with(header::DELIVERY, "core");
+		assert_eq!(peer.publish_message(tagged).await.unwrap(), Published::Delivered(1));
+		assert_eq!(subscription.next().await.unwrap().mode, DeliveryMode::Core);
+		assert_eq!(peer.shared.broker.stored_len(), 0);
+		assert_eq!(peer.core_dropped(), 0);
+	}
+
+	#[tokio::test]
+	async fn a_core_message_nobody_listens_to_is_dropped_and_says_so() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		assert_eq!(peer.publish_core("void", "{}").await.unwrap(), Published::Dropped);
+		assert_eq!((peer.inbox_len("void"), peer.shared.broker.stored_len()), (0, 0));
+		let subscription = peer.subscribe("void", None).unwrap();
+		drop(subscription);
+		assert_eq!(peer.publish_core("void", "{}").await.unwrap(), Published::Dropped);
+		// A durable publish still waits for a subscriber.
+		assert_eq!(peer.publish("void", "{}").await.unwrap(), Published::Stored);
+		assert_eq!(peer.shared.broker.stored_len(), 1);
+	}
+
+	#[tokio::test]
+	async fn a_slow_subscriber_loses_core_messages_and_they_are_counted() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 2).await;
+		let mut subscription = peer.subscribe("news", None).unwrap();
+		let mut outcomes = Vec::new();
+		for _ in 0..4 {
+			outcomes.push(peer.publish_core("news", "{}").await.unwrap());
+		}
+		let expected = [1, 1, 0, 0].map(Published::Delivered);
+		assert_eq!(outcomes, expected, "its channel holds two");
+		assert_eq!(peer.core_dropped(), 2);
+		assert_eq!(drain(&mut subscription).len(), 2);
+		assert_eq!(peer.shared.broker.stored_len(), 0, "nothing waits to be sent again");
+	}
+
+	#[tokio::test]
+	async fn a_queue_group_gets_each_core_message_once() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		let mut first = peer.subscribe("jobs", Some("workers")).unwrap();
+		let mut second = peer.subscribe("jobs", Some("workers")).unwrap();
+		let mut auditor = peer.subscribe("jobs", None).unwrap();
+		for n in 0..10 {
+			let message = Message::publish(&format!("m-{n}"), "jobs", "{}");
+			let options = PublishOptions { delivery: DeliveryMode::Core };
+			assert_eq!(peer.publish_with(message, options).await.unwrap(), Published::Delivered(2));
+		}
+		let (first, second) = (ids(&drain(&mut first)), ids(&drain(&mut second)));
+		assert_eq!((first.len(), second.len()), (5, 5), "in turn");
+		let mut group: Vec<String> = first.into_iter().chain(second).collect();
+		group.sort_by_key(|id| id[2..].parse::<u32>().unwrap());
+		let all: Vec<String> = (0..10).map(|n| format!("m-{n}")).collect();
+		assert_eq!(group, all, "each once");
+		assert_eq!(ids(&drain(&mut auditor)), all, "a plain subscriber gets every one");
+	}
+
+	#[tokio::test]
+	async fn pipelined_publishes_arrive_in_order_in_both_modes() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 1024).await;
+		let mut subscription = peer.subscribe("feed", None).unwrap();
+		for delivery in [DeliveryMode::Core, DeliveryMode::Durable] {
+			let mut publisher = peer.publisher("feed", PublishOptions { delivery }).unwrap();
+			let bodies: Vec<String> = (0..500).map(|n| format!(r#"{{"n":{n}}}"#)).collect();
+			for body in &bodies {
+				assert_eq!(publisher.send(body.clone()).await.unwrap(), Published::Delivered(1));
+			}
+			publisher.flush().await.unwrap();
+			let got = drain(&mut subscription);
+			let got_bodies: Vec<String> =
+				got.iter().map(|d| String::from_utf8_lossy(&d.message.body).into_owned()).collect();
+			assert_eq!(got_bodies, bodies, "{delivery:?}: all of them, in order");
+			assert!(got.iter().all(|d| d.mode == delivery));
+			let stored = peer.shared.broker.stored_len();
+			assert_eq!(stored, if delivery == DeliveryMode::Core { 0 } else { 500 });
+			for delivery in &got {
+				subscription.ack(delivery).unwrap();
+			}
+			assert_eq!(peer.shared.broker.stored_len(), 0);
+		}
+		assert!(peer.publisher("", PublishOptions::default()).is_err());
+	}
+
+	#[tokio::test]
+	async fn core_messages_for_an_unreachable_node_or_past_its_queue_are_dropped_and_counted() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		// A node this peer believes listens, but cannot reach (no address, no connection).
+		let gone = PeerId::random();
+		let channel = crate::transport::topic_channel("news").hash();
+		peer.shared.pubsub.interest.lock().unwrap().subscribed(gone, &channel);
+		assert_eq!(peer.listeners("news").await, vec![(gone, Vec::new())]);
+		let count = NODE_QUEUE_MESSAGES + 500;
+		let mut queued = 0;
+		for _ in 0..count {
+			match peer.publish_core("news", "{}").await.unwrap() {
+				Published::Delivered(1) => queued += 1,
+				other => assert_eq!(other, Published::Delivered(0), "past the queue's bound"),
+			}
+		}
+		assert!(queued >= NODE_QUEUE_MESSAGES.min(count), "{queued} queued");
+		let deadline = std::time::Instant::now() + Duration::from_secs(30);
+		while peer.core_dropped() < count as u64 {
+			assert!(std::time::Instant::now() < deadline, "{} counted", peer.core_dropped());
+			tokio::time::sleep(Duration::from_millis(20)).await;
+		}
+		assert_eq!(peer.core_dropped(), count as u64, "each counted once");
+		assert_eq!(peer.shared.broker.stored_len(), 0);
+		assert!(peer.shared.pubsub.queues.lock().unwrap().len() <= 1);
+	}
+
+	#[tokio::test]
+	async fn concurrent_durable_publishes_share_commits_and_all_arrive() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 1024).await;
+		let mut subscription = peer.subscribe("burst", None).unwrap();
+		let publishes = (0..200).map(|n| peer.publish("burst", format!(r#"{{"n":{n}}}"#)));
+		let outcomes = futures::future::join_all(publishes).await;
+		assert!(outcomes.iter().all(|o| o.as_ref().unwrap() == &Published::Delivered(1)));
+		assert_eq!(drain(&mut subscription).len(), 200);
+		assert_eq!(peer.shared.broker.stored_len(), 200, "each on disk until acknowledged");
 	}
 }
