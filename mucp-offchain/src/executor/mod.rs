@@ -393,9 +393,10 @@ pub(crate) struct CallState {
 	nested_calls: u32,
 }
 
-/// A compiled module, linked and ready to instantiate.
+/// A compiled module, linked and ready to instantiate, its ABI exports looked up.
 struct Loaded {
 	pre: InstancePre<CallState>,
+	exports: abi::Exports,
 }
 
 /// Compiles, caches and runs service modules.
@@ -406,6 +407,10 @@ pub struct Executor {
 	config: ExecutorConfig,
 	stop_ticker: Arc<AtomicBool>,
 }
+
+/// How much of each table slot stays resident between instances (zeroed with `memset`; the rest
+/// is reset with `madvise`): a service's function table is a few hundred bytes.
+const TABLE_KEEP_RESIDENT: usize = 16 << 10;
 
 /// The epoch advances every millisecond; a call's deadline is counted in epochs.
 const TICK: Duration = Duration::from_millis(1);
@@ -421,7 +426,10 @@ impl Executor {
 			.total_core_instances(config.max_instances)
 			.max_memory_size(config.memory_limit)
 			.max_memories_per_module(1)
-			.max_tables_per_module(1);
+			.max_tables_per_module(1)
+			// A table's first pages are zeroed in place when its instance ends, not given back
+			// to the kernel: the next instance in the slot does not fault them in again.
+			.table_keep_resident(TABLE_KEEP_RESIDENT);
 		let mut wasm = Config::new();
 		wasm.epoch_interruption(true)
 			.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling))
@@ -486,7 +494,9 @@ impl Executor {
 		}
 		let pre =
 			self.linker.instantiate_pre(&module).map_err(|e| LoadError::Abi(format!("{e:#}")))?;
-		let loaded = Loaded { pre };
+		let exports = abi::Exports::of(&module)
+			.ok_or_else(|| LoadError::Abi("it lacks an export the ABI requires".into()))?;
+		let loaded = Loaded { pre, exports };
 		let version = self
 			.abi_version(&loaded)
 			.map_err(|e| LoadError::Abi(format!("`micro_abi_version` failed: {e}")))?;
@@ -564,7 +574,7 @@ impl Executor {
 		let mut store = self.store(host, storage);
 		let deadline = Instant::now() + self.config.deadline;
 		let outcome = CallBudget::within(deadline, || {
-			abi::invoke(&mut store, &loaded.pre, endpoint, body, content_type)
+			abi::invoke(&mut store, &loaded.pre, &loaded.exports, endpoint, body, content_type)
 		});
 		let state = store.into_data();
 		match outcome {
