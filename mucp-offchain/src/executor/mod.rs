@@ -5,6 +5,11 @@
 //! - Every call gets a fresh instance from the pooling allocator, with a memory limit and an
 //!   execution deadline enforced by epoch interruption: a runaway loop is stopped, a service
 //!   that allocates past its limit fails that call only, and the next call starts clean.
+//! - A guest reaches nothing but the capabilities of the ABI (see the `micro-service` crate):
+//!   answer the call, [`Host::call`] another service, [`Host::publish`] to a topic, log, and a
+//!   key-value [`Storage`] that keeps its state across calls of one version (on disk, under
+//!   [`ExecutorConfig::storage_dir`], so a restart keeps it). No WASI, files, sockets or clocks
+//!   are linked: a module that imports anything else is refused at load.
 //!
 //! Isolation between calls: no instance ever runs twice. A call's instance is instantiated
 //! from the module's copy-on-write memory image (`memory_init_cow`, on by default) and has run
@@ -20,11 +25,6 @@
 //! Capacity: at most [`ExecutorConfig::max_instances`] calls run at once, one pool slot each
 //! (plus one for a load checking a module's ABI version), each slot reserving
 //! [`ExecutorConfig::memory_limit`] of address space.
-//! - A guest reaches nothing but the capabilities of the ABI (see the `micro-service` crate):
-//!   answer the call, [`Host::call`] another service, [`Host::publish`] to a topic, log, and a
-//!   key-value [`Storage`] that keeps its state across calls of one version (on disk, under
-//!   [`ExecutorConfig::storage_dir`], so a restart keeps it). No WASI, files, sockets or clocks
-//!   are linked: a module that imports anything else is refused at load.
 //!
 //! Limits a hostile guest meets (issue 17, finding H5):
 //!
