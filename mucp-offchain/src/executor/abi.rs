@@ -1,7 +1,7 @@
 //! The host side of the ABI, version 1 (the guest side is the `micro-service` crate, whose docs
 //! list every import and export).
 
-use wasmtime::{Caller, Error, InstancePre, Linker, Memory, Store};
+use wasmtime::{Caller, Error, InstancePre, Linker, Memory, Module, ModuleExport, Store};
 
 use super::{CallState, MAX_NESTED_CALLS};
 use crate::protocol::ContentType;
@@ -220,21 +220,36 @@ pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<(), Error> {
 	Ok(())
 }
 
+/// The exports a call uses, looked up by name once when the module is loaded, not per call.
+pub(crate) struct Exports {
+	memory: ModuleExport,
+	alloc: ModuleExport,
+	handle: ModuleExport,
+}
+
+impl Exports {
+	/// `module`'s ABI exports, if it has them all.
+	pub(crate) fn of(module: &Module) -> Option<Self> {
+		Some(Self {
+			memory: module.get_export_index("memory")?,
+			alloc: module.get_export_index("micro_alloc")?,
+			handle: module.get_export_index("micro_handle")?,
+		})
+	}
+}
+
 /// Writes `bytes` into a guest buffer from `micro_alloc`; returns its address.
 fn place(
 	store: &mut Store<CallState>,
-	instance: &wasmtime::Instance,
+	alloc: &wasmtime::TypedFunc<i32, i32>,
+	memory: &Memory,
 	bytes: &[u8],
 ) -> Result<i32, Error> {
-	let alloc = instance.get_typed_func::<i32, i32>(&mut *store, "micro_alloc")?;
 	let len = i32::try_from(bytes.len()).map_err(|_| Error::msg("the request is too large"))?;
 	let ptr = alloc.call(&mut *store, len)?;
 	if bytes.is_empty() {
 		return Ok(ptr);
 	}
-	let memory = instance
-		.get_memory(&mut *store, "memory")
-		.ok_or_else(|| Error::msg("the module exports no memory"))?;
 	memory
 		.write(&mut *store, ptr as u32 as usize, bytes)
 		.map_err(|_| Error::msg("`micro_alloc` returned memory out of bounds"))?;
@@ -245,15 +260,21 @@ fn place(
 pub(crate) fn invoke(
 	store: &mut Store<CallState>,
 	pre: &InstancePre<CallState>,
+	exports: &Exports,
 	endpoint: &str,
 	body: &[u8],
 	content_type: ContentType,
 ) -> Result<i32, Error> {
 	let instance = pre.instantiate(&mut *store)?;
-	let endpoint_ptr = place(store, &instance, endpoint.as_bytes())?;
-	let body_ptr = place(store, &instance, body)?;
-	let handle =
-		instance.get_typed_func::<(i32, i32, i32, i32, i32), i32>(&mut *store, "micro_handle")?;
+	let missing = || Error::msg("the module lacks an export the ABI requires");
+	let mut export = |which: &ModuleExport| instance.get_module_export(&mut *store, which);
+	let memory = export(&exports.memory).and_then(|e| e.into_memory()).ok_or_else(missing)?;
+	let alloc = export(&exports.alloc).and_then(|e| e.into_func()).ok_or_else(missing)?;
+	let handle = export(&exports.handle).and_then(|e| e.into_func()).ok_or_else(missing)?;
+	let alloc = alloc.typed::<i32, i32>(&*store)?;
+	let handle = handle.typed::<(i32, i32, i32, i32, i32), i32>(&*store)?;
+	let endpoint_ptr = place(store, &alloc, &memory, endpoint.as_bytes())?;
+	let body_ptr = place(store, &alloc, &memory, body)?;
 	let content_type = match content_type {
 		ContentType::Protobuf => 0,
 		ContentType::Json => 1,
