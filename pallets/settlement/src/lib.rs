@@ -478,7 +478,8 @@ pub mod pallet {
 				T::RevokeNotice::get() > T::MinReportInterval::get(),
 				"RevokeNotice must be longer than MinReportInterval"
 			);
-			let full = T::WeightInfo::submit_usage(T::MaxRecords::get());
+			let records = T::MaxRecords::get();
+			let full = T::WeightInfo::submit_usage(records, records, records);
 			let limits = T::BlockWeights::get();
 			let max = limits.get(DispatchClass::Normal).max_extrinsic.unwrap_or(limits.max_block);
 			assert!(
@@ -495,14 +496,14 @@ pub mod pallet {
 		/// Authorized by that signature alone (no account needed: the node's operator pays the
 		/// fee), or relayed by any signed account (which pays its own transaction fee).
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_usage(report.records.len() as u32))]
+		#[pallet::weight(Pallet::<T>::report_weight(report))]
 		#[pallet::authorize(Pallet::<T>::authorize_report)]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_usage(report.records.len() as u32))]
 		pub fn submit_usage(
 			origin: OriginFor<T>,
 			report: ReportOf<T>,
 			signature: NodeSignature,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let unsigned = match ensure_authorized(origin.clone()) {
 				Ok(()) => true,
 				Err(_) => {
@@ -511,12 +512,12 @@ pub mod pallet {
 				}
 			};
 			Self::check_report(&report, &signature)?;
-			if unsigned {
-				Self::settle_paying_fee(report, &signature)
+			let weight = if unsigned {
+				Self::settle_paying_fee(report, &signature)?
 			} else {
-				Self::settle(report);
-				Ok(())
-			}
+				Self::settle(report).weight::<T>()
+			};
+			Ok(Some(weight).into())
 		}
 
 		/// Revoke the caller's allowances for `node` with a nonce at or below `nonce`, or below

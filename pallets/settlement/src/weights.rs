@@ -14,7 +14,7 @@ use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 
 /// The weight of each call of `pallet_micro_settlement`.
 pub trait WeightInfo {
-	fn submit_usage(n: u32, ) -> Weight;
+	fn submit_usage(r: u32, c: u32, s: u32, ) -> Weight;
 	fn authorize_submit_usage(n: u32, ) -> Weight;
 	fn prune_allowances(n: u32, ) -> Weight;
 	fn revoke_allowance() -> Weight;
@@ -67,15 +67,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Settlement::Receipts` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:129 w:129)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	fn submit_usage(n: u32, ) -> Weight {
-		// Measured proof size: 2953 bytes; estimated: 11402.
+	fn submit_usage(r: u32, c: u32, s: u32, ) -> Weight {
 		Weight::from_parts(4_777_194_803, 11402)
-			.saturating_add(Weight::from_parts(349_622_507, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(200_000_000, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().reads((14_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 3336).saturating_mul(s.into()))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
@@ -191,14 +195,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
-	fn submit_usage(n: u32, ) -> Weight {
+	fn submit_usage(r: u32, c: u32, s: u32, ) -> Weight {
 		Weight::from_parts(4_777_194_803, 11402)
-			.saturating_add(Weight::from_parts(349_622_507, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(200_000_000, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().reads((14_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 3336).saturating_mul(s.into()))
 	}
 	fn authorize_submit_usage(n: u32, ) -> Weight {
 		Weight::from_parts(128_491_640, 4704)
