@@ -109,6 +109,12 @@
 //! (the signatures it verified), so a block is filled at what its reports cost, and an unsigned
 //! report's fee is computed on that weight.
 //!
+//! Measured (release, spec 107, ParityDB weights; see the README): a further record of a
+//! consumer already in the report, under a known allowance, about 10 µs (a `transfer_keep_alive`
+//! is 97 µs); a consumer about 0.8 ms (its payment); a signature about 0.5 ms. A block's normal
+//! class then holds about 21,000 records at 16 records per consumer, 64,000 from one consumer
+//! per report, about 1,000 when every record is a new consumer under a new allowance.
+//!
 //! ## The attacks each rule stops
 //! - **Pool flooding (C2).** An unsigned report's pool tag is its node alone, so a node has one
 //!   report in the pool at a time whatever sequences it signs, and its priority is 0, no higher
