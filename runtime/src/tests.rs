@@ -515,7 +515,7 @@ fn an_authorized_report_costs_its_operator_a_fee_through_the_runtime() {
 		let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&xt);
 		assert_ok!(Executive::apply_extrinsic(xt).expect("applied"));
 		let weight = <<Runtime as pallet_micro_settlement::Config>::WeightInfo as
-			pallet_micro_settlement::WeightInfo>::submit_usage(1);
+			pallet_micro_settlement::WeightInfo>::submit_usage(1, 1, 1);
 		let report_len = match report_with_a_bad_record(node, 1) {
 			RuntimeCall::Settlement(pallet_micro_settlement::Call::submit_usage {
 				report,

@@ -396,6 +396,11 @@ pub trait UsagePayments<AccountId, BlockNumber> {
 		payee: &AccountId,
 		tokens: ApiTokens,
 	) -> Result<ProfitShares<Self::Balance>, PaymentError>;
+	/// The tokens [`UsagePayments::pay_for_usage`] could take from `consumer` now for usage
+	/// `node` served: those it holds for `node` and its unexpired ones. Settlement checks a
+	/// consumer's records against it and then pays for them together, reading the consumer's
+	/// tokens once.
+	fn spendable(consumer: &AccountId, node: NodeId) -> ApiTokens;
 	/// The last block `consumer`'s hold for `node` cannot be released in, if it holds any.
 	fn hold_until(consumer: &AccountId, node: NodeId) -> Option<BlockNumber>;
 	/// Keep `consumer`'s hold for `node`, if it holds any, at least until block `until` (it

@@ -1,6 +1,14 @@
-//! Benchmarks of the settlement pallet: a report of `n` records, each from its own consumer to
-//! its own service with its own owner, each settled, each spending tokens from every one of the
-//! consumer's batches, submitted unsigned so the operator pays the fee.
+//! Benchmarks of the settlement pallet. A report's weight has three components, each measured
+//! at its worst case, submitted unsigned so the operator pays the fee:
+//! - `c` consumers: each its own consumer, to its own service with its own owner (so each pays a
+//!   different owner and moves a different service's reputation), under an allowance the chain
+//!   has settled under before (no signature to verify), spending tokens from every one of the
+//!   consumer's batches and hold pieces, with a revocation to read and a receipt to add to;
+//! - `s` signatures: allowances new to the chain, each replacing the last (higher nonces of one
+//!   consumer), each to its own service with its own owner, so each is verified, looked up and
+//!   paid for apart;
+//! - `r` more records, under an allowance already checked in the report, each naming a version
+//!   of the service not seen before (looked up, then rejected: dearer than one that settles).
 
 use super::*;
 use crate::Pallet as Settlement;
@@ -22,60 +30,97 @@ use sp_runtime::{
 /// Calls in each record: at the service's price, the tokens every consumer holds.
 const CALLS: u64 = 1_000;
 
-/// A signed report of `n` records that all settle, the worst case: each record from its own
-/// consumer, to its own service with its own owner (so each pays a different owner and moves a
-/// different service's reputation), its node's operator funded to pay the unsigned fee.
-fn signed_report<T: Config>(n: u32) -> (ReportOf<T>, NodeSignature) {
+/// A signed report of `c` consumers' records under allowances the chain knows, then `s`
+/// records under new allowances of the first consumer, each replacing the last, then `r`
+/// records under the last of them naming versions the node never ran (see the module's doc).
+fn signed_report<T: Config>(c: u32, s: u32, r: u32) -> (ReportOf<T>, NodeSignature) {
 	let operator: T::AccountId = account("operator", 0, 0);
 	let node = T::Nodes::register_for_benchmark(&operator);
 	let key = T::Nodes::node_key(node).expect("the node was just registered");
 	let len = ReportOf::<T>::max_encoded_len().saturating_add(66) as u32;
-	let fee = Settlement::<T>::report_fee(n, n, len);
+	let n = c.saturating_add(s).saturating_add(r);
+	let fee = Settlement::<T>::report_fee(T::WeightInfo::submit_usage(n, n, n), n, len);
 	let funds = T::Currency::minimum_balance().saturating_add(fee).saturating_add(fee);
 	T::Currency::set_balance(&operator, funds);
-	let expires_at = frame_system::Pallet::<T>::block_number().saturating_add(1_000u32.into());
-	let records: Vec<RecordOf<T>> = (0..n)
-		.map(|i| {
-			let owner: T::AccountId = account("owner", i, 0);
-			let (service, version) = T::BenchmarkHelper::live_service(&owner, node);
-			let price = T::Services::price_per_call(service).unwrap_or(1);
-			let consumer = T::BenchmarkHelper::consumer(i);
-			T::Tokens::fund_for_benchmark(&consumer, node, u128::from(CALLS).saturating_mul(price));
-			// A revocation not yet in effect, to read; a receipt in its window, to add to.
-			let now = frame_system::Pallet::<T>::block_number();
-			Revocations::<T>::insert(
-				&consumer,
-				node,
-				Revocation { nonce: 1, effective_at: expires_at, in_effect: Some(0) },
-			);
-			Receipts::<T>::insert(
-				node,
-				&consumer,
-				Receipt {
-					since: now,
-					settled_at: now,
-					service: Some(service),
-					calls: 1,
-					tokens: 1,
-					value: 1,
-				},
-			);
-			let allowance = UsageAllowance {
-				consumer: consumer.clone(),
-				service,
-				node,
-				max_calls: u64::MAX,
-				max_price_per_call: price,
-				expires_at,
+	let now = frame_system::Pallet::<T>::block_number();
+	let expires_at = now.saturating_add(1_000u32.into());
+	let allowance_of = |consumer: &T::AccountId, service, price, nonce| UsageAllowance {
+		consumer: consumer.clone(),
+		service,
+		node,
+		max_calls: u64::MAX,
+		max_price_per_call: price,
+		expires_at,
+		nonce,
+	};
+	let sign = |allowance: &AllowanceOf<T>| {
+		T::BenchmarkHelper::sign(
+			&allowance.consumer,
+			&Settlement::<T>::allowance_payload(allowance),
+		)
+	};
+	let mut records: Vec<RecordOf<T>> = Vec::new();
+	for i in 0..c {
+		let owner: T::AccountId = account("owner", i, 0);
+		let (service, version) = T::BenchmarkHelper::live_service(&owner, node);
+		let price = T::Services::price_per_call(service).unwrap_or(1);
+		let consumer = T::BenchmarkHelper::consumer(i);
+		// The first consumer pays for the new allowances' records too.
+		let paid_records = if i == 0 { 1 + u128::from(s) } else { 1 };
+		T::Tokens::fund_for_benchmark(
+			&consumer,
+			node,
+			u128::from(CALLS).saturating_mul(price).saturating_mul(paid_records),
+		);
+		// A revocation not yet in effect, to read; a receipt in its window, to add to.
+		Revocations::<T>::insert(
+			&consumer,
+			node,
+			Revocation { nonce: 1, effective_at: expires_at, in_effect: Some(0) },
+		);
+		Receipts::<T>::insert(
+			node,
+			&consumer,
+			Receipt {
+				since: now,
+				settled_at: now,
+				service: Some(service),
+				calls: 1,
+				tokens: 1,
+				value: 1,
+			},
+		);
+		let allowance = allowance_of(&consumer, service, price, 1);
+		// Settled under before: its signature was verified then.
+		Allowances::<T>::insert(
+			&consumer,
+			node,
+			AllowanceState {
 				nonce: 1,
-			};
-			let signature = T::BenchmarkHelper::sign(
-				&consumer,
-				&Settlement::<T>::allowance_payload(&allowance),
-			);
-			UsageRecord { allowance, signature, version, calls: CALLS }
-		})
-		.collect();
+				terms: sp_io::hashing::blake2_256(&allowance.encode()),
+				used: 0,
+				expires_at,
+				carried: 0,
+				carried_until: Zero::zero(),
+			},
+		);
+		let signature = sign(&allowance);
+		records.push(UsageRecord { allowance, signature, version, calls: CALLS });
+	}
+	let first = T::BenchmarkHelper::consumer(0);
+	for j in 0..s {
+		let owner: T::AccountId = account("owner", c.saturating_add(j), 0);
+		let (service, version) = T::BenchmarkHelper::live_service(&owner, node);
+		let price = T::Services::price_per_call(service).unwrap_or(1);
+		let allowance = allowance_of(&first, service, price, u64::from(j) + 2);
+		let signature = sign(&allowance);
+		records.push(UsageRecord { allowance, signature, version, calls: CALLS });
+	}
+	let last = records.last().cloned().expect("c is at least 1");
+	for k in 0..r {
+		let version = last.version.saturating_add(1_000).saturating_add(k);
+		records.push(UsageRecord { version, calls: 1, ..last.clone() });
+	}
 	let report =
 		UsageReport { node, sequence: 1, records: records.try_into().expect("n is within bounds") };
 	let signature = sp_io::crypto::ed25519_sign(
@@ -123,19 +168,28 @@ fn disputable<T: Config>() -> (T::AccountId, NodeId, T::AccountId) {
 mod benchmarks {
 	use super::*;
 
+	/// A report of `c` consumers' records, `s` signatures to verify and `r` more records (see
+	/// the module's doc). The weight is charged per record, consumer and signature, and a
+	/// record is charged `r` even where it is also a consumer or a signature.
 	#[benchmark]
-	fn submit_usage(n: Linear<1, { T::MaxRecords::get() }>) {
-		let (report, signature) = signed_report::<T>(n);
+	fn submit_usage(
+		r: Linear<0, { T::MaxRecords::get() / 2 }>,
+		c: Linear<1, { T::MaxRecords::get() / 4 }>,
+		s: Linear<0, { T::MaxRecords::get() / 4 }>,
+	) {
+		let (report, signature) = signed_report::<T>(c, s, r);
 		let node = report.node;
+		let first = report.records[0].allowance.consumer.clone();
 
 		#[extrinsic_call]
 		_(RawOrigin::Authorized, report, signature);
 
 		assert_eq!(LastReport::<T>::get(node).map(|(sequence, _)| sequence), Some(1));
+		assert_eq!(Allowances::<T>::iter().count() as u32, c, "each consumer's state");
 		assert_eq!(
-			Allowances::<T>::iter().count() as u32,
-			n,
-			"every record settled, each its own consumer"
+			Allowances::<T>::get(&first, node).map(|state| state.nonce),
+			Some(u64::from(s) + 1),
+			"every new allowance settled"
 		);
 	}
 
@@ -143,7 +197,7 @@ mod benchmarks {
 	fn authorize_submit_usage(
 		n: Linear<1, { T::MaxRecords::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let (report, signature) = signed_report::<T>(n);
+		let (report, signature) = signed_report::<T>(n, 0, 0);
 		let call = Call::<T>::submit_usage { report, signature };
 
 		#[block]

@@ -1,6 +1,9 @@
 //! Checking reports and settling their records.
 
-use alloc::{collections::BTreeMap, vec::Vec};
+use alloc::{
+	collections::{BTreeMap, BTreeSet},
+	vec::Vec,
+};
 use codec::Encode;
 use frame_support::{
 	pallet_prelude::*,
@@ -13,8 +16,8 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{
-	NodeDirectory, NodeId, NodeSignature, PaymentError, ReputationEvent, ReputationLedger,
-	ServiceDirectory, ServiceId, Subject, UsagePayments, USAGE_ALLOWANCE_CONTEXT,
+	NodeDirectory, NodeId, NodeSignature, ReputationEvent, ReputationLedger, ServiceDirectory,
+	ServiceId, Subject, UsagePayments, VersionNumber, USAGE_ALLOWANCE_CONTEXT,
 	USAGE_REPORT_CONTEXT,
 };
 use sp_runtime::{
@@ -77,45 +80,63 @@ impl<T: Config> Pallet<T> {
 		(2 + report.encoded_size() + signature.encoded_size()) as u32
 	}
 
-	/// The fee of an unsigned report of `records` records, `rejected` of them rejected: what a
+	/// The fee of an unsigned report of `weight`, with `rejected` records rejected: what a
 	/// signed transaction of the same weight and length would pay, plus the surcharge for each
 	/// rejected record.
-	pub fn report_fee(records: u32, rejected: u32, len: u32) -> BalanceOf<T> {
-		let weight = T::WeightInfo::submit_usage(records);
+	pub fn report_fee(weight: Weight, rejected: u32, len: u32) -> BalanceOf<T> {
 		let surcharge = T::RejectedRecordFee::get().saturating_mul(rejected.into());
 		T::ReportFee::convert((weight, len)).saturating_add(surcharge)
+	}
+
+	/// The weight `report` may take, before it is settled: each record, each of its distinct
+	/// consumers, and a signature to verify for every record (none may have been verified
+	/// before). [`Pallet::submit_usage`] returns what it really took.
+	pub fn report_weight(report: &ReportOf<T>) -> Weight {
+		let records = report.records.len() as u32;
+		let consumers = report
+			.records
+			.iter()
+			.map(|record| &record.allowance.consumer)
+			.collect::<BTreeSet<_>>()
+			.len() as u32;
+		T::WeightInfo::submit_usage(records, consumers, records)
 	}
 
 	/// Whether the node's operator can pay the fee of `report` if every record were rejected.
 	pub(crate) fn can_pay_fee(report: &ReportOf<T>, signature: &NodeSignature) -> bool {
 		let Some(operator) = T::Nodes::operator(report.node) else { return false };
 		let records = report.records.len() as u32;
-		let worst = Self::report_fee(records, records, Self::report_len(report, signature));
+		let worst = Self::report_fee(
+			Self::report_weight(report),
+			records,
+			Self::report_len(report, signature),
+		);
 		T::Currency::reducible_balance(&operator, Preservation::Preserve, Fortitude::Polite)
 			>= worst
 	}
 
 	/// Settles a checked report submitted without an account: takes the worst-case fee from
-	/// the node's operator first, settles, then keeps the fee for what was rejected and gives
-	/// the rest back.
+	/// the node's operator first, settles, then keeps the fee for the weight the report really
+	/// took and what was rejected, and gives the rest back. Returns that weight.
 	pub(crate) fn settle_paying_fee(
 		report: ReportOf<T>,
 		signature: &NodeSignature,
-	) -> DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		let node = report.node;
 		let operator = T::Nodes::operator(node).ok_or(Error::<T>::UnknownNode)?;
 		let records = report.records.len() as u32;
 		let len = Self::report_len(&report, signature);
 		let held = T::Currency::withdraw(
 			&operator,
-			Self::report_fee(records, records, len),
+			Self::report_fee(Self::report_weight(&report), records, len),
 			Precision::Exact,
 			Preservation::Preserve,
 			Fortitude::Polite,
 		)
 		.map_err(|_| Error::<T>::CannotPayFee)?;
-		let (_, rejected) = Self::settle(report);
-		let fee = Self::report_fee(records, rejected, len);
+		let settled = Self::settle(report);
+		let weight = settled.weight::<T>();
+		let fee = Self::report_fee(weight, settled.rejected, len);
 		let (due, refund) = held.split(fee);
 		if let Err(unplaced) = T::Currency::resolve(&operator, refund) {
 			// The operator's account cannot take it back (it cannot happen: it was preserved):
@@ -125,56 +146,45 @@ impl<T: Config> Pallet<T> {
 		let fee = due.peek();
 		T::OnReportFee::on_unbalanced(due);
 		Self::deposit_event(Event::ReportFeePaid { node, operator, fee });
-		Ok(())
+		Ok(weight)
 	}
 
-	/// Settles every record of a checked report: returns how many records were settled and
-	/// how many rejected.
-	pub(crate) fn settle(report: ReportOf<T>) -> (u32, u32) {
+	/// Settles every record of a checked report, one consumer at a time (its records in the
+	/// report's order, the consumers in the order they first appear: every record is settled
+	/// or rejected, none dropped). Returns what was done: the actual weight's components.
+	pub(crate) fn settle(report: ReportOf<T>) -> Settled {
 		let now = frame_system::Pallet::<T>::block_number();
 		let genesis = Self::genesis_hash();
 		let node = report.node;
 		let operator = T::Nodes::operator(node);
-		let (mut settled, mut rejected, mut nodes_fault) = (0u32, 0u32, false);
-		// Paid calls by strangers, and their value, per service.
-		let mut paid_by_service: BTreeMap<ServiceId, (u64, u128)> = BTreeMap::new();
-		for (index, record) in report.records.into_iter().enumerate() {
-			let consumer = record.allowance.consumer.clone();
-			match with_storage_layer(|| Self::settle_record(node, &record, now, genesis)) {
-				Ok(settlement) => {
-					settled += 1;
-					let by_stranger = consumer != settlement.owner
-						&& operator.as_ref().is_none_or(|operator| consumer != *operator);
-					if by_stranger && settlement.value > 0 {
-						let (calls, value) =
-							paid_by_service.entry(record.allowance.service).or_default();
-						calls.saturating_accrue(record.calls);
-						value.saturating_accrue(settlement.value);
-						Self::note_receipt(
-							node,
-							&consumer,
-							now,
-							record.allowance.service,
-							record.calls,
-							settlement.tokens,
-							settlement.value,
-						);
-					}
-				}
-				Err(SettleError(reason)) => {
-					rejected += 1;
-					nodes_fault |= reason.is_nodes_fault();
-					Self::deposit_event(Event::RecordRejected {
-						node,
-						index: index as u32,
-						consumer,
-						reason,
-					});
-				}
-			}
+		let mut done = Settled { records: report.records.len() as u32, ..Default::default() };
+		// Each consumer's records, by their index in the report.
+		let mut consumers: Vec<(&T::AccountId, Vec<u32>)> = Vec::new();
+		let mut position: BTreeMap<&T::AccountId, usize> = BTreeMap::new();
+		for (index, record) in report.records.iter().enumerate() {
+			let consumer = &record.allowance.consumer;
+			let at = *position.entry(consumer).or_insert_with(|| {
+				consumers.push((consumer, Vec::new()));
+				consumers.len() - 1
+			});
+			consumers[at].1.push(index as u32);
+		}
+		let mut report_state = ReportState::<T> {
+			node,
+			now,
+			genesis,
+			operator,
+			services: BTreeMap::new(),
+			serving: BTreeMap::new(),
+			paid_by_service: BTreeMap::new(),
+			nodes_fault: false,
+		};
+		done.consumers = consumers.len() as u32;
+		for (consumer, indices) in &consumers {
+			Self::settle_consumer(&mut report_state, &mut done, consumer, &report.records, indices);
 		}
 		let (mut node_calls, mut node_value) = (0u64, 0u128);
-		for (service, (calls, value)) in paid_by_service {
+		for (service, (calls, value)) in report_state.paid_by_service {
 			T::Reputation::record(
 				Subject::Service(service),
 				ReputationEvent::PaidUsage { calls, value },
@@ -188,57 +198,196 @@ impl<T: Config> Pallet<T> {
 				ReputationEvent::PaidUsage { calls: node_calls, value: node_value },
 			);
 		}
-		if nodes_fault {
+		if report_state.nodes_fault {
 			T::Reputation::record(Subject::Node(node), ReputationEvent::FailedSettlement);
 		}
 		LastReport::<T>::insert(node, (report.sequence, now));
 		Self::deposit_event(Event::ReportSettled {
 			node,
 			sequence: report.sequence,
-			settled,
-			rejected,
+			settled: done.settled,
+			rejected: done.rejected,
 		});
-		(settled, rejected)
+		done
 	}
 
-	/// Checks one record and, if it passes, charges and pays for it.
-	fn settle_record(
-		node: NodeId,
+	/// Settles one consumer's records: reads its allowance state, revocation and spendable
+	/// tokens once, checks each record against them, then pays for the records that passed
+	/// together, one payment (and one [`Event::UsageSettled`]) per service. If a payment
+	/// fails, none of its records is settled.
+	fn settle_consumer(
+		report: &mut ReportState<T>,
+		done: &mut Settled,
+		consumer: &T::AccountId,
+		records: &[RecordOf<T>],
+		indices: &[u32],
+	) {
+		let node = report.node;
+		let mut consumer_state = ConsumerState {
+			revocation: Revocations::<T>::get(consumer, node),
+			allowance: Allowances::<T>::get(consumer, node),
+			spendable: T::Tokens::spendable(consumer, node),
+		};
+		let stored = consumer_state.allowance.clone();
+		let mut payments: Vec<Payment<T::AccountId>> = Vec::new();
+		let mut accepted: Vec<u32> = Vec::new();
+		for &index in indices {
+			let record = &records[index as usize];
+			match Self::check_record(report, &mut consumer_state, &mut done.verified, record) {
+				Ok((owner, tokens)) => {
+					accepted.push(index);
+					let service = record.allowance.service;
+					match payments.iter_mut().find(|payment| payment.service == service) {
+						Some(payment) => {
+							payment.version = record.version;
+							payment.calls.saturating_accrue(record.calls);
+							payment.tokens.saturating_accrue(tokens);
+						}
+						None => payments.push(Payment {
+							service,
+							version: record.version,
+							owner,
+							calls: record.calls,
+							tokens,
+						}),
+					}
+				}
+				Err(reason) => Self::reject(report, done, index, consumer, reason),
+			}
+		}
+		if payments.is_empty() {
+			return;
+		}
+		let paid = with_storage_layer(|| {
+			payments
+				.iter()
+				.map(|payment| {
+					T::Tokens::pay_for_usage(consumer, node, &payment.owner, payment.tokens)
+						.map_err(|_| DispatchError::Other("the payment failed"))
+				})
+				.collect::<Result<Vec<_>, DispatchError>>()
+		});
+		let Ok(shares) = paid else {
+			for index in accepted {
+				Self::reject(report, done, index, consumer, RecordError::PaymentFailed);
+			}
+			return;
+		};
+		done.settled.saturating_accrue(accepted.len() as u32);
+		if consumer_state.allowance != stored {
+			if let Some(state) = consumer_state.allowance {
+				Allowances::<T>::insert(consumer, node, state);
+			}
+		}
+		for (payment, shares) in payments.into_iter().zip(shares) {
+			Self::deposit_event(Event::UsageSettled {
+				node,
+				consumer: consumer.clone(),
+				service: payment.service,
+				version: payment.version,
+				calls: payment.calls,
+				tokens: payment.tokens,
+				owner: payment.owner.clone(),
+				paid: shares.remainder,
+				charity: shares.charity,
+				operations: shares.operations,
+			});
+			let value = [shares.charity, shares.operations, shares.remainder]
+				.into_iter()
+				.fold(0u128, |total, part| total.saturating_add(part.unique_saturated_into()));
+			let by_stranger = *consumer != payment.owner
+				&& report.operator.as_ref().is_none_or(|operator| consumer != operator);
+			if by_stranger && value > 0 {
+				let (calls, total) = report.paid_by_service.entry(payment.service).or_default();
+				calls.saturating_accrue(payment.calls);
+				total.saturating_accrue(value);
+				Self::note_receipt(
+					node,
+					consumer,
+					report.now,
+					payment.service,
+					payment.calls,
+					payment.tokens,
+					value,
+				);
+			}
+		}
+	}
+
+	/// Records that record `index` was rejected for `reason`.
+	fn reject(
+		report: &mut ReportState<T>,
+		done: &mut Settled,
+		index: u32,
+		consumer: &T::AccountId,
+		reason: RecordError,
+	) {
+		done.rejected += 1;
+		report.nodes_fault |= reason.is_nodes_fault();
+		Self::deposit_event(Event::RecordRejected {
+			node: report.node,
+			index,
+			consumer: consumer.clone(),
+			reason,
+		});
+	}
+
+	/// Checks one record against its consumer's state and, if it passes, counts its calls
+	/// against the allowance and its tokens against what the consumer can spend. Returns the
+	/// service's owner and the tokens to pay.
+	///
+	/// The consumer's signature is verified only for an allowance the chain has not settled
+	/// under yet: one whose nonce and terms hash (blake2-256 of its whole encoding) are the
+	/// consumer's current allowance state's was verified when that state was stored, so the
+	/// record's signature need not be checked again (it adds nothing the consumer did not sign).
+	fn check_record(
+		report: &mut ReportState<T>,
+		consumer_state: &mut ConsumerState<T>,
+		verified: &mut u32,
 		record: &RecordOf<T>,
-		now: BlockNumberFor<T>,
-		genesis: T::Hash,
-	) -> Result<Settlement<T::AccountId>, SettleError> {
+	) -> Result<(T::AccountId, u128), RecordError> {
+		let (node, now) = (report.node, report.now);
 		let allowance = &record.allowance;
 		let consumer = &allowance.consumer;
 		ensure!(record.calls > 0, RecordError::ZeroCalls);
 		ensure!(allowance.node == node, RecordError::WrongNode);
-		ensure!(
-			record.signature.verify(&Self::allowance_payload_on(genesis, allowance)[..], consumer),
-			RecordError::BadSignature
-		);
+		let terms = sp_io::hashing::blake2_256(&allowance.encode());
+		let known = consumer_state
+			.allowance
+			.as_ref()
+			.is_some_and(|state| state.nonce == allowance.nonce && state.terms == terms);
+		if !known {
+			verified.saturating_inc();
+			let payload = Self::allowance_payload_on(report.genesis, allowance);
+			ensure!(record.signature.verify(&payload[..], consumer), RecordError::BadSignature);
+		}
 		ensure!(now <= allowance.expires_at, RecordError::AllowanceExpired);
 		ensure!(
-			!Revocations::<T>::get(consumer, node)
+			!consumer_state
+				.revocation
+				.as_ref()
 				.is_some_and(|revocation| revocation.revokes(allowance.nonce, now)),
 			RecordError::Revoked
 		);
-		ensure!(
-			T::Services::ran_recently(node, allowance.service, record.version),
-			RecordError::NotServing
-		);
-		let terms = sp_io::hashing::blake2_256(&allowance.encode());
-		let mut state = match Allowances::<T>::get(consumer, node) {
+		let serving = *report
+			.serving
+			.entry((allowance.service, record.version))
+			.or_insert_with(|| T::Services::ran_recently(node, allowance.service, record.version));
+		ensure!(serving, RecordError::NotServing);
+		let mut state = match &consumer_state.allowance {
 			Some(state) if state.nonce > allowance.nonce => {
-				return Err(RecordError::AllowanceReplayed.into())
+				return Err(RecordError::AllowanceReplayed)
 			}
 			Some(state) if state.nonce == allowance.nonce => {
 				ensure!(state.terms == terms, RecordError::AllowanceReplayed);
-				state
+				state.clone()
 			}
 			// A higher nonce replaces: what still counts of the replaced one carries over.
 			replaced => {
-				let (carried, carried_until) =
-					replaced.and_then(|state| state.carry_over(now)).unwrap_or((0, Zero::zero()));
+				let (carried, carried_until) = replaced
+					.as_ref()
+					.and_then(|state| state.carry_over(now))
+					.unwrap_or((0, Zero::zero()));
 				AllowanceState {
 					nonce: allowance.nonce,
 					terms,
@@ -255,36 +404,27 @@ impl<T: Config> Pallet<T> {
 			.filter(|counted| *counted <= allowance.max_calls)
 			.ok_or(RecordError::AllowanceExceeded)?;
 		state.used.saturating_accrue(record.calls);
-		let price =
-			T::Services::price_per_call(allowance.service).ok_or(RecordError::UnknownService)?;
+		let service = report
+			.services
+			.entry(allowance.service)
+			.or_insert_with(|| ServiceTerms { price: None, owner: None });
+		let price = *service
+			.price
+			.get_or_insert_with(|| T::Services::price_per_call(allowance.service))
+			.as_ref()
+			.ok_or(RecordError::UnknownService)?;
 		ensure!(price <= allowance.max_price_per_call, RecordError::PriceAboveCap);
 		ensure!(price > 0, RecordError::Unpaid);
-		let owner = T::Services::owner(allowance.service).ok_or(RecordError::UnknownService)?;
+		let owner = service
+			.owner
+			.get_or_insert_with(|| T::Services::owner(allowance.service))
+			.clone()
+			.ok_or(RecordError::UnknownService)?;
 		let tokens = (record.calls as u128).checked_mul(price).ok_or(RecordError::Overflow)?;
-		let shares =
-			T::Tokens::pay_for_usage(consumer, node, &owner, tokens).map_err(
-				|error| match error {
-					PaymentError::InsufficientTokens => RecordError::InsufficientTokens,
-					PaymentError::Failed(_) => RecordError::PaymentFailed,
-				},
-			)?;
-		Allowances::<T>::insert(consumer, node, state);
-		Self::deposit_event(Event::UsageSettled {
-			node,
-			consumer: consumer.clone(),
-			service: allowance.service,
-			version: record.version,
-			calls: record.calls,
-			tokens,
-			owner: owner.clone(),
-			paid: shares.remainder,
-			charity: shares.charity,
-			operations: shares.operations,
-		});
-		let value = [shares.charity, shares.operations, shares.remainder]
-			.into_iter()
-			.fold(0u128, |total, part| total.saturating_add(part.unique_saturated_into()));
-		Ok(Settlement { owner, tokens, value })
+		ensure!(tokens <= consumer_state.spendable, RecordError::InsufficientTokens);
+		consumer_state.spendable -= tokens;
+		consumer_state.allowance = Some(state);
+		Ok((owner, tokens))
 	}
 
 	/// Adds paid usage a stranger settled to its receipt from `node`: to the receipt whose
@@ -514,27 +654,66 @@ impl<T: Config> Pallet<T> {
 /// Most allowance states (or receipts) one sweep visits.
 pub const MAX_PRUNE_VISITS: u32 = 512;
 
-/// What a settled record paid: to whom, the tokens, and the MICRO they released.
-pub(crate) struct Settlement<AccountId> {
-	/// The service's owner, who was paid.
+/// What settling a report did: the components of the weight it took.
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Settled {
+	/// The report's records.
+	pub records: u32,
+	/// Its distinct consumers.
+	pub consumers: u32,
+	/// The consumers' signatures verified: the records whose allowance was not the consumer's
+	/// current one already.
+	pub verified: u32,
+	/// The records settled.
+	pub settled: u32,
+	/// The records rejected.
+	pub rejected: u32,
+}
+
+impl Settled {
+	/// The weight of what was done.
+	pub fn weight<T: Config>(&self) -> Weight {
+		T::WeightInfo::submit_usage(self.records, self.consumers, self.verified)
+	}
+}
+
+/// What one report's settlement remembers across its consumers.
+struct ReportState<T: Config> {
+	node: NodeId,
+	now: BlockNumberFor<T>,
+	genesis: T::Hash,
+	operator: Option<T::AccountId>,
+	/// Each service's price and owner, read once.
+	services: BTreeMap<ServiceId, ServiceTerms<T::AccountId>>,
+	/// Whether the node ran each version of each service lately, read once.
+	serving: BTreeMap<(ServiceId, VersionNumber), bool>,
+	/// Paid calls by strangers, and their value, per service.
+	paid_by_service: BTreeMap<ServiceId, (u64, u128)>,
+	/// Whether a record the node should have refused was reported.
+	nodes_fault: bool,
+}
+
+/// A service's price and owner, each read when first needed.
+struct ServiceTerms<AccountId> {
+	price: Option<Option<u128>>,
+	owner: Option<Option<AccountId>>,
+}
+
+/// What one consumer's records are checked against, read once per report.
+struct ConsumerState<T: Config> {
+	revocation: Option<Revocation<BlockNumberFor<T>>>,
+	/// The current allowance state, with the records checked so far counted.
+	allowance: Option<AllowanceState<BlockNumberFor<T>>>,
+	/// Tokens the consumer can still spend on this report.
+	spendable: u128,
+}
+
+/// One payment of a consumer's records of one service.
+struct Payment<AccountId> {
+	service: ServiceId,
+	/// The version of the last of its records.
+	version: VersionNumber,
 	owner: AccountId,
-	/// The API tokens charged.
+	calls: u64,
 	tokens: u128,
-	/// The MICRO the consumer's tokens released, in its smallest unit.
-	value: u128,
-}
-
-/// A record's rejection, as the error `with_storage_layer` rolls back on.
-pub(crate) struct SettleError(RecordError);
-
-impl From<RecordError> for SettleError {
-	fn from(reason: RecordError) -> Self {
-		Self(reason)
-	}
-}
-
-impl From<DispatchError> for SettleError {
-	fn from(_: DispatchError) -> Self {
-		Self(RecordError::PaymentFailed)
-	}
 }

@@ -90,6 +90,8 @@ fn sign_report(key: &ed25519::Pair, report: &ReportOf<Test>) -> ed25519::Signatu
 fn submit(key: &ed25519::Pair, report: ReportOf<Test>) -> sp_runtime::DispatchResult {
 	let signature = sign_report(key, &report);
 	Settlement::submit_usage(RuntimeOrigin::signed(account(9)), report, signature)
+		.map(|_| ())
+		.map_err(|error| error.error)
 }
 
 fn balance(who: &AccountId) -> u128 {
@@ -107,14 +109,17 @@ fn events() -> Vec<Event<Test>> {
 		.collect()
 }
 
+/// The records rejected and why, by index (the events come one consumer at a time).
 fn rejections() -> Vec<(u32, RecordError)> {
-	events()
+	let mut rejected: Vec<_> = events()
 		.into_iter()
 		.filter_map(|e| match e {
 			Event::RecordRejected { index, reason, .. } => Some((index, reason)),
 			_ => None,
 		})
-		.collect()
+		.collect();
+	rejected.sort_by_key(|(index, _)| *index);
+	rejected
 }
 
 #[test]
@@ -556,8 +561,9 @@ fn the_weight_grows_with_the_records() {
 			let signature = sign_report(&node_key, &report);
 			crate::Call::<Test>::submit_usage { report, signature }.get_dispatch_info().call_weight
 		};
-		assert_eq!(call(1), <() as WeightInfo>::submit_usage(1));
-		assert_eq!(call(100), <() as WeightInfo>::submit_usage(100));
+		// Every record may need its signature verified; all are one consumer's.
+		assert_eq!(call(1), <() as WeightInfo>::submit_usage(1, 1, 1));
+		assert_eq!(call(100), <() as WeightInfo>::submit_usage(100, 1, 100));
 		assert!(call(100).ref_time() > call(1).ref_time());
 	});
 }
@@ -630,12 +636,13 @@ fn a_node_has_one_report_in_the_pool_at_normal_priority() {
 	});
 }
 
-/// The fee of an unsigned report of `records` records, `rejected` of them rejected, as the
-/// mock's fee conversion prices it.
-fn expected_fee(report: &ReportOf<Test>, rejected: u128) -> u128 {
+/// The fee of an unsigned report of `records` records from `consumers` consumers, `verified`
+/// signatures verified and `rejected` records rejected, as the mock's fee conversion prices it.
+fn expected_fee(report: &ReportOf<Test>, consumers: u32, verified: u32, rejected: u128) -> u128 {
 	let signature = ed25519::Signature::from_raw([0; 64]);
 	let len = 2 + codec::Encode::encoded_size(report) + codec::Encode::encoded_size(&signature);
-	let weight = <() as WeightInfo>::submit_usage(report.records.len() as u32);
+	let records = report.records.len() as u32;
+	let weight = <() as WeightInfo>::submit_usage(records, consumers, verified);
 	u128::from(weight.ref_time() / 1_000_000) + len as u128 + rejected * REJECTED_RECORD_FEE
 }
 
@@ -652,11 +659,13 @@ fn an_unsigned_report_costs_its_operator_a_fee_and_each_rejected_record_more() {
 			1,
 			vec![
 				record(&consumer, allowance(&consumer, 50, 1), 1),
-				record(&forger, allowance(&consumer, 50, 1), 1),
+				// A new allowance (nonce 2), so its signature is checked.
+				record(&forger, allowance(&consumer, 50, 2), 1),
 				record(&consumer, allowance(&consumer, 50, 1), 0),
 			],
 		);
-		let fee = expected_fee(&report, 2);
+		// One consumer, two signatures verified (the zero-call record is refused first).
+		let fee = expected_fee(&report, 1, 2, 2);
 		let (operator_before, pot_before) = (balance(&operator), balance(&fee_pot()));
 		let signature = sign_report(&node_key, &report);
 		assert_ok!(Settlement::submit_usage(RawOrigin::Authorized.into(), report, signature));
@@ -675,7 +684,14 @@ fn junk_records_make_a_report_cost_more_not_less() {
 		let (node_key, consumer) = setup();
 		let operator = account(5);
 		let clean = report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 1)]);
-		let junk = report(2, vec![record(&consumer, allowance(&consumer, 50, 1), 0)]);
+		// The same clean record (of a new allowance, to be verified too), and a junk one.
+		let junk = report(
+			2,
+			vec![
+				record(&consumer, allowance(&consumer, 50, 2), 1),
+				record(&consumer, allowance(&consumer, 50, 2), 0),
+			],
+		);
 		let before = balance(&operator);
 		let signature = sign_report(&node_key, &clean);
 		assert_ok!(Settlement::submit_usage(
@@ -684,13 +700,16 @@ fn junk_records_make_a_report_cost_more_not_less() {
 			signature
 		));
 		let clean_fee = before - balance(&operator);
-		assert_eq!(clean_fee, expected_fee(&clean, 0));
+		assert_eq!(clean_fee, expected_fee(&clean, 1, 1, 0));
 
 		System::set_block_number(10);
 		let before = balance(&operator);
 		let signature = sign_report(&node_key, &junk);
-		assert_ok!(Settlement::submit_usage(RawOrigin::Authorized.into(), junk, signature));
-		assert_eq!(before - balance(&operator), clean_fee + REJECTED_RECORD_FEE);
+		assert_ok!(Settlement::submit_usage(RawOrigin::Authorized.into(), junk.clone(), signature));
+		// The junk record pays its weight and the surcharge on top of the clean one's.
+		let junk_fee = before - balance(&operator);
+		assert_eq!(junk_fee, expected_fee(&junk, 1, 1, 1));
+		assert!(junk_fee >= clean_fee + REJECTED_RECORD_FEE);
 	});
 }
 
@@ -717,7 +736,7 @@ fn a_report_whose_operator_cannot_pay_the_worst_case_fee_is_refused() {
 		let poor = account(11);
 		let node_key = set_node(NODE, poor.clone(), "//Node");
 		let report = report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 1)]);
-		let worst = expected_fee(&report, 1);
+		let worst = expected_fee(&report, 1, 1, 1);
 		// Enough for the fee if the record settles, not if it were rejected.
 		Balances::set_balance(&poor, worst - REJECTED_RECORD_FEE + 10);
 		let signature = sign_report(&node_key, &report);
@@ -1460,5 +1479,174 @@ fn an_overflowing_price_is_not_the_nodes_fault() {
 		assert_eq!(tokens_of(&consumer), 100);
 		assert!(Allowances::<Test>::get(account_of(&consumer), NODE).is_none());
 		assert!(!take_ledger().contains(&(Subject::Node(NODE), ReputationEvent::FailedSettlement)));
+	});
+}
+
+/// Submits `report` relayed by a signed account; returns the weight it says it took.
+fn submit_for_weight(key: &ed25519::Pair, report: ReportOf<Test>) -> Weight {
+	let signature = sign_report(key, &report);
+	let info = Settlement::submit_usage(RuntimeOrigin::signed(account(9)), report, signature)
+		.expect("the report is settled");
+	info.actual_weight.expect("the report returns its weight")
+}
+
+/// A record under an allowance the chain has settled under (same nonce, same terms hash) is
+/// not verified again: the consumer signed those terms, the record's signature adds nothing.
+/// The report returns the weight it took, below what it was charged before dispatch.
+#[test]
+fn a_record_under_a_verified_allowance_is_not_verified_again() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let first = report(1, vec![record(&consumer, allowance(&consumer, 50, 1), 1)]);
+		let charged = Settlement::report_weight(&first);
+		assert_eq!(charged, <() as WeightInfo>::submit_usage(1, 1, 1));
+		assert_eq!(submit_for_weight(&node_key, first), charged, "its signature was verified");
+
+		// The same allowance later, with a signature nobody made: the terms are known.
+		System::set_block_number(10);
+		let forger = consumer_pair("//Forger");
+		let again = report(2, vec![record(&forger, allowance(&consumer, 50, 1), 2)]);
+		let charged = Settlement::report_weight(&again);
+		let took = submit_for_weight(&node_key, again);
+		assert_eq!(took, <() as WeightInfo>::submit_usage(1, 1, 0));
+		assert!(took.ref_time() < charged.ref_time());
+		assert!(rejections().is_empty());
+		assert_eq!(Settlement::allowance(account_of(&consumer), NODE).map(|s| s.used), Some(3));
+		assert_eq!(tokens_of(&consumer), 100 - 3 * PRICE);
+	});
+}
+
+/// Attack: reuse a verified allowance's nonce with other terms (more calls, a higher price),
+/// hoping the cache lets it through unsigned. Its terms hash differs, so its signature is
+/// verified (refused if forged) and then, signed or not, it is refused as a replay.
+#[test]
+fn an_allowance_with_known_nonce_and_other_terms_is_verified_again_and_refused() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		assert_ok!(submit(
+			&node_key,
+			report(1, vec![record(&consumer, allowance(&consumer, 5, 1), 5)])
+		));
+		System::set_block_number(10);
+		let forger = consumer_pair("//Forger");
+		let bigger = allowance(&consumer, 50, 1);
+		let took = submit_for_weight(
+			&node_key,
+			report(2, vec![record(&forger, bigger.clone(), 1), record(&consumer, bigger, 1)]),
+		);
+		assert_eq!(took, <() as WeightInfo>::submit_usage(2, 1, 2), "both were verified");
+		assert_eq!(
+			rejections(),
+			vec![(0, RecordError::BadSignature), (1, RecordError::AllowanceReplayed)]
+		);
+		assert_eq!(Settlement::allowance(account_of(&consumer), NODE).map(|s| s.used), Some(5));
+		assert_eq!(tokens_of(&consumer), 100 - 5 * PRICE);
+	});
+}
+
+/// The verification kept is the consumer's one allowance state per node: a replacement
+/// overwrites it (verified once, then known), an expired one is swept, and after that the
+/// allowance's signature is checked again; a revocation still refuses a known allowance.
+#[test]
+fn the_kept_verification_is_one_per_consumer_and_node_and_goes_with_the_allowance() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let who = account_of(&consumer);
+		for (sequence, nonce) in [(1u64, 1u64), (2, 2), (3, 3)] {
+			System::set_block_number(1 + (sequence - 1) * 10);
+			let records = vec![
+				record(&consumer, allowance(&consumer, 50, nonce), 1),
+				record(&consumer, allowance(&consumer, 50, nonce), 1),
+			];
+			let took = submit_for_weight(&node_key, report(sequence, records));
+			// The first record verifies the new allowance; the second finds it known.
+			assert_eq!(took, <() as WeightInfo>::submit_usage(2, 1, 1));
+		}
+		assert_eq!(Allowances::<Test>::iter().count(), 1);
+		assert_eq!(Settlement::allowance(who.clone(), NODE).map(|s| s.nonce), Some(3));
+
+		// Revoked: the known allowance is refused once the notice is over.
+		assert_ok!(Settlement::revoke_allowance(RuntimeOrigin::signed(who.clone()), NODE, 3));
+		System::set_block_number(21 + REVOKE_NOTICE + 1);
+		assert_ok!(submit(
+			&node_key,
+			report(4, vec![record(&consumer, allowance(&consumer, 50, 3), 1)])
+		));
+		assert_eq!(rejections(), vec![(0, RecordError::Revoked)]);
+
+		// Expired (at 100, and what it carried too): swept, and the kept terms with it.
+		Settlement::on_idle(200, Weight::MAX);
+		assert_eq!(Allowances::<Test>::iter().count(), 0);
+	});
+}
+
+/// A consumer's records are checked against one read of its state and tokens and paid for
+/// together: one payment and one `UsageSettled` per service, with every call counted.
+#[test]
+fn a_consumers_records_are_paid_together_once_per_service() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let records = (1..=4).map(|calls| record(&consumer, allowance(&consumer, 50, 1), calls));
+		assert_ok!(submit(&node_key, report(1, records.collect())));
+		let settled: Vec<_> = events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::UsageSettled { calls, tokens, .. } => Some((calls, tokens)),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(settled, vec![(10, 10 * PRICE)]);
+		assert_eq!(tokens_of(&consumer), 100 - 10 * PRICE);
+		assert!(events().contains(&Event::ReportSettled {
+			node: NODE,
+			sequence: 1,
+			settled: 4,
+			rejected: 0
+		}));
+	});
+}
+
+/// The tokens a consumer can spend are counted across its records as each would have paid
+/// alone: the records that fit settle, a record that does not is refused, and a smaller one
+/// after it still settles.
+#[test]
+fn a_consumers_tokens_run_out_record_by_record() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		// 100 tokens at 3 a call: 30 calls, then 5 do not fit (99 > 100 - 90), then 3 do.
+		let records = [30u64, 5, 3]
+			.into_iter()
+			.map(|calls| record(&consumer, allowance(&consumer, 50, 1), calls))
+			.collect();
+		assert_ok!(submit(&node_key, report(1, records)));
+		assert_eq!(rejections(), vec![(1, RecordError::InsufficientTokens)]);
+		assert_eq!(tokens_of(&consumer), 100 - 33 * PRICE);
+	});
+}
+
+/// No consumer is starved by where its account sorts: records of consumers in any order,
+/// interleaved, all settle, and each rejection names its record's index in the report.
+#[test]
+fn every_consumer_of_a_report_is_settled_whatever_its_order() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let others: Vec<_> = (0..3).map(|i| consumer_pair(&format!("//Other{i}"))).collect();
+		for other in &others {
+			fund_tokens(other, 100);
+		}
+		let mut records = Vec::new();
+		for round in 0..2 {
+			for pair in others.iter().rev().chain([&consumer]) {
+				records.push(record(pair, allowance(pair, 50, 1), 1 + round));
+			}
+		}
+		records.push(record(&others[0], allowance(&others[0], 50, 1), 0));
+		let took = submit_for_weight(&node_key, report(1, records));
+		assert_eq!(took, <() as WeightInfo>::submit_usage(9, 4, 4));
+		assert_eq!(rejections(), vec![(8, RecordError::ZeroCalls)]);
+		for pair in others.iter().chain([&consumer]) {
+			assert_eq!(tokens_of(pair), 100 - 3 * PRICE);
+		}
 	});
 }

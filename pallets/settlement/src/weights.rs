@@ -14,7 +14,7 @@ use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 
 /// The weight of each call of `pallet_micro_settlement`.
 pub trait WeightInfo {
-	fn submit_usage(n: u32, ) -> Weight;
+	fn submit_usage(r: u32, c: u32, s: u32, ) -> Weight;
 	fn authorize_submit_usage(n: u32, ) -> Weight;
 	fn prune_allowances(n: u32, ) -> Weight;
 	fn revoke_allowance() -> Weight;
@@ -33,49 +33,53 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Settlement::LastReport` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:132 w:132)
+	/// Storage: `System::Account` (r:68 w:68)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Settlement::Revocations` (r:128 w:0)
+	/// Storage: `Settlement::Revocations` (r:32 w:0)
 	/// Proof: `Settlement::Revocations` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
-	/// Storage: `MicroServices::Placements` (r:128 w:0)
-	/// Proof: `MicroServices::Placements` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
-	/// Storage: `MicroServices::PastPlacements` (r:128 w:0)
-	/// Proof: `MicroServices::PastPlacements` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
-	/// Storage: `MicroServices::RetiredVersions` (r:128 w:0)
-	/// Proof: `MicroServices::RetiredVersions` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
-	/// Storage: `MicroServices::RetiredAt` (r:128 w:0)
-	/// Proof: `MicroServices::RetiredAt` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Settlement::Allowances` (r:128 w:128)
+	/// Storage: `Settlement::Allowances` (r:32 w:32)
 	/// Proof: `Settlement::Allowances` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
-	/// Storage: `MicroServices::Services` (r:128 w:0)
+	/// Storage: `MicroTokens::Holds` (r:32 w:32)
+	/// Proof: `MicroTokens::Holds` (`max_values`: None, `max_size`: Some(1249), added: 3724, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::Params` (r:1 w:0)
+	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
+	/// Storage: `MicroTokens::Batches` (r:32 w:32)
+	/// Proof: `MicroTokens::Batches` (`max_values`: None, `max_size`: Some(1233), added: 3708, mode: `MaxEncodedLen`)
+	/// Storage: `MicroServices::Placements` (r:64 w:0)
+	/// Proof: `MicroServices::Placements` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `MicroServices::PastPlacements` (r:64 w:0)
+	/// Proof: `MicroServices::PastPlacements` (`max_values`: None, `max_size`: Some(62), added: 2537, mode: `MaxEncodedLen`)
+	/// Storage: `MicroServices::RetiredVersions` (r:64 w:0)
+	/// Proof: `MicroServices::RetiredVersions` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
+	/// Storage: `MicroServices::RetiredAt` (r:64 w:0)
+	/// Proof: `MicroServices::RetiredAt` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `MicroServices::Services` (r:64 w:0)
 	/// Proof: `MicroServices::Services` (`max_values`: None, `max_size`: Some(179), added: 2654, mode: `MaxEncodedLen`)
 	/// Storage: `MicroServices::ServiceCollection` (r:1 w:0)
 	/// Proof: `MicroServices::ServiceCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Nfts::Item` (r:128 w:0)
+	/// Storage: `Nfts::Item` (r:64 w:0)
 	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
-	/// Storage: `MicroTokens::Holds` (r:128 w:128)
-	/// Proof: `MicroTokens::Holds` (`max_values`: None, `max_size`: Some(1249), added: 3724, mode: `MaxEncodedLen`)
-	/// Storage: `MicroTokens::Batches` (r:128 w:128)
-	/// Proof: `MicroTokens::Batches` (`max_values`: None, `max_size`: Some(1233), added: 3708, mode: `MaxEncodedLen`)
-	/// Storage: `MicroTokens::Params` (r:1 w:0)
-	/// Proof: `MicroTokens::Params` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::TotalBacking` (r:1 w:1)
 	/// Proof: `MicroTokens::TotalBacking` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `MicroTokens::Owed` (r:128 w:128)
+	/// Storage: `MicroTokens::Owed` (r:64 w:64)
 	/// Proof: `MicroTokens::Owed` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Settlement::Receipts` (r:128 w:128)
+	/// Storage: `Settlement::Receipts` (r:32 w:32)
 	/// Proof: `Settlement::Receipts` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Records` (r:129 w:129)
+	/// Storage: `Reputation::Records` (r:65 w:65)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	fn submit_usage(n: u32, ) -> Weight {
-		// Measured proof size: 2953 bytes; estimated: 11402.
-		Weight::from_parts(4_777_194_803, 11402)
-			.saturating_add(Weight::from_parts(349_622_507, 0).saturating_mul(n.into()))
+	fn submit_usage(_r: u32, c: u32, s: u32, ) -> Weight {
+		// Measured proof size: 3135 bytes; estimated: 11402.
+		Weight::from_parts(9_940_117_000, 11402)
+			.saturating_add(Weight::from_parts(261_079_987, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(271_983_885, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().reads((14_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((14_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 3336).saturating_mul(s.into()))
 	}
 	/// Storage: `MicroNodes::Nodes` (r:1 w:0)
 	/// Proof: `MicroNodes::Nodes` (`max_values`: None, `max_size`: Some(1239), added: 3714, mode: `MaxEncodedLen`)
@@ -87,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn authorize_submit_usage(n: u32, ) -> Weight {
 		// Measured proof size: 1709 bytes; estimated: 4704.
-		Weight::from_parts(128_491_640, 4704)
-			.saturating_add(Weight::from_parts(728_348, 0).saturating_mul(n.into()))
+		Weight::from_parts(140_663_939, 4704)
+			.saturating_add(Weight::from_parts(1_169_565, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Settlement::PruneCursor` (r:1 w:1)
@@ -191,18 +195,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
-	fn submit_usage(n: u32, ) -> Weight {
-		Weight::from_parts(4_777_194_803, 11402)
-			.saturating_add(Weight::from_parts(349_622_507, 0).saturating_mul(n.into()))
+	fn submit_usage(_r: u32, c: u32, s: u32, ) -> Weight {
+		Weight::from_parts(9_940_117_000, 11402)
+			.saturating_add(Weight::from_parts(261_079_987, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(271_983_885, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().reads((14_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((14_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 3336).saturating_mul(s.into()))
 	}
 	fn authorize_submit_usage(n: u32, ) -> Weight {
-		Weight::from_parts(128_491_640, 4704)
-			.saturating_add(Weight::from_parts(728_348, 0).saturating_mul(n.into()))
+		Weight::from_parts(140_663_939, 4704)
+			.saturating_add(Weight::from_parts(1_169_565, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 	}
 	fn prune_allowances(n: u32, ) -> Weight {

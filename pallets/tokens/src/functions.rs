@@ -527,6 +527,11 @@ impl<T: Config> UsagePayments<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		Ok(shares)
 	}
 
+	fn spendable(consumer: &T::AccountId, node: NodeId) -> ApiTokens {
+		let held = Holds::<T>::get(consumer, node).map_or(0, |hold| hold.tokens());
+		held.saturating_add(Self::balance_of(consumer).0)
+	}
+
 	fn hold_until(consumer: &T::AccountId, node: NodeId) -> Option<BlockNumberFor<T>> {
 		Holds::<T>::get(consumer, node).map(|hold| hold.until)
 	}
