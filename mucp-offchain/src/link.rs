@@ -604,6 +604,7 @@ pub async fn serve<S>(
 				Err(error) => {
 					log::debug!(target: "mucp", "link from {from} closed: {error}");
 					outbox.close(&error.to_string());
+					let _ = wire.writer.close().await;
 					return;
 				}
 			},
