@@ -13,14 +13,18 @@
 //!   and redelivery, dedup per publisher, topic admission and limits; its store commits batches
 //!   on a writer thread;
 //! - [`selector`]: which node a call goes to: round robin, preferring healthy nodes;
-//! - [`transport`]: rust-libp2p: request-response for calls and acknowledged cross-node
-//!   publications, substreams for streams, gossipsub for registry gossip and topic interest,
-//!   noise, yamux, identify, kademlia and ping;
+//! - [`transport`]: rust-libp2p: links for calls and cross-node publications, substreams for
+//!   streams, request-response for the registry sync, gossipsub for registry gossip and topic
+//!   interest, noise, yamux, identify, kademlia and ping;
+//! - [`link`]: requests multiplexed over one persistent stream per peer and direction (ids,
+//!   one write per batch, no task per request, budgets, one task per stream);
 //! - [`strangers`]: the small share of inbound connections unregistered peers may hold, so
 //!   they cannot crowd out registered nodes;
 //! - [`peer`]: the client and server API that hides the rest: serve a service, call, stream,
 //!   publish and subscribe across the network, and shut down gracefully; one file per concern:
-//!   the API (`peer/mod.rs`), `driver` (the task that owns the swarm), `calls`, `streams`,
+//!   the API (`peer/mod.rs`), `driver` (the task that owns the swarm), `calls`, `links` (calls
+//!   and publications arriving on links, within each peer's budgets), `ids` (peer ids in
+//!   base58, cached), `streams`,
 //!   `pubsub` (publish durably or at most once, subscribe, delivery across nodes),
 //!   `interest` (who listens where, read by publishers) and `gossip` (registry records);
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;

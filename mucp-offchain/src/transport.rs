@@ -2,14 +2,17 @@
 //!
 //! Connections are TCP, secured with noise and multiplexed with yamux. On them run:
 //!
-//! - [`CALL_PROTOCOL`], request-response: one envelope out, one back. Calls, and the registry
-//!   snapshot two peers swap when they connect;
+//! - [`LINK_PROTOCOL`](crate::link::LINK_PROTOCOL): one persistent stream per peer and
+//!   direction carrying every call and every publication to that peer, multiplexed by request
+//!   id (see [`crate::link`]);
+//! - [`CALL_PROTOCOL`], request-response: one envelope out, one back, for control traffic only:
+//!   the registry snapshot two peers swap when they connect;
 //! - [`STREAM_PROTOCOL`] (`libp2p-stream`): a long-lived bidirectional substream carrying
 //!   length-prefixed envelopes, for MUCP streams;
 //! - gossipsub: registry records and peer announcements on [`REGISTRY_TOPIC`]; a node says it
 //!   subscribes to a MUCP topic by subscribing to its channel ([`topic_channel`]) and to a
-//!   marker topic per queue group ([`queue_marker`]) (the messages themselves travel on the
-//!   call protocol, acknowledged: see the broker);
+//!   marker topic per queue group ([`queue_marker`]) (the messages themselves travel on links:
+//!   see the broker and `peer/pubsub.rs`);
 //! - identify, kademlia (peer discovery) and ping (the round-trip time routes are ranked by);
 //! - an [`AddressBook`] holding the addresses the registry gives for each node, so a call or
 //!   stream to a node not yet connected can dial it.

@@ -5,6 +5,10 @@
 //!   request-reply to a subscriber (a second client) that echoes.
 //! - **Paid call**: the same echo behind the settlement meter (a real sr25519 allowance signed
 //!   by a dev key, checked, counted in the usage ledger), beside the unpaid one.
+//! - **Publish**: MUCP's core delivery (at most once, nothing stored: NATS core's counterpart)
+//!   in the rows NATS has, through one pipelined `Publisher` as async-nats publishes; MUCP's
+//!   durable delivery (stored before it is handed on, acknowledged across nodes: JetStream's
+//!   counterpart) in rows of its own.
 //! - **Publish, same node**: the subscriber is on the publishing peer. NATS: on the publishing
 //!   connection (every message still goes through the server and back).
 //! - **Publish, other node**: the subscriber is on a second peer. NATS: a second client of the

@@ -11,7 +11,8 @@ use std::{
 
 use micro_primitives::NodeId;
 use mucp_offchain::{
-	peer::{Multiaddr, Peer, PeerConfig, Service, Subscription},
+	broker::DeliveryMode,
+	peer::{Multiaddr, Peer, PeerConfig, PublishOptions, Service, Subscription},
 	protocol::Message,
 	registry::Endpoint,
 	settlement::{
@@ -85,6 +86,9 @@ async fn peer(dir: &tempfile::TempDir, name: &str, bootstrap: Vec<Multiaddr>) ->
 	config.call_timeout = Duration::from_secs(30);
 	// No chain here: the two peers believe each other.
 	config.authority = mucp_offchain::authority::trust_all();
+	// As deep as async-nats's subscription buffer (65,536), so neither drops a core message
+	// for a subscriber that is merely behind.
+	config.broker.subscriber_buffer = 65_536;
 	Peer::start(config).await.expect("the peer starts")
 }
 
@@ -126,11 +130,15 @@ fn drain(subscriptions: Vec<Subscription>, tally: &Tally) -> Vec<tokio::task::Jo
 		.collect()
 }
 
-/// Publishes `messages` from `publisher` to `topic` while `subscriptions` receive `total`.
+/// Publishes `messages` from `publisher` to `topic` in `mode`, pipelined through one
+/// [`mucp_offchain::peer::Publisher`] (as async-nats publishes: handed over, not awaited one
+/// by one), while `subscriptions` receive `total`.
+#[allow(clippy::too_many_arguments)]
 async fn flow(
 	probe: &Probe,
 	publisher: &Peer,
 	topic: &str,
+	mode: DeliveryMode,
 	size: usize,
 	messages: usize,
 	subscriptions: Vec<Subscription>,
@@ -139,10 +147,14 @@ async fn flow(
 	let tally = Tally::new(total);
 	let tasks = drain(subscriptions, &tally);
 	let payload = vec![0x0a_u8; size];
+	let sender = publisher
+		.publisher(topic, PublishOptions { delivery: mode })
+		.expect("a publisher for the topic");
+	let sender = Arc::new(tokio::sync::Mutex::new(sender));
 	let (rate, usage) = measure_flow(probe, messages, &tally, || {
-		let payload = payload.clone();
+		let (payload, sender) = (payload.clone(), sender.clone());
 		async move {
-			publisher.publish(topic, payload).await.expect("published");
+			sender.lock().await.send(payload).await.expect("published");
 		}
 	})
 	.await;
@@ -228,35 +240,29 @@ pub async fn run(counts: &Counts, results: &mut Results) {
 		results.add_paid(size, &unpaid, &paid);
 	}
 
-	for size in SIZES {
-		let topic = format!("same-{size}");
-		let subscription = client.subscribe(&topic, None).expect("subscribed");
-		let figure = flow(
-			&probe,
-			&client,
-			&topic,
-			size,
-			counts.messages,
-			vec![subscription],
-			counts.messages,
-		)
-		.await;
-		results.add(&format!("publish msg/s, same node, {size} B"), false, System::Mucp, figure);
+	// Core (at most once) is NATS core's counterpart and fills the rows NATS has; durable
+	// (stored before it is handed on, acknowledged across nodes: JetStream's counterpart) gets
+	// rows of its own.
+	for (mode, label) in [(DeliveryMode::Core, ""), (DeliveryMode::Durable, "durable ")] {
+		for size in SIZES {
+			let topic = format!("same-{}{size}", mode.as_str());
+			let subscription = client.subscribe(&topic, None).expect("subscribed");
+			let messages = counts.messages;
+			let figure =
+				flow(&probe, &client, &topic, mode, size, messages, vec![subscription], messages)
+					.await;
+			let row = format!("{label}publish msg/s, same node, {size} B");
+			results.add(&row, false, System::Mucp, figure);
 
-		let topic = format!("other-{size}");
-		let subscription = server.subscribe(&topic, None).expect("subscribed");
-		until_heard(&client, &topic, None).await;
-		let figure = flow(
-			&probe,
-			&client,
-			&topic,
-			size,
-			counts.messages,
-			vec![subscription],
-			counts.messages,
-		)
-		.await;
-		results.add(&format!("publish msg/s, other node, {size} B"), false, System::Mucp, figure);
+			let topic = format!("other-{}{size}", mode.as_str());
+			let subscription = server.subscribe(&topic, None).expect("subscribed");
+			until_heard(&client, &topic, None).await;
+			let figure =
+				flow(&probe, &client, &topic, mode, size, messages, vec![subscription], messages)
+					.await;
+			let row = format!("{label}publish msg/s, other node, {size} B");
+			results.add(&row, false, System::Mucp, figure);
+		}
 	}
 
 	let topic = "fan-out";
@@ -264,8 +270,17 @@ pub async fn run(counts: &Counts, results: &mut Results) {
 		(0..FAN_OUT).map(|_| server.subscribe(topic, None).expect("subscribed")).collect();
 	until_heard(&client, topic, None).await;
 	let messages = counts.messages / FAN_OUT;
-	let figure =
-		flow(&probe, &client, topic, GROUP_SIZE, messages, subscriptions, messages * FAN_OUT).await;
+	let figure = flow(
+		&probe,
+		&client,
+		topic,
+		DeliveryMode::Core,
+		GROUP_SIZE,
+		messages,
+		subscriptions,
+		messages * FAN_OUT,
+	)
+	.await;
 	results.add(&fan_out_row(), false, System::Mucp, figure);
 
 	let topic = "queue-group";
@@ -273,9 +288,18 @@ pub async fn run(counts: &Counts, results: &mut Results) {
 		.map(|_| server.subscribe(topic, Some("workers")).expect("subscribed"))
 		.collect();
 	until_heard(&client, topic, Some("workers")).await;
-	let figure =
-		flow(&probe, &client, topic, GROUP_SIZE, counts.messages, subscriptions, counts.messages)
-			.await;
+	let messages = counts.messages;
+	let figure = flow(
+		&probe,
+		&client,
+		topic,
+		DeliveryMode::Core,
+		GROUP_SIZE,
+		messages,
+		subscriptions,
+		messages,
+	)
+	.await;
 	results.add(&queue_row(), false, System::Mucp, figure);
 
 	client.close().await;
