@@ -62,7 +62,11 @@ fn start(dir: &Path, tls: bool) -> Server {
 		.and_then(|listener| listener.local_addr())
 		.expect("a free port")
 		.port();
-	let mut config = format!("listen: \"127.0.0.1:{port}\"\n");
+	// Room for a whole publish run (50,000 messages of 4 KiB) waiting for the subscriber, so
+	// the server does not cut it off as a slow consumer and drop messages: MUCP's subscribers
+	// get the same depth (`subscriber_buffer`).
+	let mut config =
+		format!("listen: \"127.0.0.1:{port}\"\nmax_pending: 1GB\nwrite_deadline: \"60s\"\n");
 	let mut root = None;
 	if tls {
 		let (cert, key) = self_signed(dir);
@@ -96,7 +100,8 @@ fn start(dir: &Path, tls: bool) -> Server {
 
 impl Server {
 	async fn connect(&self) -> async_nats::Client {
-		let mut options = async_nats::ConnectOptions::new();
+		// As deep as MUCP's subscriber buffer in this bench (65,536).
+		let mut options = async_nats::ConnectOptions::new().subscription_capacity(65_536);
 		if let Some(root) = &self.root {
 			options = options.require_tls(true).add_root_certificates(root.clone());
 		}
