@@ -235,8 +235,8 @@ impl Driver {
 				if topic == REGISTRY_TOPIC {
 					self.take_announcement(message);
 				}
-				// Publications travel on the call protocol, acknowledged: whatever arrives on
-				// a topic's gossip channel is ignored.
+				// Publications travel on links (durable ones acknowledged): whatever arrives
+				// on a topic's gossip channel is ignored.
 			}
 			SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Subscribed {
 				peer_id,

@@ -83,7 +83,7 @@ use super::{
 	Peer, Shared,
 };
 
-/// The service name of the broker's node-to-node delivery on the call protocol.
+/// The service name of the broker's node-to-node delivery on links.
 pub(super) const BROKER_SERVICE: &str = "mucp.broker";
 
 /// The endpoint a node hands another a publication on; the answer acknowledges it.
