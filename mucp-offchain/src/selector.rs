@@ -22,23 +22,21 @@ use libp2p::PeerId;
 use crate::{authority::Authority, registry::Node};
 
 /// The nodes a call to `service` may go to, among `running` (each node with the version it
-/// runs): this peer itself (`local`), and the nodes the `authority` places that version on;
-/// each once, by id. A node id that is not a peer id is left out.
+/// runs): this peer itself (`local`, its id in base58), and the nodes the `authority` places
+/// that version on; each once, by id. `parse` reads a node's id (a cache: base58 is slow); a
+/// node id that is not a peer id is left out.
 pub fn placed_nodes(
 	service: &str,
 	running: Vec<(String, Node)>,
-	local: &PeerId,
+	local: &str,
+	parse: impl Fn(&str) -> Option<PeerId>,
 	authority: &dyn Authority,
 ) -> Vec<Node> {
-	let local = local.to_string();
 	let mut nodes: Vec<Node> = running
 		.into_iter()
 		.filter(|(version, node)| {
 			node.id == local
-				|| node
-					.id
-					.parse::<PeerId>()
-					.is_ok_and(|peer| authority.placed(&peer, service, version))
+				|| parse(&node.id).is_some_and(|peer| authority.placed(&peer, service, version))
 		})
 		.map(|(_, node)| node)
 		.collect();
@@ -249,7 +247,10 @@ mod tests {
 			("1".to_owned(), node("not a peer id".into())),
 		];
 		let chosen: Vec<String> =
-			placed_nodes("greeter", running, &local, &chain).into_iter().map(|n| n.id).collect();
+			placed_nodes("greeter", running, &local.to_string(), |id| id.parse().ok(), &chain)
+				.into_iter()
+				.map(|n| n.id)
+				.collect();
 		let mut expected = vec![placed.to_string(), local.to_string()];
 		expected.sort();
 		assert_eq!(chosen, expected, "the unplaced version and the malformed id are left out");

@@ -21,7 +21,8 @@
 //!
 //! Needs `nats-server` on the `PATH` (`scripts/setup.sh` installs it). Run with
 //! `cargo bench -p mucp-offchain --bench versus_nats`; `BENCH_QUICK=1` runs a tenth of the
-//! iterations.
+//! iterations; `BENCH_ONLY=mucp` runs only MUCP's side, `BENCH_ONLY=calls` only its calls and
+//! `BENCH_ONLY=publish` only its publications (to profile one side under `perf record`).
 
 mod mucp;
 mod nats;
@@ -201,9 +202,13 @@ async fn main() {
 	);
 	let started = Instant::now();
 	let mut results = Results::default();
-	mucp::run(&counts, &mut results).await;
-	nats::run(&counts, false, &mut results).await;
-	nats::run(&counts, true, &mut results).await;
+	let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+	let phases = mucp::Phases { calls: only != "publish", publish: only != "calls" };
+	mucp::run(&counts, phases, &mut results).await;
+	if only.is_empty() {
+		nats::run(&counts, false, &mut results).await;
+		nats::run(&counts, true, &mut results).await;
+	}
 	results.print();
 	println!("(whole run: {:.0} s)", started.elapsed().as_secs_f64());
 }

@@ -164,7 +164,14 @@ async fn flow(
 	Figure { value: rate, usage }
 }
 
-pub async fn run(counts: &Counts, results: &mut Results) {
+/// Which of MUCP's phases run.
+pub struct Phases {
+	pub calls: bool,
+	pub publish: bool,
+}
+
+/// Runs MUCP's side: the `phases` asked for.
+pub async fn run(counts: &Counts, phases: Phases, results: &mut Results) {
 	let probe = Probe::new(None);
 	let dir = tempfile::tempdir().expect("a temporary directory");
 	let server = peer(&dir, "server", Vec::new()).await;
@@ -196,7 +203,7 @@ pub async fn run(counts: &Counts, results: &mut Results) {
 	let header = Arc::new(allowance_header());
 	let ids = Arc::new(AtomicU64::new(0));
 
-	for size in SIZES {
+	for size in SIZES.into_iter().filter(|_| phases.calls) {
 		let body = vec![0x0a_u8; size];
 		let caller = client.clone();
 		let unpaid = measure_calls(
@@ -239,6 +246,15 @@ pub async fn run(counts: &Counts, results: &mut Results) {
 		.await;
 		results.add_paid(size, &unpaid, &paid);
 	}
+	if !phases.publish {
+		client.close().await;
+		server.close().await;
+		return;
+	}
+
+	// The link between the peers is open before anything is published (core messages sent
+	// while it opens may be dropped, as core delivery allows).
+	client.call("echo", "Echo.Call", b"warm".to_vec()).await.expect("echo");
 
 	// Core (at most once) is NATS core's counterpart and fills the rows NATS has; durable
 	// (stored before it is handed on, acknowledged across nodes: JetStream's counterpart) gets

@@ -336,10 +336,33 @@ struct State {
 	topics: HashMap<String, Topic>,
 	pending: HashMap<u64, Pending>,
 	outbox: BTreeMap<(String, u64), Outgoing>,
+	/// How many messages `outbox` holds for each node, so a publish does not count them.
+	outbox_held: HashMap<String, usize>,
 	stored: usize,
 	next_subscriber: u64,
 	next_tag: u64,
 	next_sequence: u64,
+}
+
+impl State {
+	/// Holds `outgoing` in `node`'s outbox as `sequence`.
+	fn outbox_insert(&mut self, node: String, sequence: u64, outgoing: Outgoing) {
+		if self.outbox.insert((node.clone(), sequence), outgoing).is_none() {
+			*self.outbox_held.entry(node).or_default() += 1;
+		}
+	}
+
+	/// Takes `sequence` out of `node`'s outbox.
+	fn outbox_remove(&mut self, node: &str, sequence: u64) -> Option<Outgoing> {
+		let removed = self.outbox.remove(&(node.to_owned(), sequence))?;
+		if let Some(held) = self.outbox_held.get_mut(node) {
+			*held = held.saturating_sub(1);
+			if *held == 0 {
+				self.outbox_held.remove(node);
+			}
+		}
+		Some(removed)
+	}
 }
 
 /// The broker of one node.
@@ -405,7 +428,7 @@ impl Broker {
 				publication: publication.to_vec(),
 				due: UNIX_EPOCH,
 			};
-			state.outbox.insert((node, sequence), outgoing);
+			state.outbox_insert(node, sequence, outgoing);
 			state.stored += 1;
 		}
 		for topic in state.topics.values_mut() {
@@ -658,15 +681,17 @@ impl Broker {
 		now: SystemTime,
 		ops: &mut Vec<Op>,
 	) {
-		let held: Vec<u64> = state
+		let held = state.outbox_held.get(node).copied().unwrap_or_default();
+		let excess = (held + 1).saturating_sub(self.config.outbox_limit.max(1));
+		let oldest: Vec<u64> = state
 			.outbox
 			.range((node.to_owned(), 0)..=(node.to_owned(), u64::MAX))
+			.take(excess)
 			.map(|((_, sequence), _)| *sequence)
 			.collect();
-		let excess = (held.len() + 1).saturating_sub(self.config.outbox_limit.max(1));
-		for sequence in held.into_iter().take(excess) {
+		for sequence in oldest {
 			log::warn!(target: "mucp", "the outbox for {node} is full: its oldest message is dropped");
-			state.outbox.remove(&(node.to_owned(), sequence));
+			state.outbox_remove(node, sequence);
 			state.stored = state.stored.saturating_sub(1);
 			ops.push(Op::RemoveOutbox { node: node.to_owned(), sequence });
 		}
@@ -676,7 +701,7 @@ impl Broker {
 		ops.push(Op::PutOutbox { node: node.to_owned(), sequence, row: row(now, &publication) });
 		let outgoing =
 			Outgoing { topic: topic.to_owned(), published_at: now, publication, due: now };
-		state.outbox.insert((node.to_owned(), sequence), outgoing);
+		state.outbox_insert(node.to_owned(), sequence, outgoing);
 	}
 
 	/// Whether `topic` has a subscriber here, and the queue groups its subscribers here form.
@@ -738,12 +763,22 @@ impl Broker {
 		let mut due: Vec<(String, Vec<(u64, Vec<u8>)>)> = Vec::new();
 		let mut size = 0;
 		let mut gone = Vec::new();
+		// Whether the node of the entries being read is busy: asked once per node.
+		let mut node_busy: Option<(&str, bool)> = None;
 		for ((node, sequence), outgoing) in state.outbox.iter_mut() {
 			if expired(&self.config, outgoing.published_at, now) {
 				gone.push((node.clone(), *sequence));
 				continue;
 			}
-			if busy(node) || (outgoing.due > now && reconnected != Some(node.as_str())) {
+			let is_busy = match node_busy {
+				Some((last, is_busy)) if last == node => is_busy,
+				_ => {
+					let is_busy = busy(node);
+					node_busy = Some((node, is_busy));
+					is_busy
+				}
+			};
+			if is_busy || (outgoing.due > now && reconnected != Some(node.as_str())) {
 				continue;
 			}
 			if due.last().is_none_or(|(last, _)| last != node) {
@@ -760,7 +795,7 @@ impl Broker {
 		}
 		let mut ops = Vec::new();
 		for (node, sequence) in gone {
-			state.outbox.remove(&(node.clone(), sequence));
+			state.outbox_remove(&node, sequence);
 			state.stored = state.stored.saturating_sub(1);
 			ops.push(Op::RemoveOutbox { node, sequence });
 		}
@@ -771,7 +806,7 @@ impl Broker {
 	/// `node` acknowledged the message `sequence` of its outbox: it leaves the disk.
 	pub fn outbox_acked(&self, node: &str, sequence: u64) {
 		let mut state = self.lock();
-		if state.outbox.remove(&(node.to_owned(), sequence)).is_some() {
+		if state.outbox_remove(node, sequence).is_some() {
 			state.stored = state.stored.saturating_sub(1);
 			self.store.write_later(vec![Op::RemoveOutbox { node: node.to_owned(), sequence }]);
 		}
@@ -780,15 +815,14 @@ impl Broker {
 	/// The nodes with messages waiting for them.
 	pub fn outbox_nodes(&self) -> Vec<String> {
 		let state = self.lock();
-		let mut nodes: Vec<String> = state.outbox.keys().map(|(node, _)| node.clone()).collect();
-		nodes.dedup();
+		let mut nodes: Vec<String> = state.outbox_held.keys().cloned().collect();
+		nodes.sort();
 		nodes
 	}
 
 	/// How many messages wait for `node`.
 	pub fn outbox_len(&self, node: &str) -> usize {
-		let state = self.lock();
-		state.outbox.range((node.to_owned(), 0)..=(node.to_owned(), u64::MAX)).count()
+		self.lock().outbox_held.get(node).copied().unwrap_or_default()
 	}
 
 	/// The topics with messages waiting for `node`.

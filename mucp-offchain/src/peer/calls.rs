@@ -170,7 +170,14 @@ impl Peer {
 	fn nodes_running(&self, service: &str) -> Vec<registry::Node> {
 		let running =
 			self.shared.registry.lock().expect("not poisoned").nodes_of(service, Instant::now());
-		placed_nodes(service, running, &self.shared.local, self.shared.config.authority.as_ref())
+		let local = self.shared.ids.name(&self.shared.local);
+		placed_nodes(
+			service,
+			running,
+			&local,
+			|id| self.shared.ids.parse(id),
+			self.shared.config.authority.as_ref(),
+		)
 	}
 
 	fn pick(

@@ -514,7 +514,8 @@ impl Shared {
 			})
 			.collect();
 		let queue_nodes = self.choose_queue_nodes(topic, &listeners, remote_groups, &local_groups);
-		(self.plan_of(listeners.iter().map(PeerId::to_string).collect(), queue_nodes), listeners)
+		let names = listeners.iter().map(|peer| self.ids.name(peer).to_string()).collect();
+		(self.plan_of(names, queue_nodes), listeners)
 	}
 
 	fn plan_of(&self, nodes: Vec<String>, queue_nodes: HashMap<String, String>) -> Plan {
@@ -540,7 +541,12 @@ impl Shared {
 		}
 		for (group, peers) in remote_groups {
 			let entry = candidates.entry(group).or_default();
-			entry.extend(peers.iter().filter(|p| listeners.contains(p)).map(|p| p.to_string()));
+			entry.extend(
+				peers
+					.iter()
+					.filter(|p| listeners.contains(p))
+					.map(|p| self.ids.name(p).to_string()),
+			);
 		}
 		let mut turns = self.queue_turns.lock().expect("not poisoned");
 		let mut chosen = HashMap::new();
@@ -669,7 +675,7 @@ impl Shared {
 		let refused = |what: &str| MicroError::bad_request(BROKER_SERVICE, what);
 		let batch = Publications::decode(bytes)
 			.map_err(|e| refused(&format!("malformed publications: {e}")))?;
-		let sender = from.to_string();
+		let sender = self.ids.name(&from);
 		let mut commits = Vec::new();
 		for publication in batch.publications {
 			let envelope =

@@ -23,7 +23,8 @@
 //!
 //! - **Disk off the hot path: counts are group-committed.** Counting a call changes the
 //!   in-memory state under a short lock and marks the entry dirty; a writer thread of its own
-//!   commits every dirty entry in one redb transaction, one fsync per batch (redb 2.6 fsyncs
+//!   commits every dirty entry in one redb transaction at most every [`COMMIT_INTERVAL`] (so
+//!   one call at a time does not cost a commit each), one fsync per batch (redb 2.6 fsyncs
 //!   even `Durability::Eventual` commits on Linux, so committing per call meant one fsync per
 //!   call, under the lock, on a runtime thread). The in-memory count is the one admission
 //!   checks, so calls in flight and counted never pass `max_calls` or the consumer's tokens.
@@ -32,7 +33,7 @@
 //!   as the report, so a report on disk never covers counts that are not.
 //!
 //! What a crash (SIGKILL, power loss) does: the counts of the last batch not yet committed,
-//! the calls answered in the last few milliseconds, are lost, and never those a flush or a
+//! the calls answered in the last [`COMMIT_INTERVAL`] or so, are lost, and never those a flush or a
 //! report acknowledged. The node then under-charges those calls (it reports fewer than it
 //! served), and never over-charges: no count reaches disk that was not served, and a report
 //! is never written ahead of its counts. After the restart the lost calls no longer count
@@ -54,7 +55,7 @@ use std::{
 		Arc, Condvar, Mutex,
 	},
 	thread::JoinHandle,
-	time::Duration,
+	time::{Duration, Instant},
 };
 
 use codec::{Decode, Encode};
@@ -334,6 +335,11 @@ struct Shared {
 	crashed: AtomicBool,
 	/// Transactions committed since the ledger opened.
 	commits: AtomicU64,
+	/// Set by [`Ledger::flush`]: commit now, without waiting out [`COMMIT_INTERVAL`].
+	flush_wanted: AtomicBool,
+	/// Set while the writer sleeps with nothing to commit: only then does a change wake it (a
+	/// change made while it waits out the interval is taken by the next commit anyway).
+	idle: AtomicBool,
 }
 
 #[derive(Default)]
@@ -367,6 +373,12 @@ pub struct Ledger {
 
 /// How long the writer waits before retrying a failed commit.
 const RETRY_AFTER: Duration = Duration::from_millis(100);
+
+/// Shortest time between two of the writer's commits: the counts of every call answered in
+/// that time share one transaction and one fsync, however slowly they come (one call at a time
+/// would otherwise cost a commit each). It bounds what a crash can lose: the calls answered in
+/// the last interval. [`Ledger::flush`] and reports commit at once.
+pub const COMMIT_INTERVAL: Duration = Duration::from_millis(10);
 
 impl Shared {
 	/// Commits the changes not committed yet, in one transaction (one fsync). Returns the
@@ -432,16 +444,28 @@ impl Shared {
 		self.committed_changed.notify_all();
 	}
 
-	/// The writer thread: commits batches while changes wait, until the ledger closes.
+	/// The writer thread: commits batches while changes wait, at most one per
+	/// [`COMMIT_INTERVAL`] unless a flush waits, until the ledger closes.
 	fn run_writer(&self) {
+		let mut last_commit: Option<Instant> = None;
 		loop {
 			if self.crashed.load(Ordering::SeqCst) {
 				return;
 			}
 			let closing = self.closing.load(Ordering::SeqCst);
-			let waiting = self.changes.load(Ordering::SeqCst)
-				> self.committed.lock().expect("not poisoned").generation;
-			if waiting {
+			if self.waiting() {
+				let due = last_commit.map(|at| at + COMMIT_INTERVAL);
+				let now = Instant::now();
+				if let Some(due) = due.filter(|due| *due > now) {
+					if !closing && !self.flush_wanted.load(Ordering::SeqCst) {
+						std::thread::park_timeout(due - now);
+						continue;
+					}
+				}
+				// Cleared before the batch is taken: a flush asking after this sees its
+				// changes in this batch, or asks again for the next.
+				self.flush_wanted.store(false, Ordering::SeqCst);
+				last_commit = Some(Instant::now());
 				if let Err(error) = self.commit_dirty() {
 					if self.crashed.load(Ordering::SeqCst) {
 						return;
@@ -457,8 +481,22 @@ impl Shared {
 			if closing {
 				return;
 			}
+			// Idle: a change wakes the writer. Checked again once marked idle, so a change
+			// counted in between is never left waiting for a wake-up that already passed.
+			self.idle.store(true, Ordering::SeqCst);
+			if self.waiting() || self.closing.load(Ordering::SeqCst) {
+				self.idle.store(false, Ordering::SeqCst);
+				continue;
+			}
 			std::thread::park();
+			self.idle.store(false, Ordering::SeqCst);
 		}
+	}
+
+	/// Whether changes wait to be committed.
+	fn waiting(&self) -> bool {
+		self.changes.load(Ordering::SeqCst)
+			> self.committed.lock().expect("not poisoned").generation
 	}
 }
 
@@ -542,6 +580,8 @@ impl Ledger {
 			closing: AtomicBool::new(false),
 			crashed: AtomicBool::new(false),
 			commits: AtomicU64::new(0),
+			flush_wanted: AtomicBool::new(false),
+			idle: AtomicBool::new(false),
 		});
 		let writer = std::thread::Builder::new()
 			.name("mucp-ledger".into())
@@ -558,6 +598,7 @@ impl Ledger {
 	pub fn flush(&self) -> Result<(), String> {
 		let shared = &self.inner.shared;
 		let target = shared.changes.load(Ordering::SeqCst);
+		shared.flush_wanted.store(true, Ordering::SeqCst);
 		if let Some(writer) = &self.inner.writer {
 			writer.thread().unpark();
 		}
@@ -603,8 +644,12 @@ impl Ledger {
 		state.dirty.generation = self.inner.shared.changes.fetch_add(1, Ordering::SeqCst) + 1;
 	}
 
-	/// Wakes the writer: call after the state lock is released.
+	/// Wakes the writer if it sleeps with nothing to commit: call after the state lock is
+	/// released.
 	fn wake_writer(&self) {
+		if !self.inner.shared.idle.swap(false, Ordering::SeqCst) {
+			return;
+		}
 		if let Some(writer) = &self.inner.writer {
 			writer.thread().unpark();
 		}
@@ -1158,6 +1203,30 @@ mod tests {
 		assert_eq!(reopened.standing(&dave, 1).unwrap().counted, 50);
 		assert_eq!(reopened.standing(&eve, 1).unwrap().counted, 51, "the last, at close");
 		assert_eq!(reopened.unsettled(), 101);
+	}
+
+	/// Calls counted one at a time share commits too: at most one per [`COMMIT_INTERVAL`]
+	/// (and one more for the flush), not one per call.
+	#[test]
+	fn counts_made_one_at_a_time_are_committed_at_most_once_per_interval() {
+		let dir = tempfile::tempdir().unwrap();
+		let ledger = Ledger::open(&dir.path().join("l.redb")).unwrap();
+		let dave = allowance_of("//Dave", 1);
+		let before = ledger.inner.shared.commits.load(Ordering::SeqCst);
+		let started = Instant::now();
+		for _ in 0..300 {
+			ledger.count(&dave, 1, 1).unwrap();
+			std::thread::yield_now();
+		}
+		let elapsed = started.elapsed();
+		ledger.flush().unwrap();
+		let commits = ledger.inner.shared.commits.load(Ordering::SeqCst) - before;
+		let most = elapsed.as_millis() / COMMIT_INTERVAL.as_millis() + 2;
+		assert!(
+			u128::from(commits) <= most,
+			"{commits} commits for 300 counts in {elapsed:?}: at most {most}"
+		);
+		assert_eq!(ledger.standing(&dave, 1).unwrap().counted, 300);
 	}
 
 	/// A crash (SIGKILL: nothing more reaches the disk, nothing is flushed) loses only the
