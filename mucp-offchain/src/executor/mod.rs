@@ -51,6 +51,7 @@
 mod abi;
 pub mod deploy;
 pub mod source;
+mod warm;
 
 pub use deploy::{Deployment, VERSION_HEADER};
 
@@ -409,10 +410,12 @@ pub(crate) struct CallState {
 	nested_calls: u32,
 }
 
-/// A compiled module, linked and ready to instantiate, its ABI exports looked up.
+/// A compiled module, linked and ready to instantiate, its ABI exports looked up, and its
+/// warm instances if it may have some ([`warm`]).
 struct Loaded {
 	pre: InstancePre<CallState>,
 	exports: abi::Exports,
+	warm: Option<warm::Pool>,
 }
 
 /// Compiles, caches and runs service modules.
@@ -424,6 +427,13 @@ pub struct Executor {
 	stop_ticker: Arc<AtomicBool>,
 	/// Calls running now, at most [`ExecutorConfig::max_instances`].
 	running: AtomicU32,
+	/// The kernel's page map, which resetting a warm instance reads; without it no instance
+	/// is kept warm.
+	page_map: Option<warm::PageMap>,
+	/// Idle warm instances of all modules, at most [`ExecutorConfig::max_instances`].
+	idle: Arc<AtomicU32>,
+	/// The host and storage an idle instance's store holds between calls: nothing.
+	idle_state: (Arc<dyn Host>, Arc<Storage>),
 }
 
 /// How much of each table slot stays resident between instances (zeroed with `memset`; the rest
@@ -437,8 +447,9 @@ impl Executor {
 	/// An executor with `config`'s limits. It starts a thread that advances the epoch every
 	/// millisecond, stopped when the executor is dropped.
 	pub fn new(config: ExecutorConfig) -> Result<Self, String> {
-		// The running calls' instances, and one for a load checking a module.
-		let slots = config.max_instances.saturating_add(1);
+		// The running calls' instances, as many idle warm ones, and one for a load checking a
+		// module.
+		let slots = config.max_instances.saturating_mul(2).saturating_add(1);
 		let mut pooling = PoolingAllocationConfig::default();
 		pooling
 			.total_memories(slots)
@@ -477,6 +488,9 @@ impl Executor {
 			config,
 			stop_ticker,
 			running: AtomicU32::new(0),
+			page_map: warm::PageMap::open(),
+			idle: Arc::new(AtomicU32::new(0)),
+			idle_state: (Arc::new(Isolated), Arc::new(Storage::new(0))),
 		})
 	}
 
@@ -506,8 +520,18 @@ impl Executor {
 		if self.is_loaded(&hash) {
 			return Ok(hash);
 		}
-		let module =
-			Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+		// A module whose instances can be reset exactly is compiled with its mutable globals
+		// exported, so a reset can set them back (see `warm`); any other as it is.
+		let plan = self.page_map.as_ref().and_then(|_| warm::plan(wasm));
+		let (module, plan) = match plan.and_then(|plan| {
+			Module::new(&self.engine, &plan.wasm).ok().map(|module| (module, plan))
+		}) {
+			Some((module, plan)) => (module, Some(plan)),
+			None => (
+				Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(format!("{e:#}")))?,
+				None,
+			),
+		};
 		for import in module.imports() {
 			let name = format!("{}::{}", import.module(), import.name());
 			if import.module() != abi::MODULE || !abi::IMPORTS.contains(&import.name()) {
@@ -523,13 +547,28 @@ impl Executor {
 			self.linker.instantiate_pre(&module).map_err(|e| LoadError::Abi(format!("{e:#}")))?;
 		let exports = abi::Exports::of(&module)
 			.ok_or_else(|| LoadError::Abi("it lacks an export the ABI requires".into()))?;
-		let loaded = Loaded { pre, exports };
+		let mut loaded = Loaded { pre, exports, warm: None };
+		let mut fresh = self
+			.instantiate(&loaded)
+			.map_err(|e| LoadError::Abi(format!("it does not instantiate: {e:#}")))?;
+		// Read before the instance runs anything: the memory every fresh instance starts with.
+		loaded.warm = plan.as_ref().zip(self.page_map.as_ref()).and_then(|(plan, page_map)| {
+			warm::Pool::new(
+				&module,
+				plan,
+				&fresh,
+				page_map,
+				self.idle.clone(),
+				self.config.max_instances,
+			)
+		});
 		let version = self
-			.abi_version(&loaded)
+			.abi_version(&mut fresh)
 			.map_err(|e| LoadError::Abi(format!("`micro_abi_version` failed: {e}")))?;
 		if version != ABI_VERSION {
 			return Err(LoadError::Abi(format!("it speaks version {version}")));
 		}
+		drop(fresh);
 		self.modules.lock().expect("modules lock").insert(hash, Arc::new(loaded));
 		Ok(hash)
 	}
@@ -547,17 +586,29 @@ impl Executor {
 		self.modules.lock().expect("modules lock").remove(hash);
 	}
 
-	fn store(&self, host: Arc<dyn Host>, storage: Arc<Storage>) -> Store<CallState> {
-		new_store(&self.engine, &self.config, host, storage)
+	/// What `micro_abi_version` of `fresh` answers.
+	fn abi_version(&self, fresh: &mut warm::Ready) -> Result<i32, String> {
+		fresh.store.set_epoch_deadline(deadline_ticks(&self.config));
+		let version = fresh
+			.entry
+			.instance
+			.get_typed_func::<(), i32>(&mut fresh.store, "micro_abi_version")
+			.map_err(|e| format!("{e:#}"))?;
+		version.call(&mut fresh.store, ()).map_err(|e| format!("{e:#}"))
 	}
 
-	fn abi_version(&self, loaded: &Loaded) -> Result<i32, String> {
-		let mut store = self.store(Arc::new(Isolated), Arc::new(Storage::new(0)));
-		let instance = loaded.pre.instantiate(&mut store).map_err(|e| format!("{e:#}"))?;
-		let version = instance
-			.get_typed_func::<(), i32>(&mut store, "micro_abi_version")
-			.map_err(|e| format!("{e:#}"))?;
-		version.call(&mut store, ()).map_err(|e| format!("{e:#}"))
+	/// A fresh instance of `loaded` in a store of its own, its state empty
+	/// ([`Self::idle_state`]); its mutable globals recorded if it may be kept warm.
+	fn instantiate(&self, loaded: &Loaded) -> Result<warm::Ready, wasmtime::Error> {
+		let (host, storage) = self.idle_state.clone();
+		let mut store = new_store(&self.engine, call_state(&self.config, host, storage));
+		let instance = loaded.pre.instantiate(&mut store)?;
+		let entry = abi::Entry::of(&mut store, &instance, &loaded.exports)?;
+		let mut ready = warm::Ready::once(store, entry);
+		if let Some(pool) = &loaded.warm {
+			pool.prepare(&mut ready)?;
+		}
+		Ok(ready)
 	}
 
 	/// Calls `endpoint` of the loaded module `hash` with `body`, in a fresh instance; blocks until the service answers, fails,
@@ -582,12 +633,25 @@ impl Executor {
 			return Err(self.busy(id));
 		}
 		let _running = Running(&self.running);
-		let mut store = self.store(host, storage);
+		let warm = loaded.warm.as_ref().and_then(warm::Pool::take);
+		let mut ready = match warm {
+			Some(ready) => ready,
+			None => self.instantiate(&loaded).map_err(|error| self.trap_error(id, error))?,
+		};
+		*ready.store.data_mut() = call_state(&self.config, host, storage);
+		ready.store.set_epoch_deadline(deadline_ticks(&self.config));
 		let deadline = Instant::now() + self.config.deadline;
 		let outcome = CallBudget::within(deadline, || {
-			abi::invoke(&mut store, &loaded.pre, &loaded.exports, endpoint, body, content_type)
+			abi::invoke(&mut ready.store, &ready.entry, endpoint, body, content_type)
 		});
-		let state = store.into_data();
+		let (host, storage) = self.idle_state.clone();
+		let state =
+			std::mem::replace(ready.store.data_mut(), call_state(&self.config, host, storage));
+		// Only an instance whose call returned is kept: one that trapped or ran out of time is
+		// dropped, and the pool resets its slot.
+		if let (Some(pool), Some(page_map), Ok(_)) = (&loaded.warm, &self.page_map, &outcome) {
+			pool.give_back(ready, page_map);
+		}
 		match outcome {
 			Ok(0) => state
 				.response
@@ -639,20 +703,15 @@ impl Executor {
 	}
 }
 
-/// A store for one call, with `config`'s memory limit and deadline.
-fn new_store(
-	engine: &Engine,
-	config: &ExecutorConfig,
-	host: Arc<dyn Host>,
-	storage: Arc<Storage>,
-) -> Store<CallState> {
+/// The state of a call with `config`'s memory limit, reaching `host` and `storage`.
+fn call_state(config: &ExecutorConfig, host: Arc<dyn Host>, storage: Arc<Storage>) -> CallState {
 	let limits = StoreLimitsBuilder::new()
 		.memory_size(config.memory_limit)
 		.instances(1)
 		.tables(1)
 		.memories(1)
 		.build();
-	let state = CallState {
+	CallState {
 		limits,
 		host,
 		storage,
@@ -661,10 +720,14 @@ fn new_store(
 		pending: Vec::new(),
 		max_response_size: config.max_response_size,
 		nested_calls: 0,
-	};
+	}
+}
+
+/// A store for one instance holding `state`, its memory limited by the state's limits and its
+/// calls stopped at their epoch deadline (set for each call).
+fn new_store(engine: &Engine, state: CallState) -> Store<CallState> {
 	let mut store = Store::new(engine, state);
 	store.limiter(|state| &mut state.limits);
-	store.set_epoch_deadline(deadline_ticks(config));
 	store.epoch_deadline_trap();
 	store
 }
