@@ -528,7 +528,8 @@ impl Executor {
 		}) {
 			Some((module, plan)) => (module, Some(plan)),
 			None => (
-				Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(format!("{e:#}")))?,
+				Module::new(&self.engine, wasm)
+					.map_err(|e| LoadError::Invalid(format!("{e:#}")))?,
 				None,
 			),
 		};
@@ -978,6 +979,86 @@ pub(crate) mod tests {
 			let trapped = call("Trap").unwrap_err();
 			assert_eq!(trapped.0, 500, "round {round}: {trapped:?}");
 		}
+	}
+
+	#[test]
+	fn a_warm_instance_starts_each_call_as_fresh_even_after_deep_writes_and_growth() {
+		// Fails unless memory, its size and the globals are as the module starts them: 2 pages,
+		// zeros at 3000, 100000 (the second page) and the last word, the data segments intact,
+		// and, if its body is shorter, no byte of an earlier 100-byte body (placed at 4096) at
+		// 4160. Then dirties
+		// all of them; `Grow` also grows memory and writes into the new page.
+		let marker = wat::parse_str(
+			r#"(module
+  (import "micro" "respond" (func $respond (param i32 i32)))
+  (import "micro" "fail" (func $fail (param i32 i32 i32)))
+  (memory (export "memory") 2 4)
+  (global $seen (mut i32) (i32.const 0))
+  (global $count (mut i64) (i64.const 5))
+  (data (i32.const 1000) "dirty")
+  (data (i32.const 2000) "clean")
+  (data (i32.const 70000) "deep")
+  (func (export "micro_abi_version") (result i32) (i32.const 1))
+  (func (export "micro_alloc") (param i32) (result i32) (i32.const 4096))
+  (func (export "micro_handle") (param i32 i32 i32 i32 i32) (result i32)
+    (if (i32.or
+          (i32.or
+            (i32.ne (memory.size) (i32.const 2))
+            (i32.or (global.get $seen) (i64.ne (global.get $count) (i64.const 5))))
+          (i32.or
+            (i32.or (i32.load (i32.const 3000)) (i32.load (i32.const 100000)))
+            (i32.or
+              (i32.load (i32.const 131068))
+              (i32.or
+                (i32.ne (i32.load (i32.const 70000)) (i32.const 0x70656564))
+                (i32.or
+                  (i32.ne (i32.load8_u (i32.const 2000)) (i32.const 99))
+                  (i32.and
+                    (i32.lt_u (local.get 3) (i32.const 64))
+                    (i32.ne (i32.load8_u (i32.const 4160)) (i32.const 0))))))))
+      (then (call $fail (i32.const 500) (i32.const 1000) (i32.const 5)) (return (i32.const 1))))
+    (global.set $seen (i32.const 1))
+    (global.set $count (i64.const 6))
+    (i32.store (i32.const 3000) (i32.const 1))
+    (i32.store (i32.const 100000) (i32.const 1))
+    (i32.store (i32.const 131068) (i32.const 1))
+    (i32.store (i32.const 70000) (i32.const 1))
+    (i32.store8 (i32.const 2000) (i32.const 0))
+    (if (i32.eq (local.get 1) (i32.const 4))
+      (then
+        (drop (memory.grow (i32.const 1)))
+        (i32.store (i32.const 140000) (i32.const 1))))
+    (call $respond (i32.const 1000) (i32.const 5))
+    (i32.store8 (i32.const 1000) (i32.const 0))
+    (i32.const 0)))"#,
+		)
+		.unwrap();
+		let executor = executor(None);
+		let hash = executor.load(&marker, None).unwrap();
+		let idle = || {
+			let modules = executor.modules.lock().unwrap();
+			modules[&hash].warm.as_ref().expect("kept warm").idle()
+		};
+		let call = |endpoint: &str, body: &[u8]| {
+			let storage = Arc::new(Storage::new(0));
+			executor
+				.call(&hash, "t", endpoint, body, ContentType::Json, Arc::new(Isolated), storage)
+				.map_err(|error| (error.code, error.detail))
+		};
+		let long = [b'x'; 100];
+		assert_eq!(call("Dirty", &long).as_deref(), Ok(&b"dirty"[..]), "a fresh instance");
+		assert_eq!(idle(), 1, "kept warm");
+		for round in 0..10 {
+			assert_eq!(call("Dirty", b"{}").as_deref(), Ok(&b"dirty"[..]), "round {round}");
+			assert_eq!(idle(), 1, "round {round}: the same instance again");
+			assert_eq!(call("Dirty", &long).as_deref(), Ok(&b"dirty"[..]), "round {round}");
+		}
+		// Grown, the instance cannot be put back: it is dropped, and the next call's fresh
+		// instance starts with 2 pages.
+		assert_eq!(call("Grow", b"{}").as_deref(), Ok(&b"dirty"[..]));
+		assert_eq!(idle(), 0, "a grown instance is not kept");
+		assert_eq!(call("Dirty", b"{}").as_deref(), Ok(&b"dirty"[..]), "after growth");
+		assert_eq!(idle(), 1);
 	}
 
 	#[test]

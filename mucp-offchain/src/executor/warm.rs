@@ -223,12 +223,7 @@ impl Snapshot {
 			.chunks(page_size)
 			.map(|page| page.iter().any(|byte| *byte != 0).then(|| page.into()))
 			.collect();
-		Self {
-			wasm_pages: memory.size(store),
-			page_size,
-			pages,
-			zeros: vec![0; page_size].into(),
-		}
+		Self { wasm_pages: memory.size(store), page_size, pages, zeros: vec![0; page_size].into() }
 	}
 
 	fn page(&self, index: usize) -> &[u8] {
@@ -261,7 +256,10 @@ impl PageMap {
 	fn restore(&self, memory: &mut [u8], initial: &Snapshot, entries: &mut Vec<u8>) -> bool {
 		let page = self.page_size;
 		let base = memory.as_ptr() as usize;
-		if page != initial.page_size || base % page != 0 || memory.len() % page != 0 {
+		if page != initial.page_size
+			|| !base.is_multiple_of(page)
+			|| !memory.len().is_multiple_of(page)
+		{
 			return false;
 		}
 		entries.resize(memory.len() / page * 8, 0);
@@ -458,7 +456,10 @@ mod tests {
 				"(data $d \"x\") (func (memory.init $d (i32.const 0) (i32.const 0) (i32.const 1)))",
 			),
 			("an imported global", "(import \"micro\" \"g\" (global i32))"),
-			("our export names", "(global (export \"mucp.reset.global.9\") (mut i32) (i32.const 0))"),
+			(
+				"our export names",
+				"(global (export \"mucp.reset.global.9\") (mut i32) (i32.const 0))",
+			),
 		] {
 			let wasm = wat::parse_str(format!(
 				"(module {body} (memory (export \"memory\") 1) (table 1 funcref))"
