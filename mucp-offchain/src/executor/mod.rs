@@ -1062,6 +1062,53 @@ pub(crate) mod tests {
 	}
 
 	#[test]
+	fn a_warm_instance_that_touched_many_pages_is_dropped_not_compared_page_by_page() {
+		// Fails unless the last 8 of its memory's 128 kernel pages are zero; `Wide` then writes
+		// to every page.
+		let wide = wat::parse_str(
+			r#"(module
+  (import "micro" "respond" (func $respond (param i32 i32)))
+  (import "micro" "fail" (func $fail (param i32 i32 i32)))
+  (memory (export "memory") 8)
+  (func (export "micro_abi_version") (result i32) (i32.const 1))
+  (func (export "micro_alloc") (param i32) (result i32) (i32.const 0))
+  (func (export "micro_handle") (param i32 i32 i32 i32 i32) (result i32)
+    (local $at i32)
+    (local.set $at (i32.const 491520))
+    (loop $check
+      (if (i32.load8_u (i32.add (local.get $at) (i32.const 100)))
+        (then (call $fail (i32.const 500) (i32.const 0) (i32.const 0)) (return (i32.const 1))))
+      (local.set $at (i32.add (local.get $at) (i32.const 4096)))
+      (br_if $check (i32.lt_u (local.get $at) (i32.const 524288))))
+    (local.set $at (i32.const 0))
+    (if (i32.eq (local.get 1) (i32.const 4))
+      (then
+        (loop $write
+          (i32.store8 (i32.add (local.get $at) (i32.const 100)) (i32.const 1))
+          (local.set $at (i32.add (local.get $at) (i32.const 4096)))
+          (br_if $write (i32.lt_u (local.get $at) (i32.const 524288))))))
+    (call $respond (i32.const 0) (i32.const 0))
+    (i32.const 0)))"#,
+		)
+		.unwrap();
+		let executor = executor(None);
+		let hash = executor.load(&wide, None).unwrap();
+		let idle = || executor.modules.lock().unwrap()[&hash].warm.as_ref().unwrap().idle();
+		let call = |endpoint: &str| {
+			let storage = Arc::new(Storage::new(0));
+			executor
+				.call(&hash, "t", endpoint, b"", ContentType::Json, Arc::new(Isolated), storage)
+				.map_err(|error| (error.code, error.detail))
+		};
+		assert_eq!(call("Check"), Ok(Vec::new()));
+		assert_eq!(idle(), 1, "kept warm");
+		assert_eq!(call("Wide"), Ok(Vec::new()));
+		assert_eq!(idle(), 0, "128 pages touched: dropped");
+		assert_eq!(call("Check"), Ok(Vec::new()), "a fresh instance");
+		assert_eq!(idle(), 1);
+	}
+
+	#[test]
 	fn calls_past_max_instances_at_once_get_a_503() {
 		let executor = Arc::new(
 			Executor::new(ExecutorConfig {

@@ -237,6 +237,10 @@ pub(crate) struct PageMap {
 	page_size: usize,
 }
 
+/// Most pages a reset compares: an instance that has touched more is dropped instead (the
+/// pool's reset of its slot gives them back to the kernel), so a reset stays cheap.
+const MAX_PAGES_COMPARED: usize = 64;
+
 /// A page map entry's bits: the page is present, or swapped out.
 const PRESENT: u64 = 1 << 63;
 const SWAPPED: u64 = 1 << 62;
@@ -252,7 +256,8 @@ impl PageMap {
 	}
 
 	/// Rewrites every touched page of `memory` that differs from `initial`; false if it could
-	/// not tell which pages were touched (nothing is then known of the memory).
+	/// not tell which pages were touched, or more than [`MAX_PAGES_COMPARED`] were (the memory
+	/// is then left as it is, and must not be used again).
 	fn restore(&self, memory: &mut [u8], initial: &Snapshot, entries: &mut Vec<u8>) -> bool {
 		let page = self.page_size;
 		let base = memory.as_ptr() as usize;
@@ -266,9 +271,14 @@ impl PageMap {
 		if self.file.read_exact_at(entries, (base / page * 8) as u64).is_err() {
 			return false;
 		}
+		let touched = |entry: &[u8]| {
+			u64::from_ne_bytes(entry.try_into().expect("8 bytes")) & (PRESENT | SWAPPED) != 0
+		};
+		if entries.chunks_exact(8).filter(|entry| touched(entry)).count() > MAX_PAGES_COMPARED {
+			return false;
+		}
 		for (index, entry) in entries.chunks_exact(8).enumerate() {
-			let entry = u64::from_ne_bytes(entry.try_into().expect("8 bytes"));
-			if entry & (PRESENT | SWAPPED) == 0 {
+			if !touched(entry) {
 				continue;
 			}
 			let expected = initial.page(index);
