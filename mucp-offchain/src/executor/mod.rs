@@ -121,6 +121,9 @@ pub struct ExecutorConfig {
 	pub max_response_size: usize,
 	/// Where service versions keep their storage, one redb file each; in memory if `None`.
 	pub storage_dir: Option<PathBuf>,
+	/// Whether a module's instances may be kept warm between its calls, reset exactly after
+	/// each (see the module doc); if false, every call gets a fresh instance.
+	pub warm_instances: bool,
 }
 
 impl Default for ExecutorConfig {
@@ -132,6 +135,7 @@ impl Default for ExecutorConfig {
 			max_module_size: 16 << 20,
 			max_response_size: 4 << 20,
 			storage_dir: None,
+			warm_instances: true,
 		}
 	}
 }
@@ -463,7 +467,8 @@ impl Executor {
 	pub fn new(config: ExecutorConfig) -> Result<Self, String> {
 		// The running calls' instances, as many idle warm ones, and one for a load checking a
 		// module.
-		let slots = config.max_instances.saturating_mul(2).saturating_add(1);
+		let idle = if config.warm_instances { config.max_instances } else { 0 };
+		let slots = config.max_instances.saturating_add(idle).saturating_add(1);
 		let mut pooling = PoolingAllocationConfig::default();
 		pooling
 			.total_memories(slots)
@@ -484,6 +489,7 @@ impl Executor {
 		let engine = Engine::new(&wasm).map_err(|e| format!("wasmtime engine: {e}"))?;
 		let mut linker = Linker::new(&engine);
 		abi::link(&mut linker).map_err(|e| format!("linking the host functions: {e}"))?;
+		let page_map = config.warm_instances.then(warm::PageMap::open).flatten();
 		let stop_ticker = Arc::new(AtomicBool::new(false));
 		let (ticking, stop) = (engine.clone(), stop_ticker.clone());
 		thread::Builder::new()
@@ -502,7 +508,7 @@ impl Executor {
 			config,
 			stop_ticker,
 			running: AtomicU32::new(0),
-			page_map: warm::PageMap::open(),
+			page_map,
 			idle: Arc::new(AtomicU32::new(0)),
 			idle_state: (Arc::new(Isolated), Arc::new(Storage::new(0))),
 		})
@@ -1121,6 +1127,22 @@ pub(crate) mod tests {
 		assert_eq!(idle(), 0, "128 pages touched: dropped");
 		assert_eq!(call("Check"), Ok(Vec::new()), "a fresh instance");
 		assert_eq!(idle(), 1);
+	}
+
+	#[test]
+	fn with_warm_instances_off_no_instance_is_kept() {
+		let executor = Executor::new(ExecutorConfig {
+			memory_limit: 16 << 20,
+			warm_instances: false,
+			..ExecutorConfig::default()
+		})
+		.unwrap();
+		let hash = executor.load(&guest(""), None).unwrap();
+		assert!(executor.modules.lock().unwrap()[&hash].warm.is_none());
+		let storage = Arc::new(Storage::new(0));
+		let answer =
+			executor.call(&hash, "t", "Any", b"{}", ContentType::Json, Arc::new(Isolated), storage);
+		assert_eq!(answer.unwrap(), b"ok");
 	}
 
 	#[test]
