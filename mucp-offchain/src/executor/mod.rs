@@ -30,7 +30,7 @@
 //!   call trapped or timed out, whose memory grew, or that touched more than 64 pages is
 //!   dropped instead, and its slot reset by the pool as above. A warm instance saves the
 //!   instantiation and, mostly, the page faults a fresh instance takes on the pages its guest
-//!   touches: greeter's call went from 13–20 µs to about 5 µs.
+//!   touches: greeter's call went from 13–20 µs to 3–5 µs (`--bench executor`).
 //!
 //! So nothing a caller writes to memory, globals or the table is ever visible to another call.
 //! Only a version's [`Storage`] carries state across calls, on purpose.
@@ -1007,8 +1007,7 @@ pub(crate) mod tests {
 		// Fails unless memory, its size and the globals are as the module starts them: 2 pages,
 		// zeros at 3000, 100000 (the second page) and the last word, the data segments intact,
 		// and, if its body is shorter, no byte of an earlier 100-byte body (placed at 4096) at
-		// 4160. Then dirties
-		// all of them; `Grow` also grows memory and writes into the new page.
+		// 4160. Then dirties all of them; `Grow` also grows memory and writes into the new page.
 		let marker = wat::parse_str(
 			r#"(module
   (import "micro" "respond" (func $respond (param i32 i32)))
