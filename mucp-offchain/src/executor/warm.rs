@@ -22,16 +22,19 @@
 //!   reset, as for any fresh instance, deals with the slot;
 //! - every mutable global is set to the value it had right after instantiation;
 //! - memory: the kernel's page table says which pages were touched. `/proc/self/pagemap` gives,
-//!   for every page of the memory, whether it is present or swapped out. A page that is neither
-//!   has not been touched since the pool last reset the slot (the pool resets a slot with
-//!   `madvise(MADV_DONTNEED)`, after which a page reads as the module's copy-on-write image or
-//!   zeros, and the kernel never drops a written page without a swap entry), so it still reads
-//!   as the initial memory. Every other page is compared byte for byte with the module's
-//!   initial memory ([`Snapshot`], read from a fresh, never called instance at load) and
-//!   rewritten where it differs. If the page map cannot be read, the instance is dropped.
+//!   for every page of the memory, whether it is present or swapped out. The pool hands out a
+//!   slot only clean (after `madvise(MADV_DONTNEED)`, a page not yet touched reads as the
+//!   module's copy-on-write image, or zeros past it), and the kernel never drops a written page
+//!   without leaving a swap entry; so a page that is neither present nor swapped has not been
+//!   touched since, and still reads as the initial memory. Every other page (one read, one
+//!   written, one the last reset rewrote: those stay present, and are looked at every time) is
+//!   compared byte for byte with the module's initial memory ([`Snapshot`], read from a fresh,
+//!   never called instance at load) and rewritten where it differs. If the page map cannot be
+//!   read, or more than [`MAX_PAGES_COMPARED`] pages are touched, the instance is dropped.
 //!
 //! So the next call in a warm instance sees the memory, memory size, globals and tables a fresh
-//! instance would. A module outside these rules gets a fresh instance for every call.
+//! instance would. A module outside these rules, or a system without `/proc/self/pagemap`,
+//! gets a fresh instance for every call.
 
 use std::{
 	fs::File,
