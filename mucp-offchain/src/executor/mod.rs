@@ -1002,13 +1002,13 @@ pub(crate) mod tests {
 		}
 	}
 
-	#[test]
-	fn a_warm_instance_starts_each_call_as_fresh_even_after_deep_writes_and_growth() {
-		// Fails unless memory, its size and the globals are as the module starts them: 2 pages,
-		// zeros at 3000, 100000 (the second page) and the last word, the data segments intact,
-		// and, if its body is shorter, no byte of an earlier 100-byte body (placed at 4096) at
-		// 4160. Then dirties all of them; `Grow` also grows memory and writes into the new page.
-		let marker = wat::parse_str(
+	/// A module whose `micro_handle` fails (`dirty`) unless memory, its size and the globals are
+	/// as the module starts them (2 pages; zeros at 3000, 100000, in the second page, and the
+	/// last word; the data segments intact; and, if its body is shorter, no byte of an earlier
+	/// 100-byte body, placed at 4096, at 4160), then dirties all of them and answers `dirty`;
+	/// `Grow` also grows memory and writes into the new page.
+	fn deep_marker() -> Vec<u8> {
+		wat::parse_str(
 			r#"(module
   (import "micro" "respond" (func $respond (param i32 i32)))
   (import "micro" "fail" (func $fail (param i32 i32 i32)))
@@ -1052,7 +1052,12 @@ pub(crate) mod tests {
     (i32.store8 (i32.const 1000) (i32.const 0))
     (i32.const 0)))"#,
 		)
-		.unwrap();
+		.unwrap()
+	}
+
+	#[test]
+	fn a_warm_instance_starts_each_call_as_fresh_even_after_deep_writes_and_growth() {
+		let marker = deep_marker();
 		let executor = executor(None);
 		let hash = executor.load(&marker, None).unwrap();
 		let idle = || {
@@ -1079,6 +1084,46 @@ pub(crate) mod tests {
 		assert_eq!(idle(), 0, "a grown instance is not kept");
 		assert_eq!(call("Dirty", b"{}").as_deref(), Ok(&b"dirty"[..]), "after growth");
 		assert_eq!(idle(), 1);
+	}
+
+	#[test]
+	fn warm_instances_shared_by_concurrent_calls_each_start_as_fresh() {
+		let executor = Arc::new(executor(None));
+		let hash = executor.load(&deep_marker(), None).unwrap();
+		let callers: Vec<_> = (0..4)
+			.map(|caller| {
+				let executor = executor.clone();
+				thread::spawn(move || {
+					for round in 0..50 {
+						let endpoint = if round % 10 == 4 { "Grow" } else { "Dirty" };
+						let body = if (round + caller) % 2 == 0 { &[b'x'; 100][..] } else { b"{}" };
+						let storage = Arc::new(Storage::new(0));
+						let answer = executor
+							.call(
+								&hash,
+								"t",
+								endpoint,
+								body,
+								ContentType::Json,
+								Arc::new(Isolated),
+								storage,
+							)
+							.map_err(|error| (error.code, error.detail));
+						assert_eq!(
+							answer.as_deref(),
+							Ok(&b"dirty"[..]),
+							"caller {caller}, round {round}"
+						);
+					}
+				})
+			})
+			.collect();
+		for caller in callers {
+			caller.join().unwrap();
+		}
+		let modules = executor.modules.lock().unwrap();
+		let idle = modules[&hash].warm.as_ref().unwrap().idle();
+		assert!((1..=4).contains(&idle), "{idle} idle");
 	}
 
 	#[test]
