@@ -32,6 +32,11 @@
 //!   never called instance at load) and rewritten where it differs. If the page map cannot be
 //!   read, or more than [`MAX_PAGES_COMPARED`] pages are touched, the instance is dropped.
 //!
+//! (Wasmtime's own `linear_memory_keep_resident` does not save these faults: with a memory
+//! image it always gives the image's pages back with `madvise`, and zeroes everything below
+//! the image with `memset`, which for a Rust module, its data placed after a 1 MiB stack, is a
+//! megabyte written on every reset.)
+//!
 //! So the next call in a warm instance sees the memory, memory size, globals and tables a fresh
 //! instance would. A module outside these rules, or a system without `/proc/self/pagemap`,
 //! gets a fresh instance for every call.
