@@ -24,8 +24,9 @@
 //! [`storage`], a key-value store that keeps state across calls of one service version. There
 //! is no file system, clock, randomness or network beyond them.
 //!
-//! Each call runs in a fresh instance, so the crate's bump allocator never frees: memory is
-//! returned when the call ends. A panic traps, failing that call only.
+//! Each call starts from the module's initial memory (in a fresh instance, or one the host
+//! reset exactly), so the crate's bump allocator never frees: memory is returned when the call
+//! ends. A panic traps, failing that call only.
 //!
 //! ## The ABI, version 1
 //! The module exports `memory`, `micro_abi_version() -> i32` (returns 1), `micro_alloc(len) ->

@@ -1,7 +1,7 @@
 //! The host side of the ABI, version 1 (the guest side is the `micro-service` crate, whose docs
 //! list every import and export).
 
-use wasmtime::{Caller, Error, InstancePre, Linker, Memory, Module, ModuleExport, Store};
+use wasmtime::{Caller, Error, Instance, Linker, Memory, Module, ModuleExport, Store, TypedFunc};
 
 use super::{CallState, MAX_NESTED_CALLS};
 use crate::protocol::ContentType;
@@ -241,7 +241,7 @@ impl Exports {
 /// Writes `bytes` into a guest buffer from `micro_alloc`; returns its address.
 fn place(
 	store: &mut Store<CallState>,
-	alloc: &wasmtime::TypedFunc<i32, i32>,
+	alloc: &TypedFunc<i32, i32>,
 	memory: &Memory,
 	bytes: &[u8],
 ) -> Result<i32, Error> {
@@ -256,30 +256,50 @@ fn place(
 	Ok(ptr)
 }
 
-/// Instantiates the module and runs `micro_handle`; returns what it returned.
+/// The exports of one instance a call uses.
+pub(crate) struct Entry {
+	pub(crate) instance: Instance,
+	pub(crate) memory: Memory,
+	alloc: TypedFunc<i32, i32>,
+	handle: TypedFunc<(i32, i32, i32, i32, i32), i32>,
+}
+
+impl Entry {
+	/// `instance`'s exports, found by the indices looked up at load.
+	pub(crate) fn of(
+		store: &mut Store<CallState>,
+		instance: &Instance,
+		exports: &Exports,
+	) -> Result<Self, Error> {
+		let missing = || Error::msg("the module lacks an export the ABI requires");
+		let mut export = |which: &ModuleExport| instance.get_module_export(&mut *store, which);
+		let memory = export(&exports.memory).and_then(|e| e.into_memory()).ok_or_else(missing)?;
+		let alloc = export(&exports.alloc).and_then(|e| e.into_func()).ok_or_else(missing)?;
+		let handle = export(&exports.handle).and_then(|e| e.into_func()).ok_or_else(missing)?;
+		Ok(Self {
+			instance: *instance,
+			memory,
+			alloc: alloc.typed::<i32, i32>(&*store)?,
+			handle: handle.typed::<(i32, i32, i32, i32, i32), i32>(&*store)?,
+		})
+	}
+}
+
+/// Runs `micro_handle` of the instance `entry` belongs to; returns what it returned.
 pub(crate) fn invoke(
 	store: &mut Store<CallState>,
-	pre: &InstancePre<CallState>,
-	exports: &Exports,
+	entry: &Entry,
 	endpoint: &str,
 	body: &[u8],
 	content_type: ContentType,
 ) -> Result<i32, Error> {
-	let instance = pre.instantiate(&mut *store)?;
-	let missing = || Error::msg("the module lacks an export the ABI requires");
-	let mut export = |which: &ModuleExport| instance.get_module_export(&mut *store, which);
-	let memory = export(&exports.memory).and_then(|e| e.into_memory()).ok_or_else(missing)?;
-	let alloc = export(&exports.alloc).and_then(|e| e.into_func()).ok_or_else(missing)?;
-	let handle = export(&exports.handle).and_then(|e| e.into_func()).ok_or_else(missing)?;
-	let alloc = alloc.typed::<i32, i32>(&*store)?;
-	let handle = handle.typed::<(i32, i32, i32, i32, i32), i32>(&*store)?;
-	let endpoint_ptr = place(store, &alloc, &memory, endpoint.as_bytes())?;
-	let body_ptr = place(store, &alloc, &memory, body)?;
+	let endpoint_ptr = place(store, &entry.alloc, &entry.memory, endpoint.as_bytes())?;
+	let body_ptr = place(store, &entry.alloc, &entry.memory, body)?;
 	let content_type = match content_type {
 		ContentType::Protobuf => 0,
 		ContentType::Json => 1,
 	};
-	handle.call(
+	entry.handle.call(
 		&mut *store,
 		(endpoint_ptr, endpoint.len() as i32, body_ptr, body.len() as i32, content_type),
 	)

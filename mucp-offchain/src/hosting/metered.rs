@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// A MUCP service answering `endpoints` with `deployment`'s versions: each call runs on a
-/// blocking thread, in a fresh instance of the version the caller names in
+/// blocking thread, in a fresh (or exactly reset) instance of the version the caller names in
 /// [`VERSION_HEADER`] or else the newest healthy one. `version` is the label the registry
 /// shows.
 pub fn wasm_service(
