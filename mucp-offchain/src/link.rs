@@ -610,8 +610,13 @@ pub async fn serve<S>(
 			},
 		}
 	}
-	// Requests still running finish and are answered, then the link closes.
+	// Requests still running finish and are answered, then the link closes (at once if none
+	// runs: the outbox must close before the wire is waited on, or nothing would ever end it
+	// and the link's task, and its place among the peer's links, would be held for good).
 	loop {
+		if running.is_empty() {
+			outbox.close("served link ended");
+		}
 		tokio::select! {
 			biased;
 			Some(done) = running.next(), if !running.is_empty() => {
@@ -623,9 +628,6 @@ pub async fn serve<S>(
 				Ok(Event::Done) | Err(_) => break,
 				Ok(_) => {}
 			},
-		}
-		if running.is_empty() {
-			outbox.close("served link ended");
 		}
 	}
 }

@@ -20,7 +20,7 @@ use libp2p::{gossipsub, request_response, swarm::SwarmEvent, Swarm};
 use mucp_offchain::{
 	authority::Placements,
 	link::{self, Budget, Responder, LINK_PROTOCOL},
-	peer::{Keypair, Multiaddr, Peer, PeerConfig, PeerId, Service},
+	peer::{Keypair, Multiaddr, Peer, PeerConfig, PeerId, Service, MAX_LINKS_PER_PEER},
 	protocol::{Limits, Message},
 	registry::{Endpoint, Key, Node, Record, Registration, ServiceDescription},
 	transport::{build_swarm, Behaviour, BehaviourEvent, TransportConfig, REGISTRY_TOPIC},
@@ -105,6 +105,8 @@ struct Hostile {
 	orders: mpsc::UnboundedSender<Order>,
 	/// Whether calls are taken and never answered.
 	silent: Arc<AtomicBool>,
+	/// Opens streams to other peers, as many as Mallory likes.
+	streams: libp2p_stream::Control,
 	task: tokio::task::JoinHandle<()>,
 	linking: tokio::task::JoinHandle<()>,
 }
@@ -170,6 +172,7 @@ impl Hostile {
 			}
 			swarm.dial(target.clone()).unwrap();
 		}
+		let streams = swarm.behaviour().streams.new_control();
 		let mut incoming = swarm.behaviour().streams.new_control().accept(LINK_PROTOCOL).unwrap();
 		let silent = Arc::new(AtomicBool::new(false));
 		let forger: Arc<dyn Responder> = Arc::new(Forger { silent: silent.clone() });
@@ -188,7 +191,13 @@ impl Hostile {
 		});
 		let (orders, receiver) = mpsc::unbounded_channel();
 		let task = tokio::spawn(drive(swarm, receiver));
-		Self { id, addresses: vec![address], orders, silent, task, linking }
+		Self { id, addresses: vec![address], orders, silent, streams, task, linking }
+	}
+
+	/// Opens a link of its own to `to`, beside any others.
+	async fn open_link(&self, to: PeerId) -> link::Link {
+		let stream = self.streams.clone().open_stream(to, LINK_PROTOCOL).await.unwrap();
+		link::Link::open(stream, 1 << 22)
 	}
 
 	/// Answers registry syncs with `records` from now on.
@@ -605,4 +614,44 @@ async fn a_call_a_node_took_and_never_answered_is_not_run_again_elsewhere() {
 		served,
 		"the honest server ran only the calls it answered"
 	);
+}
+
+/// A peer holds at most [`MAX_LINKS_PER_PEER`] links to a node at once (each is a task and
+/// buffers there): the links past it are closed at once, those it holds keep being served, and
+/// once it closes one it may open another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_cannot_open_more_links_than_its_share() {
+	let mallory_key = Keypair::generate_ed25519();
+	let net = honest(mallory_key.public().to_peer_id()).await;
+	let mallory = Hostile::start(mallory_key, &net.server.addresses()).await;
+	let server = net.server.id();
+	let hello = |n: usize| Message::call(&format!("m{n}"), "greeter", "Say.Hello", b"{}".to_vec());
+	let answered = |reply: Bytes| {
+		let (reply, _) = Message::decode(&reply, &Limits::default()).unwrap();
+		assert_eq!(reply.body, br#"{"greeting":"hello from honest"}"#);
+	};
+	let mut held = Vec::new();
+	for n in 0..MAX_LINKS_PER_PEER {
+		let link = mallory.open_link(server).await;
+		answered(link.request_bytes(&hello(n).encode()).await.unwrap());
+		held.push(link);
+	}
+	for n in 0..3 {
+		let extra = mallory.open_link(server).await;
+		let refused = extra.request_bytes(&hello(100 + n).encode()).await;
+		assert!(refused.is_err(), "a link past the share was served: {refused:?}");
+	}
+	for (n, link) in held.iter().enumerate() {
+		answered(link.request_bytes(&hello(200 + n).encode()).await.unwrap());
+	}
+	held.pop().unwrap().close();
+	let deadline = Instant::now() + PATIENCE;
+	loop {
+		let link = mallory.open_link(server).await;
+		if link.request_bytes(&hello(300).encode()).await.is_ok() {
+			break;
+		}
+		assert!(Instant::now() < deadline, "a link closed never made room for another");
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
 }

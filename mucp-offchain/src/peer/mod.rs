@@ -78,6 +78,7 @@ use crate::{
 };
 
 use driver::{Command, Driver};
+pub use links::MAX_LINKS_PER_PEER;
 use pubsub::broker_error;
 pub use pubsub::{
 	PublishOptions, Publisher, Subscription, NODE_QUEUE_BYTES, NODE_QUEUE_MESSAGES,
