@@ -446,18 +446,31 @@ impl Meter {
 }
 
 /// What identifies a call's request beyond its `Micro-Id`: a retry must be the same request.
-fn digest_of(request: &Message) -> [u8; 32] {
-	let part = |name| request.header(name).unwrap_or_default();
-	let version = request.header(crate::executor::VERSION_HEADER).unwrap_or_default();
-	sp_crypto_hashing::blake2_256(
-		&(part(header::SERVICE), part(header::ENDPOINT), version, &request.body).encode(),
-	)
+/// A fast hash, not a cryptographic one, and that is enough: replays are kept per payer, so a
+/// payer that made two of its own requests collide would only get the first one's answer,
+/// which it paid for, again.
+fn digest_of(request: &Message) -> u64 {
+	use std::hash::Hasher as _;
+	let mut hasher = twox_hash::XxHash3_64::new();
+	for part in [
+		request.header(header::SERVICE),
+		request.header(header::ENDPOINT),
+		request.header(crate::executor::VERSION_HEADER),
+	] {
+		let part = part.unwrap_or_default().as_bytes();
+		// Each part with its length, so no two different requests hash the same bytes.
+		hasher.write_u64(part.len() as u64);
+		hasher.write(part);
+	}
+	hasher.write_u64(request.body.len() as u64);
+	hasher.write(&request.body);
+	hasher.finish()
 }
 
 type ReplayKey = (Vec<u8>, String);
 
 struct Replay {
-	digest: [u8; 32],
+	digest: u64,
 	/// `None` while the call runs; then its answer, if small enough to keep.
 	answer: Option<Option<Vec<u8>>>,
 }
@@ -585,7 +598,7 @@ mod tests {
 	use super::*;
 
 	fn answered(bytes: usize) -> Replay {
-		Replay { digest: [0; 32], answer: Some(Some(vec![7; bytes])) }
+		Replay { digest: 0, answer: Some(Some(vec![7; bytes])) }
 	}
 
 	#[test]
