@@ -134,7 +134,7 @@ impl<T: Config> Pallet<T> {
 			Fortitude::Polite,
 		)
 		.map_err(|_| Error::<T>::CannotPayFee)?;
-		let settled = Self::settle(report);
+		let settled = Self::settle(report, Some(operator.clone()));
 		let weight = settled.weight::<T>();
 		let fee = Self::report_fee(weight, settled.rejected, len);
 		let (due, refund) = held.split(fee);
@@ -151,12 +151,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Settles every record of a checked report, one consumer at a time (its records in the
 	/// report's order, the consumers in the order they first appear: every record is settled
-	/// or rejected, none dropped). Returns what was done: the actual weight's components.
-	pub(crate) fn settle(report: ReportOf<T>) -> Settled {
+	/// or rejected, none dropped). `operator` is the node's operator, read once by the caller.
+	/// Returns what was done: the actual weight's components.
+	pub(crate) fn settle(report: ReportOf<T>, operator: Option<T::AccountId>) -> Settled {
 		let now = frame_system::Pallet::<T>::block_number();
 		let genesis = Self::genesis_hash();
 		let node = report.node;
-		let operator = T::Nodes::operator(node);
 		let mut done = Settled { records: report.records.len() as u32, ..Default::default() };
 		// Each consumer's records, by their index in the report.
 		let mut consumers: Vec<(&T::AccountId, Vec<u32>)> = Vec::new();
@@ -227,6 +227,7 @@ impl<T: Config> Pallet<T> {
 			revocation: Revocations::<T>::get(consumer, node),
 			allowance: Allowances::<T>::get(consumer, node),
 			spendable: T::Tokens::spendable(consumer, node),
+			last_allowance: None,
 		};
 		let stored = consumer_state.allowance.clone();
 		let mut payments: Vec<Payment<T::AccountId>> = Vec::new();
@@ -340,6 +341,8 @@ impl<T: Config> Pallet<T> {
 	/// under yet: one whose nonce and terms hash (blake2-256 of its whole encoding) are the
 	/// consumer's current allowance state's was verified when that state was stored, so the
 	/// record's signature need not be checked again (it adds nothing the consumer did not sign).
+	/// Likewise an allowance equal to the one the consumer's previous record carried, if that
+	/// one's signature was verified in this report; and its terms hash is not computed again.
 	fn check_record(
 		report: &mut ReportState<T>,
 		consumer_state: &mut ConsumerState<T>,
@@ -351,15 +354,25 @@ impl<T: Config> Pallet<T> {
 		let consumer = &allowance.consumer;
 		ensure!(record.calls > 0, RecordError::ZeroCalls);
 		ensure!(allowance.node == node, RecordError::WrongNode);
-		let terms = sp_io::hashing::blake2_256(&allowance.encode());
-		let known = consumer_state
-			.allowance
-			.as_ref()
-			.is_some_and(|state| state.nonce == allowance.nonce && state.terms == terms);
+		let last = match &mut consumer_state.last_allowance {
+			Some(last) if last.allowance == *allowance => last,
+			slot => slot.insert(LastAllowance {
+				terms: sp_io::hashing::blake2_256(&allowance.encode()),
+				allowance: allowance.clone(),
+				verified: false,
+			}),
+		};
+		let terms = last.terms;
+		let known = last.verified
+			|| consumer_state
+				.allowance
+				.as_ref()
+				.is_some_and(|state| state.nonce == allowance.nonce && state.terms == terms);
 		if !known {
 			verified.saturating_inc();
 			let payload = Self::allowance_payload_on(report.genesis, allowance);
 			ensure!(record.signature.verify(&payload[..], consumer), RecordError::BadSignature);
+			last.verified = true;
 		}
 		ensure!(now <= allowance.expires_at, RecordError::AllowanceExpired);
 		ensure!(
@@ -706,6 +719,17 @@ struct ConsumerState<T: Config> {
 	allowance: Option<AllowanceState<BlockNumberFor<T>>>,
 	/// Tokens the consumer can still spend on this report.
 	spendable: u128,
+	/// The allowance of the consumer's previous record, so a run of records under one
+	/// allowance hashes (and verifies) it once.
+	last_allowance: Option<LastAllowance<T>>,
+}
+
+/// An allowance checked for the previous record, with its terms hash.
+struct LastAllowance<T: Config> {
+	allowance: AllowanceOf<T>,
+	terms: [u8; 32],
+	/// Whether its signature was verified (and valid) in this report.
+	verified: bool,
 }
 
 /// One payment of a consumer's records of one service.

@@ -553,7 +553,8 @@ pub mod pallet {
 			let weight = if unsigned {
 				Self::settle_paying_fee(report, &signature)?
 			} else {
-				Self::settle(report).weight::<T>()
+				let operator = T::Nodes::operator(report.node);
+				Self::settle(report, operator).weight::<T>()
 			};
 			Ok(Some(weight).into())
 		}
