@@ -16,8 +16,8 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{
-	NodeDirectory, NodeId, NodeSignature, ReputationEvent, ReputationLedger, ServiceDirectory,
-	ServiceId, Subject, UsagePayments, VersionNumber, USAGE_ALLOWANCE_CONTEXT,
+	NodeDirectory, NodeId, NodeSignature, ProfitShares, ReputationEvent, ReputationLedger,
+	ServiceDirectory, ServiceId, Subject, UsagePayments, VersionNumber, USAGE_ALLOWANCE_CONTEXT,
 	USAGE_REPORT_CONTEXT,
 };
 use sp_runtime::{
@@ -177,12 +177,15 @@ impl<T: Config> Pallet<T> {
 			services: BTreeMap::new(),
 			serving: BTreeMap::new(),
 			paid_by_service: BTreeMap::new(),
+			shares: Vec::new(),
 			nodes_fault: false,
 		};
 		done.consumers = consumers.len() as u32;
 		for (consumer, indices) in &consumers {
 			Self::settle_consumer(&mut report_state, &mut done, consumer, &report.records, indices);
 		}
+		// The charity's and operations' shares of every payment, paid together.
+		T::Tokens::pay_shares(&report_state.shares);
 		let (mut node_calls, mut node_value) = (0u64, 0u128);
 		for (service, (calls, value)) in report_state.paid_by_service {
 			T::Reputation::record(
@@ -263,8 +266,13 @@ impl<T: Config> Pallet<T> {
 			payments
 				.iter()
 				.map(|payment| {
-					T::Tokens::pay_for_usage(consumer, node, &payment.owner, payment.tokens)
-						.map_err(|_| DispatchError::Other("the payment failed"))
+					T::Tokens::pay_for_usage_keeping_shares(
+						consumer,
+						node,
+						&payment.owner,
+						payment.tokens,
+					)
+					.map_err(|_| DispatchError::Other("the payment failed"))
 				})
 				.collect::<Result<Vec<_>, DispatchError>>()
 		});
@@ -275,6 +283,7 @@ impl<T: Config> Pallet<T> {
 			return;
 		};
 		done.settled.saturating_accrue(accepted.len() as u32);
+		report.shares.extend_from_slice(&shares);
 		if consumer_state.allowance != stored {
 			if let Some(state) = consumer_state.allowance {
 				Allowances::<T>::insert(consumer, node, state);
@@ -690,6 +699,12 @@ impl Settled {
 	}
 }
 
+/// The balance the consumers' tokens release.
+type TokenBalanceOf<T> = <<T as Config>::Tokens as UsagePayments<
+	<T as frame_system::Config>::AccountId,
+	BlockNumberFor<T>,
+>>::Balance;
+
 /// What one report's settlement remembers across its consumers.
 struct ReportState<T: Config> {
 	node: NodeId,
@@ -702,6 +717,9 @@ struct ReportState<T: Config> {
 	serving: BTreeMap<(ServiceId, VersionNumber), bool>,
 	/// Paid calls by strangers, and their value, per service.
 	paid_by_service: BTreeMap<ServiceId, (u64, u128)>,
+	/// The shares of the payments made, whose charity and operations parts are paid at the
+	/// end of the report, together.
+	shares: Vec<ProfitShares<TokenBalanceOf<T>>>,
 	/// Whether a record the node should have refused was reported.
 	nodes_fault: bool,
 }

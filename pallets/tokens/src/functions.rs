@@ -501,6 +501,19 @@ impl<T: Config> UsagePayments<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		payee: &T::AccountId,
 		tokens: ApiTokens,
 	) -> Result<ProfitShares<Balance>, PaymentError> {
+		let shares = Self::pay_for_usage_keeping_shares(consumer, node, payee, tokens)?;
+		let pot = Self::pot();
+		Self::pay(&pot, &T::CharityAccount::get(), shares.charity)?;
+		Self::pay(&pot, &T::OperationsAccount::get(), shares.operations)?;
+		Ok(shares)
+	}
+
+	fn pay_for_usage_keeping_shares(
+		consumer: &T::AccountId,
+		node: NodeId,
+		payee: &T::AccountId,
+		tokens: ApiTokens,
+	) -> Result<ProfitShares<Balance>, PaymentError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		// The hold for the node pays first, whatever its pieces' expiry: that is its purpose.
 		let mut hold = Holds::<T>::get(consumer, node);
@@ -524,9 +537,6 @@ impl<T: Config> UsagePayments<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			}
 		}
 		let shares = ProfitShares::of(released);
-		let pot = Self::pot();
-		Self::pay(&pot, &T::CharityAccount::get(), shares.charity)?;
-		Self::pay(&pot, &T::OperationsAccount::get(), shares.operations)?;
 		TotalBacking::<T>::mutate(|total| total.saturating_reduce(released));
 		Self::pay_out(payee, shares.remainder);
 		// Paid from the hold alone, with nothing reaped: the batches are as they were.
@@ -534,6 +544,18 @@ impl<T: Config> UsagePayments<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			Self::store_batches(consumer, batches);
 		}
 		Ok(shares)
+	}
+
+	fn pay_shares(payments: &[ProfitShares<Balance>]) {
+		let (charity, operations) =
+			payments.iter().fold((0 as Balance, 0 as Balance), |(charity, operations), shares| {
+				(
+					charity.saturating_add(shares.charity),
+					operations.saturating_add(shares.operations),
+				)
+			});
+		Self::pay_out(&T::CharityAccount::get(), charity);
+		Self::pay_out(&T::OperationsAccount::get(), operations);
 	}
 
 	fn spendable(consumer: &T::AccountId, node: NodeId) -> ApiTokens {
