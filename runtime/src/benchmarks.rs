@@ -2,6 +2,7 @@
 
 frame_benchmarking::define_benchmarks!(
 	[frame_system, SystemBench::<Runtime>]
+	[pallet_balances, Balances]
 	[pallet_micro_nodes, MicroNodes]
 	[pallet_micro_services, MicroServices]
 	[pallet_micro_reputation, Reputation]

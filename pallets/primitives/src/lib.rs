@@ -396,6 +396,19 @@ pub trait UsagePayments<AccountId, BlockNumber> {
 		payee: &AccountId,
 		tokens: ApiTokens,
 	) -> Result<ProfitShares<Self::Balance>, PaymentError>;
+	/// As [`UsagePayments::pay_for_usage`], but the charity and operations shares stay in the
+	/// pot until [`UsagePayments::pay_shares`] pays them, summed over many payments: a usage
+	/// report pays them once rather than once per payment. Each payment's split is its own.
+	fn pay_for_usage_keeping_shares(
+		consumer: &AccountId,
+		node: NodeId,
+		payee: &AccountId,
+		tokens: ApiTokens,
+	) -> Result<ProfitShares<Self::Balance>, PaymentError>;
+	/// Pays the charity and operations shares of `payments` (made with
+	/// [`UsagePayments::pay_for_usage_keeping_shares`]) from the pot, summed; what an account
+	/// cannot take yet is owed to it.
+	fn pay_shares(payments: &[ProfitShares<Self::Balance>]);
 	/// The tokens [`UsagePayments::pay_for_usage`] could take from `consumer` now for usage
 	/// `node` served: those it holds for `node` and its unexpired ones. Settlement checks a
 	/// consumer's records against it and then pays for them together, reading the consumer's

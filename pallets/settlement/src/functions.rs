@@ -16,8 +16,8 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use micro_primitives::{
-	NodeDirectory, NodeId, NodeSignature, ReputationEvent, ReputationLedger, ServiceDirectory,
-	ServiceId, Subject, UsagePayments, VersionNumber, USAGE_ALLOWANCE_CONTEXT,
+	NodeDirectory, NodeId, NodeSignature, ProfitShares, ReputationEvent, ReputationLedger,
+	ServiceDirectory, ServiceId, Subject, UsagePayments, VersionNumber, USAGE_ALLOWANCE_CONTEXT,
 	USAGE_REPORT_CONTEXT,
 };
 use sp_runtime::{
@@ -134,7 +134,7 @@ impl<T: Config> Pallet<T> {
 			Fortitude::Polite,
 		)
 		.map_err(|_| Error::<T>::CannotPayFee)?;
-		let settled = Self::settle(report);
+		let settled = Self::settle(report, Some(operator.clone()));
 		let weight = settled.weight::<T>();
 		let fee = Self::report_fee(weight, settled.rejected, len);
 		let (due, refund) = held.split(fee);
@@ -151,12 +151,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Settles every record of a checked report, one consumer at a time (its records in the
 	/// report's order, the consumers in the order they first appear: every record is settled
-	/// or rejected, none dropped). Returns what was done: the actual weight's components.
-	pub(crate) fn settle(report: ReportOf<T>) -> Settled {
+	/// or rejected, none dropped). `operator` is the node's operator, read once by the caller.
+	/// Returns what was done: the actual weight's components.
+	pub(crate) fn settle(report: ReportOf<T>, operator: Option<T::AccountId>) -> Settled {
 		let now = frame_system::Pallet::<T>::block_number();
 		let genesis = Self::genesis_hash();
 		let node = report.node;
-		let operator = T::Nodes::operator(node);
 		let mut done = Settled { records: report.records.len() as u32, ..Default::default() };
 		// Each consumer's records, by their index in the report.
 		let mut consumers: Vec<(&T::AccountId, Vec<u32>)> = Vec::new();
@@ -177,12 +177,15 @@ impl<T: Config> Pallet<T> {
 			services: BTreeMap::new(),
 			serving: BTreeMap::new(),
 			paid_by_service: BTreeMap::new(),
+			shares: Vec::new(),
 			nodes_fault: false,
 		};
 		done.consumers = consumers.len() as u32;
 		for (consumer, indices) in &consumers {
 			Self::settle_consumer(&mut report_state, &mut done, consumer, &report.records, indices);
 		}
+		// The charity's and operations' shares of every payment, paid together.
+		T::Tokens::pay_shares(&report_state.shares);
 		let (mut node_calls, mut node_value) = (0u64, 0u128);
 		for (service, (calls, value)) in report_state.paid_by_service {
 			T::Reputation::record(
@@ -227,6 +230,7 @@ impl<T: Config> Pallet<T> {
 			revocation: Revocations::<T>::get(consumer, node),
 			allowance: Allowances::<T>::get(consumer, node),
 			spendable: T::Tokens::spendable(consumer, node),
+			last_allowance: None,
 		};
 		let stored = consumer_state.allowance.clone();
 		let mut payments: Vec<Payment<T::AccountId>> = Vec::new();
@@ -262,8 +266,13 @@ impl<T: Config> Pallet<T> {
 			payments
 				.iter()
 				.map(|payment| {
-					T::Tokens::pay_for_usage(consumer, node, &payment.owner, payment.tokens)
-						.map_err(|_| DispatchError::Other("the payment failed"))
+					T::Tokens::pay_for_usage_keeping_shares(
+						consumer,
+						node,
+						&payment.owner,
+						payment.tokens,
+					)
+					.map_err(|_| DispatchError::Other("the payment failed"))
 				})
 				.collect::<Result<Vec<_>, DispatchError>>()
 		});
@@ -274,6 +283,7 @@ impl<T: Config> Pallet<T> {
 			return;
 		};
 		done.settled.saturating_accrue(accepted.len() as u32);
+		report.shares.extend_from_slice(&shares);
 		if consumer_state.allowance != stored {
 			if let Some(state) = consumer_state.allowance {
 				Allowances::<T>::insert(consumer, node, state);
@@ -340,6 +350,8 @@ impl<T: Config> Pallet<T> {
 	/// under yet: one whose nonce and terms hash (blake2-256 of its whole encoding) are the
 	/// consumer's current allowance state's was verified when that state was stored, so the
 	/// record's signature need not be checked again (it adds nothing the consumer did not sign).
+	/// Likewise an allowance equal to the one the consumer's previous record carried, if that
+	/// one's signature was verified in this report; and its terms hash is not computed again.
 	fn check_record(
 		report: &mut ReportState<T>,
 		consumer_state: &mut ConsumerState<T>,
@@ -351,15 +363,25 @@ impl<T: Config> Pallet<T> {
 		let consumer = &allowance.consumer;
 		ensure!(record.calls > 0, RecordError::ZeroCalls);
 		ensure!(allowance.node == node, RecordError::WrongNode);
-		let terms = sp_io::hashing::blake2_256(&allowance.encode());
-		let known = consumer_state
-			.allowance
-			.as_ref()
-			.is_some_and(|state| state.nonce == allowance.nonce && state.terms == terms);
+		let last = match &mut consumer_state.last_allowance {
+			Some(last) if last.allowance == *allowance => last,
+			slot => slot.insert(LastAllowance {
+				terms: sp_io::hashing::blake2_256(&allowance.encode()),
+				allowance: allowance.clone(),
+				verified: false,
+			}),
+		};
+		let terms = last.terms;
+		let known = last.verified
+			|| consumer_state
+				.allowance
+				.as_ref()
+				.is_some_and(|state| state.nonce == allowance.nonce && state.terms == terms);
 		if !known {
 			verified.saturating_inc();
 			let payload = Self::allowance_payload_on(report.genesis, allowance);
 			ensure!(record.signature.verify(&payload[..], consumer), RecordError::BadSignature);
+			last.verified = true;
 		}
 		ensure!(now <= allowance.expires_at, RecordError::AllowanceExpired);
 		ensure!(
@@ -677,6 +699,12 @@ impl Settled {
 	}
 }
 
+/// The balance the consumers' tokens release.
+type TokenBalanceOf<T> = <<T as Config>::Tokens as UsagePayments<
+	<T as frame_system::Config>::AccountId,
+	BlockNumberFor<T>,
+>>::Balance;
+
 /// What one report's settlement remembers across its consumers.
 struct ReportState<T: Config> {
 	node: NodeId,
@@ -689,6 +717,9 @@ struct ReportState<T: Config> {
 	serving: BTreeMap<(ServiceId, VersionNumber), bool>,
 	/// Paid calls by strangers, and their value, per service.
 	paid_by_service: BTreeMap<ServiceId, (u64, u128)>,
+	/// The shares of the payments made, whose charity and operations parts are paid at the
+	/// end of the report, together.
+	shares: Vec<ProfitShares<TokenBalanceOf<T>>>,
 	/// Whether a record the node should have refused was reported.
 	nodes_fault: bool,
 }
@@ -706,6 +737,17 @@ struct ConsumerState<T: Config> {
 	allowance: Option<AllowanceState<BlockNumberFor<T>>>,
 	/// Tokens the consumer can still spend on this report.
 	spendable: u128,
+	/// The allowance of the consumer's previous record, so a run of records under one
+	/// allowance hashes (and verifies) it once.
+	last_allowance: Option<LastAllowance<T>>,
+}
+
+/// An allowance checked for the previous record, with its terms hash.
+struct LastAllowance<T: Config> {
+	allowance: AllowanceOf<T>,
+	terms: [u8; 32],
+	/// Whether its signature was verified (and valid) in this report.
+	verified: bool,
 }
 
 /// One payment of a consumer's records of one service.

@@ -174,6 +174,76 @@ fn a_report_charges_tokens_and_pays_the_owner_charity_and_operations_to_the_unit
 }
 
 #[test]
+fn a_reports_charity_and_operations_shares_are_paid_once_each_payment_split_on_its_own() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let other = consumer_pair("//Other");
+		fund_tokens(&other, 100);
+		let (charity_before, operations_before) = (balance(&charity()), balance(&operations()));
+		System::reset_events();
+		assert_ok!(submit(
+			&node_key,
+			report(
+				1,
+				vec![
+					record(&consumer, allowance(&consumer, 50, 1), 10),
+					record(&other, allowance(&other, 50, 1), 7),
+				]
+			)
+		));
+
+		// 30 tokens (30,000 units): 750 each; 21 tokens (21,000 units): 525 each.
+		let settled: Vec<_> = events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::UsageSettled { charity, operations, .. } => Some((charity, operations)),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(settled, vec![(750, 750), (525, 525)]);
+		assert_eq!(balance(&charity()), charity_before + 1_275);
+		assert_eq!(balance(&operations()), operations_before + 1_275);
+		let transfers_to = |to: AccountId| {
+			System::events()
+				.into_iter()
+				.filter(|r| {
+					matches!(
+						&r.event,
+						RuntimeEvent::Balances(pallet_balances::Event::Transfer { to: t, .. })
+							if *t == to
+					)
+				})
+				.count()
+		};
+		assert_eq!((transfers_to(charity()), transfers_to(operations())), (1, 1));
+		MicroTokens::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn an_allowance_verified_for_a_rejected_record_is_not_verified_again_for_the_next() {
+	new_test_ext().execute_with(|| {
+		let (_, consumer) = setup();
+		let forger = consumer_pair("//Forger");
+		let terms = allowance(&consumer, 50, 1);
+		// Verified, then refused: the node does not run version 2.
+		let refused = UsageRecord { version: 2, ..record(&consumer, terms.clone(), 4) };
+		// The same allowance under a signature that is not the consumer's: what it allows was
+		// verified for the record before, so it settles, as under a known allowance.
+		let settles = record(&forger, terms, 5);
+		let done = Settlement::settle(report(1, vec![refused, settles]), Some(account(5)));
+
+		assert_eq!(
+			(done.records, done.consumers, done.verified, done.settled, done.rejected),
+			(2, 1, 1, 1, 1)
+		);
+		assert_eq!(rejections(), vec![(0, RecordError::NotServing)]);
+		assert_eq!(tokens_of(&consumer), 85);
+		MicroTokens::do_try_state().unwrap();
+	});
+}
+
+#[test]
 fn the_current_nft_owner_is_paid() {
 	new_test_ext().execute_with(|| {
 		let (node_key, consumer) = setup();
@@ -1403,13 +1473,17 @@ fn neither_idle_sweep_starves_the_other() {
 			);
 		}
 		let now = 2 * DISPUTE_WINDOW;
-		let idle = <() as WeightInfo>::prune_allowances(2).saturating_mul(2);
+		let allowances = <() as WeightInfo>::prune_allowances;
+		let receipts = <() as WeightInfo>::prune_receipts;
+		// Half of it is two visits of either sweep (whichever visit is dearer, as measured).
+		let idle = allowances(2).max(receipts(2)).saturating_mul(2);
 		let used = Settlement::on_idle(now, idle);
 		assert!(used.all_lte(idle));
 		assert_eq!(Allowances::<Test>::iter().count(), 8);
 		assert_eq!(Receipts::<Test>::iter().count(), 1);
-		// In an odd block the receipt sweep goes first, the allowance sweep takes the rest.
-		Settlement::on_idle(now + 1, idle);
+		// In an odd block the receipt sweep goes first, the allowance sweep takes the rest:
+		// here the last receipt, then three allowance states.
+		Settlement::on_idle(now + 1, receipts(1).saturating_add(allowances(3)));
 		assert_eq!(Receipts::<Test>::iter().count(), 0);
 		assert_eq!(Allowances::<Test>::iter().count(), 5);
 	});

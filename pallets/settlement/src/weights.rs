@@ -1,6 +1,6 @@
 //! Weights for `pallet_micro_settlement`, measured by `scripts/benchmark-pallets.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0 on 2026-11-30: 10 steps, 5 repeats,
+//! Benchmark CLI 64.0.0 on 2026-11-30: 10 steps, 20 repeats,
 //! `Compiled` wasm execution, chain `Some("dev")`, CPU `Intel(R) Xeon(R) Processor`.
 //! Each figure is the slowest path of its call (see the pallet's `benchmarking.rs`).
 
@@ -61,23 +61,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
 	/// Storage: `MicroTokens::TotalBacking` (r:1 w:1)
 	/// Proof: `MicroTokens::TotalBacking` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `MicroTokens::Owed` (r:64 w:64)
+	/// Storage: `MicroTokens::Owed` (r:66 w:0)
 	/// Proof: `MicroTokens::Owed` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::Receipts` (r:32 w:32)
 	/// Proof: `Settlement::Receipts` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Records` (r:65 w:65)
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	fn submit_usage(_r: u32, c: u32, s: u32, ) -> Weight {
+	fn submit_usage(r: u32, c: u32, s: u32, ) -> Weight {
 		// Measured proof size: 3135 bytes; estimated: 11402.
-		Weight::from_parts(9_940_117_000, 11402)
-			.saturating_add(Weight::from_parts(261_079_987, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(271_983_885, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		Weight::from_parts(1_928_186_629, 11402)
+			.saturating_add(Weight::from_parts(9_950_176, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(207_597_642, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(145_923_285, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((14_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(0, 3336).saturating_mul(s.into()))
 	}
@@ -91,8 +92,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn authorize_submit_usage(n: u32, ) -> Weight {
 		// Measured proof size: 1709 bytes; estimated: 4704.
-		Weight::from_parts(140_663_939, 4704)
-			.saturating_add(Weight::from_parts(1_169_565, 0).saturating_mul(n.into()))
+		Weight::from_parts(132_488_395, 4704)
+			.saturating_add(Weight::from_parts(790_172, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Settlement::PruneCursor` (r:1 w:1)
@@ -101,8 +102,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Settlement::Allowances` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	fn prune_allowances(n: u32, ) -> Weight {
 		// Measured proof size: 12 bytes; estimated: 3589.
-		Weight::from_parts(41_714_040, 3589)
-			.saturating_add(Weight::from_parts(9_252_166, 0).saturating_mul(n.into()))
+		Weight::from_parts(333_000, 3589)
+			.saturating_add(Weight::from_parts(10_709_129, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -117,7 +118,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicroTokens::Holds` (`max_values`: None, `max_size`: Some(1249), added: 3724, mode: `MaxEncodedLen`)
 	fn revoke_allowance() -> Weight {
 		// Measured proof size: 1488 bytes; estimated: 4714.
-		Weight::from_parts(57_677_000, 4714)
+		Weight::from_parts(60_519_000, 4714)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -139,7 +140,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn dispute_usage() -> Weight {
 		// Measured proof size: 2511 bytes; estimated: 4704.
-		Weight::from_parts(163_950_000, 4704)
+		Weight::from_parts(164_541_000, 4704)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -159,7 +160,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn refund_usage() -> Weight {
 		// Measured proof size: 2708 bytes; estimated: 6196.
-		Weight::from_parts(203_616_000, 6196)
+		Weight::from_parts(204_746_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -173,7 +174,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn close_dispute() -> Weight {
 		// Measured proof size: 489 bytes; estimated: 3622.
-		Weight::from_parts(165_375_000, 3622)
+		Weight::from_parts(107_026_000, 3622)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -183,8 +184,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Settlement::Receipts` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	fn prune_receipts(n: u32, ) -> Weight {
 		// Measured proof size: 0 bytes; estimated: 3578.
-		Weight::from_parts(329_000, 3578)
-			.saturating_add(Weight::from_parts(10_157_419, 0).saturating_mul(n.into()))
+		Weight::from_parts(320_000, 3578)
+			.saturating_add(Weight::from_parts(10_996_816, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -195,27 +196,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
-	fn submit_usage(_r: u32, c: u32, s: u32, ) -> Weight {
-		Weight::from_parts(9_940_117_000, 11402)
-			.saturating_add(Weight::from_parts(261_079_987, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(271_983_885, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
+	fn submit_usage(r: u32, c: u32, s: u32, ) -> Weight {
+		Weight::from_parts(1_928_186_629, 11402)
+			.saturating_add(Weight::from_parts(9_950_176, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(207_597_642, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(145_923_285, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((14_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(c.into())))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(s.into())))
+			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3724).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(0, 3336).saturating_mul(s.into()))
 	}
 	fn authorize_submit_usage(n: u32, ) -> Weight {
-		Weight::from_parts(140_663_939, 4704)
-			.saturating_add(Weight::from_parts(1_169_565, 0).saturating_mul(n.into()))
+		Weight::from_parts(132_488_395, 4704)
+			.saturating_add(Weight::from_parts(790_172, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 	}
 	fn prune_allowances(n: u32, ) -> Weight {
-		Weight::from_parts(41_714_040, 3589)
-			.saturating_add(Weight::from_parts(9_252_166, 0).saturating_mul(n.into()))
+		Weight::from_parts(333_000, 3589)
+			.saturating_add(Weight::from_parts(10_709_129, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -223,28 +225,28 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(n.into()))
 	}
 	fn revoke_allowance() -> Weight {
-		Weight::from_parts(57_677_000, 4714)
+		Weight::from_parts(60_519_000, 4714)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn dispute_usage() -> Weight {
-		Weight::from_parts(163_950_000, 4704)
+		Weight::from_parts(164_541_000, 4704)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn refund_usage() -> Weight {
-		Weight::from_parts(203_616_000, 6196)
+		Weight::from_parts(204_746_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn close_dispute() -> Weight {
-		Weight::from_parts(165_375_000, 3622)
+		Weight::from_parts(107_026_000, 3622)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn prune_receipts(n: u32, ) -> Weight {
-		Weight::from_parts(329_000, 3578)
-			.saturating_add(Weight::from_parts(10_157_419, 0).saturating_mul(n.into()))
+		Weight::from_parts(320_000, 3578)
+			.saturating_add(Weight::from_parts(10_996_816, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))

@@ -325,12 +325,16 @@ impl<T: Config> Pallet<T> {
 	/// Pays `amount` from the pot to `payee`, with anything owed to it before. If `payee`
 	/// cannot take it yet, it is owed.
 	fn pay_out(payee: &T::AccountId, amount: Balance) {
-		let owed = Owed::<T>::get(payee).saturating_add(amount);
+		let before = Owed::<T>::get(payee);
+		let owed = before.saturating_add(amount);
 		if owed.is_zero() {
 			return;
 		}
 		if T::Currency::transfer(&Self::pot(), payee, owed, Preservation::Preserve).is_ok() {
-			Owed::<T>::remove(payee);
+			// Nothing was owed before (the usual case): nothing to write.
+			if !before.is_zero() {
+				Owed::<T>::remove(payee);
+			}
 		} else {
 			Owed::<T>::insert(payee, owed);
 			Self::deposit_event(Event::PaymentOwed { who: payee.clone(), owed });
@@ -497,12 +501,27 @@ impl<T: Config> UsagePayments<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		payee: &T::AccountId,
 		tokens: ApiTokens,
 	) -> Result<ProfitShares<Balance>, PaymentError> {
+		let shares = Self::pay_for_usage_keeping_shares(consumer, node, payee, tokens)?;
+		let pot = Self::pot();
+		Self::pay(&pot, &T::CharityAccount::get(), shares.charity)?;
+		Self::pay(&pot, &T::OperationsAccount::get(), shares.operations)?;
+		Ok(shares)
+	}
+
+	fn pay_for_usage_keeping_shares(
+		consumer: &T::AccountId,
+		node: NodeId,
+		payee: &T::AccountId,
+		tokens: ApiTokens,
+	) -> Result<ProfitShares<Balance>, PaymentError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		// The hold for the node pays first, whatever its pieces' expiry: that is its purpose.
 		let mut hold = Holds::<T>::get(consumer, node);
 		let from_hold = hold.as_ref().map_or(0, |hold| hold.tokens()).min(tokens);
-		let mut batches = Self::live_batches(consumer)?;
-		let mut released = Self::take_tokens(&mut batches, tokens - from_hold, now)
+		let mut batches = Batches::<T>::get(consumer).into_inner();
+		let reaped = Self::reap(consumer, &mut batches)?;
+		let from_batches = tokens - from_hold;
+		let mut released = Self::take_tokens(&mut batches, from_batches, now)
 			.map_err(|_: Error<T>| PaymentError::InsufficientTokens)?;
 		if let Some(hold) = hold.as_mut().filter(|_| from_hold > 0) {
 			let mut held = hold.batches.to_vec();
@@ -518,13 +537,25 @@ impl<T: Config> UsagePayments<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			}
 		}
 		let shares = ProfitShares::of(released);
-		let pot = Self::pot();
-		Self::pay(&pot, &T::CharityAccount::get(), shares.charity)?;
-		Self::pay(&pot, &T::OperationsAccount::get(), shares.operations)?;
 		TotalBacking::<T>::mutate(|total| total.saturating_reduce(released));
 		Self::pay_out(payee, shares.remainder);
-		Self::store_batches(consumer, batches);
+		// Paid from the hold alone, with nothing reaped: the batches are as they were.
+		if reaped > 0 || from_batches > 0 {
+			Self::store_batches(consumer, batches);
+		}
 		Ok(shares)
+	}
+
+	fn pay_shares(payments: &[ProfitShares<Balance>]) {
+		let (charity, operations) =
+			payments.iter().fold((0 as Balance, 0 as Balance), |(charity, operations), shares| {
+				(
+					charity.saturating_add(shares.charity),
+					operations.saturating_add(shares.operations),
+				)
+			});
+		Self::pay_out(&T::CharityAccount::get(), charity);
+		Self::pay_out(&T::OperationsAccount::get(), operations);
 	}
 
 	fn spendable(consumer: &T::AccountId, node: NodeId) -> ApiTokens {

@@ -165,6 +165,27 @@ fn spending_takes_the_earliest_unexpired_batch_first_and_splits_the_payment() {
 }
 
 #[test]
+fn shares_kept_in_the_pot_are_paid_together_each_payment_split_on_its_own() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(MicroTokens::buy_tokens(RuntimeOrigin::signed(ALICE), 100, 100));
+		let (bob, charity, operations) = (balance(BOB), balance(CHARITY), balance(OPERATIONS));
+		// 39 tokens (3,900 units): 97 + 97 + 3,706; 41 tokens (4,100 units): 102 + 102 + 3,896.
+		let first = MicroTokens::pay_for_usage_keeping_shares(&ALICE, 0, &BOB, 39).unwrap();
+		let second = MicroTokens::pay_for_usage_keeping_shares(&ALICE, 0, &BOB, 41).unwrap();
+		assert_eq!(first, ProfitShares { charity: 97, operations: 97, remainder: 3_706 });
+		assert_eq!(second, ProfitShares { charity: 102, operations: 102, remainder: 3_896 });
+		assert_eq!(balance(BOB), bob + 3_706 + 3_896);
+		assert_eq!((balance(CHARITY), balance(OPERATIONS)), (charity, operations));
+		MicroTokens::pay_shares(&[first, second]);
+		assert_eq!(balance(CHARITY), charity + 199);
+		assert_eq!(balance(OPERATIONS), operations + 199);
+		// Nothing was owed, so nothing is: no entry written for the payee.
+		assert!(!Owed::<Test>::contains_key(BOB));
+		check_books();
+	});
+}
+
+#[test]
 fn a_payment_an_empty_account_cannot_take_is_owed_until_it_can() {
 	new_test_ext().execute_with(|| {
 		let nobody: AccountId = 777;
