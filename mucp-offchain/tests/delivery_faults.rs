@@ -9,7 +9,9 @@
 //! - a stranger subscribing to a topic and its queue group gets nothing not meant for it, and
 //!   cannot make another publisher's ids look like duplicates;
 //! - a gateway event-stream client gone mid-burst resumes after its `Last-Event-ID` and gets
-//!   every event it had not received, once, in order.
+//!   every event it had not received, once, in order;
+//! - a pipelining durable publisher much faster than its listener on another node loses
+//!   nothing to the listener's outbox limit: it waits for room.
 //!
 //! Counts are exact: every acknowledged publish is received (at least once; duplicates are
 //! allowed by at-least-once and counted apart), and nothing is received that was not
@@ -24,9 +26,9 @@ use std::{
 };
 
 use mucp_offchain::{
-	broker::{Admission, Published},
+	broker::{Admission, DeliveryMode, Published},
 	gateway::{Gateway, GatewayConfig},
-	peer::{Peer, PeerConfig, Subscription},
+	peer::{Peer, PeerConfig, PublishOptions, Subscription},
 	protocol::{header, Message},
 };
 use nodes::{distinct, eventually, Node, Role};
@@ -329,4 +331,36 @@ async fn an_event_stream_client_gone_mid_burst_resumes_after_its_last_event_id()
 	poll_until("the events it had are acknowledged", async || peer.inbox_len("burst") == 0).await;
 	drop(second);
 	gateway.shutdown().await;
+}
+
+/// A durable `Publisher` sends ten times the outbox limit to a live subscriber on another node
+/// as fast as it can: the publisher waits for room in that node's outbox (as the node
+/// acknowledges), so none is dropped as the oldest of a full outbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fast_durable_publisher_loses_nothing_to_a_live_nodes_outbox_limit() {
+	const LIMIT: usize = 64;
+	const COUNT: usize = LIMIT * 10;
+	let dir = tempfile::tempdir().unwrap();
+	let mut config = PeerConfig::new(dir.path().join("a.redb"));
+	config.broker.outbox_limit = LIMIT;
+	let a = Peer::start(config).await.unwrap();
+	let b = start(&dir, "b", &[&a], Admission::default()).await;
+	let mut subscription = b.subscribe("burst", None).unwrap();
+	poll_until("A hears B listen", async || a.listeners("burst").await.len() == 1).await;
+	let mut publisher =
+		a.publisher("burst", PublishOptions { delivery: DeliveryMode::Durable }).unwrap();
+	for n in 0..COUNT {
+		publisher.send(format!("m-{n}")).await.unwrap();
+	}
+	publisher.flush().await.unwrap();
+	let mut got = Vec::new();
+	poll_until("B has every message", async || {
+		while let Some(Some(delivery)) = futures::FutureExt::now_or_never(subscription.next()) {
+			got.push(String::from_utf8_lossy(&delivery.message.body).into_owned());
+			subscription.ack(&delivery).unwrap();
+		}
+		distinct(&got).len() >= COUNT
+	})
+	.await;
+	assert_exact(&all_ids(COUNT), &got, COUNT);
 }

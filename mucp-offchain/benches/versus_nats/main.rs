@@ -180,9 +180,13 @@ where
 		}
 		tally.all().await;
 	};
-	tokio::time::timeout(PHASE_DEADLINE, flow)
-		.await
-		.expect("every message is delivered before the phase's deadline");
+	if tokio::time::timeout(PHASE_DEADLINE, flow).await.is_err() {
+		panic!(
+			"{} of {} deliveries came before the phase's deadline",
+			tally.received.load(Ordering::SeqCst),
+			tally.total
+		);
+	}
 	let rate = messages as f64 / start.elapsed().as_secs_f64();
 	(rate, probe.finish(mark, messages))
 }

@@ -144,6 +144,7 @@ async fn flow(
 	subscriptions: Vec<Subscription>,
 	total: usize,
 ) -> Figure {
+	eprintln!("MUCP: {topic}, {} delivery, {size} B", mode.as_str());
 	let tally = Tally::new(total);
 	let tasks = drain(subscriptions, &tally);
 	let payload = vec![0x0a_u8; size];

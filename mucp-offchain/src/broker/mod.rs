@@ -371,6 +371,8 @@ pub struct Broker {
 	state: Mutex<State>,
 	store: Store,
 	core_dropped: AtomicU64,
+	/// Signalled when messages leave an outbox (acknowledged), for a publisher waiting for room.
+	outbox_room: tokio::sync::Notify,
 }
 
 fn millis(time: SystemTime) -> u64 {
@@ -434,7 +436,13 @@ impl Broker {
 		for topic in state.topics.values_mut() {
 			topic.inbox.make_contiguous().sort_by_key(|s| s.sequence);
 		}
-		Ok(Self { config, state: Mutex::new(state), store, core_dropped: AtomicU64::new(0) })
+		Ok(Self {
+			config,
+			state: Mutex::new(state),
+			store,
+			core_dropped: AtomicU64::new(0),
+			outbox_room: tokio::sync::Notify::new(),
+		})
 	}
 
 	fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -809,7 +817,21 @@ impl Broker {
 		if state.outbox_remove(node, sequence).is_some() {
 			state.stored = state.stored.saturating_sub(1);
 			self.store.write_later(vec![Op::RemoveOutbox { node: node.to_owned(), sequence }]);
+			drop(state);
+			self.outbox_room.notify_waiters();
 		}
+	}
+
+	/// Whether `node`'s outbox is at least half full: a pipelining publisher waits for room
+	/// then, while the node is reachable, rather than make the outbox drop its oldest.
+	pub fn outbox_filling(&self, node: &str) -> bool {
+		self.outbox_len(node) >= self.config.outbox_limit.max(2) / 2
+	}
+
+	/// Resolves when messages next leave an outbox (enable it before checking, so no
+	/// acknowledgement in between is missed).
+	pub fn outbox_room(&self) -> tokio::sync::futures::Notified<'_> {
+		self.outbox_room.notified()
 	}
 
 	/// The nodes with messages waiting for them.

@@ -91,6 +91,12 @@ pub(super) const BROKER_DELIVER: &str = "Broker.Deliver";
 
 /// Most durable commits one [`Publisher`] has outstanding; its next send waits for the oldest.
 pub const PUBLISHER_WINDOW: usize = 1024;
+/// How long a [`Publisher`] waits for room in a live node's half-full outbox without any
+/// acknowledgement coming before it takes the node as stalled (see [`OUTBOX_STALL_PAUSE`]).
+pub const OUTBOX_STALL: Duration = Duration::from_secs(1);
+/// How long a [`Publisher`] that found the listeners stalled publishes without waiting for
+/// room in their outboxes.
+pub const OUTBOX_STALL_PAUSE: Duration = Duration::from_secs(30);
 
 /// Most core messages waiting to be sent to one node; past it (or [`NODE_QUEUE_BYTES`]) a
 /// publish drops them (a [`Publisher`] waits for room).
@@ -160,6 +166,9 @@ pub struct Publisher {
 	commits: VecDeque<(Commit, bool)>,
 	/// Core: the nodes sent to since the last flush.
 	nodes: HashSet<PeerId>,
+	/// Durable: until when it publishes without waiting for room in outboxes, having found
+	/// their nodes stalled.
+	stalled_until: Option<tokio::time::Instant>,
 }
 
 impl Publisher {
@@ -188,6 +197,12 @@ impl Publisher {
 					}
 				}
 				let message = self.shared.prepare(message, DeliveryMode::Durable)?.1;
+				let now = tokio::time::Instant::now();
+				if self.stalled_until.is_none_or(|until| until <= now)
+					&& !self.shared.room_in_outboxes(&self.topic).await
+				{
+					self.stalled_until = Some(now + OUTBOX_STALL_PAUSE);
+				}
 				let (commit, to_others) = self.shared.publish_durable(&self.topic, message)?;
 				let published = commit.published();
 				if to_others {
@@ -289,6 +304,7 @@ impl Peer {
 			mode: options.delivery,
 			commits: VecDeque::new(),
 			nodes: HashSet::new(),
+			stalled_until: None,
 		})
 	}
 
@@ -430,6 +446,34 @@ impl Shared {
 			message.set(header::DELIVERY, mode.as_str());
 		}
 		Ok((topic, message))
+	}
+
+	/// Waits while the outbox of a node that listens to `topic` now (the interest map holds
+	/// only connected nodes' subscriptions) is half full or more, as long as acknowledgements keep coming: a fast publisher is
+	/// held back by the slowest live listener, as a JetStream publisher is by its
+	/// acknowledgements, instead of making that node's outbox drop its oldest messages. When
+	/// none comes for [`OUTBOX_STALL`], it returns `false`: the listeners are stalled, the
+	/// publisher stops waiting for a while, and a stalled outbox keeps its newest
+	/// [`crate::broker::BrokerConfig::outbox_limit`] messages. A node that went away is no
+	/// longer a listener, and gets no wait at all.
+	async fn room_in_outboxes(&self, topic: &str) -> bool {
+		loop {
+			let room = self.broker.outbox_room();
+			tokio::pin!(room);
+			room.as_mut().enable();
+			let full = {
+				let remote = self.pubsub.interest.lock().expect("not poisoned").listeners(topic);
+				remote.is_some_and(|remote| {
+					remote.nodes.iter().any(|node| self.broker.outbox_filling(&self.ids.name(node)))
+				})
+			};
+			if !full {
+				return true;
+			}
+			if tokio::time::timeout(OUTBOX_STALL, room).await.is_err() {
+				return false;
+			}
+		}
 	}
 
 	/// Queues durable `message` for the store's next commit, with its rows for the admitted
