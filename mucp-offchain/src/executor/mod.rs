@@ -25,8 +25,12 @@
 //!   initial values, and every memory page the kernel's page map shows touched compared with
 //!   the module's initial memory and rewritten where it differs (see `executor/warm.rs` for
 //!   why that is the whole of an instance's state, and which modules qualify: no start
-//!   function, globals of number types, no instruction that changes a table or drops a
-//!   segment; any other module gets a fresh instance for every call). An instance whose
+//!   function, globals of number types, plain `funcref`/`externref` tables, no instruction
+//!   that changes a table or drops a segment, at most 1 MiB of non-zero initial memory; any
+//!   other module gets a fresh instance for every call). The reset assumes a real Linux page
+//!   map, and checks it: a self-test when the executor starts, and on every reset the pages
+//!   the host itself wrote must show as touched; a map failing either turns warm instances
+//!   off (with a warning), so a lying map costs speed, never isolation. An instance whose
 //!   call trapped or timed out, whose memory grew, or that touched more than 64 pages is
 //!   dropped instead, and its slot reset by the pool as above. A warm instance saves the
 //!   instantiation and, mostly, the page faults a fresh instance takes on the pages its guest
@@ -37,8 +41,9 @@
 //!
 //! Capacity: at most [`ExecutorConfig::max_instances`] calls run at once, one pool slot each
 //! (plus one for a load checking a module's ABI version), and as many warm instances may wait
-//! idle (at most 8 a module), each slot reserving [`ExecutorConfig::memory_limit`] of address
-//! space.
+//! idle (at most 8 a module): a pool of `2 × max_instances + 1` slots with warm instances on,
+//! `max_instances + 1` without, each slot reserving [`ExecutorConfig::memory_limit`] of
+//! address space.
 //!
 //! Limits a hostile guest meets (issue 17, finding H5):
 //!
@@ -113,7 +118,9 @@ pub struct ExecutorConfig {
 	pub memory_limit: usize,
 	/// How long one call may run.
 	pub deadline: Duration,
-	/// Most calls running at once (the size of the instance pool).
+	/// Most calls running at once. The instance pool has a slot for each, one for a load, and,
+	/// with [`Self::warm_instances`], one for each of as many idle warm instances:
+	/// `2 × max_instances + 1` slots, each reserving [`Self::memory_limit`] of address space.
 	pub max_instances: u32,
 	/// Largest module accepted.
 	pub max_module_size: usize,
@@ -122,7 +129,8 @@ pub struct ExecutorConfig {
 	/// Where service versions keep their storage, one redb file each; in memory if `None`.
 	pub storage_dir: Option<PathBuf>,
 	/// Whether a module's instances may be kept warm between its calls, reset exactly after
-	/// each (see the module doc); if false, every call gets a fresh instance.
+	/// each (see the module doc; the reset needs a real Linux page map, which is checked: if it
+	/// fails, warm instances are off); if false, every call gets a fresh instance.
 	pub warm_instances: bool,
 }
 

@@ -2,18 +2,24 @@
 //! the state a fresh instance of the module starts in.
 //!
 //! The state of a core wasm instance is its linear memory (contents and size), its globals, its
-//! tables and which of its data and element segments are dropped (and, with the GC proposal,
-//! heap objects, reachable only from globals and tables). A module's instances are kept warm
-//! only if [`plan`] finds that all of that can be put back:
+//! tables and which of its data and element segments are dropped. The executor's engine pins
+//! off every proposal that would add to that and that this reset was not audited for: GC (heap
+//! objects, reachable from globals, tables and element segments), function references,
+//! exceptions, stack switching, threads and shared-everything threads (shared memories and
+//! globals), custom page sizes. A module's instances are kept warm only if [`plan`] finds that
+//! all of that can be put back:
 //!
 //! - no start function (so a fresh instance's state is a function of the module alone, the same
 //!   in every instance), and nothing imported but functions;
 //! - globals of number types only (no references), every mutable one exported under a name of
 //!   ours ([`GLOBAL_EXPORT`]) by rewriting the export section, so the host can set it back;
+//! - tables and element segments of `funcref` or `externref` only, and no table initialiser
+//!   expression;
 //! - no instruction that changes a table or drops a segment (`table.set`, `table.grow`,
 //!   `table.fill`, `table.copy`, `table.init`, `elem.drop`, `memory.init`, `data.drop`): its
 //!   tables and segments stay as instantiation left them;
-//! - one memory, not shared.
+//! - one memory, not shared, whose initial contents hold a non-zero byte in at most
+//!   [`MAX_SNAPSHOT_PAGES`] kernel pages (1 MiB): the host keeps a copy of those ([`Snapshot`]).
 //!
 //! After a call that returned (a trap or a timeout drops the instance instead), [`Pool::reset`]
 //! puts the instance back:
@@ -32,14 +38,25 @@
 //!   never called instance at load) and rewritten where it differs. If the page map cannot be
 //!   read, or more than [`MAX_PAGES_COMPARED`] pages are touched, the instance is dropped.
 //!
+//! This assumes a real Linux page map, and a map that wrongly shows a touched page untouched
+//! would leave what one caller wrote for the next to read; so it is checked, never trusted
+//! blindly. When the executor starts, [`PageMap::self_test`] (once a process) maps private
+//! anonymous memory and a private memfd (as wasmtime maps a memory image) and checks that an
+//! untouched page reads not present, a page read and a page written read present, and that
+//! `madvise(MADV_DONTNEED)` makes them not present again; if not, no instance is kept warm
+//! (with a warning saying why). And every reset checks that the pages the host itself wrote
+//! during the call ([`HostWrites`]: the request it placed, the results it copied in) read as
+//! touched; if one does not, the instance is dropped and the executor keeps no instance warm
+//! again, with a warning.
+//!
 //! (Wasmtime's own `linear_memory_keep_resident` does not save these faults: with a memory
 //! image it always gives the image's pages back with `madvise`, and zeroes everything below
 //! the image with `memset`, which for a Rust module, its data placed after a 1 MiB stack, is a
 //! megabyte written on every reset.)
 //!
 //! So the next call in a warm instance sees the memory, memory size, globals and tables a fresh
-//! instance would. A module outside these rules, or a system without `/proc/self/pagemap`,
-//! gets a fresh instance for every call.
+//! instance would. A module outside these rules, or a system without a `/proc/self/pagemap`
+//! that passes its checks, gets a fresh instance for every call.
 
 use std::{
 	fs::File,
