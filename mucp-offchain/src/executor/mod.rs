@@ -41,7 +41,8 @@
 //!
 //! Capacity: at most [`ExecutorConfig::max_instances`] calls run at once, one pool slot each
 //! (plus one for a load checking a module's ABI version), and as many warm instances may wait
-//! idle (at most 8 a module): a pool of `2 × max_instances + 1` slots with warm instances on,
+//! idle (at most 8 a module; when that many wait, the oldest idle instance of any module
+//! makes room for the next one given back): a pool of `2 × max_instances + 1` slots with warm instances on,
 //! `max_instances + 1` without, each slot reserving [`ExecutorConfig::memory_limit`] of
 //! address space.
 //!
@@ -459,7 +460,7 @@ pub struct Executor {
 	/// is kept warm.
 	page_map: Option<warm::PageMap>,
 	/// Idle warm instances of all modules, at most [`ExecutorConfig::max_instances`].
-	idle: Arc<AtomicU32>,
+	idle: Arc<warm::Idle>,
 	/// The host and storage an idle instance's store holds between calls: nothing.
 	idle_state: (Arc<dyn Host>, Arc<Storage>),
 }
@@ -543,7 +544,7 @@ impl Executor {
 			stop_ticker,
 			running: AtomicU32::new(0),
 			page_map,
-			idle: Arc::new(AtomicU32::new(0)),
+			idle: Arc::new(warm::Idle::new(idle)),
 			idle_state: (Arc::new(Isolated), Arc::new(Storage::new(0))),
 		})
 	}
@@ -620,14 +621,7 @@ impl Executor {
 			.map_err(|e| LoadError::Abi(format!("it does not instantiate: {e:#}")))?;
 		// Read before the instance runs anything: the memory every fresh instance starts with.
 		loaded.warm = plan.as_ref().zip(self.warm_page_map()).and_then(|(plan, page_map)| {
-			warm::Pool::new(
-				&module,
-				plan,
-				&fresh,
-				page_map,
-				self.idle.clone(),
-				self.config.max_instances,
-			)
+			warm::Pool::new(&module, plan, &fresh, page_map, self.idle.clone())
 		});
 		let version = self
 			.abi_version(&mut fresh)
@@ -726,9 +720,7 @@ impl Executor {
 			pool.give_back(ready, page_map, &state.host_writes);
 			if !page_map.trusted() {
 				// Caught lying: no instance it reset may serve again.
-				for loaded in self.modules.lock().expect("modules lock").values() {
-					loaded.warm.as_ref().map(warm::Pool::clear);
-				}
+				self.idle.clear();
 			}
 		}
 		match outcome {
@@ -1323,6 +1315,37 @@ pub(crate) mod tests {
 			let error = executor.load(&wasm, None).unwrap_err();
 			assert!(matches!(error, LoadError::Invalid(_)), "{what}: {error:?}");
 		}
+	}
+
+	#[test]
+	fn a_full_idle_budget_makes_room_for_another_module_by_dropping_the_oldest_idle_instance() {
+		let executor = Executor::new(ExecutorConfig {
+			memory_limit: 16 << 20,
+			max_instances: 2,
+			..ExecutorConfig::default()
+		})
+		.unwrap();
+		let (first, second, other) = (guest(""), guest("(nop)"), guest("(nop) (nop)"));
+		let idle = |wasm: &[u8]| {
+			let modules = executor.modules.lock().unwrap();
+			modules[&code_hash(wasm)].warm.as_ref().expect("may be kept warm").idle()
+		};
+		let storage = || Arc::new(Storage::new(0));
+		// Two modules fill the idle budget of 2, the first the older.
+		assert_eq!(run(&executor, &first, b"{}", storage()).unwrap(), b"ok");
+		assert_eq!(run(&executor, &second, b"{}", storage()).unwrap(), b"ok");
+		assert_eq!((idle(&first), idle(&second)), (1, 1));
+		for round in 0..3 {
+			assert_eq!(run(&executor, &other, b"{}", storage()).unwrap(), b"ok", "round {round}");
+			assert_eq!(
+				(idle(&first), idle(&second), idle(&other)),
+				(0, 1, 1),
+				"round {round}: the oldest idle instance made room"
+			);
+		}
+		// And back: the first module's instance is kept, in place of the now oldest.
+		assert_eq!(run(&executor, &first, b"{}", storage()).unwrap(), b"ok");
+		assert_eq!((idle(&first), idle(&second), idle(&other)), (1, 0, 1));
 	}
 
 	#[test]

@@ -59,6 +59,7 @@
 //! that passes its checks, gets a fresh instance for every call.
 
 use std::{
+	collections::VecDeque,
 	fs::File,
 	os::{
 		fd::{AsRawFd, FromRawFd, OwnedFd},
@@ -66,7 +67,7 @@ use std::{
 	},
 	path::Path,
 	sync::{
-		atomic::{AtomicBool, AtomicU32, Ordering},
+		atomic::{AtomicBool, AtomicU64, Ordering},
 		Arc, Mutex, OnceLock,
 	},
 };
@@ -565,27 +566,78 @@ impl Ready {
 	}
 }
 
-/// A module's warm instances: what resetting one needs, and the idle ones.
+/// The idle warm instances of every module, oldest first: each holds a slot of the instance
+/// pool, so there are at most as many as the executor allows. When they are that many, the
+/// oldest, of whichever module, makes room for the next (least recently used).
+pub(crate) struct Idle {
+	max: usize,
+	/// Each with the pool it belongs to.
+	instances: Mutex<VecDeque<(u64, Ready)>>,
+	/// The name of the next pool.
+	next_pool: AtomicU64,
+}
+
+impl Idle {
+	/// Room for `max` idle instances.
+	pub(crate) fn new(max: u32) -> Self {
+		Self {
+			max: max as usize,
+			instances: Mutex::new(VecDeque::new()),
+			next_pool: AtomicU64::new(0),
+		}
+	}
+
+	/// The most recently kept idle instance of `pool`.
+	fn take(&self, pool: u64) -> Option<Ready> {
+		let mut instances = self.instances.lock().expect("idle instances lock");
+		let at = instances.iter().rposition(|(owner, _)| *owner == pool)?;
+		instances.remove(at).map(|(_, ready)| ready)
+	}
+
+	/// Keeps `ready` idle for `pool`, in place of the oldest idle instance if there is no room;
+	/// drops it if `pool` already has [`IDLE_PER_MODULE`] idle.
+	fn keep(&self, pool: u64, ready: Ready) {
+		let evicted = {
+			let mut instances = self.instances.lock().expect("idle instances lock");
+			let own = instances.iter().filter(|(owner, _)| *owner == pool).count();
+			if self.max == 0 || own >= IDLE_PER_MODULE {
+				return;
+			}
+			let evicted = if instances.len() >= self.max { instances.pop_front() } else { None };
+			instances.push_back((pool, ready));
+			evicted
+		};
+		// Dropped outside the lock: dropping an instance gives its slot back to the pool.
+		drop(evicted);
+	}
+
+	/// Drops every idle instance (of every module).
+	pub(crate) fn clear(&self) {
+		let all = std::mem::take(&mut *self.instances.lock().expect("idle instances lock"));
+		drop(all);
+	}
+}
+
+/// A module's warm instances: what resetting one needs, and its idle ones (kept in [`Idle`]).
 pub(crate) struct Pool {
 	globals: Vec<ModuleExport>,
 	initial: Snapshot,
-	idle: Mutex<Vec<Ready>>,
-	/// Idle warm instances of every module, each holding a slot of the instance pool.
-	idle_total: Arc<AtomicU32>,
-	max_idle_total: u32,
+	/// Its name among the idle instances.
+	id: u64,
+	idle: Arc<Idle>,
 }
 
 impl Pool {
 	/// The pool of `module` (compiled from [`Plan::wasm`]), its initial memory read from
-	/// `fresh`, an instance that has run nothing; `None` if it lacks the exports of the plan,
-	/// or its initial memory is too large to keep a copy of ([`MAX_SNAPSHOT_PAGES`]).
+	/// `fresh`, an instance that has run nothing, its idle instances kept in `idle`; `None` if
+	/// it lacks the exports of the plan, or its initial memory is too large to keep a copy of
+	/// ([`MAX_SNAPSHOT_PAGES`]).
 	pub(crate) fn new(
 		module: &Module,
 		plan: &Plan,
 		fresh: &Ready,
 		page_map: &PageMap,
-		idle_total: Arc<AtomicU32>,
-		max_idle_total: u32,
+		idle: Arc<Idle>,
 	) -> Option<Self> {
 		let globals = plan
 			.globals
@@ -593,7 +645,8 @@ impl Pool {
 			.map(|name| module.get_export_index(name))
 			.collect::<Option<Vec<_>>>()?;
 		let initial = Snapshot::of(&fresh.entry.memory, &fresh.store, page_map.page_size)?;
-		Some(Self { globals, initial, idle: Mutex::new(Vec::new()), idle_total, max_idle_total })
+		let id = idle.next_pool.fetch_add(1, Ordering::Relaxed);
+		Some(Self { globals, initial, id, idle })
 	}
 
 	/// Records `ready`'s mutable globals as they start, fresh from instantiation.
@@ -614,29 +667,16 @@ impl Pool {
 
 	/// An idle warm instance, if there is one.
 	pub(crate) fn take(&self) -> Option<Ready> {
-		let ready = self.idle.lock().expect("warm instances lock").pop()?;
-		self.idle_total.fetch_sub(1, Ordering::Relaxed);
-		Some(ready)
+		self.idle.take(self.id)
 	}
 
 	/// Resets `ready` after a call that returned (see the module doc) and keeps it idle, or
-	/// drops it if it cannot be reset or too many are idle. `written` is what the host wrote
-	/// into its memory during the call.
+	/// drops it if it cannot be reset or too many of this module are idle. `written` is what
+	/// the host wrote into its memory during the call.
 	pub(crate) fn give_back(&self, mut ready: Ready, page_map: &PageMap, written: &HostWrites) {
-		if !self.reset(&mut ready, page_map, written) {
-			return;
+		if self.reset(&mut ready, page_map, written) {
+			self.idle.keep(self.id, ready);
 		}
-		if self.idle_total.fetch_add(1, Ordering::Relaxed) >= self.max_idle_total {
-			self.idle_total.fetch_sub(1, Ordering::Relaxed);
-			return;
-		}
-		let mut idle = self.idle.lock().expect("warm instances lock");
-		if idle.len() < IDLE_PER_MODULE {
-			idle.push(ready);
-			return;
-		}
-		drop(idle);
-		self.idle_total.fetch_sub(1, Ordering::Relaxed);
 	}
 
 	fn reset(&self, ready: &mut Ready, page_map: &PageMap, written: &HostWrites) -> bool {
@@ -653,12 +693,6 @@ impl Pool {
 		page_map.restore(memory, &self.initial, &mut ready.entries, written)
 	}
 
-	/// Drops every idle instance.
-	pub(crate) fn clear(&self) {
-		let idle = std::mem::take(&mut *self.idle.lock().expect("warm instances lock"));
-		self.idle_total.fetch_sub(idle.len() as u32, Ordering::Relaxed);
-	}
-
 	/// The bytes of initial memory its snapshot keeps.
 	#[cfg(test)]
 	pub(crate) fn snapshot_bytes(&self) -> usize {
@@ -668,14 +702,23 @@ impl Pool {
 	/// Idle warm instances of this module.
 	#[cfg(test)]
 	pub(crate) fn idle(&self) -> usize {
-		self.idle.lock().expect("warm instances lock").len()
+		let instances = self.idle.instances.lock().expect("idle instances lock");
+		instances.iter().filter(|(owner, _)| *owner == self.id).count()
 	}
 }
 
 impl Drop for Pool {
 	fn drop(&mut self) {
-		let idle = self.idle.get_mut().map_or(0, |idle| idle.len());
-		self.idle_total.fetch_sub(idle as u32, Ordering::Relaxed);
+		let mine = {
+			let mut instances = self.idle.instances.lock().expect("idle instances lock");
+			let (mine, others): (VecDeque<_>, VecDeque<_>) = std::mem::take(&mut *instances)
+				.into_iter()
+				.partition(|(owner, _)| *owner == self.id);
+			*instances = others;
+			mine
+		};
+		// Dropped outside the lock, as in `Idle::keep`.
+		drop(mine);
 	}
 }
 
