@@ -215,7 +215,9 @@ pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<(), Error> {
 		let memory = memory(&mut caller)?;
 		memory
 			.write(&mut caller, ptr as u32 as usize, &pending)
-			.map_err(|_| Error::msg("the guest's buffer is out of bounds"))
+			.map_err(|_| Error::msg("the guest's buffer is out of bounds"))?;
+		caller.data_mut().host_writes.record(ptr as u32 as usize, pending.len());
+		Ok(())
 	})?;
 	Ok(())
 }
@@ -253,6 +255,7 @@ fn place(
 	memory
 		.write(&mut *store, ptr as u32 as usize, bytes)
 		.map_err(|_| Error::msg("`micro_alloc` returned memory out of bounds"))?;
+	store.data_mut().host_writes.record(ptr as u32 as usize, bytes.len());
 	Ok(ptr)
 }
 

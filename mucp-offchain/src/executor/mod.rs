@@ -25,8 +25,12 @@
 //!   initial values, and every memory page the kernel's page map shows touched compared with
 //!   the module's initial memory and rewritten where it differs (see `executor/warm.rs` for
 //!   why that is the whole of an instance's state, and which modules qualify: no start
-//!   function, globals of number types, no instruction that changes a table or drops a
-//!   segment; any other module gets a fresh instance for every call). An instance whose
+//!   function, globals of number types, plain `funcref`/`externref` tables, no instruction
+//!   that changes a table or drops a segment, at most 1 MiB of non-zero initial memory; any
+//!   other module gets a fresh instance for every call). The reset assumes a real Linux page
+//!   map, and checks it: a self-test when the executor starts, and on every reset the pages
+//!   the host itself wrote must show as touched; a map failing either turns warm instances
+//!   off (with a warning), so a lying map costs speed, never isolation. An instance whose
 //!   call trapped or timed out, whose memory grew, or that touched more than 64 pages is
 //!   dropped instead, and its slot reset by the pool as above. A warm instance saves the
 //!   instantiation and, mostly, the page faults a fresh instance takes on the pages its guest
@@ -37,8 +41,10 @@
 //!
 //! Capacity: at most [`ExecutorConfig::max_instances`] calls run at once, one pool slot each
 //! (plus one for a load checking a module's ABI version), and as many warm instances may wait
-//! idle (at most 8 a module), each slot reserving [`ExecutorConfig::memory_limit`] of address
-//! space.
+//! idle (at most 8 a module; when that many wait, the oldest idle instance of any module
+//! makes room for the next one given back): a pool of `2 × max_instances + 1` slots with warm instances on,
+//! `max_instances + 1` without, each slot reserving [`ExecutorConfig::memory_limit`] of
+//! address space.
 //!
 //! Limits a hostile guest meets (issue 17, finding H5):
 //!
@@ -113,7 +119,9 @@ pub struct ExecutorConfig {
 	pub memory_limit: usize,
 	/// How long one call may run.
 	pub deadline: Duration,
-	/// Most calls running at once (the size of the instance pool).
+	/// Most calls running at once. The instance pool has a slot for each, one for a load, and,
+	/// with [`Self::warm_instances`], one for each of as many idle warm instances:
+	/// `2 × max_instances + 1` slots, each reserving [`Self::memory_limit`] of address space.
 	pub max_instances: u32,
 	/// Largest module accepted.
 	pub max_module_size: usize,
@@ -122,7 +130,8 @@ pub struct ExecutorConfig {
 	/// Where service versions keep their storage, one redb file each; in memory if `None`.
 	pub storage_dir: Option<PathBuf>,
 	/// Whether a module's instances may be kept warm between its calls, reset exactly after
-	/// each (see the module doc); if false, every call gets a fresh instance.
+	/// each (see the module doc; the reset needs a real Linux page map, which is checked: if it
+	/// fails, warm instances are off); if false, every call gets a fresh instance.
 	pub warm_instances: bool,
 }
 
@@ -426,6 +435,8 @@ pub(crate) struct CallState {
 	max_response_size: usize,
 	/// Calls and publishes this guest call has made through the host.
 	nested_calls: u32,
+	/// Where the host wrote into the guest's memory, which a reset checks the page map shows.
+	host_writes: warm::HostWrites,
 }
 
 /// A compiled module, linked and ready to instantiate, its ABI exports looked up, and its
@@ -449,7 +460,7 @@ pub struct Executor {
 	/// is kept warm.
 	page_map: Option<warm::PageMap>,
 	/// Idle warm instances of all modules, at most [`ExecutorConfig::max_instances`].
-	idle: Arc<AtomicU32>,
+	idle: Arc<warm::Idle>,
 	/// The host and storage an idle instance's store holds between calls: nothing.
 	idle_state: (Arc<dyn Host>, Arc<Storage>),
 }
@@ -465,6 +476,22 @@ impl Executor {
 	/// An executor with `config`'s limits. It starts a thread that advances the epoch every
 	/// millisecond, stopped when the executor is dropped.
 	pub fn new(config: ExecutorConfig) -> Result<Self, String> {
+		let page_map = match config.warm_instances.then(warm::PageMap::system) {
+			Some(Ok(page_map)) => Some(page_map),
+			Some(Err(why)) => {
+				log::warn!(target: "mucp", "warm instances are off: the kernel's page map {why}");
+				None
+			}
+			None => None,
+		};
+		Self::with_page_map(config, page_map)
+	}
+
+	/// An executor resetting warm instances with `page_map` (none: no warm instances).
+	fn with_page_map(
+		config: ExecutorConfig,
+		page_map: Option<warm::PageMap>,
+	) -> Result<Self, String> {
 		// The running calls' instances, as many idle warm ones, and one for a load checking a
 		// module.
 		let idle = if config.warm_instances { config.max_instances } else { 0 };
@@ -483,13 +510,21 @@ impl Executor {
 		let mut wasm = Config::new();
 		wasm.epoch_interruption(true)
 			.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling))
+			// Off, whatever wasmtime's defaults: proposals whose state a warm reset was not
+			// audited for (heap objects, typed references, exception and stack state, shared
+			// memory and globals, other page sizes; see `warm`).
+			.wasm_gc(false)
+			.wasm_function_references(false)
+			.wasm_exceptions(false)
+			.wasm_stack_switching(false)
 			.wasm_threads(false)
+			.wasm_shared_everything_threads(false)
+			.wasm_custom_page_sizes(false)
 			.memory_reservation(config.memory_limit as u64)
 			.memory_guard_size(64 << 10);
 		let engine = Engine::new(&wasm).map_err(|e| format!("wasmtime engine: {e}"))?;
 		let mut linker = Linker::new(&engine);
 		abi::link(&mut linker).map_err(|e| format!("linking the host functions: {e}"))?;
-		let page_map = config.warm_instances.then(warm::PageMap::open).flatten();
 		let stop_ticker = Arc::new(AtomicBool::new(false));
 		let (ticking, stop) = (engine.clone(), stop_ticker.clone());
 		thread::Builder::new()
@@ -509,7 +544,7 @@ impl Executor {
 			stop_ticker,
 			running: AtomicU32::new(0),
 			page_map,
-			idle: Arc::new(AtomicU32::new(0)),
+			idle: Arc::new(warm::Idle::new(idle)),
 			idle_state: (Arc::new(Isolated), Arc::new(Storage::new(0))),
 		})
 	}
@@ -517,6 +552,18 @@ impl Executor {
 	/// The executor's limits.
 	pub fn config(&self) -> &ExecutorConfig {
 		&self.config
+	}
+
+	/// Whether instances are kept warm.
+	#[cfg(test)]
+	fn warm_on(&self) -> bool {
+		self.warm_page_map().is_some()
+	}
+
+	/// The page map warm instances are reset with, unless there is none or it was caught
+	/// lying.
+	fn warm_page_map(&self) -> Option<&warm::PageMap> {
+		self.page_map.as_ref().filter(|page_map| page_map.trusted())
 	}
 
 	/// Whether the module with `hash` is loaded.
@@ -542,7 +589,7 @@ impl Executor {
 		}
 		// A module whose instances can be reset exactly is compiled with its mutable globals
 		// exported, so a reset can set them back (see `warm`); any other as it is.
-		let plan = self.page_map.as_ref().and_then(|_| warm::plan(wasm));
+		let plan = self.warm_page_map().and_then(|_| warm::plan(wasm));
 		let (module, plan) = match plan.and_then(|plan| {
 			Module::new(&self.engine, &plan.wasm).ok().map(|module| (module, plan))
 		}) {
@@ -573,15 +620,8 @@ impl Executor {
 			.instantiate(&loaded)
 			.map_err(|e| LoadError::Abi(format!("it does not instantiate: {e:#}")))?;
 		// Read before the instance runs anything: the memory every fresh instance starts with.
-		loaded.warm = plan.as_ref().zip(self.page_map.as_ref()).and_then(|(plan, page_map)| {
-			warm::Pool::new(
-				&module,
-				plan,
-				&fresh,
-				page_map,
-				self.idle.clone(),
-				self.config.max_instances,
-			)
+		loaded.warm = plan.as_ref().zip(self.warm_page_map()).and_then(|(plan, page_map)| {
+			warm::Pool::new(&module, plan, &fresh, page_map, self.idle.clone())
 		});
 		let version = self
 			.abi_version(&mut fresh)
@@ -655,7 +695,11 @@ impl Executor {
 			return Err(self.busy(id));
 		}
 		let _running = Running(&self.running);
-		let warm = loaded.warm.as_ref().and_then(warm::Pool::take);
+		let warm = loaded
+			.warm
+			.as_ref()
+			.filter(|_| self.warm_page_map().is_some())
+			.and_then(warm::Pool::take);
 		let mut ready = match warm {
 			Some(ready) => ready,
 			None => self.instantiate(&loaded).map_err(|error| self.trap_error(id, error))?,
@@ -671,8 +715,13 @@ impl Executor {
 			std::mem::replace(ready.store.data_mut(), call_state(&self.config, host, storage));
 		// Only an instance whose call returned is kept: one that trapped or ran out of time is
 		// dropped, and the pool resets its slot.
-		if let (Some(pool), Some(page_map), Ok(_)) = (&loaded.warm, &self.page_map, &outcome) {
-			pool.give_back(ready, page_map);
+		if let (Some(pool), Some(page_map), Ok(_)) = (&loaded.warm, self.warm_page_map(), &outcome)
+		{
+			pool.give_back(ready, page_map, &state.host_writes);
+			if !page_map.trusted() {
+				// Caught lying: no instance it reset may serve again.
+				self.idle.clear();
+			}
 		}
 		match outcome {
 			Ok(0) => state
@@ -742,6 +791,7 @@ fn call_state(config: &ExecutorConfig, host: Arc<dyn Host>, storage: Arc<Storage
 		pending: Vec::new(),
 		max_response_size: config.max_response_size,
 		nested_calls: 0,
+		host_writes: warm::HostWrites::default(),
 	}
 }
 
@@ -1171,6 +1221,131 @@ pub(crate) mod tests {
 		assert_eq!(idle(), 0, "128 pages touched: dropped");
 		assert_eq!(call("Check"), Ok(Vec::new()), "a fresh instance");
 		assert_eq!(idle(), 1);
+	}
+
+	/// Answers the 8 bytes at 5000 as the call finds them, then copies its request body there.
+	fn echo_then_keep_body() -> Vec<u8> {
+		guest(
+			r#"(call $respond (i32.const 5000) (i32.const 8))
+			   (memory.copy (i32.const 5000) (local.get $body) (local.get $body_len))
+			   (return (i32.const 0))"#,
+		)
+	}
+
+	#[test]
+	fn a_lying_page_map_does_not_leak_one_callers_body_to_the_next() {
+		// /dev/zero says no page was ever touched: a reset that believed it would rewrite
+		// nothing, and B would read A's body.
+		let executor = Executor::with_page_map(
+			ExecutorConfig { memory_limit: 16 << 20, ..ExecutorConfig::default() },
+			Some(warm::PageMap::unchecked(Path::new("/dev/zero"))),
+		)
+		.unwrap();
+		let hash = executor.load(&echo_then_keep_body(), None).unwrap();
+		let call = |body: &[u8]| {
+			let storage = Arc::new(Storage::new(0));
+			executor
+				.call(&hash, "t", "Echo", body, ContentType::Json, Arc::new(Isolated), storage)
+				.unwrap()
+		};
+		assert_eq!(call(b"secret-A"), [0; 8], "A finds the initial memory");
+		assert_eq!(call(b"caller-B"), [0; 8], "B must not receive A's body");
+		assert!(!executor.warm_on(), "warm instances are off for good");
+		assert_eq!(executor.modules.lock().unwrap()[&hash].warm.as_ref().unwrap().idle(), 0);
+		assert_eq!(call(b"caller-C"), [0; 8], "fresh instances from now on");
+	}
+
+	/// A module answering `ok` whose initial memory has a non-zero byte in its first kernel
+	/// page and in `more` pages after its first wasm page.
+	fn sparse_data(more: usize) -> Vec<u8> {
+		let data: String = (0..more)
+			.map(|page| format!("(data (i32.const {}) \"x\")", 65536 + page * 4096))
+			.collect();
+		let wasm_pages = 1 + (more * 4096).div_ceil(65536);
+		wat::parse_str(format!(
+			r#"(module
+  (import "micro" "respond" (func $respond (param i32 i32)))
+  (memory (export "memory") {wasm_pages})
+  (data (i32.const 1000) "ok")
+  {data}
+  (func (export "micro_abi_version") (result i32) (i32.const 1))
+  (func (export "micro_alloc") (param i32) (result i32) (i32.const 4096))
+  (func (export "micro_handle") (param i32 i32 i32 i32 i32) (result i32)
+    (call $respond (i32.const 1000) (i32.const 2))
+    (i32.const 0)))"#
+		))
+		.unwrap()
+	}
+
+	#[test]
+	fn a_module_with_too_much_initial_memory_to_copy_gets_fresh_instances() {
+		let executor = executor(None);
+		let call = |hash: &CodeHash| {
+			let storage = Arc::new(Storage::new(0));
+			executor
+				.call(hash, "t", "Any", b"{}", ContentType::Json, Arc::new(Isolated), storage)
+				.map_err(|error| (error.code, error.detail))
+		};
+		let at_cap = executor.load(&sparse_data(warm::MAX_SNAPSHOT_PAGES - 1), None).unwrap();
+		{
+			let modules = executor.modules.lock().unwrap();
+			let pool = modules[&at_cap].warm.as_ref().expect("kept warm");
+			assert_eq!(pool.snapshot_bytes(), warm::MAX_SNAPSHOT_PAGES * 4096);
+		}
+		let over = executor.load(&sparse_data(warm::MAX_SNAPSHOT_PAGES), None).unwrap();
+		assert!(executor.modules.lock().unwrap()[&over].warm.is_none(), "no pool, no snapshot");
+		for _ in 0..3 {
+			assert_eq!(call(&over).as_deref(), Ok(&b"ok"[..]));
+			assert_eq!(call(&at_cap).as_deref(), Ok(&b"ok"[..]));
+		}
+		assert_eq!(executor.modules.lock().unwrap()[&at_cap].warm.as_ref().unwrap().idle(), 1);
+	}
+
+	#[test]
+	fn modules_using_proposals_a_warm_reset_was_not_audited_for_are_refused() {
+		let executor = executor(None);
+		for (what, wat) in [
+			("gc", "(module (type (struct (field i32))))"),
+			("function references", "(module (func (param (ref func))))"),
+			("exceptions", "(module (tag))"),
+			("threads", "(module (memory 1 1 shared))"),
+			("custom page sizes", "(module (memory 1 (pagesize 1)))"),
+		] {
+			let wasm = wat::parse_str(wat).unwrap();
+			let error = executor.load(&wasm, None).unwrap_err();
+			assert!(matches!(error, LoadError::Invalid(_)), "{what}: {error:?}");
+		}
+	}
+
+	#[test]
+	fn a_full_idle_budget_makes_room_for_another_module_by_dropping_the_oldest_idle_instance() {
+		let executor = Executor::new(ExecutorConfig {
+			memory_limit: 16 << 20,
+			max_instances: 2,
+			..ExecutorConfig::default()
+		})
+		.unwrap();
+		let (first, second, other) = (guest(""), guest("(nop)"), guest("(nop) (nop)"));
+		let idle = |wasm: &[u8]| {
+			let modules = executor.modules.lock().unwrap();
+			modules[&code_hash(wasm)].warm.as_ref().expect("may be kept warm").idle()
+		};
+		let storage = || Arc::new(Storage::new(0));
+		// Two modules fill the idle budget of 2, the first the older.
+		assert_eq!(run(&executor, &first, b"{}", storage()).unwrap(), b"ok");
+		assert_eq!(run(&executor, &second, b"{}", storage()).unwrap(), b"ok");
+		assert_eq!((idle(&first), idle(&second)), (1, 1));
+		for round in 0..3 {
+			assert_eq!(run(&executor, &other, b"{}", storage()).unwrap(), b"ok", "round {round}");
+			assert_eq!(
+				(idle(&first), idle(&second), idle(&other)),
+				(0, 1, 1),
+				"round {round}: the oldest idle instance made room"
+			);
+		}
+		// And back: the first module's instance is kept, in place of the now oldest.
+		assert_eq!(run(&executor, &first, b"{}", storage()).unwrap(), b"ok");
+		assert_eq!((idle(&first), idle(&second), idle(&other)), (1, 0, 1));
 	}
 
 	#[test]
