@@ -137,6 +137,7 @@ async fn flow(
 	subscriptions: Vec<async_nats::Subscriber>,
 	total: usize,
 ) -> Figure {
+	eprintln!("NATS: {subject}, {size} B");
 	let tally = Tally::new(total);
 	let tasks = drain(subscriptions, &tally);
 	let payload: bytes::Bytes = vec![0x0a_u8; size].into();
