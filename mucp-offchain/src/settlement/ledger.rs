@@ -45,7 +45,10 @@
 //!
 //! Reports take the unsettled calls in numeric nonce order per consumer (the keys are SCALE
 //! encoded, little-endian nonces, whose byte order is not numeric), so a lower nonce is never
-//! left behind by a higher one that replaces it on chain.
+//! left behind by a higher one that replaces it on chain. And they take turns among consumers:
+//! when a report is full, the next starts with the consumer it left out, so consumers whose
+//! keys sort early and keep calling cannot keep the others out of every report until their
+//! allowances expire unsettled (the node's loss).
 
 use std::{
 	collections::{BTreeMap, BTreeSet, HashMap},
@@ -214,6 +217,9 @@ struct LedgerState {
 	next_reservation: u64,
 	/// Changes counted in memory and not committed yet: the group committer's next batch.
 	dirty: Dirty,
+	/// The consumer the next report starts with, the first the last full one left out: reports
+	/// take turns among consumers (in memory; a restart starts over from the first).
+	resume_at: Option<AccountId>,
 }
 
 /// What changed in memory since the last commit, by key: bounded by the ledger's entries.
@@ -916,7 +922,8 @@ impl Ledger {
 
 	/// The report to submit now: the one in flight if there is one (resubmitted with its
 	/// sequence until the chain settles it), else a new one of up to `max_records` records of
-	/// the unsettled calls, lowest nonces first in numeric order, with a sequence above
+	/// the unsettled calls, each consumer's lowest nonces first in numeric order, starting with
+	/// the consumer the last full report left out (so none is starved), with a sequence above
 	/// `chain_sequence` (the node's last on-chain), written to disk before it is returned.
 	/// `None` if nothing is unsettled.
 	pub fn prepare(
@@ -937,23 +944,35 @@ impl Ledger {
 			(&a.signed.allowance.consumer, a.signed.allowance.nonce)
 				.cmp(&(&b.signed.allowance.consumer, b.signed.allowance.nonce))
 		});
-		let (mut records, mut values) = (Vec::new(), Vec::new());
-		for entry in entries {
+		// Reports take turns: this one starts with the consumer the last full one left out, and
+		// goes round (a consumer's own records stay together, lowest nonce first).
+		let start = state
+			.resume_at
+			.as_ref()
+			.map_or(0, |at| entries.partition_point(|entry| &entry.signed.allowance.consumer < at));
+		let (mut records, mut values, mut resume) = (Vec::new(), Vec::new(), None);
+		for entry in entries[start..].iter().chain(&entries[..start]) {
 			for (version, counts) in &entry.versions {
-				if counts.counted > counts.settled && records.len() < max_records {
-					records.push(UsageRecord {
-						allowance: entry.signed.allowance.clone(),
-						signature: entry.signed.signature.clone(),
-						version: *version,
-						calls: counts.counted - counts.settled,
-					});
-					values.push(counts.value.saturating_sub(counts.settled_value));
+				if counts.counted <= counts.settled {
+					continue;
 				}
+				if records.len() == max_records {
+					resume.get_or_insert_with(|| entry.signed.allowance.consumer.clone());
+					continue;
+				}
+				records.push(UsageRecord {
+					allowance: entry.signed.allowance.clone(),
+					signature: entry.signed.signature.clone(),
+					version: *version,
+					calls: counts.counted - counts.settled,
+				});
+				values.push(counts.value.saturating_sub(counts.settled_value));
 			}
 		}
 		if records.is_empty() {
 			return Ok(None);
 		}
+		state.resume_at = resume;
 		let sequence = state.next_sequence.max(chain_sequence.map_or(0, |s| s + 1));
 		let report = PendingReport { sequence, records, prepared_at: best, values };
 		// The counts it covers go to disk with it.
@@ -1203,6 +1222,33 @@ mod tests {
 		assert_eq!(reopened.standing(&dave, 1).unwrap().counted, 50);
 		assert_eq!(reopened.standing(&eve, 1).unwrap().counted, 51, "the last, at close");
 		assert_eq!(reopened.unsettled(), 101);
+	}
+
+	/// Reports take turns among consumers: when one report cannot hold every consumer's
+	/// unsettled calls, the next starts where it stopped, so a consumer whose key sorts early
+	/// and keeps calling cannot keep one whose key sorts late out of every report (and its
+	/// allowance expire unsettled).
+	#[test]
+	fn reports_take_turns_among_consumers_and_none_is_starved() {
+		let dir = tempfile::tempdir().unwrap();
+		let ledger = Ledger::open(&dir.path().join("l.redb")).unwrap();
+		let mut consumers: Vec<SignedAllowance> =
+			["//Dave", "//Eve", "//Ferdie"].iter().map(|who| allowance_of(who, 1)).collect();
+		consumers.sort_by(|a, b| a.allowance.consumer.cmp(&b.allowance.consumer));
+		let mut reported = Vec::new();
+		for round in 0..6u64 {
+			// Every consumer has unsettled calls in every round.
+			for signed in &consumers {
+				ledger.count(signed, 1, 1).unwrap();
+			}
+			let report = ledger.prepare(1, None, 1).unwrap().unwrap();
+			assert_eq!(report.records.len(), 1);
+			reported.push(report.records[0].allowance.consumer.clone());
+			assert_eq!(ledger.confirm(round).unwrap().map(|r| r.sequence), Some(round));
+		}
+		let expected: Vec<AccountId> =
+			(0..6).map(|n| consumers[n % 3].allowance.consumer.clone()).collect();
+		assert_eq!(reported, expected, "each consumer in turn");
 	}
 
 	/// Calls counted one at a time share commits too: at most one per [`COMMIT_INTERVAL`]
