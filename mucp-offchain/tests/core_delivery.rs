@@ -190,7 +190,7 @@ async fn post_publish(address: std::net::SocketAddr, topic: &str, delivery: &str
 	let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
 	let body = r#"{"a":1}"#;
 	let request = format!(
-		"POST /_/publish/{topic} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n{delivery}\
+		"POST /_/publish/{topic} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{delivery}\
 		 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
 		body.len()
 	);

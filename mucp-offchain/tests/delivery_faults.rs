@@ -258,7 +258,7 @@ async fn a_stranger_gets_nothing_not_meant_for_it_and_cannot_poison_ids() {
 async fn open_events(address: std::net::SocketAddr, topic: &str, last: Option<&str>) -> TcpStream {
 	let mut stream = TcpStream::connect(address).await.unwrap();
 	let resume = last.map(|id| format!("Last-Event-ID: {id}\r\n")).unwrap_or_default();
-	let request = format!("GET /_/subscribe/{topic} HTTP/1.1\r\nHost: test\r\n{resume}\r\n");
+	let request = format!("GET /_/subscribe/{topic} HTTP/1.1\r\nHost: 127.0.0.1\r\n{resume}\r\n");
 	stream.write_all(request.as_bytes()).await.unwrap();
 	stream
 }

@@ -40,7 +40,7 @@ async fn normal_call(address: SocketAddr) -> String {
 	let mut stream = TcpStream::connect(address).await.unwrap();
 	let body = r#"{"a":1}"#;
 	let request = format!(
-		"POST /echo/Echo.Call HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n\
+		"POST /echo/Echo.Call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
 		 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
 		body.len()
 	);
@@ -73,7 +73,7 @@ async fn closed_by_server(
 async fn slowloris(address: SocketAddr, pace: Duration) -> tokio::net::tcp::OwnedReadHalf {
 	let (read, mut write) = TcpStream::connect(address).await.unwrap().into_split();
 	tokio::spawn(async move {
-		let head = b"POST /echo/Echo.Call HTTP/1.1\r\nHost: gateway\r\nX-Slow: ".to_vec();
+		let head = b"POST /echo/Echo.Call HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".to_vec();
 		for byte in head.into_iter().chain(std::iter::repeat(b'a')) {
 			if write.write_all(&[byte]).await.is_err() {
 				return;
@@ -127,7 +127,7 @@ async fn a_body_that_never_finishes_gets_408_within_the_body_timeout() {
 	let started = Instant::now();
 	stream
 		.write_all(
-			b"POST /echo/Echo.Call HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n\
+			b"POST /echo/Echo.Call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
 			  Content-Length: 100\r\n\r\n{\"a\":",
 		)
 		.await

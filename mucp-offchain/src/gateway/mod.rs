@@ -8,6 +8,11 @@
 //! | `GET /_/subscribe/{topic}?queue=Q` | subscribes, as server-sent events (`id:` is the `Micro-Id`); resumes after `Last-Event-ID` |
 //! | `GET /openapi.json` | an OpenAPI 3 document of every service the registry knows |
 //! | `GET /_/health` | this peer's id and how many services it sees |
+//! | `GET /`, `GET /_/app/{file}`, `GET /_/site.json` | the web console, if the host gives one ([`site`]) |
+//!
+//! Only the gateway's own pages, and the web origins its operator allows
+//! ([`GatewayConfig::cors`]), may use it from a browser; [`origins`] says which attack each of
+//! its rules stops.
 //!
 //! A failed call answers with the HTTP status of its `Micro-Error` code and the error as JSON,
 //! also in the `Micro-Error` header. The `Micro-Allowance` and `Micro-Version` headers of a
@@ -32,16 +37,14 @@
 //! counts as received. Event data is split on `\r` as well as `\n`, so a body cannot inject
 //! fields or events into the stream.
 
-use std::{
-	collections::{BTreeMap, VecDeque},
-	convert::Infallible,
-	net::SocketAddr,
-	sync::Arc,
-	time::Duration,
-};
+mod events;
+mod openapi;
+pub mod origins;
+pub mod site;
+
+use std::{convert::Infallible, net::SocketAddr, sync::Arc, time::Duration};
 
 use bytes::Bytes;
-use futures::FutureExt;
 use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited, StreamBody};
 use hyper::{
 	body::{Frame, Incoming},
@@ -58,12 +61,14 @@ use tokio::{
 	task::JoinHandle,
 };
 
+pub use openapi::openapi;
+pub use site::Site;
+
 use crate::{
-	broker::{Delivery, DeliveryMode, Published},
+	broker::{DeliveryMode, Published},
 	executor::VERSION_HEADER,
 	peer::{Peer, PublishOptions},
 	protocol::{header, ContentType, Message, MicroError},
-	registry,
 	settlement::ALLOWANCE_HEADER,
 };
 
@@ -90,6 +95,11 @@ pub struct GatewayConfig {
 	pub body_timeout: Duration,
 	/// Most connections served at once; more wait to be accepted.
 	pub max_connections: usize,
+	/// Web origins (`https://app.example`) whose pages may use the gateway besides its own;
+	/// `*` for any. None by default ([`origins`]).
+	pub cors: Vec<String>,
+	/// The web application served at `/`, if any.
+	pub site: Option<Arc<Site>>,
 }
 
 impl Default for GatewayConfig {
@@ -101,6 +111,8 @@ impl Default for GatewayConfig {
 			header_timeout: Duration::from_secs(10),
 			body_timeout: Duration::from_secs(30),
 			max_connections: 512,
+			cors: Vec::new(),
+			site: None,
 		}
 	}
 }
@@ -210,7 +222,35 @@ pub fn error_response(error: &MicroError) -> Response<Body> {
 	response
 }
 
+/// Answers one request, if the origin rules let its page make it.
 async fn route(
+	request: Request<Incoming>,
+	peer: &Arc<Peer>,
+	config: &GatewayConfig,
+	shutdown: watch::Receiver<bool>,
+) -> Response<Body> {
+	let verdict = origins::check(request.method(), request.headers(), config.listen, &config.cors);
+	let origin = match verdict {
+		Ok(origins::Verdict::Own) => None,
+		Ok(origins::Verdict::Allowed(origin)) => Some(origin),
+		Err(error) => return error_response(&error),
+	};
+	if request.method() == Method::OPTIONS {
+		let mut response = full(StatusCode::NO_CONTENT, "text/plain", Bytes::new());
+		match origin {
+			Some(origin) => origins::preflight(response.headers_mut(), origin),
+			None => *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED,
+		}
+		return response;
+	}
+	let mut response = answer(request, peer, config, shutdown).await;
+	if let Some(origin) = origin {
+		origins::allow(response.headers_mut(), origin);
+	}
+	response
+}
+
+async fn answer(
 	request: Request<Incoming>,
 	peer: &Arc<Peer>,
 	config: &GatewayConfig,
@@ -223,6 +263,12 @@ async fn route(
 		(&Method::GET, ["openapi.json"]) => {
 			json_response(StatusCode::OK, &openapi(&peer.services()))
 		}
+		(&Method::GET, [""] | ["index.html"]) => site_file(config, "index.html", &request),
+		(&Method::GET, ["_", "app", file]) => site_file(config, file, &request),
+		(&Method::GET, ["_", "site.json"]) => match &config.site {
+			Some(site) => json_response(StatusCode::OK, site.settings()),
+			None => no_site(),
+		},
 		(&Method::GET, ["_", "health"]) => json_response(
 			StatusCode::OK,
 			&json!({ "peer": peer.id().to_string(), "services": peer.services().len() }),
@@ -235,7 +281,14 @@ async fn route(
 				.get("last-event-id")
 				.and_then(|v| v.to_str().ok())
 				.map(str::to_owned);
-			subscribe(peer, topic, queue.as_deref(), resume_after, config.keep_alive, shutdown)
+			events::subscribe(
+				peer,
+				topic,
+				queue.as_deref(),
+				resume_after,
+				config.keep_alive,
+				shutdown,
+			)
 		}
 		(&Method::POST, ["_", "stream", service, endpoint]) => {
 			stream(request, peer, config, service, endpoint).await
@@ -253,6 +306,24 @@ async fn route(
 			format!("{method} {path}: no such route; calls are POST /{{service}}/{{endpoint}}"),
 		)),
 	}
+}
+
+/// A file of the web application, 404 if there is no such file or no application.
+fn site_file(config: &GatewayConfig, name: &str, request: &Request<Incoming>) -> Response<Body> {
+	let Some(site) = &config.site else { return no_site() };
+	site.serve(name, request.headers()).unwrap_or_else(|| {
+		error_response(&MicroError::not_found(
+			"mucp.gateway",
+			format!("the web console has no file `{name}`"),
+		))
+	})
+}
+
+fn no_site() -> Response<Body> {
+	error_response(&MicroError::not_found(
+		"mucp.gateway",
+		"this gateway serves no web console; calls are POST /{service}/{endpoint}",
+	))
 }
 
 /// The value of query parameter `name`, percent-decoded.
@@ -432,23 +503,6 @@ async fn publish(
 	}
 }
 
-/// One server-sent event: the message's id and its body (JSON on one `data:` line each).
-fn event_text(message: &Message) -> String {
-	let mut text = String::new();
-	if let Some(id) = message.id() {
-		text.push_str(&format!("id: {}\n", id.replace(['\n', '\r'], " ")));
-	}
-	// Split on `\r` too: SSE ends a line at either, so a lone `\r` in a body must not start a
-	// field of its own.
-	for line in json_text(message).split(['\r', '\n']).filter(|l| !l.is_empty()) {
-		text.push_str("data: ");
-		text.push_str(line);
-		text.push('\n');
-	}
-	text.push('\n');
-	text
-}
-
 /// A message's body as JSON text: itself if JSON, else `{"protobuf": "<hex>"}`.
 fn json_text(message: &Message) -> String {
 	match message.content_type() {
@@ -469,92 +523,6 @@ fn streamed(
 	let mut response = Response::new(BodyExt::boxed(StreamBody::new(stream)));
 	response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
 	response
-}
-
-fn subscribe(
-	peer: &Peer,
-	topic: &str,
-	queue: Option<&str>,
-	resume_after: Option<String>,
-	keep_alive: Duration,
-	mut shutdown: watch::Receiver<bool>,
-) -> Response<Body> {
-	let topic = percent_decode(topic);
-	let mut subscription = match peer.subscribe(&topic, queue.filter(|q| !q.is_empty())) {
-		Ok(subscription) => subscription,
-		Err(error) => return error_response(&error),
-	};
-	let (frames, receiver) = tokio::sync::mpsc::channel::<Bytes>(16);
-	tokio::spawn(async move {
-		let hello = format!(": subscribed to {topic}\n\n");
-		if frames.send(Bytes::from(hello)).await.is_err() {
-			return;
-		}
-		// Resuming: of the events waiting, those up to `Last-Event-ID` the client has.
-		let mut waiting = Vec::new();
-		while let Some(Some(delivery)) = subscription.next().now_or_never() {
-			waiting.push(delivery);
-		}
-		if let Some(last) = resume_after {
-			if let Some(at) = waiting.iter().position(|d| d.message.id() == Some(last.as_str())) {
-				for delivery in waiting.drain(..=at) {
-					let _ = subscription.ack(&delivery);
-				}
-			}
-		}
-		let mut unconfirmed = VecDeque::new();
-		for delivery in waiting {
-			if !send_event(&frames, &subscription, &mut unconfirmed, delivery).await {
-				return;
-			}
-		}
-		loop {
-			tokio::select! {
-				delivery = subscription.next() => {
-					let Some(delivery) = delivery else { return };
-					if !send_event(&frames, &subscription, &mut unconfirmed, delivery).await {
-						// The client left: what it was sent goes back to the inbox.
-						return;
-					}
-				}
-				_ = tokio::time::sleep(keep_alive) => {
-					if frames.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
-						return;
-					}
-				}
-				_ = shutdown.changed() => return,
-				_ = frames.closed() => return,
-			}
-		}
-	});
-	let mut response = streamed(receiver, "text/event-stream");
-	response.headers_mut().insert("cache-control", HeaderValue::from_static("no-cache"));
-	response
-}
-
-/// Writes `delivery` as an event and holds it unacknowledged (see the module's
-/// documentation); a redelivery of an event this connection already sent only renews it.
-/// Returns whether the client is still there.
-async fn send_event(
-	frames: &tokio::sync::mpsc::Sender<Bytes>,
-	subscription: &crate::peer::Subscription,
-	unconfirmed: &mut VecDeque<Delivery>,
-	delivery: Delivery,
-) -> bool {
-	if let Some(sent) = unconfirmed.iter_mut().find(|d| d.message.id() == delivery.message.id()) {
-		*sent = delivery;
-		return true;
-	}
-	if frames.send(Bytes::from(event_text(&delivery.message))).await.is_err() {
-		return false;
-	}
-	unconfirmed.push_back(delivery);
-	if unconfirmed.len() > UNCONFIRMED_EVENTS {
-		if let Some(oldest) = unconfirmed.pop_front() {
-			let _ = subscription.ack(&oldest);
-		}
-	}
-	true
 }
 
 async fn stream(
@@ -608,164 +576,9 @@ fn error_json(error: &MicroError) -> String {
 		.to_string()
 }
 
-/// The JSON schema of a field kind the registry describes.
-fn field_schema(field: &registry::FieldDescription) -> Value {
-	let scalar = match field.kind.as_str() {
-		"string" => json!({ "type": "string" }),
-		"bytes" => json!({ "type": "string", "format": "byte" }),
-		"bool" => json!({ "type": "boolean" }),
-		"int64" | "sint64" | "int32" => json!({ "type": "integer", "format": "int64" }),
-		"uint64" | "uint32" => json!({ "type": "integer", "format": "int64", "minimum": 0 }),
-		"double" | "float" => json!({ "type": "number" }),
-		_ => json!({}),
-	};
-	let schema = if field.repeated { json!({ "type": "array", "items": scalar }) } else { scalar };
-	let mut schema = schema;
-	schema["description"] = json!(format!("protobuf field {}", field.number));
-	schema
-}
-
-fn message_schema(message: &registry::TypeDescription) -> Value {
-	let properties: serde_json::Map<String, Value> =
-		message.fields.iter().map(|f| (f.name.clone(), field_schema(f))).collect();
-	json!({ "type": "object", "title": message.name, "properties": properties })
-}
-
-/// An OpenAPI 3 document of `services`: one `POST /{service}/{endpoint}` per endpoint of each
-/// service's newest version, with request and response schemas from the fields described.
-pub fn openapi(services: &[registry::Service]) -> Value {
-	let mut newest: BTreeMap<&str, &registry::Service> = BTreeMap::new();
-	for service in services {
-		let name = service.description.name.as_str();
-		let newer = newest.get(name).is_none_or(|known| {
-			version_key(&service.description.version) > version_key(&known.description.version)
-		});
-		if newer {
-			newest.insert(name, service);
-		}
-	}
-	let error = json!({
-		"description": "a Micro-Error",
-		"content": { "application/json": { "schema": { "$ref": "#/components/schemas/MicroError" } } }
-	});
-	let mut paths = serde_json::Map::new();
-	for (name, service) in &newest {
-		for endpoint in &service.description.endpoints {
-			let operation = json!({
-				"post": {
-					"operationId": format!("{name}.{}", endpoint.name),
-					"summary": format!("{name} {} (version {}, on {} node(s))", endpoint.name,
-						service.description.version, service.nodes.len()),
-					"tags": [name],
-					"parameters": [{
-						"name": ALLOWANCE_HEADER, "in": "header", "required": false,
-						"description": "signed allowances paying for the call (`micro allowance sign`)",
-						"schema": { "type": "string" }
-					}],
-					"requestBody": { "required": true, "content": {
-						"application/json": { "schema": message_schema(&endpoint.request) } } },
-					"responses": {
-						"200": { "description": "the answer", "content": {
-							"application/json": { "schema": message_schema(&endpoint.response) } } },
-						"default": error,
-					}
-				}
-			});
-			paths.insert(format!("/{name}/{}", endpoint.name), operation);
-		}
-	}
-	json!({
-		"openapi": "3.0.3",
-		"info": {
-			"title": "Micro Network gateway",
-			"version": env!("CARGO_PKG_VERSION"),
-			"description": "Every service this node's registry knows, callable over HTTP.",
-		},
-		"paths": paths,
-		"components": { "schemas": { "MicroError": {
-			"type": "object",
-			"properties": {
-				"id": { "type": "string" }, "code": { "type": "integer" },
-				"detail": { "type": "string" }, "status": { "type": "string" },
-			}
-		} } }
-	})
-}
-
-/// Orders versions numerically where they are numbers (`10` after `9`).
-fn version_key(version: &str) -> (Vec<u64>, String) {
-	let numbers = version
-		.trim_start_matches('v')
-		.split('.')
-		.map_while(|part| part.parse::<u64>().ok())
-		.collect();
-	(numbers, version.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	fn service(version: &str, endpoint: &str) -> registry::Service {
-		let mut e = registry::Endpoint::new(endpoint, "Request", "Response");
-		e.request.fields.push(registry::FieldDescription {
-			number: 1,
-			name: "name".into(),
-			kind: "string".into(),
-			repeated: false,
-		});
-		e.response.fields.push(registry::FieldDescription {
-			number: 2,
-			name: "tags".into(),
-			kind: "uint64".into(),
-			repeated: true,
-		});
-		registry::Service {
-			description: registry::ServiceDescription {
-				name: "greeter".into(),
-				version: version.into(),
-				endpoints: vec![e],
-				metadata: Default::default(),
-			},
-			nodes: Vec::new(),
-		}
-	}
-
-	#[test]
-	fn openapi_describes_the_newest_version_of_each_service() {
-		let document = openapi(&[service("9", "Say.Old"), service("10", "Say.Hello")]);
-		let paths = document["paths"].as_object().unwrap();
-		assert_eq!(paths.keys().collect::<Vec<_>>(), vec!["/greeter/Say.Hello"], "10 beats 9");
-		let post = &paths["/greeter/Say.Hello"]["post"];
-		let request = &post["requestBody"]["content"]["application/json"]["schema"];
-		assert_eq!(request["properties"]["name"]["type"], "string");
-		let response = &post["responses"]["200"]["content"]["application/json"]["schema"];
-		assert_eq!(response["properties"]["tags"]["type"], "array");
-		assert_eq!(response["properties"]["tags"]["items"]["type"], "integer");
-		assert_eq!(document["openapi"], "3.0.3");
-	}
-
-	#[test]
-	fn events_are_one_data_line_per_body_line() {
-		let message = Message::publish("m-1", "news", br#"{"a":1}"#.to_vec());
-		assert_eq!(event_text(&message), "id: m-1\ndata: {\"a\":1}\n\n");
-	}
-
-	#[test]
-	fn a_body_cannot_inject_fields_or_events() {
-		let body = b"{\"a\":1,\rid: forged\r\rdata: {\"evil\":1}}".to_vec();
-		let message = Message::publish("m-1\rid: x", "news", body);
-		let text = event_text(&message);
-		let lines: Vec<&str> = text.split(['\r', '\n']).collect();
-		assert!(
-			lines
-				.iter()
-				.filter(|l| !l.is_empty())
-				.all(|l| l.starts_with("data: ") || l.starts_with("id: m-1 id: x")),
-			"{text:?}"
-		);
-		assert_eq!(text.matches("\n\n").count(), 1, "one event");
-	}
 
 	#[test]
 	fn percent_decoding_of_query_values() {
