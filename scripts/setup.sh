@@ -6,6 +6,9 @@
 # - protoc (Debian's protobuf-compiler);
 # - bubblewrap, the sandbox nodes build placed Rust services in (README: "Builds run in a
 #   sandbox");
+# - Node.js (20 or newer) and npm, which build the web console micro-node embeds (web/, its
+#   locked packages installed with `npm ci`), and Debian's chromium, which the browser tests
+#   drive with playwright-core;
 # - nats-server, the reference `cargo bench -p mucp-offchain --bench versus_nats` measures MUCP
 #   beside (README: "MUCP beside NATS");
 # - a `wasm32v1-none` target for the runtime: the active toolchain's own if it has one (or
@@ -70,6 +73,29 @@ if command -v nats-server >/dev/null; then
 else
 	apt_install nats-server
 	say "nats-server installed: $(nats-server --version)"
+fi
+
+# 1d. Node.js and npm for the web console, its locked packages, and chromium for its tests
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	apt_install nodejs npm
+fi
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$node_major" -ge 20 ] ||
+	die "Node.js $(node --version) is too old: the web console's tools need 20 or newer"
+say "node present: $(node --version), npm $(npm --version)"
+web="$(cd "$(dirname "${BASH_SOURCE[0]}")/../web" && pwd)"
+if [ ! -f "$web/node_modules/.package-lock.json" ] ||
+	[ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+	say "installing the web console's locked packages (npm ci)"
+	(cd "$web" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in web/ failed"
+else
+	say "web console packages present"
+fi
+if command -v chromium >/dev/null; then
+	say "chromium present: $(chromium --version 2>/dev/null)"
+else
+	apt_install chromium
+	say "chromium installed: $(chromium --version 2>/dev/null)"
 fi
 
 # 2. wasm32v1-none for the runtime

@@ -221,6 +221,18 @@ pub fn new_full<
 			keystore: keystore_container.local_keystore(),
 			dev_seed: config.dev_key_seed.clone(),
 			base: config.base_path.config_dir(config.chain_spec.id()).join("mucp"),
+			console: crate::worker::console::ConsoleSettings {
+				rpc_port: config
+					.rpc
+					.addr
+					.as_ref()
+					.map_or(Some(config.rpc.port), |endpoints| {
+						endpoints.first().map(|endpoint| endpoint.listen_addr.port())
+					}),
+				chain: config.chain_spec.name().to_owned(),
+				chain_id: config.chain_spec.id().to_owned(),
+				development: config.chain_spec.chain_type() == sc_service::ChainType::Development,
+			},
 		};
 		let slot = worker_slot.clone();
 		// Essential: a worker that cannot start (its port taken, say) stops the node with the

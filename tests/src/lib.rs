@@ -21,6 +21,7 @@ use jsonrpsee::{
 use serde_json::Value;
 
 pub mod chain;
+pub mod cli;
 
 /// Boxed error for test helpers.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;

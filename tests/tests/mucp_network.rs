@@ -22,6 +22,7 @@ use std::{collections::BTreeSet, process::Stdio, time::Duration};
 
 use micro_tests::{
 	chain::{free_balance, view, Client},
+	cli::{eventually, json, micro, ok},
 	cli_binary, start_local_network_with, TestNode,
 };
 use serde_json::Value;
@@ -42,42 +43,6 @@ use tokio::{
 
 /// API tokens a call to greeter costs (its `micro.json`).
 const PRICE_PER_CALL: u128 = 3;
-
-struct Run {
-	code: i32,
-	stdout: String,
-	stderr: String,
-}
-
-/// Runs `micro` against `node` (its RPC and gateway) as `seed`.
-async fn micro(node: &TestNode, seed: &str, args: &[&str]) -> Run {
-	let output = Command::new(cli_binary())
-		.args(["--url", &node.ws_url(), "--gateway", &node.gateway_url(), "--seed", seed])
-		.args(args)
-		.output()
-		.await
-		.expect("micro runs");
-	Run {
-		code: output.status.code().unwrap_or(-1),
-		stdout: String::from_utf8_lossy(&output.stdout).trim().to_owned(),
-		stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-	}
-}
-
-/// Runs `micro` and expects it to succeed, returning its output.
-async fn ok(node: &TestNode, seed: &str, args: &[&str]) -> String {
-	let run = micro(node, seed, args).await;
-	assert_eq!(run.code, 0, "micro {args:?} failed:\n{}\n{}", run.stdout, run.stderr);
-	run.stdout
-}
-
-/// `micro ... --json`, parsed.
-async fn json(node: &TestNode, seed: &str, args: &[&str]) -> Value {
-	let mut args = args.to_vec();
-	args.push("--json");
-	let out = ok(node, seed, &args).await;
-	serde_json::from_str(&out).unwrap_or_else(|e| panic!("micro {args:?}: {e}: {out}"))
-}
 
 /// A `micro subscribe` running in the background.
 struct Subscriber {
@@ -119,19 +84,6 @@ impl Subscriber {
 			}
 		}
 		got
-	}
-}
-
-/// Polls `check` every second until it is true, for at most `timeout`.
-async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-	F: FnMut() -> Fut,
-	Fut: std::future::Future<Output = bool>,
-{
-	let deadline = tokio::time::Instant::now() + timeout;
-	while !check().await {
-		assert!(tokio::time::Instant::now() < deadline, "{what}: not within {timeout:?}");
-		tokio::time::sleep(Duration::from_secs(1)).await;
 	}
 }
 

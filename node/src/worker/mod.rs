@@ -19,6 +19,7 @@
 //! withdraws this node's services so other nodes stop routing to it at once.
 
 pub mod chain;
+pub mod console;
 pub mod deploy;
 pub mod keys;
 pub mod settle;
@@ -70,6 +71,13 @@ pub struct WorkerParams {
 	/// loopback unless a proxy in front guards it.
 	#[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
 	pub gateway: SocketAddr,
+
+	/// Web origins whose pages may use the gateway from a browser besides the node's own
+	/// console (`https://app.example`; `*` for any, only for a gateway meant to be public).
+	/// None by default: another site's page cannot call, publish or subscribe through a
+	/// visitor's browser.
+	#[arg(long, value_name = "ORIGIN", num_args = 1..)]
+	pub gateway_cors: Vec<String>,
 
 	/// How often to submit usage reports, in blocks (the chain refuses reports from one node
 	/// closer together than its minimum).
@@ -201,6 +209,8 @@ pub struct WorkerDeps {
 	pub dev_seed: Option<String>,
 	/// Where the worker keeps its state: the broker's inbox, the usage ledger, builds.
 	pub base: PathBuf,
+	/// What the web console is told about this node.
+	pub console: console::ConsoleSettings,
 }
 
 /// Starts the worker and runs it until the node stops.
@@ -267,7 +277,12 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 		Arc::new(Reconciler::new(executor, Arc::new(builder), host).metered(meter.clone()));
 	let gateway = Gateway::start(
 		peer.clone(),
-		GatewayConfig { listen: params.gateway, ..GatewayConfig::default() },
+		GatewayConfig {
+			listen: params.gateway,
+			cors: params.gateway_cors.clone(),
+			site: Some(console::site(&deps.console)),
+			..GatewayConfig::default()
+		},
 	)
 	.await
 	.map_err(|e| format!("the gateway on {}: {e}", params.gateway))?;

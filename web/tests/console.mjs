@@ -1,0 +1,155 @@
+// Drives the web console in headless Chromium as a person would, against a running node.
+// tests/tests/web_console.rs starts the node, deploys greeter and runs this with:
+//
+//   CONSOLE_URL   the node's gateway (http://127.0.0.1:PORT)
+//   PEER_ID       the node's MUCP peer id, which the network page must show
+//   ALLOWANCE     a signed Micro-Allowance paying greeter on that node
+//   SCREENSHOTS   where to save a screenshot of each page
+//
+// Exits non-zero, saying what it expected, at the first thing that is not as it should be.
+import { chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const url = process.env.CONSOLE_URL;
+const peerId = process.env.PEER_ID;
+const allowance = process.env.ALLOWANCE;
+const shots = process.env.SCREENSHOTS;
+for (const [name, value] of Object.entries({ CONSOLE_URL: url, PEER_ID: peerId, ALLOWANCE: allowance, SCREENSHOTS: shots })) {
+  if (!value) throw new Error(`${name} is not set`);
+}
+await mkdir(shots, { recursive: true });
+const WAIT = 60_000;
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const problems = [];
+const foreign = [];
+
+/** A new page (its own context: own storage, as another person's browser). */
+async function open(width = 1280, height = 900) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT);
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    // A refused call (402) is logged by the browser itself; the page shows it in words.
+    const text = message.text();
+    if (message.type() === 'error' && !text.startsWith('Failed to load resource')) {
+      problems.push(`console error: ${text}`);
+    }
+  });
+  page.on('request', (request) => {
+    const host = new URL(request.url()).hostname;
+    if (host !== '127.0.0.1' && host !== 'localhost') foreign.push(request.url());
+  });
+  return page;
+}
+
+function step(text) {
+  console.log(`console test: ${text}`);
+}
+
+try {
+  // The network page: this node, the chain, its services.
+  step('the network page lists this node and its service');
+  const page = await open();
+  await page.goto(`${url}/`);
+  await page.getByTestId('peer-id').filter({ hasText: peerId }).waitFor();
+  await page.locator(`[data-testid="nodes"] tr[data-peer="${peerId}"]`).waitFor();
+  await page.locator('[data-testid="services"]').getByRole('link', { name: 'greeter' }).waitFor();
+  await page.locator('[data-testid="deployments"] tr.state-running').filter({ hasText: 'greeter' }).waitFor();
+  await page.getByTestId('finalized').filter({ hasText: /#[1-9]/ }).waitFor();
+  await page.locator('svg.graph g.local').waitFor();
+  await page.screenshot({ path: join(shots, 'network.png'), fullPage: true });
+
+  // Services: the form greeter's fields make; unpaid, then paid.
+  step('greeter is called from its form: refused unpaid, answered paid');
+  await page.getByRole('link', { name: 'Services' }).click();
+  await page.getByRole('navigation', { name: 'Services' }).getByRole('link', { name: /greeter/ }).click();
+  await page.getByRole('heading', { name: 'greeter' }).waitFor();
+  const form = page.locator('form[data-endpoint="Say.Hello"]');
+  await form.getByLabel(/name/).fill('Browser');
+  await form.getByRole('button', { name: 'Call' }).click();
+  const refused = page.getByTestId('answer');
+  await refused.filter({ hasText: '402' }).waitFor();
+  await refused.filter({ hasText: 'sign an allowance' }).waitFor();
+  await page.getByLabel(/Micro-Allowance/).fill(allowance);
+  // The keyboard submits the form as the button does.
+  await form.getByLabel(/name/).press('Enter');
+  await page.getByTestId('answer').filter({ hasText: 'Hello Browser' }).waitFor();
+  await page.screenshot({ path: join(shots, 'services.png'), fullPage: true });
+
+  // A field the form checks before anything is sent: greeter's is a string, so take JSON.
+  await form.getByRole('button', { name: 'Edit as JSON' }).click();
+  await form.locator('textarea').fill('{"name": ');
+  await form.getByRole('button', { name: 'Call' }).click();
+  await form.getByRole('alert').filter({ hasText: 'not JSON' }).waitFor();
+
+  // Messaging: what waited in the inbox, then a chat between two people's pages.
+  step('a message that waited in the inbox arrives; two pages chat on a topic');
+  const waiting = await page.evaluate(async () => {
+    const response = await fetch('/_/publish/inbox-test', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: 'earlier', text: 'waited for you' }),
+    });
+    return response.json();
+  });
+  if (waiting.stored !== true) throw new Error(`an unheard message is stored: ${JSON.stringify(waiting)}`);
+
+  const alice = page;
+  const bob = await open(1280, 900);
+  await alice.getByRole('link', { name: 'Messaging' }).click();
+  await bob.goto(`${url}/#/messaging`);
+  for (const [who, p] of [['Alice', alice], ['Bob', bob]]) {
+    await p.getByLabel('Your name').fill(who);
+    await p.getByLabel('Topic').fill('chat');
+    await p.getByRole('button', { name: 'Subscribe' }).click();
+    await p.locator('[data-topic="chat"] [data-testid="state"]').filter({ hasText: 'live' }).waitFor();
+  }
+  await bob.getByLabel('Topic').fill('inbox-test');
+  await bob.getByRole('button', { name: 'Subscribe' }).click();
+  await bob.locator('[data-topic="inbox-test"] [data-testid="messages"]').filter({ hasText: 'waited for you' }).waitFor();
+
+  await alice.getByLabel('Message to chat').fill('hello from Alice');
+  await alice.getByRole('button', { name: 'Publish' }).click();
+  await bob.locator('[data-topic="chat"] [data-testid="messages"]').filter({ hasText: 'hello from Alice' }).waitFor();
+  await bob.getByLabel('Message to chat').fill('hi Alice, Bob here');
+  await bob.getByLabel('Message to chat').press('Enter');
+  await alice.locator('[data-topic="chat"] [data-testid="messages"]').filter({ hasText: 'Bob here' }).waitFor();
+  await bob.screenshot({ path: join(shots, 'messaging.png'), fullPage: true });
+
+  // A narrow screen: nothing wider than the phone.
+  step('a phone-sized screen scrolls no page sideways');
+  const phone = await open(390, 844);
+  const loaded = {
+    '#/network': '[data-testid="nodes"]',
+    '#/services/greeter': 'form[data-endpoint="Say.Hello"]',
+    '#/messaging': 'form.join',
+  };
+  for (const [route, shown] of Object.entries(loaded)) {
+    await phone.goto(`${url}/${route}`);
+    await phone.locator(shown).waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    if (overflow > 0) throw new Error(`${route} is ${overflow}px wider than a 390px screen`);
+  }
+  await phone.goto(`${url}/#/network`);
+  await phone.getByTestId('peer-id').waitFor();
+  await phone.screenshot({ path: join(shots, 'network-phone.png'), fullPage: true });
+
+  // No node: the page says so.
+  step('an unknown route says so');
+  await phone.goto(`${url}/#/nowhere`);
+  await phone.getByText('No page').waitFor();
+
+  if (foreign.length) throw new Error(`the console reached beyond its node: ${foreign.join(', ')}`);
+  if (problems.length) throw new Error(problems.join('\n'));
+  step('all passed');
+} finally {
+  await browser.close();
+}
