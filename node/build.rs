@@ -26,7 +26,10 @@ fn build_console() {
 	let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
 	let console = out.join("console");
 	if !web.join("node_modules/.package-lock.json").exists() {
-		run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&web), "npm ci");
+		run(
+			Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&web),
+			"npm ci",
+		);
 	}
 	run(
 		Command::new("node").arg("build.mjs").arg("--out").arg(&console).current_dir(&web),

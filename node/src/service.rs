@@ -222,13 +222,9 @@ pub fn new_full<
 			dev_seed: config.dev_key_seed.clone(),
 			base: config.base_path.config_dir(config.chain_spec.id()).join("mucp"),
 			console: crate::worker::console::ConsoleSettings {
-				rpc_port: config
-					.rpc
-					.addr
-					.as_ref()
-					.map_or(Some(config.rpc.port), |endpoints| {
-						endpoints.first().map(|endpoint| endpoint.listen_addr.port())
-					}),
+				rpc_port: config.rpc.addr.as_ref().map_or(Some(config.rpc.port), |endpoints| {
+					endpoints.first().map(|endpoint| endpoint.listen_addr.port())
+				}),
 				chain: config.chain_spec.name().to_owned(),
 				chain_id: config.chain_spec.id().to_owned(),
 				development: config.chain_spec.chain_type() == sc_service::ChainType::Development,
