@@ -1,5 +1,9 @@
 //! The web console the gateway serves at `/`: built from `web/` by the build script and
 //! embedded in the binary, so a node serves it with no internet and no files beside it.
+//!
+//! For working on the console itself, `MICRO_CONSOLE_DIR=web/dist` makes the node serve the
+//! files of that directory instead (read once at start: rebuild with `npm run build` in `web/`
+//! and restart the node), with no rebuild of the node.
 
 use std::sync::Arc;
 
@@ -21,14 +25,46 @@ pub struct ConsoleSettings {
 	pub development: bool,
 }
 
-/// The console, with `settings` at `/_/site.json`.
-pub fn site(settings: &ConsoleSettings) -> Arc<Site> {
-	Arc::new(Site::new(FILES.iter().copied()).with_settings(json!({
+/// The console, with `settings` at `/_/site.json`: the embedded one, or that of
+/// `MICRO_CONSOLE_DIR`.
+pub fn site(settings: &ConsoleSettings) -> Result<Arc<Site>, String> {
+	let site = match std::env::var_os("MICRO_CONSOLE_DIR") {
+		None => Site::new(FILES.iter().copied()),
+		Some(dir) => {
+			let files = files_in(std::path::Path::new(&dir))?;
+			log::warn!(
+				target: "mucp",
+				"the web console comes from {} (MICRO_CONSOLE_DIR), not the binary",
+				std::path::Path::new(&dir).display()
+			);
+			Site::new(files.into_iter().map(|(name, body)| (&*name.leak(), &*body.leak())))
+		}
+	};
+	Ok(Arc::new(site.with_settings(json!({
 		"rpcPort": settings.rpc_port,
 		"chain": settings.chain,
 		"chainId": settings.chain_id,
 		"development": settings.development,
-	})))
+	}))))
+}
+
+/// The files directly in `dir` (a built console is flat), read once for the node's life.
+fn files_in(dir: &std::path::Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+	let entries =
+		std::fs::read_dir(dir).map_err(|e| format!("MICRO_CONSOLE_DIR {}: {e}", dir.display()))?;
+	let mut files = Vec::new();
+	for entry in entries.flatten() {
+		let path = entry.path();
+		let Some(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
+		if path.is_file() {
+			let body = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+			files.push((name, body));
+		}
+	}
+	if !files.iter().any(|(name, _)| name == "index.html") {
+		return Err(format!("MICRO_CONSOLE_DIR {} has no index.html", dir.display()));
+	}
+	Ok(files)
 }
 
 #[cfg(test)]

@@ -280,7 +280,7 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 		GatewayConfig {
 			listen: params.gateway,
 			cors: params.gateway_cors.clone(),
-			site: Some(console::site(&deps.console)),
+			site: Some(console::site(&deps.console)?),
 			..GatewayConfig::default()
 		},
 	)
