@@ -1,4 +1,5 @@
-// Builds the web console into one directory of static files: index.html, main.js, main.css.
+// Builds the web console into one directory of static files: index.html, main.js, main.css,
+// the light client's worker (smoldot-worker.js) and the chunks pages load when first shown.
 //
 //   node build.mjs --out DIR      (npm run build: --out dist)
 //
@@ -16,8 +17,13 @@ const out = at > 0 ? process.argv[at + 1] : join(here, 'dist');
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 await build({
-  entryPoints: { main: join(here, 'src/main.jsx') },
+  entryPoints: {
+    main: join(here, 'src/main.jsx'),
+    'smoldot-worker': join(here, 'src/smoldot-worker.js'),
+  },
   bundle: true,
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   minify: true,
   format: 'esm',
   target: ['chrome110', 'firefox110', 'safari16'],

@@ -140,8 +140,12 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let rpc_port_given = cli.run.rpc_params.rpc_port.is_some();
-			let worker = cli.worker.clone();
+			let mut worker = cli.worker.clone();
 			runner.run_node_until_exit(|mut config| async move {
+				worker.light_client_port = listen_for_light_clients(
+					&mut config.network.listen_addresses,
+					worker.light_client_port,
+				)?;
 				if rpc_port_given {
 					// A port the operator named must be the port the node serves, or it fails:
 					// never a silent fallback to a random one.
@@ -175,6 +179,59 @@ pub fn run() -> sc_cli::Result<()> {
 			})
 		}
 	}
+}
+
+/// The port browsers' light clients reach this node on: a WebSocket listener already among
+/// `listen_addresses`, or one added on `port` (must be free), or on 30334 when no port is named
+/// and it is free. `Some(0)` when there is none.
+fn listen_for_light_clients(
+	listen_addresses: &mut Vec<sc_network::Multiaddr>,
+	port: Option<u16>,
+) -> sc_cli::Result<Option<u16>> {
+	use sc_network::multiaddr::Protocol;
+	use std::net::{Ipv4Addr, SocketAddr};
+
+	const DEFAULT_PORT: u16 = 30334;
+	let websocket_port = |address: &sc_network::Multiaddr| {
+		let mut tcp = None;
+		for protocol in address.iter() {
+			match protocol {
+				Protocol::Tcp(port) => tcp = Some(port),
+				Protocol::Ws(_) => return tcp,
+				_ => {}
+			}
+		}
+		None
+	};
+	if let Some(port) = listen_addresses.iter().find_map(websocket_port) {
+		return Ok(Some(port));
+	}
+	let port = match port {
+		Some(0) => return Ok(Some(0)),
+		Some(port) => {
+			let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
+			ensure_port_free(address, "listen for light clients", "--light-client-port")?;
+			port
+		}
+		None => {
+			let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, DEFAULT_PORT));
+			if ensure_port_free(address, "listen for light clients", "--light-client-port").is_err()
+			{
+				log::warn!(
+					"port {DEFAULT_PORT} is taken: no WebSocket listener for browsers' light \
+					 clients (name a free one with --light-client-port)"
+				);
+				return Ok(Some(0));
+			}
+			DEFAULT_PORT
+		}
+	};
+	let address = sc_network::Multiaddr::empty()
+		.with(Protocol::Ip4(Ipv4Addr::UNSPECIFIED))
+		.with(Protocol::Tcp(port))
+		.with(Protocol::Ws("/".into()));
+	listen_addresses.push(address);
+	Ok(Some(port))
 }
 
 /// Turns a failure to start the node into an error that says what to do about it.

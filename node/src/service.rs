@@ -213,6 +213,18 @@ pub fn new_full<
 	let prometheus_registry = config.prometheus_registry().cloned();
 
 	let worker_slot = crate::worker::WorkerSlot::default();
+	let light_client_port = worker_params.light_client_port.filter(|port| *port != 0);
+	// The raw spec (genesis state included) browsers' light clients start from.
+	let raw_chain_spec = match light_client_port {
+		Some(_) if !worker_params.no_mucp => match config.chain_spec.as_json(true) {
+			Ok(json) => Some(json),
+			Err(error) => {
+				log::warn!("no chain spec for light clients: {error}");
+				None
+			}
+		},
+		_ => None,
+	};
 	if !worker_params.no_mucp {
 		task_manager.keep_alive(crate::worker::ShutdownOnExit::new(worker_slot.clone()));
 		let deps = crate::worker::WorkerDeps {
@@ -228,6 +240,11 @@ pub fn new_full<
 				chain: config.chain_spec.name().to_owned(),
 				chain_id: config.chain_spec.id().to_owned(),
 				development: config.chain_spec.chain_type() == sc_service::ChainType::Development,
+				light_client: light_client_port.map(|port| crate::worker::console::LightClient {
+					port,
+					peer_id: network.local_peer_id().to_base58(),
+				}),
+				chain_spec: raw_chain_spec,
 			},
 		};
 		let slot = worker_slot.clone();

@@ -99,6 +99,7 @@ impl TestNode {
 		let p2p_port = free_port();
 		let mucp_port = free_port();
 		let gateway_port = free_port();
+		let light_client_port = free_port();
 		// A stable network identity, generated as an operator would before the first start.
 		let node_key = base_path.path().join("node-key");
 		let generated = run_node_command(&[
@@ -125,6 +126,7 @@ impl TestNode {
 			.args(["--port", &p2p_port.to_string()])
 			.args(["--mucp-listen", &format!("/ip4/127.0.0.1/tcp/{mucp_port}")])
 			.args(["--gateway", &format!("127.0.0.1:{gateway_port}")])
+			.args(["--light-client-port", &light_client_port.to_string()])
 			.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
 			.args(["--name", name])
 			.stdin(Stdio::null())

@@ -8,7 +8,10 @@
 //!    says in words what to do; with the allowance, the answer is shown;
 //! 4. a message that waited in the inbox reaches a page that subscribes later, and two pages
 //!    (two people's browsers) chat on a topic;
-//! 5. a phone-sized screen scrolls no page sideways, and nothing is fetched from beyond the
+//! 5. the page's light client (smoldot, syncing from the node's WebSocket p2p address)
+//!    verifies the finalized head and greeter's owner (Alice) with proofs, and still shows
+//!    Alice when the node's RPC is made to lie, flagging the RPC's answer;
+//! 6. a phone-sized screen scrolls no page sideways, and nothing is fetched from beyond the
 //!    node.
 //!
 //! Screenshots of each page land in `$CARGO_TARGET_DIR/web-console-screenshots`, or in
@@ -69,7 +72,7 @@ async fn the_console_shows_the_network_calls_a_service_and_chats_in_a_browser() 
 	.await;
 	let identity: Value = node.rpc("micro_identity", jsonrpsee::rpc_params![]).await.unwrap();
 
-	// 2-5. The browser.
+	// 2-6. The browser.
 	let output = Command::new("node")
 		.arg(workspace_root().join("web/tests/console.mjs"))
 		.env("CONSOLE_URL", node.gateway_url())

@@ -7,11 +7,13 @@ import { loadSettings } from './api.js';
 import { NetworkPage } from './pages/network.jsx';
 import { ServicesPage } from './pages/services.jsx';
 import { MessagingPage } from './pages/messaging.jsx';
+import { VerifyPage } from './pages/verify.jsx';
 
 const PAGES = [
   { path: 'network', title: 'Network', Page: NetworkPage },
   { path: 'services', title: 'Services', Page: ServicesPage },
   { path: 'messaging', title: 'Messaging', Page: MessagingPage },
+  { path: 'verify', title: 'Light client', Page: VerifyPage },
 ];
 
 /** The route in the address's fragment: `#/services/greeter` is `['services', 'greeter']`. */

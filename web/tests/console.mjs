@@ -20,6 +20,8 @@ for (const [name, value] of Object.entries({ CONSOLE_URL: url, PEER_ID: peerId, 
 }
 await mkdir(shots, { recursive: true });
 const WAIT = 60_000;
+/** //Alice, who deploys greeter and so owns its NFT. */
+const ALICE = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -141,6 +143,31 @@ try {
   await phone.goto(`${url}/#/network`);
   await phone.getByTestId('peer-id').waitFor();
   await phone.screenshot({ path: join(shots, 'network-phone.png'), fullPage: true });
+
+  // The light client: its own view of the chain, and a node whose RPC lies.
+  step("the light client verifies the finalized head and greeter's owner, and catches a lying RPC");
+  const settings = await (await fetch(`${url}/_/site.json`)).json();
+  const verify = await open();
+  await verify.goto(`${url}/#/verify`);
+  await verify.getByTestId('verified-number').filter({ hasText: /#[1-9]/ }).waitFor();
+  await verify.getByTestId('verified-head').getByTestId('agrees').waitFor();
+  const owner = verify.getByLabel('Who owns a service');
+  await owner.fill('greeter');
+  await owner.press('Enter');
+  await verify.getByTestId('owner').filter({ hasText: ALICE }).waitFor();
+  if (await verify.getByTestId('verified-owner').getByTestId('disagrees').count()) {
+    throw new Error('an honest RPC disagreed with the light client');
+  }
+  await verify.screenshot({ path: join(shots, 'light-client.png'), fullPage: true });
+  // Now the node's RPC answers every storage read with a forged value.
+  await verify.route((address) => address.port === String(settings.rpcPort), async (route) => {
+    const request = route.request().postDataJSON();
+    if (request?.method !== 'state_getStorage') return route.continue();
+    await route.fulfill({ json: { jsonrpc: '2.0', id: request.id, result: '0x2a' } });
+  });
+  await owner.press('Enter');
+  await verify.getByTestId('verified-owner').getByTestId('disagrees').first().waitFor();
+  await verify.getByTestId('owner').filter({ hasText: ALICE }).waitFor();
 
   // No node: the page says so.
   step('an unknown route says so');

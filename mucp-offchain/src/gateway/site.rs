@@ -52,21 +52,24 @@ impl fmt::Debug for Site {
 impl Site {
 	/// The application made of `files` (name and contents); `index.html` is its page.
 	pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, &'static [u8])>) -> Self {
-		let files = files
+		let site = Self { files: BTreeMap::new(), settings: Value::Object(Default::default()) };
+		files
 			.into_iter()
-			.map(|(name, body)| {
-				let mut hasher = twox_hash::XxHash3_64::new();
-				std::hash::Hasher::write(&mut hasher, body);
-				let tag = format!("\"{:016x}\"", std::hash::Hasher::finish(&hasher));
-				let asset = Asset {
-					content_type: content_type_of(name),
-					body: Bytes::from_static(body),
-					etag: HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"\"")),
-				};
-				(name.trim_start_matches('/').to_owned(), asset)
-			})
-			.collect();
-		Self { files, settings: Value::Object(Default::default()) }
+			.fold(site, |site, (name, body)| site.with_file(name, Bytes::from_static(body)))
+	}
+
+	/// Adds (or replaces) the file `name`.
+	pub fn with_file(mut self, name: &str, body: Bytes) -> Self {
+		let mut hasher = twox_hash::XxHash3_64::new();
+		std::hash::Hasher::write(&mut hasher, &body);
+		let tag = format!("\"{:016x}\"", std::hash::Hasher::finish(&hasher));
+		let asset = Asset {
+			content_type: content_type_of(name),
+			body,
+			etag: HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"\"")),
+		};
+		self.files.insert(name.trim_start_matches('/').to_owned(), asset);
+		self
 	}
 
 	/// Gives the page `settings`, served as `/_/site.json`.

@@ -23,6 +23,20 @@ pub struct ConsoleSettings {
 	pub chain_id: String,
 	/// Whether it is a development chain, whose dev accounts the page may offer.
 	pub development: bool,
+	/// Where browsers' light clients reach this node, if they can.
+	pub light_client: Option<LightClient>,
+	/// The raw chain spec (genesis state included) a light client starts from.
+	pub chain_spec: Option<String>,
+}
+
+/// This node as a light client's bootnode: the page makes its multiaddr
+/// `/ip4|dns/<the page's host>/tcp/<port>/ws/p2p/<peer id>`.
+#[derive(Clone, Debug)]
+pub struct LightClient {
+	/// The WebSocket peer-to-peer port.
+	pub port: u16,
+	/// The node's peer id on the chain's network.
+	pub peer_id: String,
 }
 
 /// The console, with `settings` at `/_/site.json`: the embedded one, or that of
@@ -40,11 +54,20 @@ pub fn site(settings: &ConsoleSettings) -> Result<Arc<Site>, String> {
 			Site::new(files.into_iter().map(|(name, body)| (&*name.leak(), &*body.leak())))
 		}
 	};
+	let site = match &settings.chain_spec {
+		Some(spec) => site.with_file("chain-spec.json", spec.clone().into_bytes().into()),
+		None => site,
+	};
 	Ok(Arc::new(site.with_settings(json!({
 		"rpcPort": settings.rpc_port,
 		"chain": settings.chain,
 		"chainId": settings.chain_id,
 		"development": settings.development,
+		"lightClient": settings.light_client.as_ref().map(|light| json!({
+			"port": light.port,
+			"peerId": light.peer_id,
+			"chainSpec": settings.chain_spec.as_ref().map(|_| "/_/app/chain-spec.json"),
+		})),
 	}))))
 }
 

@@ -79,6 +79,12 @@ pub struct WorkerParams {
 	#[arg(long, value_name = "ORIGIN", num_args = 1..)]
 	pub gateway_cors: Vec<String>,
 
+	/// Where browsers' light clients reach this node: a WebSocket peer-to-peer listener
+	/// (`/ip4/0.0.0.0/tcp/PORT/ws`) beside the TCP one, which the web console's light client
+	/// syncs the chain through. Unset: 30334 if it is free. 0: none.
+	#[arg(long, value_name = "PORT")]
+	pub light_client_port: Option<u16>,
+
 	/// How often to submit usage reports, in blocks (the chain refuses reports from one node
 	/// closer together than its minimum).
 	#[arg(long, value_name = "BLOCKS", default_value_t = 10)]
