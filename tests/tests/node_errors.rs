@@ -118,3 +118,16 @@ fn corrupt_database_is_a_clear_error() {
 	);
 	assert_clean_failure(&output, &["cannot open the database", "purge-chain"]);
 }
+
+#[test]
+fn taken_light_client_port_is_a_clear_error() {
+	let listener = TcpListener::bind("0.0.0.0:0").unwrap();
+	let port = listener.local_addr().unwrap().port().to_string();
+	let output = run_dev_node(
+		&free_port().to_string(),
+		&free_port().to_string(),
+		&["--tmp", "--light-client-port", &port],
+	);
+	assert_clean_failure(&output, &[&format!(":{port}"), "already in use", "--light-client-port"]);
+	drop(listener);
+}
