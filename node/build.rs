@@ -25,9 +25,14 @@ fn build_console() {
 	}
 	let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
 	let console = out.join("console");
-	if !web.join("node_modules/.package-lock.json").exists() {
+	// The packages the lockfile pins (by integrity hash), again whenever it changes; no
+	// package's install script runs.
+	let installed = web.join("node_modules/.package-lock.json");
+	if modified(&installed) < modified(&web.join("package-lock.json")) {
 		run(
-			Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&web),
+			Command::new("npm")
+				.args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
+				.current_dir(&web),
 			"npm ci",
 		);
 	}
@@ -49,6 +54,13 @@ fn build_console() {
 	}
 	table.push_str("];\n");
 	std::fs::write(out.join("console.rs"), table).expect("writing console.rs");
+}
+
+/// When `path` last changed (the epoch if it does not exist).
+fn modified(path: &Path) -> std::time::SystemTime {
+	std::fs::metadata(path)
+		.and_then(|metadata| metadata.modified())
+		.unwrap_or(std::time::SystemTime::UNIX_EPOCH)
 }
 
 fn run(command: &mut Command, what: &str) {

@@ -87,7 +87,9 @@ web="$(cd "$(dirname "${BASH_SOURCE[0]}")/../web" && pwd)"
 if [ ! -f "$web/node_modules/.package-lock.json" ] ||
 	[ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
 	say "installing the web console's locked packages (npm ci)"
-	(cd "$web" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in web/ failed"
+	# Exactly the lockfile's packages (checked by integrity hash); no install scripts run.
+	(cd "$web" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+		die "npm ci in web/ failed"
 else
 	say "web console packages present"
 fi

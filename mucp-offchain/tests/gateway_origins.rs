@@ -1,6 +1,6 @@
 //! The gateway among web pages, as an attacker's page would try it: another site forging calls
-//! and publications through the user's browser, a rebound DNS name reaching a loopback
-//! gateway, and what an allowed origin and the gateway's own console get.
+//! and publications through the user's browser, a rebound DNS name reaching a loopback or a
+//! LAN//! gateway, and what an allowed origin and the gateway's own console get.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -60,6 +60,10 @@ async fn send(
 }
 
 async fn gateway(dir: &tempfile::TempDir) -> (Arc<Peer>, Gateway) {
+	gateway_on(dir, "127.0.0.1:0").await
+}
+
+async fn gateway_on(dir: &tempfile::TempDir, listen: &str) -> (Arc<Peer>, Gateway) {
 	let peer =
 		Arc::new(Peer::start(PeerConfig::new(dir.path().join("broker.redb"))).await.unwrap());
 	let echo =
@@ -74,7 +78,7 @@ async fn gateway(dir: &tempfile::TempDir) -> (Arc<Peer>, Gateway) {
 	])
 	.with_settings(serde_json::json!({ "rpc": "ws://127.0.0.1:9944" }));
 	let config = GatewayConfig {
-		listen: "127.0.0.1:0".parse().unwrap(),
+		listen: listen.parse().unwrap(),
 		cors: vec![ALLOWED.to_owned()],
 		site: Some(Arc::new(site)),
 		..GatewayConfig::default()
@@ -240,4 +244,52 @@ async fn the_console_is_served_from_memory_with_its_settings() {
 		assert_eq!(missing.status, 404, "{path}: {}", missing.body);
 	}
 	gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_rebound_name_cannot_reach_a_gateway_listening_on_every_interface() {
+	let dir = tempfile::tempdir().unwrap();
+	let (peer, gateway) = gateway_on(&dir, "0.0.0.0:0").await;
+	let address: SocketAddr = ([127, 0, 0, 1], gateway.address().port()).into();
+	let mut secrets = peer.subscribe("secrets", None).unwrap();
+
+	// evil.example now resolves to this machine: its page's requests are same-origin to the
+	// browser, but they name evil.example.
+	let rebound_host = format!("Host: evil.example:{}", address.port());
+	let rebound_origin = format!("Origin: http://evil.example:{}", address.port());
+	let publish = send(
+		address,
+		"POST",
+		"/_/publish/secrets",
+		&[&rebound_host, &rebound_origin],
+		r#"{"from":"evil"}"#,
+	)
+	.await;
+	assert_eq!(publish.status, 403, "{}", publish.body);
+	let read = send(address, "GET", "/_/subscribe/secrets", &[&rebound_host], "").await;
+	assert_eq!(read.status, 403);
+
+	// Reached by its address, the gateway serves as before; the subscriber's first message is
+	// that one, so the rebound publication never reached the topic.
+	let host = format!("Host: {address}");
+	let own = send(address, "POST", "/_/publish/secrets", &[&host], r#"{"from":"own"}"#).await;
+	assert_eq!(own.status, 202, "{}", own.body);
+	let first =
+		tokio::time::timeout(Duration::from_secs(10), secrets.next()).await.unwrap().unwrap();
+	assert_eq!(first.message.body, br#"{"from":"own"}"#.to_vec());
+	gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_origin_list_that_would_allow_every_sandboxed_page_is_refused_at_start() {
+	let dir = tempfile::tempdir().unwrap();
+	let peer =
+		Arc::new(Peer::start(PeerConfig::new(dir.path().join("broker.redb"))).await.unwrap());
+	let config = GatewayConfig {
+		listen: "127.0.0.1:0".parse().unwrap(),
+		cors: vec!["null".to_owned()],
+		..GatewayConfig::default()
+	};
+	let error = Gateway::start(peer, config).await.err().expect("refused");
+	assert!(error.to_string().contains("--gateway-cors `null`"), "{error}");
 }

@@ -142,10 +142,14 @@ pub fn run() -> sc_cli::Result<()> {
 			let rpc_port_given = cli.run.rpc_params.rpc_port.is_some();
 			let mut worker = cli.worker.clone();
 			runner.run_node_until_exit(|mut config| async move {
-				worker.light_client_port = listen_for_light_clients(
-					&mut config.network.listen_addresses,
-					worker.light_client_port,
-				)?;
+				worker.light_client_port = if worker.no_mucp {
+					Some(0)
+				} else {
+					listen_for_light_clients(
+						&mut config.network.listen_addresses,
+						worker.light_client_port,
+					)?
+				};
 				if rpc_port_given {
 					// A port the operator named must be the port the node serves, or it fails:
 					// never a silent fallback to a random one.
@@ -182,14 +186,15 @@ pub fn run() -> sc_cli::Result<()> {
 }
 
 /// The port browsers' light clients reach this node on: a WebSocket listener already among
-/// `listen_addresses`, or one added on `port` (must be free), or on 30334 when no port is named
-/// and it is free. `Some(0)` when there is none.
+/// `listen_addresses`, or one added on `port` (must be free) at each address the node listens
+/// on for peers, or on 30334 when no port is named and it is free. `Some(0)` when there is
+/// none.
 fn listen_for_light_clients(
 	listen_addresses: &mut Vec<sc_network::Multiaddr>,
 	port: Option<u16>,
 ) -> sc_cli::Result<Option<u16>> {
 	use sc_network::multiaddr::Protocol;
-	use std::net::{Ipv4Addr, SocketAddr};
+	use std::net::{IpAddr, SocketAddr};
 
 	const DEFAULT_PORT: u16 = 30334;
 	let websocket_port = |address: &sc_network::Multiaddr| {
@@ -206,31 +211,52 @@ fn listen_for_light_clients(
 	if let Some(port) = listen_addresses.iter().find_map(websocket_port) {
 		return Ok(Some(port));
 	}
+	// The same interfaces as the TCP listener: a node kept on loopback stays there.
+	let ips: Vec<IpAddr> = listen_addresses
+		.iter()
+		.filter_map(|address| {
+			address.iter().find_map(|protocol| match protocol {
+				Protocol::Ip4(ip) => Some(IpAddr::V4(ip)),
+				Protocol::Ip6(ip) => Some(IpAddr::V6(ip)),
+				_ => None,
+			})
+		})
+		.collect();
+	let free = |port: u16| {
+		ips.iter().try_for_each(|ip| {
+			ensure_port_free(
+				SocketAddr::new(*ip, port),
+				"listen for light clients",
+				"--light-client-port",
+			)
+		})
+	};
 	let port = match port {
 		Some(0) => return Ok(Some(0)),
 		Some(port) => {
-			let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
-			ensure_port_free(address, "listen for light clients", "--light-client-port")?;
+			free(port)?;
 			port
 		}
-		None => {
-			let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, DEFAULT_PORT));
-			if ensure_port_free(address, "listen for light clients", "--light-client-port").is_err()
-			{
-				log::warn!(
-					"port {DEFAULT_PORT} is taken: no WebSocket listener for browsers' light \
-					 clients (name a free one with --light-client-port)"
-				);
-				return Ok(Some(0));
-			}
-			DEFAULT_PORT
+		None if free(DEFAULT_PORT).is_err() => {
+			log::warn!(
+				"port {DEFAULT_PORT} is taken: no WebSocket listener for browsers' light clients \
+				 (name a free one with --light-client-port)"
+			);
+			return Ok(Some(0));
 		}
+		None => DEFAULT_PORT,
 	};
-	let address = sc_network::Multiaddr::empty()
-		.with(Protocol::Ip4(Ipv4Addr::UNSPECIFIED))
-		.with(Protocol::Tcp(port))
-		.with(Protocol::Ws("/".into()));
-	listen_addresses.push(address);
+	for ip in ips {
+		let ip = match ip {
+			IpAddr::V4(ip) => Protocol::Ip4(ip),
+			IpAddr::V6(ip) => Protocol::Ip6(ip),
+		};
+		let address = sc_network::Multiaddr::empty()
+			.with(ip)
+			.with(Protocol::Tcp(port))
+			.with(Protocol::Ws("/".into()));
+		listen_addresses.push(address);
+	}
 	Ok(Some(port))
 }
 

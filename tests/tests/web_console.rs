@@ -71,6 +71,7 @@ async fn the_console_shows_the_network_calls_a_service_and_chats_in_a_browser() 
 	)
 	.await;
 	let identity: Value = node.rpc("micro_identity", jsonrpsee::rpc_params![]).await.unwrap();
+	let genesis = node.block_hash(0).await.unwrap().expect("a genesis block");
 
 	// 2-6. The browser.
 	let output = Command::new("node")
@@ -79,6 +80,7 @@ async fn the_console_shows_the_network_calls_a_service_and_chats_in_a_browser() 
 		.env("PEER_ID", identity["peerId"].as_str().unwrap())
 		.env("ALLOWANCE", &allowance)
 		.env("SCREENSHOTS", screenshots())
+		.env("GENESIS", &genesis)
 		.output()
 		.await
 		.expect("node runs web/tests/console.mjs (./scripts/setup.sh installs Node.js)");

@@ -66,6 +66,11 @@ export function errorInWords(error) {
  * `{ ok, status, body }` where `body` is the answer (parsed when JSON) or the `Micro-Error`.
  */
 export async function callService(service, endpoint, body, { version, allowance } = {}) {
+  if (/^\.+$/.test(endpoint)) {
+    // Browsers resolve `.` and `..` in a path (even percent-encoded) before sending it.
+    const detail = `an endpoint named "${endpoint}" cannot be called over HTTP; use micro call`;
+    return { ok: false, status: 400, body: { code: 400, status: 'Bad Request', detail } };
+  }
   const headers = { 'content-type': 'application/json' };
   if (version) headers['micro-version'] = version;
   if (allowance) headers['micro-allowance'] = allowance;

@@ -43,9 +43,12 @@ export function startLightClient(settings, onLog) {
     });
     const chain = smoldot.addChain({ chainSpec: JSON.stringify(spec) });
     const client = createClient(getSmProvider(() => chain));
+    // Computed by smoldot from the spec's genesis state: the root every proof checks against.
+    const { genesisHash } = await client.getChainSpecData();
     return {
       client,
       api: client.getUnsafeApi(),
+      genesis: genesisHash,
       bootnode: address,
       decimals: spec.properties?.tokenDecimals ?? 12,
       symbol: spec.properties?.tokenSymbol ?? 'UNIT',
@@ -105,7 +108,7 @@ export async function checkServiceOwner(light, name) {
     const steps = [];
     const id = await services.ServiceByName.getValue(nameBytes, at);
     steps.push({ what: `the id of "${name}"`, value: id, ...(await compare(light.client, await services.ServiceByName.getKey(nameBytes), block)) });
-    if (id === undefined) return { block, owner: null, steps };
+    if (id === undefined) return { block, id, owner: null, steps };
     const collection = await services.ServiceCollection.getValue(at);
     steps.push({ what: "the services' NFT collection", value: collection, ...(await compare(light.client, await services.ServiceCollection.getKey(), block)) });
     const item = await light.api.query.Nfts.Item.getValue(collection, id, at);

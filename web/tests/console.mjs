@@ -5,6 +5,7 @@
 //   PEER_ID       the node's MUCP peer id, which the network page must show
 //   ALLOWANCE     a signed Micro-Allowance paying greeter on that node
 //   SCREENSHOTS   where to save a screenshot of each page
+//   GENESIS       the chain's genesis hash, which the light client must compute
 //
 // Exits non-zero, saying what it expected, at the first thing that is not as it should be.
 import { chromium } from 'playwright-core';
@@ -125,6 +126,12 @@ try {
   await bob.getByLabel('Message to chat').press('Enter');
   await alice.locator('[data-topic="chat"] [data-testid="messages"]').filter({ hasText: 'Bob here' }).waitFor();
   await bob.screenshot({ path: join(shots, 'messaging.png'), fullPage: true });
+  // Coming back, topics are listed but paused: subscribing takes waiting messages, so only
+  // when asked.
+  await bob.reload();
+  await bob.locator('[data-topic="chat"] [data-testid="state"]').filter({ hasText: 'paused' }).waitFor();
+  await bob.locator('[data-topic="chat"]').getByRole('button', { name: 'Resume' }).click();
+  await bob.locator('[data-topic="chat"] [data-testid="state"]').filter({ hasText: 'live' }).waitFor();
 
   // A narrow screen: nothing wider than the phone.
   step('a phone-sized screen scrolls no page sideways');
@@ -158,7 +165,17 @@ try {
   if (await verify.getByTestId('verified-owner').getByTestId('disagrees').count()) {
     throw new Error('an honest RPC disagreed with the light client');
   }
+  // The genesis the proofs start from: pinned right, the page says the proofs hold; pinned
+  // to another chain's, it says this node serves a different chain.
+  const genesis = (await verify.getByTestId('genesis').textContent()).trim();
+  if (genesis !== process.env.GENESIS) throw new Error(`light client genesis ${genesis}, chain ${process.env.GENESIS}`);
+  await verify.getByLabel('Genesis hash you trust').fill(genesis);
+  await verify.getByRole('button', { name: 'Pin' }).click();
+  await verify.getByTestId('trust').filter({ hasText: 'proofs hold' }).waitFor();
   await verify.screenshot({ path: join(shots, 'light-client.png'), fullPage: true });
+  await verify.getByLabel('Genesis hash you trust').fill(`0x${'11'.repeat(32)}`);
+  await verify.getByRole('button', { name: 'Pin' }).click();
+  await verify.getByTestId('trust').filter({ hasText: 'different chain' }).waitFor();
   // Now the node's RPC answers every storage read with a forged value.
   await verify.route((address) => address.port === String(settings.rpcPort), async (route) => {
     const request = route.request().postDataJSON();

@@ -98,6 +98,9 @@ pub struct GatewayConfig {
 	/// Web origins (`https://app.example`) whose pages may use the gateway besides its own;
 	/// `*` for any. None by default ([`origins`]).
 	pub cors: Vec<String>,
+	/// DNS names the gateway is reached by, besides IP addresses and `localhost`: requests
+	/// naming any other host are refused ([`origins`], DNS rebinding).
+	pub hosts: Vec<String>,
 	/// The web application served at `/`, if any.
 	pub site: Option<Arc<Site>>,
 }
@@ -112,6 +115,7 @@ impl Default for GatewayConfig {
 			body_timeout: Duration::from_secs(30),
 			max_connections: 512,
 			cors: Vec::new(),
+			hosts: Vec::new(),
 			site: None,
 		}
 	}
@@ -127,6 +131,8 @@ pub struct Gateway {
 impl Gateway {
 	/// Listens on `config.listen` and serves `peer` there until shut down.
 	pub async fn start(peer: Arc<Peer>, config: GatewayConfig) -> std::io::Result<Self> {
+		origins::validate(&config.hosts, &config.cors)
+			.map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
 		let listener = TcpListener::bind(config.listen).await?;
 		let address = listener.local_addr()?;
 		let (stop, stopped) = watch::channel(false);
@@ -229,7 +235,9 @@ async fn route(
 	config: &GatewayConfig,
 	shutdown: watch::Receiver<bool>,
 ) -> Response<Body> {
-	let verdict = origins::check(request.method(), request.headers(), config.listen, &config.cors);
+	let policy =
+		origins::Policy { listen: config.listen, hosts: &config.hosts, allowed: &config.cors };
+	let verdict = origins::check(request.method(), request.uri().path(), request.headers(), policy);
 	let origin = match verdict {
 		Ok(origins::Verdict::Own) => None,
 		Ok(origins::Verdict::Allowed(origin)) => Some(origin),

@@ -9,8 +9,10 @@
 //!
 //! Every file has an `ETag` and is revalidated (`Cache-Control: no-cache`), so a node upgraded
 //! in place never serves a stale page. The page itself gets a content security policy: scripts
-//! only from the gateway (and WebAssembly, for the light client), no framing by other pages
-//! (a wallet must not be clickjacked), no referrer.
+//! only from the gateway (and WebAssembly, for the light client), connections only to the
+//! gateway and to the node's own ports on the host the page was reached by (its RPC, its
+//! light-client listener), no framing by other pages (a wallet must not be clickjacked), no
+//! referrer. Data files (JSON) are sandboxed should anything open them as a page.
 
 use std::{collections::BTreeMap, fmt};
 
@@ -23,11 +25,14 @@ use serde_json::Value;
 
 use super::{full, Body};
 
-/// What the page may load and where it may connect: scripts and styles from the gateway only;
-/// connections to the node's RPC and peers wherever they are.
+/// What the page may load: scripts and styles from the gateway only. Where it may connect
+/// follows (`connect-src`), made per request from the host it was reached by.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-	style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss: http: https:; \
-	object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+	style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+	form-action 'none'; frame-ancestors 'none'";
+
+/// The policy of files that are data, not pages.
+const DATA_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
 /// One file of the application.
 struct Asset {
@@ -41,6 +46,7 @@ struct Asset {
 pub struct Site {
 	files: BTreeMap<String, Asset>,
 	settings: Value,
+	connect_ports: Vec<u16>,
 }
 
 impl fmt::Debug for Site {
@@ -52,7 +58,11 @@ impl fmt::Debug for Site {
 impl Site {
 	/// The application made of `files` (name and contents); `index.html` is its page.
 	pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, &'static [u8])>) -> Self {
-		let site = Self { files: BTreeMap::new(), settings: Value::Object(Default::default()) };
+		let site = Self {
+			files: BTreeMap::new(),
+			settings: Value::Object(Default::default()),
+			connect_ports: Vec::new(),
+		};
 		files
 			.into_iter()
 			.fold(site, |site, (name, body)| site.with_file(name, Bytes::from_static(body)))
@@ -69,6 +79,13 @@ impl Site {
 			etag: HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"\"")),
 		};
 		self.files.insert(name.trim_start_matches('/').to_owned(), asset);
+		self
+	}
+
+	/// Lets the page connect to `ports` (over HTTP or WebSocket, plain or secure) on the host
+	/// it was reached by, besides the gateway: the node's RPC and light-client listener.
+	pub fn with_connect_ports(mut self, ports: impl IntoIterator<Item = u16>) -> Self {
+		self.connect_ports = ports.into_iter().collect();
 		self
 	}
 
@@ -105,14 +122,34 @@ impl Site {
 		headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
 		headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
 		if asset.content_type.starts_with("text/html") {
-			headers.insert(
-				"content-security-policy",
-				HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-			);
+			let host = request.get(hyper::header::HOST).and_then(|v| v.to_str().ok());
+			if let Ok(policy) = HeaderValue::from_str(&self.page_policy(host)) {
+				headers.insert("content-security-policy", policy);
+			}
 			headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
 			headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+		} else if !asset.content_type.starts_with("text/javascript") {
+			// Scripts keep none: a worker's policy is its script's.
+			headers.insert("content-security-policy", HeaderValue::from_static(DATA_POLICY));
 		}
 		Some(response)
+	}
+
+	/// The page's policy when reached at `host` (a `Host` header, already one the gateway
+	/// answers to).
+	fn page_policy(&self, host: Option<&str>) -> String {
+		let mut connect = String::from("'self'");
+		let name = host.map(|host| match host.strip_prefix('[') {
+			Some(bracketed) => format!("[{}]", bracketed.split(']').next().unwrap_or_default()),
+			None => host.rsplit_once(':').map_or(host, |(name, _)| name).to_owned(),
+		});
+		for port in self.connect_ports.iter().filter(|_| name.is_some()) {
+			let name = name.as_deref().unwrap_or_default();
+			for scheme in ["http", "https", "ws", "wss"] {
+				connect.push_str(&format!(" {scheme}://{name}:{port}"));
+			}
+		}
+		format!("{CONTENT_SECURITY_POLICY}; connect-src {connect}")
 	}
 }
 
@@ -160,6 +197,36 @@ mod tests {
 		again.insert(IF_NONE_MATCH, script.headers()[ETAG].clone());
 		assert_eq!(site.serve("main.js", &again).unwrap().status(), StatusCode::NOT_MODIFIED);
 		assert_ne!(page.headers()[ETAG], script.headers()[ETAG]);
+	}
+
+	#[test]
+	fn the_page_connects_only_to_its_nodes_ports_on_the_host_it_was_reached_by() {
+		let site = site().with_connect_ports([9944, 30334]);
+		let mut request = HeaderMap::new();
+		request.insert(hyper::header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+		let page = site.serve("index.html", &request).unwrap();
+		let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+		assert!(policy.ends_with(
+			"connect-src 'self' http://127.0.0.1:9944 https://127.0.0.1:9944 ws://127.0.0.1:9944 \
+			 wss://127.0.0.1:9944 http://127.0.0.1:30334 https://127.0.0.1:30334 \
+			 ws://127.0.0.1:30334 wss://127.0.0.1:30334"
+		), "{policy}");
+		request.insert(hyper::header::HOST, HeaderValue::from_static("[::1]:8080"));
+		let page = site.serve("index.html", &request).unwrap();
+		assert!(page.headers()["content-security-policy"]
+			.to_str()
+			.unwrap()
+			.contains("ws://[::1]:9944"));
+		let page = site.serve("index.html", &HeaderMap::new()).unwrap();
+		assert!(page.headers()["content-security-policy"]
+			.to_str()
+			.unwrap()
+			.ends_with("connect-src 'self'"));
+		let script = site.serve("main.js", &request).unwrap();
+		assert!(
+			script.headers().get("content-security-policy").is_none(),
+			"a worker's policy is its script's"
+		);
 	}
 
 	#[test]

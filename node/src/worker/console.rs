@@ -54,6 +54,8 @@ pub fn site(settings: &ConsoleSettings) -> Result<Arc<Site>, String> {
 			Site::new(files.into_iter().map(|(name, body)| (&*name.leak(), &*body.leak())))
 		}
 	};
+	let ports = settings.rpc_port.into_iter().chain(settings.light_client.as_ref().map(|l| l.port));
+	let site = site.with_connect_ports(ports);
 	let site = match &settings.chain_spec {
 		Some(spec) => site.with_file("chain-spec.json", spec.clone().into_bytes().into()),
 		None => site,

@@ -79,9 +79,15 @@ pub struct WorkerParams {
 	#[arg(long, value_name = "ORIGIN", num_args = 1..)]
 	pub gateway_cors: Vec<String>,
 
-	/// Where browsers' light clients reach this node: a WebSocket peer-to-peer listener
-	/// (`/ip4/0.0.0.0/tcp/PORT/ws`) beside the TCP one, which the web console's light client
-	/// syncs the chain through. Unset: 30334 if it is free. 0: none.
+	/// DNS names the gateway is reached by (`gateway.example.org`), besides IP addresses and
+	/// `localhost`. Requests naming any other host are refused, so a page whose name is
+	/// re-pointed at this machine (DNS rebinding) cannot use the gateway.
+	#[arg(long, value_name = "NAME", num_args = 1..)]
+	pub gateway_host: Vec<String>,
+
+	/// Where browsers' light clients reach this node: a WebSocket peer-to-peer listener on the
+	/// addresses the TCP one listens on, which the web console's light client syncs the chain
+	/// through. Unset: 30334 if it is free. 0: none (and none without the worker).
 	#[arg(long, value_name = "PORT")]
 	pub light_client_port: Option<u16>,
 
@@ -286,6 +292,7 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 		GatewayConfig {
 			listen: params.gateway,
 			cors: params.gateway_cors.clone(),
+			hosts: params.gateway_host.clone(),
 			site: Some(console::site(&deps.console)?),
 			..GatewayConfig::default()
 		},

@@ -38,11 +38,14 @@ export function parseValue(kind, text) {
   }
 }
 
-/** The request as JSON text; whole numbers are written exactly, however large. */
+/**
+ * The request as JSON text; whole numbers are written exactly, however large. `values` is a
+ * Map by field name (names come from service authors: `__proto__` is a name like any other).
+ */
 export function requestJson(fields, values) {
-  const request = {};
+  const request = Object.create(null);
   for (const field of fields) {
-    const value = values[field.name];
+    const value = values.get(field.name);
     if (value === undefined) continue;
     if (field.repeated) {
       const items = value.filter((item) => item !== '');
@@ -96,10 +99,10 @@ function Input({ field, id, value, onInput, invalid }) {
  */
 export function EndpointForm({ endpoint, onSubmit, submitLabel, busy }) {
   const fields = endpoint.request.fields || [];
-  const [values, setValues] = useState({});
+  const [values, setValues] = useState(() => new Map());
   const [raw, setRaw] = useState(null);
   const [problem, setProblem] = useState(null);
-  const set = (name, value) => setValues({ ...values, [name]: value });
+  const set = (name, value) => setValues(new Map(values).set(name, value));
   const idOf = (field, i) => `f-${endpoint.name}-${field.name}${i === undefined ? '' : `-${i}`}`;
 
   const submit = (event) => {
@@ -115,7 +118,7 @@ export function EndpointForm({ endpoint, onSubmit, submitLabel, busy }) {
       onSubmit(raw);
       return;
     }
-    const wrong = fields.map((f) => errorOf(f, values[f.name])).filter(Boolean);
+    const wrong = fields.map((f) => errorOf(f, values.get(f.name))).filter(Boolean);
     if (wrong.length) {
       setProblem(wrong.join('; '));
       return;
@@ -131,19 +134,19 @@ export function EndpointForm({ endpoint, onSubmit, submitLabel, busy }) {
       )}
       {raw === null &&
         fields.map((field) => {
-          const error = errorOf(field, values[field.name]);
+          const error = errorOf(field, values.get(field.name));
           if (!field.repeated) {
             return (
               <div class="field">
                 <label for={idOf(field)}>
                   {field.name} <span class="muted">{field.kind}</span>
                 </label>
-                <Input field={field} id={idOf(field)} value={values[field.name] ?? (field.kind === 'bool' ? false : '')}
+                <Input field={field} id={idOf(field)} value={values.get(field.name) ?? (field.kind === 'bool' ? false : '')}
                   invalid={!!error} onInput={(v) => set(field.name, v)} />
               </div>
             );
           }
-          const items = values[field.name] || [];
+          const items = values.get(field.name) || [];
           return (
             <fieldset class="field">
               <legend>

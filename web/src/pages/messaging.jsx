@@ -18,9 +18,9 @@ function saved(key, fallback) {
   }
 }
 
-function Conversation({ topic, queue, name, onLeave }) {
+function Conversation({ topic, queue, name, live, onResume, onLeave }) {
   const [messages, setMessages] = useState([]);
-  const [state, setState] = useState('connecting');
+  const [state, setState] = useState(live ? 'connecting' : 'paused');
   const [text, setText] = useState('');
   const [durable, setDurable] = useState(true);
   const [problem, setProblem] = useState(null);
@@ -28,13 +28,15 @@ function Conversation({ topic, queue, name, onLeave }) {
 
   useEffect(() => {
     setMessages([]);
+    if (!live) return undefined;
+    setState('connecting');
     return subscribe(topic, queue, (message) => {
       setMessages((all) => {
         if (message.id && all.some((m) => m.id === message.id)) return all;
         return [...all, { ...message, at: new Date() }].slice(-MOST_MESSAGES);
       });
     }, setState);
-  }, [topic, queue]);
+  }, [topic, queue, live]);
   useEffect(() => {
     if (list.current) list.current.scrollTop = list.current.scrollHeight;
   }, [messages.length]);
@@ -72,8 +74,15 @@ function Conversation({ topic, queue, name, onLeave }) {
         <h2 id={`topic-${topic}`}>{topic}</h2>
         {queue && <span class="badge" title="each message goes to one member of the group">queue {queue}</span>}
         <span class={`state ${state}`} data-testid="state">{state === 'open' ? 'live' : state}</span>
+        {!live && (
+          <button type="button" class="small" onClick={onResume}
+            title="Subscribing takes the messages waiting for this topic on this node">
+            Resume
+          </button>
+        )}
         <button type="button" class="link" onClick={onLeave}>Leave</button>
       </header>
+      <p class="muted">Names are what each sender claims: anyone may publish to a topic.</p>
       <ol class="messages" ref={list} aria-live="polite" data-testid="messages">
         {messages.length === 0 && (
           <li class="empty">
@@ -110,12 +119,19 @@ function Conversation({ topic, queue, name, onLeave }) {
 }
 
 export function MessagingPage() {
-  const [joined, setJoined] = useState(() => saved('micro.topics', []));
+  // Topics from an earlier visit come back paused: subscribing takes their waiting messages
+  // (and a queue group's turns) from whoever else listens on this node, so only on request.
+  const [joined, setJoined] = useState(() =>
+    saved('micro.topics', []).map((j) => ({ topic: j.topic, queue: j.queue, live: false })),
+  );
   const [name, setName] = useState(() => saved('micro.name', ''));
   const [topic, setTopic] = useState('');
   const [queue, setQueue] = useState('');
   const [problem, setProblem] = useState(null);
-  useEffect(() => localStorage.setItem('micro.topics', JSON.stringify(joined)), [joined]);
+  useEffect(() => {
+    const kept = joined.map((j) => ({ topic: j.topic, queue: j.queue }));
+    localStorage.setItem('micro.topics', JSON.stringify(kept));
+  }, [joined]);
   useEffect(() => localStorage.setItem('micro.name', JSON.stringify(name)), [name]);
 
   const join = (event) => {
@@ -133,7 +149,7 @@ export function MessagingPage() {
       setProblem(`At most ${MOST_TOPICS} topics at once in one page: leave one first.`);
       return;
     }
-    setJoined([...joined, { topic: wanted, queue: queue.trim() || null }]);
+    setJoined([...joined, { topic: wanted, queue: queue.trim() || null, live: true }]);
     setTopic('');
     setProblem(null);
   };
@@ -165,7 +181,8 @@ export function MessagingPage() {
       )}
       <div class="conversations">
         {joined.map((j) => (
-          <Conversation key={j.topic} topic={j.topic} queue={j.queue} name={name}
+          <Conversation key={j.topic} topic={j.topic} queue={j.queue} name={name} live={j.live}
+            onResume={() => setJoined(joined.map((k) => (k.topic === j.topic ? { ...k, live: true } : k)))}
             onLeave={() => setJoined(joined.filter((k) => k.topic !== j.topic))} />
         ))}
       </div>

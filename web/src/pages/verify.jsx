@@ -6,6 +6,50 @@ import { errorInWords } from '../api.js';
 
 /** //Alice's address: on a development chain, an account worth looking at. */
 const DEV_ALICE = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
+/** Where the genesis hash the user trusts is kept, by chain id. */
+const TRUSTED_KEY = 'micro.trustedGenesis';
+
+/**
+ * The chain's genesis hash as the light client computed it from the spec, and whether it is
+ * the one the user trusts: every proof the light client checks is only as good as this.
+ */
+function Genesis({ light, chainId }) {
+  const [trusted, setTrusted] = useState(() => JSON.parse(localStorage.getItem(TRUSTED_KEY) || '{}')[chainId] || '');
+  const [draft, setDraft] = useState(trusted);
+  const save = (event) => {
+    event.preventDefault();
+    const value = draft.trim().toLowerCase();
+    if (value && !/^0x[0-9a-f]{64}$/.test(value)) return;
+    const all = JSON.parse(localStorage.getItem(TRUSTED_KEY) || '{}');
+    all[chainId] = value;
+    localStorage.setItem(TRUSTED_KEY, JSON.stringify(all));
+    setTrusted(value);
+  };
+  const matches = trusted && trusted === light.genesis;
+  return (
+    <>
+      <dl>
+        <dt>Genesis</dt>
+        <dd><code class="wrap" data-testid="genesis">{light.genesis}</code></dd>
+        <dt>You trust</dt>
+        <dd data-testid="trust">
+          {!trusted && <span class="badge bad">no genesis pinned yet</span>}
+          {trusted && matches && <span class="badge good">this genesis: proofs hold</span>}
+          {trusted && !matches && (
+            <span class="badge bad">another genesis ({trusted.slice(0, 10)}…): this node serves a different chain</span>
+          )}
+        </dd>
+      </dl>
+      <form class="row" onSubmit={save}>
+        <label for="trusted" class="visually-hidden">Genesis hash you trust</label>
+        <input id="trusted" type="text" value={draft} placeholder="0x… from a source you trust"
+          aria-invalid={draft.trim() !== '' && !/^0x[0-9a-fA-F]{64}$/.test(draft.trim())}
+          onInput={(e) => setDraft(e.currentTarget.value)} />
+        <button type="submit" class="small">Pin</button>
+      </form>
+    </>
+  );
+}
 
 function amount(plancks, decimals, symbol) {
   const unit = 10n ** BigInt(decimals);
@@ -110,9 +154,11 @@ export function VerifyPage({ settings }) {
       <p>
         This page runs its own node: <a href="https://github.com/smol-dot/smoldot">smoldot</a>, a
         light client, syncs the chain from this node over WebSocket and checks each finalized
-        block's GRANDPA proof and each value's Merkle proof itself. What it shows as{' '}
-        <span class="badge good">verified</span> holds even if this node lies; beside each fact is
-        what the node's RPC says.
+        block's GRANDPA proof and each value's Merkle proof itself, starting from the genesis
+        below. What it shows as <span class="badge good">verified</span> is the chain with that
+        genesis, whatever this node's RPC says (shown beside it). The genesis itself comes from
+        this node's chain spec: pin the hash you got from a source you trust (a friend's node, the
+        project's published spec), and this page tells you when a node serves another chain.
       </p>
       {failure && <div class="error" role="alert">The light client did not start: {failure}</div>}
       <section class="cards">
@@ -126,6 +172,7 @@ export function VerifyPage({ settings }) {
             <dt>Syncs from</dt>
             <dd><code class="wrap" data-testid="bootnode">{light?.bootnode ?? '…'}</code></dd>
           </dl>
+          {light && <Genesis light={light} chainId={settings.chainId} />}
           <details>
             <summary>What it is doing</summary>
             <ol class="log">{log.map((line) => <li>{line}</li>)}</ol>
@@ -144,7 +191,7 @@ export function VerifyPage({ settings }) {
                   <dl data-testid="verified-balance">
                     <dt>Free balance</dt>
                     <dd>
-                      <strong>{amount(r.free, light.decimals, light.symbol)}</strong> <span class="badge good">verified</span>
+                      <strong title={`${r.free} plancks`}>{amount(r.free, light.decimals, light.symbol)}</strong> <span class="badge good">verified</span>
                     </dd>
                     <dt>At block</dt>
                     <dd>#{r.block.number}</dd>
@@ -159,10 +206,12 @@ export function VerifyPage({ settings }) {
                 render={(r) => (
                   <div data-testid="verified-owner">
                     <p>
-                      {r.owner ? (
+                      {r.owner && (
                         <>Owner: <code class="wrap" data-testid="owner">{r.owner}</code> <span class="badge good">verified</span></>
-                      ) : (
-                        <>No such service on the chain <span class="badge good">verified</span></>
+                      )}
+                      {!r.owner && r.id === undefined && <>No such service on the chain <span class="badge good">verified</span></>}
+                      {!r.owner && r.id !== undefined && (
+                        <>Service {String(r.id)} exists but nobody holds its NFT <span class="badge good">verified</span></>
                       )}{' '}
                       at block #{r.block.number}
                     </p>
