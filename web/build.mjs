@@ -1,4 +1,5 @@
-// Builds the web console into one directory of static files: index.html, main.js, main.css.
+// Builds the web console into one directory of static files: index.html, main.js, main.css,
+// and the chunks pages load when first shown (the wallet's chain client).
 //
 //   node build.mjs --out DIR      (npm run build: --out dist)
 //
@@ -20,6 +21,8 @@ await build({
   bundle: true,
   minify: true,
   format: 'esm',
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   target: ['chrome110', 'firefox110', 'safari16'],
   jsx: 'automatic',
   jsxImportSource: 'preact',
