@@ -252,7 +252,7 @@ function Funds({ chain, account }) {
       <TxStatus state={refreshing} testid="refresh-status" />
       <form class="row" onSubmit={onBuy} aria-label="Buy API tokens">
         <div class="field">
-          <label for="buy-tokens">Buy API tokens</label>
+          <label for="buy-tokens">Tokens to buy</label>
           <input id="buy-tokens" type="text" inputMode="numeric" value={tokens}
             aria-invalid={count === 0n ? 'true' : undefined} aria-describedby="buy-cost"
             onInput={(e) => setTokens(e.currentTarget.value)} />
@@ -329,7 +329,7 @@ function AllowanceSigner({ chain, account }) {
 
   return (
     <article class="card" aria-labelledby="allowance-title">
-      <h2 id="allowance-title">Allowance for calls</h2>
+      <h2 id="allowance-title">Pay for calls</h2>
       <p class="muted">
         Lets the nodes you choose charge this account's API tokens for calls to one service,
         up to a number of calls and a price. Signed here; kept in this page for the session.
