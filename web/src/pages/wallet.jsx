@@ -538,17 +538,16 @@ function Services({ chain, account }) {
 
 async function loadGovernance(chain, address) {
   const { api } = chain;
-  const [entries, weight, statics] = await Promise.all([
+  const [entries, weight] = await Promise.all([
     api.query.Governance.Proposals.getEntries(),
     api.view.Governance.voting_weight(address),
-    api.getStaticApis(),
   ]);
   const proposals = await Promise.all(entries.map(async ({ keyArgs: [index], value }) => {
     let call = 'a call kept as a preimage';
     if (value.call.type === 'Inline') {
       try {
-        const decoded = statics.decodeCallData(value.call.value);
-        call = `${decoded.pallet}.${decoded.name}`;
+        const { decodedCall } = await api.txFromCallData(value.call.value);
+        call = `${decodedCall.type}.${decodedCall.value.type}`;
       } catch {
         call = 'a call this page cannot read';
       }
@@ -592,7 +591,7 @@ function Governance({ chain, account }) {
           : 'This account has no voice: votes belong to the nodes it operates and the services it created and still owns (each weighing its reputation plus one). Money buys no weight.'}
       </p>
       {proposals.length === 0 ? (
-        <p class="empty" data-testid="no-proposals">No proposals yet. An account with a voice proposes with <code>micro governance propose</code>.</p>
+        <p class="empty" data-testid="no-proposals">No proposals yet. An account with a voice proposes a call with <code>Governance.propose</code>.</p>
       ) : (
         <ul class="proposals">
           {proposals.map((p) => (
