@@ -171,9 +171,30 @@ async function loadFunds(chain, address) {
   return { free: system.data.free, reserved: system.data.reserved, spendable, refreshable, batches, price, best };
 }
 
+let blockMs = null;
+
+/** How long a block takes, in ms (Aura's slot), once per page; `null` if the chain does not say. */
+async function loadBlockTime(chain) {
+  blockMs ??= chain.api.apis.AuraApi.slot_duration().then(Number, () => null);
+  return blockMs;
+}
+
+/** `blocks` blocks as time, roughly: `about 3 days`. */
+function blocksInWords(blocks, ms) {
+  if (!ms) return `${blocks} blocks`;
+  const minutes = (blocks * ms) / 60_000;
+  const [amount, unit] = minutes >= 2 * 1440 ? [minutes / 1440, 'days']
+    : minutes >= 120 ? [minutes / 60, 'hours'] : [Math.max(1, minutes), 'minutes'];
+  return `about ${Math.round(amount)} ${unit}`;
+}
+
 /** MICRO and API tokens: the balance, the batches, buying and refreshing. */
 function Funds({ chain, account }) {
   const funds = useLive(chain, () => loadFunds(chain, account.address), [account.key]);
+  const [blockTime, setBlockTime] = useState(null);
+  useEffect(() => {
+    loadBlockTime(chain).then(setBlockTime);
+  }, [chain]);
   const [tokens, setTokens] = useState('100');
   const [buying, buy] = useTransaction();
   const [refreshing, refresh] = useTransaction();
@@ -233,7 +254,7 @@ function Funds({ chain, account }) {
               {batches.map((b) => (
                 <tr>
                   <td>{b.tokens.toString()}</td>
-                  <td>#{b.expires_at}{b.expires_at < best ? <span class="error"> expired</span> : <span class="muted"> in {b.expires_at - best} blocks</span>}</td>
+                  <td>#{b.expires_at}{b.expires_at < best ? <span class="error"> expired</span> : <span class="muted"> in {blocksInWords(b.expires_at - best, blockTime)}</span>}</td>
                   <td>{b.kind.type === 'Free' ? 'free quota' : 'bought'}</td>
                   <td>
                     {b.kind.type === 'Backed' && (
