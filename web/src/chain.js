@@ -60,12 +60,19 @@ async function open() {
 export const DEV_NAMES = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
 
 let derive = null;
+const devAccounts = new Map();
 
 /**
  * A development account, derived in the page from the public development phrase. It signs
  * raw bytes as they are (`signRaw`), as `micro` does, and transactions (`signer`).
  */
 export function devAccount(name, ss58) {
+  const key = `${name}/${ss58}`;
+  if (!devAccounts.has(key)) devAccounts.set(key, deriveDevAccount(name, ss58));
+  return devAccounts.get(key);
+}
+
+function deriveDevAccount(name, ss58) {
   derive ??= sr25519CreateDerive(entropyToMiniSecret(mnemonicToEntropy(DEV_PHRASE)));
   const keyPair = derive(`//${name}`);
   const { ss58Address } = withNetworkAccount(keyPair, ss58);
@@ -91,8 +98,9 @@ export function extensionNames() {
  */
 export async function extensionAccounts(name, onChange) {
   const extension = await connectInjectedExtension(name, 'Micro Network console');
+  // This chain's accounts are 32-byte ids: Ethereum accounts cannot sign for it.
   const shaped = (accounts) => accounts
-    .filter((a) => a.type === undefined || a.type === 'sr25519' || a.type === 'ed25519')
+    .filter((a) => a.type !== 'ethereum')
     .map((a) => ({
       key: `ext:${name}:${a.address}`,
       name: a.name || a.address,

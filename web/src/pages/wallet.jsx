@@ -459,13 +459,12 @@ function Services({ chain, account }) {
   const list = owned.data || [];
   const chosen = list.find((s) => String(s.id) === service) || list[0];
   const toValid = isAddress(to);
+  const toSelf = toValid && sameAccount(to.trim(), account.address);
+  const toProblem = !to || toValid ? (toSelf ? 'That is this account: type the address of the new owner.' : '')
+    : 'Not an address: an SS58 address, like 5GrwvaEF…';
   const onTransfer = (event) => {
     event.preventDefault();
-    if (!chosen || !toValid) return;
-    if (sameAccount(to, account.address)) {
-      transfer(async () => { throw new Error('That is this account: type the address of the new owner.'); }, () => '');
-      return;
-    }
+    if (!chosen || !toValid || toSelf) return;
     transfer(
       (step) => send(chain.api.tx.MicroServices.transfer_service({ service: chosen.id, to: to.trim() }), account, step),
       () => `${chosen.name}'s NFT now belongs to ${to.trim()}.`,
@@ -484,25 +483,21 @@ function Services({ chain, account }) {
         </p>
       )}
       {list.length > 0 && (
-        <div class="scroll">
-          <table data-testid="owned">
-            <thead><tr><th>NFT</th><th>Paid calls</th><th>Earned</th><th>Charity 2.5%</th><th>Operations 2.5%</th></tr></thead>
-            <tbody>
-              {list.map((s) => {
-                const shares = split(s.paidValue);
-                return (
-                  <tr>
-                    <td>{s.name} <span class="muted">#{s.id}</span></td>
-                    <td>{s.paidCalls.toString()}</td>
-                    <td>{unit(shares.owner)}</td>
-                    <td>{unit(shares.charity)}</td>
-                    <td>{unit(shares.operations)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <ul class="owned" data-testid="owned">
+          {list.map((s) => {
+            const shares = split(s.paidValue);
+            return (
+              <li>
+                <strong>{s.name}</strong> <span class="muted">NFT #{s.id} · {s.paidCalls.toString()} paid calls</span>
+                <dl>
+                  <dt>Earned (95%)</dt><dd>{unit(shares.owner)}</dd>
+                  <dt>Charity (2.5%)</dt><dd>{unit(shares.charity)}</dd>
+                  <dt>Operations (2.5%)</dt><dd>{unit(shares.operations)}</dd>
+                </dl>
+              </li>
+            );
+          })}
+        </ul>
       )}
       {list.length > 0 && (
         <p class="note">
@@ -515,19 +510,18 @@ function Services({ chain, account }) {
       {payments.length === 0 ? (
         <p class="muted">No usage settled to this account since this page opened (the chain keeps only totals; payments appear here live).</p>
       ) : (
-        <div class="scroll">
-          <table data-testid="payments">
-            <thead><tr><th>Block</th><th>Service</th><th>Calls</th><th>Paid you</th><th>Charity</th><th>Operations</th></tr></thead>
-            <tbody>
-              {payments.map((p) => (
-                <tr>
-                  <td>#{p.block}</td><td>#{p.service}</td><td>{p.calls.toString()}</td>
-                  <td>{unit(p.paid)}</td><td>{unit(p.charity)}</td><td>{unit(p.operations)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ul class="owned" data-testid="payments">
+          {payments.map((p) => (
+            <li>
+              Block #{p.block}: service #{p.service}, {p.calls.toString()} calls ({p.tokens.toString()} tokens)
+              <dl>
+                <dt>Paid you</dt><dd>{unit(p.paid)}</dd>
+                <dt>Charity</dt><dd>{unit(p.charity)}</dd>
+                <dt>Operations</dt><dd>{unit(p.operations)}</dd>
+              </dl>
+            </li>
+          ))}
+        </ul>
       )}
       {list.length > 0 && (
         <form onSubmit={onTransfer} aria-label="Transfer a service">
@@ -542,14 +536,14 @@ function Services({ chain, account }) {
             <div class="field grow">
               <label for="transfer-to">To (address)</label>
               <input id="transfer-to" type="text" value={to} spellcheck={false} autocomplete="off"
-                aria-invalid={to && !toValid ? 'true' : undefined} aria-describedby="transfer-help"
+                aria-invalid={toProblem ? 'true' : undefined} aria-describedby="transfer-help"
                 onInput={(e) => setTo(e.currentTarget.value)} />
             </div>
           </div>
-          <p id="transfer-help" class={to && !toValid ? 'error' : 'muted'}>
-            {to && !toValid ? 'Not an address: an SS58 address, like 5GrwvaEF…' : 'The new owner gets the service: its price, versions and earnings.'}
+          <p id="transfer-help" class={toProblem ? 'error' : 'muted'}>
+            {toProblem || 'The new owner gets the service: its price, versions and earnings.'}
           </p>
-          <button type="submit" disabled={!toValid || transferring.busy}>Transfer</button>
+          <button type="submit" disabled={!toValid || toSelf || transferring.busy}>Transfer</button>
         </form>
       )}
       <TxStatus state={transferring} testid="transfer-status" />
