@@ -97,7 +97,8 @@ try {
   // The wallet: a development account buys API tokens and signs an allowance in the page; the
   // Services page pays a call with it.
   step('//Ferdie buys API tokens and signs an allowance in the wallet, which pays a call');
-  await page.getByRole('link', { name: 'Wallet' }).click();
+  const pages = page.getByRole('navigation', { name: 'Pages' });
+  await pages.getByRole('link', { name: 'Wallet' }).click();
   await page.getByLabel('Account').selectOption({ label: '//Ferdie' });
   const tokens = page.getByTestId('tokens');
   const micro = page.getByTestId('micro');
@@ -119,7 +120,7 @@ try {
   if (!/^0x[0-9a-f]+$/.test(walletAllowance)) throw new Error(`the wallet's allowance is hex: ${walletAllowance}`);
   await page.screenshot({ path: join(shots, 'wallet.png'), fullPage: true });
 
-  await page.getByRole('link', { name: 'Services' }).first().click();
+  await pages.getByRole('link', { name: 'Services' }).click();
   await page.getByRole('navigation', { name: 'Services' }).getByRole('link', { name: /greeter/ }).click();
   await page.getByRole('button', { name: "Use the wallet's allowance" }).click();
   const used = await page.getByLabel(/Micro-Allowance/).inputValue();
