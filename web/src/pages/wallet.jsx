@@ -90,11 +90,18 @@ function eventOf(result, pallet, name) {
   return result.events.find((e) => e.type === pallet && e.value.type === name)?.value.value;
 }
 
+/** The accounts of each extension connected, by its name: kept while the page is open. */
+let extensionsConnected = {};
+
 /** Who signs: development accounts (development chains only) and the extension's accounts. */
 function AccountChooser({ chain, settings, account }) {
   const dev = settings.development ? DEV_NAMES.map((name) => devAccount(name, chain.ss58)) : [];
   const [extensions] = useState(extensionNames);
-  const [connected, setConnected] = useState({});
+  const [connected, setState] = useState(extensionsConnected);
+  const setConnected = (change) => {
+    extensionsConnected = change(extensionsConnected);
+    setState(extensionsConnected);
+  };
   const [failure, setFailure] = useState('');
   const external = Object.values(connected).flat();
   const all = [...dev, ...external];
