@@ -129,6 +129,13 @@ try {
   await form.getByRole('button', { name: 'Call' }).click();
   await page.getByTestId('answer').filter({ hasText: 'Hello Wallet' }).waitFor();
 
+  // Alice owns greeter's NFT: the wallet lists it with its earnings, and her node's voice.
+  await pages.getByRole('link', { name: 'Wallet' }).click();
+  await page.getByLabel('Account').selectOption({ label: '//Alice' });
+  await page.getByTestId('owned').filter({ hasText: 'greeter' }).waitFor();
+  await page.getByTestId('voice').filter({ hasText: 'weigh' }).waitFor();
+  await page.getByTestId('no-proposals').waitFor();
+
   // The polkadot.js extension's accounts sign transactions; allowances need a dev account.
   step('an account of the browser extension buys API tokens');
   const extension = await open();
