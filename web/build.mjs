@@ -1,5 +1,6 @@
 // Builds the web console into one directory of static files: index.html, main.js, main.css,
-// the light client's worker (smoldot-worker.js) and the chunks pages load when first shown.
+// the light client's worker (smoldot-worker.js) and the chunks pages load when first shown
+// (the wallet's chain client, the light client).
 //
 //   node build.mjs --out DIR      (npm run build: --out dist)
 //
@@ -23,7 +24,7 @@ await build({
   },
   bundle: true,
   splitting: true,
-  chunkNames: 'chunk-[hash]',
+  chunkNames: '[name]-[hash]',
   minify: true,
   format: 'esm',
   target: ['chrome110', 'firefox110', 'safari16'],

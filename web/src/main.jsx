@@ -9,10 +9,32 @@ import { ServicesPage } from './pages/services.jsx';
 import { MessagingPage } from './pages/messaging.jsx';
 import { VerifyPage } from './pages/verify.jsx';
 
+/** A page whose code loads when it is first shown (the wallet brings the chain client). */
+function lazyPage(load) {
+  let loaded = null;
+  return function LazyPage(props) {
+    const [Page, setPage] = useState(() => loaded);
+    const [failure, setFailure] = useState(null);
+    useEffect(() => {
+      if (Page) return;
+      load().then(
+        (module) => {
+          loaded = module.default;
+          setPage(() => loaded);
+        },
+        (error) => setFailure(error.message),
+      );
+    }, []);
+    if (failure) return <div class="error" role="alert">This page could not be loaded: {failure}. Reload to try again.</div>;
+    return Page ? <Page {...props} /> : <p class="loading">Loading…</p>;
+  };
+}
+
 const PAGES = [
   { path: 'network', title: 'Network', Page: NetworkPage },
   { path: 'services', title: 'Services', Page: ServicesPage },
   { path: 'messaging', title: 'Messaging', Page: MessagingPage },
+  { path: 'wallet', title: 'Wallet', Page: lazyPage(() => import('./pages/wallet.jsx')) },
   { path: 'verify', title: 'Light client', Page: VerifyPage },
 ];
 

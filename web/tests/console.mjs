@@ -7,10 +7,14 @@
 //   SCREENSHOTS   where to save a screenshot of each page
 //   GENESIS       the chain's genesis hash, which the light client must compute
 //
+// The wallet is tested on the development chain with //Ferdie (derived in the page), and with a
+// stand-in for the polkadot.js extension (fake-extension.mjs) holding //Charlie's key.
 // Exits non-zero, saying what it expected, at the first thing that is not as it should be.
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+
+import { installFakeExtension } from './fake-extension.mjs';
 
 const url = process.env.CONSOLE_URL;
 const peerId = process.env.PEER_ID;
@@ -93,6 +97,61 @@ try {
   await form.getByRole('button', { name: 'Call' }).click();
   await form.getByRole('alert').filter({ hasText: 'not JSON' }).waitFor();
 
+  // The wallet: a development account buys API tokens and signs an allowance in the page; the
+  // Services page pays a call with it.
+  step('//Ferdie buys API tokens and signs an allowance in the wallet, which pays a call');
+  const pages = page.getByRole('navigation', { name: 'Pages' });
+  await pages.getByRole('link', { name: 'Wallet' }).click();
+  await page.getByLabel('Account').selectOption({ label: '//Ferdie' });
+  const tokens = page.getByTestId('tokens');
+  const micro = page.getByTestId('micro');
+  await tokens.filter({ hasText: /to spend/ }).waitFor();
+  const before = { tokens: await tokens.textContent(), micro: await micro.textContent() };
+  await page.getByLabel('Tokens to buy').fill('30');
+  await page.getByRole('button', { name: 'Buy tokens' }).click();
+  await page.getByTestId('buy-status').filter({ hasText: 'Bought 30 API tokens' }).waitFor();
+  await page.waitForFunction((before) => {
+    const text = (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent;
+    return text('tokens') !== before.tokens && text('micro') !== before.micro;
+  }, before);
+  await page.getByLabel('Service', { exact: true }).selectOption('greeter');
+  await page.getByLabel('Calls', { exact: true }).fill('5');
+  await page.getByRole('button', { name: 'Sign the allowance' }).click();
+  const signed = page.getByTestId('allowance').filter({ hasText: 'greeter' });
+  await signed.waitFor();
+  const walletAllowance = (await signed.locator('pre').textContent()).trim();
+  if (!/^0x[0-9a-f]+$/.test(walletAllowance)) throw new Error(`the wallet's allowance is hex: ${walletAllowance}`);
+  await page.screenshot({ path: join(shots, 'wallet.png'), fullPage: true });
+
+  await pages.getByRole('link', { name: 'Services' }).click();
+  await page.getByRole('navigation', { name: 'Services' }).getByRole('link', { name: /greeter/ }).click();
+  await page.getByRole('button', { name: "Use the wallet's allowance" }).click();
+  const used = await page.getByLabel(/Micro-Allowance/).inputValue();
+  if (used !== walletAllowance) throw new Error(`Micro-Allowance holds the wallet's allowance, not ${used}`);
+  await form.getByLabel(/name/).fill('Wallet');
+  await form.getByRole('button', { name: 'Call' }).click();
+  await page.getByTestId('answer').filter({ hasText: 'Hello Wallet' }).waitFor();
+
+  // Alice owns greeter's NFT: the wallet lists it with its earnings, and her node's voice.
+  await pages.getByRole('link', { name: 'Wallet' }).click();
+  await page.getByLabel('Account').selectOption({ label: '//Alice' });
+  await page.getByTestId('owned').filter({ hasText: 'greeter' }).waitFor();
+  await page.getByTestId('voice').filter({ hasText: 'weigh' }).waitFor();
+  await page.getByTestId('no-proposals').waitFor();
+
+  // The polkadot.js extension's accounts sign transactions; allowances need a dev account.
+  step('an account of the browser extension buys API tokens');
+  const extension = await open();
+  await installFakeExtension(extension, 'Charlie', 'Charlie (extension)');
+  await extension.goto(`${url}/#/wallet`);
+  await extension.getByRole('button', { name: 'Connect polkadot-js' }).click();
+  await extension.getByLabel('Account').selectOption({ label: 'Charlie (extension)' });
+  await extension.getByTestId('allowance-needs-dev').waitFor();
+  await extension.getByLabel('Tokens to buy').fill('10');
+  await extension.getByLabel('Tokens to buy').press('Enter');
+  await extension.getByTestId('buy-status').filter({ hasText: 'Bought 10 API tokens' }).waitFor();
+  await extension.getByTestId('tokens').filter({ hasText: /^10 to spend/ }).waitFor();
+
   // Messaging: what waited in the inbox, then a chat between two people's pages.
   step('a message that waited in the inbox arrives; two pages chat on a topic');
   const waiting = await page.evaluate(async () => {
@@ -140,6 +199,7 @@ try {
     '#/network': '[data-testid="nodes"]',
     '#/services/greeter': 'form[data-endpoint="Say.Hello"]',
     '#/messaging': 'form.join',
+    '#/wallet': '#account',
   };
   for (const [route, shown] of Object.entries(loaded)) {
     await phone.goto(`${url}/${route}`);

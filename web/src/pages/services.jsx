@@ -1,10 +1,18 @@
 // Services as a consumer uses them: the catalogue from the registry, and for each endpoint a
 // form generated from its request's fields that calls it through this node's gateway.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 
 import { callService, errorInWords, rpc, streamService, usePoll } from '../api.js';
 import { EndpointForm } from '../components/endpoint-form.jsx';
 import { shortId } from '../components/graph.jsx';
+import { onSessionChange, walletAllowance } from '../session.js';
+
+/** The allowance the wallet signed this session for `service`, kept up to date. */
+function useWalletAllowance(service) {
+  const [allowance, setAllowance] = useState(() => walletAllowance(service));
+  useEffect(() => onSessionChange(() => setAllowance(walletAllowance(service))), [service]);
+  return allowance;
+}
 
 /** Versions newest first (`10` before `9`). */
 function byVersion(a, b) {
@@ -104,6 +112,7 @@ function ServiceDetail({ versions }) {
   const [chosen, setChosen] = useState(null);
   const [allowance, setAllowance] = useState('');
   const service = versions.find((v) => v.version === chosen) || versions[0];
+  const fromWallet = useWalletAllowance(service.name);
   return (
     <section class="service" aria-labelledby="service-name">
       <h2 id="service-name">{service.name}</h2>
@@ -122,8 +131,21 @@ function ServiceDetail({ versions }) {
         Runs on {service.nodes.map((n) => shortId(n.id)).join(', ') || 'no node right now'}.
       </p>
       <div class="field">
-        <label for="allowance">Micro-Allowance <span class="muted">(paid services: from <code>micro allowance sign</code>)</span></label>
+        <label for="allowance">Micro-Allowance <span class="muted">(paid services: from the wallet or <code>micro allowance sign</code>)</span></label>
         <input id="allowance" type="text" value={allowance} onInput={(e) => setAllowance(e.currentTarget.value)} />
+        {fromWallet ? (
+          <div class="row">
+            <button type="button" class="small" onClick={() => setAllowance(fromWallet.text)}
+              disabled={allowance.trim() === fromWallet.text}>
+              Use the wallet's allowance
+            </button>
+            <span class="muted">
+              signed by {fromWallet.account}: {fromWallet.calls} calls until block #{fromWallet.expiresAt}
+            </span>
+          </div>
+        ) : (
+          <span class="muted">No allowance for {service.name} in the <a href="#/wallet">wallet</a> yet: sign one there.</span>
+        )}
       </div>
       {service.endpoints.map((endpoint) => (
         <Endpoint key={`${service.version}-${endpoint.name}`} service={service} endpoint={endpoint}
