@@ -3,11 +3,15 @@
 //!
 //! 1. Alice registers her node, deploys greeter and places it; Ferdie buys API tokens and
 //!    signs an allowance for Alice's node (with `micro`);
-//! 2. the network page lists the node, its chain, its peer graph and greeter running on it;
+//! 2. the network page lists the node, its chain, its peer graph, its on-chain record (online,
+//!    capacity, score) and greeter running on it;
 //! 3. greeter's form, generated from its fields, is filled and submitted: unpaid, the refusal
 //!    says in words what to do; with the allowance, the answer is shown;
 //! 4. a message that waited in the inbox reaches a page that subscribes later, and two pages
-//!    (two people's browsers) chat on a topic;
+//!    (two people's browsers) chat on a topic; topics come back paused after a reload;
+//! 4b. the wallet: //Ferdie buys API tokens and signs an allowance in the page, and a paid
+//!    call of greeter from the Services page uses it; //Alice sees her greeter NFT and her
+//!    voice; an account of a (fake) polkadot.js extension buys tokens;
 //! 5. the page's light client (smoldot, syncing from the node's WebSocket p2p address)
 //!    verifies the finalized head and greeter's owner (Alice) with proofs, and still shows
 //!    Alice when the node's RPC is made to lie, flagging the RPC's answer;

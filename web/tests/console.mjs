@@ -72,6 +72,8 @@ try {
   await page.locator('[data-testid="deployments"] tr.state-running').filter({ hasText: 'greeter' }).waitFor();
   await page.getByTestId('finalized').filter({ hasText: /#[1-9]/ }).waitFor();
   await page.locator('svg.graph g.local').waitFor();
+  // The chain's record of it: registered, online, with the capacity it declared and a score.
+  await page.locator('[data-testid="chain-nodes"] tr').filter({ hasText: 'this node' }).filter({ hasText: 'online' }).filter({ hasText: '/ 1000' }).waitFor();
   await page.screenshot({ path: join(shots, 'network.png'), fullPage: true });
 
   // Services: the form greeter's fields make; unpaid, then paid.

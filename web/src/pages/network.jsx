@@ -1,6 +1,7 @@
 // The network as this node sees it: itself, the chain, the nodes and who is connected to
 // whom, the services with their routes, and what this node runs.
 import { rpc, usePoll } from '../api.js';
+import { ChainNodes } from '../components/chain-nodes.jsx';
 import { PeerGraph, shortId } from '../components/graph.jsx';
 
 async function loadNetwork() {
@@ -109,6 +110,8 @@ export function NetworkPage() {
           </table>
         </div>
       </section>
+
+      <ChainNodes local={graph.local} />
 
       <section aria-labelledby="services">
         <h2 id="services">Services ({services.length})</h2>
