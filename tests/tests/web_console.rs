@@ -7,15 +7,16 @@
 //!    capacity, score) and greeter running on it;
 //! 3. greeter's form, generated from its fields, is filled and submitted: unpaid, the refusal
 //!    says in words what to do; with the allowance, the answer is shown;
-//! 4. a message that waited in the inbox reaches a page that subscribes later, and two pages
+//! 4. the wallet: //Ferdie buys API tokens and signs an allowance in the page, and a paid call
+//!    of greeter from the Services page uses it; //Alice sees her greeter NFT and her voice;
+//!    an account of a (fake) polkadot.js extension buys tokens;
+//! 5. a message that waited in the inbox reaches a page that subscribes later, and two pages
 //!    (two people's browsers) chat on a topic; topics come back paused after a reload;
-//! 4b. the wallet: //Ferdie buys API tokens and signs an allowance in the page, and a paid
-//!    call of greeter from the Services page uses it; //Alice sees her greeter NFT and her
-//!    voice; an account of a (fake) polkadot.js extension buys tokens;
-//! 5. the page's light client (smoldot, syncing from the node's WebSocket p2p address)
+//! 6. the page's light client (smoldot, syncing from the node's WebSocket p2p address)
 //!    verifies the finalized head and greeter's owner (Alice) with proofs, and still shows
-//!    Alice when the node's RPC is made to lie, flagging the RPC's answer;
-//! 6. a phone-sized screen scrolls no page sideways, and nothing is fetched from beyond the
+//!    Alice when the node's RPC is made to lie, flagging the RPC's answer; its genesis is the
+//!    chain's, and a pinned foreign genesis is reported as another chain;
+//! 7. a phone-sized screen scrolls no page sideways, and nothing is fetched from beyond the
 //!    node.
 //!
 //! Screenshots of each page land in `$CARGO_TARGET_DIR/web-console-screenshots`, or in
@@ -77,7 +78,7 @@ async fn the_console_shows_the_network_calls_a_service_and_chats_in_a_browser() 
 	let identity: Value = node.rpc("micro_identity", jsonrpsee::rpc_params![]).await.unwrap();
 	let genesis = node.block_hash(0).await.unwrap().expect("a genesis block");
 
-	// 2-6. The browser.
+	// 2-7. The browser.
 	let output = Command::new("node")
 		.arg(workspace_root().join("web/tests/console.mjs"))
 		.env("CONSOLE_URL", node.gateway_url())
