@@ -142,14 +142,6 @@ pub fn run() -> sc_cli::Result<()> {
 			let rpc_port_given = cli.run.rpc_params.rpc_port.is_some();
 			let mut worker = cli.worker.clone();
 			runner.run_node_until_exit(|mut config| async move {
-				worker.light_client_port = if worker.no_mucp {
-					Some(0)
-				} else {
-					listen_for_light_clients(
-						&mut config.network.listen_addresses,
-						worker.light_client_port,
-					)?
-				};
 				if rpc_port_given {
 					// A port the operator named must be the port the node serves, or it fails:
 					// never a silent fallback to a random one.
@@ -161,6 +153,16 @@ pub fn run() -> sc_cli::Result<()> {
 					}
 				}
 				check_p2p_ports_free(&config.network.listen_addresses)?;
+				// After the check above: the listener it adds checks its own port, under its
+				// own flag.
+				worker.light_client_port = if worker.no_mucp {
+					Some(0)
+				} else {
+					listen_for_light_clients(
+						&mut config.network.listen_addresses,
+						worker.light_client_port,
+					)?
+				};
 				if !worker.no_mucp {
 					ensure_port_free(worker.gateway, "serve the HTTP gateway", "--gateway")?;
 					if let Some(address) = tcp_socket(&worker.mucp_listen) {
@@ -212,16 +214,8 @@ fn listen_for_light_clients(
 		return Ok(Some(port));
 	}
 	// The same interfaces as the TCP listener: a node kept on loopback stays there.
-	let ips: Vec<IpAddr> = listen_addresses
-		.iter()
-		.filter_map(|address| {
-			address.iter().find_map(|protocol| match protocol {
-				Protocol::Ip4(ip) => Some(IpAddr::V4(ip)),
-				Protocol::Ip6(ip) => Some(IpAddr::V6(ip)),
-				_ => None,
-			})
-		})
-		.collect();
+	let ips: Vec<IpAddr> =
+		listen_addresses.iter().filter_map(|address| ip_and_tcp_port(address).0).collect();
 	let free = |port: u16| {
 		ips.iter().try_for_each(|ip| {
 			ensure_port_free(
@@ -319,23 +313,31 @@ fn tcp_socket(address: &crate::worker::Multiaddr) -> Option<std::net::SocketAddr
 
 /// Checks that the TCP ports the node should listen on for peers are free.
 fn check_p2p_ports_free(listen_addresses: &[sc_network::Multiaddr]) -> sc_cli::Result<()> {
-	use sc_network::multiaddr::Protocol;
-	use std::net::{IpAddr, SocketAddr};
+	use std::net::SocketAddr;
 
 	for address in listen_addresses {
-		let mut ip = None;
-		let mut port = None;
-		for protocol in address.iter() {
-			match protocol {
-				Protocol::Ip4(v4) => ip = Some(IpAddr::V4(v4)),
-				Protocol::Ip6(v6) => ip = Some(IpAddr::V6(v6)),
-				Protocol::Tcp(p) if p != 0 => port = Some(p),
-				_ => {}
+		if let (Some(ip), Some(port)) = ip_and_tcp_port(address) {
+			if port != 0 {
+				ensure_port_free(SocketAddr::new(ip, port), "listen for peers", "--port")?;
 			}
-		}
-		if let (Some(ip), Some(port)) = (ip, port) {
-			ensure_port_free(SocketAddr::new(ip, port), "listen for peers", "--port")?;
 		}
 	}
 	Ok(())
+}
+
+/// The IP address and TCP port a peer-to-peer listen address names, where it names them.
+fn ip_and_tcp_port(address: &sc_network::Multiaddr) -> (Option<std::net::IpAddr>, Option<u16>) {
+	use sc_network::multiaddr::Protocol;
+	use std::net::IpAddr;
+
+	let (mut ip, mut port) = (None, None);
+	for protocol in address.iter() {
+		match protocol {
+			Protocol::Ip4(v4) => ip = Some(IpAddr::V4(v4)),
+			Protocol::Ip6(v6) => ip = Some(IpAddr::V6(v6)),
+			Protocol::Tcp(p) => port = Some(p),
+			_ => {}
+		}
+	}
+	(ip, port)
 }

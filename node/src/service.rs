@@ -213,18 +213,16 @@ pub fn new_full<
 	let prometheus_registry = config.prometheus_registry().cloned();
 
 	let worker_slot = crate::worker::WorkerSlot::default();
+	// None without the worker (the command line sees to that), nor on port 0.
 	let light_client_port = worker_params.light_client_port.filter(|port| *port != 0);
 	// The raw spec (genesis state included) browsers' light clients start from.
-	let raw_chain_spec = match light_client_port {
-		Some(_) if !worker_params.no_mucp => match config.chain_spec.as_json(true) {
-			Ok(json) => Some(json),
-			Err(error) => {
-				log::warn!("no chain spec for light clients: {error}");
-				None
-			}
-		},
-		_ => None,
-	};
+	let raw_chain_spec = light_client_port.and_then(|_| {
+		config
+			.chain_spec
+			.as_json(true)
+			.map_err(|error| log::warn!("no chain spec for light clients: {error}"))
+			.ok()
+	});
 	if !worker_params.no_mucp {
 		task_manager.keep_alive(crate::worker::ShutdownOnExit::new(worker_slot.clone()));
 		let deps = crate::worker::WorkerDeps {

@@ -35,7 +35,11 @@ use hyper::{
 	HeaderMap, Method,
 };
 
-use crate::{executor::VERSION_HEADER, protocol::MicroError, settlement::ALLOWANCE_HEADER};
+use crate::{
+	executor::VERSION_HEADER,
+	protocol::{header, MicroError},
+	settlement::ALLOWANCE_HEADER,
+};
 
 /// How long a browser may cache a preflight's answer.
 const PREFLIGHT_MAX_AGE_SECONDS: u32 = 600;
@@ -140,13 +144,19 @@ pub(super) fn validate(hosts: &[String], allowed: &[String]) -> Result<(), Strin
 	Ok(())
 }
 
+/// The name or address a `Host` header names, without its port (nor an IPv6 address's
+/// brackets).
+pub(super) fn host_name(host: &str) -> &str {
+	match host.strip_prefix('[') {
+		Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+		None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+	}
+}
+
 /// Whether `host` (a `Host` header: a name or address, maybe with a port) is one this
 /// gateway answers to: an IP address, `localhost`, or one of `names`.
 fn is_known_host(host: &str, names: &[String]) -> bool {
-	let name = match host.strip_prefix('[') {
-		Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
-		None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-	};
+	let name = host_name(host);
 	name.parse::<IpAddr>().is_ok()
 		|| name.eq_ignore_ascii_case("localhost")
 		|| names.iter().any(|known| known.eq_ignore_ascii_case(name))
@@ -166,8 +176,9 @@ pub(super) fn preflight(headers: &mut HeaderMap, origin: HeaderValue) {
 	allow(headers, origin);
 	headers.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST"));
 	let request_headers = format!(
-		"Content-Type, {ALLOWANCE_HEADER}, {VERSION_HEADER}, Micro-Delivery, Micro-Id, \
-		 Last-Event-ID"
+		"Content-Type, {ALLOWANCE_HEADER}, {VERSION_HEADER}, {}, {}, Last-Event-ID",
+		header::DELIVERY,
+		header::ID
 	);
 	if let Ok(value) = HeaderValue::from_str(&request_headers) {
 		headers.insert("access-control-allow-headers", value);

@@ -139,14 +139,13 @@ impl Site {
 	/// answers to).
 	fn page_policy(&self, host: Option<&str>) -> String {
 		let mut connect = String::from("'self'");
-		let name = host.map(|host| match host.strip_prefix('[') {
-			Some(bracketed) => format!("[{}]", bracketed.split(']').next().unwrap_or_default()),
-			None => host.rsplit_once(':').map_or(host, |(name, _)| name).to_owned(),
-		});
-		for port in self.connect_ports.iter().filter(|_| name.is_some()) {
-			let name = name.as_deref().unwrap_or_default();
-			for scheme in ["http", "https", "ws", "wss"] {
-				connect.push_str(&format!(" {scheme}://{name}:{port}"));
+		if let Some(name) = host.map(super::origins::host_name) {
+			// An IPv6 address goes back in brackets before its port.
+			let name = if name.contains(':') { format!("[{name}]") } else { name.to_owned() };
+			for port in &self.connect_ports {
+				for scheme in ["http", "https", "ws", "wss"] {
+					connect.push_str(&format!(" {scheme}://{name}:{port}"));
+				}
 			}
 		}
 		format!("{CONTENT_SECURITY_POLICY}; connect-src {connect}")

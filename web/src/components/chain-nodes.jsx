@@ -2,8 +2,8 @@
 // online, and its reputation score, read through the node's RPC with the wallet's client
 // (loaded when this first shows, so the network page itself stays small).
 import { Binary } from 'polkadot-api';
-import { useEffect, useState } from 'preact/hooks';
 
+import { usePoll } from '../api.js';
 import { shortId } from './graph.jsx';
 
 /** Every registered node with its online flag, uptime, capacity and score. */
@@ -48,26 +48,7 @@ function capacityText(c) {
 }
 
 export function ChainNodes({ local }) {
-  const [state, setState] = useState({ nodes: null, error: null });
-  useEffect(() => {
-    let live = true;
-    let timer;
-    const tick = async () => {
-      try {
-        const nodes = await loadChainNodes();
-        if (live) setState({ nodes, error: null });
-      } catch (error) {
-        if (live) setState((s) => ({ nodes: s.nodes, error: error.message }));
-      }
-      if (live) timer = setTimeout(tick, 6000);
-    };
-    tick();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, []);
-  const { nodes, error } = state;
+  const { data: nodes, error } = usePoll(loadChainNodes, 6000);
   return (
     <section aria-labelledby="chain-nodes">
       <h2 id="chain-nodes">Registered on the chain{nodes ? ` (${nodes.length})` : ''}</h2>
