@@ -150,6 +150,14 @@ impl TestNode {
 			node.rpc::<Value>("system_health", rpc_params![]).await.ok()
 		})
 		.await?;
+		// The MUCP worker starts after the RPC server: wait for it too, so a test's first
+		// `micro node register` never meets "the MUCP worker is not running".
+		if !args.contains(&"--no-mucp") {
+			node.wait_for("MUCP worker", Duration::from_secs(180), || async {
+				node.rpc::<Value>("micro_identity", rpc_params![]).await.ok()
+			})
+			.await?;
+		}
 		Ok(node)
 	}
 
