@@ -19,7 +19,10 @@ fn main() {
 /// the files, each `include_bytes!`, so the binary serves them with no file system or
 /// network.
 fn build_console() {
-	let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web");
+	// Read when the script runs, not when it was compiled: checkouts that share a target
+	// directory (worktrees, CI's fresh clones) share this script's binary too.
+	let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+	let web = Path::new(&manifest).join("../web");
 	for input in ["src", "build.mjs", "package.json", "package-lock.json"] {
 		println!("cargo:rerun-if-changed={}", web.join(input).display());
 	}

@@ -156,6 +156,11 @@ enum NodeCommand {
 		/// Mbit/s of bandwidth offered.
 		#[arg(long, default_value_t = 100)]
 		bandwidth: u32,
+		/// The node's RPC token file (the node writes `rpc.token` in its MUCP directory at
+		/// every start). Unset: the file the node names, read on this machine; set it when the
+		/// node runs elsewhere or as another user.
+		#[arg(long, value_name = "FILE")]
+		node_token_file: Option<std::path::PathBuf>,
 	},
 	/// What the node runs: each placed version, building, running or failed.
 	Deployments,
@@ -428,6 +433,30 @@ async fn rpc(
 	client.request(method, array).await.map_err(|e| refused(format!("{method}: {e}")))
 }
 
+/// The node's RPC token: read from `file`, or from the file the node names when it runs on
+/// this machine.
+async fn node_rpc_token(url: &str, file: Option<std::path::PathBuf>) -> Result<String, Failure> {
+	let named = file.is_none();
+	let file = match file {
+		Some(file) => file,
+		None => rpc(url, "micro_rpcTokenFile", vec![])
+			.await?
+			.as_str()
+			.map(std::path::PathBuf::from)
+			.ok_or_else(|| refused("the node did not name its RPC token file"))?,
+	};
+	let token = std::fs::read_to_string(&file).map_err(|e| {
+		let hint = if named {
+			"; if the node runs on another machine or as another user, copy that file here and \
+			 pass --node-token-file"
+		} else {
+			""
+		};
+		Failure::BadInput(format!("reading the node's RPC token at {}: {e}{hint}", file.display()))
+	})?;
+	Ok(token.trim().to_owned())
+}
+
 fn print_json(value: &serde_json::Value) {
 	println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }
@@ -683,16 +712,20 @@ async fn node(cli: &Cli, command: &NodeCommand) -> Outcome {
 			println!("{}", table::render(&["SERVICE", "VERSION", "STATE", "DETAIL"], &rows));
 			Ok(())
 		}
-		NodeCommand::Register { cpu, memory, storage, bandwidth } => {
+		NodeCommand::Register { cpu, memory, storage, bandwidth, node_token_file } => {
 			let (keypair, _) = signer(&cli.seed)?;
 			let api = connect(&cli.url).await?;
 			let operator = account_of(&keypair);
 			let nonce: u32 = try_view(&api, "MicroNodes", "proof_nonce", &operator.encode())
 				.await
 				.map_err(refused)?;
-			let proof =
-				rpc(&cli.url, "micro_nodeKeyProof", vec![ss58(&operator).into(), nonce.into()])
-					.await?;
+			let token = node_rpc_token(&cli.url, node_token_file.clone()).await?;
+			let proof = rpc(
+				&cli.url,
+				"micro_nodeKeyProof",
+				vec![ss58(&operator).into(), nonce.into(), token.into()],
+			)
+			.await?;
 			let hex_bytes = |name: &str| -> Result<Vec<u8>, Failure> {
 				let text = proof[name].as_str().unwrap_or_default();
 				mucp_offchain::hex::decode(text.trim_start_matches("0x"))

@@ -13,7 +13,14 @@
 //! | `micro_networkGraph` | who is connected to whom |
 //! | `micro_deployments` | the versions placed on this node: building, running or failed |
 //! | `micro_usage` | calls served and not settled yet, and the report in flight |
-//! | `micro_nodeKeyProof` | unsafe: the node key's signature registering it to an operator |
+//! | `micro_nodeKeyProof` | unsafe, with the RPC token: the node key's proof for an operator |
+//! | `micro_rpcTokenFile` | unsafe: where the node keeps its RPC token |
+//!
+//! `micro_nodeKeyProof` signs with the node key, so besides being unsafe (loopback or
+//! `--rpc-methods unsafe` only) it asks for the node's RPC token, which only someone who can
+//! read a file on the node's machine has: a web page that reaches the RPC (any page on `--dev`,
+//! a DNS-rebinding page elsewhere) cannot register the node under its own operator
+//! ([`crate::worker::rpc_token`]).
 
 use std::sync::Arc;
 
@@ -86,11 +93,29 @@ pub fn micro_module(
 			"inFlight": in_flight,
 		}))
 	})?;
+	module.register_method("micro_rpcTokenFile", |_, slot, ext: &Extensions| {
+		sc_rpc_api::check_if_safe(ext).map_err(|e| error(-32601, e.to_string()))?;
+		Ok::<_, ErrorObjectOwned>(worker(slot)?.rpc_token.file().display().to_string())
+	})?;
 	module.register_method("micro_nodeKeyProof", |params, slot, ext: &Extensions| {
 		sc_rpc_api::check_if_safe(ext).map_err(|e| error(-32601, e.to_string()))?;
 		let worker = worker(slot)?;
-		let (operator, nonce): (String, u32) =
-			params.parse().map_err(|e| error(-32602, format!("[operator, nonce]: {e}")))?;
+		let invalid =
+			|e: ErrorObjectOwned| error(-32602, format!("[operator, nonce, rpc token]: {e}"));
+		let mut params = params.sequence();
+		let operator: String = params.next().map_err(invalid)?;
+		let nonce: u32 = params.next().map_err(invalid)?;
+		let token: Option<String> = params.optional_next().map_err(invalid)?;
+		if !token.is_some_and(|token| worker.rpc_token.matches(&token)) {
+			return Err(error(
+				-32011,
+				format!(
+					"micro_nodeKeyProof needs this node's RPC token: the contents of {} on the \
+					 node's machine (`micro node register` reads it there)",
+					worker.rpc_token.file().display()
+				),
+			));
+		}
 		let operator = <AccountId as sp_core::crypto::Ss58Codec>::from_ss58check(&operator)
 			.map_err(|e| error(-32602, format!("operator `{operator}`: {e:?}")))?;
 		let genesis = mucp_offchain::settlement::ChainView::genesis(worker.chain.as_ref());

@@ -1,7 +1,15 @@
 //! A registered node's worker keeps it online by itself: it heartbeats on-chain, signed by its
 //! node key, with no account paying, every quarter of the heartbeat TTL.
+//!
+//! Before it registers, a web page tries to register the node under its own operator through
+//! the node's RPC (as any page can reach a `--dev` node's, or a rebinding page a loopback one):
+//! without the node's RPC token, which lives in a file on the node's machine, it cannot.
 
-use std::time::Duration;
+use std::{
+	io::{Read, Write},
+	net::TcpStream,
+	time::Duration,
+};
 
 use micro_tests::{
 	chain::{submit, try_view, Client},
@@ -20,11 +28,46 @@ async fn last_heartbeat(api: &Client, node: u32) -> u128 {
 	micro_cli::values::field(info, "last_heartbeat").and_then(micro_cli::values::number).unwrap()
 }
 
+/// Posts a JSON-RPC request to `port` as a browser page at `site` would send it after its name
+/// rebound to 127.0.0.1; returns the answer's body.
+fn post_from_page(port: u16, site: &str, method: &str, params: serde_json::Value) -> String {
+	let body = serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params })
+		.to_string();
+	let request = format!(
+		"POST / HTTP/1.1\r\nHost: {site}:{port}\r\nOrigin: http://{site}:{port}\r\n\
+		 Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+		body.len()
+	);
+	let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("the RPC listens");
+	stream.write_all(request.as_bytes()).unwrap();
+	let mut answer = String::new();
+	stream.read_to_string(&mut answer).unwrap();
+	answer.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or(answer)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_worker_heartbeats_with_its_node_key() {
 	let node = TestNode::start("heartbeat", &["--dev"]).await.expect("dev node starts");
 	node.wait_finalized(1, Duration::from_secs(120)).await.expect("dev node finalizes");
 	let api = Client::from_insecure_url(node.ws_url()).await.expect("subxt connects");
+
+	// The attack: a page asks for the node key's proof bound to its owner's account (//Eve),
+	// with no token and with a guessed one. The answer names the file, never its contents.
+	let eve = dev::eve().public_key().to_account_id().to_string();
+	for params in [serde_json::json!([eve, 0]), serde_json::json!([eve, 0, "00".repeat(32)])] {
+		let answer = post_from_page(node.rpc_port, "evil.example", "micro_nodeKeyProof", params);
+		assert!(answer.contains("needs this node's RPC token"), "{answer}");
+		assert!(!answer.contains("\"proof\""), "{answer}");
+	}
+	// A token file that cannot be read is a clear error, and nothing is registered.
+	let missing = tokio::process::Command::new(cli_binary())
+		.args(["--url", &node.ws_url(), "--seed", "//Alice", "node", "register"])
+		.args(["--node-token-file", "/nonexistent/rpc.token"])
+		.output()
+		.await
+		.expect("micro runs");
+	let stderr = String::from_utf8_lossy(&missing.stderr);
+	assert!(!missing.status.success() && stderr.contains("/nonexistent/rpc.token"), "{stderr}");
 
 	let registered = tokio::process::Command::new(cli_binary())
 		.args(["--url", &node.ws_url(), "--seed", "//Alice", "--json", "node", "register"])

@@ -7,7 +7,9 @@
 //! - [`deploy`]: the services the chain places here, read from its view functions and handed
 //!   to the library's placement reconciler (`mucp_offchain::hosting`), which builds them,
 //!   checks their code hash and serves them with the settlement meter in front;
-//! - [`settle`]: heartbeats and batched usage reports, with the ledger's persisted cursor.
+//! - [`settle`]: heartbeats and batched usage reports, with the ledger's persisted cursor;
+//! - [`rpc_token`]: the secret the RPC methods that act with the node key ask for, written to
+//!   a file only the node's user can read, so web pages reaching the RPC cannot use them.
 //!
 //! On each new best block the worker refreshes what it knows of the chain, joins the
 //! registered nodes it is not connected to (with `--peer`), reconciles its services, and
@@ -22,6 +24,7 @@ pub mod chain;
 pub mod console;
 pub mod deploy;
 pub mod keys;
+pub mod rpc_token;
 pub mod settle;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
@@ -151,6 +154,8 @@ pub struct Worker {
 	pub key: keys::NodeKeyPair,
 	/// Where the gateway listens.
 	pub gateway: SocketAddr,
+	/// The secret the RPC methods that act with the node key ask for.
+	pub rpc_token: rpc_token::RpcToken,
 }
 
 impl Worker {
@@ -229,6 +234,7 @@ pub struct WorkerDeps {
 pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Result<(), String> {
 	let key = keys::node_key(&deps.keystore, deps.dev_seed.as_deref())?;
 	std::fs::create_dir_all(&deps.base).map_err(|e| format!("{}: {e}", deps.base.display()))?;
+	let rpc_token = rpc_token::RpcToken::create(&deps.base)?;
 	let chain = Arc::new(Chain::new(deps.client.clone(), deps.pool.clone(), key.public()));
 	// A chain that cannot be read now is read again on the next block: the node validates
 	// meanwhile.
@@ -308,6 +314,7 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 		meter: meter.clone(),
 		key,
 		gateway: gateway.address(),
+		rpc_token,
 	});
 	let _ = slot.set(worker);
 
