@@ -58,8 +58,27 @@ impl SubstrateCli for Cli {
 }
 
 /// Parses the command line and runs what it asks for.
+/// The browser origins a node's RPC allows when `--rpc-cors` is not given: Substrate's
+/// default for every chain but `--dev`'s.
+const LOCAL_ORIGINS: [&str; 5] = [
+	"http://localhost:*",
+	"http://127.0.0.1:*",
+	"https://localhost:*",
+	"https://127.0.0.1:*",
+	"https://polkadot.js.org",
+];
+
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let mut cli = Cli::from_args();
+	// Substrate lets every origin use a `--dev` node's RPC, unsafe methods included, and so
+	// turns off its `Host` filter: any web page the developer visits could insert keys or
+	// reach the node through a rebinding name. A dev node here allows what other nodes do
+	// (local pages and polkadot.js.org), with the `Host` filter on; `--rpc-cors all` restores
+	// Substrate's default.
+	if cli.run.shared_params.dev && cli.run.rpc_params.rpc_cors.is_none() {
+		cli.run.rpc_params.rpc_cors =
+			Some(sc_cli::Cors::List(LOCAL_ORIGINS.iter().map(|o| o.to_string()).collect()));
+	}
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),

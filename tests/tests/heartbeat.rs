@@ -28,13 +28,19 @@ async fn last_heartbeat(api: &Client, node: u32) -> u128 {
 	micro_cli::values::field(info, "last_heartbeat").and_then(micro_cli::values::number).unwrap()
 }
 
-/// Posts a JSON-RPC request to `port` as a browser page at `site` would send it after its name
-/// rebound to 127.0.0.1; returns the answer's body.
-fn post_from_page(port: u16, site: &str, method: &str, params: serde_json::Value) -> String {
+/// Posts a JSON-RPC request to 127.0.0.1:`port` as a browser page at `site` sends it, by the
+/// name `host` (`site` itself once its name rebound to 127.0.0.1); returns the whole answer.
+fn post_from_page(
+	port: u16,
+	host: &str,
+	site: &str,
+	method: &str,
+	params: serde_json::Value,
+) -> String {
 	let body = serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params })
 		.to_string();
 	let request = format!(
-		"POST / HTTP/1.1\r\nHost: {site}:{port}\r\nOrigin: http://{site}:{port}\r\n\
+		"POST / HTTP/1.1\r\nHost: {host}:{port}\r\nOrigin: http://{site}:{port}\r\n\
 		 Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
 		body.len()
 	);
@@ -42,7 +48,7 @@ fn post_from_page(port: u16, site: &str, method: &str, params: serde_json::Value
 	stream.write_all(request.as_bytes()).unwrap();
 	let mut answer = String::new();
 	stream.read_to_string(&mut answer).unwrap();
-	answer.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or(answer)
+	answer
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -51,11 +57,23 @@ async fn the_worker_heartbeats_with_its_node_key() {
 	node.wait_finalized(1, Duration::from_secs(120)).await.expect("dev node finalizes");
 	let api = Client::from_insecure_url(node.ws_url()).await.expect("subxt connects");
 
-	// The attack: a page asks for the node key's proof bound to its owner's account (//Eve),
-	// with no token and with a guessed one. The answer names the file, never its contents.
+	// The attack: a page asks for the node key's proof bound to its owner's account (//Eve).
+	// Through a rebound name the `Host` filter refuses it, even on --dev.
 	let eve = dev::eve().public_key().to_account_id().to_string();
+	let params = serde_json::json!([eve, 0]);
+	let answer =
+		post_from_page(node.rpc_port, "evil.example", "evil.example", "micro_nodeKeyProof", params);
+	assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+	// Sent to 127.0.0.1 by any page (a WebSocket is not subject to CORS), with no token or a
+	// guessed one, the method refuses. The answer names the file, never its contents.
 	for params in [serde_json::json!([eve, 0]), serde_json::json!([eve, 0, "00".repeat(32)])] {
-		let answer = post_from_page(node.rpc_port, "evil.example", "micro_nodeKeyProof", params);
+		let answer = post_from_page(
+			node.rpc_port,
+			"127.0.0.1",
+			"evil.example",
+			"micro_nodeKeyProof",
+			params,
+		);
 		assert!(answer.contains("needs this node's RPC token"), "{answer}");
 		assert!(!answer.contains("\"proof\""), "{answer}");
 	}

@@ -2,10 +2,10 @@
 //! running the node can read. RPC methods that act with the node key ask for it, on top of
 //! being unsafe methods (loopback or `--rpc-methods unsafe` only).
 //!
-//! **The attack it stops.** A browser can reach a node's loopback RPC: on `--dev` (whose RPC
-//! allows every origin, as Substrate's does) from any page, and elsewhere from a page whose
-//! domain rebinds to 127.0.0.1. Without the token such a page could ask the node for its key's
-//! proof bound to the page owner's operator account, and register the victim's node under it.
+//! **The attack it stops.** Any web page can open a WebSocket to a node's loopback RPC
+//! (WebSockets are not subject to CORS; `--rpc-cors all` lets pages read plain requests' answers
+//! too). Without the token such a page could ask the node for its key's proof bound to the page
+//! owner's operator account, and register the victim's node under it.
 //! A page can send requests but cannot read a file on the node's machine, so it cannot get the
 //! token; `micro node register` on that machine reads it (bitcoind's RPC cookie works alike).
 
