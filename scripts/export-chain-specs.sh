@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Exports the plain chain specs of the `local` and `testnet` chains into chain-specs/.
-# tests/tests/chain_specs.rs fails when the committed files differ from what the node exports.
+# tests/tests/e2e/chain_specs.rs fails when the committed files differ from what the node exports.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

@@ -1,5 +1,5 @@
 // Drives the web console in headless Chromium as a person would, against a running node.
-// tests/tests/web_console.rs starts the node, deploys greeter and runs this with:
+// tests/tests/e2e/web_console.rs starts the node, deploys greeter and runs this with:
 //
 //   CONSOLE_URL   the node's gateway (http://127.0.0.1:PORT)
 //   PEER_ID       the node's MUCP peer id, which the network page must show

@@ -22,8 +22,7 @@
 //! Screenshots of each page land in `$CARGO_TARGET_DIR/web-console-screenshots`, or in
 //! `docs/screenshots` (the README's) with `MICRO_UPDATE_SCREENSHOTS=1`.
 
-#[path = "../../mucp-offchain/tests/support/examples.rs"]
-mod examples;
+use crate::examples;
 
 use std::{path::PathBuf, time::Duration};
 

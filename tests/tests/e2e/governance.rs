@@ -6,16 +6,18 @@
 //! Then, on the same network, the capture attempts an attacker with a few accounts would make,
 //! each refused: a proposal installing a sudo key, a service NFT passed to another account to
 //! vote again, a node registered after the proposal, and a standard-track proposal lowering
-//! the root track's quorum. Last, the service changes hands for MICRO through the services
-//! pallet's sale, whose price is split like all profit, to the unit.
+//! the root track's quorum. Then the service changes hands for MICRO through the services
+//! pallet's sale, whose price is split like all profit, to the unit. Last, the four validators
+//! hold the same block at every finalized height and each is connected to the three others.
 
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
 use futures::future::join_all;
+use jsonrpsee::rpc_params;
 use micro_tests::{
 	chain::{event, free_balance, register_node, submit, view, Client},
-	start_local_network,
+	start_local_network, TestNode,
 };
 use subxt::{
 	dynamic::{self, Value},
@@ -233,6 +235,36 @@ async fn a_parameter_change_is_voted_by_reputation_and_enacted_by_the_chain() {
 
 	let service = capture_attempts(&api, &nodes[0], &voters).await;
 	a_sale_splits_like_all_profit(&api, service, &sr25519::dev::eve(), &voters[1]).await;
+	the_validators_hold_one_finalized_chain_and_mesh(&nodes).await;
+}
+
+/// After all of the above, the four validators hold the same block at every finalized height
+/// they share, and each is connected to the three others (found through Alice and Kademlia).
+async fn the_validators_hold_one_finalized_chain_and_mesh(nodes: &[TestNode]) {
+	let mut finalized = Vec::new();
+	for node in nodes {
+		finalized.push(node.finalized().await.expect("the node answers").0);
+	}
+	let common = *finalized.iter().min().expect("four nodes");
+	assert!(common >= 3, "finality moved: {finalized:?}");
+	for number in 1..=common {
+		let mut hashes = Vec::new();
+		for node in nodes {
+			hashes.push(node.block_hash(number).await.unwrap().expect("finalized block known"));
+		}
+		assert!(
+			hashes.windows(2).all(|w| w[0] == w[1]),
+			"nodes disagree on finalized block #{number}: {hashes:?}"
+		);
+	}
+	for node in nodes {
+		node.wait_for("three peers", Duration::from_secs(60), || async {
+			let health: serde_json::Value = node.rpc("system_health", rpc_params![]).await.ok()?;
+			(health["peers"] == 3).then_some(())
+		})
+		.await
+		.unwrap();
+	}
 }
 
 /// `seller` offers `service` for 1,000 MICRO and `buyer` buys it: the seller gets 950, charity

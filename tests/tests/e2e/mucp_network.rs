@@ -15,8 +15,7 @@
 //!    2.5% to operations to the unit, and Ferdie's tokens are down by exactly the calls made;
 //!    each node's operator paid its reports' fees, split like every transaction fee.
 
-#[path = "../../mucp-offchain/tests/support/examples.rs"]
-mod examples;
+use crate::examples;
 
 use std::{collections::BTreeSet, process::Stdio, time::Duration};
 
