@@ -1,6 +1,6 @@
 //! The chains this node knows by name: `dev`, `local` and `testnet`.
 
-use micro_runtime::{genesis_config_presets::TESTNET_PRESET, WASM_BINARY};
+use micro_runtime::WASM_BINARY;
 use sc_service::{ChainType, Properties};
 
 /// A chain specification of the Micro runtime.
@@ -25,14 +25,19 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 	})
 }
 
-fn spec(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<ChainSpec, String> {
+/// A chain spec of this runtime, with the network's protocol id and the wallet properties.
+pub fn builder() -> Result<sc_chain_spec::ChainSpecBuilder<Option<()>>, String> {
 	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_protocol_id(PROTOCOL_ID)
+		.with_properties(properties()))
+}
+
+fn spec(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<ChainSpec, String> {
+	Ok(builder()?
 		.with_name(name)
 		.with_id(id)
 		.with_chain_type(chain_type)
-		.with_protocol_id(PROTOCOL_ID)
 		.with_genesis_config_preset_name(preset)
-		.with_properties(properties())
 		.build())
 }
 
@@ -56,9 +61,14 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	)
 }
 
-/// `testnet`: the public test network.
+/// The public testnet's raw chain spec, as committed: `micro-node testnet-spec` builds it from
+/// `chain-specs/testnet-validators.json` ([`crate::testnet`]).
+pub const TESTNET_RAW_SPEC: &[u8] = include_bytes!("../../chain-specs/testnet-raw.json");
+
+/// `testnet`: the public test network, from its committed raw spec, so every build agrees on
+/// its genesis.
 pub fn testnet_chain_spec() -> Result<ChainSpec, String> {
-	spec("Micro Testnet", "micro_testnet", ChainType::Live, TESTNET_PRESET)
+	ChainSpec::from_json_bytes(TESTNET_RAW_SPEC)
 }
 
 #[cfg(test)]
@@ -66,6 +76,7 @@ mod tests {
 	use super::*;
 	use micro_runtime::{genesis_config_presets::ENDOWMENT, AccountId, Aura, Grandpa, Runtime};
 	use sc_service::ChainSpec as _;
+	use sp_core::crypto::Ss58Codec;
 	use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 	use sp_runtime::BuildStorage;
 
@@ -134,12 +145,36 @@ mod tests {
 	}
 
 	#[test]
-	fn testnet_is_a_live_chain_of_its_own() {
+	fn testnet_is_the_committed_raw_spec_of_its_validators_file_without_dev_keys() {
 		let spec = testnet_chain_spec().unwrap();
 		assert_eq!(spec.id(), "micro_testnet");
 		assert_eq!(spec.chain_type(), ChainType::Live);
 		assert_eq!(spec.protocol_id(), Some(PROTOCOL_ID));
-		with_genesis(&spec, || assert_eq!(Aura::authorities_len(), 3));
+		let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+			.join("../chain-specs/testnet-validators.json");
+		let validators = crate::testnet::TestnetValidators::read(&file).unwrap();
+		// Light clients in browsers need a WebSocket address among the bootnodes.
+		assert!(spec.boot_nodes().iter().any(|a| a.to_string().contains("/ws/")));
+		assert_eq!(spec.boot_nodes().len(), validators.boot_nodes.len());
+		with_genesis(&spec, || {
+			let aura: Vec<String> = pallet_aura::Authorities::<Runtime>::get()
+				.into_iter()
+				.map(|k| sp_core::sr25519::Public::from(k).to_ss58check())
+				.collect();
+			let expected: Vec<String> =
+				validators.validators.iter().map(|v| v.aura.clone()).collect();
+			assert_eq!(aura, expected, "run micro-node testnet-spec");
+			assert_eq!(grandpa_keys().len(), expected.len());
+			for key in grandpa_keys() {
+				assert!(Ed25519Keyring::iter()
+					.all(|dev| sp_core::ed25519::Public::from(key.clone()) != dev.public()));
+			}
+			for key in pallet_aura::Authorities::<Runtime>::get() {
+				assert!(Sr25519Keyring::iter()
+					.all(|dev| sp_core::sr25519::Public::from(key.clone()) != dev.public()));
+			}
+			assert!(pallet_sudo::Key::<Runtime>::get().is_none());
+		});
 	}
 
 	#[test]

@@ -32,6 +32,10 @@ pub enum Subcommand {
 	/// Export a chain specification, as plain JSON or raw storage.
 	ExportChainSpec(sc_cli::ExportChainSpecCmd),
 
+	/// Build the public testnet's raw chain spec from its validators' public keys
+	/// (chain-specs/testnet-validators.json).
+	TestnetSpec(crate::testnet::TestnetSpecCmd),
+
 	/// Validate blocks.
 	CheckBlock(sc_cli::CheckBlockCmd),
 

@@ -91,6 +91,10 @@ pub fn run() -> sc_cli::Result<()> {
 			let chain_spec = cli.load_spec(&cmd.chain)?;
 			cmd.run(chain_spec)
 		}
+		Some(Subcommand::TestnetSpec(cmd)) => {
+			println!("{}", cmd.run()?);
+			Ok(())
+		}
 		Some(Subcommand::CheckBlock(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {

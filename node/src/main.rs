@@ -6,6 +6,7 @@ mod client;
 mod command;
 mod rpc;
 mod service;
+mod testnet;
 mod worker;
 
 fn main() {

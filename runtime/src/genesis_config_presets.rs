@@ -1,11 +1,12 @@
 //! Genesis presets: `development` (one validator, Alice), `local_testnet` (Alice, Bob, Charlie
-//! and Dave on one machine) and `testnet` (the public test network).
+//! and Dave on one machine) and `testnet` (the public test network's rules; its validators and
+//! funded accounts are added from public keys by `micro-node testnet-spec`).
 //!
 //! Only `development` has a sudo key. On `local_testnet` and `testnet` nothing is done by hand:
 //! parameters and runtime upgrades change through governance proposals alone.
 //!
-//! Every key here derives from a well-known development seed (`//Alice`, ...): none of these
-//! chains holds value, and no secret key is committed anywhere.
+//! Every key here derives from a well-known development seed (`//Alice`, ...): neither chain
+//! that uses them holds value, and no secret key is committed anywhere.
 
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -136,17 +137,11 @@ pub fn local_config_genesis() -> Value {
 	genesis(local_testnet_authorities(), dev_accounts(), None, HEARTBEAT_TTL, LOCAL_GOVERNANCE)
 }
 
-/// `testnet`: the public test network. Its bootstrap validators are Alice, Bob and Charlie's
-/// development keys until a validator-key ceremony replaces them: anyone can derive these
-/// keys, so the testnet is for testing only and holds nothing of value. No sudo.
+/// `testnet`: the public test network's rules, with no validators and no funded accounts:
+/// `micro-node testnet-spec` adds those from the validators' public keys
+/// (`chain-specs/testnet-validators.json`), never development keys. No sudo.
 pub fn testnet_config_genesis() -> Value {
-	genesis(
-		local_testnet_authorities().into_iter().take(3).collect(),
-		dev_accounts(),
-		None,
-		HEARTBEAT_TTL,
-		TESTNET_GOVERNANCE,
-	)
+	genesis(vec![], vec![], None, HEARTBEAT_TTL, TESTNET_GOVERNANCE)
 }
 
 /// The preset with the given id, as JSON.
