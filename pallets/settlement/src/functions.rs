@@ -21,7 +21,7 @@ use micro_primitives::{
 	USAGE_REPORT_CONTEXT,
 };
 use sp_runtime::{
-	traits::{Convert, Saturating, UniqueSaturatedInto, Verify, Zero},
+	traits::{Convert, Saturating, UniqueSaturatedInto, Zero},
 	DispatchError, DispatchResult,
 };
 
