@@ -1,11 +1,15 @@
 // A consumer's usage allowance, encoded and signed exactly as `micro allowance sign` does
-// (mucp-offchain's SignedAllowance): the consumer signs, with sr25519, the SCALE encoding of
-// `(USAGE_ALLOWANCE_CONTEXT, genesis_hash, allowance)`; the header text is `0x` and the hex of
-// the SCALE-encoded `(allowance, MultiSignature::Sr25519(signature))`.
+// (mucp-offchain's SignedAllowance): the consumer signs the SCALE encoding of
+// `(USAGE_ALLOWANCE_CONTEXT, genesis_hash, allowance)`, as it is (development accounts, `micro`)
+// or wrapped in `<Bytes>…</Bytes>` as browser extensions sign raw bytes (nodes and the chain
+// accept both); the header text is `0x` and the hex of the SCALE-encoded
+// `(allowance, MultiSignature)`.
 import { getSs58AddressInfo } from 'polkadot-api';
 
 const USAGE_ALLOWANCE_CONTEXT = new TextEncoder().encode('micro-network/allowance/v1');
 const SR25519 = 1; // MultiSignature's variant index for sr25519.
+/** A MultiSignature's length by its variant: ed25519, sr25519 (type byte and 64), ecdsa (65). */
+const MULTI_SIGNATURE_LENGTHS = new Map([[0, 65], [1, 65], [2, 66]]);
 
 function littleEndian(value, bytes) {
   const out = new Uint8Array(bytes);
@@ -58,8 +62,9 @@ function encodeAllowance({ consumer, service, node, maxCalls, maxPricePerCall, e
 }
 
 /**
- * Signs `allowance` for the chain with genesis hash `genesis` (hex) with `signRaw` (raw bytes
- * in, 64-byte sr25519 signature out) and returns its `Micro-Allowance` text.
+ * Signs `allowance` for the chain with genesis hash `genesis` (hex) with `signRaw` and returns
+ * its `Micro-Allowance` text. `signRaw` takes the bytes and gives a bare 64-byte sr25519
+ * signature (a development account) or a typed MultiSignature (a browser extension's).
  */
 export async function signAllowance(allowance, genesis, signRaw) {
   const encoded = encodeAllowance(allowance);
@@ -70,6 +75,7 @@ export async function signAllowance(allowance, genesis, signRaw) {
     encoded,
   );
   const signature = await signRaw(message);
-  if (signature.length !== 64) throw new Error('the signer did not give a 64-byte sr25519 signature');
-  return toHex(concat(encoded, Uint8Array.of(SR25519), signature));
+  if (signature.length === 64) return toHex(concat(encoded, Uint8Array.of(SR25519), signature));
+  if (MULTI_SIGNATURE_LENGTHS.get(signature[0]) === signature.length) return toHex(concat(encoded, signature));
+  throw new Error(`the signer gave ${signature.length} bytes, which are not a signature this chain knows`);
 }

@@ -93,8 +93,8 @@ export function extensionNames() {
 
 /**
  * The accounts of extension `name`, once the person allows this page; `onChange` gets them
- * again when they change. Extensions sign only wrapped bytes (`<Bytes>…</Bytes>`), so these
- * accounts have no `signRaw`.
+ * again when they change. The extension signs transactions (`signer`) and raw bytes
+ * (`signRaw`), which it wraps in `<Bytes>…</Bytes>` and the nodes and the chain accept so.
  */
 export async function extensionAccounts(name, onChange) {
   const extension = await connectInjectedExtension(name, 'Micro Network console');
@@ -107,6 +107,7 @@ export async function extensionAccounts(name, onChange) {
       address: a.address,
       source: name,
       signer: a.polkadotSigner,
+      signRaw: (bytes) => a.polkadotSigner.signBytes(bytes),
     }));
   extension.subscribe((accounts) => onChange(shaped(accounts)));
   return shaped(extension.getAccounts());

@@ -141,18 +141,36 @@ try {
   await page.getByTestId('voice').filter({ hasText: 'weigh' }).waitFor();
   await page.getByTestId('no-proposals').waitFor();
 
-  // The polkadot.js extension's accounts sign transactions; allowances need a dev account.
-  step('an account of the browser extension buys API tokens');
+  // The polkadot.js extension's accounts sign transactions, and allowances as the extension
+  // signs raw bytes (wrapped in <Bytes>…</Bytes>), which the node accepts for a paid call.
+  step('an account of the browser extension buys API tokens and pays a call with its allowance');
   const extension = await open();
   await installFakeExtension(extension, 'Charlie', 'Charlie (extension)');
   await extension.goto(`${url}/#/wallet`);
   await extension.getByRole('button', { name: 'Connect polkadot-js' }).click();
   await extension.getByLabel('Account').selectOption({ label: 'Charlie (extension)' });
-  await extension.getByTestId('allowance-needs-dev').waitFor();
   await extension.getByLabel('Tokens to buy').fill('10');
   await extension.getByLabel('Tokens to buy').press('Enter');
   await extension.getByTestId('buy-status').filter({ hasText: 'Bought 10 API tokens' }).waitFor();
-  await extension.getByTestId('tokens').filter({ hasText: /^10 to spend/ }).waitFor();
+  const charlieTokens = extension.getByTestId('tokens');
+  await charlieTokens.filter({ hasText: /^10 to spend/ }).waitFor();
+  await extension.getByLabel('Service', { exact: true }).selectOption('greeter');
+  await extension.getByLabel('Calls', { exact: true }).fill('3');
+  await extension.getByRole('button', { name: 'Sign the allowance' }).click();
+  const extensionSigned = extension.getByTestId('allowance').filter({ hasText: 'greeter' });
+  await extensionSigned.waitFor();
+  const extensionAllowance = (await extensionSigned.locator('pre').textContent()).trim();
+  if (extensionAllowance === walletAllowance || !/^0x[0-9a-f]+$/.test(extensionAllowance)) {
+    throw new Error(`the extension's allowance is its own, in hex: ${extensionAllowance}`);
+  }
+  const extensionPages = extension.getByRole('navigation', { name: 'Pages' });
+  await extensionPages.getByRole('link', { name: 'Services' }).click();
+  await extension.getByRole('navigation', { name: 'Services' }).getByRole('link', { name: /greeter/ }).click();
+  await extension.getByRole('button', { name: "Use the wallet's allowance" }).click();
+  const extensionForm = extension.locator('form[data-endpoint="Say.Hello"]');
+  await extensionForm.getByLabel(/name/).fill('Extension');
+  await extensionForm.getByRole('button', { name: 'Call' }).click();
+  await extension.getByTestId('answer').filter({ hasText: 'Hello Extension' }).waitFor();
 
   // Messaging: what waited in the inbox, then a chat between two people's pages.
   step('a message that waited in the inbox arrives; two pages chat on a topic');
@@ -247,6 +265,12 @@ try {
   await owner.press('Enter');
   await verify.getByTestId('verified-owner').getByTestId('disagrees').first().waitFor();
   await verify.getByTestId('owner').filter({ hasText: ALICE }).waitFor();
+
+  // The node settles the extension's call on-chain: the chain checked the wrapped signature
+  // and Charlie's tokens paid for it. Reports go every 10 blocks, so this may wait two rounds.
+  step("the chain settles the call the extension's allowance paid for");
+  await extensionPages.getByRole('link', { name: 'Wallet' }).click();
+  await charlieTokens.filter({ hasText: /^[0-9] to spend/ }).waitFor({ timeout: 4 * WAIT });
 
   // No node: the page says so.
   step('an unknown route says so');

@@ -80,10 +80,14 @@ impl SignedAllowance {
 		Self { allowance, signature }
 	}
 
-	/// Whether the signature is the consumer's over this allowance on the chain with `genesis`.
+	/// Whether the signature is the consumer's over this allowance on the chain with `genesis`,
+	/// signed as it is or wrapped as browser wallets sign raw bytes (as the chain checks it).
 	pub fn verify(&self, genesis: &[u8; 32]) -> bool {
-		self.signature
-			.verify(&Self::message(genesis, &self.allowance)[..], &self.allowance.consumer)
+		micro_primitives::verify_raw_or_wrapped(
+			&self.signature,
+			&Self::message(genesis, &self.allowance)[..],
+			&self.allowance.consumer,
+		)
 	}
 
 	/// The header text: `0x` and the hex of the SCALE encoding.
@@ -382,6 +386,19 @@ mod tests {
 		assert!(!tampered.verify(&GENESIS));
 		assert!(SignedAllowance::from_text("0x12").is_err());
 		assert!(SignedAllowance::from_text("nothex").is_err());
+	}
+
+	#[test]
+	fn an_allowance_a_browser_wallet_signed_verifies_as_the_chain_checks_it() {
+		use micro_primitives::{WRAPPED_BYTES_POSTFIX, WRAPPED_BYTES_PREFIX};
+		let mut signed = allowance(3, 5, 1);
+		let message = SignedAllowance::message(&GENESIS, &signed.allowance);
+		let wrapped = [WRAPPED_BYTES_PREFIX, &message[..], WRAPPED_BYTES_POSTFIX].concat();
+		signed.signature = consumer().sign(&wrapped).into();
+		assert!(signed.verify(&GENESIS));
+		assert!(!signed.verify(&[8; 32]), "signed for another chain");
+		signed.signature = consumer().sign(&[WRAPPED_BYTES_PREFIX, &message[..]].concat()).into();
+		assert!(!signed.verify(&GENESIS), "half a wrapper");
 	}
 
 	#[test]

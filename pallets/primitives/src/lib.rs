@@ -61,6 +61,34 @@ pub const HEARTBEAT_CONTEXT: &[u8] = b"micro-network/heartbeat/v1";
 /// `(USAGE_ALLOWANCE_CONTEXT, genesis_hash, allowance)`, SCALE encoded, where `allowance` is a
 /// [`UsageAllowance`].
 pub const USAGE_ALLOWANCE_CONTEXT: &[u8] = b"micro-network/allowance/v1";
+/// What browser wallets (the polkadot.js extension and those following it) put before raw
+/// bytes they sign, so that no message they sign can ever be a transaction's payload.
+pub const WRAPPED_BYTES_PREFIX: &[u8] = b"<Bytes>";
+/// What browser wallets put after raw bytes they sign.
+pub const WRAPPED_BYTES_POSTFIX: &[u8] = b"</Bytes>";
+
+/// Whether `signature` is `signer`'s over `message`, signed as it is (`micro`, development
+/// accounts) or as browser wallets sign raw bytes: wrapped in [`WRAPPED_BYTES_PREFIX`] and
+/// [`WRAPPED_BYTES_POSTFIX`]. The wrapper keeps wallet signatures from being valid
+/// transactions; the message's own signing context stays inside it, so a signature made for
+/// one purpose still cannot pass for another. At most two verifications.
+pub fn verify_raw_or_wrapped<S: sp_runtime::traits::Verify>(
+	signature: &S,
+	message: &[u8],
+	signer: &<S::Signer as sp_runtime::traits::IdentifyAccount>::AccountId,
+) -> bool {
+	if signature.verify(message, signer) {
+		return true;
+	}
+	let mut wrapped = Vec::with_capacity(
+		WRAPPED_BYTES_PREFIX.len() + message.len() + WRAPPED_BYTES_POSTFIX.len(),
+	);
+	wrapped.extend_from_slice(WRAPPED_BYTES_PREFIX);
+	wrapped.extend_from_slice(message);
+	wrapped.extend_from_slice(WRAPPED_BYTES_POSTFIX);
+	signature.verify(&wrapped[..], signer)
+}
+
 /// Signing context of a usage report: the node key signs the blake2-256 hash of
 /// `(USAGE_REPORT_CONTEXT, genesis_hash, report)`, SCALE encoded.
 pub const USAGE_REPORT_CONTEXT: &[u8] = b"micro-network/usage-report/v1";
@@ -470,5 +498,31 @@ mod tests {
 		// The layout `pallet-micro-settlement` settles: moving the type must not change a byte.
 		assert_eq!(record.encode(), (allowance, [9u8; 4], 8u32, 10u64).encode());
 		assert_eq!(UsageRecord::decode(&mut &record.encode()[..]).unwrap(), record);
+	}
+}
+
+#[cfg(test)]
+mod wrapped_signature_tests {
+	use super::*;
+	use sp_core::{sr25519, Pair};
+	use sp_runtime::{AccountId32, MultiSignature};
+
+	#[test]
+	fn a_signature_over_the_message_or_over_the_wallets_wrapping_of_it_verifies() {
+		let pair = sr25519::Pair::from_string("//Alice", None).unwrap();
+		let signer = AccountId32::from(pair.public());
+		let message = b"micro-network/allowance/v1 an allowance";
+		let raw: MultiSignature = pair.sign(message).into();
+		assert!(verify_raw_or_wrapped(&raw, message, &signer));
+		let wrapped_message = [WRAPPED_BYTES_PREFIX, &message[..], WRAPPED_BYTES_POSTFIX].concat();
+		let wrapped: MultiSignature = pair.sign(&wrapped_message).into();
+		assert!(verify_raw_or_wrapped(&wrapped, message, &signer));
+		// Neither a signature over something else, nor another signer's, nor half a wrapper.
+		let other: MultiSignature = pair.sign(b"something else").into();
+		assert!(!verify_raw_or_wrapped(&other, message, &signer));
+		let bob = AccountId32::from(sr25519::Pair::from_string("//Bob", None).unwrap().public());
+		assert!(!verify_raw_or_wrapped(&wrapped, message, &bob));
+		let half: MultiSignature = pair.sign(&[WRAPPED_BYTES_PREFIX, &message[..]].concat()).into();
+		assert!(!verify_raw_or_wrapped(&half, message, &signer));
 	}
 }

@@ -6,7 +6,8 @@
 //!   consumer's batches and hold pieces, with a revocation to read and a receipt to add to;
 //! - `s` signatures: allowances new to the chain, each replacing the last (higher nonces of one
 //!   consumer), each to its own service with its own owner, so each is verified, looked up and
-//!   paid for apart;
+//!   paid for apart; each signed as a browser wallet signs, over the wrapped bytes, so each
+//!   costs both verifications `verify_raw_or_wrapped` may make;
 //! - `r` more records, under an allowance already checked in the report, each naming a version
 //!   of the service not seen before (looked up, then rejected: dearer than one that settles).
 
@@ -20,7 +21,7 @@ use frame_support::{pallet_prelude::*, traits::Authorize};
 use frame_system::RawOrigin;
 use micro_primitives::{
 	NodeDirectory, NodeId, NodeSignature, ServiceDirectory, UsageAllowance, UsagePayments,
-	BENCHMARK_KEY_TYPE,
+	BENCHMARK_KEY_TYPE, WRAPPED_BYTES_POSTFIX, WRAPPED_BYTES_PREFIX,
 };
 use sp_runtime::{
 	traits::{UniqueSaturatedInto, Zero},
@@ -53,11 +54,16 @@ fn signed_report<T: Config>(c: u32, s: u32, r: u32) -> (ReportOf<T>, NodeSignatu
 		expires_at,
 		nonce,
 	};
+	// Signed as browser wallets sign: the first verification, over the bare payload, fails,
+	// and the second, over the wrapped one, passes.
 	let sign = |allowance: &AllowanceOf<T>| {
-		T::BenchmarkHelper::sign(
-			&allowance.consumer,
-			&Settlement::<T>::allowance_payload(allowance),
-		)
+		let wrapped = [
+			WRAPPED_BYTES_PREFIX,
+			&Settlement::<T>::allowance_payload(allowance)[..],
+			WRAPPED_BYTES_POSTFIX,
+		]
+		.concat();
+		T::BenchmarkHelper::sign(&allowance.consumer, &wrapped)
 	};
 	let mut records: Vec<RecordOf<T>> = Vec::new();
 	for i in 0..c {

@@ -21,7 +21,7 @@ use micro_primitives::{
 	USAGE_REPORT_CONTEXT,
 };
 use sp_runtime::{
-	traits::{Convert, Saturating, UniqueSaturatedInto, Verify, Zero},
+	traits::{Convert, Saturating, UniqueSaturatedInto, Zero},
 	DispatchError, DispatchResult,
 };
 
@@ -380,7 +380,10 @@ impl<T: Config> Pallet<T> {
 		if !known {
 			verified.saturating_inc();
 			let payload = Self::allowance_payload_on(report.genesis, allowance);
-			ensure!(record.signature.verify(&payload[..], consumer), RecordError::BadSignature);
+			ensure!(
+				micro_primitives::verify_raw_or_wrapped(&record.signature, &payload[..], consumer),
+				RecordError::BadSignature
+			);
 			last.verified = true;
 		}
 		ensure!(now <= allowance.expires_at, RecordError::AllowanceExpired);

@@ -259,6 +259,29 @@ fn the_current_nft_owner_is_paid() {
 }
 
 #[test]
+fn an_allowance_signed_by_a_browser_wallet_settles_and_a_half_wrapped_one_does_not() {
+	new_test_ext().execute_with(|| {
+		let (node_key, consumer) = setup();
+		let other = consumer_pair("//Other");
+		fund_tokens(&other, 100);
+		let (prefix, postfix) =
+			(micro_primitives::WRAPPED_BYTES_PREFIX, micro_primitives::WRAPPED_BYTES_POSTFIX);
+		// What the polkadot.js extension signs for raw bytes: the payload, wrapped.
+		let payload = Settlement::allowance_payload(&allowance(&consumer, 50, 1));
+		let mut by_wallet = record(&consumer, allowance(&consumer, 50, 1), 2);
+		by_wallet.signature = consumer.sign(&[prefix, &payload[..], postfix].concat()).into();
+		// Half a wrapper is neither form.
+		let payload = Settlement::allowance_payload(&allowance(&other, 50, 1));
+		let mut half = record(&other, allowance(&other, 50, 1), 4);
+		half.signature = other.sign(&[prefix, &payload[..]].concat()).into();
+		assert_ok!(submit(&node_key, report(1, vec![by_wallet, half])));
+		assert_eq!(rejections(), vec![(1, RecordError::BadSignature)]);
+		assert_eq!(tokens_of(&consumer), 94);
+		assert_eq!(tokens_of(&other), 100);
+	});
+}
+
+#[test]
 fn a_bad_record_is_rejected_with_its_reason_and_the_others_settle() {
 	new_test_ext().execute_with(|| {
 		let (node_key, consumer) = setup();

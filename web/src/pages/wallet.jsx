@@ -331,7 +331,7 @@ function AllowanceSigner({ chain, account }) {
 
   const onSign = async (event) => {
     event.preventDefault();
-    if (!valid || !account.signRaw) return;
+    if (!valid) return;
     setState({ busy: true, error: '' });
     try {
       const best = (await chain.client.getBestBlocks())[0].number;
@@ -362,14 +362,6 @@ function AllowanceSigner({ chain, account }) {
         Lets the nodes you choose charge this account's API tokens for calls to one service,
         up to a number of calls and a price. Signed here; kept in this page for the session.
       </p>
-      {!account.signRaw && (
-        <div class="error" role="alert" data-testid="allowance-needs-dev">
-          Allowances need a development account for now: browser extensions sign only wrapped
-          bytes (<code>&lt;Bytes&gt;…&lt;/Bytes&gt;</code>), which the nodes and the chain do not
-          accept yet. Sign one with <code>micro allowance sign</code>, or on a development chain
-          with a development account.
-        </div>
-      )}
       {services.error && <div class="error" role="alert">{services.error}</div>}
       {services.data?.length === 0 && <p class="empty">No services are registered yet.</p>}
       {chosen && (
@@ -411,7 +403,7 @@ function AllowanceSigner({ chain, account }) {
             </div>
           </div>
           <p class="muted">Max price in API tokens; the service's price now is {String(details.data?.price ?? '…')}.</p>
-          <button type="submit" disabled={!valid || !account.signRaw || state.busy}>Sign the allowance</button>
+          <button type="submit" disabled={!valid || state.busy}>Sign the allowance</button>
         </form>
       )}
       {state.error && <div class="error" role="alert">{state.error}</div>}
