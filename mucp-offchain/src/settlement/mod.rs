@@ -32,7 +32,7 @@
 use codec::{Decode, Encode};
 use micro_primitives::{NodeId, ServiceId, USAGE_ALLOWANCE_CONTEXT};
 use sp_core::{crypto::Pair as _, sr25519};
-use sp_runtime::{traits::Verify, AccountId32, MultiSignature};
+use sp_runtime::{AccountId32, MultiSignature};
 
 mod ledger;
 mod meter;

@@ -67,7 +67,7 @@ async fn the_testnet_is_its_committed_raw_spec_with_its_published_genesis() {
 }
 
 /// The testnet's genesis hash, as the README publishes it.
-const TESTNET_GENESIS: &str = "0x";
+const TESTNET_GENESIS: &str = "0xebc53ecfd48e93aac5f29daf011c823760adbf3d3c9109ed9a1f582668f93f5e";
 
 #[test]
 fn committed_specs_carry_the_wallet_properties() {
