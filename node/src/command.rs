@@ -58,26 +58,30 @@ impl SubstrateCli for Cli {
 }
 
 /// Parses the command line and runs what it asks for.
-/// The browser origins a node's RPC allows when `--rpc-cors` is not given: Substrate's
-/// default for every chain but `--dev`'s.
-const LOCAL_ORIGINS: [&str; 5] = [
-	"http://localhost:*",
-	"http://127.0.0.1:*",
-	"https://localhost:*",
-	"https://127.0.0.1:*",
-	"https://polkadot.js.org",
-];
+/// The browser origins a node's RPC allows when `--rpc-cors` is not given: the web console
+/// on its gateway's port, as loopback serves it, and polkadot.js apps. (Substrate's own default
+/// lists `http://localhost:*`, which its CORS layer compares literally and so never matches
+/// any page; on `--dev` it allows every origin.)
+fn default_rpc_origins(worker: &crate::worker::WorkerParams) -> Vec<String> {
+	let mut origins = vec!["https://polkadot.js.org".to_string()];
+	if !worker.no_mucp {
+		let port = worker.gateway.port();
+		for host in ["127.0.0.1", "localhost", "[::1]"] {
+			origins.push(format!("http://{host}:{port}"));
+		}
+	}
+	origins
+}
 
 pub fn run() -> sc_cli::Result<()> {
 	let mut cli = Cli::from_args();
 	// Substrate lets every origin use a `--dev` node's RPC, unsafe methods included, and so
 	// turns off its `Host` filter: any web page the developer visits could insert keys or
-	// reach the node through a rebinding name. A dev node here allows what other nodes do
-	// (local pages and polkadot.js.org), with the `Host` filter on; `--rpc-cors all` restores
-	// Substrate's default.
-	if cli.run.shared_params.dev && cli.run.rpc_params.rpc_cors.is_none() {
-		cli.run.rpc_params.rpc_cors =
-			Some(sc_cli::Cors::List(LOCAL_ORIGINS.iter().map(|o| o.to_string()).collect()));
+	// reach the node through a rebinding name. Every node here, `--dev` too, allows its own
+	// web console and polkadot.js apps, with the `Host` filter on; `--rpc-cors all` restores
+	// Substrate's `--dev` default.
+	if cli.run.rpc_params.rpc_cors.is_none() {
+		cli.run.rpc_params.rpc_cors = Some(sc_cli::Cors::List(default_rpc_origins(&cli.worker)));
 	}
 
 	match &cli.subcommand {
