@@ -17,32 +17,72 @@ export function nodeSettings() {
   return settings;
 }
 
-/** The node's RPC over HTTP, on the host this page came from. */
+/**
+ * The node's RPC over a WebSocket, on the host this page came from. A WebSocket, not HTTP:
+ * the RPC's CORS rules (Substrate's) send no `Access-Control-Allow-Headers`, so a browser's
+ * JSON POST from the console would fail its preflight, and WebSockets need none.
+ */
 export function rpcUrl() {
   const port = settings?.rpcPort;
   if (!port) return null;
-  return `${location.protocol}//${location.hostname}:${port}`;
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${port}`;
 }
 
+/** How long a request waits for its answer. */
+const RPC_PATIENCE = 30_000;
 let nextId = 1;
+/** The open connection (a promise of it), shared by every request; made again once closed. */
+let connection = null;
+/** Requests waiting for their answers, by id. */
+const waiting = new Map();
+
+function connect(url) {
+  if (connection) return connection;
+  connection = new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.onopen = () => resolve(socket);
+    socket.onerror = () => reject(new Error(`the node's RPC at ${url} cannot be reached`));
+    socket.onclose = () => {
+      connection = null;
+      for (const request of waiting.values()) request.fail(new Error(`the node's RPC at ${url} closed the connection`));
+      waiting.clear();
+    };
+    socket.onmessage = (event) => {
+      let answer;
+      try {
+        answer = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      const request = waiting.get(answer?.id);
+      if (!request) return;
+      waiting.delete(answer.id);
+      if (answer.error) request.fail(new Error(`${request.method}: ${answer.error.message}`));
+      else request.done(answer.result);
+    };
+  });
+  connection.catch(() => { connection = null; });
+  return connection;
+}
 
 /** Calls JSON-RPC `method` on the node; throws its error in words. */
 export async function rpc(method, params = []) {
   const url = rpcUrl();
   if (!url) throw new Error('this node does not say where its RPC listens');
-  let response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
+  const socket = await connect(url);
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      waiting.delete(id);
+      reject(new Error(`${method}: the node's RPC did not answer in ${RPC_PATIENCE / 1000} s`));
+    }, RPC_PATIENCE);
+    waiting.set(id, {
+      method,
+      done: (result) => { clearTimeout(timer); resolve(result); },
+      fail: (error) => { clearTimeout(timer); reject(error); },
     });
-  } catch (error) {
-    throw new Error(`the node's RPC at ${url} cannot be reached (${error.message})`);
-  }
-  const body = await response.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
+    socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+  });
 }
 
 /** A `Micro-Error` in words: what the node said went wrong, and what to do where we know. */

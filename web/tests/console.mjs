@@ -235,6 +235,23 @@ try {
   step("the light client verifies the finalized head and greeter's owner, and catches a lying RPC");
   const settings = await (await fetch(`${url}/_/site.json`)).json();
   const verify = await open();
+  // Between the page and the node's RPC: honest until `lie` is set, then every storage read
+  // is answered with a forged value.
+  let lie = false;
+  await verify.routeWebSocket((address) => address.port === String(settings.rpcPort), (socket) => {
+    const server = socket.connectToServer();
+    socket.onMessage((message) => {
+      let request = null;
+      try {
+        request = JSON.parse(message);
+      } catch {}
+      if (lie && request?.method === 'state_getStorage') {
+        socket.send(JSON.stringify({ jsonrpc: '2.0', id: request.id, result: '0x2a' }));
+      } else {
+        server.send(message);
+      }
+    });
+  });
   await verify.goto(`${url}/#/verify`);
   await verify.getByTestId('verified-number').filter({ hasText: /#[1-9]/ }).waitFor();
   await verify.getByTestId('verified-head').getByTestId('agrees').waitFor();
@@ -257,11 +274,7 @@ try {
   await verify.getByRole('button', { name: 'Pin' }).click();
   await verify.getByTestId('trust').filter({ hasText: 'different chain' }).waitFor();
   // Now the node's RPC answers every storage read with a forged value.
-  await verify.route((address) => address.port === String(settings.rpcPort), async (route) => {
-    const request = route.request().postDataJSON();
-    if (request?.method !== 'state_getStorage') return route.continue();
-    await route.fulfill({ json: { jsonrpc: '2.0', id: request.id, result: '0x2a' } });
-  });
+  lie = true;
   await owner.press('Enter');
   await verify.getByTestId('verified-owner').getByTestId('disagrees').first().waitFor();
   await verify.getByTestId('owner').filter({ hasText: ALICE }).waitFor();
