@@ -69,10 +69,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::Records` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	fn submit_usage(r: u32, c: u32, s: u32, ) -> Weight {
 		// Measured proof size: 3135 bytes; estimated: 11402.
-		Weight::from_parts(1_928_186_629, 11402)
-			.saturating_add(Weight::from_parts(9_950_176, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(207_597_642, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(145_923_285, 0).saturating_mul(s.into()))
+		Weight::from_parts(588_536_479, 11402)
+			.saturating_add(Weight::from_parts(12_724_011, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(194_027_160, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(218_734_036, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((14_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(s.into())))
@@ -197,10 +197,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures priced with RocksDB's weights, for tests and mocks.
 impl WeightInfo for () {
 	fn submit_usage(r: u32, c: u32, s: u32, ) -> Weight {
-		Weight::from_parts(1_928_186_629, 11402)
-			.saturating_add(Weight::from_parts(9_950_176, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(207_597_642, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(145_923_285, 0).saturating_mul(s.into()))
+		Weight::from_parts(588_536_479, 11402)
+			.saturating_add(Weight::from_parts(12_724_011, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(194_027_160, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(218_734_036, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((14_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(s.into())))

@@ -67,7 +67,7 @@ async fn the_testnet_is_its_committed_raw_spec_with_its_published_genesis() {
 }
 
 /// The testnet's genesis hash, as the README publishes it.
-const TESTNET_GENESIS: &str = "0xebc53ecfd48e93aac5f29daf011c823760adbf3d3c9109ed9a1f582668f93f5e";
+const TESTNET_GENESIS: &str = "0xe9825116d585c9e5277cd1f64699caf68198f08d7f305c3ca18bf5665db41729";
 
 #[test]
 fn committed_specs_carry_the_wallet_properties() {
