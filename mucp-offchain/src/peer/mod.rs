@@ -28,6 +28,7 @@
 //!   [`Peer::subscribe`] and [`Subscription`], and delivery across nodes (see there: durable
 //!   and at least once, or core and at most once; the one function each way a batch of
 //!   publications crosses between nodes through);
+//! - `publications`: the compact binary frame core publications travel in between nodes;
 //! - `interest`: who listens to which topic on the other nodes, kept by the swarm's task and
 //!   read by publishers;
 //! - `gossip`: registry records: announcements on the registry topic, the sync two peers do
@@ -40,6 +41,7 @@ mod gossip;
 mod ids;
 mod interest;
 mod links;
+mod publications;
 mod pubsub;
 mod streams;
 #[cfg(test)]

@@ -43,20 +43,28 @@
 //! **The seam to other nodes.** Every batch for another node leaves through one function and
 //! every batch from another node arrives through one:
 //!
-//! - [`Shared::send_publications`]`(node, batch: Publications, mode) -> Result<(), MicroError>`.
-//!   Durable: `Ok` means `node` answered that it holds the whole batch durably (the
-//!   acknowledgement: the driver then removes the batch from the outbox). Core: the result only
-//!   paces the node's send queue (one batch in flight per node, which keeps order and lets
-//!   batches grow under load); an `Err` counts the batch as dropped. It is a `mucp.broker` /
-//!   `Broker.Deliver` message on this peer's link to `node` ([`crate::link`]): a request whose
-//!   answer acknowledges, or, for core batches (`Micro-Delivery: core`), a one-way message.
+//! - Durable: [`Shared::send_publications`]`(node, batch: Publications) -> Result<(),
+//!   MicroError>`: `Ok` means `node` answered that it holds the whole batch durably (the
+//!   acknowledgement: the driver then removes the batch from the outbox). It is a
+//!   `mucp.broker` / `Broker.Deliver` request on this peer's link to `node`
+//!   ([`crate::link`]), whose answer acknowledges.
+//! - Core: [`Shared::send_core_batch`]`(node, records) -> Result<(), MicroError>`: the result
+//!   only paces the node's send queue (one batch in flight per node, which keeps order and lets
+//!   batches grow under load); an `Err` counts the batch as dropped. It is a one-way frame on
+//!   the link whose payload is a compact batch (`peer/publications.rs`): each record encoded
+//!   once by the publisher, shared by every node it goes to, read in place by the receiver.
 //! - [`Shared::receive_publications`]`(from, bytes, mode) -> Result<(), MicroError>`: `bytes`
 //!   is an encoded [`Publications`]. Durable: each is stored (one commit) before it returns
 //!   `Ok`, which the caller turns into the acknowledging answer. Core: each is handed to this
-//!   node's live subscribers, never stored. Publications from a node the admission check
-//!   refuses are refused (403) in both modes. `Shared::dispatch` calls it for a
-//!   `Broker.Deliver` request, with the mode from its `Micro-Delivery` header, and the link's
-//!   one-way handler (`peer/links.rs`) for a core batch.
+//!   node's live subscribers, never stored. `Shared::dispatch` calls it for a
+//!   `Broker.Deliver` request, with the mode from its `Micro-Delivery` header.
+//! - [`Shared::receive_core_batch`]`(from, frame) -> Result<usize, MicroError>`: a core batch
+//!   from the link's one-way handler (`peer/links.rs`), each record handed to this node's live
+//!   subscribers, never stored.
+//!
+//! Either way each publication's `Micro-Publisher` is set to the authenticated sender, and
+//! publications from a node the admission check refuses for their topic are refused (403),
+//! with the rest of their batch.
 
 use std::{
 	collections::{BTreeMap, HashMap, HashSet, VecDeque},
@@ -67,6 +75,7 @@ use std::{
 	time::{Duration, SystemTime},
 };
 
+use bytes::Bytes;
 use libp2p::PeerId;
 use prost::Message as _;
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
@@ -80,7 +89,7 @@ use crate::{
 use super::{
 	driver::{Command, Driver},
 	interest::Interest,
-	Peer, Shared,
+	publications, Peer, Shared,
 };
 
 /// The service name of the broker's node-to-node delivery on links.
@@ -183,10 +192,12 @@ impl Publisher {
 	/// store's next commit (waiting for the oldest commit when [`PUBLISHER_WINDOW`] are
 	/// outstanding; a failed commit is returned by the send or flush that waits for it).
 	pub async fn send(&mut self, body: impl Into<Vec<u8>>) -> Result<Published, MicroError> {
-		let message = Message::publish(&self.shared.unique_id(), &self.topic, body);
+		let mut message = Message::publish(&self.shared.unique_id(), &self.topic, body);
 		match self.mode {
 			DeliveryMode::Core => {
-				let message = self.shared.prepare(message, DeliveryMode::Core)?.1;
+				// What `prepare` checks holds by construction: a new id, a detected content
+				// type, the publisher's topic (never empty).
+				message.set(header::PUBLISHER, &self.shared.pubsub.local);
 				let room = Room::Wait(&mut self.nodes);
 				Ok(self.shared.publish_core(&self.topic, message, room).await)
 			}
@@ -413,8 +424,9 @@ struct NodeQueue {
 
 /// What waits in a node's core send queue.
 enum Outgoing {
-	/// A message, holding its bytes of the queue's room until it is sent.
-	Publication(Publication, OwnedSemaphorePermit),
+	/// A message as a record of a core batch (`peer/publications.rs`), holding its bytes of
+	/// the queue's room until it is sent.
+	Publication(Bytes, OwnedSemaphorePermit),
 	/// Answered once everything queued before it is sent.
 	Flushed(oneshot::Sender<()>),
 }
@@ -513,16 +525,22 @@ impl Shared {
 		mut room: Room<'_>,
 	) -> Published {
 		let (plan, nodes) = self.plan(topic);
-		let publication = (!nodes.is_empty()).then(|| Publication {
-			message: Some(message.to_envelope()),
-			queue_nodes: plan.queue_nodes.clone(),
-		});
-		let size = message.body.len() + 512;
+		let record = match nodes.is_empty() {
+			true => None,
+			false => match publications::encode_record(&message, topic, &plan.queue_nodes) {
+				Ok(record) => Some(record),
+				Err(error) => {
+					log::debug!(target: "mucp", "a core message on `{topic}` cannot travel: {}", error.detail);
+					self.broker.count_core_dropped(nodes.len());
+					None
+				}
+			},
+		};
 		let here = self.broker.deliver_core(topic, message, &plan);
 		let mut queued = 0;
-		if let Some(publication) = publication {
+		if let Some(record) = record {
 			for node in nodes {
-				if self.queue_core(node, publication.clone(), size, &mut room).await {
+				if self.queue_core(node, record.clone(), &mut room).await {
 					queued += 1;
 				} else {
 					self.broker.count_core_dropped(1);
@@ -540,11 +558,12 @@ impl Shared {
 	fn plan(&self, topic: &str) -> (Plan, Vec<PeerId>) {
 		let admission = &self.config.admission;
 		let remote = self.pubsub.interest.lock().expect("not poisoned").listeners(topic);
-		let (_, local_groups) = self.broker.interest(topic);
 		let Some(remote) = remote else {
-			let queue_nodes = self.choose_queue_nodes(topic, &[], BTreeMap::new(), &local_groups);
-			return (self.plan_of(Vec::new(), queue_nodes), Vec::new());
+			// Nobody elsewhere: every group here is served here, as in turn among this
+			// node alone (the broker takes each group's members in turn).
+			return (Plan::here(), Vec::new());
 		};
+		let (_, local_groups) = self.broker.interest(topic);
 		let mut remote_groups = remote.groups;
 		for (group, peers) in remote_groups.iter_mut() {
 			peers.retain(|peer| admission.admits(peer, topic, Some(group)));
@@ -606,26 +625,25 @@ impl Shared {
 		chosen
 	}
 
-	/// Queues core `publication` (about `size` bytes) for `node`; returns whether its queue
+	/// Queues core `record` (a record of a core batch) for `node`; returns whether its queue
 	/// took it.
 	async fn queue_core(
 		self: &Arc<Self>,
 		node: PeerId,
-		publication: Publication,
-		size: usize,
+		record: Bytes,
 		room: &mut Room<'_>,
 	) -> bool {
 		let Some((sender, bytes)) = self.node_queue(node) else { return false };
-		let want = size.min(NODE_QUEUE_BYTES) as u32;
+		let want = record.len().clamp(1, NODE_QUEUE_BYTES) as u32;
 		match room {
 			Room::Drop => {
 				let Ok(permit) = bytes.try_acquire_many_owned(want) else { return false };
-				sender.try_send(Outgoing::Publication(publication, permit)).is_ok()
+				sender.try_send(Outgoing::Publication(record, permit)).is_ok()
 			}
 			Room::Wait(nodes) => {
 				let Ok(permit) = bytes.acquire_many_owned(want).await else { return false };
 				nodes.insert(node);
-				sender.send(Outgoing::Publication(publication, permit)).await.is_ok()
+				sender.send(Outgoing::Publication(record, permit)).await.is_ok()
 			}
 		}
 	}
@@ -667,30 +685,18 @@ impl Shared {
 		}
 	}
 
-	/// **The seam out**: sends `batch` to `node` (see the module's documentation). Durable:
-	/// `Ok` once `node` answered that it holds the whole batch durably. Core: `Ok` once it was
-	/// taken; the caller counts an `Err` as the batch dropped.
+	/// **The seam out**, durable: sends `batch` to `node` (see the module's documentation);
+	/// `Ok` once `node` answered that it holds the whole batch durably.
 	pub(super) async fn send_publications(
 		&self,
 		node: PeerId,
 		batch: Publications,
-		mode: DeliveryMode,
 	) -> Result<(), MicroError> {
-		let mut request =
+		let request =
 			Message::call(&self.unique_id(), BROKER_SERVICE, BROKER_DELIVER, batch.encode_to_vec());
-		if mode == DeliveryMode::Core {
-			request.set(header::DELIVERY, mode.as_str());
-		}
 		let unreachable = |detail: String| MicroError::new(BROKER_SERVICE, 503, detail);
 		let link =
 			self.links.to(node).await.map_err(|e| unreachable(format!("node {node}: {e}")))?;
-		if mode == DeliveryMode::Core {
-			// One way: nothing answers a core batch, and the link's writer batches what
-			// queues behind it.
-			return link
-				.send(|buffer| request.encode_into(buffer))
-				.map_err(|e| unreachable(format!("node {node}: {e}")));
-		}
 		let frame = link
 			.request(|buffer| request.encode_into(buffer))
 			.await
@@ -702,6 +708,69 @@ impl Shared {
 			Some(error) => Err(error.unwrap_or_else(|malformed| malformed)),
 			None => Ok(()),
 		}
+	}
+
+	/// **The seam out**, core: sends `records` (each from
+	/// [`publications::encode_record`]) to `node` as one batch, one way: `Ok` once its link
+	/// took it (nothing answers a core batch, and the link's writer batches what queues behind
+	/// it); the caller counts an `Err` as the batch dropped.
+	pub(super) async fn send_core_batch(
+		&self,
+		node: PeerId,
+		records: &[Bytes],
+	) -> Result<(), MicroError> {
+		let unreachable = |detail: String| MicroError::new(BROKER_SERVICE, 503, detail);
+		let link =
+			self.links.to(node).await.map_err(|e| unreachable(format!("node {node}: {e}")))?;
+		link.send(|buffer| publications::put_batch(buffer, records))
+			.map_err(|e| unreachable(format!("node {node}: {e}")))
+	}
+
+	/// **The seam in**, core: hands each publication of the core batch `frame` from `from` to
+	/// this node's live subscribers (never stored), its `Micro-Publisher` set to `from`;
+	/// returns how many. A malformed or oversize record, or one on a topic the admission check
+	/// refuses `from` (403), is refused with the rest of the batch (those before it were
+	/// delivered).
+	pub(super) fn receive_core_batch(
+		&self,
+		from: PeerId,
+		frame: &[u8],
+	) -> Result<usize, MicroError> {
+		let mut batch = publications::Batch::read(frame, &self.config.limits)?;
+		let sender = self.ids.name(&from);
+		let mut plan = Plan {
+			local: self.pubsub.local.clone(),
+			nodes: Vec::new(),
+			queue_nodes: HashMap::new(),
+			unnamed_groups_here: false,
+		};
+		// The last topic admitted: a batch mostly repeats its topics.
+		let mut admitted = String::new();
+		let mut delivered = 0;
+		while let Some(record) = batch.next_record() {
+			let record = record?;
+			if admitted != record.topic {
+				// As for durable ones: a stranger cannot fill its subscribers' channels.
+				if !self.config.admission.admits(&from, record.topic, None) {
+					return Err(MicroError::new(
+						BROKER_SERVICE,
+						403,
+						format!(
+							"this node does not take publications on `{}` from {from}",
+							record.topic
+						),
+					));
+				}
+				admitted.clear();
+				admitted.push_str(record.topic);
+			}
+			let mut message = record.message();
+			message.set(header::PUBLISHER, &sender);
+			plan.queue_nodes = record.queue_nodes();
+			self.broker.deliver_core(record.topic, message, &plan);
+			delivered += 1;
+		}
+		Ok(delivered)
 	}
 
 	/// **The seam in**: takes the publications another node sent (`bytes`, an encoded
@@ -824,7 +893,7 @@ impl Driver {
 			self.sending.insert(node.clone());
 			let shared = self.shared.clone();
 			tokio::spawn(async move {
-				let sent = shared.send_publications(peer, publications, DeliveryMode::Durable);
+				let sent = shared.send_publications(peer, publications);
 				let acked = sent.await.is_ok();
 				let _ = shared.pubsub.command(Command::OutboxSent { node, sequences, acked });
 			});
@@ -894,31 +963,30 @@ async fn drain_node_queue(
 		let Some(shared) = shared.upgrade() else { return };
 		// Room for the envelope around the batch.
 		let max_bytes = shared.config.limits.max_body.saturating_sub(64 * 1024).max(1);
-		let (mut publications, mut permits, mut flushed, mut size) =
-			(Vec::new(), Vec::new(), Vec::new(), 0);
+		let (mut records, mut permits, mut flushed, mut size) =
+			(Vec::new(), Vec::new(), Vec::new(), publications::BATCH_HEADER);
 		let mut item = Some(first);
 		while let Some(next) = item.take() {
 			match next {
-				Outgoing::Publication(publication, permit) => {
-					let len = publication.encoded_len();
-					if !publications.is_empty()
-						&& (size + len > max_bytes || publications.len() >= MAX_BATCH_MESSAGES)
+				Outgoing::Publication(record, permit) => {
+					let len = record.len();
+					if !records.is_empty()
+						&& (size + len > max_bytes || records.len() >= MAX_BATCH_MESSAGES)
 					{
-						carried = Some(Outgoing::Publication(publication, permit));
+						carried = Some(Outgoing::Publication(record, permit));
 						break;
 					}
 					size += len;
-					publications.push(publication);
+					records.push(record);
 					permits.push(permit);
 				}
 				Outgoing::Flushed(done) => flushed.push(done),
 			}
 			item = queue.try_recv().ok();
 		}
-		if !publications.is_empty() {
-			let count = publications.len();
-			let batch = Publications { publications };
-			if let Err(error) = shared.send_publications(node, batch, DeliveryMode::Core).await {
+		if !records.is_empty() {
+			let count = records.len();
+			if let Err(error) = shared.send_core_batch(node, &records).await {
 				log::debug!(target: "mucp", "{count} core messages for {node} dropped: {error}");
 				shared.broker.count_core_dropped(count);
 			}
