@@ -251,22 +251,32 @@ impl Outbox {
 		self.queued.notify_one();
 	}
 
-	/// Takes up to [`MAX_WRITE`] queued bytes; `None` once the link is closed and nothing is
-	/// left to write.
-	fn take(&self) -> Option<BytesMut> {
+	/// Puts up to [`MAX_WRITE`] queued bytes in `batch` (empty, written); `false` once the
+	/// link is closed and nothing is left to write. The written batch's buffer takes the next
+	/// frames, so a busy link allocates (and faults in) no new buffer per write.
+	fn take(&self, batch: &mut BytesMut) -> bool {
 		let mut state = self.state.lock().expect("not poisoned");
-		if state.buffer.is_empty() && state.closed.is_some() {
-			return None;
+		if state.buffer.is_empty() {
+			return state.closed.is_none();
 		}
-		let take = state.buffer.len().min(MAX_WRITE);
-		Some(state.buffer.split_to(take))
+		if state.buffer.len() <= MAX_WRITE {
+			std::mem::swap(&mut state.buffer, batch);
+			if state.buffer.capacity() > 2 * MAX_WRITE {
+				state.buffer = BytesMut::new();
+			}
+		} else {
+			*batch = state.buffer.split_to(MAX_WRITE);
+		}
+		true
 	}
 }
 
-/// Writes some of `batch` (one `poll_write`), or flushes if it is empty.
+/// Writes some of `batch` past its first `written` bytes (one `poll_write`), or flushes if it
+/// is empty. Once all of it is written it is emptied, keeping its buffer.
 async fn write_or_flush<W: AsyncWrite + Unpin>(
 	writer: &mut W,
 	batch: &mut BytesMut,
+	written: &mut usize,
 	unflushed: &mut bool,
 ) -> io::Result<()> {
 	if batch.is_empty() {
@@ -274,10 +284,14 @@ async fn write_or_flush<W: AsyncWrite + Unpin>(
 		*unflushed = false;
 		return Ok(());
 	}
-	match writer.write(batch).await? {
+	match writer.write(&batch[*written..]).await? {
 		0 => Err(io::ErrorKind::WriteZero.into()),
 		n => {
-			batch.advance(n);
+			*written += n;
+			if *written >= batch.len() {
+				batch.clear();
+				*written = 0;
+			}
 			*unflushed = true;
 			Ok(())
 		}
@@ -304,8 +318,9 @@ struct Wire<S> {
 	reader: FrameReader<ReadHalf<S>>,
 	writer: WriteHalf<S>,
 	outbox: Arc<Outbox>,
-	/// Bytes taken from the outbox and not yet written.
+	/// Bytes taken from the outbox, the first `written` of them written.
 	batch: BytesMut,
+	written: usize,
 	/// Whether bytes were written since the last flush.
 	unflushed: bool,
 	/// Whether the peer has closed its side: nothing more is read.
@@ -320,6 +335,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
 			writer,
 			outbox,
 			batch: BytesMut::new(),
+			written: 0,
 			unflushed: false,
 			ended: false,
 		}
@@ -332,26 +348,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
 	async fn next(&mut self, pause_when_full: bool) -> io::Result<Event> {
 		let paused = self.ended || (pause_when_full && self.outbox.is_full());
 		loop {
-			if self.batch.is_empty() {
-				match self.outbox.take() {
-					Some(batch) => self.batch = batch,
-					None => {
-						self.writer.flush().await?;
-						self.writer.close().await?;
-						return Ok(Event::Done);
-					}
-				}
+			if self.batch.is_empty() && !self.outbox.take(&mut self.batch) {
+				self.writer.flush().await?;
+				self.writer.close().await?;
+				return Ok(Event::Done);
 			}
 			if paused && !self.ended && !self.outbox.is_full() {
 				return Ok(Event::Room);
 			}
-			let Self { reader, writer, outbox, batch, unflushed, ended } = self;
+			let Self { reader, writer, outbox, batch, written, unflushed, ended } = self;
 			let (writing, flushing) = (!batch.is_empty(), batch.is_empty() && *unflushed);
 			tokio::select! {
 				biased;
 				// One write of what is queued, or, once nothing is, one flush: a burst goes
 				// out in full frames.
-				done = write_or_flush(writer, batch, unflushed), if writing || flushing => done?,
+				done = write_or_flush(writer, batch, written, unflushed), if writing || flushing => done?,
 				frame = reader.next(), if !paused => {
 					return Ok(match frame? {
 						Some(frame) => Event::Frame(frame),

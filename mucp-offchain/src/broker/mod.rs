@@ -564,12 +564,17 @@ impl Broker {
 		let mut outcome = CoreDelivered::default();
 		let mut state = self.lock();
 		let Some(topic_state) = state.topics.get_mut(topic) else { return outcome };
-		let targets: Vec<_> = targets(topic_state)
-			.into_iter()
-			.filter(|(_, queue)| queue.as_deref().is_none_or(|q| plan.serves(q)))
-			.filter_map(|(id, _)| topic_state.subscribers.iter().find(|s| s.id == id))
-			.map(|s| &s.sender)
-			.collect();
+		let targets: Vec<_> = if topic_state.subscribers.iter().all(|s| s.queue.is_none()) {
+			// No queue group: every subscriber, without working out turns.
+			topic_state.subscribers.iter().map(|s| &s.sender).collect()
+		} else {
+			targets(topic_state)
+				.into_iter()
+				.filter(|(_, queue)| queue.as_deref().is_none_or(|q| plan.serves(q)))
+				.filter_map(|(id, _)| topic_state.subscribers.iter().find(|s| s.id == id))
+				.map(|s| &s.sender)
+				.collect()
+		};
 		let mut message = Some(message);
 		let last = targets.len().saturating_sub(1);
 		for (n, sender) in targets.into_iter().enumerate() {
