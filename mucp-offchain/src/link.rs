@@ -187,6 +187,8 @@ struct Outbox {
 	state: Mutex<OutboxState>,
 	/// Wakes the writer when bytes are queued or the link closes.
 	queued: Notify,
+	/// Wakes senders waiting for room ([`Link::room`]) when the writer takes bytes.
+	taken: Notify,
 	max_payload: usize,
 }
 
@@ -200,6 +202,7 @@ impl Outbox {
 		Arc::new(Self {
 			state: Mutex::new(OutboxState { buffer: BytesMut::new(), closed: None }),
 			queued: Notify::new(),
+			taken: Notify::new(),
 			max_payload,
 		})
 	}
@@ -249,6 +252,7 @@ impl Outbox {
 		}
 		drop(state);
 		self.queued.notify_one();
+		self.taken.notify_waiters();
 	}
 
 	/// Puts up to [`MAX_WRITE`] queued bytes in `batch` (empty, written); `false` once the
@@ -267,6 +271,8 @@ impl Outbox {
 		} else {
 			*batch = state.buffer.split_to(MAX_WRITE);
 		}
+		drop(state);
+		self.taken.notify_waiters();
 		true
 	}
 }
@@ -468,6 +474,21 @@ impl Link {
 	/// Sends a request of `payload` and waits for its response.
 	pub async fn request_bytes(&self, payload: &[u8]) -> Result<Bytes, LinkError> {
 		self.request(|buffer| buffer.extend_from_slice(payload)).await
+	}
+
+	/// Waits while [`OUTBOX_HIGH_WATER`] bytes or more wait to be written (returns at once
+	/// once the link is closed): a sender that waits before each [`Link::send`] keeps the
+	/// link's buffer bounded, at the pace the peer reads.
+	pub async fn room(&self) {
+		loop {
+			let taken = self.outbox.taken.notified();
+			tokio::pin!(taken);
+			taken.as_mut().enable();
+			if !self.outbox.is_full() {
+				return;
+			}
+			taken.await;
+		}
 	}
 
 	/// Queues a one-way message whose payload `write` encodes.

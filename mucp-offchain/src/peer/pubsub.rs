@@ -117,6 +117,10 @@ pub const NODE_QUEUE_BYTES: usize = 16 << 20;
 /// Most core messages sent to a node in one batch.
 const MAX_BATCH_MESSAGES: usize = 1024;
 
+/// Most bytes of core messages sent to a node in one batch: the receiver starts on a batch
+/// while the next is on its way.
+const MAX_BATCH_BYTES: usize = 256 << 10;
+
 /// Most nodes with a core send queue at once (each has a task while it has work).
 const MAX_NODE_QUEUES: usize = 1024;
 
@@ -722,6 +726,9 @@ impl Shared {
 		let unreachable = |detail: String| MicroError::new(BROKER_SERVICE, 503, detail);
 		let link =
 			self.links.to(node).await.map_err(|e| unreachable(format!("node {node}: {e}")))?;
+		// At the pace `node` reads: the link's buffer stays bounded, and the node's send
+		// queue holds back a publisher faster than that.
+		link.room().await;
 		link.send(|buffer| publications::put_batch(buffer, records))
 			.map_err(|e| unreachable(format!("node {node}: {e}")))
 	}
@@ -961,8 +968,7 @@ async fn drain_node_queue(
 		};
 		let Some(first) = first else { return };
 		let Some(shared) = shared.upgrade() else { return };
-		// Room for the envelope around the batch.
-		let max_bytes = shared.config.limits.max_body.saturating_sub(64 * 1024).max(1);
+		let max_bytes = MAX_BATCH_BYTES.min(shared.config.limits.max_frame);
 		let (mut records, mut permits, mut flushed, mut size) =
 			(Vec::new(), Vec::new(), Vec::new(), publications::BATCH_HEADER);
 		let mut item = Some(first);
