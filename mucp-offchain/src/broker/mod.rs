@@ -49,7 +49,7 @@ use std::{
 	path::Path,
 	sync::{
 		atomic::{AtomicU64, Ordering},
-		Mutex,
+		Arc, Mutex,
 	},
 	time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -235,8 +235,8 @@ pub struct Delivery {
 	pub tag: u64,
 	/// Whether it is held until acknowledged ([`DeliveryMode::Durable`]) or not.
 	pub mode: DeliveryMode,
-	/// The topic.
-	pub topic: String,
+	/// The topic, shared by every delivery of the message.
+	pub topic: Arc<str>,
 	/// The message.
 	pub message: Message,
 	/// Whether it was delivered before and not acknowledged.
@@ -577,6 +577,7 @@ impl Broker {
 		};
 		let mut message = Some(message);
 		let last = targets.len().saturating_sub(1);
+		let name: Arc<str> = topic.into();
 		for (n, sender) in targets.into_iter().enumerate() {
 			// The last subscriber takes the message itself, the others a copy.
 			let message = if n == last {
@@ -587,7 +588,7 @@ impl Broker {
 			let delivery = Delivery {
 				tag: 0,
 				mode: DeliveryMode::Core,
-				topic: topic.to_owned(),
+				topic: name.clone(),
 				message,
 				redelivered: false,
 			};
@@ -887,7 +888,7 @@ impl Broker {
 		let delivery = Delivery {
 			tag,
 			mode: DeliveryMode::Durable,
-			topic: topic.to_owned(),
+			topic: topic.into(),
 			message: stored.message.clone(),
 			redelivered,
 		};

@@ -248,7 +248,8 @@ struct Shared {
 	announced: Mutex<HashMap<String, (Announced, Instant)>>,
 	strikes: Mutex<Strikes>,
 	addresses: Mutex<Vec<Multiaddr>>,
-	queue_turns: Mutex<HashMap<(String, String), usize>>,
+	/// Whose turn it is in each queue group, by topic and group.
+	queue_turns: Mutex<HashMap<String, HashMap<String, usize>>>,
 	/// `local` in base58, made once.
 	local_id: String,
 	/// The links this peer's calls go out on, one per peer.

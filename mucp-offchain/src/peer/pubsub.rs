@@ -495,7 +495,8 @@ impl Shared {
 	/// Queues durable `message` for the store's next commit, with its rows for the admitted
 	/// nodes that listen; returns the commit and whether it goes to other nodes.
 	fn publish_durable(&self, topic: &str, message: Message) -> Result<(Commit, bool), MicroError> {
-		let (plan, _) = self.plan(topic);
+		let (mut plan, listeners) = self.plan(topic);
+		plan.nodes = listeners.iter().map(|peer| self.ids.name(peer).to_string()).collect();
 		let to_others = !plan.nodes.is_empty();
 		let commit = self
 			.broker
@@ -557,8 +558,9 @@ impl Shared {
 	}
 
 	/// Where a message published to `topic` now goes (see the module's documentation): the
-	/// admitted nodes that listen, and for each queue group the node whose members get it.
-	/// Reads the interest map; never waits on the swarm's task.
+	/// admitted nodes that listen (returned beside the plan, whose `nodes` a durable publish
+	/// fills in), and for each queue group the node whose members get it. Reads the interest
+	/// map; never waits on the swarm's task.
 	fn plan(&self, topic: &str) -> (Plan, Vec<PeerId>) {
 		let admission = &self.config.admission;
 		let remote = self.pubsub.interest.lock().expect("not poisoned").listeners(topic);
@@ -580,13 +582,9 @@ impl Shared {
 					|| remote_groups.values().any(|peers| peers.contains(peer))
 			})
 			.collect();
-		let queue_nodes = self.choose_queue_nodes(topic, &listeners, remote_groups, &local_groups);
-		let names = listeners.iter().map(|peer| self.ids.name(peer).to_string()).collect();
-		(self.plan_of(names, queue_nodes), listeners)
-	}
-
-	fn plan_of(&self, nodes: Vec<String>, queue_nodes: HashMap<String, String>) -> Plan {
-		Plan { local: self.pubsub.local.clone(), nodes, queue_nodes, unnamed_groups_here: true }
+		let queue_nodes = self.choose_queue_nodes(topic, &listeners, &remote_groups, &local_groups);
+		let local = self.pubsub.local.clone();
+		(Plan { local, nodes: Vec::new(), queue_nodes, unnamed_groups_here: true }, listeners)
 	}
 
 	/// The node each of `topic`'s queue groups gets the next message on, in turn among the
@@ -595,35 +593,42 @@ impl Shared {
 		&self,
 		topic: &str,
 		listeners: &[PeerId],
-		remote_groups: BTreeMap<String, Vec<PeerId>>,
+		remote_groups: &BTreeMap<String, Vec<PeerId>>,
 		local_groups: &[String],
 	) -> HashMap<String, String> {
 		if local_groups.is_empty() && remote_groups.is_empty() {
 			return HashMap::new();
 		}
-		let local = &self.pubsub.local;
-		let mut candidates: BTreeMap<String, Vec<String>> = BTreeMap::new();
+		let names: Vec<(&str, Vec<Arc<str>>)> = remote_groups
+			.iter()
+			.map(|(group, peers)| {
+				let listening = peers.iter().filter(|p| listeners.contains(p));
+				(group.as_str(), listening.map(|p| self.ids.name(p)).collect())
+			})
+			.collect();
+		let mut candidates: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
 		for group in local_groups {
-			candidates.entry(group.clone()).or_default().push(local.clone());
+			candidates.entry(group).or_default().push(&self.pubsub.local);
 		}
-		for (group, peers) in remote_groups {
-			let entry = candidates.entry(group).or_default();
-			entry.extend(
-				peers
-					.iter()
-					.filter(|p| listeners.contains(p))
-					.map(|p| self.ids.name(p).to_string()),
-			);
+		for (group, nodes) in &names {
+			candidates.entry(group).or_default().extend(nodes.iter().map(|n| &**n));
 		}
 		let mut turns = self.queue_turns.lock().expect("not poisoned");
+		if !turns.contains_key(topic) {
+			turns.insert(topic.to_owned(), HashMap::new());
+		}
+		let Some(turns) = turns.get_mut(topic) else { return HashMap::new() };
 		let mut chosen = HashMap::new();
 		for (group, mut nodes) in candidates {
 			if nodes.is_empty() {
 				continue;
 			}
-			nodes.sort();
-			let turn = turns.entry((topic.to_owned(), group.clone())).or_default();
-			chosen.insert(group, nodes[*turn % nodes.len()].clone());
+			nodes.sort_unstable();
+			if !turns.contains_key(group) {
+				turns.insert(group.to_owned(), 0);
+			}
+			let Some(turn) = turns.get_mut(group) else { continue };
+			chosen.insert(group.to_owned(), nodes[*turn % nodes.len()].to_owned());
 			*turn = turn.wrapping_add(1);
 		}
 		chosen
