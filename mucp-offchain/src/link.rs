@@ -241,8 +241,13 @@ impl Outbox {
 
 	/// Whether [`OUTBOX_HIGH_WATER`] bytes or more wait to be written.
 	fn is_full(&self) -> bool {
+		self.holds(OUTBOX_HIGH_WATER)
+	}
+
+	/// Whether `bytes` or more wait to be written (never once the link is closed).
+	fn holds(&self, bytes: usize) -> bool {
 		let state = self.state.lock().expect("not poisoned");
-		state.buffer.len() >= OUTBOX_HIGH_WATER && state.closed.is_none()
+		state.buffer.len() >= bytes && state.closed.is_none()
 	}
 
 	fn close(&self, why: &str) {
@@ -476,15 +481,16 @@ impl Link {
 		self.request(|buffer| buffer.extend_from_slice(payload)).await
 	}
 
-	/// Waits while [`OUTBOX_HIGH_WATER`] bytes or more wait to be written (returns at once
-	/// once the link is closed): a sender that waits before each [`Link::send`] keeps the
-	/// link's buffer bounded, at the pace the peer reads.
-	pub async fn room(&self) {
+	/// Waits while `queued` bytes or more wait to be written (returns at once once the link is
+	/// closed): a sender that waits before each [`Link::send`] keeps the link's buffer
+	/// bounded, at the pace the peer reads (with `queued` under a write's 1 MiB, the writer
+	/// then takes the buffer whole and hands back the one it wrote: nothing is allocated).
+	pub async fn room(&self, queued: usize) {
 		loop {
 			let taken = self.outbox.taken.notified();
 			tokio::pin!(taken);
 			taken.as_mut().enable();
-			if !self.outbox.is_full() {
+			if !self.outbox.holds(queued) {
 				return;
 			}
 			taken.await;

@@ -731,9 +731,10 @@ impl Shared {
 		let unreachable = |detail: String| MicroError::new(BROKER_SERVICE, 503, detail);
 		let link =
 			self.links.to(node).await.map_err(|e| unreachable(format!("node {node}: {e}")))?;
-		// At the pace `node` reads: the link's buffer stays bounded, and the node's send
-		// queue holds back a publisher faster than that.
-		link.room().await;
+		// At the pace `node` reads: the link's buffer stays bounded (one batch waits while
+		// another is written), and the node's send queue holds back a publisher faster than
+		// that.
+		link.room(MAX_BATCH_BYTES).await;
 		link.send(|buffer| publications::put_batch(buffer, records))
 			.map_err(|e| unreachable(format!("node {node}: {e}")))
 	}
