@@ -310,6 +310,8 @@ struct Window {
 
 #[derive(Default)]
 struct Topic {
+	/// The topic's name, shared by its core deliveries (made at the first).
+	name: Option<Arc<str>>,
 	subscribers: Vec<Subscriber>,
 	turns: HashMap<String, usize>,
 	inbox: VecDeque<Stored>,
@@ -561,42 +563,23 @@ impl Broker {
 	/// it: nothing is stored, acknowledged or sent again. A subscriber whose channel is full
 	/// loses it (counted in [`Broker::core_dropped`]). Never blocks.
 	pub fn deliver_core(&self, topic: &str, message: Message, plan: &Plan) -> CoreDelivered {
-		let mut outcome = CoreDelivered::default();
 		let mut state = self.lock();
-		let Some(topic_state) = state.topics.get_mut(topic) else { return outcome };
-		let targets: Vec<_> = if topic_state.subscribers.iter().all(|s| s.queue.is_none()) {
+		let Some(topic_state) = state.topics.get_mut(topic) else {
+			return CoreDelivered::default();
+		};
+		let name = topic_state.name.get_or_insert_with(|| topic.into()).clone();
+		let outcome = if topic_state.subscribers.iter().all(|s| s.queue.is_none()) {
 			// No queue group: every subscriber, without working out turns.
-			topic_state.subscribers.iter().map(|s| &s.sender).collect()
+			hand_out(topic_state.subscribers.iter().map(|s| &s.sender), message, name)
 		} else {
-			targets(topic_state)
+			let targets: Vec<_> = targets(topic_state)
 				.into_iter()
 				.filter(|(_, queue)| queue.as_deref().is_none_or(|q| plan.serves(q)))
 				.filter_map(|(id, _)| topic_state.subscribers.iter().find(|s| s.id == id))
 				.map(|s| &s.sender)
-				.collect()
+				.collect();
+			hand_out(targets.into_iter(), message, name)
 		};
-		let mut message = Some(message);
-		let last = targets.len().saturating_sub(1);
-		let name: Arc<str> = topic.into();
-		for (n, sender) in targets.into_iter().enumerate() {
-			// The last subscriber takes the message itself, the others a copy.
-			let message = if n == last {
-				message.take().unwrap_or_default()
-			} else {
-				message.clone().unwrap_or_default()
-			};
-			let delivery = Delivery {
-				tag: 0,
-				mode: DeliveryMode::Core,
-				topic: name.clone(),
-				message,
-				redelivered: false,
-			};
-			match sender.try_send(delivery) {
-				Ok(()) => outcome.delivered += 1,
-				Err(_) => outcome.dropped += 1,
-			}
-		}
 		self.count_core_dropped(outcome.dropped);
 		outcome
 	}
@@ -1083,6 +1066,33 @@ impl Broker {
 	pub fn stored_len(&self) -> usize {
 		self.lock().stored
 	}
+}
+
+/// Hands core `message` on topic `name` to each of `senders` (the last takes the message
+/// itself, the others a copy) without waiting: a full channel loses it.
+fn hand_out<'a>(
+	senders: impl ExactSizeIterator<Item = &'a mpsc::Sender<Delivery>>,
+	message: Message,
+	name: Arc<str>,
+) -> CoreDelivered {
+	let mut outcome = CoreDelivered::default();
+	let mut message = Some(message);
+	let last = senders.len().saturating_sub(1);
+	for (n, sender) in senders.enumerate() {
+		let message = if n == last { message.take() } else { message.clone() }.unwrap_or_default();
+		let delivery = Delivery {
+			tag: 0,
+			mode: DeliveryMode::Core,
+			topic: name.clone(),
+			message,
+			redelivered: false,
+		};
+		match sender.try_send(delivery) {
+			Ok(()) => outcome.delivered += 1,
+			Err(_) => outcome.dropped += 1,
+		}
+	}
+	outcome
 }
 
 /// Who published `message`, as the node set it ([`header::PUBLISHER`]); empty if unset.

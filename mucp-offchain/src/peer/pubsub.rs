@@ -1183,6 +1183,37 @@ mod tests {
 	}
 
 	#[tokio::test]
+	async fn a_core_batch_reaches_subscribers_from_its_sender_and_a_bad_one_is_refused() {
+		let dir = tempfile::tempdir().unwrap();
+		let (friend, stranger) = (PeerId::random(), PeerId::random());
+		let mut config = super::super::PeerConfig::new(dir.path().join("broker.redb"));
+		config.admission = crate::broker::Admission::only([friend]);
+		let peer = Peer::start(config).await.unwrap();
+		let mut subscription = peer.subscribe("news", None).unwrap();
+		let record = |id: &str| {
+			let message = Message::publish(id, "news", "{}").with(header::PUBLISHER, "forged");
+			publications::encode_record(&message, "news", &HashMap::new()).unwrap()
+		};
+		let mut frame = bytes::BytesMut::new();
+		publications::put_batch(&mut frame, &[record("m-1"), record("m-2")]);
+		assert_eq!(peer.shared.receive_core_batch(friend, &frame).unwrap(), 2);
+		let got = drain(&mut subscription);
+		assert_eq!(ids(&got), ["m-1", "m-2"]);
+		for delivery in &got {
+			assert_eq!((delivery.mode, &*delivery.topic), (DeliveryMode::Core, "news"));
+			let publisher = delivery.message.header(header::PUBLISHER);
+			assert_eq!(publisher, Some(friend.to_string().as_str()), "the sender, not the forgery");
+			assert_eq!(delivery.message.header(header::CONTENT_TYPE), Some("application/json"));
+		}
+		// A stranger's batch is refused; a friend's broken one from where it breaks.
+		assert_eq!(peer.shared.receive_core_batch(stranger, &frame).unwrap_err().code, 403);
+		let broken = peer.shared.receive_core_batch(friend, &frame[..frame.len() - 1]);
+		assert_eq!(broken.unwrap_err().code, 400);
+		assert_eq!(ids(&drain(&mut subscription)), ["m-1"], "only the record before the break");
+		assert_eq!((peer.shared.broker.stored_len(), peer.core_dropped()), (0, 0));
+	}
+
+	#[tokio::test]
 	async fn concurrent_durable_publishes_share_commits_and_all_arrive() {
 		let dir = tempfile::tempdir().unwrap();
 		let peer = peer_with(&dir, 1024).await;
