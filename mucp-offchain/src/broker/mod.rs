@@ -572,13 +572,7 @@ impl Broker {
 			// No queue group: every subscriber, without working out turns.
 			hand_out(topic_state.subscribers.iter().map(|s| &s.sender), message, name)
 		} else {
-			let targets: Vec<_> = targets(topic_state)
-				.into_iter()
-				.filter(|(_, queue)| queue.as_deref().is_none_or(|q| plan.serves(q)))
-				.filter_map(|(id, _)| topic_state.subscribers.iter().find(|s| s.id == id))
-				.map(|s| &s.sender)
-				.collect();
-			hand_out(targets.into_iter(), message, name)
+			hand_out(core_targets(topic_state, plan).into_iter(), message, name)
 		};
 		self.count_core_dropped(outcome.dropped);
 		outcome
@@ -1137,6 +1131,32 @@ fn next_in_queue(topic: &mut Topic, queue: &str) -> Option<u64> {
 	let member = members[*turn % members.len()];
 	*turn = turn.wrapping_add(1);
 	Some(member)
+}
+
+/// Who gets a core message on the topic: every subscriber without a queue, and the next member
+/// of each queue group `plan` serves here, as [`targets`] has them (each group's turn moves on
+/// whether or not it is served here), without a new string per message.
+fn core_targets<'a>(topic: &'a mut Topic, plan: &Plan) -> Vec<&'a mpsc::Sender<Delivery>> {
+	let Topic { subscribers, turns, .. } = topic;
+	let subscribers: &'a [Subscriber] = subscribers;
+	let mut chosen: Vec<_> =
+		subscribers.iter().filter(|s| s.queue.is_none()).map(|s| &s.sender).collect();
+	let mut groups: Vec<&str> = subscribers.iter().filter_map(|s| s.queue.as_deref()).collect();
+	groups.sort_unstable();
+	groups.dedup();
+	for group in groups {
+		let members = || subscribers.iter().filter(move |s| s.queue.as_deref() == Some(group));
+		if !turns.contains_key(group) {
+			turns.insert(group.to_owned(), 0);
+		}
+		let Some(turn) = turns.get_mut(group) else { continue };
+		let member = members().nth(*turn % members().count().max(1));
+		*turn = turn.wrapping_add(1);
+		if let Some(member) = member.filter(|_| plan.serves(group)) {
+			chosen.push(&member.sender);
+		}
+	}
+	chosen
 }
 
 /// Who gets a message published to the topic: every subscriber without a queue, and the next
