@@ -338,3 +338,33 @@ async fn a_served_link_whose_stream_fails_ends_instead_of_spinning() {
 	// Before the fix this looped for ever on the failing stream.
 	tokio::time::timeout(Duration::from_secs(10), serving).await.expect("the served link ends");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn room_waits_while_the_peer_reads_nothing_and_comes_once_it_reads() {
+	use futures::FutureExt;
+	let (client, mut server, writes) = pipe(1024);
+	let link = Link::open(client, 1 << 20);
+	// The writer takes the first frame and fills the pipe; the second waits in the buffer.
+	link.send(|b| b.extend_from_slice(&[1u8; 4096])).unwrap();
+	while writes.load(Ordering::Relaxed) == 0 {
+		tokio::task::yield_now().await;
+	}
+	link.send(|b| b.extend_from_slice(&[2u8; 200_000])).unwrap();
+	assert!(link.room(100_000).now_or_never().is_none(), "200 kB wait to be written");
+	assert!(link.room(300_000).now_or_never().is_some(), "under a larger bound");
+	let reading = tokio::spawn(async move {
+		let mut sink = vec![0u8; 64 * 1024];
+		let mut read = 0;
+		while read < 2 * FRAME_HEADER + 4096 + 200_000 {
+			read += server.read(&mut sink).await.unwrap();
+		}
+		server
+	});
+	tokio::time::timeout(Duration::from_secs(10), link.room(100_000))
+		.await
+		.expect("room once the peer reads");
+	let _server = reading.await.unwrap();
+	link.send(|b| b.extend_from_slice(&[3u8; 200_000])).unwrap();
+	link.close();
+	assert!(link.room(100_000).now_or_never().is_some(), "a closed link waits for nothing");
+}

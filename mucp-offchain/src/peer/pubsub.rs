@@ -22,6 +22,8 @@
 //!   with subscribers; nothing is stored, acknowledged or sent again. A message nobody listens
 //!   to is [dropped](Published::Dropped); a subscriber whose channel is full, a node whose
 //!   send queue is full or that cannot be reached loses it ([`Peer::core_dropped`] counts them).
+//!   Batches go to a node at the pace it reads; one that reads nothing for a second loses its
+//!   batches until it reads again, rather than holding back the publishers.
 //!   A subscriber's [`Subscription::ack`] of a core delivery succeeds and does nothing.
 //!
 //! **Who listens where** is the [`Interest`] map: the swarm's task keeps it from the gossipsub
@@ -120,6 +122,10 @@ const MAX_BATCH_MESSAGES: usize = 1024;
 /// Most bytes of core messages sent to a node in one batch: the receiver starts on a batch
 /// while the next is on its way.
 const MAX_BATCH_BYTES: usize = 256 << 10;
+
+/// How long a core batch waits for room in a node's link before the node is taken as reading
+/// nothing (its batches are then dropped, without waiting, until its link has room again).
+const CORE_STALL: Duration = Duration::from_secs(1);
 
 /// Most nodes with a core send queue at once (each has a task while it has work).
 const MAX_NODE_QUEUES: usize = 1024;
@@ -722,11 +728,14 @@ impl Shared {
 	/// **The seam out**, core: sends `records` (each from
 	/// [`publications::encode_record`]) to `node` as one batch, one way: `Ok` once its link
 	/// took it (nothing answers a core batch, and the link's writer batches what queues behind
-	/// it); the caller counts an `Err` as the batch dropped.
+	/// it); the caller counts an `Err` as the batch dropped. It waits for room in the link
+	/// (at most [`CORE_STALL`]; not at all while `stalled`, which it keeps: a node that reads
+	/// nothing loses what is meant for it instead of holding back publishers).
 	pub(super) async fn send_core_batch(
 		&self,
 		node: PeerId,
 		records: &[Bytes],
+		stalled: &mut bool,
 	) -> Result<(), MicroError> {
 		let unreachable = |detail: String| MicroError::new(BROKER_SERVICE, 503, detail);
 		let link =
@@ -734,7 +743,11 @@ impl Shared {
 		// At the pace `node` reads: the link's buffer stays bounded (one batch waits while
 		// another is written), and the node's send queue holds back a publisher faster than
 		// that.
-		link.room(MAX_BATCH_BYTES).await;
+		let patience = if *stalled { Duration::ZERO } else { CORE_STALL };
+		*stalled = tokio::time::timeout(patience, link.room(MAX_BATCH_BYTES)).await.is_err();
+		if *stalled {
+			return Err(unreachable(format!("node {node} reads nothing: its link is full")));
+		}
 		link.send(|buffer| publications::put_batch(buffer, records))
 			.map_err(|e| unreachable(format!("node {node}: {e}")))
 	}
@@ -952,6 +965,7 @@ async fn drain_node_queue(
 	mut queue: mpsc::Receiver<Outgoing>,
 ) {
 	let mut closing = false;
+	let mut stalled = false;
 	let mut carried: Option<Outgoing> = None;
 	loop {
 		let first = match carried.take() {
@@ -998,7 +1012,7 @@ async fn drain_node_queue(
 		}
 		if !records.is_empty() {
 			let count = records.len();
-			if let Err(error) = shared.send_core_batch(node, &records).await {
+			if let Err(error) = shared.send_core_batch(node, &records, &mut stalled).await {
 				log::debug!(target: "mucp", "{count} core messages for {node} dropped: {error}");
 				shared.broker.count_core_dropped(count);
 			}
