@@ -48,8 +48,10 @@ use futures::{
 use libp2p::{PeerId, StreamProtocol};
 use tokio::sync::{oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 
-/// The protocol links are opened with.
-pub const LINK_PROTOCOL: StreamProtocol = StreamProtocol::new("/micro/mucp/link/1");
+/// The protocol links are opened with (2: core publications travel as compact batches,
+/// `peer/publications.rs`; a node of version 1 refuses the link's opening instead of losing
+/// them silently).
+pub const LINK_PROTOCOL: StreamProtocol = StreamProtocol::new("/micro/mucp/link/2");
 
 /// Bytes before a frame's payload: its length, kind and id.
 const FRAME_HEADER: usize = 4 + 1 + 8;
@@ -717,6 +719,13 @@ impl Links {
 		}
 	}
 
+	/// Takes `link` as the open link to `peer` (a test's link over an in-memory pipe).
+	#[cfg(test)]
+	pub(crate) fn insert(&self, peer: PeerId, link: Arc<Link>) {
+		let cell = Arc::new(tokio::sync::OnceCell::new_with(Some(link)));
+		self.links.lock().expect("not poisoned").insert(peer, cell);
+	}
+
 	/// Closes and forgets the link to `peer`, if any (it disconnected).
 	pub fn forget(&self, peer: &PeerId) {
 		if let Some(cell) = self.links.lock().expect("not poisoned").remove(peer) {
@@ -737,4 +746,4 @@ impl Links {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

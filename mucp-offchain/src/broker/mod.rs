@@ -506,10 +506,7 @@ impl Broker {
 			if topic_state.seen.get(&from).is_some_and(|w| w.ids.contains(&id)) {
 				return Ok(self.decided(Published::Duplicate));
 			}
-			let targets: Vec<_> = targets(topic_state)
-				.into_iter()
-				.filter(|(_, queue)| queue.as_deref().is_none_or(|q| plan.serves(q)))
-				.collect();
+			let targets = targets(topic_state, plan);
 			let nobody = targets.is_empty() && plan.nodes.is_empty();
 			if nobody && !topic_state.subscribers.is_empty() {
 				// Subscribers here, but the publisher chose other nodes for their groups.
@@ -693,6 +690,11 @@ impl Broker {
 		let outgoing =
 			Outgoing { topic: topic.to_owned(), published_at: now, publication, due: now };
 		state.outbox_insert(node.to_owned(), sequence, outgoing);
+	}
+
+	/// Whether `topic` has a subscriber here.
+	pub fn listens(&self, topic: &str) -> bool {
+		self.lock().topics.get(topic).is_some_and(|topic| !topic.subscribers.is_empty())
 	}
 
 	/// Whether `topic` has a subscriber here, and the queue groups its subscribers here form.
@@ -1134,8 +1136,8 @@ fn next_in_queue(topic: &mut Topic, queue: &str) -> Option<u64> {
 }
 
 /// Who gets a core message on the topic: every subscriber without a queue, and the next member
-/// of each queue group `plan` serves here, as [`targets`] has them (each group's turn moves on
-/// whether or not it is served here), without a new string per message.
+/// of each queue group `plan` serves here, as [`targets`] has them (a group's turn moves on
+/// only for a message served here), without a new string per message.
 fn core_targets<'a>(topic: &'a mut Topic, plan: &Plan) -> Vec<&'a mpsc::Sender<Delivery>> {
 	let Topic { subscribers, turns, .. } = topic;
 	let subscribers: &'a [Subscriber] = subscribers;
@@ -1144,7 +1146,7 @@ fn core_targets<'a>(topic: &'a mut Topic, plan: &Plan) -> Vec<&'a mpsc::Sender<D
 	let mut groups: Vec<&str> = subscribers.iter().filter_map(|s| s.queue.as_deref()).collect();
 	groups.sort_unstable();
 	groups.dedup();
-	for group in groups {
+	for group in groups.into_iter().filter(|group| plan.serves(group)) {
 		let members = || subscribers.iter().filter(move |s| s.queue.as_deref() == Some(group));
 		if !turns.contains_key(group) {
 			turns.insert(group.to_owned(), 0);
@@ -1152,7 +1154,7 @@ fn core_targets<'a>(topic: &'a mut Topic, plan: &Plan) -> Vec<&'a mpsc::Sender<D
 		let Some(turn) = turns.get_mut(group) else { continue };
 		let member = members().nth(*turn % members().count().max(1));
 		*turn = turn.wrapping_add(1);
-		if let Some(member) = member.filter(|_| plan.serves(group)) {
+		if let Some(member) = member {
 			chosen.push(&member.sender);
 		}
 	}
@@ -1160,15 +1162,15 @@ fn core_targets<'a>(topic: &'a mut Topic, plan: &Plan) -> Vec<&'a mpsc::Sender<D
 }
 
 /// Who gets a message published to the topic: every subscriber without a queue, and the next
-/// member of each queue group.
-fn targets(topic: &mut Topic) -> Vec<(u64, Option<String>)> {
+/// member of each queue group `plan` serves here (a group's turn moves on only then).
+fn targets(topic: &mut Topic, plan: &Plan) -> Vec<(u64, Option<String>)> {
 	let mut targets: Vec<(u64, Option<String>)> =
 		topic.subscribers.iter().filter(|s| s.queue.is_none()).map(|s| (s.id, None)).collect();
 	let mut queues: Vec<String> =
 		topic.subscribers.iter().filter_map(|s| s.queue.clone()).collect();
 	queues.sort();
 	queues.dedup();
-	for queue in queues {
+	for queue in queues.into_iter().filter(|queue| plan.serves(queue)) {
 		if let Some(member) = next_in_queue(topic, &queue) {
 			targets.push((member, Some(queue)));
 		}
@@ -1426,6 +1428,28 @@ mod tests {
 		assert!(received(&mut strangers).is_empty(), "a group the publisher did not name");
 		let again = broker.publish_to("events", from_node("a", "1"), now(), &plan).unwrap();
 		assert_eq!(again, Published::Duplicate);
+	}
+
+	#[test]
+	fn a_group_takes_its_turn_only_for_messages_served_here() {
+		let dir = tempfile::tempdir().unwrap();
+		let broker = open(&dir, BrokerConfig::default());
+		let mut first = broker.subscribe("events", Some("workers"), now()).unwrap();
+		let mut second = broker.subscribe("events", Some("workers"), now()).unwrap();
+		// A publisher alternating the group between this node and another: each member here
+		// gets half of what is served here (the other node's turns are not this node's).
+		let plans = [routed("me", &[("workers", "me")]), routed("me", &[("workers", "them")])];
+		for n in 0..8 {
+			broker.deliver_core("events", from_node("a", &format!("c{n}")), &plans[n % 2]);
+		}
+		assert_eq!(ids(&received(&mut first)), vec!["c0", "c4"]);
+		assert_eq!(ids(&received(&mut second)), vec!["c2", "c6"]);
+		for n in 0..8 {
+			let message = from_node("a", &format!("d{n}"));
+			broker.publish_to("events", message, now(), &plans[n % 2]).unwrap();
+		}
+		assert_eq!(ids(&received(&mut first)), vec!["d0", "d4"], "durable too");
+		assert_eq!(ids(&received(&mut second)), vec!["d2", "d6"]);
 	}
 
 	#[test]

@@ -19,13 +19,13 @@ struct Half {
 }
 
 /// One end of an in-memory duplex stream: reads from one half, writes to the other.
-struct End {
+pub(crate) struct End {
 	incoming: Arc<Mutex<Half>>,
 	outgoing: Arc<Mutex<Half>>,
 }
 
 /// A duplex pipe; the counter counts `poll_write`s that wrote from the first end.
-fn pipe(capacity: usize) -> (End, End, Arc<AtomicUsize>) {
+pub(crate) fn pipe(capacity: usize) -> (End, End, Arc<AtomicUsize>) {
 	let writes = Arc::new(AtomicUsize::new(0));
 	let half = |writes: Arc<AtomicUsize>| {
 		Arc::new(Mutex::new(Half {

@@ -8,7 +8,11 @@
 //! [`Admission`](crate::broker::Admission) check, made at each publish (a node's admission can
 //! change). Bounded: the swarm's task forgets a node when its last connection closes, and keeps
 //! at most `max_per_node` topics (the broker's `max_topics`) and groups per node (past it, more are ignored
-//! until the next [`Interest::rebuild`]).
+//! until the next [`Interest::rebuild`]). A queue group is kept only if its name is at most
+//! [`MAX_GROUP_NAME`] bytes, its node has fewer than [`MAX_GROUPS_PER_NODE`] groups on the
+//! topic, and the topic has fewer than [`MAX_GROUPS_PER_TOPIC`] groups (or the group is among
+//! them already); what is refused is counted ([`Interest::refused`]) and logged, so no node can
+//! make a topic's groups too many or too large to publish to.
 
 use std::collections::{hash_map::Entry, BTreeMap, HashMap};
 
@@ -18,6 +22,15 @@ use crate::transport::parse_queue_marker;
 
 /// The prefix of a topic's gossipsub channel (see [`crate::transport::topic_channel`]).
 const CHANNEL_PREFIX: &str = "mucp/topic/";
+
+/// Longest queue group name taken from another node, in bytes.
+pub const MAX_GROUP_NAME: usize = 255;
+
+/// Most queue groups of one topic one other node is taken to have members in.
+pub const MAX_GROUPS_PER_NODE: usize = 64;
+
+/// Most queue groups of one topic taken from other nodes, all together.
+pub const MAX_GROUPS_PER_TOPIC: usize = 1024;
 
 /// The other nodes that listen to one topic.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -55,12 +68,23 @@ pub(super) struct Interest {
 	topics: HashMap<String, Listeners>,
 	per_node: HashMap<PeerId, usize>,
 	max_per_node: usize,
+	refused: u64,
 }
 
 impl Interest {
 	/// Empty, keeping at most `max_per_node` topics and groups of each node.
 	pub fn new(max_per_node: usize) -> Self {
-		Self { topics: HashMap::new(), per_node: HashMap::new(), max_per_node: max_per_node.max(1) }
+		Self {
+			topics: HashMap::new(),
+			per_node: HashMap::new(),
+			max_per_node: max_per_node.max(1),
+			refused: 0,
+		}
+	}
+
+	/// How many queue group memberships were refused (a name too long, or too many groups).
+	pub fn refused(&self) -> u64 {
+		self.refused
 	}
 
 	/// Who listens to `topic` on other nodes (nobody: `None`).
@@ -82,6 +106,31 @@ impl Interest {
 				(topic, &mut listeners.nodes)
 			}
 			Said::Member(topic, group) => {
+				let listeners = self.topics.get(&topic);
+				let groups = listeners.map(|l| &l.groups);
+				let known = groups.is_some_and(|groups| groups.contains_key(&group));
+				let why = if group.len() > MAX_GROUP_NAME {
+					Some("its name is too long")
+				} else if !known && groups.is_some_and(|g| g.len() >= MAX_GROUPS_PER_TOPIC) {
+					Some("the topic has too many groups")
+				} else if groups.is_some_and(|groups| {
+					!groups.get(&group).is_some_and(|members| members.contains(&node))
+						&& groups.values().filter(|members| members.contains(&node)).count()
+							>= MAX_GROUPS_PER_NODE
+				}) {
+					Some("the node has too many groups on the topic")
+				} else {
+					None
+				};
+				if let Some(why) = why {
+					self.refused += 1;
+					log::debug!(
+						target: "mucp",
+						"{node}'s queue group of {} bytes on `{topic}` ignored: {why}",
+						group.len()
+					);
+					return None;
+				}
 				let listeners = self.topics.entry(topic.clone()).or_default();
 				(topic, listeners.groups.entry(group).or_default())
 			}
@@ -147,7 +196,9 @@ impl Interest {
 		&mut self,
 		subscriptions: impl IntoIterator<Item = (&'a PeerId, Vec<&'a TopicHash>)>,
 	) {
+		let refused = self.refused;
 		*self = Self::new(self.max_per_node);
+		self.refused = refused;
 		for (node, hashes) in subscriptions {
 			for hash in hashes {
 				self.subscribed(*node, hash);
@@ -189,6 +240,36 @@ mod tests {
 		interest.unsubscribed(b, &channel);
 		assert_eq!(interest.listeners("news"), None, "nobody left: the topic is forgotten");
 		assert!(interest.per_node.is_empty());
+	}
+
+	#[test]
+	fn queue_groups_are_bounded_per_node_per_topic_and_in_name_length() {
+		let (hostile, honest) = (PeerId::random(), PeerId::random());
+		let mut interest = Interest::new(100_000);
+		let marker = |group: &str| queue_marker("news", group).hash();
+		assert_eq!(interest.subscribed(hostile, &marker(&"g".repeat(256))), None);
+		assert_eq!(interest.subscribed(hostile, &marker(&"g".repeat(255))), Some("news".into()));
+		for n in 0..5000 {
+			interest.subscribed(hostile, &marker(&format!("g{n}")));
+		}
+		let groups = |interest: &Interest| interest.listeners("news").unwrap().groups;
+		assert_eq!(groups(&interest).len(), MAX_GROUPS_PER_NODE, "one node's share");
+		assert_eq!(interest.refused(), 1 + 5001 - MAX_GROUPS_PER_NODE as u64);
+		assert_eq!(interest.subscribed(hostile, &marker("g0")), Some("news".into()), "known");
+		// An honest node still joins a group, known or new.
+		assert_eq!(interest.subscribed(honest, &marker("g0")), Some("news".into()));
+		assert_eq!(interest.subscribed(honest, &marker("workers")), Some("news".into()));
+		assert_eq!(groups(&interest)["g0"], vec![hostile, honest]);
+		assert_eq!(groups(&interest)["workers"], vec![honest]);
+		// Many nodes together fill a topic only to its bound.
+		for _ in 0..MAX_GROUPS_PER_TOPIC / MAX_GROUPS_PER_NODE + 1 {
+			let node = PeerId::random();
+			for n in 0..MAX_GROUPS_PER_NODE {
+				interest.subscribed(node, &marker(&format!("{node}-{n}")));
+			}
+		}
+		assert_eq!(groups(&interest).len(), MAX_GROUPS_PER_TOPIC);
+		assert_eq!(interest.subscribed(honest, &marker("workers")), Some("news".into()));
 	}
 
 	#[test]

@@ -105,10 +105,10 @@ pub(super) async fn accept(
 
 impl Shared {
 	/// Takes a one-way message from `from`: only core publications travel so, as a compact
-	/// batch (`peer/publications.rs`); a batch that is malformed or refused is dropped from the
-	/// record refused on (nothing answers a one-way message), and the link stays open.
+	/// batch (`peer/publications.rs`); a record refused is skipped, a malformed batch dropped
+	/// from where it breaks (nothing answers a one-way message), and the link stays open.
 	async fn receive_one_way(self: &Arc<Self>, from: PeerId, frame: &[u8]) {
-		if let Err(error) = self.receive_core_batch(from, frame) {
+		if let Err(error) = self.receive_core_batch(from, frame).await {
 			log::debug!(target: "mucp", "core publications from {from} refused: {}", error.detail);
 		}
 	}

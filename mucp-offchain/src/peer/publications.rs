@@ -8,38 +8,62 @@
 //! encoded once by the publisher (and shared by every node it goes to) and read in place:
 //!
 //! ```text
-//! batch   = version (u8, 1) · count (u32) · record{count}
+//! batch   = version (u8, 2) · count (u32) · record{count}
 //! record  = topic (str) · id (str) · header count (u8) · (name (str) · value (str)){n}
-//!           · group count (u16) · (group (str) · node (str)){n} · body length (u32) · body
+//!           · body length (u32) · body · group count (u16) · group (str){n}
 //! str     = length (u16) · UTF-8 bytes
 //! ```
 //!
 //! Integers are big-endian. `id` is the `Micro-Id`; the headers are the message's others
 //! except `Micro-Topic`, `Micro-Id` and `Micro-Publisher` (the receiver sets that one from the
-//! authenticated sender); each group names the node whose members of that queue group receive
-//! the message ([`crate::broker::Plan::queue_nodes`]).
+//! authenticated sender). Everything up to the body is the same for every node
+//! ([`encode_record`]); the groups are each node's own ([`encode_groups`]): the queue groups
+//! whose members on *that* node receive the message ([`crate::broker::Plan::queue_nodes`]
+//! names that node for them). So a node is sent only its own groups, and however many groups
+//! another node advertises, only what is sent to that node grows.
 //!
-//! **Bounded and checked.** The frame itself is at most the link's payload limit. A record is
-//! refused, with the rest of its batch, if anything in it is truncated or not UTF-8, its body
-//! is over `Limits::max_body`, it has more than `Limits::max_headers` headers or a header a
-//! [`Message`] would refuse, more than [`MAX_GROUPS`] groups, an empty topic or id, or if
-//! bytes are left after the last record. Nothing is allocated from a count before the bytes
-//! it counts are there.
-
-use std::collections::HashMap;
+//! **Bounded and checked.** The frame itself is at most the link's payload limit. A frame
+//! whose version is not [`VERSION`], or whose records are truncated, not UTF-8 or followed by
+//! bytes after the last one, ends there ([`Refusal::Frame`]). A whole record that a receiver
+//! refuses ([`Refusal::Record`]: its body over `Limits::max_body`, its headers over
+//! `Limits::max_headers` or a header a [`Message`] would refuse, a topic or id empty or over
+//! `Limits::max_header_len`, an unknown `Content-Type`, more than [`MAX_GROUPS`] groups) is
+//! skipped, and the next one read. Nothing is allocated from a count before the bytes it
+//! counts are there.
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::protocol::{header, Limits, Message, MicroError, PROTOCOL};
+use crate::protocol::{header, ContentType, Limits, Message, MicroError, PROTOCOL};
 
-/// The version byte a batch starts with.
-pub const VERSION: u8 = 1;
+/// The version byte a batch starts with (1 carried every group's node in the shared record).
+pub const VERSION: u8 = 2;
 
 /// Most queue groups one record names.
 pub const MAX_GROUPS: usize = 4096;
 
 /// Bytes before a batch's records: its version and count.
 pub const BATCH_HEADER: usize = 1 + 4;
+
+/// The groups of a record whose node serves none of its queue groups.
+pub const NO_GROUPS: Bytes = Bytes::from_static(&[0, 0]);
+
+/// Why a record of a batch was not taken.
+#[derive(Debug)]
+pub enum Refusal {
+	/// The frame is broken from here on: the rest of the batch is lost.
+	Frame(MicroError),
+	/// This whole record is refused; the next is read.
+	Record(MicroError),
+}
+
+impl Refusal {
+	/// The error it tells.
+	pub fn into_error(self) -> MicroError {
+		match self {
+			Self::Frame(error) | Self::Record(error) => error,
+		}
+	}
+}
 
 fn malformed(what: impl std::fmt::Display) -> MicroError {
 	MicroError::bad_request(PROTOCOL, format!("malformed core publication batch: {what}"))
@@ -59,42 +83,42 @@ fn put_str(buffer: &mut Vec<u8>, text: &str, what: &str) -> Result<(), MicroErro
 	Ok(())
 }
 
-/// Encodes `message` (published to `topic`) and its queue groups' nodes as one record.
-pub fn encode_record(
-	message: &Message,
-	topic: &str,
-	queue_nodes: &HashMap<String, String>,
-) -> Result<Bytes, MicroError> {
+/// Refuses, with the error a receiver within `limits` would give, core `message` (published
+/// to `topic`) if a receiver would refuse its record.
+pub fn check_message(message: &Message, topic: &str, limits: &Limits) -> Result<(), MicroError> {
 	let id = message.id().unwrap_or_default();
-	let headers: usize = message
-		.headers()
-		.iter()
-		.filter(|(name, _)| !carried_apart(name))
-		.map(|(name, value)| 4 + name.len() + value.len())
-		.sum();
-	let groups: usize = queue_nodes.iter().map(|(g, n)| 4 + g.len() + n.len()).sum();
-	let size = 2 + topic.len() + 2 + id.len() + 1 + headers + 2 + groups + 4 + message.body.len();
+	if topic.is_empty() || id.is_empty() {
+		return Err(MicroError::bad_request(
+			PROTOCOL,
+			"a publication needs a topic and a `Micro-Id`",
+		));
+	}
+	let own = message.headers().iter().filter(|(name, _)| !carried_apart(name));
+	check_fields(topic, id, own.clone().count(), limits)?;
+	for (name, value) in own {
+		check_header(name, value, limits)?;
+	}
+	check_body(message.body.len(), limits)
+}
+
+/// Encodes `message` (published to `topic`) as the part of a record every node gets. Refuses
+/// (with the error a receiver within `limits` would give) what a receiver would refuse.
+pub fn encode_record(message: &Message, topic: &str, limits: &Limits) -> Result<Bytes, MicroError> {
+	check_message(message, topic, limits)?;
+	let id = message.id().unwrap_or_default();
+	let own = || message.headers().iter().filter(|(name, _)| !carried_apart(name));
+	let headers: usize = own().map(|(name, value)| 4 + name.len() + value.len()).sum();
+	let size = 2 + topic.len() + 2 + id.len() + 1 + headers + 4 + message.body.len();
 	let mut record = Vec::with_capacity(size);
 	put_str(&mut record, topic, "a topic")?;
 	put_str(&mut record, id, "a `Micro-Id`")?;
-	let count = message.headers().iter().filter(|(name, _)| !carried_apart(name)).count();
+	let count = own().count();
 	let count = u8::try_from(count)
 		.map_err(|_| MicroError::too_large(PROTOCOL, format!("{count} headers are over 255")))?;
 	record.put_u8(count);
-	for (name, value) in message.headers().iter().filter(|(name, _)| !carried_apart(name)) {
+	for (name, value) in own() {
 		put_str(&mut record, name, "a header name")?;
 		put_str(&mut record, value, "a header value")?;
-	}
-	if queue_nodes.len() > MAX_GROUPS {
-		return Err(MicroError::too_large(
-			PROTOCOL,
-			format!("{} queue groups are over {MAX_GROUPS}", queue_nodes.len()),
-		));
-	}
-	record.put_u16(queue_nodes.len() as u16);
-	for (group, node) in queue_nodes {
-		put_str(&mut record, group, "a queue group")?;
-		put_str(&mut record, node, "a node")?;
 	}
 	let body = u32::try_from(message.body.len()).map_err(|_| {
 		MicroError::too_large(PROTOCOL, format!("a body of {} bytes", message.body.len()))
@@ -104,14 +128,40 @@ pub fn encode_record(
 	Ok(Bytes::from(record))
 }
 
-/// Writes a batch of `records` (each from [`encode_record`]) to `buffer`.
-pub fn put_batch(buffer: &mut BytesMut, records: &[Bytes]) {
-	let size: usize = records.iter().map(Bytes::len).sum();
+/// Encodes the queue groups one node serves for a record ([`NO_GROUPS`] if none): at most
+/// [`MAX_GROUPS`], each of at most 65535 bytes; returns how many it left out past those.
+pub fn encode_groups<'a>(groups: impl IntoIterator<Item = &'a str>) -> (Bytes, usize) {
+	let mut encoded = Vec::new();
+	let (mut count, mut left_out) = (0u16, 0);
+	for group in groups {
+		if count as usize >= MAX_GROUPS || group.len() > u16::MAX as usize {
+			left_out += 1;
+			continue;
+		}
+		if encoded.is_empty() {
+			encoded.put_u16(0);
+		}
+		encoded.put_u16(group.len() as u16);
+		encoded.put_slice(group.as_bytes());
+		count += 1;
+	}
+	if count == 0 {
+		return (NO_GROUPS, left_out);
+	}
+	encoded[..2].copy_from_slice(&count.to_be_bytes());
+	(Bytes::from(encoded), left_out)
+}
+
+/// Writes a batch of `records` (each from [`encode_record`], with its node's groups from
+/// [`encode_groups`]) to `buffer`.
+pub fn put_batch(buffer: &mut BytesMut, records: &[(Bytes, Bytes)]) {
+	let size: usize = records.iter().map(|(record, groups)| record.len() + groups.len()).sum();
 	buffer.reserve(BATCH_HEADER + size);
 	buffer.put_u8(VERSION);
 	buffer.put_u32(records.len() as u32);
-	for record in records {
+	for (record, groups) in records {
 		buffer.put_slice(record);
+		buffer.put_slice(groups);
 	}
 }
 
@@ -158,23 +208,24 @@ pub struct Record<'a> {
 	pub id: &'a str,
 	/// `count` header (name, value) pairs, encoded.
 	headers: (u8, &'a [u8]),
-	/// `count` (group, node) pairs, encoded.
+	/// `count` groups, encoded.
 	groups: (u16, &'a [u8]),
 	/// Its body.
 	pub body: &'a [u8],
 }
 
-/// `count` pairs of strings read from `bytes`, already checked.
-fn pairs(count: usize, bytes: &[u8]) -> impl Iterator<Item = (&str, &str)> {
+/// `count` strings read from `bytes`, already checked.
+fn strings(count: usize, bytes: &[u8]) -> impl Iterator<Item = &str> {
 	let mut cursor = Cursor(bytes);
-	(0..count).map_while(move |_| Some((cursor.str("").ok()?, cursor.str("").ok()?)))
+	(0..count).map_while(move |_| cursor.str("").ok())
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
 	/// The message it carries: its headers, `Micro-Topic` and `Micro-Id`, and its body.
 	pub fn message(&self) -> Message {
 		let mut message = Message::new(self.body.to_vec());
-		for (name, value) in pairs(self.headers.0 as usize, self.headers.1) {
+		let mut headers = strings(2 * self.headers.0 as usize, self.headers.1);
+		while let (Some(name), Some(value)) = (headers.next(), headers.next()) {
 			message.set(name, value);
 		}
 		message.set(header::TOPIC, self.topic);
@@ -182,11 +233,9 @@ impl Record<'_> {
 		message
 	}
 
-	/// For each queue group, the node whose members receive the message.
-	pub fn queue_nodes(&self) -> HashMap<String, String> {
-		pairs(self.groups.0 as usize, self.groups.1)
-			.map(|(group, node)| (group.to_owned(), node.to_owned()))
-			.collect()
+	/// The queue groups whose members on the receiving node get the message.
+	pub fn groups(&self) -> impl Iterator<Item = &'a str> {
+		strings(self.groups.0 as usize, self.groups.1)
 	}
 }
 
@@ -209,71 +258,109 @@ impl<'a> Batch<'a> {
 		Ok(Self { cursor, left, limits: *limits })
 	}
 
-	/// The next record, `None` after the last; an error ends the batch.
-	pub fn next_record(&mut self) -> Option<Result<Record<'a>, MicroError>> {
+	/// The next record, `None` after the last: a [`Refusal::Record`] skips one record, a
+	/// [`Refusal::Frame`] ends the batch.
+	pub fn next_record(&mut self) -> Option<Result<Record<'a>, Refusal>> {
 		if self.left == 0 {
 			if self.cursor.0.is_empty() {
 				return None;
 			}
 			self.cursor.0 = &[];
-			return Some(Err(malformed("bytes after the last record")));
+			return Some(Err(Refusal::Frame(malformed("bytes after the last record"))));
 		}
 		self.left -= 1;
-		let record = self.record();
-		if record.is_err() {
-			self.left = 0;
-			self.cursor.0 = &[];
-		}
-		Some(record)
-	}
-
-	fn record(&mut self) -> Result<Record<'a>, MicroError> {
-		let limits = self.limits;
-		let cursor = &mut self.cursor;
-		let topic = cursor.str("a topic")?;
-		let id = cursor.str("a `Micro-Id`")?;
-		if topic.is_empty() || id.is_empty() {
-			return Err(malformed("a record without a topic or a `Micro-Id`"));
-		}
-		let count = cursor.u8("the header count")?;
-		if count as usize > limits.max_headers {
-			return Err(MicroError::too_large(
-				PROTOCOL,
-				format!("{count} headers exceed the limit of {}", limits.max_headers),
-			));
-		}
-		let start = cursor.0;
-		for _ in 0..count {
-			let (name, value) = (cursor.str("a header name")?, cursor.str("a header value")?);
-			check_header(name, value, &limits)?;
-		}
-		let headers = (count, &start[..start.len() - cursor.0.len()]);
-		let count = cursor.u16("the group count")?;
-		if count as usize > MAX_GROUPS {
-			return Err(MicroError::too_large(
-				PROTOCOL,
-				format!("{count} queue groups exceed the limit of {MAX_GROUPS}"),
-			));
-		}
-		let start = cursor.0;
-		for _ in 0..count {
-			cursor.str("a queue group")?;
-			cursor.str("a node")?;
-		}
-		let groups = (count, &start[..start.len() - cursor.0.len()]);
-		let body = cursor.u32("the body length")? as usize;
-		if body > limits.max_body {
-			return Err(MicroError::too_large(
-				PROTOCOL,
-				format!("body of {body} bytes exceeds the limit of {}", limits.max_body),
-			));
-		}
-		let body = cursor.take(body, "a body")?;
-		Ok(Record { topic, id, headers, groups, body })
+		let record = match walk(&mut self.cursor) {
+			Ok(record) => record,
+			Err(error) => {
+				self.left = 0;
+				self.cursor.0 = &[];
+				return Some(Err(Refusal::Frame(error)));
+			}
+		};
+		Some(check_record(&record, &self.limits).map(|()| record).map_err(Refusal::Record))
 	}
 }
 
-/// Refuses a header a [`Message`] decoded from an envelope would refuse.
+/// The fields of the record at `cursor`, checking only that they are all there (and UTF-8).
+fn walk<'a>(cursor: &mut Cursor<'a>) -> Result<Record<'a>, MicroError> {
+	let topic = cursor.str("a topic")?;
+	let id = cursor.str("a `Micro-Id`")?;
+	let count = cursor.u8("the header count")?;
+	let start = cursor.0;
+	for _ in 0..count {
+		cursor.str("a header name")?;
+		cursor.str("a header value")?;
+	}
+	let headers = (count, &start[..start.len() - cursor.0.len()]);
+	let body = cursor.u32("the body length")? as usize;
+	let body = cursor.take(body, "a body")?;
+	let count = cursor.u16("the group count")?;
+	let start = cursor.0;
+	for _ in 0..count {
+		cursor.str("a queue group")?;
+	}
+	let groups = (count, &start[..start.len() - cursor.0.len()]);
+	Ok(Record { topic, id, headers, groups, body })
+}
+
+/// Refuses a whole record a receiver within `limits` does not take.
+fn check_record(record: &Record<'_>, limits: &Limits) -> Result<(), MicroError> {
+	if record.topic.is_empty() || record.id.is_empty() {
+		return Err(malformed("a record without a topic or a `Micro-Id`"));
+	}
+	check_fields(record.topic, record.id, record.headers.0 as usize, limits)?;
+	let mut headers = strings(2 * record.headers.0 as usize, record.headers.1);
+	while let (Some(name), Some(value)) = (headers.next(), headers.next()) {
+		check_header(name, value, limits)?;
+	}
+	check_body(record.body.len(), limits)?;
+	if record.groups.0 as usize > MAX_GROUPS {
+		return Err(MicroError::too_large(
+			PROTOCOL,
+			format!("{} queue groups exceed the limit of {MAX_GROUPS}", record.groups.0),
+		));
+	}
+	Ok(())
+}
+
+/// Refuses a topic or id a header could not hold, or `own` headers (besides the topic, the id
+/// and the publisher the receiver sets) over `limits`.
+fn check_fields(topic: &str, id: &str, own: usize, limits: &Limits) -> Result<(), MicroError> {
+	for (what, value) in [("topic", topic), ("`Micro-Id`", id)] {
+		if value.len() > limits.max_header_len {
+			return Err(MicroError::too_large(
+				PROTOCOL,
+				format!(
+					"a {what} of {} bytes exceeds {} bytes",
+					value.len(),
+					limits.max_header_len
+				),
+			));
+		}
+	}
+	let headers = own + 3;
+	if headers > limits.max_headers {
+		return Err(MicroError::too_large(
+			PROTOCOL,
+			format!("{headers} headers exceed the limit of {}", limits.max_headers),
+		));
+	}
+	Ok(())
+}
+
+/// Refuses a body over `limits`.
+fn check_body(len: usize, limits: &Limits) -> Result<(), MicroError> {
+	if len > limits.max_body {
+		return Err(MicroError::too_large(
+			PROTOCOL,
+			format!("body of {len} bytes exceeds the limit of {}", limits.max_body),
+		));
+	}
+	Ok(())
+}
+
+/// Refuses a header a [`Message`] decoded from an envelope would refuse, one carried in a
+/// record's own fields, or a `Content-Type` no subscriber could read.
 fn check_header(name: &str, value: &str, limits: &Limits) -> Result<(), MicroError> {
 	if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
 		return Err(malformed(format_args!("header name `{}`", name.escape_default())));
@@ -287,6 +374,12 @@ fn check_header(name: &str, value: &str, limits: &Limits) -> Result<(), MicroErr
 			format!("header `{name}` exceeds {} bytes", limits.max_header_len),
 		));
 	}
+	if name.eq_ignore_ascii_case(header::CONTENT_TYPE) && ContentType::parse(value).is_none() {
+		return Err(MicroError::unsupported_media_type(
+			PROTOCOL,
+			format!("unknown content type `{}`", value.escape_default()),
+		));
+	}
 	Ok(())
 }
 
@@ -294,40 +387,56 @@ fn check_header(name: &str, value: &str, limits: &Limits) -> Result<(), MicroErr
 mod tests {
 	use super::*;
 
-	fn batch(records: &[Bytes]) -> Vec<u8> {
+	fn batch(records: &[(Bytes, Bytes)]) -> Vec<u8> {
 		let mut buffer = BytesMut::new();
 		put_batch(&mut buffer, records);
 		buffer.to_vec()
 	}
 
+	/// Every record read, or the first refusal.
 	fn read_all(frame: &[u8], limits: &Limits) -> Result<Vec<(Message, String)>, MicroError> {
+		outcomes(frame, limits)?.into_iter().collect()
+	}
+
+	/// What becomes of each record: read (with its topic and groups) or refused.
+	fn outcomes(
+		frame: &[u8],
+		limits: &Limits,
+	) -> Result<Vec<Result<(Message, String), MicroError>>, MicroError> {
 		let mut batch = Batch::read(frame, limits)?;
 		let mut read = Vec::new();
 		while let Some(record) = batch.next_record() {
-			let record = record?;
-			let mut groups: Vec<_> = record.queue_nodes().into_iter().collect();
-			groups.sort();
-			read.push((record.message(), format!("{}:{groups:?}", record.topic)));
+			read.push(
+				record
+					.map(|r| {
+						(r.message(), format!("{}:{:?}", r.topic, r.groups().collect::<Vec<_>>()))
+					})
+					.map_err(Refusal::into_error),
+			);
 		}
 		Ok(read)
 	}
 
-	fn sample(n: usize) -> (Message, HashMap<String, String>) {
-		let message = Message::publish(&format!("node-{n}"), "news", vec![n as u8; 100 + n])
+	fn record(message: &Message, topic: &str) -> (Bytes, Bytes) {
+		(encode_record(message, topic, &Limits::default()).unwrap(), NO_GROUPS)
+	}
+
+	fn sample(n: usize) -> Message {
+		Message::publish(&format!("node-{n}"), "news", vec![n as u8; 100 + n])
 			.with("X-Trace", "abc")
 			.with(header::DELIVERY, "core")
-			.with(header::PUBLISHER, "someone");
-		let groups = HashMap::from([("workers".to_owned(), "node-b".to_owned())]);
-		(message, groups)
+			.with(header::PUBLISHER, "someone")
 	}
 
 	#[test]
 	fn a_batch_round_trips_without_the_publisher_header() {
-		let (first, groups) = sample(1);
+		let first = sample(1);
 		let second = Message::publish("node-2", "other", Vec::new());
+		let (groups, left_out) = encode_groups(["workers", "auditors"]);
+		assert_eq!(left_out, 0);
 		let records = [
-			encode_record(&first, "news", &groups).unwrap(),
-			encode_record(&second, "other", &HashMap::new()).unwrap(),
+			(encode_record(&first, "news", &Limits::default()).unwrap(), groups),
+			record(&second, "other"),
 		];
 		let read = read_all(&batch(&records), &Limits::default()).unwrap();
 		// Everything but `Micro-Publisher`, which the receiver sets.
@@ -336,7 +445,7 @@ mod tests {
 			expected.set(name, value);
 		}
 		assert_eq!(read[0].0, expected);
-		assert_eq!(read[0].1, r#"news:[("workers", "node-b")]"#);
+		assert_eq!(read[0].1, r#"news:["workers", "auditors"]"#);
 		assert_eq!(read[1].0, second);
 		assert_eq!(read[1].1, "other:[]");
 		assert_eq!(read.len(), 2);
@@ -345,8 +454,12 @@ mod tests {
 
 	#[test]
 	fn every_truncation_of_a_batch_is_refused_as_malformed() {
-		let (message, groups) = sample(3);
-		let frame = batch(&[encode_record(&message, "news", &groups).unwrap()]);
+		let message = sample(3);
+		let record = (
+			encode_record(&message, "news", &Limits::default()).unwrap(),
+			encode_groups(["workers"]).0,
+		);
+		let frame = batch(&[record]);
 		for len in 0..frame.len() {
 			let error = read_all(&frame[..len], &Limits::default()).unwrap_err();
 			assert_eq!(error.code, 400, "{len}: {}", error.detail);
@@ -357,44 +470,62 @@ mod tests {
 		let error = read_all(&longer, &Limits::default()).unwrap_err();
 		assert!(error.detail.contains("bytes after the last record"), "{}", error.detail);
 		let mut wrong = frame;
-		wrong[0] = 2;
-		assert!(read_all(&wrong, &Limits::default()).unwrap_err().detail.contains("version 2"));
+		wrong[0] = 1;
+		let error = read_all(&wrong, &Limits::default()).unwrap_err();
+		assert!(error.detail.contains("version 1 (this node reads 2)"), "{}", error.detail);
 	}
 
 	#[test]
-	fn an_oversize_record_is_refused_and_ends_its_batch() {
+	fn an_oversize_record_is_skipped_and_the_rest_of_its_batch_is_read() {
 		let limits =
-			Limits { max_body: 64, max_headers: 2, max_header_len: 24, ..Limits::default() };
+			Limits { max_body: 64, max_headers: 6, max_header_len: 24, ..Limits::default() };
 		let small = Message::publish("id-1", "news", vec![1; 10]);
-		let ok = encode_record(&small, "news", &HashMap::new()).unwrap();
-		let big = Message::publish("id-2", "news", vec![1; 65]);
-		let big = encode_record(&big, "news", &HashMap::new()).unwrap();
-		let batch_of = |records: &[Bytes]| {
-			let mut buffer = BytesMut::new();
-			put_batch(&mut buffer, records);
-			let mut batch = Batch::read(&buffer, &limits).unwrap();
-			let mut outcomes = Vec::new();
-			while let Some(record) = batch.next_record() {
-				outcomes.push(record.map(|r| r.id.to_owned()).map_err(|e| (e.code, e.detail)));
-			}
-			outcomes
-		};
-		let outcomes = batch_of(&[ok.clone(), big, ok.clone()]);
-		assert_eq!(outcomes.len(), 2, "nothing after the refused record");
-		assert_eq!(outcomes[0], Ok("id-1".to_owned()));
-		let (code, detail) = outcomes[1].clone().unwrap_err();
-		assert_eq!((code, detail.as_str()), (413, "body of 65 bytes exceeds the limit of 64"));
-		let many = small.clone().with("A", "1").with("B", "2"); // and Content-Type
-		let many = encode_record(&many, "news", &HashMap::new()).unwrap();
-		assert_eq!(batch_of(&[many])[0].clone().unwrap_err().0, 413, "three headers");
-		let long = small.clone().with("Trace", &"9".repeat(25));
-		let long = encode_record(&long, "news", &HashMap::new()).unwrap();
-		assert_eq!(batch_of(&[long])[0].clone().unwrap_err().0, 413, "a long header");
-		let groups = (0..=MAX_GROUPS).map(|n| (n.to_string(), String::new())).collect();
-		let error = encode_record(&small, "news", &groups).unwrap_err();
-		assert_eq!(error.code, 413);
+		let ok = record(&small, "news");
+		let big = record(&Message::publish("id-2", "news", vec![1; 65]), "news");
+		let many = record(&small.clone().with("A", "1").with("B", "2").with("C", "3"), "news");
+		let long = record(&small.clone().with("Trace", &"9".repeat(25)), "news");
+		let groups = (0..=MAX_GROUPS).map(|n| n.to_string()).collect::<Vec<_>>();
+		let (too_many_groups, left_out) = encode_groups(groups.iter().map(String::as_str));
+		assert_eq!(left_out, 1, "past MAX_GROUPS, left out");
+		let mut forged_groups = too_many_groups.to_vec();
+		forged_groups[..2].copy_from_slice(&(MAX_GROUPS as u16 + 1).to_be_bytes());
+		forged_groups.extend_from_slice(&[0, 1, b'x']);
+		let forged_groups = (ok.0.clone(), Bytes::from(forged_groups));
+		let frame = batch(&[ok.clone(), big, ok.clone(), many, long, forged_groups, ok]);
+		let read = outcomes(&frame, &limits).unwrap();
+		let codes: Vec<u16> =
+			read.iter().map(|r| r.as_ref().map_or_else(|e| e.code, |_| 200)).collect();
+		assert_eq!(codes, [200, 413, 200, 413, 413, 413, 200], "each refused alone");
+		let details: Vec<String> =
+			read.iter().filter_map(|r| r.as_ref().err()).map(|e| e.detail.clone()).collect();
+		assert_eq!(details[0], "body of 65 bytes exceeds the limit of 64");
+		assert_eq!(details[1], "7 headers exceed the limit of 6", "with topic, id, publisher");
 		let topic = "t".repeat(70_000);
-		assert_eq!(encode_record(&small, &topic, &HashMap::new()).unwrap_err().code, 413);
+		let error = encode_record(&small, &topic, &Limits::default()).unwrap_err();
+		assert_eq!(error.code, 413);
+	}
+
+	#[test]
+	fn a_publisher_is_refused_what_a_receiver_would_refuse() {
+		let limits = Limits::default();
+		let message = |headers: &[(&str, &str)]| {
+			let mut message = Message::publish("id-1", "news", "{}");
+			for (name, value) in headers {
+				message.set(name, value);
+			}
+			message
+		};
+		let refused = |message: Message| encode_record(&message, "news", &limits).unwrap_err();
+		assert_eq!(refused(message(&[("X_Trace", "1")])).code, 400);
+		assert_eq!(refused(message(&[("Bad Name", "1")])).code, 400);
+		assert_eq!(refused(message(&[("Trace", &"9".repeat(4097))])).code, 413);
+		assert_eq!(refused(message(&[(header::CONTENT_TYPE, "text/evil")])).code, 415);
+		let names: Vec<String> = (0..62).map(|n| format!("X-{n}")).collect();
+		let many: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1")).collect();
+		assert_eq!(refused(message(&many)).code, 413, "62 + Content-Type + 3: 66 headers");
+		assert_eq!(refused(message(&[]).with(header::ID, &"i".repeat(4097))).code, 413);
+		assert_eq!(encode_record(&message(&[]), "", &limits).unwrap_err().code, 400);
+		assert!(encode_record(&message(&many[..60]), "news", &limits).is_ok(), "64 headers");
 	}
 
 	#[test]
@@ -408,22 +539,33 @@ mod tests {
 				put_str(&mut record, name, "").unwrap();
 				put_str(&mut record, value, "").unwrap();
 			}
-			record.put_u16(0);
 			record.put_u32(0);
-			Bytes::from(record)
+			(Bytes::from(record), NO_GROUPS)
 		};
-		let refused = |record: Bytes| read_all(&batch(&[record]), &Limits::default()).unwrap_err();
+		let refused =
+			|record: (Bytes, Bytes)| read_all(&batch(&[record]), &Limits::default()).unwrap_err();
 		assert!(refused(record("", "id", &[])).detail.contains("without a topic"));
 		assert!(refused(record("news", "", &[])).detail.contains("without a topic"));
 		assert!(refused(record("news", "id", &[("Bad Name", "")])).detail.contains("header name"));
 		let forged = refused(record("news", "id", &[("micro-publisher", "someone")]));
 		assert!(forged.detail.contains("among the headers"), "{}", forged.detail);
-		let mut not_utf8 = record("news", "id", &[]).to_vec();
+		let mut not_utf8 = record("news", "id", &[]).0.to_vec();
 		not_utf8[2] = 0xff;
-		assert!(refused(Bytes::from(not_utf8)).detail.contains("not UTF-8"));
+		assert!(refused((Bytes::from(not_utf8), NO_GROUPS)).detail.contains("not UTF-8"));
 		let mut huge_count = batch(&[]);
 		huge_count[1..5].copy_from_slice(&u32::MAX.to_be_bytes());
 		let error = read_all(&huge_count, &Limits::default()).unwrap_err();
 		assert!(error.detail.contains("truncated"), "a count claims nothing it lacks");
+		// What a header could not hold before is refused here too.
+		let long = "x".repeat(5000);
+		assert_eq!(refused(record("news", &long, &[])).code, 413, "a long id");
+		assert_eq!(refused(record(&long, "id", &[])).code, 413, "a long topic");
+		let evil = refused(record("news", "id", &[("content-type", "text/evil")]));
+		assert_eq!(evil.code, 415, "{}", evil.detail);
+		let names: Vec<String> = (0..64).map(|n| format!("X-{n}")).collect();
+		let many: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "")).collect();
+		let error = refused(record("news", "id", &many));
+		assert_eq!((error.code, error.detail.as_str()), (413, "67 headers exceed the limit of 64"));
+		assert!(read_all(&batch(&[record("news", "id", &many[..61])]), &Limits::default()).is_ok());
 	}
 }

@@ -23,7 +23,11 @@
 //!   to is [dropped](Published::Dropped); a subscriber whose channel is full, a node whose
 //!   send queue is full or that cannot be reached loses it ([`Peer::core_dropped`] counts them).
 //!   Batches go to a node at the pace it reads; one that reads nothing for a second loses its
-//!   batches until it reads again, rather than holding back the publishers.
+//!   batches until it reads again, rather than holding back the publishers. A node is *slow*
+//!   (NATS's slow consumer) while a batch of its waited over [`SLOW_BATCH`] with its queue half
+//!   full, or could not be sent: a [`Publisher`] then never waits for room in its queue, and
+//!   waits for the others at most [`PUBLISH_PATIENCE`] per send all together; what a slow node
+//!   loses is counted ([`Peer::core_dropped_for_slow_nodes`]).
 //!   A subscriber's [`Subscription::ack`] of a core delivery succeeds and does nothing.
 //!
 //! **Who listens where** is the [`Interest`] map: the swarm's task keeps it from the gossipsub
@@ -62,11 +66,13 @@
 //!   `Broker.Deliver` request, with the mode from its `Micro-Delivery` header.
 //! - [`Shared::receive_core_batch`]`(from, frame) -> Result<usize, MicroError>`: a core batch
 //!   from the link's one-way handler (`peer/links.rs`), each record handed to this node's live
-//!   subscribers, never stored.
+//!   subscribers, never stored. A record refused (on a topic the admission check refuses its
+//!   sender, 403, or over the limits) is skipped and counted ([`Peer::core_refused`]); the
+//!   rest of its batch is delivered.
 //!
 //! Either way each publication's `Micro-Publisher` is set to the authenticated sender, and
-//! publications from a node the admission check refuses for their topic are refused (403),
-//! with the rest of their batch.
+//! durable publications from a node the admission check refuses for their topic are refused
+//! (403), with the rest of their batch.
 
 use std::{
 	collections::{BTreeMap, HashMap, HashSet, VecDeque},
@@ -80,7 +86,10 @@ use std::{
 use bytes::Bytes;
 use libp2p::PeerId;
 use prost::Message as _;
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::{
+	sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore},
+	time::Instant,
+};
 
 use crate::{
 	broker::{BrokerError, Commit, Delivery, DeliveryMode, Plan, Published},
@@ -127,8 +136,22 @@ const MAX_BATCH_BYTES: usize = 256 << 10;
 /// nothing (its batches are then dropped, without waiting, until its link has room again).
 const CORE_STALL: Duration = Duration::from_secs(1);
 
+/// Longest a [`Publisher`]'s send waits for room in the send queues of nodes that are not
+/// slow, all together; a node still full then loses the message and is taken as slow.
+pub const PUBLISH_PATIENCE: Duration = Duration::from_millis(250);
+
+/// A node whose core batch waited longer than this for room in its link, with its send queue
+/// half full or more, is slow: publishers drop what its queue cannot take instead of waiting.
+pub const SLOW_BATCH: Duration = Duration::from_millis(250);
+
+/// Most topics whose queue groups' turns are kept (a new one past it forgets another's).
+const MAX_TURN_TOPICS: usize = 10_000;
+
 /// Most nodes with a core send queue at once (each has a task while it has work).
 const MAX_NODE_QUEUES: usize = 1024;
+
+/// How many records of a core batch are handled before the receiving task yields.
+const RECORDS_PER_POLL: usize = 1024;
 
 /// How long a node's core send queue stays without messages before its task ends.
 const QUEUE_IDLE: Duration = Duration::from_secs(30);
@@ -208,8 +231,9 @@ impl Publisher {
 				// What `prepare` checks holds by construction: a new id, a detected content
 				// type, the publisher's topic (never empty).
 				message.set(header::PUBLISHER, &self.shared.pubsub.local);
-				let room = Room::Wait(&mut self.nodes);
-				Ok(self.shared.publish_core(&self.topic, message, room).await)
+				let until = Instant::now() + PUBLISH_PATIENCE;
+				let room = Room::Wait(&mut self.nodes, until);
+				self.shared.publish_core(&self.topic, message, room).await
 			}
 			DeliveryMode::Durable => {
 				if self.commits.len() >= PUBLISHER_WINDOW {
@@ -247,9 +271,10 @@ impl Publisher {
 				first_error.get_or_insert(error);
 			}
 		}
-		for node in std::mem::take(&mut self.nodes) {
-			self.shared.flush_node_queue(node).await;
-		}
+		let flushes = std::mem::take(&mut self.nodes)
+			.into_iter()
+			.map(|node| self.shared.flush_node_queue(node));
+		futures::future::join_all(flushes).await;
 		first_error.map_or(Ok(()), Err)
 	}
 }
@@ -305,7 +330,7 @@ impl Peer {
 	) -> Result<Published, MicroError> {
 		let (topic, message) = self.shared.prepare(message, options.delivery)?;
 		match options.delivery {
-			DeliveryMode::Core => Ok(self.shared.publish_core(&topic, message, Room::Drop).await),
+			DeliveryMode::Core => self.shared.publish_core(&topic, message, Room::Drop).await,
 			DeliveryMode::Durable => {
 				let (commit, to_others) = self.shared.publish_durable(&topic, message)?;
 				self.shared.committed(commit, to_others).await
@@ -386,6 +411,24 @@ impl Peer {
 	pub fn core_dropped(&self) -> u64 {
 		self.shared.broker.core_dropped()
 	}
+
+	/// How many of [`Peer::core_dropped`] were meant for a slow node (one whose batches wait
+	/// long for room, or cannot be sent) whose send queue was full, or became so.
+	pub fn core_dropped_for_slow_nodes(&self) -> u64 {
+		self.shared.pubsub.slow_dropped.load(Ordering::Relaxed)
+	}
+
+	/// How many queue group memberships other nodes advertised were ignored (a name over
+	/// 255 bytes, or too many groups on a topic: see `peer/interest.rs`).
+	pub fn queue_groups_refused(&self) -> u64 {
+		self.shared.pubsub.interest.lock().expect("not poisoned").refused()
+	}
+
+	/// How many core publications from other nodes were refused (each skipped, the rest of its
+	/// batch delivered): from a node not admitted on their topic, or over this node's limits.
+	pub fn core_refused(&self) -> u64 {
+		self.shared.pubsub.refused.load(Ordering::Relaxed)
+	}
 }
 
 /// The publish side's state in [`Shared`].
@@ -400,6 +443,10 @@ pub(super) struct Pubsub {
 	/// Whether a `SendOutbox` is on its way to the swarm's task (so publishes ask once).
 	pub(super) outbox_asked: AtomicBool,
 	commands: mpsc::WeakUnboundedSender<Command>,
+	/// Core messages lost because their node was slow.
+	slow_dropped: AtomicU64,
+	/// Core publications from other nodes refused.
+	refused: AtomicU64,
 }
 
 impl Pubsub {
@@ -417,6 +464,8 @@ impl Pubsub {
 			next_queue: AtomicU64::new(0),
 			outbox_asked: AtomicBool::new(false),
 			commands,
+			slow_dropped: AtomicU64::new(0),
+			refused: AtomicU64::new(0),
 		}
 	}
 
@@ -430,13 +479,24 @@ struct NodeQueue {
 	id: u64,
 	sender: mpsc::Sender<Outgoing>,
 	room: Arc<Semaphore>,
+	/// Whether the node is slow (set and cleared by its queue's task; set by a publisher that
+	/// gave up waiting for room).
+	slow: Arc<watch::Sender<bool>>,
+}
+
+/// A node's core send queue as a publisher uses it.
+#[derive(Clone)]
+struct QueueHandle {
+	sender: mpsc::Sender<Outgoing>,
+	room: Arc<Semaphore>,
+	slow: Arc<watch::Sender<bool>>,
 }
 
 /// What waits in a node's core send queue.
 enum Outgoing {
-	/// A message as a record of a core batch (`peer/publications.rs`), holding its bytes of
-	/// the queue's room until it is sent.
-	Publication(Bytes, OwnedSemaphorePermit),
+	/// A message as a record of a core batch (`peer/publications.rs`) and the queue groups
+	/// the node serves for it, holding its bytes of the queue's room until it is sent.
+	Publication(Bytes, Bytes, OwnedSemaphorePermit),
 	/// Answered once everything queued before it is sent.
 	Flushed(oneshot::Sender<()>),
 }
@@ -445,8 +505,9 @@ enum Outgoing {
 enum Room<'a> {
 	/// It drops the message if the queue is full.
 	Drop,
-	/// It waits, and notes the nodes it queued for (to flush them).
-	Wait(&'a mut HashSet<PeerId>),
+	/// It waits until the deadline at most for nodes that are not slow (none for slow ones),
+	/// and notes the nodes it queued for (to flush them).
+	Wait(&'a mut HashSet<PeerId>, Instant),
 }
 
 fn stopped() -> MicroError {
@@ -528,39 +589,55 @@ impl Shared {
 	}
 
 	/// Hands core `message` to this node's subscribers and queues it for each admitted node
-	/// that listens.
+	/// that listens, with the queue groups that node serves for it (only its own: another
+	/// node's many groups never reach it). Refuses (400, 413, 415) a message a receiver would
+	/// refuse, before it goes anywhere.
 	async fn publish_core(
 		self: &Arc<Self>,
 		topic: &str,
 		message: Message,
 		mut room: Room<'_>,
-	) -> Published {
+	) -> Result<Published, MicroError> {
+		publications::check_message(&message, topic, &self.config.limits)?;
 		let (plan, nodes) = self.plan(topic);
 		let record = match nodes.is_empty() {
 			true => None,
-			false => match publications::encode_record(&message, topic, &plan.queue_nodes) {
-				Ok(record) => Some(record),
-				Err(error) => {
-					log::debug!(target: "mucp", "a core message on `{topic}` cannot travel: {}", error.detail);
-					self.broker.count_core_dropped(nodes.len());
-					None
-				}
-			},
+			false => Some(publications::encode_record(&message, topic, &self.config.limits)?),
 		};
 		let here = self.broker.deliver_core(topic, message, &plan);
-		let mut queued = 0;
-		if let Some(record) = record {
-			for node in nodes {
-				if self.queue_core(node, record.clone(), &mut room).await {
-					queued += 1;
-				} else {
-					self.broker.count_core_dropped(1);
-				}
+		let Some(record) = record else {
+			if here.delivered + here.dropped == 0 {
+				return Ok(Published::Dropped);
 			}
-		} else if here.delivered + here.dropped == 0 {
-			return Published::Dropped;
+			return Ok(Published::Delivered(here.delivered));
+		};
+		let mut served: HashMap<&str, Vec<&str>> = HashMap::new();
+		for (group, node) in &plan.queue_nodes {
+			if *node != plan.local {
+				served.entry(node.as_str()).or_default().push(group.as_str());
+			}
 		}
-		Published::Delivered(here.delivered + queued)
+		let mut queued = 0;
+		for node in nodes {
+			let groups = match served.is_empty() {
+				true => publications::NO_GROUPS,
+				false => {
+					let name = self.ids.name(&node);
+					let groups = served.get(&*name).into_iter().flatten().copied();
+					let (groups, left_out) = publications::encode_groups(groups);
+					if left_out > 0 {
+						log::debug!(target: "mucp", "{left_out} queue groups of {node} on `{topic}` left out");
+					}
+					groups
+				}
+			};
+			if self.queue_core(node, record.clone(), groups, &mut room).await {
+				queued += 1;
+			} else {
+				self.broker.count_core_dropped(1);
+			}
+		}
+		Ok(Published::Delivered(here.delivered + queued))
 	}
 
 	/// Where a message published to `topic` now goes (see the module's documentation): the
@@ -603,6 +680,10 @@ impl Shared {
 		local_groups: &[String],
 	) -> HashMap<String, String> {
 		if local_groups.is_empty() && remote_groups.is_empty() {
+			let mut turns = self.queue_turns.lock().expect("not poisoned");
+			if !turns.is_empty() {
+				turns.remove(topic);
+			}
 			return HashMap::new();
 		}
 		let names: Vec<(&str, Vec<Arc<str>>)> = remote_groups
@@ -619,11 +700,19 @@ impl Shared {
 		for (group, nodes) in &names {
 			candidates.entry(group).or_default().extend(nodes.iter().map(|n| &**n));
 		}
-		let mut turns = self.queue_turns.lock().expect("not poisoned");
-		if !turns.contains_key(topic) {
-			turns.insert(topic.to_owned(), HashMap::new());
+		let mut all_turns = self.queue_turns.lock().expect("not poisoned");
+		if !all_turns.contains_key(topic) {
+			if all_turns.len() >= MAX_TURN_TOPICS {
+				let forgotten = all_turns.keys().next().cloned();
+				forgotten.map(|topic| all_turns.remove(&topic));
+			}
+			all_turns.insert(topic.to_owned(), HashMap::new());
 		}
-		let Some(turns) = turns.get_mut(topic) else { return HashMap::new() };
+		let Some(turns) = all_turns.get_mut(topic) else { return HashMap::new() };
+		// Groups gone since (their nodes left or unsubscribed) are forgotten.
+		if !turns.is_empty() {
+			turns.retain(|group, _| candidates.get(group.as_str()).is_some_and(|n| !n.is_empty()));
+		}
 		let mut chosen = HashMap::new();
 		for (group, mut nodes) in candidates {
 			if nodes.is_empty() {
@@ -637,41 +726,64 @@ impl Shared {
 			chosen.insert(group.to_owned(), nodes[*turn % nodes.len()].to_owned());
 			*turn = turn.wrapping_add(1);
 		}
+		if turns.is_empty() {
+			all_turns.remove(topic);
+		}
 		chosen
 	}
 
-	/// Queues core `record` (a record of a core batch) for `node`; returns whether its queue
-	/// took it.
+	/// Queues core `record` (a record of a core batch) and the queue `groups` `node` serves
+	/// for it; returns whether its queue took it. Never waits for a slow node, nor past a
+	/// [`Room::Wait`]'s deadline (the node is then slow: it held the publisher back).
 	async fn queue_core(
 		self: &Arc<Self>,
 		node: PeerId,
 		record: Bytes,
+		groups: Bytes,
 		room: &mut Room<'_>,
 	) -> bool {
-		let Some((sender, bytes)) = self.node_queue(node) else { return false };
-		let want = record.len().clamp(1, NODE_QUEUE_BYTES) as u32;
+		let Some(queue) = self.node_queue(node) else { return false };
+		let want = (record.len() + groups.len()).clamp(1, NODE_QUEUE_BYTES) as u32;
+		let try_now = |queue: &QueueHandle, record, groups| {
+			let Ok(permit) = queue.room.clone().try_acquire_many_owned(want) else { return false };
+			queue.sender.try_send(Outgoing::Publication(record, groups, permit)).is_ok()
+		};
 		match room {
-			Room::Drop => {
-				let Ok(permit) = bytes.try_acquire_many_owned(want) else { return false };
-				sender.try_send(Outgoing::Publication(record, permit)).is_ok()
-			}
-			Room::Wait(nodes) => {
-				let Ok(permit) = bytes.acquire_many_owned(want).await else { return false };
+			Room::Drop => try_now(&queue, record, groups),
+			Room::Wait(nodes, until) => {
 				nodes.insert(node);
-				sender.send(Outgoing::Publication(record, permit)).await.is_ok()
+				if *queue.slow.borrow() {
+					let queued = try_now(&queue, record, groups);
+					if !queued {
+						self.pubsub.slow_dropped.fetch_add(1, Ordering::Relaxed);
+					}
+					return queued;
+				}
+				let wait = async {
+					let permit = queue.room.clone().acquire_many_owned(want).await.ok()?;
+					let outgoing = Outgoing::Publication(record, groups, permit);
+					queue.sender.send(outgoing).await.ok()
+				};
+				match tokio::time::timeout_at(*until, wait).await {
+					Ok(queued) => queued.is_some(),
+					Err(_) => {
+						queue.slow.send_replace(true);
+						self.pubsub.slow_dropped.fetch_add(1, Ordering::Relaxed);
+						false
+					}
+				}
 			}
 		}
 	}
 
 	/// `node`'s core send queue (and its room in bytes), started if it has none; `None` if
 	/// there are [`MAX_NODE_QUEUES`] already.
-	fn node_queue(
-		self: &Arc<Self>,
-		node: PeerId,
-	) -> Option<(mpsc::Sender<Outgoing>, Arc<Semaphore>)> {
+	fn node_queue(self: &Arc<Self>, node: PeerId) -> Option<QueueHandle> {
 		let mut queues = self.pubsub.queues.lock().expect("not poisoned");
 		if let Some(queue) = queues.get(&node).filter(|q| !q.sender.is_closed()) {
-			return Some((queue.sender.clone(), queue.room.clone()));
+			let (sender, room, slow) =
+				(queue.sender.clone(), queue.room.clone(), queue.slow.clone());
+			return Some(QueueHandle { sender, room, slow });
 		}
 		if queues.len() >= MAX_NODE_QUEUES {
 			queues.retain(|_, queue| !queue.sender.is_closed());
@@ -681,22 +793,32 @@ impl Shared {
 		}
 		let (sender, receiver) = mpsc::channel(NODE_QUEUE_MESSAGES);
 		let room = Arc::new(Semaphore::new(NODE_QUEUE_BYTES));
+		let slow = Arc::new(watch::Sender::new(false));
 		let id = self.pubsub.next_queue.fetch_add(1, Ordering::Relaxed);
-		queues.insert(node, NodeQueue { id, sender: sender.clone(), room: room.clone() });
-		tokio::spawn(drain_node_queue(Arc::downgrade(self), node, id, receiver));
-		Some((sender, room))
+		let queue = QueueHandle { sender, room, slow };
+		let (sender, room, slow) = (queue.sender.clone(), queue.room.clone(), queue.slow.clone());
+		queues.insert(node, NodeQueue { id, sender, room, slow });
+		tokio::spawn(drain_node_queue(Arc::downgrade(self), node, id, receiver, queue.clone()));
+		Some(queue)
 	}
 
-	/// Waits until everything queued for `node` so far is sent.
+	/// Waits until everything queued for `node` so far is sent, or until `node` is slow (what
+	/// waits for it then goes at its pace, or is dropped).
 	async fn flush_node_queue(&self, node: PeerId) {
-		let sender = {
+		let queue = {
 			let queues = self.pubsub.queues.lock().expect("not poisoned");
-			queues.get(&node).map(|queue| queue.sender.clone())
+			queues.get(&node).map(|queue| (queue.sender.clone(), queue.slow.subscribe()))
 		};
-		let Some(sender) = sender else { return };
-		let (flushed, done) = oneshot::channel();
-		if sender.send(Outgoing::Flushed(flushed)).await.is_ok() {
-			let _ = done.await;
+		let Some((sender, mut slow)) = queue else { return };
+		let flushed = async {
+			let (flushed, done) = oneshot::channel();
+			if sender.send(Outgoing::Flushed(flushed)).await.is_ok() {
+				let _ = done.await;
+			}
+		};
+		tokio::select! {
+			() = flushed => {}
+			_ = slow.wait_for(|slow| *slow) => {}
 		}
 	}
 
@@ -726,38 +848,42 @@ impl Shared {
 	}
 
 	/// **The seam out**, core: sends `records` (each from
-	/// [`publications::encode_record`]) to `node` as one batch, one way: `Ok` once its link
-	/// took it (nothing answers a core batch, and the link's writer batches what queues behind
-	/// it); the caller counts an `Err` as the batch dropped. It waits for room in the link
-	/// (at most [`CORE_STALL`]; not at all while `stalled`, which it keeps: a node that reads
-	/// nothing loses what is meant for it instead of holding back publishers).
+	/// [`publications::encode_record`], with the node's groups) to `node` as one batch, one
+	/// way: `Ok` once its link took it (nothing answers a core batch, and the link's writer
+	/// batches what queues behind it); the caller counts an `Err` as the batch dropped. Opening
+	/// the link and waiting for room in it take at most `patience` together: a node that reads
+	/// nothing, or never answers the link's opening, loses what is meant for it instead of
+	/// holding back its queue for long.
 	pub(super) async fn send_core_batch(
 		&self,
 		node: PeerId,
-		records: &[Bytes],
-		stalled: &mut bool,
+		records: &[(Bytes, Bytes)],
+		patience: Duration,
 	) -> Result<(), MicroError> {
 		let unreachable = |detail: String| MicroError::new(BROKER_SERVICE, 503, detail);
-		let link =
-			self.links.to(node).await.map_err(|e| unreachable(format!("node {node}: {e}")))?;
-		// At the pace `node` reads: the link's buffer stays bounded (one batch waits while
-		// another is written), and the node's send queue holds back a publisher faster than
-		// that.
-		let patience = if *stalled { Duration::ZERO } else { CORE_STALL };
-		*stalled = tokio::time::timeout(patience, link.room(MAX_BATCH_BYTES)).await.is_err();
-		if *stalled {
-			return Err(unreachable(format!("node {node} reads nothing: its link is full")));
-		}
+		let ready = async {
+			let link =
+				self.links.to(node).await.map_err(|e| unreachable(format!("node {node}: {e}")))?;
+			// At the pace `node` reads: the link's buffer stays bounded (one batch waits while
+			// another is written).
+			link.room(MAX_BATCH_BYTES).await;
+			Ok(link)
+		};
+		let link = tokio::time::timeout(patience, ready).await.map_err(|_| {
+			unreachable(format!("node {node} took over {patience:?} to open its link or read"))
+		})??;
 		link.send(|buffer| publications::put_batch(buffer, records))
 			.map_err(|e| unreachable(format!("node {node}: {e}")))
 	}
 
 	/// **The seam in**, core: hands each publication of the core batch `frame` from `from` to
-	/// this node's live subscribers (never stored), its `Micro-Publisher` set to `from`;
-	/// returns how many. A malformed or oversize record, or one on a topic the admission check
-	/// refuses `from` (403), is refused with the rest of the batch (those before it were
-	/// delivered).
-	pub(super) fn receive_core_batch(
+	/// this node's live subscribers (never stored), its `Micro-Publisher` set to `from`, and its
+	/// queue groups' members here if it names their groups; returns how many. A record refused
+	/// (over the limits, or on a topic the admission check refuses `from`, 403) is skipped and
+	/// counted, the rest delivered, and the first refusal returned; a malformed frame ends
+	/// there (those before it were delivered). Records on a topic nobody here subscribes to
+	/// cost no more than reading them, and it yields every [`RECORDS_PER_POLL`] records.
+	pub(super) async fn receive_core_batch(
 		&self,
 		from: PeerId,
 		frame: &[u8],
@@ -770,33 +896,58 @@ impl Shared {
 			queue_nodes: HashMap::new(),
 			unnamed_groups_here: false,
 		};
-		// The last topic admitted: a batch mostly repeats its topics.
-		let mut admitted = String::new();
-		let mut delivered = 0;
+		// The last topic read, whether `from` is admitted on it, and whether anyone listens
+		// here: a batch mostly repeats its topics.
+		let (mut last, mut admitted, mut listened) = (String::new(), false, false);
+		let (mut delivered, mut refused, mut read) = (0, 0, 0usize);
+		let mut first_refusal = None;
 		while let Some(record) = batch.next_record() {
-			let record = record?;
-			if admitted != record.topic {
-				// As for durable ones: a stranger cannot fill its subscribers' channels.
-				if !self.config.admission.admits(&from, record.topic, None) {
-					return Err(MicroError::new(
-						BROKER_SERVICE,
-						403,
-						format!(
-							"this node does not take publications on `{}` from {from}",
-							record.topic
-						),
-					));
+			read += 1;
+			if read % RECORDS_PER_POLL == 0 {
+				tokio::task::yield_now().await;
+			}
+			let record = match record {
+				Ok(record) => record,
+				Err(refusal) => {
+					refused += 1;
+					first_refusal.get_or_insert(refusal.into_error());
+					continue;
 				}
-				admitted.clear();
-				admitted.push_str(record.topic);
+			};
+			if last != record.topic {
+				last.clear();
+				last.push_str(record.topic);
+				// As for durable ones: a stranger cannot fill its subscribers' channels.
+				admitted = self.config.admission.admits(&from, record.topic, None);
+				listened = self.broker.listens(record.topic);
+			}
+			if !admitted {
+				refused += 1;
+				first_refusal.get_or_insert_with(|| {
+					let detail = format!(
+						"this node does not take publications on `{}` from {from}",
+						record.topic
+					);
+					MicroError::new(BROKER_SERVICE, 403, detail)
+				});
+				continue;
+			}
+			if !listened {
+				continue;
 			}
 			let mut message = record.message();
 			message.set(header::PUBLISHER, &sender);
-			plan.queue_nodes = record.queue_nodes();
+			plan.queue_nodes.clear();
+			for group in record.groups() {
+				plan.queue_nodes.insert(group.to_owned(), plan.local.clone());
+			}
 			self.broker.deliver_core(record.topic, message, &plan);
 			delivered += 1;
 		}
-		Ok(delivered)
+		if refused > 0 {
+			self.pubsub.refused.fetch_add(refused as u64, Ordering::Relaxed);
+		}
+		first_refusal.map_or(Ok(delivered), Err)
 	}
 
 	/// **The seam in**: takes the publications another node sent (`bytes`, an encoded
@@ -958,14 +1109,22 @@ impl Driver {
 /// size) and sends it as one batch, one batch in flight at a time, so messages keep their order
 /// and batches grow when publishes come faster than sends. It ends when the peer is gone, or
 /// after [`QUEUE_IDLE`] without messages (sending what came meanwhile first).
+///
+/// It tells whether the node is slow (`handle.slow`): after a batch that could not be sent, or
+/// waited over [`SLOW_BATCH`] with the queue half full or more; no longer once a batch goes
+/// without such a wait. A batch that could not be sent within [`CORE_STALL`] makes the next
+/// ones not wait at all for a while (they go if the link has room, else are dropped), so a
+/// node that reads nothing loses what is meant for it at once.
 async fn drain_node_queue(
 	shared: Weak<Shared>,
 	node: PeerId,
 	id: u64,
 	mut queue: mpsc::Receiver<Outgoing>,
+	handle: QueueHandle,
 ) {
 	let mut closing = false;
-	let mut stalled = false;
+	// Until when batches do not wait, the node having read nothing for `CORE_STALL`.
+	let mut stalled_until: Option<Instant> = None;
 	let mut carried: Option<Outgoing> = None;
 	loop {
 		let first = match carried.take() {
@@ -994,16 +1153,16 @@ async fn drain_node_queue(
 		let mut item = Some(first);
 		while let Some(next) = item.take() {
 			match next {
-				Outgoing::Publication(record, permit) => {
-					let len = record.len();
+				Outgoing::Publication(record, groups, permit) => {
+					let len = record.len() + groups.len();
 					if !records.is_empty()
 						&& (size + len > max_bytes || records.len() >= MAX_BATCH_MESSAGES)
 					{
-						carried = Some(Outgoing::Publication(record, permit));
+						carried = Some(Outgoing::Publication(record, groups, permit));
 						break;
 					}
 					size += len;
-					records.push(record);
+					records.push((record, groups));
 					permits.push(permit);
 				}
 				Outgoing::Flushed(done) => flushed.push(done),
@@ -1012,9 +1171,28 @@ async fn drain_node_queue(
 		}
 		if !records.is_empty() {
 			let count = records.len();
-			if let Err(error) = shared.send_core_batch(node, &records, &mut stalled).await {
+			let started = Instant::now();
+			let patience = match stalled_until {
+				Some(until) if started < until => Duration::ZERO,
+				_ => CORE_STALL,
+			};
+			let sent = shared.send_core_batch(node, &records, patience).await;
+			let half_full = handle.room.available_permits() < NODE_QUEUE_BYTES / 2
+				|| handle.sender.capacity() < NODE_QUEUE_MESSAGES / 2;
+			let slow = match &sent {
+				Ok(()) => started.elapsed() > SLOW_BATCH && half_full,
+				Err(_) => true,
+			};
+			handle.slow.send_if_modified(|was| std::mem::replace(was, slow) != slow);
+			if let Err(error) = sent {
 				log::debug!(target: "mucp", "{count} core messages for {node} dropped: {error}");
 				shared.broker.count_core_dropped(count);
+				shared.pubsub.slow_dropped.fetch_add(count as u64, Ordering::Relaxed);
+				if patience > Duration::ZERO {
+					stalled_until = Some(Instant::now() + CORE_STALL);
+				}
+			} else {
+				stalled_until = None;
 			}
 		}
 		drop(permits);
@@ -1206,11 +1384,15 @@ mod tests {
 		let mut subscription = peer.subscribe("news", None).unwrap();
 		let record = |id: &str| {
 			let message = Message::publish(id, "news", "{}").with(header::PUBLISHER, "forged");
-			publications::encode_record(&message, "news", &HashMap::new()).unwrap()
+			let limits = crate::protocol::Limits::default();
+			(
+				publications::encode_record(&message, "news", &limits).unwrap(),
+				publications::NO_GROUPS,
+			)
 		};
 		let mut frame = bytes::BytesMut::new();
 		publications::put_batch(&mut frame, &[record("m-1"), record("m-2")]);
-		assert_eq!(peer.shared.receive_core_batch(friend, &frame).unwrap(), 2);
+		assert_eq!(peer.shared.receive_core_batch(friend, &frame).await.unwrap(), 2);
 		let got = drain(&mut subscription);
 		assert_eq!(ids(&got), ["m-1", "m-2"]);
 		for delivery in &got {
@@ -1220,11 +1402,215 @@ mod tests {
 			assert_eq!(delivery.message.header(header::CONTENT_TYPE), Some("application/json"));
 		}
 		// A stranger's batch is refused; a friend's broken one from where it breaks.
-		assert_eq!(peer.shared.receive_core_batch(stranger, &frame).unwrap_err().code, 403);
-		let broken = peer.shared.receive_core_batch(friend, &frame[..frame.len() - 1]);
+		assert_eq!(peer.shared.receive_core_batch(stranger, &frame).await.unwrap_err().code, 403);
+		let broken = peer.shared.receive_core_batch(friend, &frame[..frame.len() - 1]).await;
 		assert_eq!(broken.unwrap_err().code, 400);
 		assert_eq!(ids(&drain(&mut subscription)), ["m-1"], "only the record before the break");
 		assert_eq!((peer.shared.broker.stored_len(), peer.core_dropped()), (0, 0));
+	}
+
+	/// What a node at the far end of a link receives: each core batch's records, as (topic,
+	/// id, groups).
+	type Received = Arc<Mutex<Vec<(String, String, Vec<String>)>>>;
+
+	struct FarNode(Received);
+
+	impl crate::link::Responder for FarNode {
+		fn respond(&self, _: PeerId, _: Bytes) -> futures::future::BoxFuture<'static, Bytes> {
+			Box::pin(async { Bytes::new() })
+		}
+		fn refuse(&self, _: PeerId, _: &Bytes, _: usize) -> Bytes {
+			Bytes::new()
+		}
+		fn receive(&self, _: PeerId, frame: Bytes) -> futures::future::BoxFuture<'static, ()> {
+			let limits = crate::protocol::Limits::default();
+			let mut batch = publications::Batch::read(&frame, &limits).unwrap();
+			let mut received = self.0.lock().unwrap();
+			while let Some(record) = batch.next_record() {
+				let record = record.unwrap();
+				let groups = record.groups().map(str::to_owned).collect();
+				received.push((record.topic.to_owned(), record.id.to_owned(), groups));
+			}
+			Box::pin(async {})
+		}
+	}
+
+	/// `node`, listening to `topic`, reached from `peer` over an in-memory link that it reads
+	/// as fast as it comes.
+	fn far_node(peer: &Peer, node: PeerId, topic: &str) -> Received {
+		let max_frame = peer.shared.config.limits.max_frame;
+		let (near, far, _) = crate::link::tests::pipe(64 << 10);
+		peer.shared.links.insert(node, Arc::new(crate::link::Link::open(near, max_frame)));
+		let received = Received::default();
+		let responder = Arc::new(FarNode(received.clone()));
+		let budget = crate::link::Budget::new(1 << 16);
+		let pending = futures::future::pending();
+		tokio::spawn(crate::link::serve(far, peer.id(), responder, budget, max_frame, pending));
+		let channel = crate::transport::topic_channel(topic).hash();
+		peer.shared.pubsub.interest.lock().unwrap().subscribed(node, &channel);
+		received
+	}
+
+	/// `node`, listening to `topic`, reached from `peer` over an in-memory link whose far end
+	/// reads `chunk` bytes every `every` (never, if `None`).
+	fn slow_node(peer: &Peer, node: PeerId, topic: &str, chunk: usize, every: Option<Duration>) {
+		let max_frame = peer.shared.config.limits.max_frame;
+		let (near, mut far, _) = crate::link::tests::pipe(64 << 10);
+		peer.shared.links.insert(node, Arc::new(crate::link::Link::open(near, max_frame)));
+		tokio::spawn(async move {
+			use futures::AsyncReadExt;
+			let mut buffer = vec![0; chunk];
+			loop {
+				match every {
+					Some(every) => tokio::time::sleep(every).await,
+					None => futures::future::pending().await,
+				}
+				if far.read(&mut buffer).await.unwrap_or(0) == 0 {
+					return;
+				}
+			}
+		});
+		let channel = crate::transport::topic_channel(topic).hash();
+		peer.shared.pubsub.interest.lock().unwrap().subscribed(node, &channel);
+	}
+
+	/// Polls until `received` holds `count` records.
+	async fn wait_for(received: &Received, count: usize) {
+		let deadline = std::time::Instant::now() + Duration::from_secs(30);
+		while received.lock().unwrap().len() < count {
+			let got = received.lock().unwrap().len();
+			assert!(std::time::Instant::now() < deadline, "{got} of {count} received");
+			tokio::time::sleep(Duration::from_millis(10)).await;
+		}
+	}
+
+	#[tokio::test]
+	async fn a_strangers_many_or_huge_queue_groups_stop_no_core_message_to_others() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let (honest, hostile) = (PeerId::random(), PeerId::random());
+		let honest_received = far_node(&peer, honest, "news");
+		let hostile_received = far_node(&peer, hostile, "news");
+		{
+			let mut interest = peer.shared.pubsub.interest.lock().unwrap();
+			let marker = |group: &str| crate::transport::queue_marker("news", group).hash();
+			interest.subscribed(hostile, &marker(&"g".repeat(70_000)));
+			for n in 0..=publications::MAX_GROUPS {
+				interest.subscribed(hostile, &marker(&format!("g{n}")));
+			}
+		}
+		let refused =
+			1 + publications::MAX_GROUPS + 1 - super::super::interest::MAX_GROUPS_PER_NODE;
+		assert_eq!(peer.queue_groups_refused(), refused as u64);
+		let options = PublishOptions { delivery: DeliveryMode::Core };
+		let message = Message::publish("m-1", "news", "{}");
+		assert_eq!(peer.publish_with(message, options).await.unwrap(), Published::Delivered(2));
+		wait_for(&honest_received, 1).await;
+		wait_for(&hostile_received, 1).await;
+		let honest_got = honest_received.lock().unwrap().clone();
+		assert_eq!(honest_got, [("news".into(), "m-1".into(), Vec::new())], "no group of another");
+		let hostile_got = hostile_received.lock().unwrap().clone();
+		assert_eq!(hostile_got[0].2.len(), super::super::interest::MAX_GROUPS_PER_NODE);
+		assert_eq!(peer.core_dropped(), 0);
+	}
+
+	#[tokio::test]
+	async fn a_refused_record_is_skipped_and_the_rest_of_its_batch_delivered() {
+		let dir = tempfile::tempdir().unwrap();
+		let friend = PeerId::random();
+		let mut config = super::super::PeerConfig::new(dir.path().join("broker.redb"));
+		config.admission = crate::broker::Admission::new(|_, topic, _| topic != "secret");
+		let peer = Peer::start(config).await.unwrap();
+		let mut subscription = peer.subscribe("news", None).unwrap();
+		let _secret = peer.subscribe("secret", None).unwrap();
+		let limits = crate::protocol::Limits::default();
+		let record = |topic: &str, id: &str| {
+			let message = Message::publish(id, topic, "{}").with("Bad-Name", "x");
+			let record = publications::encode_record(&message, topic, &limits).unwrap();
+			(record, publications::NO_GROUPS)
+		};
+		let mut bad = record("news", "m-2").0.to_vec();
+		let at = bad.windows(8).position(|w| w == b"Bad-Name").unwrap();
+		bad[at + 3] = b' ';
+		let records = [
+			record("secret", "s-1"),
+			record("news", "m-1"),
+			(Bytes::from(bad), publications::NO_GROUPS),
+			record("news", "m-3"),
+		];
+		let mut frame = bytes::BytesMut::new();
+		publications::put_batch(&mut frame, &records);
+		let error = peer.shared.receive_core_batch(friend, &frame).await.unwrap_err();
+		assert_eq!(error.code, 403, "the first refusal: {}", error.detail);
+		assert_eq!(ids(&drain(&mut subscription)), ["m-1", "m-3"], "the rest delivered");
+		assert_eq!(peer.core_refused(), 2);
+		assert_eq!(peer.core_dropped(), 0);
+	}
+
+	#[tokio::test]
+	async fn queue_turns_forget_groups_that_went_away() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		let channel = crate::transport::topic_channel("news").hash();
+		let turns = |peer: &Peer| {
+			let turns = peer.shared.queue_turns.lock().unwrap();
+			turns.get("news").map_or(0, HashMap::len)
+		};
+		for round in 0..100 {
+			let node = PeerId::random();
+			{
+				let mut interest = peer.shared.pubsub.interest.lock().unwrap();
+				interest.subscribed(node, &channel);
+				for n in 0..100 {
+					let marker = crate::transport::queue_marker("news", &format!("{round}-{n}"));
+					interest.subscribed(node, &marker.hash());
+				}
+			}
+			peer.publish_core("news", "{}").await.unwrap();
+			assert!(turns(&peer) <= super::super::interest::MAX_GROUPS_PER_NODE, "round {round}");
+			peer.shared.pubsub.interest.lock().unwrap().forget(&node);
+		}
+		// A listener without groups: the topic's turns go.
+		peer.shared.pubsub.interest.lock().unwrap().subscribed(PeerId::random(), &channel);
+		peer.publish_core("news", "{}").await.unwrap();
+		assert!(!peer.shared.queue_turns.lock().unwrap().contains_key("news"));
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn a_slow_or_silent_node_holds_back_no_publisher_nor_the_other_nodes() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let nodes = [PeerId::random(), PeerId::random(), PeerId::random()];
+		let fast = far_node(&peer, nodes[0], "news");
+		// Reads a batch's worth in under a second (never stalled), far slower than published.
+		slow_node(&peer, nodes[1], "news", 64 << 10, Some(Duration::from_millis(225)));
+		slow_node(&peer, nodes[2], "news", 0, None);
+		// The swarm's task rebuilds the interest map from gossipsub now and then: they stay.
+		let channel = crate::transport::topic_channel("news").hash();
+		let listen = || {
+			let mut interest = peer.shared.pubsub.interest.lock().unwrap();
+			nodes.iter().for_each(|node| drop(interest.subscribed(*node, &channel)));
+		};
+		let options = PublishOptions { delivery: DeliveryMode::Core };
+		let mut publisher = peer.publisher("news", options).unwrap();
+		let count = 20_000;
+		let body = vec![b'7'; 1024];
+		let publishing = async {
+			for _ in 0..count {
+				listen();
+				// Delivered to the nodes whose queues took it, which the slow ones' may not.
+				let sent = publisher.send(body.clone()).await;
+				assert!(matches!(sent, Ok(Published::Delivered(_))), "{sent:?}");
+			}
+			publisher.flush().await.unwrap();
+		};
+		// At the slow node's pace this takes a minute.
+		let held = tokio::time::timeout(Duration::from_secs(20), publishing).await;
+		assert!(held.is_ok(), "the publisher was held back");
+		wait_for(&fast, count).await;
+		assert_eq!(fast.lock().unwrap().len(), count, "the fast node gets every one");
+		assert!(peer.core_dropped_for_slow_nodes() > 0);
+		assert!(peer.core_dropped() >= peer.core_dropped_for_slow_nodes());
 	}
 
 	#[tokio::test]
