@@ -402,7 +402,12 @@ impl Peer {
 		let activity = swarm.behaviour().strangers.activity();
 		let links = Links::new(control.clone(), config.limits.max_frame);
 		let (commands, receiver) = mpsc::unbounded_channel();
-		let pubsub = pubsub::Pubsub::new(local, config.broker.max_topics, commands.downgrade());
+		let pubsub = pubsub::Pubsub::new(
+			local,
+			config.broker.max_topics,
+			config.admission.clone(),
+			commands.downgrade(),
+		);
 		let shared = Arc::new(Shared {
 			local,
 			selector: Mutex::new(Selector::new(config.selector)),

@@ -418,8 +418,9 @@ impl Peer {
 		self.shared.pubsub.slow_dropped.load(Ordering::Relaxed)
 	}
 
-	/// How many queue group memberships other nodes advertised were ignored (a name over
-	/// 255 bytes, or too many groups on a topic: see `peer/interest.rs`).
+	/// How many queue group memberships admitted nodes advertised were ignored (a name over
+	/// 255 bytes, or too many groups of one node on a topic), or are left out of core
+	/// publications (no slot left on their topic): see `peer/interest.rs`.
 	pub fn queue_groups_refused(&self) -> u64 {
 		self.shared.pubsub.interest.lock().expect("not poisoned").refused()
 	}
@@ -451,15 +452,17 @@ pub(super) struct Pubsub {
 
 impl Pubsub {
 	/// The state of node `local`, which sends the swarm's task `commands`; it keeps at most
-	/// `max_topics` topics and groups per other node in its interest map.
+	/// `max_topics` topics and groups per other node in its interest map, and only the queue
+	/// group memberships `admission` admits.
 	pub(super) fn new(
 		local: PeerId,
 		max_topics: usize,
+		admission: crate::broker::Admission,
 		commands: mpsc::WeakUnboundedSender<Command>,
 	) -> Self {
 		Self {
 			local: local.to_string(),
-			interest: Mutex::new(Interest::new(max_topics)),
+			interest: Mutex::new(Interest::new(max_topics, admission)),
 			queues: Mutex::new(HashMap::new()),
 			next_queue: AtomicU64::new(0),
 			outbox_asked: AtomicBool::new(false),
@@ -562,7 +565,7 @@ impl Shared {
 	/// Queues durable `message` for the store's next commit, with its rows for the admitted
 	/// nodes that listen; returns the commit and whether it goes to other nodes.
 	fn publish_durable(&self, topic: &str, message: Message) -> Result<(Commit, bool), MicroError> {
-		let (mut plan, listeners) = self.plan(topic);
+		let (mut plan, listeners) = self.plan(topic, true);
 		plan.nodes = listeners.iter().map(|peer| self.ids.name(peer).to_string()).collect();
 		let to_others = !plan.nodes.is_empty();
 		let commit = self
@@ -599,7 +602,7 @@ impl Shared {
 		mut room: Room<'_>,
 	) -> Result<Published, MicroError> {
 		publications::check_message(&message, topic, &self.config.limits)?;
-		let (plan, nodes) = self.plan(topic);
+		let (plan, nodes) = self.plan(topic, false);
 		let record = match nodes.is_empty() {
 			true => None,
 			false => Some(publications::encode_record(&message, topic, &self.config.limits)?),
@@ -643,8 +646,10 @@ impl Shared {
 	/// Where a message published to `topic` now goes (see the module's documentation): the
 	/// admitted nodes that listen (returned beside the plan, whose `nodes` a durable publish
 	/// fills in), and for each queue group the node whose members get it. Reads the interest
-	/// map; never waits on the swarm's task.
-	fn plan(&self, topic: &str) -> (Plan, Vec<PeerId>) {
+	/// map; never waits on the swarm's task. A `durable` publish serves the groups without a
+	/// slot too (see `peer/interest.rs`): none of its messages is acknowledged for a group it
+	/// never reached.
+	fn plan(&self, topic: &str, durable: bool) -> (Plan, Vec<PeerId>) {
 		let admission = &self.config.admission;
 		let remote = self.pubsub.interest.lock().expect("not poisoned").listeners(topic);
 		let Some(remote) = remote else {
@@ -654,6 +659,9 @@ impl Shared {
 		};
 		let (_, local_groups) = self.broker.interest(topic);
 		let mut remote_groups = remote.groups;
+		if durable {
+			remote_groups.extend(remote.overflow);
+		}
 		for (group, peers) in remote_groups.iter_mut() {
 			peers.retain(|peer| admission.admits(peer, topic, Some(group)));
 		}
@@ -1512,6 +1520,54 @@ mod tests {
 		let hostile_got = hostile_received.lock().unwrap().clone();
 		assert_eq!(hostile_got[0].2.len(), super::super::interest::MAX_GROUPS_PER_NODE);
 		assert_eq!(peer.core_dropped(), 0);
+	}
+
+	#[tokio::test]
+	async fn a_durable_message_reaches_a_queue_group_that_came_when_its_topic_was_full() {
+		use super::super::interest::{MAX_GROUPS_PER_NODE, MAX_GROUPS_PER_TOPIC};
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let honest = PeerId::random();
+		let honest_received = far_node(&peer, honest, "news");
+		let hostile: Vec<PeerId> =
+			(0..MAX_GROUPS_PER_TOPIC / MAX_GROUPS_PER_NODE).map(|_| PeerId::random()).collect();
+		// Other nodes took every slot on `news` before the honest node's group came. (Made
+		// again right before each publish, with no wait between: the swarm's task rebuilds the
+		// map from gossipsub, which knows none of them, when it first runs.)
+		let subscribe = || {
+			let mut interest = peer.shared.pubsub.interest.lock().unwrap();
+			let marker = |group: &str| crate::transport::queue_marker("news", group).hash();
+			for node in &hostile {
+				for n in 0..MAX_GROUPS_PER_NODE {
+					interest.subscribed(*node, &marker(&format!("j{node}-{n}")));
+				}
+			}
+			interest.subscribed(honest, &crate::transport::topic_channel("news").hash());
+			interest.subscribed(honest, &marker("workers"));
+			let news = interest.listeners("news").unwrap();
+			assert_eq!(news.overflow["workers"], vec![honest], "no slot left for it");
+		};
+		// A durable message names the honest node for `workers`: its members get it there, so
+		// its acknowledgement is true.
+		subscribe();
+		let durable = PublishOptions { delivery: DeliveryMode::Durable };
+		let message = Message::publish("m-1", "news", "{}");
+		assert_eq!(peer.publish_with(message, durable).await.unwrap(), Published::Delivered(1));
+		// A core one leaves it out (at most once), counted.
+		subscribe();
+		assert!(peer.queue_groups_refused() >= 1);
+		let core = PublishOptions { delivery: DeliveryMode::Core };
+		let message = Message::publish("m-2", "news", "{}");
+		assert_eq!(peer.publish_with(message, core).await.unwrap(), Published::Delivered(1));
+		wait_for(&honest_received, 1).await;
+		let got = honest_received.lock().unwrap().clone();
+		assert_eq!(got, [("news".into(), "m-2".into(), Vec::new())], "core: left out");
+		let due = peer.shared.broker.outbox_due(None, &|_| false, usize::MAX, SystemTime::now());
+		let name = honest.to_string();
+		let rows = &due.iter().find(|(node, _)| *node == name).expect("a row for the node").1;
+		assert_eq!(rows.len(), 1);
+		let publication = Publication::decode(rows[0].1.as_slice()).unwrap();
+		assert_eq!(publication.queue_nodes.get("workers"), Some(&name));
 	}
 
 	#[tokio::test]
