@@ -99,7 +99,7 @@ use crate::{
 
 use super::{
 	driver::{Command, Driver},
-	interest::Interest,
+	interest::{Interest, MAX_GROUPS_PER_NODE, MAX_GROUP_NAME},
 	publications, Peer, Shared,
 };
 
@@ -355,10 +355,30 @@ impl Peer {
 	}
 
 	/// Subscribes to `topic`, in queue group `queue` if given. Messages waiting in this node's
-	/// inbox come at once; those waiting on other nodes follow as they hear of it.
+	/// inbox come at once; those waiting on other nodes follow as they hear of it. Refuses
+	/// (413) a group other nodes would not take (see `peer/interest.rs`): a name over
+	/// [`MAX_GROUP_NAME`] bytes, or more than [`MAX_GROUPS_PER_NODE`] groups on one topic.
 	pub fn subscribe(&self, topic: &str, queue: Option<&str>) -> Result<Subscription, MicroError> {
 		if topic.is_empty() {
 			return Err(MicroError::bad_request(PROTOCOL, "empty topic"));
+		}
+		if let Some(queue) = queue {
+			if queue.len() > MAX_GROUP_NAME {
+				let detail = format!(
+					"queue group name of {} bytes: other nodes take at most {MAX_GROUP_NAME}",
+					queue.len()
+				);
+				return Err(MicroError::too_large(PROTOCOL, detail));
+			}
+			let (_, groups) = self.shared.broker.interest(topic);
+			if !groups.iter().any(|group| group == queue) && groups.len() >= MAX_GROUPS_PER_NODE {
+				let detail = format!(
+					"`{topic}` has {} queue groups on this node: other nodes take at most \
+					 {MAX_GROUPS_PER_NODE} of a node's groups on a topic",
+					groups.len()
+				);
+				return Err(MicroError::too_large(PROTOCOL, detail));
+			}
 		}
 		let subscription =
 			self.shared.broker.subscribe(topic, queue, SystemTime::now()).map_err(broker_error)?;
@@ -1304,6 +1324,26 @@ mod tests {
 		assert_eq!(peer.core_dropped(), 2);
 		assert_eq!(drain(&mut subscription).len(), 2);
 		assert_eq!(peer.shared.broker.stored_len(), 0, "nothing waits to be sent again");
+	}
+
+	#[tokio::test]
+	async fn a_queue_group_other_nodes_would_not_take_is_refused_at_subscribe() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		let error = peer.subscribe("news", Some(&"g".repeat(MAX_GROUP_NAME + 1))).err().unwrap();
+		assert_eq!(error.code, 413, "{}", error.detail);
+		let mut kept = vec![peer.subscribe("news", Some(&"g".repeat(MAX_GROUP_NAME))).unwrap()];
+		for n in 1..MAX_GROUPS_PER_NODE {
+			kept.push(peer.subscribe("news", Some(&format!("g{n}"))).unwrap());
+		}
+		let error = peer.subscribe("news", Some("one-too-many")).err().unwrap();
+		assert_eq!(error.code, 413, "{}", error.detail);
+		assert!(error.detail.contains("at most 64"), "{}", error.detail);
+		// Another member of a group it has, a plain subscriber, or another topic: taken.
+		assert!(peer.subscribe("news", Some("g1")).is_ok());
+		assert!(peer.subscribe("news", None).is_ok());
+		assert!(peer.subscribe("other", Some("one-too-many")).is_ok());
+		assert_eq!(peer.shared.broker.interest("news").1.len(), MAX_GROUPS_PER_NODE);
 	}
 
 	#[tokio::test]
