@@ -672,64 +672,105 @@ pub async fn serve<S>(
 	}
 }
 
+/// How long after a failed opening a link to the same peer is not opened again (callers get
+/// the failure at once).
+pub const OPEN_BACKOFF: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Opens a link to a peer.
+type Opener = dyn Fn(PeerId) -> BoxFuture<'static, Result<Arc<Link>, LinkError>> + Send + Sync;
+
+/// A link's opening as every caller shares it: the link, or the failure and when it came.
+type Opening =
+	futures::future::Shared<BoxFuture<'static, Result<Arc<Link>, (LinkError, std::time::Instant)>>>;
+
 /// The outbound links of one peer, one per remote peer, opened on first use.
+///
+/// At most one opening per remote peer is in flight: it runs in its own task, and callers
+/// only wait for it, so a caller that gives up (a timeout) never cancels it, nor makes the
+/// next caller start another (each opening holds a request in the connection's queue until
+/// the remote peer answers or the stream's negotiation times out). A failed opening is kept
+/// for [`OPEN_BACKOFF`]: callers meanwhile get its failure without a new opening.
 pub struct Links {
-	control: libp2p_stream::Control,
-	max_payload: usize,
-	links: Mutex<HashMap<PeerId, Arc<tokio::sync::OnceCell<Arc<Link>>>>>,
+	opener: Arc<Opener>,
+	links: Mutex<HashMap<PeerId, Opening>>,
 }
 
 impl Links {
 	/// Links opened through `control`, taking responses of at most `max_payload` bytes.
 	pub fn new(control: libp2p_stream::Control, max_payload: usize) -> Self {
-		Self { control, max_payload, links: Mutex::new(HashMap::new()) }
-	}
-
-	/// The open link to `peer`, opened now if there is none (or the last one closed).
-	/// Concurrent callers share one opening.
-	pub async fn to(&self, peer: PeerId) -> Result<Arc<Link>, LinkError> {
-		let cell = {
-			let mut links = self.links.lock().expect("not poisoned");
-			if links.get(&peer).and_then(|cell| cell.get()).is_some_and(|link| link.is_closed()) {
-				links.remove(&peer);
-			}
-			links.entry(peer).or_default().clone()
-		};
-		let opened = cell
-			.get_or_try_init(|| async {
-				let stream = self
-					.control
-					.clone()
+		Self::with_opener(Arc::new(move |peer| {
+			let mut control = control.clone();
+			Box::pin(async move {
+				let stream = control
 					.open_stream(peer, LINK_PROTOCOL)
 					.await
 					.map_err(|e| LinkError::Closed(format!("opening a link to {peer}: {e}")))?;
-				Ok::<_, LinkError>(Arc::new(Link::open(stream, self.max_payload)))
+				Ok(Arc::new(Link::open(stream, max_payload)))
 			})
-			.await;
-		match opened {
-			Ok(link) => Ok(link.clone()),
-			Err(error) => {
-				// A failed opening is not kept: the next call tries again.
-				let mut links = self.links.lock().expect("not poisoned");
-				if links.get(&peer).is_some_and(|held| Arc::ptr_eq(held, &cell)) {
-					links.remove(&peer);
+		}))
+	}
+
+	/// Links opened by `opener`.
+	pub(crate) fn with_opener(opener: Arc<Opener>) -> Self {
+		Self { opener, links: Mutex::new(HashMap::new()) }
+	}
+
+	/// The open link to `peer`, opened now if there is none (or the last one closed), unless
+	/// the last opening failed less than [`OPEN_BACKOFF`] ago. Concurrent callers share one
+	/// opening, which goes on if they stop waiting.
+	pub async fn to(&self, peer: PeerId) -> Result<Arc<Link>, LinkError> {
+		let opening = {
+			let mut links = self.links.lock().expect("not poisoned");
+			let reusable = links.get(&peer).filter(|opening| match opening.peek() {
+				None => true,
+				Some(Ok(link)) => !link.is_closed(),
+				Some(Err((_, failed))) => failed.elapsed() < OPEN_BACKOFF,
+			});
+			match reusable {
+				Some(opening) => opening.clone(),
+				None => {
+					let opened = (self.opener)(peer);
+					let opened = tokio::spawn(async move {
+						opened.await.map_err(|error| (error, std::time::Instant::now()))
+					});
+					let opening: BoxFuture<'static, _> = Box::pin(async move {
+						opened.await.unwrap_or_else(|e| {
+							let error = format!("opening a link to {peer}: {e}");
+							Err((LinkError::Closed(error), std::time::Instant::now()))
+						})
+					});
+					let opening = futures::FutureExt::shared(opening);
+					links.insert(peer, opening.clone());
+					opening
 				}
-				Err(error)
 			}
+		};
+		opening.await.map_err(|(error, _)| error)
+	}
+
+	/// The open link to `peer` if there is one now: never opens one, nor waits.
+	pub fn ready(&self, peer: &PeerId) -> Option<Arc<Link>> {
+		let links = self.links.lock().expect("not poisoned");
+		match links.get(peer)?.peek() {
+			Some(Ok(link)) if !link.is_closed() => Some(link.clone()),
+			_ => None,
 		}
 	}
 
 	/// Takes `link` as the open link to `peer` (a test's link over an in-memory pipe).
 	#[cfg(test)]
 	pub(crate) fn insert(&self, peer: PeerId, link: Arc<Link>) {
-		let cell = Arc::new(tokio::sync::OnceCell::new_with(Some(link)));
-		self.links.lock().expect("not poisoned").insert(peer, cell);
+		let opening: BoxFuture<'static, _> = Box::pin(futures::future::ready(Ok(link)));
+		let opening = futures::FutureExt::shared(opening);
+		// Polled once, so that `peek` sees it.
+		let _ = futures::FutureExt::now_or_never(opening.clone());
+		self.links.lock().expect("not poisoned").insert(peer, opening);
 	}
 
 	/// Closes and forgets the link to `peer`, if any (it disconnected).
 	pub fn forget(&self, peer: &PeerId) {
-		if let Some(cell) = self.links.lock().expect("not poisoned").remove(peer) {
-			if let Some(link) = cell.get() {
+		if let Some(opening) = self.links.lock().expect("not poisoned").remove(peer) {
+			if let Some(Ok(link)) = opening.peek() {
 				link.close();
 			}
 		}
@@ -737,8 +778,8 @@ impl Links {
 
 	/// Closes every link.
 	pub fn close_all(&self) {
-		for (_, cell) in self.links.lock().expect("not poisoned").drain() {
-			if let Some(link) = cell.get() {
+		for (_, opening) in self.links.lock().expect("not poisoned").drain() {
+			if let Some(Ok(link)) = opening.peek() {
 				link.close();
 			}
 		}

@@ -368,3 +368,56 @@ async fn room_waits_while_the_peer_reads_nothing_and_comes_once_it_reads() {
 	link.close();
 	assert!(link.room(100_000).now_or_never().is_some(), "a closed link waits for nothing");
 }
+
+/// Links whose openings are counted and answered by `open`.
+fn counted_links(
+	open: impl Fn() -> BoxFuture<'static, Result<Arc<Link>, LinkError>> + Send + Sync + 'static,
+) -> (Links, Arc<AtomicUsize>) {
+	let started = Arc::new(AtomicUsize::new(0));
+	let counted = started.clone();
+	let links = Links::with_opener(Arc::new(move |_| {
+		counted.fetch_add(1, Ordering::SeqCst);
+		open()
+	}));
+	(links, started)
+}
+
+/// A peer that never answers a link's opening: callers that give up waiting (at once, or after
+/// a while) leave the one opening in flight, and start no other.
+#[tokio::test]
+async fn a_peer_has_at_most_one_link_opening_in_flight_whoever_gives_up_waiting() {
+	let (links, started) = counted_links(|| Box::pin(futures::future::pending()));
+	let peer = PeerId::random();
+	for _ in 0..1000 {
+		assert!(tokio::time::timeout(Duration::ZERO, links.to(peer)).await.is_err());
+	}
+	for _ in 0..5 {
+		let waited = tokio::time::timeout(Duration::from_millis(10), links.to(peer)).await;
+		assert!(waited.is_err());
+	}
+	assert!(links.ready(&peer).is_none(), "nothing open");
+	assert_eq!(started.load(Ordering::SeqCst), 1);
+}
+
+/// A failed opening is answered to every caller for [`OPEN_BACKOFF`], then tried again.
+#[tokio::test]
+async fn a_failed_link_opening_is_not_tried_again_before_its_backoff() {
+	let refused = || LinkError::Closed("refused".into());
+	let (links, started) = counted_links(move || Box::pin(async move { Err(refused()) }));
+	let peer = PeerId::random();
+	let first = std::time::Instant::now();
+	assert_eq!(links.to(peer).await.err(), Some(refused()));
+	for _ in 0..100 {
+		assert_eq!(links.to(peer).await.err(), Some(refused()));
+	}
+	if first.elapsed() < OPEN_BACKOFF {
+		assert_eq!(started.load(Ordering::SeqCst), 1);
+	}
+	let deadline = first + Duration::from_secs(10);
+	while started.load(Ordering::SeqCst) < 2 {
+		assert!(std::time::Instant::now() < deadline, "never tried again");
+		let _ = links.to(peer).await;
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+	assert!(first.elapsed() >= OPEN_BACKOFF);
+}

@@ -890,8 +890,18 @@ impl Shared {
 	) -> Result<(), MicroError> {
 		let unreachable = |detail: String| MicroError::new(BROKER_SERVICE, 503, detail);
 		let ready = async {
-			let link =
-				self.links.to(node).await.map_err(|e| unreachable(format!("node {node}: {e}")))?;
+			// Without patience, only a link already open: an opening is never started (nor
+			// waited for) per batch.
+			let link = match patience.is_zero() {
+				true => self.links.ready(&node).ok_or_else(|| {
+					unreachable(format!("node {node}: no link open, none opened now"))
+				})?,
+				false => self
+					.links
+					.to(node)
+					.await
+					.map_err(|e| unreachable(format!("node {node}: {e}")))?,
+			};
 			// At the pace `node` reads: the link's buffer stays bounded (one batch waits while
 			// another is written).
 			link.room(MAX_BATCH_BYTES).await;
