@@ -48,10 +48,11 @@ use futures::{
 use libp2p::{PeerId, StreamProtocol};
 use tokio::sync::{oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 
-/// The protocol links are opened with (2: core publications travel as compact batches,
-/// `peer/publications.rs`; a node of version 1 refuses the link's opening instead of losing
-/// them silently).
-pub const LINK_PROTOCOL: StreamProtocol = StreamProtocol::new("/micro/mucp/link/2");
+/// The protocol links are opened with. It stays `/1` across versions of what travels on it,
+/// so calls and durable deliveries keep flowing between old and new nodes: a core batch
+/// carries its own version byte (`peer/publications.rs`), and a receiver refuses, and counts,
+/// one of another version (a node before compact batches sent a MUCP message instead).
+pub const LINK_PROTOCOL: StreamProtocol = StreamProtocol::new("/micro/mucp/link/1");
 
 /// Bytes before a frame's payload: its length, kind and id.
 const FRAME_HEADER: usize = 4 + 1 + 8;

@@ -421,3 +421,10 @@ async fn a_failed_link_opening_is_not_tried_again_before_its_backoff() {
 	}
 	assert!(first.elapsed() >= OPEN_BACKOFF);
 }
+
+/// Nodes already deployed accept links only on `/micro/mucp/link/1`: a new id would fail every
+/// call and durable delivery between old and new nodes during an upgrade.
+#[test]
+fn the_link_protocol_is_the_one_deployed_nodes_accept() {
+	assert_eq!(LINK_PROTOCOL.as_ref(), "/micro/mucp/link/1");
+}

@@ -252,7 +252,10 @@ impl<'a> Batch<'a> {
 		let mut cursor = Cursor(frame);
 		let version = cursor.u8("the version")?;
 		if version != VERSION {
-			return Err(malformed(format_args!("version {version} (this node reads {VERSION})")));
+			return Err(malformed(format_args!(
+				"version {version} (this node reads {VERSION}; a node of an older version sends \
+				 another format)"
+			)));
 		}
 		let left = cursor.u32("the count")?;
 		Ok(Self { cursor, left, limits: *limits })
@@ -472,7 +475,11 @@ mod tests {
 		let mut wrong = frame;
 		wrong[0] = 1;
 		let error = read_all(&wrong, &Limits::default()).unwrap_err();
-		assert!(error.detail.contains("version 1 (this node reads 2)"), "{}", error.detail);
+		assert!(
+			error.detail.contains("version 1 (this node reads 2; a node of an older"),
+			"{}",
+			error.detail
+		);
 	}
 
 	#[test]

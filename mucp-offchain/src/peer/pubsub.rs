@@ -446,7 +446,8 @@ impl Peer {
 	}
 
 	/// How many core publications from other nodes were refused (each skipped, the rest of its
-	/// batch delivered): from a node not admitted on their topic, or over this node's limits.
+	/// batch delivered): from a node not admitted on their topic, or over this node's limits;
+	/// and whole core batches refused as unreadable (of another version: from an older node).
 	pub fn core_refused(&self) -> u64 {
 		self.shared.pubsub.refused.load(Ordering::Relaxed)
 	}
@@ -926,7 +927,11 @@ impl Shared {
 		from: PeerId,
 		frame: &[u8],
 	) -> Result<usize, MicroError> {
-		let mut batch = publications::Batch::read(frame, &self.config.limits)?;
+		// A batch of another version (an older node's format) is refused whole, and counted.
+		let mut batch =
+			publications::Batch::read(frame, &self.config.limits).inspect_err(|_| {
+				self.pubsub.refused.fetch_add(1, Ordering::Relaxed);
+			})?;
 		let sender = self.ids.name(&from);
 		let mut plan = Plan {
 			local: self.pubsub.local.clone(),
@@ -1465,6 +1470,29 @@ mod tests {
 		assert_eq!(broken.unwrap_err().code, 400);
 		assert_eq!(ids(&drain(&mut subscription)), ["m-1"], "only the record before the break");
 		assert_eq!((peer.shared.broker.stored_len(), peer.core_dropped()), (0, 0));
+	}
+
+	#[tokio::test]
+	async fn an_older_nodes_core_publications_are_refused_and_counted() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		let mut subscription = peer.subscribe("news", None).unwrap();
+		// What a node before compact batches sent on the same link: a MUCP message.
+		let publications = Publications {
+			publications: vec![Publication {
+				message: Some(Message::publish("m-1", "news", "{}").to_envelope()),
+				queue_nodes: HashMap::new(),
+			}],
+		};
+		let old =
+			Message::call("c-1", BROKER_SERVICE, BROKER_DELIVER, publications.encode_to_vec())
+				.with(header::DELIVERY, DeliveryMode::Core.as_str());
+		let error = peer.shared.receive_core_batch(PeerId::random(), &old.encode()).await;
+		let error = error.unwrap_err();
+		assert_eq!(error.code, 400);
+		assert!(error.detail.contains("this node reads 2"), "{}", error.detail);
+		assert_eq!(peer.core_refused(), 1);
+		assert!(drain(&mut subscription).is_empty());
 	}
 
 	/// What a node at the far end of a link receives: each core batch's records, as (topic,
