@@ -24,8 +24,8 @@
 //!   send queue is full or that cannot be reached loses it ([`Peer::core_dropped`] counts them).
 //!   Batches go to a node at the pace it reads; one that reads nothing for a second loses its
 //!   batches until it reads again, rather than holding back the publishers. A node is *slow*
-//!   (NATS's slow consumer) while a batch of its waited over [`SLOW_BATCH`] with its queue half
-//!   full, or could not be sent: a [`Publisher`] then never waits for room in its queue, and
+//!   (NATS's slow consumer) once a batch of its waited over [`SLOW_BATCH`] with its queue half
+//!   full, or could not be sent, until its queue has drained below half: a [`Publisher`] then never waits for room in its queue, and
 //!   waits for the others at most [`PUBLISH_PATIENCE`] per send all together; what a slow node
 //!   loses is counted ([`Peer::core_dropped_for_slow_nodes`]).
 //!   A subscriber's [`Subscription::ack`] of a core delivery succeeds and does nothing.
@@ -139,6 +139,10 @@ const CORE_STALL: Duration = Duration::from_secs(1);
 /// Longest a [`Publisher`]'s send waits for room in the send queues of nodes that are not
 /// slow, all together; a node still full then loses the message and is taken as slow.
 pub const PUBLISH_PATIENCE: Duration = Duration::from_millis(250);
+
+/// How long a [`Publisher`]'s send must have waited for one node itself before giving up on it
+/// makes that node slow.
+const OWN_WAIT: Duration = Duration::from_millis(50);
 
 /// A node whose core batch waited longer than this for room in its link, with its send queue
 /// half full or more, is slow: publishers drop what its queue cannot take instead of waiting.
@@ -793,8 +797,12 @@ impl Shared {
 					let outgoing = Outgoing::Publication(record, groups, permit);
 					queue.sender.send(outgoing).await.ok()
 				};
+				let waiting_since = Instant::now();
 				match tokio::time::timeout_at(*until, wait).await {
 					Ok(queued) => queued.is_some(),
+					// Slow only if it held the send back itself: a node whose turn came when
+					// others had spent the deadline just loses this message.
+					Err(_) if waiting_since.elapsed() < OWN_WAIT => false,
 					Err(_) => {
 						queue.slow.send_replace(true);
 						self.pubsub.slow_dropped.fetch_add(1, Ordering::Relaxed);
@@ -1155,7 +1163,7 @@ impl Driver {
 ///
 /// It tells whether the node is slow (`handle.slow`): after a batch that could not be sent, or
 /// waited over [`SLOW_BATCH`] with the queue half full or more; no longer once a batch goes
-/// without such a wait. A batch that could not be sent within [`CORE_STALL`] makes the next
+/// without such a wait *and* the queue has drained below half (see [`still_slow`]). A batch that could not be sent within [`CORE_STALL`] makes the next
 /// ones not wait at all for a while (they go if the link has room, else are dropped), so a
 /// node that reads nothing loses what is meant for it at once.
 async fn drain_node_queue(
@@ -1222,10 +1230,8 @@ async fn drain_node_queue(
 			let sent = shared.send_core_batch(node, &records, patience).await;
 			let half_full = handle.room.available_permits() < NODE_QUEUE_BYTES / 2
 				|| handle.sender.capacity() < NODE_QUEUE_MESSAGES / 2;
-			let slow = match &sent {
-				Ok(()) => started.elapsed() > SLOW_BATCH && half_full,
-				Err(_) => true,
-			};
+			let was = *handle.slow.borrow();
+			let slow = still_slow(was, sent.is_ok(), started.elapsed(), half_full);
 			handle.slow.send_if_modified(|was| std::mem::replace(was, slow) != slow);
 			if let Err(error) = sent {
 				log::debug!(target: "mucp", "{count} core messages for {node} dropped: {error}");
@@ -1243,6 +1249,15 @@ async fn drain_node_queue(
 			let _ = done.send(());
 		}
 	}
+}
+
+/// Whether a node is slow after one of its batches: it is if the batch could not be sent, or
+/// waited over [`SLOW_BATCH`] (`took`) with its queue `half_full` or more. A node that `was`
+/// slow stays so until its queue has drained below half: one fast batch (a reader that stalls
+/// and then reads a little at once) does not make publishers wait for it again while its queue
+/// is still full.
+fn still_slow(was: bool, sent: bool, took: Duration, half_full: bool) -> bool {
+	!sent || (half_full && (was || took > SLOW_BATCH))
 }
 
 /// The [`MicroError`] a broker error is told to callers as.
@@ -1470,6 +1485,46 @@ mod tests {
 		assert_eq!(broken.unwrap_err().code, 400);
 		assert_eq!(ids(&drain(&mut subscription)), ["m-1"], "only the record before the break");
 		assert_eq!((peer.shared.broker.stored_len(), peer.core_dropped()), (0, 0));
+	}
+
+	#[tokio::test]
+	async fn a_node_is_taken_as_slow_only_for_its_own_wait() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		let node = PeerId::random();
+		let _received = far_node(&peer, node, "news");
+		let queue = peer.shared.node_queue(node).unwrap();
+		// Its queue is full for a moment (the publisher outran its link).
+		let held = queue.room.clone().try_acquire_many_owned(NODE_QUEUE_BYTES as u32).unwrap();
+		let message = Message::publish("m-1", "news", "{}");
+		let limits = crate::protocol::Limits::default();
+		let record = publications::encode_record(&message, "news", &limits).unwrap();
+		let mut nodes = HashSet::new();
+		// Another node spent the send's deadline: this one loses the message, not its standing.
+		let mut spent = Room::Wait(&mut nodes, Instant::now());
+		let groups = publications::NO_GROUPS;
+		assert!(!peer.shared.queue_core(node, record.clone(), groups.clone(), &mut spent).await);
+		assert!(!*queue.slow.borrow(), "not slow: it held nobody back");
+		assert_eq!(peer.core_dropped_for_slow_nodes(), 0);
+		// It held the send back itself for the whole patience: slow.
+		let mut waited = Room::Wait(&mut nodes, Instant::now() + PUBLISH_PATIENCE);
+		assert!(!peer.shared.queue_core(node, record, groups, &mut waited).await);
+		assert!(*queue.slow.borrow());
+		assert_eq!(peer.core_dropped_for_slow_nodes(), 1);
+		drop(held);
+	}
+
+	#[test]
+	fn a_slow_node_stays_slow_until_its_queue_drains_below_half() {
+		let (fast, long) = (Duration::from_millis(1), SLOW_BATCH + Duration::from_millis(1));
+		assert!(still_slow(false, false, fast, false), "a batch not sent");
+		assert!(still_slow(false, true, long, true), "a long wait with the queue half full");
+		assert!(!still_slow(false, true, long, false), "a long wait, the queue nearly empty");
+		assert!(!still_slow(false, true, fast, true), "a fast batch: the publisher outruns it");
+		// Slow, then one fast batch while its queue is still half full: still slow.
+		assert!(still_slow(true, true, fast, true));
+		// Its queue drained below half: no longer.
+		assert!(!still_slow(true, true, fast, false));
 	}
 
 	#[tokio::test]
@@ -1730,11 +1785,19 @@ mod tests {
 		let count = 20_000;
 		let body = vec![b'7'; 1024];
 		let publishing = async {
+			let mut forgotten = 0;
 			for _ in 0..count {
-				listen();
-				// Delivered to the nodes whose queues took it, which the slow ones' may not.
-				let sent = publisher.send(body.clone()).await;
-				assert!(matches!(sent, Ok(Published::Delivered(_))), "{sent:?}");
+				loop {
+					listen();
+					// Delivered to the nodes whose queues took it, which the slow ones' may not.
+					match publisher.send(body.clone()).await {
+						Ok(Published::Delivered(_)) => break,
+						// The swarm's task rebuilt the map between `listen` and the send: it
+						// went nowhere, so it goes again.
+						Ok(Published::Dropped) if forgotten < 10 => forgotten += 1,
+						sent => panic!("{sent:?}"),
+					}
+				}
 			}
 			publisher.flush().await.unwrap();
 		};
