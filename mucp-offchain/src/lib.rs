@@ -26,6 +26,7 @@
 //!   and publications arriving on links, within each peer's budgets), `ids` (peer ids in
 //!   base58, cached), `streams`,
 //!   `pubsub` (publish durably or at most once, subscribe, delivery across nodes),
+//!   `publications` (the compact frame core publications travel in between nodes),
 //!   `interest` (who listens where, read by publishers) and `gossip` (registry records);
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
 //! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source

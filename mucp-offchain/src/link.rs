@@ -48,7 +48,10 @@ use futures::{
 use libp2p::{PeerId, StreamProtocol};
 use tokio::sync::{oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 
-/// The protocol links are opened with.
+/// The protocol links are opened with. It stays `/1` across versions of what travels on it,
+/// so calls and durable deliveries keep flowing between old and new nodes: a core batch
+/// carries its own version byte (`peer/publications.rs`), and a receiver refuses, and counts,
+/// one of another version (a node before compact batches sent a MUCP message instead).
 pub const LINK_PROTOCOL: StreamProtocol = StreamProtocol::new("/micro/mucp/link/1");
 
 /// Bytes before a frame's payload: its length, kind and id.
@@ -187,6 +190,8 @@ struct Outbox {
 	state: Mutex<OutboxState>,
 	/// Wakes the writer when bytes are queued or the link closes.
 	queued: Notify,
+	/// Wakes senders waiting for room ([`Link::room`]) when the writer takes bytes.
+	taken: Notify,
 	max_payload: usize,
 }
 
@@ -200,6 +205,7 @@ impl Outbox {
 		Arc::new(Self {
 			state: Mutex::new(OutboxState { buffer: BytesMut::new(), closed: None }),
 			queued: Notify::new(),
+			taken: Notify::new(),
 			max_payload,
 		})
 	}
@@ -238,8 +244,13 @@ impl Outbox {
 
 	/// Whether [`OUTBOX_HIGH_WATER`] bytes or more wait to be written.
 	fn is_full(&self) -> bool {
+		self.holds(OUTBOX_HIGH_WATER)
+	}
+
+	/// Whether `bytes` or more wait to be written (never once the link is closed).
+	fn holds(&self, bytes: usize) -> bool {
 		let state = self.state.lock().expect("not poisoned");
-		state.buffer.len() >= OUTBOX_HIGH_WATER && state.closed.is_none()
+		state.buffer.len() >= bytes && state.closed.is_none()
 	}
 
 	fn close(&self, why: &str) {
@@ -249,24 +260,37 @@ impl Outbox {
 		}
 		drop(state);
 		self.queued.notify_one();
+		self.taken.notify_waiters();
 	}
 
-	/// Takes up to [`MAX_WRITE`] queued bytes; `None` once the link is closed and nothing is
-	/// left to write.
-	fn take(&self) -> Option<BytesMut> {
+	/// Puts up to [`MAX_WRITE`] queued bytes in `batch` (empty, written); `false` once the
+	/// link is closed and nothing is left to write. The written batch's buffer takes the next
+	/// frames, so a busy link allocates (and faults in) no new buffer per write.
+	fn take(&self, batch: &mut BytesMut) -> bool {
 		let mut state = self.state.lock().expect("not poisoned");
-		if state.buffer.is_empty() && state.closed.is_some() {
-			return None;
+		if state.buffer.is_empty() {
+			return state.closed.is_none();
 		}
-		let take = state.buffer.len().min(MAX_WRITE);
-		Some(state.buffer.split_to(take))
+		if state.buffer.len() <= MAX_WRITE {
+			std::mem::swap(&mut state.buffer, batch);
+			if state.buffer.capacity() > 2 * MAX_WRITE {
+				state.buffer = BytesMut::new();
+			}
+		} else {
+			*batch = state.buffer.split_to(MAX_WRITE);
+		}
+		drop(state);
+		self.taken.notify_waiters();
+		true
 	}
 }
 
-/// Writes some of `batch` (one `poll_write`), or flushes if it is empty.
+/// Writes some of `batch` past its first `written` bytes (one `poll_write`), or flushes if it
+/// is empty. Once all of it is written it is emptied, keeping its buffer.
 async fn write_or_flush<W: AsyncWrite + Unpin>(
 	writer: &mut W,
 	batch: &mut BytesMut,
+	written: &mut usize,
 	unflushed: &mut bool,
 ) -> io::Result<()> {
 	if batch.is_empty() {
@@ -274,10 +298,14 @@ async fn write_or_flush<W: AsyncWrite + Unpin>(
 		*unflushed = false;
 		return Ok(());
 	}
-	match writer.write(batch).await? {
+	match writer.write(&batch[*written..]).await? {
 		0 => Err(io::ErrorKind::WriteZero.into()),
 		n => {
-			batch.advance(n);
+			*written += n;
+			if *written >= batch.len() {
+				batch.clear();
+				*written = 0;
+			}
 			*unflushed = true;
 			Ok(())
 		}
@@ -304,8 +332,9 @@ struct Wire<S> {
 	reader: FrameReader<ReadHalf<S>>,
 	writer: WriteHalf<S>,
 	outbox: Arc<Outbox>,
-	/// Bytes taken from the outbox and not yet written.
+	/// Bytes taken from the outbox, the first `written` of them written.
 	batch: BytesMut,
+	written: usize,
 	/// Whether bytes were written since the last flush.
 	unflushed: bool,
 	/// Whether the peer has closed its side: nothing more is read.
@@ -320,6 +349,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
 			writer,
 			outbox,
 			batch: BytesMut::new(),
+			written: 0,
 			unflushed: false,
 			ended: false,
 		}
@@ -332,26 +362,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
 	async fn next(&mut self, pause_when_full: bool) -> io::Result<Event> {
 		let paused = self.ended || (pause_when_full && self.outbox.is_full());
 		loop {
-			if self.batch.is_empty() {
-				match self.outbox.take() {
-					Some(batch) => self.batch = batch,
-					None => {
-						self.writer.flush().await?;
-						self.writer.close().await?;
-						return Ok(Event::Done);
-					}
-				}
+			if self.batch.is_empty() && !self.outbox.take(&mut self.batch) {
+				self.writer.flush().await?;
+				self.writer.close().await?;
+				return Ok(Event::Done);
 			}
 			if paused && !self.ended && !self.outbox.is_full() {
 				return Ok(Event::Room);
 			}
-			let Self { reader, writer, outbox, batch, unflushed, ended } = self;
+			let Self { reader, writer, outbox, batch, written, unflushed, ended } = self;
 			let (writing, flushing) = (!batch.is_empty(), batch.is_empty() && *unflushed);
 			tokio::select! {
 				biased;
 				// One write of what is queued, or, once nothing is, one flush: a burst goes
 				// out in full frames.
-				done = write_or_flush(writer, batch, unflushed), if writing || flushing => done?,
+				done = write_or_flush(writer, batch, written, unflushed), if writing || flushing => done?,
 				frame = reader.next(), if !paused => {
 					return Ok(match frame? {
 						Some(frame) => Event::Frame(frame),
@@ -457,6 +482,22 @@ impl Link {
 	/// Sends a request of `payload` and waits for its response.
 	pub async fn request_bytes(&self, payload: &[u8]) -> Result<Bytes, LinkError> {
 		self.request(|buffer| buffer.extend_from_slice(payload)).await
+	}
+
+	/// Waits while `queued` bytes or more wait to be written (returns at once once the link is
+	/// closed): a sender that waits before each [`Link::send`] keeps the link's buffer
+	/// bounded, at the pace the peer reads (with `queued` under a write's 1 MiB, the writer
+	/// then takes the buffer whole and hands back the one it wrote: nothing is allocated).
+	pub async fn room(&self, queued: usize) {
+		loop {
+			let taken = self.outbox.taken.notified();
+			tokio::pin!(taken);
+			taken.as_mut().enable();
+			if !self.outbox.holds(queued) {
+				return;
+			}
+			taken.await;
+		}
 	}
 
 	/// Queues a one-way message whose payload `write` encodes.
@@ -632,57 +673,105 @@ pub async fn serve<S>(
 	}
 }
 
+/// How long after a failed opening a link to the same peer is not opened again (callers get
+/// the failure at once).
+pub const OPEN_BACKOFF: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Opens a link to a peer.
+type Opener = dyn Fn(PeerId) -> BoxFuture<'static, Result<Arc<Link>, LinkError>> + Send + Sync;
+
+/// A link's opening as every caller shares it: the link, or the failure and when it came.
+type Opening =
+	futures::future::Shared<BoxFuture<'static, Result<Arc<Link>, (LinkError, std::time::Instant)>>>;
+
 /// The outbound links of one peer, one per remote peer, opened on first use.
+///
+/// At most one opening per remote peer is in flight: it runs in its own task, and callers
+/// only wait for it, so a caller that gives up (a timeout) never cancels it, nor makes the
+/// next caller start another (each opening holds a request in the connection's queue until
+/// the remote peer answers or the stream's negotiation times out). A failed opening is kept
+/// for [`OPEN_BACKOFF`]: callers meanwhile get its failure without a new opening.
 pub struct Links {
-	control: libp2p_stream::Control,
-	max_payload: usize,
-	links: Mutex<HashMap<PeerId, Arc<tokio::sync::OnceCell<Arc<Link>>>>>,
+	opener: Arc<Opener>,
+	links: Mutex<HashMap<PeerId, Opening>>,
 }
 
 impl Links {
 	/// Links opened through `control`, taking responses of at most `max_payload` bytes.
 	pub fn new(control: libp2p_stream::Control, max_payload: usize) -> Self {
-		Self { control, max_payload, links: Mutex::new(HashMap::new()) }
-	}
-
-	/// The open link to `peer`, opened now if there is none (or the last one closed).
-	/// Concurrent callers share one opening.
-	pub async fn to(&self, peer: PeerId) -> Result<Arc<Link>, LinkError> {
-		let cell = {
-			let mut links = self.links.lock().expect("not poisoned");
-			if links.get(&peer).and_then(|cell| cell.get()).is_some_and(|link| link.is_closed()) {
-				links.remove(&peer);
-			}
-			links.entry(peer).or_default().clone()
-		};
-		let opened = cell
-			.get_or_try_init(|| async {
-				let stream = self
-					.control
-					.clone()
+		Self::with_opener(Arc::new(move |peer| {
+			let mut control = control.clone();
+			Box::pin(async move {
+				let stream = control
 					.open_stream(peer, LINK_PROTOCOL)
 					.await
 					.map_err(|e| LinkError::Closed(format!("opening a link to {peer}: {e}")))?;
-				Ok::<_, LinkError>(Arc::new(Link::open(stream, self.max_payload)))
+				Ok(Arc::new(Link::open(stream, max_payload)))
 			})
-			.await;
-		match opened {
-			Ok(link) => Ok(link.clone()),
-			Err(error) => {
-				// A failed opening is not kept: the next call tries again.
-				let mut links = self.links.lock().expect("not poisoned");
-				if links.get(&peer).is_some_and(|held| Arc::ptr_eq(held, &cell)) {
-					links.remove(&peer);
+		}))
+	}
+
+	/// Links opened by `opener`.
+	pub(crate) fn with_opener(opener: Arc<Opener>) -> Self {
+		Self { opener, links: Mutex::new(HashMap::new()) }
+	}
+
+	/// The open link to `peer`, opened now if there is none (or the last one closed), unless
+	/// the last opening failed less than [`OPEN_BACKOFF`] ago. Concurrent callers share one
+	/// opening, which goes on if they stop waiting.
+	pub async fn to(&self, peer: PeerId) -> Result<Arc<Link>, LinkError> {
+		let opening = {
+			let mut links = self.links.lock().expect("not poisoned");
+			let reusable = links.get(&peer).filter(|opening| match opening.peek() {
+				None => true,
+				Some(Ok(link)) => !link.is_closed(),
+				Some(Err((_, failed))) => failed.elapsed() < OPEN_BACKOFF,
+			});
+			match reusable {
+				Some(opening) => opening.clone(),
+				None => {
+					let opened = (self.opener)(peer);
+					let opened = tokio::spawn(async move {
+						opened.await.map_err(|error| (error, std::time::Instant::now()))
+					});
+					let opening: BoxFuture<'static, _> = Box::pin(async move {
+						opened.await.unwrap_or_else(|e| {
+							let error = format!("opening a link to {peer}: {e}");
+							Err((LinkError::Closed(error), std::time::Instant::now()))
+						})
+					});
+					let opening = futures::FutureExt::shared(opening);
+					links.insert(peer, opening.clone());
+					opening
 				}
-				Err(error)
 			}
+		};
+		opening.await.map_err(|(error, _)| error)
+	}
+
+	/// The open link to `peer` if there is one now: never opens one, nor waits.
+	pub fn ready(&self, peer: &PeerId) -> Option<Arc<Link>> {
+		let links = self.links.lock().expect("not poisoned");
+		match links.get(peer)?.peek() {
+			Some(Ok(link)) if !link.is_closed() => Some(link.clone()),
+			_ => None,
 		}
+	}
+
+	/// Takes `link` as the open link to `peer` (a test's link over an in-memory pipe).
+	#[cfg(test)]
+	pub(crate) fn insert(&self, peer: PeerId, link: Arc<Link>) {
+		let opening: BoxFuture<'static, _> = Box::pin(futures::future::ready(Ok(link)));
+		let opening = futures::FutureExt::shared(opening);
+		// Polled once, so that `peek` sees it.
+		let _ = futures::FutureExt::now_or_never(opening.clone());
+		self.links.lock().expect("not poisoned").insert(peer, opening);
 	}
 
 	/// Closes and forgets the link to `peer`, if any (it disconnected).
 	pub fn forget(&self, peer: &PeerId) {
-		if let Some(cell) = self.links.lock().expect("not poisoned").remove(peer) {
-			if let Some(link) = cell.get() {
+		if let Some(opening) = self.links.lock().expect("not poisoned").remove(peer) {
+			if let Some(Ok(link)) = opening.peek() {
 				link.close();
 			}
 		}
@@ -690,8 +779,8 @@ impl Links {
 
 	/// Closes every link.
 	pub fn close_all(&self) {
-		for (_, cell) in self.links.lock().expect("not poisoned").drain() {
-			if let Some(link) = cell.get() {
+		for (_, opening) in self.links.lock().expect("not poisoned").drain() {
+			if let Some(Ok(link)) = opening.peek() {
 				link.close();
 			}
 		}
@@ -699,4 +788,4 @@ impl Links {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -21,8 +21,9 @@
 //!
 //! Needs `nats-server` on the `PATH` (`scripts/setup.sh` installs it). Run with
 //! `cargo bench -p mucp-offchain --bench versus_nats`; `BENCH_QUICK=1` runs a tenth of the
-//! iterations; `BENCH_ONLY=mucp` runs only MUCP's side, `BENCH_ONLY=calls` only its calls and
-//! `BENCH_ONLY=publish` only its publications (to profile one side under `perf record`).
+//! iterations; `BENCH_ONLY=mucp` runs only MUCP's side, `BENCH_ONLY=calls` only its calls,
+//! `BENCH_ONLY=publish` only its publications and `BENCH_ONLY=core` only its core (at most
+//! once) publications (to profile one side under `perf record`).
 
 mod mucp;
 mod nats;
@@ -231,7 +232,9 @@ async fn main() {
 	let started = Instant::now();
 	let mut results = Results::default();
 	let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-	let phases = mucp::Phases { calls: only != "publish", publish: only != "calls" };
+	let publish_only = only == "publish" || only == "core";
+	let phases =
+		mucp::Phases { calls: !publish_only, publish: only != "calls", durable: only != "core" };
 	mucp::run(&counts, phases, &mut results).await;
 	if only.is_empty() {
 		nats::run(&counts, false, &mut results).await;

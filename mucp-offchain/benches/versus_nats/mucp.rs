@@ -169,6 +169,8 @@ async fn flow(
 pub struct Phases {
 	pub calls: bool,
 	pub publish: bool,
+	/// Whether the durable publish rows run (with `publish`).
+	pub durable: bool,
 }
 
 /// Runs MUCP's side: the `phases` asked for.
@@ -260,7 +262,10 @@ pub async fn run(counts: &Counts, phases: Phases, results: &mut Results) {
 	// Core (at most once) is NATS core's counterpart and fills the rows NATS has; durable
 	// (stored before it is handed on, acknowledged across nodes: JetStream's counterpart) gets
 	// rows of its own.
-	for (mode, label) in [(DeliveryMode::Core, ""), (DeliveryMode::Durable, "durable ")] {
+	let modes = [(DeliveryMode::Core, ""), (DeliveryMode::Durable, "durable ")];
+	for (mode, label) in
+		modes.into_iter().filter(|(m, _)| phases.durable || *m == DeliveryMode::Core)
+	{
 		for size in SIZES {
 			let topic = format!("same-{}{size}", mode.as_str());
 			let subscription = client.subscribe(&topic, None).expect("subscribed");

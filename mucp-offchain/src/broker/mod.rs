@@ -49,7 +49,7 @@ use std::{
 	path::Path,
 	sync::{
 		atomic::{AtomicU64, Ordering},
-		Mutex,
+		Arc, Mutex,
 	},
 	time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -235,8 +235,8 @@ pub struct Delivery {
 	pub tag: u64,
 	/// Whether it is held until acknowledged ([`DeliveryMode::Durable`]) or not.
 	pub mode: DeliveryMode,
-	/// The topic.
-	pub topic: String,
+	/// The topic, shared by every delivery of the message.
+	pub topic: Arc<str>,
 	/// The message.
 	pub message: Message,
 	/// Whether it was delivered before and not acknowledged.
@@ -310,6 +310,8 @@ struct Window {
 
 #[derive(Default)]
 struct Topic {
+	/// The topic's name, shared by its core deliveries (made at the first).
+	name: Option<Arc<str>>,
 	subscribers: Vec<Subscriber>,
 	turns: HashMap<String, usize>,
 	inbox: VecDeque<Stored>,
@@ -504,10 +506,7 @@ impl Broker {
 			if topic_state.seen.get(&from).is_some_and(|w| w.ids.contains(&id)) {
 				return Ok(self.decided(Published::Duplicate));
 			}
-			let targets: Vec<_> = targets(topic_state)
-				.into_iter()
-				.filter(|(_, queue)| queue.as_deref().is_none_or(|q| plan.serves(q)))
-				.collect();
+			let targets = targets(topic_state, plan);
 			let nobody = targets.is_empty() && plan.nodes.is_empty();
 			if nobody && !topic_state.subscribers.is_empty() {
 				// Subscribers here, but the publisher chose other nodes for their groups.
@@ -561,36 +560,17 @@ impl Broker {
 	/// it: nothing is stored, acknowledged or sent again. A subscriber whose channel is full
 	/// loses it (counted in [`Broker::core_dropped`]). Never blocks.
 	pub fn deliver_core(&self, topic: &str, message: Message, plan: &Plan) -> CoreDelivered {
-		let mut outcome = CoreDelivered::default();
 		let mut state = self.lock();
-		let Some(topic_state) = state.topics.get_mut(topic) else { return outcome };
-		let targets: Vec<_> = targets(topic_state)
-			.into_iter()
-			.filter(|(_, queue)| queue.as_deref().is_none_or(|q| plan.serves(q)))
-			.filter_map(|(id, _)| topic_state.subscribers.iter().find(|s| s.id == id))
-			.map(|s| &s.sender)
-			.collect();
-		let mut message = Some(message);
-		let last = targets.len().saturating_sub(1);
-		for (n, sender) in targets.into_iter().enumerate() {
-			// The last subscriber takes the message itself, the others a copy.
-			let message = if n == last {
-				message.take().unwrap_or_default()
-			} else {
-				message.clone().unwrap_or_default()
-			};
-			let delivery = Delivery {
-				tag: 0,
-				mode: DeliveryMode::Core,
-				topic: topic.to_owned(),
-				message,
-				redelivered: false,
-			};
-			match sender.try_send(delivery) {
-				Ok(()) => outcome.delivered += 1,
-				Err(_) => outcome.dropped += 1,
-			}
-		}
+		let Some(topic_state) = state.topics.get_mut(topic) else {
+			return CoreDelivered::default();
+		};
+		let name = topic_state.name.get_or_insert_with(|| topic.into()).clone();
+		let outcome = if topic_state.subscribers.iter().all(|s| s.queue.is_none()) {
+			// No queue group: every subscriber, without working out turns.
+			hand_out(topic_state.subscribers.iter().map(|s| &s.sender), message, name)
+		} else {
+			hand_out(core_targets(topic_state, plan).into_iter(), message, name)
+		};
 		self.count_core_dropped(outcome.dropped);
 		outcome
 	}
@@ -710,6 +690,11 @@ impl Broker {
 		let outgoing =
 			Outgoing { topic: topic.to_owned(), published_at: now, publication, due: now };
 		state.outbox_insert(node.to_owned(), sequence, outgoing);
+	}
+
+	/// Whether `topic` has a subscriber here.
+	pub fn listens(&self, topic: &str) -> bool {
+		self.lock().topics.get(topic).is_some_and(|topic| !topic.subscribers.is_empty())
 	}
 
 	/// Whether `topic` has a subscriber here, and the queue groups its subscribers here form.
@@ -882,7 +867,7 @@ impl Broker {
 		let delivery = Delivery {
 			tag,
 			mode: DeliveryMode::Durable,
-			topic: topic.to_owned(),
+			topic: topic.into(),
 			message: stored.message.clone(),
 			redelivered,
 		};
@@ -1079,6 +1064,33 @@ impl Broker {
 	}
 }
 
+/// Hands core `message` on topic `name` to each of `senders` (the last takes the message
+/// itself, the others a copy) without waiting: a full channel loses it.
+fn hand_out<'a>(
+	senders: impl ExactSizeIterator<Item = &'a mpsc::Sender<Delivery>>,
+	message: Message,
+	name: Arc<str>,
+) -> CoreDelivered {
+	let mut outcome = CoreDelivered::default();
+	let mut message = Some(message);
+	let last = senders.len().saturating_sub(1);
+	for (n, sender) in senders.enumerate() {
+		let message = if n == last { message.take() } else { message.clone() }.unwrap_or_default();
+		let delivery = Delivery {
+			tag: 0,
+			mode: DeliveryMode::Core,
+			topic: name.clone(),
+			message,
+			redelivered: false,
+		};
+		match sender.try_send(delivery) {
+			Ok(()) => outcome.delivered += 1,
+			Err(_) => outcome.dropped += 1,
+		}
+	}
+	outcome
+}
+
 /// Who published `message`, as the node set it ([`header::PUBLISHER`]); empty if unset.
 fn publisher(message: &Message) -> &str {
 	message.header(header::PUBLISHER).unwrap_or_default()
@@ -1123,16 +1135,42 @@ fn next_in_queue(topic: &mut Topic, queue: &str) -> Option<u64> {
 	Some(member)
 }
 
+/// Who gets a core message on the topic: every subscriber without a queue, and the next member
+/// of each queue group `plan` serves here, as [`targets`] has them (a group's turn moves on
+/// only for a message served here), without a new string per message.
+fn core_targets<'a>(topic: &'a mut Topic, plan: &Plan) -> Vec<&'a mpsc::Sender<Delivery>> {
+	let Topic { subscribers, turns, .. } = topic;
+	let subscribers: &'a [Subscriber] = subscribers;
+	let mut chosen: Vec<_> =
+		subscribers.iter().filter(|s| s.queue.is_none()).map(|s| &s.sender).collect();
+	let mut groups: Vec<&str> = subscribers.iter().filter_map(|s| s.queue.as_deref()).collect();
+	groups.sort_unstable();
+	groups.dedup();
+	for group in groups.into_iter().filter(|group| plan.serves(group)) {
+		let members = || subscribers.iter().filter(move |s| s.queue.as_deref() == Some(group));
+		if !turns.contains_key(group) {
+			turns.insert(group.to_owned(), 0);
+		}
+		let Some(turn) = turns.get_mut(group) else { continue };
+		let member = members().nth(*turn % members().count().max(1));
+		*turn = turn.wrapping_add(1);
+		if let Some(member) = member {
+			chosen.push(&member.sender);
+		}
+	}
+	chosen
+}
+
 /// Who gets a message published to the topic: every subscriber without a queue, and the next
-/// member of each queue group.
-fn targets(topic: &mut Topic) -> Vec<(u64, Option<String>)> {
+/// member of each queue group `plan` serves here (a group's turn moves on only then).
+fn targets(topic: &mut Topic, plan: &Plan) -> Vec<(u64, Option<String>)> {
 	let mut targets: Vec<(u64, Option<String>)> =
 		topic.subscribers.iter().filter(|s| s.queue.is_none()).map(|s| (s.id, None)).collect();
 	let mut queues: Vec<String> =
 		topic.subscribers.iter().filter_map(|s| s.queue.clone()).collect();
 	queues.sort();
 	queues.dedup();
-	for queue in queues {
+	for queue in queues.into_iter().filter(|queue| plan.serves(queue)) {
 		if let Some(member) = next_in_queue(topic, &queue) {
 			targets.push((member, Some(queue)));
 		}
@@ -1390,6 +1428,28 @@ mod tests {
 		assert!(received(&mut strangers).is_empty(), "a group the publisher did not name");
 		let again = broker.publish_to("events", from_node("a", "1"), now(), &plan).unwrap();
 		assert_eq!(again, Published::Duplicate);
+	}
+
+	#[test]
+	fn a_group_takes_its_turn_only_for_messages_served_here() {
+		let dir = tempfile::tempdir().unwrap();
+		let broker = open(&dir, BrokerConfig::default());
+		let mut first = broker.subscribe("events", Some("workers"), now()).unwrap();
+		let mut second = broker.subscribe("events", Some("workers"), now()).unwrap();
+		// A publisher alternating the group between this node and another: each member here
+		// gets half of what is served here (the other node's turns are not this node's).
+		let plans = [routed("me", &[("workers", "me")]), routed("me", &[("workers", "them")])];
+		for n in 0..8 {
+			broker.deliver_core("events", from_node("a", &format!("c{n}")), &plans[n % 2]);
+		}
+		assert_eq!(ids(&received(&mut first)), vec!["c0", "c4"]);
+		assert_eq!(ids(&received(&mut second)), vec!["c2", "c6"]);
+		for n in 0..8 {
+			let message = from_node("a", &format!("d{n}"));
+			broker.publish_to("events", message, now(), &plans[n % 2]).unwrap();
+		}
+		assert_eq!(ids(&received(&mut first)), vec!["d0", "d4"], "durable too");
+		assert_eq!(ids(&received(&mut second)), vec!["d2", "d6"]);
 	}
 
 	#[test]

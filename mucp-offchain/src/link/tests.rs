@@ -19,13 +19,13 @@ struct Half {
 }
 
 /// One end of an in-memory duplex stream: reads from one half, writes to the other.
-struct End {
+pub(crate) struct End {
 	incoming: Arc<Mutex<Half>>,
 	outgoing: Arc<Mutex<Half>>,
 }
 
 /// A duplex pipe; the counter counts `poll_write`s that wrote from the first end.
-fn pipe(capacity: usize) -> (End, End, Arc<AtomicUsize>) {
+pub(crate) fn pipe(capacity: usize) -> (End, End, Arc<AtomicUsize>) {
 	let writes = Arc::new(AtomicUsize::new(0));
 	let half = |writes: Arc<AtomicUsize>| {
 		Arc::new(Mutex::new(Half {
@@ -337,4 +337,94 @@ async fn a_served_link_whose_stream_fails_ends_instead_of_spinning() {
 	);
 	// Before the fix this looped for ever on the failing stream.
 	tokio::time::timeout(Duration::from_secs(10), serving).await.expect("the served link ends");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn room_waits_while_the_peer_reads_nothing_and_comes_once_it_reads() {
+	use futures::FutureExt;
+	let (client, mut server, writes) = pipe(1024);
+	let link = Link::open(client, 1 << 20);
+	// The writer takes the first frame and fills the pipe; the second waits in the buffer.
+	link.send(|b| b.extend_from_slice(&[1u8; 4096])).unwrap();
+	while writes.load(Ordering::Relaxed) == 0 {
+		tokio::task::yield_now().await;
+	}
+	link.send(|b| b.extend_from_slice(&[2u8; 200_000])).unwrap();
+	assert!(link.room(100_000).now_or_never().is_none(), "200 kB wait to be written");
+	assert!(link.room(300_000).now_or_never().is_some(), "under a larger bound");
+	let reading = tokio::spawn(async move {
+		let mut sink = vec![0u8; 64 * 1024];
+		let mut read = 0;
+		while read < 2 * FRAME_HEADER + 4096 + 200_000 {
+			read += server.read(&mut sink).await.unwrap();
+		}
+		server
+	});
+	tokio::time::timeout(Duration::from_secs(10), link.room(100_000))
+		.await
+		.expect("room once the peer reads");
+	let _server = reading.await.unwrap();
+	link.send(|b| b.extend_from_slice(&[3u8; 200_000])).unwrap();
+	link.close();
+	assert!(link.room(100_000).now_or_never().is_some(), "a closed link waits for nothing");
+}
+
+/// Links whose openings are counted and answered by `open`.
+fn counted_links(
+	open: impl Fn() -> BoxFuture<'static, Result<Arc<Link>, LinkError>> + Send + Sync + 'static,
+) -> (Links, Arc<AtomicUsize>) {
+	let started = Arc::new(AtomicUsize::new(0));
+	let counted = started.clone();
+	let links = Links::with_opener(Arc::new(move |_| {
+		counted.fetch_add(1, Ordering::SeqCst);
+		open()
+	}));
+	(links, started)
+}
+
+/// A peer that never answers a link's opening: callers that give up waiting (at once, or after
+/// a while) leave the one opening in flight, and start no other.
+#[tokio::test]
+async fn a_peer_has_at_most_one_link_opening_in_flight_whoever_gives_up_waiting() {
+	let (links, started) = counted_links(|| Box::pin(futures::future::pending()));
+	let peer = PeerId::random();
+	for _ in 0..1000 {
+		assert!(tokio::time::timeout(Duration::ZERO, links.to(peer)).await.is_err());
+	}
+	for _ in 0..5 {
+		let waited = tokio::time::timeout(Duration::from_millis(10), links.to(peer)).await;
+		assert!(waited.is_err());
+	}
+	assert!(links.ready(&peer).is_none(), "nothing open");
+	assert_eq!(started.load(Ordering::SeqCst), 1);
+}
+
+/// A failed opening is answered to every caller for [`OPEN_BACKOFF`], then tried again.
+#[tokio::test]
+async fn a_failed_link_opening_is_not_tried_again_before_its_backoff() {
+	let refused = || LinkError::Closed("refused".into());
+	let (links, started) = counted_links(move || Box::pin(async move { Err(refused()) }));
+	let peer = PeerId::random();
+	let first = std::time::Instant::now();
+	assert_eq!(links.to(peer).await.err(), Some(refused()));
+	for _ in 0..100 {
+		assert_eq!(links.to(peer).await.err(), Some(refused()));
+	}
+	if first.elapsed() < OPEN_BACKOFF {
+		assert_eq!(started.load(Ordering::SeqCst), 1);
+	}
+	let deadline = first + Duration::from_secs(10);
+	while started.load(Ordering::SeqCst) < 2 {
+		assert!(std::time::Instant::now() < deadline, "never tried again");
+		let _ = links.to(peer).await;
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+	assert!(first.elapsed() >= OPEN_BACKOFF);
+}
+
+/// Nodes already deployed accept links only on `/micro/mucp/link/1`: a new id would fail every
+/// call and durable delivery between old and new nodes during an upgrade.
+#[test]
+fn the_link_protocol_is_the_one_deployed_nodes_accept() {
+	assert_eq!(LINK_PROTOCOL.as_ref(), "/micro/mucp/link/1");
 }

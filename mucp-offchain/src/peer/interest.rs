@@ -6,31 +6,67 @@
 //!
 //! It holds what nodes *say*: whether a node is believed is the publisher's
 //! [`Admission`](crate::broker::Admission) check, made at each publish (a node's admission can
-//! change). Bounded: the swarm's task forgets a node when its last connection closes, and keeps
-//! at most `max_per_node` topics (the broker's `max_topics`) and groups per node (past it, more are ignored
-//! until the next [`Interest::rebuild`]).
+//! change). A queue group membership the check refuses is not even kept (it counts toward no
+//! bound and takes no slot; the check is made again at each [`Interest::rebuild`]). Bounded:
+//! the swarm's task forgets a node when its last connection closes, and keeps at most
+//! `max_per_node` topics (the broker's `max_topics`) and groups per node (past it, more are
+//! ignored until the next [`Interest::rebuild`]). A queue group is kept only if its name is at
+//! most [`MAX_GROUP_NAME`] bytes and its node has fewer than [`MAX_GROUPS_PER_NODE`] groups on
+//! the topic. A topic holds slots for [`MAX_GROUPS_PER_TOPIC`] groups, first come: a group
+//! that holds one keeps it (across rebuilds too, which replay the groups holding slots first),
+//! so nodes that come later never take an honest group's slot; a new group past the bound
+//! waits in the topic's overflow until a slot frees. A core publish leaves overflow groups out
+//! (each refusal counted in [`Interest::refused`] and logged); a durable one serves them too,
+//! so no durable message is acknowledged for a group it never reached.
 
 use std::collections::{hash_map::Entry, BTreeMap, HashMap};
 
 use libp2p::{gossipsub::TopicHash, PeerId};
 
-use crate::transport::parse_queue_marker;
+use crate::{broker::Admission, transport::parse_queue_marker};
 
 /// The prefix of a topic's gossipsub channel (see [`crate::transport::topic_channel`]).
 const CHANNEL_PREFIX: &str = "mucp/topic/";
+
+/// Longest queue group name taken from another node, in bytes.
+pub const MAX_GROUP_NAME: usize = 255;
+
+/// Most queue groups of one topic one other node is taken to have members in.
+pub const MAX_GROUPS_PER_NODE: usize = 64;
+
+/// Most queue groups of one topic with a slot (those core publications serve), all together.
+pub const MAX_GROUPS_PER_TOPIC: usize = 1024;
 
 /// The other nodes that listen to one topic.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Listeners {
 	/// The nodes with subscribers to the topic (on its channel).
 	pub nodes: Vec<PeerId>,
-	/// For each queue group, the nodes with members.
+	/// For each queue group with a slot, the nodes with members.
 	pub groups: BTreeMap<String, Vec<PeerId>>,
+	/// For each queue group that came when every slot was taken, the nodes with members: core
+	/// publications leave them out, durable ones serve them too.
+	pub overflow: BTreeMap<String, Vec<PeerId>>,
 }
 
 impl Listeners {
 	fn is_empty(&self) -> bool {
-		self.nodes.is_empty() && self.groups.is_empty()
+		self.nodes.is_empty() && self.groups.is_empty() && self.overflow.is_empty()
+	}
+
+	/// How many groups `node` is a member of here, with a slot or not.
+	fn groups_of(&self, node: &PeerId) -> usize {
+		let member = |members: &Vec<PeerId>| members.contains(node);
+		self.groups.values().filter(|m| member(m)).count()
+			+ self.overflow.values().filter(|m| member(m)).count()
+	}
+
+	/// Gives free slots to the overflow's groups, in name order.
+	fn fill_slots(&mut self) {
+		while self.groups.len() < MAX_GROUPS_PER_TOPIC {
+			let Some((group, members)) = self.overflow.pop_first() else { break };
+			self.groups.insert(group, members);
+		}
 	}
 }
 
@@ -55,12 +91,27 @@ pub(super) struct Interest {
 	topics: HashMap<String, Listeners>,
 	per_node: HashMap<PeerId, usize>,
 	max_per_node: usize,
+	admission: Admission,
+	refused: u64,
 }
 
 impl Interest {
-	/// Empty, keeping at most `max_per_node` topics and groups of each node.
-	pub fn new(max_per_node: usize) -> Self {
-		Self { topics: HashMap::new(), per_node: HashMap::new(), max_per_node: max_per_node.max(1) }
+	/// Empty, keeping at most `max_per_node` topics and groups of each node, and only the queue
+	/// group memberships `admission` admits.
+	pub fn new(max_per_node: usize, admission: Admission) -> Self {
+		Self {
+			topics: HashMap::new(),
+			per_node: HashMap::new(),
+			max_per_node: max_per_node.max(1),
+			admission,
+			refused: 0,
+		}
+	}
+
+	/// How many queue group memberships of admitted nodes were refused, or left out of core
+	/// publications (a name too long, too many groups on the node, or no slot on the topic).
+	pub fn refused(&self) -> u64 {
+		self.refused
 	}
 
 	/// Who listens to `topic` on other nodes (nobody: `None`).
@@ -69,11 +120,10 @@ impl Interest {
 	}
 
 	/// `node` subscribed to gossipsub topic `hash`; returns the MUCP topic it listens to, if
-	/// that is what it says.
+	/// that is what it says (and, for a queue group, it is kept, with a slot or not).
 	pub fn subscribed(&mut self, node: PeerId, hash: &TopicHash) -> Option<String> {
 		let said = said(hash)?;
-		let count = self.per_node.entry(node).or_default();
-		if *count >= self.max_per_node {
+		if self.per_node.get(&node).is_some_and(|count| *count >= self.max_per_node) {
 			return None;
 		}
 		let (topic, list) = match said {
@@ -82,15 +132,66 @@ impl Interest {
 				(topic, &mut listeners.nodes)
 			}
 			Said::Member(topic, group) => {
+				if !self.admission.admits(&node, &topic, Some(&group)) {
+					// Not believed: it takes no slot and counts toward no bound.
+					return None;
+				}
+				let listeners = self.topics.get(&topic);
+				let joined = listeners.is_some_and(|l| {
+					let member = |groups: &BTreeMap<String, Vec<PeerId>>| {
+						groups.get(&group).is_some_and(|members| members.contains(&node))
+					};
+					member(&l.groups) || member(&l.overflow)
+				});
+				let why = if joined {
+					None
+				} else if group.len() > MAX_GROUP_NAME {
+					Some("its name is too long")
+				} else if listeners.is_some_and(|l| l.groups_of(&node) >= MAX_GROUPS_PER_NODE) {
+					Some("the node has too many groups on the topic")
+				} else {
+					None
+				};
+				if let Some(why) = why {
+					self.refuse(&node, &topic, &group, why);
+					return None;
+				}
 				let listeners = self.topics.entry(topic.clone()).or_default();
-				(topic, listeners.groups.entry(group).or_default())
+				let list = if listeners.groups.contains_key(&group)
+					|| (!listeners.overflow.contains_key(&group)
+						&& listeners.groups.len() < MAX_GROUPS_PER_TOPIC)
+				{
+					listeners.groups.entry(group).or_default()
+				} else {
+					if !joined {
+						let why = "the topic has no slot left: core publications leave it out";
+						log::debug!(
+							target: "mucp",
+							"{node}'s queue group of {} bytes on `{topic}`: {why}",
+							group.len()
+						);
+						self.refused += 1;
+					}
+					listeners.overflow.entry(group).or_default()
+				};
+				(topic, list)
 			}
 		};
 		if !list.contains(&node) {
 			list.push(node);
-			*count += 1;
+			*self.per_node.entry(node).or_default() += 1;
 		}
 		Some(topic)
+	}
+
+	/// Counts and logs `node`'s membership of `group` on `topic` refused, for `why`.
+	fn refuse(&mut self, node: &PeerId, topic: &str, group: &str, why: &str) {
+		self.refused += 1;
+		log::debug!(
+			target: "mucp",
+			"{node}'s queue group of {} bytes on `{topic}` ignored: {why}",
+			group.len()
+		);
 	}
 
 	/// `node` unsubscribed from gossipsub topic `hash`.
@@ -103,16 +204,19 @@ impl Interest {
 		let Some(listeners) = self.topics.get_mut(&topic) else { return };
 		let removed = match &group {
 			None => remove(&mut listeners.nodes, &node),
-			Some(group) => match listeners.groups.get_mut(group) {
-				Some(members) => {
-					let removed = remove(members, &node);
-					if members.is_empty() {
-						listeners.groups.remove(group);
+			Some(group) => {
+				let mut removed = false;
+				for groups in [&mut listeners.groups, &mut listeners.overflow] {
+					if let Some(members) = groups.get_mut(group) {
+						removed |= remove(members, &node);
+						if members.is_empty() {
+							groups.remove(group);
+						}
 					}
-					removed
 				}
-				None => false,
-			},
+				listeners.fill_slots();
+				removed
+			}
 		};
 		if listeners.is_empty() {
 			self.topics.remove(&topic);
@@ -134,25 +238,47 @@ impl Interest {
 		}
 		self.topics.retain(|_, listeners| {
 			remove(&mut listeners.nodes, node);
-			listeners.groups.retain(|_, members| {
-				remove(members, node);
-				!members.is_empty()
-			});
+			for groups in [&mut listeners.groups, &mut listeners.overflow] {
+				groups.retain(|_, members| {
+					remove(members, node);
+					!members.is_empty()
+				});
+			}
+			listeners.fill_slots();
 			!listeners.is_empty()
 		});
 	}
 
 	/// Starts again from `subscriptions`: each node and the gossipsub topics it subscribes to.
+	/// The queue groups that hold a slot now are replayed first, so they keep it whatever
+	/// order the nodes come in; refusals that stand are not counted again.
 	pub fn rebuild<'a>(
 		&mut self,
 		subscriptions: impl IntoIterator<Item = (&'a PeerId, Vec<&'a TopicHash>)>,
 	) {
-		*self = Self::new(self.max_per_node);
-		for (node, hashes) in subscriptions {
-			for hash in hashes {
-				self.subscribed(*node, hash);
+		let slotted: HashMap<String, Vec<String>> = self
+			.topics
+			.iter_mut()
+			.map(|(topic, listeners)| {
+				(topic.clone(), std::mem::take(&mut listeners.groups).into_keys().collect())
+			})
+			.collect();
+		let holds_slot = |hash: &TopicHash| {
+			parse_queue_marker(hash).is_some_and(|(topic, group)| {
+				slotted.get(&topic).is_some_and(|groups| groups.binary_search(&group).is_ok())
+			})
+		};
+		let (refused, admission) = (self.refused, self.admission.clone());
+		*self = Self::new(self.max_per_node, admission);
+		let subscriptions: Vec<_> = subscriptions.into_iter().collect();
+		for first in [true, false] {
+			for (node, hashes) in &subscriptions {
+				for hash in hashes.iter().filter(|hash| holds_slot(hash) == first) {
+					self.subscribed(**node, hash);
+				}
 			}
 		}
+		self.refused = refused;
 	}
 }
 
@@ -170,7 +296,7 @@ mod tests {
 	#[test]
 	fn subscriptions_and_markers_say_who_listens_and_departures_forget_them() {
 		let (a, b) = (PeerId::random(), PeerId::random());
-		let mut interest = Interest::new(3);
+		let mut interest = Interest::new(3, Admission::everyone());
 		let channel = topic_channel("news").hash();
 		let workers = queue_marker("news", "workers").hash();
 		assert_eq!(interest.subscribed(a, &channel), Some("news".into()));
@@ -192,9 +318,110 @@ mod tests {
 	}
 
 	#[test]
+	fn queue_groups_are_bounded_per_node_per_topic_and_in_name_length() {
+		let (hostile, honest) = (PeerId::random(), PeerId::random());
+		let mut interest = Interest::new(100_000, Admission::everyone());
+		let marker = |group: &str| queue_marker("news", group).hash();
+		assert_eq!(interest.subscribed(hostile, &marker(&"g".repeat(256))), None);
+		assert_eq!(interest.subscribed(hostile, &marker(&"g".repeat(255))), Some("news".into()));
+		for n in 0..5000 {
+			interest.subscribed(hostile, &marker(&format!("g{n}")));
+		}
+		let groups = |interest: &Interest| interest.listeners("news").unwrap().groups;
+		assert_eq!(groups(&interest).len(), MAX_GROUPS_PER_NODE, "one node's share");
+		assert_eq!(interest.refused(), 1 + 5001 - MAX_GROUPS_PER_NODE as u64);
+		assert_eq!(interest.subscribed(hostile, &marker("g0")), Some("news".into()), "known");
+		// An honest node still joins a group, known or new.
+		assert_eq!(interest.subscribed(honest, &marker("g0")), Some("news".into()));
+		assert_eq!(interest.subscribed(honest, &marker("workers")), Some("news".into()));
+		assert_eq!(groups(&interest)["g0"], vec![hostile, honest]);
+		assert_eq!(groups(&interest)["workers"], vec![honest]);
+		// Many nodes together fill a topic only to its bound.
+		for _ in 0..MAX_GROUPS_PER_TOPIC / MAX_GROUPS_PER_NODE + 1 {
+			let node = PeerId::random();
+			for n in 0..MAX_GROUPS_PER_NODE {
+				interest.subscribed(node, &marker(&format!("{node}-{n}")));
+			}
+		}
+		assert_eq!(groups(&interest).len(), MAX_GROUPS_PER_TOPIC);
+		assert_eq!(interest.subscribed(honest, &marker("workers")), Some("news".into()));
+	}
+
+	/// `nodes` nodes, each with [`MAX_GROUPS_PER_NODE`] junk groups on `news`; returns them.
+	fn fill(interest: &mut Interest, nodes: usize) -> Vec<PeerId> {
+		let hostile: Vec<PeerId> = (0..nodes).map(|_| PeerId::random()).collect();
+		for node in &hostile {
+			for n in 0..MAX_GROUPS_PER_NODE {
+				interest.subscribed(*node, &queue_marker("news", &format!("j{node}-{n}")).hash());
+			}
+		}
+		hostile
+	}
+
+	#[test]
+	fn nodes_not_admitted_take_no_slot_and_an_honest_group_still_gets_one() {
+		let honest = PeerId::random();
+		let mut interest = Interest::new(100_000, Admission::only([honest]));
+		let hostile = fill(&mut interest, 17);
+		let kept = interest.listeners("news").map(|news| news.groups.len() + news.overflow.len());
+		assert_eq!(kept, None, "no stranger's group is kept");
+		assert_eq!(interest.refused(), 0, "nor counted against anyone");
+		assert!(hostile.iter().all(|node| !interest.per_node.contains_key(node)));
+		let workers = queue_marker("news", "workers").hash();
+		assert_eq!(interest.subscribed(honest, &workers), Some("news".into()));
+		let news = interest.listeners("news").unwrap();
+		assert_eq!(news.groups, BTreeMap::from([("workers".into(), vec![honest])]));
+	}
+
+	#[test]
+	fn a_group_with_a_slot_keeps_it_whatever_comes_later_and_across_rebuilds() {
+		let (honest, late) = (PeerId::random(), PeerId::random());
+		let mut interest = Interest::new(100_000, Admission::everyone());
+		let workers = queue_marker("news", "workers").hash();
+		let latecomers = queue_marker("news", "latecomers").hash();
+		interest.subscribed(honest, &workers);
+		let hostile = fill(&mut interest, MAX_GROUPS_PER_TOPIC / MAX_GROUPS_PER_NODE + 1);
+		let news = interest.listeners("news").unwrap();
+		assert_eq!(news.groups.len(), MAX_GROUPS_PER_TOPIC);
+		assert_eq!(news.groups["workers"], vec![honest], "not taken by those that came later");
+		assert_eq!(news.overflow.len(), MAX_GROUPS_PER_NODE + 1, "the rest wait, counted");
+		assert_eq!(interest.refused(), MAX_GROUPS_PER_NODE as u64 + 1);
+		// A group that comes when every slot is taken waits in the overflow, counted once.
+		assert_eq!(interest.subscribed(late, &latecomers), Some("news".into()));
+		assert_eq!(interest.subscribed(late, &latecomers), Some("news".into()));
+		assert_eq!(interest.listeners("news").unwrap().overflow["latecomers"], vec![late]);
+		assert_eq!(interest.refused(), MAX_GROUPS_PER_NODE as u64 + 2);
+
+		// The swarm's task replays gossipsub's subscriptions in any order: the hostile nodes'
+		// first, the honest node last. `workers` keeps its slot, and no refusal is counted again.
+		let markers: Vec<(PeerId, Vec<TopicHash>)> = hostile
+			.iter()
+			.map(|node| {
+				let groups = (0..MAX_GROUPS_PER_NODE).map(|n| format!("j{node}-{n}"));
+				(*node, groups.map(|g| queue_marker("news", &g).hash()).collect())
+			})
+			.chain([(late, vec![latecomers.clone()]), (honest, vec![workers.clone()])])
+			.collect();
+		interest.rebuild(markers.iter().map(|(node, hashes)| (node, hashes.iter().collect())));
+		let news = interest.listeners("news").unwrap();
+		assert_eq!(news.groups.len(), MAX_GROUPS_PER_TOPIC);
+		assert_eq!(news.groups["workers"], vec![honest], "kept across the rebuild");
+		assert_eq!(news.overflow["latecomers"], vec![late]);
+		assert_eq!(interest.refused(), MAX_GROUPS_PER_NODE as u64 + 2);
+
+		// A slot freed goes to a group that waits.
+		for node in &hostile {
+			interest.forget(node);
+		}
+		let news = interest.listeners("news").unwrap();
+		assert_eq!(news.groups["latecomers"], vec![late]);
+		assert_eq!((news.groups.len(), news.overflow.len()), (2, 0));
+	}
+
+	#[test]
 	fn a_node_is_kept_to_its_bound_of_topics_until_a_rebuild() {
 		let node = PeerId::random();
-		let mut interest = Interest::new(2);
+		let mut interest = Interest::new(2, Admission::everyone());
 		let hashes: Vec<TopicHash> =
 			(0..5).map(|n| topic_channel(&format!("t{n}")).hash()).collect();
 		for hash in &hashes {

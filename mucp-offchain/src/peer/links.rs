@@ -10,6 +10,9 @@
 //! - a call counts as activity of a stranger's connection ([`Activity`]), as it did when calls
 //!   went through the swarm's task.
 //!
+//! Core publications arrive on the same links as one-way frames, each a compact batch
+//! (`peer/publications.rs`), within the same budget.
+//!
 //! The answer to a call is the same [`Shared::dispatch`] gives on any path: a peer learns
 //! nothing new from the transport it uses.
 
@@ -20,16 +23,12 @@ use futures::{future::BoxFuture, StreamExt};
 use libp2p::PeerId;
 
 use crate::{
-	broker::DeliveryMode,
 	link::{self, Budget, Responder},
 	protocol::{header, Message, MicroError, PROTOCOL},
 	strangers::Activity,
 };
 
-use super::{
-	pubsub::{BROKER_DELIVER, BROKER_SERVICE},
-	Shared,
-};
+use super::Shared;
 
 /// Most links one peer may hold open here at once.
 pub const MAX_LINKS_PER_PEER: usize = 4;
@@ -105,20 +104,12 @@ pub(super) async fn accept(
 }
 
 impl Shared {
-	/// Takes a one-way message from `from`: only core publications travel so (a
-	/// `Broker.Deliver` with `Micro-Delivery: core`); anything else, or what they refuse, is
-	/// dropped, as nothing answers a one-way message.
+	/// Takes a one-way message from `from`: only core publications travel so, as a compact
+	/// batch (`peer/publications.rs`); a record refused is skipped, a malformed batch dropped
+	/// from where it breaks (nothing answers a one-way message), and the link stays open.
 	async fn receive_one_way(self: &Arc<Self>, from: PeerId, frame: &[u8]) {
-		let Ok(message) = Message::decode_message(frame, &self.config.limits) else { return };
-		let delivers = message.header(header::SERVICE) == Some(BROKER_SERVICE)
-			&& message.header(header::ENDPOINT) == Some(BROKER_DELIVER)
-			&& DeliveryMode::of(&message) == DeliveryMode::Core;
-		if delivers {
-			if let Err(error) =
-				self.receive_publications(from, &message.body, DeliveryMode::Core).await
-			{
-				log::debug!(target: "mucp", "core publications from {from} refused: {}", error.detail);
-			}
+		if let Err(error) = self.receive_core_batch(from, frame).await {
+			log::debug!(target: "mucp", "core publications from {from} refused: {}", error.detail);
 		}
 	}
 

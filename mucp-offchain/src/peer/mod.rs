@@ -28,6 +28,7 @@
 //!   [`Peer::subscribe`] and [`Subscription`], and delivery across nodes (see there: durable
 //!   and at least once, or core and at most once; the one function each way a batch of
 //!   publications crosses between nodes through);
+//! - `publications`: the compact binary frame core publications travel in between nodes;
 //! - `interest`: who listens to which topic on the other nodes, kept by the swarm's task and
 //!   read by publishers;
 //! - `gossip`: registry records: announcements on the registry topic, the sync two peers do
@@ -40,6 +41,7 @@ mod gossip;
 mod ids;
 mod interest;
 mod links;
+mod publications;
 mod pubsub;
 mod streams;
 #[cfg(test)]
@@ -246,7 +248,8 @@ struct Shared {
 	announced: Mutex<HashMap<String, (Announced, Instant)>>,
 	strikes: Mutex<Strikes>,
 	addresses: Mutex<Vec<Multiaddr>>,
-	queue_turns: Mutex<HashMap<(String, String), usize>>,
+	/// Whose turn it is in each queue group, by topic and group.
+	queue_turns: Mutex<HashMap<String, HashMap<String, usize>>>,
 	/// `local` in base58, made once.
 	local_id: String,
 	/// The links this peer's calls go out on, one per peer.
@@ -399,7 +402,12 @@ impl Peer {
 		let activity = swarm.behaviour().strangers.activity();
 		let links = Links::new(control.clone(), config.limits.max_frame);
 		let (commands, receiver) = mpsc::unbounded_channel();
-		let pubsub = pubsub::Pubsub::new(local, config.broker.max_topics, commands.downgrade());
+		let pubsub = pubsub::Pubsub::new(
+			local,
+			config.broker.max_topics,
+			config.admission.clone(),
+			commands.downgrade(),
+		);
 		let shared = Arc::new(Shared {
 			local,
 			selector: Mutex::new(Selector::new(config.selector)),

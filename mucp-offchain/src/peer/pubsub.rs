@@ -22,6 +22,12 @@
 //!   with subscribers; nothing is stored, acknowledged or sent again. A message nobody listens
 //!   to is [dropped](Published::Dropped); a subscriber whose channel is full, a node whose
 //!   send queue is full or that cannot be reached loses it ([`Peer::core_dropped`] counts them).
+//!   Batches go to a node at the pace it reads; one that reads nothing for a second loses its
+//!   batches until it reads again, rather than holding back the publishers. A node is *slow*
+//!   (NATS's slow consumer) once a batch of its waited over [`SLOW_BATCH`] with its queue half
+//!   full, or could not be sent, until its queue has drained below half: a [`Publisher`] then never waits for room in its queue, and
+//!   waits for the others at most [`PUBLISH_PATIENCE`] per send all together; what a slow node
+//!   loses is counted ([`Peer::core_dropped_for_slow_nodes`]).
 //!   A subscriber's [`Subscription::ack`] of a core delivery succeeds and does nothing.
 //!
 //! **Who listens where** is the [`Interest`] map: the swarm's task keeps it from the gossipsub
@@ -43,20 +49,30 @@
 //! **The seam to other nodes.** Every batch for another node leaves through one function and
 //! every batch from another node arrives through one:
 //!
-//! - [`Shared::send_publications`]`(node, batch: Publications, mode) -> Result<(), MicroError>`.
-//!   Durable: `Ok` means `node` answered that it holds the whole batch durably (the
-//!   acknowledgement: the driver then removes the batch from the outbox). Core: the result only
-//!   paces the node's send queue (one batch in flight per node, which keeps order and lets
-//!   batches grow under load); an `Err` counts the batch as dropped. It is a `mucp.broker` /
-//!   `Broker.Deliver` message on this peer's link to `node` ([`crate::link`]): a request whose
-//!   answer acknowledges, or, for core batches (`Micro-Delivery: core`), a one-way message.
+//! - Durable: [`Shared::send_publications`]`(node, batch: Publications) -> Result<(),
+//!   MicroError>`: `Ok` means `node` answered that it holds the whole batch durably (the
+//!   acknowledgement: the driver then removes the batch from the outbox). It is a
+//!   `mucp.broker` / `Broker.Deliver` request on this peer's link to `node`
+//!   ([`crate::link`]), whose answer acknowledges.
+//! - Core: [`Shared::send_core_batch`]`(node, records) -> Result<(), MicroError>`: the result
+//!   only paces the node's send queue (one batch in flight per node, which keeps order and lets
+//!   batches grow under load); an `Err` counts the batch as dropped. It is a one-way frame on
+//!   the link whose payload is a compact batch (`peer/publications.rs`): each record encoded
+//!   once by the publisher, shared by every node it goes to, read in place by the receiver.
 //! - [`Shared::receive_publications`]`(from, bytes, mode) -> Result<(), MicroError>`: `bytes`
 //!   is an encoded [`Publications`]. Durable: each is stored (one commit) before it returns
 //!   `Ok`, which the caller turns into the acknowledging answer. Core: each is handed to this
-//!   node's live subscribers, never stored. Publications from a node the admission check
-//!   refuses are refused (403) in both modes. `Shared::dispatch` calls it for a
-//!   `Broker.Deliver` request, with the mode from its `Micro-Delivery` header, and the link's
-//!   one-way handler (`peer/links.rs`) for a core batch.
+//!   node's live subscribers, never stored. `Shared::dispatch` calls it for a
+//!   `Broker.Deliver` request, with the mode from its `Micro-Delivery` header.
+//! - [`Shared::receive_core_batch`]`(from, frame) -> Result<usize, MicroError>`: a core batch
+//!   from the link's one-way handler (`peer/links.rs`), each record handed to this node's live
+//!   subscribers, never stored. A record refused (on a topic the admission check refuses its
+//!   sender, 403, or over the limits) is skipped and counted ([`Peer::core_refused`]); the
+//!   rest of its batch is delivered.
+//!
+//! Either way each publication's `Micro-Publisher` is set to the authenticated sender, and
+//! durable publications from a node the admission check refuses for their topic are refused
+//! (403), with the rest of their batch.
 
 use std::{
 	collections::{BTreeMap, HashMap, HashSet, VecDeque},
@@ -67,9 +83,13 @@ use std::{
 	time::{Duration, SystemTime},
 };
 
+use bytes::Bytes;
 use libp2p::PeerId;
 use prost::Message as _;
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::{
+	sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore},
+	time::Instant,
+};
 
 use crate::{
 	broker::{BrokerError, Commit, Delivery, DeliveryMode, Plan, Published},
@@ -79,8 +99,8 @@ use crate::{
 
 use super::{
 	driver::{Command, Driver},
-	interest::Interest,
-	Peer, Shared,
+	interest::{Interest, MAX_GROUPS_PER_NODE, MAX_GROUP_NAME},
+	publications, Peer, Shared,
 };
 
 /// The service name of the broker's node-to-node delivery on links.
@@ -108,8 +128,34 @@ pub const NODE_QUEUE_BYTES: usize = 16 << 20;
 /// Most core messages sent to a node in one batch.
 const MAX_BATCH_MESSAGES: usize = 1024;
 
+/// Most bytes of core messages sent to a node in one batch: the receiver starts on a batch
+/// while the next is on its way.
+const MAX_BATCH_BYTES: usize = 256 << 10;
+
+/// How long a core batch waits for room in a node's link before the node is taken as reading
+/// nothing (its batches are then dropped, without waiting, until its link has room again).
+const CORE_STALL: Duration = Duration::from_secs(1);
+
+/// Longest a [`Publisher`]'s send waits for room in the send queues of nodes that are not
+/// slow, all together; a node still full then loses the message and is taken as slow.
+pub const PUBLISH_PATIENCE: Duration = Duration::from_millis(250);
+
+/// How long a [`Publisher`]'s send must have waited for one node itself before giving up on it
+/// makes that node slow.
+const OWN_WAIT: Duration = Duration::from_millis(50);
+
+/// A node whose core batch waited longer than this for room in its link, with its send queue
+/// half full or more, is slow: publishers drop what its queue cannot take instead of waiting.
+pub const SLOW_BATCH: Duration = Duration::from_millis(250);
+
+/// Most topics whose queue groups' turns are kept (a new one past it forgets another's).
+const MAX_TURN_TOPICS: usize = 10_000;
+
 /// Most nodes with a core send queue at once (each has a task while it has work).
 const MAX_NODE_QUEUES: usize = 1024;
+
+/// How many records of a core batch are handled before the receiving task yields.
+const RECORDS_PER_POLL: usize = 1024;
 
 /// How long a node's core send queue stays without messages before its task ends.
 const QUEUE_IDLE: Duration = Duration::from_secs(30);
@@ -183,12 +229,15 @@ impl Publisher {
 	/// store's next commit (waiting for the oldest commit when [`PUBLISHER_WINDOW`] are
 	/// outstanding; a failed commit is returned by the send or flush that waits for it).
 	pub async fn send(&mut self, body: impl Into<Vec<u8>>) -> Result<Published, MicroError> {
-		let message = Message::publish(&self.shared.unique_id(), &self.topic, body);
+		let mut message = Message::publish(&self.shared.unique_id(), &self.topic, body);
 		match self.mode {
 			DeliveryMode::Core => {
-				let message = self.shared.prepare(message, DeliveryMode::Core)?.1;
-				let room = Room::Wait(&mut self.nodes);
-				Ok(self.shared.publish_core(&self.topic, message, room).await)
+				// What `prepare` checks holds by construction: a new id, a detected content
+				// type, the publisher's topic (never empty).
+				message.set(header::PUBLISHER, &self.shared.pubsub.local);
+				let until = Instant::now() + PUBLISH_PATIENCE;
+				let room = Room::Wait(&mut self.nodes, until);
+				self.shared.publish_core(&self.topic, message, room).await
 			}
 			DeliveryMode::Durable => {
 				if self.commits.len() >= PUBLISHER_WINDOW {
@@ -226,9 +275,10 @@ impl Publisher {
 				first_error.get_or_insert(error);
 			}
 		}
-		for node in std::mem::take(&mut self.nodes) {
-			self.shared.flush_node_queue(node).await;
-		}
+		let flushes = std::mem::take(&mut self.nodes)
+			.into_iter()
+			.map(|node| self.shared.flush_node_queue(node));
+		futures::future::join_all(flushes).await;
 		first_error.map_or(Ok(()), Err)
 	}
 }
@@ -284,7 +334,7 @@ impl Peer {
 	) -> Result<Published, MicroError> {
 		let (topic, message) = self.shared.prepare(message, options.delivery)?;
 		match options.delivery {
-			DeliveryMode::Core => Ok(self.shared.publish_core(&topic, message, Room::Drop).await),
+			DeliveryMode::Core => self.shared.publish_core(&topic, message, Room::Drop).await,
 			DeliveryMode::Durable => {
 				let (commit, to_others) = self.shared.publish_durable(&topic, message)?;
 				self.shared.committed(commit, to_others).await
@@ -309,10 +359,30 @@ impl Peer {
 	}
 
 	/// Subscribes to `topic`, in queue group `queue` if given. Messages waiting in this node's
-	/// inbox come at once; those waiting on other nodes follow as they hear of it.
+	/// inbox come at once; those waiting on other nodes follow as they hear of it. Refuses
+	/// (413) a group other nodes would not take (see `peer/interest.rs`): a name over
+	/// [`MAX_GROUP_NAME`] bytes, or more than [`MAX_GROUPS_PER_NODE`] groups on one topic.
 	pub fn subscribe(&self, topic: &str, queue: Option<&str>) -> Result<Subscription, MicroError> {
 		if topic.is_empty() {
 			return Err(MicroError::bad_request(PROTOCOL, "empty topic"));
+		}
+		if let Some(queue) = queue {
+			if queue.len() > MAX_GROUP_NAME {
+				let detail = format!(
+					"queue group name of {} bytes: other nodes take at most {MAX_GROUP_NAME}",
+					queue.len()
+				);
+				return Err(MicroError::too_large(PROTOCOL, detail));
+			}
+			let (_, groups) = self.shared.broker.interest(topic);
+			if !groups.iter().any(|group| group == queue) && groups.len() >= MAX_GROUPS_PER_NODE {
+				let detail = format!(
+					"`{topic}` has {} queue groups on this node: other nodes take at most \
+					 {MAX_GROUPS_PER_NODE} of a node's groups on a topic",
+					groups.len()
+				);
+				return Err(MicroError::too_large(PROTOCOL, detail));
+			}
 		}
 		let subscription =
 			self.shared.broker.subscribe(topic, queue, SystemTime::now()).map_err(broker_error)?;
@@ -365,6 +435,26 @@ impl Peer {
 	pub fn core_dropped(&self) -> u64 {
 		self.shared.broker.core_dropped()
 	}
+
+	/// How many of [`Peer::core_dropped`] were meant for a slow node (one whose batches wait
+	/// long for room, or cannot be sent) whose send queue was full, or became so.
+	pub fn core_dropped_for_slow_nodes(&self) -> u64 {
+		self.shared.pubsub.slow_dropped.load(Ordering::Relaxed)
+	}
+
+	/// How many queue group memberships admitted nodes advertised were ignored (a name over
+	/// 255 bytes, or too many groups of one node on a topic), or are left out of core
+	/// publications (no slot left on their topic): see `peer/interest.rs`.
+	pub fn queue_groups_refused(&self) -> u64 {
+		self.shared.pubsub.interest.lock().expect("not poisoned").refused()
+	}
+
+	/// How many core publications from other nodes were refused (each skipped, the rest of its
+	/// batch delivered): from a node not admitted on their topic, or over this node's limits;
+	/// and whole core batches refused as unreadable (of another version: from an older node).
+	pub fn core_refused(&self) -> u64 {
+		self.shared.pubsub.refused.load(Ordering::Relaxed)
+	}
 }
 
 /// The publish side's state in [`Shared`].
@@ -379,23 +469,31 @@ pub(super) struct Pubsub {
 	/// Whether a `SendOutbox` is on its way to the swarm's task (so publishes ask once).
 	pub(super) outbox_asked: AtomicBool,
 	commands: mpsc::WeakUnboundedSender<Command>,
+	/// Core messages lost because their node was slow.
+	slow_dropped: AtomicU64,
+	/// Core publications from other nodes refused.
+	refused: AtomicU64,
 }
 
 impl Pubsub {
 	/// The state of node `local`, which sends the swarm's task `commands`; it keeps at most
-	/// `max_topics` topics and groups per other node in its interest map.
+	/// `max_topics` topics and groups per other node in its interest map, and only the queue
+	/// group memberships `admission` admits.
 	pub(super) fn new(
 		local: PeerId,
 		max_topics: usize,
+		admission: crate::broker::Admission,
 		commands: mpsc::WeakUnboundedSender<Command>,
 	) -> Self {
 		Self {
 			local: local.to_string(),
-			interest: Mutex::new(Interest::new(max_topics)),
+			interest: Mutex::new(Interest::new(max_topics, admission)),
 			queues: Mutex::new(HashMap::new()),
 			next_queue: AtomicU64::new(0),
 			outbox_asked: AtomicBool::new(false),
 			commands,
+			slow_dropped: AtomicU64::new(0),
+			refused: AtomicU64::new(0),
 		}
 	}
 
@@ -409,12 +507,24 @@ struct NodeQueue {
 	id: u64,
 	sender: mpsc::Sender<Outgoing>,
 	room: Arc<Semaphore>,
+	/// Whether the node is slow (set and cleared by its queue's task; set by a publisher that
+	/// gave up waiting for room).
+	slow: Arc<watch::Sender<bool>>,
+}
+
+/// A node's core send queue as a publisher uses it.
+#[derive(Clone)]
+struct QueueHandle {
+	sender: mpsc::Sender<Outgoing>,
+	room: Arc<Semaphore>,
+	slow: Arc<watch::Sender<bool>>,
 }
 
 /// What waits in a node's core send queue.
 enum Outgoing {
-	/// A message, holding its bytes of the queue's room until it is sent.
-	Publication(Publication, OwnedSemaphorePermit),
+	/// A message as a record of a core batch (`peer/publications.rs`) and the queue groups
+	/// the node serves for it, holding its bytes of the queue's room until it is sent.
+	Publication(Bytes, Bytes, OwnedSemaphorePermit),
 	/// Answered once everything queued before it is sent.
 	Flushed(oneshot::Sender<()>),
 }
@@ -423,8 +533,9 @@ enum Outgoing {
 enum Room<'a> {
 	/// It drops the message if the queue is full.
 	Drop,
-	/// It waits, and notes the nodes it queued for (to flush them).
-	Wait(&'a mut HashSet<PeerId>),
+	/// It waits until the deadline at most for nodes that are not slow (none for slow ones),
+	/// and notes the nodes it queued for (to flush them).
+	Wait(&'a mut HashSet<PeerId>, Instant),
 }
 
 fn stopped() -> MicroError {
@@ -479,7 +590,8 @@ impl Shared {
 	/// Queues durable `message` for the store's next commit, with its rows for the admitted
 	/// nodes that listen; returns the commit and whether it goes to other nodes.
 	fn publish_durable(&self, topic: &str, message: Message) -> Result<(Commit, bool), MicroError> {
-		let (plan, _) = self.plan(topic);
+		let (mut plan, listeners) = self.plan(topic, true);
+		plan.nodes = listeners.iter().map(|peer| self.ids.name(peer).to_string()).collect();
 		let to_others = !plan.nodes.is_empty();
 		let commit = self
 			.broker
@@ -505,47 +617,76 @@ impl Shared {
 	}
 
 	/// Hands core `message` to this node's subscribers and queues it for each admitted node
-	/// that listens.
+	/// that listens, with the queue groups that node serves for it (only its own: another
+	/// node's many groups never reach it). Refuses (400, 413, 415) a message a receiver would
+	/// refuse, before it goes anywhere.
 	async fn publish_core(
 		self: &Arc<Self>,
 		topic: &str,
 		message: Message,
 		mut room: Room<'_>,
-	) -> Published {
-		let (plan, nodes) = self.plan(topic);
-		let publication = (!nodes.is_empty()).then(|| Publication {
-			message: Some(message.to_envelope()),
-			queue_nodes: plan.queue_nodes.clone(),
-		});
-		let size = message.body.len() + 512;
+	) -> Result<Published, MicroError> {
+		publications::check_message(&message, topic, &self.config.limits)?;
+		let (plan, nodes) = self.plan(topic, false);
+		let record = match nodes.is_empty() {
+			true => None,
+			false => Some(publications::encode_record(&message, topic, &self.config.limits)?),
+		};
 		let here = self.broker.deliver_core(topic, message, &plan);
-		let mut queued = 0;
-		if let Some(publication) = publication {
-			for node in nodes {
-				if self.queue_core(node, publication.clone(), size, &mut room).await {
-					queued += 1;
-				} else {
-					self.broker.count_core_dropped(1);
-				}
+		let Some(record) = record else {
+			if here.delivered + here.dropped == 0 {
+				return Ok(Published::Dropped);
 			}
-		} else if here.delivered + here.dropped == 0 {
-			return Published::Dropped;
+			return Ok(Published::Delivered(here.delivered));
+		};
+		let mut served: HashMap<&str, Vec<&str>> = HashMap::new();
+		for (group, node) in &plan.queue_nodes {
+			if *node != plan.local {
+				served.entry(node.as_str()).or_default().push(group.as_str());
+			}
 		}
-		Published::Delivered(here.delivered + queued)
+		let mut queued = 0;
+		for node in nodes {
+			let groups = match served.is_empty() {
+				true => publications::NO_GROUPS,
+				false => {
+					let name = self.ids.name(&node);
+					let groups = served.get(&*name).into_iter().flatten().copied();
+					let (groups, left_out) = publications::encode_groups(groups);
+					if left_out > 0 {
+						log::debug!(target: "mucp", "{left_out} queue groups of {node} on `{topic}` left out");
+					}
+					groups
+				}
+			};
+			if self.queue_core(node, record.clone(), groups, &mut room).await {
+				queued += 1;
+			} else {
+				self.broker.count_core_dropped(1);
+			}
+		}
+		Ok(Published::Delivered(here.delivered + queued))
 	}
 
 	/// Where a message published to `topic` now goes (see the module's documentation): the
-	/// admitted nodes that listen, and for each queue group the node whose members get it.
-	/// Reads the interest map; never waits on the swarm's task.
-	fn plan(&self, topic: &str) -> (Plan, Vec<PeerId>) {
+	/// admitted nodes that listen (returned beside the plan, whose `nodes` a durable publish
+	/// fills in), and for each queue group the node whose members get it. Reads the interest
+	/// map; never waits on the swarm's task. A `durable` publish serves the groups without a
+	/// slot too (see `peer/interest.rs`): none of its messages is acknowledged for a group it
+	/// never reached.
+	fn plan(&self, topic: &str, durable: bool) -> (Plan, Vec<PeerId>) {
 		let admission = &self.config.admission;
 		let remote = self.pubsub.interest.lock().expect("not poisoned").listeners(topic);
-		let (_, local_groups) = self.broker.interest(topic);
 		let Some(remote) = remote else {
-			let queue_nodes = self.choose_queue_nodes(topic, &[], BTreeMap::new(), &local_groups);
-			return (self.plan_of(Vec::new(), queue_nodes), Vec::new());
+			// Nobody elsewhere: every group here is served here, as in turn among this
+			// node alone (the broker takes each group's members in turn).
+			return (Plan::here(), Vec::new());
 		};
+		let (_, local_groups) = self.broker.interest(topic);
 		let mut remote_groups = remote.groups;
+		if durable {
+			remote_groups.extend(remote.overflow);
+		}
 		for (group, peers) in remote_groups.iter_mut() {
 			peers.retain(|peer| admission.admits(peer, topic, Some(group)));
 		}
@@ -557,13 +698,9 @@ impl Shared {
 					|| remote_groups.values().any(|peers| peers.contains(peer))
 			})
 			.collect();
-		let queue_nodes = self.choose_queue_nodes(topic, &listeners, remote_groups, &local_groups);
-		let names = listeners.iter().map(|peer| self.ids.name(peer).to_string()).collect();
-		(self.plan_of(names, queue_nodes), listeners)
-	}
-
-	fn plan_of(&self, nodes: Vec<String>, queue_nodes: HashMap<String, String>) -> Plan {
-		Plan { local: self.pubsub.local.clone(), nodes, queue_nodes, unnamed_groups_here: true }
+		let queue_nodes = self.choose_queue_nodes(topic, &listeners, &remote_groups, &local_groups);
+		let local = self.pubsub.local.clone();
+		(Plan { local, nodes: Vec::new(), queue_nodes, unnamed_groups_here: true }, listeners)
 	}
 
 	/// The node each of `topic`'s queue groups gets the next message on, in turn among the
@@ -572,73 +709,118 @@ impl Shared {
 		&self,
 		topic: &str,
 		listeners: &[PeerId],
-		remote_groups: BTreeMap<String, Vec<PeerId>>,
+		remote_groups: &BTreeMap<String, Vec<PeerId>>,
 		local_groups: &[String],
 	) -> HashMap<String, String> {
 		if local_groups.is_empty() && remote_groups.is_empty() {
+			let mut turns = self.queue_turns.lock().expect("not poisoned");
+			if !turns.is_empty() {
+				turns.remove(topic);
+			}
 			return HashMap::new();
 		}
-		let local = &self.pubsub.local;
-		let mut candidates: BTreeMap<String, Vec<String>> = BTreeMap::new();
+		let names: Vec<(&str, Vec<Arc<str>>)> = remote_groups
+			.iter()
+			.map(|(group, peers)| {
+				let listening = peers.iter().filter(|p| listeners.contains(p));
+				(group.as_str(), listening.map(|p| self.ids.name(p)).collect())
+			})
+			.collect();
+		let mut candidates: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
 		for group in local_groups {
-			candidates.entry(group.clone()).or_default().push(local.clone());
+			candidates.entry(group).or_default().push(&self.pubsub.local);
 		}
-		for (group, peers) in remote_groups {
-			let entry = candidates.entry(group).or_default();
-			entry.extend(
-				peers
-					.iter()
-					.filter(|p| listeners.contains(p))
-					.map(|p| self.ids.name(p).to_string()),
-			);
+		for (group, nodes) in &names {
+			candidates.entry(group).or_default().extend(nodes.iter().map(|n| &**n));
 		}
-		let mut turns = self.queue_turns.lock().expect("not poisoned");
+		let mut all_turns = self.queue_turns.lock().expect("not poisoned");
+		if !all_turns.contains_key(topic) {
+			if all_turns.len() >= MAX_TURN_TOPICS {
+				let forgotten = all_turns.keys().next().cloned();
+				forgotten.map(|topic| all_turns.remove(&topic));
+			}
+			all_turns.insert(topic.to_owned(), HashMap::new());
+		}
+		let Some(turns) = all_turns.get_mut(topic) else { return HashMap::new() };
+		// Groups gone since (their nodes left or unsubscribed) are forgotten.
+		if !turns.is_empty() {
+			turns.retain(|group, _| candidates.get(group.as_str()).is_some_and(|n| !n.is_empty()));
+		}
 		let mut chosen = HashMap::new();
 		for (group, mut nodes) in candidates {
 			if nodes.is_empty() {
 				continue;
 			}
-			nodes.sort();
-			let turn = turns.entry((topic.to_owned(), group.clone())).or_default();
-			chosen.insert(group, nodes[*turn % nodes.len()].clone());
+			nodes.sort_unstable();
+			if !turns.contains_key(group) {
+				turns.insert(group.to_owned(), 0);
+			}
+			let Some(turn) = turns.get_mut(group) else { continue };
+			chosen.insert(group.to_owned(), nodes[*turn % nodes.len()].to_owned());
 			*turn = turn.wrapping_add(1);
+		}
+		if turns.is_empty() {
+			all_turns.remove(topic);
 		}
 		chosen
 	}
 
-	/// Queues core `publication` (about `size` bytes) for `node`; returns whether its queue
-	/// took it.
+	/// Queues core `record` (a record of a core batch) and the queue `groups` `node` serves
+	/// for it; returns whether its queue took it. Never waits for a slow node, nor past a
+	/// [`Room::Wait`]'s deadline (the node is then slow: it held the publisher back).
 	async fn queue_core(
 		self: &Arc<Self>,
 		node: PeerId,
-		publication: Publication,
-		size: usize,
+		record: Bytes,
+		groups: Bytes,
 		room: &mut Room<'_>,
 	) -> bool {
-		let Some((sender, bytes)) = self.node_queue(node) else { return false };
-		let want = size.min(NODE_QUEUE_BYTES) as u32;
+		let Some(queue) = self.node_queue(node) else { return false };
+		let want = (record.len() + groups.len()).clamp(1, NODE_QUEUE_BYTES) as u32;
+		let try_now = |queue: &QueueHandle, record, groups| {
+			let Ok(permit) = queue.room.clone().try_acquire_many_owned(want) else { return false };
+			queue.sender.try_send(Outgoing::Publication(record, groups, permit)).is_ok()
+		};
 		match room {
-			Room::Drop => {
-				let Ok(permit) = bytes.try_acquire_many_owned(want) else { return false };
-				sender.try_send(Outgoing::Publication(publication, permit)).is_ok()
-			}
-			Room::Wait(nodes) => {
-				let Ok(permit) = bytes.acquire_many_owned(want).await else { return false };
+			Room::Drop => try_now(&queue, record, groups),
+			Room::Wait(nodes, until) => {
 				nodes.insert(node);
-				sender.send(Outgoing::Publication(publication, permit)).await.is_ok()
+				if *queue.slow.borrow() {
+					let queued = try_now(&queue, record, groups);
+					if !queued {
+						self.pubsub.slow_dropped.fetch_add(1, Ordering::Relaxed);
+					}
+					return queued;
+				}
+				let wait = async {
+					let permit = queue.room.clone().acquire_many_owned(want).await.ok()?;
+					let outgoing = Outgoing::Publication(record, groups, permit);
+					queue.sender.send(outgoing).await.ok()
+				};
+				let waiting_since = Instant::now();
+				match tokio::time::timeout_at(*until, wait).await {
+					Ok(queued) => queued.is_some(),
+					// Slow only if it held the send back itself: a node whose turn came when
+					// others had spent the deadline just loses this message.
+					Err(_) if waiting_since.elapsed() < OWN_WAIT => false,
+					Err(_) => {
+						queue.slow.send_replace(true);
+						self.pubsub.slow_dropped.fetch_add(1, Ordering::Relaxed);
+						false
+					}
+				}
 			}
 		}
 	}
 
 	/// `node`'s core send queue (and its room in bytes), started if it has none; `None` if
 	/// there are [`MAX_NODE_QUEUES`] already.
-	fn node_queue(
-		self: &Arc<Self>,
-		node: PeerId,
-	) -> Option<(mpsc::Sender<Outgoing>, Arc<Semaphore>)> {
+	fn node_queue(self: &Arc<Self>, node: PeerId) -> Option<QueueHandle> {
 		let mut queues = self.pubsub.queues.lock().expect("not poisoned");
 		if let Some(queue) = queues.get(&node).filter(|q| !q.sender.is_closed()) {
-			return Some((queue.sender.clone(), queue.room.clone()));
+			let (sender, room, slow) =
+				(queue.sender.clone(), queue.room.clone(), queue.slow.clone());
+			return Some(QueueHandle { sender, room, slow });
 		}
 		if queues.len() >= MAX_NODE_QUEUES {
 			queues.retain(|_, queue| !queue.sender.is_closed());
@@ -648,49 +830,47 @@ impl Shared {
 		}
 		let (sender, receiver) = mpsc::channel(NODE_QUEUE_MESSAGES);
 		let room = Arc::new(Semaphore::new(NODE_QUEUE_BYTES));
+		let slow = Arc::new(watch::Sender::new(false));
 		let id = self.pubsub.next_queue.fetch_add(1, Ordering::Relaxed);
-		queues.insert(node, NodeQueue { id, sender: sender.clone(), room: room.clone() });
-		tokio::spawn(drain_node_queue(Arc::downgrade(self), node, id, receiver));
-		Some((sender, room))
+		let queue = QueueHandle { sender, room, slow };
+		let (sender, room, slow) = (queue.sender.clone(), queue.room.clone(), queue.slow.clone());
+		queues.insert(node, NodeQueue { id, sender, room, slow });
+		tokio::spawn(drain_node_queue(Arc::downgrade(self), node, id, receiver, queue.clone()));
+		Some(queue)
 	}
 
-	/// Waits until everything queued for `node` so far is sent.
+	/// Waits until everything queued for `node` so far is sent, or until `node` is slow (what
+	/// waits for it then goes at its pace, or is dropped).
 	async fn flush_node_queue(&self, node: PeerId) {
-		let sender = {
+		let queue = {
 			let queues = self.pubsub.queues.lock().expect("not poisoned");
-			queues.get(&node).map(|queue| queue.sender.clone())
+			queues.get(&node).map(|queue| (queue.sender.clone(), queue.slow.subscribe()))
 		};
-		let Some(sender) = sender else { return };
-		let (flushed, done) = oneshot::channel();
-		if sender.send(Outgoing::Flushed(flushed)).await.is_ok() {
-			let _ = done.await;
+		let Some((sender, mut slow)) = queue else { return };
+		let flushed = async {
+			let (flushed, done) = oneshot::channel();
+			if sender.send(Outgoing::Flushed(flushed)).await.is_ok() {
+				let _ = done.await;
+			}
+		};
+		tokio::select! {
+			() = flushed => {}
+			_ = slow.wait_for(|slow| *slow) => {}
 		}
 	}
 
-	/// **The seam out**: sends `batch` to `node` (see the module's documentation). Durable:
-	/// `Ok` once `node` answered that it holds the whole batch durably. Core: `Ok` once it was
-	/// taken; the caller counts an `Err` as the batch dropped.
+	/// **The seam out**, durable: sends `batch` to `node` (see the module's documentation);
+	/// `Ok` once `node` answered that it holds the whole batch durably.
 	pub(super) async fn send_publications(
 		&self,
 		node: PeerId,
 		batch: Publications,
-		mode: DeliveryMode,
 	) -> Result<(), MicroError> {
-		let mut request =
+		let request =
 			Message::call(&self.unique_id(), BROKER_SERVICE, BROKER_DELIVER, batch.encode_to_vec());
-		if mode == DeliveryMode::Core {
-			request.set(header::DELIVERY, mode.as_str());
-		}
 		let unreachable = |detail: String| MicroError::new(BROKER_SERVICE, 503, detail);
 		let link =
 			self.links.to(node).await.map_err(|e| unreachable(format!("node {node}: {e}")))?;
-		if mode == DeliveryMode::Core {
-			// One way: nothing answers a core batch, and the link's writer batches what
-			// queues behind it.
-			return link
-				.send(|buffer| request.encode_into(buffer))
-				.map_err(|e| unreachable(format!("node {node}: {e}")));
-		}
 		let frame = link
 			.request(|buffer| request.encode_into(buffer))
 			.await
@@ -702,6 +882,123 @@ impl Shared {
 			Some(error) => Err(error.unwrap_or_else(|malformed| malformed)),
 			None => Ok(()),
 		}
+	}
+
+	/// **The seam out**, core: sends `records` (each from
+	/// [`publications::encode_record`], with the node's groups) to `node` as one batch, one
+	/// way: `Ok` once its link took it (nothing answers a core batch, and the link's writer
+	/// batches what queues behind it); the caller counts an `Err` as the batch dropped. Opening
+	/// the link and waiting for room in it take at most `patience` together: a node that reads
+	/// nothing, or never answers the link's opening, loses what is meant for it instead of
+	/// holding back its queue for long.
+	pub(super) async fn send_core_batch(
+		&self,
+		node: PeerId,
+		records: &[(Bytes, Bytes)],
+		patience: Duration,
+	) -> Result<(), MicroError> {
+		let unreachable = |detail: String| MicroError::new(BROKER_SERVICE, 503, detail);
+		let ready = async {
+			// Without patience, only a link already open: an opening is never started (nor
+			// waited for) per batch.
+			let link = match patience.is_zero() {
+				true => self.links.ready(&node).ok_or_else(|| {
+					unreachable(format!("node {node}: no link open, none opened now"))
+				})?,
+				false => self
+					.links
+					.to(node)
+					.await
+					.map_err(|e| unreachable(format!("node {node}: {e}")))?,
+			};
+			// At the pace `node` reads: the link's buffer stays bounded (one batch waits while
+			// another is written).
+			link.room(MAX_BATCH_BYTES).await;
+			Ok(link)
+		};
+		let link = tokio::time::timeout(patience, ready).await.map_err(|_| {
+			unreachable(format!("node {node} took over {patience:?} to open its link or read"))
+		})??;
+		link.send(|buffer| publications::put_batch(buffer, records))
+			.map_err(|e| unreachable(format!("node {node}: {e}")))
+	}
+
+	/// **The seam in**, core: hands each publication of the core batch `frame` from `from` to
+	/// this node's live subscribers (never stored), its `Micro-Publisher` set to `from`, and its
+	/// queue groups' members here if it names their groups; returns how many. A record refused
+	/// (over the limits, or on a topic the admission check refuses `from`, 403) is skipped and
+	/// counted, the rest delivered, and the first refusal returned; a malformed frame ends
+	/// there (those before it were delivered). Records on a topic nobody here subscribes to
+	/// cost no more than reading them, and it yields every [`RECORDS_PER_POLL`] records.
+	pub(super) async fn receive_core_batch(
+		&self,
+		from: PeerId,
+		frame: &[u8],
+	) -> Result<usize, MicroError> {
+		// A batch of another version (an older node's format) is refused whole, and counted.
+		let mut batch =
+			publications::Batch::read(frame, &self.config.limits).inspect_err(|_| {
+				self.pubsub.refused.fetch_add(1, Ordering::Relaxed);
+			})?;
+		let sender = self.ids.name(&from);
+		let mut plan = Plan {
+			local: self.pubsub.local.clone(),
+			nodes: Vec::new(),
+			queue_nodes: HashMap::new(),
+			unnamed_groups_here: false,
+		};
+		// The last topic read, whether `from` is admitted on it, and whether anyone listens
+		// here: a batch mostly repeats its topics.
+		let (mut last, mut admitted, mut listened) = (String::new(), false, false);
+		let (mut delivered, mut refused, mut read) = (0, 0, 0usize);
+		let mut first_refusal = None;
+		while let Some(record) = batch.next_record() {
+			read += 1;
+			if read % RECORDS_PER_POLL == 0 {
+				tokio::task::yield_now().await;
+			}
+			let record = match record {
+				Ok(record) => record,
+				Err(refusal) => {
+					refused += 1;
+					first_refusal.get_or_insert(refusal.into_error());
+					continue;
+				}
+			};
+			if last != record.topic {
+				last.clear();
+				last.push_str(record.topic);
+				// As for durable ones: a stranger cannot fill its subscribers' channels.
+				admitted = self.config.admission.admits(&from, record.topic, None);
+				listened = self.broker.listens(record.topic);
+			}
+			if !admitted {
+				refused += 1;
+				first_refusal.get_or_insert_with(|| {
+					let detail = format!(
+						"this node does not take publications on `{}` from {from}",
+						record.topic
+					);
+					MicroError::new(BROKER_SERVICE, 403, detail)
+				});
+				continue;
+			}
+			if !listened {
+				continue;
+			}
+			let mut message = record.message();
+			message.set(header::PUBLISHER, &sender);
+			plan.queue_nodes.clear();
+			for group in record.groups() {
+				plan.queue_nodes.insert(group.to_owned(), plan.local.clone());
+			}
+			self.broker.deliver_core(record.topic, message, &plan);
+			delivered += 1;
+		}
+		if refused > 0 {
+			self.pubsub.refused.fetch_add(refused as u64, Ordering::Relaxed);
+		}
+		first_refusal.map_or(Ok(delivered), Err)
 	}
 
 	/// **The seam in**: takes the publications another node sent (`bytes`, an encoded
@@ -824,7 +1121,7 @@ impl Driver {
 			self.sending.insert(node.clone());
 			let shared = self.shared.clone();
 			tokio::spawn(async move {
-				let sent = shared.send_publications(peer, publications, DeliveryMode::Durable);
+				let sent = shared.send_publications(peer, publications);
 				let acked = sent.await.is_ok();
 				let _ = shared.pubsub.command(Command::OutboxSent { node, sequences, acked });
 			});
@@ -863,13 +1160,22 @@ impl Driver {
 /// size) and sends it as one batch, one batch in flight at a time, so messages keep their order
 /// and batches grow when publishes come faster than sends. It ends when the peer is gone, or
 /// after [`QUEUE_IDLE`] without messages (sending what came meanwhile first).
+///
+/// It tells whether the node is slow (`handle.slow`): after a batch that could not be sent, or
+/// waited over [`SLOW_BATCH`] with the queue half full or more; no longer once a batch goes
+/// without such a wait *and* the queue has drained below half (see [`still_slow`]). A batch that could not be sent within [`CORE_STALL`] makes the next
+/// ones not wait at all for a while (they go if the link has room, else are dropped), so a
+/// node that reads nothing loses what is meant for it at once.
 async fn drain_node_queue(
 	shared: Weak<Shared>,
 	node: PeerId,
 	id: u64,
 	mut queue: mpsc::Receiver<Outgoing>,
+	handle: QueueHandle,
 ) {
 	let mut closing = false;
+	// Until when batches do not wait, the node having read nothing for `CORE_STALL`.
+	let mut stalled_until: Option<Instant> = None;
 	let mut carried: Option<Outgoing> = None;
 	loop {
 		let first = match carried.take() {
@@ -892,35 +1198,50 @@ async fn drain_node_queue(
 		};
 		let Some(first) = first else { return };
 		let Some(shared) = shared.upgrade() else { return };
-		// Room for the envelope around the batch.
-		let max_bytes = shared.config.limits.max_body.saturating_sub(64 * 1024).max(1);
-		let (mut publications, mut permits, mut flushed, mut size) =
-			(Vec::new(), Vec::new(), Vec::new(), 0);
+		let max_bytes = MAX_BATCH_BYTES.min(shared.config.limits.max_frame);
+		let (mut records, mut permits, mut flushed, mut size) =
+			(Vec::new(), Vec::new(), Vec::new(), publications::BATCH_HEADER);
 		let mut item = Some(first);
 		while let Some(next) = item.take() {
 			match next {
-				Outgoing::Publication(publication, permit) => {
-					let len = publication.encoded_len();
-					if !publications.is_empty()
-						&& (size + len > max_bytes || publications.len() >= MAX_BATCH_MESSAGES)
+				Outgoing::Publication(record, groups, permit) => {
+					let len = record.len() + groups.len();
+					if !records.is_empty()
+						&& (size + len > max_bytes || records.len() >= MAX_BATCH_MESSAGES)
 					{
-						carried = Some(Outgoing::Publication(publication, permit));
+						carried = Some(Outgoing::Publication(record, groups, permit));
 						break;
 					}
 					size += len;
-					publications.push(publication);
+					records.push((record, groups));
 					permits.push(permit);
 				}
 				Outgoing::Flushed(done) => flushed.push(done),
 			}
 			item = queue.try_recv().ok();
 		}
-		if !publications.is_empty() {
-			let count = publications.len();
-			let batch = Publications { publications };
-			if let Err(error) = shared.send_publications(node, batch, DeliveryMode::Core).await {
+		if !records.is_empty() {
+			let count = records.len();
+			let started = Instant::now();
+			let patience = match stalled_until {
+				Some(until) if started < until => Duration::ZERO,
+				_ => CORE_STALL,
+			};
+			let sent = shared.send_core_batch(node, &records, patience).await;
+			let half_full = handle.room.available_permits() < NODE_QUEUE_BYTES / 2
+				|| handle.sender.capacity() < NODE_QUEUE_MESSAGES / 2;
+			let was = *handle.slow.borrow();
+			let slow = still_slow(was, sent.is_ok(), started.elapsed(), half_full);
+			handle.slow.send_if_modified(|was| std::mem::replace(was, slow) != slow);
+			if let Err(error) = sent {
 				log::debug!(target: "mucp", "{count} core messages for {node} dropped: {error}");
 				shared.broker.count_core_dropped(count);
+				shared.pubsub.slow_dropped.fetch_add(count as u64, Ordering::Relaxed);
+				if patience > Duration::ZERO {
+					stalled_until = Some(Instant::now() + CORE_STALL);
+				}
+			} else {
+				stalled_until = None;
 			}
 		}
 		drop(permits);
@@ -928,6 +1249,15 @@ async fn drain_node_queue(
 			let _ = done.send(());
 		}
 	}
+}
+
+/// Whether a node is slow after one of its batches: it is if the batch could not be sent, or
+/// waited over [`SLOW_BATCH`] (`took`) with its queue `half_full` or more. A node that `was`
+/// slow stays so until its queue has drained below half: one fast batch (a reader that stalls
+/// and then reads a little at once) does not make publishers wait for it again while its queue
+/// is still full.
+fn still_slow(was: bool, sent: bool, took: Duration, half_full: bool) -> bool {
+	!sent || (half_full && (was || took > SLOW_BATCH))
 }
 
 /// The [`MicroError`] a broker error is told to callers as.
@@ -1027,6 +1357,26 @@ mod tests {
 	}
 
 	#[tokio::test]
+	async fn a_queue_group_other_nodes_would_not_take_is_refused_at_subscribe() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		let error = peer.subscribe("news", Some(&"g".repeat(MAX_GROUP_NAME + 1))).err().unwrap();
+		assert_eq!(error.code, 413, "{}", error.detail);
+		let mut kept = vec![peer.subscribe("news", Some(&"g".repeat(MAX_GROUP_NAME))).unwrap()];
+		for n in 1..MAX_GROUPS_PER_NODE {
+			kept.push(peer.subscribe("news", Some(&format!("g{n}"))).unwrap());
+		}
+		let error = peer.subscribe("news", Some("one-too-many")).err().unwrap();
+		assert_eq!(error.code, 413, "{}", error.detail);
+		assert!(error.detail.contains("at most 64"), "{}", error.detail);
+		// Another member of a group it has, a plain subscriber, or another topic: taken.
+		assert!(peer.subscribe("news", Some("g1")).is_ok());
+		assert!(peer.subscribe("news", None).is_ok());
+		assert!(peer.subscribe("other", Some("one-too-many")).is_ok());
+		assert_eq!(peer.shared.broker.interest("news").1.len(), MAX_GROUPS_PER_NODE);
+	}
+
+	#[tokio::test]
 	async fn a_queue_group_gets_each_core_message_once() {
 		let dir = tempfile::tempdir().unwrap();
 		let peer = lone_peer(&dir).await;
@@ -1100,6 +1450,364 @@ mod tests {
 		assert_eq!(peer.core_dropped(), count as u64, "each counted once");
 		assert_eq!(peer.shared.broker.stored_len(), 0);
 		assert!(peer.shared.pubsub.queues.lock().unwrap().len() <= 1);
+	}
+
+	#[tokio::test]
+	async fn a_core_batch_reaches_subscribers_from_its_sender_and_a_bad_one_is_refused() {
+		let dir = tempfile::tempdir().unwrap();
+		let (friend, stranger) = (PeerId::random(), PeerId::random());
+		let mut config = super::super::PeerConfig::new(dir.path().join("broker.redb"));
+		config.admission = crate::broker::Admission::only([friend]);
+		let peer = Peer::start(config).await.unwrap();
+		let mut subscription = peer.subscribe("news", None).unwrap();
+		let record = |id: &str| {
+			let message = Message::publish(id, "news", "{}").with(header::PUBLISHER, "forged");
+			let limits = crate::protocol::Limits::default();
+			(
+				publications::encode_record(&message, "news", &limits).unwrap(),
+				publications::NO_GROUPS,
+			)
+		};
+		let mut frame = bytes::BytesMut::new();
+		publications::put_batch(&mut frame, &[record("m-1"), record("m-2")]);
+		assert_eq!(peer.shared.receive_core_batch(friend, &frame).await.unwrap(), 2);
+		let got = drain(&mut subscription);
+		assert_eq!(ids(&got), ["m-1", "m-2"]);
+		for delivery in &got {
+			assert_eq!((delivery.mode, &*delivery.topic), (DeliveryMode::Core, "news"));
+			let publisher = delivery.message.header(header::PUBLISHER);
+			assert_eq!(publisher, Some(friend.to_string().as_str()), "the sender, not the forgery");
+			assert_eq!(delivery.message.header(header::CONTENT_TYPE), Some("application/json"));
+		}
+		// A stranger's batch is refused; a friend's broken one from where it breaks.
+		assert_eq!(peer.shared.receive_core_batch(stranger, &frame).await.unwrap_err().code, 403);
+		let broken = peer.shared.receive_core_batch(friend, &frame[..frame.len() - 1]).await;
+		assert_eq!(broken.unwrap_err().code, 400);
+		assert_eq!(ids(&drain(&mut subscription)), ["m-1"], "only the record before the break");
+		assert_eq!((peer.shared.broker.stored_len(), peer.core_dropped()), (0, 0));
+	}
+
+	#[tokio::test]
+	async fn a_node_is_taken_as_slow_only_for_its_own_wait() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		let node = PeerId::random();
+		let _received = far_node(&peer, node, "news");
+		let queue = peer.shared.node_queue(node).unwrap();
+		// Its queue is full for a moment (the publisher outran its link).
+		let held = queue.room.clone().try_acquire_many_owned(NODE_QUEUE_BYTES as u32).unwrap();
+		let message = Message::publish("m-1", "news", "{}");
+		let limits = crate::protocol::Limits::default();
+		let record = publications::encode_record(&message, "news", &limits).unwrap();
+		let mut nodes = HashSet::new();
+		// Another node spent the send's deadline: this one loses the message, not its standing.
+		let mut spent = Room::Wait(&mut nodes, Instant::now());
+		let groups = publications::NO_GROUPS;
+		assert!(!peer.shared.queue_core(node, record.clone(), groups.clone(), &mut spent).await);
+		assert!(!*queue.slow.borrow(), "not slow: it held nobody back");
+		assert_eq!(peer.core_dropped_for_slow_nodes(), 0);
+		// It held the send back itself for the whole patience: slow.
+		let mut waited = Room::Wait(&mut nodes, Instant::now() + PUBLISH_PATIENCE);
+		assert!(!peer.shared.queue_core(node, record, groups, &mut waited).await);
+		assert!(*queue.slow.borrow());
+		assert_eq!(peer.core_dropped_for_slow_nodes(), 1);
+		drop(held);
+	}
+
+	#[test]
+	fn a_slow_node_stays_slow_until_its_queue_drains_below_half() {
+		let (fast, long) = (Duration::from_millis(1), SLOW_BATCH + Duration::from_millis(1));
+		assert!(still_slow(false, false, fast, false), "a batch not sent");
+		assert!(still_slow(false, true, long, true), "a long wait with the queue half full");
+		assert!(!still_slow(false, true, long, false), "a long wait, the queue nearly empty");
+		assert!(!still_slow(false, true, fast, true), "a fast batch: the publisher outruns it");
+		// Slow, then one fast batch while its queue is still half full: still slow.
+		assert!(still_slow(true, true, fast, true));
+		// Its queue drained below half: no longer.
+		assert!(!still_slow(true, true, fast, false));
+	}
+
+	#[tokio::test]
+	async fn an_older_nodes_core_publications_are_refused_and_counted() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		let mut subscription = peer.subscribe("news", None).unwrap();
+		// What a node before compact batches sent on the same link: a MUCP message.
+		let publications = Publications {
+			publications: vec![Publication {
+				message: Some(Message::publish("m-1", "news", "{}").to_envelope()),
+				queue_nodes: HashMap::new(),
+			}],
+		};
+		let old =
+			Message::call("c-1", BROKER_SERVICE, BROKER_DELIVER, publications.encode_to_vec())
+				.with(header::DELIVERY, DeliveryMode::Core.as_str());
+		let error = peer.shared.receive_core_batch(PeerId::random(), &old.encode()).await;
+		let error = error.unwrap_err();
+		assert_eq!(error.code, 400);
+		assert!(error.detail.contains("this node reads 2"), "{}", error.detail);
+		assert_eq!(peer.core_refused(), 1);
+		assert!(drain(&mut subscription).is_empty());
+	}
+
+	/// What a node at the far end of a link receives: each core batch's records, as (topic,
+	/// id, groups).
+	type Received = Arc<Mutex<Vec<(String, String, Vec<String>)>>>;
+
+	struct FarNode(Received);
+
+	impl crate::link::Responder for FarNode {
+		fn respond(&self, _: PeerId, _: Bytes) -> futures::future::BoxFuture<'static, Bytes> {
+			Box::pin(async { Bytes::new() })
+		}
+		fn refuse(&self, _: PeerId, _: &Bytes, _: usize) -> Bytes {
+			Bytes::new()
+		}
+		fn receive(&self, _: PeerId, frame: Bytes) -> futures::future::BoxFuture<'static, ()> {
+			let limits = crate::protocol::Limits::default();
+			let mut batch = publications::Batch::read(&frame, &limits).unwrap();
+			let mut received = self.0.lock().unwrap();
+			while let Some(record) = batch.next_record() {
+				let record = record.unwrap();
+				let groups = record.groups().map(str::to_owned).collect();
+				received.push((record.topic.to_owned(), record.id.to_owned(), groups));
+			}
+			Box::pin(async {})
+		}
+	}
+
+	/// `node`, listening to `topic`, reached from `peer` over an in-memory link that it reads
+	/// as fast as it comes.
+	fn far_node(peer: &Peer, node: PeerId, topic: &str) -> Received {
+		let max_frame = peer.shared.config.limits.max_frame;
+		let (near, far, _) = crate::link::tests::pipe(64 << 10);
+		peer.shared.links.insert(node, Arc::new(crate::link::Link::open(near, max_frame)));
+		let received = Received::default();
+		let responder = Arc::new(FarNode(received.clone()));
+		let budget = crate::link::Budget::new(1 << 16);
+		let pending = futures::future::pending();
+		tokio::spawn(crate::link::serve(far, peer.id(), responder, budget, max_frame, pending));
+		let channel = crate::transport::topic_channel(topic).hash();
+		peer.shared.pubsub.interest.lock().unwrap().subscribed(node, &channel);
+		received
+	}
+
+	/// `node`, listening to `topic`, reached from `peer` over an in-memory link whose far end
+	/// reads `chunk` bytes every `every` (never, if `None`).
+	fn slow_node(peer: &Peer, node: PeerId, topic: &str, chunk: usize, every: Option<Duration>) {
+		let max_frame = peer.shared.config.limits.max_frame;
+		let (near, mut far, _) = crate::link::tests::pipe(64 << 10);
+		peer.shared.links.insert(node, Arc::new(crate::link::Link::open(near, max_frame)));
+		tokio::spawn(async move {
+			use futures::AsyncReadExt;
+			let mut buffer = vec![0; chunk];
+			loop {
+				match every {
+					Some(every) => tokio::time::sleep(every).await,
+					None => futures::future::pending().await,
+				}
+				if far.read(&mut buffer).await.unwrap_or(0) == 0 {
+					return;
+				}
+			}
+		});
+		let channel = crate::transport::topic_channel(topic).hash();
+		peer.shared.pubsub.interest.lock().unwrap().subscribed(node, &channel);
+	}
+
+	/// Polls until `received` holds `count` records.
+	async fn wait_for(received: &Received, count: usize) {
+		let deadline = std::time::Instant::now() + Duration::from_secs(30);
+		while received.lock().unwrap().len() < count {
+			let got = received.lock().unwrap().len();
+			assert!(std::time::Instant::now() < deadline, "{got} of {count} received");
+			tokio::time::sleep(Duration::from_millis(10)).await;
+		}
+	}
+
+	#[tokio::test]
+	async fn a_strangers_many_or_huge_queue_groups_stop_no_core_message_to_others() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let (honest, hostile) = (PeerId::random(), PeerId::random());
+		let honest_received = far_node(&peer, honest, "news");
+		let hostile_received = far_node(&peer, hostile, "news");
+		{
+			let mut interest = peer.shared.pubsub.interest.lock().unwrap();
+			let marker = |group: &str| crate::transport::queue_marker("news", group).hash();
+			interest.subscribed(hostile, &marker(&"g".repeat(70_000)));
+			for n in 0..=publications::MAX_GROUPS {
+				interest.subscribed(hostile, &marker(&format!("g{n}")));
+			}
+		}
+		let refused =
+			1 + publications::MAX_GROUPS + 1 - super::super::interest::MAX_GROUPS_PER_NODE;
+		assert_eq!(peer.queue_groups_refused(), refused as u64);
+		let options = PublishOptions { delivery: DeliveryMode::Core };
+		let message = Message::publish("m-1", "news", "{}");
+		assert_eq!(peer.publish_with(message, options).await.unwrap(), Published::Delivered(2));
+		wait_for(&honest_received, 1).await;
+		wait_for(&hostile_received, 1).await;
+		let honest_got = honest_received.lock().unwrap().clone();
+		assert_eq!(honest_got, [("news".into(), "m-1".into(), Vec::new())], "no group of another");
+		let hostile_got = hostile_received.lock().unwrap().clone();
+		assert_eq!(hostile_got[0].2.len(), super::super::interest::MAX_GROUPS_PER_NODE);
+		assert_eq!(peer.core_dropped(), 0);
+	}
+
+	#[tokio::test]
+	async fn a_durable_message_reaches_a_queue_group_that_came_when_its_topic_was_full() {
+		use super::super::interest::{MAX_GROUPS_PER_NODE, MAX_GROUPS_PER_TOPIC};
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let honest = PeerId::random();
+		let honest_received = far_node(&peer, honest, "news");
+		let hostile: Vec<PeerId> =
+			(0..MAX_GROUPS_PER_TOPIC / MAX_GROUPS_PER_NODE).map(|_| PeerId::random()).collect();
+		// Other nodes took every slot on `news` before the honest node's group came. (Made
+		// again right before each publish, with no wait between: the swarm's task rebuilds the
+		// map from gossipsub, which knows none of them, when it first runs.)
+		let subscribe = || {
+			let mut interest = peer.shared.pubsub.interest.lock().unwrap();
+			let marker = |group: &str| crate::transport::queue_marker("news", group).hash();
+			for node in &hostile {
+				for n in 0..MAX_GROUPS_PER_NODE {
+					interest.subscribed(*node, &marker(&format!("j{node}-{n}")));
+				}
+			}
+			interest.subscribed(honest, &crate::transport::topic_channel("news").hash());
+			interest.subscribed(honest, &marker("workers"));
+			let news = interest.listeners("news").unwrap();
+			assert_eq!(news.overflow["workers"], vec![honest], "no slot left for it");
+		};
+		// A durable message names the honest node for `workers`: its members get it there, so
+		// its acknowledgement is true.
+		subscribe();
+		let durable = PublishOptions { delivery: DeliveryMode::Durable };
+		let message = Message::publish("m-1", "news", "{}");
+		assert_eq!(peer.publish_with(message, durable).await.unwrap(), Published::Delivered(1));
+		// A core one leaves it out (at most once), counted.
+		subscribe();
+		assert!(peer.queue_groups_refused() >= 1);
+		let core = PublishOptions { delivery: DeliveryMode::Core };
+		let message = Message::publish("m-2", "news", "{}");
+		assert_eq!(peer.publish_with(message, core).await.unwrap(), Published::Delivered(1));
+		wait_for(&honest_received, 1).await;
+		let got = honest_received.lock().unwrap().clone();
+		assert_eq!(got, [("news".into(), "m-2".into(), Vec::new())], "core: left out");
+		let due = peer.shared.broker.outbox_due(None, &|_| false, usize::MAX, SystemTime::now());
+		let name = honest.to_string();
+		let rows = &due.iter().find(|(node, _)| *node == name).expect("a row for the node").1;
+		assert_eq!(rows.len(), 1);
+		let publication = Publication::decode(rows[0].1.as_slice()).unwrap();
+		assert_eq!(publication.queue_nodes.get("workers"), Some(&name));
+	}
+
+	#[tokio::test]
+	async fn a_refused_record_is_skipped_and_the_rest_of_its_batch_delivered() {
+		let dir = tempfile::tempdir().unwrap();
+		let friend = PeerId::random();
+		let mut config = super::super::PeerConfig::new(dir.path().join("broker.redb"));
+		config.admission = crate::broker::Admission::new(|_, topic, _| topic != "secret");
+		let peer = Peer::start(config).await.unwrap();
+		let mut subscription = peer.subscribe("news", None).unwrap();
+		let _secret = peer.subscribe("secret", None).unwrap();
+		let limits = crate::protocol::Limits::default();
+		let record = |topic: &str, id: &str| {
+			let message = Message::publish(id, topic, "{}").with("Bad-Name", "x");
+			let record = publications::encode_record(&message, topic, &limits).unwrap();
+			(record, publications::NO_GROUPS)
+		};
+		let mut bad = record("news", "m-2").0.to_vec();
+		let at = bad.windows(8).position(|w| w == b"Bad-Name").unwrap();
+		bad[at + 3] = b' ';
+		let records = [
+			record("secret", "s-1"),
+			record("news", "m-1"),
+			(Bytes::from(bad), publications::NO_GROUPS),
+			record("news", "m-3"),
+		];
+		let mut frame = bytes::BytesMut::new();
+		publications::put_batch(&mut frame, &records);
+		let error = peer.shared.receive_core_batch(friend, &frame).await.unwrap_err();
+		assert_eq!(error.code, 403, "the first refusal: {}", error.detail);
+		assert_eq!(ids(&drain(&mut subscription)), ["m-1", "m-3"], "the rest delivered");
+		assert_eq!(peer.core_refused(), 2);
+		assert_eq!(peer.core_dropped(), 0);
+	}
+
+	#[tokio::test]
+	async fn queue_turns_forget_groups_that_went_away() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = lone_peer(&dir).await;
+		let channel = crate::transport::topic_channel("news").hash();
+		let turns = |peer: &Peer| {
+			let turns = peer.shared.queue_turns.lock().unwrap();
+			turns.get("news").map_or(0, HashMap::len)
+		};
+		for round in 0..100 {
+			let node = PeerId::random();
+			{
+				let mut interest = peer.shared.pubsub.interest.lock().unwrap();
+				interest.subscribed(node, &channel);
+				for n in 0..100 {
+					let marker = crate::transport::queue_marker("news", &format!("{round}-{n}"));
+					interest.subscribed(node, &marker.hash());
+				}
+			}
+			peer.publish_core("news", "{}").await.unwrap();
+			assert!(turns(&peer) <= super::super::interest::MAX_GROUPS_PER_NODE, "round {round}");
+			peer.shared.pubsub.interest.lock().unwrap().forget(&node);
+		}
+		// A listener without groups: the topic's turns go.
+		peer.shared.pubsub.interest.lock().unwrap().subscribed(PeerId::random(), &channel);
+		peer.publish_core("news", "{}").await.unwrap();
+		assert!(!peer.shared.queue_turns.lock().unwrap().contains_key("news"));
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn a_slow_or_silent_node_holds_back_no_publisher_nor_the_other_nodes() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let nodes = [PeerId::random(), PeerId::random(), PeerId::random()];
+		let fast = far_node(&peer, nodes[0], "news");
+		// Reads a batch's worth in well under a second (never stalled), slower than published.
+		slow_node(&peer, nodes[1], "news", 64 << 10, Some(Duration::from_millis(100)));
+		slow_node(&peer, nodes[2], "news", 0, None);
+		// The swarm's task rebuilds the interest map from gossipsub now and then: they stay.
+		let channel = crate::transport::topic_channel("news").hash();
+		let listen = || {
+			let mut interest = peer.shared.pubsub.interest.lock().unwrap();
+			nodes.iter().for_each(|node| drop(interest.subscribed(*node, &channel)));
+		};
+		let options = PublishOptions { delivery: DeliveryMode::Core };
+		let mut publisher = peer.publisher("news", options).unwrap();
+		let count = 20_000;
+		let body = vec![b'7'; 1024];
+		let publishing = async {
+			let mut forgotten = 0;
+			for _ in 0..count {
+				loop {
+					listen();
+					// Delivered to the nodes whose queues took it, which the slow ones' may not.
+					match publisher.send(body.clone()).await {
+						Ok(Published::Delivered(_)) => break,
+						// The swarm's task rebuilt the map between `listen` and the send: it
+						// went nowhere, so it goes again.
+						Ok(Published::Dropped) if forgotten < 10 => forgotten += 1,
+						sent => panic!("{sent:?}"),
+					}
+				}
+			}
+			publisher.flush().await.unwrap();
+		};
+		// At the slow node's pace this takes over half a minute.
+		let held = tokio::time::timeout(Duration::from_secs(20), publishing).await;
+		assert!(held.is_ok(), "the publisher was held back");
+		wait_for(&fast, count).await;
+		assert_eq!(fast.lock().unwrap().len(), count, "the fast node gets every one");
+		assert!(peer.core_dropped_for_slow_nodes() > 0);
+		assert!(peer.core_dropped() >= peer.core_dropped_for_slow_nodes());
 	}
 
 	#[tokio::test]
