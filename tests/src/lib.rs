@@ -54,12 +54,33 @@ fn binary(name: &str, variable: &str) -> PathBuf {
 	path
 }
 
-/// A free TCP port on loopback, found by binding port 0.
+/// Ports the tests hand out: below Linux's ephemeral range (32768 and up), so the kernel never
+/// gives one of them to an outgoing connection between the test choosing it and a node binding
+/// it, which nodes that take a minute to start (scenarios run side by side) made happen.
+const TEST_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// A free TCP port on loopback, never handed out twice by this process. Each test process
+/// starts at its own place in [`TEST_PORTS`] (by its pid), so concurrent test runs rarely meet;
+/// a port something else holds is skipped.
 pub fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0")
-		.and_then(|listener| listener.local_addr())
-		.map(|addr| addr.port())
-		.expect("binding an ephemeral port on 127.0.0.1 works")
+	use std::sync::atomic::{AtomicU32, Ordering};
+	static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+	let span = u32::from(TEST_PORTS.end - TEST_PORTS.start);
+	let _ = NEXT.compare_exchange(
+		u32::MAX,
+		std::process::id().wrapping_mul(97) % span,
+		Ordering::Relaxed,
+		Ordering::Relaxed,
+	);
+	for _ in 0..span {
+		let offset = NEXT.fetch_add(1, Ordering::Relaxed) % span;
+		let port = TEST_PORTS.start + offset as u16;
+		let free = |ip: &str| TcpListener::bind((ip, port)).is_ok();
+		if free("127.0.0.1") && free("0.0.0.0") {
+			return port;
+		}
+	}
+	panic!("no free port on loopback in {TEST_PORTS:?}")
 }
 
 /// Runs `micro-node` with `args` to completion and returns its output.
