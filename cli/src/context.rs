@@ -1,0 +1,219 @@
+//! What every command shares: the global flags, the signer, connecting to a node, its RPC,
+//! submitting transactions, printing, and [`Failure`], why a command failed.
+
+use std::{str::FromStr, time::Instant};
+
+use clap::Args;
+use micro_cli::{
+	chain::{submit, try_view, Client},
+	gateway::GatewayError,
+	values::{field, item, number, some},
+};
+use sp_core::crypto::{Pair as _, Ss58Codec};
+use subxt::{dynamic::Value, ext::codec::Encode, utils::AccountId32};
+use subxt_signer::{sr25519::Keypair, SecretUri};
+
+/// The flags every command takes.
+#[derive(Args)]
+pub struct Context {
+	/// A node's JSON-RPC WebSocket address.
+	#[arg(long, global = true, env = "MICRO_URL", default_value = "ws://127.0.0.1:9944")]
+	pub url: String,
+	/// A node's HTTP gateway.
+	#[arg(long, global = true, env = "MICRO_GATEWAY", default_value = "http://127.0.0.1:8080")]
+	pub gateway: String,
+	/// The account that signs: a secret URI such as `//Alice` or a mnemonic.
+	#[arg(
+		long,
+		global = true,
+		env = "MICRO_SEED",
+		default_value = "//Alice",
+		hide_default_value = true
+	)]
+	pub seed: String,
+	/// Print JSON instead of tables.
+	#[arg(long, global = true)]
+	pub json: bool,
+}
+
+/// Why a command failed, and its exit code.
+pub enum Failure {
+	Refused(String),
+	BadInput(String),
+	Unreachable(String),
+}
+
+impl Failure {
+	pub fn exit_code(&self) -> u8 {
+		match self {
+			Self::Refused(_) => 1,
+			Self::BadInput(_) => 2,
+			Self::Unreachable(_) => 3,
+		}
+	}
+
+	pub fn message(&self) -> &str {
+		match self {
+			Self::Refused(m) | Self::BadInput(m) | Self::Unreachable(m) => m,
+		}
+	}
+}
+
+impl From<GatewayError> for Failure {
+	fn from(error: GatewayError) -> Self {
+		match error {
+			GatewayError::Unreachable(_) => Self::Unreachable(error.to_string()),
+			GatewayError::Micro(_) => Self::Refused(error.to_string()),
+		}
+	}
+}
+
+/// What a command returns.
+pub type Outcome = Result<(), Failure>;
+
+/// A refusal with `e`'s text.
+pub fn refused(e: impl std::fmt::Display) -> Failure {
+	Failure::Refused(e.to_string())
+}
+
+/// A line of progress on stderr.
+pub fn progress(message: &str) {
+	eprintln!("· {message}");
+}
+
+/// The keypair of a secret URI, for subxt and for sp-core.
+pub fn signer(seed: &str) -> Result<(Keypair, sp_core::sr25519::Pair), Failure> {
+	let uri = SecretUri::from_str(seed).map_err(|e| Failure::BadInput(format!("--seed: {e}")))?;
+	let keypair = Keypair::from_uri(&uri).map_err(|e| Failure::BadInput(format!("--seed: {e}")))?;
+	let pair = sp_core::sr25519::Pair::from_string(seed, None)
+		.map_err(|e| Failure::BadInput(format!("--seed: {e:?}")))?;
+	Ok((keypair, pair))
+}
+
+/// The account of a keypair.
+pub fn account_of(keypair: &Keypair) -> AccountId32 {
+	keypair.public_key().into()
+}
+
+/// An account's SS58 address.
+pub fn ss58(account: &AccountId32) -> String {
+	sp_core::crypto::AccountId32::from(account.0).to_ss58check()
+}
+
+/// An account from an SS58 address or a secret URI.
+pub fn account(text: &str) -> Result<AccountId32, Failure> {
+	if let Ok(id) = sp_core::crypto::AccountId32::from_ss58check(text) {
+		return Ok(AccountId32(id.into()));
+	}
+	signer(text).map(|(keypair, _)| account_of(&keypair)).map_err(|_| {
+		Failure::BadInput(format!("`{text}` is neither an SS58 address nor a secret URI"))
+	})
+}
+
+/// Connects with subxt's legacy backend (`author_submitAndWatchExtrinsic`, `state_*`): the
+/// newer `chainHead_follow` backend is stopped by the node when the client falls behind (a busy
+/// machine, a burst of blocks), which fails a transaction already submitted.
+pub async fn connect(url: &str) -> Result<Client, Failure> {
+	let unreachable = |e: String| Failure::Unreachable(format!("{url}: {e}"));
+	let rpc = subxt::rpcs::RpcClient::from_insecure_url(url)
+		.await
+		.map_err(|e| unreachable(e.to_string()))?;
+	let backend = subxt::backend::LegacyBackend::builder().build(rpc);
+	Client::from_backend(std::sync::Arc::new(backend)).await.map_err(|e| unreachable(e.to_string()))
+}
+
+/// Calls the node's JSON-RPC `method`.
+pub async fn rpc(
+	url: &str,
+	method: &str,
+	params: Vec<serde_json::Value>,
+) -> Result<serde_json::Value, Failure> {
+	use jsonrpsee::core::client::ClientT;
+	let client = jsonrpsee::ws_client::WsClientBuilder::default()
+		.build(url)
+		.await
+		.map_err(|e| Failure::Unreachable(format!("{url}: {e}")))?;
+	let mut array = jsonrpsee::core::params::ArrayParams::new();
+	for param in params {
+		array.insert(param).map_err(|e| Failure::BadInput(e.to_string()))?;
+	}
+	client.request(method, array).await.map_err(|e| refused(format!("{method}: {e}")))
+}
+
+/// Prints `value` as pretty JSON.
+pub fn print_json(value: &serde_json::Value) {
+	println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+/// A service's id from its name or id.
+pub async fn service_id(api: &Client, service: &str) -> Result<u32, Failure> {
+	if let Ok(id) = service.parse::<u32>() {
+		return Ok(id);
+	}
+	let found: Value =
+		try_view(api, "MicroServices", "service_by_name", &service.as_bytes().to_vec().encode())
+			.await
+			.map_err(refused)?;
+	some(&found)
+		.and_then(number)
+		.map(|n| n as u32)
+		.ok_or_else(|| refused(format!("no service is named `{service}`")))
+}
+
+/// The current price per call of service `id`, in API tokens.
+pub async fn service_price(api: &Client, id: u32) -> Result<u128, Failure> {
+	let found: Value =
+		try_view(api, "MicroServices", "service", &id.encode()).await.map_err(refused)?;
+	some(&found)
+		.and_then(|pair| item(pair, 0))
+		.and_then(|info| field(info, "price_per_call"))
+		.and_then(number)
+		.ok_or_else(|| refused(format!("no service has id {id}")))
+}
+
+/// The events of a finalized transaction.
+pub type Events = subxt::extrinsics::ExtrinsicEvents<subxt::PolkadotConfig>;
+
+/// Submits `call` signed by `keypair` and waits for finalization, saying so on stderr.
+pub async fn submit_progress(
+	api: &Client,
+	what: &str,
+	call: impl subxt::transactions::Payload,
+	keypair: &Keypair,
+) -> Result<Events, Failure> {
+	progress(&format!("{what}: waiting for finalization"));
+	let started = Instant::now();
+	let events = submit(api, call, keypair).await.map_err(|e| refused(format!("{what}: {e}")))?;
+	progress(&format!("{what}: finalized in {:.1} s", started.elapsed().as_secs_f64()));
+	Ok(events)
+}
+
+/// The fields of the first event `pallet.name` among `events`.
+pub fn event_field(events: &Events, pallet: &str, name: &str) -> Option<Value<()>> {
+	events
+		.iter()
+		.filter_map(Result::ok)
+		.find(|e| e.pallet_name() == pallet && e.event_name() == name)
+		.and_then(|e| e.decode_fields_unchecked_as::<subxt::ext::scale_value::Composite<()>>().ok())
+		.map(|fields| Value {
+			value: subxt::ext::scale_value::ValueDef::Composite(fields),
+			context: (),
+		})
+}
+
+/// The best block's number.
+pub async fn best_block(api: &Client) -> Result<u32, Failure> {
+	Ok(
+		api.at_current_block()
+			.await
+			.map_err(|e| Failure::Unreachable(e.to_string()))?
+			.block_number() as u32,
+	)
+}
+
+impl Context {
+	/// The signer: `--seed`.
+	pub async fn signer(&self) -> Result<(Keypair, sp_core::sr25519::Pair), Failure> {
+		signer(&self.seed)
+	}
+}
