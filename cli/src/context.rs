@@ -22,15 +22,10 @@ pub struct Context {
 	/// A node's HTTP gateway.
 	#[arg(long, global = true, env = "MICRO_GATEWAY", default_value = "http://127.0.0.1:8080")]
 	pub gateway: String,
-	/// The account that signs: a secret URI such as `//Alice` or a mnemonic.
-	#[arg(
-		long,
-		global = true,
-		env = "MICRO_SEED",
-		default_value = "//Alice",
-		hide_default_value = true
-	)]
-	pub seed: String,
+	/// The account that signs: a secret URI such as `//Alice` or a mnemonic. Required on any
+	/// chain but a development one, where it is `//Alice` if not given.
+	#[arg(long, global = true, env = "MICRO_SEED", hide_env_values = true)]
+	pub seed: Option<String>,
 	/// Print JSON instead of tables.
 	#[arg(long, global = true)]
 	pub json: bool,
@@ -212,8 +207,65 @@ pub async fn best_block(api: &Client) -> Result<u32, Failure> {
 }
 
 impl Context {
-	/// The signer: `--seed`.
+	/// The signer: `--seed`, or `//Alice` on a development chain (see [`seed_for`]).
 	pub async fn signer(&self) -> Result<(Keypair, sp_core::sr25519::Pair), Failure> {
-		signer(&self.seed)
+		let seed = match &self.seed {
+			Some(seed) => seed.clone(),
+			None => {
+				let chain_type = rpc(&self.url, "system_chainType", vec![]).await?;
+				seed_for(None, &chain_type)?
+			}
+		};
+		signer(&seed)
+	}
+}
+
+/// The seed to sign with: the one given, or `//Alice` if none was given and the chain is a
+/// development one (`system_chainType` is `Development`); on any other chain, a seed must be
+/// given.
+pub fn seed_for(seed: Option<&str>, chain_type: &serde_json::Value) -> Result<String, Failure> {
+	if let Some(seed) = seed {
+		return Ok(seed.to_owned());
+	}
+	match chain_type {
+		serde_json::Value::String(kind) if kind == "Development" => Ok("//Alice".into()),
+		other => {
+			let kind = match other {
+				serde_json::Value::String(kind) => kind.clone(),
+				serde_json::Value::Object(custom) => {
+					custom.values().next().map(|v| v.to_string()).unwrap_or_default()
+				}
+				other => other.to_string(),
+			};
+			Err(Failure::BadInput(format!(
+				"--seed is required: this chain is a {kind} chain, and only a Development chain \
+				 signs as //Alice by default. Pass --seed (a secret URI or mnemonic) or set \
+				 MICRO_SEED"
+			)))
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use serde_json::json;
+
+	#[test]
+	fn only_a_development_chain_signs_as_alice_by_default() {
+		assert_eq!(seed_for(None, &json!("Development")).ok().as_deref(), Some("//Alice"));
+		for chain_type in [json!("Local"), json!("Live"), json!({ "Custom": "testnet" })] {
+			let refused = seed_for(None, &chain_type).expect_err("no default seed");
+			assert_eq!(refused.exit_code(), 2, "bad input");
+			assert!(refused.message().contains("--seed is required"), "{}", refused.message());
+			assert!(refused.message().contains("MICRO_SEED"), "{}", refused.message());
+		}
+		assert!(seed_for(None, &json!("Local"))
+			.expect_err("no default seed")
+			.message()
+			.contains("Local chain"));
+		for chain_type in [json!("Development"), json!("Local"), json!("Live")] {
+			assert_eq!(seed_for(Some("//Bob"), &chain_type).ok().as_deref(), Some("//Bob"));
+		}
 	}
 }
