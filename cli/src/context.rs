@@ -196,6 +196,55 @@ pub fn event_field(events: &Events, pallet: &str, name: &str) -> Option<Value<()
 		})
 }
 
+/// The number in field `name` of an event's fields (0 if missing).
+pub fn event_number(event: &Option<Value<()>>, name: &str) -> u128 {
+	event.as_ref().and_then(|e| field(e, name)).and_then(number).unwrap_or_default()
+}
+
+impl Context {
+	/// Prints `json` with `--json`, else `text`.
+	pub fn report(&self, json: serde_json::Value, text: impl std::fmt::Display) {
+		if self.json {
+			print_json(&json);
+		} else {
+			println!("{text}");
+		}
+	}
+}
+
+/// Units in one MICRO (the chain's `tokenDecimals` is 12).
+pub const UNITS_PER_MICRO: u128 = 1_000_000_000_000;
+
+/// An amount of MICRO such as `1000` or `0.25`, in units.
+pub fn micro_units(text: &str) -> Result<u128, Failure> {
+	let bad =
+		|| Failure::BadInput(format!("`{text}` is not an amount of MICRO such as 1000 or 0.25"));
+	let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+	if whole.is_empty() && fraction.is_empty() || fraction.len() > 12 {
+		return Err(bad());
+	}
+	let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+	if !digits(whole) || !digits(fraction) {
+		return Err(bad());
+	}
+	let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+	let fraction: u128 = if fraction.is_empty() {
+		0
+	} else {
+		format!("{fraction:0<12}").parse().map_err(|_| bad())?
+	};
+	whole.checked_mul(UNITS_PER_MICRO).and_then(|w| w.checked_add(fraction)).ok_or_else(bad)
+}
+
+/// Units as MICRO, such as `1000` or `0.25`.
+pub fn micro_text(units: u128) -> String {
+	let (whole, fraction) = (units / UNITS_PER_MICRO, units % UNITS_PER_MICRO);
+	if fraction == 0 {
+		return whole.to_string();
+	}
+	format!("{whole}.{}", format!("{fraction:012}").trim_end_matches('0'))
+}
+
 /// The best block's number.
 pub async fn best_block(api: &Client) -> Result<u32, Failure> {
 	Ok(
@@ -250,6 +299,18 @@ pub fn seed_for(seed: Option<&str>, chain_type: &serde_json::Value) -> Result<St
 mod tests {
 	use super::*;
 	use serde_json::json;
+
+	#[test]
+	fn amounts_of_micro_are_read_in_units() {
+		assert_eq!(micro_units("1000").ok(), Some(1_000 * UNITS_PER_MICRO));
+		assert_eq!(micro_units("0.25").ok(), Some(UNITS_PER_MICRO / 4));
+		assert_eq!(micro_units(".5").ok(), Some(UNITS_PER_MICRO / 2));
+		for bad in ["", ".", "1e3", "-1", "0.0000000000001", "1,5"] {
+			assert!(micro_units(bad).is_err(), "{bad}");
+		}
+		assert_eq!(micro_text(1_000 * UNITS_PER_MICRO), "1000");
+		assert_eq!(micro_text(UNITS_PER_MICRO / 4 + 2 * UNITS_PER_MICRO), "2.25");
+	}
 
 	#[test]
 	fn only_a_development_chain_signs_as_alice_by_default() {

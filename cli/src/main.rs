@@ -14,13 +14,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use commands::{
-	allowance::AllowanceCommand, messaging::MessagingCommand, network::NetworkCommand,
-	nft::NftCommand, node::NodeCommand, services::ServicesCommand, tokens::TokensCommand,
+	allowance::AllowanceCommand, contracts::ContractsCommand, governance::GovernanceCommand,
+	messaging::MessagingCommand, network::NetworkCommand, nft::NftCommand, node::NodeCommand,
+	services::ServicesCommand, tokens::TokensCommand,
 };
 use context::{Context, Outcome};
 
 /// The Micro Network from the command line: the network, calls, topics, services and their
-/// NFTs, API tokens and allowances.
+/// NFTs, API tokens, allowances, governance and contracts.
 #[derive(Parser)]
 #[command(name = "micro", version)]
 struct Cli {
@@ -40,18 +41,24 @@ enum Command {
 	Node(NodeCommand),
 	#[command(flatten)]
 	Messaging(MessagingCommand),
-	/// Services: deploy, place, list, versions.
+	/// Services: deploy, place, price, retire, withdraw, evict, unregister, list, versions.
 	#[command(subcommand)]
 	Services(ServicesCommand),
-	/// Service NFTs: mint, transfer, show.
+	/// Service NFTs: mint, transfer, offer, buy, show.
 	#[command(subcommand)]
 	Nft(NftCommand),
-	/// API tokens: buy, balance, refresh.
+	/// API tokens: buy, claim, balance, refresh, hold, release.
 	#[command(subcommand)]
 	Tokens(TokensCommand),
 	/// Allowances: permission for a node to charge you for calls.
 	#[command(subcommand)]
 	Allowance(AllowanceCommand),
+	/// Governance: propose changes, vote on them with your nodes and services.
+	#[command(subcommand)]
+	Governance(GovernanceCommand),
+	/// Contracts between parties, recorded with their result.
+	#[command(subcommand)]
+	Contracts(ContractsCommand),
 }
 
 #[tokio::main]
@@ -76,6 +83,8 @@ async fn run(cli: &Cli) -> Outcome {
 		Command::Nft(command) => commands::nft::run(ctx, command).await,
 		Command::Tokens(command) => commands::tokens::run(ctx, command).await,
 		Command::Allowance(command) => commands::allowance::run(ctx, command).await,
+		Command::Governance(command) => commands::governance::run(ctx, command).await,
+		Command::Contracts(command) => commands::contracts::run(ctx, command).await,
 	}
 }
 

@@ -2,6 +2,8 @@
 //! [`Context`](crate::context::Context).
 
 pub mod allowance;
+pub mod contracts;
+pub mod governance;
 pub mod messaging;
 pub mod network;
 pub mod nft;

@@ -4,7 +4,7 @@ use clap::Subcommand;
 use micro_cli::{
 	chain::try_view,
 	table,
-	values::{field, number},
+	values::{field, number, some},
 };
 use subxt::{
 	dynamic::{self, Value},
@@ -12,8 +12,8 @@ use subxt::{
 };
 
 use crate::context::{
-	account_of, connect, event_field, print_json, refused, rpc, ss58, submit_progress, Context,
-	Failure, Outcome,
+	account_of, connect, event_field, event_number, micro_text, print_json, refused, rpc, ss58,
+	submit_progress, Context, Failure, Outcome,
 };
 
 #[derive(Subcommand)]
@@ -42,6 +42,34 @@ pub enum NodeCommand {
 	},
 	/// What the node runs: each placed version, building, running or failed.
 	Deployments,
+	/// Change what NODE offers or where it is reached (the signer must operate it); what is
+	/// not given stays.
+	Update {
+		/// The node's on-chain id.
+		node: u32,
+		/// Millicores of CPU offered.
+		#[arg(long)]
+		cpu: Option<u32>,
+		/// MiB of memory offered.
+		#[arg(long)]
+		memory: Option<u32>,
+		/// MiB of storage offered.
+		#[arg(long)]
+		storage: Option<u32>,
+		/// Mbit/s of bandwidth offered.
+		#[arg(long)]
+		bandwidth: Option<u32>,
+		/// A multiaddr the node is reached at, such as `/ip4/203.0.113.7/tcp/30333`;
+		/// repeatable, replacing the addresses it lists.
+		#[arg(long = "address")]
+		addresses: Vec<String>,
+	},
+	/// Take NODE off the network and get its deposit back (the signer must operate it, and no
+	/// service may be placed on it: `micro services withdraw` first).
+	Unregister {
+		/// The node's on-chain id.
+		node: u32,
+	},
 }
 
 /// The node's RPC token: read from `file`, or from the file the node names when it runs on
@@ -73,6 +101,66 @@ pub async fn run(ctx: &Context, command: &NodeCommand) -> Outcome {
 		NodeCommand::Show => {
 			let identity = rpc(&ctx.url, "micro_identity", vec![]).await?;
 			print_json(&identity);
+			Ok(())
+		}
+		NodeCommand::Update { node, cpu, memory, storage, bandwidth, addresses } => {
+			let (keypair, _) = ctx.signer().await?;
+			let api = connect(&ctx.url).await?;
+			let capacity = if [cpu, memory, storage, bandwidth].iter().any(|v| v.is_some()) {
+				let found: Value =
+					try_view(&api, "MicroNodes", "node", &node.encode()).await.map_err(refused)?;
+				let info = some(&found).ok_or_else(|| refused(format!("no node {node}")))?;
+				let now = |name: &str| {
+					field(info, "capacity").and_then(|c| field(c, name)).and_then(number)
+				};
+				let pick = |given: &Option<u32>, name: &str| {
+					Value::u128(given.map(u128::from).or_else(|| now(name)).unwrap_or_default())
+				};
+				Value::unnamed_variant(
+					"Some",
+					[Value::named_composite([
+						("cpu_millicores", pick(cpu, "cpu_millicores")),
+						("memory_mib", pick(memory, "memory_mib")),
+						("storage_mib", pick(storage, "storage_mib")),
+						("bandwidth_mbps", pick(bandwidth, "bandwidth_mbps")),
+					])],
+				)
+			} else {
+				Value::unnamed_variant("None", [])
+			};
+			let address_value = if addresses.is_empty() {
+				Value::unnamed_variant("None", [])
+			} else {
+				Value::unnamed_variant(
+					"Some",
+					[Value::unnamed_composite(
+						addresses.iter().map(|a| Value::from_bytes(a.as_bytes())),
+					)],
+				)
+			};
+			let call =
+				dynamic::transaction("MicroNodes", "update_node", (*node, address_value, capacity));
+			submit_progress(&api, "update_node", call, &keypair).await?;
+			ctx.report(
+				serde_json::json!({ "node": node, "updated": true }),
+				format!("node {node} updated"),
+			);
+			Ok(())
+		}
+		NodeCommand::Unregister { node } => {
+			let (keypair, _) = ctx.signer().await?;
+			let api = connect(&ctx.url).await?;
+			let call = dynamic::transaction("MicroNodes", "deregister_node", (*node,));
+			let events = submit_progress(&api, "deregister_node", call, &keypair).await?;
+			let deposit =
+				event_number(&event_field(&events, "MicroNodes", "NodeDeregistered"), "deposit");
+			ctx.report(
+				serde_json::json!({ "node": node, "deposit": deposit.to_string() }),
+				format!(
+					"node {node} unregistered: its deposit of {} MICRO is back",
+					micro_text(deposit)
+				),
+			);
 			Ok(())
 		}
 		NodeCommand::Deployments => {

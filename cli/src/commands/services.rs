@@ -18,8 +18,8 @@ use subxt::{
 use subxt_signer::sr25519::Keypair;
 
 use crate::context::{
-	connect, event_field, print_json, progress, refused, service_id, ss58, submit_progress,
-	Context, Failure, Outcome,
+	connect, event_field, event_number, print_json, progress, refused, service_id, ss58,
+	submit_progress, Context, Failure, Outcome,
 };
 
 #[derive(Subcommand)]
@@ -44,6 +44,44 @@ pub enum ServicesCommand {
 		/// The node.
 		#[arg(long)]
 		node: u32,
+	},
+	/// Set SERVICE's price per call, in API tokens: a cut applies at once, a rise after the
+	/// chain's notice (allowances signed at the old price keep it until then).
+	Price {
+		/// The service: name or id.
+		service: String,
+		/// The new price per call.
+		price: u128,
+	},
+	/// Retire VERSION of SERVICE: it is no longer called.
+	Retire {
+		/// The service: name or id.
+		service: String,
+		/// The version.
+		version: u32,
+	},
+	/// Stop running SERVICE on a node the signer operates.
+	Withdraw {
+		/// The service: name or id.
+		service: String,
+		/// The node.
+		#[arg(long)]
+		node: u32,
+	},
+	/// Evict a node's placement of SERVICE: its owner may evict any node (banned from placing
+	/// it again for a while); anyone may evict a node that is offline.
+	Evict {
+		/// The service: name or id.
+		service: String,
+		/// The node.
+		#[arg(long)]
+		node: u32,
+	},
+	/// Remove SERVICE, its versions and placements, and burn its NFT; the deposit goes back
+	/// to whoever registered it.
+	Unregister {
+		/// The service: name or id.
+		service: String,
 	},
 	/// Every registered service.
 	List,
@@ -183,6 +221,83 @@ pub async fn run(ctx: &Context, command: &ServicesCommand) -> Outcome {
 			let id = service_id(&api, service).await?;
 			place(&api, &keypair, id, *version, *node).await?;
 			println!("{service} version {version} placed on node {node}");
+			Ok(())
+		}
+		ServicesCommand::Price { service, price } => {
+			let (keypair, _) = ctx.signer().await?;
+			let id = service_id(&api, service).await?;
+			let call = dynamic::transaction("MicroServices", "set_price", (id, *price));
+			let events = submit_progress(&api, "set_price", call, &keypair).await?;
+			if let Some(rise) = event_field(&events, "MicroServices", "PriceRiseAnnounced") {
+				let from = event_number(&Some(rise), "from");
+				ctx.report(
+					serde_json::json!({ "service": id, "pricePerCall": price.to_string(), "from": from }),
+					format!(
+						"{service}'s price rises to {price} API tokens a call from block {from}"
+					),
+				);
+			} else {
+				ctx.report(
+					serde_json::json!({ "service": id, "pricePerCall": price.to_string(), "from": null }),
+					format!("{service} now costs {price} API tokens a call"),
+				);
+			}
+			Ok(())
+		}
+		ServicesCommand::Retire { service, version } => {
+			let (keypair, _) = ctx.signer().await?;
+			let id = service_id(&api, service).await?;
+			let call = dynamic::transaction("MicroServices", "retire_version", (id, *version));
+			submit_progress(&api, "retire_version", call, &keypair).await?;
+			ctx.report(
+				serde_json::json!({ "service": id, "version": version, "status": "Retired" }),
+				format!("{service} version {version} retired"),
+			);
+			Ok(())
+		}
+		ServicesCommand::Withdraw { service, node } => {
+			let (keypair, _) = ctx.signer().await?;
+			let id = service_id(&api, service).await?;
+			let call = dynamic::transaction("MicroServices", "withdraw_placement", (*node, id));
+			submit_progress(&api, "withdraw_placement", call, &keypair).await?;
+			ctx.report(
+				serde_json::json!({ "service": id, "node": node }),
+				format!("node {node} no longer runs {service}"),
+			);
+			Ok(())
+		}
+		ServicesCommand::Evict { service, node } => {
+			let (keypair, _) = ctx.signer().await?;
+			let id = service_id(&api, service).await?;
+			let call = dynamic::transaction("MicroServices", "evict_placement", (id, *node));
+			let events = submit_progress(&api, "evict_placement", call, &keypair).await?;
+			let evicted = event_field(&events, "MicroServices", "PlacementEvicted");
+			let banned = evicted
+				.as_ref()
+				.and_then(|e| field(e, "banned_until"))
+				.and_then(some)
+				.and_then(number);
+			ctx.report(
+				serde_json::json!({ "service": id, "node": node, "bannedUntil": banned }),
+				match banned {
+					Some(until) => format!(
+						"node {node}'s placement of {service} evicted; it may not place it again \
+						 before block {until}"
+					),
+					None => format!("node {node}'s placement of {service} evicted"),
+				},
+			);
+			Ok(())
+		}
+		ServicesCommand::Unregister { service } => {
+			let (keypair, _) = ctx.signer().await?;
+			let id = service_id(&api, service).await?;
+			let call = dynamic::transaction("MicroServices", "unregister_service", (id,));
+			submit_progress(&api, "unregister_service", call, &keypair).await?;
+			ctx.report(
+				serde_json::json!({ "service": id, "unregistered": true }),
+				format!("{service} unregistered: its NFT is burned"),
+			);
 			Ok(())
 		}
 		ServicesCommand::List => {

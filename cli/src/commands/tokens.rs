@@ -12,7 +12,7 @@ use subxt::{
 };
 
 use crate::context::{
-	account, account_of, best_block, connect, event_field, print_json, refused, ss58,
+	account, account_of, best_block, connect, event_field, event_number, print_json, refused, ss58,
 	submit_progress, Context, Outcome,
 };
 
@@ -27,6 +27,13 @@ pub enum TokensCommand {
 	Balance {
 		/// An SS58 address or secret URI.
 		who: Option<String>,
+	},
+	/// Claim free tokens: what is left of your access tier's free calls this period, or with
+	/// --node, the allowance of a node you operate, which grows with its reputation.
+	Claim {
+		/// Claim this node's allowance (you must operate it).
+		#[arg(long)]
+		node: Option<u32>,
 	},
 	/// Give the batch expiring at EXPIRES_AT a new lifetime, for a fee.
 	Refresh {
@@ -55,6 +62,18 @@ pub enum TokensCommand {
 		node: u32,
 		/// How many free calls.
 		calls: u32,
+	},
+	/// Remove WHO's lapsed batches (the signer's without one): their backing goes to the
+	/// charity and operations accounts. Anyone may, for anyone.
+	Reap {
+		/// An SS58 address or secret URI.
+		who: Option<String>,
+	},
+	/// Pay WHO (the signer without one) what the pot owes it, now that its account can take
+	/// it. Anyone may, for anyone.
+	ClaimOwed {
+		/// An SS58 address or secret URI.
+		who: Option<String>,
 	},
 	/// End a hold whose time is over: its tokens go back to the batches they came from.
 	Release {
@@ -167,13 +186,93 @@ pub async fn run(ctx: &Context, command: &TokensCommand) -> Outcome {
 			let call = dynamic::transaction("MicroTokens", "refresh_batch", (*expires_at,));
 			let events = submit_progress(&api, "refresh_batch", call, &keypair).await?;
 			let refreshed = event_field(&events, "MicroTokens", "BatchRefreshed");
-			let get = |name: &str| {
-				refreshed.as_ref().and_then(|e| field(e, name)).and_then(number).unwrap_or_default()
+			let get = |name: &str| event_number(&refreshed, name);
+			ctx.report(
+				serde_json::json!({
+					"tokens": get("tokens").to_string(), "oldExpiry": get("old_expiry"),
+					"expiresAt": get("new_expiry"), "fee": get("fee").to_string(),
+				}),
+				format!(
+					"batch refreshed: {} tokens now expire at block {} (fee {} units)",
+					get("tokens"),
+					get("new_expiry"),
+					get("fee")
+				),
+			);
+			Ok(())
+		}
+		TokensCommand::Claim { node: None } => {
+			let (keypair, _) = ctx.signer().await?;
+			let call = dynamic::transaction("MicroTokens", "claim_free_tokens", ());
+			let events = submit_progress(&api, "claim_free_tokens", call, &keypair).await?;
+			let claimed = event_field(&events, "MicroTokens", "FreeTokensClaimed");
+			let get = |name: &str| event_number(&claimed, name);
+			ctx.report(
+				serde_json::json!({ "tokens": get("tokens").to_string(), "expiresAt": get("expires_at") }),
+				format!(
+					"claimed {} free API tokens, expiring at block {}",
+					get("tokens"),
+					get("expires_at")
+				),
+			);
+			Ok(())
+		}
+		TokensCommand::Claim { node: Some(node) } => {
+			let (keypair, _) = ctx.signer().await?;
+			let call = dynamic::transaction("MicroTokens", "claim_node_allowance", (*node,));
+			let events = submit_progress(&api, "claim_node_allowance", call, &keypair).await?;
+			let claimed = event_field(&events, "MicroTokens", "AllowanceClaimed");
+			let get = |name: &str| event_number(&claimed, name);
+			ctx.report(
+				serde_json::json!({
+					"node": node, "tokens": get("tokens").to_string(),
+					"minted": get("minted").to_string(), "expiresAt": get("expires_at"),
+				}),
+				format!(
+					"claimed node {node}'s allowance: {} API tokens, expiring at block {}",
+					get("tokens"),
+					get("expires_at")
+				),
+			);
+			Ok(())
+		}
+		TokensCommand::Reap { who } => {
+			let (keypair, _) = ctx.signer().await?;
+			let who = match who {
+				Some(who) => account(who)?,
+				None => account_of(&keypair),
 			};
-			println!(
-				"batch refreshed: {} tokens now expire at block {}",
-				get("tokens"),
-				get("expires_at")
+			let call = dynamic::transaction("MicroTokens", "reap_expired", (who,));
+			let events = submit_progress(&api, "reap_expired", call, &keypair).await?;
+			let lapsed = event_field(&events, "MicroTokens", "TokensLapsed");
+			let get = |name: &str| event_number(&lapsed, name);
+			ctx.report(
+				serde_json::json!({
+					"account": ss58(&who), "tokens": get("tokens").to_string(),
+					"backing": get("backing").to_string(),
+				}),
+				format!(
+					"{} lapsed API tokens of {} removed; their {} units went to charity and \
+					 operations",
+					get("tokens"),
+					ss58(&who),
+					get("backing")
+				),
+			);
+			Ok(())
+		}
+		TokensCommand::ClaimOwed { who } => {
+			let (keypair, _) = ctx.signer().await?;
+			let who = match who {
+				Some(who) => account(who)?,
+				None => account_of(&keypair),
+			};
+			let call = dynamic::transaction("MicroTokens", "claim_owed", (who,));
+			let events = submit_progress(&api, "claim_owed", call, &keypair).await?;
+			let paid = event_number(&event_field(&events, "MicroTokens", "OwedPaid"), "amount");
+			ctx.report(
+				serde_json::json!({ "account": ss58(&who), "paid": paid.to_string() }),
+				format!("{paid} units the pot owed paid to {}", ss58(&who)),
 			);
 			Ok(())
 		}
