@@ -1,6 +1,14 @@
 //! `micro call`, `stream`, `publish` and `subscribe`: calls and topics through a node's gateway.
 
-use std::io::{BufRead, Write};
+use std::{
+	io::{BufRead, Write},
+	sync::{
+		atomic::{AtomicUsize, Ordering},
+		Arc,
+	},
+};
+
+use futures::StreamExt;
 
 use clap::Subcommand;
 use micro_cli::gateway::Gateway;
@@ -25,8 +33,9 @@ pub enum MessagingCommand {
 		#[arg(long)]
 		version: Option<u32>,
 	},
-	/// Stream requests to SERVICE's ENDPOINT (the JSON arguments, or lines of stdin) and print
-	/// each answer.
+	/// Stream requests to SERVICE's ENDPOINT and print each answer as it comes: the JSON
+	/// arguments, or else each line of stdin, sent as soon as it is read (a line that is not
+	/// JSON is refused on stderr and the stream goes on).
 	Stream {
 		/// The service.
 		service: String,
@@ -66,30 +75,34 @@ pub async fn run(ctx: &Context, command: &MessagingCommand) -> Outcome {
 			Ok(())
 		}
 		MessagingCommand::Stream { service, endpoint, requests } => {
-			let requests = if requests.is_empty() {
-				std::io::stdin()
-					.lock()
-					.lines()
-					.map_while(Result::ok)
-					.filter(|l| !l.trim().is_empty())
-					.collect()
-			} else {
-				requests.clone()
-			};
-			for request in &requests {
+			for request in requests {
 				serde_json::from_str::<serde_json::Value>(request)
 					.map_err(|e| Failure::BadInput(format!("`{request}` is not JSON: {e}")))?;
 			}
+			let skipped = Arc::new(AtomicUsize::new(0));
+			let requests: futures::stream::BoxStream<'static, String> = if requests.is_empty() {
+				stdin_requests(skipped.clone())
+			} else {
+				futures::stream::iter(requests.clone()).boxed()
+			};
 			let mut failed = None;
+			let mut stdout = std::io::stdout();
 			gateway
-				.stream(service, endpoint, &requests, |line| {
+				.stream_from(service, endpoint, requests, |line| {
 					if line.starts_with("{\"error\"") {
 						failed = Some(line.to_owned());
 					}
-					println!("{line}");
+					let _ = writeln!(stdout, "{line}");
+					let _ = stdout.flush();
 				})
 				.await?;
-			failed.map_or(Ok(()), |line| Err(refused(line)))
+			if let Some(line) = failed {
+				return Err(refused(line));
+			}
+			match skipped.load(Ordering::Relaxed) {
+				0 => Ok(()),
+				n => Err(Failure::BadInput(format!("{n} lines were not JSON and were not sent"))),
+			}
 		}
 		MessagingCommand::Publish { topic, body } => {
 			serde_json::from_str::<serde_json::Value>(body)
@@ -123,4 +136,32 @@ pub async fn run(ctx: &Context, command: &MessagingCommand) -> Outcome {
 			Ok(())
 		}
 	}
+}
+
+/// The lines of stdin that are JSON requests, each as soon as it is read; blank lines are
+/// skipped, and lines that are not JSON are refused on stderr and counted in `skipped`. Read on
+/// a thread of its own: a read of a terminal cannot be cancelled, and the command must be able
+/// to end (the service ended the stream) while one waits.
+fn stdin_requests(skipped: Arc<AtomicUsize>) -> futures::stream::BoxStream<'static, String> {
+	let (send, receive) = tokio::sync::mpsc::channel::<String>(16);
+	std::thread::spawn(move || {
+		for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+			let line = line.trim();
+			if line.is_empty() {
+				continue;
+			}
+			if let Err(e) = serde_json::from_str::<serde_json::Value>(line) {
+				eprintln!("error: `{line}` is not JSON ({e}): not sent");
+				skipped.fetch_add(1, Ordering::Relaxed);
+				continue;
+			}
+			if send.blocking_send(line.to_owned()).is_err() {
+				return;
+			}
+		}
+	});
+	futures::stream::unfold(receive, |mut receive| async move {
+		receive.recv().await.map(|line| (line, receive))
+	})
+	.boxed()
 }
