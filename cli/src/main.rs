@@ -36,7 +36,7 @@ enum Command {
 	/// The MUCP network as the node sees it.
 	#[command(subcommand)]
 	Network(NetworkCommand),
-	/// This node's identity and registration.
+	/// Nodes: this node's identity, registration and deployments; update or unregister a node.
 	#[command(subcommand)]
 	Node(NodeCommand),
 	#[command(flatten)]

@@ -33,9 +33,11 @@ pub enum MessagingCommand {
 		#[arg(long)]
 		version: Option<u32>,
 	},
-	/// Stream requests to SERVICE's ENDPOINT and print each answer as it comes: the JSON
-	/// arguments, or else each line of stdin, sent as soon as it is read (a line that is not
-	/// JSON is refused on stderr and the stream goes on).
+	/// Stream requests to SERVICE's ENDPOINT, printing each answer as it comes.
+	///
+	/// The requests are the JSON arguments, or else the lines of stdin, each sent as soon as it
+	/// is read: type a request, read its answer, type the next. A line that is not JSON is
+	/// refused on stderr and the stream goes on.
 	Stream {
 		/// The service.
 		service: String,
