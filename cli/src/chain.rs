@@ -33,7 +33,35 @@ pub async fn submit<S: Signer<PolkadotConfig>>(
 		.map_err(|e| e.to_string())?
 		.wait_for_finalized_success()
 		.await
-		.map_err(|e| e.to_string())
+		.map_err(|e| explain(&e))
+}
+
+/// Why a transaction failed, in words: for a pallet's error, `Pallet::Error: ` and what its
+/// documentation says it means (`MicroServices::NotOwner: only the holder of the service's NFT
+/// may do this.`); otherwise subxt's account of it.
+pub fn explain(error: &subxt::error::TransactionFinalizedSuccessError) -> String {
+	use subxt::error::{DispatchError, TransactionEventsError, TransactionFinalizedSuccessError};
+	if let TransactionFinalizedSuccessError::SuccessError(
+		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(module)),
+	) = error
+	{
+		if let Ok(details) = module.details() {
+			let name = format!("{}::{}", details.pallet.name(), details.variant.name);
+			let docs = details.variant.docs.iter().map(|line| line.trim()).collect::<Vec<_>>();
+			let docs = docs.join(" ");
+			let mut words = docs.chars();
+			return match words.next() {
+				Some(first) => format!("{name}: {}{}", first.to_lowercase(), words.as_str()),
+				None => name,
+			};
+		}
+	}
+	match error {
+		TransactionFinalizedSuccessError::SuccessError(
+			TransactionEventsError::ExtrinsicFailed(dispatch),
+		) => dispatch.to_string(),
+		other => other.to_string(),
+	}
 }
 
 /// Calls a pallet's view function with SCALE-encoded `args` and decodes what it returns.

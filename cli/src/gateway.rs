@@ -144,11 +144,42 @@ impl Gateway {
 		service: &str,
 		endpoint: &str,
 		requests: &[String],
+		on_line: impl FnMut(&str),
+	) -> Result<(), GatewayError> {
+		let requests = futures::stream::iter(requests.to_vec());
+		self.stream_from(service, endpoint, requests, on_line).await
+	}
+
+	/// Opens a stream to `service`'s `endpoint` and sends each request (JSON) `requests` yields
+	/// as soon as it yields it, while handing each answer line to `on_line` as it arrives: a
+	/// request may wait for the answer to the one before. The stream's sending side ends when
+	/// `requests` does.
+	pub async fn stream_from(
+		&self,
+		service: &str,
+		endpoint: &str,
+		requests: impl futures::Stream<Item = String> + Send + 'static,
 		mut on_line: impl FnMut(&str),
 	) -> Result<(), GatewayError> {
+		use futures::StreamExt;
 		let path = format!("/_/stream/{service}/{endpoint}");
-		let body = requests.join("\n").into_bytes();
-		let response = self.send(Method::POST, &path, &[], body).await?;
+		let frames = requests
+			.map(|request| {
+				let line = Bytes::from(format!("{request}\n"));
+				Ok::<_, std::convert::Infallible>(hyper::body::Frame::data(line))
+			})
+			.boxed();
+		let client = Client::builder(TokioExecutor::new()).build_http();
+		let request = Request::builder()
+			.method(Method::POST)
+			.uri(format!("{}{path}", self.base))
+			.header("content-type", "application/x-ndjson")
+			.body(http_body_util::StreamBody::new(frames))
+			.map_err(|e| GatewayError::Unreachable(e.to_string()))?;
+		let response = client
+			.request(request)
+			.await
+			.map_err(|e| GatewayError::Unreachable(format!("{}: {e}", self.base)))?;
 		if !response.status().is_success() {
 			let (status, body) = Self::whole(response).await?;
 			return Self::checked(status, body).map(drop);

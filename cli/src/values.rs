@@ -17,12 +17,16 @@ pub fn item<T>(value: &Value<T>, index: usize) -> Option<&Value<T>> {
 	items(value).get(index).copied()
 }
 
-/// The items of a sequence, tuple or single-field wrapper.
+/// The items of a sequence, tuple or single-field wrapper, or the fields of an enum's variant.
 pub fn items<T>(value: &Value<T>) -> Vec<&Value<T>> {
-	match &value.value {
-		ValueDef::Composite(Composite::Unnamed(values)) => values.iter().collect(),
-		ValueDef::Composite(Composite::Named(values)) => values.iter().map(|(_, v)| v).collect(),
-		_ => Vec::new(),
+	let composite = match &value.value {
+		ValueDef::Composite(composite) => composite,
+		ValueDef::Variant(variant) => &variant.values,
+		_ => return Vec::new(),
+	};
+	match composite {
+		Composite::Unnamed(values) => values.iter().collect(),
+		Composite::Named(values) => values.iter().map(|(_, v)| v).collect(),
 	}
 }
 
@@ -93,5 +97,7 @@ mod tests {
 		assert_eq!(text(field(&value, "name").unwrap()), "greeter");
 		assert_eq!(number(field(&value, "price").unwrap()), Some(3));
 		assert_eq!(number(some(field(&value, "maybe").unwrap()).unwrap()), Some(7));
+		let voting = Value::named_variant("Voting", [("ends", Value::u128(12))]);
+		assert_eq!(item(&voting, 0).and_then(number), Some(12));
 	}
 }

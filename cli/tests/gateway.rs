@@ -114,3 +114,72 @@ async fn the_gateway_streams_publishes_subscribes_and_describes() {
 	assert_eq!(code, 404);
 	gateway.shutdown().await;
 }
+
+/// Each request of a stream is sent as it is given and its answer comes back before the next
+/// is sent: a client can hold a conversation. With the whole body read first, the first answer
+/// would never come while the request stayed open.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_answers_each_request_before_the_next_is_sent() {
+	let (_dir, _peer, gateway, client) = started().await;
+	let (requests, receive) = tokio::sync::mpsc::unbounded_channel::<String>();
+	let (answered, mut answers) = tokio::sync::mpsc::unbounded_channel::<String>();
+	let requests_stream = futures::stream::unfold(receive, |mut receive| async move {
+		receive.recv().await.map(|request| (request, receive))
+	});
+	let streaming = tokio::spawn(async move {
+		client
+			.stream_from("echo", "Echo.Stream", requests_stream, |line| {
+				let _ = answered.send(line.to_owned());
+			})
+			.await
+	});
+	for n in 1..=3 {
+		requests.send(format!("{{\"n\":{n}}}")).unwrap();
+		let answer = tokio::time::timeout(Duration::from_secs(10), answers.recv())
+			.await
+			.unwrap_or_else(|_| panic!("no answer to request {n} while the stream is open"));
+		assert_eq!(answer.as_deref(), Some(format!("{{\"again\":{{\"n\":{n}}}}}").as_str()));
+	}
+	// A later line that is not JSON ends the stream with its error.
+	requests.send("{not json".into()).unwrap();
+	let error = tokio::time::timeout(Duration::from_secs(10), answers.recv()).await.unwrap();
+	assert!(error.as_deref().is_some_and(|e| e.contains("line 4 is not JSON")), "{error:?}");
+	drop(requests);
+	tokio::time::timeout(Duration::from_secs(10), streaming).await.unwrap().unwrap().unwrap();
+
+	// `micro stream`, reading stdin: each line is sent as it is read, its answer printed at once.
+	use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+	let mut micro = tokio::process::Command::new(env!("CARGO_BIN_EXE_micro"))
+		.args(["--gateway", &format!("http://{}", gateway.address())])
+		.args(["stream", "echo", "Echo.Stream"])
+		.stdin(std::process::Stdio::piped())
+		.stdout(std::process::Stdio::piped())
+		.stderr(std::process::Stdio::piped())
+		.kill_on_drop(true)
+		.spawn()
+		.unwrap();
+	let mut stdin = micro.stdin.take().unwrap();
+	let mut stdout = tokio::io::BufReader::new(micro.stdout.take().unwrap()).lines();
+	for n in 1..=2 {
+		stdin.write_all(format!("{{\"n\":{n}}}\n").as_bytes()).await.unwrap();
+		stdin.flush().await.unwrap();
+		let line = tokio::time::timeout(Duration::from_secs(10), stdout.next_line())
+			.await
+			.unwrap_or_else(|_| panic!("micro stream printed no answer to line {n}"))
+			.unwrap();
+		assert_eq!(line, Some(format!("{{\"again\":{{\"n\":{n}}}}}")));
+	}
+	// A line that is not JSON is refused and not sent; the stream goes on.
+	stdin.write_all(b"oops\n{\"n\":3}\n").await.unwrap();
+	let line = tokio::time::timeout(Duration::from_secs(10), stdout.next_line()).await.unwrap();
+	assert_eq!(line.unwrap().as_deref(), Some(r#"{"again":{"n":3}}"#));
+	drop(stdin);
+	let output = tokio::time::timeout(Duration::from_secs(10), micro.wait_with_output())
+		.await
+		.unwrap()
+		.unwrap();
+	let stderr = String::from_utf8_lossy(&output.stderr);
+	assert_eq!(output.status.code(), Some(2), "one line was not sent: {stderr}");
+	assert!(stderr.contains("`oops` is not JSON"), "{stderr}");
+	gateway.shutdown().await;
+}

@@ -20,12 +20,18 @@ pub struct Run {
 
 /// Runs `micro` against `node` (its RPC and gateway) as `seed`.
 pub async fn micro(node: &TestNode, seed: &str, args: &[&str]) -> Run {
-	let output = Command::new(cli_binary())
-		.args(["--url", &node.ws_url(), "--gateway", &node.gateway_url(), "--seed", seed])
-		.args(args)
-		.output()
-		.await
-		.expect("micro runs");
+	micro_as(node, Some(seed), args).await
+}
+
+/// Runs `micro` against `node` as `seed`, or with no `--seed` (nor `MICRO_SEED`) if `None`.
+pub async fn micro_as(node: &TestNode, seed: Option<&str>, args: &[&str]) -> Run {
+	let mut command = Command::new(cli_binary());
+	command.args(["--url", &node.ws_url(), "--gateway", &node.gateway_url()]);
+	command.env_remove("MICRO_SEED");
+	if let Some(seed) = seed {
+		command.args(["--seed", seed]);
+	}
+	let output = command.args(args).output().await.expect("micro runs");
 	Run {
 		code: output.status.code().unwrap_or(-1),
 		stdout: String::from_utf8_lossy(&output.stdout).trim().to_owned(),

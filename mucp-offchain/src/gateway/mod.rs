@@ -3,7 +3,7 @@
 //! | Request | What it does |
 //! |---|---|
 //! | `POST /{service}/{endpoint}` | a call; the body is JSON (or protobuf with `Content-Type: application/protobuf`) |
-//! | `POST /_/stream/{service}/{endpoint}` | a stream: one JSON request per body line; the answers come back one per line |
+//! | `POST /_/stream/{service}/{endpoint}` | a stream: one JSON request per body line, each sent as it arrives; the answers come back one per line as they come |
 //! | `POST /_/publish/{topic}` | publishes the body to the topic (at most once with `Micro-Delivery: core`) |
 //! | `GET /_/subscribe/{topic}?queue=Q` | subscribes, as server-sent events (`id:` is the `Micro-Id`); resumes after `Last-Event-ID` |
 //! | `GET /openapi.json` | an OpenAPI 3 document of every service the registry knows |
@@ -21,7 +21,8 @@
 //!
 //! Limits (issue 17, finding H6): a client must send its request head within
 //! [`GatewayConfig::header_timeout`] (an idle keep-alive connection is closed after it too) and
-//! its body within [`GatewayConfig::body_timeout`], at most [`GatewayConfig::max_body`] bytes;
+//! its body within [`GatewayConfig::body_timeout`] (a stream's first line), at most
+//! [`GatewayConfig::max_body`] bytes (a stream's whole body);
 //! at most [`GatewayConfig::max_connections`] connections are served at once, further ones
 //! wait in the listen backlog. A slowloris client, trickling its headers a byte at a time or
 //! never finishing them, holds a connection only until the header timeout and cannot stop
@@ -533,6 +534,69 @@ fn streamed(
 	response
 }
 
+/// The request lines of a stream's body, each as it arrives: a JSON request, or why the body
+/// stopped (not JSON, too large, a broken connection). Lines are split on `\n`; blank lines are
+/// skipped; the whole body is at most `max` bytes.
+fn request_lines(
+	request: Request<Incoming>,
+	max: usize,
+	name: String,
+) -> tokio::sync::mpsc::Receiver<Result<Vec<u8>, MicroError>> {
+	let (lines, receiver) = tokio::sync::mpsc::channel(16);
+	tokio::spawn(async move {
+		let mut body = request.into_body();
+		let (mut pending, mut seen, mut number) = (Vec::new(), 0usize, 0usize);
+		let mut ended = false;
+		while !ended {
+			match body.frame().await {
+				Some(Ok(frame)) => {
+					let Ok(data) = frame.into_data() else { continue };
+					seen += data.len();
+					if seen > max {
+						let error =
+							MicroError::too_large(&name, format!("the body exceeds {max} bytes"));
+						let _ = lines.send(Err(error)).await;
+						return;
+					}
+					pending.extend_from_slice(&data);
+				}
+				Some(Err(e)) => {
+					let error = MicroError::bad_request(&name, format!("reading the body: {e}"));
+					let _ = lines.send(Err(error)).await;
+					return;
+				}
+				None => {
+					ended = true;
+					pending.push(b'\n');
+				}
+			}
+			while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+				let line: Vec<u8> = pending.drain(..=end).take(end).collect();
+				if line.iter().all(u8::is_ascii_whitespace) {
+					continue;
+				}
+				number += 1;
+				let checked = match serde_json::from_slice::<Value>(&line) {
+					Ok(_) => Ok(line),
+					Err(e) => Err(MicroError::bad_request(
+						&name,
+						format!("line {number} is not JSON: {e}"),
+					)),
+				};
+				let stop = checked.is_err();
+				if lines.send(checked).await.is_err() || stop {
+					return;
+				}
+			}
+		}
+	});
+	receiver
+}
+
+/// A stream: each request line is sent as soon as it arrives and each answer written as soon as
+/// it comes, so a client may send a request, read its answer, then decide the next. The first
+/// line must arrive within [`GatewayConfig::body_timeout`]; a first line that is not JSON is a
+/// 400, a later one ends the stream with its error as the last line.
 async fn stream(
 	request: Request<Incoming>,
 	peer: &Peer,
@@ -541,38 +605,63 @@ async fn stream(
 	endpoint: &str,
 ) -> Response<Body> {
 	let name = format!("{service}.{endpoint}");
-	let body = match read_body(request, config, &name).await {
-		Ok(body) => body,
-		Err(error) => return error_response(&error),
-	};
-	let mut requests = Vec::new();
-	for line in body.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)) {
-		if let Err(e) = serde_json::from_slice::<Value>(line) {
-			let detail = format!("line {} is not JSON: {e}", requests.len() + 1);
-			return error_response(&MicroError::bad_request(&name, detail));
+	let mut lines = request_lines(request, config.max_body, name.clone());
+	let first = match tokio::time::timeout(config.body_timeout, lines.recv()).await {
+		Err(_) => {
+			let detail = format!("the body did not arrive within {:?}", config.body_timeout);
+			return error_response(&MicroError::timeout(&name, detail));
 		}
-		requests.push(line.to_vec());
-	}
+		Ok(Some(Err(error))) => return error_response(&error),
+		Ok(first) => first.map(|line| line.unwrap_or_default()),
+	};
 	let mut micro_stream = match peer.stream(service, endpoint).await {
 		Ok(stream) => stream,
 		Err(error) => return error_response(&error),
 	};
 	let (frames, receiver) = tokio::sync::mpsc::channel::<Bytes>(16);
 	tokio::spawn(async move {
-		for body in requests {
-			if let Err(error) = micro_stream.send(body).await {
-				let _ = frames.send(Bytes::from(format!("{}\n", error_json(&error)))).await;
-				return;
+		let failed = |error: &MicroError| Bytes::from(format!("{}\n", error_json(error)));
+		let mut sending = true;
+		match first {
+			Some(line) => {
+				if let Err(error) = micro_stream.send(line).await {
+					let _ = frames.send(failed(&error)).await;
+					return;
+				}
+			}
+			None => {
+				micro_stream.finish();
+				sending = false;
 			}
 		}
-		micro_stream.finish();
-		while let Some(next) = micro_stream.recv().await {
-			let line = match next {
-				Ok(message) => json_text(&message).replace('\n', " "),
-				Err(error) => error_json(&error),
-			};
-			if frames.send(Bytes::from(format!("{line}\n"))).await.is_err() {
-				return;
+		loop {
+			tokio::select! {
+				line = lines.recv(), if sending => match line {
+					Some(Ok(line)) => {
+						if let Err(error) = micro_stream.send(line).await {
+							let _ = frames.send(failed(&error)).await;
+							return;
+						}
+					}
+					Some(Err(error)) => {
+						let _ = frames.send(failed(&error)).await;
+						return;
+					}
+					None => {
+						micro_stream.finish();
+						sending = false;
+					}
+				},
+				next = micro_stream.recv() => {
+					let Some(next) = next else { return };
+					let line = match next {
+						Ok(message) => json_text(&message).replace('\n', " "),
+						Err(error) => error_json(&error),
+					};
+					if frames.send(Bytes::from(format!("{line}\n"))).await.is_err() {
+						return;
+					}
+				}
 			}
 		}
 	});

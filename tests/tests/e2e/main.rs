@@ -10,6 +10,8 @@
 mod examples;
 
 mod chain_specs;
+mod cli_chain;
+mod cli_seed;
 mod dev_node;
 mod governance;
 mod heartbeat;

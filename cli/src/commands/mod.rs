@@ -1,0 +1,12 @@
+//! One module per command group, each with its clap subcommands and a `run` taking the
+//! [`Context`](crate::context::Context).
+
+pub mod allowance;
+pub mod contracts;
+pub mod governance;
+pub mod messaging;
+pub mod network;
+pub mod nft;
+pub mod node;
+pub mod services;
+pub mod tokens;
