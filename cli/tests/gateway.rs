@@ -183,3 +183,60 @@ async fn a_stream_answers_each_request_before_the_next_is_sent() {
 	assert!(stderr.contains("`oops` is not JSON"), "{stderr}");
 	gateway.shutdown().await;
 }
+
+/// What one client can hold through `/_/stream` is bounded (the attacks: idle streams taking
+/// all of this node's streams to a service, a body read for ever): past `max_streams` open
+/// streams the next gets a 429 at once; a client that sends nothing more for `body_timeout`
+/// has its request side finished, so the service ends the stream and the slot frees.
+#[tokio::test(flavor = "multi_thread")]
+async fn streams_are_bounded_in_number_and_idle_ones_end() {
+	let dir = tempfile::tempdir().unwrap();
+	let peer = Arc::new(Peer::start(PeerConfig::new(dir.path().join("b.redb"))).await.unwrap());
+	peer.serve(echo()).unwrap();
+	let config = GatewayConfig {
+		listen: "127.0.0.1:0".parse().unwrap(),
+		max_streams: 1,
+		body_timeout: Duration::from_secs(2),
+		..Default::default()
+	};
+	let gateway = Gateway::start(peer.clone(), config).await.unwrap();
+	let client = Client::new(&format!("http://{}", gateway.address()));
+
+	// One stream sends a request, gets its answer, then goes quiet without ending its body.
+	let (requests, receive) = tokio::sync::mpsc::unbounded_channel::<String>();
+	let (answered, mut answers) = tokio::sync::mpsc::unbounded_channel::<String>();
+	let requests_stream = futures::stream::unfold(receive, |mut receive| async move {
+		receive.recv().await.map(|request| (request, receive))
+	});
+	let idle_client = client.clone();
+	let idle = tokio::spawn(async move {
+		idle_client
+			.stream_from("echo", "Echo.Stream", requests_stream, |line| {
+				let _ = answered.send(line.to_owned());
+			})
+			.await
+	});
+	requests.send("{\"n\":1}".into()).unwrap();
+	let answer = tokio::time::timeout(Duration::from_secs(10), answers.recv()).await.unwrap();
+	assert_eq!(answer.as_deref(), Some("{\"again\":{\"n\":1}}"));
+
+	// The only stream is taken: another is refused at once.
+	let second = client.stream("echo", "Echo.Stream", &["{\"n\":2}".into()], |_| {}).await;
+	let (code, detail) = micro_error(second);
+	assert_eq!(code, 429, "{detail}");
+
+	// The quiet client's stream ends by itself (its sender still open), and the slot frees.
+	tokio::time::timeout(Duration::from_secs(10), idle)
+		.await
+		.expect("an idle stream ends after body_timeout")
+		.unwrap()
+		.unwrap();
+	let mut again = Vec::new();
+	client
+		.stream("echo", "Echo.Stream", &["{\"n\":3}".into()], |line| again.push(line.to_owned()))
+		.await
+		.unwrap();
+	assert_eq!(again, vec!["{\"again\":{\"n\":3}}".to_string()]);
+	drop(requests);
+	gateway.shutdown().await;
+}

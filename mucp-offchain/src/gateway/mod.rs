@@ -26,7 +26,11 @@
 //! at most [`GatewayConfig::max_connections`] connections are served at once, further ones
 //! wait in the listen backlog. A slowloris client, trickling its headers a byte at a time or
 //! never finishing them, holds a connection only until the header timeout and cannot stop
-//! anyone else being served.
+//! anyone else being served. Streams are bounded too: at most [`GatewayConfig::max_streams`]
+//! at once (429 past them; under the 16 a node may open to a peer, so gateway users cannot take
+//! this node's every stream to a service), a request side silent for `body_timeout` is
+//! finished, no stream outlives [`GatewayConfig::max_stream_duration`], the body's reader ends
+//! with its request, and each body byte is scanned once for line ends.
 //!
 //! **Event streams are acknowledged by the client, not on send.** An event the gateway wrote
 //! may still be lost in socket buffers or a client killed mid-burst, so it stays unacknowledged
@@ -96,6 +100,12 @@ pub struct GatewayConfig {
 	pub body_timeout: Duration,
 	/// Most connections served at once; more wait to be accepted.
 	pub max_connections: usize,
+	/// Most streams (`/_/stream`) open at once; more get a 429. Kept under the stream budget
+	/// a node gives each peer (16), so the gateway's users cannot take all of this node's
+	/// streams to a service from its other users.
+	pub max_streams: usize,
+	/// The longest a stream may stay open; past it the gateway ends it with an error line.
+	pub max_stream_duration: Duration,
 	/// Web origins (`https://app.example`) whose pages may use the gateway besides its own;
 	/// `*` for any. None by default ([`origins`]).
 	pub cors: Vec<String>,
@@ -115,6 +125,8 @@ impl Default for GatewayConfig {
 			header_timeout: Duration::from_secs(10),
 			body_timeout: Duration::from_secs(30),
 			max_connections: 512,
+			max_streams: 8,
+			max_stream_duration: Duration::from_secs(600),
 			cors: Vec::new(),
 			hosts: Vec::new(),
 			site: None,
@@ -161,6 +173,7 @@ async fn accept(
 	mut stopped: watch::Receiver<bool>,
 ) {
 	let connections = Arc::new(Semaphore::new(config.max_connections.max(1)));
+	let streams = Arc::new(Semaphore::new(config.max_streams.max(1)));
 	loop {
 		let permit = tokio::select! {
 			permit = connections.clone().acquire_owned() => match permit {
@@ -181,13 +194,15 @@ async fn accept(
 			_ = stopped.changed() => return,
 		};
 		let (peer, config, mut stopped) = (peer.clone(), config.clone(), stopped.clone());
+		let streams = streams.clone();
 		tokio::spawn(async move {
 			let _permit = permit;
 			let header_timeout = config.header_timeout;
 			let shutdown = stopped.clone();
 			let service = service_fn(move |request| {
-				let (peer, config, shutdown) = (peer.clone(), config.clone(), shutdown.clone());
-				async move { Ok::<_, Infallible>(route(request, &peer, &config, shutdown).await) }
+				let limits = Limits { streams: streams.clone(), shutdown: shutdown.clone() };
+				let (peer, config) = (peer.clone(), config.clone());
+				async move { Ok::<_, Infallible>(route(request, &peer, &config, limits).await) }
 			});
 			let connection = http1::Builder::new()
 				.timer(TokioTimer::new())
@@ -229,12 +244,19 @@ pub fn error_response(error: &MicroError) -> Response<Body> {
 	response
 }
 
+/// What requests share beyond the configuration: the streams left, and the gateway stopping.
+#[derive(Clone)]
+struct Limits {
+	streams: Arc<Semaphore>,
+	shutdown: watch::Receiver<bool>,
+}
+
 /// Answers one request, if the origin rules let its page make it.
 async fn route(
 	request: Request<Incoming>,
 	peer: &Arc<Peer>,
 	config: &GatewayConfig,
-	shutdown: watch::Receiver<bool>,
+	limits: Limits,
 ) -> Response<Body> {
 	let policy =
 		origins::Policy { listen: config.listen, hosts: &config.hosts, allowed: &config.cors };
@@ -252,7 +274,7 @@ async fn route(
 		}
 		return response;
 	}
-	let mut response = answer(request, peer, config, shutdown).await;
+	let mut response = answer(request, peer, config, limits).await;
 	if let Some(origin) = origin {
 		origins::allow(response.headers_mut(), origin);
 	}
@@ -263,7 +285,7 @@ async fn answer(
 	request: Request<Incoming>,
 	peer: &Arc<Peer>,
 	config: &GatewayConfig,
-	shutdown: watch::Receiver<bool>,
+	limits: Limits,
 ) -> Response<Body> {
 	let path = request.uri().path().to_owned();
 	let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -296,11 +318,11 @@ async fn answer(
 				queue.as_deref(),
 				resume_after,
 				config.keep_alive,
-				shutdown,
+				limits.shutdown,
 			)
 		}
 		(&Method::POST, ["_", "stream", service, endpoint]) => {
-			stream(request, peer, config, service, endpoint).await
+			stream(request, peer, config, limits, service, endpoint).await
 		}
 		(&Method::POST, [service, endpoint]) if !service.starts_with('_') => {
 			call(request, peer, config, service, endpoint).await
@@ -534,18 +556,30 @@ fn streamed(
 	response
 }
 
+/// Aborts its task when dropped: the reader of a request's body, which holds the connection
+/// open while it runs, ends with the request however the handler returns.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+	fn drop(&mut self) {
+		self.0.abort();
+	}
+}
+
 /// The request lines of a stream's body, each as it arrives: a JSON request, or why the body
 /// stopped (not JSON, too large, a broken connection). Lines are split on `\n`; blank lines are
-/// skipped; the whole body is at most `max` bytes.
+/// skipped; the whole body is at most `max` bytes. Each byte is looked at once whatever the
+/// body's pieces (a line sent a byte at a time costs what it would in one piece).
 fn request_lines(
 	request: Request<Incoming>,
 	max: usize,
 	name: String,
-) -> tokio::sync::mpsc::Receiver<Result<Vec<u8>, MicroError>> {
+) -> (tokio::sync::mpsc::Receiver<Result<Bytes, MicroError>>, AbortOnDrop) {
 	let (lines, receiver) = tokio::sync::mpsc::channel(16);
-	tokio::spawn(async move {
+	let reader = tokio::spawn(async move {
 		let mut body = request.into_body();
-		let (mut pending, mut seen, mut number) = (Vec::new(), 0usize, 0usize);
+		let mut pending = bytes::BytesMut::new();
+		let (mut scanned, mut seen, mut number) = (0usize, 0usize, 0usize);
 		let mut ended = false;
 		while !ended {
 			match body.frame().await {
@@ -567,16 +601,18 @@ fn request_lines(
 				}
 				None => {
 					ended = true;
-					pending.push(b'\n');
+					pending.extend_from_slice(b"\n");
 				}
 			}
-			while let Some(end) = pending.iter().position(|b| *b == b'\n') {
-				let line: Vec<u8> = pending.drain(..=end).take(end).collect();
+			while let Some(at) = pending[scanned..].iter().position(|b| *b == b'\n') {
+				let mut line = pending.split_to(scanned + at + 1).freeze();
+				scanned = 0;
+				line.truncate(line.len() - 1);
 				if line.iter().all(u8::is_ascii_whitespace) {
 					continue;
 				}
 				number += 1;
-				let checked = match serde_json::from_slice::<Value>(&line) {
+				let checked = match serde_json::from_slice::<serde::de::IgnoredAny>(&line) {
 					Ok(_) => Ok(line),
 					Err(e) => Err(MicroError::bad_request(
 						&name,
@@ -588,24 +624,36 @@ fn request_lines(
 					return;
 				}
 			}
+			scanned = pending.len();
 		}
 	});
-	receiver
+	(receiver, AbortOnDrop(reader))
 }
 
 /// A stream: each request line is sent as soon as it arrives and each answer written as soon as
 /// it comes, so a client may send a request, read its answer, then decide the next. The first
 /// line must arrive within [`GatewayConfig::body_timeout`]; a first line that is not JSON is a
 /// 400, a later one ends the stream with its error as the last line.
+///
+/// What a client can hold is bounded: at most [`GatewayConfig::max_streams`] streams at once
+/// (429 past them), a request side that sends nothing for `body_timeout` is finished (so the
+/// service ends the stream), no stream outlives [`GatewayConfig::max_stream_duration`], and
+/// the gateway stopping ends them all.
 async fn stream(
 	request: Request<Incoming>,
 	peer: &Peer,
 	config: &GatewayConfig,
+	limits: Limits,
 	service: &str,
 	endpoint: &str,
 ) -> Response<Body> {
 	let name = format!("{service}.{endpoint}");
-	let mut lines = request_lines(request, config.max_body, name.clone());
+	let Ok(permit) = limits.streams.clone().try_acquire_owned() else {
+		let detail =
+			format!("the gateway serves {} streams at once: try again shortly", config.max_streams);
+		return error_response(&MicroError::new(&name, 429, detail));
+	};
+	let (mut lines, reader) = request_lines(request, config.max_body, name.clone());
 	let first = match tokio::time::timeout(config.body_timeout, lines.recv()).await {
 		Err(_) => {
 			let detail = format!("the body did not arrive within {:?}", config.body_timeout);
@@ -619,12 +667,16 @@ async fn stream(
 		Err(error) => return error_response(&error),
 	};
 	let (frames, receiver) = tokio::sync::mpsc::channel::<Bytes>(16);
+	let (idle, lifetime) = (config.body_timeout, config.max_stream_duration);
+	let mut shutdown = limits.shutdown;
 	tokio::spawn(async move {
+		let (_permit, _reader) = (permit, reader);
 		let failed = |error: &MicroError| Bytes::from(format!("{}\n", error_json(error)));
+		let ends_at = tokio::time::Instant::now() + lifetime;
 		let mut sending = true;
 		match first {
 			Some(line) => {
-				if let Err(error) = micro_stream.send(line).await {
+				if let Err(error) = micro_stream.send(line.to_vec()).await {
 					let _ = frames.send(failed(&error)).await;
 					return;
 				}
@@ -634,11 +686,13 @@ async fn stream(
 				sending = false;
 			}
 		}
+		let mut next_line_by = tokio::time::Instant::now() + idle;
 		loop {
 			tokio::select! {
 				line = lines.recv(), if sending => match line {
 					Some(Ok(line)) => {
-						if let Err(error) = micro_stream.send(line).await {
+						next_line_by = tokio::time::Instant::now() + idle;
+						if let Err(error) = micro_stream.send(line.to_vec()).await {
 							let _ = frames.send(failed(&error)).await;
 							return;
 						}
@@ -662,6 +716,18 @@ async fn stream(
 						return;
 					}
 				}
+				// A client that sends nothing more has said all it will: the service is told
+				// so, and ends the stream when it has answered.
+				_ = tokio::time::sleep_until(next_line_by), if sending => {
+					micro_stream.finish();
+					sending = false;
+				}
+				_ = tokio::time::sleep_until(ends_at) => {
+					let detail = format!("the stream outlived the gateway's {lifetime:?}");
+					let _ = frames.send(failed(&MicroError::timeout(&name, detail))).await;
+					return;
+				}
+				_ = shutdown.changed() => return,
 			}
 		}
 	});
