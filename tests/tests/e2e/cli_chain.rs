@@ -3,7 +3,7 @@
 //!
 //! Three people at once (each signs for themselves, so their transactions never race):
 //! - Alice (the dev chain's default signer, so without `--seed`) registers and updates her
-//!   node, deploys greeter on it, proposes a heartbeat TTL and votes for it (Dave, who has no
+//!   node, deploys greeter on it, proposes a heartbeat TTL and votes for it (Eve, who has no
 //!   voice, is refused), cuts and raises greeter's price, deploys a second version and retires
 //!   the first, withdraws and evicts its placements, offers greeter to Bob (Charlie may not
 //!   buy it), withdraws the offer, offers it again, and Bob buys it; Alice may no longer
@@ -122,7 +122,7 @@ async fn alice_and_bob(node: &TestNode, api: &Client) {
 	let index_text = index.to_string();
 	refused(
 		node,
-		"//Dave",
+		"//Eve",
 		&["governance", "vote", &index_text, "aye"],
 		"Governance::NoVotingWeight",
 		"has no voice on this proposal",
