@@ -5,7 +5,7 @@
 //! - Alice (the dev chain's default signer, so without `--seed`) registers and updates her
 //!   node, deploys greeter on it, proposes a heartbeat TTL and votes for it (Eve, who has no
 //!   voice, is refused), cuts and raises greeter's price, deploys a second version and retires
-//!   the first, withdraws and evicts its placements, offers greeter to Bob (Charlie may not
+//!   the first, withdraws and evicts its placements, offers greeter to Bob (Eve may not
 //!   buy it), withdraws the offer, offers it again, and Bob buys it; Alice may no longer
 //!   unregister it, Bob does; her node's allowance is refused (too young); she unregisters her
 //!   node; the proposal passes and the chain enacts it;
@@ -201,7 +201,7 @@ async fn alice_and_bob(node: &TestNode, api: &Client) {
 	assert_eq!(field(&offer, "buyer").and_then(some).map(bytes), Some(bob.0.to_vec()));
 	refused(
 		node,
-		"//Charlie",
+		"//Eve",
 		&["nft", "buy", "greeter"],
 		"MicroServices::NotOfferedToYou",
 		"the offer is for another buyer",
