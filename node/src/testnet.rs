@@ -115,11 +115,7 @@ impl TestnetValidators {
 		if endowed.iter().collect::<BTreeSet<_>>().len() != endowed.len() {
 			return Err("an account is funded twice".into());
 		}
-		for address in &self.boot_nodes {
-			address.parse::<MultiaddrWithPeerId>().map_err(|e| {
-				format!("bootnode `{address}`: {e} (a multiaddress ending in /p2p/<peer id>)")
-			})?;
-		}
+		self.parsed_boot_nodes()?;
 		let preset = micro_runtime::genesis_config_presets::get_preset(&TESTNET_PRESET.into())
 			.ok_or("the runtime has no testnet preset")?;
 		let mut patch: Value = serde_json::from_slice(&preset).map_err(|e| e.to_string())?;
@@ -130,13 +126,21 @@ impl TestnetValidators {
 		Ok(patch)
 	}
 
+	/// The bootnodes, each checked to name its peer id.
+	fn parsed_boot_nodes(&self) -> Result<Vec<MultiaddrWithPeerId>, String> {
+		self.boot_nodes
+			.iter()
+			.map(|address| {
+				address.parse::<MultiaddrWithPeerId>().map_err(|e| {
+					format!("bootnode `{address}`: {e} (a multiaddress ending in /p2p/<peer id>)")
+				})
+			})
+			.collect()
+	}
+
 	/// The testnet's chain spec.
 	pub fn chain_spec(&self) -> Result<ChainSpec, String> {
-		let boot_nodes = self
-			.boot_nodes
-			.iter()
-			.map(|a| a.parse::<MultiaddrWithPeerId>().map_err(|e| format!("`{a}`: {e}")))
-			.collect::<Result<Vec<_>, _>>()?;
+		let boot_nodes = self.parsed_boot_nodes()?;
 		Ok(crate::chain_spec::builder()?
 			.with_name("Micro Testnet")
 			.with_id("micro_testnet")
