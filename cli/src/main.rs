@@ -14,9 +14,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use commands::{
-	allowance::AllowanceCommand, contracts::ContractsCommand, governance::GovernanceCommand,
-	messaging::MessagingCommand, network::NetworkCommand, nft::NftCommand, node::NodeCommand,
-	services::ServicesCommand, tokens::TokensCommand,
+	allowance::AllowanceCommand, contracts::ContractsCommand, develop::DevelopCommand,
+	governance::GovernanceCommand, messaging::MessagingCommand, network::NetworkCommand,
+	nft::NftCommand, node::NodeCommand, server::ServerArgs, services::ServicesCommand,
+	tokens::TokensCommand,
 };
 use context::{Context, Outcome};
 
@@ -33,6 +34,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+	#[command(flatten)]
+	Develop(DevelopCommand),
+	/// Run a node on this machine that joins the network (the testnet unless told otherwise)
+	/// and serves services: `micro-node` with its files under ~/.local/share/micro.
+	Server(ServerArgs),
 	/// The MUCP network as the node sees it.
 	#[command(subcommand)]
 	Network(NetworkCommand),
@@ -76,6 +82,8 @@ async fn main() -> ExitCode {
 async fn run(cli: &Cli) -> Outcome {
 	let ctx = &cli.context;
 	match &cli.command {
+		Command::Develop(command) => commands::develop::run(ctx, command).await,
+		Command::Server(args) => commands::server::run(args),
 		Command::Network(command) => commands::network::run(ctx, command).await,
 		Command::Node(command) => commands::node::run(ctx, command).await,
 		Command::Messaging(command) => commands::messaging::run(ctx, command).await,

@@ -3,10 +3,12 @@
 
 pub mod allowance;
 pub mod contracts;
+pub mod develop;
 pub mod governance;
 pub mod messaging;
 pub mod network;
 pub mod nft;
 pub mod node;
+pub mod server;
 pub mod services;
 pub mod tokens;

@@ -289,6 +289,11 @@ pub async fn run(params: WorkerParams, deps: WorkerDeps, slot: WorkerSlot) -> Re
 	}
 	// The chain's directory: its keystore, database and the worker's state.
 	builder.hidden = vec![deps.base.parent().unwrap_or(&deps.base).to_path_buf()];
+	// `micro-service` resolves to the SDK of this node's version, mounted read-only.
+	builder.sdk = Some(
+		mucp_offchain::executor::source::sdk::install(&deps.base.join("sdk"))
+			.map_err(|e| format!("installing the service SDK: {e}"))?,
+	);
 	// Builds a kill -9 left behind.
 	let _ = std::fs::remove_dir_all(&builder.scratch);
 	let deployer =

@@ -190,6 +190,7 @@ pub fn check_dependencies(source: &Path) -> Result<(), BuildError> {
 		refused("missing or not a small regular file; dependencies are fetched --locked".into())
 	})?;
 	check_lock_sources(&lock).map_err(refused)?;
+	super::sdk::check_lock(&lock)?;
 	let mut stack = vec![source.to_path_buf()];
 	while let Some(dir) = stack.pop() {
 		let entries = fs::read_dir(&dir).map_err(|e| BuildError::Fetch(e.to_string()))?;

@@ -8,7 +8,8 @@
 //!   into a private cargo home, then `cargo build --release --frozen --target wasm32v1-none`
 //!   inside bubblewrap with no network, at fixed paths, so the same commit gives the same bytes
 //!   on every node; the repository pins the toolchain's `channel` with `rust-toolchain.toml`
-//!   and [`Built::toolchain`] reports the one used;
+//!   and [`Built::toolchain`] reports the one used; its `micro-service` dependency resolves to
+//!   the SDK this build carries ([`sdk`]), mounted read-only at a fixed path;
 //! - a prebuilt module (exactly one `*.wasm` at the root), taken as it is;
 //! - a text module (exactly one `*.wat` at the root), assembled.
 //!
@@ -26,6 +27,7 @@
 
 pub mod fetch;
 pub mod sandbox;
+pub mod sdk;
 
 use std::{
 	fs,
@@ -135,6 +137,9 @@ pub struct Builder {
 	/// Paths a build must never see (the node's base path), masked should they lie under a
 	/// directory the sandbox binds.
 	pub hidden: Vec<PathBuf>,
+	/// The SDK installed by [`sdk::install`], which Rust builds resolve `micro-service` to;
+	/// without it, they resolve it as cargo would.
+	pub sdk: Option<PathBuf>,
 }
 
 /// Largest module file read from a repository.
@@ -153,6 +158,7 @@ impl Builder {
 			isolation: Isolation::Bubblewrap(PathBuf::from("bwrap")),
 			limits: Limits::default(),
 			hidden: Vec::new(),
+			sdk: None,
 		}
 	}
 
@@ -267,6 +273,7 @@ impl Builder {
 			network: true,
 			tmp: &tmp,
 			hidden: &self.hidden,
+			sdk: self.sdk.as_deref(),
 		};
 		let fetch_args = ["fetch", "--locked", "--target", "wasm32v1-none"];
 		let mut fetch = sandbox::cargo(&self.isolation, &self.limits, &mounts, &home, &fetch_args);

@@ -47,7 +47,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use super::BuildError;
+use super::{sdk, BuildError};
 
 /// How Rust builds are isolated from the node.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +120,8 @@ pub struct Mounts<'a> {
 	pub tmp: &'a Path,
 	/// Paths to mask should they lie under a bound directory.
 	pub hidden: &'a [PathBuf],
+	/// The SDK `micro-service` resolves to (read-only, at [`super::sdk::SANDBOX_PATH`]).
+	pub sdk: Option<&'a Path>,
 }
 
 /// `cargo <args>` as `isolation` runs it over `mounts`, limited by `limits`.
@@ -132,7 +134,7 @@ pub fn cargo(
 ) -> Command {
 	let mut command = limited(limits);
 	// Paths as the build sees them.
-	let (source, target, cargo_home, toolchain) = match isolation {
+	let (source, target, cargo_home, toolchain, sdk) = match isolation {
 		Isolation::Bubblewrap(bwrap) => {
 			command.arg(bwrap);
 			bubblewrap_args(&mut command, mounts);
@@ -141,6 +143,7 @@ pub fn cargo(
 				PathBuf::from(TARGET),
 				PathBuf::from(CARGO_HOME),
 				PathBuf::from(TOOLCHAIN),
+				mounts.sdk.map(|_| PathBuf::from(sdk::SANDBOX_PATH)),
 			)
 		}
 		Isolation::UnsandboxedUnsafe => {
@@ -150,16 +153,20 @@ pub fn cargo(
 				mounts.target.map_or_else(|| home.join("target"), Path::to_path_buf),
 				mounts.cargo_home.0.to_path_buf(),
 				mounts.toolchain.to_path_buf(),
+				mounts.sdk.map(Path::to_path_buf),
 			)
 		}
 	};
 	// The same commit gives the same bytes wherever it is built: no build paths in the
 	// output, nothing from the environment.
-	let rustflags = [
+	let mut rustflags = vec![
 		format!("--remap-path-prefix={}={SOURCE}", source.display()),
 		format!("--remap-path-prefix={}={CARGO_HOME}", cargo_home.display()),
-	]
-	.join("\u{1f}");
+	];
+	if let Some(sdk) = &sdk {
+		rustflags.push(format!("--remap-path-prefix={}={}", sdk.display(), sdk::SANDBOX_PATH));
+	}
+	let rustflags = rustflags.join("\u{1f}");
 	command
 		.env_clear()
 		.env("PATH", format!("{}:/usr/bin:/bin", toolchain.join("bin").display()))
@@ -171,8 +178,11 @@ pub fn cargo(
 		.env("CARGO_INCREMENTAL", "0")
 		.env("CARGO_TERM_COLOR", "never")
 		.env("SOURCE_DATE_EPOCH", "0")
-		.arg(toolchain.join("bin/cargo"))
-		.args(args);
+		.arg(toolchain.join("bin/cargo"));
+	if let Some(sdk) = &sdk {
+		command.arg("--config").arg(sdk::patch_argument(sdk));
+	}
+	command.args(args);
 	match isolation {
 		Isolation::Bubblewrap(_) => command.env("HOME", "/tmp").env("TMPDIR", "/tmp"),
 		Isolation::UnsandboxedUnsafe => command.env("HOME", home).env("TMPDIR", mounts.tmp),
@@ -286,6 +296,9 @@ fn bubblewrap_args(command: &mut Command, mounts: &Mounts) {
 	command.arg(if writable { "--bind" } else { "--ro-bind" }).arg(cargo_home).arg(CARGO_HOME);
 	if let Some(target) = mounts.target {
 		command.arg("--bind").arg(target).arg(TARGET);
+	}
+	if let Some(sdk) = mounts.sdk {
+		command.arg("--ro-bind").arg(sdk).arg(sdk::SANDBOX_PATH);
 	}
 	let bound: [(&Path, &Path); 4] = [
 		(Path::new("/usr"), Path::new("/usr")),
@@ -692,6 +705,7 @@ mod tests {
 			network: false,
 			tmp: Path::new("/scratch/b/tmp"),
 			hidden: &[PathBuf::from("/usr/share")],
+			sdk: Some(Path::new("/node/mucp/sdk/micro-service-0.1.0-ab")),
 		};
 		let command = cargo(
 			&Isolation::Bubblewrap("bwrap".into()),
@@ -715,7 +729,16 @@ mod tests {
 			line.contains("--tmpfs /usr/share "),
 			"hidden paths under a bind are masked: {line}"
 		);
-		assert!(line.ends_with("-- /toolchain/bin/cargo build"), "{line}");
+		assert!(
+			line.contains("--ro-bind /node/mucp/sdk/micro-service-0.1.0-ab /sdk/micro-service"),
+			"the SDK is bound read-only at its fixed path: {line}"
+		);
+		assert!(
+			line.ends_with(
+				"-- /toolchain/bin/cargo --config patch.crates-io.micro-service.path=\"/sdk/micro-service\" build"
+			),
+			"{line}"
+		);
 		let env: Vec<String> =
 			command.get_envs().map(|(k, _)| k.to_string_lossy().into_owned()).collect();
 		assert!(env.contains(&"CARGO_HOME".to_owned()) && !env.contains(&"SSH_AUTH_SOCK".into()));
