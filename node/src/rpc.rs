@@ -11,7 +11,8 @@
 //! | `micro_networkServices` | every service in the registry, with its endpoints and nodes |
 //! | `micro_networkRoutes` | the ranked routes to a service (all services without one) |
 //! | `micro_networkGraph` | who is connected to whom |
-//! | `micro_deployments` | the versions placed on this node: building, running or failed |
+//! | `micro_deployments` | the versions placed here: building, running or failed; calls; log lines |
+//! | `micro_logs` | unsafe: a service's log lines here (`[service, version?, since?]`), oldest first |
 //! | `micro_usage` | calls served and not settled yet, and the report in flight |
 //! | `micro_nodeKeyProof` | unsafe, with the RPC token: the node key's proof for an operator |
 //! | `micro_rpcTokenFile` | unsafe: where the node keeps its RPC token |
@@ -21,6 +22,9 @@
 //! read a file on the node's machine has: a web page that reaches the RPC (any page on `--dev`,
 //! a DNS-rebinding page elsewhere) cannot register the node under its own operator
 //! ([`crate::worker::rpc_token`]).
+//!
+//! `micro_logs` is unsafe too: a service's log lines can carry its callers' data, so only the
+//! operator reads them (on loopback by default).
 
 use std::sync::Arc;
 
@@ -77,6 +81,16 @@ pub fn micro_module(
 	})?;
 	module.register_method("micro_deployments", |_, slot, _| {
 		worker(slot).map(|w| w.deployer.states())
+	})?;
+	module.register_method("micro_logs", |params, slot, ext: &Extensions| {
+		sc_rpc_api::check_if_safe(ext).map_err(|e| error(-32601, e.to_string()))?;
+		let invalid =
+			|e: ErrorObjectOwned| error(-32602, format!("[service, version?, since?]: {e}"));
+		let mut params = params.sequence();
+		let service: String = params.next().map_err(invalid)?;
+		let version: Option<u32> = params.optional_next().map_err(invalid)?;
+		let since: Option<u64> = params.optional_next().map_err(invalid)?;
+		worker(slot)?.deployer.logs(&service, version, since).map_err(|e| error(-32012, e))
 	})?;
 	module.register_method("micro_usage", |_, slot, _| {
 		let worker = worker(slot)?;
