@@ -4,9 +4,11 @@
 pub mod allowance;
 pub mod contracts;
 pub mod governance;
+pub mod logs;
 pub mod messaging;
 pub mod network;
 pub mod nft;
 pub mod node;
 pub mod services;
+pub mod status;
 pub mod tokens;
