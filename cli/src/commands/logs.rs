@@ -1,11 +1,14 @@
 //! `micro logs`: a service's log lines on this node, as the node keeps them (the last 512 of
-//! each running version, through the operator-only RPC method `micro_logs`).
+//! each running version), through the RPC method `micro_logs`, which is the operator's only:
+//! unsafe (loopback by default) and asking for the node's RPC token, read from the file the
+//! node keeps it in, as `micro node register` does.
 
 use std::{io::Write, time::Duration};
 
 use clap::Args;
 use serde_json::Value;
 
+use super::node::node_rpc_token;
 use crate::context::{progress, refused, rpc, Context, Failure, Outcome};
 
 /// `micro logs SERVICE`.
@@ -19,27 +22,40 @@ pub struct LogsArgs {
 	/// Keep printing new lines as the service writes them, until interrupted.
 	#[arg(long, short)]
 	pub follow: bool,
+	/// The node's RPC token file (the node writes `rpc.token` in its MUCP directory at every
+	/// start). Unset: the file the node names, read on this machine; set it when the node runs
+	/// elsewhere or as another user.
+	#[arg(long, value_name = "FILE")]
+	pub node_token_file: Option<std::path::PathBuf>,
 }
 
 /// How often `--follow` asks the node for new lines.
 const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 
-/// The lines of `service` numbered after `since`, as the node answers `micro_logs`.
+/// The lines of `service` numbered after `since`, as the node answers `micro_logs` given its
+/// RPC `token`.
 pub async fn fetch(
 	url: &str,
 	service: &str,
 	version: Option<u32>,
 	since: Option<u64>,
+	token: &str,
 ) -> Result<Value, Failure> {
-	let params = vec![service.into(), version.into(), since.into()];
-	rpc(url, "micro_logs", params).await.map_err(|failure| match failure {
+	let params = vec![service.into(), version.into(), since.into(), token.into()];
+	rpc(url, "micro_logs", params).await.map_err(operator_only)
+}
+
+/// `failure`, with a hint if the node refused an unsafe method to a caller off its machine.
+fn operator_only(failure: Failure) -> Failure {
+	match failure {
 		Failure::Refused(message) if message.contains("unsafe") => Failure::Refused(format!(
 			"{message}: a service's log lines are for the node's operator only; run `micro \
-			 logs` on the node's machine (its RPC on loopback), or against a node started with \
-			 `--rpc-methods unsafe` behind a guard"
+			 logs` on the node's machine (its RPC on loopback), or, with a copy of its RPC \
+			 token (--node-token-file), against a node started with `--rpc-methods unsafe` \
+			 behind a guard"
 		)),
 		other => other,
-	})
+	}
 }
 
 /// A time in milliseconds since the Unix epoch as `2026-05-04T12:30:05.123Z`.
@@ -110,9 +126,10 @@ pub async fn show(
 	rounds: Option<usize>,
 	out: &mut impl Write,
 ) -> Outcome {
+	let token = node_rpc_token(url, args.node_token_file.clone()).await.map_err(operator_only)?;
 	let (mut since, mut dropped, mut round) = (None, None, 0);
 	loop {
-		let page = fetch(url, &args.service, args.version, since).await?;
+		let page = fetch(url, &args.service, args.version, since, &token).await?;
 		if !args.follow && json {
 			let _ = writeln!(out, "{}", serde_json::to_string_pretty(&page).unwrap_or_default());
 			return Ok(());
@@ -158,6 +175,8 @@ mod tests {
 		);
 		let line = Line::try_parse_from(["logs", "greeter", "--version", "2", "-f"]).unwrap();
 		assert_eq!((line.args.version, line.args.follow), (Some(2), true));
+		let line = Line::try_parse_from(["logs", "greeter", "--node-token-file", "/t"]).unwrap();
+		assert_eq!(line.args.node_token_file, Some("/t".into()));
 		assert!(Line::try_parse_from(["logs"]).is_err(), "SERVICE is required");
 		assert!(Line::try_parse_from(["logs", "greeter", "--version", "two"]).is_err());
 	}
@@ -212,14 +231,27 @@ mod tests {
 
 	/// A node answering `micro_logs` from a canned list of lines, reading its parameters as
 	/// the node does.
-	pub(crate) async fn fake_node() -> (String, jsonrpsee::server::ServerHandle) {
-		let mut module = jsonrpsee::RpcModule::new(());
+	/// Its RPC token is `secret`, in the file `micro_rpcTokenFile` names.
+	pub(crate) async fn fake_node(
+		token_file: &std::path::Path,
+	) -> (String, jsonrpsee::server::ServerHandle) {
+		std::fs::write(token_file, "secret\n").unwrap();
+		let mut module = jsonrpsee::RpcModule::new(token_file.display().to_string());
+		module.register_method("micro_rpcTokenFile", |_, file, _| file.clone()).unwrap();
 		module
 			.register_method("micro_logs", |params, _, _| {
 				let mut params = params.sequence();
 				let service: String = params.next()?;
 				let version: Option<u32> = params.optional_next()?;
 				let since: Option<u64> = params.optional_next()?;
+				let token: Option<String> = params.optional_next()?;
+				if token.as_deref() != Some("secret") {
+					return Err(jsonrpsee::types::ErrorObjectOwned::owned(
+						-32011,
+						"micro_logs needs this node's RPC token",
+						None::<()>,
+					));
+				}
 				if service == "remote" {
 					// What a node says to a caller off loopback without `--rpc-methods unsafe`.
 					return Err(jsonrpsee::types::ErrorObjectOwned::owned(
@@ -247,12 +279,16 @@ mod tests {
 		(url, server.start(module))
 	}
 
+	fn args(service: &str, version: Option<u32>, follow: bool) -> LogsArgs {
+		LogsArgs { service: service.into(), version, follow, node_token_file: None }
+	}
+
 	#[tokio::test]
 	async fn logs_are_read_and_followed_from_the_node() {
-		let (url, _server) = fake_node().await;
-		let args = LogsArgs { service: "greeter".into(), version: Some(2), follow: false };
+		let dir = tempfile::tempdir().unwrap();
+		let (url, _server) = fake_node(&dir.path().join("rpc.token")).await;
 		let mut out = Vec::new();
-		show(&url, &args, false, None, &mut out).await.ok().unwrap();
+		show(&url, &args("greeter", Some(2), false), false, None, &mut out).await.ok().unwrap();
 		let text = String::from_utf8(out).unwrap();
 		assert_eq!(
 			text.lines().collect::<Vec<_>>(),
@@ -263,21 +299,28 @@ mod tests {
 			]
 		);
 		// Following: the second round asks after line 3, and prints nothing twice.
-		let args = LogsArgs { follow: true, version: None, ..args };
 		let mut out = Vec::new();
-		show(&url, &args, true, Some(2), &mut out).await.ok().unwrap();
+		show(&url, &args("greeter", None, true), true, Some(2), &mut out).await.ok().unwrap();
 		let seqs: Vec<u64> = String::from_utf8(out)
 			.unwrap()
 			.lines()
 			.map(|l| serde_json::from_str::<Value>(l).unwrap()["seq"].as_u64().unwrap())
 			.collect();
 		assert_eq!(seqs, [1, 2, 3]);
-		let unknown = LogsArgs { service: "nope".into(), version: None, follow: false };
-		let failure = show(&url, &unknown, false, None, &mut Vec::new()).await.unwrap_err();
+	}
+
+	#[tokio::test]
+	async fn logs_are_refused_with_the_node_s_reason() {
+		let dir = tempfile::tempdir().unwrap();
+		let (url, _server) = fake_node(&dir.path().join("rpc.token")).await;
+		let failure =
+			show(&url, &args("nope", None, false), false, None, &mut Vec::new()).await.unwrap_err();
 		assert_eq!(failure.exit_code(), 1);
 		assert_eq!(failure.message(), "micro_logs: nope does not run on this node");
-		let remote = LogsArgs { service: "remote".into(), version: None, follow: false };
-		let failure = show(&url, &remote, false, None, &mut Vec::new()).await.unwrap_err();
+		// Off loopback, without `--rpc-methods unsafe`.
+		let failure = show(&url, &args("remote", None, false), false, None, &mut Vec::new())
+			.await
+			.unwrap_err();
 		assert_eq!(failure.exit_code(), 1);
 		assert!(
 			failure.message().starts_with(
@@ -287,5 +330,17 @@ mod tests {
 			"{}",
 			failure.message()
 		);
+		// Another node's token.
+		let wrong = dir.path().join("other.token");
+		std::fs::write(&wrong, "guess").unwrap();
+		let with_wrong = LogsArgs { node_token_file: Some(wrong), ..args("greeter", None, false) };
+		let failure = show(&url, &with_wrong, false, None, &mut Vec::new()).await.unwrap_err();
+		assert_eq!(failure.message(), "micro_logs: micro_logs needs this node's RPC token");
+		let missing = LogsArgs {
+			node_token_file: Some(dir.path().join("missing")),
+			..args("greeter", None, false)
+		};
+		let failure = show(&url, &missing, false, None, &mut Vec::new()).await.unwrap_err();
+		assert_eq!(failure.exit_code(), 2, "{}", failure.message());
 	}
 }
