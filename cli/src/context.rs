@@ -132,7 +132,13 @@ pub async fn rpc(
 	for param in params {
 		array.insert(param).map_err(|e| Failure::BadInput(e.to_string()))?;
 	}
-	client.request(method, array).await.map_err(|e| refused(format!("{method}: {e}")))
+	client.request(method, array).await.map_err(|e| match e {
+		// The node's own words, not the error object's debug form.
+		jsonrpsee::core::ClientError::Call(object) => {
+			refused(format!("{method}: {}", object.message()))
+		}
+		e => refused(format!("{method}: {e}")),
+	})
 }
 
 /// Prints `value` as pretty JSON.

@@ -19,6 +19,7 @@ use commands::{
 	nft::NftCommand, node::NodeCommand, server::ServerArgs, services::ServicesCommand,
 	tokens::TokensCommand,
 };
+use commands::{logs::LogsArgs, status::StatusArgs};
 use context::{Context, Outcome};
 
 /// The Micro Network from the command line: the network, calls, topics, services and their
@@ -45,6 +46,11 @@ enum Command {
 	/// Nodes: this node's identity, registration and deployments; update or unregister a node.
 	#[command(subcommand)]
 	Node(NodeCommand),
+	/// This node at a glance: identity, chain, peers and each deployment's health (exit 1 if
+	/// one failed).
+	Status(StatusArgs),
+	/// A service's log lines on this node, oldest first; --follow for new ones (operator only).
+	Logs(LogsArgs),
 	#[command(flatten)]
 	Messaging(MessagingCommand),
 	/// Services: deploy, place, price, retire, withdraw, evict, unregister, list, versions.
@@ -86,6 +92,8 @@ async fn run(cli: &Cli) -> Outcome {
 		Command::Server(args) => commands::server::run(args),
 		Command::Network(command) => commands::network::run(ctx, command).await,
 		Command::Node(command) => commands::node::run(ctx, command).await,
+		Command::Status(args) => commands::status::run(ctx, args).await,
+		Command::Logs(args) => commands::logs::run(ctx, args).await,
 		Command::Messaging(command) => commands::messaging::run(ctx, command).await,
 		Command::Services(command) => commands::services::run(ctx, command).await,
 		Command::Nft(command) => commands::nft::run(ctx, command).await,

@@ -30,7 +30,8 @@
 //!   `interest` (who listens where, read by publishers) and `gossip` (registry records);
 //! - [`network`]: the network as one peer sees it: nodes, services, routes and the peer graph;
 //! - [`executor`]: services as sandboxed wasm on wasmtime, and building them from source
-//!   (`executor::source`: fetched without running anything, built inside bubblewrap);
+//!   (`executor::source`: fetched without running anything, built inside bubblewrap), and
+//!   each running version's bounded log ring (`executor::logs`, read by `micro logs`);
 //! - [`hosting`]: the services the chain places on a node, with no chain in sight: the
 //!   placement reconciler (builds, code hashes, versions started and retired), the metered
 //!   adapter serving a deployment behind the settlement meter, and the host guests reach the

@@ -11,7 +11,8 @@
 //! | `micro_networkServices` | every service in the registry, with its endpoints and nodes |
 //! | `micro_networkRoutes` | the ranked routes to a service (all services without one) |
 //! | `micro_networkGraph` | who is connected to whom |
-//! | `micro_deployments` | the versions placed on this node: building, running or failed |
+//! | `micro_deployments` | the versions placed here: building, running or failed; calls; log lines |
+//! | `micro_logs` | unsafe, with the RPC token: a service's log lines here, oldest first |
 //! | `micro_usage` | calls served and not settled yet, and the report in flight |
 //! | `micro_nodeKeyProof` | unsafe, with the RPC token: the node key's proof for an operator |
 //! | `micro_rpcTokenFile` | unsafe: where the node keeps its RPC token |
@@ -21,6 +22,10 @@
 //! read a file on the node's machine has: a web page that reaches the RPC (any page on `--dev`,
 //! a DNS-rebinding page elsewhere) cannot register the node under its own operator
 //! ([`crate::worker::rpc_token`]).
+//!
+//! `micro_logs` (`[service, version?, since?, rpc token]`) asks for the RPC token too: a
+//! service's log lines can carry its callers' data, and a web page reaching the RPC on
+//! loopback must not read them; only the operator does.
 
 use std::sync::Arc;
 
@@ -77,6 +82,29 @@ pub fn micro_module(
 	})?;
 	module.register_method("micro_deployments", |_, slot, _| {
 		worker(slot).map(|w| w.deployer.states())
+	})?;
+	module.register_method("micro_logs", |params, slot, ext: &Extensions| {
+		sc_rpc_api::check_if_safe(ext).map_err(|e| error(-32601, e.to_string()))?;
+		let worker = worker(slot)?;
+		let invalid = |e: ErrorObjectOwned| {
+			error(-32602, format!("[service, version?, since?, rpc token]: {e}"))
+		};
+		let mut params = params.sequence();
+		let service: String = params.next().map_err(invalid)?;
+		let version: Option<u32> = params.optional_next().map_err(invalid)?;
+		let since: Option<u64> = params.optional_next().map_err(invalid)?;
+		let token: Option<String> = params.optional_next().map_err(invalid)?;
+		if !token.is_some_and(|token| worker.rpc_token.matches(&token)) {
+			return Err(error(
+				-32011,
+				format!(
+					"micro_logs needs this node's RPC token: the contents of {} on the node's \
+					 machine (`micro logs` reads it there)",
+					worker.rpc_token.file().display()
+				),
+			));
+		}
+		worker.deployer.logs(&service, version, since).map_err(|e| error(-32012, e))
 	})?;
 	module.register_method("micro_usage", |_, slot, _| {
 		let worker = worker(slot)?;

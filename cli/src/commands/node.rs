@@ -74,7 +74,10 @@ pub enum NodeCommand {
 
 /// The node's RPC token: read from `file`, or from the file the node names when it runs on
 /// this machine.
-async fn node_rpc_token(url: &str, file: Option<std::path::PathBuf>) -> Result<String, Failure> {
+pub(crate) async fn node_rpc_token(
+	url: &str,
+	file: Option<std::path::PathBuf>,
+) -> Result<String, Failure> {
 	let named = file.is_none();
 	let file = match file {
 		Some(file) => file,

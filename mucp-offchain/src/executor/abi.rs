@@ -3,7 +3,7 @@
 
 use wasmtime::{Caller, Error, Instance, Linker, Memory, Module, ModuleExport, Store, TypedFunc};
 
-use super::{CallState, MAX_NESTED_CALLS};
+use super::{logs::MAX_LINES_PER_CALL, CallState, MAX_NESTED_CALLS};
 use crate::protocol::ContentType;
 
 /// The only module a service may import from.
@@ -117,6 +117,13 @@ pub(crate) fn link(linker: &mut Linker<CallState>) -> Result<(), Error> {
 		MODULE,
 		"log",
 		|mut caller: Caller<'_, CallState>, level: i32, ptr: i32, len: i32| {
+			// Past its share a call's lines are counted, not read: a loop costs no copies.
+			let state = caller.data_mut();
+			if state.log_lines >= MAX_LINES_PER_CALL {
+				state.logs_dropped += 1;
+				return Ok(());
+			}
+			state.log_lines += 1;
 			let line = String::from_utf8_lossy(&read(
 				&mut caller,
 				ptr,

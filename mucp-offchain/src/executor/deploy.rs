@@ -12,7 +12,10 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use super::{CodeHash, Executor, Host, Storage};
+use super::{
+	logs::{ServiceLogs, VersionHost},
+	CodeHash, Executor, Host, Storage,
+};
 use crate::protocol::{ContentType, MicroError};
 
 /// The header a caller names a version with (`1`, `2`, ...). Without it the newest healthy
@@ -27,8 +30,12 @@ pub const RECOVERY: Duration = Duration::from_secs(30);
 struct Running {
 	hash: CodeHash,
 	storage: Arc<Storage>,
+	/// The deployment's host, logging to this version's ring.
+	host: Arc<dyn Host>,
 	failures: u32,
 	unhealthy_since: Option<Instant>,
+	calls: u64,
+	failed_calls: u64,
 }
 
 impl Running {
@@ -44,6 +51,7 @@ pub struct Deployment {
 	host: Arc<dyn Host>,
 	storage_limit: usize,
 	versions: Mutex<BTreeMap<u32, Running>>,
+	logs: Arc<ServiceLogs>,
 }
 
 /// What one version looks like from outside.
@@ -55,6 +63,10 @@ pub struct VersionStatus {
 	pub hash: CodeHash,
 	/// Whether calls without a version go to it when it is the newest.
 	pub healthy: bool,
+	/// Calls it has answered or failed since it started.
+	pub calls: u64,
+	/// Calls that failed in the sandbox: trapped, ran past their deadline, or answered 500.
+	pub failed_calls: u64,
 }
 
 impl Deployment {
@@ -72,7 +84,13 @@ impl Deployment {
 			host,
 			storage_limit,
 			versions: Mutex::new(BTreeMap::new()),
+			logs: Arc::new(ServiceLogs::new(name)),
 		}
+	}
+
+	/// The log lines of its running versions.
+	pub fn logs(&self) -> &Arc<ServiceLogs> {
+		&self.logs
 	}
 
 	/// The service's name.
@@ -100,16 +118,31 @@ impl Deployment {
 						|e| MicroError::new(&self.name, 503, format!("opening its storage: {e}")),
 					)?,
 				);
-				versions
-					.insert(version, Running { hash, storage, failures: 0, unhealthy_since: None });
+				self.logs.open(version);
+				let host =
+					Arc::new(VersionHost::new(self.host.clone(), self.logs.clone(), version));
+				versions.insert(
+					version,
+					Running {
+						hash,
+						storage,
+						host,
+						failures: 0,
+						unhealthy_since: None,
+						calls: 0,
+						failed_calls: 0,
+					},
+				);
 				Ok(())
 			}
 		}
 	}
 
-	/// Stops `version`; calls no longer reach it.
+	/// Stops `version`; calls no longer reach it, and its log lines are dropped.
 	pub fn retire(&self, version: u32) -> bool {
-		self.versions.lock().expect("versions lock").remove(&version).is_some()
+		let retired = self.versions.lock().expect("versions lock").remove(&version).is_some();
+		self.logs.close(version);
+		retired
 	}
 
 	/// The running versions, oldest first.
@@ -123,6 +156,8 @@ impl Deployment {
 				version: *version,
 				hash: running.hash,
 				healthy: running.healthy(now),
+				calls: running.calls,
+				failed_calls: running.failed_calls,
 			})
 			.collect()
 	}
@@ -163,20 +198,25 @@ impl Deployment {
 		content_type: ContentType,
 	) -> Result<Vec<u8>, MicroError> {
 		// Routed and read under one lock, so a version retired meanwhile is never half seen.
-		let (version, hash, storage) = {
+		let (version, hash, storage, host) = {
 			let versions = self.versions.lock().expect("versions lock");
 			let version = self
 				.pick(&versions, requested)
 				.map_err(|e| MicroError { id: id.to_owned(), ..e })?;
 			let running = &versions[&version];
-			(version, running.hash, running.storage.clone())
+			(version, running.hash, running.storage.clone(), running.host.clone())
 		};
-		let result =
-			self.executor.call(&hash, id, endpoint, body, content_type, self.host.clone(), storage);
+		let result = self.executor.call(&hash, id, endpoint, body, content_type, host, storage);
 		let sandbox_failure =
 			matches!(&result, Err(error) if error.code == 408 || error.code == 500);
+		if let (true, Err(error)) = (sandbox_failure, &result) {
+			let line = format!("{endpoint} failed ({}): {}", error.code, error.detail);
+			self.logs.note(version, 0, &line);
+		}
 		if let Some(running) = self.versions.lock().expect("versions lock").get_mut(&version) {
+			running.calls = running.calls.saturating_add(1);
 			if sandbox_failure {
+				running.failed_calls = running.failed_calls.saturating_add(1);
 				running.failures = running.failures.saturating_add(1);
 				if running.failures >= UNHEALTHY_AFTER {
 					running.unhealthy_since = Some(Instant::now());

@@ -64,16 +64,21 @@
 //!   which is the node's capacity and not a fault of the version, so it does not count against
 //!   the version's health.
 //!
+//! [`logs`] keeps each running version's log lines, bounded per version and per call, for
+//! `micro logs`.
+//!
 //! [`source`] fetches a service's public source at a commit, builds it reproducibly to wasm
 //! inside a sandbox (bubblewrap: no network, nothing of the node in view) and checks the code
 //! hash the chain recorded.
 
 mod abi;
 pub mod deploy;
+pub mod logs;
 pub mod source;
 mod warm;
 
 pub use deploy::{Deployment, VERSION_HEADER};
+pub use logs::{LogLine, LogPage, ServiceLogs};
 
 use std::{
 	cell::RefCell,
@@ -213,7 +218,12 @@ pub trait Host: Send + Sync {
 			2 => log::Level::Info,
 			_ => log::Level::Debug,
 		};
-		log::log!(target: "mucp::service", level, "{line}");
+		log::log!(target: "mucp::service", level, "{}", logs::printable(line));
+	}
+	/// Counts `lines` log lines a guest call wrote past its share
+	/// ([`logs::MAX_LINES_PER_CALL`]), which were not kept.
+	fn log_dropped(&self, lines: u64) {
+		let _ = lines;
 	}
 }
 
@@ -435,6 +445,9 @@ pub(crate) struct CallState {
 	max_response_size: usize,
 	/// Calls and publishes this guest call has made through the host.
 	nested_calls: u32,
+	/// Log lines this guest call has written, and those past its share, not kept.
+	log_lines: u32,
+	logs_dropped: u64,
 	/// Where the host wrote into the guest's memory, which a reset checks the page map shows.
 	host_writes: warm::HostWrites,
 }
@@ -713,6 +726,9 @@ impl Executor {
 		let (host, storage) = self.idle_state.clone();
 		let state =
 			std::mem::replace(ready.store.data_mut(), call_state(&self.config, host, storage));
+		if state.logs_dropped > 0 {
+			state.host.log_dropped(state.logs_dropped);
+		}
 		// Only an instance whose call returned is kept: one that trapped or ran out of time is
 		// dropped, and the pool resets its slot.
 		if let (Some(pool), Some(page_map), Ok(_)) = (&loaded.warm, self.warm_page_map(), &outcome)
@@ -791,6 +807,8 @@ fn call_state(config: &ExecutorConfig, host: Arc<dyn Host>, storage: Arc<Storage
 		pending: Vec::new(),
 		max_response_size: config.max_response_size,
 		nested_calls: 0,
+		log_lines: 0,
+		logs_dropped: 0,
 		host_writes: warm::HostWrites::default(),
 	}
 }

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::metered_wasm_service;
 use crate::{
-	executor::{source::Builder, CodeHash, Deployment, Executor, Host},
+	executor::{source::Builder, CodeHash, Deployment, Executor, Host, LogPage},
 	hex,
 	peer::Peer,
 	registry,
@@ -70,7 +70,7 @@ impl BuildVersion for Builder {
 }
 
 /// What a version is doing on this node, for the RPC and logs.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionState {
 	/// The service's name.
@@ -83,6 +83,15 @@ pub struct VersionState {
 	pub detail: Option<String>,
 	/// The code hash the chain holds, hex.
 	pub code_hash: String,
+	/// Calls it has served since it started here (0 unless running).
+	pub calls: u64,
+	/// Of those, the ones that failed in the sandbox: trapped, ran past their deadline or
+	/// answered 500 (`micro logs` shows why).
+	pub failed_calls: u64,
+	/// Log lines kept for `micro logs` (at most [`crate::executor::logs::MAX_LINES`]).
+	pub log_lines: u64,
+	/// Log lines it wrote that were not kept.
+	pub logs_dropped: u64,
 }
 
 /// The services running on this node and the builds under way.
@@ -140,9 +149,43 @@ impl Reconciler {
 		self
 	}
 
-	/// Every version's state.
+	/// Every version's state, with the calls and log lines of those running.
 	pub fn states(&self) -> Vec<VersionState> {
-		self.states.lock().expect("not poisoned").values().cloned().collect()
+		let mut states: Vec<VersionState> =
+			self.states.lock().expect("not poisoned").values().cloned().collect();
+		let running = self.running.lock().expect("not poisoned");
+		for state in &mut states {
+			let Some((deployment, _)) = running.get(&state.service) else { continue };
+			if let Some(status) = deployment.versions().iter().find(|v| v.version == state.version)
+			{
+				(state.calls, state.failed_calls) = (status.calls, status.failed_calls);
+			}
+			if let Some((kept, dropped)) = deployment.logs().counts(state.version) {
+				(state.log_lines, state.logs_dropped) = (kept, dropped);
+			}
+		}
+		states
+	}
+
+	/// The log lines of `service`'s `version` (of every version it runs here without one)
+	/// numbered after `since`, oldest first; why not if it does not run here.
+	pub fn logs(
+		&self,
+		service: &str,
+		version: Option<VersionNumber>,
+		since: Option<u64>,
+	) -> Result<LogPage, String> {
+		let deployment = self
+			.running
+			.lock()
+			.expect("not poisoned")
+			.get(service)
+			.map(|(deployment, _)| deployment.clone())
+			.ok_or_else(|| format!("{service} does not run on this node"))?;
+		deployment.logs().read(version, since).ok_or_else(|| match version {
+			Some(version) => format!("{service} version {version} does not run on this node"),
+			None => format!("{service} does not run on this node"),
+		})
 	}
 
 	fn set_state(&self, name: &str, version: &PlacedVersion, state: &str, detail: Option<String>) {
@@ -154,6 +197,7 @@ impl Reconciler {
 				state: state.to_owned(),
 				detail,
 				code_hash: hex::prefixed(&version.code_hash),
+				..VersionState::default()
 			},
 		);
 	}
@@ -541,6 +585,54 @@ mod tests {
 			peer.service("echo").iter().any(|s| s.nodes.iter().any(|n| n.id == local));
 		assert!(!served_here, "withdrawn");
 		assert_eq!(call(&peer, "echo", None).await.unwrap_err(), 404);
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn a_running_version_s_log_lines_and_calls_are_read_until_it_is_withdrawn() {
+		let dir = tempfile::tempdir().unwrap();
+		let wasm = wat::parse_str(crate::executor::logs::tests::LOGGER_WAT).unwrap();
+		let builder = Arc::new(QuickBuilder::default().with("l", wasm.clone()));
+		let (reconciler, peer) = start(&dir, builder).await;
+		let logger = [placed(
+			1,
+			"logger",
+			vec![PlacedVersion {
+				endpoints: vec![registry::Endpoint::new("One", "Request", "Response")],
+				..version(1, "l", &wasm)
+			}],
+		)];
+		assert_eq!(
+			reconciler.logs("logger", None, None).unwrap_err(),
+			"logger does not run on this node"
+		);
+		reconcile_until(&reconciler, &peer, &logger, |s| s == [entry("logger", 1, "running")])
+			.await;
+		let request = Message::call("t", "logger", "One", b"{}".to_vec());
+		let reply = peer.call_with(request, peer.call_options()).await.map(|r| r.body);
+		assert_eq!(reply.map_err(|e| e.code), Ok(b"ok".to_vec()));
+		let page = reconciler.logs("logger", Some(1), None).unwrap();
+		assert_eq!(
+			page.lines.iter().map(|l| (l.version, l.text.as_str())).collect::<Vec<_>>(),
+			[(1, "hello from wasm")]
+		);
+		assert_eq!(reconciler.logs("logger", None, Some(page.next)).unwrap().lines, []);
+		assert_eq!(
+			reconciler.logs("logger", Some(2), None).unwrap_err(),
+			"logger version 2 does not run on this node"
+		);
+		let state = reconciler.states().remove(0);
+		assert_eq!(
+			(state.calls, state.failed_calls, state.log_lines, state.logs_dropped),
+			(1, 0, 1, 0)
+		);
+		let json = serde_json::to_value(&state).unwrap();
+		assert_eq!((json["calls"].as_u64(), json["logLines"].as_u64()), (Some(1), Some(1)));
+		reconciler.reconcile(&peer, Vec::new()).await;
+		assert_eq!(
+			reconciler.logs("logger", None, None).unwrap_err(),
+			"logger does not run on this node",
+			"withdrawn: its lines are gone"
+		);
 	}
 
 	/// A text module that answers `ok` to everything.
