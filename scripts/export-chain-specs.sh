@@ -20,5 +20,5 @@ done
 
 if [ "${1:-}" = "--testnet" ]; then
 	"$CARGO_TARGET_DIR/debug/micro-node" testnet-spec
-	echo "now rebuild micro-node (it embeds chain-specs/testnet-raw.json) and update the README's testnet genesis hash"
+	echo "now rebuild micro-node (it embeds chain-specs/testnet-raw.json) and update the testnet genesis hash in docs/chain.md"
 fi

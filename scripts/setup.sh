@@ -4,13 +4,13 @@
 #   ./scripts/setup.sh
 #
 # - protoc (Debian's protobuf-compiler);
-# - bubblewrap, the sandbox nodes build placed Rust services in (README: "Builds run in a
-#   sandbox");
+# - bubblewrap, the sandbox nodes build placed Rust services in (docs/executor.md: "Builds run
+#   in a sandbox");
 # - Node.js (20 or newer) and npm, which build the web console micro-node embeds (web/, its
 #   locked packages installed with `npm ci`), and Debian's chromium, which the browser tests
 #   drive with playwright-core;
 # - nats-server, the reference `cargo bench -p mucp-offchain --bench versus_nats` measures MUCP
-#   beside (README: "MUCP beside NATS");
+#   beside (docs/mucp.md: "Against NATS");
 # - a `wasm32v1-none` target for the runtime: the active toolchain's own if it has one (or
 #   `rustup target add` can fetch it), otherwise Debian's rust-web toolchain with a sysroot
 #   built once from its library sources, linked as the rustup toolchain `deb-web`

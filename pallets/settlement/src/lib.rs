@@ -113,8 +113,8 @@
 //! operations' shares of each payment (split per payment) are paid once per report, summed
 //! ([`micro_primitives::UsagePayments::pay_shares`]), so a payment is one transfer, to the owner.
 //!
-//! Measured (release benchmark node on a shared 2-core host, spec 108, ParityDB weights; see the
-//! README, which has the command): a record costs 33 µs from one consumer under a known
+//! Measured (release benchmark node on a shared 2-core host, spec 108, ParityDB weights; see
+//! docs/economy.md, which has the command): a record costs 33 µs from one consumer under a known
 //! allowance in a 128-record report (0.26 of a `transfer_keep_alive`, 127 µs measured the same
 //! way), 67 µs at 16 records per consumer, 966 µs when each record is a new consumer under a new
 //! allowance (its 23 reads and 8 writes alone are 584 µs). A normal extrinsic's 1.3 s then holds

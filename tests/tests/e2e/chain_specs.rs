@@ -51,7 +51,7 @@ fn local_spec_matches_the_node() {
 }
 
 /// The testnet is its committed raw spec: the node exports it unchanged, and a node started
-/// on it has the genesis hash the README publishes, whatever compiler built this node.
+/// on it has the genesis hash docs/chain.md publishes, whatever compiler built this node.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_testnet_is_its_committed_raw_spec_with_its_published_genesis() {
 	let output = run_node_command(&["export-chain-spec", "--chain", "testnet", "--raw"]);
@@ -63,10 +63,10 @@ async fn the_testnet_is_its_committed_raw_spec_with_its_published_genesis() {
 
 	let node = TestNode::start("testnet", &["--chain", "testnet"]).await.expect("the node starts");
 	let genesis: String = node.rpc("chain_getBlockHash", rpc_params![0]).await.unwrap();
-	assert_eq!(genesis, TESTNET_GENESIS, "the README's testnet genesis hash is out of date");
+	assert_eq!(genesis, TESTNET_GENESIS, "docs/chain.md's testnet genesis hash is out of date");
 }
 
-/// The testnet's genesis hash, as the README publishes it.
+/// The testnet's genesis hash, as docs/chain.md ("The testnet") publishes it.
 const TESTNET_GENESIS: &str = "0xe9825116d585c9e5277cd1f64699caf68198f08d7f305c3ca18bf5665db41729";
 
 #[test]

@@ -20,7 +20,7 @@
 //!    node.
 //!
 //! Screenshots of each page land in `$CARGO_TARGET_DIR/web-console-screenshots`, or in
-//! `docs/screenshots` (the README's) with `MICRO_UPDATE_SCREENSHOTS=1`.
+//! `docs/screenshots` (the README's and docs/operations.md's) with `MICRO_UPDATE_SCREENSHOTS=1`.
 
 use crate::examples;
 
