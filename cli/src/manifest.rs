@@ -171,6 +171,52 @@ pub fn repository_url(repository: &str) -> Result<String, String> {
 	Ok(repository.to_owned())
 }
 
+/// The full commit hash `reference` (a commit, tag, branch or `HEAD`) names in `repository`,
+/// which nodes build: a tag or branch could be moved after the version is placed, a commit
+/// hash cannot. A local repository is asked with `git rev-parse`, a remote one with
+/// `git ls-remote` (an annotated tag's commit, not the tag object).
+pub fn resolve_commit(repository: &str, reference: &str) -> Result<String, String> {
+	if reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit()) {
+		return Ok(reference.to_ascii_lowercase());
+	}
+	if reference.starts_with('-') || reference.is_empty() {
+		return Err(format!("`{reference}` is not a commit, tag or branch"));
+	}
+	let git = |args: &[&str]| {
+		Command::new("git")
+			.args(args)
+			.env("GIT_TERMINAL_PROMPT", "0")
+			.output()
+			.map_err(|e| format!("git: {e}"))
+	};
+	if let Some(path) = repository.strip_prefix("file://") {
+		let output = git(&["-C", path, "rev-parse", "--verify", "--quiet", &format!("{reference}^{{commit}}")])?;
+		let hash = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+		return if output.status.success() && hash.len() == 40 {
+			Ok(hash)
+		} else {
+			Err(format!("{repository} has no commit `{reference}`"))
+		};
+	}
+	let output = git(&["ls-remote", "--", repository, reference, &format!("{reference}^{{}}")])?;
+	if !output.status.success() {
+		return Err(format!(
+			"asking {repository} for `{reference}`: {}",
+			String::from_utf8_lossy(&output.stderr).trim()
+		));
+	}
+	let listing = String::from_utf8_lossy(&output.stdout);
+	let refs: Vec<(&str, &str)> =
+		listing.lines().filter_map(|line| line.split_once('\t')).collect();
+	// An annotated tag's peeled entry (`^{}`) names its commit.
+	let chosen = refs
+		.iter()
+		.find(|(_, name)| name.ends_with("^{}"))
+		.or_else(|| refs.first())
+		.map(|(hash, _)| hash.to_string());
+	chosen.ok_or_else(|| format!("{repository} has no branch or tag `{reference}`: give a commit hash"))
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -186,5 +232,32 @@ mod tests {
 		assert!(Manifest::parse(&bad).unwrap_err().contains("kind `text`"));
 		assert!(Manifest::parse(r#"{"name":"x","endpoints":[]}"#).is_err());
 		assert!(Manifest::parse(r#"{"name":"x","endpoints":[],"extra":1}"#).is_err());
+	}
+
+	#[test]
+	fn a_reference_resolves_to_its_full_commit_hash() {
+		let dir = tempfile::tempdir().unwrap();
+		let git = |args: &[&str]| {
+			let output = Command::new("git")
+				.current_dir(dir.path())
+				.args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+				.args(args)
+				.output()
+				.unwrap();
+			assert!(output.status.success(), "{args:?}");
+			String::from_utf8(output.stdout).unwrap().trim().to_owned()
+		};
+		git(&["init", "--quiet"]);
+		std::fs::write(dir.path().join("a"), "a").unwrap();
+		git(&["add", "."]);
+		git(&["commit", "--quiet", "-m", "a"]);
+		git(&["tag", "-a", "v1", "-m", "v1"]);
+		let head = git(&["rev-parse", "HEAD"]);
+		let repository = repository_url(dir.path().to_str().unwrap()).unwrap();
+		assert_eq!(resolve_commit(&repository, "HEAD").unwrap(), head);
+		assert_eq!(resolve_commit(&repository, "v1").unwrap(), head, "a tag's commit");
+		assert_eq!(resolve_commit(&repository, &head.to_uppercase()).unwrap(), head);
+		assert!(resolve_commit(&repository, "nothing").unwrap_err().contains("no commit"));
+		assert!(resolve_commit(&repository, "--upload-pack=x").is_err(), "never an option");
 	}
 }

@@ -114,6 +114,17 @@ impl TestNode {
 	/// Starts a node with `args` (besides ports, base path and quiet defaults) and waits until
 	/// its RPC server answers.
 	pub async fn start(name: &str, args: &[&str]) -> Result<Self, Error> {
+		Self::start_by(name, &node_binary(), &[], args).await
+	}
+
+	/// [`TestNode::start`] through `program` run with `leading` arguments before the node's,
+	/// such as `micro server --dev --`.
+	pub async fn start_by(
+		name: &str,
+		program: &Path,
+		leading: &[&str],
+		args: &[&str],
+	) -> Result<Self, Error> {
 		let base_path =
 			tempfile::Builder::new().prefix(&format!("micro-node-{name}-")).tempdir()?;
 		let rpc_port = free_port();
@@ -137,7 +148,8 @@ impl TestNode {
 			.into());
 		}
 		let log = std::fs::File::create(base_path.path().join("node.log"))?;
-		let child = Command::new(node_binary())
+		let child = Command::new(program)
+			.args(leading)
 			.args(args)
 			.arg("--base-path")
 			.arg(base_path.path())

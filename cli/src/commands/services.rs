@@ -5,7 +5,7 @@ use std::time::Instant;
 use clap::Subcommand;
 use micro_cli::{
 	chain::{try_view, Client},
-	manifest::{repository_url, Manifest},
+	manifest::{repository_url, resolve_commit, Manifest},
 	table,
 	values::{bytes, field, item, items, number, some, text, variant},
 };
@@ -29,7 +29,8 @@ pub enum ServicesCommand {
 	Deploy {
 		/// The repository: a URL, or a local directory.
 		repo: String,
-		/// The commit or tag.
+		/// The commit: a hash, or a tag, branch or `HEAD`, which is resolved to its hash (nodes
+		/// build exactly that commit).
 		commit: String,
 		/// Nodes to place the version on (the signer must operate them); repeatable.
 		#[arg(long = "place")]
@@ -100,16 +101,20 @@ pub async fn register_or_publish(
 	commit: &str,
 ) -> Result<(u32, u32, Manifest), Failure> {
 	let repository = repository_url(repo).map_err(Failure::BadInput)?;
+	let commit = &resolve_commit(&repository, commit).map_err(Failure::BadInput)?;
 	progress(&format!("reading micro.json of {repository} at {commit}"));
 	let manifest = Manifest::fetch(&repository, commit).map_err(Failure::BadInput)?;
 	progress(&format!("building {} at {commit} (this can take minutes)", manifest.name));
 	let started = Instant::now();
 	let root = std::env::temp_dir().join("micro-cli-builds");
+	// The SDK the nodes resolve `micro-service` to, as this `micro` carries it.
+	let sdk = crate::context::sdk()?;
 	let (build_repo, build_commit) = (repository.clone(), commit.to_owned());
 	let built = tokio::task::spawn_blocking(move || {
 		// The developer's own repository, built on their machine: a local path is fine here.
 		let mut builder = Builder::new(&root);
 		builder.allow_local_sources = true;
+		builder.sdk = Some(sdk);
 		builder.build(&build_repo, &build_commit, None)
 	})
 	.await

@@ -19,4 +19,5 @@ mod mucp_network;
 mod node_errors;
 mod service_nft;
 mod usage_settlement;
+mod walk_through;
 mod web_console;

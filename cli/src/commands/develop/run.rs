@@ -1,21 +1,26 @@
 //! `micro run [DIR]`: the development loop. The service is built, loaded into a local executor
 //! on a MUCP peer of its own (loopback only, joining nothing), and served through a gateway;
 //! when its source changes it is rebuilt and the new module replaces the old one, the old
-//! one serving until then (and on if the new one does not build). Each call served and each
-//! line the service logs is printed.
+//! one serving until then (and on if the new one does not build). Each call served is printed
+//! with the lines the service logged.
 
 use std::{
 	collections::hash_map::DefaultHasher,
 	hash::{Hash, Hasher},
 	net::SocketAddr,
 	path::{Path, PathBuf},
-	sync::Arc,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc,
+	},
 	time::{Duration, Instant, SystemTime},
 };
 
 use micro_cli::manifest::Manifest;
 use mucp_offchain::{
-	executor::{CallBudget, CodeHash, Deployment, Executor, ExecutorConfig, Host},
+	executor::{
+		logs::printable, CallBudget, CodeHash, Deployment, Executor, ExecutorConfig, Host,
+	},
 	gateway::{Gateway, GatewayConfig},
 	hex,
 	hosting::PeerHost,
@@ -49,10 +54,8 @@ pub async fn run(dir: &Path, listen: SocketAddr) -> Outcome {
 			.map_err(|e| refused(format!("starting the local peer: {e}")))?,
 	);
 	let executor = Arc::new(Executor::new(ExecutorConfig::default()).map_err(refused)?);
-	let host: Arc<dyn Host> = Arc::new(Printing {
-		name: manifest.name.clone(),
-		inner: PeerHost::new(&peer, tokio::runtime::Handle::current()),
-	});
+	let host: Arc<dyn Host> =
+		Arc::new(PeerHost::new(&peer, tokio::runtime::Handle::current()));
 	let deployment =
 		Arc::new(Deployment::new(&manifest.name, executor.clone(), host, STORAGE_LIMIT));
 	let mut running = Running { version: 0, hash: [0; 32], manifest: manifest.clone() };
@@ -64,7 +67,14 @@ pub async fn run(dir: &Path, listen: SocketAddr) -> Outcome {
 	let address = gateway.address();
 	println!("serving {} at http://{address}/{}/", running.manifest.name, running.manifest.name);
 	for endpoint in &running.manifest.endpoints {
-		println!("  curl -d '{{}}' http://{address}/{}/{}", running.manifest.name, endpoint.name);
+		let fields: Vec<&str> =
+			endpoint.request.fields.iter().map(|field| field.name.as_str()).collect();
+		println!(
+			"  POST http://{address}/{}/{}  (JSON fields: {})",
+			running.manifest.name,
+			endpoint.name,
+			fields.join(", ")
+		);
 	}
 	println!("watching {} for changes; Ctrl-C stops", dir.display());
 
@@ -147,8 +157,10 @@ fn replace(
 	Ok(())
 }
 
-/// The deployment served with `manifest`'s endpoints, printing each call.
+/// The deployment served with `manifest`'s endpoints, printing each call and the lines it
+/// logged.
 fn service(deployment: Arc<Deployment>, manifest: &Manifest) -> Service {
+	let printed = Arc::new(AtomicU64::new(0));
 	let mut service = Service::new(&manifest.name, "dev");
 	for spec in &manifest.endpoints {
 		let mut endpoint = Endpoint::new(&spec.name, &spec.request.name, &spec.response.name);
@@ -166,22 +178,30 @@ fn service(deployment: Arc<Deployment>, manifest: &Manifest) -> Service {
 		endpoint.request.fields = fields(&spec.request.fields);
 		endpoint.response.fields = fields(&spec.response.fields);
 		let name = spec.name.clone();
-		let deployment = deployment.clone();
+		let (deployment, printed) = (deployment.clone(), printed.clone());
 		service = service.call(endpoint, move |request: Message| {
-			let (deployment, name) = (deployment.clone(), name.clone());
+			let (deployment, name, printed) = (deployment.clone(), name.clone(), printed.clone());
 			async move {
 				let started = Instant::now();
 				let id = request.header(header::ID).unwrap_or_default().to_owned();
 				let content_type = request.content_type()?;
 				let budget = CallBudget::of(&request)?;
 				let (endpoint, body, failed) = (name.clone(), request.body.clone(), id.clone());
+				let run = deployment.clone();
 				let result = tokio::task::spawn_blocking(move || {
-					budget.enter(|| deployment.call(&id, None, &endpoint, &body, content_type))
+					budget.enter(|| run.call(&id, None, &endpoint, &body, content_type))
 				})
 				.await
 				.map_err(|e| MicroError::internal(failed, format!("the executor failed: {e}")))
 				.and_then(|result| result);
 				println!("{}", call_line(&name, started.elapsed(), &result));
+				let since = printed.load(Ordering::Relaxed);
+				if let Some(page) = deployment.logs().read(None, Some(since)) {
+					printed.fetch_max(page.next, Ordering::Relaxed);
+					for line in page.lines.iter().filter(|line| line.seq > since) {
+						println!("  log {}: {}", line.level, printable(&line.text));
+					}
+				}
 				result
 			}
 		});
@@ -195,27 +215,6 @@ fn call_line(endpoint: &str, took: Duration, result: &Result<Vec<u8>, MicroError
 	match result {
 		Ok(body) => format!("call {endpoint}: 200, {} bytes in {took}", body.len()),
 		Err(error) => format!("call {endpoint}: {} {} in {took}", error.code, error.detail),
-	}
-}
-
-/// The host the service gets: the local peer for calls and publishes; its log lines printed.
-struct Printing {
-	name: String,
-	inner: PeerHost,
-}
-
-impl Host for Printing {
-	fn call(&self, service: &str, endpoint: &str, body: &[u8]) -> Result<Vec<u8>, MicroError> {
-		self.inner.call(service, endpoint, body)
-	}
-
-	fn publish(&self, topic: &str, body: &[u8]) -> Result<(), MicroError> {
-		self.inner.publish(topic, body)
-	}
-
-	fn log(&self, level: i32, line: &str) {
-		let level = ["error", "warn", "info"].get(level as usize).copied().unwrap_or("debug");
-		println!("log {} {level}: {line}", self.name);
 	}
 }
 
