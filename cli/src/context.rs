@@ -301,6 +301,28 @@ pub fn seed_for(seed: Option<&str>, chain_type: &serde_json::Value) -> Result<St
 	}
 }
 
+/// Where `micro` keeps its files on this machine: `$XDG_DATA_HOME/micro`, or else
+/// `~/.local/share/micro`.
+pub fn data_dir() -> Result<std::path::PathBuf, Failure> {
+	let xdg = std::env::var_os("XDG_DATA_HOME").filter(|dir| !dir.is_empty());
+	let base = match xdg {
+		Some(dir) => std::path::PathBuf::from(dir),
+		None => std::path::PathBuf::from(std::env::var_os("HOME").ok_or_else(|| {
+			Failure::BadInput("neither XDG_DATA_HOME nor HOME is set: where do files go?".into())
+		})?)
+		.join(".local/share"),
+	};
+	Ok(base.join("micro"))
+}
+
+/// The service SDK this `micro` carries, installed under [`data_dir`]; builds resolve
+/// `micro-service` to it, as nodes resolve it to theirs.
+pub fn sdk() -> Result<std::path::PathBuf, Failure> {
+	let root = data_dir()?.join("sdk");
+	mucp_offchain::executor::source::sdk::install(&root)
+		.map_err(|e| refused(format!("installing the service SDK in {}: {e}", root.display())))
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -335,26 +357,4 @@ mod tests {
 			assert_eq!(seed_for(Some("//Bob"), &chain_type).ok().as_deref(), Some("//Bob"));
 		}
 	}
-}
-
-/// Where `micro` keeps its files on this machine: `$XDG_DATA_HOME/micro`, or else
-/// `~/.local/share/micro`.
-pub fn data_dir() -> Result<std::path::PathBuf, Failure> {
-	let xdg = std::env::var_os("XDG_DATA_HOME").filter(|dir| !dir.is_empty());
-	let base = match xdg {
-		Some(dir) => std::path::PathBuf::from(dir),
-		None => std::path::PathBuf::from(std::env::var_os("HOME").ok_or_else(|| {
-			Failure::BadInput("neither XDG_DATA_HOME nor HOME is set: where do files go?".into())
-		})?)
-		.join(".local/share"),
-	};
-	Ok(base.join("micro"))
-}
-
-/// The service SDK this `micro` carries, installed under [`data_dir`]; builds resolve
-/// `micro-service` to it, as nodes resolve it to theirs.
-pub fn sdk() -> Result<std::path::PathBuf, Failure> {
-	let root = data_dir()?.join("sdk");
-	mucp_offchain::executor::source::sdk::install(&root)
-		.map_err(|e| refused(format!("installing the service SDK in {}: {e}", root.display())))
 }

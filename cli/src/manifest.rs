@@ -182,15 +182,15 @@ pub fn resolve_commit(repository: &str, reference: &str) -> Result<String, Strin
 	if reference.starts_with('-') || reference.is_empty() {
 		return Err(format!("`{reference}` is not a commit, tag or branch"));
 	}
-	let git = |args: &[&str]| {
-		Command::new("git")
-			.args(args)
-			.env("GIT_TERMINAL_PROMPT", "0")
-			.output()
-			.map_err(|e| format!("git: {e}"))
-	};
 	if let Some(path) = repository.strip_prefix("file://") {
-		let output = git(&["-C", path, "rev-parse", "--verify", "--quiet", &format!("{reference}^{{commit}}")])?;
+		let output = git(&[
+			"-C",
+			path,
+			"rev-parse",
+			"--verify",
+			"--quiet",
+			&format!("{reference}^{{commit}}"),
+		])?;
 		let hash = String::from_utf8_lossy(&output.stdout).trim().to_owned();
 		return if output.status.success() && hash.len() == 40 {
 			Ok(hash)
@@ -198,7 +198,38 @@ pub fn resolve_commit(repository: &str, reference: &str) -> Result<String, Strin
 			Err(format!("{repository} has no commit `{reference}`"))
 		};
 	}
-	let output = git(&["ls-remote", "--", repository, reference, &format!("{reference}^{{}}")])?;
+	resolve_remote(repository, reference)
+}
+
+/// `git ARGS`, never prompting.
+fn git(args: &[&str]) -> Result<std::process::Output, String> {
+	Command::new("git")
+		.args(args)
+		.env("GIT_TERMINAL_PROMPT", "0")
+		.output()
+		.map_err(|e| format!("git: {e}"))
+}
+
+/// The commit a tag, branch or `HEAD` of the remote `repository` names, by `git ls-remote`.
+fn resolve_remote(repository: &str, reference: &str) -> Result<String, String> {
+	// Exact names only (ls-remote matches patterns by their ending, so `v1` alone would also
+	// match a branch `x/v1`): a tag (an annotated one's commit), else a branch, else `HEAD`.
+	let wanted = if reference == "HEAD" {
+		vec!["HEAD".to_owned()]
+	} else {
+		let name = reference.strip_prefix("refs/tags/").or(reference.strip_prefix("refs/heads/"));
+		match name {
+			Some(_) => vec![format!("{reference}^{{}}"), reference.to_owned()],
+			None => vec![
+				format!("refs/tags/{reference}^{{}}"),
+				format!("refs/tags/{reference}"),
+				format!("refs/heads/{reference}"),
+			],
+		}
+	};
+	let mut args = vec!["ls-remote", "--", repository];
+	args.extend(wanted.iter().map(String::as_str));
+	let output = git(&args)?;
 	if !output.status.success() {
 		return Err(format!(
 			"asking {repository} for `{reference}`: {}",
@@ -208,13 +239,13 @@ pub fn resolve_commit(repository: &str, reference: &str) -> Result<String, Strin
 	let listing = String::from_utf8_lossy(&output.stdout);
 	let refs: Vec<(&str, &str)> =
 		listing.lines().filter_map(|line| line.split_once('\t')).collect();
-	// An annotated tag's peeled entry (`^{}`) names its commit.
-	let chosen = refs
+	wanted
 		.iter()
-		.find(|(_, name)| name.ends_with("^{}"))
-		.or_else(|| refs.first())
-		.map(|(hash, _)| hash.to_string());
-	chosen.ok_or_else(|| format!("{repository} has no branch or tag `{reference}`: give a commit hash"))
+		.find_map(|name| refs.iter().find(|(_, listed)| listed == name))
+		.map(|(hash, _)| hash.to_string())
+		.ok_or_else(|| {
+			format!("{repository} has no tag or branch `{reference}`: give a commit hash")
+		})
 }
 
 #[cfg(test)]
@@ -259,5 +290,14 @@ mod tests {
 		assert_eq!(resolve_commit(&repository, &head.to_uppercase()).unwrap(), head);
 		assert!(resolve_commit(&repository, "nothing").unwrap_err().contains("no commit"));
 		assert!(resolve_commit(&repository, "--upload-pack=x").is_err(), "never an option");
+		// Asked as a remote is (ls-remote), a tag is not mistaken for a branch ending the same.
+		std::fs::write(dir.path().join("a"), "b").unwrap();
+		git(&["checkout", "--quiet", "-b", "x/v1"]);
+		git(&["commit", "--quiet", "-am", "b"]);
+		let remote = format!("file://{}", dir.path().display());
+		let branch = git(&["rev-parse", "HEAD"]);
+		assert_eq!(resolve_remote(&remote, "v1").unwrap(), head, "the tag, not branch x/v1");
+		assert_eq!(resolve_remote(&remote, "x/v1").unwrap(), branch);
+		assert!(resolve_remote(&remote, "v").unwrap_err().contains("no tag or branch"));
 	}
 }

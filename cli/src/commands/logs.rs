@@ -229,13 +229,17 @@ mod tests {
 		assert_eq!(first, page()["lines"][0], "--json --follow: one JSON line per line");
 	}
 
+	/// The fake node's RPC token: 32 bytes in hex, as a node's.
+	pub(crate) const FAKE_TOKEN: &str =
+		"5ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2";
+
 	/// A node answering `micro_logs` from a canned list of lines, reading its parameters as
 	/// the node does.
-	/// Its RPC token is `secret`, in the file `micro_rpcTokenFile` names.
+	/// Its RPC token is [`FAKE_TOKEN`], in the file `micro_rpcTokenFile` names.
 	pub(crate) async fn fake_node(
 		token_file: &std::path::Path,
 	) -> (String, jsonrpsee::server::ServerHandle) {
-		std::fs::write(token_file, "secret\n").unwrap();
+		std::fs::write(token_file, format!("{FAKE_TOKEN}\n")).unwrap();
 		let mut module = jsonrpsee::RpcModule::new(token_file.display().to_string());
 		module.register_method("micro_rpcTokenFile", |_, file, _| file.clone()).unwrap();
 		module
@@ -245,7 +249,7 @@ mod tests {
 				let version: Option<u32> = params.optional_next()?;
 				let since: Option<u64> = params.optional_next()?;
 				let token: Option<String> = params.optional_next()?;
-				if token.as_deref() != Some("secret") {
+				if token.as_deref() != Some(FAKE_TOKEN) {
 					return Err(jsonrpsee::types::ErrorObjectOwned::owned(
 						-32011,
 						"micro_logs needs this node's RPC token",

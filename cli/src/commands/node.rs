@@ -74,29 +74,75 @@ pub enum NodeCommand {
 
 /// The node's RPC token: read from `file`, or from the file the node names when it runs on
 /// this machine.
+///
+/// The file a node names is read only when the node is reached on loopback, is called
+/// `rpc.token`, is a small regular file and holds a token (64 hex digits): an RPC endpoint
+/// elsewhere, or a hostile one, could otherwise name any file of the user's (a key, a seed)
+/// and receive its contents as the "token".
 pub(crate) async fn node_rpc_token(
 	url: &str,
 	file: Option<std::path::PathBuf>,
 ) -> Result<String, Failure> {
-	let named = file.is_none();
-	let file = match file {
-		Some(file) => file,
-		None => rpc(url, "micro_rpcTokenFile", vec![])
+	let Some(file) = file else {
+		if !is_loopback(url) {
+			return Err(Failure::BadInput(format!(
+				"{url} is not on this machine: copy the node's RPC token file (micro_rpcTokenFile 				 names it, on the node's machine) here and pass --node-token-file"
+			)));
+		}
+		let named = rpc(url, "micro_rpcTokenFile", vec![])
 			.await?
 			.as_str()
 			.map(std::path::PathBuf::from)
-			.ok_or_else(|| refused("the node did not name its RPC token file"))?,
+			.ok_or_else(|| refused("the node did not name its RPC token file"))?;
+		return read_named_token(&named);
 	};
 	let token = std::fs::read_to_string(&file).map_err(|e| {
-		let hint = if named {
-			"; if the node runs on another machine or as another user, copy that file here and \
-			 pass --node-token-file"
-		} else {
-			""
-		};
-		Failure::BadInput(format!("reading the node's RPC token at {}: {e}{hint}", file.display()))
+		Failure::BadInput(format!("reading the node's RPC token at {}: {e}", file.display()))
 	})?;
 	Ok(token.trim().to_owned())
+}
+
+/// Whether `url` reaches a node on this machine: 127.0.0.0/8, `[::1]` or `localhost`.
+fn is_loopback(url: &str) -> bool {
+	let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+	let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+	let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+	let host = match authority.strip_prefix('[') {
+		Some(v6) => v6.split(']').next().unwrap_or_default(),
+		None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+	};
+	host.eq_ignore_ascii_case("localhost")
+		|| host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The token in the file a node named, if it is one: `rpc.token`, a small regular file (not a
+/// symlink), holding 64 hex digits.
+fn read_named_token(file: &std::path::Path) -> Result<String, Failure> {
+	let refused_file = |why: &str| {
+		Failure::Refused(format!(
+			"the node named {} as its RPC token file, which {why}; pass --node-token-file",
+			file.display()
+		))
+	};
+	if file.file_name().is_none_or(|name| name != "rpc.token") {
+		return Err(refused_file("is not called rpc.token"));
+	}
+	let meta = std::fs::symlink_metadata(file).map_err(|e| {
+		Failure::BadInput(format!(
+			"reading the node's RPC token at {}: {e}; if the node runs as another user, copy 			 that file and pass --node-token-file",
+			file.display()
+		))
+	})?;
+	if !meta.is_file() || meta.len() > 128 {
+		return Err(refused_file("is not a small regular file"));
+	}
+	let token = std::fs::read_to_string(file)
+		.map_err(|e| Failure::BadInput(format!("reading {}: {e}", file.display())))?;
+	let token = token.trim();
+	if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
+		return Err(refused_file("does not hold a token"));
+	}
+	Ok(token.to_owned())
 }
 
 pub async fn run(ctx: &Context, command: &NodeCommand) -> Outcome {
@@ -249,5 +295,54 @@ pub async fn run(ctx: &Context, command: &NodeCommand) -> Outcome {
 			}
 			Ok(())
 		}
+	}
+}
+
+#[cfg(test)]
+mod token_tests {
+	use super::*;
+
+	#[test]
+	fn only_a_node_on_this_machine_names_its_token_file() {
+		for local in [
+			"ws://127.0.0.1:9944",
+			"ws://localhost:9944/",
+			"ws://[::1]:9944",
+			"http://127.1.2.3",
+			"ws://u@127.0.0.1:1",
+		] {
+			assert!(is_loopback(local), "{local}");
+		}
+		for remote in [
+			"wss://rpc.example.com",
+			"ws://10.0.0.1:9944",
+			"ws://127.0.0.1.example.com:9944",
+			"ws://localhost@evil.example:9944",
+			"ws://[2001:db8::1]:9944",
+		] {
+			assert!(!is_loopback(remote), "{remote}");
+		}
+	}
+
+	#[test]
+	fn a_named_file_that_is_not_a_token_is_never_read_out() {
+		let dir = tempfile::tempdir().unwrap();
+		let secret = dir.path().join("id_ed25519");
+		std::fs::write(&secret, "SECRET").unwrap();
+		let refused = |path: &std::path::Path| match read_named_token(path) {
+			Err(Failure::Refused(why)) => why,
+			Err(other) => panic!("{}", other.message()),
+			Ok(token) => panic!("read {token}"),
+		};
+		assert!(refused(&secret).contains("not called rpc.token"));
+		let named = dir.path().join("rpc.token");
+		std::os::unix::fs::symlink(&secret, &named).unwrap();
+		assert!(refused(&named).contains("not a small regular file"), "a symlink is not followed");
+		std::fs::remove_file(&named).unwrap();
+		std::fs::write(&named, "SECRET").unwrap();
+		assert!(refused(&named).contains("does not hold a token"));
+		let token = "ab".repeat(32);
+		std::fs::write(&named, format!("{token}\n")).unwrap();
+		assert_eq!(read_named_token(&named).ok(), Some(token));
 	}
 }

@@ -106,7 +106,8 @@ pub async fn register_or_publish(
 	let manifest = Manifest::fetch(&repository, commit).map_err(Failure::BadInput)?;
 	progress(&format!("building {} at {commit} (this can take minutes)", manifest.name));
 	let started = Instant::now();
-	let root = std::env::temp_dir().join("micro-cli-builds");
+	// In the user's own data directory, not a shared /tmp another user could prepare.
+	let root = crate::context::data_dir()?.join("builds");
 	// The SDK the nodes resolve `micro-service` to, as this `micro` carries it.
 	let sdk = crate::context::sdk()?;
 	let (build_repo, build_commit) = (repository.clone(), commit.to_owned());

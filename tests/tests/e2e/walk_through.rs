@@ -1,5 +1,5 @@
 //! The README's five minutes on `--dev`, exactly as a newcomer types them, from an empty
-//! directory with a fresh `micro` data directory: `micro new hello`, `cargo test`, `micro run`
+//! directory with a fresh `micro` data directory: `micro new hello`, `cargo test`, `micro build`, `micro run`
 //! answering a call and reloading an edit, `git init` and commit, a node started with `micro
 //! server --dev`, `micro node register`, `micro services deploy . HEAD --place 0`, a paid call
 //! through the gateway, `micro logs` and `micro status`, and the usage settled to the unit.
@@ -78,6 +78,16 @@ async fn a_newcomer_goes_from_nothing_to_a_paid_call_of_their_own_service() {
 	let report = String::from_utf8_lossy(&tested.stdout);
 	assert!(tested.status.success() && report.contains("3 passed"), "cargo test: {report}");
 
+	// micro build: the module, its size and code hash.
+	let built = shell(&project, &data, &micro, &["build"]);
+	assert!(
+		built.starts_with("built ")
+			&& built.contains("hello.wasm (")
+			&& built.contains("code hash 0x"),
+		"{built}"
+	);
+	assert!(project.join("target/wasm32v1-none/release/hello.wasm").is_file(), "{built}");
+
 	// micro run: answers a call, prints it and the line the service logged, reloads an edit.
 	let port = free_port();
 	let mut run = command(&project, &data, &micro)
@@ -138,7 +148,8 @@ async fn a_newcomer_goes_from_nothing_to_a_paid_call_of_their_own_service() {
 	.await
 	.unwrap();
 	let in_project = |args: &[&str]| {
-		let mut all = vec!["--url".to_owned(), node.ws_url(), "--gateway".into(), node.gateway_url()];
+		let mut all =
+			vec!["--url".to_owned(), node.ws_url(), "--gateway".into(), node.gateway_url()];
 		all.extend(args.iter().map(|arg| arg.to_string()));
 		let all: Vec<&str> = all.iter().map(String::as_str).collect();
 		shell(&project, &data, &micro, &all)
@@ -147,15 +158,22 @@ async fn a_newcomer_goes_from_nothing_to_a_paid_call_of_their_own_service() {
 	// micro node register; micro services deploy . HEAD --place 0
 	in_project(&["node", "register"]);
 	let deployed = in_project(&["services", "deploy", ".", "HEAD", "--place", "0"]);
-	assert!(deployed.starts_with("hello: service ") && deployed.contains(", version 1, placed on [0]"), "{deployed}");
-	eventually("the node builds hello from its commit and runs it", Duration::from_secs(300), || async {
-		let states = json(&node, "//Alice", &["node", "deployments"]).await;
-		let state = states.as_array().and_then(|states| {
-			states.iter().find(|s| s["service"] == "hello").map(|s| s["state"].clone())
-		});
-		assert_ne!(state, Some(Value::from("failed")), "{states}");
-		state == Some(Value::from("running"))
-	})
+	assert!(
+		deployed.starts_with("hello: service ") && deployed.contains(", version 1, placed on [0]"),
+		"{deployed}"
+	);
+	eventually(
+		"the node builds hello from its commit and runs it",
+		Duration::from_secs(300),
+		|| async {
+			let states = json(&node, "//Alice", &["node", "deployments"]).await;
+			let state = states.as_array().and_then(|states| {
+				states.iter().find(|s| s["service"] == "hello").map(|s| s["state"].clone())
+			});
+			assert_ne!(state, Some(Value::from("failed")), "{states}");
+			state == Some(Value::from("running"))
+		},
+	)
 	.await;
 
 	// micro tokens buy 100; an allowance; a call with micro and one as curl makes it.
@@ -169,7 +187,8 @@ async fn a_newcomer_goes_from_nothing_to_a_paid_call_of_their_own_service() {
 	let allowance =
 		in_project(&["allowance", "sign", "--service", "hello", "--node", "0", "--calls", "10"]);
 	let allowance = allowance.trim().to_owned();
-	let called = in_project(&["call", "hello", "Say.Hello", r#"{"name":"Ada"}"#, "--allowance", &allowance]);
+	let called =
+		in_project(&["call", "hello", "Say.Hello", r#"{"name":"Ada"}"#, "--allowance", &allowance]);
 	assert!(called.contains("Hello Ada"), "{called}");
 	let answer = hello(&node.gateway_url(), &[allowance.clone()]).await.unwrap();
 	assert_eq!(answer["msg"], "Hello Ada");

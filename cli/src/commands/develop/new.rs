@@ -69,15 +69,37 @@ pub fn files(name: &str) -> Vec<(&'static str, String)> {
 		.collect()
 }
 
-/// Writes the SDK's `.cargo/config.toml` into `project`, unless one is there.
+/// Writes the SDK's `.cargo/config.toml` into `project`, unless one is there. Never through a
+/// symlink: a cloned project whose `.cargo` points elsewhere (`~/.cargo`, say) must not make
+/// `micro` write a file there.
 pub fn configure(project: &Path, sdk: &Path) -> Result<(), Failure> {
-	let config = project.join(".cargo/config.toml");
-	if config.exists() {
-		return Ok(());
+	let dot_cargo = project.join(".cargo");
+	let config = dot_cargo.join("config.toml");
+	let not_ours = |path: &Path| {
+		Failure::BadInput(format!(
+			"{} is a symlink: `micro` writes the SDK's configuration only into the project",
+			path.display()
+		))
+	};
+	match fs::symlink_metadata(&dot_cargo) {
+		Ok(meta) if meta.file_type().is_symlink() => return Err(not_ours(&dot_cargo)),
+		Ok(_) => {}
+		Err(_) => fs::create_dir(&dot_cargo)
+			.map_err(|e| refused(format!("creating {}: {e}", dot_cargo.display())))?,
 	}
-	fs::create_dir_all(project.join(".cargo"))
-		.and_then(|()| fs::write(&config, sdk::project_config(sdk)))
-		.map_err(|e| refused(format!("writing {}: {e}", config.display())))
+	match fs::symlink_metadata(&config) {
+		Ok(meta) if meta.file_type().is_symlink() => Err(not_ours(&config)),
+		Ok(_) => Ok(()),
+		// `create_new` fails on anything there, a dangling symlink included.
+		Err(_) => fs::OpenOptions::new()
+			.write(true)
+			.create_new(true)
+			.open(&config)
+			.and_then(|mut file| {
+				std::io::Write::write_all(&mut file, sdk::project_config(sdk).as_bytes())
+			})
+			.map_err(|e| refused(format!("writing {}: {e}", config.display()))),
+	}
 }
 
 pub fn run(_ctx: &Context, name: &str, path: Option<&Path>) -> Outcome {
@@ -163,6 +185,28 @@ mod tests {
 		};
 		assert!(placeholder("x {{name}} y"));
 		assert!(files.iter().all(|(_, text)| !placeholder(text)), "every placeholder is filled");
+	}
+
+	#[test]
+	fn the_sdks_configuration_is_never_written_through_a_symlink() {
+		let (project, elsewhere) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+		let sdk = Path::new("/sdk");
+		std::os::unix::fs::symlink(elsewhere.path(), project.path().join(".cargo")).unwrap();
+		assert!(configure(project.path(), sdk).is_err());
+		assert!(!elsewhere.path().join("config.toml").exists(), "nothing written elsewhere");
+		fs::remove_file(project.path().join(".cargo")).unwrap();
+		fs::create_dir(project.path().join(".cargo")).unwrap();
+		let target = elsewhere.path().join("made.toml");
+		std::os::unix::fs::symlink(&target, project.path().join(".cargo/config.toml")).unwrap();
+		assert!(configure(project.path(), sdk).is_err());
+		assert!(!target.exists(), "a dangling symlink is not followed");
+		fs::remove_file(project.path().join(".cargo/config.toml")).unwrap();
+		assert!(configure(project.path(), sdk).is_ok());
+		let written = fs::read_to_string(project.path().join(".cargo/config.toml")).unwrap();
+		assert!(written.contains(r#"micro-service = { path = "/sdk" }"#), "{written}");
+		assert!(configure(project.path(), Path::new("/other")).is_ok());
+		let kept = fs::read_to_string(project.path().join(".cargo/config.toml")).unwrap();
+		assert_eq!(kept, written, "an existing configuration is the project's own");
 	}
 
 	#[test]

@@ -18,9 +18,7 @@ use std::{
 
 use micro_cli::manifest::Manifest;
 use mucp_offchain::{
-	executor::{
-		logs::printable, CallBudget, CodeHash, Deployment, Executor, ExecutorConfig, Host,
-	},
+	executor::{logs::printable, CallBudget, CodeHash, Deployment, Executor, ExecutorConfig, Host},
 	gateway::{Gateway, GatewayConfig},
 	hex,
 	hosting::PeerHost,
@@ -54,8 +52,7 @@ pub async fn run(dir: &Path, listen: SocketAddr) -> Outcome {
 			.map_err(|e| refused(format!("starting the local peer: {e}")))?,
 	);
 	let executor = Arc::new(Executor::new(ExecutorConfig::default()).map_err(refused)?);
-	let host: Arc<dyn Host> =
-		Arc::new(PeerHost::new(&peer, tokio::runtime::Handle::current()));
+	let host: Arc<dyn Host> = Arc::new(PeerHost::new(&peer, tokio::runtime::Handle::current()));
 	let deployment =
 		Arc::new(Deployment::new(&manifest.name, executor.clone(), host, STORAGE_LIMIT));
 	let mut running = Running { version: 0, hash: [0; 32], manifest: manifest.clone() };

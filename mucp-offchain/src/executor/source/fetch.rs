@@ -221,39 +221,141 @@ fn read_small(path: &Path) -> Option<String> {
 	fs::read_to_string(path).ok()
 }
 
-/// Refuses a lock file naming a source other than [`CRATES_IO`] or a public https git host.
+/// Whether a lock file may name `source`: [`CRATES_IO`], or a `git+https://` repository on a
+/// public host.
+fn allowed_source(source: &str) -> bool {
+	CRATES_IO.contains(&source)
+		|| source.strip_prefix("git+").is_some_and(|url| {
+			let url = url.split(['?', '#']).next().unwrap_or_default();
+			url.starts_with("https://") && check_repository(url, false).is_ok()
+		})
+}
+
+/// The lock file's text as cargo reads it: TOML, whatever its spelling (quoted keys, inline
+/// tables, keys in any order), so nothing can be hidden from a check by writing it otherwise.
+pub(super) fn parse_toml(text: &str) -> Result<toml::Value, String> {
+	text.parse::<toml::Value>()
+		.map_err(|e| format!("not valid TOML: {}", e.message().lines().next().unwrap_or_default()))
+}
+
+/// Every value under a key named `key` in `value`, at any depth, with its path.
+fn values_named<'a>(
+	value: &'a toml::Value,
+	key: &str,
+	path: String,
+	out: &mut Vec<(String, &'a toml::Value)>,
+) {
+	match value {
+		toml::Value::Table(table) => {
+			for (name, inner) in table {
+				let at = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+				if name == key {
+					out.push((at.clone(), inner));
+				}
+				values_named(inner, key, at, out);
+			}
+		}
+		toml::Value::Array(items) => {
+			for (index, inner) in items.iter().enumerate() {
+				values_named(inner, key, format!("{path}[{index}]"), out);
+			}
+		}
+		_ => {}
+	}
+}
+
+/// Refuses a lock file naming a source other than [`CRATES_IO`] or a public https git host,
+/// anywhere: a package's `source`, and the `name version (source)` entries of the older
+/// formats' `dependencies` lists.
 fn check_lock_sources(lock: &str) -> Result<(), String> {
-	for (number, line) in lock.lines().enumerate() {
-		let Some(value) = line.trim().strip_prefix("source") else { continue };
-		let Some(value) = value.trim_start().strip_prefix('=') else { continue };
-		let value = value.trim().trim_matches('"');
-		let allowed = CRATES_IO.contains(&value)
-			|| value.strip_prefix("git+").is_some_and(|url| {
-				let url = url.split(['?', '#']).next().unwrap_or_default();
-				url.starts_with("https://") && check_repository(url, false).is_ok()
-			});
-		if !allowed {
-			return Err(format!(
-				"line {}: the source `{}` is refused; dependencies come from crates.io or 				 git+https:// public hosts",
-				number + 1,
-				shorten(value)
-			));
+	let lock = parse_toml(lock)?;
+	let refused = |at: &str, source: &str| {
+		format!(
+			"`{at}`: the source `{}` is refused; dependencies come from crates.io or git+https:// \
+			 public hosts",
+			shorten(source)
+		)
+	};
+	let mut found = Vec::new();
+	values_named(&lock, "source", String::new(), &mut found);
+	for (at, source) in found {
+		match source.as_str() {
+			Some(source) if allowed_source(source) => {}
+			Some(source) => return Err(refused(&at, source)),
+			None => return Err(format!("`{at}` is not a string")),
+		}
+	}
+	let mut lists = Vec::new();
+	values_named(&lock, "dependencies", String::new(), &mut lists);
+	for (at, list) in lists {
+		for entry in list.as_array().into_iter().flatten().filter_map(toml::Value::as_str) {
+			let source = entry.split_once('(').map(|(_, rest)| rest.trim_end_matches(')'));
+			if let Some(source) = source.filter(|source| !allowed_source(source)) {
+				return Err(refused(&at, source));
+			}
 		}
 	}
 	Ok(())
 }
 
-/// Refuses a manifest that patches or replaces package sources.
+/// The manifest tables that list dependencies.
+const DEPENDENCY_TABLES: [&str; 5] = [
+	"dependencies",
+	"dev-dependencies",
+	"dev_dependencies",
+	"build-dependencies",
+	"build_dependencies",
+];
+
+/// Refuses a manifest that patches or replaces package sources, or whose dependencies come
+/// from another registry or a git repository other than a public https one: `cargo fetch`
+/// would fetch them before it compared the lock file.
 fn check_manifest(manifest: &str) -> Result<(), String> {
-	for (number, line) in manifest.lines().enumerate() {
-		let line = line.trim_start().trim_start_matches('[').trim_start();
-		for table in ["patch", "source", "registries", "registry"] {
-			let rest = line.strip_prefix(table).unwrap_or("-");
-			if rest.starts_with(['.', ']']) || rest.trim_start().starts_with(['.', ']']) {
-				return Err(format!(
-					"line {}: `[{table}]` is refused: a service's dependencies come from 					 crates.io or git+https:// public hosts as its Cargo.lock names them",
-					number + 1
-				));
+	let manifest = parse_toml(manifest)?;
+	let Some(top) = manifest.as_table() else { return Ok(()) };
+	for table in ["patch", "replace", "source", "registries", "registry"] {
+		if top.contains_key(table) {
+			return Err(format!(
+				"`[{table}]` is refused: a service's dependencies come from crates.io or \
+				 git+https:// public hosts as its Cargo.lock names them"
+			));
+		}
+	}
+	let mut tables = vec![(String::new(), top)];
+	if let Some(workspace) = top.get("workspace").and_then(toml::Value::as_table) {
+		tables.push(("workspace.".into(), workspace));
+	}
+	for (target, table) in top.get("target").and_then(toml::Value::as_table).into_iter().flatten() {
+		if let Some(table) = table.as_table() {
+			tables.push((format!("target.{target}."), table));
+		}
+	}
+	let lists = tables.iter().flat_map(|(prefix, table)| {
+		DEPENDENCY_TABLES
+			.iter()
+			.filter_map(move |name| table.get(*name).map(|list| (format!("{prefix}{name}"), list)))
+	});
+	for (at, list) in lists {
+		for (name, dependency) in list.as_table().into_iter().flatten() {
+			let Some(dependency) = dependency.as_table() else { continue };
+			for key in ["registry", "registry-index"] {
+				if dependency.contains_key(key) {
+					return Err(format!(
+						"`{at}.{name}.{key}` is refused: dependencies come from crates.io or \
+						 git+https:// public hosts"
+					));
+				}
+			}
+			if let Some(git) = dependency.get("git") {
+				let public = git.as_str().is_some_and(|url| {
+					url.starts_with("https://") && check_repository(url, false).is_ok()
+				});
+				if !public {
+					return Err(format!(
+						"`{at}.{name}.git` is refused: git dependencies come from https:// \
+						 public hosts"
+					));
+				}
 			}
 		}
 	}
@@ -661,8 +763,22 @@ mod tests {
 			"path+file:///etc",
 		] {
 			let why = check_lock_sources(&lock(refused)).unwrap_err();
-			assert!(why.starts_with("line 6: the source `"), "{refused}: {why}");
+			assert!(why.starts_with("`package[0].source`: the source `"), "{refused}: {why}");
 		}
+	}
+
+	#[test]
+	fn a_lock_cannot_hide_a_source_from_the_check_by_its_spelling() {
+		let at = "git+http://127.0.0.1:9/x#0123456789abcdef0123456789abcdef01234567";
+		for hidden in [
+			format!("version = 4\n[[package]]\nname = \"x\"\nversion = \"0.1.0\"\n\"source\" = \"{at}\"\n"),
+			format!("version = 4\npackage = [ {{ name = \"x\", version = \"0.1.0\", source = \"{at}\" }} ]\n"),
+			format!("[[package]]\nname = \"a\"\nversion = \"1.0.0\"\ndependencies = [\"x 0.1.0 ({at})\"]\n"),
+			format!("[[patch.unused]]\nname = \"x\"\nversion = \"0.1.0\"\nsource = \"{at}\"\n"),
+		] {
+			assert!(check_lock_sources(&hidden).unwrap_err().contains("is refused"), "{hidden}");
+		}
+		assert!(check_lock_sources("[[package]\n").unwrap_err().starts_with("not valid TOML"));
 	}
 
 	#[test]
@@ -670,16 +786,29 @@ mod tests {
 		let package = "[package]\nname = \"a\"\n[dependencies]\nitoa = \"1\"\n";
 		assert_eq!(check_manifest(package), Ok(()));
 		assert_eq!(check_manifest("[package]\nsource-dir = 1\npatches = 2\n"), Ok(()));
+		let git = "[dependencies]\nb = { git = \"https://github.com/a/b\", rev = \"0123\" }\n";
+		assert_eq!(check_manifest(git), Ok(()), "a public https git dependency");
 		for refused in [
 			"[patch.crates-io]\nitoa = { path = \"x\" }\n",
 			"[ patch . \"https://github.com/a/b\" ]\n",
+			"[\"patch\".crates-io]\nx = { path = \"y\" }\n",
+			"patch = { crates-io = { x = { path = \"y\" } } }\n",
+			"[replace]\n\"x:0.1.0\" = { path = \"y\" }\n",
 			"[source.crates-io]\nreplace-with = \"mine\"\n",
 			"[registries.mine]\nindex = \"https://10.0.0.1/\"\n",
-			"patch.crates-io.itoa = { path = \"x\" }\n",
 		] {
-			let text = format!("{package}{refused}");
+			let text = format!("{refused}[package]\nname = \"a\"\n");
 			let why = check_manifest(&text).unwrap_err();
-			assert!(why.starts_with("line 5: `["), "{refused}: {why}");
+			assert!(why.starts_with("`["), "{refused}: {why}");
+		}
+		for (refused, at) in [
+			("[dependencies]\nx = { git = \"http://127.0.0.1:9/x\" }\n", "`dependencies.x.git`"),
+			("[build-dependencies]\nx = { git = \"https://10.0.0.2/x\" }\n", "`build-dependencies.x.git`"),
+			("[target.'cfg(unix)'.dependencies]\nx = { version = \"1\", registry = \"mine\" }\n", "`target.cfg(unix).dependencies.x.registry`"),
+			("[workspace.dependencies]\nx = { version = \"1\", registry-index = \"sparse+http://10.0.0.1/\" }\n", "`workspace.dependencies.x.registry-index`"),
+		] {
+			let why = check_manifest(refused).unwrap_err();
+			assert!(why.starts_with(at), "{refused}: {why}");
 		}
 	}
 
@@ -696,7 +825,7 @@ mod tests {
 		fs::write(dir.path().join("member/Cargo.toml"), "[patch.crates-io]\n").unwrap();
 		match check_dependencies(dir.path()) {
 			Err(BuildError::Refused(why)) => {
-				assert!(why.starts_with("member/Cargo.toml: line 1"), "{why}")
+				assert!(why.starts_with("member/Cargo.toml: `[patch]`"), "{why}")
 			}
 			other => panic!("{other:?}"),
 		}

@@ -11,7 +11,9 @@
 //! Why not crates.io: the guest ABI must match the host that runs it, so the SDK a node builds
 //! with is the one of its own version. A crate of that name published on crates.io by anyone
 //! else (name squatting) is never used: the patch takes precedence, and a lock file that
-//! resolves the SDK from a registry is refused ([`check_lock`]) instead of being fetched.
+//! resolves the SDK from a registry or git (say, under a requirement this SDK does not meet,
+//! which leaves the patch unused) is refused ([`check_lock`]) instead of being fetched. A
+//! repository may still vendor an SDK of its own by path: its own code, built as it is.
 
 use std::{
 	fs, io,
@@ -110,20 +112,36 @@ pub fn project_config(path: &Path) -> String {
 }
 
 /// Refuses a lock file that resolves the SDK from a registry or git: builds resolve it to the
-/// node's own copy, which a lock made that way would not match.
+/// node's own copy, which a lock made that way would not match. The lock is read as TOML, as
+/// cargo reads it, so no spelling (keys reordered or quoted, inline tables, the older formats'
+/// `name version (source)` entries) hides a source.
 pub fn check_lock(lock: &str) -> Result<(), BuildError> {
-	let mut in_sdk = false;
-	for line in lock.lines().map(str::trim) {
-		if line == "[[package]]" {
-			in_sdk = false;
-		} else if line == format!("name = \"{NAME}\"") {
-			in_sdk = true;
-		} else if in_sdk && line.starts_with("source") {
-			return Err(BuildError::Refused(format!(
-				"Cargo.lock: `{NAME}` is locked to a registry or git source; nodes build it from \
-				 their own SDK. Lock it with `micro build` (or in a project made by `micro new`) \
-				 and commit Cargo.lock"
-			)));
+	let refused = || {
+		BuildError::Refused(format!(
+			"Cargo.lock: `{NAME}` is locked to a registry or git source; nodes build it from \
+			 their own SDK. Lock it with `micro build` (or in a project made by `micro new`) \
+			 and commit Cargo.lock"
+		))
+	};
+	let lock = super::fetch::parse_toml(lock)
+		.map_err(|why| BuildError::Refused(format!("Cargo.lock: {why}")))?;
+	let mut stack = vec![&lock];
+	while let Some(value) = stack.pop() {
+		match value {
+			toml::Value::Table(table) => {
+				let is_sdk = table.get("name").and_then(toml::Value::as_str) == Some(NAME);
+				if is_sdk && table.contains_key("source") {
+					return Err(refused());
+				}
+				stack.extend(table.values());
+			}
+			toml::Value::Array(items) => stack.extend(items),
+			toml::Value::String(entry)
+				if entry.split_whitespace().next() == Some(NAME) && entry.contains('(') =>
+			{
+				return Err(refused());
+			}
+			_ => {}
 		}
 	}
 	Ok(())
@@ -179,6 +197,22 @@ mod tests {
 		assert!(
 			matches!(check_lock(squatted), Err(BuildError::Refused(why)) if why.contains("micro build"))
 		);
+	}
+
+	#[test]
+	fn the_sdk_from_a_registry_is_refused_however_the_lock_spells_it() {
+		let src = "source = \"registry+https://github.com/rust-lang/crates.io-index\"";
+		for lock in [
+			format!("[[package]]\n{src}\nname = \"micro-service\"\nversion = \"0.2.0\"\n"),
+			format!("[[package]]\nname='micro-service'\nversion = \"0.2.0\"\n{src}\n"),
+			format!("[[package]]\n\"name\" = \"micro-service\"\nversion = \"0.2.0\"\n{src}\n"),
+			format!("package = [{{ name = \"micro-service\", version = \"0.2.0\", {src} }}]\n"),
+			"[[package]]\nname = \"a\"\nversion = \"0.1.0\"\ndependencies = [\"micro-service \
+			 0.2.0 (registry+https://github.com/rust-lang/crates.io-index)\"]\n"
+				.to_owned(),
+		] {
+			assert!(check_lock(&lock).is_err(), "{lock}");
+		}
 	}
 
 	#[test]
