@@ -15,7 +15,7 @@ use examples::{build_example, greeter_repository};
 use mucp_offchain::{
 	executor::{
 		code_hash,
-		source::{BuildError, Builder, Language},
+		source::{sdk, BuildError, Builder, Language},
 		Deployment, Executor, ExecutorConfig, Isolated, LoadError, Storage, VERSION_HEADER,
 	},
 	hosting::{wasm_service, PeerHost},
@@ -25,9 +25,12 @@ use mucp_offchain::{
 };
 
 /// A builder that, like a development node, builds from local repositories.
+/// A builder as a node has it: local sources allowed (tests), the SDK installed in its own
+/// directory.
 fn builder(root: &std::path::Path) -> Builder {
 	let mut builder = Builder::new(root);
 	builder.allow_local_sources = true;
+	builder.sdk = Some(sdk::install(&root.join("sdk")).expect("the SDK installs"));
 	builder
 }
 
@@ -231,6 +234,61 @@ fn greeter_builds_from_source_reproducibly_and_is_checked_against_its_hash() {
 		Err(BuildError::Fetch(reason)) => assert!(!reason.is_empty()),
 		other => panic!("{other:?}"),
 	}
+}
+
+#[test]
+fn a_service_depending_on_the_sdk_by_version_builds_alike_on_every_node() {
+	let dir = tempfile::tempdir().unwrap();
+	let (repo, _) = greeter_repository(dir.path());
+	// As `micro new` makes it: the SDK by version, not vendored, locked as builds resolve it.
+	std::fs::remove_dir_all(repo.join("sdk")).unwrap();
+	let manifest = std::fs::read_to_string(repo.join("Cargo.toml")).unwrap();
+	let by_version =
+		manifest.replace(r#"micro-service = { path = "sdk" }"#, r#"micro-service = "0.1""#);
+	assert_ne!(by_version, manifest);
+	std::fs::write(repo.join("Cargo.toml"), by_version).unwrap();
+	let installed = sdk::install(&dir.path().join("developer")).unwrap();
+	let locked = Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()))
+		.current_dir(&repo)
+		.args(["generate-lockfile", "--offline", "--config", &sdk::patch_argument(&installed)])
+		.status()
+		.unwrap();
+	assert!(locked.success());
+	let lock = std::fs::read_to_string(repo.join("Cargo.lock")).unwrap();
+	assert!(lock.contains("name = \"micro-service\"") && !lock.contains("source"), "{lock}");
+	let git = |args: &[&str]| {
+		let out = Command::new("git")
+			.current_dir(&repo)
+			.args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+			.args(args)
+			.output()
+			.unwrap();
+		assert!(out.status.success(), "{args:?}");
+		String::from_utf8(out.stdout).unwrap().trim().to_owned()
+	};
+	git(&["add", "-A"]);
+	git(&["commit", "--quiet", "-m", "the SDK by version"]);
+	let commit = git(&["rev-parse", "HEAD"]);
+	let url = format!("file://{}", repo.display());
+
+	// Two nodes with the SDK installed in different places build the same bytes.
+	let first = builder(&dir.path().join("node-a")).build(&url, &commit, None).expect("builds");
+	let second = builder(&dir.path().join("other/node-b"))
+		.build(&url, &commit, Some(first.hash))
+		.expect("builds the same");
+	assert_eq!(second.hash, first.hash);
+	let executor = executor();
+	let hash = executor.load(&first.wasm, None).unwrap();
+	assert_eq!(
+		call(&executor, &hash, "Say.Hello", br#"{"name":"version"}"#).unwrap(),
+		br#"{"msg":"Hello version"}"#
+	);
+
+	// Without an SDK to resolve it to, the crate is looked for on crates.io, where it is not
+	// (a fetch failure), rather than built from whatever holds the name there.
+	let mut without = builder(&dir.path().join("node-c"));
+	without.sdk = None;
+	assert!(without.build(&url, &commit, None).is_err());
 }
 
 #[test]

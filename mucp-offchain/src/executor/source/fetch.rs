@@ -184,13 +184,17 @@ const CRATES_IO: [&str; 2] =
 /// replace or patch sources (`[patch]`, `[source]`, `[registries]`). `cargo fetch` runs with
 /// the network and would otherwise let a repository make the node fetch from its own network
 /// (`registry+http://169.254.169.254/…`, `git+file:///…`, an internal git host).
-pub fn check_dependencies(source: &Path) -> Result<(), BuildError> {
+///
+/// Returns whether a manifest depends on the SDK by version: only then is the build given the
+/// SDK's patch, which cargo would otherwise record as unused, a change `--locked` refuses.
+pub fn check_dependencies(source: &Path) -> Result<bool, BuildError> {
 	let refused = |why: String| BuildError::Refused(format!("Cargo.lock: {why}"));
 	let lock = read_small(&source.join("Cargo.lock")).ok_or_else(|| {
 		refused("missing or not a small regular file; dependencies are fetched --locked".into())
 	})?;
 	check_lock_sources(&lock).map_err(refused)?;
 	super::sdk::check_lock(&lock)?;
+	let mut sdk_by_version = false;
 	let mut stack = vec![source.to_path_buf()];
 	while let Some(dir) = stack.pop() {
 		let entries = fs::read_dir(&dir).map_err(|e| BuildError::Fetch(e.to_string()))?;
@@ -204,12 +208,12 @@ pub fn check_dependencies(source: &Path) -> Result<(), BuildError> {
 				let text = read_small(&path).ok_or_else(|| {
 					BuildError::Refused(format!("{name}: not a small regular file"))
 				})?;
-				check_manifest(&text)
+				sdk_by_version |= check_manifest(&text)
 					.map_err(|why| BuildError::Refused(format!("{name}: {why}")))?;
 			}
 		}
 	}
-	Ok(())
+	Ok(sdk_by_version)
 }
 
 /// A regular file of at most 4 MiB, as text.
@@ -309,10 +313,11 @@ const DEPENDENCY_TABLES: [&str; 5] = [
 
 /// Refuses a manifest that patches or replaces package sources, or whose dependencies come
 /// from another registry or a git repository other than a public https one: `cargo fetch`
-/// would fetch them before it compared the lock file.
-fn check_manifest(manifest: &str) -> Result<(), String> {
+/// would fetch them before it compared the lock file. Says whether it depends on the SDK by
+/// version (which builds then resolve to their own, see [`super::sdk`]).
+fn check_manifest(manifest: &str) -> Result<bool, String> {
 	let manifest = parse_toml(manifest)?;
-	let Some(top) = manifest.as_table() else { return Ok(()) };
+	let Some(top) = manifest.as_table() else { return Ok(false) };
 	for table in ["patch", "replace", "source", "registries", "registry"] {
 		if top.contains_key(table) {
 			return Err(format!(
@@ -335,9 +340,21 @@ fn check_manifest(manifest: &str) -> Result<(), String> {
 			.iter()
 			.filter_map(move |name| table.get(*name).map(|list| (format!("{prefix}{name}"), list)))
 	});
+	let mut sdk_by_version = false;
 	for (at, list) in lists {
 		for (name, dependency) in list.as_table().into_iter().flatten() {
-			let Some(dependency) = dependency.as_table() else { continue };
+			let table = dependency.as_table();
+			let package = table
+				.and_then(|table| table.get("package"))
+				.and_then(toml::Value::as_str)
+				.unwrap_or(name);
+			if package == super::sdk::NAME {
+				// By version, unless a path, git or the workspace's entry (checked itself) says.
+				sdk_by_version |= table.is_none_or(|table| {
+					!["path", "git", "workspace"].iter().any(|key| table.contains_key(*key))
+				});
+			}
+			let Some(dependency) = table else { continue };
 			for key in ["registry", "registry-index"] {
 				if dependency.contains_key(key) {
 					return Err(format!(
@@ -359,7 +376,7 @@ fn check_manifest(manifest: &str) -> Result<(), String> {
 			}
 		}
 	}
-	Ok(())
+	Ok(sdk_by_version)
 }
 
 /// `reference` as a commit hash, or why it is refused.
@@ -784,10 +801,10 @@ mod tests {
 	#[test]
 	fn a_manifest_may_not_patch_or_replace_sources() {
 		let package = "[package]\nname = \"a\"\n[dependencies]\nitoa = \"1\"\n";
-		assert_eq!(check_manifest(package), Ok(()));
-		assert_eq!(check_manifest("[package]\nsource-dir = 1\npatches = 2\n"), Ok(()));
+		assert_eq!(check_manifest(package), Ok(false));
+		assert_eq!(check_manifest("[package]\nsource-dir = 1\npatches = 2\n"), Ok(false));
 		let git = "[dependencies]\nb = { git = \"https://github.com/a/b\", rev = \"0123\" }\n";
-		assert_eq!(check_manifest(git), Ok(()), "a public https git dependency");
+		assert_eq!(check_manifest(git), Ok(false), "a public https git dependency");
 		for refused in [
 			"[patch.crates-io]\nitoa = { path = \"x\" }\n",
 			"[ patch . \"https://github.com/a/b\" ]\n",
@@ -813,6 +830,27 @@ mod tests {
 	}
 
 	#[test]
+	fn a_manifest_says_whether_it_depends_on_the_sdk_by_version() {
+		for by_version in [
+			"[dependencies]\nmicro-service = \"0.1\"\n",
+			"[dependencies]\nmicro-service = { version = \"0.1\", default-features = false }\n",
+			"[dependencies]\nsdk = { package = \"micro-service\", version = \"0.1\" }\n",
+			"[workspace.dependencies]\nmicro-service = \"0.1\"\n",
+			"[target.'cfg(target_arch = \"wasm32\")'.dependencies]\nmicro-service = \"0.1\"\n",
+		] {
+			assert_eq!(check_manifest(by_version), Ok(true), "{by_version}");
+		}
+		for otherwise in [
+			"[dependencies]\nmicro-service = { path = \"sdk\" }\n",
+			"[dependencies]\nmicro-service = { workspace = true }\n",
+			"[dependencies]\nmicro-service = { git = \"https://github.com/a/b\" }\n",
+			"[dependencies]\nother = \"1\"\n",
+		] {
+			assert_eq!(check_manifest(otherwise), Ok(false), "{otherwise}");
+		}
+	}
+
+	#[test]
 	fn a_crate_without_a_lock_file_or_with_a_foreign_source_is_refused() {
 		let dir = tempfile::tempdir().unwrap();
 		fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"a\"\n").unwrap();
@@ -820,7 +858,7 @@ mod tests {
 			matches!(check_dependencies(dir.path()), Err(BuildError::Refused(why)) if why.contains("missing"))
 		);
 		fs::write(dir.path().join("Cargo.lock"), "version = 4\n").unwrap();
-		assert_eq!(check_dependencies(dir.path()), Ok(()));
+		assert_eq!(check_dependencies(dir.path()), Ok(false));
 		fs::create_dir_all(dir.path().join("member")).unwrap();
 		fs::write(dir.path().join("member/Cargo.toml"), "[patch.crates-io]\n").unwrap();
 		match check_dependencies(dir.path()) {

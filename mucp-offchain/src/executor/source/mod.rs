@@ -232,12 +232,13 @@ impl Builder {
 		let mut toolchain = None;
 		let (language, wasm) = match detect(&source)? {
 			(Language::Rust, _) => {
-				fetch::check_dependencies(&source)?;
+				let sdk_by_version = fetch::check_dependencies(&source)?;
 				let channel = fetch::pinned_channel(&source)?;
 				let (sysroot, version) =
 					fetch::toolchain(&self.rustc, channel.as_deref(), &home, deadline)?;
 				toolchain = Some(version);
-				(Language::Rust, self.build_rust(work, &source, &sysroot, deadline)?)
+				let sdk = self.sdk.as_deref().filter(|_| sdk_by_version);
+				(Language::Rust, self.build_rust(work, &source, &sysroot, sdk, deadline)?)
 			}
 			(Language::Wasm, Some(file)) => (Language::Wasm, read_module(&source, &file)?),
 			(Language::Wat, Some(file)) => {
@@ -252,12 +253,14 @@ impl Builder {
 	}
 
 	/// Fetches the crate's dependencies (network, no build scripts), then builds it in the
-	/// sandbox (no network).
+	/// sandbox (no network); `sdk` is the SDK its dependency by version resolves to, if it has
+	/// one.
 	fn build_rust(
 		&self,
 		work: &Path,
 		source: &Path,
 		sysroot: &Path,
+		sdk: Option<&Path>,
 		deadline: Deadline,
 	) -> Result<Vec<u8>, BuildError> {
 		let (cargo_home, target, home, tmp) =
@@ -273,7 +276,7 @@ impl Builder {
 			network: true,
 			tmp: &tmp,
 			hidden: &self.hidden,
-			sdk: self.sdk.as_deref(),
+			sdk,
 		};
 		let fetch_args = ["fetch", "--locked", "--target", "wasm32v1-none"];
 		let mut fetch = sandbox::cargo(&self.isolation, &self.limits, &mounts, &home, &fetch_args);
