@@ -25,7 +25,8 @@
 //!
 //! `micro_logs` (`[service, version?, since?, rpc token]`) asks for the RPC token too: a
 //! service's log lines can carry its callers' data, and a web page reaching the RPC on
-//! loopback must not read them; only the operator does.
+//! loopback must not read them; only the operator does. It answers a page (at most 256 lines
+//! and 512 KiB of JSON): while `more` is true, ask again with `since` = its `next`.
 
 use std::sync::Arc;
 

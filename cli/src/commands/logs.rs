@@ -85,7 +85,8 @@ pub fn render_line(line: &Value) -> String {
 		"{}  v{}  {:<5}  {}",
 		utc(line["atMs"].as_u64().unwrap_or_default()),
 		line["version"].as_u64().unwrap_or_default(),
-		line["level"].as_str().unwrap_or_default().to_uppercase(),
+		mucp_offchain::executor::logs::printable(line["level"].as_str().unwrap_or_default())
+			.to_uppercase(),
 		mucp_offchain::executor::logs::printable(text)
 	)
 }
@@ -128,16 +129,49 @@ pub async fn show(
 ) -> Outcome {
 	let token = node_rpc_token(url, args.node_token_file.clone()).await.map_err(operator_only)?;
 	let (mut since, mut dropped, mut round) = (None, None, 0);
+	// Without --follow, --json prints the pages read as one.
+	let (mut whole, mut printed): (Option<Value>, usize) = (None, 0);
 	loop {
 		let page = fetch(url, &args.service, args.version, since, &token).await?;
-		if !args.follow && json {
-			let _ = writeln!(out, "{}", serde_json::to_string_pretty(&page).unwrap_or_default());
-			return Ok(());
+		// The node answers a page at a time: `more` says there are lines after `next` already.
+		let more = page["more"] == true;
+		let next = page["next"].as_u64();
+		printed += page["lines"].as_array().map_or(0, Vec::len);
+		match &mut whole {
+			Some(whole) => {
+				let lines = page["lines"].as_array().cloned().unwrap_or_default();
+				if let Some(all) = whole["lines"].as_array_mut() {
+					all.extend(lines);
+				}
+				for key in ["dropped", "next", "more"] {
+					whole[key] = page[key].clone();
+				}
+			}
+			None if !args.follow && json => whole = Some(page),
+			None => {
+				print_page(&page, json, &mut dropped, out, progress);
+			}
 		}
-		let next = print_page(&page, json, &mut dropped, out, progress);
+		if more {
+			// A node must move on, or it would keep the reader here.
+			let next = next.filter(|next| since.is_none_or(|since| *next > since));
+			since =
+				Some(next.ok_or_else(|| refused("the node's answer has more, but no new `next`"))?);
+			continue;
+		}
 		if !args.follow {
-			if page["lines"].as_array().is_none_or(Vec::is_empty) {
-				progress(&format!("{} has written no lines this node keeps", args.service));
+			match whole {
+				Some(whole) => {
+					let _ = writeln!(
+						out,
+						"{}",
+						serde_json::to_string_pretty(&whole).unwrap_or_default()
+					);
+				}
+				None if printed == 0 => {
+					progress(&format!("{} has written no lines this node keeps", args.service))
+				}
+				None => {}
 			}
 			return Ok(());
 		}
@@ -264,6 +298,16 @@ mod tests {
 						None::<()>,
 					));
 				}
+				if service == "paged" {
+					// A line a page, as a node answers a reader far behind.
+					let seq = since.unwrap_or(0) + 1;
+					let lines = if seq <= 3 {
+						vec![json!({ "seq": seq, "version": 1, "atMs": seq * 1_000, "level": "info", "text": format!("page {seq}\u{202e}\u{1b}[2J") })]
+					} else {
+						vec![]
+					};
+					return Ok(json!({ "service": service, "lines": lines, "dropped": 0, "next": seq.min(3), "more": seq < 3 }));
+				}
 				if service != "greeter" {
 					return Err(jsonrpsee::types::ErrorObjectOwned::owned(
 						-32012,
@@ -311,6 +355,38 @@ mod tests {
 			.map(|l| serde_json::from_str::<Value>(l).unwrap()["seq"].as_u64().unwrap())
 			.collect();
 		assert_eq!(seqs, [1, 2, 3]);
+	}
+
+	#[tokio::test]
+	async fn every_page_is_read_until_caught_up_escaped() {
+		let dir = tempfile::tempdir().unwrap();
+		let (url, _server) = fake_node(&dir.path().join("rpc.token")).await;
+		let mut out = Vec::new();
+		show(&url, &args("paged", None, false), false, None, &mut out).await.ok().unwrap();
+		let text = String::from_utf8(out).unwrap();
+		assert_eq!(
+			text.lines().collect::<Vec<_>>(),
+			(1..=3)
+				.map(|n| format!(
+					"1970-01-01T00:00:0{n}.000Z  v1  INFO   page {n}\\u{{202e}}\\u{{1b}}[2J"
+				))
+				.collect::<Vec<_>>()
+		);
+		assert!(!text.contains(['\u{1b}', '\u{202e}']));
+		// --json: the pages as one.
+		let mut out = Vec::new();
+		show(&url, &args("paged", None, false), true, None, &mut out).await.ok().unwrap();
+		let whole: Value = serde_json::from_slice(&out).unwrap();
+		let seqs: Vec<u64> =
+			whole["lines"].as_array().unwrap().iter().map(|l| l["seq"].as_u64().unwrap()).collect();
+		assert_eq!(
+			(seqs, &whole["next"], &whole["more"]),
+			(vec![1, 2, 3], &json!(3), &json!(false))
+		);
+		// --follow reads the pages at once, then polls.
+		let mut out = Vec::new();
+		show(&url, &args("paged", None, true), true, Some(1), &mut out).await.ok().unwrap();
+		assert_eq!(String::from_utf8(out).unwrap().lines().count(), 3);
 	}
 
 	#[tokio::test]

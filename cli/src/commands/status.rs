@@ -3,6 +3,7 @@
 
 use clap::Args;
 use micro_cli::table;
+use mucp_offchain::executor::logs::printable;
 use serde_json::{json, Value};
 
 use crate::context::{print_json, rpc, Context, Failure, Outcome};
@@ -56,7 +57,8 @@ pub async fn gather(url: &str) -> Result<Value, Failure> {
 fn text(value: &Value) -> String {
 	match value {
 		Value::Null => "-".into(),
-		Value::String(s) => s.clone(),
+		// The node's, or a repository's (a build's detail quotes its file names): escaped.
+		Value::String(s) => printable(s).into_owned(),
 		other => other.to_string(),
 	}
 }
@@ -109,7 +111,7 @@ pub fn render(status: &Value) -> String {
 				text(&d["calls"]),
 				text(&d["failedCalls"]),
 				text(&d["logLines"]),
-				d["detail"].as_str().unwrap_or("").to_owned(),
+				printable(d["detail"].as_str().unwrap_or("")).into_owned(),
 			]
 		})
 		.collect();
@@ -265,6 +267,28 @@ mod tests {
 		);
 		assert!(text.contains("chain       best #5, finalized #3, 0 peers, syncing\n"), "{text}");
 		assert!(text.ends_with("services    none placed here"), "{text}");
+	}
+
+	#[test]
+	fn what_the_node_and_repositories_say_cannot_drive_the_terminal() {
+		let status = json!({
+			"identity": { "peerId": "12D3\u{1b}]0;x\u{7}", "nodeKeySs58": "5Node", "gateway": "g", "nodeId": 1 },
+			"chain": { "best": 5, "finalized": 3, "peers": 0, "syncing": false },
+			"network": { "nodes": 0, "connected": 0 },
+			"deployments": [
+				{ "service": "e\u{202e}cho", "version": 1, "state": "fail\u{1b}[0med",
+				  "detail": "`\u{1b}]0;pwned\u{7}\u{1b}[2J` is a symlink\nforged", "calls": 0 },
+			],
+		});
+		let text = render(&status);
+		for c in ['\u{1b}', '\u{7}', '\u{202e}'] {
+			assert!(!text.contains(c), "{c:?} in {text}");
+		}
+		assert!(text.contains("`\\u{1b}]0;pwned\\u{7}\\u{1b}[2J` is a symlink\\nforged"), "{text}");
+		assert!(text.contains("e\\u{202e}cho"), "{text}");
+		assert_eq!(text.lines().count(), 9, "no line forged: {text}");
+		let worker = json!({ "chain": {}, "worker": "down\u{1b}[2J" });
+		assert!(!render(&worker).contains('\u{1b}'));
 	}
 
 	#[tokio::test]

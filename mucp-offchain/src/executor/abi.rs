@@ -26,8 +26,8 @@ pub(crate) const IMPORTS: &[&str] = &[
 /// What a service must export.
 pub(crate) const EXPORTS: &[&str] = &["memory", "micro_abi_version", "micro_alloc", "micro_handle"];
 
-/// Longest log line kept.
-const MAX_LOG_LINE: usize = 4096;
+/// Longest log line read, in bytes (the ring keeps at most as many once decoded).
+const MAX_LOG_LINE: usize = super::logs::MAX_LINE_BYTES;
 /// Longest service, endpoint or topic name a guest may pass.
 pub(crate) const MAX_NAME: usize = 1024;
 /// Longest storage key a guest may pass.

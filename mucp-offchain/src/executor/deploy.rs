@@ -80,11 +80,11 @@ impl Deployment {
 	) -> Self {
 		Self {
 			name: name.to_owned(),
+			logs: ServiceLogs::with_node(name, executor.node_logs().clone()),
 			executor,
 			host,
 			storage_limit,
 			versions: Mutex::new(BTreeMap::new()),
-			logs: Arc::new(ServiceLogs::new(name)),
 		}
 	}
 

@@ -78,7 +78,7 @@ pub mod source;
 mod warm;
 
 pub use deploy::{Deployment, VERSION_HEADER};
-pub use logs::{LogLine, LogPage, ServiceLogs};
+pub use logs::{LogLine, LogPage, NodeLogs, ServiceLogs};
 
 use std::{
 	cell::RefCell,
@@ -476,6 +476,8 @@ pub struct Executor {
 	idle: Arc<warm::Idle>,
 	/// The host and storage an idle instance's store holds between calls: nothing.
 	idle_state: (Arc<dyn Host>, Arc<Storage>),
+	/// The byte budget and node log the log rings of its deployments share.
+	node_logs: Arc<logs::NodeLogs>,
 }
 
 /// How much of each table slot stays resident between instances (zeroed with `memset`; the rest
@@ -559,7 +561,14 @@ impl Executor {
 			page_map,
 			idle: Arc::new(warm::Idle::new(idle)),
 			idle_state: (Arc::new(Isolated), Arc::new(Storage::new(0))),
+			node_logs: Arc::new(logs::NodeLogs::default()),
 		})
+	}
+
+	/// What the log rings of the deployments running on it share: their byte budget and the
+	/// node's log.
+	pub fn node_logs(&self) -> &Arc<logs::NodeLogs> {
+		&self.node_logs
 	}
 
 	/// The executor's limits.

@@ -268,8 +268,11 @@ impl Reconciler {
 					Err(error) => {
 						log::warn!(
 							target: "mucp",
-							"{} version {} failed to deploy: {error}",
-							placed.name, version.version
+							"{} version {} failed to deploy: {}",
+							placed.name,
+							version.version,
+							// It may quote the repository's file names: escaped, one line.
+							crate::executor::logs::printable(&error)
 						);
 						self.failed.lock().expect("not poisoned").insert((
 							key.0,

@@ -210,8 +210,13 @@ fn service(deployment: Arc<Deployment>, manifest: &Manifest) -> Service {
 fn call_line(endpoint: &str, took: Duration, result: &Result<Vec<u8>, MicroError>) -> String {
 	let took = format!("{:.1} ms", took.as_secs_f64() * 1000.0);
 	match result {
-		Ok(body) => format!("call {endpoint}: 200, {} bytes in {took}", body.len()),
-		Err(error) => format!("call {endpoint}: {} {} in {took}", error.code, error.detail),
+		Ok(body) => format!("call {}: 200, {} bytes in {took}", printable(endpoint), body.len()),
+		Err(error) => format!(
+			"call {}: {} {} in {took}",
+			printable(endpoint),
+			error.code,
+			printable(&error.detail)
+		),
 	}
 }
 
@@ -271,5 +276,8 @@ mod tests {
 			call_line("Say.Hello", Duration::ZERO, &failed),
 			"call Say.Hello: 400 name must not be empty in 0.0 ms"
 		);
+		let forged = Err(MicroError::bad_request("", "bad\n\u{1b}[2J\u{202e}"));
+		let line = call_line("Say\u{1b}", Duration::ZERO, &forged);
+		assert_eq!(line, "call Say\\u{1b}: 400 bad\\n\\u{1b}[2J\\u{202e} in 0.0 ms");
 	}
 }
