@@ -15,7 +15,7 @@ use crate::context::{data_dir, refused, Failure, Outcome};
 /// Where the node's files go, and which network it joins.
 #[derive(Args)]
 pub struct ServerArgs {
-	/// A development chain of its own instead (blocks at once, //Alice validating, accounts
+	/// A development chain of its own instead (one validator, //Alice, a block every 6 s, accounts
 	/// funded, services buildable from local directories), started fresh each time unless
 	/// --base-path is given.
 	#[arg(long)]
