@@ -1704,6 +1704,42 @@ mod tests {
 	}
 
 	#[tokio::test]
+	async fn a_durable_publication_carries_to_each_node_only_its_own_queue_groups() {
+		use super::super::interest::MAX_GROUPS_PER_NODE;
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let (honest, hostile) = (PeerId::random(), PeerId::random());
+		let _honest_received = far_node(&peer, honest, "news");
+		let _hostile_received = far_node(&peer, hostile, "news");
+		let marker = |group: &str| crate::transport::queue_marker("news", group).hash();
+		{
+			let mut interest = peer.shared.pubsub.interest.lock().unwrap();
+			for n in 0..MAX_GROUPS_PER_NODE {
+				interest.subscribed(hostile, &marker(&format!("{}-{n}", "g".repeat(250))));
+			}
+			interest.subscribed(honest, &marker("workers"));
+		}
+		let durable = PublishOptions { delivery: DeliveryMode::Durable };
+		let message = Message::publish("m-1", "news", "{}");
+		assert_eq!(peer.publish_with(message, durable).await.unwrap(), Published::Delivered(2));
+		let due = peer.shared.broker.outbox_due(None, &|_| false, usize::MAX, SystemTime::now());
+		let row = |node: PeerId| {
+			let name = node.to_string();
+			let rows = &due.iter().find(|(n, _)| *n == name).expect("a row for the node").1;
+			assert_eq!(rows.len(), 1);
+			Publication::decode(rows[0].1.as_slice()).unwrap()
+		};
+		let (honest_row, hostile_row) = (row(honest), row(hostile));
+		let honest_name = honest.to_string();
+		let only_workers = HashMap::from([("workers".to_owned(), honest_name)]);
+		assert_eq!(honest_row.queue_nodes, only_workers, "none of the hostile node's groups");
+		assert!(honest_row.message.is_some());
+		// Each group is named once in all, for the one node chosen for it.
+		assert_eq!(hostile_row.queue_nodes.len(), MAX_GROUPS_PER_NODE);
+		assert!(hostile_row.queue_nodes.values().all(|node| *node == hostile.to_string()));
+	}
+
+	#[tokio::test]
 	async fn a_refused_record_is_skipped_and_the_rest_of_its_batch_delivered() {
 		let dir = tempfile::tempdir().unwrap();
 		let friend = PeerId::random();
