@@ -480,17 +480,19 @@ pub(super) struct Pubsub {
 
 impl Pubsub {
 	/// The state of node `local`, which sends the swarm's task `commands`; it keeps at most
-	/// `max_topics` topics and groups per other node in its interest map, and only the queue
-	/// group memberships `admission` admits.
+	/// `max_topics` topics and groups per other node in its interest map, none longer than
+	/// `max_topic_len` bytes, and only the queue group memberships `admission` admits.
 	pub(super) fn new(
 		local: PeerId,
 		max_topics: usize,
+		max_topic_len: usize,
 		admission: crate::broker::Admission,
 		commands: mpsc::WeakUnboundedSender<Command>,
 	) -> Self {
+		let interest = Interest::new(max_topics, admission).with_max_topic_len(max_topic_len);
 		Self {
 			local: local.to_string(),
-			interest: Mutex::new(Interest::new(max_topics, admission)),
+			interest: Mutex::new(interest),
 			queues: Mutex::new(HashMap::new()),
 			next_queue: AtomicU64::new(0),
 			outbox_asked: AtomicBool::new(false),
