@@ -216,6 +216,18 @@ impl Plan {
 		Self { unnamed_groups_here: true, ..Self::default() }
 	}
 
+	/// What of `queue_nodes` another node, `node`, is sent: the groups chosen for it (there, a
+	/// group not named is not served, as one named for another node). All of it if the empty
+	/// group names `node`, so the groups chosen elsewhere stay named there.
+	pub fn queue_nodes_for(&self, node: &str) -> HashMap<String, String> {
+		let every_group_there = self.queue_nodes.get(EVERY_GROUP).is_some_and(|n| n == node);
+		self.queue_nodes
+			.iter()
+			.filter(|(_, chosen)| every_group_there || *chosen == node)
+			.map(|(group, chosen)| (group.clone(), chosen.clone()))
+			.collect()
+	}
+
 	fn serves(&self, group: &str) -> bool {
 		match self.queue_nodes.get(group).or_else(|| self.queue_nodes.get(EVERY_GROUP)) {
 			Some(node) => *node == self.local,
@@ -463,8 +475,8 @@ impl Broker {
 	}
 
 	/// Publishes `message` (which needs a `Micro-Id`) to `topic` at `now`: to this node's
-	/// subscribers `plan` serves and to the other nodes it names, or into the inbox if there is
-	/// nobody. Returns once the message is on disk. Blocks on the store: call it off the event
+	/// subscribers `plan` serves and to the other nodes it names (each with only the queue
+	/// groups chosen for it, [`Plan::queue_nodes_for`]), or into the inbox if there is nobody. Returns once the message is on disk. Blocks on the store: call it off the event
 	/// loop (on it, [`Broker::publish_later`] and await the commit).
 	pub fn publish_to(
 		&self,
@@ -533,13 +545,22 @@ impl Broker {
 					self.deliver(state, topic, subscriber, queue, stored, false, now);
 				}
 				if !plan.nodes.is_empty() {
-					let publication = Publication {
+					// The message is encoded once; each node's row adds only its own queue
+					// groups (protobuf merges the two encodings): other nodes' groups, however
+					// many, never reach it nor its outbox.
+					let envelope = Publication {
 						message: Some(message.to_envelope()),
-						queue_nodes: plan.queue_nodes.clone(),
+						queue_nodes: HashMap::new(),
 					}
 					.encode_to_vec();
 					for node in &plan.nodes {
-						self.send_to(state, node, topic, publication.clone(), now, &mut ops);
+						let mut publication = envelope.clone();
+						let queue_nodes = plan.queue_nodes_for(node);
+						if !queue_nodes.is_empty() {
+							let groups = Publication { message: None, queue_nodes };
+							publication.extend_from_slice(&groups.encode_to_vec());
+						}
+						self.send_to(state, node, topic, publication, now, &mut ops);
 					}
 				}
 				(self.store.submit(ops), Published::Delivered(count))
@@ -1561,6 +1582,40 @@ mod tests {
 		drop(broker);
 		let broker = open(&dir, config);
 		assert_eq!(broker.stored_len(), 0, "acknowledged: gone from disk");
+	}
+
+	#[test]
+	fn each_node_is_sent_only_the_queue_groups_chosen_for_it() {
+		let dir = tempfile::tempdir().unwrap();
+		let broker = open(&dir, BrokerConfig::default());
+		let many: Vec<(String, &str)> = (0..64).map(|n| (format!("g{n}"), "h")).collect();
+		let mut chosen: Vec<(&str, &str)> = many.iter().map(|(g, n)| (g.as_str(), *n)).collect();
+		chosen.push(("workers", "b"));
+		let plan = Plan { nodes: vec!["b".into(), "h".into(), "c".into()], ..routed("a", &chosen) };
+		broker.publish_to("events", event("1"), now(), &plan).unwrap();
+		// The empty group naming a node: it is sent every choice, so it serves no group
+		// chosen for another.
+		let mut every = routed("a", &[("", "c"), ("workers", "b")]);
+		every.nodes = vec!["c".into()];
+		broker.publish_to("events", event("2"), now(), &every).unwrap();
+		let due = broker.outbox_due(None, &|_| false, 1 << 20, now());
+		let sent: HashMap<&str, Vec<HashMap<String, String>>> = due
+			.iter()
+			.map(|(node, rows)| {
+				let decoded = rows.iter().map(|(_, p)| {
+					let publication = Publication::decode(p.as_slice()).unwrap();
+					assert!(publication.message.is_some(), "the message itself, once");
+					publication.queue_nodes
+				});
+				(node.as_str(), decoded.collect())
+			})
+			.collect();
+		let named = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+			pairs.iter().map(|(g, n)| (g.to_string(), n.to_string())).collect()
+		};
+		assert_eq!(sent["b"], [named(&[("workers", "b")])]);
+		assert_eq!(sent["h"], [named(&chosen[..64])]);
+		assert_eq!(sent["c"], [named(&[]), named(&[("", "c"), ("workers", "b")])]);
 	}
 
 	#[test]

@@ -17,9 +17,13 @@
 //! so nodes that come later never take an honest group's slot; a new group past the bound
 //! waits in the topic's overflow until a slot frees. A core publish leaves overflow groups out
 //! (each refusal counted in [`Interest::refused`] and logged); a durable one serves them too,
-//! so no durable message is acknowledged for a group it never reached.
+//! so no durable message is acknowledged for a group it never reached. A topic longer than
+//! a header may be (no message could be published to it) is ignored.
 
-use std::collections::{hash_map::Entry, BTreeMap, HashMap};
+use std::{
+	collections::{hash_map::Entry, BTreeMap, HashMap, HashSet},
+	hash::{BuildHasher, RandomState},
+};
 
 use libp2p::{gossipsub::TopicHash, PeerId};
 
@@ -37,6 +41,10 @@ pub const MAX_GROUPS_PER_NODE: usize = 64;
 /// Most queue groups of one topic with a slot (those core publications serve), all together.
 pub const MAX_GROUPS_PER_TOPIC: usize = 1024;
 
+/// Most refused memberships remembered per node (so that each is counted once); past it, a
+/// node's further ones are counted again at each rebuild.
+const MAX_REFUSALS_PER_NODE: usize = 1024;
+
 /// The other nodes that listen to one topic.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Listeners {
@@ -52,13 +60,6 @@ pub(super) struct Listeners {
 impl Listeners {
 	fn is_empty(&self) -> bool {
 		self.nodes.is_empty() && self.groups.is_empty() && self.overflow.is_empty()
-	}
-
-	/// How many groups `node` is a member of here, with a slot or not.
-	fn groups_of(&self, node: &PeerId) -> usize {
-		let member = |members: &Vec<PeerId>| members.contains(node);
-		self.groups.values().filter(|m| member(m)).count()
-			+ self.overflow.values().filter(|m| member(m)).count()
 	}
 
 	/// Gives free slots to the overflow's groups, in name order.
@@ -85,14 +86,69 @@ fn said(hash: &TopicHash) -> Option<Said> {
 	parse_queue_marker(hash).map(|(topic, group)| Said::Member(topic, group))
 }
 
+/// The queue group memberships refused (or left without a slot), each counted once while it
+/// stands: a rebuild replays them without counting them again.
+#[derive(Debug, Default)]
+struct Refusals {
+	/// How many, since the start.
+	count: u64,
+	/// For each node, its refused memberships that stand (hashes of topic and group).
+	standing: HashMap<PeerId, HashSet<u64>>,
+	/// During a rebuild, those that stood before it (not counted again).
+	before: HashMap<PeerId, HashSet<u64>>,
+	hasher: RandomState,
+}
+
+impl Refusals {
+	fn key(&self, topic: &str, group: &str) -> u64 {
+		self.hasher.hash_one((topic, group))
+	}
+
+	/// Counts and logs `node`'s membership of `group` on `topic` refused, for `why`, unless
+	/// that refusal stands already.
+	fn refuse(&mut self, node: &PeerId, topic: &str, group: &str, why: &str) {
+		let key = self.key(topic, group);
+		let standing = self.standing.entry(*node).or_default();
+		if standing.contains(&key) {
+			return;
+		}
+		if standing.len() < MAX_REFUSALS_PER_NODE {
+			standing.insert(key);
+		}
+		if self.before.get(node).is_some_and(|before| before.contains(&key)) {
+			return;
+		}
+		self.count += 1;
+		log::debug!(
+			target: "mucp",
+			"{node}'s queue group of {} bytes on `{topic}` ignored: {why}",
+			group.len()
+		);
+	}
+
+	/// `node` left `group` on `topic`: a refusal of it no longer stands.
+	fn withdrawn(&mut self, node: &PeerId, topic: &str, group: &str) {
+		let key = self.key(topic, group);
+		if let Entry::Occupied(mut standing) = self.standing.entry(*node) {
+			standing.get_mut().remove(&key);
+			if standing.get().is_empty() {
+				standing.remove();
+			}
+		}
+	}
+}
+
 /// Who listens to which topic on the other nodes.
 #[derive(Debug)]
 pub(super) struct Interest {
 	topics: HashMap<String, Listeners>,
 	per_node: HashMap<PeerId, usize>,
+	/// For each node, how many groups of each topic it is a member of, with a slot or not.
+	groups_per_node: HashMap<PeerId, HashMap<String, usize>>,
 	max_per_node: usize,
+	max_topic_len: usize,
 	admission: Admission,
-	refused: u64,
+	refusals: Refusals,
 }
 
 impl Interest {
@@ -102,16 +158,26 @@ impl Interest {
 		Self {
 			topics: HashMap::new(),
 			per_node: HashMap::new(),
+			groups_per_node: HashMap::new(),
 			max_per_node: max_per_node.max(1),
+			max_topic_len: crate::protocol::Limits::default().max_header_len,
 			admission,
-			refused: 0,
+			refusals: Refusals::default(),
 		}
 	}
 
+	/// Ignores topics longer than `max` bytes (a message's `max_header_len`: no message could
+	/// be published to them).
+	pub fn with_max_topic_len(mut self, max: usize) -> Self {
+		self.max_topic_len = max;
+		self
+	}
+
 	/// How many queue group memberships of admitted nodes were refused, or left out of core
-	/// publications (a name too long, too many groups on the node, or no slot on the topic).
+	/// publications (a name too long, too many groups on the node, or no slot on the topic):
+	/// each counted once, while it stands.
 	pub fn refused(&self) -> u64 {
-		self.refused
+		self.refusals.count
 	}
 
 	/// Who listens to `topic` on other nodes (nobody: `None`).
@@ -123,6 +189,10 @@ impl Interest {
 	/// that is what it says (and, for a queue group, it is kept, with a slot or not).
 	pub fn subscribed(&mut self, node: PeerId, hash: &TopicHash) -> Option<String> {
 		let said = said(hash)?;
+		let (Said::Listens(topic) | Said::Member(topic, _)) = &said;
+		if topic.len() > self.max_topic_len {
+			return None;
+		}
 		if self.per_node.get(&node).is_some_and(|count| *count >= self.max_per_node) {
 			return None;
 		}
@@ -143,18 +213,26 @@ impl Interest {
 					};
 					member(&l.groups) || member(&l.overflow)
 				});
+				let groups_here = || {
+					let of_node = self.groups_per_node.get(&node);
+					of_node.and_then(|topics| topics.get(&topic)).copied().unwrap_or_default()
+				};
 				let why = if joined {
 					None
 				} else if group.len() > MAX_GROUP_NAME {
 					Some("its name is too long")
-				} else if listeners.is_some_and(|l| l.groups_of(&node) >= MAX_GROUPS_PER_NODE) {
+				} else if groups_here() >= MAX_GROUPS_PER_NODE {
 					Some("the node has too many groups on the topic")
 				} else {
 					None
 				};
 				if let Some(why) = why {
-					self.refuse(&node, &topic, &group, why);
+					self.refusals.refuse(&node, &topic, &group, why);
 					return None;
+				}
+				if !joined {
+					let topics = self.groups_per_node.entry(node).or_default();
+					*topics.entry(topic.clone()).or_default() += 1;
 				}
 				let listeners = self.topics.entry(topic.clone()).or_default();
 				let list = if listeners.groups.contains_key(&group)
@@ -165,12 +243,7 @@ impl Interest {
 				} else {
 					if !joined {
 						let why = "the topic has no slot left: core publications leave it out";
-						log::debug!(
-							target: "mucp",
-							"{node}'s queue group of {} bytes on `{topic}`: {why}",
-							group.len()
-						);
-						self.refused += 1;
+						self.refusals.refuse(&node, &topic, &group, why);
 					}
 					listeners.overflow.entry(group).or_default()
 				};
@@ -184,16 +257,6 @@ impl Interest {
 		Some(topic)
 	}
 
-	/// Counts and logs `node`'s membership of `group` on `topic` refused, for `why`.
-	fn refuse(&mut self, node: &PeerId, topic: &str, group: &str, why: &str) {
-		self.refused += 1;
-		log::debug!(
-			target: "mucp",
-			"{node}'s queue group of {} bytes on `{topic}` ignored: {why}",
-			group.len()
-		);
-	}
-
 	/// `node` unsubscribed from gossipsub topic `hash`.
 	pub fn unsubscribed(&mut self, node: PeerId, hash: &TopicHash) {
 		let Some(said) = said(hash) else { return };
@@ -201,6 +264,9 @@ impl Interest {
 			Said::Listens(topic) => (topic, None),
 			Said::Member(topic, group) => (topic, Some(group)),
 		};
+		if let Some(group) = &group {
+			self.refusals.withdrawn(&node, &topic, group);
+		}
 		let Some(listeners) = self.topics.get_mut(&topic) else { return };
 		let removed = match &group {
 			None => remove(&mut listeners.nodes, &node),
@@ -215,6 +281,19 @@ impl Interest {
 					}
 				}
 				listeners.fill_slots();
+				if removed {
+					if let Entry::Occupied(mut topics) = self.groups_per_node.entry(node) {
+						if let Some(count) = topics.get_mut().get_mut(&topic) {
+							*count -= 1;
+							if *count == 0 {
+								topics.get_mut().remove(&topic);
+							}
+						}
+						if topics.get().is_empty() {
+							topics.remove();
+						}
+					}
+				}
 				removed
 			}
 		};
@@ -233,9 +312,11 @@ impl Interest {
 
 	/// `node` is gone (its last connection closed): it listens to nothing.
 	pub fn forget(&mut self, node: &PeerId) {
+		self.refusals.standing.remove(node);
 		if self.per_node.remove(node).is_none() {
 			return;
 		}
+		self.groups_per_node.remove(node);
 		self.topics.retain(|_, listeners| {
 			remove(&mut listeners.nodes, node);
 			for groups in [&mut listeners.groups, &mut listeners.overflow] {
@@ -268,8 +349,11 @@ impl Interest {
 				slotted.get(&topic).is_some_and(|groups| groups.binary_search(&group).is_ok())
 			})
 		};
-		let (refused, admission) = (self.refused, self.admission.clone());
-		*self = Self::new(self.max_per_node, admission);
+		let mut refusals = std::mem::take(&mut self.refusals);
+		refusals.before = std::mem::take(&mut refusals.standing);
+		let admission = self.admission.clone();
+		*self = Self::new(self.max_per_node, admission).with_max_topic_len(self.max_topic_len);
+		self.refusals = refusals;
 		let subscriptions: Vec<_> = subscriptions.into_iter().collect();
 		for first in [true, false] {
 			for (node, hashes) in &subscriptions {
@@ -278,7 +362,7 @@ impl Interest {
 				}
 			}
 		}
-		self.refused = refused;
+		self.refusals.before.clear();
 	}
 }
 
@@ -416,6 +500,83 @@ mod tests {
 		let news = interest.listeners("news").unwrap();
 		assert_eq!(news.groups["latecomers"], vec![late]);
 		assert_eq!((news.groups.len(), news.overflow.len()), (2, 0));
+	}
+
+	#[test]
+	fn a_nodes_groups_are_counted_per_topic_as_it_joins_and_leaves() {
+		let node = PeerId::random();
+		let mut interest = Interest::new(100_000, Admission::everyone());
+		let marker = |topic: &str, group: &str| queue_marker(topic, group).hash();
+		for n in 0..=MAX_GROUPS_PER_NODE {
+			interest.subscribed(node, &marker("news", &format!("g{n}")));
+			interest.subscribed(node, &marker("sport", &format!("g{n}")));
+		}
+		let count = |interest: &Interest, topic: &str| {
+			interest.groups_per_node.get(&node).and_then(|topics| topics.get(topic)).copied()
+		};
+		assert_eq!(count(&interest, "news"), Some(MAX_GROUPS_PER_NODE));
+		assert_eq!(count(&interest, "sport"), Some(MAX_GROUPS_PER_NODE), "each topic apart");
+		assert_eq!(interest.subscribed(node, &marker("news", "late")), None, "one too many");
+		// A group left makes room for another; one not joined changes nothing.
+		interest.unsubscribed(node, &marker("news", "g0"));
+		interest.unsubscribed(node, &marker("news", "never-joined"));
+		assert_eq!(count(&interest, "news"), Some(MAX_GROUPS_PER_NODE - 1));
+		assert_eq!(interest.subscribed(node, &marker("news", "late")), Some("news".into()));
+		assert_eq!(count(&interest, "news"), Some(MAX_GROUPS_PER_NODE));
+		for n in 1..MAX_GROUPS_PER_NODE {
+			interest.unsubscribed(node, &marker("sport", &format!("g{n}")));
+		}
+		interest.unsubscribed(node, &marker("sport", "g0"));
+		assert_eq!(count(&interest, "sport"), None, "no group left: no count kept");
+		interest.forget(&node);
+		assert!(interest.groups_per_node.is_empty());
+	}
+
+	#[test]
+	fn a_refusal_is_counted_once_while_it_stands_and_a_new_one_at_a_rebuild_too() {
+		let node = PeerId::random();
+		let mut interest = Interest::new(100_000, Admission::everyone());
+		let long = queue_marker("news", &"g".repeat(256)).hash();
+		let longer = queue_marker("news", &"h".repeat(300)).hash();
+		interest.subscribed(node, &long);
+		interest.subscribed(node, &long);
+		assert_eq!(interest.refused(), 1, "the same refusal again is not counted");
+		// Gossipsub lists both at the rebuild: only the new one is counted.
+		for _ in 0..3 {
+			interest.rebuild([(&node, vec![&long, &longer])]);
+		}
+		assert_eq!(interest.refused(), 2);
+		// Withdrawn, then made again: a new refusal.
+		interest.unsubscribed(node, &long);
+		interest.subscribed(node, &long);
+		assert_eq!(interest.refused(), 3);
+		// Gone at a rebuild, then back: counted again.
+		interest.rebuild([(&node, vec![&longer])]);
+		interest.subscribed(node, &long);
+		assert_eq!(interest.refused(), 4);
+		interest.forget(&node);
+		assert!(interest.refusals.standing.is_empty() && interest.refusals.before.is_empty());
+	}
+
+	#[test]
+	fn a_topic_longer_than_a_header_may_be_is_ignored() {
+		let node = PeerId::random();
+		let mut interest = Interest::new(100, Admission::everyone()).with_max_topic_len(20);
+		let (fits, over) = ("t".repeat(20), "t".repeat(21));
+		assert_eq!(interest.subscribed(node, &topic_channel(&over).hash()), None);
+		assert_eq!(interest.subscribed(node, &queue_marker(&over, "workers").hash()), None);
+		assert_eq!(interest.listeners(&over), None);
+		assert!(interest.per_node.is_empty(), "it takes none of the node's share");
+		assert_eq!(interest.subscribed(node, &topic_channel(&fits).hash()), Some(fits.clone()));
+		assert_eq!(interest.subscribed(node, &queue_marker(&fits, "w").hash()), Some(fits));
+		// Across a rebuild too; by default, the limit of a message's headers.
+		let hashes = [topic_channel(&over).hash()];
+		interest.rebuild([(&node, hashes.iter().collect())]);
+		assert_eq!(interest.listeners(&over), None);
+		let default = crate::protocol::Limits::default().max_header_len;
+		let mut interest = Interest::new(100, Admission::everyone());
+		let over = "t".repeat(default + 1);
+		assert_eq!(interest.subscribed(node, &topic_channel(&over).hash()), None);
 	}
 
 	#[test]

@@ -405,6 +405,7 @@ impl Peer {
 		let pubsub = pubsub::Pubsub::new(
 			local,
 			config.broker.max_topics,
+			config.limits.max_header_len,
 			config.admission.clone(),
 			commands.downgrade(),
 		);

@@ -38,8 +38,10 @@ use crate::protocol::{header, ContentType, Limits, Message, MicroError, PROTOCOL
 /// The version byte a batch starts with (1 carried every group's node in the shared record).
 pub const VERSION: u8 = 2;
 
-/// Most queue groups one record names.
-pub const MAX_GROUPS: usize = 4096;
+/// Most queue groups one record names: a record names only its node's own groups, and a
+/// publisher takes a node to have at most
+/// [`MAX_GROUPS_PER_NODE`](super::interest::MAX_GROUPS_PER_NODE) on a topic.
+pub const MAX_GROUPS: usize = super::interest::MAX_GROUPS_PER_NODE;
 
 /// Bytes before a batch's records: its version and count.
 pub const BATCH_HEADER: usize = 1 + 4;
@@ -237,6 +239,11 @@ impl<'a> Record<'a> {
 	pub fn groups(&self) -> impl Iterator<Item = &'a str> {
 		strings(self.groups.0 as usize, self.groups.1)
 	}
+
+	/// How many queue groups it names.
+	pub fn group_count(&self) -> usize {
+		self.groups.0 as usize
+	}
 }
 
 /// Reads the records of a batch one by one, checking each as it goes.
@@ -259,6 +266,11 @@ impl<'a> Batch<'a> {
 		}
 		let left = cursor.u32("the count")?;
 		Ok(Self { cursor, left, limits: *limits })
+	}
+
+	/// How many bytes of the frame are not read yet.
+	pub fn unread(&self) -> usize {
+		self.cursor.0.len()
 	}
 
 	/// The next record, `None` after the last: a [`Refusal::Record`] skips one record, a

@@ -157,6 +157,9 @@ const MAX_NODE_QUEUES: usize = 1024;
 /// How many records of a core batch are handled before the receiving task yields.
 const RECORDS_PER_POLL: usize = 1024;
 
+/// How many bytes of a core batch are read before the receiving task yields (at the latest).
+const BYTES_PER_POLL: usize = 256 * 1024;
+
 /// How long a node's core send queue stays without messages before its task ends.
 const QUEUE_IDLE: Duration = Duration::from_secs(30);
 
@@ -477,17 +480,19 @@ pub(super) struct Pubsub {
 
 impl Pubsub {
 	/// The state of node `local`, which sends the swarm's task `commands`; it keeps at most
-	/// `max_topics` topics and groups per other node in its interest map, and only the queue
-	/// group memberships `admission` admits.
+	/// `max_topics` topics and groups per other node in its interest map, none longer than
+	/// `max_topic_len` bytes, and only the queue group memberships `admission` admits.
 	pub(super) fn new(
 		local: PeerId,
 		max_topics: usize,
+		max_topic_len: usize,
 		admission: crate::broker::Admission,
 		commands: mpsc::WeakUnboundedSender<Command>,
 	) -> Self {
+		let interest = Interest::new(max_topics, admission).with_max_topic_len(max_topic_len);
 		Self {
 			local: local.to_string(),
-			interest: Mutex::new(Interest::new(max_topics, admission)),
+			interest: Mutex::new(interest),
 			queues: Mutex::new(HashMap::new()),
 			next_queue: AtomicU64::new(0),
 			outbox_asked: AtomicBool::new(false),
@@ -929,7 +934,8 @@ impl Shared {
 	/// (over the limits, or on a topic the admission check refuses `from`, 403) is skipped and
 	/// counted, the rest delivered, and the first refusal returned; a malformed frame ends
 	/// there (those before it were delivered). Records on a topic nobody here subscribes to
-	/// cost no more than reading them, and it yields every [`RECORDS_PER_POLL`] records.
+	/// cost no more than reading them; a record's groups are only scanned for this node's
+	/// own. It yields every [`RECORDS_PER_POLL`] records or [`BYTES_PER_POLL`] bytes.
 	pub(super) async fn receive_core_batch(
 		&self,
 		from: PeerId,
@@ -950,11 +956,16 @@ impl Shared {
 		// The last topic read, whether `from` is admitted on it, and whether anyone listens
 		// here: a batch mostly repeats its topics.
 		let (mut last, mut admitted, mut listened) = (String::new(), false, false);
+		// This node's queue groups on the last topic (sorted), read at its first record with
+		// groups.
+		let mut local_groups: Option<Vec<String>> = None;
 		let (mut delivered, mut refused, mut read) = (0, 0, 0usize);
+		let mut unread_at_poll = batch.unread();
 		let mut first_refusal = None;
 		while let Some(record) = batch.next_record() {
 			read += 1;
-			if read % RECORDS_PER_POLL == 0 {
+			if read % RECORDS_PER_POLL == 0 || unread_at_poll - batch.unread() >= BYTES_PER_POLL {
+				unread_at_poll = batch.unread();
 				tokio::task::yield_now().await;
 			}
 			let record = match record {
@@ -971,6 +982,7 @@ impl Shared {
 				// As for durable ones: a stranger cannot fill its subscribers' channels.
 				admitted = self.config.admission.admits(&from, record.topic, None);
 				listened = self.broker.listens(record.topic);
+				local_groups = None;
 			}
 			if !admitted {
 				refused += 1;
@@ -989,8 +1001,13 @@ impl Shared {
 			let mut message = record.message();
 			message.set(header::PUBLISHER, &sender);
 			plan.queue_nodes.clear();
-			for group in record.groups() {
-				plan.queue_nodes.insert(group.to_owned(), plan.local.clone());
+			if record.group_count() > 0 {
+				let here = local_groups.get_or_insert_with(|| self.broker.interest(record.topic).1);
+				for group in record.groups() {
+					if here.binary_search_by(|local| local.as_str().cmp(group)).is_ok() {
+						plan.queue_nodes.insert(group.to_owned(), plan.local.clone());
+					}
+				}
 			}
 			self.broker.deliver_core(record.topic, message, &plan);
 			delivered += 1;
@@ -1704,6 +1721,42 @@ mod tests {
 	}
 
 	#[tokio::test]
+	async fn a_durable_publication_carries_to_each_node_only_its_own_queue_groups() {
+		use super::super::interest::MAX_GROUPS_PER_NODE;
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let (honest, hostile) = (PeerId::random(), PeerId::random());
+		let _honest_received = far_node(&peer, honest, "news");
+		let _hostile_received = far_node(&peer, hostile, "news");
+		let marker = |group: &str| crate::transport::queue_marker("news", group).hash();
+		{
+			let mut interest = peer.shared.pubsub.interest.lock().unwrap();
+			for n in 0..MAX_GROUPS_PER_NODE {
+				interest.subscribed(hostile, &marker(&format!("{}-{n}", "g".repeat(250))));
+			}
+			interest.subscribed(honest, &marker("workers"));
+		}
+		let durable = PublishOptions { delivery: DeliveryMode::Durable };
+		let message = Message::publish("m-1", "news", "{}");
+		assert_eq!(peer.publish_with(message, durable).await.unwrap(), Published::Delivered(2));
+		let due = peer.shared.broker.outbox_due(None, &|_| false, usize::MAX, SystemTime::now());
+		let row = |node: PeerId| {
+			let name = node.to_string();
+			let rows = &due.iter().find(|(n, _)| *n == name).expect("a row for the node").1;
+			assert_eq!(rows.len(), 1);
+			Publication::decode(rows[0].1.as_slice()).unwrap()
+		};
+		let (honest_row, hostile_row) = (row(honest), row(hostile));
+		let honest_name = honest.to_string();
+		let only_workers = HashMap::from([("workers".to_owned(), honest_name)]);
+		assert_eq!(honest_row.queue_nodes, only_workers, "none of the hostile node's groups");
+		assert!(honest_row.message.is_some());
+		// Each group is named once in all, for the one node chosen for it.
+		assert_eq!(hostile_row.queue_nodes.len(), MAX_GROUPS_PER_NODE);
+		assert!(hostile_row.queue_nodes.values().all(|node| *node == hostile.to_string()));
+	}
+
+	#[tokio::test]
 	async fn a_refused_record_is_skipped_and_the_rest_of_its_batch_delivered() {
 		let dir = tempfile::tempdir().unwrap();
 		let friend = PeerId::random();
@@ -1734,6 +1787,61 @@ mod tests {
 		assert_eq!(ids(&drain(&mut subscription)), ["m-1", "m-3"], "the rest delivered");
 		assert_eq!(peer.core_refused(), 2);
 		assert_eq!(peer.core_dropped(), 0);
+	}
+
+	#[tokio::test]
+	async fn a_record_naming_more_groups_than_a_node_may_have_is_refused_alone() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let mut workers = peer.subscribe("news", Some("workers")).unwrap();
+		let limits = crate::protocol::Limits::default();
+		let record = |id: &str, groups: &[String]| {
+			let message = Message::publish(id, "news", "{}");
+			let record = publications::encode_record(&message, "news", &limits).unwrap();
+			let (groups, left_out) = publications::encode_groups(groups.iter().map(|g| &**g));
+			assert_eq!(left_out, 0);
+			(record, groups)
+		};
+		let own = ["workers".to_owned()];
+		let mut too_many: Vec<String> = (0..64).map(|n| format!("g{n}")).collect();
+		too_many.push("workers".into());
+		let (forged, _) = record("m-2", &own);
+		let mut groups = (too_many.len() as u16).to_be_bytes().to_vec();
+		for group in &too_many {
+			groups.extend_from_slice(&(group.len() as u16).to_be_bytes());
+			groups.extend_from_slice(group.as_bytes());
+		}
+		let records = [record("m-1", &own), (forged, Bytes::from(groups)), record("m-3", &own)];
+		let mut frame = bytes::BytesMut::new();
+		publications::put_batch(&mut frame, &records);
+		let error = peer.shared.receive_core_batch(PeerId::random(), &frame).await.unwrap_err();
+		assert_eq!(error.code, 413, "{}", error.detail);
+		assert_eq!(ids(&drain(&mut workers)), ["m-1", "m-3"], "the records after it delivered");
+		assert_eq!(peer.core_refused(), 1);
+	}
+
+	#[tokio::test]
+	async fn a_core_batch_of_few_large_records_lets_other_tasks_run_while_read() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let mut subscription = peer.subscribe("news", None).unwrap();
+		let limits = crate::protocol::Limits::default();
+		let records: Vec<(Bytes, Bytes)> = (0..4)
+			.map(|n| {
+				let message = Message::publish(&format!("m-{n}"), "news", vec![b'x'; 100 << 10]);
+				let record = publications::encode_record(&message, "news", &limits).unwrap();
+				(record, publications::NO_GROUPS)
+			})
+			.collect();
+		let mut frame = bytes::BytesMut::new();
+		publications::put_batch(&mut frame, &records);
+		// One thread: the other task runs only if the reading task yields.
+		let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+		let other = ran.clone();
+		tokio::spawn(async move { other.store(true, Ordering::Relaxed) });
+		assert_eq!(peer.shared.receive_core_batch(PeerId::random(), &frame).await.unwrap(), 4);
+		assert!(ran.load(Ordering::Relaxed), "it yielded within the 400 KiB of 4 records");
+		assert_eq!(drain(&mut subscription).len(), 4);
 	}
 
 	#[tokio::test]
