@@ -931,6 +931,13 @@ impl Broker {
 		if topic.is_empty() {
 			return Err(BrokerError::Message(MicroError::bad_request(PROTOCOL, "empty topic")));
 		}
+		if queue == Some("") {
+			// The empty name stands for every group in a publication's plan.
+			return Err(BrokerError::Message(MicroError::bad_request(
+				PROTOCOL,
+				"an empty queue group name",
+			)));
+		}
 		let (sender, deliveries) = mpsc::channel(self.config.subscriber_buffer.max(1));
 		let mut state = self.lock();
 		let state = &mut *state;

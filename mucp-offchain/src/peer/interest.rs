@@ -219,6 +219,9 @@ impl Interest {
 				};
 				let why = if joined {
 					None
+				} else if group.is_empty() {
+					// The empty name stands for every group in a publication's plan.
+					Some("its name is empty")
 				} else if group.len() > MAX_GROUP_NAME {
 					Some("its name is too long")
 				} else if groups_here() >= MAX_GROUPS_PER_NODE {

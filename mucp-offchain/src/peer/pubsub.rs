@@ -369,7 +369,18 @@ impl Peer {
 		if topic.is_empty() {
 			return Err(MicroError::bad_request(PROTOCOL, "empty topic"));
 		}
+		let max_topic = self.shared.config.limits.max_header_len;
+		if topic.len() > max_topic {
+			// Other nodes ignore such a subscription: it would silently get nothing from them.
+			let detail =
+				format!("a topic of {} bytes: nodes take at most {max_topic}", topic.len());
+			return Err(MicroError::too_large(PROTOCOL, detail));
+		}
 		if let Some(queue) = queue {
+			if queue.is_empty() {
+				// The empty name stands for every group in a publication's plan.
+				return Err(MicroError::bad_request(PROTOCOL, "an empty queue group name"));
+			}
 			if queue.len() > MAX_GROUP_NAME {
 				let detail = format!(
 					"queue group name of {} bytes: other nodes take at most {MAX_GROUP_NAME}",
@@ -458,6 +469,13 @@ impl Peer {
 	pub fn core_refused(&self) -> u64 {
 		self.shared.pubsub.refused.load(Ordering::Relaxed)
 	}
+
+	/// How many durable publications from other nodes were refused (each skipped and the rest
+	/// of its batch taken and acknowledged): from a node not admitted on their topic, over this
+	/// node's limits, or without a topic.
+	pub fn publications_refused(&self) -> u64 {
+		self.shared.pubsub.publications_refused.load(Ordering::Relaxed)
+	}
 }
 
 /// The publish side's state in [`Shared`].
@@ -476,6 +494,8 @@ pub(super) struct Pubsub {
 	slow_dropped: AtomicU64,
 	/// Core publications from other nodes refused.
 	refused: AtomicU64,
+	/// Durable publications from other nodes refused (each skipped, the rest of its batch taken).
+	publications_refused: AtomicU64,
 }
 
 impl Pubsub {
@@ -499,6 +519,7 @@ impl Pubsub {
 			commands,
 			slow_dropped: AtomicU64::new(0),
 			refused: AtomicU64::new(0),
+			publications_refused: AtomicU64::new(0),
 		}
 	}
 
@@ -561,6 +582,9 @@ impl Shared {
 		if message.header(header::DELIVERY).is_some() {
 			message.set(header::DELIVERY, mode.as_str());
 		}
+		// What a receiver within this node's limits would refuse is refused here, durable too:
+		// a stored message no node takes would otherwise head its outbox row for a day.
+		publications::check_message(&message, &topic, &self.config.limits)?;
 		Ok((topic, message))
 	}
 
@@ -1024,6 +1048,34 @@ impl Shared {
 	/// them to this node's live subscribers and forgets them. Each one's `Micro-Publisher` is
 	/// set to the sender, so duplicates are judged per publisher; a node the admission check
 	/// refuses for a topic gets a 403 and nothing of its batch is taken from there on.
+	/// A publication from `from` as this node takes it: a message within its limits, with a
+	/// topic, on which `from` is admitted (a stranger cannot fill its store until honest
+	/// publishes get a 507, nor its subscribers' channels).
+	fn take_publication(
+		&self,
+		from: &PeerId,
+		envelope: Option<crate::protocol::Envelope>,
+	) -> Result<(String, Message), MicroError> {
+		let envelope = envelope.ok_or_else(|| {
+			MicroError::bad_request(BROKER_SERVICE, "a publication without a message")
+		})?;
+		let message = Message::from_envelope(envelope, &self.config.limits)?;
+		let Form::Publish { topic, .. } = message.form()? else {
+			return Err(MicroError::bad_request(
+				BROKER_SERVICE,
+				"not a publication: it has no topic",
+			));
+		};
+		if !self.config.admission.admits(from, &topic, None) {
+			return Err(MicroError::new(
+				BROKER_SERVICE,
+				403,
+				format!("this node does not take publications on `{topic}` from {from}"),
+			));
+		}
+		Ok((topic, message))
+	}
+
 	pub(super) async fn receive_publications(
 		self: &Arc<Self>,
 		from: PeerId,
@@ -1036,21 +1088,17 @@ impl Shared {
 		let sender = self.ids.name(&from);
 		let mut commits = Vec::new();
 		for publication in batch.publications {
-			let envelope =
-				publication.message.ok_or_else(|| refused("a publication without a message"))?;
-			let mut message = Message::from_envelope(envelope, &self.config.limits)?;
-			let Form::Publish { topic, .. } = message.form()? else {
-				return Err(refused("not a publication: it has no topic"));
+			// A publication this node does not take is skipped and counted, and the rest of the
+			// batch taken and acknowledged: refusing the batch would leave it at the head of
+			// the sender's outbox, holding back everything behind it, for a day.
+			let (topic, mut message) = match self.take_publication(&from, publication.message) {
+				Ok(taken) => taken,
+				Err(why) => {
+					self.pubsub.publications_refused.fetch_add(1, Ordering::Relaxed);
+					log::debug!(target: "mucp", "a publication from {from} refused: {}", why.detail);
+					continue;
+				}
 			};
-			// Only admitted nodes publish into this node: a stranger cannot fill its store (up
-			// to its limit) until honest publishes get a 507, nor its subscribers' channels.
-			if !self.config.admission.admits(&from, &topic, None) {
-				return Err(MicroError::new(
-					BROKER_SERVICE,
-					403,
-					format!("this node does not take publications on `{topic}` from {from}"),
-				));
-			}
 			message.set(header::PUBLISHER, &sender);
 			let plan = Plan {
 				local: self.pubsub.local.clone(),
@@ -1754,6 +1802,68 @@ mod tests {
 		// Each group is named once in all, for the one node chosen for it.
 		assert_eq!(hostile_row.queue_nodes.len(), MAX_GROUPS_PER_NODE);
 		assert!(hostile_row.queue_nodes.values().all(|node| *node == hostile.to_string()));
+	}
+
+	#[tokio::test]
+	async fn a_durable_publication_no_node_would_take_is_refused_at_publish() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let durable = PublishOptions { delivery: DeliveryMode::Durable };
+		let long_id = "i".repeat(5000);
+		let message = Message::publish(&long_id, "news", "{}");
+		let error = peer.publish_with(message, durable).await.unwrap_err();
+		assert_eq!(error.code, 413, "{}", error.detail);
+		let long_topic = "t".repeat(5000);
+		let message = Message::publish("m-1", &long_topic, "{}");
+		assert_eq!(peer.publish_with(message, durable).await.unwrap_err().code, 413);
+		let stored = peer.shared.broker.outbox_due(None, &|_| false, usize::MAX, SystemTime::now());
+		assert!(stored.is_empty(), "nothing was stored to head an outbox");
+	}
+
+	#[tokio::test]
+	async fn a_durable_batch_takes_its_good_publications_and_skips_the_bad_one() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let mut subscription = peer.subscribe("news", None).unwrap();
+		let publication = |message: Option<Message>| Publication {
+			message: message.map(|message| message.to_envelope()),
+			queue_nodes: HashMap::new(),
+		};
+		let over = Message::publish(&"i".repeat(5000), "news", "{}");
+		let batch = Publications {
+			publications: vec![
+				publication(Some(Message::publish("m-1", "news", "{}"))),
+				publication(Some(over)),
+				publication(None),
+				publication(Some(Message::publish("m-2", "news", "{}"))),
+			],
+		};
+		let from = PeerId::random();
+		peer.shared
+			.receive_publications(from, &batch.encode_to_vec(), DeliveryMode::Durable)
+			.await
+			.expect("the batch is taken, so its sender's outbox moves on");
+		assert_eq!(peer.publications_refused(), 2);
+		for id in ["m-1", "m-2"] {
+			let delivery = tokio::time::timeout(Duration::from_secs(5), subscription.next())
+				.await
+				.unwrap()
+				.unwrap();
+			assert_eq!(delivery.message.id(), Some(id));
+		}
+	}
+
+	#[tokio::test]
+	async fn an_empty_queue_group_or_an_overlong_topic_is_refused_at_subscribe() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 16).await;
+		let code = |result: Result<Subscription, MicroError>| result.err().map(|e| e.code);
+		assert_eq!(code(peer.subscribe("news", Some(""))), Some(400));
+		assert_eq!(code(peer.subscribe(&"t".repeat(5000), None)), Some(413));
+		let far = PeerId::random();
+		let marker = crate::transport::queue_marker("news", "").hash();
+		let taken = peer.shared.pubsub.interest.lock().unwrap().subscribed(far, &marker);
+		assert!(taken.is_none(), "another node's empty group is not taken either");
 	}
 
 	#[tokio::test]
