@@ -903,18 +903,20 @@ impl Ledger {
 		value: u128,
 	) -> Result<(), MicroError> {
 		let key = signed.key();
-		let mut entry = state
-			.entries
-			.get(&key)
-			.cloned()
-			.unwrap_or_else(|| Entry { signed: signed.clone(), versions: BTreeMap::new() });
+		// Counted in place: the entry is not copied per call.
+		if !state.entries.contains_key(&key) {
+			let entry = Entry { signed: signed.clone(), versions: BTreeMap::new() };
+			state.entries.insert(key.clone(), entry);
+		}
+		let Some(entry) = state.entries.get_mut(&key) else {
+			return Err(ledger_error("the ledger lost an entry it just made".into()));
+		};
 		if entry.signed.allowance != signed.allowance {
 			return Err(ledger_error("another allowance with this nonce is counted".into()));
 		}
 		let counts = entry.versions.entry(version).or_default();
 		counts.counted += calls;
 		counts.value = counts.value.saturating_add(value);
-		state.entries.insert(key.clone(), entry);
 		state.dirty.entries.insert(key);
 		self.changed(state);
 		Ok(())

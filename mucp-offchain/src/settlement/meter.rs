@@ -26,6 +26,12 @@
 //!   and is verified again. Only the signature is remembered: expiry, price, the ledger's
 //!   counts and the chain's revocations are checked on every call, so a revocation takes
 //!   effect at once.
+//! - **A header is read once.** The allowance a [`ALLOWANCE_HEADER`] names for this node and a
+//!   service, once parsed and verified, is remembered by the header's exact text (with the
+//!   node and genesis it was checked for), so the next call sending the same header skips the
+//!   hex, the SCALE decoding and the hashing as well. It remembers what parsing and the
+//!   signature gave, nothing the chain or the ledger decide: the same checks follow on every
+//!   call. Bounded in headers and in bytes; past either it starts over.
 
 use std::{
 	collections::{BTreeMap, HashMap, HashSet},
@@ -37,7 +43,7 @@ use std::{
 };
 
 use codec::Encode;
-use micro_primitives::{NodeId, VersionNumber};
+use micro_primitives::{NodeId, ServiceId, VersionNumber};
 
 use super::{
 	ledger::Reservation, BlockNumber, ChainView, Charge, Ledger, Priced, SignedAllowance,
@@ -60,6 +66,10 @@ pub const MAX_REPLAY_BYTES_PER_PAYER: usize = 1024 * 1024;
 /// Most allowances whose signature is remembered as checked: past it, the memory starts
 /// over.
 pub const MAX_VERIFIED_ALLOWANCES: usize = 4096;
+/// Most allowance headers remembered as read: past it, the memory starts over.
+pub const MAX_KNOWN_HEADERS: usize = 4096;
+/// Most bytes of allowance headers remembered as read: past it, the memory starts over.
+pub const MAX_KNOWN_HEADER_BYTES: usize = 4 * 1024 * 1024;
 
 /// Admits calls and counts what was served.
 pub struct Meter {
@@ -74,6 +84,66 @@ pub struct Meter {
 	replays: Arc<Mutex<Replays>>,
 	/// Hashes of the allowances (with the genesis) whose signature verified.
 	verified: Mutex<HashSet<[u8; 32]>>,
+	/// Allowance headers read before, with the verified allowance each named.
+	known_headers: Mutex<KnownHeaders>,
+}
+
+/// Allowance headers already parsed, by their exact text: for each, the allowances in it that
+/// verified, with the node, service and genesis they were picked and checked for.
+#[derive(Default)]
+struct KnownHeaders {
+	headers: HashMap<String, Vec<KnownAllowance>>,
+	bytes: usize,
+}
+
+struct KnownAllowance {
+	node: NodeId,
+	service: ServiceId,
+	genesis: [u8; 32],
+	signed: SignedAllowance,
+}
+
+impl KnownHeaders {
+	/// The verified allowance `header` names for `node` and `service` on the chain with
+	/// `genesis`, if this header was read for them before.
+	fn get(
+		&self,
+		header: &str,
+		node: NodeId,
+		service: ServiceId,
+		genesis: &[u8; 32],
+	) -> Option<SignedAllowance> {
+		self.headers.get(header)?.iter().find_map(|known| {
+			(known.node == node && known.service == service && &known.genesis == genesis)
+				.then(|| known.signed.clone())
+		})
+	}
+
+	/// Remembers that `header` names `signed` for `node` and `service`, its signature
+	/// verified on the chain with `genesis`.
+	fn insert(
+		&mut self,
+		header: &str,
+		node: NodeId,
+		service: ServiceId,
+		genesis: [u8; 32],
+		signed: &SignedAllowance,
+	) {
+		let size = header.len() + std::mem::size_of::<KnownAllowance>();
+		if size > MAX_KNOWN_HEADER_BYTES {
+			return;
+		}
+		if self.headers.len() >= MAX_KNOWN_HEADERS || self.bytes + size > MAX_KNOWN_HEADER_BYTES {
+			*self = Self::default();
+		}
+		let known = self.headers.entry(header.to_owned()).or_default();
+		// One per allowance the header carries, at most.
+		if known.len() >= super::MAX_ALLOWANCES_PER_CALL {
+			return;
+		}
+		known.push(KnownAllowance { node, service, genesis, signed: signed.clone() });
+		self.bytes += size;
+	}
 }
 
 /// A call the meter admitted: how it pays, with its room reserved in the ledger until
@@ -134,6 +204,7 @@ impl Meter {
 			require_hold: false,
 			replays: Arc::new(Mutex::new(Replays::default())),
 			verified: Mutex::new(HashSet::new()),
+			known_headers: Mutex::new(KnownHeaders::default()),
 		}
 	}
 
@@ -209,23 +280,43 @@ impl Meter {
 		let Some(header) = request.header(ALLOWANCE_HEADER) else {
 			return self.admit_free(request, &id, node);
 		};
-		let signed = SignedAllowance::parse_header(header)
-			.map_err(|e| MicroError::bad_request(&id, format!("{ALLOWANCE_HEADER}: {e}")))?
-			.into_iter()
-			.find(|s| s.allowance.node == node && s.allowance.service == priced.service)
-			.ok_or_else(|| {
-				payment(format!(
-					"no allowance for service {} on node {node} among those sent",
-					priced.service
-				))
-			})?;
-		if !self.verify(&signed) {
-			return Err(MicroError::new(
-				&id,
-				403,
-				"the allowance's signature is not its consumer's",
-			));
-		}
+		let genesis = self.chain.genesis();
+		let known = self.known_headers.lock().expect("not poisoned").get(
+			header,
+			node,
+			priced.service,
+			&genesis,
+		);
+		let signed = match known {
+			Some(signed) => signed,
+			None => {
+				let signed = SignedAllowance::parse_header(header)
+					.map_err(|e| MicroError::bad_request(&id, format!("{ALLOWANCE_HEADER}: {e}")))?
+					.into_iter()
+					.find(|s| s.allowance.node == node && s.allowance.service == priced.service)
+					.ok_or_else(|| {
+						payment(format!(
+							"no allowance for service {} on node {node} among those sent",
+							priced.service
+						))
+					})?;
+				if !self.verify(&signed) {
+					return Err(MicroError::new(
+						&id,
+						403,
+						"the allowance's signature is not its consumer's",
+					));
+				}
+				self.known_headers.lock().expect("not poisoned").insert(
+					header,
+					node,
+					priced.service,
+					genesis,
+					&signed,
+				);
+				signed
+			}
+		};
 		let allowance = &signed.allowance;
 		let best = self.chain.best_block();
 		let price = priced.settled_price(best, self.expiry_margin);
@@ -333,6 +424,12 @@ impl Meter {
 		self.verified.lock().expect("not poisoned").len()
 	}
 
+	/// How many allowance headers are remembered as read (tests).
+	#[cfg(test)]
+	pub(crate) fn known_headers(&self) -> usize {
+		self.known_headers.lock().expect("not poisoned").headers.len()
+	}
+
 	/// Admits a call with no allowance as one of the free calls the calling node's operator
 	/// reserved on chain for this node (`node`) in the current quota period: only those, so
 	/// the account's quota is spent once network-wide, not once on every node.
@@ -377,13 +474,12 @@ impl Meter {
 		payer: Vec<u8>,
 		request: &Message,
 	) -> Result<bool, MicroError> {
-		let id = request.id().unwrap_or_default().to_owned();
-		let key = (payer, id.clone());
+		let key = Arc::new((payer, request.id().unwrap_or_default().to_owned()));
 		let digest = digest_of(request);
 		let mut replays = self.replays.lock().expect("not poisoned");
 		replays.expire(Instant::now());
-		if let Some((_, replay)) = replays.entries.get(&key) {
-			let conflict = |detail: &str| MicroError::new(&id, 409, detail.to_owned());
+		if let Some((_, replay)) = replays.entries.get(&*key) {
+			let conflict = |detail: &str| MicroError::new(&key.1, 409, detail.to_owned());
 			if replay.digest != digest {
 				return Err(conflict(
 					"this Micro-Id was used for another request here: send a new Micro-Id",
@@ -467,7 +563,10 @@ fn digest_of(request: &Message) -> u64 {
 	hasher.finish()
 }
 
+/// A call's payer and `Micro-Id`.
 type ReplayKey = (Vec<u8>, String);
+/// A [`ReplayKey`] shared by the maps that index it, so indexing copies no bytes.
+type SharedKey = Arc<ReplayKey>;
 
 struct Replay {
 	digest: u64,
@@ -479,9 +578,9 @@ struct Replay {
 /// and for each payer.
 #[derive(Default)]
 struct Replays {
-	entries: HashMap<ReplayKey, (u64, Replay)>,
+	entries: HashMap<SharedKey, (u64, Replay)>,
 	/// Insertion order: serial → key and when.
-	order: BTreeMap<u64, (ReplayKey, Instant)>,
+	order: BTreeMap<u64, (SharedKey, Instant)>,
 	/// Each payer's share: its calls' serials (oldest first) and the bytes of its answers.
 	payers: HashMap<Vec<u8>, PayerShare>,
 	next: u64,
@@ -490,7 +589,7 @@ struct Replays {
 
 #[derive(Default)]
 struct PayerShare {
-	serials: BTreeMap<u64, String>,
+	serials: BTreeMap<u64, SharedKey>,
 	bytes: usize,
 }
 
@@ -499,14 +598,18 @@ fn answer_len(replay: &Replay) -> usize {
 }
 
 impl Replays {
-	fn insert(&mut self, key: ReplayKey, replay: Replay) -> u64 {
+	fn insert(&mut self, key: impl Into<SharedKey>, replay: Replay) -> u64 {
+		let key = key.into();
 		let serial = self.next;
 		self.next += 1;
 		self.remove(&key);
 		let bytes = answer_len(&replay);
 		self.bytes += bytes;
-		let share = self.payers.entry(key.0.clone()).or_default();
-		share.serials.insert(serial, key.1.clone());
+		let share = match self.payers.get_mut(&key.0) {
+			Some(share) => share,
+			None => self.payers.entry(key.0.clone()).or_default(),
+		};
+		share.serials.insert(serial, key.clone());
 		share.bytes += bytes;
 		self.entries.insert(key.clone(), (serial, replay));
 		self.order.insert(serial, (key.clone(), Instant::now()));
@@ -514,8 +617,8 @@ impl Replays {
 		while let Some(share) = self.payers.get(&key.0).filter(|share| {
 			share.serials.len() > MAX_REPLAYS_PER_PAYER || share.bytes > MAX_REPLAY_BYTES_PER_PAYER
 		}) {
-			let Some((_, id)) = share.serials.first_key_value() else { break };
-			let oldest = (key.0.clone(), id.clone());
+			let Some((_, oldest)) = share.serials.first_key_value() else { break };
+			let oldest = oldest.clone();
 			self.remove(&oldest);
 		}
 		while self.entries.len() > MAX_REPLAYS || self.bytes > MAX_REPLAY_BYTES {
@@ -555,7 +658,7 @@ impl Replays {
 /// unanswered, the mark goes.
 struct ReplayClaim {
 	replays: Arc<Mutex<Replays>>,
-	key: ReplayKey,
+	key: SharedKey,
 	serial: u64,
 	done: AtomicBool,
 }
@@ -564,7 +667,7 @@ impl ReplayClaim {
 	fn answered(&self, answer: &[u8]) {
 		self.done.store(true, Ordering::SeqCst);
 		let mut replays = self.replays.lock().expect("not poisoned");
-		let Some((serial, replay)) = replays.entries.get(&self.key) else { return };
+		let Some((serial, replay)) = replays.entries.get(&*self.key) else { return };
 		if *serial != self.serial {
 			return;
 		}
@@ -581,7 +684,7 @@ impl ReplayClaim {
 			return;
 		}
 		let mut replays = self.replays.lock().expect("not poisoned");
-		if replays.entries.get(&self.key).is_some_and(|(serial, _)| *serial == self.serial) {
+		if replays.entries.get(&*self.key).is_some_and(|(serial, _)| *serial == self.serial) {
 			replays.remove(&self.key);
 		}
 	}
