@@ -233,14 +233,14 @@ impl Meter {
 		F: std::future::Future<Output = Result<Vec<u8>, MicroError>>,
 	{
 		let started = tokio::time::Instant::now();
-		let id = request.id().unwrap_or_default().to_owned();
+		let id = request.id().unwrap_or_default();
 		let admission = self.admit(request, priced)?;
 		if let Some(answer) = admission.replay() {
 			return Ok(answer.to_vec());
 		}
 		let late = |budget: Duration| {
 			MicroError::timeout(
-				&id,
+				id,
 				format!(
 					"the call ran past its caller's deadline of {budget:?} and was stopped: not \
 					 charged"
@@ -268,17 +268,17 @@ impl Meter {
 	/// 409 for a retry that cannot be answered again. The call's room is reserved (under the
 	/// allowance, or in the free quota) until the admission is counted or dropped.
 	pub fn admit(&self, request: &Message, priced: Priced) -> Result<Admission, MicroError> {
-		let id = request.id().unwrap_or_default().to_owned();
-		let payment = |detail: String| MicroError::new(&id, 402, detail);
+		let id = request.id().unwrap_or_default();
+		let payment = |detail: String| MicroError::new(id, 402, detail);
 		let Some(node) = self.chain.node_id() else {
-			return Err(MicroError::new(&id, 503, "this node is not registered on-chain yet"));
+			return Err(MicroError::new(id, 503, "this node is not registered on-chain yet"));
 		};
 		if priced.price_per_call == 0 {
 			// The chain refuses to settle unpaid usage: nothing to count.
 			return Ok(Admission::new(Charge::Unpriced));
 		}
 		let Some(header) = request.header(ALLOWANCE_HEADER) else {
-			return self.admit_free(request, &id, node);
+			return self.admit_free(request, id, node);
 		};
 		let genesis = self.chain.genesis();
 		let known = self.known_headers.lock().expect("not poisoned").get(
@@ -291,7 +291,7 @@ impl Meter {
 			Some(signed) => signed,
 			None => {
 				let signed = SignedAllowance::parse_header(header)
-					.map_err(|e| MicroError::bad_request(&id, format!("{ALLOWANCE_HEADER}: {e}")))?
+					.map_err(|e| MicroError::bad_request(id, format!("{ALLOWANCE_HEADER}: {e}")))?
 					.into_iter()
 					.find(|s| s.allowance.node == node && s.allowance.service == priced.service)
 					.ok_or_else(|| {
@@ -302,7 +302,7 @@ impl Meter {
 					})?;
 				if !self.verify(&signed) {
 					return Err(MicroError::new(
-						&id,
+						id,
 						403,
 						"the allowance's signature is not its consumer's",
 					));
@@ -358,7 +358,7 @@ impl Meter {
 		};
 		usable(&self.ledger.standing(&signed, best)?)?;
 		let revoked = self.chain.revoked_up_to(&allowance.consumer, node).map_err(|e| {
-			MicroError::new(&id, 503, format!("reading the consumer's revocations: {e}"))
+			MicroError::new(id, 503, format!("reading the consumer's revocations: {e}"))
 		})?;
 		if let Some(revoked) = revoked {
 			if allowance.nonce <= revoked {
