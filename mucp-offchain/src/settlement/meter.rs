@@ -613,8 +613,40 @@ impl Replays {
 		share.bytes += bytes;
 		self.entries.insert(key.clone(), (serial, replay));
 		self.order.insert(serial, (key.clone(), Instant::now()));
+		self.bound(&key.0);
+		serial
+	}
+
+	/// Keeps `answer` for the call `key` claimed as `serial`, and makes it the newest (its
+	/// window starts now), as inserting it again would, in place. Nothing if the claim was
+	/// pushed out meanwhile.
+	fn answer(&mut self, key: &SharedKey, serial: u64, answer: Option<Vec<u8>>) {
+		let Some((kept, replay)) = self.entries.get_mut(&**key) else { return };
+		if *kept != serial {
+			return;
+		}
+		let newest = self.next;
+		self.next += 1;
+		*kept = newest;
+		let before = answer_len(replay);
+		replay.answer = Some(answer);
+		let after = answer_len(replay);
+		self.bytes = self.bytes - before + after;
+		self.order.remove(&serial);
+		self.order.insert(newest, (key.clone(), Instant::now()));
+		if let Some(share) = self.payers.get_mut(&key.0) {
+			share.serials.remove(&serial);
+			share.serials.insert(newest, key.clone());
+			share.bytes = share.bytes - before + after;
+		}
+		self.bound(&key.0);
+	}
+
+	/// Pushes out the oldest calls while `payer`'s share or the whole cache is over its
+	/// bounds.
+	fn bound(&mut self, payer: &[u8]) {
 		// The payer's own oldest go first, so it cannot push out anyone else's.
-		while let Some(share) = self.payers.get(&key.0).filter(|share| {
+		while let Some(share) = self.payers.get(payer).filter(|share| {
 			share.serials.len() > MAX_REPLAYS_PER_PAYER || share.bytes > MAX_REPLAY_BYTES_PER_PAYER
 		}) {
 			let Some((_, oldest)) = share.serials.first_key_value() else { break };
@@ -625,7 +657,6 @@ impl Replays {
 			let Some((_, (oldest, _))) = self.order.pop_first() else { break };
 			self.remove(&oldest);
 		}
-		serial
 	}
 
 	fn remove(&mut self, key: &ReplayKey) {
@@ -666,14 +697,8 @@ struct ReplayClaim {
 impl ReplayClaim {
 	fn answered(&self, answer: &[u8]) {
 		self.done.store(true, Ordering::SeqCst);
-		let mut replays = self.replays.lock().expect("not poisoned");
-		let Some((serial, replay)) = replays.entries.get(&*self.key) else { return };
-		if *serial != self.serial {
-			return;
-		}
 		let kept = (answer.len() <= MAX_REPLAY_ANSWER).then(|| answer.to_vec());
-		let replay = Replay { digest: replay.digest, answer: Some(kept) };
-		replays.insert(self.key.clone(), replay);
+		self.replays.lock().expect("not poisoned").answer(&self.key, self.serial, kept);
 	}
 }
 
@@ -733,6 +758,31 @@ mod tests {
 		assert_eq!(share.bytes, MAX_REPLAY_BYTES_PER_PAYER);
 		assert_eq!(share.serials.len(), MAX_REPLAY_BYTES_PER_PAYER / MAX_REPLAY_ANSWER);
 		assert_eq!(replays.bytes, MAX_REPLAY_BYTES_PER_PAYER + MAX_REPLAY_ANSWER);
+	}
+
+	/// An answer is kept in place of its running mark, counted in the bytes, and made the
+	/// newest call, as inserting it again would; an answer to a claim pushed out or replaced
+	/// changes nothing.
+	#[test]
+	fn an_answer_is_kept_in_place_as_the_newest_call() {
+		let mut replays = Replays::default();
+		let alice = b"alice".to_vec();
+		let first: SharedKey = Arc::new((alice.clone(), "a-1".into()));
+		let serial = replays.insert(first.clone(), Replay { digest: 1, answer: None });
+		replays.insert((alice.clone(), "a-2".into()), Replay { digest: 2, answer: None });
+		replays.answer(&first, serial, Some(vec![7; 100]));
+		assert_eq!((replays.bytes, replays.payers[&alice].bytes), (100, 100));
+		replays.answer(&first, serial, Some(vec![7; 5]));
+		assert_eq!(replays.bytes, 100, "a stale claim changes nothing");
+		for n in 3..=MAX_REPLAYS_PER_PAYER + 1 {
+			replays.insert((alice.clone(), format!("a-{n}")), answered(1));
+		}
+		assert!(!replays.entries.contains_key(&(alice.clone(), "a-2".into())), "oldest gone");
+		let (_, kept) = &replays.entries[&*first];
+		assert_eq!((kept.digest, kept.answer.clone()), (1, Some(Some(vec![7; 100]))));
+		assert_eq!(replays.bytes, 100 + MAX_REPLAYS_PER_PAYER - 1);
+		assert_eq!(replays.payers[&alice].bytes, replays.bytes);
+		assert_eq!(replays.order.len(), replays.entries.len());
 	}
 
 	#[test]
