@@ -287,6 +287,7 @@ impl Meter {
 			priced.service,
 			&genesis,
 		);
+		let remembered = known.is_some();
 		let signed = match known {
 			Some(signed) => signed,
 			None => {
@@ -300,20 +301,13 @@ impl Meter {
 							priced.service
 						))
 					})?;
-				if !self.verify(&signed) {
+				if !self.verify(&signed, &genesis) {
 					return Err(MicroError::new(
 						id,
 						403,
 						"the allowance's signature is not its consumer's",
 					));
 				}
-				self.known_headers.lock().expect("not poisoned").insert(
-					header,
-					node,
-					priced.service,
-					genesis,
-					&signed,
-				);
 				signed
 			}
 		};
@@ -396,18 +390,29 @@ impl Meter {
 			Ok(())
 		})?;
 		admission.reservation = Some(reservation);
+		// Remembered only once it has paid for a call: spellings of an allowance whose
+		// consumer has nothing to pay with (hex case, `0x`, commas) are parsed each time and
+		// never push honest headers out.
+		if !remembered {
+			self.known_headers.lock().expect("not poisoned").insert(
+				header,
+				node,
+				priced.service,
+				genesis,
+				&signed,
+			);
+		}
 		Ok(admission)
 	}
 
 	/// Whether `signed`'s signature is its consumer's on this chain: checked once per
 	/// allowance, then remembered by the hash of the allowance's whole encoding.
-	fn verify(&self, signed: &SignedAllowance) -> bool {
-		let genesis = self.chain.genesis();
+	fn verify(&self, signed: &SignedAllowance, genesis: &[u8; 32]) -> bool {
 		let key = sp_crypto_hashing::blake2_256(&(genesis, signed).encode());
 		if self.verified.lock().expect("not poisoned").contains(&key) {
 			return true;
 		}
-		if !signed.verify(&genesis) {
+		if !signed.verify(genesis) {
 			return false;
 		}
 		let mut verified = self.verified.lock().expect("not poisoned");

@@ -1018,6 +1018,14 @@ mod tests {
 		let used_up = meter.admit(&call_numbered(2, header.clone()), PRICED).unwrap_err();
 		assert_eq!(used_up.code, 402);
 		assert!(used_up.detail.contains("2 calls are used up"), "{}", used_up.detail);
+		// Spellings of an allowance that pays for nothing (here: used up) are each parsed and
+		// refused, and none is remembered: they cannot push honest headers out.
+		for n in 1..200 {
+			let spelling = format!("{header}{}", ",".repeat(n));
+			let refused = meter.admit(&call_numbered(100 + n, spelling), PRICED);
+			assert_eq!(refused.unwrap_err().code, 402);
+		}
+		assert_eq!(meter.known_headers(), 1, "only the header that paid for calls");
 
 		let header = allowance(3, 9, 2).to_text();
 		let admission = meter.admit(&call_numbered(3, header.clone()), PRICED).unwrap();
