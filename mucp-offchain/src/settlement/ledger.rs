@@ -203,6 +203,14 @@ enum Held {
 	Free { account: AccountId, period: u64 },
 }
 
+/// Calls reserved under one allowance, and their value.
+struct ReservedSum {
+	allowance: super::Allowance,
+	calls: u64,
+	/// Their value; `None` past `u128::MAX` (counted as `u128::MAX`).
+	value: Option<u128>,
+}
+
 #[derive(Default)]
 struct LedgerState {
 	entries: BTreeMap<Vec<u8>, Entry>,
@@ -214,6 +222,10 @@ struct LedgerState {
 	reserved: HashMap<u64, Held>,
 	/// The ids in `reserved` of each account's calls (the consumer's, or the free account's).
 	reserved_by_account: HashMap<AccountId, BTreeSet<u64>>,
+	/// Each consumer's calls in `reserved` under allowances, summed by nonce and allowance:
+	/// what [`Ledger::standing`] reads, so admitting a call costs the same however many of
+	/// the consumer's calls are in flight. Bounded by the calls in flight.
+	reserved_sums: HashMap<AccountId, BTreeMap<u64, Vec<ReservedSum>>>,
 	next_reservation: u64,
 	/// Changes counted in memory and not committed yet: the group committer's next batch.
 	dirty: Dirty,
@@ -279,6 +291,22 @@ impl LedgerState {
 
 	fn insert_reserved(&mut self, id: u64, held: Held) {
 		self.reserved_by_account.entry(held.account().clone()).or_default().insert(id);
+		if let Held::Allowance { signed, value } = &held {
+			let allowance = &signed.allowance;
+			let sums = self.reserved_sums.entry(allowance.consumer.clone()).or_default();
+			let sums = sums.entry(allowance.nonce).or_default();
+			match sums.iter_mut().find(|sum| &sum.allowance == allowance) {
+				Some(sum) => {
+					sum.calls += 1;
+					sum.value = sum.value.and_then(|sum| sum.checked_add(*value));
+				}
+				None => sums.push(ReservedSum {
+					allowance: allowance.clone(),
+					calls: 1,
+					value: Some(*value),
+				}),
+			}
+		}
 		self.reserved.insert(id, held);
 	}
 
@@ -317,6 +345,27 @@ impl LedgerState {
 			ids.remove(&id);
 			if ids.is_empty() {
 				self.reserved_by_account.remove(held.account());
+			}
+		}
+		if let Held::Allowance { signed, value } = &held {
+			let allowance = &signed.allowance;
+			if let Some(by_nonce) = self.reserved_sums.get_mut(&allowance.consumer) {
+				if let Some(sums) = by_nonce.get_mut(&allowance.nonce) {
+					if let Some(at) = sums.iter().position(|sum| &sum.allowance == allowance) {
+						let sum = &mut sums[at];
+						sum.calls -= 1;
+						sum.value = sum.value.map(|sum| sum.saturating_sub(*value));
+						if sum.calls == 0 {
+							sums.swap_remove(at);
+						}
+					}
+					if sums.is_empty() {
+						by_nonce.remove(&allowance.nonce);
+					}
+				}
+				if by_nonce.is_empty() {
+					self.reserved_sums.remove(&allowance.consumer);
+				}
 			}
 		}
 		Some(held)
@@ -741,19 +790,8 @@ impl Ledger {
 		let consumer = &signed.allowance.consumer;
 		let mut standing = Standing::default();
 		let (mut older, mut older_until) = (0u64, None);
-		let reserved = state.reserved_of(consumer).filter_map(|held| match held {
-			Held::Allowance { signed, value } if &signed.allowance.consumer == consumer => {
-				Some((signed, *value))
-			}
-			_ => None,
-		});
 		// A reserved call counts as served: its entry may not exist yet.
-		let mut reserved_by_nonce: BTreeMap<u64, (u64, u128, &SignedAllowance)> = BTreeMap::new();
-		for (held, value) in reserved {
-			let slot = reserved_by_nonce.entry(held.allowance.nonce).or_insert((0, 0, held));
-			slot.0 += 1;
-			slot.1 = slot.1.saturating_add(value);
-		}
+		let reserved = state.reserved_sums.get(consumer).into_iter().flatten();
 		let mut visit = |nonce: u64, allowance: &super::Allowance, counted: u64| {
 			if nonce > signed.allowance.nonce {
 				standing.newer_nonce = standing.newer_nonce.max(Some(nonce));
@@ -779,13 +817,17 @@ impl Ledger {
 				standing.unsettled_value = standing.unsettled_value.saturating_add(value);
 			}
 		}
-		for (nonce, (calls, value, held)) in &reserved_by_nonce {
-			visit(*nonce, &held.allowance, *calls);
-			standing.unsettled_for_consumer += calls;
-			standing.unsettled_value_for_consumer =
-				standing.unsettled_value_for_consumer.saturating_add(*value);
-			if *nonce == signed.allowance.nonce {
-				standing.unsettled_value = standing.unsettled_value.saturating_add(*value);
+		for (nonce, sums) in reserved {
+			// One allowance per nonce, unless two that conflict were reserved: each is seen.
+			for sum in sums {
+				let value = sum.value.unwrap_or(u128::MAX);
+				visit(*nonce, &sum.allowance, sum.calls);
+				standing.unsettled_for_consumer += sum.calls;
+				standing.unsettled_value_for_consumer =
+					standing.unsettled_value_for_consumer.saturating_add(value);
+				if *nonce == signed.allowance.nonce {
+					standing.unsettled_value = standing.unsettled_value.saturating_add(value);
+				}
 			}
 		}
 		if older_until.is_some_and(|until| best <= until) {
@@ -903,18 +945,20 @@ impl Ledger {
 		value: u128,
 	) -> Result<(), MicroError> {
 		let key = signed.key();
-		let mut entry = state
-			.entries
-			.get(&key)
-			.cloned()
-			.unwrap_or_else(|| Entry { signed: signed.clone(), versions: BTreeMap::new() });
+		// Counted in place: the entry is not copied per call.
+		if !state.entries.contains_key(&key) {
+			let entry = Entry { signed: signed.clone(), versions: BTreeMap::new() };
+			state.entries.insert(key.clone(), entry);
+		}
+		let Some(entry) = state.entries.get_mut(&key) else {
+			return Err(ledger_error("the ledger lost an entry it just made".into()));
+		};
 		if entry.signed.allowance != signed.allowance {
 			return Err(ledger_error("another allowance with this nonce is counted".into()));
 		}
 		let counts = entry.versions.entry(version).or_default();
 		counts.counted += calls;
 		counts.value = counts.value.saturating_add(value);
-		state.entries.insert(key.clone(), entry);
 		state.dirty.entries.insert(key);
 		self.changed(state);
 		Ok(())
@@ -1132,7 +1176,34 @@ mod tests {
 		drop(held_by_eve);
 		assert_eq!(ledger.reserved(), 0);
 		assert!(ledger.state().reserved_by_account.is_empty(), "the index empties with it");
+		assert!(ledger.state().reserved_sums.is_empty(), "and the sums");
 		assert_eq!(ledger.standing(&dave, 10).unwrap().counted, 3);
+	}
+
+	/// The sums of the calls in flight follow every reservation made, committed and released:
+	/// the standing counts each call in flight once, at its value, and nothing once they end.
+	#[test]
+	fn calls_in_flight_are_summed_as_they_are_reserved_committed_and_released() {
+		let dir = tempfile::tempdir().unwrap();
+		let ledger = Ledger::open(&dir.path().join("l.redb")).unwrap();
+		let (first, second) = (allowance_of("//Dave", 1), allowance_of("//Dave", 2));
+		let mut held: Vec<Reservation> =
+			(0..64).map(|_| ledger.reserve(&first, 10, 7, |_| Ok(())).unwrap()).collect();
+		held.extend((0..3).map(|_| ledger.reserve(&second, 10, 5, |_| Ok(())).unwrap()));
+		let standing = ledger.standing(&first, 10).unwrap();
+		assert_eq!((standing.counted, standing.newer_nonce), (64, Some(2)));
+		assert_eq!(standing.unsettled_for_consumer, 67);
+		assert_eq!((standing.unsettled_value, standing.unsettled_value_for_consumer), (448, 463));
+		for (n, reservation) in held.drain(..).enumerate() {
+			if n % 2 == 0 {
+				reservation.commit(1).unwrap();
+			}
+		}
+		let standing = ledger.standing(&first, 10).unwrap();
+		assert_eq!((standing.counted, standing.unsettled_for_consumer), (32, 34));
+		assert_eq!((standing.unsettled_value, standing.unsettled_value_for_consumer), (224, 234));
+		assert_eq!(ledger.reserved(), 0);
+		assert!(ledger.state().reserved_sums.is_empty());
 	}
 
 	/// M10: nonces are keyed little-endian, so nonce 256 sorts before nonce 1 in byte order;

@@ -26,6 +26,12 @@
 //!   and is verified again. Only the signature is remembered: expiry, price, the ledger's
 //!   counts and the chain's revocations are checked on every call, so a revocation takes
 //!   effect at once.
+//! - **A header is read once.** The allowance a [`ALLOWANCE_HEADER`] names for this node and a
+//!   service, once parsed and verified, is remembered by the header's exact text (with the
+//!   node and genesis it was checked for), so the next call sending the same header skips the
+//!   hex, the SCALE decoding and the hashing as well. It remembers what parsing and the
+//!   signature gave, nothing the chain or the ledger decide: the same checks follow on every
+//!   call. Bounded in headers and in bytes; past either it starts over.
 
 use std::{
 	collections::{BTreeMap, HashMap, HashSet},
@@ -37,7 +43,7 @@ use std::{
 };
 
 use codec::Encode;
-use micro_primitives::{NodeId, VersionNumber};
+use micro_primitives::{NodeId, ServiceId, VersionNumber};
 
 use super::{
 	ledger::Reservation, BlockNumber, ChainView, Charge, Ledger, Priced, SignedAllowance,
@@ -60,6 +66,10 @@ pub const MAX_REPLAY_BYTES_PER_PAYER: usize = 1024 * 1024;
 /// Most allowances whose signature is remembered as checked: past it, the memory starts
 /// over.
 pub const MAX_VERIFIED_ALLOWANCES: usize = 4096;
+/// Most allowance headers remembered as read: past it, the memory starts over.
+pub const MAX_KNOWN_HEADERS: usize = 4096;
+/// Most bytes of allowance headers remembered as read: past it, the memory starts over.
+pub const MAX_KNOWN_HEADER_BYTES: usize = 4 * 1024 * 1024;
 
 /// Admits calls and counts what was served.
 pub struct Meter {
@@ -74,6 +84,66 @@ pub struct Meter {
 	replays: Arc<Mutex<Replays>>,
 	/// Hashes of the allowances (with the genesis) whose signature verified.
 	verified: Mutex<HashSet<[u8; 32]>>,
+	/// Allowance headers read before, with the verified allowance each named.
+	known_headers: Mutex<KnownHeaders>,
+}
+
+/// Allowance headers already parsed, by their exact text: for each, the allowances in it that
+/// verified, with the node, service and genesis they were picked and checked for.
+#[derive(Default)]
+struct KnownHeaders {
+	headers: HashMap<String, Vec<KnownAllowance>>,
+	bytes: usize,
+}
+
+struct KnownAllowance {
+	node: NodeId,
+	service: ServiceId,
+	genesis: [u8; 32],
+	signed: SignedAllowance,
+}
+
+impl KnownHeaders {
+	/// The verified allowance `header` names for `node` and `service` on the chain with
+	/// `genesis`, if this header was read for them before.
+	fn get(
+		&self,
+		header: &str,
+		node: NodeId,
+		service: ServiceId,
+		genesis: &[u8; 32],
+	) -> Option<SignedAllowance> {
+		self.headers.get(header)?.iter().find_map(|known| {
+			(known.node == node && known.service == service && &known.genesis == genesis)
+				.then(|| known.signed.clone())
+		})
+	}
+
+	/// Remembers that `header` names `signed` for `node` and `service`, its signature
+	/// verified on the chain with `genesis`.
+	fn insert(
+		&mut self,
+		header: &str,
+		node: NodeId,
+		service: ServiceId,
+		genesis: [u8; 32],
+		signed: &SignedAllowance,
+	) {
+		let size = header.len() + std::mem::size_of::<KnownAllowance>();
+		if size > MAX_KNOWN_HEADER_BYTES {
+			return;
+		}
+		if self.headers.len() >= MAX_KNOWN_HEADERS || self.bytes + size > MAX_KNOWN_HEADER_BYTES {
+			*self = Self::default();
+		}
+		let known = self.headers.entry(header.to_owned()).or_default();
+		// One per allowance the header carries, at most.
+		if known.len() >= super::MAX_ALLOWANCES_PER_CALL {
+			return;
+		}
+		known.push(KnownAllowance { node, service, genesis, signed: signed.clone() });
+		self.bytes += size;
+	}
 }
 
 /// A call the meter admitted: how it pays, with its room reserved in the ledger until
@@ -134,6 +204,7 @@ impl Meter {
 			require_hold: false,
 			replays: Arc::new(Mutex::new(Replays::default())),
 			verified: Mutex::new(HashSet::new()),
+			known_headers: Mutex::new(KnownHeaders::default()),
 		}
 	}
 
@@ -162,14 +233,14 @@ impl Meter {
 		F: std::future::Future<Output = Result<Vec<u8>, MicroError>>,
 	{
 		let started = tokio::time::Instant::now();
-		let id = request.id().unwrap_or_default().to_owned();
+		let id = request.id().unwrap_or_default();
 		let admission = self.admit(request, priced)?;
 		if let Some(answer) = admission.replay() {
 			return Ok(answer.to_vec());
 		}
 		let late = |budget: Duration| {
 			MicroError::timeout(
-				&id,
+				id,
 				format!(
 					"the call ran past its caller's deadline of {budget:?} and was stopped: not \
 					 charged"
@@ -197,35 +268,49 @@ impl Meter {
 	/// 409 for a retry that cannot be answered again. The call's room is reserved (under the
 	/// allowance, or in the free quota) until the admission is counted or dropped.
 	pub fn admit(&self, request: &Message, priced: Priced) -> Result<Admission, MicroError> {
-		let id = request.id().unwrap_or_default().to_owned();
-		let payment = |detail: String| MicroError::new(&id, 402, detail);
+		let id = request.id().unwrap_or_default();
+		let payment = |detail: String| MicroError::new(id, 402, detail);
 		let Some(node) = self.chain.node_id() else {
-			return Err(MicroError::new(&id, 503, "this node is not registered on-chain yet"));
+			return Err(MicroError::new(id, 503, "this node is not registered on-chain yet"));
 		};
 		if priced.price_per_call == 0 {
 			// The chain refuses to settle unpaid usage: nothing to count.
 			return Ok(Admission::new(Charge::Unpriced));
 		}
 		let Some(header) = request.header(ALLOWANCE_HEADER) else {
-			return self.admit_free(request, &id, node);
+			return self.admit_free(request, id, node);
 		};
-		let signed = SignedAllowance::parse_header(header)
-			.map_err(|e| MicroError::bad_request(&id, format!("{ALLOWANCE_HEADER}: {e}")))?
-			.into_iter()
-			.find(|s| s.allowance.node == node && s.allowance.service == priced.service)
-			.ok_or_else(|| {
-				payment(format!(
-					"no allowance for service {} on node {node} among those sent",
-					priced.service
-				))
-			})?;
-		if !self.verify(&signed) {
-			return Err(MicroError::new(
-				&id,
-				403,
-				"the allowance's signature is not its consumer's",
-			));
-		}
+		let genesis = self.chain.genesis();
+		let known = self.known_headers.lock().expect("not poisoned").get(
+			header,
+			node,
+			priced.service,
+			&genesis,
+		);
+		let remembered = known.is_some();
+		let signed = match known {
+			Some(signed) => signed,
+			None => {
+				let signed = SignedAllowance::parse_header(header)
+					.map_err(|e| MicroError::bad_request(id, format!("{ALLOWANCE_HEADER}: {e}")))?
+					.into_iter()
+					.find(|s| s.allowance.node == node && s.allowance.service == priced.service)
+					.ok_or_else(|| {
+						payment(format!(
+							"no allowance for service {} on node {node} among those sent",
+							priced.service
+						))
+					})?;
+				if !self.verify(&signed, &genesis) {
+					return Err(MicroError::new(
+						id,
+						403,
+						"the allowance's signature is not its consumer's",
+					));
+				}
+				signed
+			}
+		};
 		let allowance = &signed.allowance;
 		let best = self.chain.best_block();
 		let price = priced.settled_price(best, self.expiry_margin);
@@ -267,7 +352,7 @@ impl Meter {
 		};
 		usable(&self.ledger.standing(&signed, best)?)?;
 		let revoked = self.chain.revoked_up_to(&allowance.consumer, node).map_err(|e| {
-			MicroError::new(&id, 503, format!("reading the consumer's revocations: {e}"))
+			MicroError::new(id, 503, format!("reading the consumer's revocations: {e}"))
 		})?;
 		if let Some(revoked) = revoked {
 			if allowance.nonce <= revoked {
@@ -305,18 +390,29 @@ impl Meter {
 			Ok(())
 		})?;
 		admission.reservation = Some(reservation);
+		// Remembered only once it has paid for a call: spellings of an allowance whose
+		// consumer has nothing to pay with (hex case, `0x`, commas) are parsed each time and
+		// never push honest headers out.
+		if !remembered {
+			self.known_headers.lock().expect("not poisoned").insert(
+				header,
+				node,
+				priced.service,
+				genesis,
+				&signed,
+			);
+		}
 		Ok(admission)
 	}
 
 	/// Whether `signed`'s signature is its consumer's on this chain: checked once per
 	/// allowance, then remembered by the hash of the allowance's whole encoding.
-	fn verify(&self, signed: &SignedAllowance) -> bool {
-		let genesis = self.chain.genesis();
+	fn verify(&self, signed: &SignedAllowance, genesis: &[u8; 32]) -> bool {
 		let key = sp_crypto_hashing::blake2_256(&(genesis, signed).encode());
 		if self.verified.lock().expect("not poisoned").contains(&key) {
 			return true;
 		}
-		if !signed.verify(&genesis) {
+		if !signed.verify(genesis) {
 			return false;
 		}
 		let mut verified = self.verified.lock().expect("not poisoned");
@@ -331,6 +427,12 @@ impl Meter {
 	#[cfg(test)]
 	pub(crate) fn verified_allowances(&self) -> usize {
 		self.verified.lock().expect("not poisoned").len()
+	}
+
+	/// How many allowance headers are remembered as read (tests).
+	#[cfg(test)]
+	pub(crate) fn known_headers(&self) -> usize {
+		self.known_headers.lock().expect("not poisoned").headers.len()
 	}
 
 	/// Admits a call with no allowance as one of the free calls the calling node's operator
@@ -377,13 +479,12 @@ impl Meter {
 		payer: Vec<u8>,
 		request: &Message,
 	) -> Result<bool, MicroError> {
-		let id = request.id().unwrap_or_default().to_owned();
-		let key = (payer, id.clone());
+		let key = Arc::new((payer, request.id().unwrap_or_default().to_owned()));
 		let digest = digest_of(request);
 		let mut replays = self.replays.lock().expect("not poisoned");
 		replays.expire(Instant::now());
-		if let Some((_, replay)) = replays.entries.get(&key) {
-			let conflict = |detail: &str| MicroError::new(&id, 409, detail.to_owned());
+		if let Some((_, replay)) = replays.entries.get(&*key) {
+			let conflict = |detail: &str| MicroError::new(&key.1, 409, detail.to_owned());
 			if replay.digest != digest {
 				return Err(conflict(
 					"this Micro-Id was used for another request here: send a new Micro-Id",
@@ -467,7 +568,10 @@ fn digest_of(request: &Message) -> u64 {
 	hasher.finish()
 }
 
+/// A call's payer and `Micro-Id`.
 type ReplayKey = (Vec<u8>, String);
+/// A [`ReplayKey`] shared by the maps that index it, so indexing copies no bytes.
+type SharedKey = Arc<ReplayKey>;
 
 struct Replay {
 	digest: u64,
@@ -479,9 +583,9 @@ struct Replay {
 /// and for each payer.
 #[derive(Default)]
 struct Replays {
-	entries: HashMap<ReplayKey, (u64, Replay)>,
+	entries: HashMap<SharedKey, (u64, Replay)>,
 	/// Insertion order: serial → key and when.
-	order: BTreeMap<u64, (ReplayKey, Instant)>,
+	order: BTreeMap<u64, (SharedKey, Instant)>,
 	/// Each payer's share: its calls' serials (oldest first) and the bytes of its answers.
 	payers: HashMap<Vec<u8>, PayerShare>,
 	next: u64,
@@ -490,7 +594,7 @@ struct Replays {
 
 #[derive(Default)]
 struct PayerShare {
-	serials: BTreeMap<u64, String>,
+	serials: BTreeMap<u64, SharedKey>,
 	bytes: usize,
 }
 
@@ -499,30 +603,65 @@ fn answer_len(replay: &Replay) -> usize {
 }
 
 impl Replays {
-	fn insert(&mut self, key: ReplayKey, replay: Replay) -> u64 {
+	fn insert(&mut self, key: impl Into<SharedKey>, replay: Replay) -> u64 {
+		let key = key.into();
 		let serial = self.next;
 		self.next += 1;
 		self.remove(&key);
 		let bytes = answer_len(&replay);
 		self.bytes += bytes;
-		let share = self.payers.entry(key.0.clone()).or_default();
-		share.serials.insert(serial, key.1.clone());
+		let share = match self.payers.get_mut(&key.0) {
+			Some(share) => share,
+			None => self.payers.entry(key.0.clone()).or_default(),
+		};
+		share.serials.insert(serial, key.clone());
 		share.bytes += bytes;
 		self.entries.insert(key.clone(), (serial, replay));
 		self.order.insert(serial, (key.clone(), Instant::now()));
+		self.bound(&key.0);
+		serial
+	}
+
+	/// Keeps `answer` for the call `key` claimed as `serial`, and makes it the newest (its
+	/// window starts now), as inserting it again would, in place. Nothing if the claim was
+	/// pushed out meanwhile.
+	fn answer(&mut self, key: &SharedKey, serial: u64, answer: Option<Vec<u8>>) {
+		let Some((kept, replay)) = self.entries.get_mut(&**key) else { return };
+		if *kept != serial {
+			return;
+		}
+		let newest = self.next;
+		self.next += 1;
+		*kept = newest;
+		let before = answer_len(replay);
+		replay.answer = Some(answer);
+		let after = answer_len(replay);
+		self.bytes = self.bytes - before + after;
+		self.order.remove(&serial);
+		self.order.insert(newest, (key.clone(), Instant::now()));
+		if let Some(share) = self.payers.get_mut(&key.0) {
+			share.serials.remove(&serial);
+			share.serials.insert(newest, key.clone());
+			share.bytes = share.bytes - before + after;
+		}
+		self.bound(&key.0);
+	}
+
+	/// Pushes out the oldest calls while `payer`'s share or the whole cache is over its
+	/// bounds.
+	fn bound(&mut self, payer: &[u8]) {
 		// The payer's own oldest go first, so it cannot push out anyone else's.
-		while let Some(share) = self.payers.get(&key.0).filter(|share| {
+		while let Some(share) = self.payers.get(payer).filter(|share| {
 			share.serials.len() > MAX_REPLAYS_PER_PAYER || share.bytes > MAX_REPLAY_BYTES_PER_PAYER
 		}) {
-			let Some((_, id)) = share.serials.first_key_value() else { break };
-			let oldest = (key.0.clone(), id.clone());
+			let Some((_, oldest)) = share.serials.first_key_value() else { break };
+			let oldest = oldest.clone();
 			self.remove(&oldest);
 		}
 		while self.entries.len() > MAX_REPLAYS || self.bytes > MAX_REPLAY_BYTES {
 			let Some((_, (oldest, _))) = self.order.pop_first() else { break };
 			self.remove(&oldest);
 		}
-		serial
 	}
 
 	fn remove(&mut self, key: &ReplayKey) {
@@ -555,7 +694,7 @@ impl Replays {
 /// unanswered, the mark goes.
 struct ReplayClaim {
 	replays: Arc<Mutex<Replays>>,
-	key: ReplayKey,
+	key: SharedKey,
 	serial: u64,
 	done: AtomicBool,
 }
@@ -563,14 +702,8 @@ struct ReplayClaim {
 impl ReplayClaim {
 	fn answered(&self, answer: &[u8]) {
 		self.done.store(true, Ordering::SeqCst);
-		let mut replays = self.replays.lock().expect("not poisoned");
-		let Some((serial, replay)) = replays.entries.get(&self.key) else { return };
-		if *serial != self.serial {
-			return;
-		}
 		let kept = (answer.len() <= MAX_REPLAY_ANSWER).then(|| answer.to_vec());
-		let replay = Replay { digest: replay.digest, answer: Some(kept) };
-		replays.insert(self.key.clone(), replay);
+		self.replays.lock().expect("not poisoned").answer(&self.key, self.serial, kept);
 	}
 }
 
@@ -581,7 +714,7 @@ impl ReplayClaim {
 			return;
 		}
 		let mut replays = self.replays.lock().expect("not poisoned");
-		if replays.entries.get(&self.key).is_some_and(|(serial, _)| *serial == self.serial) {
+		if replays.entries.get(&*self.key).is_some_and(|(serial, _)| *serial == self.serial) {
 			replays.remove(&self.key);
 		}
 	}
@@ -630,6 +763,31 @@ mod tests {
 		assert_eq!(share.bytes, MAX_REPLAY_BYTES_PER_PAYER);
 		assert_eq!(share.serials.len(), MAX_REPLAY_BYTES_PER_PAYER / MAX_REPLAY_ANSWER);
 		assert_eq!(replays.bytes, MAX_REPLAY_BYTES_PER_PAYER + MAX_REPLAY_ANSWER);
+	}
+
+	/// An answer is kept in place of its running mark, counted in the bytes, and made the
+	/// newest call, as inserting it again would; an answer to a claim pushed out or replaced
+	/// changes nothing.
+	#[test]
+	fn an_answer_is_kept_in_place_as_the_newest_call() {
+		let mut replays = Replays::default();
+		let alice = b"alice".to_vec();
+		let first: SharedKey = Arc::new((alice.clone(), "a-1".into()));
+		let serial = replays.insert(first.clone(), Replay { digest: 1, answer: None });
+		replays.insert((alice.clone(), "a-2".into()), Replay { digest: 2, answer: None });
+		replays.answer(&first, serial, Some(vec![7; 100]));
+		assert_eq!((replays.bytes, replays.payers[&alice].bytes), (100, 100));
+		replays.answer(&first, serial, Some(vec![7; 5]));
+		assert_eq!(replays.bytes, 100, "a stale claim changes nothing");
+		for n in 3..=MAX_REPLAYS_PER_PAYER + 1 {
+			replays.insert((alice.clone(), format!("a-{n}")), answered(1));
+		}
+		assert!(!replays.entries.contains_key(&(alice.clone(), "a-2".into())), "oldest gone");
+		let (_, kept) = &replays.entries[&*first];
+		assert_eq!((kept.digest, kept.answer.clone()), (1, Some(Some(vec![7; 100]))));
+		assert_eq!(replays.bytes, 100 + MAX_REPLAYS_PER_PAYER - 1);
+		assert_eq!(replays.payers[&alice].bytes, replays.bytes);
+		assert_eq!(replays.order.len(), replays.entries.len());
 	}
 
 	#[test]

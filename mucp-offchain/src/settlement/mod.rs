@@ -969,6 +969,96 @@ mod tests {
 		assert_eq!(meter.ledger().unsettled(), 2);
 	}
 
+	/// A chain whose every view can change between calls.
+	struct Shifting(std::sync::Mutex<FakeChain>);
+
+	impl ChainView for Shifting {
+		fn genesis(&self) -> [u8; 32] {
+			GENESIS
+		}
+		fn best_block(&self) -> BlockNumber {
+			self.0.lock().unwrap().best_block()
+		}
+		fn node_id(&self) -> Option<NodeId> {
+			self.0.lock().unwrap().node_id()
+		}
+		fn tokens_of(&self, account: &AccountId) -> u128 {
+			self.0.lock().unwrap().tokens_of(account)
+		}
+		fn held_for(&self, account: &AccountId, node: NodeId) -> (u128, BlockNumber) {
+			self.0.lock().unwrap().held_for(account, node)
+		}
+		fn revoked_up_to(&self, account: &AccountId, node: NodeId) -> Result<Option<u64>, String> {
+			self.0.lock().unwrap().revoked_up_to(account, node)
+		}
+		fn operator_of_peer(&self, peer: &str) -> Option<AccountId> {
+			self.0.lock().unwrap().operator_of_peer(peer)
+		}
+		fn free_calls_reserved(&self, account: &AccountId, node: NodeId) -> (u32, u64) {
+			self.0.lock().unwrap().free_calls_reserved(account, node)
+		}
+	}
+
+	/// A header read once is remembered, and only what parsing and the signature gave: an
+	/// allowance admitted from a remembered header is still refused once it is used up, once
+	/// the chain's best block leaves too little before its expiry, once it is revoked, and
+	/// on a node it does not name; a header whose signature fails is never remembered.
+	#[test]
+	fn a_remembered_allowance_header_admits_nothing_the_chain_or_ledger_refuse() {
+		let dir = tempfile::tempdir().unwrap();
+		let chain = Arc::new(Shifting(std::sync::Mutex::new(chain())));
+		let ledger = Ledger::open(&dir.path().join("ledger.redb")).unwrap();
+		let meter = Meter::new(ledger, chain.clone(), 20);
+		let header = allowance(3, 2, 1).to_text();
+		for n in 0..2 {
+			let admission = meter.admit(&call_numbered(n, header.clone()), PRICED).unwrap();
+			meter.record(&admission, 1).unwrap();
+		}
+		assert_eq!((meter.known_headers(), meter.verified_allowances()), (1, 1));
+		let used_up = meter.admit(&call_numbered(2, header.clone()), PRICED).unwrap_err();
+		assert_eq!(used_up.code, 402);
+		assert!(used_up.detail.contains("2 calls are used up"), "{}", used_up.detail);
+		// Spellings of an allowance that pays for nothing (here: used up) are each parsed and
+		// refused, and none is remembered: they cannot push honest headers out.
+		for n in 1..200 {
+			let spelling = format!("{header}{}", ",".repeat(n));
+			let refused = meter.admit(&call_numbered(100 + n, spelling), PRICED);
+			assert_eq!(refused.unwrap_err().code, 402);
+		}
+		assert_eq!(meter.known_headers(), 1, "only the header that paid for calls");
+
+		let header = allowance(3, 9, 2).to_text();
+		let admission = meter.admit(&call_numbered(3, header.clone()), PRICED).unwrap();
+		meter.record(&admission, 1).unwrap();
+		assert_eq!(meter.known_headers(), 2);
+		chain.0.lock().unwrap().best = 990;
+		let expiring = meter.admit(&call_numbered(4, header.clone()), PRICED).unwrap_err();
+		assert_eq!(expiring.code, 402);
+		assert!(expiring.detail.contains("too soon to settle"), "{}", expiring.detail);
+		chain.0.lock().unwrap().best = 10;
+		chain.0.lock().unwrap().revoked = Some(2);
+		let revoked = meter.admit(&call_numbered(5, header.clone()), PRICED).unwrap_err();
+		assert_eq!(revoked.code, 402);
+		assert!(revoked.detail.contains("revoked its allowances"), "{}", revoked.detail);
+		chain.0.lock().unwrap().revoked = None;
+		chain.0.lock().unwrap().node = Some(4);
+		let elsewhere = meter.admit(&call_numbered(6, header.clone()), PRICED).unwrap_err();
+		assert_eq!(elsewhere.code, 402);
+		assert!(elsewhere.detail.contains("no allowance for service 0 on node 4"));
+		chain.0.lock().unwrap().node = Some(3);
+		let admission = meter.admit(&call_numbered(7, header), PRICED).expect("usable again");
+		meter.record(&admission, 1).unwrap();
+		assert_eq!(meter.ledger().unsettled(), 4, "2 + 2 calls counted, none refused");
+
+		let mut forged = allowance(3, 9, 3);
+		forged.allowance.max_calls = 500;
+		for n in 8..10 {
+			let refused = meter.admit(&call_numbered(n, forged.to_text()), PRICED).unwrap_err();
+			assert_eq!(refused.code, 403, "{refused:?}");
+		}
+		assert_eq!(meter.known_headers(), 2, "a forgery is not remembered");
+	}
+
 	/// The kill test at the meter: calls answered and flushed survive a SIGKILL-style stop;
 	/// the last call, answered but not committed, is lost, so the restarted node reports fewer
 	/// calls than it served (under-charging), never more, and never more than `max_calls`.
