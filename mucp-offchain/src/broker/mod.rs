@@ -62,6 +62,13 @@ use store::{Committed, Op, Store};
 
 use crate::protocol::{header, Limits, Message, MicroError, Publication, PROTOCOL};
 
+#[cfg(test)]
+thread_local! {
+	/// How many times this thread read a topic's interest ([`Broker::interest`]): tests count
+	/// what a batch costs the broker's lock.
+	pub(crate) static INTEREST_READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The broker's bounds and timings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BrokerConfig {
@@ -720,6 +727,8 @@ impl Broker {
 
 	/// Whether `topic` has a subscriber here, and the queue groups its subscribers here form.
 	pub fn interest(&self, topic: &str) -> (bool, Vec<String>) {
+		#[cfg(test)]
+		INTEREST_READS.with(|reads| reads.set(reads.get() + 1));
 		let state = self.lock();
 		let Some(topic) = state.topics.get(topic) else { return (false, Vec::new()) };
 		let mut groups: Vec<String> =

@@ -478,6 +478,16 @@ impl Peer {
 	}
 }
 
+/// What a core batch's receiver knows of one of its topics, read once per batch.
+struct TopicHere {
+	/// Whether the sender is admitted on it.
+	admitted: bool,
+	/// Whether anyone listens to it here.
+	listened: bool,
+	/// This node's queue groups on it, sorted (read at its first record naming groups).
+	groups: Option<Vec<String>>,
+}
+
 /// The publish side's state in [`Shared`].
 pub(super) struct Pubsub {
 	/// This node's id, as plans and `Micro-Publisher` name it.
@@ -977,12 +987,11 @@ impl Shared {
 			queue_nodes: HashMap::new(),
 			unnamed_groups_here: false,
 		};
-		// The last topic read, whether `from` is admitted on it, and whether anyone listens
-		// here: a batch mostly repeats its topics.
-		let (mut last, mut admitted, mut listened) = (String::new(), false, false);
-		// This node's queue groups on the last topic (sorted), read at its first record with
-		// groups.
-		let mut local_groups: Option<Vec<String>> = None;
+		// Per topic of this batch: whether `from` is admitted on it, whether anyone listens
+		// here, and this node's queue groups on it (sorted, read at its first record with
+		// groups). Read once per topic, however the batch alternates its topics: a sender
+		// switching topic at every record cannot make each record take the broker's lock.
+		let mut topics: HashMap<String, TopicHere> = HashMap::new();
 		let (mut delivered, mut refused, mut read) = (0, 0, 0usize);
 		let mut unread_at_poll = batch.unread();
 		let mut first_refusal = None;
@@ -1000,15 +1009,17 @@ impl Shared {
 					continue;
 				}
 			};
-			if last != record.topic {
-				last.clear();
-				last.push_str(record.topic);
-				// As for durable ones: a stranger cannot fill its subscribers' channels.
-				admitted = self.config.admission.admits(&from, record.topic, None);
-				listened = self.broker.listens(record.topic);
-				local_groups = None;
+			if !topics.contains_key(record.topic) {
+				let here = TopicHere {
+					// As for durable ones: a stranger cannot fill its subscribers' channels.
+					admitted: self.config.admission.admits(&from, record.topic, None),
+					listened: self.broker.listens(record.topic),
+					groups: None,
+				};
+				topics.insert(record.topic.to_owned(), here);
 			}
-			if !admitted {
+			let topic = topics.get_mut(record.topic).expect("inserted above");
+			if !topic.admitted {
 				refused += 1;
 				first_refusal.get_or_insert_with(|| {
 					let detail = format!(
@@ -1019,14 +1030,14 @@ impl Shared {
 				});
 				continue;
 			}
-			if !listened {
+			if !topic.listened {
 				continue;
 			}
 			let mut message = record.message();
 			message.set(header::PUBLISHER, &sender);
 			plan.queue_nodes.clear();
 			if record.group_count() > 0 {
-				let here = local_groups.get_or_insert_with(|| self.broker.interest(record.topic).1);
+				let here = topic.groups.get_or_insert_with(|| self.broker.interest(record.topic).1);
 				for group in record.groups() {
 					if here.binary_search_by(|local| local.as_str().cmp(group)).is_ok() {
 						plan.queue_nodes.insert(group.to_owned(), plan.local.clone());
@@ -1042,12 +1053,6 @@ impl Shared {
 		first_refusal.map_or(Ok(delivered), Err)
 	}
 
-	/// **The seam in**: takes the publications another node sent (`bytes`, an encoded
-	/// [`Publications`]). Durable: stores them (one commit) for this node's subscribers, or in
-	/// the inbox if there are none, before it returns `Ok`, which acknowledges them. Core: hands
-	/// them to this node's live subscribers and forgets them. Each one's `Micro-Publisher` is
-	/// set to the sender, so duplicates are judged per publisher; a node the admission check
-	/// refuses for a topic gets a 403 and nothing of its batch is taken from there on.
 	/// A publication from `from` as this node takes it: a message within its limits, with a
 	/// topic, on which `from` is admitted (a stranger cannot fill its store until honest
 	/// publishes get a 507, nor its subscribers' channels).
@@ -1076,6 +1081,12 @@ impl Shared {
 		Ok((topic, message))
 	}
 
+	/// **The seam in**: takes the publications another node sent (`bytes`, an encoded
+	/// [`Publications`]). Durable: stores them (one commit) for this node's subscribers, or in
+	/// the inbox if there are none, before it returns `Ok`, which acknowledges them. Core: hands
+	/// them to this node's live subscribers and forgets them. Each one's `Micro-Publisher` is
+	/// set to the sender, so duplicates are judged per publisher; a node the admission check
+	/// refuses for a topic gets a 403 and nothing of its batch is taken from there on.
 	pub(super) async fn receive_publications(
 		self: &Arc<Self>,
 		from: PeerId,
@@ -1928,6 +1939,32 @@ mod tests {
 		assert_eq!(error.code, 413, "{}", error.detail);
 		assert_eq!(ids(&drain(&mut workers)), ["m-1", "m-3"], "the records after it delivered");
 		assert_eq!(peer.core_refused(), 1);
+	}
+
+	#[tokio::test]
+	async fn a_batch_alternating_its_topics_reads_each_topics_groups_once() {
+		let dir = tempfile::tempdir().unwrap();
+		let peer = peer_with(&dir, 1024).await;
+		let mut a = peer.subscribe("a", Some("workers")).unwrap();
+		let mut b = peer.subscribe("b", Some("workers")).unwrap();
+		let limits = crate::protocol::Limits::default();
+		let own = ["workers".to_owned()];
+		let records: Vec<(Bytes, Bytes)> = (0..1000)
+			.map(|n| {
+				let topic = if n % 2 == 0 { "a" } else { "b" };
+				let message = Message::publish(&format!("m-{n}"), topic, "{}");
+				let record = publications::encode_record(&message, topic, &limits).unwrap();
+				(record, publications::encode_groups(own.iter().map(|g| &**g)).0)
+			})
+			.collect();
+		let mut frame = bytes::BytesMut::new();
+		publications::put_batch(&mut frame, &records);
+		let before = crate::broker::INTEREST_READS.with(|reads| reads.get());
+		let taken = peer.shared.receive_core_batch(PeerId::random(), &frame).await.unwrap();
+		let reads = crate::broker::INTEREST_READS.with(|reads| reads.get()) - before;
+		assert_eq!(taken, 1000);
+		assert_eq!(reads, 2, "one read of each topic's groups, not one per record");
+		assert_eq!((drain(&mut a).len(), drain(&mut b).len()), (500, 500));
 	}
 
 	#[tokio::test]
