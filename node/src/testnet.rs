@@ -93,8 +93,8 @@ impl TestnetValidators {
 			return Err("a testnet needs at least one validator".into());
 		}
 		let mut seen = BTreeSet::new();
-		let mut aura = Vec::new();
-		let mut grandpa = Vec::new();
+		let mut validators = Vec::new();
+		let mut session_keys = Vec::new();
 		let mut endowed = Vec::new();
 		for validator in &self.validators {
 			let name = &validator.name;
@@ -104,9 +104,14 @@ impl TestnetValidators {
 			if !seen.insert(aura_key.0) || !seen.insert(grandpa_key.0) {
 				return Err(format!("{name}'s keys repeat another validator's"));
 			}
-			aura.push(json!(aura_key.to_ss58check()));
-			grandpa.push(json!([grandpa_key.to_ss58check(), 1]));
-			endowed.push(account.to_ss58check());
+			let account = account.to_ss58check();
+			validators.push(account.clone());
+			session_keys.push(json!([
+				account,
+				account,
+				{ "aura": aura_key.to_ss58check(), "grandpa": grandpa_key.to_ss58check() }
+			]));
+			endowed.push(account);
 		}
 		for (index, account) in self.endowed.iter().enumerate() {
 			endowed
@@ -119,8 +124,15 @@ impl TestnetValidators {
 		let preset = micro_runtime::genesis_config_presets::get_preset(&TESTNET_PRESET.into())
 			.ok_or("the runtime has no testnet preset")?;
 		let mut patch: Value = serde_json::from_slice(&preset).map_err(|e| e.to_string())?;
-		patch["aura"]["authorities"] = Value::Array(aura);
-		patch["grandpa"]["authorities"] = Value::Array(grandpa);
+		let least = patch["validators"]["minValidators"].as_u64().unwrap_or(1);
+		if (validators.len() as u64) < least {
+			return Err(format!("the testnet's rules keep at least {least} validators"));
+		}
+		// Each validator bonds from its funded account, as a candidate would.
+		let bond = patch["validators"]["bond"].clone();
+		patch["validators"]["validators"] =
+			validators.into_iter().map(|account| json!([account, bond])).collect();
+		patch["session"]["keys"] = Value::Array(session_keys);
 		patch["balances"]["balances"] =
 			endowed.into_iter().map(|account| json!([account, ENDOWMENT])).collect();
 		Ok(patch)
@@ -206,7 +218,9 @@ mod tests {
 
 	#[test]
 	fn the_spec_has_the_files_validators_and_accounts_and_the_presets_rules() {
-		let mut testnet = file(vec![validator("one"), validator("two")]);
+		let error = file(vec![validator("one"), validator("two")]).genesis_patch().unwrap_err();
+		assert!(error.contains("at least 3 validators"), "{error}");
+		let mut testnet = file(vec![validator("one"), validator("two"), validator("three")]);
 		testnet.endowed = vec![sr("//faucet-test")];
 		testnet.boot_nodes =
 			vec!["/dns/one.example/tcp/30334/ws/p2p/12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp".into()];
@@ -219,15 +233,16 @@ mod tests {
 				.into_iter()
 				.map(|k| sr25519::Public::from(k).to_ss58check())
 				.collect();
-			assert_eq!(
-				aura,
-				vec![testnet.validators[0].aura.clone(), testnet.validators[1].aura.clone()]
-			);
-			assert_eq!(Aura::authorities_len(), 2);
-			for who in [&testnet.validators[0].account, &testnet.endowed[0]] {
-				let account = AccountId::from_ss58check(who).unwrap();
-				assert_eq!(frame_system::Account::<Runtime>::get(&account).data.free, ENDOWMENT);
-			}
+			let keys: Vec<String> = testnet.validators.iter().map(|v| v.aura.clone()).collect();
+			assert_eq!(aura, keys, "the first session's authorities are the file's keys");
+			assert_eq!(Aura::authorities_len(), 3);
+			let bond = micro_runtime::genesis_config_presets::TESTNET_VALIDATOR_RULES.bond;
+			let validator = AccountId::from_ss58check(&testnet.validators[0].account).unwrap();
+			let data = frame_system::Account::<Runtime>::get(&validator).data;
+			assert_eq!((data.free, data.reserved), (ENDOWMENT - bond, bond), "bonded");
+			assert!(micro_runtime::Validators::validators().contains(&validator));
+			let faucet = AccountId::from_ss58check(&testnet.endowed[0]).unwrap();
+			assert_eq!(frame_system::Account::<Runtime>::get(&faucet).data.free, ENDOWMENT);
 			assert!(pallet_sudo::Key::<Runtime>::get().is_none(), "no sudo on the testnet");
 		});
 	}

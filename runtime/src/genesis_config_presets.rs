@@ -2,6 +2,10 @@
 //! and Dave on one machine) and `testnet` (the public test network's rules; its validators and
 //! funded accounts are added from public keys by `micro-node testnet-spec`).
 //!
+//! The first validators are the validators pallet's genesis set, with their session keys in
+//! pallet-session's genesis (which hands them to Aura and GRANDPA); from then on the set
+//! changes only by the validators pallet's rules.
+//!
 //! Only `development` has a sudo key. On `local_testnet` and `testnet` nothing is done by hand:
 //! parameters and runtime upgrades change through governance proposals alone.
 //!
@@ -17,8 +21,9 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	AccountId, BalancesConfig, BlockNumber, GovernanceConfig, MicroNodesConfig, ReputationConfig,
-	RuntimeGenesisConfig, SudoConfig, DAYS, HOURS, MINUTES, UNIT,
+	opaque::SessionKeys, AccountId, Balance, BalancesConfig, BlockNumber, GovernanceConfig,
+	MicroNodesConfig, ReputationConfig, RuntimeGenesisConfig, SessionConfig, SudoConfig,
+	ValidatorsConfig, DAYS, HOURS, MINUTES, UNIT,
 };
 
 /// Identifier of the public test network's preset.
@@ -66,9 +71,52 @@ pub const TESTNET_GOVERNANCE: GovernanceConfig = GovernanceConfig {
 };
 const _: () = assert!(TESTNET_GOVERNANCE.enactment_delay >= HOURS);
 
-/// A validator's consensus keys.
+/// What a validator bonds on the development and local chains, and on the testnet: 10,000
+/// MICRO.
+pub const VALIDATOR_BOND: Balance = 10_000 * UNIT;
+
+/// The validator rules of a chain, as the genesis config of the validators pallet (without its
+/// validators).
+#[derive(Clone, Copy)]
+pub struct ValidatorRules {
+	/// The bond a candidate holds (the genesis validators' too, where their accounts are
+	/// funded).
+	pub bond: Balance,
+	/// The least reputation score of a candidate's node.
+	pub min_score: u32,
+	/// The least age of a candidate's node, in blocks.
+	pub min_node_age: BlockNumber,
+	/// No vote, departure or offline removal shrinks the set below this.
+	pub min_validators: u32,
+	/// Blocks a session lasts.
+	pub session_length: BlockNumber,
+}
+
+/// Development and local chains: a node a block old with any score may stand; sessions of a
+/// minute (ten blocks), so a new validator authors within two minutes of its vote.
+pub const LOCAL_VALIDATOR_RULES: ValidatorRules = ValidatorRules {
+	bond: VALIDATOR_BOND,
+	min_score: 0,
+	min_node_age: 1,
+	min_validators: 3,
+	session_length: MINUTES,
+};
+
+/// The public testnet: a node a week old with the second access tier's score (250) may
+/// stand; sessions of an hour; at least three validators.
+pub const TESTNET_VALIDATOR_RULES: ValidatorRules = ValidatorRules {
+	bond: VALIDATOR_BOND,
+	min_score: ACCESS_TIERS[1].0,
+	min_node_age: 7 * DAYS,
+	min_validators: 3,
+	session_length: HOURS,
+};
+
+/// A validator's account and consensus keys.
 #[derive(Clone)]
 pub struct Authority {
+	/// The account that bonds, sets the keys and is the validator's id.
+	pub account: AccountId,
 	/// Aura block-authoring key.
 	pub aura: AuraId,
 	/// GRANDPA finality key.
@@ -78,27 +126,51 @@ pub struct Authority {
 impl Authority {
 	/// The development authority of a well-known account (`Alice`, `Bob`, ...).
 	pub fn dev(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Self {
-		Self { aura: sr.public().into(), grandpa: ed.public().into() }
+		Self { account: sr.to_account_id(), aura: sr.public().into(), grandpa: ed.public().into() }
+	}
+
+	/// The session keys it sets at genesis.
+	pub fn session_keys(&self) -> SessionKeys {
+		SessionKeys { aura: self.aura.clone(), grandpa: self.grandpa.clone() }
 	}
 }
 
-/// The genesis configuration of a chain: its validators, funded accounts and sudo key.
+/// The genesis configuration of a chain: its validators (each bonded from its funded account),
+/// funded accounts and sudo key.
 fn genesis(
 	authorities: Vec<Authority>,
 	endowed_accounts: Vec<AccountId>,
 	sudo: Option<AccountId>,
 	heartbeat_ttl: BlockNumber,
 	rules: GovernanceConfig,
+	validator_rules: ValidatorRules,
 ) -> Value {
+	// A chain of fewer validators (development's one) keeps them all; the testnet preset,
+	// whose validators `micro-node testnet-spec` adds, keeps the rules' least size.
+	let min_validators = match authorities.len() as u32 {
+		0 => validator_rules.min_validators,
+		count => validator_rules.min_validators.min(count),
+	};
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: authorities.iter().map(|a| a.aura.clone()).collect::<Vec<_>>(),
+		validators: ValidatorsConfig {
+			bond: validator_rules.bond,
+			min_score: validator_rules.min_score,
+			min_node_age: validator_rules.min_node_age,
+			min_validators,
+			session_length: validator_rules.session_length,
+			validators: authorities
+				.iter()
+				.map(|a| (a.account.clone(), validator_rules.bond))
+				.collect::<Vec<_>>(),
 		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: authorities.iter().map(|a| (a.grandpa.clone(), 1)).collect::<Vec<_>>(),
+		session: SessionConfig {
+			keys: authorities
+				.iter()
+				.map(|a| (a.account.clone(), a.account.clone(), a.session_keys()))
+				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: sudo },
 		micro_nodes: MicroNodesConfig { heartbeat_ttl },
@@ -119,6 +191,7 @@ pub fn development_config_genesis() -> Value {
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		DEV_HEARTBEAT_TTL,
 		LOCAL_GOVERNANCE,
+		LOCAL_VALIDATOR_RULES,
 	)
 }
 
@@ -134,14 +207,29 @@ pub fn local_testnet_authorities() -> Vec<Authority> {
 
 /// `local_testnet`: Alice, Bob, Charlie and Dave validate on one machine. No sudo.
 pub fn local_config_genesis() -> Value {
-	genesis(local_testnet_authorities(), dev_accounts(), None, HEARTBEAT_TTL, LOCAL_GOVERNANCE)
+	genesis(
+		local_testnet_authorities(),
+		dev_accounts(),
+		None,
+		HEARTBEAT_TTL,
+		LOCAL_GOVERNANCE,
+		LOCAL_VALIDATOR_RULES,
+	)
 }
 
 /// `testnet`: the public test network's rules, with no validators and no funded accounts:
 /// `micro-node testnet-spec` adds those from the validators' public keys
-/// (`chain-specs/testnet-validators.json`), never development keys. No sudo.
+/// (`chain-specs/testnet-validators.json`), never development keys; each validator's account is
+/// funded and bonds like any candidate. No sudo.
 pub fn testnet_config_genesis() -> Value {
-	genesis(vec![], vec![], None, HEARTBEAT_TTL, TESTNET_GOVERNANCE)
+	genesis(
+		vec![],
+		vec![],
+		None,
+		HEARTBEAT_TTL,
+		TESTNET_GOVERNANCE,
+		TESTNET_VALIDATOR_RULES,
+	)
 }
 
 /// The preset with the given id, as JSON.
@@ -177,7 +265,7 @@ mod tests {
 		for name in preset_names() {
 			let json = get_preset(&name).unwrap_or_else(|| panic!("preset {name:?} missing"));
 			let value: Value = serde_json::from_slice(&json).expect("preset is JSON");
-			assert!(value.get("aura").is_some() && value.get("grandpa").is_some(), "{value}");
+			assert!(value.get("validators").is_some() && value.get("session").is_some(), "{value}");
 		}
 	}
 

@@ -22,6 +22,8 @@ mod tests;
 
 extern crate alloc;
 
+use pallet_session::historical as pallet_session_historical;
+
 use alloc::vec::Vec;
 
 use sp_runtime::{
@@ -67,7 +69,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("micro-runtime"),
 	impl_name: alloc::borrow::Cow::Borrowed("micro-runtime"),
 	authoring_version: 1,
-	spec_version: 109,
+	spec_version: 110,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -235,4 +237,20 @@ mod runtime {
 
 	#[runtime::pallet_index(16)]
 	pub type Governance = pallet_micro_governance;
+
+	#[runtime::pallet_index(17)]
+	pub type Authorship = pallet_authorship;
+
+	#[runtime::pallet_index(18)]
+	pub type Offences = pallet_offences;
+
+	#[runtime::pallet_index(19)]
+	pub type Historical = pallet_session_historical;
+
+	// Before `Session`: its genesis gives pallet-session the first set.
+	#[runtime::pallet_index(20)]
+	pub type Validators = pallet_micro_validators;
+
+	#[runtime::pallet_index(21)]
+	pub type Session = pallet_session;
 }

@@ -605,3 +605,102 @@ fn a_voter_votes_with_its_own_service_whatever_is_pushed_onto_it() {
 		.is_err());
 	});
 }
+
+/// What `who` holds as its validator bond.
+fn bonded(who: &AccountId) -> crate::Balance {
+	use frame_support::traits::fungible::InspectHold;
+	crate::Balances::balance_on_hold(
+		&crate::RuntimeHoldReason::Validators(pallet_micro_validators::HoldReason::ValidatorBond),
+		who,
+	)
+}
+
+/// Two prevotes by `offender` for different blocks in one round of set `set_id`.
+fn double_prevote(
+	set_id: sp_consensus_grandpa::SetId,
+	offender: sp_keyring::Ed25519Keyring,
+) -> sp_consensus_grandpa::EquivocationProof<crate::Hash, crate::BlockNumber> {
+	let round = 1;
+	let prevote = |target: u8| {
+		let prevote = finality_grandpa::Prevote {
+			target_hash: crate::Hash::repeat_byte(target),
+			target_number: 1,
+		};
+		let message = finality_grandpa::Message::Prevote(prevote.clone());
+		let payload = sp_consensus_grandpa::localized_payload(round, set_id, &message);
+		(prevote, offender.sign(&payload).into())
+	};
+	sp_consensus_grandpa::EquivocationProof::new(
+		set_id,
+		sp_consensus_grandpa::Equivocation::Prevote(finality_grandpa::Equivocation {
+			round_number: round,
+			identity: offender.public().into(),
+			first: prevote(1),
+			second: prevote(2),
+		}),
+	)
+}
+
+#[test]
+fn the_local_testnet_starts_with_its_four_bonded_validators_as_authorities() {
+	local_testnet().execute_with(|| {
+		let accounts: alloc::vec::Vec<AccountId> =
+			VOTERS.iter().map(|v| v.to_account_id()).collect();
+		assert_eq!(crate::Validators::validators(), accounts);
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), accounts);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
+		assert_eq!(crate::Grandpa::grandpa_authorities().len(), 4);
+		for who in &accounts {
+			assert_eq!(bonded(who), crate::genesis_config_presets::VALIDATOR_BOND);
+		}
+	});
+}
+
+/// A GRANDPA equivocation, reported with a key-ownership proof against the session's
+/// historical root, slashes the offender through pallet-offences and removes it from the set;
+/// the same report a second time is refused.
+#[test]
+fn a_reported_double_grandpa_vote_slashes_the_offender_and_removes_it() {
+	use frame_support::traits::KeyOwnerProofSystem;
+	use sp_keyring::Ed25519Keyring;
+
+	local_testnet().execute_with(|| {
+		let bob: AccountId = Sr25519Keyring::Bob.to_account_id();
+		let set_id = crate::Grandpa::current_set_id();
+		let proof = double_prevote(set_id, Ed25519Keyring::Bob);
+		let key = (sp_consensus_grandpa::KEY_TYPE, Ed25519Keyring::Bob.public().into());
+		let ownership = crate::Historical::prove(key).expect("Bob's key is in the session");
+		let operations = free(&crate::configs::OperationsAccount::get());
+
+		// A proof naming another validator's key is refused.
+		let alice_key = (sp_consensus_grandpa::KEY_TYPE, Ed25519Keyring::Alice.public().into());
+		let alice_ownership = crate::Historical::prove(alice_key).unwrap();
+		assert!(crate::Grandpa::report_equivocation_unsigned(
+			RuntimeOrigin::none(),
+			Box::new(proof.clone()),
+			alice_ownership,
+		)
+		.is_err());
+
+		assert_ok!(crate::Grandpa::report_equivocation_unsigned(
+			RuntimeOrigin::none(),
+			Box::new(proof.clone()),
+			ownership.clone(),
+		));
+		let bond = crate::genesis_config_presets::VALIDATOR_BOND;
+		let slashed = crate::configs::EquivocationSlash::get() * bond;
+		assert_eq!(bonded(&bob), bond - slashed, "10% of the bond is gone");
+		assert_eq!(free(&crate::configs::OperationsAccount::get()), operations + slashed);
+		assert!(!crate::Validators::validators().contains(&bob), "removed from the set");
+		assert!(pallet_micro_validators::Candidates::<Runtime>::get(&bob).is_none());
+
+		// The same offence is punished once.
+		assert!(crate::Grandpa::report_equivocation_unsigned(
+			RuntimeOrigin::none(),
+			Box::new(proof),
+			ownership,
+		)
+		.is_err());
+		assert_eq!(bonded(&bob), bond - slashed);
+	});
+}

@@ -1,4 +1,5 @@
-//! The `Config` of every pallet in the runtime.
+//! The `Config` of every pallet in the runtime; sessions, the validator set, authorship and
+//! offences in `validators.rs`.
 
 use frame_support::{
 	derive_impl,
@@ -33,6 +34,9 @@ use super::{
 	Signature, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS, MILLI_UNIT, MINUTES, SLOT_DURATION,
 	SS58_PREFIX, UNIT, VERSION,
 };
+
+mod validators;
+pub use validators::*;
 
 /// Who changes the network's parameters: a passed governance proposal (root, on the public
 /// chains, is itself only a passed root-track proposal; sudo exists on development chains only).
@@ -78,20 +82,31 @@ impl frame_system::Config for Runtime {
 
 impl pallet_aura::Config for Runtime {
 	type AuthorityId = AuraId;
-	type DisabledValidators = ();
+	/// Validators pallet-session disables do not author.
+	type DisabledValidators = super::Session;
 	type MaxAuthorities = ConstU32<32>;
 	type AllowMultipleBlocksPerSlot = ConstBool<false>;
 	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
 }
 
+/// GRANDPA, whose authorities pallet-session sets each session. An equivocation (two votes in
+/// one round) is reported as an unsigned transaction with a key-ownership proof against the
+/// historical session roots, and handed to pallet-offences, which the validators pallet
+/// answers by slashing and removing the offender.
 impl pallet_grandpa::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type WeightInfo = ();
 	type MaxAuthorities = ConstU32<32>;
 	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	/// A set id is kept for as many sessions as their roots are.
+	type MaxSetIdSessionEntries = ConstU64<{ KEPT_SESSIONS as u64 }>;
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem = pallet_grandpa::EquivocationReportSystem<
+		Self,
+		super::Offences,
+		super::Historical,
+		EquivocationReportLongevity,
+	>;
 }
 
 impl pallet_timestamp::Config for Runtime {

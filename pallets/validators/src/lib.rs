@@ -1,0 +1,416 @@
+//! # Validators chosen by the network
+//!
+//! The Aura and GRANDPA authorities of a Micro Network chain are not fixed at genesis: they are
+//! the validator set this pallet keeps, handed to `pallet-session` at every session boundary.
+//! The set changes only by the network's own rules:
+//!
+//! - [`Pallet::apply`]: the operator of a registered node whose reputation score and age meet
+//!   the [`ValidatorRules`], with session keys set (`session.setKeys`), stands as a candidate,
+//!   holding the rules' bond.
+//! - [`Pallet::add_validator`] and [`Pallet::remove_validator`]: a passed governance proposal
+//!   adds a candidate to the set or removes a validator.
+//! - [`Pallet::leave`]: a validator leaves by itself; [`Pallet::withdraw_candidacy`]: a
+//!   candidate that is not a validator stops standing.
+//! - **Offline:** a validator that authored no block in a whole session is removed by code at
+//!   its end, with [`Config::OfflineSlash`] of its bond slashed.
+//! - **Equivocation:** an offence reported through `pallet-offences` (GRANDPA equivocations,
+//!   proven with `pallet-session::historical` key-ownership proofs) slashes
+//!   [`Config::EquivocationSlash`] of the offender's bond, or more if the offence says so, and
+//!   removes it.
+//! - [`Pallet::withdraw_unbonded`]: a bond comes back [`Config::BondingDuration`] blocks after
+//!   its owner stopped standing; until then it stays held and slashable.
+//! - [`Pallet::set_rules`]: the rules (bond, minimum score and node age, the least set size,
+//!   the session length) change only through governance.
+//!
+//! Every change applies at a session boundary: a change made during session `i` is planned at
+//! its end and takes effect when session `i + 2` starts (pallet-session queues one session
+//! ahead, so every node learns the next keys a session before they sign).
+//!
+//! ## The attacks each rule stops
+//! - **Sybil validators:** money alone buys no seat. A seat needs a registered node of a given
+//!   age and reputation, a bond, and a vote of the network's nodes and services (weighted by
+//!   reputation, not money: `pallet-micro-governance`).
+//! - **A validator that vanishes** stalls finality once a third of the set is gone: one that
+//!   authors nothing for a whole session is removed by code and pays for it, without a vote.
+//!   The check runs only when a session is long enough (at least two slots for each validator)
+//!   that an online validator cannot miss all of its slots, and the first session, when
+//!   operators start their nodes, is not judged.
+//! - **Removing validators until one party holds the chain** (by votes, by leaving, or by
+//!   knocking others offline): nothing shrinks the set below the rules' `min_validators`
+//!   except equivocations, and never below one.
+//! - **Equivocating and running with the bond:** a bond stays held and slashable for
+//!   [`Config::BondingDuration`] after its owner stops standing, at least as long as the window
+//!   in which an equivocation can be proven ([`Config::KeptSessions`] sessions: the rules
+//!   refuse a session length that would make it longer).
+//! - **Recycled deposits:** a node stands for one candidate, its operator; an account with a
+//!   bond on its way back cannot stand again until it is withdrawn.
+//! - **Unbounded state:** candidates ([`Config::MaxCandidates`]), validators
+//!   ([`Config::MaxValidators`]), the authorship tally (one entry per validator, cleared each
+//!   session) and the historical session roots ([`Config::KeptSessions`]) are all bounded.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod candidacy;
+mod session;
+pub mod types;
+pub mod weights;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use session::{HistoricalSessions, SessionLength};
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{BalancedHold, Credit, Inspect, MutateHold},
+			OnUnbalanced, ValidatorRegistration, ValidatorSet,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use micro_primitives::{NodeDirectory, NodeId, ReputationLedger};
+	use sp_runtime::{traits::Zero, Perbill};
+	use sp_staking::SessionIndex;
+
+	/// The storage layout version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A validator candidate's bond.
+		#[codec(index = 0)]
+		ValidatorBond,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The currency bonds are held in.
+		type Currency: Inspect<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ BalancedHold<Self::AccountId>;
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// Where slashed bonds go.
+		type Slashed: OnUnbalanced<Credit<Self::AccountId, Self::Currency>>;
+		/// The registered nodes a candidate stands with.
+		type Nodes: NodeDirectory<Self::AccountId, BlockNumberFor<Self>>;
+		/// Nodes' reputation scores.
+		type Reputation: ReputationLedger;
+		/// Whether an account has session keys set (`pallet-session`).
+		type KeysRegistered: ValidatorRegistration<Self::AccountId>;
+		/// The validators of the current session (`pallet-session`).
+		type ActiveValidators: ValidatorSet<Self::AccountId, ValidatorId = Self::AccountId>;
+		/// The historical session roots that key-ownership proofs are checked against.
+		type History: HistoricalSessions;
+		/// Who adds and removes validators and changes the rules: a passed proposal.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The most validators the set holds.
+		#[pallet::constant]
+		type MaxValidators: Get<u32>;
+		/// The most candidates (validators included) that may stand at once.
+		#[pallet::constant]
+		type MaxCandidates: Get<u32>;
+		/// Share of its bond a validator that authored nothing in a session loses.
+		#[pallet::constant]
+		type OfflineSlash: Get<Perbill>;
+		/// The least share of its bond an equivocating validator loses.
+		#[pallet::constant]
+		type EquivocationSlash: Get<Perbill>;
+		/// Blocks a bond stays held (and slashable) after its owner stops standing.
+		#[pallet::constant]
+		type BondingDuration: Get<BlockNumberFor<Self>>;
+		/// Sessions whose historical roots are kept: offences older than this cannot be proven.
+		#[pallet::constant]
+		type KeptSessions: Get<SessionIndex>;
+		/// Weights of the calls and hooks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The rules in force.
+	#[pallet::storage]
+	pub type Rules<T: Config> =
+		StorageValue<_, ValidatorRules<BalanceOf<T>, BlockNumberFor<T>>, OptionQuery>;
+
+	/// Everyone standing, validators included, with their bonds.
+	#[pallet::storage]
+	pub type Candidates<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, T::AccountId, Candidate<BalanceOf<T>>, OptionQuery>;
+
+	/// The validator set the network chose; pallet-session applies it at session boundaries.
+	#[pallet::storage]
+	pub type ChosenSet<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
+
+	/// Whether [`ChosenSet`] changed since the last session was planned.
+	#[pallet::storage]
+	pub type SetChanged<T: Config> = StorageValue<_, bool, ValueQuery>;
+
+	/// The node each candidate stands with, so a node backs one candidate at a time.
+	#[pallet::storage]
+	pub type NodeCandidate<T: Config> =
+		StorageMap<_, Twox64Concat, NodeId, T::AccountId, OptionQuery>;
+
+	/// Blocks each validator authored in the current session.
+	#[pallet::storage]
+	pub type Authored<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// The block the current session started in.
+	#[pallet::storage]
+	pub type SessionStart<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// Bonds on their way back: held until their block, slashable until then.
+	#[pallet::storage]
+	pub type Unbonding<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		types::UnbondingBond<BalanceOf<T>, BlockNumberFor<T>>,
+		OptionQuery,
+	>;
+
+	#[pallet::genesis_config]
+	pub struct GenesisConfig<T: Config> {
+		/// The bond a candidate holds.
+		pub bond: BalanceOf<T>,
+		/// The least reputation score of a candidate's node.
+		pub min_score: micro_primitives::Score,
+		/// The least age of a candidate's node, in blocks.
+		pub min_node_age: BlockNumberFor<T>,
+		/// The least validators the set keeps.
+		pub min_validators: u32,
+		/// Blocks a session lasts.
+		pub session_length: BlockNumberFor<T>,
+		/// The first validators, each with the bond held from it (zero for a validator whose
+		/// account holds nothing at genesis).
+		pub validators: Vec<(T::AccountId, BalanceOf<T>)>,
+	}
+
+	/// No validators, no bond, the shortest sessions: a chain spec sets its own.
+	impl<T: Config> Default for GenesisConfig<T> {
+		fn default() -> Self {
+			Self {
+				bond: Zero::zero(),
+				min_score: 0,
+				min_node_age: Zero::zero(),
+				min_validators: 1,
+				session_length: MIN_SESSION_LENGTH.into(),
+				validators: Vec::new(),
+			}
+		}
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			let rules = ValidatorRules {
+				bond: self.bond,
+				min_score: self.min_score,
+				min_node_age: self.min_node_age,
+				min_validators: self.min_validators,
+				session_length: self.session_length,
+			};
+			Pallet::<T>::check_rules(&rules).expect("the genesis validator rules are valid");
+			Rules::<T>::put(rules);
+			assert!(
+				self.validators.is_empty() || self.validators.len() >= self.min_validators as usize,
+				"fewer genesis validators than the rules' least set size"
+			);
+			let mut set = BoundedVec::<T::AccountId, T::MaxValidators>::new();
+			for (who, bond) in &self.validators {
+				assert!(!set.contains(who), "a genesis validator is listed twice");
+				if !bond.is_zero() {
+					T::Currency::hold(&HoldReason::ValidatorBond.into(), who, *bond)
+						.expect("a genesis validator holds its bond");
+				}
+				Candidates::<T>::insert(who, Candidate { node: None, bond: *bond });
+				set.try_push(who.clone()).expect("at most MaxValidators genesis validators");
+			}
+			ChosenSet::<T>::put(set);
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// `who` stands as a candidate with `node`, holding `bond`.
+		Applied { who: T::AccountId, node: NodeId, bond: BalanceOf<T> },
+		/// `who` stopped standing; its bond comes back from block `until`.
+		CandidacyWithdrawn { who: T::AccountId, until: BlockNumberFor<T> },
+		/// `who` joins the validator set at the session after next.
+		Added { who: T::AccountId },
+		/// `who` leaves the validator set at the session after next, for `reason`, losing
+		/// `slashed` of its bond; the rest comes back from block `until`.
+		Removed {
+			who: T::AccountId,
+			reason: Departure,
+			slashed: BalanceOf<T>,
+			until: BlockNumberFor<T>,
+		},
+		/// `who` was slashed `amount` for an offence in `session`, after it had left the set.
+		Slashed { who: T::AccountId, amount: BalanceOf<T>, session: SessionIndex },
+		/// `who` took back `amount`.
+		Withdrawn { who: T::AccountId, amount: BalanceOf<T> },
+		/// Governance set new rules.
+		RulesSet { rules: ValidatorRules<BalanceOf<T>, BlockNumberFor<T>> },
+		/// `who` authored no block in `session` but stays: removing it would leave the set
+		/// below its least size.
+		OfflineKept { who: T::AccountId, session: SessionIndex },
+		/// Session `session` starts with a new set of `count` validators.
+		NewSet { session: SessionIndex, count: u32 },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The caller already stands as a candidate.
+		AlreadyCandidate,
+		/// The caller's previous bond is still unbonding: withdraw it first.
+		StillUnbonding,
+		/// As many candidates stand as the chain keeps.
+		TooManyCandidates,
+		/// The node is not registered, or the caller does not operate it.
+		NotNodeOperator,
+		/// Another candidate stands with this node.
+		NodeTaken,
+		/// The node is younger than the rules require.
+		NodeTooYoung,
+		/// The node's reputation is below the rules' minimum.
+		ScoreTooLow,
+		/// The node is not online (no heartbeat within its TTL).
+		NodeOffline,
+		/// The account has no session keys: call `session.setKeys` first.
+		NoSessionKeys,
+		/// The account does not stand as a candidate.
+		NotCandidate,
+		/// The account is a validator: it must leave (or be removed) first.
+		IsValidator,
+		/// The account is not a validator.
+		NotValidator,
+		/// The set already holds `MaxValidators`.
+		TooManyValidators,
+		/// The set would fall below the rules' least size.
+		TooFewValidators,
+		/// No bond is unbonding for the caller.
+		NothingUnbonding,
+		/// The bond is still in its bonding period.
+		StillBonded,
+		/// The rules are out of bounds: a least set size of 0 or over `MaxValidators`, a
+		/// session shorter than five blocks, or sessions so long that an offence could still
+		/// be proven after the offender's bond came back (`KeptSessions` of them longer than
+		/// `BondingDuration`).
+		InvalidRules,
+		/// The chain has no rules (a broken genesis).
+		NoRules,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Stand as a validator candidate with `node`, which the caller operates, holding the
+		/// rules' bond. The node must be online, old and reputable enough, and the caller must
+		/// have set session keys.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::apply())]
+		pub fn apply(origin: OriginFor<T>, node: NodeId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_apply(who, node)
+		}
+
+		/// Stop standing (a candidate that is not a validator). The bond comes back after the
+		/// bonding period.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::withdraw_candidacy())]
+		pub fn withdraw_candidacy(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw_candidacy(who)
+		}
+
+		/// Leave the validator set (effective at the session after next). The bond comes back
+		/// after the bonding period.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::remove_validator(T::MaxValidators::get()))]
+		pub fn leave(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_remove(&who, Departure::Left, Perbill::zero(), true).map(|_| ())
+		}
+
+		/// Add candidate `who` to the validator set (a passed proposal).
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::add_validator(T::MaxValidators::get()))]
+		pub fn add_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_add(who)
+		}
+
+		/// Remove validator `who` from the set (a passed proposal). Its bond is not slashed.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::remove_validator(T::MaxValidators::get()))]
+		pub fn remove_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_remove(&who, Departure::VotedOut, Perbill::zero(), true).map(|_| ())
+		}
+
+		/// Take back a bond whose bonding period is over.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::withdraw_unbonded())]
+		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw_unbonded(who)
+		}
+
+		/// Set the rules (a passed proposal). A higher bond applies to new candidates; the
+		/// session length applies from the current session's start.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::set_rules())]
+		pub fn set_rules(
+			origin: OriginFor<T>,
+			rules: ValidatorRules<BalanceOf<T>, BlockNumberFor<T>>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::check_rules(&rules)?;
+			Rules::<T>::put(rules);
+			Self::deposit_event(Event::RulesSet { rules });
+			Ok(())
+		}
+	}
+
+	#[pallet::view_functions]
+	impl<T: Config> Pallet<T> {
+		/// The validator set the network chose (it applies at session boundaries).
+		pub fn validators() -> Vec<T::AccountId> {
+			ChosenSet::<T>::get().into_inner()
+		}
+
+		/// The rules in force.
+		pub fn rules() -> Option<ValidatorRules<BalanceOf<T>, BlockNumberFor<T>>> {
+			Rules::<T>::get()
+		}
+
+		/// `who`'s candidacy, if it stands.
+		pub fn candidate(who: T::AccountId) -> Option<Candidate<BalanceOf<T>>> {
+			Candidates::<T>::get(who)
+		}
+
+		/// `who`'s bond on its way back, if any.
+		pub fn unbonding(
+			who: T::AccountId,
+		) -> Option<types::UnbondingBond<BalanceOf<T>, BlockNumberFor<T>>> {
+			Unbonding::<T>::get(who)
+		}
+	}
+}

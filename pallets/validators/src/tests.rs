@@ -1,0 +1,356 @@
+//! The validator set's rules, each with the attack it stops.
+
+use crate::{mock::*, pallet::*, Candidate, Departure, SessionLength, ValidatorRules};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::InspectHold, Currency as _},
+};
+use pallet_authorship::EventHandler;
+use pallet_session::{SessionManager, ShouldEndSession};
+use sp_runtime::{DispatchError, Perbill};
+use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
+
+fn held(who: AccountId) -> u64 {
+	Balances::balance_on_hold(&HoldReason::ValidatorBond.into(), &who)
+}
+
+fn set() -> Vec<AccountId> {
+	ChosenSet::<Test>::get().into_inner()
+}
+
+fn last_event() -> Event<Test> {
+	System::events()
+		.into_iter()
+		.rev()
+		.find_map(|record| match record.event {
+			RuntimeEvent::Validators(event) => Some(event),
+			_ => None,
+		})
+		.expect("an event of the pallet")
+}
+
+/// Account 5 runs node 7, old and reputable enough, and has session keys.
+fn eligible_five() {
+	set_node(7, 5, 5, true);
+	set_score(7, 100);
+	set_keys(5);
+}
+
+/// Ends session `index`, in which the active validators authored `authors`' blocks.
+fn end_session(index: u32, authors: &[AccountId]) {
+	for who in authors {
+		<Validators as EventHandler<_, _>>::note_author(*who);
+	}
+	<Validators as SessionManager<_>>::end_session(index);
+}
+
+#[test]
+fn genesis_bonds_the_first_validators_under_the_rules() {
+	new_test_ext().execute_with(|| {
+		assert_eq!(set(), vec![1, 2, 3, 4]);
+		for who in 1..=4 {
+			assert_eq!(held(who), BOND);
+			assert_eq!(Candidates::<Test>::get(who), Some(Candidate { node: None, bond: BOND }));
+		}
+		let rules = Rules::<Test>::get().unwrap();
+		assert_eq!((rules.min_validators, rules.session_length), (3, SESSION));
+		assert_eq!(
+			<Validators as SessionManager<_>>::new_session_genesis(0),
+			Some(vec![1, 2, 3, 4])
+		);
+	});
+}
+
+#[test]
+fn money_alone_buys_no_candidacy() {
+	new_test_ext().execute_with(|| {
+		// Sybil: an account with funds but no node of its own.
+		assert_noop!(
+			Validators::apply(RuntimeOrigin::signed(5), 7),
+			Error::<Test>::NotNodeOperator
+		);
+		// Someone else's node.
+		set_node(7, 6, 5, true);
+		assert_noop!(
+			Validators::apply(RuntimeOrigin::signed(5), 7),
+			Error::<Test>::NotNodeOperator
+		);
+		// A node registered for the occasion.
+		set_node(7, 5, 4, true);
+		assert_noop!(Validators::apply(RuntimeOrigin::signed(5), 7), Error::<Test>::NodeTooYoung);
+		set_node(7, 5, 5, true);
+		set_score(7, 99);
+		assert_noop!(Validators::apply(RuntimeOrigin::signed(5), 7), Error::<Test>::ScoreTooLow);
+		set_score(7, 100);
+		set_node(7, 5, 5, false);
+		assert_noop!(Validators::apply(RuntimeOrigin::signed(5), 7), Error::<Test>::NodeOffline);
+		set_node(7, 5, 5, true);
+		assert_noop!(Validators::apply(RuntimeOrigin::signed(5), 7), Error::<Test>::NoSessionKeys);
+		set_keys(5);
+		assert_ok!(Validators::apply(RuntimeOrigin::signed(5), 7));
+		assert_eq!(held(5), BOND);
+		assert_eq!(last_event(), Event::Applied { who: 5, node: 7, bond: BOND });
+		assert_noop!(
+			Validators::apply(RuntimeOrigin::signed(5), 7),
+			Error::<Test>::AlreadyCandidate
+		);
+		// Standing does not make a validator.
+		assert_eq!(set(), vec![1, 2, 3, 4]);
+	});
+}
+
+#[test]
+fn a_candidate_without_the_bond_cannot_stand() {
+	new_test_ext().execute_with(|| {
+		eligible_five();
+		let _ = Balances::make_free_balance_be(&5, BOND - 1);
+		assert!(Validators::apply(RuntimeOrigin::signed(5), 7).is_err());
+		assert!(Candidates::<Test>::get(5).is_none());
+	});
+}
+
+#[test]
+fn the_candidates_are_bounded() {
+	new_test_ext().execute_with(|| {
+		// Four genesis validators; six more fill MaxCandidates (10).
+		for who in 5..=9 {
+			set_node(who as u32, who, 5, true);
+			set_score(who as u32, 100);
+			set_keys(who);
+			assert_ok!(Validators::apply(RuntimeOrigin::signed(who), who as u32));
+		}
+		set_node(10, 10, 5, true);
+		set_score(10, 100);
+		set_keys(10);
+		let _ = Balances::make_free_balance_be(&10, 10_000);
+		assert_ok!(Validators::apply(RuntimeOrigin::signed(10), 10));
+		set_node(11, 11, 5, true);
+		set_score(11, 100);
+		set_keys(11);
+		let _ = Balances::make_free_balance_be(&11, 10_000);
+		assert_noop!(
+			Validators::apply(RuntimeOrigin::signed(11), 11),
+			Error::<Test>::TooManyCandidates
+		);
+	});
+}
+
+#[test]
+fn only_a_passed_proposal_adds_a_candidate_and_it_applies_at_a_session_boundary() {
+	new_test_ext().execute_with(|| {
+		eligible_five();
+		assert_noop!(
+			Validators::add_validator(RuntimeOrigin::signed(1), 5),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Validators::add_validator(RuntimeOrigin::root(), 5),
+			Error::<Test>::NotCandidate
+		);
+		assert_ok!(Validators::apply(RuntimeOrigin::signed(5), 7));
+		assert_eq!(<Validators as SessionManager<_>>::new_session(2), None, "nothing changed");
+		assert_ok!(Validators::add_validator(RuntimeOrigin::root(), 5));
+		assert_eq!(last_event(), Event::Added { who: 5 });
+		assert_noop!(
+			Validators::add_validator(RuntimeOrigin::root(), 5),
+			Error::<Test>::AlreadyCandidate
+		);
+		assert_eq!(<Validators as SessionManager<_>>::new_session(3), Some(vec![1, 2, 3, 4, 5]));
+		assert_eq!(<Validators as SessionManager<_>>::new_session(4), None, "planned once");
+	});
+}
+
+#[test]
+fn a_candidate_whose_node_changed_hands_is_not_added() {
+	new_test_ext().execute_with(|| {
+		eligible_five();
+		assert_ok!(Validators::apply(RuntimeOrigin::signed(5), 7));
+		set_node(7, 6, 5, true);
+		assert_noop!(
+			Validators::add_validator(RuntimeOrigin::root(), 5),
+			Error::<Test>::NotNodeOperator
+		);
+	});
+}
+
+#[test]
+fn votes_and_departures_never_shrink_the_set_below_its_least_size() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Validators::remove_validator(RuntimeOrigin::signed(1), 4),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Validators::remove_validator(RuntimeOrigin::root(), 4));
+		assert_eq!(
+			last_event(),
+			Event::Removed { who: 4, reason: Departure::VotedOut, slashed: 0, until: 101 }
+		);
+		assert_eq!(set(), vec![1, 2, 3]);
+		assert_noop!(
+			Validators::remove_validator(RuntimeOrigin::root(), 3),
+			Error::<Test>::TooFewValidators
+		);
+		assert_noop!(Validators::leave(RuntimeOrigin::signed(3)), Error::<Test>::TooFewValidators);
+		assert_noop!(Validators::leave(RuntimeOrigin::signed(4)), Error::<Test>::NotValidator);
+		assert_eq!(<Validators as SessionManager<_>>::new_session(2), Some(vec![1, 2, 3]));
+	});
+}
+
+#[test]
+fn a_bond_comes_back_only_after_the_bonding_period_and_cannot_be_recycled_before() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Validators::leave(RuntimeOrigin::signed(4)));
+		assert_eq!(held(4), BOND, "still held, still slashable");
+		assert!(Candidates::<Test>::get(4).is_none());
+		assert_noop!(
+			Validators::withdraw_unbonded(RuntimeOrigin::signed(4)),
+			Error::<Test>::StillBonded
+		);
+		// Standing again with the same bond while it unbonds is refused.
+		set_node(8, 4, 5, true);
+		set_score(8, 100);
+		assert_noop!(Validators::apply(RuntimeOrigin::signed(4), 8), Error::<Test>::StillUnbonding);
+		System::set_block_number(101);
+		let free = Balances::free_balance(4);
+		assert_ok!(Validators::withdraw_unbonded(RuntimeOrigin::signed(4)));
+		assert_eq!((held(4), Balances::free_balance(4)), (0, free + BOND));
+		assert_noop!(
+			Validators::withdraw_unbonded(RuntimeOrigin::signed(4)),
+			Error::<Test>::NothingUnbonding
+		);
+		assert_ok!(Validators::apply(RuntimeOrigin::signed(4), 8));
+	});
+}
+
+#[test]
+fn a_candidate_stops_standing_but_a_validator_must_leave_first() {
+	new_test_ext().execute_with(|| {
+		eligible_five();
+		assert_ok!(Validators::apply(RuntimeOrigin::signed(5), 7));
+		assert_ok!(Validators::withdraw_candidacy(RuntimeOrigin::signed(5)));
+		assert_eq!(last_event(), Event::CandidacyWithdrawn { who: 5, until: 101 });
+		assert!(NodeCandidate::<Test>::get(7).is_none(), "the node is free again");
+		assert_noop!(
+			Validators::withdraw_candidacy(RuntimeOrigin::signed(1)),
+			Error::<Test>::IsValidator
+		);
+		assert_noop!(
+			Validators::withdraw_candidacy(RuntimeOrigin::signed(6)),
+			Error::<Test>::NotCandidate
+		);
+	});
+}
+
+#[test]
+fn a_validator_that_authors_nothing_for_a_session_is_removed_and_slashed() {
+	new_test_ext().execute_with(|| {
+		let issuance = Balances::total_issuance();
+		end_session(1, &[1, 2, 3, 1, 2, 3]);
+		assert_eq!(set(), vec![1, 2, 3]);
+		let slashed = Perbill::from_percent(1) * BOND;
+		assert_eq!(
+			last_event(),
+			Event::Removed { who: 4, reason: Departure::Offline, slashed, until: 101 }
+		);
+		assert_eq!(held(4), BOND - slashed);
+		assert_eq!(Balances::total_issuance(), issuance - slashed);
+		assert_eq!(Authored::<Test>::iter().count(), 0, "the tally starts again");
+		assert_eq!(<Validators as SessionManager<_>>::new_session(3), Some(vec![1, 2, 3]));
+		// Still active in the next session (the change is queued), it is not slashed twice.
+		end_session(2, &[1, 2, 3]);
+		assert_eq!(held(4), BOND - slashed);
+	});
+}
+
+#[test]
+fn offline_validators_stay_when_the_set_is_at_its_least_size() {
+	new_test_ext().execute_with(|| {
+		set_active(&[1, 2, 3]);
+		assert_ok!(Validators::remove_validator(RuntimeOrigin::root(), 4));
+		end_session(1, &[1, 2]);
+		assert_eq!(set(), vec![1, 2, 3]);
+		assert_eq!(last_event(), Event::OfflineKept { who: 3, session: 1 });
+		assert_eq!(held(3), BOND, "not slashed either");
+	});
+}
+
+#[test]
+fn the_first_session_and_sessions_too_short_to_give_every_validator_two_slots_are_not_judged() {
+	new_test_ext().execute_with(|| {
+		end_session(0, &[1]);
+		assert_eq!(set(), vec![1, 2, 3, 4], "operators are still starting their nodes");
+		// Ten blocks for six validators: one could miss its only slot while online.
+		set_active(&[1, 2, 3, 4, 5, 6]);
+		end_session(1, &[1]);
+		assert_eq!(set(), vec![1, 2, 3, 4]);
+	});
+}
+
+#[test]
+fn an_equivocation_slashes_and_removes_even_at_the_least_size_but_never_the_last() {
+	new_test_ext().execute_with(|| {
+		let offence = |who: AccountId, fraction: u32| {
+			<Validators as OnOffenceHandler<_, _, _>>::on_offence(
+				&[OffenceDetails { offender: (who, ()), reporters: vec![] }],
+				&[Perbill::from_percent(fraction)],
+				1,
+			);
+		};
+		assert_ok!(Validators::remove_validator(RuntimeOrigin::root(), 4));
+		// The offence's own fraction is below the least: the least applies.
+		offence(3, 0);
+		assert_eq!(set(), vec![1, 2]);
+		assert_eq!(held(3), BOND - 100);
+		assert_eq!(
+			last_event(),
+			Event::Removed { who: 3, reason: Departure::Equivocated, slashed: 100, until: 101 }
+		);
+		// A larger fraction applies as it is.
+		offence(2, 50);
+		assert_eq!((set(), held(2)), (vec![1], BOND / 2));
+		// The last validator is slashed but stays: an empty set would halt the chain.
+		offence(1, 10);
+		assert_eq!((set(), held(1)), (vec![1], BOND - 100));
+		// A validator that already left is still slashed from its unbonding bond.
+		offence(4, 10);
+		assert_eq!(held(4), BOND - 100);
+		assert_eq!(Unbonding::<Test>::get(4).unwrap().amount, BOND - 100);
+		assert_eq!(last_event(), Event::Slashed { who: 4, amount: 100, session: 1 });
+		// What is left comes back after the bonding period.
+		System::set_block_number(101);
+		assert_ok!(Validators::withdraw_unbonded(RuntimeOrigin::signed(4)));
+		assert_eq!(held(4), 0);
+	});
+}
+
+#[test]
+fn sessions_last_the_rules_length_and_governance_changes_it_within_bounds() {
+	new_test_ext().execute_with(|| {
+		<Validators as SessionManager<_>>::start_session(1);
+		assert!(!SessionLength::<Test>::should_end_session(1 + SESSION - 1));
+		assert!(SessionLength::<Test>::should_end_session(1 + SESSION));
+		let rules = Rules::<Test>::get().unwrap();
+		for bad in [
+			ValidatorRules { min_validators: 0, ..rules },
+			ValidatorRules { min_validators: 9, ..rules },
+			ValidatorRules { session_length: 4, ..rules },
+			// Five kept sessions of 21 blocks outlast the 100-block bonding period.
+			ValidatorRules { session_length: 21, ..rules },
+		] {
+			assert_noop!(
+				Validators::set_rules(RuntimeOrigin::root(), bad),
+				Error::<Test>::InvalidRules
+			);
+		}
+		assert_noop!(
+			Validators::set_rules(RuntimeOrigin::signed(1), rules),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Validators::set_rules(
+			RuntimeOrigin::root(),
+			ValidatorRules { session_length: 20, ..rules }
+		));
+		assert!(!SessionLength::<Test>::should_end_session(1 + SESSION));
+		assert!(SessionLength::<Test>::should_end_session(21));
+	});
+}
