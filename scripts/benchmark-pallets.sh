@@ -22,7 +22,7 @@ profile_flag=()
 cargo build "${profile_flag[@]}" -p micro-node --features runtime-benchmarks
 node="$CARGO_TARGET_DIR/$profile/micro-node"
 
-for pallet in ${PALLETS:-nodes services reputation tokens settlement contracts governance}; do
+for pallet in ${PALLETS:-nodes services reputation tokens settlement contracts governance validators}; do
 	"$node" benchmark pallet \
 		--chain dev \
 		--pallet "pallet_micro_$pallet" \

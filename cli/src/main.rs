@@ -17,7 +17,7 @@ use commands::{
 	allowance::AllowanceCommand, contracts::ContractsCommand, develop::DevelopCommand,
 	governance::GovernanceCommand, messaging::MessagingCommand, network::NetworkCommand,
 	nft::NftCommand, node::NodeCommand, server::ServerArgs, services::ServicesCommand,
-	tokens::TokensCommand,
+	tokens::TokensCommand, validator::ValidatorCommand,
 };
 use commands::{logs::LogsArgs, status::StatusArgs};
 use context::{Context, Outcome};
@@ -71,6 +71,9 @@ enum Command {
 	/// Contracts between parties, recorded with their result.
 	#[command(subcommand)]
 	Contracts(ContractsCommand),
+	/// Validators: session keys, standing as a candidate, leaving, the set and its rules.
+	#[command(subcommand)]
+	Validator(ValidatorCommand),
 }
 
 #[tokio::main]
@@ -101,6 +104,7 @@ async fn run(cli: &Cli) -> Outcome {
 		Command::Allowance(command) => commands::allowance::run(ctx, command).await,
 		Command::Governance(command) => commands::governance::run(ctx, command).await,
 		Command::Contracts(command) => commands::contracts::run(ctx, command).await,
+		Command::Validator(command) => commands::validator::run(ctx, command).await,
 	}
 }
 

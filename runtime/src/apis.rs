@@ -149,6 +149,16 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_micro_validators::runtime_api::AuraEquivocationApi<Block, AuraId> for Runtime {
+		fn generate_aura_key_ownership_proof(authority: AuraId) -> Option<Vec<u8>> {
+			use codec::Encode;
+			use frame_support::traits::KeyOwnerProofSystem;
+			use sp_runtime::RuntimeAppPublic;
+			Historical::prove((<AuraId as RuntimeAppPublic>::ID, authority))
+				.map(|proof| proof.encode())
+		}
+	}
+
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)

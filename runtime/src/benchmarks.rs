@@ -10,4 +10,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_micro_settlement, Settlement]
 	[pallet_micro_contracts, MicroContracts]
 	[pallet_micro_governance, Governance]
+	[pallet_micro_validators, Validators]
 );

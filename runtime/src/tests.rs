@@ -657,8 +657,9 @@ fn the_local_testnet_starts_with_its_four_bonded_validators_as_authorities() {
 }
 
 /// A GRANDPA equivocation, reported with a key-ownership proof against the session's
-/// historical root, slashes the offender through pallet-offences and removes it from the set;
-/// the same report a second time is refused.
+/// historical root, slashes the offender through pallet-offences (by GRANDPA's own fraction,
+/// being above the least) and removes it from the set; the same report a second time is
+/// refused.
 #[test]
 fn a_reported_double_grandpa_vote_slashes_the_offender_and_removes_it() {
 	use frame_support::traits::KeyOwnerProofSystem;
@@ -668,13 +669,15 @@ fn a_reported_double_grandpa_vote_slashes_the_offender_and_removes_it() {
 		let bob: AccountId = Sr25519Keyring::Bob.to_account_id();
 		let set_id = crate::Grandpa::current_set_id();
 		let proof = double_prevote(set_id, Ed25519Keyring::Bob);
-		let key = (sp_consensus_grandpa::KEY_TYPE, Ed25519Keyring::Bob.public().into());
+		let bob_key: sp_consensus_grandpa::AuthorityId = Ed25519Keyring::Bob.public().into();
+		let key = (sp_consensus_grandpa::KEY_TYPE, bob_key);
 		let ownership = crate::Historical::prove(key).expect("Bob's key is in the session");
 		let operations = free(&crate::configs::OperationsAccount::get());
 
 		// A proof naming another validator's key is refused.
-		let alice_key = (sp_consensus_grandpa::KEY_TYPE, Ed25519Keyring::Alice.public().into());
-		let alice_ownership = crate::Historical::prove(alice_key).unwrap();
+		let alice_key: sp_consensus_grandpa::AuthorityId = Ed25519Keyring::Alice.public().into();
+		let alice_ownership =
+			crate::Historical::prove((sp_consensus_grandpa::KEY_TYPE, alice_key)).unwrap();
 		assert!(crate::Grandpa::report_equivocation_unsigned(
 			RuntimeOrigin::none(),
 			Box::new(proof.clone()),
@@ -688,8 +691,11 @@ fn a_reported_double_grandpa_vote_slashes_the_offender_and_removes_it() {
 			ownership.clone(),
 		));
 		let bond = crate::genesis_config_presets::VALIDATOR_BOND;
-		let slashed = crate::configs::EquivocationSlash::get() * bond;
-		assert_eq!(bonded(&bob), bond - slashed, "10% of the bond is gone");
+		// GRANDPA's fraction for one offender of four, (3 × 1/4)², is above the least 10%.
+		let fraction = sp_runtime::Perbill::from_rational(3u32, 4).square();
+		assert!(fraction > crate::configs::EquivocationSlash::get());
+		let slashed = fraction.mul_ceil(bond);
+		assert_eq!(bonded(&bob), bond - slashed, "56% of the bond is gone");
 		assert_eq!(free(&crate::configs::OperationsAccount::get()), operations + slashed);
 		assert!(!crate::Validators::validators().contains(&bob), "removed from the set");
 		assert!(pallet_micro_validators::Candidates::<Runtime>::get(&bob).is_none());

@@ -14,3 +14,4 @@ pub mod server;
 pub mod services;
 pub mod status;
 pub mod tokens;
+pub mod validator;

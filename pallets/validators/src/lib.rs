@@ -13,7 +13,8 @@
 //!   candidate that is not a validator stops standing.
 //! - **Offline:** a validator that authored no block in a whole session is removed by code at
 //!   its end, with [`Config::OfflineSlash`] of its bond slashed.
-//! - **Equivocation:** an offence reported through `pallet-offences` (GRANDPA equivocations,
+//! - **Equivocation:** an offence reported through `pallet-offences` (GRANDPA's double votes,
+//!   and Aura's double blocks through [`Pallet::report_aura_equivocation`], both
 //!   proven with `pallet-session::historical` key-ownership proofs) slashes
 //!   [`Config::EquivocationSlash`] of the offender's bond, or more if the offence says so, and
 //!   removes it.
@@ -54,7 +55,11 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod aura_equivocation;
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarking;
 mod candidacy;
+pub mod runtime_api;
 mod session;
 pub mod types;
 pub mod weights;
@@ -64,6 +69,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use aura_equivocation::{AuraEquivocationOffence, AuraEquivocationProof};
 pub use session::{HistoricalSessions, SessionLength};
 pub use types::*;
 pub use weights::WeightInfo;
@@ -72,17 +78,19 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
+	use alloc::boxed::Box;
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{
 			fungible::{BalancedHold, Credit, Inspect, MutateHold},
-			OnUnbalanced, ValidatorRegistration, ValidatorSet,
+			KeyOwnerProofSystem, OnUnbalanced, ValidatorRegistration, ValidatorSet,
 		},
 	};
 	use frame_system::pallet_prelude::*;
 	use micro_primitives::{NodeDirectory, NodeId, ReputationLedger};
-	use sp_runtime::{traits::Zero, Perbill};
-	use sp_staking::SessionIndex;
+	use sp_runtime::{traits::Zero, KeyTypeId, Perbill, RuntimeAppPublic};
+	use sp_session::{GetSessionNumber, GetValidatorCount};
+	use sp_staking::{offence::ReportOffence, SessionIndex};
 
 	/// The storage layout version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -119,6 +127,26 @@ pub mod pallet {
 		type ActiveValidators: ValidatorSet<Self::AccountId, ValidatorId = Self::AccountId>;
 		/// The historical session roots that key-ownership proofs are checked against.
 		type History: HistoricalSessions;
+		/// Aura's authority key, which seals blocks.
+		type AuraId: RuntimeAppPublic + Member + Parameter;
+		/// A proof that a key was a validator's in a session (`pallet-session::historical`).
+		type KeyOwnerProof: Parameter + GetSessionNumber + GetValidatorCount;
+		/// Checks key-ownership proofs against the historical session roots.
+		type KeyOwnerProofSystem: KeyOwnerProofSystem<
+			(KeyTypeId, Self::AuraId),
+			Proof = Self::KeyOwnerProof,
+			IdentificationTuple = (Self::AccountId, ()),
+		>;
+		/// Where Aura equivocations are reported (`pallet-offences`, which hands them back to
+		/// this pallet's offence handler).
+		type ReportOffence: ReportOffence<
+			Self::AccountId,
+			(Self::AccountId, ()),
+			AuraEquivocationOffence<(Self::AccountId, ())>,
+		>;
+		/// Blocks an Aura equivocation report stays in a node's pool.
+		#[pallet::constant]
+		type ReportLongevity: Get<u64>;
 		/// Who adds and removes validators and changes the rules: a passed proposal.
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// The most validators the set holds.
@@ -141,6 +169,9 @@ pub mod pallet {
 		type KeptSessions: Get<SessionIndex>;
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
+		/// Benchmarks only: gives accounts session keys.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: crate::benchmarking::BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// The rules in force.
@@ -317,6 +348,12 @@ pub mod pallet {
 		InvalidRules,
 		/// The chain has no rules (a broken genesis).
 		NoRules,
+		/// The two headers are not one key's seals on two different blocks for one slot.
+		InvalidEquivocationProof,
+		/// The key-ownership proof does not show the key was a validator's.
+		InvalidKeyOwnershipProof,
+		/// This equivocation was already reported.
+		DuplicateOffenceReport,
 	}
 
 	#[pallet::call]
@@ -386,6 +423,24 @@ pub mod pallet {
 			Rules::<T>::put(rules);
 			Self::deposit_event(Event::RulesSet { rules });
 			Ok(())
+		}
+
+		/// Report an Aura equivocation: two different blocks its offender sealed for one slot,
+		/// with a proof its key was a validator's. Without a signer: a node submits what it
+		/// found to its own pool (the call's authorization takes no other source) and its
+		/// author includes it; free, and accepted once per offender and slot.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::report_aura_equivocation(T::MaxValidators::get()))]
+		#[pallet::authorize(Pallet::<T>::authorize_aura_report)]
+		#[pallet::weight_of_authorize(T::WeightInfo::report_aura_equivocation(0))]
+		pub fn report_aura_equivocation(
+			origin: OriginFor<T>,
+			equivocation_proof: Box<AuraEquivocationProof<T>>,
+			key_owner_proof: T::KeyOwnerProof,
+		) -> DispatchResultWithPostInfo {
+			ensure_authorized(origin)?;
+			Self::process_aura_equivocation(*equivocation_proof, key_owner_proof)?;
+			Ok(Pays::No.into())
 		}
 	}
 

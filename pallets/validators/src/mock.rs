@@ -12,8 +12,13 @@ use micro_primitives::{
 	NodeDirectory, NodeId, NodeKey, NodeStanding, ReputationEvent, ReputationLedger, Score,
 	Subject,
 };
-use sp_runtime::{BuildStorage, Perbill};
-use sp_staking::SessionIndex;
+use sp_consensus_slots::Slot;
+use sp_runtime::{testing::UintAuthorityId, BuildStorage, KeyTypeId, Perbill};
+use sp_session::MembershipProof;
+use sp_staking::{
+	offence::{Offence, OffenceDetails, OffenceError, OnOffenceHandler, ReportOffence},
+	SessionIndex,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub type AccountId = u64;
@@ -69,6 +74,8 @@ thread_local! {
 	pub static SCORES: RefCell<BTreeMap<NodeId, Score>> = const { RefCell::new(BTreeMap::new()) };
 	pub static KEYS: RefCell<BTreeSet<AccountId>> = const { RefCell::new(BTreeSet::new()) };
 	pub static ACTIVE: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
+	/// The offences reported, by offender and slot.
+	pub static OFFENCES: RefCell<BTreeSet<(AccountId, Slot)>> = const { RefCell::new(BTreeSet::new()) };
 }
 
 /// Registers `node`, run by `operator`, `age` blocks old and online.
@@ -158,6 +165,53 @@ impl ValidatorSet<AccountId> for TestSession {
 	}
 }
 
+/// Key `n` is account `n`'s; a proof is for session 1, whose validators are the active ones.
+pub struct TestKeyOwners;
+impl frame_support::traits::KeyOwnerProofSystem<(KeyTypeId, UintAuthorityId)> for TestKeyOwners {
+	type Proof = MembershipProof;
+	type IdentificationTuple = (AccountId, ());
+	fn prove(key: (KeyTypeId, UintAuthorityId)) -> Option<MembershipProof> {
+		let count = ACTIVE.with(|a| a.borrow().len() as u32);
+		ACTIVE.with(|a| a.borrow().contains(&key.1 .0)).then(|| MembershipProof {
+			session: 1,
+			trie_nodes: Vec::new(),
+			validator_count: count,
+		})
+	}
+	fn check_proof(
+		key: (KeyTypeId, UintAuthorityId),
+		proof: MembershipProof,
+	) -> Option<(AccountId, ())> {
+		let known = ACTIVE.with(|a| a.borrow().contains(&key.1 .0));
+		(proof.session == 1 && known).then_some((key.1 .0, ()))
+	}
+}
+
+/// pallet-offences as far as the pallet sees it: each offence once, handed to the pallet.
+pub struct TestOffences;
+impl ReportOffence<AccountId, (AccountId, ()), crate::AuraEquivocationOffence<(AccountId, ())>>
+	for TestOffences
+{
+	fn report_offence(
+		_: Vec<AccountId>,
+		offence: crate::AuraEquivocationOffence<(AccountId, ())>,
+	) -> Result<(), OffenceError> {
+		let key = (offence.offender.0, offence.slot);
+		if !OFFENCES.with(|o| o.borrow_mut().insert(key)) {
+			return Err(OffenceError::DuplicateReport);
+		}
+		<Validators as OnOffenceHandler<_, _, frame_support::weights::Weight>>::on_offence(
+			&[OffenceDetails { offender: offence.offender, reporters: Vec::new() }],
+			&[offence.slash_fraction(1)],
+			offence.session_index,
+		);
+		Ok(())
+	}
+	fn is_known_offence(offenders: &[(AccountId, ())], slot: &Slot) -> bool {
+		offenders.iter().any(|(who, _)| OFFENCES.with(|o| o.borrow().contains(&(*who, *slot))))
+	}
+}
+
 parameter_types! {
 	pub const OfflineSlash: Perbill = Perbill::from_percent(1);
 	pub const EquivocationSlash: Perbill = Perbill::from_percent(10);
@@ -172,6 +226,11 @@ impl pallet_micro_validators::Config for Test {
 	type KeysRegistered = TestKeys;
 	type ActiveValidators = TestSession;
 	type History = ();
+	type AuraId = UintAuthorityId;
+	type KeyOwnerProof = MembershipProof;
+	type KeyOwnerProofSystem = TestKeyOwners;
+	type ReportOffence = TestOffences;
+	type ReportLongevity = ConstU64<100>;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type MaxValidators = ConstU32<8>;
 	type MaxCandidates = ConstU32<10>;
@@ -180,6 +239,15 @@ impl pallet_micro_validators::Config for Test {
 	type BondingDuration = ConstU64<100>;
 	type KeptSessions = ConstU32<5>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestKeys;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::benchmarking::BenchmarkHelper<AccountId> for TestKeys {
+	fn set_keys(who: &AccountId) {
+		set_keys(*who);
+	}
 }
 
 /// The bond of the test chain.
@@ -194,6 +262,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	SCORES.with(|s| s.borrow_mut().clear());
 	KEYS.with(|k| *k.borrow_mut() = (1..=4).collect());
 	ACTIVE.with(|a| *a.borrow_mut() = vec![1, 2, 3, 4]);
+	OFFENCES.with(|o| o.borrow_mut().clear());
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: (1..=9).map(|who| (who, 10_000)).collect(),

@@ -7,7 +7,7 @@ use frame_support::{
 };
 use pallet_authorship::EventHandler;
 use pallet_session::{SessionManager, ShouldEndSession};
-use sp_runtime::{DispatchError, Perbill};
+use sp_runtime::{DispatchError, DispatchResult, Perbill};
 use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
 
 fn held(who: AccountId) -> u64 {
@@ -353,4 +353,152 @@ fn sessions_last_the_rules_length_and_governance_changes_it_within_bounds() {
 		assert!(!SessionLength::<Test>::should_end_session(1 + SESSION));
 		assert!(SessionLength::<Test>::should_end_session(21));
 	});
+}
+
+mod aura_equivocation {
+	use super::*;
+	use crate::aura_equivocation::check_equivocation_proof;
+	use frame_support::traits::{Authorize, KeyOwnerProofSystem};
+	use sp_consensus_aura::digests::CompatibleDigestItem;
+	use sp_consensus_slots::EquivocationProof;
+	use sp_runtime::{
+		generic::Digest,
+		testing::{TestSignature, UintAuthorityId},
+		traits::Header as _,
+		transaction_validity::{InvalidTransaction, TransactionSource},
+		DigestItem, KeyTypeId, RuntimeAppPublic,
+	};
+
+	type Header = frame_system::pallet_prelude::HeaderFor<Test>;
+
+	/// A header of block 1 claiming `slot`, differing by `content`, sealed by `author`.
+	fn sealed(author: AccountId, slot: u64, content: u8) -> Header {
+		let mut header = Header::new(
+			1,
+			Default::default(),
+			Default::default(),
+			[content; 32].into(),
+			Digest::default(),
+		);
+		let pre_digest =
+			<DigestItem as CompatibleDigestItem<TestSignature>>::aura_pre_digest(slot.into());
+		header.digest_mut().push(pre_digest);
+		let signature = UintAuthorityId(author).sign(&header.hash().as_ref()).unwrap();
+		header
+			.digest_mut()
+			.push(<DigestItem as CompatibleDigestItem<TestSignature>>::aura_seal(signature));
+		header
+	}
+
+	fn proof(
+		offender: AccountId,
+		slot: u64,
+		first: Header,
+		second: Header,
+	) -> EquivocationProof<Header, UintAuthorityId> {
+		EquivocationProof {
+			offender: UintAuthorityId(offender),
+			slot: slot.into(),
+			first_header: first,
+			second_header: second,
+		}
+	}
+
+	fn report(proof: EquivocationProof<Header, UintAuthorityId>) -> DispatchResult {
+		let key = (KeyTypeId(*b"test"), proof.offender.clone());
+		let ownership = TestKeyOwners::prove(key).expect("a validator's key");
+		Validators::report_aura_equivocation(
+			frame_system::RawOrigin::Authorized.into(),
+			Box::new(proof),
+			ownership,
+		)
+		.map(|_| ())
+		.map_err(|e| e.error)
+	}
+
+	#[test]
+	fn two_blocks_sealed_for_one_slot_slash_and_remove_their_author_once() {
+		new_test_ext().execute_with(|| {
+			let double = proof(2, 7, sealed(2, 7, 1), sealed(2, 7, 2));
+			assert!(check_equivocation_proof(&double));
+			assert_noop!(
+				Validators::report_aura_equivocation(
+					RuntimeOrigin::signed(1),
+					Box::new(double.clone()),
+					TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(2))).unwrap(),
+				),
+				DispatchError::BadOrigin
+			);
+			assert_ok!(report(double.clone()));
+			// One of four: (3 × 1/4)² of the bond, more than the least 10%.
+			let slashed = Perbill::from_rational(3u32, 4).square().mul_ceil(BOND);
+			assert_eq!(held(2), BOND - slashed);
+			assert_eq!(set(), vec![1, 3, 4]);
+			assert_eq!(
+				last_event(),
+				Event::Removed { who: 2, reason: Departure::Equivocated, slashed, until: 101 }
+			);
+			assert_noop!(report(double), Error::<Test>::DuplicateOffenceReport);
+			assert_eq!(held(2), BOND - slashed, "punished once");
+		});
+	}
+
+	#[test]
+	fn a_report_that_does_not_prove_a_double_seal_is_refused() {
+		new_test_ext().execute_with(|| {
+			// The same block twice.
+			let same = proof(2, 7, sealed(2, 7, 1), sealed(2, 7, 1));
+			// Two slots.
+			let slots = proof(2, 7, sealed(2, 7, 1), sealed(2, 8, 2));
+			// One of the seals is another validator's.
+			let framed = proof(2, 7, sealed(2, 7, 1), sealed(3, 7, 2));
+			// A header with its seal stripped.
+			let mut unsealed = sealed(2, 7, 2);
+			unsealed.digest_mut().pop();
+			let unsealed = proof(2, 7, sealed(2, 7, 1), unsealed);
+			for bad in [same, slots, framed, unsealed] {
+				assert!(!check_equivocation_proof(&bad));
+				assert_noop!(report(bad), Error::<Test>::InvalidEquivocationProof);
+			}
+			// A key no validator held.
+			let stranger = proof(9, 7, sealed(9, 7, 1), sealed(9, 7, 2));
+			assert!(TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(9))).is_none());
+			let ownership = TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(2))).unwrap();
+			assert_noop!(
+				Validators::report_aura_equivocation(
+					frame_system::RawOrigin::Authorized.into(),
+					Box::new(stranger),
+					ownership,
+				),
+				Error::<Test>::InvalidKeyOwnershipProof
+			);
+			assert_eq!(set(), vec![1, 2, 3, 4]);
+		});
+	}
+
+	#[test]
+	fn only_this_nodes_own_reports_enter_its_pool_and_a_known_offence_is_stale() {
+		new_test_ext().execute_with(|| {
+			let double = proof(2, 7, sealed(2, 7, 1), sealed(2, 7, 2));
+			let ownership =
+				TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(2))).unwrap();
+			let call = RuntimeCall::Validators(Call::<Test>::report_aura_equivocation {
+				equivocation_proof: Box::new(double.clone()),
+				key_owner_proof: ownership,
+			});
+			assert_eq!(
+				call.authorize(TransactionSource::External).unwrap().unwrap_err(),
+				InvalidTransaction::Call.into(),
+				"a report gossiped by a stranger is not taken"
+			);
+			let (valid, _) = call.authorize(TransactionSource::Local).unwrap().unwrap();
+			assert!(!valid.propagate, "nor passed on");
+			assert_ok!(report(double));
+			assert_eq!(
+				call.authorize(TransactionSource::InBlock).unwrap().unwrap_err(),
+				InvalidTransaction::Stale.into(),
+				"a known offence"
+			);
+		});
+	}
 }

@@ -11,7 +11,7 @@ use sp_runtime::{
 
 use super::{GovernanceOrigin, OperationsAccount};
 use crate::{
-	opaque::SessionKeys, AccountId, Aura, Balances, BlockNumber, Historical, MicroNodes,
+	opaque::SessionKeys, AccountId, Aura, Balances, BlockNumber, Historical, MicroNodes, Offences,
 	Reputation, Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, Session, UncheckedExtrinsic,
 	Validators, DAYS, HOURS, UNIT,
 };
@@ -92,6 +92,11 @@ impl pallet_micro_validators::Config for Runtime {
 	type KeysRegistered = Session;
 	type ActiveValidators = Session;
 	type History = Historical;
+	type AuraId = sp_consensus_aura::sr25519::AuthorityId;
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type KeyOwnerProofSystem = Historical;
+	type ReportOffence = Offences;
+	type ReportLongevity = EquivocationReportLongevity;
 	type GovernanceOrigin = GovernanceOrigin;
 	/// As many as Aura and GRANDPA take.
 	type MaxValidators = ConstU32<32>;
@@ -101,6 +106,27 @@ impl pallet_micro_validators::Config for Runtime {
 	type BondingDuration = BondingDuration;
 	type KeptSessions = ConstU32<KEPT_SESSIONS>;
 	type WeightInfo = pallet_micro_validators::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ValidatorsBenchmarkHelper;
+}
+
+/// Benchmark candidates get session keys derived from their account, written as
+/// `session.setKeys` would.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ValidatorsBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_micro_validators::benchmarking::BenchmarkHelper<AccountId>
+	for ValidatorsBenchmarkHelper
+{
+	fn set_keys(who: &AccountId) {
+		use codec::Encode;
+		let raw = sp_io::hashing::blake2_256(&who.encode());
+		let keys = SessionKeys {
+			aura: sp_core::sr25519::Public::from_raw(raw).into(),
+			grandpa: sp_core::ed25519::Public::from_raw(raw).into(),
+		};
+		pallet_session::NextKeys::<Runtime>::insert(who, keys);
+	}
 }
 
 /// Unsigned transactions the runtime builds itself: GRANDPA's equivocation reports.

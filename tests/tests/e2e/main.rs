@@ -19,5 +19,6 @@ mod mucp_network;
 mod node_errors;
 mod service_nft;
 mod usage_settlement;
+mod validators;
 mod walk_through;
 mod web_console;
