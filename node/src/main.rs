@@ -1,9 +1,11 @@
 //! `micro-node`: the Micro Network's full node and Aura/GRANDPA validator.
 
+mod authorized;
 mod chain_spec;
 mod cli;
 mod client;
 mod command;
+mod equivocation;
 mod rpc;
 mod service;
 mod testnet;

@@ -286,6 +286,12 @@ pub fn new_full<
 	})?;
 
 	if role.is_authority() {
+		// A validator's node reports the Aura equivocations it sees, to include them itself.
+		task_manager.spawn_handle().spawn(
+			"aura-equivocations",
+			Some("block-authoring"),
+			crate::equivocation::run(client.clone(), transaction_pool.clone()),
+		);
 		let proposer_factory = sc_basic_authorship::ProposerFactory::new(
 			task_manager.spawn_handle(),
 			client.clone(),

@@ -11,7 +11,7 @@ use micro_cli::{
 };
 use subxt::{
 	dynamic::{self, Value},
-	ext::codec::Encode,
+	ext::{codec::Encode, scale_value},
 	utils::AccountId32,
 };
 
@@ -64,8 +64,28 @@ async fn validators_call(
 fn hex_bytes(value: &serde_json::Value, what: &str) -> Result<Vec<u8>, Failure> {
 	value
 		.as_str()
-		.and_then(|text| mucp_offchain::hex::decode(text.trim_start_matches("0x")).ok())
+		.and_then(|text| mucp_offchain::hex::decode(text.trim_start_matches("0x")))
 		.ok_or_else(|| refused(format!("the node answered no {what}: {value}")))
+}
+
+/// The node's encoded session keys as the value of `Session.set_keys`'s `keys`, decoded with
+/// the chain's own type for them (whatever keys its runtime has).
+async fn session_keys_value(api: &Client, keys: &[u8]) -> Result<Value, Failure> {
+	let at = api.at_current_block().await.map_err(refused)?;
+	let metadata = at.metadata();
+	let ty = metadata
+		.pallet_by_name("Session")
+		.and_then(|pallet| pallet.call_variant_by_name("set_keys"))
+		.and_then(|call| call.fields.first())
+		.map(|field| field.ty.id)
+		.ok_or_else(|| refused("the chain has no Session.set_keys"))?;
+	let mut input = keys;
+	let value = scale_value::scale::decode_as_type(&mut input, ty, metadata.types())
+		.map_err(|e| refused(format!("the node's session keys do not fit the chain's: {e}")))?;
+	if !input.is_empty() {
+		return Err(refused("the node's session keys are longer than the chain's"));
+	}
+	Ok(value.remove_context())
 }
 
 pub async fn run(ctx: &Context, command: &ValidatorCommand) -> Outcome {
@@ -89,7 +109,7 @@ pub async fn run(ctx: &Context, command: &ValidatorCommand) -> Outcome {
 			let set_keys = dynamic::transaction(
 				"Session",
 				"set_keys",
-				(Value::from_bytes(&keys), Value::from_bytes(&proof)),
+				(session_keys_value(&api, &keys).await?, Value::from_bytes(&proof)),
 			);
 			submit_progress(&api, "set_keys", set_keys, &keypair).await?;
 			let keys_hex = format!("0x{}", mucp_offchain::hex::encode(&keys));

@@ -222,22 +222,7 @@ impl Chain {
 	/// Puts `call` in the pool as a general transaction with no signer: the call's own
 	/// `#[pallet::authorize]` check (a node signature) is what admits it.
 	pub async fn submit_authorized(&self, call: RuntimeCall) -> Result<(), String> {
-		let extension: micro_runtime::TxExtension = (
-			frame_system::AuthorizeCall::<Runtime>::new(),
-			frame_system::CheckNonZeroSender::<Runtime>::new(),
-			frame_system::CheckSpecVersion::<Runtime>::new(),
-			frame_system::CheckTxVersion::<Runtime>::new(),
-			frame_system::CheckGenesis::<Runtime>::new(),
-			frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
-			frame_system::CheckNonce::<Runtime>::from(0),
-			frame_system::CheckWeight::<Runtime>::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
-			frame_system::WeightReclaim::<Runtime>::new(),
-		);
-		let extrinsic = micro_runtime::UncheckedExtrinsic::new_transaction(call, extension);
-		let opaque = sp_runtime::OpaqueExtrinsic::try_from_encoded_extrinsic(&extrinsic.encode())
-			.map_err(|e| format!("encoding the transaction: {e}"))?;
+		let opaque = crate::authorized::extrinsic(call)?;
 		let (at, _) = self.best();
 		self.pool
 			.submit_one(at, TransactionSource::Local, opaque)

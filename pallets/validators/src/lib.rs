@@ -32,7 +32,8 @@
 //!   age and reputation, a bond, and a vote of the network's nodes and services (weighted by
 //!   reputation, not money: `pallet-micro-governance`).
 //! - **A validator that vanishes** stalls finality once a third of the set is gone: one that
-//!   authors nothing for a whole session is removed by code and pays for it, without a vote.
+//!   authors nothing for a whole session is removed by code and pays for it, without a vote. So
+//!   is one that drops its session keys, which would otherwise keep its seat unjudged.
 //!   The check runs only when a session is long enough (at least two slots for each validator)
 //!   that an online validator cannot miss all of its slots, and the first session, when
 //!   operators start their nodes, is not judged.

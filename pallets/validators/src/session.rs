@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 use frame_support::{
 	pallet_prelude::*,
-	traits::{EstimateNextSessionRotation, ValidatorSet},
+	traits::{EstimateNextSessionRotation, ValidatorRegistration, ValidatorSet},
 };
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -111,6 +111,16 @@ impl<T: Config> Pallet<T> {
 						session: index,
 					}),
 				}
+			}
+		}
+		// A chosen validator whose session keys are gone (purged) is left out of every session
+		// by pallet-session, so it is never judged by its blocks: it would hold a seat, and
+		// count toward the least size, without validating. It counts as offline.
+		for who in ChosenSet::<T>::get() {
+			if !T::KeysRegistered::is_registered(&who) &&
+				Self::do_remove(&who, Departure::Offline, T::OfflineSlash::get(), true).is_err()
+			{
+				Self::deposit_event(Event::OfflineKept { who, session: index });
 			}
 		}
 		let _ = Authored::<T>::clear(T::MaxValidators::get(), None);

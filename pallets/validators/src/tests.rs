@@ -275,6 +275,19 @@ fn offline_validators_stay_when_the_set_is_at_its_least_size() {
 }
 
 #[test]
+fn a_validator_that_drops_its_session_keys_counts_as_offline() {
+	new_test_ext().execute_with(|| {
+		// Without keys pallet-session leaves it out of every session: it would keep its seat
+		// (and the least size) without ever being judged by its blocks.
+		KEYS.with(|k| k.borrow_mut().remove(&4));
+		set_active(&[1, 2, 3]);
+		end_session(1, &[1, 2, 3]);
+		assert_eq!(set(), vec![1, 2, 3]);
+		assert_eq!(held(4), BOND - Perbill::from_percent(1) * BOND);
+	});
+}
+
+#[test]
 fn the_first_session_and_sessions_too_short_to_give_every_validator_two_slots_are_not_judged() {
 	new_test_ext().execute_with(|| {
 		end_session(0, &[1]);

@@ -5,7 +5,7 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{AsEnsureOriginWithArg, Contains, EqualPrivilegeOnly, FindAuthor},
+	traits::{AsEnsureOriginWithArg, Contains, EqualPrivilegeOnly},
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -20,7 +20,6 @@ use frame_system::{
 use pallet_nfts::PalletFeatures;
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_core::crypto::ByteArray;
 use sp_runtime::{
 	traits::{AccountIdConversion, One, Verify},
 	Perbill,
@@ -142,14 +141,13 @@ parameter_types! {
 	pub const TransactionByteFee: Balance = MILLI_UNIT / 100;
 }
 
-/// The author of the block being built or imported: the account of its Aura key.
+/// The author of the block being built or imported: the account of the session's validator
+/// whose Aura slot it is (pallet-authorship through pallet-session), not the account of its
+/// Aura key, which a validator may rotate at will.
 pub struct AuraAuthor;
 impl pallet_micro_tokens::BlockAuthor<AccountId> for AuraAuthor {
 	fn author() -> Option<AccountId> {
-		let digest = System::digest();
-		let pre_runtime = digest.logs().iter().filter_map(|item| item.as_pre_runtime());
-		let key = pallet_aura::AuraAuthorId::<Runtime>::find_author(pre_runtime)?;
-		AccountId::try_from(key.as_slice()).ok()
+		pallet_authorship::Pallet::<Runtime>::author()
 	}
 }
 

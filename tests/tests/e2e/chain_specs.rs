@@ -67,7 +67,7 @@ async fn the_testnet_is_its_committed_raw_spec_with_its_published_genesis() {
 }
 
 /// The testnet's genesis hash, as docs/chain.md ("The testnet") publishes it.
-const TESTNET_GENESIS: &str = "0xe9825116d585c9e5277cd1f64699caf68198f08d7f305c3ca18bf5665db41729";
+const TESTNET_GENESIS: &str = "0xbcda76f601668aba1d2f7dcab6a5f7d6615c5add971bcecaad000510467fc0e9";
 
 #[test]
 fn committed_specs_carry_the_wallet_properties() {

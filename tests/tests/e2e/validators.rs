@@ -12,6 +12,9 @@
 //! 4. Finality continues throughout: with Charlie dead, three of the four GRANDPA voters
 //!    (Alice, Bob and Eve) are needed, so Eve votes; and once Charlie's removal applies, the set
 //!    of three goes on finalizing.
+//!
+//! And on a network of its own, a validator whose key seals two blocks for one slot (Dave, run
+//! twice) is reported by the others' nodes, slashed and removed.
 
 use std::time::Duration;
 
@@ -96,7 +99,7 @@ async fn grandpa_authorities(node: &TestNode) -> usize {
 /// Passes `call` (`Pallet.call` with `args`) proposed by `proposer`, the three voters voting
 /// aye; returns the proposal's index.
 async fn propose(node: &TestNode, proposer: &str, call: &str, args: &str) -> u64 {
-	let proposed = cli::json(node, proposer, &["--json", "governance", "propose", call, args]).await;
+	let proposed = cli::json(node, proposer, &["governance", "propose", call, args]).await;
 	proposed["index"].as_u64().expect("an index")
 }
 
@@ -140,11 +143,11 @@ async fn the_network_votes_validators_in_and_out_and_removes_a_silent_one() {
 	let refused = cli::micro(&eve_node, "//Eve", &["validator", "apply", &eve_node_id]).await;
 	assert_ne!(refused.code, 0);
 	assert!(refused.stderr.contains("NoSessionKeys"), "{}", refused.stderr);
-	let keys = cli::json(&eve_node, "//Eve", &["--json", "validator", "keys"]).await;
+	let keys = cli::json(&eve_node, "//Eve", &["validator", "keys"]).await;
 	let keys = keys["keys"].as_str().expect("the keys").to_owned();
 	assert_eq!(keys.len(), 2 + 2 * 64, "Aura's and GRANDPA's public keys: {keys}");
 	let applied =
-		cli::json(&eve_node, "//Eve", &["--json", "validator", "apply", &eve_node_id]).await;
+		cli::json(&eve_node, "//Eve", &["validator", "apply", &eve_node_id]).await;
 	assert_eq!(applied["bond"].as_str(), Some(BOND.to_string().as_str()));
 	let candidate: Option<Candidate> =
 		view(&api, "Validators", "candidate", &account(&eve).encode()).await;
@@ -238,7 +241,81 @@ async fn the_network_votes_validators_in_and_out_and_removes_a_silent_one() {
 		let (number, _) = node.finalized().await.expect("the node answers");
 		assert!(number >= finalized, "{} is behind: #{number} < #{finalized}", node.name);
 	}
-	let status = cli::json(&eve_node, "//Eve", &["--json", "validator", "status"]).await;
+	let status = cli::json(&eve_node, "//Eve", &["validator", "status"]).await;
 	assert_eq!(status["you"]["standing"], "a validator", "{status}");
 	assert_eq!(status["validators"].as_array().map(Vec::len), Some(3), "{status}");
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct Offence {
+	kind: [u8; 16],
+}
+
+/// The kinds of the offences reported in blocks `from` to `to`.
+async fn offences_reported(api: &Client, from: u32, to: u32) -> Vec<String> {
+	let mut kinds = Vec::new();
+	for number in from..=to {
+		let at = api.at_block(number).await.expect("the block");
+		let events = at.events().fetch().await.expect("its events");
+		for event in events.iter().filter_map(Result::ok) {
+			if event.pallet_name() == "Offences" && event.event_name() == "Offence" {
+				let offence: Offence = event.decode_fields_unchecked_as().expect("an offence");
+				kinds.push(String::from_utf8_lossy(&offence.kind).into_owned());
+			}
+		}
+	}
+	kinds
+}
+
+/// A second node runs with Dave's keys, so each of Dave's slots gets two blocks sealed by his
+/// key (and his GRANDPA votes may differ too). The other validators' nodes notice the pair,
+/// report it with a key-ownership proof, and the chain slashes and removes Dave, below the
+/// set's least size of three if need be; the three others go on finalizing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_validator_that_seals_two_blocks_for_a_slot_is_reported_slashed_and_removed() {
+	let mut nodes = start_local_network().await.expect("the four validators start");
+	nodes[0].wait_finalized(1, Duration::from_secs(240)).await.expect("the network finalizes");
+	let peer_id: String = nodes[0].rpc("system_localPeerId", rpc_params![]).await.unwrap();
+	let bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", nodes[0].p2p_port);
+	let api = Client::from_insecure_url(nodes[0].ws_url()).await.expect("subxt connects");
+	let from = nodes[0].best_number().await.unwrap();
+	let twin_args = ["--chain", "local", "--dave", "--validator", "--bootnodes", &bootnode];
+	let twin = TestNode::start("dave-twin", &twin_args).await.expect("Dave's twin starts");
+
+	let (alice, bob, charlie, dave) = (
+		sr25519::dev::alice(),
+		sr25519::dev::bob(),
+		sr25519::dev::charlie(),
+		sr25519::dev::dave(),
+	);
+	let honest = [&alice, &bob, &charlie].map(account).to_vec();
+	nodes[0]
+		.wait_for("Dave's removal", Duration::from_secs(300), || async {
+			(chosen(&api).await == honest).then_some(())
+		})
+		.await
+		.expect("the equivocating validator is removed");
+	let to = nodes[0].best_number().await.unwrap();
+	let kinds = offences_reported(&api, from, to).await;
+	assert!(kinds.iter().any(|k| k == "aura:equivocatio"), "an Aura report: {kinds:?}");
+	let back: Option<Unbonding> =
+		view(&api, "Validators", "unbonding", &account(&dave).encode()).await;
+	let back = back.expect("Dave's bond is unbonding");
+	assert!(back.amount <= BOND - BOND / 10, "at least 10% slashed: {} left", back.amount);
+
+	// Dave's two nodes stop; the three honest validators take their seats and finalize.
+	drop(twin);
+	drop(nodes.remove(3));
+	nodes[0]
+		.wait_for("the set of three", Duration::from_secs(240), || async {
+			(session_validators(&api).await == honest).then_some(())
+		})
+		.await
+		.expect("Dave's removal applies");
+	let (finalized, _) = nodes[0].finalized().await.unwrap();
+	nodes[0]
+		.wait_finalized(finalized + 3, Duration::from_secs(120))
+		.await
+		.expect("the three honest validators finalize");
 }
