@@ -86,7 +86,7 @@ impl SlotWitness {
 					sealed.push((author, header));
 				}
 				None
-			},
+			}
 		}
 	}
 }
@@ -162,9 +162,11 @@ mod tests {
 		let mut header =
 			Header::new(1, Default::default(), Default::default(), [content; 32].into(), {
 				let mut digest = Digest::default();
-				digest.push(<DigestItem as CompatibleDigestItem<AuthoritySignature>>::aura_pre_digest(
-					slot.into(),
-				));
+				digest.push(
+					<DigestItem as CompatibleDigestItem<AuthoritySignature>>::aura_pre_digest(
+						slot.into(),
+					),
+				);
 				digest
 			});
 		let signature = author.sign(header.hash().as_ref());

@@ -222,14 +222,7 @@ pub fn local_config_genesis() -> Value {
 /// (`chain-specs/testnet-validators.json`), never development keys; each validator's account is
 /// funded and bonds like any candidate. No sudo.
 pub fn testnet_config_genesis() -> Value {
-	genesis(
-		vec![],
-		vec![],
-		None,
-		HEARTBEAT_TTL,
-		TESTNET_GOVERNANCE,
-		TESTNET_VALIDATOR_RULES,
-	)
+	genesis(vec![], vec![], None, HEARTBEAT_TTL, TESTNET_GOVERNANCE, TESTNET_VALIDATOR_RULES)
 }
 
 /// The preset with the given id, as JSON.

@@ -98,12 +98,12 @@ pub async fn run(ctx: &Context, command: &ValidatorCommand) -> Outcome {
 			let generated = rpc(&ctx.url, "author_rotateKeysWithOwner", vec![owner.into()])
 				.await
 				.map_err(|e| {
-					refused(format!(
-						"{} (the node must be yours and reached on loopback, where it serves \
+				refused(format!(
+					"{} (the node must be yours and reached on loopback, where it serves \
 						 unsafe methods)",
-						e.message()
-					))
-				})?;
+					e.message()
+				))
+			})?;
 			let keys = hex_bytes(&generated["keys"], "keys")?;
 			let proof = hex_bytes(&generated["proof"], "proof of ownership")?;
 			let set_keys = dynamic::transaction(
@@ -151,7 +151,11 @@ pub async fn run(ctx: &Context, command: &ValidatorCommand) -> Outcome {
 				format!(
 					"{} no longer stands{}; its bond can be reclaimed from block {until}",
 					ss58(&account),
-					if call == "leave" { " (it validates until the session after next)" } else { "" }
+					if call == "leave" {
+						" (it validates until the session after next)"
+					} else {
+						""
+					}
 				),
 			);
 			Ok(())
@@ -203,7 +207,7 @@ async fn status(ctx: &Context, api: &Client) -> Outcome {
 				)
 			});
 			Some((ss58(&account), bond, back))
-		},
+		}
 		Err(_) => None,
 	};
 	let json_rules = serde_json::json!({
@@ -229,7 +233,8 @@ async fn status(ctx: &Context, api: &Client) -> Outcome {
 		rule("min_score").unwrap_or_default(),
 		rule("session_length").unwrap_or_default(),
 	));
-	let mut json = serde_json::json!({ "session": session, "validators": set, "rules": json_rules });
+	let mut json =
+		serde_json::json!({ "session": session, "validators": set, "rules": json_rules });
 	if let Some((account, bond, back)) = &mine {
 		let standing = match (set.contains(account), bond) {
 			(true, _) => "a validator".to_owned(),

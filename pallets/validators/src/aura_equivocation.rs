@@ -10,9 +10,9 @@
 
 use codec::Codec;
 use frame_support::traits::KeyOwnerProofSystem;
+use frame_support::{pallet_prelude::TransactionValidityWithRefund, traits::Get, weights::Weight};
 use sp_consensus_aura::digests::CompatibleDigestItem;
 use sp_consensus_slots::{EquivocationProof, Slot};
-use frame_support::{pallet_prelude::TransactionValidityWithRefund, traits::Get, weights::Weight};
 use sp_runtime::{
 	traits::Header as HeaderT,
 	transaction_validity::{

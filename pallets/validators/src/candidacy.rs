@@ -25,11 +25,11 @@ impl<T: Config> Pallet<T> {
 		rules: &ValidatorRules<BalanceOf<T>, BlockNumberOf<T>>,
 	) -> Result<(), Error<T>> {
 		ensure!(
-			rules.min_validators >= 1 &&
-				rules.min_validators <= T::MaxValidators::get() &&
-				rules.session_length >= MIN_SESSION_LENGTH.into() &&
-				rules.session_length.saturating_mul(T::KeptSessions::get().into()) <=
-					T::BondingDuration::get(),
+			rules.min_validators >= 1
+				&& rules.min_validators <= T::MaxValidators::get()
+				&& rules.session_length >= MIN_SESSION_LENGTH.into()
+				&& rules.session_length.saturating_mul(T::KeptSessions::get().into())
+					<= T::BondingDuration::get(),
 			Error::<T>::InvalidRules
 		);
 		Ok(())
@@ -110,17 +110,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Moves `who`'s bond from its candidacy to unbonding, returning when it comes back.
 	pub(crate) fn end_candidacy(who: &T::AccountId) -> BlockNumberOf<T> {
-		let until = frame_system::Pallet::<T>::block_number()
-			.saturating_add(T::BondingDuration::get());
+		let until =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::BondingDuration::get());
 		if let Some(candidate) = Candidates::<T>::take(who) {
 			if let Some(node) = candidate.node {
 				NodeCandidate::<T>::remove(node);
 			}
 			Unbonding::<T>::mutate(who, |unbonding| {
-				let amount = unbonding
-					.map(|u| u.amount)
-					.unwrap_or_default()
-					.saturating_add(candidate.bond);
+				let amount =
+					unbonding.map(|u| u.amount).unwrap_or_default().saturating_add(candidate.bond);
 				*unbonding = Some(crate::types::UnbondingBond { amount, until });
 			});
 		}

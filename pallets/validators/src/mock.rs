@@ -9,8 +9,7 @@ use frame_support::{
 };
 use frame_system::EnsureRoot;
 use micro_primitives::{
-	NodeDirectory, NodeId, NodeKey, NodeStanding, ReputationEvent, ReputationLedger, Score,
-	Subject,
+	NodeDirectory, NodeId, NodeKey, NodeStanding, ReputationEvent, ReputationLedger, Score, Subject,
 };
 use sp_consensus_slots::Slot;
 use sp_runtime::{testing::UintAuthorityId, BuildStorage, KeyTypeId, Perbill};

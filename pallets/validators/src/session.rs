@@ -71,7 +71,9 @@ impl<T: Config> EstimateNextSessionRotation<BlockNumberOf<T>> for SessionLength<
 		(Some(progress), T::DbWeight::get().reads(2))
 	}
 
-	fn estimate_next_session_rotation(_now: BlockNumberOf<T>) -> (Option<BlockNumberOf<T>>, Weight) {
+	fn estimate_next_session_rotation(
+		_now: BlockNumberOf<T>,
+	) -> (Option<BlockNumberOf<T>>, Weight) {
 		(Some(Self::next_rotation()), T::DbWeight::get().reads(2))
 	}
 }
@@ -105,11 +107,10 @@ impl<T: Config> Pallet<T> {
 					continue;
 				}
 				match Self::do_remove(who, Departure::Offline, T::OfflineSlash::get(), true) {
-					Ok(_) => {},
-					Err(_) => Self::deposit_event(Event::OfflineKept {
-						who: who.clone(),
-						session: index,
-					}),
+					Ok(_) => {}
+					Err(_) => {
+						Self::deposit_event(Event::OfflineKept { who: who.clone(), session: index })
+					}
 				}
 			}
 		}
@@ -117,8 +118,8 @@ impl<T: Config> Pallet<T> {
 		// by pallet-session, so it is never judged by its blocks: it would hold a seat, and
 		// count toward the least size, without validating. It counts as offline.
 		for who in ChosenSet::<T>::get() {
-			if !T::KeysRegistered::is_registered(&who) &&
-				Self::do_remove(&who, Departure::Offline, T::OfflineSlash::get(), true).is_err()
+			if !T::KeysRegistered::is_registered(&who)
+				&& Self::do_remove(&who, Departure::Offline, T::OfflineSlash::get(), true).is_err()
 			{
 				Self::deposit_event(Event::OfflineKept { who, session: index });
 			}
@@ -191,9 +192,8 @@ impl<T: Config> OnOffenceHandler<T::AccountId, (T::AccountId, ()), Weight> for P
 		for (details, fraction) in offenders.iter().zip(slash_fraction) {
 			let who = &details.offender.0;
 			let share = (*fraction).max(T::EquivocationSlash::get());
-			weight = weight.saturating_add(T::WeightInfo::remove_validator(
-				T::MaxValidators::get(),
-			));
+			weight =
+				weight.saturating_add(T::WeightInfo::remove_validator(T::MaxValidators::get()));
 			if Self::do_remove(who, Departure::Equivocated, share, false).is_err() {
 				// No longer a validator (or the last one): slash what it still has bonded.
 				let amount = Self::slash_bond(who, share);

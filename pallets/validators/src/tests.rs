@@ -476,7 +476,8 @@ mod aura_equivocation {
 			// A key no validator held.
 			let stranger = proof(9, 7, sealed(9, 7, 1), sealed(9, 7, 2));
 			assert!(TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(9))).is_none());
-			let ownership = TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(2))).unwrap();
+			let ownership =
+				TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(2))).unwrap();
 			assert_noop!(
 				Validators::report_aura_equivocation(
 					frame_system::RawOrigin::Authorized.into(),

@@ -89,10 +89,9 @@ async fn grandpa_authorities(node: &TestNode) -> usize {
 		.expect("the runtime answers");
 	let bytes = mucp_offchain::hex::decode(result.trim_start_matches("0x")).expect("hex");
 	// A SCALE vector of (32-byte key, u64 weight): its compact length comes first.
-	let count = <subxt::ext::codec::Compact<u32> as subxt::ext::codec::Decode>::decode(
-		&mut &bytes[..],
-	)
-	.expect("a vector");
+	let count =
+		<subxt::ext::codec::Compact<u32> as subxt::ext::codec::Decode>::decode(&mut &bytes[..])
+			.expect("a vector");
 	count.0 as usize
 }
 
@@ -146,8 +145,7 @@ async fn the_network_votes_validators_in_and_out_and_removes_a_silent_one() {
 	let keys = cli::json(&eve_node, "//Eve", &["validator", "keys"]).await;
 	let keys = keys["keys"].as_str().expect("the keys").to_owned();
 	assert_eq!(keys.len(), 2 + 2 * 64, "Aura's and GRANDPA's public keys: {keys}");
-	let applied =
-		cli::json(&eve_node, "//Eve", &["validator", "apply", &eve_node_id]).await;
+	let applied = cli::json(&eve_node, "//Eve", &["validator", "apply", &eve_node_id]).await;
 	assert_eq!(applied["bond"].as_str(), Some(BOND.to_string().as_str()));
 	let candidate: Option<Candidate> =
 		view(&api, "Validators", "candidate", &account(&eve).encode()).await;
@@ -171,9 +169,7 @@ async fn the_network_votes_validators_in_and_out_and_removes_a_silent_one() {
 	let votes = ["//Alice", "//Bob", "//Charlie"].into_iter().flat_map(|voter| {
 		[add, remove].map(|index| {
 			let node = &nodes[0];
-			async move {
-				cli::ok(node, voter, &["governance", "vote", &index.to_string(), "aye"]).await
-			}
+			async move { cli::ok(node, voter, &["governance", "vote", &index.to_string(), "aye"]).await }
 		})
 	});
 	join_all(votes).await;
@@ -283,12 +279,8 @@ async fn a_validator_that_seals_two_blocks_for_a_slot_is_reported_slashed_and_re
 	let twin_args = ["--chain", "local", "--dave", "--validator", "--bootnodes", &bootnode];
 	let twin = TestNode::start("dave-twin", &twin_args).await.expect("Dave's twin starts");
 
-	let (alice, bob, charlie, dave) = (
-		sr25519::dev::alice(),
-		sr25519::dev::bob(),
-		sr25519::dev::charlie(),
-		sr25519::dev::dave(),
-	);
+	let (alice, bob, charlie, dave) =
+		(sr25519::dev::alice(), sr25519::dev::bob(), sr25519::dev::charlie(), sr25519::dev::dave());
 	let honest = [&alice, &bob, &charlie].map(account).to_vec();
 	nodes[0]
 		.wait_for("Dave's removal", Duration::from_secs(300), || async {
