@@ -2,8 +2,9 @@
 //!
 //! FRAME has no Aura offence (BABE and GRANDPA have theirs). A report carries the two headers
 //! and a key-ownership proof against the historical session roots; the chain checks that both
-//! headers claim the same slot, differ, and are sealed by the offender's Aura key, and that the
-//! key was a validator's, then reports the offence to pallet-offences, which hands it back to
+//! headers claim the same slot, differ, are sealed by the offender's Aura key and build on
+//! blocks of this chain (not another chain where the same key seals blocks), and that the key
+//! was a validator's, then reports the offence to pallet-offences, which hands it back to
 //! this pallet's offence handler (a slash and removal, as for GRANDPA). Nodes find such pairs
 //! among the blocks they import, ask the runtime for the key-ownership proof
 //! (`AuraEquivocationApi`) and put the report in their own pool.
@@ -14,7 +15,7 @@ use frame_support::{pallet_prelude::TransactionValidityWithRefund, traits::Get, 
 use sp_consensus_aura::digests::CompatibleDigestItem;
 use sp_consensus_slots::{EquivocationProof, Slot};
 use sp_runtime::{
-	traits::Header as HeaderT,
+	traits::{Header as HeaderT, One, Zero},
 	transaction_validity::{
 		InvalidTransaction, TransactionPriority, TransactionSource, ValidTransaction,
 	},
@@ -112,12 +113,25 @@ impl<T: Config> Pallet<T> {
 		proof: &AuraEquivocationProof<T>,
 		key_owner_proof: T::KeyOwnerProof,
 	) -> Result<(T::AccountId, ()), Error<T>> {
-		if !check_equivocation_proof(proof) {
+		if !check_equivocation_proof(proof) ||
+			!Self::builds_on_this_chain(&proof.first_header) ||
+			!Self::builds_on_this_chain(&proof.second_header)
+		{
 			return Err(Error::<T>::InvalidEquivocationProof);
 		}
 		let key = (<T::AuraId as RuntimeAppPublic>::ID, proof.offender.clone());
 		T::KeyOwnerProofSystem::check_proof(key, key_owner_proof)
 			.ok_or(Error::<T>::InvalidKeyOwnershipProof)
+	}
+
+	/// Whether `header`'s parent is a block of this chain (one of its last `BlockHashCount`).
+	/// A header sealed by the same key on another chain (development keys are the same on
+	/// every development chain; an operator may reuse a key) is no equivocation here, and
+	/// would otherwise frame its owner.
+	fn builds_on_this_chain(header: &frame_system::pallet_prelude::HeaderFor<T>) -> bool {
+		let number = *header.number();
+		!number.is_zero() &&
+			frame_system::Pallet::<T>::block_hash(number - One::one()) == *header.parent_hash()
 	}
 
 	/// Checks a report and hands its offence to pallet-offences.

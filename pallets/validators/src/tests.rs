@@ -384,13 +384,19 @@ mod aura_equivocation {
 
 	type Header = frame_system::pallet_prelude::HeaderFor<Test>;
 
-	/// A header of block 1 claiming `slot`, differing by `content`, sealed by `author`.
+	/// A header of block 1 on this chain claiming `slot`, differing by `content`, sealed by
+	/// `author`.
 	fn sealed(author: AccountId, slot: u64, content: u8) -> Header {
+		sealed_on(System::block_hash(0), author, slot, content)
+	}
+
+	/// [`sealed`], building on `parent`.
+	fn sealed_on(parent: sp_core::H256, author: AccountId, slot: u64, content: u8) -> Header {
 		let mut header = Header::new(
 			1,
-			Default::default(),
-			Default::default(),
 			[content; 32].into(),
+			Default::default(),
+			parent,
 			Digest::default(),
 		);
 		let pre_digest =
@@ -473,6 +479,13 @@ mod aura_equivocation {
 				assert!(!check_equivocation_proof(&bad));
 				assert_noop!(report(bad), Error::<Test>::InvalidEquivocationProof);
 			}
+			// Two blocks the same key sealed for slot 7 of another chain (development keys
+			// seal blocks on every development chain): a double seal, but not on this chain.
+			let elsewhere = [7u8; 32].into();
+			let other_chain =
+				proof(2, 7, sealed_on(elsewhere, 2, 7, 1), sealed_on(elsewhere, 2, 7, 2));
+			assert!(check_equivocation_proof(&other_chain));
+			assert_noop!(report(other_chain), Error::<Test>::InvalidEquivocationProof);
 			// A key no validator held.
 			let stranger = proof(9, 7, sealed(9, 7, 1), sealed(9, 7, 2));
 			assert!(TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(9))).is_none());
