@@ -113,9 +113,9 @@ impl<T: Config> Pallet<T> {
 		proof: &AuraEquivocationProof<T>,
 		key_owner_proof: T::KeyOwnerProof,
 	) -> Result<(T::AccountId, ()), Error<T>> {
-		if !check_equivocation_proof(proof) ||
-			!Self::builds_on_this_chain(&proof.first_header) ||
-			!Self::builds_on_this_chain(&proof.second_header)
+		if !check_equivocation_proof(proof)
+			|| !Self::builds_on_this_chain(&proof.first_header)
+			|| !Self::builds_on_this_chain(&proof.second_header)
 		{
 			return Err(Error::<T>::InvalidEquivocationProof);
 		}
@@ -130,8 +130,8 @@ impl<T: Config> Pallet<T> {
 	/// would otherwise frame its owner.
 	fn builds_on_this_chain(header: &frame_system::pallet_prelude::HeaderFor<T>) -> bool {
 		let number = *header.number();
-		!number.is_zero() &&
-			frame_system::Pallet::<T>::block_hash(number - One::one()) == *header.parent_hash()
+		!number.is_zero()
+			&& frame_system::Pallet::<T>::block_hash(number - One::one()) == *header.parent_hash()
 	}
 
 	/// Checks a report and hands its offence to pallet-offences.

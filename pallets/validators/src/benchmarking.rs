@@ -3,10 +3,11 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::Inspect;
 use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
 use frame_system::RawOrigin;
 use micro_primitives::NodeDirectory;
-use sp_runtime::traits::{Bounded, Saturating, Zero};
+use sp_runtime::traits::{Saturating, Zero};
 
 /// Benchmarks only: what the runtime does that the pallet cannot, such as giving an account
 /// session keys.
@@ -28,7 +29,10 @@ fn open_rules<T: Config>(min_validators: u32) {
 /// An account with plenty of funds, a registered node and session keys.
 fn operator<T: Config>(index: u32) -> (T::AccountId, micro_primitives::NodeId) {
 	let who: T::AccountId = account("operator", index, 0);
-	let plenty = BalanceOf::<T>::max_value() / 4u32.into();
+	let bond = Rules::<T>::get().map(|rules| rules.bond).unwrap_or_default();
+	let plenty = bond
+		.saturating_mul(10u32.into())
+		.saturating_add(T::Currency::minimum_balance().saturating_mul(1_000u32.into()));
 	T::Currency::set_balance(&who, plenty);
 	let node = T::Nodes::register_for_benchmark(&who);
 	T::Nodes::mature_for_benchmark(node, 1_000u32.into());

@@ -83,7 +83,7 @@ pub mod pallet {
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{
-			fungible::{BalancedHold, Credit, Inspect, MutateHold},
+			fungible::{BalancedHold, Credit, Inspect, Mutate, MutateHold},
 			KeyOwnerProofSystem, OnUnbalanced, ValidatorRegistration, ValidatorSet,
 		},
 	};
@@ -112,6 +112,7 @@ pub mod pallet {
 	pub trait Config: frame_system::Config {
 		/// The currency bonds are held in.
 		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
 			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ BalancedHold<Self::AccountId>;
 		/// The runtime's hold reasons.

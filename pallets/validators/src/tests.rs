@@ -392,13 +392,8 @@ mod aura_equivocation {
 
 	/// [`sealed`], building on `parent`.
 	fn sealed_on(parent: sp_core::H256, author: AccountId, slot: u64, content: u8) -> Header {
-		let mut header = Header::new(
-			1,
-			[content; 32].into(),
-			Default::default(),
-			parent,
-			Digest::default(),
-		);
+		let mut header =
+			Header::new(1, [content; 32].into(), Default::default(), parent, Digest::default());
 		let pre_digest =
 			<DigestItem as CompatibleDigestItem<TestSignature>>::aura_pre_digest(slot.into());
 		header.digest_mut().push(pre_digest);
