@@ -115,8 +115,12 @@ mod tests {
 				pallet_sudo::Key::<Runtime>::get(),
 				Some(Sr25519Keyring::Alice.to_account_id())
 			);
+			// Alice's validator bond is held from her endowment.
+			let bond = micro_runtime::genesis_config_presets::VALIDATOR_BOND;
 			for account in Sr25519Keyring::well_known() {
-				assert_eq!(free(&account.to_account_id()), ENDOWMENT);
+				let expected =
+					if account == Sr25519Keyring::Alice { ENDOWMENT - bond } else { ENDOWMENT };
+				assert_eq!(free(&account.to_account_id()), expected, "{account:?}");
 			}
 		});
 	}

@@ -188,7 +188,7 @@ mod tests {
 		// Alice's block for another slot is none either.
 		assert!(witness.note(6.into(), alice.public(), sealed(&alice, 6, 2)).is_none());
 		let proof = witness.note(5.into(), alice.public(), sealed(&alice, 5, 3)).expect("found");
-		assert_eq!((proof.offender, proof.slot), (alice.public(), 5.into()));
+		assert_eq!((&proof.offender, proof.slot), (&alice.public(), 5.into()));
 		assert!(pallet_micro_validators::aura_equivocation::check_equivocation_proof(&proof));
 		assert!(witness.note(5.into(), alice.public(), sealed(&alice, 5, 4)).is_none(), "once");
 	}

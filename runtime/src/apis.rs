@@ -18,8 +18,8 @@ use sp_session::OpaqueGeneratedSessionKeys;
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, Historical, InherentDataExt, Nonce,
-	Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
+	RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, Validators, VERSION,
 };
 
 impl_runtime_apis! {
@@ -143,7 +143,7 @@ impl_runtime_apis! {
 		) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
 			use codec::Encode;
 			use frame_support::traits::KeyOwnerProofSystem;
-			Historical::prove((sp_consensus_grandpa::KEY_TYPE, authority_id))
+			Validators::prove((sp_consensus_grandpa::KEY_TYPE, authority_id))
 				.map(|proof| proof.encode())
 				.map(sp_consensus_grandpa::OpaqueKeyOwnershipProof::new)
 		}
@@ -154,7 +154,7 @@ impl_runtime_apis! {
 			use codec::Encode;
 			use frame_support::traits::KeyOwnerProofSystem;
 			use sp_runtime::RuntimeAppPublic;
-			Historical::prove((<AuraId as RuntimeAppPublic>::ID, authority))
+			Validators::prove((<AuraId as RuntimeAppPublic>::ID, authority))
 				.map(|proof| proof.encode())
 		}
 	}

@@ -22,8 +22,6 @@ mod tests;
 
 extern crate alloc;
 
-use pallet_session::historical as pallet_session_historical;
-
 use alloc::vec::Vec;
 
 use sp_runtime::{
@@ -243,9 +241,6 @@ mod runtime {
 
 	#[runtime::pallet_index(18)]
 	pub type Offences = pallet_offences;
-
-	#[runtime::pallet_index(19)]
-	pub type Historical = pallet_session_historical;
 
 	// Before `Session`: its genesis gives pallet-session the first set.
 	#[runtime::pallet_index(20)]

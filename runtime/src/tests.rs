@@ -656,8 +656,8 @@ fn the_local_testnet_starts_with_its_four_bonded_validators_as_authorities() {
 	});
 }
 
-/// A GRANDPA equivocation, reported with a key-ownership proof against the session's
-/// historical root, slashes the offender through pallet-offences (by GRANDPA's own fraction,
+/// A GRANDPA equivocation, reported with a key-ownership proof against the keys the session
+/// used, slashes the offender through pallet-offences (by GRANDPA's own fraction,
 /// being above the least) and removes it from the set; the same report a second time is
 /// refused.
 #[test]
@@ -671,19 +671,22 @@ fn a_reported_double_grandpa_vote_slashes_the_offender_and_removes_it() {
 		let proof = double_prevote(set_id, Ed25519Keyring::Bob);
 		let bob_key: sp_consensus_grandpa::AuthorityId = Ed25519Keyring::Bob.public().into();
 		let key = (sp_consensus_grandpa::KEY_TYPE, bob_key);
-		let ownership = crate::Historical::prove(key).expect("Bob's key is in the session");
+		let ownership = crate::Validators::prove(key).expect("Bob's key is in the session");
 		let operations = free(&crate::configs::OperationsAccount::get());
 
-		// A proof naming another validator's key is refused.
-		let alice_key: sp_consensus_grandpa::AuthorityId = Ed25519Keyring::Alice.public().into();
-		let alice_ownership =
-			crate::Historical::prove((sp_consensus_grandpa::KEY_TYPE, alice_key)).unwrap();
-		assert!(crate::Grandpa::report_equivocation_unsigned(
-			RuntimeOrigin::none(),
-			Box::new(proof.clone()),
-			alice_ownership,
-		)
-		.is_err());
+		// A proof with another validator count (which sets the slash) or for another session
+		// than the vote's set is refused.
+		for wrong in [
+			sp_session::MembershipProof { validator_count: 3, ..ownership.clone() },
+			sp_session::MembershipProof { session: 1, ..ownership.clone() },
+		] {
+			assert!(crate::Grandpa::report_equivocation_unsigned(
+				RuntimeOrigin::none(),
+				Box::new(proof.clone()),
+				wrong,
+			)
+			.is_err());
+		}
 
 		assert_ok!(crate::Grandpa::report_equivocation_unsigned(
 			RuntimeOrigin::none(),

@@ -26,7 +26,13 @@ pub enum ValidatorCommand {
 	/// on-chain for your account, holding 1 MICRO. The node must be yours: the keys are made by
 	/// `author_rotateKeysWithOwner`, which it serves only on loopback. Run it again to rotate
 	/// them; new keys sign from the session after next, so keep the node running until then.
-	Keys,
+	Keys {
+		/// Let --url name a node beyond this machine. Whoever runs that node (or sits between
+		/// you and it on plain `ws://`) could answer with keys of its own, which your account
+		/// would then answer for.
+		#[arg(long)]
+		remote_node: bool,
+	},
 	/// Stand as a validator candidate with NODE, a node you operate, holding the rules' bond.
 	/// The node must be online and as old and reputable as the rules say, and your session
 	/// keys set. The network then votes you in with `Validators.add_validator`.
@@ -60,6 +66,17 @@ async fn validators_call(
 	Ok((events, account_of(&keypair)))
 }
 
+/// Whether `url`'s host is this machine.
+fn is_loopback(url: &str) -> bool {
+	let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+	let host = rest.split(['/', '?']).next().unwrap_or_default();
+	let host = match host.strip_prefix('[') {
+		Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+		None => host.rsplit_once(':').map_or(host, |(host, _)| host),
+	};
+	host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// `0x`-prefixed hex of a JSON-RPC bytes answer, as bytes.
 fn hex_bytes(value: &serde_json::Value, what: &str) -> Result<Vec<u8>, Failure> {
 	value
@@ -91,7 +108,15 @@ async fn session_keys_value(api: &Client, keys: &[u8]) -> Result<Value, Failure>
 pub async fn run(ctx: &Context, command: &ValidatorCommand) -> Outcome {
 	let api = connect(&ctx.url).await?;
 	match command {
-		ValidatorCommand::Keys => {
+		ValidatorCommand::Keys { remote_node } => {
+			if !remote_node && !is_loopback(&ctx.url) {
+				return Err(Failure::BadInput(format!(
+					"{} is not on this machine: make keys on your validator's own node \
+					 (ws://127.0.0.1:9944 there), or pass --remote-node if you run that node \
+					 and trust the way to it",
+					ctx.url
+				)));
+			}
 			let (keypair, _) = ctx.signer().await?;
 			let account = account_of(&keypair);
 			let owner = format!("0x{}", mucp_offchain::hex::encode(&account.encode()));
@@ -260,4 +285,23 @@ async fn status(ctx: &Context, api: &Client) -> Outcome {
 	}
 	ctx.report(json, text);
 	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::is_loopback;
+
+	#[test]
+	fn only_this_machines_nodes_make_keys_without_being_told() {
+		for url in
+			["ws://127.0.0.1:9944", "ws://localhost:9944", "ws://[::1]:9944", "ws://127.0.0.2"]
+		{
+			assert!(is_loopback(url), "{url}");
+		}
+		for url in
+			["ws://10.0.0.5:9944", "wss://rpc.example.com", "ws://127.0.0.1.example.com:9944"]
+		{
+			assert!(!is_loopback(url), "{url}");
+		}
+	}
 }

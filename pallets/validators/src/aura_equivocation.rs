@@ -1,7 +1,7 @@
 //! Aura equivocations: a validator that seals two different blocks for one slot.
 //!
 //! FRAME has no Aura offence (BABE and GRANDPA have theirs). A report carries the two headers
-//! and a key-ownership proof against the historical session roots; the chain checks that both
+//! and a key-ownership proof for the session they were sealed in; the chain checks that both
 //! headers claim the same slot, differ, are sealed by the offender's Aura key and build on
 //! blocks of this chain (not another chain where the same key seals blocks), and that the key
 //! was a validator's, then reports the offence to pallet-offences, which hands it back to
@@ -14,6 +14,7 @@ use frame_support::traits::KeyOwnerProofSystem;
 use frame_support::{pallet_prelude::TransactionValidityWithRefund, traits::Get, weights::Weight};
 use sp_consensus_aura::digests::CompatibleDigestItem;
 use sp_consensus_slots::{EquivocationProof, Slot};
+use sp_runtime::traits::Saturating;
 use sp_runtime::{
 	traits::{Header as HeaderT, One, Zero},
 	transaction_validity::{
@@ -21,7 +22,7 @@ use sp_runtime::{
 	},
 	DispatchError, Perbill, RuntimeAppPublic,
 };
-use sp_session::{GetSessionNumber, GetValidatorCount};
+use sp_session::MembershipProof;
 use sp_staking::{
 	offence::{Kind, Offence, ReportOffence},
 	SessionIndex,
@@ -111,7 +112,7 @@ impl<T: Config> Pallet<T> {
 	/// The offender of a checked report, as the key-ownership proof names it.
 	fn offender_of(
 		proof: &AuraEquivocationProof<T>,
-		key_owner_proof: T::KeyOwnerProof,
+		key_owner_proof: MembershipProof,
 	) -> Result<(T::AccountId, ()), Error<T>> {
 		if !check_equivocation_proof(proof)
 			|| !Self::builds_on_this_chain(&proof.first_header)
@@ -119,8 +120,16 @@ impl<T: Config> Pallet<T> {
 		{
 			return Err(Error::<T>::InvalidEquivocationProof);
 		}
-		let key = (<T::AuraId as RuntimeAppPublic>::ID, proof.offender.clone());
-		T::KeyOwnerProofSystem::check_proof(key, key_owner_proof)
+		// The proof must be for the session both blocks were sealed in (its validator count
+		// sets the slash), not one the reporter picks.
+		for header in [&proof.first_header, &proof.second_header] {
+			let parent = header.number().saturating_sub(One::one());
+			if Self::session_after(parent) != Some(key_owner_proof.session) {
+				return Err(Error::<T>::InvalidKeyOwnershipProof);
+			}
+		}
+		let key = (<T::AuraId as RuntimeAppPublic>::ID, proof.offender.to_raw_vec());
+		<Self as KeyOwnerProofSystem<_>>::check_proof(key, key_owner_proof)
 			.ok_or(Error::<T>::InvalidKeyOwnershipProof)
 	}
 
@@ -137,10 +146,10 @@ impl<T: Config> Pallet<T> {
 	/// Checks a report and hands its offence to pallet-offences.
 	pub(crate) fn process_aura_equivocation(
 		proof: AuraEquivocationProof<T>,
-		key_owner_proof: T::KeyOwnerProof,
+		key_owner_proof: MembershipProof,
 	) -> Result<(), DispatchError> {
-		let session_index = key_owner_proof.session();
-		let validator_set_count = key_owner_proof.validator_count();
+		let session_index = key_owner_proof.session;
+		let validator_set_count = key_owner_proof.validator_count;
 		let offender = Self::offender_of(&proof, key_owner_proof)?;
 		let offence = AuraEquivocationOffence {
 			slot: proof.slot,
@@ -158,7 +167,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn authorize_aura_report(
 		source: TransactionSource,
 		proof: &alloc::boxed::Box<AuraEquivocationProof<T>>,
-		key_owner_proof: &T::KeyOwnerProof,
+		key_owner_proof: &MembershipProof,
 	) -> TransactionValidityWithRefund {
 		if !matches!(source, TransactionSource::Local | TransactionSource::InBlock) {
 			return Err(InvalidTransaction::Call.into());

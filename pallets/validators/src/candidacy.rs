@@ -52,6 +52,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(T::KeysRegistered::is_registered(&who), Error::<T>::NoSessionKeys);
 		T::Currency::hold(&HoldReason::ValidatorBond.into(), &who, rules.bond)?;
 		Candidates::<T>::insert(&who, Candidate { node: Some(node), bond: rules.bond });
+		// A new bond starts a new slashing span.
+		SlashedFraction::<T>::remove(&who);
 		NodeCandidate::<T>::insert(node, &who);
 		Self::deposit_event(Event::Applied { who, node, bond: rules.bond });
 		Ok(())
@@ -67,9 +69,11 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_add(who: T::AccountId) -> DispatchResult {
 		let candidate = Candidates::<T>::get(&who).ok_or(Error::<T>::NotCandidate)?;
-		// The candidate's node may have been deregistered or sold since it applied.
+		// The candidate's node may have been deregistered, sold or left offline since it
+		// applied: a seat given to a node that is not running stalls finality sooner.
 		if let Some(node) = candidate.node {
 			ensure!(T::Nodes::operator(node).as_ref() == Some(&who), Error::<T>::NotNodeOperator);
+			ensure!(T::Nodes::is_online(node), Error::<T>::NodeOffline);
 		}
 		ensure!(T::KeysRegistered::is_registered(&who), Error::<T>::NoSessionKeys);
 		ChosenSet::<T>::try_mutate(|set| {
@@ -82,19 +86,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Takes `who` out of the set (at the session after next), slashes `slash` of its bond and
-	/// ends its candidacy. With `keep_least`, refuses to go below the rules' least set size;
-	/// without it (equivocations), still never empties the set.
+	/// ends its candidacy; refuses to go below the rules' least set size.
 	pub(crate) fn do_remove(
 		who: &T::AccountId,
 		reason: Departure,
 		slash: Perbill,
-		keep_least: bool,
 	) -> Result<BalanceOf<T>, DispatchError> {
-		let least = if keep_least {
-			Rules::<T>::get().map(|rules| rules.min_validators).unwrap_or(1).max(1)
-		} else {
-			1
-		};
+		let least = Rules::<T>::get().map(|rules| rules.min_validators).unwrap_or(1).max(1);
 		ChosenSet::<T>::try_mutate(|set| {
 			let index = set.iter().position(|v| v == who).ok_or(Error::<T>::NotValidator)?;
 			ensure!(set.len() > least as usize, Error::<T>::TooFewValidators);
@@ -108,10 +106,14 @@ impl<T: Config> Pallet<T> {
 		Ok(slashed)
 	}
 
-	/// Moves `who`'s bond from its candidacy to unbonding, returning when it comes back.
+	/// Moves `who`'s bond from its candidacy to unbonding, returning when it comes back: the
+	/// bonding period after the two sessions it may still validate in (the set changes at the
+	/// session after next), so offences of those sessions find the bond too.
 	pub(crate) fn end_candidacy(who: &T::AccountId) -> BlockNumberOf<T> {
-		let until =
-			frame_system::Pallet::<T>::block_number().saturating_add(T::BondingDuration::get());
+		let still_validating = crate::SessionLength::<T>::length().saturating_mul(2u32.into());
+		let until = frame_system::Pallet::<T>::block_number()
+			.saturating_add(still_validating)
+			.saturating_add(T::BondingDuration::get());
 		if let Some(candidate) = Candidates::<T>::take(who) {
 			if let Some(node) = candidate.node {
 				NodeCandidate::<T>::remove(node);
@@ -167,6 +169,7 @@ impl<T: Config> Pallet<T> {
 		let amount = unbonding.amount.min(held);
 		T::Currency::release(&reason, &who, amount, Precision::BestEffort)?;
 		Unbonding::<T>::remove(&who);
+		SlashedFraction::<T>::remove(&who);
 		Self::deposit_event(Event::Withdrawn { who, amount });
 		Ok(())
 	}

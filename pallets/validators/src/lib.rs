@@ -14,10 +14,11 @@
 //! - **Offline:** a validator that authored no block in a whole session is removed by code at
 //!   its end, with [`Config::OfflineSlash`] of its bond slashed.
 //! - **Equivocation:** an offence reported through `pallet-offences` (GRANDPA's double votes,
-//!   and Aura's double blocks through [`Pallet::report_aura_equivocation`], both
-//!   proven with `pallet-session::historical` key-ownership proofs) slashes
-//!   [`Config::EquivocationSlash`] of the offender's bond, or more if the offence says so, and
-//!   removes it.
+//!   and Aura's double blocks through [`Pallet::report_aura_equivocation`], both proven with
+//!   key-ownership proofs against the keys the pallet recorded for the offence's session)
+//!   slashes [`Config::EquivocationSlash`] of the offender's bond, or more if the offence says
+//!   so (never more than the highest fraction of one offence since the bond was put up), and
+//!   removes it down to the set's least size.
 //! - [`Pallet::withdraw_unbonded`]: a bond comes back [`Config::BondingDuration`] blocks after
 //!   its owner stopped standing; until then it stays held and slashable.
 //! - [`Pallet::set_rules`]: the rules (bond, minimum score and node age, the least set size,
@@ -37,9 +38,13 @@
 //!   The check runs only when a session is long enough (at least two slots for each validator)
 //!   that an online validator cannot miss all of its slots, and the first session, when
 //!   operators start their nodes, is not judged.
-//! - **Removing validators until one party holds the chain** (by votes, by leaving, or by
-//!   knocking others offline): nothing shrinks the set below the rules' `min_validators`
-//!   except equivocations, and never below one.
+//! - **Removing validators until one party holds the chain** (by votes, by leaving, by
+//!   knocking others offline, or by replaying old votes as equivocations): nothing shrinks the
+//!   set below the rules' `min_validators`.
+//! - **Evading a proof by rotating keys:** offences are proven against the keys each session
+//!   used, recorded when it was planned, not the keys set now.
+//! - **Draining a bond with one incident** (every round and slot of it an offence): slashes of
+//!   one bond do not add up past the highest fraction of a single offence.
 //! - **Equivocating and running with the bond:** a bond stays held and slashable for
 //!   [`Config::BondingDuration`] after its owner stops standing, at least as long as the window
 //!   in which an equivocation can be proven ([`Config::KeptSessions`] sessions: the rules
@@ -48,7 +53,7 @@
 //!   bond on its way back cannot stand again until it is withdrawn.
 //! - **Unbounded state:** candidates ([`Config::MaxCandidates`]), validators
 //!   ([`Config::MaxValidators`]), the authorship tally (one entry per validator, cleared each
-//!   session) and the historical session roots ([`Config::KeptSessions`]) are all bounded.
+//!   session) and the key records ([`Config::KeptSessions`] sessions) are all bounded.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -71,7 +76,7 @@ mod mock;
 mod tests;
 
 pub use aura_equivocation::{AuraEquivocationOffence, AuraEquivocationProof};
-pub use session::{HistoricalSessions, SessionLength};
+pub use session::{MaxKeyLen, SessionKeysOf, SessionLength};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -84,13 +89,13 @@ pub mod pallet {
 		pallet_prelude::*,
 		traits::{
 			fungible::{BalancedHold, Credit, Inspect, Mutate, MutateHold},
-			KeyOwnerProofSystem, OnUnbalanced, ValidatorRegistration, ValidatorSet,
+			OnUnbalanced, ValidatorRegistration, ValidatorSet,
 		},
 	};
 	use frame_system::pallet_prelude::*;
 	use micro_primitives::{NodeDirectory, NodeId, ReputationLedger};
-	use sp_runtime::{traits::Zero, KeyTypeId, Perbill, RuntimeAppPublic};
-	use sp_session::{GetSessionNumber, GetValidatorCount};
+	use sp_runtime::{traits::Zero, Perbill, RuntimeAppPublic};
+	use sp_session::MembershipProof;
 	use sp_staking::{offence::ReportOffence, SessionIndex};
 
 	/// The storage layout version.
@@ -127,18 +132,10 @@ pub mod pallet {
 		type KeysRegistered: ValidatorRegistration<Self::AccountId>;
 		/// The validators of the current session (`pallet-session`).
 		type ActiveValidators: ValidatorSet<Self::AccountId, ValidatorId = Self::AccountId>;
-		/// The historical session roots that key-ownership proofs are checked against.
-		type History: HistoricalSessions;
+		/// Each account's session keys (pallet-session's), recorded for every session.
+		type SessionKeys: SessionKeysOf<Self::AccountId>;
 		/// Aura's authority key, which seals blocks.
 		type AuraId: RuntimeAppPublic + Member + Parameter;
-		/// A proof that a key was a validator's in a session (`pallet-session::historical`).
-		type KeyOwnerProof: Parameter + GetSessionNumber + GetValidatorCount;
-		/// Checks key-ownership proofs against the historical session roots.
-		type KeyOwnerProofSystem: KeyOwnerProofSystem<
-			(KeyTypeId, Self::AuraId),
-			Proof = Self::KeyOwnerProof,
-			IdentificationTuple = (Self::AccountId, ()),
-		>;
 		/// Where Aura equivocations are reported (`pallet-offences`, which hands them back to
 		/// this pallet's offence handler).
 		type ReportOffence: ReportOffence<
@@ -166,7 +163,7 @@ pub mod pallet {
 		/// Blocks a bond stays held (and slashable) after its owner stops standing.
 		#[pallet::constant]
 		type BondingDuration: Get<BlockNumberFor<Self>>;
-		/// Sessions whose historical roots are kept: offences older than this cannot be proven.
+		/// Sessions whose key records are kept: offences older than this cannot be proven.
 		#[pallet::constant]
 		type KeptSessions: Get<SessionIndex>;
 		/// Weights of the calls and hooks.
@@ -217,6 +214,30 @@ pub mod pallet {
 		types::UnbondingBond<BalanceOf<T>, BlockNumberFor<T>>,
 		OptionQuery,
 	>;
+
+	/// Which account held each session key (by key type and raw public key) in each kept
+	/// session: what offences are proven against (see [`SessionKeysOf`]).
+	#[pallet::storage]
+	pub type KeyOwners<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		SessionIndex,
+		Blake2_128Concat,
+		([u8; 4], BoundedVec<u8, MaxKeyLen>),
+		T::AccountId,
+		OptionQuery,
+	>;
+
+	/// Each kept session's validator count and first block.
+	#[pallet::storage]
+	pub type Sessions<T: Config> =
+		StorageMap<_, Twox64Concat, SessionIndex, SessionRecord<BlockNumberFor<T>>, OptionQuery>;
+
+	/// The highest share of its bond an offence took from each account since it last put one
+	/// up: later offences take only what exceeds it.
+	#[pallet::storage]
+	pub type SlashedFraction<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Perbill, ValueQuery>;
 
 	#[pallet::genesis_config]
 	pub struct GenesisConfig<T: Config> {
@@ -385,7 +406,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove_validator(T::MaxValidators::get()))]
 		pub fn leave(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_remove(&who, Departure::Left, Perbill::zero(), true).map(|_| ())
+			Self::do_remove(&who, Departure::Left, Perbill::zero()).map(|_| ())
 		}
 
 		/// Add candidate `who` to the validator set (a passed proposal).
@@ -401,7 +422,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove_validator(T::MaxValidators::get()))]
 		pub fn remove_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			Self::do_remove(&who, Departure::VotedOut, Perbill::zero(), true).map(|_| ())
+			Self::do_remove(&who, Departure::VotedOut, Perbill::zero()).map(|_| ())
 		}
 
 		/// Take back a bond whose bonding period is over.
@@ -438,7 +459,7 @@ pub mod pallet {
 		pub fn report_aura_equivocation(
 			origin: OriginFor<T>,
 			equivocation_proof: Box<AuraEquivocationProof<T>>,
-			key_owner_proof: T::KeyOwnerProof,
+			key_owner_proof: MembershipProof,
 		) -> DispatchResultWithPostInfo {
 			ensure_authorized(origin)?;
 			Self::process_aura_equivocation(*equivocation_proof, key_owner_proof)?;

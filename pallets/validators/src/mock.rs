@@ -13,12 +13,13 @@ use micro_primitives::{
 };
 use sp_consensus_slots::Slot;
 use sp_runtime::{testing::UintAuthorityId, BuildStorage, KeyTypeId, Perbill};
-use sp_session::MembershipProof;
 use sp_staking::{
 	offence::{Offence, OffenceDetails, OffenceError, OnOffenceHandler, ReportOffence},
 	SessionIndex,
 };
 use std::collections::{BTreeMap, BTreeSet};
+
+pub use sp_session::MembershipProof;
 
 pub type AccountId = u64;
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -71,7 +72,10 @@ pub struct TestNode {
 thread_local! {
 	pub static NODES: RefCell<BTreeMap<NodeId, TestNode>> = const { RefCell::new(BTreeMap::new()) };
 	pub static SCORES: RefCell<BTreeMap<NodeId, Score>> = const { RefCell::new(BTreeMap::new()) };
-	pub static KEYS: RefCell<BTreeSet<AccountId>> = const { RefCell::new(BTreeSet::new()) };
+	/// Each account's session key, by the number of its `UintAuthorityId`.
+	pub static KEYS: RefCell<BTreeMap<AccountId, u64>> = const { RefCell::new(BTreeMap::new()) };
+	/// The current session's index.
+	pub static CURRENT_SESSION: RefCell<SessionIndex> = const { RefCell::new(0) };
 	pub static ACTIVE: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
 	/// The offences reported, by offender and slot.
 	pub static OFFENCES: RefCell<BTreeSet<(AccountId, Slot)>> = const { RefCell::new(BTreeSet::new()) };
@@ -86,9 +90,20 @@ pub fn set_score(node: NodeId, score: Score) {
 	SCORES.with(|s| s.borrow_mut().insert(node, score));
 }
 
-/// Gives `who` session keys.
+/// Gives `who` session keys (`UintAuthorityId(who)`).
 pub fn set_keys(who: AccountId) {
-	KEYS.with(|k| k.borrow_mut().insert(who));
+	rotate_keys(who, who);
+}
+
+/// Sets `who`'s session key to `UintAuthorityId(key)`.
+pub fn rotate_keys(who: AccountId, key: u64) {
+	KEYS.with(|k| k.borrow_mut().insert(who, key));
+}
+
+/// Starts session `index` (after planning it), as pallet-session would.
+pub fn start_session(index: SessionIndex) {
+	CURRENT_SESSION.with(|s| *s.borrow_mut() = index);
+	<Validators as pallet_session::SessionManager<_>>::start_session(index);
 }
 
 /// Sets the current session's validators.
@@ -148,7 +163,7 @@ impl ReputationLedger for TestReputation {
 pub struct TestKeys;
 impl ValidatorRegistration<AccountId> for TestKeys {
 	fn is_registered(who: &AccountId) -> bool {
-		KEYS.with(|k| k.borrow().contains(who))
+		KEYS.with(|k| k.borrow().contains_key(who))
 	}
 }
 
@@ -157,32 +172,21 @@ impl ValidatorSet<AccountId> for TestSession {
 	type ValidatorId = AccountId;
 	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
 	fn session_index() -> SessionIndex {
-		0
+		CURRENT_SESSION.with(|s| *s.borrow())
 	}
 	fn validators() -> Vec<AccountId> {
 		ACTIVE.with(|a| a.borrow().clone())
 	}
 }
 
-/// Key `n` is account `n`'s; a proof is for session 1, whose validators are the active ones.
-pub struct TestKeyOwners;
-impl frame_support::traits::KeyOwnerProofSystem<(KeyTypeId, UintAuthorityId)> for TestKeyOwners {
-	type Proof = MembershipProof;
-	type IdentificationTuple = (AccountId, ());
-	fn prove(key: (KeyTypeId, UintAuthorityId)) -> Option<MembershipProof> {
-		let count = ACTIVE.with(|a| a.borrow().len() as u32);
-		ACTIVE.with(|a| a.borrow().contains(&key.1 .0)).then(|| MembershipProof {
-			session: 1,
-			trie_nodes: Vec::new(),
-			validator_count: count,
-		})
-	}
-	fn check_proof(
-		key: (KeyTypeId, UintAuthorityId),
-		proof: MembershipProof,
-	) -> Option<(AccountId, ())> {
-		let known = ACTIVE.with(|a| a.borrow().contains(&key.1 .0));
-		(proof.session == 1 && known).then_some((key.1 .0, ()))
+/// Each account's session key: a `UintAuthorityId`, account `n`'s being `n` unless a test
+/// rotates it.
+pub struct TestSessionKeys;
+impl crate::SessionKeysOf<AccountId> for TestSessionKeys {
+	fn session_keys(who: &AccountId) -> Option<Vec<(KeyTypeId, Vec<u8>)>> {
+		use sp_runtime::RuntimeAppPublic;
+		KEYS.with(|k| k.borrow().get(who).copied())
+			.map(|key| vec![(UintAuthorityId::ID, key.to_le_bytes().to_vec())])
 	}
 }
 
@@ -224,10 +228,8 @@ impl pallet_micro_validators::Config for Test {
 	type Reputation = TestReputation;
 	type KeysRegistered = TestKeys;
 	type ActiveValidators = TestSession;
-	type History = ();
+	type SessionKeys = TestSessionKeys;
 	type AuraId = UintAuthorityId;
-	type KeyOwnerProof = MembershipProof;
-	type KeyOwnerProofSystem = TestKeyOwners;
 	type ReportOffence = TestOffences;
 	type ReportLongevity = ConstU64<100>;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
@@ -259,7 +261,8 @@ pub const SESSION: u64 = 10;
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	NODES.with(|n| n.borrow_mut().clear());
 	SCORES.with(|s| s.borrow_mut().clear());
-	KEYS.with(|k| *k.borrow_mut() = (1..=4).collect());
+	KEYS.with(|k| *k.borrow_mut() = (1..=4).map(|who| (who, who)).collect());
+	CURRENT_SESSION.with(|s| *s.borrow_mut() = 0);
 	ACTIVE.with(|a| *a.borrow_mut() = vec![1, 2, 3, 4]);
 	OFFENCES.with(|o| o.borrow_mut().clear());
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
@@ -280,6 +283,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
+	ext.execute_with(|| {
+		// pallet-session's genesis: sessions 0 and 1 planned, 0 started.
+		<Validators as pallet_session::SessionManager<_>>::new_session_genesis(0);
+		<Validators as pallet_session::SessionManager<_>>::new_session_genesis(1);
+		start_session(0);
+		System::set_block_number(1);
+	});
 	ext
 }

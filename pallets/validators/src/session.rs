@@ -4,45 +4,40 @@
 use alloc::vec::Vec;
 use frame_support::{
 	pallet_prelude::*,
-	traits::{EstimateNextSessionRotation, ValidatorRegistration, ValidatorSet},
+	traits::{
+		EstimateNextSessionRotation, KeyOwnerProofSystem, ValidatorRegistration, ValidatorSet,
+	},
 };
 use sp_runtime::{
 	traits::{Saturating, Zero},
-	Perbill, Permill,
+	KeyTypeId, Perbill, Permill,
 };
+use sp_session::MembershipProof;
 use sp_staking::{
 	offence::{OffenceDetails, OnOffenceHandler},
 	SessionIndex,
 };
 
-use crate::{pallet::*, BlockNumberOf, Departure, WeightInfo};
+use crate::{pallet::*, BlockNumberOf, Departure, SessionRecord, WeightInfo};
 
-/// The historical session roots key-ownership proofs are checked against
-/// (`pallet-session::historical`); the pallet prunes the ones older than
-/// [`Config::KeptSessions`].
-pub trait HistoricalSessions {
-	/// Forget the roots of sessions before `index`.
-	fn prune_up_to(index: SessionIndex);
+/// The session keys an account has set, as (key type, raw public key) pairs (pallet-session's
+/// `NextKeys`): what the pallet records for each session, so an offence is proven against the
+/// keys that session used, whatever the offender set since.
+pub trait SessionKeysOf<AccountId> {
+	/// `who`'s keys, if it has set any.
+	fn session_keys(who: &AccountId) -> Option<Vec<(KeyTypeId, Vec<u8>)>>;
 }
 
-impl HistoricalSessions for () {
-	fn prune_up_to(_: SessionIndex) {}
-}
-
-impl<T: pallet_session::historical::Config> HistoricalSessions
-	for pallet_session::historical::Pallet<T>
-{
-	fn prune_up_to(index: SessionIndex) {
-		pallet_session::historical::Pallet::<T>::prune_up_to(index)
-	}
-}
+/// The longest raw public key recorded.
+pub type MaxKeyLen = ConstU32<64>;
 
 /// Sessions last the rules' `session_length` blocks, counted from the current session's start;
 /// pallet-session's `ShouldEndSession` and `NextSessionRotation`.
 pub struct SessionLength<T>(core::marker::PhantomData<T>);
 
 impl<T: Config> SessionLength<T> {
-	fn length() -> BlockNumberOf<T> {
+	/// Blocks a session lasts under the rules.
+	pub(crate) fn length() -> BlockNumberOf<T> {
 		Rules::<T>::get()
 			.map(|rules| rules.session_length)
 			.unwrap_or_else(|| crate::MIN_SESSION_LENGTH.into())
@@ -79,16 +74,42 @@ impl<T: Config> EstimateNextSessionRotation<BlockNumberOf<T>> for SessionLength<
 }
 
 impl<T: Config> Pallet<T> {
-	/// The set for session `index`, if it changed since the last one was planned. Validators
-	/// without session keys are left out by pallet-session.
+	/// The set for session `index`: the chosen validators that have session keys (the others
+	/// pallet-session would leave out anyway), handed over whenever it differs from the current
+	/// session's. Records which account held each key in that session, and forgets the records
+	/// of sessions older than [`Config::KeptSessions`].
 	fn plan_session(index: SessionIndex) -> Option<Vec<T::AccountId>> {
-		T::History::prune_up_to(index.saturating_sub(T::KeptSessions::get()));
-		if !SetChanged::<T>::take() {
-			return None;
+		if let Some(old) = index.checked_sub(T::KeptSessions::get().saturating_add(1)) {
+			let _ = KeyOwners::<T>::clear_prefix(old, 4 * T::MaxValidators::get(), None);
+			Sessions::<T>::remove(old);
 		}
-		let set = ChosenSet::<T>::get().into_inner();
-		Self::deposit_event(Event::NewSet { session: index, count: set.len() as u32 });
-		Some(set)
+		let changed = SetChanged::<T>::take();
+		let mut set = Vec::new();
+		for who in ChosenSet::<T>::get() {
+			let Some(keys) = T::SessionKeys::session_keys(&who) else { continue };
+			for (key_type, key) in keys {
+				if let Ok(key) = BoundedVec::<u8, crate::MaxKeyLen>::try_from(key) {
+					KeyOwners::<T>::insert(index, (key_type.0, key), &who);
+				}
+			}
+			set.push(who);
+		}
+		Sessions::<T>::insert(index, SessionRecord { validators: set.len() as u32, start: None });
+		if changed {
+			Self::deposit_event(Event::NewSet { session: index, count: set.len() as u32 });
+		}
+		(changed || set != T::ActiveValidators::validators()).then_some(set)
+	}
+
+	/// The session of the block after `parent`, whose author `parent`'s state names: the one
+	/// whose start is at or before `parent` and whose successor's is after it.
+	pub(crate) fn session_after(parent: BlockNumberOf<T>) -> Option<SessionIndex> {
+		let current = T::ActiveValidators::session_index();
+		(current.saturating_sub(T::KeptSessions::get())..=current).rev().find(|index| {
+			Sessions::<T>::get(index)
+				.and_then(|record| record.start)
+				.is_some_and(|start| start <= parent)
+		})
 	}
 
 	/// At the end of session `index`: removes (and slashes) every validator of the session
@@ -103,14 +124,24 @@ impl<T: Config> Pallet<T> {
 			index > 0 && session_length >= BlockNumberOf::<T>::from(2 * active.len() as u32);
 		if judged {
 			for who in &active {
-				if Authored::<T>::contains_key(who) || !ChosenSet::<T>::get().contains(who) {
+				if Authored::<T>::contains_key(who) {
 					continue;
 				}
-				match Self::do_remove(who, Departure::Offline, T::OfflineSlash::get(), true) {
-					Ok(_) => {}
-					Err(_) => {
-						Self::deposit_event(Event::OfflineKept { who: who.clone(), session: index })
+				if !ChosenSet::<T>::get().contains(who) {
+					// It left (or was removed) but still had its seats this session: leaving
+					// and switching off at once costs the same as vanishing.
+					let amount = Self::slash_bond(who, T::OfflineSlash::get());
+					if !amount.is_zero() {
+						Self::deposit_event(Event::Slashed {
+							who: who.clone(),
+							amount,
+							session: index,
+						});
 					}
+					continue;
+				}
+				if Self::do_remove(who, Departure::Offline, T::OfflineSlash::get()).is_err() {
+					Self::deposit_event(Event::OfflineKept { who: who.clone(), session: index })
 				}
 			}
 		}
@@ -119,7 +150,7 @@ impl<T: Config> Pallet<T> {
 		// count toward the least size, without validating. It counts as offline.
 		for who in ChosenSet::<T>::get() {
 			if !T::KeysRegistered::is_registered(&who)
-				&& Self::do_remove(&who, Departure::Offline, T::OfflineSlash::get(), true).is_err()
+				&& Self::do_remove(&who, Departure::Offline, T::OfflineSlash::get()).is_err()
 			{
 				Self::deposit_event(Event::OfflineKept { who, session: index });
 			}
@@ -134,30 +165,12 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
 	}
 
 	/// The genesis set; with none, pallet-session takes the validators its genesis gives keys.
-	fn new_session_genesis(_index: SessionIndex) -> Option<Vec<T::AccountId>> {
-		let set = ChosenSet::<T>::get().into_inner();
-		(!set.is_empty()).then_some(set)
-	}
-
-	fn end_session(index: SessionIndex) {
-		Self::judge_session(index)
-	}
-
-	fn start_session(_index: SessionIndex) {
-		SessionStart::<T>::put(frame_system::Pallet::<T>::block_number());
-	}
-}
-
-/// With `pallet-session::historical`, whose key-ownership proofs carry no more than the
-/// validator's account.
-impl<T: Config> pallet_session::historical::SessionManager<T::AccountId, ()> for Pallet<T> {
-	fn new_session(index: SessionIndex) -> Option<Vec<(T::AccountId, ())>> {
-		Self::plan_session(index).map(|set| set.into_iter().map(|v| (v, ())).collect())
-	}
-
-	fn new_session_genesis(index: SessionIndex) -> Option<Vec<(T::AccountId, ())>> {
-		<Self as pallet_session::SessionManager<T::AccountId>>::new_session_genesis(index)
-			.map(|set| set.into_iter().map(|v| (v, ())).collect())
+	fn new_session_genesis(index: SessionIndex) -> Option<Vec<T::AccountId>> {
+		if ChosenSet::<T>::get().is_empty() {
+			return None;
+		}
+		SetChanged::<T>::put(true);
+		Self::plan_session(index)
 	}
 
 	fn end_session(index: SessionIndex) {
@@ -165,7 +178,45 @@ impl<T: Config> pallet_session::historical::SessionManager<T::AccountId, ()> for
 	}
 
 	fn start_session(index: SessionIndex) {
-		<Self as pallet_session::SessionManager<T::AccountId>>::start_session(index)
+		let now = frame_system::Pallet::<T>::block_number();
+		SessionStart::<T>::put(now);
+		Sessions::<T>::mutate(index, |record| {
+			if let Some(record) = record {
+				record.start = Some(now);
+			}
+		});
+	}
+}
+
+/// Key-ownership proofs against the keys each kept session used, as the pallet recorded them
+/// when it planned the session. (pallet-session's historical tries are built from the keys set
+/// now, so a validator that rotated its keys could no longer be proven to have held the old
+/// ones in the sessions it still signed with them.) A proof names its session and that
+/// session's validator count; the chain holds the rest.
+impl<T: Config, D: AsRef<[u8]>> KeyOwnerProofSystem<(KeyTypeId, D)> for Pallet<T> {
+	type Proof = MembershipProof;
+	type IdentificationTuple = (T::AccountId, ());
+
+	fn prove((key_type, key): (KeyTypeId, D)) -> Option<MembershipProof> {
+		let session = T::ActiveValidators::session_index();
+		let proof = MembershipProof {
+			session,
+			trie_nodes: Vec::new(),
+			validator_count: Sessions::<T>::get(session)?.validators,
+		};
+		Self::check_proof((key_type, key), proof.clone()).map(|_| proof)
+	}
+
+	fn check_proof(
+		(key_type, key): (KeyTypeId, D),
+		proof: MembershipProof,
+	) -> Option<(T::AccountId, ())> {
+		let record = Sessions::<T>::get(proof.session)?;
+		if record.validators != proof.validator_count || !proof.trie_nodes.is_empty() {
+			return None;
+		}
+		let key = BoundedVec::<u8, crate::MaxKeyLen>::try_from(key.as_ref().to_vec()).ok()?;
+		KeyOwners::<T>::get(proof.session, (key_type.0, key)).map(|who| (who, ()))
 	}
 }
 
@@ -180,8 +231,12 @@ impl<T: Config> pallet_authorship::EventHandler<T::AccountId, BlockNumberOf<T>> 
 	}
 }
 
-/// Offences (GRANDPA equivocations, through pallet-offences) slash the offender's bond by the
-/// offence's fraction, and at least [`Config::EquivocationSlash`], and remove it from the set.
+/// Offences (GRANDPA's and Aura's equivocations, through pallet-offences) slash the offender's
+/// bond by the offence's fraction, and at least [`Config::EquivocationSlash`], and remove it
+/// from the set (down to the rules' least size). Slashes do not add up: since its bond was
+/// put up, an offender loses at most the highest fraction of any one offence (one incident is
+/// many rounds and slots, each an offence; pallet-offences also hands earlier offenders of a
+/// time slot over again with each new report of it).
 impl<T: Config> OnOffenceHandler<T::AccountId, (T::AccountId, ()), Weight> for Pallet<T> {
 	fn on_offence(
 		offenders: &[OffenceDetails<T::AccountId, (T::AccountId, ())>],
@@ -191,12 +246,24 @@ impl<T: Config> OnOffenceHandler<T::AccountId, (T::AccountId, ()), Weight> for P
 		let mut weight = Weight::zero();
 		for (details, fraction) in offenders.iter().zip(slash_fraction) {
 			let who = &details.offender.0;
-			let share = (*fraction).max(T::EquivocationSlash::get());
+			let fraction = (*fraction).max(T::EquivocationSlash::get());
+			let applied = SlashedFraction::<T>::get(who);
+			// What this offence adds to the span's slash, as a share of what is left.
+			let extra = if fraction <= applied {
+				Perbill::zero()
+			} else {
+				Perbill::from_rational(
+					(fraction - applied).deconstruct(),
+					(Perbill::one() - applied).deconstruct().max(1),
+				)
+			};
+			SlashedFraction::<T>::insert(who, fraction.max(applied));
 			weight =
 				weight.saturating_add(T::WeightInfo::remove_validator(T::MaxValidators::get()));
-			if Self::do_remove(who, Departure::Equivocated, share, false).is_err() {
-				// No longer a validator (or the last one): slash what it still has bonded.
-				let amount = Self::slash_bond(who, share);
+			if Self::do_remove(who, Departure::Equivocated, extra).is_err() {
+				// No longer a validator, or the set is at its least size: slash what it has
+				// bonded all the same.
+				let amount = Self::slash_bond(who, extra);
 				if !amount.is_zero() {
 					Self::deposit_event(Event::Slashed { who: who.clone(), amount, session });
 				}

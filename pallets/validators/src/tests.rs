@@ -156,6 +156,8 @@ fn only_a_passed_proposal_adds_a_candidate_and_it_applies_at_a_session_boundary(
 			Error::<Test>::AlreadyCandidate
 		);
 		assert_eq!(<Validators as SessionManager<_>>::new_session(3), Some(vec![1, 2, 3, 4, 5]));
+		// Once session 3 has started with it, the next plans keep the set as it is.
+		set_active(&[1, 2, 3, 4, 5]);
 		assert_eq!(<Validators as SessionManager<_>>::new_session(4), None, "planned once");
 	});
 }
@@ -183,7 +185,7 @@ fn votes_and_departures_never_shrink_the_set_below_its_least_size() {
 		assert_ok!(Validators::remove_validator(RuntimeOrigin::root(), 4));
 		assert_eq!(
 			last_event(),
-			Event::Removed { who: 4, reason: Departure::VotedOut, slashed: 0, until: 101 }
+			Event::Removed { who: 4, reason: Departure::VotedOut, slashed: 0, until: 121 }
 		);
 		assert_eq!(set(), vec![1, 2, 3]);
 		assert_noop!(
@@ -210,7 +212,7 @@ fn a_bond_comes_back_only_after_the_bonding_period_and_cannot_be_recycled_before
 		set_node(8, 4, 5, true);
 		set_score(8, 100);
 		assert_noop!(Validators::apply(RuntimeOrigin::signed(4), 8), Error::<Test>::StillUnbonding);
-		System::set_block_number(101);
+		System::set_block_number(121);
 		let free = Balances::free_balance(4);
 		assert_ok!(Validators::withdraw_unbonded(RuntimeOrigin::signed(4)));
 		assert_eq!((held(4), Balances::free_balance(4)), (0, free + BOND));
@@ -228,7 +230,7 @@ fn a_candidate_stops_standing_but_a_validator_must_leave_first() {
 		eligible_five();
 		assert_ok!(Validators::apply(RuntimeOrigin::signed(5), 7));
 		assert_ok!(Validators::withdraw_candidacy(RuntimeOrigin::signed(5)));
-		assert_eq!(last_event(), Event::CandidacyWithdrawn { who: 5, until: 101 });
+		assert_eq!(last_event(), Event::CandidacyWithdrawn { who: 5, until: 121 });
 		assert!(NodeCandidate::<Test>::get(7).is_none(), "the node is free again");
 		assert_noop!(
 			Validators::withdraw_candidacy(RuntimeOrigin::signed(1)),
@@ -250,15 +252,17 @@ fn a_validator_that_authors_nothing_for_a_session_is_removed_and_slashed() {
 		let slashed = Perbill::from_percent(1) * BOND;
 		assert_eq!(
 			last_event(),
-			Event::Removed { who: 4, reason: Departure::Offline, slashed, until: 101 }
+			Event::Removed { who: 4, reason: Departure::Offline, slashed, until: 121 }
 		);
 		assert_eq!(held(4), BOND - slashed);
 		assert_eq!(Balances::total_issuance(), issuance - slashed);
 		assert_eq!(Authored::<Test>::iter().count(), 0, "the tally starts again");
 		assert_eq!(<Validators as SessionManager<_>>::new_session(3), Some(vec![1, 2, 3]));
-		// Still active in the next session (the change is queued), it is not slashed twice.
+		// Still active in the next session (the change is queued): silent again, it pays again
+		// (from its unbonding bond), so leaving and switching off at once costs the same.
 		end_session(2, &[1, 2, 3]);
-		assert_eq!(held(4), BOND - slashed);
+		assert_eq!(held(4), BOND - 2 * slashed);
+		assert_eq!(set(), vec![1, 2, 3]);
 	});
 }
 
@@ -299,40 +303,56 @@ fn the_first_session_and_sessions_too_short_to_give_every_validator_two_slots_ar
 	});
 }
 
+fn offence(who: AccountId, fraction: u32) {
+	<Validators as OnOffenceHandler<_, _, _>>::on_offence(
+		&[OffenceDetails { offender: (who, ()), reporters: vec![] }],
+		&[Perbill::from_percent(fraction)],
+		1,
+	);
+}
+
 #[test]
-fn an_equivocation_slashes_and_removes_even_at_the_least_size_but_never_the_last() {
+fn an_equivocation_slashes_and_removes_the_offender_down_to_the_least_size() {
 	new_test_ext().execute_with(|| {
-		let offence = |who: AccountId, fraction: u32| {
-			<Validators as OnOffenceHandler<_, _, _>>::on_offence(
-				&[OffenceDetails { offender: (who, ()), reporters: vec![] }],
-				&[Perbill::from_percent(fraction)],
-				1,
-			);
-		};
-		assert_ok!(Validators::remove_validator(RuntimeOrigin::root(), 4));
-		// The offence's own fraction is below the least: the least applies.
-		offence(3, 0);
-		assert_eq!(set(), vec![1, 2]);
-		assert_eq!(held(3), BOND - 100);
+		// The offence's own fraction is below the least: the least, 10%, applies.
+		offence(2, 0);
+		assert_eq!(set(), vec![1, 3, 4]);
+		assert_eq!(held(2), BOND - 100);
 		assert_eq!(
 			last_event(),
-			Event::Removed { who: 3, reason: Departure::Equivocated, slashed: 100, until: 101 }
+			Event::Removed { who: 2, reason: Departure::Equivocated, slashed: 100, until: 121 }
 		);
-		// A larger fraction applies as it is.
-		offence(2, 50);
-		assert_eq!((set(), held(2)), (vec![1], BOND / 2));
-		// The last validator is slashed but stays: an empty set would halt the chain.
-		offence(1, 10);
-		assert_eq!((set(), held(1)), (vec![1], BOND - 100));
-		// A validator that already left is still slashed from its unbonding bond.
-		offence(4, 10);
-		assert_eq!(held(4), BOND - 100);
-		assert_eq!(Unbonding::<Test>::get(4).unwrap().amount, BOND - 100);
-		assert_eq!(last_event(), Event::Slashed { who: 4, amount: 100, session: 1 });
-		// What is left comes back after the bonding period.
-		System::set_block_number(101);
-		assert_ok!(Validators::withdraw_unbonded(RuntimeOrigin::signed(4)));
-		assert_eq!(held(4), 0);
+		// At the least size the offender is slashed but stays: replayed or framed offences
+		// cannot shrink the set until one party holds it.
+		offence(3, 50);
+		assert_eq!((set(), held(3)), (vec![1, 3, 4], BOND / 2));
+		assert_eq!(last_event(), Event::Slashed { who: 3, amount: 500, session: 1 });
+		// A validator that already left is still slashed from its unbonding bond, and what is
+		// left comes back after the bonding period.
+		offence(2, 20);
+		assert_eq!(Unbonding::<Test>::get(2).unwrap().amount, BOND - 200);
+		System::set_block_number(121);
+		assert_ok!(Validators::withdraw_unbonded(RuntimeOrigin::signed(2)));
+		assert_eq!(held(2), 0);
+	});
+}
+
+#[test]
+fn one_incident_of_many_offences_takes_at_most_its_highest_fraction() {
+	new_test_ext().execute_with(|| {
+		// Every round and slot of an incident is an offence of its own; pallet-offences also
+		// hands earlier offenders of a time slot over again with each new report.
+		for _ in 0..20 {
+			offence(3, 10);
+		}
+		assert_eq!(held(3), BOND - 100, "10% once, not 20 times");
+		// A graver offence takes what exceeds the earlier one: 50% in all.
+		offence(3, 50);
+		assert_eq!(held(3), BOND / 2);
+		offence(3, 30);
+		assert_eq!(held(3), BOND / 2);
+		// The span remembers it until the bond is taken back (a new bond starts a new one).
+		assert_eq!(SlashedFraction::<Test>::get(3), Perbill::from_percent(50));
 	});
 }
 
@@ -379,7 +399,7 @@ mod aura_equivocation {
 		testing::{TestSignature, UintAuthorityId},
 		traits::Header as _,
 		transaction_validity::{InvalidTransaction, TransactionSource},
-		DigestItem, KeyTypeId, RuntimeAppPublic,
+		DigestItem, RuntimeAppPublic,
 	};
 
 	type Header = frame_system::pallet_prelude::HeaderFor<Test>;
@@ -418,9 +438,13 @@ mod aura_equivocation {
 		}
 	}
 
+	/// The proof that key `key` is a validator's in the current session.
+	fn ownership(key: u64) -> Option<MembershipProof> {
+		<Validators as KeyOwnerProofSystem<_>>::prove((UintAuthorityId::ID, UintAuthorityId(key)))
+	}
+
 	fn report(proof: EquivocationProof<Header, UintAuthorityId>) -> DispatchResult {
-		let key = (KeyTypeId(*b"test"), proof.offender.clone());
-		let ownership = TestKeyOwners::prove(key).expect("a validator's key");
+		let ownership = ownership(proof.offender.0).expect("a validator's key");
 		Validators::report_aura_equivocation(
 			frame_system::RawOrigin::Authorized.into(),
 			Box::new(proof),
@@ -439,7 +463,7 @@ mod aura_equivocation {
 				Validators::report_aura_equivocation(
 					RuntimeOrigin::signed(1),
 					Box::new(double.clone()),
-					TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(2))).unwrap(),
+					ownership(2).unwrap(),
 				),
 				DispatchError::BadOrigin
 			);
@@ -450,7 +474,7 @@ mod aura_equivocation {
 			assert_eq!(set(), vec![1, 3, 4]);
 			assert_eq!(
 				last_event(),
-				Event::Removed { who: 2, reason: Departure::Equivocated, slashed, until: 101 }
+				Event::Removed { who: 2, reason: Departure::Equivocated, slashed, until: 121 }
 			);
 			assert_noop!(report(double), Error::<Test>::DuplicateOffenceReport);
 			assert_eq!(held(2), BOND - slashed, "punished once");
@@ -483,9 +507,8 @@ mod aura_equivocation {
 			assert_noop!(report(other_chain), Error::<Test>::InvalidEquivocationProof);
 			// A key no validator held.
 			let stranger = proof(9, 7, sealed(9, 7, 1), sealed(9, 7, 2));
-			assert!(TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(9))).is_none());
-			let ownership =
-				TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(2))).unwrap();
+			assert!(ownership(9).is_none());
+			let ownership = ownership(2).unwrap();
 			assert_noop!(
 				Validators::report_aura_equivocation(
 					frame_system::RawOrigin::Authorized.into(),
@@ -502,8 +525,7 @@ mod aura_equivocation {
 	fn only_this_nodes_own_reports_enter_its_pool_and_a_known_offence_is_stale() {
 		new_test_ext().execute_with(|| {
 			let double = proof(2, 7, sealed(2, 7, 1), sealed(2, 7, 2));
-			let ownership =
-				TestKeyOwners::prove((KeyTypeId(*b"test"), UintAuthorityId(2))).unwrap();
+			let ownership = ownership(2).unwrap();
 			let call = RuntimeCall::Validators(Call::<Test>::report_aura_equivocation {
 				equivocation_proof: Box::new(double.clone()),
 				key_owner_proof: ownership,
@@ -521,6 +543,38 @@ mod aura_equivocation {
 				InvalidTransaction::Stale.into(),
 				"a known offence"
 			);
+		});
+	}
+
+	#[test]
+	fn an_offence_is_proven_against_the_keys_its_session_used_whatever_was_set_since() {
+		new_test_ext().execute_with(|| {
+			// Session 1 was planned with validator 2's key 2. It rotates to key 22 before
+			// session 2 is planned, and session 1 starts.
+			rotate_keys(2, 22);
+			<Validators as SessionManager<_>>::new_session(2);
+			start_session(1);
+			let old_key = ownership(2).expect("the key session 1 signs with");
+			assert_eq!(old_key.session, 1);
+			assert!(ownership(22).is_none(), "not session 1's");
+			// Session 2 signs with key 22; key 2 is still proven to be 2's in session 1.
+			start_session(2);
+			assert!(ownership(22).is_some() && ownership(2).is_none());
+			let check = |key: u64, proof: MembershipProof| {
+				<Validators as KeyOwnerProofSystem<_>>::check_proof(
+					(UintAuthorityId::ID, UintAuthorityId(key)),
+					proof,
+				)
+			};
+			assert_eq!(check(2, old_key.clone()), Some((2, ())));
+			// The proof's validator count is the session's, not one the reporter picks.
+			let lying = MembershipProof { validator_count: 3, ..old_key.clone() };
+			assert_eq!(check(2, lying), None);
+			// Records older than the kept sessions (5) are forgotten.
+			for index in 3..=7 {
+				<Validators as SessionManager<_>>::new_session(index);
+			}
+			assert_eq!(check(2, old_key), None);
 		});
 	}
 }

@@ -110,3 +110,23 @@ pub enum Departure {
 	/// It equivocated (signed two blocks for one slot, or two votes in one GRANDPA round).
 	Equivocated,
 }
+
+/// What the pallet keeps of a session for proving offences in it.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct SessionRecord<BlockNumber> {
+	/// How many validators it has (with session keys).
+	pub validators: u32,
+	/// Its first block, once it started.
+	pub start: Option<BlockNumber>,
+}

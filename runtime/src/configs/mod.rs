@@ -81,7 +81,8 @@ impl frame_system::Config for Runtime {
 
 impl pallet_aura::Config for Runtime {
 	type AuthorityId = AuraId;
-	/// Validators pallet-session disables do not author.
+	/// pallet-session's disabled validators (none: its disabling strategy is `()`, and the
+	/// validators pallet removes offenders at session boundaries instead).
 	type DisabledValidators = super::Session;
 	type MaxAuthorities = ConstU32<32>;
 	type AllowMultipleBlocksPerSlot = ConstBool<false>;
@@ -90,8 +91,8 @@ impl pallet_aura::Config for Runtime {
 
 /// GRANDPA, whose authorities pallet-session sets each session. An equivocation (two votes in
 /// one round) is reported as an unsigned transaction with a key-ownership proof against the
-/// historical session roots, and handed to pallet-offences, which the validators pallet
-/// answers by slashing and removing the offender.
+/// keys the validators pallet recorded for that session, and handed to pallet-offences, which
+/// the validators pallet answers by slashing and removing the offender.
 impl pallet_grandpa::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type WeightInfo = ();
@@ -103,7 +104,7 @@ impl pallet_grandpa::Config for Runtime {
 	type EquivocationReportSystem = pallet_grandpa::EquivocationReportSystem<
 		Self,
 		super::Offences,
-		super::Historical,
+		super::Validators,
 		EquivocationReportLongevity,
 	>;
 }

@@ -1,23 +1,24 @@
 //! Sessions, the validator set the network chooses, block authorship and offences.
 
+use alloc::vec::Vec;
 use frame_support::{
 	parameter_types,
 	traits::{tokens::imbalance::ResolveTo, ConstU128, ConstU32},
 };
 use sp_runtime::{
-	traits::{Convert, ConvertInto, OpaqueKeys},
-	Perbill,
+	traits::{ConvertInto, OpaqueKeys},
+	KeyTypeId, Perbill,
 };
 
 use super::{GovernanceOrigin, OperationsAccount};
 use crate::{
-	opaque::SessionKeys, AccountId, Aura, Balances, BlockNumber, Historical, MicroNodes, Offences,
-	Reputation, Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, Session, UncheckedExtrinsic,
-	Validators, DAYS, HOURS, UNIT,
+	opaque::SessionKeys, AccountId, Aura, Balances, BlockNumber, MicroNodes, Offences, Reputation,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, Session, UncheckedExtrinsic, Validators,
+	DAYS, HOURS, UNIT,
 };
 
-/// Sessions whose validator roots are kept, so offences in them can be proven: a week of the
-/// public chains' hour-long sessions.
+/// Sessions whose keys are kept, so offences in them can be proven: a week of the public
+/// chains' hour-long sessions.
 pub const KEPT_SESSIONS: u32 = 168;
 /// Blocks a bond stays held after its owner stops validating: a week, so every offence that
 /// can still be proven ([`KEPT_SESSIONS`] sessions of at most an hour) finds it.
@@ -50,7 +51,7 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = ConvertInto;
 	type ShouldEndSession = pallet_micro_validators::SessionLength<Runtime>;
 	type NextSessionRotation = pallet_micro_validators::SessionLength<Runtime>;
-	type SessionManager = pallet_session::historical::NoteHistoricalRoot<Runtime, Validators>;
+	type SessionManager = Validators;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
 	type DisablingStrategy = ();
@@ -59,24 +60,11 @@ impl pallet_session::Config for Runtime {
 	type KeyDeposit = ConstU128<UNIT>;
 }
 
-/// A validator is identified by its account alone: bonds are read from the validators pallet
-/// when an offence is handled.
-pub struct AccountOnly;
-impl Convert<AccountId, Option<()>> for AccountOnly {
-	fn convert(_: AccountId) -> Option<()> {
-		Some(())
-	}
-}
-
-impl pallet_session::historical::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
-	type FullIdentification = ();
-	type FullIdentificationOf = AccountOnly;
-}
-
 impl pallet_offences::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
+	/// An offender is identified by its account alone: its bond is read from the validators
+	/// pallet when the offence is handled.
+	type IdentificationTuple = (AccountId, ());
 	type OnOffenceHandler = Validators;
 }
 
@@ -91,10 +79,8 @@ impl pallet_micro_validators::Config for Runtime {
 	type Reputation = Reputation;
 	type KeysRegistered = Session;
 	type ActiveValidators = Session;
-	type History = Historical;
+	type SessionKeys = SessionKeysOfAccount;
 	type AuraId = sp_consensus_aura::sr25519::AuthorityId;
-	type KeyOwnerProof = sp_session::MembershipProof;
-	type KeyOwnerProofSystem = Historical;
 	type ReportOffence = Offences;
 	type ReportLongevity = EquivocationReportLongevity;
 	type GovernanceOrigin = GovernanceOrigin;
@@ -126,6 +112,16 @@ impl pallet_micro_validators::benchmarking::BenchmarkHelper<AccountId>
 			grandpa: sp_core::ed25519::Public::from_raw(raw).into(),
 		};
 		pallet_session::NextKeys::<Runtime>::insert(who, keys);
+	}
+}
+
+/// The session keys an account set (pallet-session's next keys), as the validators pallet
+/// records them for each session.
+pub struct SessionKeysOfAccount;
+impl pallet_micro_validators::SessionKeysOf<AccountId> for SessionKeysOfAccount {
+	fn session_keys(who: &AccountId) -> Option<Vec<(KeyTypeId, Vec<u8>)>> {
+		let keys = pallet_session::NextKeys::<Runtime>::get(who)?;
+		Some(SessionKeys::key_ids().iter().map(|id| (*id, keys.get_raw(*id).to_vec())).collect())
 	}
 }
 
