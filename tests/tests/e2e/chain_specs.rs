@@ -67,7 +67,7 @@ async fn the_testnet_is_its_committed_raw_spec_with_its_published_genesis() {
 }
 
 /// The testnet's genesis hash, as docs/chain.md ("The testnet") publishes it.
-const TESTNET_GENESIS: &str = "0xbcda76f601668aba1d2f7dcab6a5f7d6615c5add971bcecaad000510467fc0e9";
+const TESTNET_GENESIS: &str = "0x0aca7a3a2c66702486e3929ddecb8e1dea63dbfdadc5c9fc53189c5c240746a0";
 
 #[test]
 fn committed_specs_carry_the_wallet_properties() {

@@ -166,11 +166,15 @@ async fn the_network_votes_validators_in_and_out_and_removes_a_silent_one() {
 		&format!("({})", ss58(&account(&dave))),
 	)
 	.await;
-	let votes = ["//Alice", "//Bob", "//Charlie"].into_iter().flat_map(|voter| {
-		[add, remove].map(|index| {
-			let node = &nodes[0];
-			async move { cli::ok(node, voter, &["governance", "vote", &index.to_string(), "aye"]).await }
-		})
+	// Each voter votes on both, one after the other (one account's transactions take turns
+	// for their nonces); the three vote side by side.
+	let votes = ["//Alice", "//Bob", "//Charlie"].map(|voter| {
+		let node = &nodes[0];
+		async move {
+			for index in [add, remove] {
+				cli::ok(node, voter, &["governance", "vote", &index.to_string(), "aye"]).await;
+			}
+		}
 	});
 	join_all(votes).await;
 	let with_eve = [&alice, &bob, &charlie, &eve].map(account).to_vec();
