@@ -1,5 +1,8 @@
 //! The runtime API nodes prove an Aura equivocation's key ownership through.
 
+// `decl_runtime_apis!` repeats the trait's generic bounds on the functions it generates.
+#![allow(clippy::multiple_bound_locations)]
+
 use alloc::vec::Vec;
 
 sp_api::decl_runtime_apis! {
