@@ -20,7 +20,7 @@ use crate::examples;
 use std::{collections::BTreeSet, process::Stdio, time::Duration};
 
 use micro_tests::{
-	chain::{free_balance, view, Client},
+	chain::{view, Client},
 	cli::{eventually, json, micro, ok},
 	cli_binary, start_local_network_with, TestNode,
 };
@@ -149,9 +149,8 @@ struct ReportFee {
 	author: AccountId32,
 }
 
-/// Every `Settlement.ReportFeePaid` event from block `from` to the finalized head.
-async fn report_fees(api: &Client, node: &TestNode, from: u32) -> Vec<ReportFee> {
-	let (to, _) = node.finalized().await.expect("a finalized block");
+/// Every `Settlement.ReportFeePaid` event from block `from` to block `to`.
+async fn report_fees(api: &Client, from: u32, to: u32) -> Vec<ReportFee> {
 	let mut found = Vec::new();
 	for number in from..=to {
 		let at = api.at_block(u64::from(number)).await.expect("the block");
@@ -161,16 +160,72 @@ async fn report_fees(api: &Client, node: &TestNode, from: u32) -> Vec<ReportFee>
 				continue;
 			}
 			let paid = event.decode_fields_unchecked_as::<ReportFeePaid>().expect("it decodes");
-			// Aura's author is the authority whose turn the block's slot was.
+			// Aura's author is the authority whose turn the block's slot was, among the
+			// authorities its parent named (a session's change applies in its first block).
 			let slot = dynamic::storage::<(), Slot>("Aura", "CurrentSlot");
 			let slot = at.storage().fetch(slot, ()).await.expect("the slot").decode().unwrap().0;
+			let parent = api.at_block(u64::from(number - 1)).await.expect("the parent");
 			let keys = dynamic::storage::<(), Vec<AuraKey>>("Aura", "Authorities");
-			let keys = at.storage().fetch(keys, ()).await.expect("authorities").decode().unwrap();
+			let keys = parent.storage().fetch(keys, ()).await.expect("authorities");
+			let keys = keys.decode().unwrap();
 			let author = AccountId32(keys[(slot % keys.len() as u64) as usize].0);
 			found.push(ReportFee { operator: paid.operator, fee: paid.fee, author });
 		}
 	}
 	found
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct Removed {
+	slashed: u128,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct Slashed {
+	amount: u128,
+}
+
+/// What validators' bonds were slashed (to the operations account) from block `from` to `to`:
+/// a validator whose node is killed (Bob's, below) loses 1% for each session it then misses.
+async fn validator_slashes(api: &Client, from: u32, to: u32) -> u128 {
+	let mut total = 0;
+	for number in from..=to {
+		let at = api.at_block(u64::from(number)).await.expect("the block");
+		for event in at.events().fetch().await.expect("its events").iter() {
+			let event = event.expect("the event decodes");
+			match (event.pallet_name(), event.event_name()) {
+				("Validators", "Removed") => {
+					total += event.decode_fields_unchecked_as::<Removed>().unwrap().slashed
+				}
+				("Validators", "Slashed") => {
+					total += event.decode_fields_unchecked_as::<Slashed>().unwrap().amount
+				}
+				_ => {}
+			}
+		}
+	}
+	total
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct AccountInfo {
+	data: AccountData,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct AccountData {
+	free: u128,
+}
+
+/// `who`'s free balance at block `number`.
+async fn free_at(api: &Client, who: &AccountId32, number: u32) -> u128 {
+	let at = api.at_block(u64::from(number)).await.expect("the block");
+	let address = dynamic::storage::<([u8; 32],), AccountInfo>("System", "Account");
+	at.storage().fetch(address, (who.0,)).await.expect("the account").decode().unwrap().data.free
 }
 
 fn amount(event: &scale_value::Value<()>, name: &str) -> u128 {
@@ -243,12 +298,12 @@ async fn services_are_deployed_called_published_and_settled_across_four_validato
 	let bob: AccountId32 = dev::bob().public_key().into();
 	let (_, charity, operations): (AccountId32, AccountId32, AccountId32) =
 		view(&api, "MicroTokens", "accounts", &[]).await;
-	let before = (
-		free_balance(&api, &bob).await.unwrap(),
-		free_balance(&api, &charity).await.unwrap(),
-		free_balance(&api, &operations).await.unwrap(),
-	);
 	let (first_block, _) = nodes[0].finalized().await.unwrap();
+	let before = (
+		free_at(&api, &bob, first_block).await,
+		free_at(&api, &charity, first_block).await,
+		free_at(&api, &operations, first_block).await,
+	);
 	let allowances = ok(
 		&nodes[2],
 		"//Ferdie",
@@ -380,23 +435,27 @@ async fn services_are_deployed_called_published_and_settled_across_four_validato
 	let api = Client::from_insecure_url(nodes[0].ws_url()).await.expect("subxt reconnects");
 	// Reports sent without an account cost their node's operator a fee, split like every
 	// transaction fee: 2.5% each to charity and operations, the rest to the block's author.
-	let fees = report_fees(&api, &nodes[0], first_block).await;
+	// Everything is read as of one finalized block.
+	let (to, _) = nodes[0].finalized().await.expect("a finalized block");
+	let fees = report_fees(&api, first_block, to).await;
 	assert!(!fees.is_empty(), "the nodes paid for their reports");
+	let slashed = validator_slashes(&api, first_block + 1, to).await;
 	let fee_shares: u128 = fees.iter().map(|f| f.fee / 40).sum();
 	let bob_paid_fees: i128 =
 		fees.iter().filter(|f| f.operator == bob).map(|f| f.fee as i128).sum();
 	let bob_authored: i128 =
 		fees.iter().filter(|f| f.author == bob).map(|f| (f.fee - 2 * (f.fee / 40)) as i128).sum();
-	let bob_change = free_balance(&api, &bob).await.unwrap() as i128 - before.0 as i128;
+	let bob_change = free_at(&api, &bob, to).await as i128 - before.0 as i128;
 	assert_eq!(
 		bob_change,
 		paid as i128 - bob_paid_fees + bob_authored,
 		"the owner is paid, less its node's report fees, plus its share of fees as an author"
 	);
-	assert_eq!(free_balance(&api, &charity).await.unwrap() - before.1, to_charity + fee_shares);
+	assert_eq!(free_at(&api, &charity, to).await - before.1, to_charity + fee_shares);
 	assert_eq!(
-		free_balance(&api, &operations).await.unwrap() - before.2,
-		to_operations + fee_shares
+		free_at(&api, &operations, to).await - before.2,
+		to_operations + fee_shares + slashed,
+		"operations' 2.5% of everything, and the bonds slashed"
 	);
 	let (spendable, _): (u128, u128) = view(&api, "MicroTokens", "balance", &ferdie.encode()).await;
 	assert_eq!(spendable, 1_000 - u128::from(calls) * PRICE_PER_CALL, "Ferdie paid for each call");
