@@ -201,18 +201,31 @@ async fn a_parameter_change_is_voted_by_reputation_and_enacted_by_the_chain() {
 			(proposed.index, aye, Value::unnamed_composite(Vec::<Value>::new())),
 		)
 	};
-	let refused = submit(&api, vote(true), &sr25519::dev::dave()).await;
-	assert!(refused.unwrap_err().contains("NoVotingWeight"), "Dave has no weight");
+	// All within the ten-block voting period, so side by side: blocks that start a session
+	// carry no transactions, and a loaded machine makes the rest slow.
+	let dave = sr25519::dev::dave();
 	let votes = voters.iter().map(|voter| {
 		let api = api.clone();
 		async move { submit(&api, vote(true), voter).await }
 	});
-	for events in join_all(votes).await {
+	let (refused, votes) = futures::join!(submit(&api, vote(true), &dave), join_all(votes));
+	assert!(refused.unwrap_err().contains("NoVotingWeight"), "Dave has no weight");
+	for events in votes {
 		let voted = event::<Voted>(&events.expect("the vote counts"), "Governance", "Voted");
 		assert_eq!((voted.weight, voted.voices), (1, 1), "one new node: weight 0 + 1");
 	}
-	let again = submit(&api, vote(false), &voters[1]).await.expect_err("a second vote");
-	assert!(again.contains("AlreadyVoted"), "a second vote is refused: {again}");
+	// A second vote is refused by the chain. On a loaded machine the transaction itself may
+	// be lost on the way (dropped from a pool or retracted with a fork) before the chain says
+	// anything: that is retried, a vote the chain takes is not.
+	let mut attempts = Vec::new();
+	for _ in 0..3 {
+		let again = submit(&api, vote(false), &voters[1]).await.expect_err("a second vote");
+		if again.contains("AlreadyVoted") {
+			break;
+		}
+		attempts.push(again);
+	}
+	assert!(attempts.len() < 3, "a second vote is refused with AlreadyVoted: {attempts:?}");
 
 	// The chain decides at `ends` and enacts two blocks later, by itself.
 	let enact_at = proposed.ends + 2;
