@@ -323,9 +323,45 @@ pub fn sdk() -> Result<std::path::PathBuf, Failure> {
 		.map_err(|e| refused(format!("installing the service SDK in {}: {e}", root.display())))
 }
 
+/// Whether `url` reaches a node on this machine: 127.0.0.0/8, `[::1]` or `localhost`.
+pub fn is_loopback(url: &str) -> bool {
+	let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+	let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+	let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+	let host = match authority.strip_prefix('[') {
+		Some(v6) => v6.split(']').next().unwrap_or_default(),
+		None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+	};
+	host.eq_ignore_ascii_case("localhost")
+		|| host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn only_a_node_on_this_machine_names_its_token_file() {
+		for local in [
+			"ws://127.0.0.1:9944",
+			"ws://localhost:9944/",
+			"ws://[::1]:9944",
+			"http://127.1.2.3",
+			"ws://u@127.0.0.1:1",
+			"ws://127.0.0.2",
+		] {
+			assert!(is_loopback(local), "{local}");
+		}
+		for remote in [
+			"wss://rpc.example.com",
+			"ws://10.0.0.1:9944",
+			"ws://127.0.0.1.example.com:9944",
+			"ws://localhost@evil.example:9944",
+			"ws://[2001:db8::1]:9944",
+		] {
+			assert!(!is_loopback(remote), "{remote}");
+		}
+	}
 	use serde_json::json;
 
 	#[test]

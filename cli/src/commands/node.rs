@@ -12,8 +12,8 @@ use subxt::{
 };
 
 use crate::context::{
-	account_of, connect, event_field, event_number, micro_text, print_json, refused, rpc, ss58,
-	submit_progress, Context, Failure, Outcome,
+	account_of, connect, event_field, event_number, is_loopback, micro_text, print_json, refused,
+	rpc, ss58, submit_progress, Context, Failure, Outcome,
 };
 
 #[derive(Subcommand)]
@@ -100,19 +100,6 @@ pub(crate) async fn node_rpc_token(
 		Failure::BadInput(format!("reading the node's RPC token at {}: {e}", file.display()))
 	})?;
 	Ok(token.trim().to_owned())
-}
-
-/// Whether `url` reaches a node on this machine: 127.0.0.0/8, `[::1]` or `localhost`.
-fn is_loopback(url: &str) -> bool {
-	let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-	let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-	let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-	let host = match authority.strip_prefix('[') {
-		Some(v6) => v6.split(']').next().unwrap_or_default(),
-		None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
-	};
-	host.eq_ignore_ascii_case("localhost")
-		|| host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The token in the file a node named, if it is one: `rpc.token`, a small regular file (not a
@@ -301,28 +288,6 @@ pub async fn run(ctx: &Context, command: &NodeCommand) -> Outcome {
 #[cfg(test)]
 mod token_tests {
 	use super::*;
-
-	#[test]
-	fn only_a_node_on_this_machine_names_its_token_file() {
-		for local in [
-			"ws://127.0.0.1:9944",
-			"ws://localhost:9944/",
-			"ws://[::1]:9944",
-			"http://127.1.2.3",
-			"ws://u@127.0.0.1:1",
-		] {
-			assert!(is_loopback(local), "{local}");
-		}
-		for remote in [
-			"wss://rpc.example.com",
-			"ws://10.0.0.1:9944",
-			"ws://127.0.0.1.example.com:9944",
-			"ws://localhost@evil.example:9944",
-			"ws://[2001:db8::1]:9944",
-		] {
-			assert!(!is_loopback(remote), "{remote}");
-		}
-	}
 
 	#[test]
 	fn a_named_file_that_is_not_a_token_is_never_read_out() {

@@ -16,7 +16,7 @@ use subxt::{
 };
 
 use crate::context::{
-	account_of, connect, event_field, event_number, micro_text, refused, rpc, ss58,
+	account_of, connect, event_field, event_number, is_loopback, micro_text, refused, rpc, ss58,
 	submit_progress, Context, Failure, Outcome,
 };
 
@@ -64,17 +64,6 @@ async fn validators_call(
 		submit_progress(api, call, dynamic::transaction("Validators", call, args), &keypair)
 			.await?;
 	Ok((events, account_of(&keypair)))
-}
-
-/// Whether `url`'s host is this machine.
-fn is_loopback(url: &str) -> bool {
-	let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-	let host = rest.split(['/', '?']).next().unwrap_or_default();
-	let host = match host.strip_prefix('[') {
-		Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
-		None => host.rsplit_once(':').map_or(host, |(host, _)| host),
-	};
-	host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `0x`-prefixed hex of a JSON-RPC bytes answer, as bytes.
@@ -285,23 +274,4 @@ async fn status(ctx: &Context, api: &Client) -> Outcome {
 	}
 	ctx.report(json, text);
 	Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-	use super::is_loopback;
-
-	#[test]
-	fn only_this_machines_nodes_make_keys_without_being_told() {
-		for url in
-			["ws://127.0.0.1:9944", "ws://localhost:9944", "ws://[::1]:9944", "ws://127.0.0.2"]
-		{
-			assert!(is_loopback(url), "{url}");
-		}
-		for url in
-			["ws://10.0.0.5:9944", "wss://rpc.example.com", "ws://127.0.0.1.example.com:9944"]
-		{
-			assert!(!is_loopback(url), "{url}");
-		}
-	}
 }
