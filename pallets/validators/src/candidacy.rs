@@ -133,27 +133,29 @@ impl<T: Config> Pallet<T> {
 		if share.is_zero() {
 			return Zero::zero();
 		}
-		let reason = HoldReason::ValidatorBond.into();
 		let mut taken = BalanceOf::<T>::zero();
 		if let Some(mut candidate) = Candidates::<T>::get(who) {
-			let amount = share.mul_ceil(candidate.bond);
-			let (credit, _) = T::Currency::slash(&reason, who, amount);
-			let peek = credit.peek();
-			candidate.bond = candidate.bond.saturating_sub(peek);
+			let took = Self::slash_held(who, share, &mut candidate.bond);
 			Candidates::<T>::insert(who, candidate);
-			T::Slashed::on_unbalanced(credit);
-			taken = taken.saturating_add(peek);
+			taken = taken.saturating_add(took);
 		}
 		if let Some(mut unbonding) = Unbonding::<T>::get(who) {
-			let amount = share.mul_ceil(unbonding.amount);
-			let (credit, _) = T::Currency::slash(&reason, who, amount);
-			let peek = credit.peek();
-			unbonding.amount = unbonding.amount.saturating_sub(peek);
+			let took = Self::slash_held(who, share, &mut unbonding.amount);
 			Unbonding::<T>::insert(who, unbonding);
-			T::Slashed::on_unbalanced(credit);
-			taken = taken.saturating_add(peek);
+			taken = taken.saturating_add(took);
 		}
 		taken
+	}
+
+	/// Slashes `share` of `bond` from `who`'s held bond to [`Config::Slashed`], lowering `bond`
+	/// by what it took; returns that.
+	fn slash_held(who: &T::AccountId, share: Perbill, bond: &mut BalanceOf<T>) -> BalanceOf<T> {
+		let reason = HoldReason::ValidatorBond.into();
+		let (credit, _) = T::Currency::slash(&reason, who, share.mul_ceil(*bond));
+		let took = credit.peek();
+		*bond = bond.saturating_sub(took);
+		T::Slashed::on_unbalanced(credit);
+		took
 	}
 
 	pub(crate) fn do_withdraw_unbonded(who: T::AccountId) -> DispatchResult {

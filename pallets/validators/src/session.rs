@@ -101,6 +101,15 @@ impl<T: Config> Pallet<T> {
 		(changed || set != T::ActiveValidators::validators()).then_some(set)
 	}
 
+	/// Slashes `share` of `who`'s bond for session `index` without touching the set (it is no
+	/// longer in it, or may not leave it), saying so if it took anything.
+	fn slash_outside_the_set(who: &T::AccountId, share: Perbill, index: SessionIndex) {
+		let amount = Self::slash_bond(who, share);
+		if !amount.is_zero() {
+			Self::deposit_event(Event::Slashed { who: who.clone(), amount, session: index });
+		}
+	}
+
 	/// The session of the block after `parent`, whose author `parent`'s state names: the one
 	/// whose start is at or before `parent` and whose successor's is after it.
 	pub(crate) fn session_after(parent: BlockNumberOf<T>) -> Option<SessionIndex> {
@@ -123,21 +132,15 @@ impl<T: Config> Pallet<T> {
 		let judged =
 			index > 0 && session_length >= BlockNumberOf::<T>::from(2 * active.len() as u32);
 		if judged {
+			let chosen = ChosenSet::<T>::get();
 			for who in &active {
 				if Authored::<T>::contains_key(who) {
 					continue;
 				}
-				if !ChosenSet::<T>::get().contains(who) {
+				if !chosen.contains(who) {
 					// It left (or was removed) but still had its seats this session: leaving
 					// and switching off at once costs the same as vanishing.
-					let amount = Self::slash_bond(who, T::OfflineSlash::get());
-					if !amount.is_zero() {
-						Self::deposit_event(Event::Slashed {
-							who: who.clone(),
-							amount,
-							session: index,
-						});
-					}
+					Self::slash_outside_the_set(who, T::OfflineSlash::get(), index);
 					continue;
 				}
 				if Self::do_remove(who, Departure::Offline, T::OfflineSlash::get()).is_err() {
@@ -263,10 +266,7 @@ impl<T: Config> OnOffenceHandler<T::AccountId, (T::AccountId, ()), Weight> for P
 			if Self::do_remove(who, Departure::Equivocated, extra).is_err() {
 				// No longer a validator, or the set is at its least size: slash what it has
 				// bonded all the same.
-				let amount = Self::slash_bond(who, extra);
-				if !amount.is_zero() {
-					Self::deposit_event(Event::Slashed { who: who.clone(), amount, session });
-				}
+				Self::slash_outside_the_set(who, extra, session);
 			}
 		}
 		weight
