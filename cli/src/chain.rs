@@ -119,6 +119,18 @@ pub async fn free_balance(api: &Client, who: &AccountId32) -> Result<u128, subxt
 	Ok(value.decode()?.data.free)
 }
 
+/// `who`'s free balance as of block `number` (0 for an account that did not exist).
+pub async fn free_balance_at(
+	api: &Client,
+	who: &AccountId32,
+	number: u32,
+) -> Result<u128, subxt::Error> {
+	let at = api.at_block(number).await?;
+	let address = dynamic::storage::<([u8; 32],), AccountInfo>("System", "Account");
+	let value = at.storage().fetch(address, (who.0,)).await?;
+	Ok(value.decode()?.data.free)
+}
+
 /// The first event `pallet.name` among `events`, decoded as `E`.
 pub fn event<E: scale_decode::DecodeAsFields>(
 	events: &ExtrinsicEvents<PolkadotConfig>,

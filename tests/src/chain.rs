@@ -61,3 +61,24 @@ pub async fn register_node(
 	let events = submit(api, call, operator).await?;
 	Ok(event::<NodeRegistered>(&events, "MicroNodes", "NodeRegistered").node)
 }
+
+/// Every `pallet.name` event in blocks `from` to `to`, decoded as `E`.
+pub async fn events_in<E: scale_decode::DecodeAsFields>(
+	api: &Client,
+	from: u32,
+	to: u32,
+	pallet: &str,
+	name: &str,
+) -> Vec<E> {
+	let mut found = Vec::new();
+	for number in from..=to {
+		let at = api.at_block(number).await.expect("the block");
+		for event in at.events().fetch().await.expect("its events").iter() {
+			let event = event.expect("the event decodes");
+			if event.pallet_name() == pallet && event.event_name() == name {
+				found.push(event.decode_fields_unchecked_as::<E>().expect("its fields decode"));
+			}
+		}
+	}
+	found
+}

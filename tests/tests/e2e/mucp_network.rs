@@ -20,7 +20,7 @@ use crate::examples;
 use std::{collections::BTreeSet, process::Stdio, time::Duration};
 
 use micro_tests::{
-	chain::{view, Client},
+	chain::{events_in, free_balance_at, view, Client},
 	cli::{eventually, json, micro, ok},
 	cli_binary, start_local_network_with, TestNode,
 };
@@ -190,42 +190,9 @@ struct Slashed {
 /// What validators' bonds were slashed (to the operations account) from block `from` to `to`:
 /// a validator whose node is killed (Bob's, below) loses 1% for each session it then misses.
 async fn validator_slashes(api: &Client, from: u32, to: u32) -> u128 {
-	let mut total = 0;
-	for number in from..=to {
-		let at = api.at_block(u64::from(number)).await.expect("the block");
-		for event in at.events().fetch().await.expect("its events").iter() {
-			let event = event.expect("the event decodes");
-			match (event.pallet_name(), event.event_name()) {
-				("Validators", "Removed") => {
-					total += event.decode_fields_unchecked_as::<Removed>().unwrap().slashed
-				}
-				("Validators", "Slashed") => {
-					total += event.decode_fields_unchecked_as::<Slashed>().unwrap().amount
-				}
-				_ => {}
-			}
-		}
-	}
-	total
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct AccountInfo {
-	data: AccountData,
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct AccountData {
-	free: u128,
-}
-
-/// `who`'s free balance at block `number`.
-async fn free_at(api: &Client, who: &AccountId32, number: u32) -> u128 {
-	let at = api.at_block(u64::from(number)).await.expect("the block");
-	let address = dynamic::storage::<([u8; 32],), AccountInfo>("System", "Account");
-	at.storage().fetch(address, (who.0,)).await.expect("the account").decode().unwrap().data.free
+	let removed: Vec<Removed> = events_in(api, from, to, "Validators", "Removed").await;
+	let slashed: Vec<Slashed> = events_in(api, from, to, "Validators", "Slashed").await;
+	removed.iter().map(|r| r.slashed).sum::<u128>() + slashed.iter().map(|s| s.amount).sum::<u128>()
 }
 
 fn amount(event: &scale_value::Value<()>, name: &str) -> u128 {
@@ -300,9 +267,9 @@ async fn services_are_deployed_called_published_and_settled_across_four_validato
 		view(&api, "MicroTokens", "accounts", &[]).await;
 	let (first_block, _) = nodes[0].finalized().await.unwrap();
 	let before = (
-		free_at(&api, &bob, first_block).await,
-		free_at(&api, &charity, first_block).await,
-		free_at(&api, &operations, first_block).await,
+		free_balance_at(&api, &bob, first_block).await.unwrap(),
+		free_balance_at(&api, &charity, first_block).await.unwrap(),
+		free_balance_at(&api, &operations, first_block).await.unwrap(),
 	);
 	let allowances = ok(
 		&nodes[2],
@@ -445,15 +412,18 @@ async fn services_are_deployed_called_published_and_settled_across_four_validato
 		fees.iter().filter(|f| f.operator == bob).map(|f| f.fee as i128).sum();
 	let bob_authored: i128 =
 		fees.iter().filter(|f| f.author == bob).map(|f| (f.fee - 2 * (f.fee / 40)) as i128).sum();
-	let bob_change = free_at(&api, &bob, to).await as i128 - before.0 as i128;
+	let bob_change = free_balance_at(&api, &bob, to).await.unwrap() as i128 - before.0 as i128;
 	assert_eq!(
 		bob_change,
 		paid as i128 - bob_paid_fees + bob_authored,
 		"the owner is paid, less its node's report fees, plus its share of fees as an author"
 	);
-	assert_eq!(free_at(&api, &charity, to).await - before.1, to_charity + fee_shares);
 	assert_eq!(
-		free_at(&api, &operations, to).await - before.2,
+		free_balance_at(&api, &charity, to).await.unwrap() - before.1,
+		to_charity + fee_shares
+	);
+	assert_eq!(
+		free_balance_at(&api, &operations, to).await.unwrap() - before.2,
 		to_operations + fee_shares + slashed,
 		"operations' 2.5% of everything, and the bonds slashed"
 	);

@@ -22,7 +22,7 @@ use ed25519_dalek::SigningKey;
 use futures::future::join_all;
 use jsonrpsee::rpc_params;
 use micro_tests::{
-	chain::{register_node, view, Client},
+	chain::{events_in, register_node, view, Client},
 	cli, start_local_network, TestNode,
 };
 use subxt::{
@@ -254,18 +254,8 @@ struct Offence {
 
 /// The kinds of the offences reported in blocks `from` to `to`.
 async fn offences_reported(api: &Client, from: u32, to: u32) -> Vec<String> {
-	let mut kinds = Vec::new();
-	for number in from..=to {
-		let at = api.at_block(number).await.expect("the block");
-		let events = at.events().fetch().await.expect("its events");
-		for event in events.iter().filter_map(Result::ok) {
-			if event.pallet_name() == "Offences" && event.event_name() == "Offence" {
-				let offence: Offence = event.decode_fields_unchecked_as().expect("an offence");
-				kinds.push(String::from_utf8_lossy(&offence.kind).into_owned());
-			}
-		}
-	}
-	kinds
+	let offences: Vec<Offence> = events_in(api, from, to, "Offences", "Offence").await;
+	offences.iter().map(|o| String::from_utf8_lossy(&o.kind).into_owned()).collect()
 }
 
 /// A second node runs with Dave's keys, so each of Dave's slots gets two blocks sealed by his
