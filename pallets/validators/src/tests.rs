@@ -176,6 +176,22 @@ fn a_candidate_whose_node_changed_hands_is_not_added() {
 }
 
 #[test]
+fn a_candidate_whose_node_went_offline_before_the_vote_is_not_seated() {
+	new_test_ext().execute_with(|| {
+		// A seat given to a node that is not running brings the set closer to a stall.
+		eligible_five();
+		assert_ok!(Validators::apply(RuntimeOrigin::signed(5), 7));
+		set_node(7, 5, 5, false);
+		assert_noop!(
+			Validators::add_validator(RuntimeOrigin::root(), 5),
+			Error::<Test>::NodeOffline
+		);
+		set_node(7, 5, 5, true);
+		assert_ok!(Validators::add_validator(RuntimeOrigin::root(), 5));
+	});
+}
+
+#[test]
 fn votes_and_departures_never_shrink_the_set_below_its_least_size() {
 	new_test_ext().execute_with(|| {
 		assert_noop!(
@@ -575,6 +591,33 @@ mod aura_equivocation {
 				<Validators as SessionManager<_>>::new_session(index);
 			}
 			assert_eq!(check(2, old_key), None);
+		});
+	}
+
+	#[test]
+	fn an_aura_report_must_prove_the_session_its_blocks_were_sealed_in() {
+		new_test_ext().execute_with(|| {
+			// Block 1 (after block 0) is session 0's; session 1 (planned at genesis, with the
+			// same validators) starts in block 1. A reporter may not pick session 1's proof
+			// for them (its validator count would set the slash).
+			let double = proof(2, 7, sealed(2, 7, 1), sealed(2, 7, 2));
+			let session_0 = ownership(2).unwrap();
+			start_session(1);
+			let session_1 = ownership(2).unwrap();
+			assert_eq!((session_0.session, session_1.session), (0, 1));
+			assert_noop!(
+				Validators::report_aura_equivocation(
+					frame_system::RawOrigin::Authorized.into(),
+					Box::new(double.clone()),
+					session_1,
+				),
+				Error::<Test>::InvalidKeyOwnershipProof
+			);
+			assert_ok!(Validators::report_aura_equivocation(
+				frame_system::RawOrigin::Authorized.into(),
+				Box::new(double),
+				session_0,
+			));
 		});
 	}
 }
