@@ -11,8 +11,8 @@
 //!   adds a candidate to the set or removes a validator.
 //! - [`Pallet::leave`]: a validator leaves by itself; [`Pallet::withdraw_candidacy`]: a
 //!   candidate that is not a validator stops standing.
-//! - **Offline:** a validator that authored no block in a whole session is removed by code at
-//!   its end, with [`Config::OfflineSlash`] of its bond slashed.
+//! - **Offline:** a validator that authored no block in [`Config::OfflineSessions`] judged
+//!   sessions in a row is removed by code, with [`Config::OfflineSlash`] of its bond slashed.
 //! - **Equivocation:** an offence reported through `pallet-offences` (GRANDPA's double votes,
 //!   and Aura's double blocks through [`Pallet::report_aura_equivocation`], both proven with
 //!   key-ownership proofs against the keys the pallet recorded for the offence's session)
@@ -33,11 +33,14 @@
 //!   age and reputation, a bond, and a vote of the network's nodes and services (weighted by
 //!   reputation, not money: `pallet-micro-governance`).
 //! - **A validator that vanishes** stalls finality once a third of the set is gone: one that
-//!   authors nothing for a whole session is removed by code and pays for it, without a vote. So
-//!   is one that drops its session keys, which would otherwise keep its seat unjudged.
-//!   The check runs only when a session is long enough (at least two slots for each validator)
-//!   that an online validator cannot miss all of its slots, and the first session, when
-//!   operators start their nodes, is not judged.
+//!   authors nothing for [`Config::OfflineSessions`] judged sessions in a row is removed by code
+//!   and pays for it, without a vote. So is one that drops its session keys, which would
+//!   otherwise keep its seat unjudged. A session is judged only when it is long enough (at
+//!   least two slots for each validator) that an online validator cannot miss all of its slots,
+//!   and the first session, when operators start their nodes, is not judged. Asking for more
+//!   than one session in a row keeps an honest node that was overloaded or restarting for one
+//!   session (every one of its slots missed) from losing its seat and bond: the same judgement
+//!   Polkadot makes when it only punishes validators that stay unavailable.
 //! - **Removing validators until one party holds the chain** (by votes, by leaving, by
 //!   knocking others offline, or by replaying old votes as equivocations): nothing shrinks the
 //!   set below the rules' `min_validators`.
@@ -53,7 +56,7 @@
 //!   bond on its way back cannot stand again until it is withdrawn.
 //! - **Unbounded state:** candidates ([`Config::MaxCandidates`]), validators
 //!   ([`Config::MaxValidators`]), the authorship tally (one entry per validator, cleared each
-//!   session) and the key records ([`Config::KeptSessions`] sessions) are all bounded.
+//!   session), the silent streaks (one per active validator) and the key records ([`Config::KeptSessions`] sessions) are all bounded.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -154,9 +157,13 @@ pub mod pallet {
 		/// The most candidates (validators included) that may stand at once.
 		#[pallet::constant]
 		type MaxCandidates: Get<u32>;
-		/// Share of its bond a validator that authored nothing in a session loses.
+		/// Share of its bond a validator found offline loses.
 		#[pallet::constant]
 		type OfflineSlash: Get<Perbill>;
+		/// Judged sessions in a row without a block of its own that make a validator offline
+		/// (at least 1): one overloaded or restarting node may miss every slot of one session.
+		#[pallet::constant]
+		type OfflineSessions: Get<u32>;
 		/// The least share of its bond an equivocating validator loses.
 		#[pallet::constant]
 		type EquivocationSlash: Get<Perbill>;
@@ -200,6 +207,12 @@ pub mod pallet {
 	/// Blocks each validator authored in the current session.
 	#[pallet::storage]
 	pub type Authored<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// The active validators that authored nothing in the last judged sessions, with how many
+	/// of them in a row.
+	#[pallet::storage]
+	pub type SilentStreaks<T: Config> =
+		StorageValue<_, BoundedVec<(T::AccountId, u32), T::MaxValidators>, ValueQuery>;
 
 	/// The block the current session started in.
 	#[pallet::storage]

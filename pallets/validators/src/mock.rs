@@ -236,6 +236,7 @@ impl pallet_micro_validators::Config for Test {
 	type MaxValidators = ConstU32<8>;
 	type MaxCandidates = ConstU32<10>;
 	type OfflineSlash = OfflineSlash;
+	type OfflineSessions = ConstU32<2>;
 	type EquivocationSlash = EquivocationSlash;
 	type BondingDuration = ConstU64<100>;
 	type KeptSessions = ConstU32<5>;

@@ -121,32 +121,48 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// At the end of session `index`: removes (and slashes) every validator of the session
-	/// that authored no block in it, as long as the set keeps its least size; then clears the
-	/// tally for the next session.
+	/// At the end of session `index`: counts, for every validator of the session that
+	/// authored no block in it, the judged sessions in a row it has been silent, and removes
+	/// (and slashes) those silent for [`Config::OfflineSessions`], as long as the set keeps its
+	/// least size; then clears the tally for the next session.
 	fn judge_session(index: SessionIndex) {
 		let active = T::ActiveValidators::validators();
 		let session_length = SessionLength::<T>::length();
 		// Each validator had at least two slots only if the session spans twice the set; and
-		// the first session is when operators start their nodes.
+		// the first session is when operators start their nodes. A session not judged neither
+		// lengthens a streak nor ends one.
 		let judged =
 			index > 0 && session_length >= BlockNumberOf::<T>::from(2 * active.len() as u32);
 		if judged {
+			let streaks = SilentStreaks::<T>::get();
+			let mut still_silent = BoundedVec::<_, T::MaxValidators>::new();
 			let chosen = ChosenSet::<T>::get();
 			for who in &active {
 				if Authored::<T>::contains_key(who) {
 					continue;
 				}
+				let streak = streaks
+					.iter()
+					.find_map(|(silent, streak)| (silent == who).then_some(*streak))
+					.unwrap_or(0)
+					.saturating_add(1);
+				if streak < T::OfflineSessions::get() {
+					// The set is at most `MaxValidators`, so there is room for each of it.
+					let _ = still_silent.try_push((who.clone(), streak));
+					continue;
+				}
 				if !chosen.contains(who) {
-					// It left (or was removed) but still had its seats this session: leaving
-					// and switching off at once costs the same as vanishing.
+					// It left (or was removed) but still had its seats: leaving and switching
+					// off at once costs the same as vanishing.
 					Self::slash_outside_the_set(who, T::OfflineSlash::get(), index);
 					continue;
 				}
 				if Self::do_remove(who, Departure::Offline, T::OfflineSlash::get()).is_err() {
+					// Kept at the least size: judged again after as many silent sessions.
 					Self::deposit_event(Event::OfflineKept { who: who.clone(), session: index })
 				}
 			}
+			SilentStreaks::<T>::put(still_silent);
 		}
 		// A chosen validator whose session keys are gone (purged) is left out of every session
 		// by pallet-session, so it is never judged by its blocks: it would hold a seat, and

@@ -260,10 +260,14 @@ fn a_candidate_stops_standing_but_a_validator_must_leave_first() {
 }
 
 #[test]
-fn a_validator_that_authors_nothing_for_a_session_is_removed_and_slashed() {
+fn a_validator_that_authors_nothing_for_two_sessions_in_a_row_is_removed_and_slashed() {
 	new_test_ext().execute_with(|| {
 		let issuance = Balances::total_issuance();
 		end_session(1, &[1, 2, 3, 1, 2, 3]);
+		assert_eq!(set(), vec![1, 2, 3, 4], "one silent session is forgiven");
+		assert_eq!(SilentStreaks::<Test>::get().into_inner(), vec![(4, 1)]);
+		assert_eq!(held(4), BOND);
+		end_session(2, &[1, 2, 3]);
 		assert_eq!(set(), vec![1, 2, 3]);
 		let slashed = Perbill::from_percent(1) * BOND;
 		assert_eq!(
@@ -273,11 +277,37 @@ fn a_validator_that_authors_nothing_for_a_session_is_removed_and_slashed() {
 		assert_eq!(held(4), BOND - slashed);
 		assert_eq!(Balances::total_issuance(), issuance - slashed);
 		assert_eq!(Authored::<Test>::iter().count(), 0, "the tally starts again");
-		assert_eq!(<Validators as SessionManager<_>>::new_session(3), Some(vec![1, 2, 3]));
-		// Still active in the next session (the change is queued): silent again, it pays again
-		// (from its unbonding bond), so leaving and switching off at once costs the same.
-		end_session(2, &[1, 2, 3]);
+		assert!(SilentStreaks::<Test>::get().is_empty(), "the streak ends with the removal");
+		assert_eq!(<Validators as SessionManager<_>>::new_session(4), Some(vec![1, 2, 3]));
+		// Still active for two more sessions (the change is queued): silent for both, it pays
+		// again (from its unbonding bond), so leaving and switching off at once costs the same.
+		end_session(3, &[1, 2, 3]);
+		assert_eq!(held(4), BOND - slashed);
+		end_session(4, &[1, 2, 3]);
 		assert_eq!(held(4), BOND - 2 * slashed);
+		assert_eq!(set(), vec![1, 2, 3]);
+	});
+}
+
+#[test]
+fn a_block_between_silent_sessions_ends_the_streak() {
+	new_test_ext().execute_with(|| {
+		// An overloaded node misses every slot of a session, then catches up: never two in a
+		// row, never removed.
+		end_session(1, &[1, 2, 3]);
+		end_session(2, &[1, 2, 3, 4]);
+		assert!(SilentStreaks::<Test>::get().is_empty());
+		end_session(3, &[1, 2, 3]);
+		end_session(4, &[4, 1, 2, 3]);
+		assert_eq!(set(), vec![1, 2, 3, 4]);
+		assert_eq!(held(4), BOND);
+		// A session too short to judge neither lengthens the streak nor ends it.
+		end_session(5, &[1, 2, 3]);
+		set_active(&[1, 2, 3, 4, 5, 6]);
+		end_session(6, &[1, 2, 3]);
+		assert_eq!(SilentStreaks::<Test>::get().into_inner(), vec![(4, 1)]);
+		set_active(&[1, 2, 3, 4]);
+		end_session(7, &[1, 2, 3]);
 		assert_eq!(set(), vec![1, 2, 3]);
 	});
 }
@@ -288,8 +318,9 @@ fn offline_validators_stay_when_the_set_is_at_its_least_size() {
 		set_active(&[1, 2, 3]);
 		assert_ok!(Validators::remove_validator(RuntimeOrigin::root(), 4));
 		end_session(1, &[1, 2]);
+		end_session(2, &[1, 2]);
 		assert_eq!(set(), vec![1, 2, 3]);
-		assert_eq!(last_event(), Event::OfflineKept { who: 3, session: 1 });
+		assert_eq!(last_event(), Event::OfflineKept { who: 3, session: 2 });
 		assert_eq!(held(3), BOND, "not slashed either");
 	});
 }
@@ -311,10 +342,12 @@ fn a_validator_that_drops_its_session_keys_counts_as_offline() {
 fn the_first_session_and_sessions_too_short_to_give_every_validator_two_slots_are_not_judged() {
 	new_test_ext().execute_with(|| {
 		end_session(0, &[1]);
-		assert_eq!(set(), vec![1, 2, 3, 4], "operators are still starting their nodes");
+		assert!(SilentStreaks::<Test>::get().is_empty(), "operators are still starting nodes");
 		// Ten blocks for six validators: one could miss its only slot while online.
 		set_active(&[1, 2, 3, 4, 5, 6]);
 		end_session(1, &[1]);
+		end_session(2, &[1]);
+		assert!(SilentStreaks::<Test>::get().is_empty());
 		assert_eq!(set(), vec![1, 2, 3, 4]);
 	});
 }

@@ -27,8 +27,11 @@ pub const BONDING_DURATION: BlockNumber = 7 * DAYS;
 parameter_types! {
 	/// An unsigned equivocation report stays in the transaction pool for an hour.
 	pub const EquivocationReportLongevity: u64 = HOURS as u64;
-	/// A validator that authors nothing for a session loses 1% of its bond.
+	/// A validator found offline loses 1% of its bond.
 	pub const OfflineSlash: Perbill = Perbill::from_percent(1);
+	/// Two judged sessions in a row without a block (two hours on the testnet): one session's
+	/// stall of an honest node (a restart, an overloaded machine) costs nothing.
+	pub const OfflineSessions: u32 = 2;
 	/// An equivocating validator loses at least 10% of its bond.
 	pub const EquivocationSlash: Perbill = Perbill::from_percent(10);
 	/// Bonds, after the bonding period.
@@ -88,6 +91,7 @@ impl pallet_micro_validators::Config for Runtime {
 	type MaxValidators = ConstU32<32>;
 	type MaxCandidates = ConstU32<128>;
 	type OfflineSlash = OfflineSlash;
+	type OfflineSessions = OfflineSessions;
 	type EquivocationSlash = EquivocationSlash;
 	type BondingDuration = BondingDuration;
 	type KeptSessions = ConstU32<KEPT_SESSIONS>;

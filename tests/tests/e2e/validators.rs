@@ -7,8 +7,8 @@
 //! 2. Alice proposes adding Eve and Bob proposes removing Dave; Alice, Bob and Charlie vote both
 //!    through. From the session after the change is planned, Eve is an Aura and GRANDPA
 //!    authority and authors blocks; Dave is neither and his bond is unbonding, unslashed.
-//! 3. Charlie's node is killed with SIGKILL. After a whole session without a block of his, the
-//!    chain removes him by itself and slashes 1% of his bond.
+//! 3. Charlie's node is killed with SIGKILL. After two sessions in a row without a block of
+//!    his, the chain removes him by itself and slashes 1% of his bond.
 //! 4. Finality continues throughout: with Charlie dead, three of the four GRANDPA voters
 //!    (Alice, Bob and Eve) are needed, so Eve votes; and once Charlie's removal applies, the set
 //!    of three goes on finalizing.
@@ -211,7 +211,7 @@ async fn the_network_votes_validators_in_and_out_and_removes_a_silent_one() {
 		.wait_finalized(with_eve_finalized + 3, Duration::from_secs(180))
 		.await
 		.expect("finality continues with Eve voting and Charlie gone");
-	// A whole session without a block of Charlie's: the chain removes and slashes him.
+	// Two sessions in a row without a block of Charlie's: the chain removes and slashes him.
 	let without_charlie = [&alice, &bob, &eve].map(account).to_vec();
 	nodes[0]
 		.wait_for("Charlie's removal", Duration::from_secs(300), || async {
