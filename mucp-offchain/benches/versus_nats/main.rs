@@ -42,6 +42,12 @@ use std::{
 use probe::{Probe, Usage};
 use report::Results;
 
+/// The allocator `micro-node` runs the worker with (jemalloc, as Polkadot's node does), so
+/// MUCP is measured as it runs: messages are allocated on one thread and freed on another, which
+/// glibc's malloc serialises on its arenas' locks.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Body sizes compared, in bytes.
 pub const SIZES: [usize; 2] = [128, 4096];
 /// Calls in flight in the throughput runs.
