@@ -55,6 +55,14 @@ else
 	say "protoc installed: $(protoc --version)"
 fi
 
+# 1a. make and a C compiler: tikv-jemalloc-sys builds jemalloc, micro-node's allocator
+if command -v make >/dev/null && command -v cc >/dev/null; then
+	say "make and cc present"
+else
+	apt_install make gcc libc6-dev
+	say "make and cc installed"
+fi
+
 # 1b. bubblewrap, for sandboxed service builds
 if command -v bwrap >/dev/null; then
 	say "bubblewrap present: $(bwrap --version)"
