@@ -124,46 +124,53 @@ impl<T: Config> Pallet<T> {
 	/// At the end of session `index`: counts, for every validator of the session that
 	/// authored no block in it, the judged sessions in a row it has been silent, and removes
 	/// (and slashes) those silent for [`Config::OfflineSessions`], as long as the set keeps its
-	/// least size; then clears the tally for the next session.
+	/// least size (a session too short to judge only ends the streaks of those that authored);
+	/// then clears the tally for the next session.
 	fn judge_session(index: SessionIndex) {
 		let active = T::ActiveValidators::validators();
 		let session_length = SessionLength::<T>::length();
 		// Each validator had at least two slots only if the session spans twice the set; and
-		// the first session is when operators start their nodes. A session not judged neither
-		// lengthens a streak nor ends one.
+		// the first session is when operators start their nodes. A session not judged does not
+		// lengthen a streak, but a block in it still ends one (it shows the node is up), and a
+		// validator no longer in the session leaves its streak behind.
 		let judged =
 			index > 0 && session_length >= BlockNumberOf::<T>::from(2 * active.len() as u32);
-		if judged {
-			let streaks = SilentStreaks::<T>::get();
-			let mut still_silent = BoundedVec::<_, T::MaxValidators>::new();
-			let chosen = ChosenSet::<T>::get();
-			for who in &active {
-				if Authored::<T>::contains_key(who) {
-					continue;
-				}
-				let streak = streaks
-					.iter()
-					.find_map(|(silent, streak)| (silent == who).then_some(*streak))
-					.unwrap_or(0)
-					.saturating_add(1);
-				if streak < T::OfflineSessions::get() {
-					// The set is at most `MaxValidators`, so there is room for each of it.
-					let _ = still_silent.try_push((who.clone(), streak));
-					continue;
-				}
-				if !chosen.contains(who) {
-					// It left (or was removed) but still had its seats: leaving and switching
-					// off at once costs the same as vanishing.
-					Self::slash_outside_the_set(who, T::OfflineSlash::get(), index);
-					continue;
-				}
-				if Self::do_remove(who, Departure::Offline, T::OfflineSlash::get()).is_err() {
-					// Kept at the least size: judged again after as many silent sessions.
-					Self::deposit_event(Event::OfflineKept { who: who.clone(), session: index })
-				}
+		let streaks = SilentStreaks::<T>::get();
+		let streak_of = |who: &T::AccountId| {
+			streaks.iter().find_map(|(silent, streak)| (silent == who).then_some(*streak))
+		};
+		let mut still_silent = BoundedVec::<_, T::MaxValidators>::new();
+		let chosen = ChosenSet::<T>::get();
+		for who in &active {
+			if Authored::<T>::contains_key(who) {
+				continue;
 			}
-			SilentStreaks::<T>::put(still_silent);
+			let streak = match judged {
+				true => streak_of(who).unwrap_or(0).saturating_add(1),
+				false => match streak_of(who) {
+					Some(streak) => streak,
+					None => continue,
+				},
+			};
+			if !judged || streak < T::OfflineSessions::get() {
+				if still_silent.try_push((who.clone(), streak)).is_err() {
+					// pallet-session's set comes from the chosen set, at most `MaxValidators`.
+					frame_support::defensive!("more active validators than MaxValidators");
+				}
+				continue;
+			}
+			if !chosen.contains(who) {
+				// It left (or was removed) but still had its seats: leaving and switching off
+				// at once costs the same as vanishing.
+				Self::slash_outside_the_set(who, T::OfflineSlash::get(), index);
+				continue;
+			}
+			if Self::do_remove(who, Departure::Offline, T::OfflineSlash::get()).is_err() {
+				// Kept at the least size: judged again after as many silent sessions.
+				Self::deposit_event(Event::OfflineKept { who: who.clone(), session: index })
+			}
 		}
+		SilentStreaks::<T>::put(still_silent);
 		// A chosen validator whose session keys are gone (purged) is left out of every session
 		// by pallet-session, so it is never judged by its blocks: it would hold a seat, and
 		// count toward the least size, without validating. It counts as offline.

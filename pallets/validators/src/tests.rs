@@ -279,13 +279,32 @@ fn a_validator_that_authors_nothing_for_two_sessions_in_a_row_is_removed_and_sla
 		assert_eq!(Authored::<Test>::iter().count(), 0, "the tally starts again");
 		assert!(SilentStreaks::<Test>::get().is_empty(), "the streak ends with the removal");
 		assert_eq!(<Validators as SessionManager<_>>::new_session(4), Some(vec![1, 2, 3]));
-		// Still active for two more sessions (the change is queued): silent for both, it pays
-		// again (from its unbonding bond), so leaving and switching off at once costs the same.
+		// pallet-session keeps it in session 3 (queued before the removal), then drops it:
+		// silent there, it is not slashed twice for one absence.
 		end_session(3, &[1, 2, 3]);
-		assert_eq!(held(4), BOND - slashed);
+		set_active(&[1, 2, 3]);
 		end_session(4, &[1, 2, 3]);
-		assert_eq!(held(4), BOND - 2 * slashed);
-		assert_eq!(set(), vec![1, 2, 3]);
+		assert_eq!(held(4), BOND - slashed);
+		assert!(SilentStreaks::<Test>::get().is_empty(), "gone from the set, gone from here");
+	});
+}
+
+#[test]
+fn leaving_and_switching_off_at_once_costs_the_same_as_vanishing() {
+	new_test_ext().execute_with(|| {
+		// Left during session 1, still active in sessions 1 and 2 (the change is queued), and
+		// silent in both: 1% of its unbonding bond.
+		assert_ok!(Validators::leave(RuntimeOrigin::signed(4)));
+		end_session(1, &[1, 2, 3]);
+		assert_eq!(held(4), BOND);
+		end_session(2, &[1, 2, 3]);
+		let slashed = Perbill::from_percent(1) * BOND;
+		assert_eq!(held(4), BOND - slashed);
+		assert_eq!(last_event(), Event::Slashed { who: 4, amount: slashed, session: 2 });
+		assert_eq!(Unbonding::<Test>::get(4).map(|u| u.amount), Some(BOND - slashed));
+		set_active(&[1, 2, 3]);
+		end_session(3, &[1, 2, 3]);
+		assert_eq!(held(4), BOND - slashed, "once");
 	});
 }
 
@@ -301,14 +320,33 @@ fn a_block_between_silent_sessions_ends_the_streak() {
 		end_session(4, &[4, 1, 2, 3]);
 		assert_eq!(set(), vec![1, 2, 3, 4]);
 		assert_eq!(held(4), BOND);
-		// A session too short to judge neither lengthens the streak nor ends it.
+		// A session too short to judge does not lengthen a streak...
 		end_session(5, &[1, 2, 3]);
 		set_active(&[1, 2, 3, 4, 5, 6]);
 		end_session(6, &[1, 2, 3]);
 		assert_eq!(SilentStreaks::<Test>::get().into_inner(), vec![(4, 1)]);
+		// ...but a block in one still ends it.
+		end_session(7, &[4]);
+		assert!(SilentStreaks::<Test>::get().is_empty());
 		set_active(&[1, 2, 3, 4]);
-		end_session(7, &[1, 2, 3]);
+		end_session(8, &[1, 2, 3]);
+		assert_eq!(set(), vec![1, 2, 3, 4]);
+		end_session(9, &[1, 2, 3]);
 		assert_eq!(set(), vec![1, 2, 3]);
+	});
+}
+
+#[test]
+fn several_silent_validators_go_together_down_to_the_least_size() {
+	new_test_ext().execute_with(|| {
+		end_session(1, &[1, 2]);
+		end_session(2, &[1, 2]);
+		// 3 and 4 both reach the limit; removing both would leave two of the least three, so
+		// the first judged goes and the other stays.
+		assert_eq!(set(), vec![1, 2, 4]);
+		assert_eq!(last_event(), Event::OfflineKept { who: 4, session: 2 });
+		assert_eq!(held(3), BOND - Perbill::from_percent(1) * BOND);
+		assert_eq!(held(4), BOND);
 	});
 }
 
@@ -322,6 +360,12 @@ fn offline_validators_stay_when_the_set_is_at_its_least_size() {
 		assert_eq!(set(), vec![1, 2, 3]);
 		assert_eq!(last_event(), Event::OfflineKept { who: 3, session: 2 });
 		assert_eq!(held(3), BOND, "not slashed either");
+		// Its streak starts again: judged again after as many silent sessions.
+		assert!(SilentStreaks::<Test>::get().is_empty());
+		end_session(3, &[1, 2]);
+		assert_eq!(SilentStreaks::<Test>::get().into_inner(), vec![(3, 1)]);
+		end_session(4, &[1, 2]);
+		assert_eq!(last_event(), Event::OfflineKept { who: 3, session: 4 });
 	});
 }
 
