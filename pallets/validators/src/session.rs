@@ -145,12 +145,10 @@ impl<T: Config> Pallet<T> {
 			if Authored::<T>::contains_key(who) {
 				continue;
 			}
-			let streak = match judged {
-				true => streak_of(who).unwrap_or(0).saturating_add(1),
-				false => match streak_of(who) {
-					Some(streak) => streak,
-					None => continue,
-				},
+			let streak = match (judged, streak_of(who)) {
+				(true, earlier) => earlier.unwrap_or(0).saturating_add(1),
+				(false, Some(earlier)) => earlier,
+				(false, None) => continue,
 			};
 			if !judged || streak < T::OfflineSessions::get() {
 				if still_silent.try_push((who.clone(), streak)).is_err() {
