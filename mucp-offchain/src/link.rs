@@ -17,7 +17,9 @@
 //!   (both readers waiting on full writers) cannot form.
 //! - **One write per batch.** Frames are encoded straight into the link's outgoing buffer; a
 //!   writer task takes everything queued at once and writes it with one `write_all` and one
-//!   flush, so under load many frames share one noise frame and one `send()`.
+//!   flush, so under load many frames share one noise frame and one `send()`. Frames that
+//!   came in one read are all taken before anything is written, so a burst of requests is
+//!   answered in one write too, not in one write per request.
 //! - **No task per request.** A served link runs its requests' futures in its own task, at
 //!   most the peer's budget at once ([`Budget`]); one past it is answered at once with the
 //!   responder's refusal (a 429), without running anything.
@@ -362,6 +364,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
 	async fn next(&mut self, pause_when_full: bool) -> io::Result<Event> {
 		let paused = self.ended || (pause_when_full && self.outbox.is_full());
 		loop {
+			// Frames already read go before anything is taken to write: a burst of requests
+			// that came in one read is answered in one write, not one write each.
+			if !paused {
+				if let Some(frame) = self.reader.parse()? {
+					return Ok(Event::Frame(frame));
+				}
+			}
 			if self.batch.is_empty() && !self.outbox.take(&mut self.batch) {
 				self.writer.flush().await?;
 				self.writer.close().await?;

@@ -21,9 +21,10 @@
 //!
 //! Needs `nats-server` on the `PATH` (`scripts/setup.sh` installs it). Run with
 //! `cargo bench -p mucp-offchain --bench versus_nats`; `BENCH_QUICK=1` runs a tenth of the
-//! iterations; `BENCH_ONLY=mucp` runs only MUCP's side, `BENCH_ONLY=calls` only its calls,
-//! `BENCH_ONLY=publish` only its publications and `BENCH_ONLY=core` only its core (at most
-//! once) publications (to profile one side under `perf record`).
+//! iterations; `BENCH_ONLY=mucp` runs only MUCP's side, `BENCH_ONLY=calls` only its calls
+//! (`unpaid` or `paid`: only those, their figures in the calls' rows), `BENCH_ONLY=publish`
+//! only its publications and `BENCH_ONLY=core` only its core (at most once) publications (to
+//! profile one side under `perf record`).
 
 mod mucp;
 mod nats;
@@ -239,8 +240,14 @@ async fn main() {
 	let mut results = Results::default();
 	let only = std::env::var("BENCH_ONLY").unwrap_or_default();
 	let publish_only = only == "publish" || only == "core";
-	let phases =
-		mucp::Phases { calls: !publish_only, publish: only != "calls", durable: only != "core" };
+	let calls_only = matches!(only.as_str(), "calls" | "paid" | "unpaid");
+	let phases = mucp::Phases {
+		calls: !publish_only,
+		unpaid: only != "paid",
+		paid: only != "unpaid",
+		publish: !calls_only,
+		durable: only != "core",
+	};
 	mucp::run(&counts, phases, &mut results).await;
 	if only.is_empty() {
 		nats::run(&counts, false, &mut results).await;

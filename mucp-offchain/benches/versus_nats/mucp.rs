@@ -168,6 +168,9 @@ async fn flow(
 /// Which of MUCP's phases run.
 pub struct Phases {
 	pub calls: bool,
+	/// Whether the unpaid and the paid calls run (with `calls`): both, unless one is profiled.
+	pub unpaid: bool,
+	pub paid: bool,
 	pub publish: bool,
 	/// Whether the durable publish rows run (with `publish`).
 	pub durable: bool,
@@ -209,22 +212,26 @@ pub async fn run(counts: &Counts, phases: Phases, results: &mut Results) {
 	for size in SIZES.into_iter().filter(|_| phases.calls) {
 		let body = vec![0x0a_u8; size];
 		let caller = client.clone();
-		let unpaid = measure_calls(
-			&probe,
-			{
-				let body = body.clone();
-				move || {
-					let (caller, body) = (caller.clone(), body.clone());
-					async move {
-						let reply = caller.call("echo", "Echo.Call", body).await.expect("echo");
-						assert_eq!(reply.body.len(), size);
-					}
+		let unpaid = phases.unpaid.then(|| {
+			let body = body.clone();
+			move || {
+				let (caller, body) = (caller.clone(), body.clone());
+				async move {
+					let reply = caller.call("echo", "Echo.Call", body).await.expect("echo");
+					assert_eq!(reply.body.len(), size);
 				}
-			},
-			counts,
-		)
-		.await;
-		results.add_calls(System::Mucp, size, &unpaid);
+			}
+		});
+		let unpaid = match unpaid {
+			Some(call) => Some(measure_calls(&probe, call, counts).await),
+			None => None,
+		};
+		if let Some(unpaid) = &unpaid {
+			results.add_calls(System::Mucp, size, unpaid);
+		}
+		if !phases.paid {
+			continue;
+		}
 		let (caller, header, ids) = (client.clone(), header.clone(), ids.clone());
 		let paid = measure_calls(
 			&probe,
@@ -247,7 +254,11 @@ pub async fn run(counts: &Counts, phases: Phases, results: &mut Results) {
 			counts,
 		)
 		.await;
-		results.add_paid(size, &unpaid, &paid);
+		match &unpaid {
+			Some(unpaid) => results.add_paid(size, unpaid, &paid),
+			// Profiled alone: its figures in the calls' rows.
+			None => results.add_calls(System::Mucp, size, &paid),
+		}
 	}
 	if !phases.publish {
 		client.close().await;

@@ -176,6 +176,14 @@ pub async fn run(counts: &Counts, tls: bool, results: &mut Results) {
 			}
 		});
 		responder.flush().await.expect("flushed");
+		// The server has the subscription once flushed, yet a request right after it has
+		// (rarely) met "no responders": measured only once the echo has answered.
+		let mut tries = 0;
+		while let Err(error) = requester.request(subject.clone(), "warm".into()).await {
+			tries += 1;
+			assert!(tries < 100, "the echo never answered: {error}");
+			tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+		}
 		let body: bytes::Bytes = vec![0x0a_u8; size].into();
 		let requester = requester.clone();
 		let calls = measure_calls(

@@ -193,6 +193,54 @@ async fn a_burst_goes_out_in_one_write() {
 	assert_eq!(writes.load(Ordering::Relaxed), 1, "101 frames in one write");
 }
 
+/// Answers every request at once with the request itself.
+struct Immediate;
+
+impl Responder for Immediate {
+	fn respond(&self, _: PeerId, request: Bytes) -> BoxFuture<'static, Bytes> {
+		Box::pin(async move { request })
+	}
+
+	fn refuse(&self, _: PeerId, _: &Bytes, _: usize) -> Bytes {
+		Bytes::new()
+	}
+
+	fn receive(&self, _: PeerId, _: Bytes) -> BoxFuture<'static, ()> {
+		Box::pin(async {})
+	}
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_burst_of_requests_read_at_once_is_answered_in_one_write() {
+	let (server, mut client, writes) = pipe(1 << 20);
+	// Fifty requests arrive in one piece, as a busy peer's batched write does.
+	let mut burst = Vec::new();
+	for id in 1..=50u64 {
+		burst.extend_from_slice(&(1 + 8 + 2u32).to_be_bytes());
+		burst.push(Kind::Request as u8);
+		burst.extend_from_slice(&id.to_be_bytes());
+		burst.extend_from_slice(&[id as u8, 7]);
+	}
+	client.write_all(&burst).await.unwrap();
+	tokio::spawn(serve(
+		server,
+		PeerId::random(),
+		Arc::new(Immediate),
+		Budget::new(64),
+		MAX,
+		futures::future::pending(),
+	));
+	let mut answers = vec![0u8; burst.len()];
+	client.read_exact(&mut answers).await.unwrap();
+	for (n, answer) in answers.chunks(4 + 1 + 8 + 2).enumerate() {
+		let id = n as u64 + 1;
+		assert_eq!(answer[4], Kind::Response as u8);
+		assert_eq!(answer[5..13], id.to_be_bytes());
+		assert_eq!(answer[13..], [id as u8, 7]);
+	}
+	assert_eq!(writes.load(Ordering::Relaxed), 1, "fifty answers in one write");
+}
+
 #[tokio::test]
 async fn a_payload_over_the_limit_is_refused_before_sending() {
 	let (link, _, _, _stop) = linked(4);
