@@ -241,6 +241,32 @@ async fn a_burst_of_requests_read_at_once_is_answered_in_one_write() {
 	assert_eq!(writes.load(Ordering::Relaxed), 1, "fifty answers in one write");
 }
 
+#[tokio::test(flavor = "current_thread")]
+async fn requests_before_a_malformed_frame_in_the_same_read_are_answered_before_the_link_closes() {
+	let (server, mut client, _) = pipe(1 << 20);
+	let mut burst = Vec::new();
+	for (kind, id) in [(Kind::Request as u8, 1u64), (Kind::Request as u8, 2), (9, 3)] {
+		burst.extend_from_slice(&(1 + 8 + 2u32).to_be_bytes());
+		burst.push(kind);
+		burst.extend_from_slice(&id.to_be_bytes());
+		burst.extend_from_slice(&[id as u8, 7]);
+	}
+	client.write_all(&burst).await.unwrap();
+	let serving = tokio::spawn(serve(
+		server,
+		PeerId::random(),
+		Arc::new(Immediate),
+		Budget::new(64),
+		MAX,
+		futures::future::pending(),
+	));
+	let mut rest = Vec::new();
+	client.read_to_end(&mut rest).await.unwrap();
+	serving.await.unwrap();
+	let answers: Vec<_> = rest.chunks(4 + 1 + 8 + 2).map(|a| (a[4], a[12], a[13])).collect();
+	assert_eq!(answers, [(Kind::Response as u8, 1, 1), (Kind::Response as u8, 2, 2)]);
+}
+
 #[tokio::test]
 async fn a_payload_over_the_limit_is_refused_before_sending() {
 	let (link, _, _, _stop) = linked(4);

@@ -33,8 +33,10 @@
 //!   as the report, so a report on disk never covers counts that are not.
 //!
 //! What a crash (SIGKILL, power loss) does: the counts of the last batch not yet committed,
-//! the calls answered in the last [`COMMIT_INTERVAL`] or so, are lost, and never those a flush or a
-//! report acknowledged. The node then under-charges those calls (it reports fewer than it
+//! the calls answered in the last [`COMMIT_INTERVAL`] plus the time a commit takes (longer
+//! while commits fail and are retried), are lost, and never those a flush or a report
+//! acknowledged. Free calls are counted the same way: a crash gives an account back the free
+//! calls it made in that window, at the node's cost as well. The node then under-charges those calls (it reports fewer than it
 //! served), and never over-charges: no count reaches disk that was not served, and a report
 //! is never written ahead of its counts. After the restart the lost calls no longer count
 //! toward `max_calls` on this node, so a consumer may be served up to that many more calls
@@ -432,7 +434,9 @@ const RETRY_AFTER: Duration = Duration::from_millis(100);
 /// Shortest time between two of the writer's commits: the counts of every call answered in
 /// that time share one transaction and one fsync, however slowly they come (one call at a time
 /// would otherwise cost a commit each). It bounds what a crash can lose: the calls answered in
-/// the last interval, which the node then under-charges (never over-charges). At 10 ms the
+/// the last interval and the commit under way, which the node then under-charges (never
+/// over-charges); someone able to crash the node at will gains that much, and can do no more
+/// than under-charge. At 10 ms the
 /// writer's hundred fsyncs a second, and the wake-ups between it and the runtime, cost a paid
 /// call about a tenth of its CPU under load on a 2-core host; at 100 ms they are ten a second.
 /// NATS JetStream, for comparison, fsyncs its file store every two minutes by default
