@@ -210,27 +210,38 @@ impl Responder for Immediate {
 	}
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn a_burst_of_requests_read_at_once_is_answered_in_one_write() {
-	let (server, mut client, writes) = pipe(1 << 20);
-	// Fifty requests arrive in one piece, as a busy peer's batched write does.
+/// Two-byte requests `[id, 7]` of the given kinds and ids, framed as one piece, as a busy
+/// peer's batched write sends them.
+fn burst(frames: impl IntoIterator<Item = (u8, u64)>) -> Vec<u8> {
 	let mut burst = Vec::new();
-	for id in 1..=50u64 {
+	for (kind, id) in frames {
 		burst.extend_from_slice(&(1 + 8 + 2u32).to_be_bytes());
-		burst.push(Kind::Request as u8);
+		burst.push(kind);
 		burst.extend_from_slice(&id.to_be_bytes());
 		burst.extend_from_slice(&[id as u8, 7]);
 	}
-	client.write_all(&burst).await.unwrap();
+	burst
+}
+
+/// Serves `end` with [`Immediate`] until the link ends.
+fn serve_immediately(end: End) -> tokio::task::JoinHandle<()> {
 	tokio::spawn(serve(
-		server,
+		end,
 		PeerId::random(),
 		Arc::new(Immediate),
 		Budget::new(64),
 		MAX,
 		futures::future::pending(),
-	));
-	let mut answers = vec![0u8; burst.len()];
+	))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_burst_of_requests_read_at_once_is_answered_in_one_write() {
+	let (server, mut client, writes) = pipe(1 << 20);
+	let requests = burst((1..=50u64).map(|id| (Kind::Request as u8, id)));
+	client.write_all(&requests).await.unwrap();
+	serve_immediately(server);
+	let mut answers = vec![0u8; requests.len()];
 	client.read_exact(&mut answers).await.unwrap();
 	for (n, answer) in answers.chunks(4 + 1 + 8 + 2).enumerate() {
 		let id = n as u64 + 1;
@@ -244,22 +255,9 @@ async fn a_burst_of_requests_read_at_once_is_answered_in_one_write() {
 #[tokio::test(flavor = "current_thread")]
 async fn requests_before_a_malformed_frame_in_the_same_read_are_answered_before_the_link_closes() {
 	let (server, mut client, _) = pipe(1 << 20);
-	let mut burst = Vec::new();
-	for (kind, id) in [(Kind::Request as u8, 1u64), (Kind::Request as u8, 2), (9, 3)] {
-		burst.extend_from_slice(&(1 + 8 + 2u32).to_be_bytes());
-		burst.push(kind);
-		burst.extend_from_slice(&id.to_be_bytes());
-		burst.extend_from_slice(&[id as u8, 7]);
-	}
-	client.write_all(&burst).await.unwrap();
-	let serving = tokio::spawn(serve(
-		server,
-		PeerId::random(),
-		Arc::new(Immediate),
-		Budget::new(64),
-		MAX,
-		futures::future::pending(),
-	));
+	let request = Kind::Request as u8;
+	client.write_all(&burst([(request, 1), (request, 2), (9, 3)])).await.unwrap();
+	let serving = serve_immediately(server);
 	let mut rest = Vec::new();
 	client.read_to_end(&mut rest).await.unwrap();
 	serving.await.unwrap();
