@@ -212,23 +212,21 @@ pub async fn run(counts: &Counts, phases: Phases, results: &mut Results) {
 	for size in SIZES.into_iter().filter(|_| phases.calls) {
 		let body = vec![0x0a_u8; size];
 		let caller = client.clone();
-		let unpaid = phases.unpaid.then(|| {
+		let unpaid = if phases.unpaid {
 			let body = body.clone();
-			move || {
+			let call = move || {
 				let (caller, body) = (caller.clone(), body.clone());
 				async move {
 					let reply = caller.call("echo", "Echo.Call", body).await.expect("echo");
 					assert_eq!(reply.body.len(), size);
 				}
-			}
-		});
-		let unpaid = match unpaid {
-			Some(call) => Some(measure_calls(&probe, call, counts).await),
-			None => None,
+			};
+			let unpaid = measure_calls(&probe, call, counts).await;
+			results.add_calls(System::Mucp, size, &unpaid);
+			Some(unpaid)
+		} else {
+			None
 		};
-		if let Some(unpaid) = &unpaid {
-			results.add_calls(System::Mucp, size, unpaid);
-		}
 		if !phases.paid {
 			continue;
 		}

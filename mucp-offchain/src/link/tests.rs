@@ -213,14 +213,7 @@ impl Responder for Immediate {
 /// Two-byte requests `[id, 7]` of the given kinds and ids, framed as one piece, as a busy
 /// peer's batched write sends them.
 fn burst(frames: impl IntoIterator<Item = (u8, u64)>) -> Vec<u8> {
-	let mut burst = Vec::new();
-	for (kind, id) in frames {
-		burst.extend_from_slice(&(1 + 8 + 2u32).to_be_bytes());
-		burst.push(kind);
-		burst.extend_from_slice(&id.to_be_bytes());
-		burst.extend_from_slice(&[id as u8, 7]);
-	}
-	burst
+	frames.into_iter().flat_map(|(kind, id)| frame(kind, id, &[id as u8, 7], None)).collect()
 }
 
 /// Serves `end` with [`Immediate`] until the link ends.
@@ -276,12 +269,18 @@ async fn a_payload_over_the_limit_is_refused_before_sending() {
 
 /// Writes raw frames to a served end, as a hostile peer could.
 async fn raw(end: &mut End, kind: u8, id: u64, payload: &[u8], declared: Option<u32>) {
+	end.write_all(&frame(kind, id, payload, declared)).await.unwrap();
+}
+
+/// A frame as it travels, its length `declared` if given (a lie, as a hostile peer could
+/// tell) or the true one.
+fn frame(kind: u8, id: u64, payload: &[u8], declared: Option<u32>) -> Vec<u8> {
 	let length = declared.unwrap_or((1 + 8 + payload.len()) as u32);
 	let mut frame = length.to_be_bytes().to_vec();
 	frame.push(kind);
 	frame.extend_from_slice(&id.to_be_bytes());
 	frame.extend_from_slice(payload);
-	end.write_all(&frame).await.unwrap();
+	frame
 }
 
 #[tokio::test]

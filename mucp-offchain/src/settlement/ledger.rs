@@ -36,14 +36,14 @@
 //! the calls answered in the last [`COMMIT_INTERVAL`] plus the time a commit takes (longer
 //! while commits fail and are retried), are lost, and never those a flush or a report
 //! acknowledged. Free calls are counted the same way: a crash gives an account back the free
-//! calls it made in that window, at the node's cost as well. The node then under-charges those calls (it reports fewer than it
-//! served), and never over-charges: no count reaches disk that was not served, and a report
-//! is never written ahead of its counts. After the restart the lost calls no longer count
-//! toward `max_calls` on this node, so a consumer may be served up to that many more calls
-//! than its allowance pays for; the chain still settles at most `max_calls` (the ledger's
-//! count, which reports come from, never passes it), so the loss is the node's, bounded by
-//! one batch, and the consumer is never charged for a call beyond its allowance. Closing the
-//! ledger (dropping its last clone) commits what is left.
+//! calls it made in that window, at the node's cost as well. The node then under-charges
+//! those calls (it reports fewer than it served), and never over-charges: no count reaches
+//! disk that was not served, and a report is never written ahead of its counts. After the
+//! restart the lost calls no longer count toward `max_calls` on this node, so a consumer may
+//! be served up to that many more calls than its allowance pays for; the chain still settles
+//! at most `max_calls` (the ledger's count, which reports come from, never passes it), so the
+//! loss is the node's, bounded by one batch, and the consumer is never charged for a call
+//! beyond its allowance. Closing the ledger (dropping its last clone) commits what is left.
 //!
 //! Reports take the unsettled calls in numeric nonce order per consumer (the keys are SCALE
 //! encoded, little-endian nonces, whose byte order is not numeric), so a lower nonce is never
@@ -436,9 +436,9 @@ const RETRY_AFTER: Duration = Duration::from_millis(100);
 /// would otherwise cost a commit each). It bounds what a crash can lose: the calls answered in
 /// the last interval and the commit under way, which the node then under-charges (never
 /// over-charges); someone able to crash the node at will gains that much, and can do no more
-/// than under-charge. At 10 ms the
-/// writer's hundred fsyncs a second, and the wake-ups between it and the runtime, cost a paid
-/// call about a tenth of its CPU under load on a 2-core host; at 100 ms they are ten a second.
+/// than under-charge. At 10 ms the writer's hundred fsyncs a second, and the wake-ups between
+/// it and the runtime, cost a paid call about a tenth of its CPU under load on a 2-core host;
+/// at 100 ms they are ten a second.
 /// NATS JetStream, for comparison, fsyncs its file store every two minutes by default
 /// (`sync_interval`). [`Ledger::flush`] and reports commit at once.
 pub const COMMIT_INTERVAL: Duration = Duration::from_millis(100);
