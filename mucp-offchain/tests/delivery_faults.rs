@@ -234,12 +234,25 @@ async fn a_stranger_gets_nothing_not_meant_for_it_and_cannot_poison_ids() {
 	let from_a = |got: &[(String, String)]| -> BTreeSet<String> {
 		got.iter().filter(|(p, _)| *p == a_id).map(|(_, id)| id.clone()).collect()
 	};
-	poll_until("B has every message of A, plainly and in the group", async || {
+	let deadline = Instant::now() + Duration::from_secs(30);
+	loop {
 		take(&mut b_plain, &mut plain);
 		take(&mut b_worker, &mut workers);
-		from_a(&plain).len() == 20 && from_a(&workers).len() == 20
-	})
-	.await;
+		if from_a(&plain).len() == 20 && from_a(&workers).len() == 20 {
+			break;
+		}
+		// A failure says what is missing and where it waits, so a rare one can be read.
+		assert!(
+			Instant::now() < deadline,
+			"timed out waiting until B has every message of A: plainly missing {:?}, in the \
+			 group missing {:?}; A's outbox to B holds {}, its inbox {}",
+			all_ids(20).difference(&from_a(&plain)).collect::<Vec<_>>(),
+			all_ids(20).difference(&from_a(&workers)).collect::<Vec<_>>(),
+			a.outbox_len(&b.id()),
+			a.inbox_len("secret"),
+		);
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
 	assert_eq!(from_a(&plain), all_ids(20));
 	assert_eq!(from_a(&workers), all_ids(20), "B is the group's only admitted member");
 	let from_s: BTreeSet<String> =

@@ -69,6 +69,10 @@ thread_local! {
 	pub(crate) static INTEREST_READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// How soon an outbox batch whose send failed is sent again the first time
+/// ([`Broker::outbox_failed`]).
+pub const OUTBOX_RETRY_FIRST: Duration = Duration::from_millis(250);
+
 /// The broker's bounds and timings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BrokerConfig {
@@ -837,6 +841,30 @@ impl Broker {
 		}
 	}
 
+	/// A batch of `node`'s outbox was not acknowledged (its send failed: the link closed, the
+	/// node answered with an error, or no answer came in [`BrokerConfig::ack_timeout`]), for
+	/// the `failures`th time in a row: its messages `sequences` are due again after
+	/// [`OUTBOX_RETRY_FIRST`], doubled for each failure before, at most `ack_timeout`, rather
+	/// than a whole `ack_timeout` after they were sent. A node refused for a moment (a busy
+	/// link, a 429) gets them within a second; one that keeps failing is not sent more than
+	/// one batch per `ack_timeout`.
+	pub fn outbox_failed(&self, node: &str, sequences: &[u64], failures: u32, now: SystemTime) {
+		let backoff = OUTBOX_RETRY_FIRST
+			.saturating_mul(1u32 << failures.saturating_sub(1).min(16))
+			.min(self.config.ack_timeout);
+		let mut state = self.lock();
+		for sequence in sequences {
+			if let Some(outgoing) = state.outbox.get_mut(&(node.to_owned(), *sequence)) {
+				outgoing.due = outgoing.due.min(now + backoff);
+			}
+		}
+	}
+
+	/// How long a batch sent from an outbox waits for its acknowledgement.
+	pub fn ack_timeout(&self) -> Duration {
+		self.config.ack_timeout
+	}
+
 	/// Whether `node`'s outbox is at least half full: a pipelining publisher waits for room
 	/// then, while the node is reachable, rather than make the outbox drop its oldest.
 	pub fn outbox_filling(&self, node: &str) -> bool {
@@ -1598,6 +1626,34 @@ mod tests {
 		drop(broker);
 		let broker = open(&dir, config);
 		assert_eq!(broker.stored_len(), 0, "acknowledged: gone from disk");
+	}
+
+	/// A batch refused for a moment is sent again within a second, not a whole
+	/// `ack_timeout` later; a node that keeps refusing backs off to one batch per
+	/// `ack_timeout`.
+	#[test]
+	fn a_failed_batch_is_sent_again_after_a_growing_backoff() {
+		let dir = tempfile::tempdir().unwrap();
+		let config = BrokerConfig { ack_timeout: Duration::from_secs(5), ..Default::default() };
+		let plan = Plan { nodes: vec!["b".into()], ..Plan::here() };
+		let broker = open(&dir, config);
+		broker.publish_to("events", event("1"), now(), &plan).unwrap();
+		let due = |at| broker.outbox_due(None, &|_| false, 1 << 20, at);
+		let start = now();
+		let sequences: Vec<u64> = due(start)[0].1.iter().map(|(sequence, _)| *sequence).collect();
+		let ms = Duration::from_millis;
+		for (failures, backoff) in [(1, ms(250)), (2, ms(500)), (3, ms(1000)), (6, ms(5000))] {
+			let sent = start + ms(100_000 * u64::from(failures));
+			assert_eq!(due(sent).len(), 1, "due at {failures}");
+			broker.outbox_failed("b", &sequences, failures, sent);
+			assert!(due(sent + backoff - ms(1)).is_empty(), "not before {backoff:?}");
+			assert_eq!(due(sent + backoff).len(), 1, "again after {backoff:?}");
+		}
+		broker.outbox_failed("b", &sequences, u32::MAX, start);
+		assert_eq!(due(start + ms(5000)).len(), 1, "capped at ack_timeout, whatever the count");
+		broker.outbox_acked("b", sequences[0]);
+		broker.outbox_failed("b", &sequences, 1, start);
+		assert!(due(start + ms(1000)).is_empty(), "an acknowledged message is not sent again");
 	}
 
 	#[test]

@@ -63,6 +63,10 @@ pub(super) struct Driver {
 	/// The nodes with a batch of their outbox on its way, awaiting their acknowledgement (one
 	/// batch per node at a time, so they arrive in order).
 	pub(super) sending: HashSet<String>,
+	/// How many batches in a row each node's outbox failed to deliver, for the backoff before
+	/// the next ([`crate::broker::Broker::outbox_failed`]); forgotten once one is
+	/// acknowledged.
+	outbox_failures: HashMap<String, u32>,
 	responses: (
 		mpsc::UnboundedSender<(request_response::ResponseChannel<Vec<u8>>, Message)>,
 		mpsc::UnboundedReceiver<(request_response::ResponseChannel<Vec<u8>>, Message)>,
@@ -79,6 +83,7 @@ impl Driver {
 			swarm,
 			shared,
 			sending: HashSet::new(),
+			outbox_failures: HashMap::new(),
 			responses: mpsc::unbounded_channel(),
 			rtts: HashMap::new(),
 			bootstrapped: false,
@@ -141,11 +146,27 @@ impl Driver {
 				self.sending.remove(&node);
 				// Acknowledged only by an answer without an error; otherwise sent again later.
 				if acked {
+					self.outbox_failures.remove(&node);
 					for sequence in sequences {
 						self.shared.broker.outbox_acked(&node, sequence);
 					}
 					// The next batch for that node, if any waits.
 					self.send_outbox(None);
+				} else {
+					if self.outbox_failures.len() >= 4096
+						&& !self.outbox_failures.contains_key(&node)
+					{
+						let waiting = self.shared.broker.outbox_nodes();
+						self.outbox_failures.retain(|node, _| waiting.contains(node));
+					}
+					let failures = self.outbox_failures.entry(node.clone()).or_default();
+					*failures = failures.saturating_add(1);
+					self.shared.broker.outbox_failed(
+						&node,
+						&sequences,
+						*failures,
+						SystemTime::now(),
+					);
 				}
 			}
 			Command::Listen { topic, queue } => {

@@ -10,7 +10,8 @@
 //!   one copy per admitted node with subscribers (its outbox), and sent to each. The receiving
 //!   node writes it to its own store before it answers, and only that answer removes the
 //!   publisher's copy; unanswered copies are sent again after the broker's `ack_timeout` and
-//!   whenever the node reconnects. So delivery across nodes is at least once through kill -9
+//!   whenever the node reconnects, and copies whose send failed (the link closed, the node
+//!   refused the batch) sooner, after a backoff from 250 ms (`Broker::outbox_failed`). So delivery across nodes is at least once through kill -9
 //!   of either node; receivers drop duplicates by `Micro-Id` per publisher (the
 //!   `Micro-Publisher` header, which the receiver sets from the authenticated sender). A
 //!   message nobody subscribes to anywhere waits in the publisher's inbox, and goes to the
@@ -1197,8 +1198,11 @@ impl Driver {
 			self.sending.insert(node.clone());
 			let shared = self.shared.clone();
 			tokio::spawn(async move {
+				// An answer that does not come in the acknowledgement's time counts as a
+				// failure: the node's outbox is not held back behind it for good.
 				let sent = shared.send_publications(peer, publications);
-				let acked = sent.await.is_ok();
+				let patience = shared.broker.ack_timeout();
+				let acked = matches!(tokio::time::timeout(patience, sent).await, Ok(Ok(())));
 				let _ = shared.pubsub.command(Command::OutboxSent { node, sequences, acked });
 			});
 		}

@@ -34,7 +34,7 @@
 //!   call. Bounded in headers and in bytes; past either it starts over.
 
 use std::{
-	collections::{BTreeMap, HashMap, HashSet},
+	collections::{HashSet, VecDeque},
 	sync::{
 		atomic::{AtomicBool, Ordering},
 		Arc, Mutex,
@@ -92,7 +92,8 @@ pub struct Meter {
 /// verified, with the node, service and genesis they were picked and checked for.
 #[derive(Default)]
 struct KnownHeaders {
-	headers: HashMap<String, Vec<KnownAllowance>>,
+	/// Looked up on every paid call by a ~300-byte key: a fast hash, seeded per process.
+	headers: foldhash::HashMap<String, Vec<KnownAllowance>>,
 	bytes: usize,
 }
 
@@ -483,7 +484,7 @@ impl Meter {
 		let digest = digest_of(request);
 		let mut replays = self.replays.lock().expect("not poisoned");
 		replays.expire(Instant::now());
-		if let Some((_, replay)) = replays.entries.get(&*key) {
+		if let Some(Entry { replay, .. }) = replays.entries.get(&*key) {
 			let conflict = |detail: &str| MicroError::new(&key.1, 409, detail.to_owned());
 			if replay.digest != digest {
 				return Err(conflict(
@@ -570,8 +571,13 @@ fn digest_of(request: &Message) -> u64 {
 
 /// A call's payer and `Micro-Id`.
 type ReplayKey = (Vec<u8>, String);
-/// A [`ReplayKey`] shared by the maps that index it, so indexing copies no bytes.
+/// A [`ReplayKey`] shared by the map and the queues that index it, so indexing copies no
+/// bytes.
 type SharedKey = Arc<ReplayKey>;
+/// Calls in the order they were claimed, as (serial, key). An item whose key is gone, or now
+/// holds another serial, is stale: skipped where it is met, dropped when stale items
+/// outnumber live ones.
+type ClaimOrder = VecDeque<(u64, SharedKey)>;
 
 struct Replay {
 	digest: u64,
@@ -579,113 +585,154 @@ struct Replay {
 	answer: Option<Option<Vec<u8>>>,
 }
 
+/// A call remembered: the serial of its claim, and when its window started (claimed, then
+/// answered).
+struct Entry {
+	serial: u64,
+	at: Instant,
+	replay: Replay,
+}
+
 /// Calls served recently, by payer and `Micro-Id`: bounded in count, bytes and age, in all
 /// and for each payer.
+///
+/// One map holds the calls; two queues keep the order they were claimed in (all, and each
+/// payer's), which is the order they go in when a bound is reached. An answer keeps its
+/// call's place and starts its window again: a call answered late is kept at least
+/// [`REPLAY_WINDOW`] after its answer, and expiry, which stops at the first call still in
+/// its window, may keep the calls behind it a little longer. A paid call costs a handful of
+/// hash lookups here, with no ordered map to rebalance.
 #[derive(Default)]
 struct Replays {
-	entries: HashMap<SharedKey, (u64, Replay)>,
-	/// Insertion order: serial → key and when.
-	order: BTreeMap<u64, (SharedKey, Instant)>,
-	/// Each payer's share: its calls' serials (oldest first) and the bytes of its answers.
-	payers: HashMap<Vec<u8>, PayerShare>,
+	entries: foldhash::HashMap<SharedKey, Entry>,
+	order: ClaimOrder,
+	/// Each payer's share: its calls (oldest first) and the bytes of its answers.
+	payers: foldhash::HashMap<Vec<u8>, PayerShare>,
 	next: u64,
 	bytes: usize,
 }
 
 #[derive(Default)]
 struct PayerShare {
-	serials: BTreeMap<u64, SharedKey>,
+	calls: usize,
 	bytes: usize,
+	order: ClaimOrder,
 }
 
 fn answer_len(replay: &Replay) -> usize {
 	replay.answer.as_ref().and_then(|a| a.as_ref()).map_or(0, Vec::len)
 }
 
+/// Whether `item` of a [`ClaimOrder`] still names the call it was queued for.
+fn is_live(
+	entries: &foldhash::HashMap<SharedKey, Entry>,
+	(serial, key): &(u64, SharedKey),
+) -> bool {
+	entries.get(&**key).is_some_and(|entry| entry.serial == *serial)
+}
+
+/// Drops `order`'s stale items once they outnumber its `live` ones (and a few more), so
+/// calls removed out of order cost amortised constant time and bounded room.
+fn compact(entries: &foldhash::HashMap<SharedKey, Entry>, order: &mut ClaimOrder, live: usize) {
+	if order.len() > 2 * live + 64 {
+		order.retain(|item| is_live(entries, item));
+	}
+}
+
 impl Replays {
 	fn insert(&mut self, key: impl Into<SharedKey>, replay: Replay) -> u64 {
 		let key = key.into();
+		self.remove(&key);
 		let serial = self.next;
 		self.next += 1;
-		self.remove(&key);
 		let bytes = answer_len(&replay);
 		self.bytes += bytes;
 		let share = match self.payers.get_mut(&key.0) {
 			Some(share) => share,
 			None => self.payers.entry(key.0.clone()).or_default(),
 		};
-		share.serials.insert(serial, key.clone());
+		share.calls += 1;
 		share.bytes += bytes;
-		self.entries.insert(key.clone(), (serial, replay));
-		self.order.insert(serial, (key.clone(), Instant::now()));
+		share.order.push_back((serial, key.clone()));
+		self.entries.insert(key.clone(), Entry { serial, at: Instant::now(), replay });
+		self.order.push_back((serial, key.clone()));
 		self.bound(&key.0);
 		serial
 	}
 
-	/// Keeps `answer` for the call `key` claimed as `serial`, and makes it the newest (its
-	/// window starts now), as inserting it again would, in place. Nothing if the claim was
-	/// pushed out meanwhile.
+	/// Keeps `answer` for the call `key` claimed as `serial`, in place, its window starting
+	/// now. Nothing if the claim was pushed out or answered meanwhile.
 	fn answer(&mut self, key: &SharedKey, serial: u64, answer: Option<Vec<u8>>) {
-		let Some((kept, replay)) = self.entries.get_mut(&**key) else { return };
-		if *kept != serial {
+		let Some(entry) = self.entries.get_mut(&**key) else { return };
+		// Only the running mark of this very claim takes an answer, once.
+		if entry.serial != serial || entry.replay.answer.is_some() {
 			return;
 		}
-		let newest = self.next;
-		self.next += 1;
-		*kept = newest;
-		let before = answer_len(replay);
-		replay.answer = Some(answer);
-		let after = answer_len(replay);
+		let before = answer_len(&entry.replay);
+		entry.replay.answer = Some(answer);
+		entry.at = Instant::now();
+		let after = answer_len(&entry.replay);
 		self.bytes = self.bytes - before + after;
-		self.order.remove(&serial);
-		self.order.insert(newest, (key.clone(), Instant::now()));
 		if let Some(share) = self.payers.get_mut(&key.0) {
-			share.serials.remove(&serial);
-			share.serials.insert(newest, key.clone());
 			share.bytes = share.bytes - before + after;
 		}
-		self.bound(&key.0);
+		if after > before {
+			self.bound(&key.0);
+		}
 	}
 
 	/// Pushes out the oldest calls while `payer`'s share or the whole cache is over its
 	/// bounds.
 	fn bound(&mut self, payer: &[u8]) {
 		// The payer's own oldest go first, so it cannot push out anyone else's.
-		while let Some(share) = self.payers.get(payer).filter(|share| {
-			share.serials.len() > MAX_REPLAYS_PER_PAYER || share.bytes > MAX_REPLAY_BYTES_PER_PAYER
+		while let Some(share) = self.payers.get_mut(payer).filter(|share| {
+			share.calls > MAX_REPLAYS_PER_PAYER || share.bytes > MAX_REPLAY_BYTES_PER_PAYER
 		}) {
-			let Some((_, oldest)) = share.serials.first_key_value() else { break };
-			let oldest = oldest.clone();
-			self.remove(&oldest);
+			let Some(oldest) = share.order.pop_front() else { break };
+			if is_live(&self.entries, &oldest) {
+				self.remove(&oldest.1);
+			}
 		}
 		while self.entries.len() > MAX_REPLAYS || self.bytes > MAX_REPLAY_BYTES {
-			let Some((_, (oldest, _))) = self.order.pop_first() else { break };
-			self.remove(&oldest);
+			let Some(oldest) = self.order.pop_front() else { break };
+			if is_live(&self.entries, &oldest) {
+				self.remove(&oldest.1);
+			}
 		}
 	}
 
 	fn remove(&mut self, key: &ReplayKey) {
-		if let Some((serial, replay)) = self.entries.remove(key) {
-			self.order.remove(&serial);
-			let bytes = answer_len(&replay);
-			self.bytes -= bytes;
-			if let Some(share) = self.payers.get_mut(&key.0) {
-				share.serials.remove(&serial);
-				share.bytes -= bytes;
-				if share.serials.is_empty() {
-					self.payers.remove(&key.0);
-				}
+		let Some(entry) = self.entries.remove(key) else { return };
+		let bytes = answer_len(&entry.replay);
+		self.bytes -= bytes;
+		if let Some(share) = self.payers.get_mut(&key.0) {
+			share.calls -= 1;
+			share.bytes -= bytes;
+			if share.calls == 0 {
+				self.payers.remove(&key.0);
+			} else {
+				compact(&self.entries, &mut share.order, share.calls);
 			}
 		}
+		compact(&self.entries, &mut self.order, self.entries.len());
 	}
 
+	/// Forgets the calls whose window has passed, oldest claim first, up to the first one
+	/// still in its window.
 	fn expire(&mut self, now: Instant) {
-		while let Some((_, (key, at))) = self.order.first_key_value() {
-			if now.duration_since(*at) < REPLAY_WINDOW {
-				break;
+		while let Some(front) = self.order.front() {
+			match self.entries.get(&*front.1) {
+				Some(entry) if entry.serial == front.0 => {
+					if now.duration_since(entry.at) < REPLAY_WINDOW {
+						break;
+					}
+					let (_, key) = self.order.pop_front().expect("looked at above");
+					self.remove(&key);
+				}
+				_ => {
+					self.order.pop_front();
+				}
 			}
-			let key = key.clone();
-			self.remove(&key);
 		}
 	}
 }
@@ -714,7 +761,7 @@ impl ReplayClaim {
 			return;
 		}
 		let mut replays = self.replays.lock().expect("not poisoned");
-		if replays.entries.get(&*self.key).is_some_and(|(serial, _)| *serial == self.serial) {
+		if replays.entries.get(&*self.key).is_some_and(|entry| entry.serial == self.serial) {
 			replays.remove(&self.key);
 		}
 	}
@@ -744,7 +791,7 @@ mod tests {
 		}
 		assert!(replays.entries.contains_key(&(alice.clone(), "a-1".into())), "alice's kept");
 		assert_eq!(replays.entries.len(), MAX_REPLAYS_PER_PAYER + 1);
-		assert_eq!(replays.payers[&mallory].serials.len(), MAX_REPLAYS_PER_PAYER);
+		assert_eq!(replays.payers[&mallory].calls, MAX_REPLAYS_PER_PAYER);
 		let newest = format!("m-{}", MAX_REPLAYS * 2 - 1);
 		assert!(replays.entries.contains_key(&(mallory.clone(), newest)), "its newest kept");
 		assert!(!replays.entries.contains_key(&(mallory, "m-0".into())), "its oldest gone");
@@ -761,33 +808,78 @@ mod tests {
 		assert!(replays.entries.contains_key(&(alice, "a-1".into())), "alice's kept");
 		let share = &replays.payers[&mallory];
 		assert_eq!(share.bytes, MAX_REPLAY_BYTES_PER_PAYER);
-		assert_eq!(share.serials.len(), MAX_REPLAY_BYTES_PER_PAYER / MAX_REPLAY_ANSWER);
+		assert_eq!(share.calls, MAX_REPLAY_BYTES_PER_PAYER / MAX_REPLAY_ANSWER);
 		assert_eq!(replays.bytes, MAX_REPLAY_BYTES_PER_PAYER + MAX_REPLAY_ANSWER);
 	}
 
-	/// An answer is kept in place of its running mark, counted in the bytes, and made the
-	/// newest call, as inserting it again would; an answer to a claim pushed out or replaced
-	/// changes nothing.
+	/// An answer is kept in place of its running mark, counted in the bytes, once; the call
+	/// keeps its claim's place among the payer's calls; an answer to a claim pushed out or
+	/// answered already changes nothing.
 	#[test]
-	fn an_answer_is_kept_in_place_as_the_newest_call() {
+	fn an_answer_is_kept_in_place_of_its_running_mark() {
 		let mut replays = Replays::default();
 		let alice = b"alice".to_vec();
 		let first: SharedKey = Arc::new((alice.clone(), "a-1".into()));
 		let serial = replays.insert(first.clone(), Replay { digest: 1, answer: None });
-		replays.insert((alice.clone(), "a-2".into()), Replay { digest: 2, answer: None });
+		let second: SharedKey = Arc::new((alice.clone(), "a-2".into()));
+		let later = replays.insert(second.clone(), Replay { digest: 2, answer: None });
 		replays.answer(&first, serial, Some(vec![7; 100]));
 		assert_eq!((replays.bytes, replays.payers[&alice].bytes), (100, 100));
 		replays.answer(&first, serial, Some(vec![7; 5]));
-		assert_eq!(replays.bytes, 100, "a stale claim changes nothing");
+		assert_eq!(replays.bytes, 100, "answered once only");
+		replays.answer(&first, later, Some(vec![7; 5]));
+		assert_eq!(replays.bytes, 100, "another claim's answer changes nothing");
+		let Entry { replay: kept, .. } = &replays.entries[&*first];
+		assert_eq!((kept.digest, kept.answer.clone()), (1, Some(Some(vec![7; 100]))));
 		for n in 3..=MAX_REPLAYS_PER_PAYER + 1 {
 			replays.insert((alice.clone(), format!("a-{n}")), answered(1));
 		}
-		assert!(!replays.entries.contains_key(&(alice.clone(), "a-2".into())), "oldest gone");
-		let (_, kept) = &replays.entries[&*first];
-		assert_eq!((kept.digest, kept.answer.clone()), (1, Some(Some(vec![7; 100]))));
-		assert_eq!(replays.bytes, 100 + MAX_REPLAYS_PER_PAYER - 1);
+		assert!(!replays.entries.contains_key(&*first), "the oldest claim goes first");
+		assert!(replays.entries.contains_key(&*second));
+		assert_eq!(replays.bytes, MAX_REPLAYS_PER_PAYER - 1);
 		assert_eq!(replays.payers[&alice].bytes, replays.bytes);
-		assert_eq!(replays.order.len(), replays.entries.len());
+		replays.answer(&first, serial, Some(vec![7; 5]));
+		assert_eq!(replays.bytes, MAX_REPLAYS_PER_PAYER - 1, "pushed out: nothing kept");
+	}
+
+	/// A call is forgotten once its window has passed, counted from its answer: a call
+	/// answered late is still there for a retry until a whole window after it answered.
+	#[test]
+	fn the_window_starts_at_the_answer() {
+		let mut replays = Replays::default();
+		let alice = b"alice".to_vec();
+		let slow: SharedKey = Arc::new((alice.clone(), "slow".into()));
+		let claimed = Instant::now();
+		let serial = replays.insert(slow.clone(), Replay { digest: 1, answer: None });
+		replays.insert((alice.clone(), "quick".into()), answered(1));
+		replays.entries.get_mut(&*slow).unwrap().at = claimed;
+		replays.answer(&slow, serial, Some(vec![7; 10]));
+		let answered_at = replays.entries[&*slow].at;
+		replays.expire(answered_at + REPLAY_WINDOW - Duration::from_millis(1));
+		assert!(replays.entries.contains_key(&*slow), "in its window from the answer");
+		replays.expire(answered_at + REPLAY_WINDOW);
+		assert!(replays.entries.is_empty(), "both gone once past");
+		assert!(replays.payers.is_empty() && replays.order.is_empty());
+		assert_eq!(replays.bytes, 0);
+	}
+
+	/// Calls removed out of order (a claim dropped unanswered, a retry replacing its call)
+	/// leave stale items in the queues; they never outgrow the live calls by much.
+	#[test]
+	fn calls_removed_out_of_order_leave_the_queues_bounded() {
+		let mut replays = Replays::default();
+		let alice = b"alice".to_vec();
+		replays.insert((alice.clone(), "kept".into()), answered(1));
+		for n in 0..10_000 {
+			let key = (alice.clone(), format!("gone-{n}"));
+			replays.insert(key.clone(), Replay { digest: 0, answer: None });
+			replays.remove(&key);
+			replays.insert((alice.clone(), "kept".into()), answered(1));
+		}
+		assert_eq!(replays.entries.len(), 1);
+		assert!(replays.order.len() <= 2 + 64, "{} queued", replays.order.len());
+		assert!(replays.payers[&alice].order.len() <= 2 + 64);
+		assert_eq!((replays.payers[&alice].calls, replays.bytes), (1, 1));
 	}
 
 	#[test]
