@@ -17,7 +17,11 @@
 //!   (both readers waiting on full writers) cannot form.
 //! - **One write per batch.** Frames are encoded straight into the link's outgoing buffer; a
 //!   writer task takes everything queued at once and writes it with one `write_all` and one
-//!   flush, so under load many frames share one noise frame and one `send()`.
+//!   flush, so under load many frames share one noise frame and one `send()`. Frames that
+//!   came in one read are all taken before anything is written (while the outbox is under
+//!   [`OUTBOX_HIGH_WATER`]), so the answers to a burst of requests that are ready by then go
+//!   out in one write too, not in one write per request. Writes still come first between two
+//!   reads, so a peer's requests cannot hold its answers back.
 //! - **No task per request.** A served link runs its requests' futures in its own task, at
 //!   most the peer's budget at once ([`Budget`]); one past it is answered at once with the
 //!   responder's refusal (a 429), without running anything.
@@ -173,12 +177,14 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
 			}
 			return Ok(None);
 		}
-		let mut frame = self.buffer.split_to(4 + length);
-		self.filled -= 4 + length;
-		frame.advance(4);
-		let kind = Kind::from_byte(frame.get_u8()).ok_or_else(|| {
+		// Checked before the frame is taken: a malformed frame stays where it is, so reading
+		// it again gives the same error (see [`Wire::next`]).
+		let kind = Kind::from_byte(self.buffer[4]).ok_or_else(|| {
 			io::Error::new(io::ErrorKind::InvalidData, "a frame of an unknown kind")
 		})?;
+		let mut frame = self.buffer.split_to(4 + length);
+		self.filled -= 4 + length;
+		frame.advance(4 + 1);
 		let id = frame.get_u64();
 		Ok(Some(Frame { kind, id, payload: frame.freeze() }))
 	}
@@ -362,6 +368,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
 	async fn next(&mut self, pause_when_full: bool) -> io::Result<Event> {
 		let paused = self.ended || (pause_when_full && self.outbox.is_full());
 		loop {
+			// Frames already read go before anything is taken to write: a burst of requests
+			// that came in one read is answered in one write, not one write each. A malformed
+			// frame is left for the read below, which meets it again once what is queued
+			// (the answers to the requests before it) is written.
+			if !paused {
+				if let Ok(Some(frame)) = self.reader.parse() {
+					return Ok(Event::Frame(frame));
+				}
+			}
 			if self.batch.is_empty() && !self.outbox.take(&mut self.batch) {
 				self.writer.flush().await?;
 				self.writer.close().await?;

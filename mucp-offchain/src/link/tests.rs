@@ -193,6 +193,71 @@ async fn a_burst_goes_out_in_one_write() {
 	assert_eq!(writes.load(Ordering::Relaxed), 1, "101 frames in one write");
 }
 
+/// Answers every request at once with the request itself.
+struct Immediate;
+
+impl Responder for Immediate {
+	fn respond(&self, _: PeerId, request: Bytes) -> BoxFuture<'static, Bytes> {
+		Box::pin(async move { request })
+	}
+
+	fn refuse(&self, _: PeerId, _: &Bytes, _: usize) -> Bytes {
+		Bytes::new()
+	}
+
+	fn receive(&self, _: PeerId, _: Bytes) -> BoxFuture<'static, ()> {
+		Box::pin(async {})
+	}
+}
+
+/// Two-byte requests `[id, 7]` of the given kinds and ids, framed as one piece, as a busy
+/// peer's batched write sends them.
+fn burst(frames: impl IntoIterator<Item = (u8, u64)>) -> Vec<u8> {
+	frames.into_iter().flat_map(|(kind, id)| frame(kind, id, &[id as u8, 7], None)).collect()
+}
+
+/// Serves `end` with [`Immediate`] until the link ends.
+fn serve_immediately(end: End) -> tokio::task::JoinHandle<()> {
+	tokio::spawn(serve(
+		end,
+		PeerId::random(),
+		Arc::new(Immediate),
+		Budget::new(64),
+		MAX,
+		futures::future::pending(),
+	))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_burst_of_requests_read_at_once_is_answered_in_one_write() {
+	let (server, mut client, writes) = pipe(1 << 20);
+	let requests = burst((1..=50u64).map(|id| (Kind::Request as u8, id)));
+	client.write_all(&requests).await.unwrap();
+	serve_immediately(server);
+	let mut answers = vec![0u8; requests.len()];
+	client.read_exact(&mut answers).await.unwrap();
+	for (n, answer) in answers.chunks(4 + 1 + 8 + 2).enumerate() {
+		let id = n as u64 + 1;
+		assert_eq!(answer[4], Kind::Response as u8);
+		assert_eq!(answer[5..13], id.to_be_bytes());
+		assert_eq!(answer[13..], [id as u8, 7]);
+	}
+	assert_eq!(writes.load(Ordering::Relaxed), 1, "fifty answers in one write");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn requests_before_a_malformed_frame_in_the_same_read_are_answered_before_the_link_closes() {
+	let (server, mut client, _) = pipe(1 << 20);
+	let request = Kind::Request as u8;
+	client.write_all(&burst([(request, 1), (request, 2), (9, 3)])).await.unwrap();
+	let serving = serve_immediately(server);
+	let mut rest = Vec::new();
+	client.read_to_end(&mut rest).await.unwrap();
+	serving.await.unwrap();
+	let answers: Vec<_> = rest.chunks(4 + 1 + 8 + 2).map(|a| (a[4], a[12], a[13])).collect();
+	assert_eq!(answers, [(Kind::Response as u8, 1, 1), (Kind::Response as u8, 2, 2)]);
+}
+
 #[tokio::test]
 async fn a_payload_over_the_limit_is_refused_before_sending() {
 	let (link, _, _, _stop) = linked(4);
@@ -204,12 +269,18 @@ async fn a_payload_over_the_limit_is_refused_before_sending() {
 
 /// Writes raw frames to a served end, as a hostile peer could.
 async fn raw(end: &mut End, kind: u8, id: u64, payload: &[u8], declared: Option<u32>) {
+	end.write_all(&frame(kind, id, payload, declared)).await.unwrap();
+}
+
+/// A frame as it travels, its length `declared` if given (a lie, as a hostile peer could
+/// tell) or the true one.
+fn frame(kind: u8, id: u64, payload: &[u8], declared: Option<u32>) -> Vec<u8> {
 	let length = declared.unwrap_or((1 + 8 + payload.len()) as u32);
 	let mut frame = length.to_be_bytes().to_vec();
 	frame.push(kind);
 	frame.extend_from_slice(&id.to_be_bytes());
 	frame.extend_from_slice(payload);
-	end.write_all(&frame).await.unwrap();
+	frame
 }
 
 #[tokio::test]
