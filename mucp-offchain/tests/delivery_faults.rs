@@ -231,18 +231,17 @@ async fn a_stranger_gets_nothing_not_meant_for_it_and_cannot_poison_ids() {
 	}
 	let a_id = a.id().to_string();
 	let (mut plain, mut workers) = (Vec::new(), Vec::new());
-	let from_a = |got: &[(String, String)]| -> BTreeSet<String> {
-		got.iter().filter(|(p, _)| *p == a_id).map(|(_, id)| id.clone()).collect()
+	let by = |publisher: &str, got: &[(String, String)]| -> BTreeSet<String> {
+		got.iter().filter(|(p, _)| p == publisher).map(|(_, id)| id.clone()).collect()
 	};
+	let from_a = |got: &[(String, String)]| by(&a_id, got);
 	// The ten from A's inbox go to the listeners B has when they arrive there, and B's two
 	// subscribe one after the other: if this thread is descheduled between them (as under
 	// load), the inbox reaches B before its group member and only its plain subscriber gets
 	// those ten. Every later message reaches both.
 	let live: BTreeSet<String> = (10..20).map(|n| format!("m-{n}")).collect();
 	let s_id = s.id().to_string();
-	let from_s = |got: &[(String, String)]| -> BTreeSet<String> {
-		got.iter().filter(|(p, _)| *p == s_id).map(|(_, id)| id.clone()).collect()
-	};
+	let from_s = |got: &[(String, String)]| by(&s_id, got);
 	let deadline = Instant::now() + Duration::from_secs(30);
 	loop {
 		take(&mut b_plain, &mut plain);

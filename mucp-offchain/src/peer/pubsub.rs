@@ -11,8 +11,8 @@
 //!   node writes it to its own store before it answers, and only that answer removes the
 //!   publisher's copy; unanswered copies are sent again after the broker's `ack_timeout` and
 //!   whenever the node reconnects, and copies whose send failed (the link closed, the node
-//!   refused the batch) sooner, after a backoff from 250 ms (`Broker::outbox_failed`). So delivery across nodes is at least once through kill -9
-//!   of either node; receivers drop duplicates by `Micro-Id` per publisher (the
+//!   refused the batch) sooner, after a backoff from 250 ms (`Broker::outbox_failed`). So
+//!   delivery across nodes is at least once through kill -9 of either node; receivers drop duplicates by `Micro-Id` per publisher (the
 //!   `Micro-Publisher` header, which the receiver sets from the authenticated sender). A
 //!   message nobody subscribes to anywhere waits in the publisher's inbox, and goes to the
 //!   first subscriber on this node or to an admitted node when it subscribes; a receiver whose

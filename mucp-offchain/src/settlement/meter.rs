@@ -720,19 +720,15 @@ impl Replays {
 	/// Forgets the calls whose window has passed, oldest claim first, up to the first one
 	/// still in its window.
 	fn expire(&mut self, now: Instant) {
-		while let Some(front) = self.order.front() {
-			match self.entries.get(&*front.1) {
-				Some(entry) if entry.serial == front.0 => {
-					if now.duration_since(entry.at) < REPLAY_WINDOW {
-						break;
-					}
-					let (_, key) = self.order.pop_front().expect("looked at above");
-					self.remove(&key);
-				}
-				_ => {
-					self.order.pop_front();
-				}
+		while let Some(front) = self.order.pop_front() {
+			let Some(entry) = self.entries.get(&*front.1).filter(|e| e.serial == front.0) else {
+				continue; // stale
+			};
+			if now.duration_since(entry.at) < REPLAY_WINDOW {
+				self.order.push_front(front);
+				break;
 			}
+			self.remove(&front.1);
 		}
 	}
 }
